@@ -1,0 +1,84 @@
+namespace SalesOps.Domain;
+
+public enum AlertKind : byte
+{
+    /// <summary>A rep or region fell behind its must-achieve pace.</summary>
+    BehindPace = 0,
+
+    /// <summary>A deal at or above the configured size was won: a celebration for the office screens.</summary>
+    BigDealWon = 1,
+
+    /// <summary>A rep overtook another on a watched leaderboard.</summary>
+    Overtake = 2,
+}
+
+/// <summary>
+/// An alert as raised by the domain; the alert log gives it a sequence number when it is published.
+/// </summary>
+/// <param name="SubjectId">The rep, region or opportunity the alert is about.</param>
+/// <param name="ScopeId">The region whose screens care (the rep's region, the leaderboard's scope).</param>
+/// <param name="OtherId">The rep overtaken, or the owner of a won deal.</param>
+public sealed record Alert(
+    AlertKind Kind,
+    string SubjectId,
+    string ScopeId,
+    string OtherId,
+    Period Period,
+    string Metric,
+    long Actual,
+    long Expected,
+    string Message,
+    DateTimeOffset At);
+
+/// <summary>
+/// Tracks which targets of one scope are behind their must-achieve pace, and raises an alert only when a target
+/// falls behind (edge-triggered); it re-arms when the target is back on pace.
+/// Pace = actual ÷ (must-achieve × elapsed share of the period).
+/// </summary>
+public sealed class PaceTracker
+{
+    private readonly HashSet<(Period, TargetMetric)> _behind = new();
+
+    public IReadOnlyCollection<(Period, TargetMetric)> Behind => _behind;
+
+    public List<Alert> Check(string subjectId, string scopeId, bool isRegion, TargetBook targets, FigureSet figures, CompanyCalendar calendar, DateTimeOffset now)
+    {
+        var alerts = new List<Alert>();
+        foreach (var (period, metric, levels) in targets.All)
+        {
+            var elapsed = calendar.ElapsedShare(period, now);
+            if (elapsed <= 0 || elapsed >= 1)
+            {
+                _behind.Remove((period, metric));
+                continue;
+            }
+
+            var actual = TargetBook.Actual(figures, period, metric);
+            var expected = (long)Math.Floor(levels.MustAchieve * elapsed);
+            if (actual < expected)
+            {
+                if (_behind.Add((period, metric)))
+                {
+                    var who = isRegion ? "Region" : "Rep";
+                    alerts.Add(new Alert(
+                        AlertKind.BehindPace,
+                        subjectId,
+                        scopeId,
+                        "",
+                        period,
+                        metric.ToString(),
+                        actual,
+                        expected,
+                        $"{who} {subjectId} is behind must-achieve pace for {metric} {period}: {actual} of {expected} expected by now",
+                        now));
+                }
+            }
+            else
+            {
+                _behind.Remove((period, metric));
+            }
+        }
+
+        return alerts;
+    }
+}

@@ -1,0 +1,91 @@
+namespace SalesOps.Domain;
+
+/// <summary>
+/// Field-level checks that need no state. Field names are the protobuf field names, so a client can find them.
+/// </summary>
+public static class EventValidator
+{
+    public const int MaxIdLength = 128;
+
+    /// <summary>Returns null when the event is well-formed, otherwise the first problem.</summary>
+    public static Outcome? Validate(SalesEvent e, StageTable stages)
+    {
+        if (Id(e.EventId, "event_id") is { } bad)
+        {
+            return bad;
+        }
+
+        if (e.OccurredAt == default)
+        {
+            return Outcome.Invalid("occurred_at", "occurred_at is required");
+        }
+
+        return e switch
+        {
+            RegionDefined r => Id(r.RegionId, "region_id") ?? Text(r.Name, "name")
+                ?? (r.RegionId == r.ParentRegionId ? Outcome.Invalid("parent_region_id", "a region cannot be its own parent") : null)
+                ?? (r.ParentRegionId.Length > MaxIdLength ? Outcome.Invalid("parent_region_id", $"parent_region_id is longer than {MaxIdLength}") : null),
+            RepJoined r => Id(r.RepId, "rep_id") ?? Text(r.Name, "name") ?? Id(r.RegionId, "region_id")
+                ?? Enum(r.Role, "role") ?? Enum(r.Style, "style"),
+            RepMoved r => Id(r.RepId, "rep_id") ?? Id(r.RegionId, "region_id"),
+            CustomerRegistered c => Id(c.CustomerId, "customer_id") ?? Text(c.Name, "name"),
+            OpportunityOpened o => Id(o.OpportunityId, "opportunity_id") ?? Id(o.OwnerRepId, "owner_rep_id")
+                ?? Id(o.CustomerId, "customer_id") ?? Amount(o.Amount, "amount", allowZero: false)
+                ?? Date(o.ExpectedClose, "expected_close") ?? OpenStage(o.StageId, stages),
+            OpportunityStageChanged s => Id(s.OpportunityId, "opportunity_id") ?? OpenStage(s.StageId, stages)
+                ?? (s.ExpectedClose is { } d ? Date(d, "expected_close") : null),
+            OpportunityAmountChanged a => Id(a.OpportunityId, "opportunity_id") ?? Amount(a.Amount, "amount", allowZero: false),
+            OpportunityReassigned r => Id(r.OpportunityId, "opportunity_id") ?? Id(r.NewOwnerRepId, "new_owner_rep_id"),
+            OpportunityWon w => Id(w.OpportunityId, "opportunity_id") ?? Amount(w.Amount, "amount", allowZero: true),
+            OpportunityLost l => Id(l.OpportunityId, "opportunity_id"),
+            ActivityLogged a => Id(a.RepId, "rep_id") ?? OptionalId(a.CustomerId, "customer_id") ?? Enum(a.Type, "type")
+                ?? Enum(a.TimeCategory, "time_category")
+                ?? (a.DurationMinutes is < 0 or > 24 * 60 ? Outcome.Invalid("duration_minutes", "duration_minutes must be between 0 and 1440") : null),
+            PaymentReceived p => Id(p.RepId, "rep_id") ?? Id(p.CustomerId, "customer_id") ?? Amount(p.Amount, "amount", allowZero: false),
+            TargetSet t => Id(t.ScopeId, "scope_id") ?? Enum(t.Scope, "scope") ?? Enum(t.Metric, "metric")
+                ?? (t.Period.IsNone ? Outcome.Invalid("period", "period is required: 2026, 2026-Q4 or 2026-11") : null)
+                ?? Amount(t.MustAchieve, "must_achieve", allowZero: false)
+                ?? (t.Stretch < t.MustAchieve ? Outcome.Invalid("stretch", "stretch must be at least must_achieve") : null),
+            _ => Outcome.Invalid("event", "unknown event type"),
+        };
+    }
+
+    private static Outcome? Id(string? value, string field)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return Outcome.Invalid(field, $"{field} is required");
+        }
+
+        return value.Length > MaxIdLength ? Outcome.Invalid(field, $"{field} is longer than {MaxIdLength} characters") : null;
+    }
+
+    private static Outcome? OptionalId(string? value, string field) =>
+        string.IsNullOrEmpty(value) ? null : Id(value, field);
+
+    private static Outcome? Text(string? value, string field) =>
+        string.IsNullOrWhiteSpace(value) ? Outcome.Invalid(field, $"{field} is required")
+        : value.Length > 256 ? Outcome.Invalid(field, $"{field} is longer than 256 characters") : null;
+
+    private static Outcome? Amount(long value, string field, bool allowZero) =>
+        value < 0 || (!allowZero && value == 0)
+            ? Outcome.Invalid(field, allowZero ? $"{field} must not be negative" : $"{field} must be positive")
+            : value > 1_000_000_000_000_000 ? Outcome.Invalid(field, $"{field} is too large") : null;
+
+    private static Outcome? Date(DateOnly value, string field) =>
+        value.Year is < 1900 or > 9000 ? Outcome.Invalid(field, $"{field} is required (a date between 1900 and 9000)") : null;
+
+    private static Outcome? Enum<T>(T value, string field)
+        where T : struct, Enum =>
+        System.Enum.IsDefined(value) ? null : Outcome.Invalid(field, $"{field} has an unknown value");
+
+    private static Outcome? OpenStage(string stageId, StageTable stages)
+    {
+        if (!stages.TryIndexOf(stageId, out var index))
+        {
+            return Outcome.Invalid("stage_id", $"stage_id '{stageId}' is not in the stage table");
+        }
+
+        return stages.IsOpen(index) ? null : Outcome.Invalid("stage_id", "use OpportunityWon / OpportunityLost to close a deal");
+    }
+}

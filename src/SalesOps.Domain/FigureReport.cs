@@ -1,0 +1,152 @@
+namespace SalesOps.Domain;
+
+public sealed record StageFigure(string StageId, string Name, int ProbabilityPercent, long Count, long Amount, long Reached, double ConversionToNext);
+
+public sealed record ActivityFigure(ActivityType Type, TimeCategory Category, long Count);
+
+public sealed record TargetFigure(
+    TargetMetric Metric,
+    long Actual,
+    long MustAchieve,
+    long Stretch,
+    double MustAttainment,
+    double StretchAttainment,
+    double ElapsedShare,
+    double Pace,
+    bool BehindPace);
+
+/// <summary>
+/// The live figures of one scope (rep, region or company) for one period, derived from its counters. Formulas:
+/// weighted pipeline = Σ amount × stage probability; forecast = bookings + Σ open amount expected to close in the
+/// period × probability; commit = bookings + open amount in commit stages; best case = commit + best-case stages;
+/// pipeline forecast = best case + pipeline stages; win rate = won ÷ (won + lost); average deal = bookings ÷ won;
+/// average cycle = Σ cycle seconds ÷ won ÷ 86,400; conversion(stage i) = reached(i+1) ÷ reached(i);
+/// attainment = actual ÷ target; pace = actual ÷ (must-achieve × elapsed share).
+/// </summary>
+public sealed record FigureReport(
+    Period Period,
+    IReadOnlyList<StageFigure> Stages,
+    long OpenCount,
+    long OpenAmount,
+    decimal WeightedPipeline,
+    long Bookings,
+    long WonCount,
+    long LostCount,
+    long LostAmount,
+    long Collections,
+    double WinRate,
+    double AverageDealSize,
+    double AverageCycleDays,
+    decimal Forecast,
+    long CommitForecast,
+    long BestCaseForecast,
+    long PipelineForecast,
+    IReadOnlyList<ActivityFigure> Activities,
+    long ActivityTotal,
+    IReadOnlyList<long> MinutesByTimeCategory,
+    IReadOnlyList<TargetFigure> Targets)
+{
+    public static FigureReport Build(FigureSet f, TargetBook targets, StageTable stages, CompanyCalendar calendar, Period period, DateTimeOffset now)
+    {
+        var stageFigures = new List<StageFigure>(stages.OpenCount);
+        long openCount = 0, openAmount = 0;
+        for (short i = 0; i < stages.OpenCount; i++)
+        {
+            var count = f.Get(Figure.PipelineCount, Period.None, i);
+            var amount = f.Get(Figure.PipelineAmount, Period.None, i);
+            var reached = f.Get(Figure.Reached, Period.None, i);
+            var next = f.Get(Figure.Reached, Period.None, (short)(i + 1));
+            openCount += count;
+            openAmount += amount;
+            var s = stages.Stages[i];
+            stageFigures.Add(new StageFigure(s.Id, s.Name, s.ProbabilityPercent, count, amount, reached, Ratio(next, reached)));
+        }
+
+        var weighted = stages.Weighted(i => f.Get(Figure.PipelineAmount, Period.None, (short)i));
+        var bookings = f.Get(Figure.Bookings, period);
+        var won = f.Get(Figure.WonCount, period);
+        var lost = f.Get(Figure.LostCount, period);
+        decimal forecast = bookings + stages.Weighted(i => f.Get(Figure.OpenByClose, period, (short)i));
+        long commit = bookings, bestCase = 0, pipeline = 0;
+        for (short i = 0; i < stages.OpenCount; i++)
+        {
+            var amount = f.Get(Figure.OpenByClose, period, i);
+            switch (stages.Stages[i].Category)
+            {
+                case ForecastCategory.Commit:
+                    commit += amount;
+                    break;
+                case ForecastCategory.BestCase:
+                    bestCase += amount;
+                    break;
+                default:
+                    pipeline += amount;
+                    break;
+            }
+        }
+
+        var activities = new List<ActivityFigure>();
+        var minutes = new long[5];
+        for (short t = 0; t < 5; t++)
+        {
+            for (short c = 0; c < 5; c++)
+            {
+                var n = f.Get(Figure.ActivityCount, period, t, c);
+                if (n != 0)
+                {
+                    activities.Add(new ActivityFigure((ActivityType)t, (TimeCategory)c, n));
+                }
+            }
+
+            minutes[t] = f.Get(Figure.ActivityMinutes, period, 0, t);
+        }
+
+        var targetFigures = new List<TargetFigure>();
+        foreach (TargetMetric metric in Enum.GetValues<TargetMetric>())
+        {
+            if (targets.Get(period, metric) is not { } t)
+            {
+                continue;
+            }
+
+            var actual = TargetBook.Actual(f, period, metric);
+            var elapsed = calendar.ElapsedShare(period, now);
+            var expected = t.MustAchieve * elapsed;
+            targetFigures.Add(new TargetFigure(
+                metric,
+                actual,
+                t.MustAchieve,
+                t.Stretch,
+                Ratio(actual, t.MustAchieve),
+                Ratio(actual, t.Stretch),
+                elapsed,
+                expected <= 0 ? 0 : actual / expected,
+                elapsed is > 0 and < 1 && actual < Math.Floor(expected)));
+        }
+
+        return new FigureReport(
+            period,
+            stageFigures,
+            openCount,
+            openAmount,
+            weighted,
+            bookings,
+            won,
+            lost,
+            f.Get(Figure.LostAmount, period),
+            f.Get(Figure.Collections, period),
+            Ratio(won, won + lost),
+            Ratio(bookings, won),
+            won == 0 ? 0 : f.Get(Figure.CycleSeconds, period) / 86_400.0 / won,
+            forecast,
+            commit,
+            commit + bestCase,
+            commit + bestCase + pipeline,
+            activities,
+            TargetBook.ActivityTotal(f, period),
+            minutes,
+            targetFigures);
+    }
+
+    private static double Ratio(long a, long b) => b == 0 ? 0 : (double)a / b;
+}

@@ -1,0 +1,158 @@
+namespace SalesOps.Domain;
+
+/// <summary>
+/// The additive counters every live figure is derived from. All of them are sums, so they roll up rep → region →
+/// parent → company by addition and can be retracted by subtraction; ratios (win rate, attainment, averages)
+/// are computed from them when read.
+/// </summary>
+public enum Figure : byte
+{
+    /// <summary>Open deals now at stage A (count). No period.</summary>
+    PipelineCount = 0,
+
+    /// <summary>Open amount now at stage A. No period.</summary>
+    PipelineAmount = 1,
+
+    /// <summary>Open amount at stage A whose expected close falls in the period.</summary>
+    OpenByClose = 2,
+
+    /// <summary>Deals that have ever reached stage A (or beyond). No period; A = open-stage count means won.</summary>
+    Reached = 3,
+
+    /// <summary>Signed amount of deals won in the period.</summary>
+    Bookings = 4,
+
+    WonCount = 5,
+    LostCount = 6,
+    LostAmount = 7,
+
+    /// <summary>Σ seconds from opened to won, for deals won in the period.</summary>
+    CycleSeconds = 8,
+
+    /// <summary>Cash received in the period.</summary>
+    Collections = 9,
+
+    /// <summary>Activities of type A in time category B in the period.</summary>
+    ActivityCount = 10,
+
+    /// <summary>Minutes of activity in time category B in the period.</summary>
+    ActivityMinutes = 11,
+}
+
+/// <summary>Key of one counter: which figure, which period, and up to two small dimensions (stage, type, category).</summary>
+public readonly record struct FigureKey(Figure Figure, Period Period, short A, short B);
+
+/// <summary>
+/// A contribution to counters as sent from where it arises (an opportunity, a rep's activity) to the rep it is
+/// credited to. <see cref="At"/> set: a historical item, which counts in the periods of <see cref="At"/> and in the
+/// region the rep belonged to then. <see cref="At"/> null: a current item (open pipeline), which counts in the
+/// rep's current region and, when <see cref="PeriodDate"/> is set, in the periods of that date.
+/// </summary>
+public readonly record struct CreditItem(Figure Figure, short A, short B, long Value, DateTimeOffset? At, DateOnly? PeriodDate)
+{
+    public bool IsHistorical => At.HasValue;
+
+    public CreditItem Negate() => this with { Value = -Value };
+}
+
+/// <summary>A sparse set of counters. Zero counters are removed so two sets compare equal by content.</summary>
+public sealed class FigureSet
+{
+    private readonly Dictionary<FigureKey, long> _values = new();
+
+    public int Count => _values.Count;
+    public IReadOnlyDictionary<FigureKey, long> Values => _values;
+
+    public long this[FigureKey key] => _values.GetValueOrDefault(key);
+
+    public long Get(Figure figure, Period period = default, short a = 0, short b = 0) =>
+        _values.GetValueOrDefault(new FigureKey(figure, period, a, b));
+
+    public void Add(FigureKey key, long delta)
+    {
+        if (delta == 0)
+        {
+            return;
+        }
+
+        ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_values, key, out _);
+        slot += delta;
+        if (slot == 0)
+        {
+            _values.Remove(key);
+        }
+    }
+
+    public void AddAll(FigureSet other, int sign = 1)
+    {
+        foreach (var (k, v) in other._values)
+        {
+            Add(k, sign * v);
+        }
+    }
+
+    public void AddAll(IEnumerable<KeyValuePair<FigureKey, long>> entries)
+    {
+        foreach (var (k, v) in entries)
+        {
+            Add(k, v);
+        }
+    }
+
+    public FigureSet Clone()
+    {
+        var c = new FigureSet();
+        c.AddAll(this);
+        return c;
+    }
+
+    public bool ContentEquals(FigureSet other)
+    {
+        if (other._values.Count != _values.Count)
+        {
+            return false;
+        }
+
+        foreach (var (k, v) in _values)
+        {
+            if (other._values.GetValueOrDefault(k) != v)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Keys whose values differ between two sets, for test diagnostics.</summary>
+    public IEnumerable<string> Differences(FigureSet other)
+    {
+        foreach (var k in _values.Keys.Union(other._values.Keys))
+        {
+            var a = _values.GetValueOrDefault(k);
+            var b = other._values.GetValueOrDefault(k);
+            if (a != b)
+            {
+                yield return $"{k.Figure} {k.Period} {k.A}/{k.B}: {a} vs {b}";
+            }
+        }
+    }
+
+    /// <summary>
+    /// Expands one credit item into counter deltas: a periodic figure goes to its month, quarter and year.
+    /// </summary>
+    public static void Expand(CreditItem item, CompanyCalendar calendar, Action<FigureKey, long> sink)
+    {
+        DateOnly? date = item.At is { } at ? calendar.LocalDate(at) : item.PeriodDate;
+        if (date is not { } d)
+        {
+            sink(new FigureKey(item.Figure, Period.None, item.A, item.B), item.Value);
+            return;
+        }
+
+        var (m, q, y) = Period.Containing(d);
+        sink(new FigureKey(item.Figure, m, item.A, item.B), item.Value);
+        sink(new FigureKey(item.Figure, q, item.A, item.B), item.Value);
+        sink(new FigureKey(item.Figure, y, item.A, item.B), item.Value);
+    }
+}

@@ -1,0 +1,202 @@
+namespace SalesOps.Domain;
+
+/// <summary>
+/// The whole engine in one process, synchronously: the same aggregates and routing the grains use, without
+/// Orleans. It is the reference composition for domain tests and documents the flow of one event:
+/// validate → check references → apply at the target entity (de-duplicates) → credit reps → roll up regions →
+/// update leaderboards → raise alerts.
+/// </summary>
+public sealed class InMemorySalesEngine
+{
+    private readonly Dictionary<string, RegionState> _regions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RepState> _reps = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CustomerState> _customers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, OpportunityState> _opportunities = new(StringComparer.Ordinal);
+    private readonly HashSet<(string RegionId, BoardKey Board)> _watched = new();
+
+    public InMemorySalesEngine(EngineSettings settings)
+    {
+        Settings = settings;
+        var root = new RegionState(RegionState.CompanyId);
+        root.DefineRoot(settings.CompanyName);
+        _regions[root.Id] = root;
+    }
+
+    public EngineSettings Settings { get; }
+    public List<Alert> Alerts { get; } = new();
+    public IReadOnlyDictionary<string, RegionState> Regions => _regions;
+    public IReadOnlyDictionary<string, RepState> Reps => _reps;
+    public IReadOnlyDictionary<string, CustomerState> Customers => _customers;
+    public IReadOnlyDictionary<string, OpportunityState> Opportunities => _opportunities;
+
+    /// <summary>Marks a leaderboard as watched, so overtakes on it raise alerts.</summary>
+    public void Watch(string regionId, BoardKey board) => _watched.Add((regionId, board));
+
+    public Outcome Apply(SalesEvent e)
+    {
+        if (EventValidator.Validate(e, Settings.Stages) is { } invalid)
+        {
+            return invalid;
+        }
+
+        foreach (var r in EventRouting.References(e))
+        {
+            if (!Exists(r))
+            {
+                return EventRouting.Missing(r);
+            }
+        }
+
+        var effects = new RepEffects();
+        Outcome outcome;
+        switch (e)
+        {
+            case RegionDefined r:
+                var parent = string.IsNullOrEmpty(r.ParentRegionId) ? RegionState.CompanyId : r.ParentRegionId;
+                outcome = Region(r.RegionId).Define(r, parent);
+                break;
+            case RepJoined j:
+                outcome = Rep(j.RepId).Join(j);
+                break;
+            case RepMoved m:
+                outcome = Rep(m.RepId).Move(m, effects);
+                break;
+            case CustomerRegistered c:
+                outcome = Customer(c.CustomerId).Register(c);
+                break;
+            case ActivityLogged a:
+                outcome = Rep(a.RepId).LogActivity(a, Settings.Calendar, effects);
+                if (outcome.IsAccepted && a.CustomerId.Length > 0)
+                {
+                    _customers[a.CustomerId].Contacted(a.OccurredAt);
+                }
+
+                break;
+            case PaymentReceived p:
+                outcome = Rep(p.RepId).ReceivePayment(p, Settings.Calendar, effects);
+                if (outcome.IsAccepted)
+                {
+                    _customers[p.CustomerId].AddPayment(p.EventId, p.Amount);
+                }
+
+                break;
+            case TargetSet { Scope: TargetScope.Rep } t:
+                outcome = Rep(t.ScopeId).SetTarget(t, effects);
+                break;
+            case TargetSet t:
+                outcome = _regions.TryGetValue(t.ScopeId, out var region)
+                    ? region.SetTarget(t)
+                    : Outcome.NotFound("scope_id", $"region '{t.ScopeId}' is not defined");
+                break;
+            default:
+                outcome = ApplyToOpportunity(e, effects);
+                break;
+        }
+
+        Route(effects, e.OccurredAt);
+        return outcome;
+    }
+
+    private Outcome ApplyToOpportunity(SalesEvent e, RepEffects effects)
+    {
+        var target = EventRouting.Target(e);
+        if (!_opportunities.TryGetValue(target.Id, out var opp))
+        {
+            if (e is not OpportunityOpened)
+            {
+                return Outcome.NotFound("opportunity_id", $"opportunity '{target.Id}' has not been opened");
+            }
+
+            opp = new OpportunityState(target.Id);
+            _opportunities[target.Id] = opp;
+        }
+
+        var outcome = opp.Apply(e, Settings.Stages, out var change);
+        if (change is null)
+        {
+            return outcome;
+        }
+
+        foreach (var (repId, items) in OpportunityState.Deltas(change))
+        {
+            _reps[repId].Credit(items, Settings.Calendar, effects);
+        }
+
+        _customers[opp.CustomerId].SetOrder(opp.Id, change.After.Order);
+        if (change.BecameWon && opp.Amount >= Settings.BigDealThreshold)
+        {
+            Alerts.Add(BigDeal(opp));
+        }
+
+        return outcome;
+    }
+
+    /// <summary>The celebration alert for a big won deal.</summary>
+    public static Alert BigDeal(OpportunityState opp) => new(
+        AlertKind.BigDealWon,
+        opp.Id,
+        "",
+        opp.OwnerRepId,
+        Period.None,
+        "Bookings",
+        opp.Amount,
+        0,
+        $"{opp.OwnerRepId} won {opp.Id} for {opp.Amount}",
+        opp.StageAt);
+
+    /// <summary>Evaluates pace for every rep and region at <paramref name="now"/>.</summary>
+    public void CheckPace(DateTimeOffset now)
+    {
+        foreach (var rep in _reps.Values.Where(r => r.IsJoined))
+        {
+            Alerts.AddRange(rep.Pace.Check(rep.Id, rep.RegionId, false, rep.Targets, rep.Figures(), Settings.Calendar, now));
+        }
+
+        foreach (var region in _regions.Values.Where(r => r.IsDefined))
+        {
+            Alerts.AddRange(region.Pace.Check(region.Id, region.Id, true, region.Targets, region.Figures, Settings.Calendar, now));
+        }
+    }
+
+    private void Route(RepEffects effects, DateTimeOffset now)
+    {
+        foreach (var (regionId, delta) in effects.RegionDeltas)
+        {
+            for (var r = _regions[regionId]; ; r = _regions[r.ParentId])
+            {
+                r.ApplyDelta(delta);
+                if (r.ParentId.Length == 0)
+                {
+                    break;
+                }
+            }
+        }
+
+        foreach (var (regionId, update) in effects.Boards)
+        {
+            for (var r = _regions[regionId]; ; r = _regions[r.ParentId])
+            {
+                var changes = r.ApplyBoardUpdate(update);
+                Alerts.AddRange(r.Overtakes(changes.Where(c => _watched.Contains((r.Id, c.Board))), Settings.OvertakeDepth, now));
+                if (r.ParentId.Length == 0)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    private bool Exists(EntityRef r) => r.Kind switch
+    {
+        EntityKind.Region => _regions.TryGetValue(r.Id, out var g) && g.IsDefined,
+        EntityKind.Rep => _reps.TryGetValue(r.Id, out var p) && p.IsJoined,
+        EntityKind.Customer => _customers.TryGetValue(r.Id, out var c) && c.IsRegistered,
+        _ => _opportunities.TryGetValue(r.Id, out var o) && o.IsOpened,
+    };
+
+    private RegionState Region(string id) => _regions.TryGetValue(id, out var r) ? r : _regions[id] = new RegionState(id);
+
+    private RepState Rep(string id) => _reps.TryGetValue(id, out var r) ? r : _reps[id] = new RepState(id);
+
+    private CustomerState Customer(string id) => _customers.TryGetValue(id, out var c) ? c : _customers[id] = new CustomerState(id);
+}

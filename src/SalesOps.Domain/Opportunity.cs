@@ -1,0 +1,234 @@
+namespace SalesOps.Domain;
+
+/// <summary>What one opportunity contributes to its owner's counters, and to its customer.</summary>
+/// <param name="OwnerRepId">The rep credited.</param>
+/// <param name="Items">Counter contributions.</param>
+/// <param name="Order">Set when the deal stands won: the customer's order.</param>
+public sealed record OpportunityContribution(string OwnerRepId, IReadOnlyList<CreditItem> Items, CustomerOrder? Order);
+
+/// <summary>A won deal as the customer sees it.</summary>
+public readonly record struct CustomerOrder(long Amount, DateTimeOffset WonAt);
+
+/// <summary>The effect of one accepted opportunity event: contribution before and after.</summary>
+public sealed record OpportunityChange(OpportunityContribution? Before, OpportunityContribution After, bool BecameWon);
+
+/// <summary>
+/// One deal. Every attribute that events change (stage, amount, owner, expected close) is a last-writer-wins
+/// register ordered by <see cref="EventStamp"/>, so the state is a function of the set of accepted events,
+/// whatever order they arrived in. Won and lost are stages like the others: a later stage event reopens a
+/// closed deal. The highest stage ever reached feeds the conversion figures.
+/// </summary>
+public sealed class OpportunityState
+{
+    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+    private Lww<string> _owner;
+    private Lww<long> _amount;
+    private Lww<DateOnly> _expectedClose;
+    private Lww<int> _stage;
+
+    public OpportunityState(string id) => Id = id;
+
+    public string Id { get; }
+    public bool IsOpened { get; private set; }
+    public string OpenEventId { get; private set; } = "";
+    public DateTimeOffset OpenedAt { get; private set; }
+    public string CustomerId { get; private set; } = "";
+    public string ProductLine { get; private set; } = "";
+    public string Channel { get; private set; } = "";
+    public string OwnerRepId => _owner.Value ?? "";
+    public long Amount => _amount.Value;
+    public DateOnly ExpectedClose => _expectedClose.Value;
+    public int StageIndex => _stage.Value;
+    public DateTimeOffset StageAt => _stage.Stamp.At;
+
+    /// <summary>Highest level ever reached: an open stage's index, or the open-stage count for won; -1 before any.</summary>
+    public int ReachedLevel { get; private set; } = -1;
+
+    public IReadOnlyCollection<string> SeenEventIds => _seen;
+
+    /// <summary>
+    /// The owner rep the event would credit after it applies (for existence checks before applying), or null if the
+    /// event does not name a new owner.
+    /// </summary>
+    public static string? NamedRep(SalesEvent e) => e switch
+    {
+        OpportunityOpened o => o.OwnerRepId,
+        OpportunityReassigned r => r.NewOwnerRepId,
+        _ => null,
+    };
+
+    /// <summary>Applies an already validated event. References (owner, customer) must have been checked by the caller.</summary>
+    public Outcome Apply(SalesEvent e, StageTable stages, out OpportunityChange? change)
+    {
+        change = null;
+        if (_seen.Contains(e.EventId))
+        {
+            return Outcome.Duplicate;
+        }
+
+        if (e is OpportunityOpened open)
+        {
+            if (IsOpened)
+            {
+                return Outcome.Conflict("opportunity_id", $"opportunity '{Id}' was already opened by event '{OpenEventId}'");
+            }
+        }
+        else if (!IsOpened)
+        {
+            return Outcome.NotFound("opportunity_id", $"opportunity '{Id}' has not been opened");
+        }
+
+        var before = IsOpened ? Contribution(stages) : null;
+        var wasWon = IsOpened && _stage.Value == stages.WonIndex;
+        var stamp = new EventStamp(e.OccurredAt, e.EventId);
+        switch (e)
+        {
+            case OpportunityOpened o:
+                IsOpened = true;
+                OpenEventId = o.EventId;
+                OpenedAt = o.OccurredAt;
+                CustomerId = o.CustomerId;
+                ProductLine = o.ProductLine;
+                Channel = o.Channel;
+                _owner.Offer(o.OwnerRepId, stamp);
+                _amount.Offer(o.Amount, stamp);
+                _expectedClose.Offer(o.ExpectedClose, stamp);
+                OfferStage(o.StageId, stamp, stages);
+                break;
+            case OpportunityStageChanged s:
+                OfferStage(s.StageId, stamp, stages);
+                if (s.ExpectedClose is { } close)
+                {
+                    _expectedClose.Offer(close, stamp);
+                }
+
+                break;
+            case OpportunityAmountChanged a:
+                _amount.Offer(a.Amount, stamp);
+                break;
+            case OpportunityReassigned r:
+                _owner.Offer(r.NewOwnerRepId, stamp);
+                break;
+            case OpportunityWon w:
+                OfferStage(StageTable.WonId, stamp, stages);
+                if (w.Amount > 0)
+                {
+                    _amount.Offer(w.Amount, stamp);
+                }
+
+                break;
+            case OpportunityLost l:
+                OfferStage(StageTable.LostId, stamp, stages);
+                break;
+            default:
+                return Outcome.Invalid("event", $"{e.GetType().Name} is not an opportunity event");
+        }
+
+        _seen.Add(e.EventId);
+        var isWon = _stage.Value == stages.WonIndex;
+        change = new OpportunityChange(before, Contribution(stages), isWon && !wasWon);
+        return Outcome.Accepted;
+    }
+
+    private void OfferStage(string stageId, EventStamp stamp, StageTable stages)
+    {
+        stages.TryIndexOf(stageId, out var index);
+        _stage.Offer(index, stamp);
+        var level = index == stages.LostIndex ? -1 : index;
+        ReachedLevel = Math.Max(ReachedLevel, level);
+    }
+
+    /// <summary>The opportunity's whole contribution as it stands.</summary>
+    public OpportunityContribution Contribution(StageTable stages)
+    {
+        var items = new List<CreditItem>(ReachedLevel + 6);
+        var stage = _stage.Value;
+        var amount = _amount.Value;
+        CustomerOrder? order = null;
+        if (stages.IsOpen(stage))
+        {
+            var s = (short)stage;
+            items.Add(new CreditItem(Figure.PipelineCount, s, 0, 1, null, null));
+            items.Add(new CreditItem(Figure.PipelineAmount, s, 0, amount, null, null));
+            items.Add(new CreditItem(Figure.OpenByClose, s, 0, amount, null, _expectedClose.Value));
+        }
+        else if (stage == stages.WonIndex)
+        {
+            var at = _stage.Stamp.At;
+            items.Add(new CreditItem(Figure.Bookings, 0, 0, amount, at, null));
+            items.Add(new CreditItem(Figure.WonCount, 0, 0, 1, at, null));
+            items.Add(new CreditItem(Figure.CycleSeconds, 0, 0, CycleSeconds(OpenedAt, at), at, null));
+            order = new CustomerOrder(amount, at);
+        }
+        else
+        {
+            var at = _stage.Stamp.At;
+            items.Add(new CreditItem(Figure.LostCount, 0, 0, 1, at, null));
+            items.Add(new CreditItem(Figure.LostAmount, 0, 0, amount, at, null));
+        }
+
+        for (short level = 0; level <= ReachedLevel; level++)
+        {
+            items.Add(new CreditItem(Figure.Reached, level, 0, 1, null, null));
+        }
+
+        return new OpportunityContribution(OwnerRepId, items, order);
+    }
+
+    /// <summary>Whole seconds from opened to won; zero when the win is dated before the opening.</summary>
+    public static long CycleSeconds(DateTimeOffset openedAt, DateTimeOffset wonAt) =>
+        Math.Max(0, (long)Math.Floor((wonAt - openedAt).TotalSeconds));
+
+    /// <summary>
+    /// Credit items to send: per rep, the items to add (negated "before" items are retractions).
+    /// </summary>
+    public static IReadOnlyList<(string RepId, List<CreditItem> Items)> Deltas(OpportunityChange change)
+    {
+        var result = new List<(string, List<CreditItem>)>(2);
+        if (change.Before is { } before)
+        {
+            if (before.OwnerRepId == change.After.OwnerRepId)
+            {
+                var net = Net(before.Items, change.After.Items);
+                if (net.Count > 0)
+                {
+                    result.Add((before.OwnerRepId, net));
+                }
+
+                return result;
+            }
+
+            result.Add((before.OwnerRepId, before.Items.Select(i => i.Negate()).ToList()));
+        }
+
+        result.Add((change.After.OwnerRepId, change.After.Items.ToList()));
+        return result;
+    }
+
+    private static List<CreditItem> Net(IReadOnlyList<CreditItem> before, IReadOnlyList<CreditItem> after)
+    {
+        var sums = new Dictionary<CreditItem, long>();
+        foreach (var i in before)
+        {
+            var k = i with { Value = 0 };
+            sums[k] = sums.GetValueOrDefault(k) - i.Value;
+        }
+
+        foreach (var i in after)
+        {
+            var k = i with { Value = 0 };
+            sums[k] = sums.GetValueOrDefault(k) + i.Value;
+        }
+
+        var net = new List<CreditItem>(sums.Count);
+        foreach (var (k, v) in sums)
+        {
+            if (v != 0)
+            {
+                net.Add(k with { Value = v });
+            }
+        }
+
+        return net;
+    }
+}

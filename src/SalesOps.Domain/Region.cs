@@ -1,0 +1,173 @@
+namespace SalesOps.Domain;
+
+/// <summary>A rank change on a board, for overtake alerts and pushed updates.</summary>
+public readonly record struct RankChange(BoardKey Board, string RepId, int OldRank, int NewRank);
+
+/// <summary>
+/// A region (the company is the root region): its counters are the sum of everything credited to it by its reps
+/// and child regions; it ranks every rep currently inside it on its leaderboards. Counter deltas and board updates
+/// received here are passed on unchanged to the parent, so each figure rolls up through every ancestor.
+/// </summary>
+public sealed class RegionState
+{
+    /// <summary>Id of the root region that stands for the whole company.</summary>
+    public const string CompanyId = "company";
+
+    private readonly Dictionary<BoardKey, Leaderboard> _boards = new();
+    private readonly Dictionary<string, long> _repSeq = new(StringComparer.Ordinal);
+
+    public RegionState(string id) => Id = id;
+
+    public string Id { get; }
+    public bool IsDefined { get; private set; }
+    public string DefineEventId { get; private set; } = "";
+    public string Name { get; private set; } = "";
+
+    /// <summary>Parent region id; empty for the company root.</summary>
+    public string ParentId { get; private set; } = "";
+
+    public FigureSet Figures { get; } = new();
+    public TargetBook Targets { get; } = new();
+    public PaceTracker Pace { get; } = new();
+    public IReadOnlyDictionary<BoardKey, Leaderboard> Boards => _boards;
+    private readonly HashSet<string> _seenTargets = new(StringComparer.Ordinal);
+
+    /// <summary>Makes this the company root.</summary>
+    public void DefineRoot(string name)
+    {
+        IsDefined = true;
+        Name = name;
+        ParentId = "";
+        DefineEventId = "";
+    }
+
+    /// <summary>Defines the region. The parent must exist (checked by the caller); a region never changes parent.</summary>
+    public Outcome Define(RegionDefined e, string resolvedParentId)
+    {
+        if (IsDefined)
+        {
+            if (e.EventId == DefineEventId)
+            {
+                return Outcome.Duplicate;
+            }
+
+            return resolvedParentId == ParentId && e.Name == Name
+                ? Outcome.Duplicate
+                : Outcome.Conflict("region_id", $"region '{Id}' is already defined under '{ParentId}' as '{Name}'; regions cannot be redefined");
+        }
+
+        IsDefined = true;
+        DefineEventId = e.EventId;
+        Name = e.Name;
+        ParentId = resolvedParentId;
+        return Outcome.Accepted;
+    }
+
+    public Outcome SetTarget(TargetSet e)
+    {
+        if (!IsDefined)
+        {
+            return Outcome.NotFound("scope_id", $"region '{Id}' is not defined");
+        }
+
+        if (!_seenTargets.Add(e.EventId))
+        {
+            return Outcome.Duplicate;
+        }
+
+        Targets.Offer(e);
+        return Outcome.Accepted;
+    }
+
+    public void ApplyDelta(FigureSet delta) => Figures.AddAll(delta);
+
+    public Leaderboard? Board(BoardKey key) => _boards.GetValueOrDefault(key);
+
+    /// <summary>
+    /// Applies a rep's board update unless a newer one from that rep was already applied (updates reach a common
+    /// ancestor along two paths after a move). Returns the rank changes it caused.
+    /// </summary>
+    public List<RankChange> ApplyBoardUpdate(BoardUpdate update)
+    {
+        var changes = new List<RankChange>();
+        if (_repSeq.TryGetValue(update.RepId, out var last) && update.Seq <= last)
+        {
+            return changes;
+        }
+
+        _repSeq[update.RepId] = update.Seq;
+        if (!update.InScope || update.Full)
+        {
+            var listed = update.Changes.Where(c => c.Score.HasValue).Select(c => c.Board).ToHashSet();
+            foreach (var (key, board) in _boards)
+            {
+                if (!listed.Contains(key) && board.ScoreOf(update.RepId).HasValue)
+                {
+                    var (o, n) = board.Set(update.RepId, null);
+                    changes.Add(new RankChange(key, update.RepId, o, n));
+                }
+            }
+        }
+
+        if (!update.InScope)
+        {
+            return changes;
+        }
+
+        foreach (var change in update.Changes)
+        {
+            if (!_boards.TryGetValue(change.Board, out var board))
+            {
+                if (change.Score is null)
+                {
+                    continue;
+                }
+
+                board = new Leaderboard();
+                _boards[change.Board] = board;
+            }
+
+            var (oldRank, newRank) = board.Set(update.RepId, change.Score);
+            if (oldRank != newRank)
+            {
+                changes.Add(new RankChange(change.Board, update.RepId, oldRank, newRank));
+            }
+        }
+
+        return changes;
+    }
+
+    /// <summary>
+    /// Overtake alerts for rank changes on a board: a rep that rose to <paramref name="depth"/> or better raises one
+    /// alert naming the rep now right behind them, who was ahead before.
+    /// </summary>
+    public IEnumerable<Alert> Overtakes(IEnumerable<RankChange> changes, int depth, DateTimeOffset now)
+    {
+        foreach (var c in changes)
+        {
+            if (c.OldRank == 0 || c.NewRank == 0 || c.NewRank >= c.OldRank || c.NewRank > depth)
+            {
+                continue;
+            }
+
+            var board = _boards[c.Board];
+            if (c.NewRank >= board.Count)
+            {
+                continue;
+            }
+
+            var passed = board.EntryAt(c.NewRank + 1);
+            yield return new Alert(
+                AlertKind.Overtake,
+                c.RepId,
+                Id,
+                passed.RepId,
+                c.Board.Period,
+                c.Board.Metric.ToString(),
+                c.NewRank,
+                c.OldRank,
+                $"{c.RepId} overtook {passed.RepId} on the {c.Board.Metric} board of {Name} for {c.Board.Period}: now #{c.NewRank}",
+                now);
+        }
+    }
+}

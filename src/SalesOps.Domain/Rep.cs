@@ -1,0 +1,312 @@
+namespace SalesOps.Domain;
+
+/// <summary>A rep's change to a leaderboard scope: set scores, or (<see cref="InScope"/> false) leave the scope.</summary>
+/// <param name="Seq">Per-rep sequence; a scope ignores an update older than the last it applied for the rep.</param>
+/// <param name="Full">The changes are all the rep's scores (sent on entering a scope).</param>
+public sealed record BoardUpdate(string RepId, long Seq, bool InScope, bool Full, IReadOnlyList<ScoreChange> Changes);
+
+/// <summary>A rep's score on one board; null removes the rep from that board.</summary>
+public readonly record struct ScoreChange(BoardKey Board, double? Score);
+
+/// <summary>What a rep sends on after a change: counter deltas per region, and board updates per region.</summary>
+public sealed class RepEffects
+{
+    public Dictionary<string, FigureSet> RegionDeltas { get; } = new(StringComparer.Ordinal);
+    public List<(string RegionId, BoardUpdate Update)> Boards { get; } = new();
+
+    public bool IsEmpty => RegionDeltas.Count == 0 && Boards.Count == 0;
+
+    public FigureSet DeltaFor(string regionId)
+    {
+        if (!RegionDeltas.TryGetValue(regionId, out var set))
+        {
+            set = new FigureSet();
+            RegionDeltas[regionId] = set;
+        }
+
+        return set;
+    }
+}
+
+/// <summary>
+/// A rep: region membership over time, counters credited to them, targets, and leaderboard scores.
+/// Historical items (bookings, activities, collections…) count in the region the rep belonged to at the item's
+/// <c>occurred_at</c> ("history stays where it happened"); current items (open pipeline) count in the current region
+/// and move with the rep. A move dated at or before the latest item already credited to the rep is rejected, because
+/// accepting it would re-attribute history that was already rolled up.
+/// </summary>
+public sealed class RepState
+{
+    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+    private readonly List<(EventStamp Stamp, string RegionId)> _memberships = new();
+    private readonly Dictionary<BoardKey, double> _scores = new();
+
+    public RepState(string id) => Id = id;
+
+    public string Id { get; }
+    public bool IsJoined => _memberships.Count > 0;
+    public string Name { get; private set; } = "";
+    public RepRole Role { get; private set; }
+    public RepStyle Style { get; private set; }
+    public string RegionId => _memberships.Count == 0 ? "" : _memberships[^1].RegionId;
+    public DateTimeOffset JoinedAt => _memberships.Count == 0 ? default : _memberships[0].Stamp.At;
+    public IReadOnlyList<(EventStamp Stamp, string RegionId)> Memberships => _memberships;
+
+    /// <summary>Open-pipeline counters (no history), counted in the current region.</summary>
+    public FigureSet Current { get; } = new();
+
+    /// <summary>Historical counters, over all regions the rep was in.</summary>
+    public FigureSet Historical { get; } = new();
+
+    public TargetBook Targets { get; } = new();
+    public PaceTracker Pace { get; } = new();
+    public DateTimeOffset MaxCreditedAt { get; private set; }
+    public long BoardSeq { get; private set; }
+    public IReadOnlyDictionary<BoardKey, double> Scores => _scores;
+    public IReadOnlyCollection<string> SeenEventIds => _seen;
+
+    /// <summary>Current and historical counters together: the rep's own figures.</summary>
+    public FigureSet Figures()
+    {
+        var all = Historical.Clone();
+        all.AddAll(Current);
+        return all;
+    }
+
+    public string RegionAt(DateTimeOffset at)
+    {
+        var region = _memberships[0].RegionId;
+        foreach (var (stamp, id) in _memberships)
+        {
+            if (stamp.At > at)
+            {
+                break;
+            }
+
+            region = id;
+        }
+
+        return region;
+    }
+
+    public Outcome Join(RepJoined e)
+    {
+        if (IsJoined)
+        {
+            return _seen.Contains(e.EventId)
+                ? Outcome.Duplicate
+                : Outcome.Conflict("rep_id", $"rep '{Id}' has already joined; send RepMoved to change region");
+        }
+
+        _seen.Add(e.EventId);
+        Name = e.Name;
+        Role = e.Role;
+        Style = e.Style;
+        _memberships.Add((new EventStamp(e.OccurredAt, e.EventId), e.RegionId));
+        return Outcome.Accepted;
+    }
+
+    public Outcome Move(RepMoved e, RepEffects effects)
+    {
+        if (_seen.Contains(e.EventId))
+        {
+            return Outcome.Duplicate;
+        }
+
+        if (!IsJoined)
+        {
+            return Outcome.NotFound("rep_id", $"rep '{Id}' has not joined");
+        }
+
+        if (e.OccurredAt <= JoinedAt)
+        {
+            return Outcome.Conflict("occurred_at", $"a move must be dated after the rep joined ({JoinedAt:O})");
+        }
+
+        if (e.OccurredAt <= MaxCreditedAt)
+        {
+            return Outcome.Conflict(
+                "occurred_at",
+                $"back-dated move: rep '{Id}' already has figures dated up to {MaxCreditedAt:O}; a move must be dated after them");
+        }
+
+        _seen.Add(e.EventId);
+        var oldRegion = RegionId;
+        var stamp = new EventStamp(e.OccurredAt, e.EventId);
+        var index = _memberships.FindIndex(m => m.Stamp > stamp);
+        _memberships.Insert(index < 0 ? _memberships.Count : index, (stamp, e.RegionId));
+        var newRegion = RegionId;
+        if (newRegion != oldRegion)
+        {
+            effects.DeltaFor(oldRegion).AddAll(Current, -1);
+            effects.DeltaFor(newRegion).AddAll(Current);
+            effects.Boards.Add((oldRegion, new BoardUpdate(Id, ++BoardSeq, InScope: false, Full: true, [])));
+            var all = _scores.Select(kv => new ScoreChange(kv.Key, kv.Value)).ToList();
+            effects.Boards.Add((newRegion, new BoardUpdate(Id, ++BoardSeq, InScope: true, Full: true, all)));
+        }
+
+        return Outcome.Accepted;
+    }
+
+    public Outcome LogActivity(ActivityLogged e, CompanyCalendar calendar, RepEffects effects)
+    {
+        if (Guard(e) is { } rejected)
+        {
+            return rejected;
+        }
+
+        Credit(
+            [
+                new CreditItem(Figure.ActivityCount, (short)e.Type, (short)e.TimeCategory, 1, e.OccurredAt, null),
+                new CreditItem(Figure.ActivityMinutes, 0, (short)e.TimeCategory, e.DurationMinutes, e.OccurredAt, null),
+            ],
+            calendar,
+            effects);
+        return Outcome.Accepted;
+    }
+
+    public Outcome ReceivePayment(PaymentReceived e, CompanyCalendar calendar, RepEffects effects)
+    {
+        if (Guard(e) is { } rejected)
+        {
+            return rejected;
+        }
+
+        Credit([new CreditItem(Figure.Collections, 0, 0, e.Amount, e.OccurredAt, null)], calendar, effects);
+        return Outcome.Accepted;
+    }
+
+    public Outcome SetTarget(TargetSet e, RepEffects effects)
+    {
+        if (Guard(e) is { } rejected)
+        {
+            return rejected;
+        }
+
+        if (Targets.Offer(e) && e.Metric == TargetMetric.Bookings)
+        {
+            EmitScores([e.Period], effects);
+        }
+
+        return Outcome.Accepted;
+    }
+
+    private Outcome? Guard(SalesEvent e)
+    {
+        if (_seen.Contains(e.EventId))
+        {
+            return Outcome.Duplicate;
+        }
+
+        if (!IsJoined)
+        {
+            return Outcome.NotFound("rep_id", $"rep '{Id}' has not joined");
+        }
+
+        _seen.Add(e.EventId);
+        return null;
+    }
+
+    /// <summary>Credits items to the rep and works out what the regions and boards must receive.</summary>
+    public void Credit(IEnumerable<CreditItem> items, CompanyCalendar calendar, RepEffects effects)
+    {
+        var touched = new HashSet<Period>();
+        foreach (var item in items)
+        {
+            string region;
+            FigureSet own;
+            if (item.At is { } at)
+            {
+                region = RegionAt(at);
+                own = Historical;
+                if (at > MaxCreditedAt)
+                {
+                    MaxCreditedAt = at;
+                }
+            }
+            else
+            {
+                region = RegionId;
+                own = Current;
+            }
+
+            var delta = effects.DeltaFor(region);
+            FigureSet.Expand(item, calendar, (key, value) =>
+            {
+                own.Add(key, value);
+                delta.Add(key, value);
+                if (item.At.HasValue && IsScored(key.Figure))
+                {
+                    touched.Add(key.Period);
+                }
+            });
+        }
+
+        if (touched.Count > 0)
+        {
+            EmitScores(touched, effects);
+        }
+    }
+
+    private static bool IsScored(Figure f) => f is Figure.Bookings or Figure.Collections or Figure.ActivityCount;
+
+    /// <summary>The score a rep has on a board, or null when not listed.</summary>
+    public double? ScoreFor(BoardKey board)
+    {
+        switch (board.Metric)
+        {
+            case LeaderboardMetric.Bookings:
+                return Listed(Historical.Get(Figure.Bookings, board.Period));
+            case LeaderboardMetric.Collections:
+                return Listed(Historical.Get(Figure.Collections, board.Period));
+            case LeaderboardMetric.Activities:
+                return Listed(TargetBook.ActivityTotal(Historical, board.Period));
+            case LeaderboardMetric.Attainment:
+                var target = Targets.Get(board.Period, TargetMetric.Bookings);
+                return target is { } t ? AttainmentPercent(Historical.Get(Figure.Bookings, board.Period), t.MustAchieve) : null;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>Attainment in percent, rounded to 1/10,000 of a percent so that every replica agrees on it.</summary>
+    public static double AttainmentPercent(long actual, long target) =>
+        target <= 0 ? 0 : Math.Round(actual * 100.0 / target, 4);
+
+    private static double? Listed(long value) => value == 0 ? null : value;
+
+    private void EmitScores(IEnumerable<Period> periods, RepEffects effects)
+    {
+        var changes = new List<ScoreChange>();
+        foreach (var period in periods)
+        {
+            foreach (var metric in BoardMetrics)
+            {
+                var key = new BoardKey(period, metric);
+                var score = ScoreFor(key);
+                var had = _scores.TryGetValue(key, out var old);
+                if (score is { } s)
+                {
+                    if (!had || !old.Equals(s))
+                    {
+                        _scores[key] = s;
+                        changes.Add(new ScoreChange(key, s));
+                    }
+                }
+                else if (had)
+                {
+                    _scores.Remove(key);
+                    changes.Add(new ScoreChange(key, null));
+                }
+            }
+        }
+
+        if (changes.Count > 0)
+        {
+            effects.Boards.Add((RegionId, new BoardUpdate(Id, ++BoardSeq, InScope: true, Full: false, changes)));
+        }
+    }
+
+    public static readonly LeaderboardMetric[] BoardMetrics =
+        [LeaderboardMetric.Bookings, LeaderboardMetric.Attainment, LeaderboardMetric.Collections, LeaderboardMetric.Activities];
+}
