@@ -1,0 +1,105 @@
+using Orleans.Concurrency;
+
+namespace SalesOps.Abstractions;
+
+/// <summary>A region, or (key "company") the company root: roll-up of counters and the region's leaderboards.</summary>
+public interface IRegionGrain : IGrainWithStringKey
+{
+    /// <summary>Applies <c>RegionDefined</c>; the parent must already be defined (checked by the caller).</summary>
+    Task<EventOutcome> DefineAsync(EventEnvelope e);
+
+    Task<bool> IsDefinedAsync();
+
+    Task<EventOutcome> SetTargetAsync(EventEnvelope e);
+
+    /// <summary>Applies counter deltas and board changes from a rep or child region, and passes them on to the parent.</summary>
+    Task ApplyRollupAsync(Rollup rollup);
+
+    Task<RegionSnapshot> GetSnapshotAsync();
+
+    Task<BoardSnapshot> GetLeaderboardAsync(int period, byte metric, int top, string aroundRepId, int around);
+
+    /// <summary>Marks a board as watched for <paramref name="lease"/>: its changes are pushed and overtakes alerted.</summary>
+    Task WatchBoardAsync(int period, byte metric, TimeSpan lease);
+
+    /// <summary>Sends pending roll-ups to the parent now instead of at the next tick; returns when the parent has them.</summary>
+    Task FlushAsync();
+
+    /// <summary>Evaluates pace against targets now; raises alerts for targets that fell behind.</summary>
+    Task CheckPaceAsync();
+}
+
+/// <summary>A rep: membership, credited counters, targets, scores.</summary>
+public interface IRepGrain : IGrainWithStringKey
+{
+    /// <summary>Applies a rep event: joined, moved, activity, payment, rep target.</summary>
+    Task<EventOutcome> ApplyAsync(EventEnvelope e);
+
+    Task<bool> IsJoinedAsync();
+
+    /// <summary>Credits (or, negative, retracts) an opportunity's contribution.</summary>
+    Task CreditAsync(Credit[] credits);
+
+    Task<RepSnapshot> GetSnapshotAsync();
+
+    Task CheckPaceAsync();
+}
+
+public interface ICustomerGrain : IGrainWithStringKey
+{
+    Task<EventOutcome> RegisterAsync(EventEnvelope e);
+
+    Task<bool> IsRegisteredAsync();
+
+    /// <summary>Sets (or with null clears) the order one opportunity contributes.</summary>
+    Task SetOrderAsync(string opportunityId, OrderRow? order);
+
+    Task AddPaymentAsync(string eventId, long amount);
+
+    Task ContactedAsync(DateTimeOffset at);
+
+    Task<CustomerSnapshot> GetSnapshotAsync();
+}
+
+public interface IOpportunityGrain : IGrainWithStringKey
+{
+    Task<EventOutcome> ApplyAsync(EventEnvelope e);
+
+    Task<OpportunitySnapshot> GetSnapshotAsync();
+}
+
+/// <summary>The company's alert log (key 0): numbers alerts, retains the latest, pushes them to every host.</summary>
+public interface IAlertLogGrain : IGrainWithIntegerKey
+{
+    Task PublishAsync(AlertRecord[] alerts);
+
+    /// <summary>Retained alerts with a sequence above <paramref name="afterSequence"/>, oldest first.</summary>
+    Task<AlertRecord[]> ReadAfterAsync(long afterSequence, int max);
+}
+
+/// <summary>One per host: receives pushes and fans them out to that host's gRPC watchers.</summary>
+public interface IPushHub : IGrainObserver
+{
+    [OneWay]
+    Task OnBoardsChangedAsync(BoardSnapshot[] boards);
+
+    [OneWay]
+    Task OnAlertsAsync(AlertRecord[] alerts);
+}
+
+/// <summary>Directory of the hosts' push hubs (key 0). Hosts renew their registration; stale ones expire.</summary>
+public interface IPushHubRegistryGrain : IGrainWithIntegerKey
+{
+    Task RegisterAsync(Guid hostId, IPushHub hub);
+
+    Task UnregisterAsync(Guid hostId);
+
+    Task<IPushHub[]> GetHubsAsync();
+}
+
+/// <summary>Stateless fan-out of board pushes to every host's hub, so no region waits on slow hosts.</summary>
+public interface IPushNotifierGrain : IGrainWithIntegerKey
+{
+    [OneWay]
+    Task PublishBoardsAsync(BoardSnapshot[] boards);
+}

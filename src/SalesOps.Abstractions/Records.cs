@@ -1,0 +1,189 @@
+using SalesOps.Domain;
+
+namespace SalesOps.Abstractions;
+
+/// <summary>What became of one event (a domain <see cref="Outcome"/> on the wire).</summary>
+[GenerateSerializer, Immutable, Alias("salesops.EventOutcome")]
+public sealed record EventOutcome([property: Id(0)] byte Code, [property: Id(1)] string Field, [property: Id(2)] string Message)
+{
+    public static readonly EventOutcome Accepted = From(Outcome.Accepted);
+
+    public OutcomeCode OutcomeCode => (OutcomeCode)Code;
+    public bool IsAccepted => OutcomeCode == OutcomeCode.Accepted;
+
+    public static EventOutcome From(Outcome o) => new((byte)o.Code, o.Field, o.Message);
+}
+
+/// <summary>One counter value.</summary>
+[GenerateSerializer, Immutable, Alias("salesops.Counter")]
+public readonly record struct Counter(
+    [property: Id(0)] byte Figure,
+    [property: Id(1)] int Period,
+    [property: Id(2)] short A,
+    [property: Id(3)] short B,
+    [property: Id(4)] long Value)
+{
+    public static Counter[] From(FigureSet set) =>
+        set.Values.Select(kv => new Counter((byte)kv.Key.Figure, kv.Key.Period.Code, kv.Key.A, kv.Key.B, kv.Value)).ToArray();
+
+    public static FigureSet ToSet(IEnumerable<Counter> counters)
+    {
+        var set = new FigureSet();
+        foreach (var c in counters)
+        {
+            set.Add(new FigureKey((Figure)c.Figure, new Period(c.Period), c.A, c.B), c.Value);
+        }
+
+        return set;
+    }
+}
+
+/// <summary>A credit item on the wire.</summary>
+[GenerateSerializer, Immutable, Alias("salesops.Credit")]
+public readonly record struct Credit(
+    [property: Id(0)] byte Figure,
+    [property: Id(1)] short A,
+    [property: Id(2)] short B,
+    [property: Id(3)] long Value,
+    [property: Id(4)] DateTimeOffset? At,
+    [property: Id(5)] int? PeriodDay)
+{
+    public static Credit From(CreditItem i) => new((byte)i.Figure, i.A, i.B, i.Value, i.At, i.PeriodDate?.DayNumber);
+
+    public CreditItem ToDomain() =>
+        new((Domain.Figure)Figure, A, B, Value, At, PeriodDay is { } d ? DateOnly.FromDayNumber(d) : null);
+}
+
+[GenerateSerializer, Immutable, Alias("salesops.Score")]
+public readonly record struct Score([property: Id(0)] int Period, [property: Id(1)] byte Metric, [property: Id(2)] double? Value)
+{
+    public static Score From(ScoreChange c) => new(c.Board.Period.Code, (byte)c.Board.Metric, c.Score);
+
+    public ScoreChange ToDomain() => new(new BoardKey(new Period(Period), (LeaderboardMetric)Metric), Value);
+}
+
+[GenerateSerializer, Immutable, Alias("salesops.BoardChange")]
+public sealed record BoardChange(
+    [property: Id(0)] string RepId,
+    [property: Id(1)] long Seq,
+    [property: Id(2)] bool InScope,
+    [property: Id(3)] bool Full,
+    [property: Id(4)] Score[] Scores)
+{
+    public static BoardChange From(BoardUpdate u) => new(u.RepId, u.Seq, u.InScope, u.Full, u.Changes.Select(Score.From).ToArray());
+
+    public BoardUpdate ToDomain() => new(RepId, Seq, InScope, Full, Scores.Select(s => s.ToDomain()).ToList());
+}
+
+/// <summary>What a region receives from a rep or a child region: counter deltas and board changes, in order.</summary>
+[GenerateSerializer, Immutable, Alias("salesops.Rollup")]
+public sealed record Rollup([property: Id(0)] Counter[] Counters, [property: Id(1)] BoardChange[] Boards);
+
+[GenerateSerializer, Immutable, Alias("salesops.Target")]
+public readonly record struct TargetRow(
+    [property: Id(0)] int Period,
+    [property: Id(1)] byte Metric,
+    [property: Id(2)] long MustAchieve,
+    [property: Id(3)] long Stretch)
+{
+    public static TargetRow[] From(TargetBook book) =>
+        book.All.Select(t => new TargetRow(t.Period.Code, (byte)t.Metric, t.Levels.MustAchieve, t.Levels.Stretch)).ToArray();
+
+    public static TargetBook ToBook(IEnumerable<TargetRow> rows)
+    {
+        var book = new TargetBook();
+        foreach (var r in rows)
+        {
+            book.Put(new Period(r.Period), (TargetMetric)r.Metric, new TargetLevels(r.MustAchieve, r.Stretch), default);
+        }
+
+        return book;
+    }
+}
+
+[GenerateSerializer, Immutable, Alias("salesops.RepSnapshot")]
+public sealed record RepSnapshot(
+    [property: Id(0)] string RepId,
+    [property: Id(1)] bool Joined,
+    [property: Id(2)] string Name,
+    [property: Id(3)] string RegionId,
+    [property: Id(4)] byte Role,
+    [property: Id(5)] byte Style,
+    [property: Id(6)] Counter[] Counters,
+    [property: Id(7)] TargetRow[] Targets);
+
+[GenerateSerializer, Immutable, Alias("salesops.RegionSnapshot")]
+public sealed record RegionSnapshot(
+    [property: Id(0)] string RegionId,
+    [property: Id(1)] bool Defined,
+    [property: Id(2)] string Name,
+    [property: Id(3)] string ParentId,
+    [property: Id(4)] Counter[] Counters,
+    [property: Id(5)] TargetRow[] Targets);
+
+[GenerateSerializer, Immutable, Alias("salesops.CustomerSnapshot")]
+public sealed record CustomerSnapshot(
+    [property: Id(0)] string CustomerId,
+    [property: Id(1)] bool Registered,
+    [property: Id(2)] string Name,
+    [property: Id(3)] int Orders,
+    [property: Id(4)] long LifetimeValue,
+    [property: Id(5)] long Collections,
+    [property: Id(6)] DateTimeOffset? LastOrder,
+    [property: Id(7)] DateTimeOffset? LastContact);
+
+[GenerateSerializer, Immutable, Alias("salesops.OpportunitySnapshot")]
+public sealed record OpportunitySnapshot(
+    [property: Id(0)] string OpportunityId,
+    [property: Id(1)] bool Opened,
+    [property: Id(2)] string OwnerRepId,
+    [property: Id(3)] string CustomerId,
+    [property: Id(4)] long Amount,
+    [property: Id(5)] string ProductLine,
+    [property: Id(6)] string Channel,
+    [property: Id(7)] int ExpectedCloseDay,
+    [property: Id(8)] int StageIndex,
+    [property: Id(9)] DateTimeOffset OpenedAt,
+    [property: Id(10)] DateTimeOffset StageChangedAt);
+
+[GenerateSerializer, Immutable, Alias("salesops.Order")]
+public readonly record struct OrderRow([property: Id(0)] long Amount, [property: Id(1)] DateTimeOffset WonAt);
+
+[GenerateSerializer, Immutable, Alias("salesops.BoardRow")]
+public readonly record struct BoardRow([property: Id(0)] int Rank, [property: Id(1)] string RepId, [property: Id(2)] double Score, [property: Id(3)] int Movement)
+{
+    public static BoardRow From(RankedEntry e) => new(e.Rank, e.RepId, e.Score, e.Movement);
+}
+
+/// <summary>A leaderboard's top rows (and optionally the rows around one rep) at a version.</summary>
+[GenerateSerializer, Immutable, Alias("salesops.BoardSnapshot")]
+public sealed record BoardSnapshot(
+    [property: Id(0)] string RegionId,
+    [property: Id(1)] int Period,
+    [property: Id(2)] byte Metric,
+    [property: Id(3)] long Version,
+    [property: Id(4)] int Total,
+    [property: Id(5)] BoardRow[] Top,
+    [property: Id(6)] BoardRow[] Around)
+{
+    public BoardKey Key => new(new Period(Period), (LeaderboardMetric)Metric);
+}
+
+/// <summary>An alert with its place in the alert log.</summary>
+[GenerateSerializer, Immutable, Alias("salesops.AlertRecord")]
+public sealed record AlertRecord(
+    [property: Id(0)] long Sequence,
+    [property: Id(1)] byte Kind,
+    [property: Id(2)] string SubjectId,
+    [property: Id(3)] string ScopeId,
+    [property: Id(4)] string OtherId,
+    [property: Id(5)] int Period,
+    [property: Id(6)] string Metric,
+    [property: Id(7)] long Actual,
+    [property: Id(8)] long Expected,
+    [property: Id(9)] string Message,
+    [property: Id(10)] DateTimeOffset At)
+{
+    public static AlertRecord From(Alert a) =>
+        new(0, (byte)a.Kind, a.SubjectId, a.ScopeId, a.OtherId, a.Period.Code, a.Metric, a.Actual, a.Expected, a.Message, a.At);
+}
