@@ -6,11 +6,11 @@ namespace SalesOps.Abstractions;
 public interface IRegionGrain : IGrainWithStringKey
 {
     /// <summary>Applies <c>RegionDefined</c>; the parent must already be defined (checked by the caller).</summary>
-    Task<EventOutcome> DefineAsync(EventEnvelope e);
+    Task<EventOutcome> DefineAsync(EventEnvelope envelope);
 
     Task<bool> IsDefinedAsync();
 
-    Task<EventOutcome> SetTargetAsync(EventEnvelope e);
+    Task<EventOutcome> SetTargetAsync(EventEnvelope envelope);
 
     /// <summary>Applies counter deltas and board changes from a rep or child region, and passes them on to the parent.</summary>
     Task ApplyRollupAsync(Rollup rollup);
@@ -33,7 +33,7 @@ public interface IRegionGrain : IGrainWithStringKey
 public interface IRepGrain : IGrainWithStringKey
 {
     /// <summary>Applies a rep event: joined, moved, activity, payment, rep target.</summary>
-    Task<EventOutcome> ApplyAsync(EventEnvelope e);
+    Task<EventOutcome> ApplyAsync(EventEnvelope envelope);
 
     Task<bool> IsJoinedAsync();
 
@@ -47,7 +47,7 @@ public interface IRepGrain : IGrainWithStringKey
 
 public interface ICustomerGrain : IGrainWithStringKey
 {
-    Task<EventOutcome> RegisterAsync(EventEnvelope e);
+    Task<EventOutcome> RegisterAsync(EventEnvelope envelope);
 
     Task<bool> IsRegisteredAsync();
 
@@ -63,7 +63,7 @@ public interface ICustomerGrain : IGrainWithStringKey
 
 public interface IOpportunityGrain : IGrainWithStringKey
 {
-    Task<EventOutcome> ApplyAsync(EventEnvelope e);
+    Task<EventOutcome> ApplyAsync(EventEnvelope envelope);
 
     Task<OpportunitySnapshot> GetSnapshotAsync();
 }

@@ -99,6 +99,8 @@ public sealed class FigureSet
         }
     }
 
+    public void Clear() => _values.Clear();
+
     public FigureSet Clone()
     {
         var c = new FigureSet();

@@ -1,0 +1,41 @@
+using SalesOps.Abstractions;
+using SalesOps.Domain;
+
+namespace SalesOps.Grains;
+
+/// <summary>A customer: orders, lifetime value, collections, last order and last contact.</summary>
+public sealed class CustomerGrain : Grain, ICustomerGrain
+{
+    private CustomerState? _state;
+
+    private CustomerState State => _state ??= new CustomerState(this.GetPrimaryKeyString());
+
+    public Task<EventOutcome> RegisterAsync(EventEnvelope envelope) =>
+        Task.FromResult(EventOutcome.From(State.Register((CustomerRegistered)envelope.ToDomain())));
+
+    public Task<bool> IsRegisteredAsync() => Task.FromResult(State.IsRegistered);
+
+    public Task SetOrderAsync(string opportunityId, OrderRow? order)
+    {
+        State.SetOrder(opportunityId, order is { } o ? new CustomerOrder(o.Amount, o.WonAt) : null);
+        return Task.CompletedTask;
+    }
+
+    public Task AddPaymentAsync(string eventId, long amount)
+    {
+        State.AddPayment(eventId, amount);
+        return Task.CompletedTask;
+    }
+
+    public Task ContactedAsync(DateTimeOffset at)
+    {
+        State.Contacted(at);
+        return Task.CompletedTask;
+    }
+
+    public Task<CustomerSnapshot> GetSnapshotAsync()
+    {
+        var s = State;
+        return Task.FromResult(new CustomerSnapshot(s.Id, s.IsRegistered, s.Name, s.OrderCount, s.LifetimeValue, s.Collections, s.LastOrder, s.LastContact));
+    }
+}

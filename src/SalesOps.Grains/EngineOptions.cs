@@ -1,0 +1,53 @@
+using SalesOps.Domain;
+
+namespace SalesOps.Grains;
+
+/// <summary>Engine settings bound from configuration section <c>Engine</c>.</summary>
+public sealed class EngineOptions
+{
+    public const string Section = "Engine";
+
+    /// <summary>Company name shown for the root region.</summary>
+    public string CompanyName { get; set; } = "Company";
+
+    /// <summary>IANA or Windows time-zone id that decides which month, quarter and year an event falls in.</summary>
+    public string TimeZone { get; set; } = "UTC";
+
+    /// <summary>A won deal of at least this amount raises a celebration alert.</summary>
+    public long BigDealThreshold { get; set; } = 100_000;
+
+    /// <summary>Overtakes are alerted for ranks this good or better on watched boards.</summary>
+    public int OvertakeDepth { get; set; } = 10;
+
+    /// <summary>How often a region passes its pending roll-up to its parent and pushes watched boards.</summary>
+    public TimeSpan RollupInterval { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>How often reps and regions with targets re-check pace as time passes.</summary>
+    public TimeSpan PaceCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Alerts kept for watchers that resume.</summary>
+    public int AlertRetention { get; set; } = 10_000;
+
+    /// <summary>Open stages in process order; empty = the default table from the seeds.</summary>
+    public List<StageOption> Stages { get; set; } = new();
+
+    public EngineSettings ToSettings() => new()
+    {
+        CompanyName = CompanyName,
+        Calendar = CompanyCalendar.FromId(TimeZone),
+        BigDealThreshold = BigDealThreshold,
+        OvertakeDepth = OvertakeDepth,
+        Stages = Stages.Count == 0
+            ? StageTable.Default
+            : new StageTable(Stages.Select(s => new Stage(s.Id, s.Name ?? s.Id, s.Probability, s.Category)).ToList()),
+    };
+}
+
+/// <summary>One configured open stage.</summary>
+public sealed class StageOption
+{
+    public string Id { get; set; } = "";
+    public string? Name { get; set; }
+    public int Probability { get; set; }
+    public ForecastCategory Category { get; set; }
+}
