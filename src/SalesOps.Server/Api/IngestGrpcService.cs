@@ -1,0 +1,90 @@
+using Grpc.Core;
+using SalesOps.Domain;
+using SalesOps.Grains;
+using V1 = SalesOps.Contracts.V1;
+
+namespace SalesOps.Server.Api;
+
+/// <summary>gRPC ingest: maps events and hands them to the <see cref="EventIngestor"/>.</summary>
+public sealed class IngestGrpcService(EventIngestor ingestor) : V1.IngestService.IngestServiceBase
+{
+    public const int MaxBatch = 5_000;
+
+    public override async Task Ingest(IAsyncStreamReader<V1.IngestBatch> requestStream, IServerStreamWriter<V1.IngestAck> responseStream, ServerCallContext context)
+    {
+        await foreach (var batch in requestStream.ReadAllAsync(context.CancellationToken))
+        {
+            if (batch.Events.Count > MaxBatch)
+            {
+                throw RequestGuard.Invalid("events", $"batch '{batch.BatchId}' has {batch.Events.Count} events; at most {MaxBatch} are allowed");
+            }
+
+            var results = await IngestBatchAsync(batch.Events);
+            var ack = new V1.IngestAck { BatchId = batch.BatchId };
+            ack.Results.Add(results);
+            foreach (var r in results)
+            {
+                switch (r.Status)
+                {
+                    case V1.EventStatus.Accepted:
+                        ack.Accepted++;
+                        break;
+                    case V1.EventStatus.Duplicate:
+                        ack.Duplicates++;
+                        break;
+                    default:
+                        ack.Rejected++;
+                        break;
+                }
+            }
+
+            await responseStream.WriteAsync(ack, context.CancellationToken);
+        }
+    }
+
+    public override async Task<V1.EventResult> IngestOne(V1.Event request, ServerCallContext context)
+    {
+        var result = (await IngestBatchAsync(new Google.Protobuf.Collections.RepeatedField<V1.Event> { request }))[0];
+        if (result.Status is V1.EventStatus.Accepted or V1.EventStatus.Duplicate)
+        {
+            return result;
+        }
+
+        var code = result.Status switch
+        {
+            V1.EventStatus.InvalidArgument => StatusCode.InvalidArgument,
+            V1.EventStatus.NotFound => StatusCode.NotFound,
+            V1.EventStatus.FailedPrecondition => StatusCode.FailedPrecondition,
+            _ => StatusCode.Unavailable,
+        };
+        var detail = string.IsNullOrEmpty(result.Field) ? result.Message : $"{result.Field}: {result.Message}";
+        throw new RpcException(new Status(code, detail), new Metadata { { "field", result.Field } });
+    }
+
+    private async Task<V1.EventResult[]> IngestBatchAsync(Google.Protobuf.Collections.RepeatedField<V1.Event> events)
+    {
+        var results = new V1.EventResult[events.Count];
+        var mapped = new List<SalesEvent>(events.Count);
+        var positions = new List<int>(events.Count);
+        for (var i = 0; i < events.Count; i++)
+        {
+            var e = ProtoMapper.ToDomain(events[i], out var error);
+            if (e is null)
+            {
+                results[i] = ProtoMapper.ToResult(events[i].EventId, error!);
+                continue;
+            }
+
+            mapped.Add(e);
+            positions.Add(i);
+        }
+
+        var outcomes = await ingestor.IngestBatchAsync(mapped);
+        for (var k = 0; k < outcomes.Length; k++)
+        {
+            results[positions[k]] = ProtoMapper.ToResult(mapped[k].EventId, outcomes[k]);
+        }
+
+        return results;
+    }
+}

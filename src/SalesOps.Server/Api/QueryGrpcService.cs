@@ -1,0 +1,142 @@
+using Grpc.Core;
+using SalesOps.Abstractions;
+using SalesOps.Domain;
+using V1 = SalesOps.Contracts.V1;
+
+namespace SalesOps.Server.Api;
+
+/// <summary>gRPC queries: read grain snapshots and derive the figures with the domain's report.</summary>
+public sealed class QueryGrpcService(IGrainFactory grains, EngineSettings settings, TimeProvider time) : V1.QueryService.QueryServiceBase
+{
+    public override async Task<V1.RepView> GetRep(V1.GetRepRequest request, ServerCallContext context)
+    {
+        var id = RequestGuard.Id(request.RepId, "rep_id");
+        var period = RequestGuard.PeriodOrCurrent(request.Period, settings, time);
+        var s = await grains.GetGrain<IRepGrain>(id).GetSnapshotAsync();
+        if (!s.Joined)
+        {
+            throw RequestGuard.NotFound("rep_id", $"rep '{id}' is not known");
+        }
+
+        return new V1.RepView
+        {
+            RepId = s.RepId,
+            Name = s.Name,
+            RegionId = s.RegionId,
+            Role = (V1.RepRole)s.Role,
+            Style = (V1.RepStyle)s.Style,
+            Figures = Report(s.Counters, s.Targets, period),
+        };
+    }
+
+    public override async Task<V1.RegionView> GetRegion(V1.GetRegionRequest request, ServerCallContext context)
+    {
+        var id = string.IsNullOrEmpty(request.RegionId) ? RegionState.CompanyId : RequestGuard.Id(request.RegionId, "region_id");
+        var period = RequestGuard.PeriodOrCurrent(request.Period, settings, time);
+        var s = await grains.GetGrain<IRegionGrain>(id).GetSnapshotAsync();
+        if (!s.Defined)
+        {
+            throw RequestGuard.NotFound("region_id", $"region '{id}' is not defined");
+        }
+
+        return new V1.RegionView { RegionId = s.RegionId, Name = s.Name, ParentRegionId = s.ParentId, Figures = Report(s.Counters, s.Targets, period) };
+    }
+
+    public override async Task<V1.CustomerView> GetCustomer(V1.GetCustomerRequest request, ServerCallContext context)
+    {
+        var id = RequestGuard.Id(request.CustomerId, "customer_id");
+        var s = await grains.GetGrain<ICustomerGrain>(id).GetSnapshotAsync();
+        if (!s.Registered)
+        {
+            throw RequestGuard.NotFound("customer_id", $"customer '{id}' is not registered");
+        }
+
+        return new V1.CustomerView
+        {
+            CustomerId = s.CustomerId,
+            Name = s.Name,
+            Orders = s.Orders,
+            LifetimeValue = s.LifetimeValue,
+            Collections = s.Collections,
+            LastOrder = ProtoMapper.ToTimestamp(s.LastOrder),
+            LastContact = ProtoMapper.ToTimestamp(s.LastContact),
+        };
+    }
+
+    public override async Task<V1.OpportunityView> GetOpportunity(V1.GetOpportunityRequest request, ServerCallContext context)
+    {
+        var id = RequestGuard.Id(request.OpportunityId, "opportunity_id");
+        var s = await grains.GetGrain<IOpportunityGrain>(id).GetSnapshotAsync();
+        if (!s.Opened)
+        {
+            throw RequestGuard.NotFound("opportunity_id", $"opportunity '{id}' has not been opened");
+        }
+
+        var stage = settings.Stages.Stages[s.StageIndex];
+        return new V1.OpportunityView
+        {
+            OpportunityId = s.OpportunityId,
+            OwnerRepId = s.OwnerRepId,
+            CustomerId = s.CustomerId,
+            Amount = s.Amount,
+            ProductLine = s.ProductLine,
+            Channel = s.Channel,
+            ExpectedClose = ProtoMapper.ToDate(DateOnly.FromDayNumber(s.ExpectedCloseDay)),
+            StageId = stage.Id,
+            ProbabilityPercent = stage.ProbabilityPercent,
+            OpenedAt = ProtoMapper.ToTimestamp(s.OpenedAt),
+            StageChangedAt = ProtoMapper.ToTimestamp(s.StageChangedAt),
+        };
+    }
+
+    public override async Task<V1.LeaderboardView> GetLeaderboard(V1.GetLeaderboardRequest request, ServerCallContext context)
+    {
+        var scope = string.IsNullOrEmpty(request.ScopeRegionId) ? RegionState.CompanyId : RequestGuard.Id(request.ScopeRegionId, "scope_region_id");
+        var period = RequestGuard.PeriodOrCurrent(request.Period, settings, time);
+        var metric = RequestGuard.Metric(request.Metric);
+        var top = RequestGuard.Bounded(request.Top, 10, 1_000, "top");
+        var around = RequestGuard.Bounded(request.Around, 2, 50, "around");
+        var region = grains.GetGrain<IRegionGrain>(scope);
+        if (!await region.IsDefinedAsync())
+        {
+            throw RequestGuard.NotFound("scope_region_id", $"region '{scope}' is not defined");
+        }
+
+        var board = await region.GetLeaderboardAsync(period.Code, (byte)metric, top, request.AroundRepId ?? "", around);
+        var view = new V1.LeaderboardView
+        {
+            ScopeRegionId = scope,
+            Period = period.ToString(),
+            Metric = request.Metric,
+            Version = board.Version,
+            Total = board.Total,
+        };
+        view.Top.Add(board.Top.Select(ProtoMapper.ToEntry));
+        view.Around.Add(board.Around.Select(ProtoMapper.ToEntry));
+        return view;
+    }
+
+    public override Task<V1.StageTableView> GetStageTable(V1.GetStageTableRequest request, ServerCallContext context)
+    {
+        var view = new V1.StageTableView();
+        var stages = settings.Stages;
+        for (var i = 0; i < stages.Stages.Count; i++)
+        {
+            var s = stages.Stages[i];
+            view.Stages.Add(new V1.Stage
+            {
+                StageId = s.Id,
+                Name = s.Name,
+                ProbabilityPercent = s.ProbabilityPercent,
+                Category = (V1.ForecastCategory)s.Category,
+                Open = stages.IsOpen(i),
+            });
+        }
+
+        return Task.FromResult(view);
+    }
+
+    private V1.Figures Report(Counter[] counters, TargetRow[] targets, Period period) =>
+        ProtoMapper.ToFigures(FigureReport.Build(
+            Counter.ToSet(counters), TargetRow.ToBook(targets), settings.Stages, settings.Calendar, period, time.GetUtcNow()));
+}

@@ -1,0 +1,52 @@
+using Grpc.Core;
+using SalesOps.Domain;
+using V1 = SalesOps.Contracts.V1;
+
+namespace SalesOps.Server.Api;
+
+/// <summary>Request checks shared by the services; each failure names the field.</summary>
+internal static class RequestGuard
+{
+    public static string Id(string? value, string field)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw Invalid(field, $"{field} is required");
+        }
+
+        if (value.Length > EventValidator.MaxIdLength)
+        {
+            throw Invalid(field, $"{field} is longer than {EventValidator.MaxIdLength} characters");
+        }
+
+        return value;
+    }
+
+    /// <summary>The requested period, or the current month in the company time zone when empty.</summary>
+    public static Period PeriodOrCurrent(string? text, EngineSettings settings, TimeProvider time)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return settings.Calendar.PeriodsOf(time.GetUtcNow()).Month;
+        }
+
+        return Period.TryParse(text, out var p)
+            ? p
+            : throw Invalid("period", $"period '{text}' is not a year (2026), quarter (2026-Q4) or month (2026-11)");
+    }
+
+    public static LeaderboardMetric Metric(V1.LeaderboardMetric metric) =>
+        Enum.IsDefined((LeaderboardMetric)metric) ? (LeaderboardMetric)metric : throw Invalid("metric", "metric has an unknown value");
+
+    public static int Bounded(int value, int fallback, int max, string field) =>
+        value < 0 ? throw Invalid(field, $"{field} must not be negative")
+        : value == 0 ? fallback
+        : value > max ? throw Invalid(field, $"{field} must be at most {max}")
+        : value;
+
+    public static RpcException Invalid(string field, string message) =>
+        new(new Status(StatusCode.InvalidArgument, message), new Metadata { { "field", field } });
+
+    public static RpcException NotFound(string field, string message) =>
+        new(new Status(StatusCode.NotFound, message), new Metadata { { "field", field } });
+}

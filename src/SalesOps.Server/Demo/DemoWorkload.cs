@@ -1,0 +1,197 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using SalesOps.Abstractions;
+using SalesOps.Domain;
+using SalesOps.Grains;
+
+namespace SalesOps.Server.Demo;
+
+public sealed class DemoOptions
+{
+    public const string Section = "Demo";
+
+    public bool Enabled { get; set; }
+    public int Reps { get; set; } = 300;
+    public int EventsPerSecond { get; set; } = 200;
+    public int Seed { get; set; } = 7;
+}
+
+/// <summary>
+/// <c>--demo</c>: loads a realistic company (12 regions, a few hundred reps, customers, opportunities and targets)
+/// through the same ingestor the gRPC API uses, then keeps events flowing and logs the company leaderboard every
+/// few seconds so a newcomer sees it move.
+/// </summary>
+public sealed partial class DemoWorkload(
+    IOptions<DemoOptions> options,
+    EventIngestor ingestor,
+    IGrainFactory grains,
+    EngineSettings settings,
+    TimeProvider time,
+    ILogger<DemoWorkload> logger) : BackgroundService
+{
+    private static readonly (string Id, string Name, string Parent)[] Regions =
+    [
+        ("east", "East China", ""), ("north", "North China", ""), ("south", "South China", ""), ("west", "West China", ""),
+        ("shanghai", "Shanghai", "east"), ("hangzhou", "Hangzhou", "east"), ("nanjing", "Nanjing", "east"),
+        ("beijing", "Beijing", "north"), ("tianjin", "Tianjin", "north"),
+        ("guangzhou", "Guangzhou", "south"), ("shenzhen", "Shenzhen", "south"),
+        ("chengdu", "Chengdu", "west"),
+    ];
+
+    private static readonly string[] Products = ["platform", "analytics", "services", "hardware"];
+    private static readonly string[] Channels = ["direct", "partner", "online"];
+
+    private readonly List<(string Id, string Owner, int Stage)> _open = new();
+    private long _nextId;
+    private int _nextOpportunity;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var o = options.Value;
+        if (!o.Enabled)
+        {
+            return;
+        }
+
+        var random = new Random(o.Seed);
+        var reps = Enumerable.Range(1, Math.Max(1, o.Reps)).Select(i => $"rep-{i:D4}").ToArray();
+        var customers = Enumerable.Range(1, reps.Length * 2).Select(i => $"cust-{i:D5}").ToArray();
+        try
+        {
+            await LoadCompanyAsync(random, reps, customers, stoppingToken);
+            await RunAsync(random, reps, customers, Math.Max(1, o.EventsPerSecond), stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task LoadCompanyAsync(Random random, string[] reps, string[] customers, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var (month, quarter, year) = settings.Calendar.PeriodsOf(now);
+        var batch = new List<SalesEvent>();
+        foreach (var (id, name, parent) in Regions)
+        {
+            batch.Add(new RegionDefined(NextId(), now, id, name, parent));
+        }
+
+        var leaves = Regions.Where(r => r.Parent.Length > 0).Select(r => r.Id).ToArray();
+        for (var i = 0; i < reps.Length; i++)
+        {
+            batch.Add(new RepJoined(NextId(), now, reps[i], $"Rep {i + 1}", leaves[i % leaves.Length], (RepRole)(i % 7 == 0 ? 1 : 0), (RepStyle)(i % 3 == 0 ? 1 : 0)));
+        }
+
+        foreach (var c in customers)
+        {
+            batch.Add(new CustomerRegistered(NextId(), now, c, $"Customer {c[5..]}"));
+        }
+
+        foreach (var rep in reps)
+        {
+            var monthly = random.Next(20, 60) * 10_000L;
+            batch.Add(new TargetSet(NextId(), now, TargetScope.Rep, rep, month, TargetMetric.Bookings, monthly, monthly * 13 / 10));
+            batch.Add(new TargetSet(NextId(), now, TargetScope.Rep, rep, quarter, TargetMetric.Bookings, monthly * 3, monthly * 39 / 10));
+            batch.Add(new TargetSet(NextId(), now, TargetScope.Rep, rep, year, TargetMetric.Bookings, monthly * 12, monthly * 156 / 10));
+        }
+
+        batch.Add(new TargetSet(NextId(), now, TargetScope.Region, RegionState.CompanyId, month, TargetMetric.Bookings, reps.Length * 400_000L, reps.Length * 520_000L));
+        for (var i = 0; i < reps.Length * 4; i++)
+        {
+            batch.Add(OpenOpportunity(random, reps, customers, now));
+        }
+
+        for (var i = 0; i < batch.Count; i += 1_000)
+        {
+            ct.ThrowIfCancellationRequested();
+            await ingestor.IngestBatchAsync(batch.Skip(i).Take(1_000).ToList());
+        }
+
+        LogLoaded(logger, Regions.Length, reps.Length, customers.Length, _open.Count);
+    }
+
+    private async Task RunAsync(Random random, string[] reps, string[] customers, int eventsPerSecond, CancellationToken ct)
+    {
+        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+        var perTick = Math.Max(1, eventsPerSecond / 10);
+        var ticks = 0L;
+        var sent = 0L;
+        while (await tick.WaitForNextTickAsync(ct))
+        {
+            var now = time.GetUtcNow();
+            var batch = new List<SalesEvent>(perTick);
+            for (var i = 0; i < perTick; i++)
+            {
+                batch.Add(NextEvent(random, reps, customers, now));
+            }
+
+            await ingestor.IngestBatchAsync(batch);
+            sent += batch.Count;
+            if (++ticks % 50 == 0)
+            {
+                await LogLeaderboardAsync(sent, now);
+            }
+        }
+    }
+
+    private SalesEvent NextEvent(Random random, string[] reps, string[] customers, DateTimeOffset now)
+    {
+        var roll = random.Next(100);
+        if (roll < 60 || _open.Count == 0)
+        {
+            var customer = random.Next(3) == 0 ? "" : customers[random.Next(customers.Length)];
+            return new ActivityLogged(NextId(), now, reps[random.Next(reps.Length)], customer, (ActivityType)random.Next(5), random.Next(5, 90), (TimeCategory)random.Next(4));
+        }
+
+        if (roll < 72)
+        {
+            return OpenOpportunity(random, reps, customers, now);
+        }
+
+        var index = random.Next(_open.Count);
+        var (id, owner, stage) = _open[index];
+        if (roll < 88 && stage + 1 < settings.Stages.OpenCount)
+        {
+            _open[index] = (id, owner, stage + 1);
+            return new OpportunityStageChanged(NextId(), now, id, settings.Stages.Stages[stage + 1].Id, null);
+        }
+
+        _open.RemoveAt(index);
+        if (roll < 95)
+        {
+            return new OpportunityWon(NextId(), now, id, 0);
+        }
+
+        return roll < 97
+            ? new OpportunityLost(NextId(), now, id, "competitor")
+            : new PaymentReceived(NextId(), now, owner, customers[random.Next(customers.Length)], random.Next(1, 50) * 1_000L);
+    }
+
+    private OpportunityOpened OpenOpportunity(Random random, string[] reps, string[] customers, DateTimeOffset now)
+    {
+        var id = $"opp-{++_nextOpportunity:D6}";
+        var owner = reps[random.Next(reps.Length)];
+        var stage = random.Next(3);
+        _open.Add((id, owner, stage));
+        var close = settings.Calendar.LocalDate(now).AddDays(random.Next(5, 80));
+        return new OpportunityOpened(
+            NextId(), now, id, owner, customers[random.Next(customers.Length)], random.Next(2, 40) * 5_000L,
+            Products[random.Next(Products.Length)], Channels[random.Next(Channels.Length)], close, settings.Stages.Stages[stage].Id);
+    }
+
+    private async Task LogLeaderboardAsync(long sent, DateTimeOffset now)
+    {
+        var month = settings.Calendar.PeriodsOf(now).Month;
+        var board = await grains.GetGrain<IRegionGrain>(RegionState.CompanyId).GetLeaderboardAsync(month.Code, (byte)LeaderboardMetric.Bookings, 5, "", 0);
+        var top = string.Join("  ", board.Top.Select(r => string.Create(CultureInfo.InvariantCulture, $"#{r.Rank} {r.RepId} {r.Score:N0}")));
+        LogBoard(logger, sent, month, top);
+    }
+
+    private string NextId() => $"demo-{Interlocked.Increment(ref _nextId)}";
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo company loaded: {Regions} regions, {Reps} reps, {Customers} customers, {Opportunities} open opportunities")]
+    private static partial void LogLoaded(ILogger logger, int regions, int reps, int customers, int opportunities);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo: {Sent} live events sent. Company bookings {Period}: {Top}")]
+    private static partial void LogBoard(ILogger logger, long sent, Period period, string top);
+}

@@ -1,0 +1,4 @@
+using SalesOps.Server.Hosting;
+
+var app = SalesOpsHost.Build(args);
+await app.RunAsync();
