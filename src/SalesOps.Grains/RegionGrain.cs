@@ -10,7 +10,7 @@ namespace SalesOps.Grains;
 /// the parent — up to the company — receives one message per child per interval instead of one per event, which
 /// keeps the root from becoming a hot grain. Watched boards that changed are pushed on the same tick.
 /// </summary>
-public sealed class RegionGrain(EngineSettings settings, IOptions<EngineOptions> options, TimeProvider time) : Grain, IRegionGrain
+public sealed class RegionGrain(EngineSettings settings, IOptions<EngineOptions> options, EngineClock clock) : Grain, IRegionGrain
 {
     private const int PushedRows = 100;
 
@@ -63,7 +63,7 @@ public sealed class RegionGrain(EngineSettings settings, IOptions<EngineOptions>
     {
         var delta = Counter.ToSet(rollup.Counters);
         _state.ApplyDelta(delta);
-        var now = time.GetUtcNow();
+        var now = clock.Now;
         foreach (var change in rollup.Boards)
         {
             var rankChanges = _state.ApplyBoardUpdate(change.ToDomain());
@@ -102,7 +102,7 @@ public sealed class RegionGrain(EngineSettings settings, IOptions<EngineOptions>
     public Task WatchBoardAsync(int period, byte metric, TimeSpan lease)
     {
         var key = new BoardKey(new Period(period), (LeaderboardMetric)metric);
-        var until = time.GetUtcNow() + lease;
+        var until = clock.Now + lease;
         if (!_watchedUntil.TryGetValue(key, out var current) || current < until)
         {
             _watchedUntil[key] = until;
@@ -127,7 +127,7 @@ public sealed class RegionGrain(EngineSettings settings, IOptions<EngineOptions>
             return Task.CompletedTask;
         }
 
-        var alerts = _state.Pace.Check(_state.Id, _state.Id, true, _state.Targets, _state.Figures, settings.Calendar, time.GetUtcNow());
+        var alerts = _state.Pace.Check(_state.Id, _state.Id, true, _state.Targets, _state.Figures, settings.Calendar, clock.Now);
         return alerts.Count == 0
             ? Task.CompletedTask
             : GrainFactory.GetGrain<IAlertLogGrain>(0).PublishAsync(alerts.Select(AlertRecord.From).ToArray());

@@ -5,7 +5,7 @@ using SalesOps.Domain;
 namespace SalesOps.Grains;
 
 /// <summary>A rep: applies rep events and opportunity credits, then sends counter deltas and score changes to regions.</summary>
-public sealed class RepGrain(EngineSettings settings, IOptions<EngineOptions> options, TimeProvider time) : Grain, IRepGrain
+public sealed class RepGrain(EngineSettings settings, IOptions<EngineOptions> options, EngineClock clock) : Grain, IRepGrain
 {
     private RepState? _state;
     private IGrainTimer? _paceTimer;
@@ -72,7 +72,7 @@ public sealed class RepGrain(EngineSettings settings, IOptions<EngineOptions> op
             return Task.CompletedTask;
         }
 
-        var alerts = State.Pace.Check(State.Id, State.RegionId, false, State.Targets, State.Figures(), settings.Calendar, time.GetUtcNow());
+        var alerts = State.Pace.Check(State.Id, State.RegionId, false, State.Targets, State.Figures(), settings.Calendar, clock.Now);
         return alerts.Count == 0
             ? Task.CompletedTask
             : GrainFactory.GetGrain<IAlertLogGrain>(0).PublishAsync(alerts.Select(AlertRecord.From).ToArray());

@@ -1,17 +1,18 @@
 using Grpc.Core;
 using SalesOps.Abstractions;
 using SalesOps.Domain;
+using SalesOps.Grains;
 using V1 = SalesOps.Contracts.V1;
 
 namespace SalesOps.Server.Api;
 
 /// <summary>gRPC queries: read grain snapshots and derive the figures with the domain's report.</summary>
-public sealed class QueryGrpcService(IGrainFactory grains, EngineSettings settings, TimeProvider time) : V1.QueryService.QueryServiceBase
+public sealed class QueryGrpcService(IGrainFactory grains, EngineSettings settings, EngineClock clock) : V1.QueryService.QueryServiceBase
 {
     public override async Task<V1.RepView> GetRep(V1.GetRepRequest request, ServerCallContext context)
     {
         var id = RequestGuard.Id(request.RepId, "rep_id");
-        var period = RequestGuard.PeriodOrCurrent(request.Period, settings, time);
+        var period = RequestGuard.PeriodOrCurrent(request.Period, settings, clock);
         var s = await grains.GetGrain<IRepGrain>(id).GetSnapshotAsync();
         if (!s.Joined)
         {
@@ -32,7 +33,7 @@ public sealed class QueryGrpcService(IGrainFactory grains, EngineSettings settin
     public override async Task<V1.RegionView> GetRegion(V1.GetRegionRequest request, ServerCallContext context)
     {
         var id = string.IsNullOrEmpty(request.RegionId) ? RegionState.CompanyId : RequestGuard.Id(request.RegionId, "region_id");
-        var period = RequestGuard.PeriodOrCurrent(request.Period, settings, time);
+        var period = RequestGuard.PeriodOrCurrent(request.Period, settings, clock);
         var s = await grains.GetGrain<IRegionGrain>(id).GetSnapshotAsync();
         if (!s.Defined)
         {
@@ -92,7 +93,7 @@ public sealed class QueryGrpcService(IGrainFactory grains, EngineSettings settin
     public override async Task<V1.LeaderboardView> GetLeaderboard(V1.GetLeaderboardRequest request, ServerCallContext context)
     {
         var scope = string.IsNullOrEmpty(request.ScopeRegionId) ? RegionState.CompanyId : RequestGuard.Id(request.ScopeRegionId, "scope_region_id");
-        var period = RequestGuard.PeriodOrCurrent(request.Period, settings, time);
+        var period = RequestGuard.PeriodOrCurrent(request.Period, settings, clock);
         var metric = RequestGuard.Metric(request.Metric);
         var top = RequestGuard.Bounded(request.Top, 10, 1_000, "top");
         var around = RequestGuard.Bounded(request.Around, 2, 50, "around");
@@ -138,5 +139,5 @@ public sealed class QueryGrpcService(IGrainFactory grains, EngineSettings settin
 
     private V1.Figures Report(Counter[] counters, TargetRow[] targets, Period period) =>
         ProtoMapper.ToFigures(FigureReport.Build(
-            Counter.ToSet(counters), TargetRow.ToBook(targets), settings.Stages, settings.Calendar, period, time.GetUtcNow()));
+            Counter.ToSet(counters), TargetRow.ToBook(targets), settings.Stages, settings.Calendar, period, clock.Now));
 }

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using SalesOps.Domain;
+using SalesOps.Grains;
 using V1 = SalesOps.Contracts.V1;
 
 namespace SalesOps.Server.Api;
@@ -23,11 +24,11 @@ internal static class RequestGuard
     }
 
     /// <summary>The requested period, or the current month in the company time zone when empty.</summary>
-    public static Period PeriodOrCurrent(string? text, EngineSettings settings, TimeProvider time)
+    public static Period PeriodOrCurrent(string? text, EngineSettings settings, EngineClock clock)
     {
         if (string.IsNullOrWhiteSpace(text))
         {
-            return settings.Calendar.PeriodsOf(time.GetUtcNow()).Month;
+            return settings.Calendar.PeriodsOf(clock.Now).Month;
         }
 
         return Period.TryParse(text, out var p)

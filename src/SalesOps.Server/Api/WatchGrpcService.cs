@@ -1,6 +1,7 @@
 using Grpc.Core;
 using SalesOps.Abstractions;
 using SalesOps.Domain;
+using SalesOps.Grains;
 using SalesOps.Server.Push;
 using V1 = SalesOps.Contracts.V1;
 
@@ -10,7 +11,7 @@ namespace SalesOps.Server.Api;
 /// Server-streaming watches. Each call has its own writer loop reading its own bounded buffer in the
 /// <see cref="PushHub"/>, so a slow client only ever delays itself.
 /// </summary>
-public sealed class WatchGrpcService(IGrainFactory grains, PushHub hub, HubRegistration registration, EngineSettings settings, TimeProvider time)
+public sealed class WatchGrpcService(IGrainFactory grains, PushHub hub, HubRegistration registration, EngineSettings settings, EngineClock clock)
     : V1.WatchService.WatchServiceBase
 {
     private const int MaxBacklog = 10_000;
@@ -18,7 +19,7 @@ public sealed class WatchGrpcService(IGrainFactory grains, PushHub hub, HubRegis
     public override async Task WatchLeaderboard(V1.WatchLeaderboardRequest request, IServerStreamWriter<V1.LeaderboardUpdate> responseStream, ServerCallContext context)
     {
         var scope = string.IsNullOrEmpty(request.ScopeRegionId) ? RegionState.CompanyId : RequestGuard.Id(request.ScopeRegionId, "scope_region_id");
-        var period = RequestGuard.PeriodOrCurrent(request.Period, settings, time);
+        var period = RequestGuard.PeriodOrCurrent(request.Period, settings, clock);
         var metric = RequestGuard.Metric(request.Metric);
         var top = RequestGuard.Bounded(request.Top, 10, 100, "top");
         var region = grains.GetGrain<IRegionGrain>(scope);

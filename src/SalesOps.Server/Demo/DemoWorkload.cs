@@ -26,7 +26,7 @@ public sealed partial class DemoWorkload(
     EventIngestor ingestor,
     IGrainFactory grains,
     EngineSettings settings,
-    TimeProvider time,
+    EngineClock clock,
     ILogger<DemoWorkload> logger) : BackgroundService
 {
     private static readonly (string Id, string Name, string Parent)[] Regions =
@@ -68,7 +68,7 @@ public sealed partial class DemoWorkload(
 
     private async Task LoadCompanyAsync(Random random, string[] reps, string[] customers, CancellationToken ct)
     {
-        var now = time.GetUtcNow();
+        var now = clock.Now;
         var (month, quarter, year) = settings.Calendar.PeriodsOf(now);
         var batch = new List<SalesEvent>();
         foreach (var (id, name, parent) in Regions)
@@ -118,7 +118,7 @@ public sealed partial class DemoWorkload(
         var sent = 0L;
         while (await tick.WaitForNextTickAsync(ct))
         {
-            var now = time.GetUtcNow();
+            var now = clock.Now;
             var batch = new List<SalesEvent>(perTick);
             for (var i = 0; i < perTick; i++)
             {

@@ -1,0 +1,41 @@
+using Orleans.Configuration;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using SalesOps.Domain;
+
+namespace SalesOps.Grains;
+
+/// <summary>Registers what the grains need; used by the server host and by test silos alike.</summary>
+public static class EngineRegistration
+{
+    /// <summary>
+    /// Engine options (section <c>Engine</c> when a configuration is given), the derived <see cref="EngineSettings"/>,
+    /// the engine clock (system time unless one is registered already), and the event ingestor.
+    /// </summary>
+    public static IServiceCollection AddSalesOpsEngine(this IServiceCollection services, IConfiguration? configuration = null, Action<EngineOptions>? configure = null)
+    {
+        var options = services.AddOptions<EngineOptions>();
+        if (configuration is not null)
+        {
+            options.Bind(configuration.GetSection(EngineOptions.Section));
+        }
+
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<EngineOptions>>().Value.ToSettings());
+        services.TryAddSingleton(new EngineClock(TimeProvider.System));
+        services.TryAddSingleton<EventIngestor>();
+        return services;
+    }
+
+    /// <summary>
+    /// In-memory mode keeps grain state only in activations, so activations must not be collected when idle.
+    /// </summary>
+    public static ISiloBuilder KeepStateInMemory(this ISiloBuilder silo) =>
+        silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromDays(3650));
+}
