@@ -1,0 +1,400 @@
+namespace SalesOps.Domain.Tests.Differential;
+
+/// <summary>One random company history and the order a flaky CRM delivers it in.</summary>
+internal sealed class Scenario
+{
+    public required int Seed { get; init; }
+    public required StageTable Stages { get; init; }
+    public required CompanyCalendar Calendar { get; init; }
+    public required string CalendarName { get; init; }
+
+    /// <summary>The first pass of delivery: reordered, with duplicates and invalid events mixed in.</summary>
+    public required List<SalesEvent> Delivery { get; init; }
+
+    /// <summary>Events made invalid on purpose, with the field the engine must name.</summary>
+    public required Dictionary<SalesEvent, string> InvalidFields { get; init; }
+
+    public required int HistoryCount { get; init; }
+    public required List<Period> ReportPeriods { get; init; }
+    public required DateTimeOffset Now { get; init; }
+}
+
+/// <summary>
+/// Generates a small company (nested regions, reps, customers, deals with every kind of change, activities,
+/// payments, targets, moves) from a seed, then delivers it the way a real CRM would: roughly in time order but with
+/// nearby swaps, some events held back, about 10% re-sent (sometimes much later) and a few invalid events.
+/// </summary>
+internal sealed class ScenarioGenerator
+{
+    private const string IdChars = "aAbBkKxXzZ09_";
+
+    private static readonly StageTable ThreeStages = new(
+    [
+        new Stage("prospect", "Prospect", 25, ForecastCategory.Pipeline),
+        new Stage("proposal", "Proposal", 50, ForecastCategory.BestCase),
+        new Stage("verbal", "Verbal yes", 75, ForecastCategory.Commit),
+    ]);
+
+    private static readonly string[] RepNames = ["ana", "Bob", "cai", "Dee", "eve", "Fay", "gus", "Hal"];
+
+    private readonly Random _rng;
+    private readonly List<SalesEvent> _history = [];
+    private readonly Dictionary<SalesEvent, string> _invalid = new(ReferenceEqualityComparer.Instance);
+    private int _next;
+    private DateTimeOffset _start;
+    private TimeSpan _span;
+
+    private ScenarioGenerator(int seed) => _rng = new Random(seed);
+
+    public static Scenario Create(int seed) => new ScenarioGenerator(seed).Build(seed);
+
+    private Scenario Build(int seed)
+    {
+        var stages = _rng.Next(5) == 0 ? ThreeStages : StageTable.Default;
+        var (calendarName, calendar) = (seed % 3) switch
+        {
+            0 => ("UTC", CompanyCalendar.Utc),
+            1 => ("Asia/Shanghai", CompanyCalendar.FromId("Asia/Shanghai")),
+            _ => ("America/Los_Angeles", CompanyCalendar.FromId("America/Los_Angeles")),
+        };
+
+        // At least 95 days: always crosses a quarter boundary and at least two month boundaries.
+        _start = new DateTimeOffset(2025, 10, 1, 0, 0, 0, TimeSpan.Zero).AddDays(_rng.Next(0, 200)).AddMinutes(_rng.Next(0, 1440));
+        _span = TimeSpan.FromDays(_rng.Next(95, 170));
+
+        var regions = new List<(string Id, string Parent, string Name, int Depth)>();
+        var regionCount = _rng.Next(2, 6);
+        for (var i = 0; i < regionCount; i++)
+        {
+            var candidates = regions.Where(r => r.Depth < 3).Select(r => (r.Id, r.Depth)).Prepend((ReferenceModel.Company, 0)).ToList();
+            var (parent, depth) = candidates[_rng.Next(candidates.Count)];
+            var id = $"reg{i}{Pick(IdChars)}";
+            var name = $"Region {i}";
+            var parentField = parent == ReferenceModel.Company ? (_rng.Next(3) == 0 ? ReferenceModel.Company : "") : parent;
+            regions.Add((id, parent, name, depth + 1));
+            Add(new RegionDefined(NextId(), At(-0.35 + _rng.NextDouble() * 0.15), id, name, parentField));
+        }
+
+        var regionIds = regions.Select(r => r.Id).ToList();
+        var customers = new List<string>();
+        var customerCount = _rng.Next(3, 7);
+        for (var i = 0; i < customerCount; i++)
+        {
+            var id = $"cust{i}";
+            customers.Add(id);
+            Add(new CustomerRegistered(NextId(), At(-0.2 + _rng.NextDouble() * 0.1), id, $"Customer {i}"));
+        }
+
+        var reps = new List<(string Id, DateTimeOffset JoinedAt, double JoinFrac)>();
+        var names = RepNames.OrderBy(_ => _rng.Next()).ToList();
+        var repCount = _rng.Next(3, 9);
+        for (var i = 0; i < repCount; i++)
+        {
+            var id = $"{names[i]}{i}";
+            var frac = _rng.Next(4) == 0 ? _rng.NextDouble() * 0.5 : -0.1 + _rng.NextDouble() * 0.1;
+            var at = At(frac);
+            var region = _rng.Next(7) == 0 ? ReferenceModel.Company : regionIds[_rng.Next(regionIds.Count)];
+            reps.Add((id, at, frac));
+            Add(new RepJoined(NextId(), at, id, $"Rep {id}", region, (RepRole)_rng.Next(2), (RepStyle)_rng.Next(2)));
+        }
+
+        foreach (var (id, joinedAt, joinFrac) in reps)
+        {
+            if (_rng.Next(5) >= 2)
+            {
+                continue;
+            }
+
+            var moves = _rng.Next(1, 3);
+            for (var m = 0; m < moves; m++)
+            {
+                var region = _rng.Next(6) == 0 ? ReferenceModel.Company : regionIds[_rng.Next(regionIds.Count)];
+                var at = _rng.Next(15) == 0
+                    ? joinedAt.AddHours(-_rng.Next(0, 3)) // dated at or before the join: always rejected
+                    : At(joinFrac + (1 - joinFrac) * _rng.NextDouble());
+                Add(new RepMoved(NextId(), at, id, region));
+            }
+        }
+
+        var repIds = reps.Select(r => r.Id).ToList();
+        var openStages = Enumerable.Range(0, stages.OpenCount).Select(i => stages.Stages[i].Id).ToList();
+        var opportunityCount = _rng.Next(5, 21);
+        var opportunities = new List<OpportunityOpened>();
+        for (var i = 0; i < opportunityCount; i++)
+        {
+            var owner = reps[_rng.Next(reps.Count)];
+            var openedAt = At(AfterJoin(owner.JoinFrac, -0.1, 0.8));
+            var open = new OpportunityOpened(
+                NextId(),
+                openedAt,
+                $"opp{i}",
+                owner.Id,
+                customers[_rng.Next(customers.Count)],
+                Amount(),
+                "product-" + _rng.Next(3),
+                "channel-" + _rng.Next(2),
+                calendar.LocalDate(openedAt).AddDays(_rng.Next(5, 130)),
+                openStages[_rng.Next((stages.OpenCount + 1) / 2)]);
+            opportunities.Add(open);
+            Add(open);
+            DealChanges(open, openStages, repIds, calendar);
+        }
+
+        AddTargets(repIds, regionIds, calendar);
+        AddConflicts(regions, customers, reps.Select(r => (r.Id, r.JoinedAt)).ToList(), opportunities, regionIds);
+
+        var total = _rng.Next(60, 201);
+        while (_history.Count < total)
+        {
+            var (rep, _, joinFrac) = reps[_rng.Next(reps.Count)];
+            if (_rng.Next(5) == 0)
+            {
+                Add(new PaymentReceived(NextId(), At(AfterJoin(joinFrac, 0, 1)), rep, customers[_rng.Next(customers.Count)], _rng.Next(1, 100) * 1_000L));
+            }
+            else
+            {
+                var minutes = _rng.Next(20) switch
+                {
+                    0 => 0,
+                    1 => 1440,
+                    _ => _rng.Next(5, 240),
+                };
+                var customer = _rng.Next(2) == 0 ? "" : customers[_rng.Next(customers.Count)];
+                Add(new ActivityLogged(NextId(), At(AfterJoin(joinFrac, -0.05, 1)), rep, customer, (ActivityType)_rng.Next(5), minutes, (TimeCategory)_rng.Next(5)));
+            }
+        }
+
+        var historyCount = _history.Count;
+        var invalidCount = _rng.Next(1, 5);
+        for (var i = 0; i < invalidCount; i++)
+        {
+            AddInvalid(repIds, customers, opportunities, openStages);
+        }
+
+        return new Scenario
+        {
+            Seed = seed,
+            Stages = stages,
+            Calendar = calendar,
+            CalendarName = calendarName,
+            Delivery = Deliver(),
+            InvalidFields = _invalid,
+            HistoryCount = historyCount,
+            ReportPeriods = PeriodsAround(calendar),
+            Now = At(0.2 + _rng.NextDouble() * 0.6),
+        };
+    }
+
+    /// <summary>The changes a deal goes through: stage moves, amount changes, reassignments, wins, losses, reopens.</summary>
+    private void DealChanges(OpportunityOpened open, List<string> openStages, List<string> repIds, CompanyCalendar calendar)
+    {
+        var t = open.OccurredAt;
+        var steps = _rng.Next(0, 9);
+        var lastWasWin = false;
+        for (var s = 0; s < steps; s++)
+        {
+            t = _rng.Next(10) == 0 ? t : t.AddMinutes(_rng.Next(30, 60 * 24 * 15));
+            var at = t;
+            if (_rng.Next(10) == 0)
+            {
+                // A skewed clock: dated before earlier changes, sometimes before the opening.
+                at = open.OccurredAt.AddMinutes(_rng.Next(-60 * 24 * 5, (int)Math.Max(1, (t - open.OccurredAt).TotalMinutes)));
+            }
+
+            var roll = lastWasWin && _rng.Next(3) == 0 ? 0 : _rng.Next(100);
+            SalesEvent e = roll switch
+            {
+                < 35 => new OpportunityStageChanged(
+                    NextId(),
+                    at,
+                    open.OpportunityId,
+                    openStages[_rng.Next(openStages.Count)],
+                    _rng.Next(5) < 2 ? calendar.LocalDate(at).AddDays(_rng.Next(-10, 90)) : null),
+                < 50 => new OpportunityAmountChanged(NextId(), at, open.OpportunityId, Amount()),
+                < 62 => new OpportunityReassigned(NextId(), at, open.OpportunityId, repIds[_rng.Next(repIds.Count)]),
+                < 88 => new OpportunityWon(NextId(), at, open.OpportunityId, _rng.Next(2) == 0 ? 0 : Amount()),
+                _ => new OpportunityLost(NextId(), at, open.OpportunityId, "price"),
+            };
+            lastWasWin = e is OpportunityWon;
+            Add(e);
+        }
+    }
+
+    private void AddTargets(List<string> repIds, List<string> regionIds, CompanyCalendar calendar)
+    {
+        var periods = PeriodsAround(calendar);
+        var scopes = repIds.Select(r => (TargetScope.Rep, r))
+            .Concat(regionIds.Prepend(ReferenceModel.Company).Select(r => (TargetScope.Region, r)));
+        foreach (var (scope, id) in scopes)
+        {
+            if (_rng.Next(2) == 0)
+            {
+                continue;
+            }
+
+            var count = _rng.Next(1, 4);
+            for (var i = 0; i < count; i++)
+            {
+                var period = periods[_rng.Next(periods.Count)];
+                var metric = (TargetMetric)_rng.Next(3);
+                var versions = _rng.Next(4) == 0 ? 2 : 1;
+                for (var v = 0; v < versions; v++)
+                {
+                    var must = metric == TargetMetric.Activities ? _rng.Next(1, 40) : _rng.Next(1, 60) * 10_000L;
+                    var stretch = must + (_rng.Next(3) == 0 ? 0 : _rng.NextInt64(0, must + 1));
+                    Add(new TargetSet(NextId(), At(-0.1 + _rng.NextDouble()), scope, id, period, metric, must, stretch));
+                }
+            }
+        }
+    }
+
+    /// <summary>Events that collide with others: re-definitions under another id, second joins and openings.</summary>
+    private void AddConflicts(
+        List<(string Id, string Parent, string Name, int Depth)> regions,
+        List<string> customers,
+        List<(string Id, DateTimeOffset JoinedAt)> reps,
+        List<OpportunityOpened> opportunities,
+        List<string> regionIds)
+    {
+        if (_rng.Next(4) == 0)
+        {
+            var r = regions[_rng.Next(regions.Count)];
+            var parent = r.Parent == ReferenceModel.Company ? (_rng.Next(2) == 0 ? "" : ReferenceModel.Company) : r.Parent;
+            var name = _rng.Next(2) == 0 ? r.Name : r.Name + " (renamed)";
+            Add(new RegionDefined(NextId(), At(_rng.NextDouble()), r.Id, name, parent));
+        }
+
+        if (_rng.Next(5) == 0)
+        {
+            var (id, joinedAt) = reps[_rng.Next(reps.Count)];
+            Add(new RepJoined(NextId(), joinedAt.AddDays(_rng.Next(-3, 30)), id, "again", regionIds[_rng.Next(regionIds.Count)], RepRole.Channel, RepStyle.Farmer));
+        }
+
+        if (_rng.Next(5) == 0)
+        {
+            Add(new CustomerRegistered(NextId(), At(_rng.NextDouble()), customers[_rng.Next(customers.Count)], "Again"));
+        }
+
+        if (_rng.Next(4) == 0)
+        {
+            var o = opportunities[_rng.Next(opportunities.Count)];
+            Add(o with { EventId = NextId(), OccurredAt = o.OccurredAt.AddHours(_rng.Next(-48, 48)), Amount = Amount() });
+        }
+    }
+
+    private void AddInvalid(List<string> repIds, List<string> customers, List<OpportunityOpened> opportunities, List<string> openStages)
+    {
+        var at = At(_rng.NextDouble());
+        var rep = repIds[_rng.Next(repIds.Count)];
+        var customer = customers[_rng.Next(customers.Count)];
+        var opp = opportunities[_rng.Next(opportunities.Count)];
+        var period = Period.OfMonth(at.Year, at.Month);
+        (SalesEvent Event, string Field) bad = _rng.Next(14) switch
+        {
+            0 => (new OpportunityAmountChanged(NextId(), at, opp.OpportunityId, -_rng.Next(1, 1000)), "amount"),
+            1 => (opp with { EventId = NextId(), OpportunityId = opp.OpportunityId + "-x", Amount = 0 }, "amount"),
+            2 => (new OpportunityWon(NextId(), at, opp.OpportunityId, -5), "amount"),
+            3 => (new PaymentReceived(NextId(), at, rep, customer, 0), "amount"),
+            4 => (new OpportunityStageChanged(NextId(), at, opp.OpportunityId, StageTable.WonId, null), "stage_id"),
+            5 => (new OpportunityStageChanged(NextId(), at, opp.OpportunityId, "no_such_stage", null), "stage_id"),
+            6 => (new ActivityLogged(NextId(), at, rep, "", ActivityType.Call, _rng.Next(2) == 0 ? -1 : 1441, TimeCategory.T1), "duration_minutes"),
+            7 => (new TargetSet(NextId(), at, TargetScope.Rep, rep, period, TargetMetric.Bookings, 10_000, 9_999), "stretch"),
+            8 => (new TargetSet(NextId(), at, TargetScope.Region, ReferenceModel.Company, period, TargetMetric.Collections, 0, 10), "must_achieve"),
+            9 => (new TargetSet(NextId(), at, TargetScope.Rep, rep, Period.None, TargetMetric.Activities, 5, 10), "period"),
+            10 => (new ActivityLogged(_rng.Next(2) == 0 ? "" : new string('e', 129), at, rep, customer, ActivityType.Demo, 30, TimeCategory.T2), "event_id"),
+            11 => (new PaymentReceived(NextId(), default, rep, customer, 1_000), "occurred_at"),
+            12 => (new ActivityLogged(NextId(), at, rep, customer, (ActivityType)9, 30, TimeCategory.T3), "type"),
+            _ => (new OpportunityStageChanged(NextId(), at, opp.OpportunityId, openStages[0], null) with { OpportunityId = "" }, "opportunity_id"),
+        };
+        _invalid[bad.Event] = bad.Field;
+    }
+
+    /// <summary>
+    /// Delivery order: time order with invalid events mixed in, then nearby swaps, some events held back (a few to
+    /// the very end), and about 10% re-sent with the same id and payload, sometimes much later.
+    /// </summary>
+    private List<SalesEvent> Deliver()
+    {
+        var ordered = _history.Select((e, i) => (e, i)).OrderBy(x => x.e.OccurredAt).ThenBy(x => x.i).Select(x => x.e).ToList();
+        foreach (var bad in _invalid.Keys)
+        {
+            ordered.Insert(_rng.Next(ordered.Count + 1), bad);
+        }
+
+        var swaps = ordered.Count / 3;
+        for (var s = 0; s < swaps; s++)
+        {
+            var i = _rng.Next(ordered.Count - 1);
+            var j = Math.Min(ordered.Count - 1, i + _rng.Next(1, 6));
+            (ordered[i], ordered[j]) = (ordered[j], ordered[i]);
+        }
+
+        var holds = ordered.Count / 12;
+        for (var h = 0; h < holds; h++)
+        {
+            var i = _rng.Next(ordered.Count);
+            var e = ordered[i];
+            ordered.RemoveAt(i);
+            var j = _rng.Next(3) == 0 ? _rng.Next(i, ordered.Count + 1) : Math.Min(ordered.Count, i + _rng.Next(1, 30));
+            ordered.Insert(j, e);
+        }
+
+        var keyed = ordered.Select((e, i) => (Key: (double)i, Event: e)).ToList();
+        foreach (var (i, e) in ordered.Select((e, i) => (i, e)))
+        {
+            if (_rng.Next(10) != 0)
+            {
+                continue;
+            }
+
+            var later = _rng.Next(10) < 7 ? i + _rng.Next(1, 20) : _rng.Next(i, ordered.Count + 5);
+            keyed.Add((later + 0.5, e));
+        }
+
+        return keyed.OrderBy(k => k.Key).Select(k => k.Event).ToList();
+    }
+
+    private List<Period> PeriodsAround(CompanyCalendar calendar)
+    {
+        var periods = new List<Period>();
+        var first = calendar.LocalDate(_start).AddDays(-40);
+        var last = calendar.LocalDate(_start + _span).AddDays(130);
+        for (var d = new DateOnly(first.Year, first.Month, 1); d <= last; d = d.AddMonths(1))
+        {
+            periods.Add(Period.OfMonth(d.Year, d.Month));
+            periods.Add(Period.OfQuarter(d.Year, (d.Month + 2) / 3));
+            periods.Add(Period.OfYear(d.Year));
+        }
+
+        return periods.Distinct().ToList();
+    }
+
+    /// <summary>A fraction in [from, to], mostly after the rep joined; one in ten anywhere (history dated before the join).</summary>
+    private double AfterJoin(double joinFraction, double from, double to)
+    {
+        var lowest = _rng.Next(10) == 0 ? from : Math.Clamp(joinFraction, from, to);
+        return lowest + (to - lowest) * _rng.NextDouble();
+    }
+
+    private void Add(SalesEvent e) => _history.Add(e);
+
+    private string NextId() => _rng.Next(200) == 0
+        ? new string('m', 124) + (_next++).ToString("D4", System.Globalization.CultureInfo.InvariantCulture) // exactly 128 characters
+        : $"{Pick(IdChars)}{Pick(IdChars)}-{_next++}";
+
+    private char Pick(string chars) => chars[_rng.Next(chars.Length)];
+
+    private long Amount() => _rng.Next(1, 300) * 500L;
+
+    /// <summary>An instant at a fraction of the span: whole seconds, often whole hours (to produce ties), sometimes with milliseconds.</summary>
+    private DateTimeOffset At(double fraction)
+    {
+        var at = _start.AddSeconds(Math.Round(_span.TotalSeconds * fraction));
+        return _rng.Next(10) switch
+        {
+            < 3 => new DateTimeOffset(at.Year, at.Month, at.Day, at.Hour, 0, 0, TimeSpan.Zero),
+            3 => at.AddMilliseconds(_rng.Next(1, 1000)),
+            _ => at,
+        };
+    }
+}
