@@ -1,0 +1,176 @@
+using SalesOps.Abstractions;
+using SalesOps.Domain;
+
+namespace SalesOps.Engine.Tests;
+
+/// <summary>Grains on a real two-silo in-process cluster, driven through the same ingestor the gRPC API uses.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class ClusterTests(ClusterFixture fixture)
+{
+    private IGrainFactory Grains => fixture.Client;
+
+    private async Task<Outcome[]> IngestAsync(params SalesEvent[] events)
+    {
+        var results = new Outcome[events.Length];
+        for (var i = 0; i < events.Length; i++)
+        {
+            results[i] = await fixture.Ingestor.IngestAsync(events[i]).Within();
+        }
+
+        return results;
+    }
+
+    private static void AllAccepted(Outcome[] outcomes) =>
+        Assert.All(outcomes, o => Assert.True(o.IsAccepted, $"{o.Code} {o.Field} {o.Message}"));
+
+    private async Task<FigureSet> RegionFiguresAsync(string id)
+    {
+        var snapshot = await Grains.GetGrain<IRegionGrain>(id).GetSnapshotAsync().Within();
+        return Counter.ToSet(snapshot.Counters);
+    }
+
+    private async Task<FigureSet> RepFiguresAsync(string id) =>
+        Counter.ToSet((await Grains.GetGrain<IRepGrain>(id).GetSnapshotAsync().Within()).Counters);
+
+    [Fact]
+    public async Task WonDeal_RollsUpThroughEveryRegionToTheCompany()
+    {
+        var s = new Scenario("rollup");
+        var nov = Period.OfMonth(2026, 11);
+        await Grains.GetGrain<IRegionGrain>("company").FlushAsync().Within();
+        var companyBefore = await RegionFiguresAsync("company");
+
+        AllAccepted(await IngestAsync(
+            s.Region("east"), s.Region("shanghai", "east"), s.Rep("ann", "shanghai"), s.Customer("acme"),
+            s.Open("deal", "ann", "acme", 120_000, "quote_sent", h: 1),
+            s.Won("deal", h: 30)));
+        await Grains.GetGrain<IRegionGrain>(s.Id("shanghai")).FlushAsync().Within();
+
+        Assert.Equal(120_000, (await RepFiguresAsync(s.Id("ann"))).Get(Figure.Bookings, nov));
+        Assert.Equal(120_000, (await RegionFiguresAsync(s.Id("shanghai"))).Get(Figure.Bookings, nov));
+        Assert.Equal(120_000, (await RegionFiguresAsync(s.Id("east"))).Get(Figure.Bookings, nov));
+        var companyAfter = await RegionFiguresAsync("company");
+        Assert.Equal(120_000, companyAfter.Get(Figure.Bookings, nov) - companyBefore.Get(Figure.Bookings, nov));
+        Assert.Equal(1, companyAfter.Get(Figure.WonCount, Period.OfYear(2026)) - companyBefore.Get(Figure.WonCount, Period.OfYear(2026)));
+    }
+
+    [Fact]
+    public async Task RandomSequencesThroughGrains_EqualTheInProcessEngine()
+    {
+        for (var seed = 1; seed <= 6; seed++)
+        {
+            var s = new Scenario($"diff{seed}");
+            var events = RandomScenario.Build(s, seed, 140);
+            var engine = new InMemorySalesEngine(fixture.Settings);
+            var expected = events.Select(engine.Apply).ToArray();
+            var actual = await IngestAsync(events.ToArray());
+            for (var i = 0; i < events.Count; i++)
+            {
+                Assert.True(expected[i].Code == actual[i].Code, $"seed {seed}, event {i} {events[i]}: engine {expected[i].Code} {expected[i].Message}, grains {actual[i].Code} {actual[i].Message}");
+            }
+
+            // The sequence must exercise the engine: most events accepted, some rejected, wins and boards present.
+            Assert.InRange(expected.Count(o => o.IsAccepted), events.Count / 2, events.Count);
+            Assert.Contains(expected, o => o.Code == OutcomeCode.Duplicate);
+            Assert.Contains(expected, o => o.Code == OutcomeCode.NotFound);
+            Assert.Contains(engine.Reps.Values, r => r.Historical.Get(Figure.WonCount, Period.OfYear(2026)) > 0);
+            Assert.Contains(engine.Regions.Values, r => r.Boards.Count > 0 && r.Id != RegionState.CompanyId);
+
+            foreach (var (id, _) in RandomScenario.Regions)
+            {
+                await Grains.GetGrain<IRegionGrain>(s.Id(id)).FlushAsync().Within();
+            }
+
+            foreach (var rep in engine.Reps.Values.Where(r => r.IsJoined))
+            {
+                var grain = await RepFiguresAsync(rep.Id);
+                Assert.True(rep.Figures().ContentEquals(grain), $"seed {seed} rep {rep.Id}: " + string.Join("; ", rep.Figures().Differences(grain)));
+            }
+
+            foreach (var region in engine.Regions.Values.Where(r => r.Id != RegionState.CompanyId && r.IsDefined))
+            {
+                var grain = await RegionFiguresAsync(region.Id);
+                Assert.True(region.Figures.ContentEquals(grain), $"seed {seed} region {region.Id}: " + string.Join("; ", region.Figures.Differences(grain)));
+                foreach (var (key, board) in region.Boards)
+                {
+                    var snapshot = await Grains.GetGrain<IRegionGrain>(region.Id).GetLeaderboardAsync(key.Period.Code, (byte)key.Metric, 1_000, "", 0).Within();
+                    var want = board.Top(1_000).Select(e => (e.Rank, e.RepId, e.Score)).ToList();
+                    var got = snapshot.Top.Select(e => (e.Rank, e.RepId, e.Score)).ToList();
+                    Assert.True(want.SequenceEqual(got), $"seed {seed} board {region.Id} {key}: engine [{string.Join(", ", want)}] grains [{string.Join(", ", got)}]");
+                }
+            }
+
+            foreach (var customer in engine.Customers.Values.Where(c => c.IsRegistered))
+            {
+                var grain = await Grains.GetGrain<ICustomerGrain>(customer.Id).GetSnapshotAsync().Within();
+                Assert.Equal((customer.OrderCount, customer.LifetimeValue, customer.Collections, customer.LastOrder, customer.LastContact),
+                    (grain.Orders, grain.LifetimeValue, grain.Collections, grain.LastOrder, grain.LastContact));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task DuplicateEvent_IsAcknowledgedAsDuplicateAndCountedOnce()
+    {
+        var s = new Scenario("dup");
+        var nov = Period.OfMonth(2026, 11);
+        AllAccepted(await IngestAsync(s.Region("r"), s.Rep("bo", "r"), s.Customer("c")));
+        var payment = s.Payment("bo", "c", 5_000, h: 3);
+        var results = await IngestAsync(payment, payment, payment);
+        Assert.Equal([OutcomeCode.Accepted, OutcomeCode.Duplicate, OutcomeCode.Duplicate], results.Select(r => r.Code));
+        Assert.Equal(5_000, (await RepFiguresAsync(s.Id("bo"))).Get(Figure.Collections, nov));
+        Assert.Equal(5_000, (await Grains.GetGrain<ICustomerGrain>(s.Id("c")).GetSnapshotAsync()).Collections);
+    }
+
+    [Fact]
+    public async Task BatchWithDependentEvents_AppliesThemInBatchOrder()
+    {
+        var s = new Scenario("batch");
+        var events = new SalesEvent[]
+        {
+            s.Region("r"), s.Rep("cy", "r"), s.Customer("c"), s.Open("o1", "cy", "c", 10_000, h: 1),
+            s.Stage("o1", "contract_negotiation", 2), s.Activity("cy", 3, "c"), s.Won("o1", 4),
+        };
+        var outcomes = await fixture.Ingestor.IngestBatchAsync(events).Within();
+        AllAccepted(outcomes);
+        var rep = await RepFiguresAsync(s.Id("cy"));
+        Assert.Equal(10_000, rep.Get(Figure.Bookings, Period.OfMonth(2026, 11)));
+        Assert.Equal(1, rep.Get(Figure.ActivityCount, Period.OfMonth(2026, 11), (short)ActivityType.Call, (short)TimeCategory.T1));
+    }
+
+    [Fact]
+    public async Task FallingBehindMustAchievePace_RaisesOneAlert()
+    {
+        var s = new Scenario("pace") { T0 = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero) };
+        var log = Grains.GetGrain<IAlertLogGrain>(0);
+        var before = (await log.ReadAfterAsync(0, 100_000)).LastOrDefault()?.Sequence ?? 0;
+
+        // Now is mid-November: half the month is gone with nothing booked against 300,000.
+        AllAccepted(await IngestAsync(s.Region("r"), s.Rep("dee", "r"), s.RepTarget("dee", "2026-11", 300_000, 400_000)));
+        await Grains.GetGrain<IRepGrain>(s.Id("dee")).CheckPaceAsync().Within();
+
+        var alerts = (await log.ReadAfterAsync(before, 100_000)).Where(a => a.SubjectId == s.Id("dee")).ToList();
+        var alert = Assert.Single(alerts);
+        Assert.Equal((byte)AlertKind.BehindPace, alert.Kind);
+        Assert.Equal(Period.OfMonth(2026, 11).Code, alert.Period);
+        Assert.True(alert.Expected > 0 && alert.Actual == 0, alert.Message);
+    }
+
+    [Fact]
+    public async Task BigDealWon_RaisesCelebrationAlert()
+    {
+        var s = new Scenario("bigdeal");
+        var log = Grains.GetGrain<IAlertLogGrain>(0);
+        var before = (await log.ReadAfterAsync(0, 100_000)).LastOrDefault()?.Sequence ?? 0;
+        AllAccepted(await IngestAsync(
+            s.Region("r"), s.Rep("eve", "r"), s.Customer("c"),
+            s.Open("small", "eve", "c", 1_000, h: 1), s.Won("small", 2),
+            s.Open("big", "eve", "c", 750_000, h: 1), s.Won("big", 3)));
+
+        var alerts = (await log.ReadAfterAsync(before, 100_000)).Where(a => a.OtherId == s.Id("eve")).ToList();
+        var alert = Assert.Single(alerts);
+        Assert.Equal((byte)AlertKind.BigDealWon, alert.Kind);
+        Assert.Equal(s.Id("big"), alert.SubjectId);
+        Assert.Equal(750_000, alert.Actual);
+    }
+}

@@ -1,0 +1,94 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.TestingHost;
+using SalesOps.Domain;
+using SalesOps.Grains;
+
+namespace SalesOps.Engine.Tests;
+
+/// <summary>The engine's notion of "now" in every test: mid-November 2026.</summary>
+public static class TestClock
+{
+    public static readonly DateTimeOffset Start = new(2026, 11, 15, 12, 0, 0, TimeSpan.Zero);
+}
+
+/// <summary>A real in-process Orleans cluster of two silos, shared by the "cluster" collection.</summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public FakeTimeProvider Time { get; } = new(TestClock.Start);
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+    public IClusterClient Client => Cluster.Client;
+    public EngineSettings Settings { get; } = new EngineOptions { BigDealThreshold = 500_000, OvertakeDepth = 10 }.ToSettings();
+    public EventIngestor Ingestor { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(2);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.Services.AddSingleton(new EngineClock(Time));
+            silo.Services.AddSalesOpsEngine(configure: o =>
+            {
+                o.BigDealThreshold = 500_000;
+                o.RollupInterval = TimeSpan.FromMilliseconds(10);
+            });
+            silo.KeepStateInMemory();
+        });
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+        Ingestor = new EventIngestor(Cluster.Client, Settings);
+    }
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}
+
+public static class Net
+{
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+public static class Wait
+{
+    /// <summary>Polls until the condition holds; fails the test after <paramref name="timeout"/> (default 10 s).</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"timed out waiting for: {what}");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    public static Task UntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
+        UntilAsync(() => Task.FromResult(condition()), what, timeout);
+
+    /// <summary>Bounds any await so a hung call fails instead of hanging the run.</summary>
+    public static async Task<T> Within<T>(this Task<T> task, TimeSpan? timeout = null) =>
+        await task.WaitAsync(timeout ?? TimeSpan.FromSeconds(15));
+
+    public static async Task Within(this Task task, TimeSpan? timeout = null) =>
+        await task.WaitAsync(timeout ?? TimeSpan.FromSeconds(15));
+}
