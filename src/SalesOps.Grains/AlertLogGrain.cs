@@ -47,12 +47,12 @@ internal sealed class HubCache
 {
     private static readonly TimeSpan Refresh = TimeSpan.FromSeconds(2);
     private IPushHub[] _hubs = [];
-    private long _fetchedAt = long.MinValue;
+    private long? _fetchedAt;
 
     public async ValueTask<IPushHub[]> GetAsync(IGrainFactory grains)
     {
         var now = Environment.TickCount64;
-        if (now - _fetchedAt > Refresh.TotalMilliseconds)
+        if (_fetchedAt is not { } at || now - at > Refresh.TotalMilliseconds)
         {
             _hubs = await grains.GetGrain<IPushHubRegistryGrain>(0).GetHubsAsync();
             _fetchedAt = now;

@@ -85,6 +85,9 @@ public sealed class WatchGrpcService(IGrainFactory grains, PushHub hub, HubRegis
         var log = grains.GetGrain<IAlertLogGrain>(0);
         using var subscription = hub.SubscribeAlerts();
         await registration.RegisterAsync();
+
+        // Response headers tell the client the subscription is live: nothing published from here on is missed.
+        await context.WriteResponseHeadersAsync([]);
         var last = request.AfterSequence;
 
         async Task SendAsync(AlertRecord a)

@@ -1,0 +1,73 @@
+using Google.Protobuf.WellKnownTypes;
+using SalesOps.Domain;
+using V1 = SalesOps.Contracts.V1;
+
+namespace SalesOps.Engine.Tests;
+
+/// <summary>Writes domain events as a CRM would send them over the wire.</summary>
+public static class ProtoEvents
+{
+    public static V1.Event ToProto(this SalesEvent e)
+    {
+        var p = new V1.Event { EventId = e.EventId, OccurredAt = Timestamp.FromDateTimeOffset(e.OccurredAt) };
+        switch (e)
+        {
+            case RegionDefined r:
+                p.RegionDefined = new V1.RegionDefined { RegionId = r.RegionId, Name = r.Name, ParentRegionId = r.ParentRegionId };
+                break;
+            case RepJoined r:
+                p.RepJoined = new V1.RepJoined { RepId = r.RepId, Name = r.Name, RegionId = r.RegionId };
+                break;
+            case RepMoved r:
+                p.RepMoved = new V1.RepMoved { RepId = r.RepId, RegionId = r.RegionId };
+                break;
+            case CustomerRegistered c:
+                p.CustomerRegistered = new V1.CustomerRegistered { CustomerId = c.CustomerId, Name = c.Name };
+                break;
+            case OpportunityOpened o:
+                p.OpportunityOpened = new V1.OpportunityOpened
+                {
+                    OpportunityId = o.OpportunityId, OwnerRepId = o.OwnerRepId, CustomerId = o.CustomerId, Amount = o.Amount,
+                    ProductLine = o.ProductLine, Channel = o.Channel, StageId = o.StageId,
+                    ExpectedClose = new V1.Date { Year = o.ExpectedClose.Year, Month = o.ExpectedClose.Month, Day = o.ExpectedClose.Day },
+                };
+                break;
+            case OpportunityStageChanged s:
+                p.OpportunityStageChanged = new V1.OpportunityStageChanged { OpportunityId = s.OpportunityId, StageId = s.StageId };
+                break;
+            case OpportunityAmountChanged a:
+                p.OpportunityAmountChanged = new V1.OpportunityAmountChanged { OpportunityId = a.OpportunityId, Amount = a.Amount };
+                break;
+            case OpportunityReassigned r:
+                p.OpportunityReassigned = new V1.OpportunityReassigned { OpportunityId = r.OpportunityId, NewOwnerRepId = r.NewOwnerRepId };
+                break;
+            case OpportunityWon w:
+                p.OpportunityWon = new V1.OpportunityWon { OpportunityId = w.OpportunityId, Amount = w.Amount };
+                break;
+            case OpportunityLost l:
+                p.OpportunityLost = new V1.OpportunityLost { OpportunityId = l.OpportunityId, Reason = l.Reason };
+                break;
+            case ActivityLogged a:
+                p.ActivityLogged = new V1.ActivityLogged
+                {
+                    RepId = a.RepId, CustomerId = a.CustomerId, Type = (V1.ActivityType)a.Type,
+                    DurationMinutes = a.DurationMinutes, TimeCategory = (V1.TimeCategory)a.TimeCategory,
+                };
+                break;
+            case PaymentReceived pay:
+                p.PaymentReceived = new V1.PaymentReceived { RepId = pay.RepId, CustomerId = pay.CustomerId, Amount = pay.Amount };
+                break;
+            case TargetSet t:
+                p.TargetSet = new V1.TargetSet
+                {
+                    Scope = (V1.TargetScope)t.Scope, ScopeId = t.ScopeId, Period = t.Period.ToString(),
+                    Metric = (V1.TargetMetric)t.Metric, MustAchieve = t.MustAchieve, Stretch = t.Stretch,
+                };
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(e));
+        }
+
+        return p;
+    }
+}

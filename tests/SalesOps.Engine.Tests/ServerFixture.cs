@@ -1,0 +1,60 @@
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using SalesOps.Grains;
+using SalesOps.Server.Hosting;
+using V1 = SalesOps.Contracts.V1;
+
+namespace SalesOps.Engine.Tests;
+
+/// <summary>
+/// The real server (silo + gRPC in one process, built exactly as <c>dotnet run</c> builds it) on free loopback
+/// ports, reached through a real HTTP/2 gRPC channel.
+/// </summary>
+public sealed class ServerFixture : IAsyncLifetime
+{
+    private WebApplication _app = null!;
+
+    public FakeTimeProvider Time { get; } = new(TestClock.Start);
+    public GrpcChannel Channel { get; private set; } = null!;
+    public V1.IngestService.IngestServiceClient Ingest { get; private set; } = null!;
+    public V1.QueryService.QueryServiceClient Query { get; private set; } = null!;
+    public V1.WatchService.WatchServiceClient Watch { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var grpcPort = Net.FreePort();
+        string[] args =
+        [
+            "--grpc-port", grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--silo-port", Net.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--gateway-port", Net.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ];
+        _app = SalesOpsHost.Build(args, builder =>
+        {
+            builder.Services.AddSingleton(new EngineClock(Time));
+            builder.Configuration["Engine:BigDealThreshold"] = "500000";
+            builder.Configuration["Engine:RollupInterval"] = "00:00:00.010";
+            builder.Configuration["Logging:LogLevel:Default"] = "Warning";
+        });
+        await _app.StartAsync().Within(TimeSpan.FromSeconds(60));
+        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+        Ingest = new V1.IngestService.IngestServiceClient(Channel);
+        Query = new V1.QueryService.QueryServiceClient(Channel);
+        Watch = new V1.WatchService.WatchServiceClient(Channel);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Channel.Dispose();
+        await _app.StopAsync().Within(TimeSpan.FromSeconds(30));
+        await _app.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ServerCollection : ICollectionFixture<ServerFixture>
+{
+    public const string Name = "server";
+}
