@@ -65,6 +65,7 @@ public static class SalesOpsHost
 
         builder.Services.AddSalesOpsEngine(builder.Configuration);
         builder.Services.AddGrpc(o => o.EnableDetailedErrors = builder.Environment.IsDevelopment());
+        builder.Services.AddGrpcReflection();
         builder.Services.AddSingleton<PushHub>();
         builder.Services.AddSingleton<HubRegistration>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HubRegistration>());
@@ -75,6 +76,7 @@ public static class SalesOpsHost
         app.MapGrpcService<IngestGrpcService>();
         app.MapGrpcService<QueryGrpcService>();
         app.MapGrpcService<WatchGrpcService>();
+        app.MapGrpcReflectionService();
         return app;
     }
 }
