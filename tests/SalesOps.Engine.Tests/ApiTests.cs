@@ -220,4 +220,41 @@ public sealed class ApiTests(ServerFixture server)
         Assert.All(seen, a => Assert.True(a.Sequence > last));
         Assert.Equal(seen.Select(a => a.Sequence).Order(), seen.Select(a => a.Sequence));
     }
+
+    [Fact]
+    public async Task StalledLeaderboardWatcher_SlowsNeitherIngestNorOtherWatchers()
+    {
+        var s = new Scenario("api-stall");
+        await SetUpAsync(s, s.Open("a0", "ann", "acme", 1_000, h: 1), s.Won("a0", 2));
+        var request = new V1.WatchLeaderboardRequest { ScopeRegionId = s.Id("r"), Period = "2026-11", Metric = V1.LeaderboardMetric.Activities, Top = 100 };
+
+        // A second channel, so the stalled stream does not share HTTP/2 flow control with the healthy one.
+        using var stalledChannel = Grpc.Net.Client.GrpcChannel.ForAddress(server.Address);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var stalled = new V1.WatchService.WatchServiceClient(stalledChannel).WatchLeaderboard(request, cancellationToken: cts.Token);
+        Assert.True(await stalled.ResponseStream.MoveNext(cts.Token)); // then never read again
+        using var healthy = server.Watch.WatchLeaderboard(request, cancellationToken: cts.Token);
+        Assert.True(await healthy.ResponseStream.MoveNext(cts.Token));
+
+        // 2,000 activities in 40 batches; every batch changes the watched board. Each batch has its own deadline,
+        // so ingest that waited on the stalled watcher would fail here.
+        for (var b = 0; b < 40; b++)
+        {
+            var batch = Enumerable.Range(0, 50).Select(i => (SalesEvent)s.Activity(i % 2 == 0 ? "ann" : "bob", 3 + b + i / 100.0)).ToArray();
+            var ack = await SendBatchAsync($"stall-{b}", batch);
+            Assert.Equal(50, ack.Accepted);
+        }
+
+        var last = 0d;
+        while (last < 1_000)
+        {
+            Assert.True(await healthy.ResponseStream.MoveNext(cts.Token), "healthy watcher stopped receiving");
+            foreach (var e in healthy.ResponseStream.Current.Entries)
+            {
+                last = Math.Max(last, e.Score);
+            }
+        }
+
+        Assert.Equal(1_000d, last);
+    }
 }

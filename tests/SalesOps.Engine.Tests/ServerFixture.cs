@@ -17,6 +17,7 @@ public sealed class ServerFixture : IAsyncLifetime
     private WebApplication _app = null!;
 
     public FakeTimeProvider Time { get; } = new(TestClock.Start);
+    public string Address { get; private set; } = "";
     public GrpcChannel Channel { get; private set; } = null!;
     public V1.IngestService.IngestServiceClient Ingest { get; private set; } = null!;
     public V1.QueryService.QueryServiceClient Query { get; private set; } = null!;
@@ -39,7 +40,8 @@ public sealed class ServerFixture : IAsyncLifetime
             builder.Configuration["Logging:LogLevel:Default"] = "Warning";
         });
         await _app.StartAsync().Within(TimeSpan.FromSeconds(60));
-        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+        Address = $"http://127.0.0.1:{grpcPort}";
+        Channel = GrpcChannel.ForAddress(Address);
         Ingest = new V1.IngestService.IngestServiceClient(Channel);
         Query = new V1.QueryService.QueryServiceClient(Channel);
         Watch = new V1.WatchService.WatchServiceClient(Channel);
