@@ -173,4 +173,26 @@ public sealed class ClusterTests(ClusterFixture fixture)
         Assert.Equal(s.Id("big"), alert.SubjectId);
         Assert.Equal(750_000, alert.Actual);
     }
+
+    [Fact]
+    public async Task RepOvertakesAnotherOnAWatchedBoard_RaisesOvertakeAlert_UnwatchedDoesNot()
+    {
+        var s = new Scenario("overtake");
+        var log = Grains.GetGrain<IAlertLogGrain>(0);
+        var before = (await log.ReadAfterAsync(0, 100_000)).LastOrDefault()?.Sequence ?? 0;
+        var nov = Period.OfMonth(2026, 11);
+        AllAccepted(await IngestAsync(
+            s.Region("r"), s.Rep("ann", "r"), s.Rep("bob", "r"), s.Customer("c"),
+            s.Open("a1", "ann", "c", 50_000, h: 1), s.Won("a1", 2), s.Open("b1", "bob", "c", 30_000, h: 1), s.Won("b1", 2)));
+        await Grains.GetGrain<IRegionGrain>(s.Id("r")).WatchBoardAsync(nov.Code, (byte)LeaderboardMetric.Bookings, TimeSpan.FromMinutes(5)).Within();
+
+        // Bob passes Ann on bookings (watched) and on collections (not watched).
+        AllAccepted(await IngestAsync(s.Payment("ann", "c", 10, 3), s.Open("b2", "bob", "c", 40_000, h: 3), s.Won("b2", 4), s.Payment("bob", "c", 20, 5)));
+        await Grains.GetGrain<IRegionGrain>(s.Id("r")).FlushAsync().Within();
+
+        var alerts = (await log.ReadAfterAsync(before, 100_000)).Where(a => a.Kind == (byte)AlertKind.Overtake && a.ScopeId == s.Id("r")).ToList();
+        var alert = Assert.Single(alerts);
+        Assert.Equal((s.Id("bob"), s.Id("ann"), nameof(LeaderboardMetric.Bookings)), (alert.SubjectId, alert.OtherId, alert.Metric));
+        Assert.Equal(1, alert.Actual);
+    }
 }

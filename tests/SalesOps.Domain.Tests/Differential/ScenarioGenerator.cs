@@ -164,6 +164,21 @@ internal sealed class ScenarioGenerator
             }
         }
 
+        // Moves at exactly the instant of one of the rep's items (rejected if the item is credited first; otherwise
+        // the item counts in the new region), and items at exactly the instant of a move.
+        var items = _history.Where(e => e is ActivityLogged or PaymentReceived).ToList();
+        for (var i = _rng.Next(0, 3); i > 0 && items.Count > 0; i--)
+        {
+            var item = items[_rng.Next(items.Count)];
+            var rep = item is ActivityLogged a ? a.RepId : ((PaymentReceived)item).RepId;
+            Add(new RepMoved(NextId(), item.OccurredAt, rep, regionIds[_rng.Next(regionIds.Count)]));
+        }
+
+        foreach (var move in _history.OfType<RepMoved>().Where(_ => _rng.Next(3) == 0).ToList())
+        {
+            Add(new ActivityLogged(NextId(), move.OccurredAt, move.RepId, "", ActivityType.Meeting, 45, TimeCategory.T2));
+        }
+
         var historyCount = _history.Count;
         var invalidCount = _rng.Next(1, 5);
         for (var i = 0; i < invalidCount; i++)
@@ -201,6 +216,11 @@ internal sealed class ScenarioGenerator
                 at = open.OccurredAt.AddMinutes(_rng.Next(-60 * 24 * 5, (int)Math.Max(1, (t - open.OccurredAt).TotalMinutes)));
             }
 
+            if (_rng.Next(5) == 0)
+            {
+                at = at.AddMilliseconds(_rng.Next(1, 1000)); // fractional seconds: cycle time rounds down
+            }
+
             var roll = lastWasWin && _rng.Next(3) == 0 ? 0 : _rng.Next(100);
             SalesEvent e = roll switch
             {
@@ -217,6 +237,16 @@ internal sealed class ScenarioGenerator
             };
             lastWasWin = e is OpportunityWon;
             Add(e);
+            if (_rng.Next(8) == 0)
+            {
+                // Another change of the same register at the same instant: the larger event id must win.
+                Add(e switch
+                {
+                    OpportunityAmountChanged a => a with { EventId = NextId(), Amount = Amount() },
+                    OpportunityReassigned r => r with { EventId = NextId(), NewOwnerRepId = repIds[_rng.Next(repIds.Count)] },
+                    _ => new OpportunityStageChanged(NextId(), at, open.OpportunityId, openStages[_rng.Next(openStages.Count)], null),
+                });
+            }
         }
     }
 
