@@ -178,7 +178,7 @@ public sealed class RepState
 
     public Outcome SetTarget(TargetSet e, RepEffects effects)
     {
-        if (Guard(e) is { } rejected)
+        if (Guard(e, "scope_id") is { } rejected)
         {
             return rejected;
         }
@@ -191,7 +191,7 @@ public sealed class RepState
         return Outcome.Accepted;
     }
 
-    private Outcome? Guard(SalesEvent e)
+    private Outcome? Guard(SalesEvent e, string repField = "rep_id")
     {
         if (_seen.Contains(e.EventId))
         {
@@ -200,7 +200,7 @@ public sealed class RepState
 
         if (!IsJoined)
         {
-            return Outcome.NotFound("rep_id", $"rep '{Id}' has not joined");
+            return Outcome.NotFound(repField, $"rep '{Id}' has not joined");
         }
 
         _seen.Add(e.EventId);

@@ -290,7 +290,7 @@ internal sealed class ReferenceModel
             case PaymentReceived p:
                 return JoinOf(p.RepId) is null ? (OutcomeCode.NotFound, "rep_id") : null;
             case TargetSet { Scope: TargetScope.Rep } t:
-                return JoinOf(t.ScopeId) is null ? (OutcomeCode.NotFound, "rep_id") : null;
+                return JoinOf(t.ScopeId) is null ? (OutcomeCode.NotFound, "scope_id") : null;
             case TargetSet t:
                 return Exists("region", t.ScopeId) ? null : (OutcomeCode.NotFound, "scope_id");
             case CustomerRegistered c:
