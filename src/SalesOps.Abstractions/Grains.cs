@@ -12,8 +12,11 @@ public interface IRegionGrain : IGrainWithStringKey
 
     Task<EventOutcome> SetTargetAsync(EventEnvelope envelope);
 
-    /// <summary>Applies counter deltas and board changes from a rep or child region, and passes them on to the parent.</summary>
-    Task ApplyRollupAsync(Rollup rollup);
+    /// <summary>
+    /// Applies counter deltas and board changes from a rep or child region (<paramref name="sender"/>), and passes
+    /// them on to the parent. A <paramref name="sequence"/> already applied for that sender is ignored.
+    /// </summary>
+    Task ApplyRollupAsync(string sender, long sequence, Rollup rollup);
 
     Task<RegionSnapshot> GetSnapshotAsync();
 
@@ -37,8 +40,11 @@ public interface IRepGrain : IGrainWithStringKey
 
     Task<bool> IsJoinedAsync();
 
-    /// <summary>Credits (or, negative, retracts) an opportunity's contribution.</summary>
-    Task CreditAsync(Credit[] credits);
+    /// <summary>
+    /// Credits (or, negative, retracts) an opportunity's contribution. A <paramref name="sequence"/> already applied
+    /// for <paramref name="sender"/> is ignored.
+    /// </summary>
+    Task CreditAsync(string sender, long sequence, Credit[] credits);
 
     Task<RepSnapshot> GetSnapshotAsync();
 
@@ -51,8 +57,8 @@ public interface ICustomerGrain : IGrainWithStringKey
 
     Task<bool> IsRegisteredAsync();
 
-    /// <summary>Sets (or with null clears) the order one opportunity contributes.</summary>
-    Task SetOrderAsync(string opportunityId, OrderRow? order);
+    /// <summary>Sets (or with null clears) the order one opportunity contributes; older sequences are ignored.</summary>
+    Task SetOrderAsync(string opportunityId, long sequence, OrderRow? order);
 
     Task AddPaymentAsync(string eventId, long amount);
 

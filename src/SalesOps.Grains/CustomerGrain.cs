@@ -6,6 +6,7 @@ namespace SalesOps.Grains;
 /// <summary>A customer: orders, lifetime value, collections, last order and last contact.</summary>
 public sealed class CustomerGrain : Grain, ICustomerGrain
 {
+    private readonly Inbox _orders = new();
     private CustomerState? _state;
 
     private CustomerState State => _state ??= new CustomerState(this.GetPrimaryKeyString());
@@ -15,9 +16,13 @@ public sealed class CustomerGrain : Grain, ICustomerGrain
 
     public Task<bool> IsRegisteredAsync() => Task.FromResult(State.IsRegistered);
 
-    public Task SetOrderAsync(string opportunityId, OrderRow? order)
+    public Task SetOrderAsync(string opportunityId, long sequence, OrderRow? order)
     {
-        State.SetOrder(opportunityId, order is { } o ? new CustomerOrder(o.Amount, o.WonAt) : null);
+        if (_orders.Accept(opportunityId, sequence))
+        {
+            State.SetOrder(opportunityId, order is { } o ? new CustomerOrder(o.Amount, o.WonAt) : null);
+        }
+
         return Task.CompletedTask;
     }
 

@@ -1,15 +1,30 @@
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging;
 using SalesOps.Abstractions;
 using SalesOps.Domain;
 
 namespace SalesOps.Grains;
 
-/// <summary>One deal: applies its events (last-writer-wins) and sends the change of its contribution to reps and customer.</summary>
-public sealed class OpportunityGrain(EngineSettings settings) : Grain, IOpportunityGrain
+/// <summary>
+/// One deal: applies its events (last-writer-wins) and sends the change of its contribution to its reps and its
+/// customer through outboxes, so a failed call is retried in order and never applied twice.
+/// </summary>
+public sealed class OpportunityGrain(EngineSettings settings, ILogger<OpportunityGrain> logger) : Grain, IOpportunityGrain
 {
+    private readonly Outbox<Credit[]> _credits = new();
+    private readonly Outbox<OrderRow?> _orders = new();
     private OpportunityState? _state;
+    private Courier? _courier;
 
     private OpportunityState State => _state ??= new OpportunityState(this.GetPrimaryKeyString());
+
+    private Courier Courier => _courier ??= new Courier(
+        this,
+        State.Id,
+        logger,
+        () => Task.WhenAll(
+            _credits.DrainAsync((rep, seq, credits) => GrainFactory.GetGrain<IRepGrain>(rep).CreditAsync("opp:" + State.Id, seq, credits)),
+            _orders.DrainAsync((customer, seq, order) => GrainFactory.GetGrain<ICustomerGrain>(customer).SetOrderAsync(State.Id, seq, order))),
+        () => _credits.HasPending || _orders.HasPending);
 
     public async Task<EventOutcome> ApplyAsync(EventEnvelope envelope)
     {
@@ -19,24 +34,22 @@ public sealed class OpportunityGrain(EngineSettings settings) : Grain, IOpportun
             return EventOutcome.From(outcome);
         }
 
-        var calls = new List<Task>(3);
         foreach (var (repId, items) in OpportunityState.Deltas(change))
         {
-            calls.Add(GrainFactory.GetGrain<IRepGrain>(repId).CreditAsync(items.Select(Credit.From).ToArray()));
+            _credits.Enqueue(repId, items.Select(Credit.From).ToArray());
         }
 
         if (change.Before?.Order != change.After.Order)
         {
-            OrderRow? order = change.After.Order is { } o ? new OrderRow(o.Amount, o.WonAt) : null;
-            calls.Add(GrainFactory.GetGrain<ICustomerGrain>(State.CustomerId).SetOrderAsync(State.Id, order));
+            _orders.Enqueue(State.CustomerId, change.After.Order is { } o ? new OrderRow(o.Amount, o.WonAt) : null);
         }
 
+        await Courier.DeliverAsync();
         if (change.BecameWon && State.Amount >= settings.BigDealThreshold)
         {
-            calls.Add(GrainFactory.GetGrain<IAlertLogGrain>(0).PublishAsync([AlertRecord.From(InMemorySalesEngine.BigDeal(State))]));
+            await Delivery.PublishAlertsAsync(GrainFactory, [AlertRecord.From(InMemorySalesEngine.BigDeal(State))], logger);
         }
 
-        await Task.WhenAll(calls);
         return EventOutcome.From(outcome);
     }
 

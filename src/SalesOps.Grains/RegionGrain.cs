@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SalesOps.Abstractions;
 using SalesOps.Domain;
@@ -10,9 +11,13 @@ namespace SalesOps.Grains;
 /// the parent — up to the company — receives one message per child per interval instead of one per event, which
 /// keeps the root from becoming a hot grain. Watched boards that changed are pushed on the same tick.
 /// </summary>
-public sealed class RegionGrain(EngineSettings settings, IOptions<EngineOptions> options, EngineClock clock) : Grain, IRegionGrain
+public sealed class RegionGrain(EngineSettings settings, IOptions<EngineOptions> options, EngineClock clock, ILogger<RegionGrain> logger)
+    : Grain, IRegionGrain
 {
     private const int PushedRows = 100;
+
+    private readonly Inbox _inbox = new();
+    private readonly Outbox<Rollup> _toParent = new();
 
     private readonly FigureSet _pendingCounters = new();
     private readonly List<BoardChange> _pendingBoards = new();
@@ -59,8 +64,13 @@ public sealed class RegionGrain(EngineSettings settings, IOptions<EngineOptions>
         return EventOutcome.From(outcome);
     }
 
-    public Task ApplyRollupAsync(Rollup rollup)
+    public Task ApplyRollupAsync(string sender, long sequence, Rollup rollup)
     {
+        if (!_inbox.Accept(sender, sequence))
+        {
+            return Task.CompletedTask;
+        }
+
         var delta = Counter.ToSet(rollup.Counters);
         _state.ApplyDelta(delta);
         var now = clock.Now;
@@ -113,7 +123,7 @@ public sealed class RegionGrain(EngineSettings settings, IOptions<EngineOptions>
 
     public async Task FlushAsync()
     {
-        await FlushOnTickAsync(CancellationToken.None);
+        await SendPendingAsync();
         if (_state.ParentId.Length > 0)
         {
             await GrainFactory.GetGrain<IRegionGrain>(_state.ParentId).FlushAsync();
@@ -128,21 +138,36 @@ public sealed class RegionGrain(EngineSettings settings, IOptions<EngineOptions>
         }
 
         var alerts = _state.Pace.Check(_state.Id, _state.Id, true, _state.Targets, _state.Figures, settings.Calendar, clock.Now);
-        return alerts.Count == 0
-            ? Task.CompletedTask
-            : GrainFactory.GetGrain<IAlertLogGrain>(0).PublishAsync(alerts.Select(AlertRecord.From).ToArray());
+        return Delivery.PublishAlertsAsync(GrainFactory, alerts.Select(AlertRecord.From).ToArray(), logger);
     }
 
     private async Task FlushOnTickAsync(CancellationToken cancellationToken)
     {
-        var calls = new List<Task>(3);
+        try
+        {
+            await SendPendingAsync();
+        }
+        catch (Exception ex)
+        {
+            // The roll-up stays queued in the outbox and goes first on the next tick.
+            Delivery.LogRetry(logger, _state.Id, ex);
+        }
+    }
+
+    /// <summary>Queues what accumulated for the parent, sends the queue in order, and pushes watched boards and alerts.</summary>
+    private async Task SendPendingAsync()
+    {
         if (_pendingCounters.Count > 0 || _pendingBoards.Count > 0)
         {
-            var rollup = new Rollup(Counter.From(_pendingCounters), _pendingBoards.ToArray());
+            _toParent.Enqueue(_state.ParentId, new Rollup(Counter.From(_pendingCounters), _pendingBoards.ToArray()));
             _pendingCounters.Clear();
             _pendingBoards.Clear();
-            calls.Add(GrainFactory.GetGrain<IRegionGrain>(_state.ParentId).ApplyRollupAsync(rollup));
         }
+
+        var calls = new List<Task>(3)
+        {
+            _toParent.DrainAsync((parent, seq, rollup) => GrainFactory.GetGrain<IRegionGrain>(parent).ApplyRollupAsync("region:" + _state.Id, seq, rollup)),
+        };
 
         if (_dirtyBoards.Count > 0)
         {
@@ -155,13 +180,10 @@ public sealed class RegionGrain(EngineSettings settings, IOptions<EngineOptions>
         {
             var alerts = _pendingAlerts.ToArray();
             _pendingAlerts.Clear();
-            calls.Add(GrainFactory.GetGrain<IAlertLogGrain>(0).PublishAsync(alerts));
+            calls.Add(Delivery.PublishAlertsAsync(GrainFactory, alerts, logger));
         }
 
-        if (calls.Count > 0)
-        {
-            await Task.WhenAll(calls);
-        }
+        await Task.WhenAll(calls);
     }
 
     private bool IsWatched(BoardKey key, DateTimeOffset now) =>

@@ -1,16 +1,33 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SalesOps.Abstractions;
 using SalesOps.Domain;
 
 namespace SalesOps.Grains;
 
-/// <summary>A rep: applies rep events and opportunity credits, then sends counter deltas and score changes to regions.</summary>
-public sealed class RepGrain(EngineSettings settings, IOptions<EngineOptions> options, EngineClock clock) : Grain, IRepGrain
+/// <summary>
+/// A rep: applies rep events and opportunity credits, then sends counter deltas and score changes to regions and
+/// contacts and payments to customers, through outboxes (in order, retried, never applied twice).
+/// </summary>
+public sealed class RepGrain(EngineSettings settings, IOptions<EngineOptions> options, EngineClock clock, ILogger<RepGrain> logger) : Grain, IRepGrain
 {
+    private readonly Inbox _credits = new();
+    private readonly Outbox<Rollup> _rollups = new();
+    private readonly Outbox<CustomerTouch> _customers = new();
     private RepState? _state;
     private IGrainTimer? _paceTimer;
+    private Courier? _courier;
 
     private RepState State => _state ??= new RepState(this.GetPrimaryKeyString());
+
+    private Courier Courier => _courier ??= new Courier(
+        this,
+        State.Id,
+        logger,
+        () => Task.WhenAll(
+            _rollups.DrainAsync((region, seq, rollup) => GrainFactory.GetGrain<IRegionGrain>(region).ApplyRollupAsync("rep:" + State.Id, seq, rollup)),
+            _customers.DrainAsync((customer, _, touch) => touch.ApplyAsync(GrainFactory.GetGrain<ICustomerGrain>(customer)))),
+        () => _rollups.HasPending || _customers.HasPending);
 
     public async Task<EventOutcome> ApplyAsync(EventEnvelope envelope)
     {
@@ -30,32 +47,41 @@ public sealed class RepGrain(EngineSettings settings, IOptions<EngineOptions> op
             return EventOutcome.From(outcome);
         }
 
-        var calls = new List<Task> { DispatchAsync(effects) };
+        Enqueue(effects);
         switch (e)
         {
             case ActivityLogged { CustomerId.Length: > 0 } a:
-                calls.Add(GrainFactory.GetGrain<ICustomerGrain>(a.CustomerId).ContactedAsync(a.OccurredAt));
+                _customers.Enqueue(a.CustomerId, new CustomerTouch("", 0, a.OccurredAt));
                 break;
             case PaymentReceived p:
-                calls.Add(GrainFactory.GetGrain<ICustomerGrain>(p.CustomerId).AddPaymentAsync(p.EventId, p.Amount));
-                break;
-            case TargetSet:
-                EnsurePaceTimer();
-                calls.Add(CheckPaceAsync());
+                _customers.Enqueue(p.CustomerId, new CustomerTouch(p.EventId, p.Amount, null));
                 break;
         }
 
-        await Task.WhenAll(calls);
+        await Courier.DeliverAsync();
+        if (e is TargetSet)
+        {
+            _paceTimer ??= this.RegisterGrainTimer(
+                _ => CheckPaceAsync(),
+                new GrainTimerCreationOptions(options.Value.PaceCheckInterval, options.Value.PaceCheckInterval) { Interleave = false });
+            await CheckPaceAsync();
+        }
+
         return EventOutcome.From(outcome);
     }
 
     public Task<bool> IsJoinedAsync() => Task.FromResult(State.IsJoined);
 
-    public Task CreditAsync(Credit[] credits)
+    public async Task CreditAsync(string sender, long sequence, Credit[] credits)
     {
-        var effects = new RepEffects();
-        State.Credit(credits.Select(c => c.ToDomain()), settings.Calendar, effects);
-        return DispatchAsync(effects);
+        if (_credits.Accept(sender, sequence))
+        {
+            var effects = new RepEffects();
+            State.Credit(credits.Select(c => c.ToDomain()), settings.Calendar, effects);
+            Enqueue(effects);
+        }
+
+        await Courier.DeliverAsync();
     }
 
     public Task<RepSnapshot> GetSnapshotAsync()
@@ -73,36 +99,29 @@ public sealed class RepGrain(EngineSettings settings, IOptions<EngineOptions> op
         }
 
         var alerts = State.Pace.Check(State.Id, State.RegionId, false, State.Targets, State.Figures(), settings.Calendar, clock.Now);
-        return alerts.Count == 0
-            ? Task.CompletedTask
-            : GrainFactory.GetGrain<IAlertLogGrain>(0).PublishAsync(alerts.Select(AlertRecord.From).ToArray());
+        return Delivery.PublishAlertsAsync(GrainFactory, alerts.Select(AlertRecord.From).ToArray(), logger);
     }
 
     /// <summary>One roll-up per region, carrying its counter delta and board changes in order.</summary>
-    private Task DispatchAsync(RepEffects effects)
+    private void Enqueue(RepEffects effects)
     {
         if (effects.IsEmpty)
         {
-            return Task.CompletedTask;
+            return;
         }
 
-        var regions = effects.RegionDeltas.Keys.Union(effects.Boards.Select(b => b.RegionId)).ToList();
-        var calls = new Task[regions.Count];
-        for (var i = 0; i < regions.Count; i++)
+        foreach (var region in effects.RegionDeltas.Keys.Union(effects.Boards.Select(b => b.RegionId)))
         {
-            var region = regions[i];
             var counters = effects.RegionDeltas.TryGetValue(region, out var d) ? Counter.From(d) : [];
             var boards = effects.Boards.Where(b => b.RegionId == region).Select(b => BoardChange.From(b.Update)).ToArray();
-            calls[i] = GrainFactory.GetGrain<IRegionGrain>(region).ApplyRollupAsync(new Rollup(counters, boards));
+            _rollups.Enqueue(region, new Rollup(counters, boards));
         }
-
-        return Task.WhenAll(calls);
     }
 
-    private void EnsurePaceTimer()
+    /// <summary>What a rep tells a customer: a payment (de-duplicated there by event id) or a contact (a maximum).</summary>
+    private sealed record CustomerTouch(string PaymentEventId, long Amount, DateTimeOffset? ContactAt)
     {
-        _paceTimer ??= this.RegisterGrainTimer(
-            _ => CheckPaceAsync(),
-            new GrainTimerCreationOptions { DueTime = options.Value.PaceCheckInterval, Period = options.Value.PaceCheckInterval, Interleave = false });
+        public Task ApplyAsync(ICustomerGrain customer) =>
+            ContactAt is { } at ? customer.ContactedAsync(at) : customer.AddPaymentAsync(PaymentEventId, Amount);
     }
 }

@@ -195,4 +195,44 @@ public sealed class ClusterTests(ClusterFixture fixture)
         Assert.Equal((s.Id("bob"), s.Id("ann"), nameof(LeaderboardMetric.Bookings)), (alert.SubjectId, alert.OtherId, alert.Metric));
         Assert.Equal(1, alert.Actual);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task RollupCallFails_IsRetriedAndCountedExactlyOnce(bool failAfterApplying)
+    {
+        var s = new Scenario($"fault-rollup-{failAfterApplying}");
+        var nov = Period.OfMonth(2026, 11);
+        AllAccepted(await IngestAsync(s.Region("r"), s.Rep("fay", "r"), s.Customer("c")));
+
+        FaultInjection.FailNext(nameof(IRegionGrain.ApplyRollupAsync), s.Id("r"), failAfterApplying);
+        var payment = s.Payment("fay", "c", 1_000, 2);
+        Assert.Equal(OutcomeCode.Unavailable, (await IngestAsync(payment))[0].Code);
+        Assert.Equal(OutcomeCode.Duplicate, (await IngestAsync(payment))[0].Code);
+
+        // The next event to the rep sends the queued roll-up first; the region applies each roll-up once.
+        AllAccepted(await IngestAsync(s.Payment("fay", "c", 20, 3)));
+        Assert.Equal(1_020, (await RegionFiguresAsync(s.Id("r"))).Get(Figure.Collections, nov));
+        Assert.Equal(1_020, (await RepFiguresAsync(s.Id("fay"))).Get(Figure.Collections, nov));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CreditCallFails_IsRetriedAndCountedExactlyOnce(bool failAfterApplying)
+    {
+        var s = new Scenario($"fault-credit-{failAfterApplying}");
+        var nov = Period.OfMonth(2026, 11);
+        AllAccepted(await IngestAsync(s.Region("r"), s.Rep("gus", "r"), s.Customer("c"), s.Open("o", "gus", "c", 9_000, h: 1)));
+
+        FaultInjection.FailNext(nameof(IRepGrain.CreditAsync), s.Id("gus"), failAfterApplying);
+        Assert.Equal(OutcomeCode.Unavailable, (await IngestAsync(s.Won("o", 5)))[0].Code);
+
+        // A stale loss (older than the win) changes nothing, but its delivery sends the queued credit first.
+        AllAccepted(await IngestAsync(s.Lost("o", 4)));
+        var rep = await RepFiguresAsync(s.Id("gus"));
+        Assert.Equal(9_000, rep.Get(Figure.Bookings, nov));
+        Assert.Equal(1, rep.Get(Figure.WonCount, nov));
+        Assert.Equal(0, rep.Get(Figure.PipelineCount, Period.None, 2));
+    }
 }

@@ -35,6 +35,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                 o.RollupInterval = TimeSpan.FromMilliseconds(10);
             });
             silo.KeepStateInMemory();
+            silo.AddIncomingGrainCallFilter<FaultInjection>();
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
