@@ -44,21 +44,15 @@ public sealed class IngestGrpcService(EventIngestor ingestor) : V1.IngestService
 
     public override async Task<V1.EventResult> IngestOne(V1.Event request, ServerCallContext context)
     {
-        var result = (await IngestBatchAsync(new Google.Protobuf.Collections.RepeatedField<V1.Event> { request }))[0];
-        if (result.Status is V1.EventStatus.Accepted or V1.EventStatus.Duplicate)
+        var e = ProtoMapper.ToDomain(request, out var error);
+        var outcome = error ?? await ingestor.IngestAsync(e!);
+        if (outcome.Code is OutcomeCode.Accepted or OutcomeCode.Duplicate)
         {
-            return result;
+            return ProtoMapper.ToResult(request.EventId, outcome);
         }
 
-        var code = result.Status switch
-        {
-            V1.EventStatus.InvalidArgument => StatusCode.InvalidArgument,
-            V1.EventStatus.NotFound => StatusCode.NotFound,
-            V1.EventStatus.FailedPrecondition => StatusCode.FailedPrecondition,
-            _ => StatusCode.Unavailable,
-        };
-        var detail = string.IsNullOrEmpty(result.Field) ? result.Message : $"{result.Field}: {result.Message}";
-        throw new RpcException(new Status(code, detail), new Metadata { { "field", result.Field } });
+        var detail = string.IsNullOrEmpty(outcome.Field) ? outcome.Message : $"{outcome.Field}: {outcome.Message}";
+        throw new RpcException(new Status(ProtoMapper.ToStatusCode(outcome.Code), detail), new Metadata { { "field", outcome.Field } });
     }
 
     private async Task<V1.EventResult[]> IngestBatchAsync(Google.Protobuf.Collections.RepeatedField<V1.Event> events)
