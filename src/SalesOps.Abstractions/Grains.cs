@@ -81,6 +81,9 @@ public interface IAlertLogGrain : IGrainWithIntegerKey
 
     /// <summary>Retained alerts with a sequence above <paramref name="afterSequence"/>, oldest first.</summary>
     Task<AlertRecord[]> ReadAfterAsync(long afterSequence, int max);
+
+    /// <summary>The oldest retained and the latest sequence (0 and 0 before the first alert).</summary>
+    Task<AlertRange> RangeAsync();
 }
 
 /// <summary>One per host: receives pushes and fans them out to that host's gRPC watchers.</summary>

@@ -169,6 +169,10 @@ public sealed record BoardSnapshot(
     public BoardKey Key => new(new Period(Period), (LeaderboardMetric)Metric);
 }
 
+/// <summary>What the alert log still holds: sequences <see cref="Oldest"/> to <see cref="Newest"/>.</summary>
+[GenerateSerializer, Immutable, Alias("salesops.AlertRange")]
+public readonly record struct AlertRange([property: Id(0)] long Oldest, [property: Id(1)] long Newest);
+
 /// <summary>An alert with its place in the alert log.</summary>
 [GenerateSerializer, Immutable, Alias("salesops.AlertRecord")]
 public sealed record AlertRecord(

@@ -176,7 +176,7 @@ public sealed class InMemorySalesEngine
         {
             for (var r = _regions[regionId]; ; r = _regions[r.ParentId])
             {
-                var changes = r.ApplyBoardUpdate(update);
+                var changes = r.ApplyBoardUpdate(update) ?? [];
                 Alerts.AddRange(r.Overtakes(changes.Where(c => _watched.Contains((r.Id, c.Board))), Settings.OvertakeDepth, now));
                 if (r.ParentId.Length == 0)
                 {

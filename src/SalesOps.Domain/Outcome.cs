@@ -18,8 +18,14 @@ public enum OutcomeCode : byte
     /// <summary>The event conflicts with state (for example a back-dated move); nothing changed.</summary>
     FailedPrecondition = 4,
 
-    /// <summary>The engine could not process it now (for example a silo went away); retry.</summary>
+    /// <summary>
+    /// The engine could not process it now (for example a silo went away). It may or may not have been accepted:
+    /// re-send it; a re-send answers <see cref="Duplicate"/> if it was.
+    /// </summary>
     Unavailable = 5,
+
+    /// <summary>An engine fault (a bug) while processing this event; reported, never hidden. Other events are unaffected.</summary>
+    Internal = 6,
 }
 
 /// <summary>The result of one event: a code, and for rejections the field and a message naming the problem.</summary>

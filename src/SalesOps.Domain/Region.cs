@@ -85,17 +85,19 @@ public sealed class RegionState
 
     /// <summary>
     /// Applies a rep's board update unless a newer one from that rep was already applied (updates reach a common
-    /// ancestor along two paths after a move). Returns the rank changes it caused.
+    /// ancestor along two paths after a move). Returns null when the update was stale and ignored; otherwise every
+    /// board entry it changed (score or rank; <see cref="RankChange.OldRank"/> = <see cref="RankChange.NewRank"/> for
+    /// a score change that kept the rank).
     /// </summary>
-    public List<RankChange> ApplyBoardUpdate(BoardUpdate update)
+    public List<RankChange>? ApplyBoardUpdate(BoardUpdate update)
     {
-        var changes = new List<RankChange>();
         if (_repSeq.TryGetValue(update.RepId, out var last) && update.Seq <= last)
         {
-            return changes;
+            return null;
         }
 
         _repSeq[update.RepId] = update.Seq;
+        var changes = new List<RankChange>();
         if (!update.InScope || update.Full)
         {
             var listed = update.Changes.Where(c => c.Score.HasValue).Select(c => c.Board).ToHashSet();
@@ -127,14 +129,47 @@ public sealed class RegionState
                 _boards[change.Board] = board;
             }
 
+            var version = board.Version;
             var (oldRank, newRank) = board.Set(update.RepId, change.Score);
-            if (oldRank != newRank)
+            if (board.Version != version)
             {
                 changes.Add(new RankChange(change.Board, update.RepId, oldRank, newRank));
             }
         }
 
         return changes;
+    }
+
+    /// <summary>
+    /// Merges one rep's board updates, in sequence order, into the single update with the same effect: the last
+    /// full update or removal, with the later partial changes laid over it. Used to forward one update per rep.
+    /// </summary>
+    public static BoardUpdate Merge(IReadOnlyList<BoardUpdate> updates)
+    {
+        var ordered = updates.OrderBy(u => u.Seq).ToList();
+        var baseIndex = ordered.FindLastIndex(u => u.Full || !u.InScope);
+        var scores = new Dictionary<BoardKey, double?>();
+        var inScope = true;
+        if (baseIndex >= 0)
+        {
+            inScope = ordered[baseIndex].InScope;
+            foreach (var c in ordered[baseIndex].Changes)
+            {
+                scores[c.Board] = c.Score;
+            }
+        }
+
+        foreach (var u in ordered.Skip(baseIndex + 1))
+        {
+            inScope = true;
+            foreach (var c in u.Changes)
+            {
+                scores[c.Board] = c.Score;
+            }
+        }
+
+        var changes = scores.Select(kv => new ScoreChange(kv.Key, kv.Value)).ToList();
+        return new BoardUpdate(ordered[^1].RepId, ordered[^1].Seq, inScope, baseIndex >= 0, changes);
     }
 
     /// <summary>

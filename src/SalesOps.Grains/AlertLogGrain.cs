@@ -10,7 +10,6 @@ namespace SalesOps.Grains;
 public sealed class AlertLogGrain(IOptions<EngineOptions> options) : Grain, IAlertLogGrain
 {
     private readonly Queue<AlertRecord> _retained = new();
-    private readonly HubCache _hubs = new();
     private long _sequence;
 
     public async Task PublishAsync(AlertRecord[] alerts)
@@ -32,32 +31,16 @@ public sealed class AlertLogGrain(IOptions<EngineOptions> options) : Grain, IAle
             _retained.Dequeue();
         }
 
-        foreach (var hub in await _hubs.GetAsync(GrainFactory))
+        // Asked every time (alerts are rare): a host that has just registered gets this batch too.
+        foreach (var hub in await GrainFactory.GetGrain<IPushHubRegistryGrain>(0).GetHubsAsync())
         {
             _ = hub.OnAlertsAsync(numbered);
         }
     }
 
+    public Task<AlertRange> RangeAsync() =>
+        Task.FromResult(_retained.TryPeek(out var oldest) ? new AlertRange(oldest.Sequence, _sequence) : new AlertRange(0, _sequence));
+
     public Task<AlertRecord[]> ReadAfterAsync(long afterSequence, int max) =>
         Task.FromResult(_retained.Where(a => a.Sequence > afterSequence).Take(max).ToArray());
-}
-
-/// <summary>A short-lived copy of the hub directory, so publishers ask the registry at most every few seconds.</summary>
-internal sealed class HubCache
-{
-    private static readonly TimeSpan Refresh = TimeSpan.FromSeconds(2);
-    private IPushHub[] _hubs = [];
-    private long? _fetchedAt;
-
-    public async ValueTask<IPushHub[]> GetAsync(IGrainFactory grains)
-    {
-        var now = Environment.TickCount64;
-        if (_fetchedAt is not { } at || now - at > Refresh.TotalMilliseconds)
-        {
-            _hubs = await grains.GetGrain<IPushHubRegistryGrain>(0).GetHubsAsync();
-            _fetchedAt = now;
-        }
-
-        return _hubs;
-    }
 }

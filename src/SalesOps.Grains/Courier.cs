@@ -3,8 +3,8 @@ using Microsoft.Extensions.Logging;
 namespace SalesOps.Grains;
 
 /// <summary>
-/// Runs a grain's outbox drain: on failure it logs, keeps what failed queued, retries every second on a grain timer,
-/// and fails the current call so the caller learns the effect is not complete yet.
+/// Runs a grain's outbox drain. On failure it logs, keeps what failed queued and retries every second on a grain
+/// timer; the call that queued the effect still succeeds, because the effect is accepted and will be delivered.
 /// </summary>
 internal sealed class Courier(IGrainBase grain, string name, ILogger logger, Func<Task> drain, Func<bool> hasPending)
 {
@@ -22,24 +22,8 @@ internal sealed class Courier(IGrainBase grain, string name, ILogger logger, Fun
             _retry ??= grain.RegisterGrainTimer(
                 RetryAsync,
                 new GrainTimerCreationOptions(Delivery.RetryPeriod, Delivery.RetryPeriod) { Interleave = false });
-            throw;
         }
     }
 
-    private async Task RetryAsync(CancellationToken cancellationToken)
-    {
-        if (!hasPending())
-        {
-            return;
-        }
-
-        try
-        {
-            await DeliverAsync();
-        }
-        catch (Exception)
-        {
-            // Logged by DeliverAsync; the next tick tries again.
-        }
-    }
+    private Task RetryAsync(CancellationToken cancellationToken) => hasPending() ? DeliverAsync() : Task.CompletedTask;
 }

@@ -14,7 +14,7 @@ public sealed class CustomerGrain : Grain, ICustomerGrain
     public Task<EventOutcome> RegisterAsync(EventEnvelope envelope) =>
         Task.FromResult(EventOutcome.From(State.Register((CustomerRegistered)envelope.ToDomain())));
 
-    public Task<bool> IsRegisteredAsync() => Task.FromResult(State.IsRegistered);
+    public Task<bool> IsRegisteredAsync() => Task.FromResult(RegisteredOrLeave());
 
     public Task SetOrderAsync(string opportunityId, long sequence, OrderRow? order)
     {
@@ -40,7 +40,19 @@ public sealed class CustomerGrain : Grain, ICustomerGrain
 
     public Task<CustomerSnapshot> GetSnapshotAsync()
     {
+        RegisteredOrLeave();
         var s = State;
         return Task.FromResult(new CustomerSnapshot(s.Id, s.IsRegistered, s.Name, s.OrderCount, s.LifetimeValue, s.Collections, s.LastOrder, s.LastContact));
+    }
+
+    /// <summary>An unregistered customer holds nothing: let its activation go instead of keeping it forever.</summary>
+    private bool RegisteredOrLeave()
+    {
+        if (!State.IsRegistered)
+        {
+            DeactivateOnIdle();
+        }
+
+        return State.IsRegistered;
     }
 }

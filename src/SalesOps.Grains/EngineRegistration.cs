@@ -28,6 +28,7 @@ public static class EngineRegistration
         }
 
         services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<EngineOptions>>().Value.ToSettings());
+        services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(new EngineClock(TimeProvider.System));
         services.TryAddSingleton<EventIngestor>();
         return services;

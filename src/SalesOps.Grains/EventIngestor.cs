@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using SalesOps.Abstractions;
 using SalesOps.Domain;
@@ -9,7 +10,7 @@ namespace SalesOps.Grains;
 /// A batch is cut into waves of events that do not touch each other's entities; each wave runs concurrently and
 /// waves run in order, so an event that depends on an earlier one in the batch sees it applied.
 /// </summary>
-public sealed class EventIngestor(IGrainFactory grains, EngineSettings settings)
+public sealed partial class EventIngestor(IGrainFactory grains, EngineSettings settings, ILogger<EventIngestor> logger)
 {
     public async Task<Outcome> IngestAsync(SalesEvent e)
     {
@@ -36,11 +37,24 @@ public sealed class EventIngestor(IGrainFactory grains, EngineSettings settings)
             var result = await ApplyAsync(e, EventEnvelope.From(e));
             return new Outcome(result.OutcomeCode, result.Field, result.Message);
         }
-        catch (Exception ex) when (ex is SiloUnavailableException or TimeoutException or OrleansMessageRejectionException or ClientNotAvailableException)
+        catch (Exception ex) when (IsTransient(ex))
         {
-            return new Outcome(OutcomeCode.Unavailable, "", $"the engine could not process the event now ({ex.GetType().Name}); retry");
+            return new Outcome(OutcomeCode.Unavailable, "", $"the engine could not process the event now ({ex.GetType().Name}); re-send it");
+        }
+        catch (Exception ex)
+        {
+            LogFault(logger, e.EventId, ex);
+            return new Outcome(OutcomeCode.Internal, "", $"engine fault while processing the event ({ex.GetType().Name}); it has been logged");
         }
     }
+
+    /// <summary>Failures of the cluster rather than of the event: worth a retry.</summary>
+    public static bool IsTransient(Exception ex) =>
+        ex is SiloUnavailableException or TimeoutException or OrleansMessageRejectionException or ClientNotAvailableException
+            or OperationCanceledException;
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Engine fault while processing event {EventId}")]
+    private static partial void LogFault(ILogger logger, string eventId, Exception ex);
 
     public async Task<Outcome[]> IngestBatchAsync(IReadOnlyList<SalesEvent> events)
     {
@@ -50,7 +64,10 @@ public sealed class EventIngestor(IGrainFactory grains, EngineSettings settings)
         var touched = new HashSet<(EntityKind, string)>();
         for (var i = 0; i < events.Count; i++)
         {
-            if (Conflicts(events[i], targets, touched))
+            // A move is checked against everything already credited to the rep, including credits that
+            // opportunity events send it; so a move waits for all before it and goes before all after it.
+            var barrier = events[i] is RepMoved || (i > 0 && events[i - 1] is RepMoved);
+            if (wave.Count > 0 && (barrier || Conflicts(events[i], targets, touched)))
             {
                 await RunWaveAsync(events, wave, results);
                 wave.Clear();

@@ -31,6 +31,7 @@ public sealed class OpportunityGrain(EngineSettings settings, ILogger<Opportunit
         var outcome = State.Apply(envelope.ToDomain(), settings.Stages, out var change);
         if (change is null)
         {
+            OpenedOrLeave();
             return EventOutcome.From(outcome);
         }
 
@@ -55,9 +56,19 @@ public sealed class OpportunityGrain(EngineSettings settings, ILogger<Opportunit
 
     public Task<OpportunitySnapshot> GetSnapshotAsync()
     {
+        OpenedOrLeave();
         var s = State;
         return Task.FromResult(new OpportunitySnapshot(
             s.Id, s.IsOpened, s.OwnerRepId, s.CustomerId, s.Amount, s.ProductLine, s.Channel,
             s.ExpectedClose.DayNumber, s.StageIndex, s.OpenedAt, s.StageAt));
+    }
+
+    /// <summary>An opportunity never opened holds nothing: let its activation go instead of keeping it forever.</summary>
+    private void OpenedOrLeave()
+    {
+        if (!State.IsOpened)
+        {
+            DeactivateOnIdle();
+        }
     }
 }

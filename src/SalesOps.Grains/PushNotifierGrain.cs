@@ -20,3 +20,23 @@ public sealed class PushNotifierGrain : Grain, IPushNotifierGrain
         }
     }
 }
+
+/// <summary>A short-lived copy of the hub directory, so publishers ask the registry at most every few seconds.</summary>
+internal sealed class HubCache
+{
+    private static readonly TimeSpan Refresh = TimeSpan.FromSeconds(1);
+    private IPushHub[] _hubs = [];
+    private long? _fetchedAt;
+
+    public async ValueTask<IPushHub[]> GetAsync(IGrainFactory grains)
+    {
+        var now = Environment.TickCount64;
+        if (_fetchedAt is not { } at || now - at > Refresh.TotalMilliseconds)
+        {
+            _hubs = await grains.GetGrain<IPushHubRegistryGrain>(0).GetHubsAsync();
+            _fetchedAt = now;
+        }
+
+        return _hubs;
+    }
+}

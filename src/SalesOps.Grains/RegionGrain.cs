@@ -8,23 +8,28 @@ namespace SalesOps.Grains;
 /// <summary>
 /// A region or the company root. Applies what its reps and child regions send at once (so its own figures are
 /// current), and passes the accumulated roll-up to its parent every <see cref="EngineOptions.RollupInterval"/>:
-/// the parent — up to the company — receives one message per child per interval instead of one per event, which
-/// keeps the root from becoming a hot grain. Watched boards that changed are pushed on the same tick.
+/// the parent — up to the company — receives one message per child per interval, with one board update per rep,
+/// instead of one per event, which keeps the root from becoming a hot grain. Watched boards that changed are pushed
+/// on the same tick.
 /// </summary>
-public sealed class RegionGrain(EngineSettings settings, IOptions<EngineOptions> options, EngineClock clock, ILogger<RegionGrain> logger)
-    : Grain, IRegionGrain
+public sealed class RegionGrain(
+    EngineSettings settings,
+    IOptions<EngineOptions> options,
+    EngineClock clock,
+    TimeProvider systemTime,
+    ILogger<RegionGrain> logger) : Grain, IRegionGrain
 {
     private const int PushedRows = 100;
 
     private readonly Inbox _inbox = new();
     private readonly Outbox<Rollup> _toParent = new();
-
     private readonly FigureSet _pendingCounters = new();
-    private readonly List<BoardChange> _pendingBoards = new();
+    private readonly Dictionary<string, List<BoardUpdate>> _pendingBoards = new(StringComparer.Ordinal);
     private readonly HashSet<BoardKey> _dirtyBoards = new();
     private readonly Dictionary<BoardKey, DateTimeOffset> _watchedUntil = new();
     private readonly List<AlertRecord> _pendingAlerts = new();
     private RegionState _state = null!;
+    private IGrainTimer? _tick;
     private IGrainTimer? _paceTimer;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -33,11 +38,9 @@ public sealed class RegionGrain(EngineSettings settings, IOptions<EngineOptions>
         if (_state.Id == RegionState.CompanyId)
         {
             _state.DefineRoot(settings.CompanyName);
+            StartTicking();
         }
 
-        this.RegisterGrainTimer(
-            FlushOnTickAsync,
-            new GrainTimerCreationOptions { DueTime = options.Value.RollupInterval, Period = options.Value.RollupInterval, Interleave = false });
         return Task.CompletedTask;
     }
 
@@ -45,10 +48,16 @@ public sealed class RegionGrain(EngineSettings settings, IOptions<EngineOptions>
     {
         var defined = (RegionDefined)envelope.ToDomain();
         var parent = string.IsNullOrEmpty(defined.ParentRegionId) ? RegionState.CompanyId : defined.ParentRegionId;
-        return Task.FromResult(EventOutcome.From(_state.Define(defined, parent)));
+        var outcome = _state.Define(defined, parent);
+        if (outcome.IsAccepted)
+        {
+            StartTicking();
+        }
+
+        return Task.FromResult(EventOutcome.From(outcome));
     }
 
-    public Task<bool> IsDefinedAsync() => Task.FromResult(_state.IsDefined);
+    public Task<bool> IsDefinedAsync() => Task.FromResult(DefinedOrLeave());
 
     public async Task<EventOutcome> SetTargetAsync(EventEnvelope envelope)
     {
@@ -57,10 +66,11 @@ public sealed class RegionGrain(EngineSettings settings, IOptions<EngineOptions>
         {
             _paceTimer ??= this.RegisterGrainTimer(
                 _ => CheckPaceAsync(),
-                new GrainTimerCreationOptions { DueTime = options.Value.PaceCheckInterval, Period = options.Value.PaceCheckInterval, Interleave = false });
+                new GrainTimerCreationOptions(options.Value.PaceCheckInterval, options.Value.PaceCheckInterval) { Interleave = false });
             await CheckPaceAsync();
         }
 
+        DefinedOrLeave();
         return EventOutcome.From(outcome);
     }
 
@@ -73,35 +83,53 @@ public sealed class RegionGrain(EngineSettings settings, IOptions<EngineOptions>
 
         var delta = Counter.ToSet(rollup.Counters);
         _state.ApplyDelta(delta);
-        var now = clock.Now;
+        var forward = _state.ParentId.Length > 0;
+        if (forward)
+        {
+            _pendingCounters.AddAll(delta);
+        }
+
+        var now = systemTime.GetUtcNow();
         foreach (var change in rollup.Boards)
         {
-            var rankChanges = _state.ApplyBoardUpdate(change.ToDomain());
-            foreach (var rc in rankChanges)
+            var update = change.ToDomain();
+            var changes = _state.ApplyBoardUpdate(update);
+            if (changes is null)
             {
-                if (IsWatched(rc.Board, now))
-                {
-                    _dirtyBoards.Add(rc.Board);
-                }
+                continue; // stale: a newer update of this rep already came along another path, and went on from here
             }
 
-            foreach (var alert in _state.Overtakes(rankChanges.Where(rc => IsWatched(rc.Board, now)), settings.OvertakeDepth, now))
+            if (forward)
+            {
+                if (!_pendingBoards.TryGetValue(update.RepId, out var list))
+                {
+                    list = new List<BoardUpdate>(1);
+                    _pendingBoards[update.RepId] = list;
+                }
+
+                list.Add(update);
+            }
+
+            var watched = changes.Where(c => IsWatched(c.Board, now)).ToList();
+            foreach (var c in watched)
+            {
+                _dirtyBoards.Add(c.Board);
+            }
+
+            foreach (var alert in _state.Overtakes(watched, settings.OvertakeDepth, clock.Now))
             {
                 _pendingAlerts.Add(AlertRecord.From(alert));
             }
         }
 
-        if (_state.ParentId.Length > 0)
-        {
-            _pendingCounters.AddAll(delta);
-            _pendingBoards.AddRange(rollup.Boards);
-        }
-
         return Task.CompletedTask;
     }
 
-    public Task<RegionSnapshot> GetSnapshotAsync() =>
-        Task.FromResult(new RegionSnapshot(_state.Id, _state.IsDefined, _state.Name, _state.ParentId, Counter.From(_state.Figures), TargetRow.From(_state.Targets)));
+    public Task<RegionSnapshot> GetSnapshotAsync()
+    {
+        DefinedOrLeave();
+        return Task.FromResult(new RegionSnapshot(_state.Id, _state.IsDefined, _state.Name, _state.ParentId, Counter.From(_state.Figures), TargetRow.From(_state.Targets)));
+    }
 
     public Task<BoardSnapshot> GetLeaderboardAsync(int period, byte metric, int top, string aroundRepId, int around)
     {
@@ -112,7 +140,7 @@ public sealed class RegionGrain(EngineSettings settings, IOptions<EngineOptions>
     public Task WatchBoardAsync(int period, byte metric, TimeSpan lease)
     {
         var key = new BoardKey(new Period(period), (LeaderboardMetric)metric);
-        var until = clock.Now + lease;
+        var until = systemTime.GetUtcNow() + lease;
         if (!_watchedUntil.TryGetValue(key, out var current) || current < until)
         {
             _watchedUntil[key] = until;
@@ -141,6 +169,22 @@ public sealed class RegionGrain(EngineSettings settings, IOptions<EngineOptions>
         return Delivery.PublishAlertsAsync(GrainFactory, alerts.Select(AlertRecord.From).ToArray(), logger);
     }
 
+    /// <summary>An undefined region holds nothing: let its activation go instead of keeping it forever.</summary>
+    private bool DefinedOrLeave()
+    {
+        if (!_state.IsDefined)
+        {
+            DeactivateOnIdle();
+        }
+
+        return _state.IsDefined;
+    }
+
+    private void StartTicking() =>
+        _tick ??= this.RegisterGrainTimer(
+            FlushOnTickAsync,
+            new GrainTimerCreationOptions(options.Value.RollupInterval, options.Value.RollupInterval) { Interleave = false });
+
     private async Task FlushOnTickAsync(CancellationToken cancellationToken)
     {
         try
@@ -159,7 +203,8 @@ public sealed class RegionGrain(EngineSettings settings, IOptions<EngineOptions>
     {
         if (_pendingCounters.Count > 0 || _pendingBoards.Count > 0)
         {
-            _toParent.Enqueue(_state.ParentId, new Rollup(Counter.From(_pendingCounters), _pendingBoards.ToArray()));
+            var boards = _pendingBoards.Values.Select(list => BoardChange.From(list.Count == 1 ? list[0] : RegionState.Merge(list))).ToArray();
+            _toParent.Enqueue(_state.ParentId, new Rollup(Counter.From(_pendingCounters), boards));
             _pendingCounters.Clear();
             _pendingBoards.Clear();
         }
@@ -171,9 +216,9 @@ public sealed class RegionGrain(EngineSettings settings, IOptions<EngineOptions>
 
         if (_dirtyBoards.Count > 0)
         {
-            var boards = _dirtyBoards.Select(k => Snapshot(k, PushedRows, "", 0)).ToArray();
+            var snapshots = _dirtyBoards.Select(k => Snapshot(k, PushedRows, "", 0)).ToArray();
             _dirtyBoards.Clear();
-            calls.Add(GrainFactory.GetGrain<IPushNotifierGrain>(0).PublishBoardsAsync(boards));
+            calls.Add(GrainFactory.GetGrain<IPushNotifierGrain>(0).PublishBoardsAsync(snapshots));
         }
 
         if (_pendingAlerts.Count > 0)

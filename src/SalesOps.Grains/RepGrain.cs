@@ -44,6 +44,7 @@ public sealed class RepGrain(EngineSettings settings, IOptions<EngineOptions> op
         };
         if (!outcome.IsAccepted)
         {
+            JoinedOrLeave();
             return EventOutcome.From(outcome);
         }
 
@@ -58,19 +59,23 @@ public sealed class RepGrain(EngineSettings settings, IOptions<EngineOptions> op
                 break;
         }
 
-        await Courier.DeliverAsync();
         if (e is TargetSet)
         {
             _paceTimer ??= this.RegisterGrainTimer(
                 _ => CheckPaceAsync(),
                 new GrainTimerCreationOptions(options.Value.PaceCheckInterval, options.Value.PaceCheckInterval) { Interleave = false });
+        }
+
+        await Courier.DeliverAsync();
+        if (e is TargetSet)
+        {
             await CheckPaceAsync();
         }
 
         return EventOutcome.From(outcome);
     }
 
-    public Task<bool> IsJoinedAsync() => Task.FromResult(State.IsJoined);
+    public Task<bool> IsJoinedAsync() => Task.FromResult(JoinedOrLeave());
 
     public async Task CreditAsync(string sender, long sequence, Credit[] credits)
     {
@@ -86,6 +91,7 @@ public sealed class RepGrain(EngineSettings settings, IOptions<EngineOptions> op
 
     public Task<RepSnapshot> GetSnapshotAsync()
     {
+        JoinedOrLeave();
         var s = State;
         return Task.FromResult(new RepSnapshot(
             s.Id, s.IsJoined, s.Name, s.RegionId, (byte)s.Role, (byte)s.Style, Counter.From(s.Figures()), TargetRow.From(s.Targets)));
@@ -100,6 +106,17 @@ public sealed class RepGrain(EngineSettings settings, IOptions<EngineOptions> op
 
         var alerts = State.Pace.Check(State.Id, State.RegionId, false, State.Targets, State.Figures(), settings.Calendar, clock.Now);
         return Delivery.PublishAlertsAsync(GrainFactory, alerts.Select(AlertRecord.From).ToArray(), logger);
+    }
+
+    /// <summary>A rep that never joined holds nothing: let its activation go instead of keeping it forever.</summary>
+    private bool JoinedOrLeave()
+    {
+        if (!State.IsJoined)
+        {
+            DeactivateOnIdle();
+        }
+
+        return State.IsJoined;
     }
 
     /// <summary>One roll-up per region, carrying its counter delta and board changes in order.</summary>

@@ -225,36 +225,45 @@ public sealed class ApiTests(ServerFixture server)
     public async Task StalledLeaderboardWatcher_SlowsNeitherIngestNorOtherWatchers()
     {
         var s = new Scenario("api-stall");
-        await SetUpAsync(s, s.Open("a0", "ann", "acme", 1_000, h: 1), s.Won("a0", 2));
+        var reps = Enumerable.Range(0, 120).Select(i => $"p{i:D3}").ToArray();
+        await SetUpAsync(s, reps.Select(r => (SalesEvent)s.Rep(r, "r")).ToArray());
         var request = new V1.WatchLeaderboardRequest { ScopeRegionId = s.Id("r"), Period = "2026-11", Metric = V1.LeaderboardMetric.Activities, Top = 100 };
 
-        // A second channel, so the stalled stream does not share HTTP/2 flow control with the healthy one.
+        // Its own channel, so the stalled stream does not share HTTP/2 connection flow control with the healthy one.
         using var stalledChannel = Grpc.Net.Client.GrpcChannel.ForAddress(server.Address);
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         using var stalled = new V1.WatchService.WatchServiceClient(stalledChannel).WatchLeaderboard(request, cancellationToken: cts.Token);
         Assert.True(await stalled.ResponseStream.MoveNext(cts.Token)); // then never read again
         using var healthy = server.Watch.WatchLeaderboard(request, cancellationToken: cts.Token);
         Assert.True(await healthy.ResponseStream.MoveNext(cts.Token));
 
-        // 2,000 activities in 40 batches; every batch changes the watched board. Each batch has its own deadline,
-        // so ingest that waited on the stalled watcher would fail here.
-        for (var b = 0; b < 40; b++)
+        // 80 rounds of one activity per rep: each round changes 100 watched rows (several KB per update), far more
+        // than the stalled client's 64 KB stream window. Each batch has its own deadline, so ingest that waited on
+        // the stalled watcher would fail here.
+        const int rounds = 80;
+        for (var round = 0; round < rounds; round++)
         {
-            var batch = Enumerable.Range(0, 50).Select(i => (SalesEvent)s.Activity(i % 2 == 0 ? "ann" : "bob", 3 + b + i / 100.0)).ToArray();
-            var ack = await SendBatchAsync($"stall-{b}", batch);
-            Assert.Equal(50, ack.Accepted);
+            var batch = reps.Select(r => (SalesEvent)s.Activity(r, 3 + round / 10.0)).ToArray();
+            var ack = await SendBatchAsync($"stall-{round}", batch);
+            Assert.Equal(reps.Length, ack.Accepted);
         }
 
-        var last = 0d;
-        while (last < 1_000)
+        var latest = new Dictionary<string, double>();
+        while (latest.Count < 100 || latest.Values.Any(v => v < rounds))
         {
             Assert.True(await healthy.ResponseStream.MoveNext(cts.Token), "healthy watcher stopped receiving");
             foreach (var e in healthy.ResponseStream.Current.Entries)
             {
-                last = Math.Max(last, e.Score);
+                latest[e.RepId] = e.Score;
+            }
+
+            foreach (var gone in healthy.ResponseStream.Current.RemovedRepIds)
+            {
+                latest.Remove(gone);
             }
         }
 
-        Assert.Equal(1_000d, last);
+        Assert.All(latest.Values, v => Assert.Equal(rounds, v));
+        Assert.Equal(reps.Take(100).Select(s.Id), latest.Keys.Order(StringComparer.Ordinal));
     }
 }

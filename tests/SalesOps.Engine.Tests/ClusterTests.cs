@@ -35,10 +35,11 @@ public sealed class ClusterTests(ClusterFixture fixture)
     [Fact]
     public async Task WonDeal_RollsUpThroughEveryRegionToTheCompany()
     {
-        var s = new Scenario("rollup");
-        var nov = Period.OfMonth(2026, 11);
-        await Grains.GetGrain<IRegionGrain>("company").FlushAsync().Within();
+        // A month no other test in this cluster uses, so the company's figures for it are this test's alone.
+        var s = new Scenario("rollup") { T0 = new DateTimeOffset(2031, 3, 1, 0, 0, 0, TimeSpan.Zero) };
+        var march = Period.OfMonth(2031, 3);
         var companyBefore = await RegionFiguresAsync("company");
+        Assert.Equal(0, companyBefore.Get(Figure.Bookings, march));
 
         AllAccepted(await IngestAsync(
             s.Region("east"), s.Region("shanghai", "east"), s.Rep("ann", "shanghai"), s.Customer("acme"),
@@ -46,24 +47,26 @@ public sealed class ClusterTests(ClusterFixture fixture)
             s.Won("deal", h: 30)));
         await Grains.GetGrain<IRegionGrain>(s.Id("shanghai")).FlushAsync().Within();
 
-        Assert.Equal(120_000, (await RepFiguresAsync(s.Id("ann"))).Get(Figure.Bookings, nov));
-        Assert.Equal(120_000, (await RegionFiguresAsync(s.Id("shanghai"))).Get(Figure.Bookings, nov));
-        Assert.Equal(120_000, (await RegionFiguresAsync(s.Id("east"))).Get(Figure.Bookings, nov));
+        Assert.Equal(120_000, (await RepFiguresAsync(s.Id("ann"))).Get(Figure.Bookings, march));
+        Assert.Equal(120_000, (await RegionFiguresAsync(s.Id("shanghai"))).Get(Figure.Bookings, march));
+        Assert.Equal(120_000, (await RegionFiguresAsync(s.Id("east"))).Get(Figure.Bookings, march));
         var companyAfter = await RegionFiguresAsync("company");
-        Assert.Equal(120_000, companyAfter.Get(Figure.Bookings, nov) - companyBefore.Get(Figure.Bookings, nov));
-        Assert.Equal(1, companyAfter.Get(Figure.WonCount, Period.OfYear(2026)) - companyBefore.Get(Figure.WonCount, Period.OfYear(2026)));
+        Assert.Equal(120_000, companyAfter.Get(Figure.Bookings, march) - companyBefore.Get(Figure.Bookings, march));
+        Assert.Equal(1, companyAfter.Get(Figure.WonCount, Period.OfYear(2031)));
     }
 
-    [Fact]
-    public async Task RandomSequencesThroughGrains_EqualTheInProcessEngine()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task RandomSequencesThroughGrains_EqualTheInProcessEngine(bool inBatches)
     {
         for (var seed = 1; seed <= 6; seed++)
         {
-            var s = new Scenario($"diff{seed}");
+            var s = new Scenario($"diff{seed}{(inBatches ? "b" : "")}");
             var events = RandomScenario.Build(s, seed, 140);
             var engine = new InMemorySalesEngine(fixture.Settings);
             var expected = events.Select(engine.Apply).ToArray();
-            var actual = await IngestAsync(events.ToArray());
+            var actual = inBatches ? await IngestInBatchesAsync(events, 25) : await IngestAsync(events.ToArray());
             for (var i = 0; i < events.Count; i++)
             {
                 Assert.True(expected[i].Code == actual[i].Code, $"seed {seed}, event {i} {events[i]}: engine {expected[i].Code} {expected[i].Message}, grains {actual[i].Code} {actual[i].Message}");
@@ -75,37 +78,52 @@ public sealed class ClusterTests(ClusterFixture fixture)
             Assert.Contains(expected, o => o.Code == OutcomeCode.NotFound);
             Assert.Contains(engine.Reps.Values, r => r.Historical.Get(Figure.WonCount, Period.OfYear(2026)) > 0);
             Assert.Contains(engine.Regions.Values, r => r.Boards.Count > 0 && r.Id != RegionState.CompanyId);
+            await AssertSameStateAsync(engine, s, seed);
+        }
+    }
 
-            foreach (var (id, _) in RandomScenario.Regions)
-            {
-                await Grains.GetGrain<IRegionGrain>(s.Id(id)).FlushAsync().Within();
-            }
+    private async Task<Outcome[]> IngestInBatchesAsync(List<SalesEvent> events, int size)
+    {
+        var results = new List<Outcome>(events.Count);
+        for (var i = 0; i < events.Count; i += size)
+        {
+            results.AddRange(await fixture.Ingestor.IngestBatchAsync(events.Skip(i).Take(size).ToList()).Within());
+        }
 
-            foreach (var rep in engine.Reps.Values.Where(r => r.IsJoined))
-            {
-                var grain = await RepFiguresAsync(rep.Id);
-                Assert.True(rep.Figures().ContentEquals(grain), $"seed {seed} rep {rep.Id}: " + string.Join("; ", rep.Figures().Differences(grain)));
-            }
+        return results.ToArray();
+    }
 
-            foreach (var region in engine.Regions.Values.Where(r => r.Id != RegionState.CompanyId && r.IsDefined))
-            {
-                var grain = await RegionFiguresAsync(region.Id);
-                Assert.True(region.Figures.ContentEquals(grain), $"seed {seed} region {region.Id}: " + string.Join("; ", region.Figures.Differences(grain)));
-                foreach (var (key, board) in region.Boards)
-                {
-                    var snapshot = await Grains.GetGrain<IRegionGrain>(region.Id).GetLeaderboardAsync(key.Period.Code, (byte)key.Metric, 1_000, "", 0).Within();
-                    var want = board.Top(1_000).Select(e => (e.Rank, e.RepId, e.Score)).ToList();
-                    var got = snapshot.Top.Select(e => (e.Rank, e.RepId, e.Score)).ToList();
-                    Assert.True(want.SequenceEqual(got), $"seed {seed} board {region.Id} {key}: engine [{string.Join(", ", want)}] grains [{string.Join(", ", got)}]");
-                }
-            }
+    private async Task AssertSameStateAsync(InMemorySalesEngine engine, Scenario s, int seed)
+    {
+        foreach (var (id, _) in RandomScenario.Regions)
+        {
+            await Grains.GetGrain<IRegionGrain>(s.Id(id)).FlushAsync().Within();
+        }
 
-            foreach (var customer in engine.Customers.Values.Where(c => c.IsRegistered))
+        foreach (var rep in engine.Reps.Values.Where(r => r.IsJoined))
+        {
+            var grain = await RepFiguresAsync(rep.Id);
+            Assert.True(rep.Figures().ContentEquals(grain), $"seed {seed} rep {rep.Id}: " + string.Join("; ", rep.Figures().Differences(grain)));
+        }
+
+        foreach (var region in engine.Regions.Values.Where(r => r.Id != RegionState.CompanyId && r.IsDefined))
+        {
+            var grain = await RegionFiguresAsync(region.Id);
+            Assert.True(region.Figures.ContentEquals(grain), $"seed {seed} region {region.Id}: " + string.Join("; ", region.Figures.Differences(grain)));
+            foreach (var (key, board) in region.Boards)
             {
-                var grain = await Grains.GetGrain<ICustomerGrain>(customer.Id).GetSnapshotAsync().Within();
-                Assert.Equal((customer.OrderCount, customer.LifetimeValue, customer.Collections, customer.LastOrder, customer.LastContact),
-                    (grain.Orders, grain.LifetimeValue, grain.Collections, grain.LastOrder, grain.LastContact));
+                var snapshot = await Grains.GetGrain<IRegionGrain>(region.Id).GetLeaderboardAsync(key.Period.Code, (byte)key.Metric, 1_000, "", 0).Within();
+                var want = board.Top(1_000).Select(e => (e.Rank, e.RepId, e.Score)).ToList();
+                var got = snapshot.Top.Select(e => (e.Rank, e.RepId, e.Score)).ToList();
+                Assert.True(want.SequenceEqual(got), $"seed {seed} board {region.Id} {key}: engine [{string.Join(", ", want)}] grains [{string.Join(", ", got)}]");
             }
+        }
+
+        foreach (var customer in engine.Customers.Values.Where(c => c.IsRegistered))
+        {
+            var grain = await Grains.GetGrain<ICustomerGrain>(customer.Id).GetSnapshotAsync().Within();
+            Assert.Equal((customer.OrderCount, customer.LifetimeValue, customer.Collections, customer.LastOrder, customer.LastContact),
+                (grain.Orders, grain.LifetimeValue, grain.Collections, grain.LastOrder, grain.LastContact));
         }
     }
 
@@ -205,9 +223,10 @@ public sealed class ClusterTests(ClusterFixture fixture)
         var nov = Period.OfMonth(2026, 11);
         AllAccepted(await IngestAsync(s.Region("r"), s.Rep("fay", "r"), s.Customer("c")));
 
+        // The rep accepts the payment and queues the roll-up; the failed call stays queued for a retry.
         FaultInjection.FailNext(nameof(IRegionGrain.ApplyRollupAsync), s.Id("r"), failAfterApplying);
         var payment = s.Payment("fay", "c", 1_000, 2);
-        Assert.Equal(OutcomeCode.Unavailable, (await IngestAsync(payment))[0].Code);
+        Assert.Equal(OutcomeCode.Accepted, (await IngestAsync(payment))[0].Code);
         Assert.Equal(OutcomeCode.Duplicate, (await IngestAsync(payment))[0].Code);
 
         // The next event to the rep sends the queued roll-up first; the region applies each roll-up once.
@@ -226,7 +245,7 @@ public sealed class ClusterTests(ClusterFixture fixture)
         AllAccepted(await IngestAsync(s.Region("r"), s.Rep("gus", "r"), s.Customer("c"), s.Open("o", "gus", "c", 9_000, h: 1)));
 
         FaultInjection.FailNext(nameof(IRepGrain.CreditAsync), s.Id("gus"), failAfterApplying);
-        Assert.Equal(OutcomeCode.Unavailable, (await IngestAsync(s.Won("o", 5)))[0].Code);
+        Assert.Equal(OutcomeCode.Accepted, (await IngestAsync(s.Won("o", 5)))[0].Code);
 
         // A stale loss (older than the win) changes nothing, but its delivery sends the queued credit first.
         AllAccepted(await IngestAsync(s.Lost("o", 4)));

@@ -68,5 +68,7 @@ public sealed class PushHubTests
         watcher.Dispose();
         await hub.OnBoardsChangedAsync([Snapshot(1)]);
         Assert.Empty(hub.WatchedBoards);
+        var next = watcher.NextAsync(CancellationToken.None);
+        Assert.NotSame(next, await Task.WhenAny(next, Task.Delay(200)));
     }
 }

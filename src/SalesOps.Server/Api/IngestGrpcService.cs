@@ -51,8 +51,7 @@ public sealed class IngestGrpcService(EventIngestor ingestor) : V1.IngestService
             return ProtoMapper.ToResult(request.EventId, outcome);
         }
 
-        var detail = string.IsNullOrEmpty(outcome.Field) ? outcome.Message : $"{outcome.Field}: {outcome.Message}";
-        throw new RpcException(new Status(ProtoMapper.ToStatusCode(outcome.Code), detail), new Metadata { { "field", outcome.Field } });
+        throw RequestGuard.Rejection(ProtoMapper.ToStatusCode(outcome.Code), outcome.Field, outcome.Message);
     }
 
     private async Task<V1.EventResult[]> IngestBatchAsync(Google.Protobuf.Collections.RepeatedField<V1.Event> events)

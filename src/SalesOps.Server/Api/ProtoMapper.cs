@@ -115,7 +115,8 @@ public static class ProtoMapper
             OutcomeCode.InvalidArgument => V1.EventStatus.InvalidArgument,
             OutcomeCode.NotFound => V1.EventStatus.NotFound,
             OutcomeCode.FailedPrecondition => V1.EventStatus.FailedPrecondition,
-            _ => V1.EventStatus.Unavailable,
+            OutcomeCode.Unavailable => V1.EventStatus.Unavailable,
+            _ => V1.EventStatus.Internal,
         },
         Field = o.Field,
         Message = o.Message,
@@ -127,6 +128,7 @@ public static class ProtoMapper
         OutcomeCode.NotFound => Grpc.Core.StatusCode.NotFound,
         OutcomeCode.FailedPrecondition => Grpc.Core.StatusCode.FailedPrecondition,
         OutcomeCode.Unavailable => Grpc.Core.StatusCode.Unavailable,
+        OutcomeCode.Internal => Grpc.Core.StatusCode.Internal,
         _ => Grpc.Core.StatusCode.OK,
     };
 

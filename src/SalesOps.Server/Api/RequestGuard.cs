@@ -45,9 +45,11 @@ internal static class RequestGuard
         : value > max ? throw Invalid(field, $"{field} must be at most {max}")
         : value;
 
-    public static RpcException Invalid(string field, string message) =>
-        new(new Status(StatusCode.InvalidArgument, message), new Metadata { { "field", field } });
+    public static RpcException Invalid(string field, string message) => Rejection(StatusCode.InvalidArgument, field, message);
 
-    public static RpcException NotFound(string field, string message) =>
-        new(new Status(StatusCode.NotFound, message), new Metadata { { "field", field } });
+    public static RpcException NotFound(string field, string message) => Rejection(StatusCode.NotFound, field, message);
+
+    /// <summary>A rejection whose message starts with the field it is about; the field also travels as the "field" trailer.</summary>
+    public static RpcException Rejection(StatusCode code, string field, string message) =>
+        new(new Status(code, field.Length == 0 ? message : $"{field}: {message}"), new Metadata { { "field", field } });
 }

@@ -9,38 +9,37 @@ namespace SalesOps.Server.Api;
 
 /// <summary>
 /// Server-streaming watches. Each call has its own writer loop reading its own bounded buffer in the
-/// <see cref="PushHub"/>, so a slow client only ever delays itself.
+/// <see cref="PushHub"/>, so a slow client only ever delays itself; a client that stops reading altogether is cut
+/// off after <see cref="WriteTimeout"/>.
 /// </summary>
 public sealed class WatchGrpcService(IGrainFactory grains, PushHub hub, HubRegistration registration, EngineSettings settings, EngineClock clock)
     : V1.WatchService.WatchServiceBase
 {
+    /// <summary>How long one message may wait for a client that does not read before the stream is ended.</summary>
+    public static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(30);
+
     private const int MaxBacklog = 10_000;
 
     public override async Task WatchLeaderboard(V1.WatchLeaderboardRequest request, IServerStreamWriter<V1.LeaderboardUpdate> responseStream, ServerCallContext context)
     {
-        var scope = string.IsNullOrEmpty(request.ScopeRegionId) ? RegionState.CompanyId : RequestGuard.Id(request.ScopeRegionId, "scope_region_id");
+        var scope = await ScopeAsync(request.ScopeRegionId);
         var period = RequestGuard.PeriodOrCurrent(request.Period, settings, clock);
         var metric = RequestGuard.Metric(request.Metric);
         var top = RequestGuard.Bounded(request.Top, 10, 100, "top");
-        var region = grains.GetGrain<IRegionGrain>(scope);
-        if (!await region.IsDefinedAsync())
-        {
-            throw RequestGuard.NotFound("scope_region_id", $"region '{scope}' is not defined");
-        }
-
         var key = new BoardKey(period, metric);
         var ct = context.CancellationToken;
         using var subscription = hub.SubscribeBoard(scope, key);
         await registration.RegisterAsync();
         await registration.LeaseAsync(scope, key);
-        var snapshot = await region.GetLeaderboardAsync(period.Code, (byte)metric, top, "", 0);
+        var snapshot = await grains.GetGrain<IRegionGrain>(scope).GetLeaderboardAsync(period.Code, (byte)metric, top, "", 0);
 
         var first = Update(request, scope, period, snapshot);
         first.Snapshot = true;
         first.Entries.Add(snapshot.Top.Select(ProtoMapper.ToEntry));
-        await responseStream.WriteAsync(first, ct);
+        await WriteAsync(responseStream, first, ct);
         var sent = snapshot.Top.ToDictionary(r => r.RepId);
         var version = snapshot.Version;
+        var total = snapshot.Total;
 
         while (!ct.IsCancellationRequested)
         {
@@ -63,13 +62,14 @@ public sealed class WatchGrpcService(IGrainFactory grains, PushHub hub, HubRegis
 
             var now = rows.Select(r => r.RepId).ToHashSet();
             update.RemovedRepIds.Add(sent.Keys.Where(id => !now.Contains(id)));
-            if (update.Entries.Count == 0 && update.RemovedRepIds.Count == 0)
+            if (update.Entries.Count == 0 && update.RemovedRepIds.Count == 0 && next.Total == total)
             {
                 continue;
             }
 
             sent = rows.ToDictionary(r => r.RepId);
-            await responseStream.WriteAsync(update, ct);
+            total = next.Total;
+            await WriteAsync(responseStream, update, ct);
         }
     }
 
@@ -80,22 +80,39 @@ public sealed class WatchGrpcService(IGrainFactory grains, PushHub hub, HubRegis
             throw RequestGuard.Invalid("after_sequence", "after_sequence must not be negative");
         }
 
-        var ct = context.CancellationToken;
-        var scope = request.ScopeRegionId ?? "";
+        var scope = string.IsNullOrEmpty(request.ScopeRegionId) ? "" : await ScopeAsync(request.ScopeRegionId);
         var log = grains.GetGrain<IAlertLogGrain>(0);
         using var subscription = hub.SubscribeAlerts();
+        using var cut = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, subscription.Overflow);
+        var ct = cut.Token;
         await registration.RegisterAsync();
+        var range = await log.RangeAsync();
+        var last = request.AfterSequence == 0 ? range.Newest : request.AfterSequence;
+        if (last > range.Newest)
+        {
+            throw RequestGuard.Rejection(
+                StatusCode.OutOfRange,
+                "after_sequence",
+                $"after_sequence {last} is beyond the latest alert {range.Newest} (the engine may have restarted); reconnect with after_sequence 0 or at most {range.Newest}");
+        }
+
+        if (last + 1 < range.Oldest)
+        {
+            throw RequestGuard.Rejection(
+                StatusCode.OutOfRange,
+                "after_sequence",
+                $"alerts {last + 1} to {range.Oldest - 1} are no longer retained; reconnect with after_sequence {range.Oldest - 1} to continue from the oldest retained");
+        }
 
         // Response headers tell the client the subscription is live: nothing published from here on is missed.
         await context.WriteResponseHeadersAsync([]);
-        var last = request.AfterSequence;
 
         async Task SendAsync(AlertRecord a)
         {
             last = a.Sequence;
             if (scope.Length == 0 || a.ScopeId == scope)
             {
-                await responseStream.WriteAsync(ProtoMapper.ToAlert(a), ct);
+                await WriteAsync(responseStream, ProtoMapper.ToAlert(a), ct);
             }
         }
 
@@ -112,24 +129,26 @@ public sealed class WatchGrpcService(IGrainFactory grains, PushHub hub, HubRegis
             }
         }
 
-        if (last > 0)
+        try
         {
             await CatchUpAsync(long.MaxValue);
+            await foreach (var alert in subscription.Reader.ReadAllAsync(ct))
+            {
+                if (alert.Sequence <= last)
+                {
+                    continue;
+                }
+
+                if (alert.Sequence > last + 1)
+                {
+                    await CatchUpAsync(alert.Sequence - 1);
+                }
+
+                await SendAsync(alert);
+            }
         }
-
-        await foreach (var alert in subscription.Reader.ReadAllAsync(ct))
+        catch (OperationCanceledException) when (subscription.Overflowed && !context.CancellationToken.IsCancellationRequested)
         {
-            if (alert.Sequence <= last)
-            {
-                continue;
-            }
-
-            if (last > 0 && alert.Sequence > last + 1)
-            {
-                await CatchUpAsync(alert.Sequence - 1);
-            }
-
-            await SendAsync(alert);
         }
 
         if (subscription.Overflowed)
@@ -138,6 +157,32 @@ public sealed class WatchGrpcService(IGrainFactory grains, PushHub hub, HubRegis
                 StatusCode.ResourceExhausted,
                 $"this watcher fell more than {PushHub.AlertBufferSize} alerts behind; reconnect with after_sequence={last} to resume"));
         }
+    }
+
+    /// <summary>Writes one message; a client that has not taken it within <see cref="WriteTimeout"/> is cut off.</summary>
+    private static async Task WriteAsync<T>(IServerStreamWriter<T> stream, T message, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(WriteTimeout);
+        try
+        {
+            await stream.WriteAsync(message, timeout.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"the client did not read for {WriteTimeout.TotalSeconds:0} s; reconnect to resume"));
+        }
+    }
+
+    private async Task<string> ScopeAsync(string? requested)
+    {
+        var scope = string.IsNullOrEmpty(requested) ? RegionState.CompanyId : RequestGuard.Id(requested, "scope_region_id");
+        if (!await grains.GetGrain<IRegionGrain>(scope).IsDefinedAsync())
+        {
+            throw RequestGuard.NotFound("scope_region_id", $"region '{scope}' is not defined");
+        }
+
+        return scope;
     }
 
     private static V1.LeaderboardUpdate Update(V1.WatchLeaderboardRequest request, string scope, Period period, BoardSnapshot board) => new()

@@ -25,6 +25,9 @@ public sealed class ServerOptions
 /// <summary>Builds the single-process server: an Orleans silo and the gRPC API, with the push hub and the optional demo.</summary>
 public static class SalesOpsHost
 {
+    /// <summary>Largest request accepted: a full batch of 5,000 events with long ids fits well within it.</summary>
+    public const int MaxMessageBytes = 16 * 1024 * 1024;
+
     private static readonly Dictionary<string, string> Switches = new(StringComparer.Ordinal)
     {
         ["--grpc-host"] = "Server:GrpcHost",
@@ -64,7 +67,12 @@ public static class SalesOpsHost
         });
 
         builder.Services.AddSalesOpsEngine(builder.Configuration);
-        builder.Services.AddGrpc(o => o.EnableDetailedErrors = builder.Environment.IsDevelopment());
+        builder.Services.AddGrpc(o =>
+        {
+            o.EnableDetailedErrors = builder.Environment.IsDevelopment();
+            o.MaxReceiveMessageSize = MaxMessageBytes;
+            o.Interceptors.Add<ClusterFaultInterceptor>();
+        });
         builder.Services.AddGrpcReflection();
         builder.Services.AddSingleton<PushHub>();
         builder.Services.AddSingleton<HubRegistration>();

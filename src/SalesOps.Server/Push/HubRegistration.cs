@@ -11,9 +11,9 @@ public sealed partial class HubRegistration(PushHub hub, IGrainFactory grains, I
     public static readonly TimeSpan Renewal = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan BoardLease = TimeSpan.FromSeconds(45);
 
-    private IPushHub? _reference;
+    private readonly Lazy<IPushHub> _reference = new(() => grains.CreateObjectReference<IPushHub>(hub));
 
-    public IPushHub Reference => _reference ??= grains.CreateObjectReference<IPushHub>(hub);
+    public IPushHub Reference => _reference.Value;
 
     /// <summary>Registers the hub now (also called on start, before any watcher could subscribe).</summary>
     public Task RegisterAsync() => grains.GetGrain<IPushHubRegistryGrain>(0).RegisterAsync(hub.HostId, Reference);

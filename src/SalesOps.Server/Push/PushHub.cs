@@ -52,9 +52,26 @@ public sealed class PushHub : IPushHub
     public BoardSubscription SubscribeBoard(string regionId, BoardKey board)
     {
         var key = (regionId, board);
-        var subscription = new BoardSubscription(s => _boards.TryGetValue(key, out var set) && set.TryRemove(s, out _));
+        var subscription = new BoardSubscription(s => Unsubscribe(key, s));
         _boards.GetOrAdd(key, _ => new()).TryAdd(subscription, 0);
         return subscription;
+    }
+
+    private bool Unsubscribe((string, BoardKey) key, BoardSubscription subscription)
+    {
+        if (!_boards.TryGetValue(key, out var set) || !set.TryRemove(subscription, out _))
+        {
+            return false;
+        }
+
+        // Forget boards nobody on this host watches any more (a concurrent subscriber re-adds its set).
+        if (set.IsEmpty)
+        {
+            ((ICollection<KeyValuePair<(string, BoardKey), ConcurrentDictionary<BoardSubscription, byte>>>)_boards)
+                .Remove(new KeyValuePair<(string, BoardKey), ConcurrentDictionary<BoardSubscription, byte>>(key, set));
+        }
+
+        return true;
     }
 
     public AlertSubscription SubscribeAlerts()
@@ -100,12 +117,19 @@ public sealed class BoardSubscription(Func<BoardSubscription, bool> remove) : ID
     public void Dispose() => remove(this);
 }
 
-/// <summary>An alert watcher's bounded buffer. When it overflows it is completed, and the watcher is told where to resume.</summary>
+/// <summary>
+/// An alert watcher's bounded buffer. When it overflows it is completed and <see cref="Overflow"/> is cancelled, so a
+/// writer stuck on a client that does not read is cut off too; the watcher is told where to resume.
+/// </summary>
 public sealed class AlertSubscription(int capacity, Func<AlertSubscription, bool> remove) : IDisposable
 {
     private readonly Channel<AlertRecord> _buffer = Channel.CreateBounded<AlertRecord>(new BoundedChannelOptions(capacity) { SingleReader = true });
+    private readonly CancellationTokenSource _overflow = new();
 
-    public bool Overflowed { get; private set; }
+    public bool Overflowed => _overflow.IsCancellationRequested;
+
+    /// <summary>Cancelled when the buffer overflows.</summary>
+    public CancellationToken Overflow => _overflow.Token;
 
     public ChannelReader<AlertRecord> Reader => _buffer.Reader;
 
@@ -115,8 +139,8 @@ public sealed class AlertSubscription(int capacity, Func<AlertSubscription, bool
         {
             if (!_buffer.Writer.TryWrite(a))
             {
-                Overflowed = true;
                 _buffer.Writer.TryComplete();
+                _overflow.Cancel();
                 return;
             }
         }
@@ -124,6 +148,7 @@ public sealed class AlertSubscription(int capacity, Func<AlertSubscription, bool
 
     public void Dispose()
     {
+        // The token source is not disposed: a hub thread may still be offering to this subscription.
         remove(this);
         _buffer.Writer.TryComplete();
     }
