@@ -34,13 +34,26 @@ public sealed class EngineOptions
     public EngineSettings ToSettings() => new()
     {
         CompanyName = CompanyName,
-        Calendar = CompanyCalendar.FromId(TimeZone),
+        Calendar = Calendar(),
         BigDealThreshold = BigDealThreshold,
         OvertakeDepth = OvertakeDepth,
         Stages = Stages.Count == 0
             ? StageTable.Default
             : new StageTable(Stages.Select(s => new Stage(s.Id, s.Name ?? s.Id, s.Probability, s.Category)).ToList()),
     };
+
+    private CompanyCalendar Calendar()
+    {
+        try
+        {
+            return CompanyCalendar.FromId(TimeZone);
+        }
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            throw new InvalidOperationException(
+                $"Engine:TimeZone '{TimeZone}' is not a time zone this machine knows; use an IANA id such as Asia/Shanghai (needs tzdata) or UTC.", ex);
+        }
+    }
 }
 
 /// <summary>One configured open stage.</summary>

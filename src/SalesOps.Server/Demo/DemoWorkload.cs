@@ -125,11 +125,19 @@ public sealed partial class DemoWorkload(
                 batch.Add(NextEvent(random, reps, customers, now));
             }
 
-            await ingestor.IngestBatchAsync(batch);
-            sent += batch.Count;
-            if (++ticks % 50 == 0)
+            try
             {
-                await LogLeaderboardAsync(sent, now);
+                await ingestor.IngestBatchAsync(batch);
+                sent += batch.Count;
+                if (++ticks % 50 == 0)
+                {
+                    await LogLeaderboardAsync(sent, now);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The demo must not take the server down with it; it tries again on the next tick.
+                LogTickFailed(logger, ex);
             }
         }
     }
@@ -150,6 +158,11 @@ public sealed partial class DemoWorkload(
 
         var index = random.Next(_open.Count);
         var (id, owner, stage) = _open[index];
+        if (roll >= 97)
+        {
+            return new PaymentReceived(NextId(), now, owner, customers[random.Next(customers.Length)], random.Next(1, 50) * 1_000L);
+        }
+
         if (roll < 88 && stage + 1 < settings.Stages.OpenCount)
         {
             _open[index] = (id, owner, stage + 1);
@@ -157,14 +170,7 @@ public sealed partial class DemoWorkload(
         }
 
         _open.RemoveAt(index);
-        if (roll < 95)
-        {
-            return new OpportunityWon(NextId(), now, id, 0);
-        }
-
-        return roll < 97
-            ? new OpportunityLost(NextId(), now, id, "competitor")
-            : new PaymentReceived(NextId(), now, owner, customers[random.Next(customers.Length)], random.Next(1, 50) * 1_000L);
+        return roll < 95 ? new OpportunityWon(NextId(), now, id, 0) : new OpportunityLost(NextId(), now, id, "competitor");
     }
 
     private OpportunityOpened OpenOpportunity(Random random, string[] reps, string[] customers, DateTimeOffset now)
@@ -187,10 +193,13 @@ public sealed partial class DemoWorkload(
         LogBoard(logger, sent, month, top);
     }
 
-    private string NextId() => $"demo-{Interlocked.Increment(ref _nextId)}";
+    private string NextId() => $"demo-{Interlocked.Increment(ref _nextId):D12}";
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Demo company loaded: {Regions} regions, {Reps} reps, {Customers} customers, {Opportunities} open opportunities")]
     private static partial void LogLoaded(ILogger logger, int regions, int reps, int customers, int opportunities);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Demo tick failed; continuing")]
+    private static partial void LogTickFailed(ILogger logger, Exception ex);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Demo: {Sent} live events sent. Company bookings {Period}: {Top}")]
     private static partial void LogBoard(ILogger logger, long sent, Period period, string top);

@@ -81,6 +81,9 @@ public static class SalesOpsHost
         builder.Services.AddHostedService<DemoWorkload>();
 
         var app = builder.Build();
+
+        // Fail at start, with a message naming the setting, if the engine configuration is wrong.
+        _ = app.Services.GetRequiredService<SalesOps.Domain.EngineSettings>();
         app.MapGrpcService<IngestGrpcService>();
         app.MapGrpcService<QueryGrpcService>();
         app.MapGrpcService<WatchGrpcService>();
