@@ -4,13 +4,15 @@ namespace SalesOps.Grains;
 /// A grain's outgoing messages, delivered to each destination in order and at most once per sequence number: every
 /// message gets the next sequence number of its destination's lane; a message whose call failed stays at the head of
 /// its lane and is sent again before anything newer; the receiver (<see cref="Inbox"/>) ignores sequence numbers it
-/// has already applied, so a retry of a call that did arrive is not counted twice.
+/// has already applied, so a retry of a call that did arrive is not counted twice. Only lanes with messages waiting
+/// are visited, so a grain that talks to many destinations pays for the ones it is sending to.
 /// </summary>
 public sealed class Outbox<TMessage>
 {
     private readonly Dictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
+    private readonly List<(string Destination, Lane Lane)> _busy = new();
 
-    public bool HasPending => _lanes.Values.Any(l => l.Pending.Count > 0);
+    public bool HasPending => _busy.Count > 0;
 
     public void Enqueue(string destination, TMessage message)
     {
@@ -20,40 +22,64 @@ public sealed class Outbox<TMessage>
             _lanes[destination] = lane;
         }
 
+        if (lane.Pending.Count == 0)
+        {
+            _busy.Add((destination, lane));
+        }
+
         lane.Pending.Enqueue((++lane.LastSequence, message));
     }
 
     /// <summary>Sends what is pending, lanes in parallel, each lane in order; throws the first failure after all lanes stop.</summary>
-    public async Task DrainAsync(Func<string, long, TMessage, Task> send)
+    public Task DrainAsync(Func<string, long, TMessage, Task> send)
     {
-        var busy = _lanes.Where(l => l.Value.Pending.Count > 0).ToList();
-        if (busy.Count == 0)
+        switch (_busy.Count)
+        {
+            case 0:
+                return Task.CompletedTask;
+            case 1:
+                var (destination, lane) = _busy[0];
+                return DrainLaneAsync(destination, lane, send);
+            default:
+                var busy = _busy.ToArray(); // lanes leave the list as they empty
+                var tasks = new Task[busy.Length];
+                for (var i = 0; i < tasks.Length; i++)
+                {
+                    tasks[i] = DrainLaneAsync(busy[i].Destination, busy[i].Lane, send);
+                }
+
+                return Task.WhenAll(tasks);
+        }
+    }
+
+    private async Task DrainLaneAsync(string destination, Lane lane, Func<string, long, TMessage, Task> send)
+    {
+        if (lane.Draining)
         {
             return;
         }
 
-        var tasks = new Task[busy.Count];
-        for (var i = 0; i < busy.Count; i++)
+        lane.Draining = true;
+        try
         {
-            var (destination, lane) = busy[i];
-            tasks[i] = DrainLaneAsync(destination, lane, send);
+            while (lane.Pending.TryPeek(out var head))
+            {
+                await send(destination, head.Sequence, head.Message);
+                lane.Pending.Dequeue();
+            }
+
+            _busy.Remove((destination, lane));
         }
-
-        await Task.WhenAll(tasks);
-    }
-
-    private static async Task DrainLaneAsync(string destination, Lane lane, Func<string, long, TMessage, Task> send)
-    {
-        while (lane.Pending.TryPeek(out var head))
+        finally
         {
-            await send(destination, head.Sequence, head.Message);
-            lane.Pending.Dequeue();
+            lane.Draining = false;
         }
     }
 
     private sealed class Lane
     {
         public long LastSequence;
+        public bool Draining;
         public readonly Queue<(long Sequence, TMessage Message)> Pending = new();
     }
 }
@@ -73,5 +99,46 @@ public sealed class Inbox
 
         _applied[sender] = sequence;
         return true;
+    }
+}
+
+/// <summary>
+/// Outgoing messages whose effect is idempotent and order-free at the receiver (a payment de-duplicated by event id,
+/// a contact that keeps the latest time): failed sends stay queued and are retried, with no sequence to keep.
+/// </summary>
+public sealed class RetryQueue<TMessage>
+{
+    private List<(string Destination, TMessage Message)> _pending = new();
+
+    public bool HasPending => _pending.Count > 0;
+
+    public void Enqueue(string destination, TMessage message) => _pending.Add((destination, message));
+
+    public async Task DrainAsync(Func<string, TMessage, Task> send)
+    {
+        if (_pending.Count == 0)
+        {
+            return;
+        }
+
+        var batch = _pending;
+        _pending = new();
+        var tasks = batch.Select(p => send(p.Destination, p.Message)).ToArray();
+        try
+        {
+            await Task.WhenAll(tasks);
+        }
+        catch
+        {
+            for (var i = 0; i < tasks.Length; i++)
+            {
+                if (!tasks[i].IsCompletedSuccessfully)
+                {
+                    _pending.Add(batch[i]);
+                }
+            }
+
+            throw;
+        }
     }
 }

@@ -13,7 +13,7 @@ public sealed class RepGrain(EngineSettings settings, IOptions<EngineOptions> op
 {
     private readonly Inbox _credits = new();
     private readonly Outbox<Rollup> _rollups = new();
-    private readonly Outbox<CustomerTouch> _customers = new();
+    private readonly RetryQueue<CustomerTouch> _customers = new();
     private RepState? _state;
     private IGrainTimer? _paceTimer;
     private Courier? _courier;
@@ -26,7 +26,7 @@ public sealed class RepGrain(EngineSettings settings, IOptions<EngineOptions> op
         logger,
         () => Task.WhenAll(
             _rollups.DrainAsync((region, seq, rollup) => GrainFactory.GetGrain<IRegionGrain>(region).ApplyRollupAsync("rep:" + State.Id, seq, rollup)),
-            _customers.DrainAsync((customer, _, touch) => touch.ApplyAsync(GrainFactory.GetGrain<ICustomerGrain>(customer)))),
+            _customers.DrainAsync((customer, touch) => touch.ApplyAsync(GrainFactory.GetGrain<ICustomerGrain>(customer)))),
         () => _rollups.HasPending || _customers.HasPending);
 
     public async Task<EventOutcome> ApplyAsync(EventEnvelope envelope)
