@@ -59,67 +59,71 @@ public sealed partial class EventIngestor(IGrainFactory grains, EngineSettings s
     public async Task<Outcome[]> IngestBatchAsync(IReadOnlyList<SalesEvent> events)
     {
         var results = new Outcome[events.Count];
-        var wave = new List<int>();
-        var targets = new HashSet<(EntityKind, string)>();
-        var touched = new HashSet<(EntityKind, string)>();
-        for (var i = 0; i < events.Count; i++)
+        var waves = new List<List<int>>();
+        foreach (var (index, wave) in PlanWaves(events))
         {
-            // A move is checked against everything already credited to the rep, including credits that
-            // opportunity events send it; so a move waits for all before it and goes before all after it.
-            var barrier = events[i] is RepMoved || (i > 0 && events[i - 1] is RepMoved);
-            if (wave.Count > 0 && (barrier || Conflicts(events[i], targets, touched)))
+            while (waves.Count <= wave)
             {
-                await RunWaveAsync(events, wave, results);
-                wave.Clear();
-                targets.Clear();
-                touched.Clear();
+                waves.Add(new List<int>());
             }
 
-            wave.Add(i);
-            Track(events[i], targets, touched);
+            waves[wave].Add(index);
         }
 
-        await RunWaveAsync(events, wave, results);
+        foreach (var wave in waves)
+        {
+            var outcomes = await Task.WhenAll(wave.Select(i => IngestAsync(events[i])));
+            for (var k = 0; k < wave.Count; k++)
+            {
+                results[wave[k]] = outcomes[k];
+            }
+        }
+
         return results;
     }
 
-    private async Task RunWaveAsync(IReadOnlyList<SalesEvent> events, List<int> wave, Outcome[] results)
+    /// <summary>
+    /// Puts each event in the first wave after every earlier event it depends on: one that targets or references the
+    /// entity it targets, or that targets an entity it references. Events in one wave touch disjoint entities, so
+    /// they commute and run concurrently. A move is checked against everything already credited to the rep,
+    /// including credits opportunity events send it, so a move waits for all before it and all after it wait for it.
+    /// </summary>
+    public static IEnumerable<(int Index, int Wave)> PlanWaves(IReadOnlyList<SalesEvent> events)
     {
-        var tasks = wave.Select(i => IngestAsync(events[i])).ToArray();
-        var outcomes = await Task.WhenAll(tasks);
-        for (var k = 0; k < wave.Count; k++)
+        var afterTarget = new Dictionary<(EntityKind, string), int>();  // first free wave after events targeting x
+        var afterTouch = new Dictionary<(EntityKind, string), int>();   // ... after events targeting or referencing x
+        var floor = 0;
+        var next = 0;
+        for (var i = 0; i < events.Count; i++)
         {
-            results[wave[k]] = outcomes[k];
-        }
-    }
+            var e = events[i];
+            if (!TryTarget(e, out var t))
+            {
+                yield return (i, floor);
+                continue;
+            }
 
-    private static bool Conflicts(SalesEvent e, HashSet<(EntityKind, string)> targets, HashSet<(EntityKind, string)> touched)
-    {
-        if (!TryTarget(e, out var t))
-        {
-            return false;
-        }
+            var refs = EventRouting.References(e);
+            var wave = e is RepMoved ? Math.Max(floor, next) : floor;
+            wave = Math.Max(wave, afterTouch.GetValueOrDefault((t.Kind, t.Id)));
+            foreach (var r in refs)
+            {
+                wave = Math.Max(wave, afterTarget.GetValueOrDefault((r.Kind, r.Id)));
+            }
 
-        if (touched.Contains((t.Kind, t.Id)))
-        {
-            return true;
-        }
+            yield return (i, wave);
+            next = Math.Max(next, wave + 1);
+            if (e is RepMoved)
+            {
+                floor = wave + 1;
+            }
 
-        return EventRouting.References(e).Any(r => targets.Contains((r.Kind, r.Id)));
-    }
-
-    private static void Track(SalesEvent e, HashSet<(EntityKind, string)> targets, HashSet<(EntityKind, string)> touched)
-    {
-        if (!TryTarget(e, out var t))
-        {
-            return;
-        }
-
-        targets.Add((t.Kind, t.Id));
-        touched.Add((t.Kind, t.Id));
-        foreach (var r in EventRouting.References(e))
-        {
-            touched.Add((r.Kind, r.Id));
+            afterTarget[(t.Kind, t.Id)] = Math.Max(afterTarget.GetValueOrDefault((t.Kind, t.Id)), wave + 1);
+            afterTouch[(t.Kind, t.Id)] = Math.Max(afterTouch.GetValueOrDefault((t.Kind, t.Id)), wave + 1);
+            foreach (var r in refs)
+            {
+                afterTouch[(r.Kind, r.Id)] = Math.Max(afterTouch.GetValueOrDefault((r.Kind, r.Id)), wave + 1);
+            }
         }
     }
 
