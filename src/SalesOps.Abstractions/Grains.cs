@@ -57,10 +57,14 @@ public interface ICustomerGrain : IGrainWithStringKey
 
     Task<bool> IsRegisteredAsync();
 
-    /// <summary>Sets (or with null clears) the order one opportunity contributes; older sequences are ignored.</summary>
-    Task SetOrderAsync(string opportunityId, long sequence, OrderRow? order);
+    /// <summary>
+    /// Sets (or with null clears) the order one opportunity contributes; a <paramref name="sequence"/> already applied
+    /// for <paramref name="sender"/> (that opportunity's activation) is ignored.
+    /// </summary>
+    Task SetOrderAsync(string opportunityId, string sender, long sequence, OrderRow? order);
 
-    Task AddPaymentAsync(string eventId, long amount);
+    /// <summary>Counts a payment once per (rep, event id).</summary>
+    Task AddPaymentAsync(string repId, string eventId, long amount);
 
     Task ContactedAsync(DateTimeOffset at);
 

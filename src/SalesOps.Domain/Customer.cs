@@ -57,10 +57,13 @@ public sealed class CustomerState
         }
     }
 
-    /// <summary>Counts a payment once per event id.</summary>
-    public bool AddPayment(string eventId, long amount)
+    /// <summary>
+    /// Counts a payment once per (rep, event id): the same key the rep de-duplicates it by, so the customer's
+    /// collections always equal the sum its reps were credited.
+    /// </summary>
+    public bool AddPayment(string repId, string eventId, long amount)
     {
-        if (!_payments.Add(eventId))
+        if (!_payments.Add(repId + "\u001f" + eventId))
         {
             return false;
         }

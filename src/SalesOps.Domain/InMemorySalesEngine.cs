@@ -76,7 +76,7 @@ public sealed class InMemorySalesEngine
                 outcome = Rep(p.RepId).ReceivePayment(p, Settings.Calendar, effects);
                 if (outcome.IsAccepted)
                 {
-                    _customers[p.CustomerId].AddPayment(p.EventId, p.Amount);
+                    _customers[p.CustomerId].AddPayment(p.RepId, p.EventId, p.Amount);
                 }
 
                 break;

@@ -16,19 +16,20 @@ public sealed class CustomerGrain : Grain, ICustomerGrain
 
     public Task<bool> IsRegisteredAsync() => Task.FromResult(RegisteredOrLeave());
 
-    public Task SetOrderAsync(string opportunityId, long sequence, OrderRow? order)
+    public Task SetOrderAsync(string opportunityId, string sender, long sequence, OrderRow? order)
     {
-        if (_orders.Accept(opportunityId, sequence))
+        if (_orders.IsNew(sender, sequence))
         {
             State.SetOrder(opportunityId, order is { } o ? new CustomerOrder(o.Amount, o.WonAt) : null);
+            _orders.Applied(sender, sequence);
         }
 
         return Task.CompletedTask;
     }
 
-    public Task AddPaymentAsync(string eventId, long amount)
+    public Task AddPaymentAsync(string repId, string eventId, long amount)
     {
-        State.AddPayment(eventId, amount);
+        State.AddPayment(repId, eventId, amount);
         return Task.CompletedTask;
     }
 

@@ -85,8 +85,9 @@ public sealed partial class EventIngestor(IGrainFactory grains, EngineSettings s
     /// <summary>
     /// Puts each event in the first wave after every earlier event it depends on: one that targets or references the
     /// entity it targets, or that targets an entity it references. Events in one wave touch disjoint entities, so
-    /// they commute and run concurrently. A move is checked against everything already credited to the rep,
-    /// including credits opportunity events send it, so a move waits for all before it and all after it wait for it.
+    /// they commute and run concurrently. Opportunity events credit their owner rep without naming it, so the two
+    /// rep events that read what was credited — a move (checked against it) and a rep target (whose pace check reads
+    /// it) — are barriers: they wait for all before them, and all after them wait for them.
     /// </summary>
     public static IEnumerable<(int Index, int Wave)> PlanWaves(IReadOnlyList<SalesEvent> events)
     {
@@ -104,7 +105,8 @@ public sealed partial class EventIngestor(IGrainFactory grains, EngineSettings s
             }
 
             var refs = EventRouting.References(e);
-            var wave = e is RepMoved ? Math.Max(floor, next) : floor;
+            var barrier = e is RepMoved or TargetSet { Scope: TargetScope.Rep };
+            var wave = barrier ? Math.Max(floor, next) : floor;
             wave = Math.Max(wave, afterTouch.GetValueOrDefault((t.Kind, t.Id)));
             foreach (var r in refs)
             {
@@ -113,7 +115,7 @@ public sealed partial class EventIngestor(IGrainFactory grains, EngineSettings s
 
             yield return (i, wave);
             next = Math.Max(next, wave + 1);
-            if (e is RepMoved)
+            if (barrier)
             {
                 floor = wave + 1;
             }

@@ -15,6 +15,9 @@ public sealed class OpportunityGrain(EngineSettings settings, ILogger<Opportunit
     private OpportunityState? _state;
     private Courier? _courier;
 
+    /// <summary>Names this activation as a sender: a re-created activation numbers its messages from 1 again.</summary>
+    private readonly string _sender = "opp#" + Guid.NewGuid().ToString("N");
+
     private OpportunityState State => _state ??= new OpportunityState(this.GetPrimaryKeyString());
 
     private Courier Courier => _courier ??= new Courier(
@@ -22,8 +25,8 @@ public sealed class OpportunityGrain(EngineSettings settings, ILogger<Opportunit
         State.Id,
         logger,
         () => Task.WhenAll(
-            _credits.DrainAsync((rep, seq, credits) => GrainFactory.GetGrain<IRepGrain>(rep).CreditAsync("opp:" + State.Id, seq, credits)),
-            _orders.DrainAsync((customer, seq, order) => GrainFactory.GetGrain<ICustomerGrain>(customer).SetOrderAsync(State.Id, seq, order))),
+            _credits.DrainAsync((rep, seq, credits) => GrainFactory.GetGrain<IRepGrain>(rep).CreditAsync(_sender, seq, credits)),
+            _orders.DrainAsync((customer, seq, order) => GrainFactory.GetGrain<ICustomerGrain>(customer).SetOrderAsync(State.Id, _sender, seq, order))),
         () => _credits.HasPending || _orders.HasPending);
 
     public async Task<EventOutcome> ApplyAsync(EventEnvelope envelope)

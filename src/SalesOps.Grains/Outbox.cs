@@ -84,22 +84,19 @@ public sealed class Outbox<TMessage>
     }
 }
 
-/// <summary>The receiving end of <see cref="Outbox{TMessage}"/>: remembers the last sequence applied per sender.</summary>
+/// <summary>
+/// The receiving end of <see cref="Outbox{TMessage}"/>: remembers the last sequence applied per sender. A message is
+/// recorded only once it has been applied, so one whose application failed is applied when the sender retries it.
+/// </summary>
 public sealed class Inbox
 {
     private readonly Dictionary<string, long> _applied = new(StringComparer.Ordinal);
 
     /// <summary>True when the message is new and should be applied; false for a repeat.</summary>
-    public bool Accept(string sender, long sequence)
-    {
-        if (_applied.TryGetValue(sender, out var last) && sequence <= last)
-        {
-            return false;
-        }
+    public bool IsNew(string sender, long sequence) => !_applied.TryGetValue(sender, out var last) || sequence > last;
 
-        _applied[sender] = sequence;
-        return true;
-    }
+    /// <summary>Records that the message has been applied.</summary>
+    public void Applied(string sender, long sequence) => _applied[sender] = sequence;
 }
 
 /// <summary>
@@ -123,7 +120,7 @@ public sealed class RetryQueue<TMessage>
 
         var batch = _pending;
         _pending = new();
-        var tasks = batch.Select(p => send(p.Destination, p.Message)).ToArray();
+        var tasks = batch.Select(p => SendOne(send, p.Destination, p.Message)).ToArray();
         try
         {
             await Task.WhenAll(tasks);
@@ -141,4 +138,8 @@ public sealed class RetryQueue<TMessage>
             throw;
         }
     }
+
+    /// <summary>Turns a send that throws before it returns a task into a failed task, so it is kept for a retry.</summary>
+    private static async Task SendOne(Func<string, TMessage, Task> send, string destination, TMessage message) =>
+        await send(destination, message);
 }

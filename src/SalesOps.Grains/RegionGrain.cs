@@ -22,6 +22,9 @@ public sealed class RegionGrain(
     private const int PushedRows = 100;
 
     private readonly Inbox _inbox = new();
+
+    /// <summary>Names this activation as a sender: a re-created activation numbers its messages from 1 again.</summary>
+    private readonly string _sender = "region#" + Guid.NewGuid().ToString("N");
     private readonly Outbox<Rollup> _toParent = new();
     private readonly FigureSet _pendingCounters = new();
     private readonly Dictionary<string, List<BoardUpdate>> _pendingBoards = new(StringComparer.Ordinal);
@@ -76,11 +79,18 @@ public sealed class RegionGrain(
 
     public Task ApplyRollupAsync(string sender, long sequence, Rollup rollup)
     {
-        if (!_inbox.Accept(sender, sequence))
+        if (!_inbox.IsNew(sender, sequence))
         {
             return Task.CompletedTask;
         }
 
+        Apply(rollup);
+        _inbox.Applied(sender, sequence);
+        return Task.CompletedTask;
+    }
+
+    private void Apply(Rollup rollup)
+    {
         var delta = Counter.ToSet(rollup.Counters);
         _state.ApplyDelta(delta);
         var forward = _state.ParentId.Length > 0;
@@ -121,8 +131,6 @@ public sealed class RegionGrain(
                 _pendingAlerts.Add(AlertRecord.From(alert));
             }
         }
-
-        return Task.CompletedTask;
     }
 
     public Task<RegionSnapshot> GetSnapshotAsync()
@@ -211,7 +219,7 @@ public sealed class RegionGrain(
 
         var calls = new List<Task>(3)
         {
-            _toParent.DrainAsync((parent, seq, rollup) => GrainFactory.GetGrain<IRegionGrain>(parent).ApplyRollupAsync("region:" + _state.Id, seq, rollup)),
+            _toParent.DrainAsync((parent, seq, rollup) => GrainFactory.GetGrain<IRegionGrain>(parent).ApplyRollupAsync(_sender, seq, rollup)),
         };
 
         if (_dirtyBoards.Count > 0)

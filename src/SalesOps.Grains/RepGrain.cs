@@ -18,6 +18,9 @@ public sealed class RepGrain(EngineSettings settings, IOptions<EngineOptions> op
     private IGrainTimer? _paceTimer;
     private Courier? _courier;
 
+    /// <summary>Names this activation as a sender: a re-created activation numbers its messages from 1 again.</summary>
+    private readonly string _sender = "rep#" + Guid.NewGuid().ToString("N");
+
     private RepState State => _state ??= new RepState(this.GetPrimaryKeyString());
 
     private Courier Courier => _courier ??= new Courier(
@@ -25,7 +28,7 @@ public sealed class RepGrain(EngineSettings settings, IOptions<EngineOptions> op
         State.Id,
         logger,
         () => Task.WhenAll(
-            _rollups.DrainAsync((region, seq, rollup) => GrainFactory.GetGrain<IRegionGrain>(region).ApplyRollupAsync("rep:" + State.Id, seq, rollup)),
+            _rollups.DrainAsync((region, seq, rollup) => GrainFactory.GetGrain<IRegionGrain>(region).ApplyRollupAsync(_sender, seq, rollup)),
             _customers.DrainAsync((customer, touch) => touch.ApplyAsync(GrainFactory.GetGrain<ICustomerGrain>(customer)))),
         () => _rollups.HasPending || _customers.HasPending);
 
@@ -52,10 +55,10 @@ public sealed class RepGrain(EngineSettings settings, IOptions<EngineOptions> op
         switch (e)
         {
             case ActivityLogged { CustomerId.Length: > 0 } a:
-                _customers.Enqueue(a.CustomerId, new CustomerTouch("", 0, a.OccurredAt));
+                _customers.Enqueue(a.CustomerId, new CustomerTouch("", "", 0, a.OccurredAt));
                 break;
             case PaymentReceived p:
-                _customers.Enqueue(p.CustomerId, new CustomerTouch(p.EventId, p.Amount, null));
+                _customers.Enqueue(p.CustomerId, new CustomerTouch(p.RepId, p.EventId, p.Amount, null));
                 break;
         }
 
@@ -79,11 +82,12 @@ public sealed class RepGrain(EngineSettings settings, IOptions<EngineOptions> op
 
     public async Task CreditAsync(string sender, long sequence, Credit[] credits)
     {
-        if (_credits.Accept(sender, sequence))
+        if (_credits.IsNew(sender, sequence))
         {
             var effects = new RepEffects();
             State.Credit(credits.Select(c => c.ToDomain()), settings.Calendar, effects);
             Enqueue(effects);
+            _credits.Applied(sender, sequence);
         }
 
         await Courier.DeliverAsync();
@@ -136,9 +140,9 @@ public sealed class RepGrain(EngineSettings settings, IOptions<EngineOptions> op
     }
 
     /// <summary>What a rep tells a customer: a payment (de-duplicated there by event id) or a contact (a maximum).</summary>
-    private sealed record CustomerTouch(string PaymentEventId, long Amount, DateTimeOffset? ContactAt)
+    private sealed record CustomerTouch(string RepId, string PaymentEventId, long Amount, DateTimeOffset? ContactAt)
     {
         public Task ApplyAsync(ICustomerGrain customer) =>
-            ContactAt is { } at ? customer.ContactedAsync(at) : customer.AddPaymentAsync(PaymentEventId, Amount);
+            ContactAt is { } at ? customer.ContactedAsync(at) : customer.AddPaymentAsync(RepId, PaymentEventId, Amount);
     }
 }

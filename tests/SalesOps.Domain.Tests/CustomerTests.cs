@@ -63,4 +63,16 @@ public sealed class CustomerTests
         Assert.Equal(OutcomeCode.Duplicate, again.Code);
         Assert.Equal(OutcomeCode.FailedPrecondition, other.Code);
     }
+
+    [Fact]
+    public void SameEventIdFromTwoReps_CountsForEach_AndARepeatCountsOnce()
+    {
+        var customer = new CustomerState("acme");
+
+        Assert.True(customer.AddPayment("ann", "crm-1", 100));
+        Assert.True(customer.AddPayment("bob", "crm-1", 200));
+        Assert.False(customer.AddPayment("ann", "crm-1", 100));
+
+        Assert.Equal(300, customer.Collections);
+    }
 }

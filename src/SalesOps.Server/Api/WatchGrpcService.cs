@@ -107,25 +107,45 @@ public sealed class WatchGrpcService(IGrainFactory grains, PushHub hub, HubRegis
         // Response headers tell the client the subscription is live: nothing published from here on is missed.
         await context.WriteResponseHeadersAsync([]);
 
+        // The resume point moves only once an alert is written, so a cut-off never skips one.
         async Task SendAsync(AlertRecord a)
         {
-            last = a.Sequence;
+            ct.ThrowIfCancellationRequested();
             if (scope.Length == 0 || a.ScopeId == scope)
             {
                 await WriteAsync(responseStream, ProtoMapper.ToAlert(a), ct);
             }
+
+            last = a.Sequence;
         }
 
         async Task CatchUpAsync(long upTo)
         {
-            foreach (var a in await log.ReadAfterAsync(last, MaxBacklog))
+            while (last < upTo)
             {
-                if (a.Sequence > upTo)
+                var page = await log.ReadAfterAsync(last, MaxBacklog);
+                if (page.Length == 0 || page[0].Sequence > last + 1)
                 {
-                    break;
+                    if (upTo != long.MaxValue)
+                    {
+                        throw RequestGuard.Rejection(
+                            StatusCode.OutOfRange,
+                            "after_sequence",
+                            $"alerts after {last} are no longer all retained; reconnect with after_sequence 0 for new alerts only");
+                    }
+
+                    return;
                 }
 
-                await SendAsync(a);
+                foreach (var a in page.TakeWhile(a => a.Sequence <= upTo))
+                {
+                    await SendAsync(a);
+                }
+
+                if (page.Length < MaxBacklog)
+                {
+                    return;
+                }
             }
         }
 
