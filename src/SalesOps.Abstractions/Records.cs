@@ -169,9 +169,12 @@ public sealed record BoardSnapshot(
     public BoardKey Key => new(new Period(Period), (LeaderboardMetric)Metric);
 }
 
-/// <summary>What the alert log still holds: sequences <see cref="Oldest"/> to <see cref="Newest"/>.</summary>
+/// <summary>
+/// What the alert log still holds: sequences <see cref="Oldest"/> to <see cref="Newest"/> of numbering
+/// <see cref="Epoch"/> (a new activation of the log numbers from 1 again under a new epoch).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("salesops.AlertRange")]
-public readonly record struct AlertRange([property: Id(0)] long Oldest, [property: Id(1)] long Newest);
+public readonly record struct AlertRange([property: Id(0)] long Oldest, [property: Id(1)] long Newest, [property: Id(2)] Guid Epoch);
 
 /// <summary>An alert with its place in the alert log.</summary>
 [GenerateSerializer, Immutable, Alias("salesops.AlertRecord")]
@@ -186,8 +189,9 @@ public sealed record AlertRecord(
     [property: Id(7)] long Actual,
     [property: Id(8)] long Expected,
     [property: Id(9)] string Message,
-    [property: Id(10)] DateTimeOffset At)
+    [property: Id(10)] DateTimeOffset At,
+    [property: Id(11)] Guid Epoch)
 {
     public static AlertRecord From(Alert a) =>
-        new(0, (byte)a.Kind, a.SubjectId, a.ScopeId, a.OtherId, a.Period.Code, a.Metric, a.Actual, a.Expected, a.Message, a.At);
+        new(0, (byte)a.Kind, a.SubjectId, a.ScopeId, a.OtherId, a.Period.Code, a.Metric, a.Actual, a.Expected, a.Message, a.At, Guid.Empty);
 }

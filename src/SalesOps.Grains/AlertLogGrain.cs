@@ -10,6 +10,7 @@ namespace SalesOps.Grains;
 public sealed class AlertLogGrain(IOptions<EngineOptions> options) : Grain, IAlertLogGrain
 {
     private readonly Queue<AlertRecord> _retained = new();
+    private readonly Guid _epoch = Guid.NewGuid();
     private long _sequence;
 
     public async Task PublishAsync(AlertRecord[] alerts)
@@ -22,7 +23,7 @@ public sealed class AlertLogGrain(IOptions<EngineOptions> options) : Grain, IAle
         var numbered = new AlertRecord[alerts.Length];
         for (var i = 0; i < alerts.Length; i++)
         {
-            numbered[i] = alerts[i] with { Sequence = ++_sequence };
+            numbered[i] = alerts[i] with { Sequence = ++_sequence, Epoch = _epoch };
             _retained.Enqueue(numbered[i]);
         }
 
@@ -39,7 +40,7 @@ public sealed class AlertLogGrain(IOptions<EngineOptions> options) : Grain, IAle
     }
 
     public Task<AlertRange> RangeAsync() =>
-        Task.FromResult(_retained.TryPeek(out var oldest) ? new AlertRange(oldest.Sequence, _sequence) : new AlertRange(0, _sequence));
+        Task.FromResult(_retained.TryPeek(out var oldest) ? new AlertRange(oldest.Sequence, _sequence, _epoch) : new AlertRange(0, _sequence, _epoch));
 
     public Task<AlertRecord[]> ReadAfterAsync(long afterSequence, int max) =>
         Task.FromResult(_retained.Where(a => a.Sequence > afterSequence).Take(max).ToArray());

@@ -13,7 +13,7 @@ public sealed class PushHubTests
         new("r", Board.Period.Code, (byte)Board.Metric, version, 1, [new BoardRow(1, "a", version, 0)], []);
 
     private static AlertRecord Alert(long sequence) =>
-        new(sequence, (byte)AlertKind.BigDealWon, "o", "", "a", 0, "Bookings", 1, 0, "won", DateTimeOffset.UnixEpoch);
+        new(sequence, (byte)AlertKind.BigDealWon, "o", "", "a", 0, "Bookings", 1, 0, "won", DateTimeOffset.UnixEpoch, Guid.Empty);
 
     [Fact]
     public async Task SlowBoardWatcher_GetsOnlyTheLatestVersion()

@@ -111,6 +111,13 @@ public sealed class WatchGrpcService(IGrainFactory grains, PushHub hub, HubRegis
         async Task SendAsync(AlertRecord a)
         {
             ct.ThrowIfCancellationRequested();
+            if (a.Epoch != range.Epoch)
+            {
+                throw new RpcException(new Status(
+                    StatusCode.Unavailable,
+                    $"the alert log restarted and numbers alerts from 1 again; reconnect with after_sequence 0 (last delivered: {last})"));
+            }
+
             if (scope.Length == 0 || a.ScopeId == scope)
             {
                 await WriteAsync(responseStream, ProtoMapper.ToAlert(a), ct);
@@ -154,12 +161,12 @@ public sealed class WatchGrpcService(IGrainFactory grains, PushHub hub, HubRegis
             await CatchUpAsync(long.MaxValue);
             await foreach (var alert in subscription.Reader.ReadAllAsync(ct))
             {
-                if (alert.Sequence <= last)
+                if (alert.Sequence <= last && alert.Epoch == range.Epoch)
                 {
                     continue;
                 }
 
-                if (alert.Sequence > last + 1)
+                if (alert.Sequence > last + 1 && alert.Epoch == range.Epoch)
                 {
                     await CatchUpAsync(alert.Sequence - 1);
                 }
