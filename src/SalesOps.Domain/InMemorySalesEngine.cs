@@ -123,26 +123,13 @@ public sealed class InMemorySalesEngine
         }
 
         _customers[opp.CustomerId].SetOrder(opp.Id, change.After.Order);
-        if (change.BecameWon && opp.Amount >= Settings.BigDealThreshold)
+        if (opp.Celebration(change, Settings.BigDealThreshold) is { } celebration)
         {
-            Alerts.Add(BigDeal(opp));
+            Alerts.Add(celebration);
         }
 
         return outcome;
     }
-
-    /// <summary>The celebration alert for a big won deal.</summary>
-    public static Alert BigDeal(OpportunityState opp) => new(
-        AlertKind.BigDealWon,
-        opp.Id,
-        "",
-        opp.OwnerRepId,
-        Period.None,
-        "Bookings",
-        opp.Amount,
-        0,
-        $"{opp.OwnerRepId} won {opp.Id} for {opp.Amount}",
-        opp.StageAt);
 
     /// <summary>Evaluates pace for every rep and region at <paramref name="now"/>.</summary>
     public void CheckPace(DateTimeOffset now)

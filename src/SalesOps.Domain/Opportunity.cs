@@ -175,6 +175,22 @@ public sealed class OpportunityState
         return new OpportunityContribution(OwnerRepId, items, order);
     }
 
+    /// <summary>The celebration alert when this change made the deal won at or above <paramref name="threshold"/>.</summary>
+    public Alert? Celebration(OpportunityChange change, long threshold) =>
+        change.BecameWon && Amount >= threshold
+            ? new Alert(
+                AlertKind.BigDealWon,
+                Id,
+                "",
+                OwnerRepId,
+                Period.None,
+                "Bookings",
+                Amount,
+                0,
+                $"{OwnerRepId} won {Id} for {Amount}",
+                StageAt)
+            : null;
+
     /// <summary>Whole seconds from opened to won; zero when the win is dated before the opening.</summary>
     public static long CycleSeconds(DateTimeOffset openedAt, DateTimeOffset wonAt) =>
         Math.Max(0, (long)Math.Floor((wonAt - openedAt).TotalSeconds));

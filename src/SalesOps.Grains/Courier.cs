@@ -12,6 +12,11 @@ internal sealed class Courier(IGrainBase grain, string name, ILogger logger, Fun
 
     public async Task DeliverAsync()
     {
+        if (!hasPending())
+        {
+            return;
+        }
+
         try
         {
             await drain();
@@ -25,5 +30,5 @@ internal sealed class Courier(IGrainBase grain, string name, ILogger logger, Fun
         }
     }
 
-    private Task RetryAsync(CancellationToken cancellationToken) => hasPending() ? DeliverAsync() : Task.CompletedTask;
+    private Task RetryAsync(CancellationToken cancellationToken) => DeliverAsync();
 }

@@ -9,20 +9,20 @@ internal static partial class Delivery
     public static readonly TimeSpan RetryPeriod = TimeSpan.FromSeconds(1);
 
     /// <summary>Alerts are notifications, not figures: a failure to publish one is logged and never fails an event.</summary>
-    public static async Task PublishAlertsAsync(IGrainFactory grains, IReadOnlyCollection<AlertRecord> alerts, ILogger logger)
+    public static async Task PublishAlertsAsync(IGrainFactory grains, AlertRecord[] alerts, ILogger logger)
     {
-        if (alerts.Count == 0)
+        if (alerts.Length == 0)
         {
             return;
         }
 
         try
         {
-            await grains.GetGrain<IAlertLogGrain>(0).PublishAsync(alerts.ToArray());
+            await grains.GetGrain<IAlertLogGrain>(0).PublishAsync(alerts);
         }
         catch (Exception ex)
         {
-            LogAlertLost(logger, alerts.Count, ex);
+            LogAlertLost(logger, alerts.Length, ex);
         }
     }
 

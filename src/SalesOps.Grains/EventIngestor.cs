@@ -7,8 +7,8 @@ namespace SalesOps.Grains;
 
 /// <summary>
 /// The one entry point for events (gRPC, demo, tests): validate, check references, apply at the target grain.
-/// A batch is cut into waves of events that do not touch each other's entities; each wave runs concurrently and
-/// waves run in order, so an event that depends on an earlier one in the batch sees it applied.
+/// A batch runs in dependency waves (<see cref="PlanWaves"/>): each wave concurrently, waves in order, so an event
+/// that depends on an earlier one in the batch sees it applied.
 /// </summary>
 public sealed partial class EventIngestor(IGrainFactory grains, EngineSettings settings, ILogger<EventIngestor> logger)
 {
@@ -143,14 +143,18 @@ public sealed partial class EventIngestor(IGrainFactory grains, EngineSettings s
         }
     }
 
-    private Task<EventOutcome> ApplyAsync(SalesEvent e, EventEnvelope envelope) => e switch
+    private Task<EventOutcome> ApplyAsync(SalesEvent e, EventEnvelope envelope)
     {
-        RegionDefined r => grains.GetGrain<IRegionGrain>(r.RegionId).DefineAsync(envelope),
-        TargetSet { Scope: TargetScope.Region } t => grains.GetGrain<IRegionGrain>(t.ScopeId).SetTargetAsync(envelope),
-        CustomerRegistered c => grains.GetGrain<ICustomerGrain>(c.CustomerId).RegisterAsync(envelope),
-        _ when EventRouting.Target(e) is { Kind: EntityKind.Rep } rep => grains.GetGrain<IRepGrain>(rep.Id).ApplyAsync(envelope),
-        _ => grains.GetGrain<IOpportunityGrain>(EventRouting.Target(e).Id).ApplyAsync(envelope),
-    };
+        var target = EventRouting.Target(e);
+        return target.Kind switch
+        {
+            EntityKind.Region when e is RegionDefined => grains.GetGrain<IRegionGrain>(target.Id).DefineAsync(envelope),
+            EntityKind.Region => grains.GetGrain<IRegionGrain>(target.Id).SetTargetAsync(envelope),
+            EntityKind.Customer => grains.GetGrain<ICustomerGrain>(target.Id).RegisterAsync(envelope),
+            EntityKind.Rep => grains.GetGrain<IRepGrain>(target.Id).ApplyAsync(envelope),
+            _ => grains.GetGrain<IOpportunityGrain>(target.Id).ApplyAsync(envelope),
+        };
+    }
 
     private Task<bool> ExistsAsync(EntityRef r) => r.Kind switch
     {

@@ -49,9 +49,9 @@ public sealed class OpportunityGrain(EngineSettings settings, ILogger<Opportunit
         }
 
         await Courier.DeliverAsync();
-        if (change.BecameWon && State.Amount >= settings.BigDealThreshold)
+        if (State.Celebration(change, settings.BigDealThreshold) is { } celebration)
         {
-            await Delivery.PublishAlertsAsync(GrainFactory, [AlertRecord.From(InMemorySalesEngine.BigDeal(State))], logger);
+            await Delivery.PublishAlertsAsync(GrainFactory, [AlertRecord.From(celebration)], logger);
         }
 
         return EventOutcome.From(outcome);

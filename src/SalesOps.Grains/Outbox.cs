@@ -52,34 +52,24 @@ public sealed class Outbox<TMessage>
         }
     }
 
+    /// <summary>
+    /// Sends one lane in order. Grains are not reentrant and their retry timers do not interleave, so no two drains
+    /// of one outbox overlap.
+    /// </summary>
     private async Task DrainLaneAsync(string destination, Lane lane, Func<string, long, TMessage, Task> send)
     {
-        if (lane.Draining)
+        while (lane.Pending.TryPeek(out var head))
         {
-            return;
+            await send(destination, head.Sequence, head.Message);
+            lane.Pending.Dequeue();
         }
 
-        lane.Draining = true;
-        try
-        {
-            while (lane.Pending.TryPeek(out var head))
-            {
-                await send(destination, head.Sequence, head.Message);
-                lane.Pending.Dequeue();
-            }
-
-            _busy.Remove((destination, lane));
-        }
-        finally
-        {
-            lane.Draining = false;
-        }
+        _busy.Remove((destination, lane));
     }
 
     private sealed class Lane
     {
         public long LastSequence;
-        public bool Draining;
         public readonly Queue<(long Sequence, TMessage Message)> Pending = new();
     }
 }

@@ -92,18 +92,13 @@ public sealed class QueryGrpcService(IGrainFactory grains, EngineSettings settin
 
     public override async Task<V1.LeaderboardView> GetLeaderboard(V1.GetLeaderboardRequest request, ServerCallContext context)
     {
-        var scope = string.IsNullOrEmpty(request.ScopeRegionId) ? RegionState.CompanyId : RequestGuard.Id(request.ScopeRegionId, "scope_region_id");
+        var scope = RequestGuard.ScopeId(request.ScopeRegionId);
         var period = RequestGuard.PeriodOrCurrent(request.Period, settings, clock);
         var metric = RequestGuard.Metric(request.Metric);
         var top = RequestGuard.Bounded(request.Top, 10, 1_000, "top");
         var around = RequestGuard.Bounded(request.Around, 2, 50, "around");
-        var region = grains.GetGrain<IRegionGrain>(scope);
-        if (!await region.IsDefinedAsync())
-        {
-            throw RequestGuard.NotFound("scope_region_id", $"region '{scope}' is not defined");
-        }
-
-        var board = await region.GetLeaderboardAsync(period.Code, (byte)metric, top, request.AroundRepId ?? "", around);
+        await RequestGuard.EnsureScopeDefinedAsync(grains, scope);
+        var board = await grains.GetGrain<IRegionGrain>(scope).GetLeaderboardAsync(period.Code, (byte)metric, top, request.AroundRepId ?? "", around);
         var view = new V1.LeaderboardView
         {
             ScopeRegionId = scope,

@@ -23,6 +23,19 @@ internal static class RequestGuard
         return value;
     }
 
+    /// <summary>A leaderboard scope: a region id, or the company when empty.</summary>
+    public static string ScopeId(string? requested) =>
+        string.IsNullOrEmpty(requested) ? RegionState.CompanyId : Id(requested, "scope_region_id");
+
+    /// <summary>Fails with NOT_FOUND naming <c>scope_region_id</c> unless the region is defined.</summary>
+    public static async Task EnsureScopeDefinedAsync(IGrainFactory grains, string scope)
+    {
+        if (!await grains.GetGrain<SalesOps.Abstractions.IRegionGrain>(scope).IsDefinedAsync())
+        {
+            throw NotFound("scope_region_id", $"region '{scope}' is not defined");
+        }
+    }
+
     /// <summary>The requested period, or the current month in the company time zone when empty.</summary>
     public static Period PeriodOrCurrent(string? text, EngineSettings settings, EngineClock clock)
     {

@@ -203,12 +203,8 @@ public sealed class WatchGrpcService(IGrainFactory grains, PushHub hub, HubRegis
 
     private async Task<string> ScopeAsync(string? requested)
     {
-        var scope = string.IsNullOrEmpty(requested) ? RegionState.CompanyId : RequestGuard.Id(requested, "scope_region_id");
-        if (!await grains.GetGrain<IRegionGrain>(scope).IsDefinedAsync())
-        {
-            throw RequestGuard.NotFound("scope_region_id", $"region '{scope}' is not defined");
-        }
-
+        var scope = RequestGuard.ScopeId(requested);
+        await RequestGuard.EnsureScopeDefinedAsync(grains, scope);
         return scope;
     }
 
