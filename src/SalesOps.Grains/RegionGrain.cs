@@ -120,6 +120,11 @@ public sealed class RegionGrain(
                 list.Add(update);
             }
 
+            if (_watchedUntil.Count == 0 || changes.Count == 0)
+            {
+                continue; // the common case: nobody watches this region's boards
+            }
+
             var watched = changes.Where(c => IsWatched(c.Board, now)).ToList();
             foreach (var c in watched)
             {
