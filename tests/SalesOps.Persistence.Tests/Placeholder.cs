@@ -1,0 +1,1 @@
+namespace SalesOps.Persistence.Tests;
