@@ -5,6 +5,12 @@ namespace SalesOps.Abstractions;
 /// <summary>A region, or (key "company") the company root: roll-up of counters and the region's leaderboards.</summary>
 public interface IRegionGrain : IGrainWithStringKey
 {
+    /// <summary>
+    /// Wakes the grain after a restart or a silo loss: activation replays its journal, then it sends whatever it
+    /// had queued for other grains.
+    /// </summary>
+    Task RecoverAsync();
+
     /// <summary>Applies <c>RegionDefined</c>; the parent must already be defined (checked by the caller).</summary>
     Task<EventOutcome> DefineAsync(EventEnvelope envelope);
 
@@ -35,6 +41,12 @@ public interface IRegionGrain : IGrainWithStringKey
 /// <summary>A rep: membership, credited counters, targets, scores.</summary>
 public interface IRepGrain : IGrainWithStringKey
 {
+    /// <summary>
+    /// Wakes the grain after a restart or a silo loss: activation replays its journal, then it sends whatever it
+    /// had queued for other grains.
+    /// </summary>
+    Task RecoverAsync();
+
     /// <summary>Applies a rep event: joined, moved, activity, payment, rep target.</summary>
     Task<EventOutcome> ApplyAsync(EventEnvelope envelope);
 
@@ -53,6 +65,12 @@ public interface IRepGrain : IGrainWithStringKey
 
 public interface ICustomerGrain : IGrainWithStringKey
 {
+    /// <summary>
+    /// Wakes the grain after a restart or a silo loss: activation replays its journal, then it sends whatever it
+    /// had queued for other grains.
+    /// </summary>
+    Task RecoverAsync();
+
     Task<EventOutcome> RegisterAsync(EventEnvelope envelope);
 
     Task<bool> IsRegisteredAsync();
@@ -73,6 +91,12 @@ public interface ICustomerGrain : IGrainWithStringKey
 
 public interface IOpportunityGrain : IGrainWithStringKey
 {
+    /// <summary>
+    /// Wakes the grain after a restart or a silo loss: activation replays its journal, then it sends whatever it
+    /// had queued for other grains.
+    /// </summary>
+    Task RecoverAsync();
+
     Task<EventOutcome> ApplyAsync(EventEnvelope envelope);
 
     Task<OpportunitySnapshot> GetSnapshotAsync();
@@ -108,6 +132,20 @@ public interface IPushHubRegistryGrain : IGrainWithIntegerKey
     Task UnregisterAsync(Guid hostId);
 
     Task<IPushHub[]> GetHubsAsync();
+}
+
+/// <summary>
+/// Finishes work a lost activation left behind (key 0): wakes every grain whose journal has entries a snapshot does
+/// not cover, so messages it had queued are sent. Runs at silo start, when a silo is declared dead, and on a
+/// reminder.
+/// </summary>
+public interface IRecoveryGrain : IGrainWithIntegerKey
+{
+    /// <summary>Wakes the grains; returns how many were woken.</summary>
+    Task<int> SweepAsync();
+
+    /// <summary>Registers the periodic reminder (idempotent).</summary>
+    Task EnsureScheduledAsync();
 }
 
 /// <summary>Stateless fan-out of board pushes to every host's hub, so no region waits on slow hosts.</summary>

@@ -1,59 +1,111 @@
 using SalesOps.Abstractions;
 using SalesOps.Domain;
+using SalesOps.Grains.Durability;
 
 namespace SalesOps.Grains;
 
-/// <summary>A customer: orders, lifetime value, collections, last order and last contact.</summary>
-public sealed class CustomerGrain : Grain, ICustomerGrain
+/// <summary>A customer: orders, lifetime value, collections, last order and last contact; every change journaled.</summary>
+public sealed class CustomerGrain(JournalFactory journals) : Grain, ICustomerGrain
 {
     private readonly Inbox _orders = new();
-    private CustomerState? _state;
+    private CustomerState _state = null!;
+    private GrainJournal _journal = null!;
 
-    private CustomerState State => _state ??= new CustomerState(this.GetPrimaryKeyString());
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var id = this.GetPrimaryKeyString();
+        _state = new CustomerState(id);
+        _journal = journals.For("customer", id);
+        await _journal.ReplayAsync(0, Replay, cancellationToken);
+    }
 
-    public Task<EventOutcome> RegisterAsync(EventEnvelope envelope) =>
-        Task.FromResult(EventOutcome.From(State.Register((CustomerRegistered)envelope.ToDomain())));
+    public async Task<EventOutcome> RegisterAsync(EventEnvelope envelope)
+    {
+        _journal.EnsureUsable();
+        var outcome = _state.Register((CustomerRegistered)envelope.ToDomain());
+        if (outcome.IsAccepted)
+        {
+            await Durable.WriteAsync(this, _journal, new EventAccepted(envelope));
+        }
+
+        return EventOutcome.From(outcome);
+    }
 
     public Task<bool> IsRegisteredAsync() => Task.FromResult(RegisteredOrLeave());
 
-    public Task SetOrderAsync(string opportunityId, string sender, long sequence, OrderRow? order)
+    public async Task SetOrderAsync(string opportunityId, string sender, long sequence, OrderRow? order)
     {
+        _journal.EnsureUsable();
         if (_orders.IsNew(sender, sequence))
         {
-            State.SetOrder(opportunityId, order is { } o ? new CustomerOrder(o.Amount, o.WonAt) : null);
-            _orders.Applied(sender, sequence);
+            SetOrder(opportunityId, sender, sequence, order);
+            await Durable.WriteAsync(this, _journal, new OrderReceived(opportunityId, sender, sequence, order));
         }
-
-        return Task.CompletedTask;
     }
 
-    public Task AddPaymentAsync(string repId, string eventId, long amount)
+    public async Task AddPaymentAsync(string repId, string eventId, long amount)
     {
-        State.AddPayment(repId, eventId, amount);
-        return Task.CompletedTask;
+        _journal.EnsureUsable();
+        if (_state.AddPayment(repId, eventId, amount))
+        {
+            await Durable.WriteAsync(this, _journal, new PaymentCounted(repId, eventId, amount));
+        }
     }
 
-    public Task ContactedAsync(DateTimeOffset at)
+    public async Task ContactedAsync(DateTimeOffset at)
     {
-        State.Contacted(at);
-        return Task.CompletedTask;
+        _journal.EnsureUsable();
+        if (_state.LastContact is null || at > _state.LastContact)
+        {
+            _state.Contacted(at);
+            await Durable.WriteAsync(this, _journal, new ContactReceived(at));
+        }
     }
+
+    public Task RecoverAsync() => Task.CompletedTask;
 
     public Task<CustomerSnapshot> GetSnapshotAsync()
     {
         RegisteredOrLeave();
-        var s = State;
+        var s = _state;
         return Task.FromResult(new CustomerSnapshot(s.Id, s.IsRegistered, s.Name, s.OrderCount, s.LifetimeValue, s.Collections, s.LastOrder, s.LastContact));
+    }
+
+    private void Replay(JournalEntry entry)
+    {
+        switch (entry)
+        {
+            case EventAccepted accepted:
+                _state.Register((CustomerRegistered)accepted.Event.ToDomain());
+                break;
+            case OrderReceived o:
+                SetOrder(o.OpportunityId, o.Sender, o.Sequence, o.Order);
+                break;
+            case PaymentCounted p:
+                _state.AddPayment(p.RepId, p.EventId, p.Amount);
+                break;
+            case ContactReceived c:
+                _state.Contacted(c.At);
+                break;
+            default:
+                throw new InvalidOperationException($"{_journal.Stream}: unexpected journal entry {entry.GetType().Name}");
+        }
+    }
+
+    private void SetOrder(string opportunityId, string sender, long sequence, OrderRow? order)
+    {
+        _state.SetOrder(opportunityId, order is { } o ? new CustomerOrder(o.Amount, o.WonAt) : null);
+        _orders.Applied(sender, sequence);
     }
 
     /// <summary>An unregistered customer holds nothing: let its activation go instead of keeping it forever.</summary>
     private bool RegisteredOrLeave()
     {
-        if (!State.IsRegistered)
+        if (!_state.IsRegistered)
         {
             DeactivateOnIdle();
         }
 
-        return State.IsRegistered;
+        return _state.IsRegistered;
     }
 }

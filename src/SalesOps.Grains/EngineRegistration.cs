@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using SalesOps.Domain;
+using SalesOps.Grains.Durability;
 
 namespace SalesOps.Grains;
 
@@ -31,6 +32,8 @@ public static class EngineRegistration
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(new EngineClock(TimeProvider.System));
         services.TryAddSingleton<EventIngestor>();
+        services.TryAddSingleton<IEventJournal, NoJournal>();
+        services.TryAddSingleton<JournalFactory>();
         return services;
     }
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using SalesOps.Abstractions;
 using SalesOps.Domain;
+using SalesOps.Grains.Durability;
 
 namespace SalesOps.Grains;
 
@@ -49,9 +50,14 @@ public sealed partial class EventIngestor(IGrainFactory grains, EngineSettings s
     }
 
     /// <summary>Failures of the cluster rather than of the event: worth a retry.</summary>
+    /// <remarks>
+    /// A journal that cannot commit (the database is down) is one of them: the event was not acknowledged, and the
+    /// grain reloads from the journal before it takes the next one.
+    /// </remarks>
     public static bool IsTransient(Exception ex) =>
         ex is SiloUnavailableException or TimeoutException or OrleansMessageRejectionException or ClientNotAvailableException
-            or OperationCanceledException;
+            or OperationCanceledException or JournalUnavailableException or System.Data.Common.DbException
+        || (ex.InnerException is { } inner && IsTransient(inner));
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Engine fault while processing event {EventId}")]
     private static partial void LogFault(ILogger logger, string eventId, Exception ex);

@@ -1,41 +1,77 @@
 using Microsoft.Extensions.Logging;
 using SalesOps.Abstractions;
 using SalesOps.Domain;
+using SalesOps.Grains.Durability;
 
 namespace SalesOps.Grains;
 
 /// <summary>
-/// One deal: applies its events (last-writer-wins) and sends the change of its contribution to its reps and its
-/// customer through outboxes, so a failed call is retried in order and never applied twice.
+/// One deal: applies its events (last-writer-wins), journals the accepted ones, and sends the change of its
+/// contribution to its reps and its customer through outboxes, so a failed call is retried in order and never
+/// applied twice.
 /// </summary>
-public sealed class OpportunityGrain(EngineSettings settings, ILogger<OpportunityGrain> logger) : Grain, IOpportunityGrain
+public sealed class OpportunityGrain(EngineSettings settings, JournalFactory journals, ILogger<OpportunityGrain> logger) : Grain, IOpportunityGrain
 {
     private readonly Outbox<Credit[]> _credits = new();
     private readonly Outbox<OrderRow?> _orders = new();
-    private OpportunityState? _state;
-    private Courier? _courier;
+    private OpportunityState _state = null!;
+    private GrainJournal _journal = null!;
+    private Courier _courier = null!;
 
-    /// <summary>Names this activation as a sender: a re-created activation numbers its messages from 1 again.</summary>
-    private readonly string _sender = "opp#" + Guid.NewGuid().ToString("N");
-
-    private OpportunityState State => _state ??= new OpportunityState(this.GetPrimaryKeyString());
-
-    private Courier Courier => _courier ??= new Courier(
-        this,
-        State.Id,
-        logger,
-        () => Task.WhenAll(
-            _credits.DrainAsync((rep, seq, credits) => GrainFactory.GetGrain<IRepGrain>(rep).CreditAsync(_sender, seq, credits)),
-            _orders.DrainAsync((customer, seq, order) => GrainFactory.GetGrain<ICustomerGrain>(customer).SetOrderAsync(State.Id, _sender, seq, order))),
-        () => _credits.HasPending || _orders.HasPending);
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var id = this.GetPrimaryKeyString();
+        _state = new OpportunityState(id);
+        _journal = journals.For("opp", id);
+        _courier = new Courier(
+            this,
+            _journal,
+            logger,
+            () => Task.WhenAll(
+                _credits.DrainAsync((rep, seq, credits) => GrainFactory.GetGrain<IRepGrain>(rep).CreditAsync(_journal.SenderName, seq, credits)),
+                _orders.DrainAsync((customer, seq, order) => GrainFactory.GetGrain<ICustomerGrain>(customer).SetOrderAsync(_state.Id, _journal.SenderName, seq, order))),
+            () => _credits.HasPending || _orders.HasPending);
+        await _journal.ReplayAsync(0, entry => Apply(((EventAccepted)entry).Event.ToDomain(), out _), cancellationToken);
+    }
 
     public async Task<EventOutcome> ApplyAsync(EventEnvelope envelope)
     {
-        var outcome = State.Apply(envelope.ToDomain(), settings.Stages, out var change);
+        _journal.EnsureUsable();
+        var outcome = Apply(envelope.ToDomain(), out var change);
         if (change is null)
         {
             OpenedOrLeave();
             return EventOutcome.From(outcome);
+        }
+
+        await Durable.WriteAsync(this, _journal, new EventAccepted(envelope));
+        await _courier.DeliverAsync();
+        if (_state.Celebration(change, settings.BigDealThreshold) is { } celebration)
+        {
+            await Delivery.PublishAlertsAsync(GrainFactory, [AlertRecord.From(celebration)], logger);
+        }
+
+        return EventOutcome.From(outcome);
+    }
+
+    public Task RecoverAsync() => _courier.DeliverAsync();
+
+    public Task<OpportunitySnapshot> GetSnapshotAsync()
+    {
+        OpenedOrLeave();
+        var s = _state;
+        return Task.FromResult(new OpportunitySnapshot(
+            s.Id, s.IsOpened, s.OwnerRepId, s.CustomerId, s.Amount, s.ProductLine, s.Channel,
+            s.ExpectedClose.DayNumber, s.StageIndex, s.OpenedAt, s.StageAt));
+    }
+
+    /// <summary>Applies an event and queues its effects; the same path serves live events and replay.</summary>
+    private Outcome Apply(SalesEvent e, out OpportunityChange? change)
+    {
+        var outcome = _state.Apply(e, settings.Stages, out change);
+        if (change is null)
+        {
+            return outcome;
         }
 
         foreach (var (repId, items) in OpportunityState.Deltas(change))
@@ -45,31 +81,16 @@ public sealed class OpportunityGrain(EngineSettings settings, ILogger<Opportunit
 
         if (change.Before?.Order != change.After.Order)
         {
-            _orders.Enqueue(State.CustomerId, change.After.Order is { } o ? new OrderRow(o.Amount, o.WonAt) : null);
+            _orders.Enqueue(_state.CustomerId, change.After.Order is { } o ? new OrderRow(o.Amount, o.WonAt) : null);
         }
 
-        await Courier.DeliverAsync();
-        if (State.Celebration(change, settings.BigDealThreshold) is { } celebration)
-        {
-            await Delivery.PublishAlertsAsync(GrainFactory, [AlertRecord.From(celebration)], logger);
-        }
-
-        return EventOutcome.From(outcome);
-    }
-
-    public Task<OpportunitySnapshot> GetSnapshotAsync()
-    {
-        OpenedOrLeave();
-        var s = State;
-        return Task.FromResult(new OpportunitySnapshot(
-            s.Id, s.IsOpened, s.OwnerRepId, s.CustomerId, s.Amount, s.ProductLine, s.Channel,
-            s.ExpectedClose.DayNumber, s.StageIndex, s.OpenedAt, s.StageAt));
+        return outcome;
     }
 
     /// <summary>An opportunity never opened holds nothing: let its activation go instead of keeping it forever.</summary>
     private void OpenedOrLeave()
     {
-        if (!State.IsOpened)
+        if (!_state.IsOpened)
         {
             DeactivateOnIdle();
         }

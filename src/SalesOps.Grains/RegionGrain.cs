@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SalesOps.Abstractions;
 using SalesOps.Domain;
+using SalesOps.Grains.Durability;
 
 namespace SalesOps.Grains;
 
@@ -17,14 +18,12 @@ public sealed class RegionGrain(
     IOptions<EngineOptions> options,
     EngineClock clock,
     TimeProvider systemTime,
+    JournalFactory journals,
     ILogger<RegionGrain> logger) : Grain, IRegionGrain
 {
     private const int PushedRows = 100;
 
     private readonly Inbox _inbox = new();
-
-    /// <summary>Names this activation as a sender: a re-created activation numbers its messages from 1 again.</summary>
-    private readonly string _sender = "region#" + Guid.NewGuid().ToString("N");
     private readonly Outbox<Rollup> _toParent = new();
     private readonly FigureSet _pendingCounters = new();
     private readonly Dictionary<string, List<BoardUpdate>> _pendingBoards = new(StringComparer.Ordinal);
@@ -32,44 +31,92 @@ public sealed class RegionGrain(
     private readonly Dictionary<BoardKey, DateTimeOffset> _watchedUntil = new();
     private readonly List<AlertRecord> _pendingAlerts = new();
     private RegionState _state = null!;
+    private GrainJournal _journal = null!;
     private IGrainTimer? _tick;
     private IGrainTimer? _paceTimer;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _state = new RegionState(this.GetPrimaryKeyString());
+        _journal = journals.For("region", _state.Id);
         if (_state.Id == RegionState.CompanyId)
         {
             _state.DefineRoot(settings.CompanyName);
-            StartTicking();
         }
 
-        return Task.CompletedTask;
-    }
-
-    public Task<EventOutcome> DefineAsync(EventEnvelope envelope)
-    {
-        var defined = (RegionDefined)envelope.ToDomain();
-        var parent = string.IsNullOrEmpty(defined.ParentRegionId) ? RegionState.CompanyId : defined.ParentRegionId;
-        var outcome = _state.Define(defined, parent);
-        if (outcome.IsAccepted)
+        await _journal.ReplayAsync(0, Replay, cancellationToken);
+        if (_state.IsDefined)
         {
             StartTicking();
         }
 
-        return Task.FromResult(EventOutcome.From(outcome));
+        if (_state.Targets.Count > 0)
+        {
+            StartPaceChecks();
+        }
+    }
+
+    public async Task<EventOutcome> DefineAsync(EventEnvelope envelope)
+    {
+        _journal.EnsureUsable();
+        var outcome = Define((RegionDefined)envelope.ToDomain());
+        if (outcome.IsAccepted)
+        {
+            await Durable.WriteAsync(this, _journal, new EventAccepted(envelope));
+            StartTicking();
+        }
+
+        return EventOutcome.From(outcome);
+    }
+
+    public Task RecoverAsync() => SendPendingAsync();
+
+    private Outcome Define(RegionDefined defined)
+    {
+        var parent = string.IsNullOrEmpty(defined.ParentRegionId) ? RegionState.CompanyId : defined.ParentRegionId;
+        return _state.Define(defined, parent);
+    }
+
+    private void Replay(JournalEntry entry)
+    {
+        switch (entry)
+        {
+            case EventAccepted { Event: var envelope }:
+                switch (envelope.ToDomain())
+                {
+                    case RegionDefined d:
+                        Define(d);
+                        break;
+                    case TargetSet t:
+                        _state.SetTarget(t);
+                        break;
+                    default:
+                        throw new InvalidOperationException($"{_journal.Stream}: unexpected journaled event {envelope.Kind}");
+                }
+
+                break;
+            case RollupReceived r:
+                Apply(r.Rollup);
+                _inbox.Applied(r.Sender, r.Sequence);
+                break;
+            case RollupQueued:
+                QueuePending();
+                break;
+            default:
+                throw new InvalidOperationException($"{_journal.Stream}: unexpected journal entry {entry.GetType().Name}");
+        }
     }
 
     public Task<bool> IsDefinedAsync() => Task.FromResult(DefinedOrLeave());
 
     public async Task<EventOutcome> SetTargetAsync(EventEnvelope envelope)
     {
+        _journal.EnsureUsable();
         var outcome = _state.SetTarget((TargetSet)envelope.ToDomain());
         if (outcome.IsAccepted)
         {
-            _paceTimer ??= this.RegisterGrainTimer(
-                _ => CheckPaceAsync(),
-                new GrainTimerCreationOptions(options.Value.PaceCheckInterval, options.Value.PaceCheckInterval) { Interleave = false });
+            await Durable.WriteAsync(this, _journal, new EventAccepted(envelope));
+            StartPaceChecks();
             await CheckPaceAsync();
         }
 
@@ -79,6 +126,7 @@ public sealed class RegionGrain(
 
     public Task ApplyRollupAsync(string sender, long sequence, Rollup rollup)
     {
+        _journal.EnsureUsable();
         if (!_inbox.IsNew(sender, sequence))
         {
             return Task.CompletedTask;
@@ -86,7 +134,7 @@ public sealed class RegionGrain(
 
         Apply(rollup);
         _inbox.Applied(sender, sequence);
-        return Task.CompletedTask;
+        return Durable.WriteAsync(this, _journal, new RollupReceived(sender, sequence, rollup));
     }
 
     private void Apply(Rollup rollup)
@@ -173,7 +221,7 @@ public sealed class RegionGrain(
 
     public Task CheckPaceAsync()
     {
-        if (!_state.IsDefined || _state.Targets.Count == 0)
+        if (!_state.IsDefined || _state.Targets.Count == 0 || _journal.Failed)
         {
             return Task.CompletedTask;
         }
@@ -192,6 +240,11 @@ public sealed class RegionGrain(
 
         return _state.IsDefined;
     }
+
+    private void StartPaceChecks() =>
+        _paceTimer ??= this.RegisterGrainTimer(
+            _ => CheckPaceAsync(),
+            new GrainTimerCreationOptions(options.Value.PaceCheckInterval, options.Value.PaceCheckInterval) { Interleave = false });
 
     private void StartTicking() =>
         _tick ??= this.RegisterGrainTimer(
@@ -212,19 +265,21 @@ public sealed class RegionGrain(
     }
 
     /// <summary>Queues what accumulated for the parent, sends the queue in order, and pushes watched boards and alerts.</summary>
+    /// <remarks>
+    /// Moving the accumulated roll-up into the outbox is journaled too (<see cref="RollupQueued"/>), so a replay cuts
+    /// the same messages with the same numbers, and the parent recognises the ones it already has.
+    /// </remarks>
     private async Task SendPendingAsync()
     {
-        if (_pendingCounters.Count > 0 || _pendingBoards.Count > 0)
+        _journal.EnsureUsable();
+        if (QueuePending())
         {
-            var boards = _pendingBoards.Values.Select(list => BoardChange.From(list.Count == 1 ? list[0] : RegionState.Merge(list))).ToArray();
-            _toParent.Enqueue(_state.ParentId, new Rollup(Counter.From(_pendingCounters), boards));
-            _pendingCounters.Clear();
-            _pendingBoards.Clear();
+            await Durable.WriteAsync(this, _journal, new RollupQueued());
         }
 
         var calls = new List<Task>(3)
         {
-            _toParent.DrainAsync((parent, seq, rollup) => GrainFactory.GetGrain<IRegionGrain>(parent).ApplyRollupAsync(_sender, seq, rollup)),
+            _toParent.DrainAsync((parent, seq, rollup) => GrainFactory.GetGrain<IRegionGrain>(parent).ApplyRollupAsync(_journal.SenderName, seq, rollup)),
         };
 
         if (_dirtyBoards.Count > 0)
@@ -242,6 +297,20 @@ public sealed class RegionGrain(
         }
 
         await Task.WhenAll(calls);
+    }
+
+    private bool QueuePending()
+    {
+        if (_pendingCounters.Count == 0 && _pendingBoards.Count == 0)
+        {
+            return false;
+        }
+
+        var boards = _pendingBoards.Values.Select(list => BoardChange.From(list.Count == 1 ? list[0] : RegionState.Merge(list))).ToArray();
+        _toParent.Enqueue(_state.ParentId, new Rollup(Counter.From(_pendingCounters), boards));
+        _pendingCounters.Clear();
+        _pendingBoards.Clear();
+        return true;
     }
 
     private bool IsWatched(BoardKey key, DateTimeOffset now) =>

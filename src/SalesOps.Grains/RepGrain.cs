@@ -2,53 +2,141 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SalesOps.Abstractions;
 using SalesOps.Domain;
+using SalesOps.Grains.Durability;
 
 namespace SalesOps.Grains;
 
 /// <summary>
-/// A rep: applies rep events and opportunity credits, then sends counter deltas and score changes to regions and
-/// contacts and payments to customers, through outboxes (in order, retried, never applied twice).
+/// A rep: applies rep events and opportunity credits, journals them, then sends counter deltas and score changes to
+/// regions and contacts and payments to customers, through outboxes (in order, retried, never applied twice).
 /// </summary>
-public sealed class RepGrain(EngineSettings settings, IOptions<EngineOptions> options, EngineClock clock, ILogger<RepGrain> logger) : Grain, IRepGrain
+public sealed class RepGrain(
+    EngineSettings settings,
+    IOptions<EngineOptions> options,
+    EngineClock clock,
+    JournalFactory journals,
+    ILogger<RepGrain> logger) : Grain, IRepGrain
 {
     private readonly Inbox _credits = new();
     private readonly Outbox<Rollup> _rollups = new();
     private readonly RetryQueue<CustomerTouch> _customers = new();
-    private RepState? _state;
+    private RepState _state = null!;
+    private GrainJournal _journal = null!;
     private IGrainTimer? _paceTimer;
-    private Courier? _courier;
+    private Courier _courier = null!;
 
-    /// <summary>Names this activation as a sender: a re-created activation numbers its messages from 1 again.</summary>
-    private readonly string _sender = "rep#" + Guid.NewGuid().ToString("N");
-
-    private RepState State => _state ??= new RepState(this.GetPrimaryKeyString());
-
-    private Courier Courier => _courier ??= new Courier(
-        this,
-        State.Id,
-        logger,
-        () => Task.WhenAll(
-            _rollups.DrainAsync((region, seq, rollup) => GrainFactory.GetGrain<IRegionGrain>(region).ApplyRollupAsync(_sender, seq, rollup)),
-            _customers.DrainAsync((customer, touch) => touch.ApplyAsync(GrainFactory.GetGrain<ICustomerGrain>(customer)))),
-        () => _rollups.HasPending || _customers.HasPending);
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var id = this.GetPrimaryKeyString();
+        _state = new RepState(id);
+        _journal = journals.For("rep", id);
+        _courier = new Courier(
+            this,
+            _journal,
+            logger,
+            () => Task.WhenAll(
+                _rollups.DrainAsync((region, seq, rollup) => GrainFactory.GetGrain<IRegionGrain>(region).ApplyRollupAsync(_journal.SenderName, seq, rollup)),
+                _customers.DrainAsync((customer, touch) => touch.ApplyAsync(GrainFactory.GetGrain<ICustomerGrain>(customer)))),
+            () => _rollups.HasPending || _customers.HasPending);
+        await _journal.ReplayAsync(0, Replay, cancellationToken);
+        if (_state.Targets.Count > 0)
+        {
+            StartPaceChecks();
+        }
+    }
 
     public async Task<EventOutcome> ApplyAsync(EventEnvelope envelope)
     {
+        _journal.EnsureUsable();
         var e = envelope.ToDomain();
-        var effects = new RepEffects();
-        var outcome = e switch
-        {
-            RepJoined j => State.Join(j),
-            RepMoved m => State.Move(m, effects),
-            ActivityLogged a => State.LogActivity(a, settings.Calendar, effects),
-            PaymentReceived p => State.ReceivePayment(p, settings.Calendar, effects),
-            TargetSet t => State.SetTarget(t, effects),
-            _ => Outcome.Invalid("event", $"{e.GetType().Name} is not a rep event"),
-        };
+        var outcome = Apply(e);
         if (!outcome.IsAccepted)
         {
             JoinedOrLeave();
             return EventOutcome.From(outcome);
+        }
+
+        await Durable.WriteAsync(this, _journal, new EventAccepted(envelope));
+        if (e is TargetSet)
+        {
+            StartPaceChecks();
+        }
+
+        await _courier.DeliverAsync();
+        if (e is TargetSet)
+        {
+            await CheckPaceAsync();
+        }
+
+        return EventOutcome.From(outcome);
+    }
+
+    public Task<bool> IsJoinedAsync() => Task.FromResult(JoinedOrLeave());
+
+    public async Task CreditAsync(string sender, long sequence, Credit[] credits)
+    {
+        _journal.EnsureUsable();
+        if (_credits.IsNew(sender, sequence))
+        {
+            Credit(sender, sequence, credits);
+            await Durable.WriteAsync(this, _journal, new CreditsReceived(sender, sequence, credits));
+        }
+
+        await _courier.DeliverAsync();
+    }
+
+    public Task RecoverAsync() => _courier.DeliverAsync();
+
+    public Task<RepSnapshot> GetSnapshotAsync()
+    {
+        JoinedOrLeave();
+        var s = _state;
+        return Task.FromResult(new RepSnapshot(
+            s.Id, s.IsJoined, s.Name, s.RegionId, (byte)s.Role, (byte)s.Style, Counter.From(s.Figures()), TargetRow.From(s.Targets)));
+    }
+
+    public Task CheckPaceAsync()
+    {
+        if (!_state.IsJoined || _state.Targets.Count == 0 || _journal.Failed)
+        {
+            return Task.CompletedTask;
+        }
+
+        var alerts = _state.Pace.Check(_state.Id, _state.RegionId, false, _state.Targets, _state.Figures(), settings.Calendar, clock.Now);
+        return Delivery.PublishAlertsAsync(GrainFactory, alerts.Select(AlertRecord.From).ToArray(), logger);
+    }
+
+    private void Replay(JournalEntry entry)
+    {
+        switch (entry)
+        {
+            case EventAccepted accepted:
+                Apply(accepted.Event.ToDomain());
+                break;
+            case CreditsReceived c:
+                Credit(c.Sender, c.Sequence, c.Credits);
+                break;
+            default:
+                throw new InvalidOperationException($"{_journal.Stream}: unexpected journal entry {entry.GetType().Name}");
+        }
+    }
+
+    /// <summary>Applies a rep event and queues its effects; the same path serves live events and replay.</summary>
+    private Outcome Apply(SalesEvent e)
+    {
+        var effects = new RepEffects();
+        var outcome = e switch
+        {
+            RepJoined j => _state.Join(j),
+            RepMoved m => _state.Move(m, effects),
+            ActivityLogged a => _state.LogActivity(a, settings.Calendar, effects),
+            PaymentReceived p => _state.ReceivePayment(p, settings.Calendar, effects),
+            TargetSet t => _state.SetTarget(t, effects),
+            _ => Outcome.Invalid("event", $"{e.GetType().Name} is not a rep event"),
+        };
+        if (!outcome.IsAccepted)
+        {
+            return outcome;
         }
 
         Enqueue(effects);
@@ -62,65 +150,31 @@ public sealed class RepGrain(EngineSettings settings, IOptions<EngineOptions> op
                 break;
         }
 
-        if (e is TargetSet)
-        {
-            _paceTimer ??= this.RegisterGrainTimer(
-                _ => CheckPaceAsync(),
-                new GrainTimerCreationOptions(options.Value.PaceCheckInterval, options.Value.PaceCheckInterval) { Interleave = false });
-        }
-
-        await Courier.DeliverAsync();
-        if (e is TargetSet)
-        {
-            await CheckPaceAsync();
-        }
-
-        return EventOutcome.From(outcome);
+        return outcome;
     }
 
-    public Task<bool> IsJoinedAsync() => Task.FromResult(JoinedOrLeave());
-
-    public async Task CreditAsync(string sender, long sequence, Credit[] credits)
+    private void Credit(string sender, long sequence, Credit[] credits)
     {
-        if (_credits.IsNew(sender, sequence))
-        {
-            var effects = new RepEffects();
-            State.Credit(credits.Select(c => c.ToDomain()), settings.Calendar, effects);
-            Enqueue(effects);
-            _credits.Applied(sender, sequence);
-        }
-
-        await Courier.DeliverAsync();
+        var effects = new RepEffects();
+        _state.Credit(credits.Select(c => c.ToDomain()), settings.Calendar, effects);
+        Enqueue(effects);
+        _credits.Applied(sender, sequence);
     }
 
-    public Task<RepSnapshot> GetSnapshotAsync()
-    {
-        JoinedOrLeave();
-        var s = State;
-        return Task.FromResult(new RepSnapshot(
-            s.Id, s.IsJoined, s.Name, s.RegionId, (byte)s.Role, (byte)s.Style, Counter.From(s.Figures()), TargetRow.From(s.Targets)));
-    }
-
-    public Task CheckPaceAsync()
-    {
-        if (!State.IsJoined || State.Targets.Count == 0)
-        {
-            return Task.CompletedTask;
-        }
-
-        var alerts = State.Pace.Check(State.Id, State.RegionId, false, State.Targets, State.Figures(), settings.Calendar, clock.Now);
-        return Delivery.PublishAlertsAsync(GrainFactory, alerts.Select(AlertRecord.From).ToArray(), logger);
-    }
+    private void StartPaceChecks() =>
+        _paceTimer ??= this.RegisterGrainTimer(
+            _ => CheckPaceAsync(),
+            new GrainTimerCreationOptions(options.Value.PaceCheckInterval, options.Value.PaceCheckInterval) { Interleave = false });
 
     /// <summary>A rep that never joined holds nothing: let its activation go instead of keeping it forever.</summary>
     private bool JoinedOrLeave()
     {
-        if (!State.IsJoined)
+        if (!_state.IsJoined)
         {
             DeactivateOnIdle();
         }
 
-        return State.IsJoined;
+        return _state.IsJoined;
     }
 
     /// <summary>One roll-up per region, carrying its counter delta and board changes in order.</summary>

@@ -1,0 +1,103 @@
+using Orleans.Serialization;
+
+namespace SalesOps.Grains.Durability;
+
+/// <summary>
+/// One grain's view of the journal: numbers its entries, writes them, replays them on activation, and names the
+/// grain as a message sender.
+/// <para>
+/// The rules that make "acknowledged" mean "durable" and keep effects exactly-once:
+/// an input is applied, journaled and awaited before the call returns (grains are not reentrant, so nothing else
+/// runs in between); messages an input queued are sent only after that wait, so a receiver never sees an effect its
+/// sender could forget; and if a write fails the grain stops (<see cref="Failed"/>) and deactivates, so its
+/// in-memory state, which is ahead of what is durable, is thrown away and rebuilt from the journal on the next call.
+/// </para>
+/// </summary>
+public sealed class GrainJournal(IEventJournal store, Serializer<JournalEntry> serializer, string stream)
+{
+    private long _sequence;
+
+    public string Stream => stream;
+
+    public bool IsDurable => store.IsDurable;
+
+    /// <summary>The last entry written or replayed.</summary>
+    public long Sequence => _sequence;
+
+    /// <summary>A write failed: the activation's state may be ahead of the journal and must not be used.</summary>
+    public bool Failed { get; private set; }
+
+    /// <summary>
+    /// The grain's name as a sender of numbered messages. Durable grains keep their numbering across activations
+    /// (it is rebuilt by replay), so the stream name is enough; in memory mode a new activation starts from nothing
+    /// and numbers from 1 again, so it needs a name of its own.
+    /// </summary>
+    public string SenderName { get; } = store.IsDurable ? stream : stream + "#" + Guid.NewGuid().ToString("N");
+
+    /// <summary>Throws when an earlier write failed, so no call runs on state that is ahead of the journal.</summary>
+    public void EnsureUsable()
+    {
+        if (Failed)
+        {
+            throw new JournalUnavailableException($"{stream}: an earlier journal write failed; the grain is reloading");
+        }
+    }
+
+    /// <summary>Writes one applied input; completes when it is durable.</summary>
+    public Task WriteAsync(JournalEntry entry)
+    {
+        EnsureUsable();
+        if (!store.IsDurable)
+        {
+            return Task.CompletedTask;
+        }
+
+        var sequence = ++_sequence;
+        return WaitAsync(store.AppendAsync(stream, sequence, serializer.SerializeToArray(entry)));
+    }
+
+    private async Task WaitAsync(Task append)
+    {
+        try
+        {
+            await append;
+        }
+        catch (Exception ex)
+        {
+            Failed = true;
+            throw ex as JournalUnavailableException ?? new JournalUnavailableException($"{stream}: journal write failed", ex);
+        }
+    }
+
+    /// <summary>Applies every entry after <paramref name="afterSequence"/> (the snapshot's) in order.</summary>
+    public async Task ReplayAsync(long afterSequence, Action<JournalEntry> apply, CancellationToken cancellationToken)
+    {
+        _sequence = afterSequence;
+        if (!store.IsDurable)
+        {
+            return;
+        }
+
+        IReadOnlyList<JournalRecord> records;
+        try
+        {
+            records = await store.ReadAsync(stream, afterSequence, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not JournalUnavailableException and not OperationCanceledException)
+        {
+            throw new JournalUnavailableException($"{stream}: could not read the journal", ex);
+        }
+
+        foreach (var record in records)
+        {
+            if (record.Sequence != _sequence + 1)
+            {
+                throw new InvalidOperationException($"{stream}: journal gap, expected entry {_sequence + 1} but found {record.Sequence}");
+            }
+
+            apply(serializer.Deserialize(record.Entry)
+                ?? throw new InvalidOperationException($"{stream}: journal entry {record.Sequence} is empty"));
+            _sequence = record.Sequence;
+        }
+    }
+}

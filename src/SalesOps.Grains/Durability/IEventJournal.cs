@@ -1,0 +1,63 @@
+namespace SalesOps.Grains.Durability;
+
+/// <summary>
+/// The append-only journal every durable grain writes its state-changing inputs to, one stream per grain
+/// (<c>rep/r-1</c>). An append completes only when the entry is durable; implementations batch appends from many
+/// grains into one database commit (group commit). A grain's state is rebuilt by replaying its stream in order.
+/// </summary>
+public interface IEventJournal
+{
+    /// <summary>False in memory mode: appends complete at once and nothing is kept.</summary>
+    bool IsDurable { get; }
+
+    /// <summary>
+    /// Appends entry <paramref name="sequence"/> of <paramref name="stream"/>; completes when it is committed. Throws
+    /// <see cref="JournalUnavailableException"/> when the store cannot commit it (or when the sequence is taken, which
+    /// means another activation of the same grain wrote first).
+    /// </summary>
+    Task AppendAsync(string stream, long sequence, byte[] entry);
+
+    /// <summary>The entries of <paramref name="stream"/> after <paramref name="afterSequence"/>, in order.</summary>
+    Task<IReadOnlyList<JournalRecord>> ReadAsync(string stream, long afterSequence, CancellationToken cancellationToken = default);
+
+    /// <summary>Drops entries up to <paramref name="sequence"/> once a snapshot covers them.</summary>
+    Task TruncateAsync(string stream, long sequence);
+
+    /// <summary>The streams with entries not yet covered by a snapshot: the grains that may have work to finish.</summary>
+    Task<IReadOnlyList<string>> StreamsAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>One stored journal entry.</summary>
+public readonly record struct JournalRecord(long Sequence, byte[] Entry);
+
+/// <summary>The store could not make an entry durable (or read one back); the caller must not acknowledge.</summary>
+public sealed class JournalUnavailableException : Exception
+{
+    public JournalUnavailableException()
+    {
+    }
+
+    public JournalUnavailableException(string message) : base(message)
+    {
+    }
+
+    public JournalUnavailableException(string message, Exception innerException) : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>Memory mode: nothing is written, nothing is replayed.</summary>
+public sealed class NoJournal : IEventJournal
+{
+    public bool IsDurable => false;
+
+    public Task AppendAsync(string stream, long sequence, byte[] entry) => Task.CompletedTask;
+
+    public Task<IReadOnlyList<JournalRecord>> ReadAsync(string stream, long afterSequence, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<JournalRecord>>([]);
+
+    public Task TruncateAsync(string stream, long sequence) => Task.CompletedTask;
+
+    public Task<IReadOnlyList<string>> StreamsAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<string>>([]);
+}

@@ -1,0 +1,43 @@
+using SalesOps.Abstractions;
+
+namespace SalesOps.Grains.Durability;
+
+/// <summary>
+/// What a grain journals: every input that changed its state, in the order it was applied. Replaying the entries
+/// through the same code rebuilds the state exactly, including the outbox numbering, so re-sent messages are
+/// recognised downstream as repeats. Field ids are the stored format: never renumber them.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("salesops.j.Entry")]
+public abstract record JournalEntry;
+
+/// <summary>An event from ingest that the grain accepted.</summary>
+[GenerateSerializer, Immutable, Alias("salesops.j.Event")]
+public sealed record EventAccepted([property: Id(0)] EventEnvelope Event) : JournalEntry;
+
+/// <summary>Credits from an opportunity, applied to a rep.</summary>
+[GenerateSerializer, Immutable, Alias("salesops.j.Credits")]
+public sealed record CreditsReceived([property: Id(0)] string Sender, [property: Id(1)] long Sequence, [property: Id(2)] Credit[] Credits) : JournalEntry;
+
+/// <summary>A roll-up from a rep or child region, applied to a region.</summary>
+[GenerateSerializer, Immutable, Alias("salesops.j.Rollup")]
+public sealed record RollupReceived([property: Id(0)] string Sender, [property: Id(1)] long Sequence, [property: Id(2)] Rollup Rollup) : JournalEntry;
+
+/// <summary>A region moved what it had accumulated into its outbox to the parent.</summary>
+[GenerateSerializer, Immutable, Alias("salesops.j.RollupQueued")]
+public sealed record RollupQueued : JournalEntry;
+
+/// <summary>An opportunity's order set on (or cleared from) a customer.</summary>
+[GenerateSerializer, Immutable, Alias("salesops.j.Order")]
+public sealed record OrderReceived(
+    [property: Id(0)] string OpportunityId,
+    [property: Id(1)] string Sender,
+    [property: Id(2)] long Sequence,
+    [property: Id(3)] OrderRow? Order) : JournalEntry;
+
+/// <summary>A payment counted on a customer (once per rep and event id).</summary>
+[GenerateSerializer, Immutable, Alias("salesops.j.Payment")]
+public sealed record PaymentCounted([property: Id(0)] string RepId, [property: Id(1)] string EventId, [property: Id(2)] long Amount) : JournalEntry;
+
+/// <summary>A later last contact on a customer.</summary>
+[GenerateSerializer, Immutable, Alias("salesops.j.Contact")]
+public sealed record ContactReceived([property: Id(0)] DateTimeOffset At) : JournalEntry;
