@@ -40,6 +40,11 @@ public sealed class OpportunityGrain(EngineSettings settings, JournalFactory jou
         var outcome = Apply(envelope.ToDomain(), out var change);
         if (change is null)
         {
+            if (outcome.Code == OutcomeCode.Duplicate)
+            {
+                await _courier.DeliverAsync(); // a re-send after a crash nudges what the first delivery left queued
+            }
+
             OpenedOrLeave();
             return EventOutcome.From(outcome);
         }

@@ -52,6 +52,11 @@ public sealed class RepGrain(
         var outcome = Apply(e);
         if (!outcome.IsAccepted)
         {
+            if (outcome.Code == OutcomeCode.Duplicate)
+            {
+                await _courier.DeliverAsync(); // a re-send after a crash nudges what the first delivery left queued
+            }
+
             JoinedOrLeave();
             return EventOutcome.From(outcome);
         }

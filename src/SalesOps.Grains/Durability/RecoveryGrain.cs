@@ -25,21 +25,29 @@ public sealed partial class RecoveryGrain(IEventJournal journal, ILogger<Recover
 
         var streams = await journal.StreamsAsync();
         var woken = 0;
-        await Parallel.ForEachAsync(streams, new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, async (stream, _) =>
+
+        // Bounded fan-out that stays on the grain's scheduler (grain references may only be used from it).
+        using var gate = new SemaphoreSlim(Parallelism);
+        await Task.WhenAll(streams.Select(async stream =>
         {
+            await gate.WaitAsync();
             try
             {
                 if (Wake(stream) is { } wake)
                 {
                     await wake;
-                    Interlocked.Increment(ref woken);
+                    woken++;
                 }
             }
             catch (Exception ex)
             {
                 LogWakeFailed(logger, stream, ex); // the next sweep tries again
             }
-        });
+            finally
+            {
+                gate.Release();
+            }
+        }));
 
         if (woken > 0)
         {

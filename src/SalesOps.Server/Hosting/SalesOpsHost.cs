@@ -20,6 +20,12 @@ public sealed class ServerOptions
     public int GatewayPort { get; set; } = 30000;
     public string ClusterId { get; set; } = "salesops-local";
     public string ServiceId { get; set; } = "salesops";
+
+    /// <summary>
+    /// Address other silos reach this one at (postgres mode, where silos find each other through the membership
+    /// table): an IP or a host name that resolves to one. 127.0.0.1 by default, for processes on one machine.
+    /// </summary>
+    public string AdvertisedHost { get; set; } = "127.0.0.1";
 }
 
 /// <summary>Builds the single-process server: an Orleans silo and the gRPC API, with the push hub and the optional demo.</summary>
@@ -35,10 +41,47 @@ public static class SalesOpsHost
         ["--silo-port"] = "Server:SiloPort",
         ["--gateway-port"] = "Server:GatewayPort",
         ["--cluster-id"] = "Server:ClusterId",
+        ["--service-id"] = "Server:ServiceId",
+        ["--advertised-host"] = "Server:AdvertisedHost",
+        ["--storage"] = "Storage:Mode",
+        ["--connection-string"] = "ConnectionStrings:" + StorageOptions.ConnectionStringName,
         ["--time-zone"] = "Engine:TimeZone",
         ["--demo-reps"] = "Demo:Reps",
         ["--demo-rate"] = "Demo:EventsPerSecond",
     };
+
+    /// <summary>
+    /// The <c>migrate</c> command: applies the PostgreSQL schema (creating the database if needed) and exits; safe to
+    /// run again and from several processes at once. Returns the process exit code.
+    /// </summary>
+    public static async Task<int> MigrateAsync(string[] args)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables()
+            .AddCommandLine(args, Switches)
+            .Build();
+        var connectionString = configuration.GetConnectionString(StorageOptions.ConnectionStringName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            await Console.Error.WriteLineAsync(
+                $"migrate needs a connection string: --connection-string \"Host=...;Database=salesops;Username=...;Password=...\" or ConnectionStrings__{StorageOptions.ConnectionStringName}");
+            return 2;
+        }
+
+        try
+        {
+            using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+            var applied = await Persistence.SchemaMigrator.MigrateAsync(connectionString, cancel.Token);
+            Console.WriteLine(applied.Count == 0 ? "schema is up to date" : $"applied {applied.Count} scripts: {string.Join(", ", applied)}");
+            return 0;
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or OperationCanceledException)
+        {
+            await Console.Error.WriteLineAsync($"migrate failed: {ex.Message}");
+            return 1;
+        }
+    }
 
     /// <summary>
     /// Builds the app. <paramref name="configure"/> lets tests replace services (for example the time provider)
@@ -47,24 +90,44 @@ public static class SalesOpsHost
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var demo = args.Contains("--demo");
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args.Where(a => a != "--demo").ToArray() });
-        builder.Configuration.AddCommandLine(args.Where(a => a != "--demo").ToArray(), Switches);
+        var migrate = args.Contains("--migrate");
+        var rest = args.Where(a => a is not "--demo" and not "--migrate").ToArray();
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = rest });
+        builder.Configuration.AddCommandLine(rest, Switches);
         if (demo)
         {
             builder.Configuration["Demo:Enabled"] = "true";
         }
 
+        if (migrate)
+        {
+            builder.Configuration["Storage:MigrateOnStart"] = "true";
+        }
+
         configure?.Invoke(builder);
         var server = builder.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
+        var storage = StorageOptions.From(builder.Configuration);
 
         builder.WebHost.ConfigureKestrel(k =>
             k.Listen(IPAddress.Parse(server.GrpcHost), server.GrpcPort, o => o.Protocols = HttpProtocols.Http2));
 
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(server.SiloPort, server.GatewayPort, serviceId: server.ServiceId, clusterId: server.ClusterId);
-            silo.KeepStateInMemory();
+            if (storage.IsDurable)
+            {
+                silo.UseDurableStorage(server, storage, builder.Configuration);
+            }
+            else
+            {
+                silo.UseLocalhostClustering(server.SiloPort, server.GatewayPort, serviceId: server.ServiceId, clusterId: server.ClusterId);
+                silo.KeepStateInMemory();
+            }
         });
+
+        if (storage.IsDurable)
+        {
+            builder.Services.AddDurableStorage(storage);
+        }
 
         builder.Services.AddSalesOpsEngine(builder.Configuration);
         builder.Services.AddGrpc(o =>
@@ -82,7 +145,7 @@ public static class SalesOpsHost
 
         var app = builder.Build();
 
-        // Fail at start, with a message naming the setting, if the engine configuration is wrong.
+        // Fail at start, with a message naming the setting, if the engine or storage configuration is wrong.
         _ = app.Services.GetRequiredService<SalesOps.Domain.EngineSettings>();
         app.MapGrpcService<IngestGrpcService>();
         app.MapGrpcService<QueryGrpcService>();

@@ -1,0 +1,161 @@
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+using Orleans.Configuration;
+using SalesOps.Abstractions;
+using SalesOps.Grains.Durability;
+using SalesOps.Persistence;
+
+namespace SalesOps.Server.Hosting;
+
+/// <summary>Where state lives. Section <c>Storage</c>; the connection string is <c>ConnectionStrings:SalesOps</c>.</summary>
+public sealed class StorageOptions
+{
+    public const string Section = "Storage";
+    public const string ConnectionStringName = "SalesOps";
+
+    /// <summary><c>memory</c> (default: nothing to set up, state lost on restart) or <c>postgres</c> (durable, clusterable).</summary>
+    public string Mode { get; set; } = "memory";
+
+    /// <summary>Apply the schema (idempotent) before the silo starts.</summary>
+    public bool MigrateOnStart { get; set; }
+
+    /// <summary>Entries per group commit and commits in flight (postgres mode).</summary>
+    public JournalOptions Journal { get; set; } = new();
+
+    public string ConnectionString { get; set; } = "";
+
+    public bool IsDurable => Mode == "postgres";
+
+    /// <summary>Reads and checks the storage settings; a mistake fails start-up with a message naming the setting.</summary>
+    public static StorageOptions From(IConfiguration configuration)
+    {
+        var options = configuration.GetSection(Section).Get<StorageOptions>() ?? new StorageOptions();
+        options.Mode = options.Mode.Trim().ToLowerInvariant();
+        options.ConnectionString = configuration.GetConnectionString(ConnectionStringName) ?? "";
+        if (options.Mode is not ("memory" or "postgres"))
+        {
+            throw new InvalidOperationException($"Storage:Mode (--storage) must be 'memory' or 'postgres', not '{options.Mode}'");
+        }
+
+        if (options.IsDurable && string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            throw new InvalidOperationException(
+                $"--storage postgres needs a connection string: --connection-string \"Host=...;Database=salesops;Username=...;Password=...\" " +
+                $"or the environment variable ConnectionStrings__{ConnectionStringName}");
+        }
+
+        return options;
+    }
+}
+
+/// <summary>Durable mode: membership, snapshots and reminders through the Orleans ADO.NET providers, events in the journal.</summary>
+public static class StorageRegistration
+{
+    /// <remarks>
+    /// Failure detection can be tuned under the <c>Membership</c> section (Orleans' <c>ClusterMembershipOptions</c>:
+    /// <c>ProbeTimeout</c>, <c>NumMissedProbesLimit</c>, ...); the defaults declare a dead silo within about 30 s.
+    /// </remarks>
+    public static ISiloBuilder UseDurableStorage(this ISiloBuilder silo, ServerOptions server, StorageOptions storage, IConfiguration configuration)
+    {
+        silo.Services.AddOptions<ClusterMembershipOptions>().Bind(configuration.GetSection("Membership"));
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = server.ClusterId;
+            o.ServiceId = server.ServiceId;
+        });
+        silo.ConfigureEndpoints(Advertised(server.AdvertisedHost), server.SiloPort, server.GatewayPort, listenOnAnyHostAddress: true);
+        silo.UsePostgresStorage(storage.ConnectionString);
+        return silo;
+    }
+
+    public static IServiceCollection AddDurableStorage(this IServiceCollection services, StorageOptions storage)
+    {
+        services.AddSingleton(_ => NpgsqlDataSource.Create(storage.ConnectionString));
+        services.AddSingleton(storage.Journal);
+        services.AddSingleton<IEventJournal, PostgresJournal>();
+        services.AddHostedService<RecoveryTrigger>();
+        if (storage.MigrateOnStart)
+        {
+            // Registered before Orleans' own hosted service starts, so the tables exist when the providers read them.
+            services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(sp =>
+                new SchemaMigration(storage.ConnectionString, sp.GetRequiredService<ILogger<SchemaMigration>>())));
+        }
+
+        return services;
+    }
+
+    private static IPAddress Advertised(string host) =>
+        IPAddress.TryParse(host, out var ip)
+            ? ip
+            : Dns.GetHostAddresses(host).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
+              ?? throw new InvalidOperationException($"Server:AdvertisedHost (--advertised-host) '{host}' does not resolve to an IPv4 address");
+}
+
+/// <summary>Applies the schema when the server is started with <c>--migrate</c>.</summary>
+public sealed partial class SchemaMigration(string connectionString, ILogger<SchemaMigration> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var applied = await SchemaMigrator.MigrateAsync(connectionString, cancellationToken);
+        var scripts = string.Join(", ", applied);
+        LogMigrated(logger, applied.Count, scripts);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Schema up to date ({Count} scripts applied: {Scripts})")]
+    private static partial void LogMigrated(ILogger logger, int count, string scripts);
+}
+
+/// <summary>
+/// Starts recovery sweeps: once this silo is up, and whenever the membership declares a silo dead (its grains'
+/// queued messages must be sent by their new activations). The reminder is the backstop.
+/// </summary>
+public sealed partial class RecoveryTrigger(
+    IGrainFactory grains,
+    IClusterMembershipService membership,
+    IHostApplicationLifetime lifetime,
+    ILogger<RecoveryTrigger> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        {
+            await started.Task.WaitAsync(stoppingToken);
+        }
+
+        await SweepAsync(schedule: true);
+        var dead = new HashSet<SiloAddress>();
+        await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(stoppingToken))
+        {
+            var newlyDead = snapshot.Members.Values.Where(m => m.Status == SiloStatus.Dead && dead.Add(m.SiloAddress)).ToList();
+            if (newlyDead.Count > 0)
+            {
+                await SweepAsync(schedule: false);
+            }
+        }
+    }
+
+    private async Task SweepAsync(bool schedule)
+    {
+        try
+        {
+            var recovery = grains.GetGrain<IRecoveryGrain>(0);
+            if (schedule)
+            {
+                await recovery.EnsureScheduledAsync();
+            }
+
+            await recovery.SweepAsync();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogSweepFailed(logger, ex);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recovery sweep failed; the reminder retries it")]
+    private static partial void LogSweepFailed(ILogger logger, Exception ex);
+}

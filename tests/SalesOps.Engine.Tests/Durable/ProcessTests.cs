@@ -1,0 +1,210 @@
+using Grpc.Core;
+using SalesOps.Domain;
+using SalesOps.Grains;
+using V1 = SalesOps.Contracts.V1;
+
+namespace SalesOps.Engine.Tests.Durable;
+
+/// <summary>
+/// Real server processes on a real PostgreSQL: killed with SIGKILL under load, run as a two-process cluster, and
+/// cut off from their database. Every check ends the same way: every acknowledged event is still there (re-sending
+/// it answers DUPLICATE), and every figure equals a from-scratch reference over the events sent.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class ProcessTests(PostgresFixture postgres)
+{
+    private const int BatchSize = 200;
+    private static readonly EngineSettings Settings = new EngineOptions().ToSettings();
+
+    [Fact]
+    public async Task ServerKilledUnderLoad_KeepsEveryAcknowledgedEventExactlyOnce()
+    {
+        var connectionString = await postgres.DatabaseAsync("crash");
+        var workload = new DurableWorkload("crash", seed: 11);
+        var client = new IngestClient();
+        var server = new ServerProcess(connectionString, "crash");
+        await using (server)
+        {
+            await server.StartAsync();
+            await SetUpAsync(server, workload, client);
+
+            var load = Task.Run(async () =>
+            {
+                while (await client.SendRecordingAsync(server, workload.NextBatch(BatchSize)))
+                {
+                }
+            });
+            await Wait.UntilAsync(() => Volatile.Read(ref client.AcknowledgedCount) >= 4_000 || load.IsCompleted, "4,000 events acknowledged", TimeSpan.FromSeconds(120));
+            await server.KillAsync();
+            await load.Within(TimeSpan.FromSeconds(60));
+        }
+
+        var acknowledgedBeforeCrash = client.Acknowledged.ToList();
+        Assert.True(acknowledgedBeforeCrash.Count >= 4_000, $"only {acknowledgedBeforeCrash.Count} events acknowledged before the kill:\n{server.Log}");
+
+        await using var restarted = server.Again();
+        await restarted.StartAsync();
+        await client.SettleUnknownAsync(restarted, TimeSpan.FromSeconds(60));
+        await AssertRememberedAsync(restarted, acknowledgedBeforeCrash);
+        await ServerState.AssertMatchesAsync(restarted, Reference(client), workload);
+    }
+
+    [Fact]
+    public async Task TwoServersSharingPostgres_OneKilled_TheOtherServesEveryGrainAndItsWatchersKeepReceiving()
+    {
+        var connectionString = await postgres.DatabaseAsync("cluster");
+        var workload = new DurableWorkload("cluster", seed: 5);
+        var client = new IngestClient();
+        await using var a = new ServerProcess(connectionString, "cluster");
+        await using var b = new ServerProcess(connectionString, "cluster");
+        await a.StartAsync();
+        await b.StartAsync();
+
+        await SetUpAsync(a, workload, client);
+        for (var i = 0; i < 30; i++)
+        {
+            Assert.True(await client.SendRecordingAsync(i % 3 == 0 ? b : a, workload.NextBatch(BatchSize)), a.Log + b.Log);
+        }
+
+        Assert.Empty(client.Unknown);
+        await ServerState.AssertMatchesAsync(b, Reference(client), workload);
+
+        using var watch = b.Watch.WatchLeaderboard(
+            new V1.WatchLeaderboardRequest { ScopeRegionId = RegionState.CompanyId, Period = "2026", Metric = V1.LeaderboardMetric.Bookings, Top = 100 },
+            deadline: DateTime.UtcNow.AddMinutes(3));
+        Assert.True(await watch.ResponseStream.MoveNext(CancellationToken.None).Within());
+        Assert.True(watch.ResponseStream.Current.Snapshot);
+
+        await a.KillAsync();
+
+        // Every grain, wherever it lived, is served by b with its state.
+        await ServerState.AssertMatchesAsync(b, Reference(client), workload, TimeSpan.FromSeconds(120));
+
+        // New events through b reach b's watcher.
+        var before = watch.ResponseStream.Current.Version;
+        for (var i = 0; i < 5; i++)
+        {
+            await client.SendRecordingAsync(b, workload.NextBatch(BatchSize));
+        }
+
+        await client.SettleUnknownAsync(b, TimeSpan.FromSeconds(60));
+        var reference = Reference(client);
+        var want = reference.Regions[RegionState.CompanyId].Board(new BoardKey(Period.OfYear(2026), LeaderboardMetric.Bookings))!
+            .Top(100).Select(e => (e.RepId, e.Score)).ToList();
+        var board = new Dictionary<string, double>();
+        await Wait.UntilAsync(
+            async () =>
+            {
+                var update = watch.ResponseStream.Current;
+                if (update.Snapshot)
+                {
+                    board.Clear();
+                }
+
+                foreach (var removed in update.RemovedRepIds)
+                {
+                    board.Remove(removed);
+                }
+
+                foreach (var e in update.Entries)
+                {
+                    board[e.RepId] = e.Score;
+                }
+
+                if (update.Version > before && want.All(w => board.TryGetValue(w.RepId, out var score) && score == w.Score))
+                {
+                    return true;
+                }
+
+                return await watch.ResponseStream.MoveNext(CancellationToken.None).Within(TimeSpan.FromSeconds(30));
+            },
+            "the watcher on the surviving server shows the new bookings",
+            TimeSpan.FromSeconds(60));
+        await ServerState.AssertMatchesAsync(b, reference, workload);
+    }
+
+    [Fact]
+    public async Task DatabaseStoppedUnderIngest_AnswersUnavailableNeverAFalseAckAndRecoversByItself()
+    {
+        await using var database = await TestSupport.PostgresServer.StartAsync().WaitAsync(TimeSpan.FromSeconds(90));
+        var connectionString = database.ConnectionString("outage");
+        await Persistence.SchemaMigrator.MigrateAsync(connectionString).WaitAsync(TimeSpan.FromSeconds(60));
+        var workload = new DurableWorkload("outage", seed: 3);
+        var client = new IngestClient();
+        var server = new ServerProcess(connectionString, "outage");
+        await using (server)
+        {
+            await server.StartAsync();
+            await SetUpAsync(server, workload, client);
+
+            using var stop = new CancellationTokenSource();
+            var load = Task.Run(async () =>
+            {
+                // A connector that re-sends what was not acknowledged before it moves on.
+                while (!stop.IsCancellationRequested)
+                {
+                    await client.SendRecordingAsync(server, workload.NextBatch(BatchSize));
+                    await client.SettleUnknownAsync(server, TimeSpan.FromSeconds(120));
+                }
+            });
+
+            await Wait.UntilAsync(() => Volatile.Read(ref client.AcknowledgedCount) >= 2_000 || load.IsCompleted, "2,000 events acknowledged", TimeSpan.FromSeconds(60));
+            await database.StopAsync();
+            await Wait.UntilAsync(() => client.UnavailableAnswers > 0 || load.IsCompleted, "UNAVAILABLE while the database is down", TimeSpan.FromSeconds(60));
+            var acknowledgedAtOutage = Volatile.Read(ref client.AcknowledgedCount);
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            Assert.False(load.IsCompleted, load.Exception?.ToString());
+            var acknowledgedDuringOutage = Volatile.Read(ref client.AcknowledgedCount) - acknowledgedAtOutage;
+
+            await database.StartAgainAsync();
+            await Wait.UntilAsync(() => Volatile.Read(ref client.AcknowledgedCount) >= acknowledgedAtOutage + 2_000 || load.IsCompleted, "ingest recovered by itself", TimeSpan.FromSeconds(120));
+            await stop.CancelAsync();
+            await load.Within(TimeSpan.FromSeconds(150));
+            Assert.True(client.UnavailableAnswers > 0);
+            Assert.True(acknowledgedDuringOutage < BatchSize, $"{acknowledgedDuringOutage} acknowledgements while the database was down"); // at most the tail of the batch in flight
+
+            // Were the acknowledgements true? Kill the server and look.
+            await server.KillAsync();
+        }
+
+        var acknowledged = client.Acknowledged.ToList();
+        await using var restarted = server.Again();
+        await restarted.StartAsync();
+        await AssertRememberedAsync(restarted, acknowledged);
+        await ServerState.AssertMatchesAsync(restarted, Reference(client), workload);
+    }
+
+    private static async Task SetUpAsync(ServerProcess server, DurableWorkload workload, IngestClient client)
+    {
+        foreach (var batch in workload.Setup())
+        {
+            Assert.True(await client.SendRecordingAsync(server, batch), server.Log);
+            await client.SettleUnknownAsync(server, TimeSpan.FromSeconds(30));
+        }
+    }
+
+    /// <summary>Re-sends every acknowledged event: each must answer DUPLICATE, or the acknowledgement was false.</summary>
+    private static async Task AssertRememberedAsync(ServerProcess server, List<SalesEvent> acknowledged)
+    {
+        foreach (var chunk in acknowledged.Chunk(1_000))
+        {
+            var results = await IngestClient.SendAsync(server, chunk, TimeSpan.FromSeconds(60));
+            Assert.NotNull(results);
+            var lost = chunk.Where((e, i) => results[i].Status != V1.EventStatus.Duplicate).Select((e, i) => e.ToString()).ToList();
+            Assert.True(lost.Count == 0, $"{lost.Count} acknowledged events were lost, e.g. {string.Join("; ", lost.Take(3))}");
+        }
+    }
+
+    /// <summary>From scratch: every event sent, in order, through the in-process engine; all of them valid.</summary>
+    private static InMemorySalesEngine Reference(IngestClient client)
+    {
+        var engine = new InMemorySalesEngine(Settings);
+        foreach (var e in client.Sent)
+        {
+            var outcome = engine.Apply(e);
+            Assert.True(outcome.IsAccepted, $"reference rejected {e}: {outcome.Code} {outcome.Message}");
+        }
+
+        return engine;
+    }
+}

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Grpc.Core;
+using Grpc.Net.Client;
+using V1 = SalesOps.Contracts.V1;
+
+namespace SalesOps.Engine.Tests;
+
+/// <summary>
+/// A real server process (<c>dotnet SalesOps.Server.dll</c>, built with the tests) in postgres mode on loopback
+/// ports, reached over a real gRPC channel. Kill sends SIGKILL: no shutdown code runs.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly StringBuilder _log = new();
+    private readonly string[] _arguments;
+    private readonly Func<ServerProcess> _restart;
+    private Process? _process;
+
+    public ServerProcess(string connectionString, string clusterId, params string[] extra)
+        : this(connectionString, clusterId, Net.FreePort(), Net.FreePort(), Net.FreePort(), extra)
+    {
+    }
+
+    private ServerProcess(string connectionString, string clusterId, int grpcPort, int siloPort, int gatewayPort, string[] extra)
+    {
+        _restart = () => new ServerProcess(connectionString, clusterId, grpcPort, siloPort, gatewayPort, extra);
+        GrpcPort = grpcPort;
+        SiloPort = siloPort;
+        GatewayPort = gatewayPort;
+        _arguments =
+        [
+            ServerDll,
+            "--storage", "postgres",
+            "--connection-string", connectionString,
+            "--cluster-id", clusterId,
+            "--grpc-port", GrpcPort.ToString(CultureInfo.InvariantCulture),
+            "--silo-port", SiloPort.ToString(CultureInfo.InvariantCulture),
+            "--gateway-port", GatewayPort.ToString(CultureInfo.InvariantCulture),
+            // Find a killed silo within seconds, not the production default of tens of seconds.
+            "--Membership:ProbeTimeout", "00:00:01",
+            "--Membership:NumMissedProbesLimit", "2",
+            "--Membership:IAmAliveTablePublishTimeout", "00:00:05",
+            "--Engine:RollupInterval", "00:00:00.010",
+            "--Logging:LogLevel:Default", "Warning",
+            .. extra,
+        ];
+        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{GrpcPort}");
+        Ingest = new V1.IngestService.IngestServiceClient(Channel);
+        Query = new V1.QueryService.QueryServiceClient(Channel);
+        Watch = new V1.WatchService.WatchServiceClient(Channel);
+    }
+
+    /// <summary>A new process like this one (same ports, database and cluster), as an operator restarts a server.</summary>
+    public ServerProcess Again() => _restart();
+
+    public int GrpcPort { get; }
+    public int SiloPort { get; }
+    public int GatewayPort { get; }
+    public GrpcChannel Channel { get; }
+    public V1.IngestService.IngestServiceClient Ingest { get; }
+    public V1.QueryService.QueryServiceClient Query { get; }
+    public V1.WatchService.WatchServiceClient Watch { get; }
+
+    /// <summary>What the process printed, for failure messages.</summary>
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    /// <summary>The server's own build output, next to the test's (same configuration).</summary>
+    private static string ServerDll
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            var configuration = dir.Parent!.Name; // bin/<configuration>/net10.0
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "SalesOps.sln")))
+            {
+                dir = dir.Parent;
+            }
+
+            var path = Path.Combine(dir?.FullName ?? throw new InvalidOperationException("SalesOps.sln not found above the test directory"),
+                "src", "SalesOps.Server", "bin", configuration, "net10.0", "SalesOps.Server.dll");
+            return File.Exists(path) ? path : throw new FileNotFoundException("build the solution first", path);
+        }
+    }
+
+    /// <summary>Starts the process and waits until it answers gRPC.</summary>
+    public async Task StartAsync(TimeSpan? timeout = null)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in _arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.WorkingDirectory = Path.GetDirectoryName(ServerDll)!;
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        _process = new Process { StartInfo = start };
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.Start();
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"server exited with {_process.ExitCode}:\n{Log}");
+            }
+
+            try
+            {
+                await Query.GetStageTableAsync(new V1.GetStageTableRequest(), deadline: DateTime.UtcNow.AddSeconds(2));
+                return;
+            }
+            catch (RpcException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+            catch (RpcException ex)
+            {
+                throw new TimeoutException($"server did not answer gRPC in time ({ex.Status}):\n{Log}");
+            }
+        }
+    }
+
+    /// <summary>SIGKILL: the process dies at once, in the middle of whatever it was doing.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await KillAsync();
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+        {
+            // best effort: the process is gone or going
+        }
+
+        _process?.Dispose();
+        Channel.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_log)
+        {
+            if (_log.Length < 200_000)
+            {
+                _log.AppendLine(line);
+            }
+        }
+    }
+}
