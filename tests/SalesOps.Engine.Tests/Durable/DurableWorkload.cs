@@ -63,7 +63,7 @@ public sealed class DurableWorkload(string prefix, int seed, int reps = 24, int 
             _hour += _random.NextDouble() * 0.05;
             var rep = Rep(_random.Next(reps));
             var roll = _random.Next(100);
-            if (roll < 45 || _opened.Count < 5)
+            if (roll < 45)
             {
                 batch.Add(roll % 3 == 0
                     ? _s.Payment(rep, Customer(_random.Next(customers)), _random.Next(1, 40) * 100, _hour)
@@ -71,7 +71,7 @@ public sealed class DurableWorkload(string prefix, int seed, int reps = 24, int 
                 continue;
             }
 
-            if (roll < 60)
+            if (roll < 60 || _opened.Count < 5)
             {
                 var id = $"o{++_nextOpp}";
                 opening.Add(id);

@@ -89,7 +89,9 @@ public sealed class ProcessTests(PostgresFixture postgres)
 
         await client.SettleUnknownAsync(b, TimeSpan.FromSeconds(60));
         var reference = Reference(client);
-        var want = reference.Regions[RegionState.CompanyId].Board(new BoardKey(Period.OfYear(2026), LeaderboardMetric.Bookings))!
+        var company = reference.Regions[RegionState.CompanyId];
+        var key = new BoardKey(Period.TryParse("2026", out var year) ? year : default, LeaderboardMetric.Bookings);
+        var want = (company.Board(key) ?? throw new InvalidOperationException($"no {key} board; boards: {string.Join(", ", company.Boards.Keys)}"))
             .Top(100).Select(e => (e.RepId, e.Score)).ToList();
         var board = new Dictionary<string, double>();
         await Wait.UntilAsync(
@@ -205,6 +207,11 @@ public sealed class ProcessTests(PostgresFixture postgres)
             Assert.True(outcome.IsAccepted, $"reference rejected {e}: {outcome.Code} {outcome.Message}");
         }
 
+        // The workload must exercise deals, not only activities: open pipeline, wins and losses in the company.
+        var company = engine.Regions[RegionState.CompanyId].Figures;
+        var year = Period.TryParse("2026", out var p) ? p : default;
+        Assert.True(company.Get(Figure.WonCount, year) > 0 && company.Get(Figure.LostCount, year) > 0, "workload produced no wins or losses");
+        Assert.True(engine.Opportunities.Values.Count(o => o.IsOpened) > 20, "workload opened too few deals");
         return engine;
     }
 }
