@@ -17,13 +17,21 @@ public sealed class JournalOptions
 
     /// <summary>How long one commit may take before its appends fail (and the events are answered UNAVAILABLE).</summary>
     public TimeSpan CommitTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Most streams read in one query when many grains activate at once.</summary>
+    public int MaxReadBatch { get; set; } = 512;
+
+    /// <summary>Read queries in flight at once.</summary>
+    public int Readers { get; set; } = 2;
 }
 
 /// <summary>
 /// The journal on PostgreSQL (table <c>salesops_journal</c>), with group commit: appends from all grains of the
 /// silo queue up, and each writer takes everything queued (up to <see cref="JournalOptions.MaxBatch"/>) into one
 /// INSERT and one commit, so the commit rate, not the event rate, is what the database sees. Under light load a
-/// commit carries one entry and adds one round trip; under heavy load it carries thousands.
+/// commit carries one entry and adds one round trip; under heavy load it carries thousands. Reads are batched the
+/// same way — thousands of grains activating at once (a restart, a burst of new deals) cost a few queries, not one
+/// connection each — so the journal holds a handful of connections however busy it is.
 /// </summary>
 public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
 {
@@ -35,7 +43,12 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
     private readonly NpgsqlDataSource _dataSource;
     private readonly JournalOptions _options;
     private readonly ILogger<PostgresJournal> _logger;
+    private const string ReadSql =
+        "SELECT j.stream, j.seq, j.entry FROM unnest(@streams, @afters) AS r(stream, after) " +
+        "JOIN salesops_journal j ON j.stream = r.stream AND j.seq > r.after ORDER BY j.stream, j.seq";
+
     private readonly Channel<Append> _queue = Channel.CreateUnbounded<Append>(new UnboundedChannelOptions { SingleReader = false });
+    private readonly Channel<Read> _reads = Channel.CreateUnbounded<Read>(new UnboundedChannelOptions { SingleReader = false });
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task[] _writers;
 
@@ -44,7 +57,9 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
         _dataSource = dataSource;
         _options = options;
         _logger = logger;
-        _writers = Enumerable.Range(0, Math.Max(1, options.Writers)).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
+        _writers = Enumerable.Range(0, Math.Max(1, options.Writers)).Select(_ => Task.Run(WriteLoopAsync))
+            .Concat(Enumerable.Range(0, Math.Max(1, options.Readers)).Select(_ => Task.Run(ReadLoopAsync)))
+            .ToArray();
     }
 
     public bool IsDurable => true;
@@ -60,20 +75,85 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
         return append.Done.Task;
     }
 
-    public async Task<IReadOnlyList<JournalRecord>> ReadAsync(string stream, long afterSequence, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<JournalRecord>> ReadAsync(string stream, long afterSequence, CancellationToken cancellationToken = default)
     {
-        await using var command = _dataSource.CreateCommand(
-            "SELECT seq, entry FROM salesops_journal WHERE stream = @stream AND seq > @after ORDER BY seq");
-        command.Parameters.AddWithValue("stream", stream);
-        command.Parameters.AddWithValue("after", afterSequence);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var records = new List<JournalRecord>();
-        while (await reader.ReadAsync(cancellationToken))
+        var read = new Read(stream, afterSequence);
+        if (!_reads.Writer.TryWrite(read))
         {
-            records.Add(new JournalRecord(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1)));
+            return Task.FromException<IReadOnlyList<JournalRecord>>(new JournalUnavailableException("the journal is shutting down"));
         }
 
-        return records;
+        return read.Done.Task.WaitAsync(cancellationToken);
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        var batch = new List<Read>(_options.MaxReadBatch);
+        var reader = _reads.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(_stopping.Token))
+            {
+                batch.Clear();
+                while (batch.Count < _options.MaxReadBatch && reader.TryRead(out var read))
+                {
+                    batch.Add(read);
+                }
+
+                if (batch.Count > 0)
+                {
+                    await ReadBatchAsync(batch);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>One query for every stream asked for; each caller gets its own stream's entries in order.</summary>
+    private async Task ReadBatchAsync(List<Read> batch)
+    {
+        try
+        {
+            // The same stream may be asked for twice (an activation retried): answer both from one read.
+            var byStream = new Dictionary<string, List<JournalRecord>>(StringComparer.Ordinal);
+            var streams = new List<string>(batch.Count);
+            var afters = new List<long>(batch.Count);
+            foreach (var read in batch)
+            {
+                if (byStream.TryAdd(read.Stream, new List<JournalRecord>()))
+                {
+                    streams.Add(read.Stream);
+                    afters.Add(batch.Where(r => r.Stream == read.Stream).Min(r => r.After));
+                }
+            }
+
+            using var timeout = new CancellationTokenSource(_options.CommitTimeout);
+            await using var command = _dataSource.CreateCommand(ReadSql);
+            command.Parameters.Add(new NpgsqlParameter<string[]>("streams", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = streams.ToArray() });
+            command.Parameters.Add(new NpgsqlParameter<long[]>("afters", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = afters.ToArray() });
+            await using (var reader = await command.ExecuteReaderAsync(timeout.Token))
+            {
+                while (await reader.ReadAsync(timeout.Token))
+                {
+                    byStream[reader.GetString(0)].Add(new JournalRecord(reader.GetInt64(1), reader.GetFieldValue<byte[]>(2)));
+                }
+            }
+
+            foreach (var read in batch)
+            {
+                read.Done.TrySetResult(byStream[read.Stream].Where(r => r.Sequence > read.After).ToList());
+            }
+        }
+        catch (Exception ex)
+        {
+            var failure = new JournalUnavailableException($"the journal could not be read ({ex.GetType().Name}: {ex.Message})", ex);
+            foreach (var read in batch)
+            {
+                read.Done.TrySetException(failure);
+            }
+        }
     }
 
     public async Task TruncateAsync(string stream, long sequence)
@@ -178,6 +258,7 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
+        _reads.Writer.TryComplete();
         try
         {
             await Task.WhenAll(_writers).WaitAsync(TimeSpan.FromSeconds(10));
@@ -192,11 +273,23 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
             left.Done.TrySetException(new JournalUnavailableException("the journal is shutting down"));
         }
 
+        while (_reads.Reader.TryRead(out var unread))
+        {
+            unread.Done.TrySetException(new JournalUnavailableException("the journal is shutting down"));
+        }
+
         _stopping.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Journal commit of {Count} entries failed; those events are answered UNAVAILABLE")]
     private static partial void LogCommitFailed(ILogger logger, int count, Exception ex);
+
+    private sealed class Read(string stream, long after)
+    {
+        public string Stream { get; } = stream;
+        public long After { get; } = after;
+        public TaskCompletionSource<IReadOnlyList<JournalRecord>> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
     private sealed class Append(string stream, long sequence, byte[] entry)
     {

@@ -1,8 +1,11 @@
 using SalesOps.Server.Hosting;
 
-if (args is ["migrate", ..])
+switch (args)
 {
-    return await SalesOpsHost.MigrateAsync(args[1..]);
+    case ["migrate", ..]:
+        return await SalesOpsHost.MigrateAsync(args[1..]);
+    case ["healthcheck", ..]:
+        return await SalesOpsHost.HealthCheckAsync(args[1..]);
 }
 
 var app = SalesOpsHost.Build(args);

@@ -56,11 +56,7 @@ public static class SalesOpsHost
     /// </summary>
     public static async Task<int> MigrateAsync(string[] args)
     {
-        var configuration = new ConfigurationBuilder()
-            .AddJsonFile("appsettings.json", optional: true)
-            .AddEnvironmentVariables()
-            .AddCommandLine(args, Switches)
-            .Build();
+        var configuration = CommandConfiguration(args);
         var connectionString = configuration.GetConnectionString(StorageOptions.ConnectionStringName);
         if (string.IsNullOrWhiteSpace(connectionString))
         {
@@ -82,6 +78,16 @@ public static class SalesOpsHost
             return 1;
         }
     }
+
+    /// <summary>The <c>healthcheck</c> command (container health checks): exit code 0 when the local server is serving.</summary>
+    public static Task<int> HealthCheckAsync(string[] args) => HealthProbe.RunAsync(CommandConfiguration(args));
+
+    private static IConfiguration CommandConfiguration(string[] args) =>
+        new ConfigurationBuilder()
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables()
+            .AddCommandLine(args, Switches)
+            .Build();
 
     /// <summary>
     /// Builds the app. <paramref name="configure"/> lets tests replace services (for example the time provider)
@@ -137,6 +143,7 @@ public static class SalesOpsHost
             o.Interceptors.Add<ClusterFaultInterceptor>();
         });
         builder.Services.AddGrpcReflection();
+        builder.Services.AddGrpcHealthChecks().AddCheck<SiloHealthCheck>("silo");
         builder.Services.AddSingleton<PushHub>();
         builder.Services.AddSingleton<HubRegistration>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HubRegistration>());
@@ -151,6 +158,7 @@ public static class SalesOpsHost
         app.MapGrpcService<QueryGrpcService>();
         app.MapGrpcService<WatchGrpcService>();
         app.MapGrpcReflectionService();
+        app.MapGrpcHealthChecksService();
         return app;
     }
 }
