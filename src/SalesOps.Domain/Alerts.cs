@@ -41,6 +41,22 @@ public sealed class PaceTracker
 
     public IReadOnlyCollection<(Period, TargetMetric)> Behind => _behind;
 
+    /// <summary>The targets held as behind, in enumeration order; compacts the set (see <see cref="Snapshots"/>).</summary>
+    internal List<PaceEntry> ToMemento() =>
+        Snapshots.Compact(_behind).Select(b => new PaceEntry(b.Item1.Code, b.Item2)).ToList();
+
+    /// <summary>Restores the behind set of a snapshot into this empty tracker, in its order.</summary>
+    internal void Restore(List<PaceEntry> entries)
+    {
+        foreach (var e in entries)
+        {
+            if (!_behind.Add((new Period(e.Period), e.Metric)))
+            {
+                throw new InvalidDataException($"Corrupt snapshot: pace entry {e.Metric} {e.Period} is listed twice.");
+            }
+        }
+    }
+
     public List<Alert> Check(string subjectId, string scopeId, bool isRegion, TargetBook targets, FigureSet figures, CompanyCalendar calendar, DateTimeOffset now)
     {
         var alerts = new List<Alert>();

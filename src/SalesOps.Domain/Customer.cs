@@ -23,6 +23,60 @@ public sealed class CustomerState
     public DateTimeOffset? LastContact { get; private set; }
     public IReadOnlyDictionary<string, CustomerOrder> Orders => _orders;
 
+    /// <summary>
+    /// Everything this customer holds, as bytes: registration, orders per opportunity, lifetime value, collections,
+    /// last contact and the payment keys already counted. <see cref="FromSnapshot"/> restores an exact copy.
+    /// Compacts the order map (see <see cref="Snapshots"/>); call it where a mutating method may be called.
+    /// </summary>
+    public byte[] ToSnapshot()
+    {
+        var orders = new Dictionary<string, OrderEntry>(_orders.Count, StringComparer.Ordinal);
+        foreach (var (opportunity, order) in Snapshots.Compact(_orders))
+        {
+            orders.Add(opportunity, new OrderEntry(order.Amount, order.WonAt));
+        }
+
+        return Snapshots.Write(
+            new CustomerMemento(
+                Snapshots.FormatVersion,
+                Snapshots.CustomerKind,
+                Id,
+                IsRegistered,
+                RegisterEventId,
+                Name,
+                RegisteredAt,
+                LifetimeValue,
+                Collections,
+                LastContact,
+                orders,
+                _payments.ToArray()),
+            SnapshotJson.Default.CustomerMemento);
+    }
+
+    /// <summary>Restores a customer from <see cref="ToSnapshot"/>.</summary>
+    /// <exception cref="InvalidDataException">Not a customer snapshot, an unknown format version, or corrupt.</exception>
+    public static CustomerState FromSnapshot(byte[] snapshot)
+    {
+        var m = Snapshots.Read(snapshot, Snapshots.CustomerKind, SnapshotJson.Default.CustomerMemento);
+        var customer = new CustomerState(m.Id)
+        {
+            IsRegistered = m.IsRegistered,
+            RegisterEventId = m.RegisterEventId,
+            Name = m.Name,
+            RegisteredAt = m.RegisteredAt,
+            LifetimeValue = m.LifetimeValue,
+            Collections = m.Collections,
+            LastContact = m.LastContact,
+        };
+        foreach (var (opportunity, order) in m.Orders)
+        {
+            customer._orders.Add(opportunity, new CustomerOrder(order.Amount, order.WonAt));
+        }
+
+        customer._payments.UnionWith(m.Payments);
+        return customer;
+    }
+
     /// <summary>Date of the latest order that stands; scans this customer's own orders only.</summary>
     public DateTimeOffset? LastOrder => _orders.Count == 0 ? null : _orders.Values.Max(o => o.WonAt);
 

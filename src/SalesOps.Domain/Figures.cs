@@ -126,6 +126,32 @@ public sealed class FigureSet
         return true;
     }
 
+    /// <summary>All counters in enumeration order, for a snapshot; compacts the map (see <see cref="Snapshots"/>).</summary>
+    internal List<FigureEntry> ToMemento()
+    {
+        var entries = Snapshots.Compact(_values);
+        var list = new List<FigureEntry>(entries.Length);
+        foreach (var (k, v) in entries)
+        {
+            list.Add(new FigureEntry(k.Figure, k.Period.Code, k.A, k.B, v));
+        }
+
+        return list;
+    }
+
+    /// <summary>Restores the counters of a snapshot into this empty set, in their order.</summary>
+    internal void Restore(List<FigureEntry> entries)
+    {
+        _values.EnsureCapacity(entries.Count);
+        foreach (var e in entries)
+        {
+            if (e.V == 0 || !_values.TryAdd(new FigureKey(e.F, new Period(e.P), e.A, e.B), e.V))
+            {
+                throw new InvalidDataException($"Corrupt snapshot: figure {e.F} {e.P} {e.A}/{e.B} is zero or listed twice.");
+            }
+        }
+    }
+
     /// <summary>Keys whose values differ between two sets, for test diagnostics.</summary>
     public IEnumerable<string> Differences(FigureSet other)
     {

@@ -22,6 +22,47 @@ public sealed class InMemorySalesEngine
         _regions[root.Id] = root;
     }
 
+    /// <summary>
+    /// An engine over existing aggregates, for example restored from snapshots. Maps keep the order given, which is the
+    /// order the original engine enumerates them in when taken from its dictionaries.
+    /// </summary>
+    internal InMemorySalesEngine(
+        EngineSettings settings,
+        IEnumerable<RegionState> regions,
+        IEnumerable<RepState> reps,
+        IEnumerable<CustomerState> customers,
+        IEnumerable<OpportunityState> opportunities)
+    {
+        Settings = settings;
+        foreach (var r in regions)
+        {
+            _regions.Add(r.Id, r);
+        }
+
+        foreach (var r in reps)
+        {
+            _reps.Add(r.Id, r);
+        }
+
+        foreach (var c in customers)
+        {
+            _customers.Add(c.Id, c);
+        }
+
+        foreach (var o in opportunities)
+        {
+            _opportunities.Add(o.Id, o);
+        }
+
+        if (!_regions.ContainsKey(RegionState.CompanyId))
+        {
+            throw new ArgumentException($"The company root region '{RegionState.CompanyId}' is missing.", nameof(regions));
+        }
+    }
+
+    /// <summary>Sees every event's rep effects before they are routed (tests compare them between engines).</summary>
+    internal Action<SalesEvent, RepEffects>? EffectsObserved { get; set; }
+
     public EngineSettings Settings { get; }
     public List<Alert> Alerts { get; } = new();
     public IReadOnlyDictionary<string, RegionState> Regions => _regions;
@@ -93,6 +134,7 @@ public sealed class InMemorySalesEngine
                 break;
         }
 
+        EffectsObserved?.Invoke(e, effects);
         Route(effects, e.OccurredAt);
         return outcome;
     }

@@ -98,6 +98,77 @@ public sealed class Leaderboard
         return (oldRank, newRank);
     }
 
+    /// <summary>
+    /// The board for a snapshot: rows in rank order (rep as an index given by <paramref name="repIndex"/>, score,
+    /// movement) and the version. The score map is the rows again; movement is only ever held, and never zero, for reps
+    /// on the board, so 0 in the movement column means none. The two maps are only looked up, never enumerated, so
+    /// their order needs no compaction.
+    /// </summary>
+    internal BoardMemento ToMemento(BoardKey key, Func<string, int> repIndex)
+    {
+        var count = _sorted.Count;
+        var reps = new int[count];
+        var scores = new double[count];
+        var movement = new int[count];
+        var moved = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var (score, rep) = _sorted[i];
+            reps[i] = repIndex(rep);
+            scores[i] = score;
+            if (_movement.TryGetValue(rep, out var m))
+            {
+                movement[i] = m != 0 ? m : throw new InvalidOperationException($"Leaderboard {key}: '{rep}' holds a movement of 0.");
+                moved++;
+            }
+        }
+
+        if (moved != _movement.Count)
+        {
+            throw new InvalidOperationException($"Leaderboard {key}: movement is held for {_movement.Count - moved} reps not on the board.");
+        }
+
+        return new BoardMemento(key.Period.Code, key.Metric, Version, reps, scores, movement);
+    }
+
+    /// <summary>A board restored from a snapshot; rejects rows out of rank order, listed twice or naming no rep.</summary>
+    internal static Leaderboard FromMemento(BoardMemento memento, string[] repIds)
+    {
+        var count = memento.Reps.Length;
+        if (memento.Scores.Length != count || memento.Movement.Length != count)
+        {
+            throw new InvalidDataException(
+                $"Corrupt snapshot: leaderboard {memento.Metric} {memento.Period} has {count} reps, {memento.Scores.Length} scores and {memento.Movement.Length} movements.");
+        }
+
+        var board = new Leaderboard { Version = memento.Version };
+        board._sorted.Capacity = count;
+        board._scores.EnsureCapacity(count);
+        for (var i = 0; i < count; i++)
+        {
+            var index = memento.Reps[i];
+            if ((uint)index >= (uint)repIds.Length)
+            {
+                throw new InvalidDataException($"Corrupt snapshot: leaderboard {memento.Metric} {memento.Period} names rep #{index} of {repIds.Length}.");
+            }
+
+            var entry = (memento.Scores[i], repIds[index]);
+            if (i > 0 && Order.Compare(board._sorted[i - 1], entry) >= 0)
+            {
+                throw new InvalidDataException($"Corrupt snapshot: leaderboard {memento.Metric} {memento.Period} is not in rank order at '{entry.Item2}'.");
+            }
+
+            board._sorted.Add(entry);
+            board._scores.Add(entry.Item2, entry.Item1);
+            if (memento.Movement[i] != 0)
+            {
+                board._movement.Add(entry.Item2, memento.Movement[i]);
+            }
+        }
+
+        return board;
+    }
+
     public RankedEntry EntryAt(int rank)
     {
         var (score, rep) = _sorted[rank - 1];

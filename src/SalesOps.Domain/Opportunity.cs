@@ -175,6 +175,52 @@ public sealed class OpportunityState
         return new OpportunityContribution(OwnerRepId, items, order);
     }
 
+    /// <summary>
+    /// Everything this opportunity holds, as bytes: attributes, the four registers with their stamps, the highest level
+    /// reached and the ids of every accepted event. <see cref="FromSnapshot"/> restores an exact copy.
+    /// </summary>
+    public byte[] ToSnapshot() => Snapshots.Write(
+        new OpportunityMemento(
+            Snapshots.FormatVersion,
+            Snapshots.OpportunityKind,
+            Id,
+            IsOpened,
+            OpenEventId,
+            OpenedAt,
+            CustomerId,
+            ProductLine,
+            Channel,
+            ReachedLevel,
+            new LwwMemento<string?>(_owner.Value, _owner.Stamp.At, _owner.Stamp.EventId, _owner.HasValue),
+            LwwMemento<long>.Of(_amount),
+            LwwMemento<DateOnly>.Of(_expectedClose),
+            LwwMemento<int>.Of(_stage),
+            _seen.ToArray()),
+        SnapshotJson.Default.OpportunityMemento);
+
+    /// <summary>Restores an opportunity from <see cref="ToSnapshot"/>.</summary>
+    /// <exception cref="InvalidDataException">Not an opportunity snapshot, an unknown format version, or corrupt.</exception>
+    public static OpportunityState FromSnapshot(byte[] snapshot)
+    {
+        var m = Snapshots.Read(snapshot, Snapshots.OpportunityKind, SnapshotJson.Default.OpportunityMemento);
+        var opp = new OpportunityState(m.Id)
+        {
+            IsOpened = m.IsOpened,
+            OpenEventId = m.OpenEventId,
+            OpenedAt = m.OpenedAt,
+            CustomerId = m.CustomerId,
+            ProductLine = m.ProductLine,
+            Channel = m.Channel,
+            ReachedLevel = m.ReachedLevel,
+            _owner = Snapshots.Register(m.Owner.Value!, m.Owner.At, m.Owner.EventId, m.Owner.HasValue),
+            _amount = m.Amount.ToRegister(),
+            _expectedClose = m.ExpectedClose.ToRegister(),
+            _stage = m.Stage.ToRegister(),
+        };
+        opp._seen.UnionWith(m.Seen);
+        return opp;
+    }
+
     /// <summary>The celebration alert when this change made the deal won at or above <paramref name="threshold"/>.</summary>
     public Alert? Celebration(OpportunityChange change, long threshold) =>
         change.BecameWon && Amount >= threshold

@@ -32,6 +32,87 @@ public sealed class RegionState
     public IReadOnlyDictionary<BoardKey, Leaderboard> Boards => _boards;
     private readonly HashSet<string> _seenTargets = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Everything this region holds, as bytes: definition, counters, targets with their stamps, the pace tracker's
+    /// behind set, the ids of accepted target events, the last board sequence applied per rep, and every leaderboard
+    /// (rows in rank order with movement, and version). <see cref="FromSnapshot"/> restores an exact copy.
+    /// Compacts the region's figure and pace maps (see <see cref="Snapshots"/>); call it where a mutating method may be called.
+    /// </summary>
+    public byte[] ToSnapshot()
+    {
+        // Reps are named once per region and by index on the boards: one string per rep, not one per rep and board.
+        var repIndex = new Dictionary<string, int>(_repSeq.Count, StringComparer.Ordinal);
+        var boardReps = new List<string>(_repSeq.Count);
+        int IndexOf(string rep)
+        {
+            ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(repIndex, rep, out var exists);
+            if (!exists)
+            {
+                slot = boardReps.Count;
+                boardReps.Add(rep);
+            }
+
+            return slot;
+        }
+
+        var boards = new List<BoardMemento>(_boards.Count);
+        foreach (var (key, board) in _boards)
+        {
+            boards.Add(board.ToMemento(key, IndexOf));
+        }
+
+        return Snapshots.Write(
+            new RegionMemento(
+                Snapshots.FormatVersion,
+                Snapshots.RegionKind,
+                Id,
+                IsDefined,
+                DefineEventId,
+                Name,
+                ParentId,
+                Figures.ToMemento(),
+                Targets.ToMemento(),
+                Pace.ToMemento(),
+                _seenTargets.ToArray(),
+                _repSeq,
+                boardReps.ToArray(),
+                boards),
+            SnapshotJson.Default.RegionMemento);
+    }
+
+    /// <summary>Restores a region from <see cref="ToSnapshot"/>.</summary>
+    /// <exception cref="InvalidDataException">Not a region snapshot, an unknown format version, or corrupt.</exception>
+    public static RegionState FromSnapshot(byte[] snapshot)
+    {
+        var m = Snapshots.Read(snapshot, Snapshots.RegionKind, SnapshotJson.Default.RegionMemento);
+        var region = new RegionState(m.Id)
+        {
+            IsDefined = m.IsDefined,
+            DefineEventId = m.DefineEventId,
+            Name = m.Name,
+            ParentId = m.ParentId,
+        };
+        region.Figures.Restore(m.Figures);
+        region.Targets.Restore(m.Targets);
+        region.Pace.Restore(m.Behind);
+        region._seenTargets.UnionWith(m.SeenTargets);
+        region._repSeq.EnsureCapacity(m.RepSeq.Count);
+        foreach (var (rep, seq) in m.RepSeq)
+        {
+            region._repSeq.Add(rep, seq);
+        }
+
+        foreach (var b in m.Boards)
+        {
+            if (!region._boards.TryAdd(new BoardKey(new Period(b.Period), b.Metric), Leaderboard.FromMemento(b, m.BoardReps)))
+            {
+                throw new InvalidDataException($"Corrupt snapshot: region '{m.Id}' lists board {b.Metric} {b.Period} twice.");
+            }
+        }
+
+        return region;
+    }
+
     /// <summary>Makes this the company root.</summary>
     public void DefineRoot(string name)
     {

@@ -65,6 +65,65 @@ public sealed class RepState
     public IReadOnlyDictionary<BoardKey, double> Scores => _scores;
     public IReadOnlyCollection<string> SeenEventIds => _seen;
 
+    /// <summary>
+    /// Everything this rep holds, as bytes: name, role, style, memberships with their stamps, current and historical
+    /// counters, targets with their stamps, the pace tracker's behind set, scores, the latest credited instant, the
+    /// board sequence and the ids of every accepted event. <see cref="FromSnapshot"/> restores an exact copy.
+    /// Compacts the rep's maps (see <see cref="Snapshots"/>); call it where a mutating method may be called.
+    /// </summary>
+    public byte[] ToSnapshot() => Snapshots.Write(
+        new RepMemento(
+            Snapshots.FormatVersion,
+            Snapshots.RepKind,
+            Id,
+            Name,
+            Role,
+            Style,
+            _memberships.Select(m => new MembershipEntry(m.Stamp.At, m.Stamp.EventId, m.RegionId)).ToList(),
+            MaxCreditedAt,
+            BoardSeq,
+            Snapshots.Compact(_scores).Select(s => new ScoreEntry(s.Key.Period.Code, s.Key.Metric, s.Value)).ToList(),
+            Current.ToMemento(),
+            Historical.ToMemento(),
+            Targets.ToMemento(),
+            Pace.ToMemento(),
+            _seen.ToArray()),
+        SnapshotJson.Default.RepMemento);
+
+    /// <summary>Restores a rep from <see cref="ToSnapshot"/>.</summary>
+    /// <exception cref="InvalidDataException">Not a rep snapshot, an unknown format version, or corrupt.</exception>
+    public static RepState FromSnapshot(byte[] snapshot)
+    {
+        var m = Snapshots.Read(snapshot, Snapshots.RepKind, SnapshotJson.Default.RepMemento);
+        var rep = new RepState(m.Id)
+        {
+            Name = m.Name,
+            Role = m.Role,
+            Style = m.Style,
+            MaxCreditedAt = m.MaxCreditedAt,
+            BoardSeq = m.BoardSeq,
+        };
+        foreach (var e in m.Memberships)
+        {
+            rep._memberships.Add((new EventStamp(e.At, e.EventId!), e.RegionId));
+        }
+
+        foreach (var s in m.Scores)
+        {
+            if (!rep._scores.TryAdd(new BoardKey(new Period(s.Period), s.Metric), s.Score))
+            {
+                throw new InvalidDataException($"Corrupt snapshot: rep '{m.Id}' has two scores on board {s.Metric} {s.Period}.");
+            }
+        }
+
+        rep.Current.Restore(m.Current);
+        rep.Historical.Restore(m.Historical);
+        rep.Targets.Restore(m.Targets);
+        rep.Pace.Restore(m.Behind);
+        rep._seen.UnionWith(m.Seen);
+        return rep;
+    }
+
     /// <summary>Current and historical counters together: the rep's own figures.</summary>
     public FigureSet Figures()
     {

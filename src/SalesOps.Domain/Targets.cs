@@ -34,6 +34,31 @@ public sealed class TargetBook
         _targets[(period, metric)] = reg;
     }
 
+    /// <summary>Every target with its register, in enumeration order (targets are never removed, so no compaction).</summary>
+    internal List<TargetEntry> ToMemento()
+    {
+        var list = new List<TargetEntry>(_targets.Count);
+        foreach (var (key, reg) in _targets)
+        {
+            list.Add(new TargetEntry(key.Period.Code, key.Metric, reg.Value.MustAchieve, reg.Value.Stretch, reg.Stamp.At, reg.Stamp.EventId, reg.HasValue));
+        }
+
+        return list;
+    }
+
+    /// <summary>Restores the targets of a snapshot into this empty book, registers exactly as they were.</summary>
+    internal void Restore(List<TargetEntry> entries)
+    {
+        foreach (var e in entries)
+        {
+            var reg = Snapshots.Register(new TargetLevels(e.MustAchieve, e.Stretch), e.At, e.EventId, e.HasValue);
+            if (!_targets.TryAdd((new Period(e.Period), e.Metric), reg))
+            {
+                throw new InvalidDataException($"Corrupt snapshot: target {e.Metric} {e.Period} is listed twice.");
+            }
+        }
+    }
+
     /// <summary>The actual figure a target metric is measured against.</summary>
     public static long Actual(FigureSet figures, Period period, TargetMetric metric) => metric switch
     {

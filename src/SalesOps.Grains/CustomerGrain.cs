@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using SalesOps.Abstractions;
 using SalesOps.Domain;
 using SalesOps.Grains.Durability;
@@ -5,18 +7,40 @@ using SalesOps.Grains.Durability;
 namespace SalesOps.Grains;
 
 /// <summary>A customer: orders, lifetime value, collections, last order and last contact; every change journaled.</summary>
-public sealed class CustomerGrain(JournalFactory journals) : Grain, ICustomerGrain
+public sealed class CustomerGrain(
+    IOptions<EngineOptions> options,
+    JournalFactory journals,
+    [PersistentState("state", StorageNames.Snapshots)] IPersistentState<CustomerCheckpoint> snapshot,
+    ILogger<CustomerGrain> logger) : Grain, ICustomerGrain
 {
     private readonly Inbox _orders = new();
     private CustomerState _state = null!;
     private GrainJournal _journal = null!;
+    private Checkpointer<CustomerCheckpoint> _checkpoints = null!;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var id = this.GetPrimaryKeyString();
         _state = new CustomerState(id);
         _journal = journals.For("customer", id);
-        await _journal.ReplayAsync(0, Replay, cancellationToken);
+        _checkpoints = new Checkpointer<CustomerCheckpoint>(snapshot, _journal, options.Value.SnapshotEvery, Capture, logger);
+        var covered = _checkpoints.Restore(cp =>
+        {
+            _state = CustomerState.FromSnapshot(cp.Domain);
+            _orders.Import(cp.Orders);
+        });
+        await _journal.ReplayAsync(covered, Replay, cancellationToken);
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _checkpoints.SaveAsync();
+
+    private CustomerCheckpoint Capture() => new() { Sequence = _journal.Sequence, Domain = _state.ToSnapshot(), Orders = _orders.Export() };
+
+    /// <summary>Journals an applied input, then snapshots when due.</summary>
+    private async Task WriteAsync(JournalEntry entry)
+    {
+        await Durable.WriteAsync(this, _journal, entry);
+        await _checkpoints.MaybeSaveAsync();
     }
 
     public async Task<EventOutcome> RegisterAsync(EventEnvelope envelope)
@@ -25,7 +49,7 @@ public sealed class CustomerGrain(JournalFactory journals) : Grain, ICustomerGra
         var outcome = _state.Register((CustomerRegistered)envelope.ToDomain());
         if (outcome.IsAccepted)
         {
-            await Durable.WriteAsync(this, _journal, new EventAccepted(envelope));
+            await WriteAsync(new EventAccepted(envelope));
         }
 
         return EventOutcome.From(outcome);
@@ -39,7 +63,7 @@ public sealed class CustomerGrain(JournalFactory journals) : Grain, ICustomerGra
         if (_orders.IsNew(sender, sequence))
         {
             SetOrder(opportunityId, sender, sequence, order);
-            await Durable.WriteAsync(this, _journal, new OrderReceived(opportunityId, sender, sequence, order));
+            await WriteAsync(new OrderReceived(opportunityId, sender, sequence, order));
         }
     }
 
@@ -48,7 +72,7 @@ public sealed class CustomerGrain(JournalFactory journals) : Grain, ICustomerGra
         _journal.EnsureUsable();
         if (_state.AddPayment(repId, eventId, amount))
         {
-            await Durable.WriteAsync(this, _journal, new PaymentCounted(repId, eventId, amount));
+            await WriteAsync(new PaymentCounted(repId, eventId, amount));
         }
     }
 
@@ -58,7 +82,7 @@ public sealed class CustomerGrain(JournalFactory journals) : Grain, ICustomerGra
         if (_state.LastContact is null || at > _state.LastContact)
         {
             _state.Contacted(at);
-            await Durable.WriteAsync(this, _journal, new ContactReceived(at));
+            await WriteAsync(new ContactReceived(at));
         }
     }
 

@@ -25,6 +25,13 @@ public sealed class EngineOptions
     /// <summary>How often reps and regions with targets re-check pace as time passes.</summary>
     public TimeSpan PaceCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Durable mode: a grain writes a snapshot of its state after this many journal entries (and when it is
+    /// deactivated), and the entries the snapshot covers are dropped from the journal. Smaller means faster
+    /// activation and a smaller journal, at the cost of more snapshot writes.
+    /// </summary>
+    public int SnapshotEvery { get; set; } = 2_000;
+
     /// <summary>Alerts kept for watchers that resume.</summary>
     public int AlertRetention { get; set; } = 10_000;
 

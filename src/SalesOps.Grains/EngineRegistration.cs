@@ -40,6 +40,8 @@ public static class EngineRegistration
     /// <summary>
     /// In-memory mode keeps grain state only in activations, so activations must not be collected when idle.
     /// </summary>
+    /// <remarks>The snapshot storage the grains declare is registered as memory storage and never written.</remarks>
     public static ISiloBuilder KeepStateInMemory(this ISiloBuilder silo) =>
-        silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromDays(3650));
+        silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromDays(3650))
+            .AddMemoryGrainStorage(StorageNames.Snapshots);
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using SalesOps.Abstractions;
 using SalesOps.Domain;
 using SalesOps.Grains.Durability;
@@ -10,13 +11,19 @@ namespace SalesOps.Grains;
 /// contribution to its reps and its customer through outboxes, so a failed call is retried in order and never
 /// applied twice.
 /// </summary>
-public sealed class OpportunityGrain(EngineSettings settings, JournalFactory journals, ILogger<OpportunityGrain> logger) : Grain, IOpportunityGrain
+public sealed class OpportunityGrain(
+    EngineSettings settings,
+    IOptions<EngineOptions> options,
+    JournalFactory journals,
+    [PersistentState("state", StorageNames.Snapshots)] IPersistentState<OpportunityCheckpoint> snapshot,
+    ILogger<OpportunityGrain> logger) : Grain, IOpportunityGrain
 {
     private readonly Outbox<Credit[]> _credits = new();
     private readonly Outbox<OrderRow?> _orders = new();
     private OpportunityState _state = null!;
     private GrainJournal _journal = null!;
     private Courier _courier = null!;
+    private Checkpointer<OpportunityCheckpoint> _checkpoints = null!;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -31,8 +38,25 @@ public sealed class OpportunityGrain(EngineSettings settings, JournalFactory jou
                 _credits.DrainAsync((rep, seq, credits) => GrainFactory.GetGrain<IRepGrain>(rep).CreditAsync(_journal.SenderName, seq, credits)),
                 _orders.DrainAsync((customer, seq, order) => GrainFactory.GetGrain<ICustomerGrain>(customer).SetOrderAsync(_state.Id, _journal.SenderName, seq, order))),
             () => _credits.HasPending || _orders.HasPending);
-        await _journal.ReplayAsync(0, entry => Apply(((EventAccepted)entry).Event.ToDomain(), out _), cancellationToken);
+        _checkpoints = new Checkpointer<OpportunityCheckpoint>(snapshot, _journal, options.Value.SnapshotEvery, Capture, logger);
+        var covered = _checkpoints.Restore(cp =>
+        {
+            _state = OpportunityState.FromSnapshot(cp.Domain);
+            _credits.Import(cp.Credits);
+            _orders.Import(cp.Orders);
+        });
+        await _journal.ReplayAsync(covered, entry => Apply(((EventAccepted)entry).Event.ToDomain(), out _), cancellationToken);
     }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _checkpoints.SaveAsync();
+
+    private OpportunityCheckpoint Capture() => new()
+    {
+        Sequence = _journal.Sequence,
+        Domain = _state.ToSnapshot(),
+        Credits = _credits.Export(),
+        Orders = _orders.Export(),
+    };
 
     public async Task<EventOutcome> ApplyAsync(EventEnvelope envelope)
     {
@@ -51,6 +75,7 @@ public sealed class OpportunityGrain(EngineSettings settings, JournalFactory jou
 
         await Durable.WriteAsync(this, _journal, new EventAccepted(envelope));
         await _courier.DeliverAsync();
+        await _checkpoints.MaybeSaveAsync();
         if (_state.Celebration(change, settings.BigDealThreshold) is { } celebration)
         {
             await Delivery.PublishAlertsAsync(GrainFactory, [AlertRecord.From(celebration)], logger);

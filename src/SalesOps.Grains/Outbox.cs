@@ -67,12 +67,42 @@ public sealed class Outbox<TMessage>
         _busy.Remove((destination, lane));
     }
 
+    /// <summary>Every lane's numbering and what it still has to send, for a snapshot.</summary>
+    public List<OutboxLane<TMessage>> Export() =>
+        _lanes.Select(kv => new OutboxLane<TMessage>(kv.Key, kv.Value.LastSequence, kv.Value.Pending.ToList())).ToList();
+
+    /// <summary>Restores what <see cref="Export"/> returned, into an empty outbox.</summary>
+    public void Import(IEnumerable<OutboxLane<TMessage>> lanes)
+    {
+        foreach (var l in lanes)
+        {
+            var lane = new Lane { LastSequence = l.LastSequence };
+            foreach (var item in l.Pending)
+            {
+                lane.Pending.Enqueue(item);
+            }
+
+            _lanes[l.Destination] = lane;
+            if (lane.Pending.Count > 0)
+            {
+                _busy.Add((l.Destination, lane));
+            }
+        }
+    }
+
     private sealed class Lane
     {
         public long LastSequence;
         public readonly Queue<(long Sequence, TMessage Message)> Pending = new();
     }
 }
+
+/// <summary>One outbox lane in a snapshot: its destination, the last number used and the messages not yet sent.</summary>
+[GenerateSerializer, Immutable, Alias("salesops.OutboxLane`1")]
+public sealed record OutboxLane<TMessage>(
+    [property: Id(0)] string Destination,
+    [property: Id(1)] long LastSequence,
+    [property: Id(2)] List<(long Sequence, TMessage Message)> Pending);
 
 /// <summary>
 /// The receiving end of <see cref="Outbox{TMessage}"/>: remembers the last sequence applied per sender. A message is
@@ -87,6 +117,17 @@ public sealed class Inbox
 
     /// <summary>Records that the message has been applied.</summary>
     public void Applied(string sender, long sequence) => _applied[sender] = sequence;
+
+    /// <summary>The last sequence applied per sender, for a snapshot.</summary>
+    public Dictionary<string, long> Export() => new(_applied, StringComparer.Ordinal);
+
+    public void Import(Dictionary<string, long> applied)
+    {
+        foreach (var (sender, sequence) in applied)
+        {
+            _applied[sender] = sequence;
+        }
+    }
 }
 
 /// <summary>
@@ -100,6 +141,11 @@ public sealed class RetryQueue<TMessage>
     public bool HasPending => _pending.Count > 0;
 
     public void Enqueue(string destination, TMessage message) => _pending.Add((destination, message));
+
+    /// <summary>What is still to be sent, for a snapshot.</summary>
+    public List<(string Destination, TMessage Message)> Export() => _pending.ToList();
+
+    public void Import(IEnumerable<(string Destination, TMessage Message)> pending) => _pending.AddRange(pending);
 
     public async Task DrainAsync(Func<string, TMessage, Task> send)
     {

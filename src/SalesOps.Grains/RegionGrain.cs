@@ -19,6 +19,7 @@ public sealed class RegionGrain(
     EngineClock clock,
     TimeProvider systemTime,
     JournalFactory journals,
+    [PersistentState("state", StorageNames.Snapshots)] IPersistentState<RegionCheckpoint> snapshot,
     ILogger<RegionGrain> logger) : Grain, IRegionGrain
 {
     private const int PushedRows = 100;
@@ -32,6 +33,7 @@ public sealed class RegionGrain(
     private readonly List<AlertRecord> _pendingAlerts = new();
     private RegionState _state = null!;
     private GrainJournal _journal = null!;
+    private Checkpointer<RegionCheckpoint> _checkpoints = null!;
     private IGrainTimer? _tick;
     private IGrainTimer? _paceTimer;
 
@@ -44,7 +46,19 @@ public sealed class RegionGrain(
             _state.DefineRoot(settings.CompanyName);
         }
 
-        await _journal.ReplayAsync(0, Replay, cancellationToken);
+        _checkpoints = new Checkpointer<RegionCheckpoint>(snapshot, _journal, options.Value.SnapshotEvery, Capture, logger);
+        var covered = _checkpoints.Restore(cp =>
+        {
+            _state = RegionState.FromSnapshot(cp.Domain);
+            _inbox.Import(cp.Inbox);
+            _toParent.Import(cp.ToParent);
+            _pendingCounters.AddAll(Counter.ToSet(cp.PendingCounters));
+            foreach (var changes in cp.PendingBoards.Where(c => c.Length > 0))
+            {
+                _pendingBoards[changes[0].RepId] = changes.Select(c => c.ToDomain()).ToList();
+            }
+        });
+        await _journal.ReplayAsync(covered, Replay, cancellationToken);
         if (_state.IsDefined)
         {
             StartTicking();
@@ -62,7 +76,7 @@ public sealed class RegionGrain(
         var outcome = Define((RegionDefined)envelope.ToDomain());
         if (outcome.IsAccepted)
         {
-            await Durable.WriteAsync(this, _journal, new EventAccepted(envelope));
+            await WriteAsync(new EventAccepted(envelope));
             StartTicking();
         }
 
@@ -70,6 +84,25 @@ public sealed class RegionGrain(
     }
 
     public Task RecoverAsync() => SendPendingAsync();
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _checkpoints.SaveAsync();
+
+    private RegionCheckpoint Capture() => new()
+    {
+        Sequence = _journal.Sequence,
+        Domain = _state.ToSnapshot(),
+        Inbox = _inbox.Export(),
+        ToParent = _toParent.Export(),
+        PendingCounters = Counter.From(_pendingCounters),
+        PendingBoards = _pendingBoards.Values.Select(list => list.Select(BoardChange.From).ToArray()).ToList(),
+    };
+
+    /// <summary>Journals an applied input, then snapshots when due.</summary>
+    private async Task WriteAsync(JournalEntry entry)
+    {
+        await Durable.WriteAsync(this, _journal, entry);
+        await _checkpoints.MaybeSaveAsync();
+    }
 
     private Outcome Define(RegionDefined defined)
     {
@@ -115,7 +148,7 @@ public sealed class RegionGrain(
         var outcome = _state.SetTarget((TargetSet)envelope.ToDomain());
         if (outcome.IsAccepted)
         {
-            await Durable.WriteAsync(this, _journal, new EventAccepted(envelope));
+            await WriteAsync(new EventAccepted(envelope));
             StartPaceChecks();
             await CheckPaceAsync();
         }
@@ -134,7 +167,7 @@ public sealed class RegionGrain(
 
         Apply(rollup);
         _inbox.Applied(sender, sequence);
-        return Durable.WriteAsync(this, _journal, new RollupReceived(sender, sequence, rollup));
+        return WriteAsync(new RollupReceived(sender, sequence, rollup));
     }
 
     private void Apply(Rollup rollup)
@@ -274,7 +307,7 @@ public sealed class RegionGrain(
         _journal.EnsureUsable();
         if (QueuePending())
         {
-            await Durable.WriteAsync(this, _journal, new RollupQueued());
+            await WriteAsync(new RollupQueued());
         }
 
         var calls = new List<Task>(3)

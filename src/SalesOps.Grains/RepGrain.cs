@@ -15,6 +15,7 @@ public sealed class RepGrain(
     IOptions<EngineOptions> options,
     EngineClock clock,
     JournalFactory journals,
+    [PersistentState("state", StorageNames.Snapshots)] IPersistentState<RepCheckpoint> snapshot,
     ILogger<RepGrain> logger) : Grain, IRepGrain
 {
     private readonly Inbox _credits = new();
@@ -24,6 +25,7 @@ public sealed class RepGrain(
     private GrainJournal _journal = null!;
     private IGrainTimer? _paceTimer;
     private Courier _courier = null!;
+    private Checkpointer<RepCheckpoint> _checkpoints = null!;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -38,12 +40,31 @@ public sealed class RepGrain(
                 _rollups.DrainAsync((region, seq, rollup) => GrainFactory.GetGrain<IRegionGrain>(region).ApplyRollupAsync(_journal.SenderName, seq, rollup)),
                 _customers.DrainAsync((customer, touch) => touch.ApplyAsync(GrainFactory.GetGrain<ICustomerGrain>(customer)))),
             () => _rollups.HasPending || _customers.HasPending);
-        await _journal.ReplayAsync(0, Replay, cancellationToken);
+        _checkpoints = new Checkpointer<RepCheckpoint>(snapshot, _journal, options.Value.SnapshotEvery, Capture, logger);
+        var covered = _checkpoints.Restore(cp =>
+        {
+            _state = RepState.FromSnapshot(cp.Domain);
+            _credits.Import(cp.Credits);
+            _rollups.Import(cp.Rollups);
+            _customers.Import(cp.Customers);
+        });
+        await _journal.ReplayAsync(covered, Replay, cancellationToken);
         if (_state.Targets.Count > 0)
         {
             StartPaceChecks();
         }
     }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _checkpoints.SaveAsync();
+
+    private RepCheckpoint Capture() => new()
+    {
+        Sequence = _journal.Sequence,
+        Domain = _state.ToSnapshot(),
+        Credits = _credits.Export(),
+        Rollups = _rollups.Export(),
+        Customers = _customers.Export(),
+    };
 
     public async Task<EventOutcome> ApplyAsync(EventEnvelope envelope)
     {
@@ -68,6 +89,7 @@ public sealed class RepGrain(
         }
 
         await _courier.DeliverAsync();
+        await _checkpoints.MaybeSaveAsync();
         if (e is TargetSet)
         {
             await CheckPaceAsync();
@@ -88,6 +110,7 @@ public sealed class RepGrain(
         }
 
         await _courier.DeliverAsync();
+        await _checkpoints.MaybeSaveAsync();
     }
 
     public Task RecoverAsync() => _courier.DeliverAsync();
@@ -196,12 +219,5 @@ public sealed class RepGrain(
             var boards = effects.Boards.Where(b => b.RegionId == region).Select(b => BoardChange.From(b.Update)).ToArray();
             _rollups.Enqueue(region, new Rollup(counters, boards));
         }
-    }
-
-    /// <summary>What a rep tells a customer: a payment (de-duplicated there by event id) or a contact (a maximum).</summary>
-    private sealed record CustomerTouch(string RepId, string PaymentEventId, long Amount, DateTimeOffset? ContactAt)
-    {
-        public Task ApplyAsync(ICustomerGrain customer) =>
-            ContactAt is { } at ? customer.ContactedAsync(at) : customer.AddPaymentAsync(RepId, PaymentEventId, Amount);
     }
 }

@@ -1,4 +1,8 @@
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Orleans.Hosting;
+using Orleans.Serialization;
+using Orleans.Storage;
 using SalesOps.Grains.Durability;
 
 namespace SalesOps.Persistence;
@@ -15,10 +19,10 @@ public static class PostgresStorage
     /// each provider reads its queries from <c>OrleansQuery</c> at start-up.
     /// </summary>
     /// <remarks>
-    /// The grain storage keeps Orleans' default <c>IGrainStorageSerializer</c>, <c>JsonGrainStorageSerializer</c>
-    /// (Newtonsoft.Json with type names): a row holds UTF-8 JSON such as
-    /// <c>{"$id":"1","$type":"Namespace.FooState, Assembly","Value":...}</c>. Renaming or moving a state type, or
-    /// its assembly, therefore makes existing snapshots unreadable; properties may be added or removed.
+    /// Snapshots are stored with Orleans' own binary serializer (<c>OrleansGrainStorageSerializer</c>) instead of
+    /// the provider's default Newtonsoft.Json with type names: the snapshot types are <c>[GenerateSerializer]</c>
+    /// classes whose field ids are the stored format (version tolerant, compact, and independent of type and
+    /// assembly names, which the JSON default embeds).
     /// </remarks>
     public static ISiloBuilder UsePostgresStorage(this ISiloBuilder silo, string connectionString)
     {
@@ -30,11 +34,13 @@ public static class PostgresStorage
             options.Invariant = Invariant;
             options.ConnectionString = connectionString;
         });
-        silo.AddAdoNetGrainStorage(StorageNames.Snapshots, options =>
-        {
-            options.Invariant = Invariant;
-            options.ConnectionString = connectionString;
-        });
+        silo.AddAdoNetGrainStorage(StorageNames.Snapshots, (OptionsBuilder<AdoNetGrainStorageOptions> options) =>
+            options.Configure<Serializer>((o, serializer) =>
+            {
+                o.Invariant = Invariant;
+                o.ConnectionString = connectionString;
+                o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+            }));
         silo.UseAdoNetReminderService(options =>
         {
             options.Invariant = Invariant;

@@ -69,6 +69,9 @@ public sealed class GrainJournal(IEventJournal store, Serializer<JournalEntry> s
         }
     }
 
+    /// <summary>Drops the entries up to <paramref name="sequence"/> once a snapshot covers them.</summary>
+    public Task TruncateAsync(long sequence) => store.TruncateAsync(stream, sequence);
+
     /// <summary>Applies every entry after <paramref name="afterSequence"/> (the snapshot's) in order.</summary>
     public async Task ReplayAsync(long afterSequence, Action<JournalEntry> apply, CancellationToken cancellationToken)
     {

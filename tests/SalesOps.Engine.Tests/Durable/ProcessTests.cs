@@ -118,7 +118,15 @@ public sealed class ProcessTests(PostgresFixture postgres)
                     return true;
                 }
 
-                return await watch.ResponseStream.MoveNext(CancellationToken.None).Within(TimeSpan.FromSeconds(30));
+                try
+                {
+                    return await watch.ResponseStream.MoveNext(CancellationToken.None).Within(TimeSpan.FromSeconds(30));
+                }
+                catch (Exception ex) when (ex is TimeoutException or RpcException)
+                {
+                    var log = b.Log;
+                    throw new InvalidOperationException($"watcher on b: {ex.Message}; b's log (tail):\n{log[Math.Max(0, log.Length - 5000)..]}", ex);
+                }
             },
             "the watcher on the surviving server shows the new bookings",
             TimeSpan.FromSeconds(60));

@@ -1,0 +1,309 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+
+namespace SalesOps.Domain;
+
+/// <summary>
+/// The snapshot format of the aggregates (<see cref="OpportunityState"/>, <see cref="RepState"/>,
+/// <see cref="RegionState"/>, <see cref="CustomerState"/>): one UTF-8 JSON object per aggregate whose first property
+/// is <c>formatVersion</c> and second <c>kind</c>, then every private field as an explicit memento record below.
+/// A snapshot is exact: an aggregate restored from it answers every query and reacts to every further event exactly as
+/// the original does, down to the enumeration order of its maps.
+/// </summary>
+/// <remarks>
+/// Enumeration order: a hash map that has had removals reuses the freed slots for its next insertions, so two maps
+/// with the same content but different histories can enumerate differently later. Where that order is visible (figure
+/// sets, a rep's scores, a customer's orders, the pace tracker's behind set), taking a snapshot compacts the original
+/// map (clear and re-insert in the same order; no reallocation) so that the original and every copy restored from the
+/// snapshot share one layout and stay in step. Maps without removals keep insertion order and need nothing.
+/// Changing a memento: bump <see cref="FormatVersion"/> and keep reading the old version, or persisted snapshots
+/// stop loading (the grains then fall back to replaying the whole journal).
+/// </remarks>
+internal static class Snapshots
+{
+    /// <summary>The only snapshot format this build writes and reads.</summary>
+    public const int FormatVersion = 1;
+
+    public const string OpportunityKind = "opportunity";
+    public const string RepKind = "rep";
+    public const string RegionKind = "region";
+    public const string CustomerKind = "customer";
+
+    public static byte[] Write<T>(T memento, JsonTypeInfo<T> type) => JsonSerializer.SerializeToUtf8Bytes(memento, type);
+
+    /// <summary>Reads a snapshot of <paramref name="kind"/>, checking the leading format version before anything else.</summary>
+    public static T Read<T>(byte[] snapshot, string kind, JsonTypeInfo<T> type)
+        where T : class, IMemento
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var (version, actualKind) = ReadHeader(snapshot, kind);
+        if (version != FormatVersion)
+        {
+            throw new InvalidDataException(
+                $"Unsupported {kind} snapshot format version {version}: this build reads only version {FormatVersion}. "
+                + "Rebuild the state from the journal instead.");
+        }
+
+        if (actualKind != kind)
+        {
+            throw new InvalidDataException(actualKind is null
+                ? $"Not a {kind} snapshot: \"kind\" must follow the format version."
+                : $"This is a snapshot of a {actualKind}, not of a {kind}.");
+        }
+
+        T? memento;
+        try
+        {
+            memento = JsonSerializer.Deserialize(snapshot, type);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"Corrupt {kind} snapshot (format version {FormatVersion}): {ex.Message}", ex);
+        }
+
+        if (memento is null)
+        {
+            throw new InvalidDataException($"Corrupt {kind} snapshot (format version {FormatVersion}): the document is null.");
+        }
+
+        return memento;
+    }
+
+    /// <summary>The leading <c>formatVersion</c> and, when present right after it, the <c>kind</c>.</summary>
+    private static (int Version, string? Kind) ReadHeader(byte[] snapshot, string kind)
+    {
+        var reader = new Utf8JsonReader(snapshot);
+        try
+        {
+            if (reader.Read() && reader.TokenType == JsonTokenType.StartObject
+                && reader.Read() && reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("formatVersion"u8)
+                && reader.Read() && reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var version))
+            {
+                var actualKind = reader.Read() && reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("kind"u8)
+                    && reader.Read() && reader.TokenType == JsonTokenType.String
+                        ? reader.GetString()
+                        : null;
+                return (version, actualKind);
+            }
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"Not a {kind} snapshot: it is not JSON ({ex.Message}).", ex);
+        }
+
+        throw new InvalidDataException(
+            $"Not a {kind} snapshot: it must start with its format version, {{\"formatVersion\":{FormatVersion},\"kind\":\"{kind}\",…}}.");
+    }
+
+    /// <summary>
+    /// Returns the entries of <paramref name="map"/> in enumeration order and re-inserts them in that order into the
+    /// cleared map, leaving the layout a map restored from those entries has (see the remarks on <see cref="Snapshots"/>).
+    /// </summary>
+    public static KeyValuePair<TKey, TValue>[] Compact<TKey, TValue>(Dictionary<TKey, TValue> map)
+        where TKey : notnull
+    {
+        var entries = map.ToArray();
+        map.Clear();
+        foreach (var (k, v) in entries)
+        {
+            map.Add(k, v);
+        }
+
+        return entries;
+    }
+
+    /// <inheritdoc cref="Compact{TKey, TValue}(Dictionary{TKey, TValue})"/>
+    public static T[] Compact<T>(HashSet<T> set)
+    {
+        var items = set.ToArray();
+        set.Clear();
+        foreach (var item in items)
+        {
+            set.Add(item);
+        }
+
+        return items;
+    }
+
+    /// <summary>Restores a register as it was, stamp and <see cref="Lww{T}.HasValue"/> included.</summary>
+    public static Lww<T> Register<T>(T value, DateTimeOffset at, string? eventId, bool hasValue) =>
+        new() { Value = value, Stamp = new EventStamp(at, eventId!), HasValue = hasValue };
+}
+
+/// <summary>What every top-level memento starts with.</summary>
+internal interface IMemento
+{
+    int FormatVersion { get; }
+    string Kind { get; }
+}
+
+/// <summary>A last-writer-wins register. <see cref="EventId"/> is null in a register that never took a value.</summary>
+internal sealed record LwwMemento<T>(T Value, DateTimeOffset At, string? EventId, bool HasValue)
+{
+    public static LwwMemento<T> Of(Lww<T> register) =>
+        new(register.Value, register.Stamp.At, register.Stamp.EventId, register.HasValue);
+
+    public Lww<T> ToRegister() => Snapshots.Register(Value, At, EventId, HasValue);
+}
+
+/// <summary>One counter of a <see cref="FigureSet"/>: figure, period code, dimensions, value.</summary>
+internal sealed record FigureEntry(Figure F, int P, short A, short B, long V);
+
+/// <summary>One target of a <see cref="TargetBook"/> with its register stamp.</summary>
+internal sealed record TargetEntry(int Period, TargetMetric Metric, long MustAchieve, long Stretch, DateTimeOffset At, string? EventId, bool HasValue);
+
+/// <summary>A (period, metric) target a <see cref="PaceTracker"/> holds as behind pace.</summary>
+internal sealed record PaceEntry(int Period, TargetMetric Metric);
+
+/// <summary>One region membership of a rep, in the order the rep holds them (by stamp).</summary>
+internal sealed record MembershipEntry(DateTimeOffset At, string? EventId, string RegionId);
+
+/// <summary>A rep's score on one board.</summary>
+internal sealed record ScoreEntry(int Period, LeaderboardMetric Metric, double Score);
+
+/// <summary>
+/// One leaderboard of a region: its key, its version and its rows in rank order as three columns: reps (indexes into
+/// the region's <see cref="RegionMemento.BoardReps"/>), scores, and movement (0 for none). Columns of plain numbers
+/// keep a region of ten thousand reps on twenty boards cheap to write and read.
+/// </summary>
+internal sealed record BoardMemento(
+    int Period,
+    LeaderboardMetric Metric,
+    long Version,
+    int[] Reps,
+    [property: JsonConverter(typeof(ExactDoublesConverter))] double[] Scores,
+    int[] Movement);
+
+/// <summary>
+/// Scores exactly and fast: a whole number of magnitude below 2^53 (bookings, collections, activity counts) is written
+/// as a JSON integer, which is several times cheaper to write and parse than a double; any other value as the shortest
+/// round-trip double, or as a string when not finite. Negative zero is written as a double to keep its sign.
+/// </summary>
+internal sealed class ExactDoublesConverter : JsonConverter<double[]>
+{
+    private const double Exact = 9_007_199_254_740_992d; // 2^53
+
+    public override double[] Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new JsonException("Expected an array of scores.");
+        }
+
+        var values = new List<double>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            values.Add(reader.TokenType switch
+            {
+                JsonTokenType.Number when reader.TryGetInt64(out var whole) => whole,
+                JsonTokenType.Number => reader.GetDouble(),
+                JsonTokenType.String => double.Parse(reader.GetString()!, System.Globalization.CultureInfo.InvariantCulture),
+                _ => throw new JsonException($"Expected a score, found {reader.TokenType}."),
+            });
+        }
+
+        return values.ToArray();
+    }
+
+    public override void Write(Utf8JsonWriter writer, double[] value, JsonSerializerOptions options)
+    {
+        writer.WriteStartArray();
+        foreach (var d in value)
+        {
+            if (d == Math.Floor(d) && Math.Abs(d) < Exact && !(d == 0 && double.IsNegative(d)))
+            {
+                writer.WriteNumberValue((long)d);
+            }
+            else if (double.IsFinite(d))
+            {
+                writer.WriteNumberValue(d);
+            }
+            else
+            {
+                writer.WriteStringValue(d.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        writer.WriteEndArray();
+    }
+}
+
+/// <summary>A customer's order from one opportunity.</summary>
+internal sealed record OrderEntry(long Amount, DateTimeOffset WonAt);
+
+internal sealed record OpportunityMemento(
+    int FormatVersion,
+    string Kind,
+    string Id,
+    bool IsOpened,
+    string OpenEventId,
+    DateTimeOffset OpenedAt,
+    string CustomerId,
+    string ProductLine,
+    string Channel,
+    int ReachedLevel,
+    LwwMemento<string?> Owner,
+    LwwMemento<long> Amount,
+    LwwMemento<DateOnly> ExpectedClose,
+    LwwMemento<int> Stage,
+    string[] Seen) : IMemento;
+
+internal sealed record RepMemento(
+    int FormatVersion,
+    string Kind,
+    string Id,
+    string Name,
+    RepRole Role,
+    RepStyle Style,
+    List<MembershipEntry> Memberships,
+    DateTimeOffset MaxCreditedAt,
+    long BoardSeq,
+    List<ScoreEntry> Scores,
+    List<FigureEntry> Current,
+    List<FigureEntry> Historical,
+    List<TargetEntry> Targets,
+    List<PaceEntry> Behind,
+    string[] Seen) : IMemento;
+
+internal sealed record RegionMemento(
+    int FormatVersion,
+    string Kind,
+    string Id,
+    bool IsDefined,
+    string DefineEventId,
+    string Name,
+    string ParentId,
+    List<FigureEntry> Figures,
+    List<TargetEntry> Targets,
+    List<PaceEntry> Behind,
+    string[] SeenTargets,
+    Dictionary<string, long> RepSeq,
+    string[] BoardReps,
+    List<BoardMemento> Boards) : IMemento;
+
+internal sealed record CustomerMemento(
+    int FormatVersion,
+    string Kind,
+    string Id,
+    bool IsRegistered,
+    string RegisterEventId,
+    string Name,
+    DateTimeOffset RegisteredAt,
+    long LifetimeValue,
+    long Collections,
+    DateTimeOffset? LastContact,
+    Dictionary<string, OrderEntry> Orders,
+    string[] Payments) : IMemento;
+
+/// <summary>Source-generated (reflection-free) JSON metadata for the mementos.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    RespectNullableAnnotations = true,
+    RespectRequiredConstructorParameters = true)]
+[JsonSerializable(typeof(OpportunityMemento))]
+[JsonSerializable(typeof(RepMemento))]
+[JsonSerializable(typeof(RegionMemento))]
+[JsonSerializable(typeof(CustomerMemento))]
+internal sealed partial class SnapshotJson : JsonSerializerContext;

@@ -1,0 +1,149 @@
+using Microsoft.Extensions.Logging;
+using SalesOps.Abstractions;
+
+namespace SalesOps.Grains.Durability;
+
+/// <summary>
+/// Writes a grain's snapshot (Orleans grain storage, ADO.NET on PostgreSQL) every
+/// <see cref="EngineOptions.SnapshotEvery"/> journal entries and on deactivation, then drops the journal entries it
+/// covers. A snapshot is an optimisation — the journal alone can rebuild the state — so a failed snapshot write is
+/// logged and the journal kept.
+/// </summary>
+public sealed partial class Checkpointer<TCheckpoint>(
+    IPersistentState<TCheckpoint> storage,
+    GrainJournal journal,
+    int every,
+    Func<TCheckpoint> capture,
+    ILogger logger)
+    where TCheckpoint : ICheckpoint
+{
+    private long _covered;
+
+    /// <summary>Restores the stored snapshot if there is one; returns the journal sequence it covers (0 when none).</summary>
+    public long Restore(Action<TCheckpoint> restore)
+    {
+        if (!journal.IsDurable || !storage.RecordExists)
+        {
+            return 0;
+        }
+
+        restore(storage.State);
+        _covered = storage.State.Sequence;
+        return _covered;
+    }
+
+    /// <summary>Writes a snapshot when enough entries have accumulated since the last one.</summary>
+    public Task MaybeSaveAsync() =>
+        journal.IsDurable && !journal.Failed && journal.Sequence - _covered >= Math.Max(1, every) ? SaveAsync() : Task.CompletedTask;
+
+    /// <summary>Writes a snapshot now if the journal has entries it would cover.</summary>
+    public async Task SaveAsync()
+    {
+        if (!journal.IsDurable || journal.Failed || journal.Sequence <= _covered)
+        {
+            return;
+        }
+
+        var checkpoint = capture(); // taken within the grain's turn: consistent with journal.Sequence
+        storage.State = checkpoint;
+        try
+        {
+            await storage.WriteStateAsync();
+            _covered = checkpoint.Sequence;
+            if (!checkpoint.HasPendingOutput)
+            {
+                // Entries stay while the snapshot still has messages to send: the recovery sweep finds grains by
+                // their journal entries, and this one must be woken after a crash to send them.
+                _ = TruncateAsync(checkpoint.Sequence);
+            }
+        }
+        catch (Exception ex)
+        {
+            LogSnapshotFailed(logger, journal.Stream, ex);
+        }
+    }
+
+    private async Task TruncateAsync(long sequence)
+    {
+        try
+        {
+            await journal.TruncateAsync(sequence);
+        }
+        catch (Exception ex)
+        {
+            LogTruncateFailed(logger, journal.Stream, ex); // harmless: replay skips entries the snapshot covers
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Snapshot of {Stream} failed; the journal keeps everything and it is retried later")]
+    private static partial void LogSnapshotFailed(ILogger logger, string stream, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Dropping journal entries of {Stream} covered by its snapshot failed")]
+    private static partial void LogTruncateFailed(ILogger logger, string stream, Exception ex);
+}
+
+/// <summary>What every snapshot has: the last journal entry it includes, and whether it holds unsent messages.</summary>
+public interface ICheckpoint
+{
+    long Sequence { get; }
+
+    bool HasPendingOutput { get; }
+}
+
+[GenerateSerializer, Alias("salesops.cp.Opportunity")]
+public sealed class OpportunityCheckpoint : ICheckpoint
+{
+    [Id(0)] public long Sequence { get; set; }
+    [Id(1)] public byte[] Domain { get; set; } = [];
+    [Id(2)] public List<OutboxLane<Credit[]>> Credits { get; set; } = new();
+    [Id(3)] public List<OutboxLane<OrderRow?>> Orders { get; set; } = new();
+
+    public bool HasPendingOutput => Credits.Any(l => l.Pending.Count > 0) || Orders.Any(l => l.Pending.Count > 0);
+}
+
+[GenerateSerializer, Alias("salesops.cp.Rep")]
+public sealed class RepCheckpoint : ICheckpoint
+{
+    [Id(0)] public long Sequence { get; set; }
+    [Id(1)] public byte[] Domain { get; set; } = [];
+    [Id(2)] public Dictionary<string, long> Credits { get; set; } = new();
+    [Id(3)] public List<OutboxLane<Rollup>> Rollups { get; set; } = new();
+    [Id(4)] public List<(string Customer, CustomerTouch Touch)> Customers { get; set; } = new();
+
+    public bool HasPendingOutput => Rollups.Any(l => l.Pending.Count > 0) || Customers.Count > 0;
+}
+
+[GenerateSerializer, Alias("salesops.cp.Region")]
+public sealed class RegionCheckpoint : ICheckpoint
+{
+    [Id(0)] public long Sequence { get; set; }
+    [Id(1)] public byte[] Domain { get; set; } = [];
+    [Id(2)] public Dictionary<string, long> Inbox { get; set; } = new();
+    [Id(3)] public List<OutboxLane<Rollup>> ToParent { get; set; } = new();
+    [Id(4)] public Counter[] PendingCounters { get; set; } = [];
+    [Id(5)] public List<BoardChange[]> PendingBoards { get; set; } = new();
+
+    public bool HasPendingOutput => ToParent.Any(l => l.Pending.Count > 0) || PendingCounters.Length > 0 || PendingBoards.Count > 0;
+}
+
+[GenerateSerializer, Alias("salesops.cp.Customer")]
+public sealed class CustomerCheckpoint : ICheckpoint
+{
+    [Id(0)] public long Sequence { get; set; }
+    [Id(1)] public byte[] Domain { get; set; } = [];
+    [Id(2)] public Dictionary<string, long> Orders { get; set; } = new();
+
+    public bool HasPendingOutput => false;
+}
+
+/// <summary>What a rep tells a customer: a payment (de-duplicated there by event id) or a contact (a maximum).</summary>
+[GenerateSerializer, Immutable, Alias("salesops.CustomerTouch")]
+public sealed record CustomerTouch(
+    [property: Id(0)] string RepId,
+    [property: Id(1)] string PaymentEventId,
+    [property: Id(2)] long Amount,
+    [property: Id(3)] DateTimeOffset? ContactAt)
+{
+    public Task ApplyAsync(ICustomerGrain customer) =>
+        ContactAt is { } at ? customer.ContactedAsync(at) : customer.AddPaymentAsync(RepId, PaymentEventId, Amount);
+}

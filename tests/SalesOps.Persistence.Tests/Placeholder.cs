@@ -1,1 +1,0 @@
-namespace SalesOps.Persistence.Tests;

@@ -1,0 +1,23 @@
+using System.Reflection;
+using Orleans.TestingHost;
+
+namespace SalesOps.TestSupport;
+
+/// <summary>Helpers for in-process Orleans test clusters that use the real (PostgreSQL) membership.</summary>
+public static class InProcessClusters
+{
+    /// <summary>
+    /// Turns off the in-memory membership table, gateway list and grain directory that the in-process test cluster
+    /// installs by default (after our silo configuration, so they would win), leaving membership to the ADO.NET
+    /// provider and the directory to Orleans' own. In 10.4.2 the switch is internal, hence reflection.
+    /// </summary>
+    public static void UseRealMembership(InProcessTestClusterOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        const string Switch = "UseTestClusterMembership";
+        var property = typeof(InProcessTestClusterOptions).GetProperty(Switch, BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)
+            ?? throw new InvalidOperationException(
+                $"{nameof(InProcessTestClusterOptions)}.{Switch} no longer exists in this Orleans.TestingHost; find the new way to disable the test membership table.");
+        property.SetValue(options, false);
+    }
+}
