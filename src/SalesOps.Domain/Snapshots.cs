@@ -17,8 +17,8 @@ namespace SalesOps.Domain;
 /// sets, a rep's scores, a customer's orders, the pace tracker's behind set), taking a snapshot compacts the original
 /// map (clear and re-insert in the same order; no reallocation) so that the original and every copy restored from the
 /// snapshot share one layout and stay in step. Maps without removals keep insertion order and need nothing.
-/// Changing a memento: bump <see cref="FormatVersion"/> and keep reading the old version, or persisted snapshots
-/// stop loading (the grains then fall back to replaying the whole journal).
+/// Changing a memento: bump <see cref="FormatVersion"/> (and keep reading the old version if persisted snapshots
+/// must stay loadable; otherwise they are rejected and the grain has to replay its whole journal). See docs/adr/0006.
 /// </remarks>
 internal static class Snapshots
 {
@@ -196,7 +196,7 @@ internal sealed class ExactDoublesConverter : JsonConverter<double[]>
         {
             values.Add(reader.TokenType switch
             {
-                JsonTokenType.Number when reader.TryGetInt64(out var whole) => whole,
+                JsonTokenType.Number when reader.TryGetInt64(out var whole) && (whole != 0 || !IsNegative(ref reader)) => whole,
                 JsonTokenType.Number => reader.GetDouble(),
                 JsonTokenType.String => double.Parse(reader.GetString()!, System.Globalization.CultureInfo.InvariantCulture),
                 _ => throw new JsonException($"Expected a score, found {reader.TokenType}."),
@@ -205,6 +205,10 @@ internal sealed class ExactDoublesConverter : JsonConverter<double[]>
 
         return values.ToArray();
     }
+
+    /// <summary>Whether the number token is written with a minus sign ("-0" is negative zero, not the integer 0).</summary>
+    private static bool IsNegative(ref Utf8JsonReader reader) =>
+        (reader.HasValueSequence ? reader.ValueSequence.FirstSpan[0] : reader.ValueSpan[0]) == (byte)'-';
 
     public override void Write(Utf8JsonWriter writer, double[] value, JsonSerializerOptions options)
     {

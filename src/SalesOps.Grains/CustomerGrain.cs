@@ -24,12 +24,14 @@ public sealed class CustomerGrain(
         _state = new CustomerState(id);
         _journal = journals.For("customer", id);
         _checkpoints = new Checkpointer<CustomerCheckpoint>(snapshot, _journal, options.Value.SnapshotEvery, Capture, logger);
-        var covered = _checkpoints.Restore(cp =>
-        {
-            _state = CustomerState.FromSnapshot(cp.Domain);
-            _orders.Import(cp.Orders);
-        });
-        await _journal.ReplayAsync(covered, Replay, cancellationToken);
+        await _checkpoints.RecoverAsync(
+            cp =>
+            {
+                _state = CustomerState.FromSnapshot(cp.Domain);
+                _orders.Import(cp.Orders);
+            },
+            Replay,
+            cancellationToken);
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _checkpoints.SaveAsync();

@@ -39,13 +39,15 @@ public sealed class OpportunityGrain(
                 _orders.DrainAsync((customer, seq, order) => GrainFactory.GetGrain<ICustomerGrain>(customer).SetOrderAsync(_state.Id, _journal.SenderName, seq, order))),
             () => _credits.HasPending || _orders.HasPending);
         _checkpoints = new Checkpointer<OpportunityCheckpoint>(snapshot, _journal, options.Value.SnapshotEvery, Capture, logger);
-        var covered = _checkpoints.Restore(cp =>
-        {
-            _state = OpportunityState.FromSnapshot(cp.Domain);
-            _credits.Import(cp.Credits);
-            _orders.Import(cp.Orders);
-        });
-        await _journal.ReplayAsync(covered, entry => Apply(((EventAccepted)entry).Event.ToDomain(), out _), cancellationToken);
+        await _checkpoints.RecoverAsync(
+            cp =>
+            {
+                _state = OpportunityState.FromSnapshot(cp.Domain);
+                _credits.Import(cp.Credits);
+                _orders.Import(cp.Orders);
+            },
+            entry => Apply(((EventAccepted)entry).Event.ToDomain(), out _),
+            cancellationToken);
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _checkpoints.SaveAsync();

@@ -47,18 +47,20 @@ public sealed class RegionGrain(
         }
 
         _checkpoints = new Checkpointer<RegionCheckpoint>(snapshot, _journal, options.Value.SnapshotEvery, Capture, logger);
-        var covered = _checkpoints.Restore(cp =>
-        {
-            _state = RegionState.FromSnapshot(cp.Domain);
-            _inbox.Import(cp.Inbox);
-            _toParent.Import(cp.ToParent);
-            _pendingCounters.AddAll(Counter.ToSet(cp.PendingCounters));
-            foreach (var changes in cp.PendingBoards.Where(c => c.Length > 0))
+        await _checkpoints.RecoverAsync(
+            cp =>
             {
-                _pendingBoards[changes[0].RepId] = changes.Select(c => c.ToDomain()).ToList();
-            }
-        });
-        await _journal.ReplayAsync(covered, Replay, cancellationToken);
+                _state = RegionState.FromSnapshot(cp.Domain);
+                _inbox.Import(cp.Inbox);
+                _toParent.Import(cp.ToParent);
+                _pendingCounters.AddAll(Counter.ToSet(cp.PendingCounters));
+                foreach (var changes in cp.PendingBoards.Where(c => c.Length > 0))
+                {
+                    _pendingBoards[changes[0].RepId] = changes.Select(c => c.ToDomain()).ToList();
+                }
+            },
+            Replay,
+            cancellationToken);
         if (_state.IsDefined)
         {
             StartTicking();
@@ -240,6 +242,10 @@ public sealed class RegionGrain(
             _watchedUntil[key] = until;
         }
 
+        // Every lease (hosts renew every few seconds) re-pushes the board as it stands on the next tick: anti-entropy
+        // for screens that missed a push because this grain or the hub directory moved to another silo, or a host
+        // was briefly unreachable. Watchers skip versions they already have, so clients see no repeats.
+        _dirtyBoards.Add(key);
         return Task.CompletedTask;
     }
 

@@ -41,14 +41,16 @@ public sealed class RepGrain(
                 _customers.DrainAsync((customer, touch) => touch.ApplyAsync(GrainFactory.GetGrain<ICustomerGrain>(customer)))),
             () => _rollups.HasPending || _customers.HasPending);
         _checkpoints = new Checkpointer<RepCheckpoint>(snapshot, _journal, options.Value.SnapshotEvery, Capture, logger);
-        var covered = _checkpoints.Restore(cp =>
-        {
-            _state = RepState.FromSnapshot(cp.Domain);
-            _credits.Import(cp.Credits);
-            _rollups.Import(cp.Rollups);
-            _customers.Import(cp.Customers);
-        });
-        await _journal.ReplayAsync(covered, Replay, cancellationToken);
+        await _checkpoints.RecoverAsync(
+            cp =>
+            {
+                _state = RepState.FromSnapshot(cp.Domain);
+                _credits.Import(cp.Credits);
+                _rollups.Import(cp.Rollups);
+                _customers.Import(cp.Customers);
+            },
+            Replay,
+            cancellationToken);
         if (_state.Targets.Count > 0)
         {
             StartPaceChecks();

@@ -169,9 +169,10 @@ public sealed class ServerProcess : IAsyncDisposable
 
         lock (_log)
         {
-            if (_log.Length < 200_000)
+            _log.AppendLine(line);
+            if (_log.Length > 400_000)
             {
-                _log.AppendLine(line);
+                _log.Remove(0, 200_000); // keep the latest output
             }
         }
     }

@@ -19,17 +19,36 @@ public sealed partial class Checkpointer<TCheckpoint>(
 {
     private long _covered;
 
-    /// <summary>Restores the stored snapshot if there is one; returns the journal sequence it covers (0 when none).</summary>
-    public long Restore(Action<TCheckpoint> restore)
+    /// <summary>
+    /// Rebuilds the grain: the latest snapshot, then the journal entries after it.
+    /// <para>
+    /// Orleans read the snapshot before activation; another activation of the same grain that is just going away
+    /// (a silo handing over) may write a newer snapshot and drop the entries it covers in between. So the journal is
+    /// read first, and unless it continues the loaded snapshot without a gap, the snapshot is read again: any entries
+    /// dropped before the journal read are covered by the snapshot read after it.
+    /// </para>
+    /// </summary>
+    public async Task RecoverAsync(Action<TCheckpoint> restore, Action<JournalEntry> apply, CancellationToken cancellationToken)
     {
-        if (!journal.IsDurable || !storage.RecordExists)
+        if (!journal.IsDurable)
         {
-            return 0;
+            return;
         }
 
-        restore(storage.State);
-        _covered = storage.State.Sequence;
-        return _covered;
+        var loaded = storage.RecordExists ? storage.State.Sequence : 0;
+        var records = await journal.ReadAfterAsync(loaded, cancellationToken);
+        if (records.Count == 0 || records[0].Sequence != loaded + 1)
+        {
+            await storage.ReadStateAsync(cancellationToken);
+        }
+
+        if (storage.RecordExists)
+        {
+            restore(storage.State);
+            _covered = storage.State.Sequence;
+        }
+
+        journal.Replay(_covered, records.Where(r => r.Sequence > _covered), apply);
     }
 
     /// <summary>Writes a snapshot when enough entries have accumulated since the last one.</summary>

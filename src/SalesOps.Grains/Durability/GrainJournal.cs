@@ -72,25 +72,23 @@ public sealed class GrainJournal(IEventJournal store, Serializer<JournalEntry> s
     /// <summary>Drops the entries up to <paramref name="sequence"/> once a snapshot covers them.</summary>
     public Task TruncateAsync(long sequence) => store.TruncateAsync(stream, sequence);
 
-    /// <summary>Applies every entry after <paramref name="afterSequence"/> (the snapshot's) in order.</summary>
-    public async Task ReplayAsync(long afterSequence, Action<JournalEntry> apply, CancellationToken cancellationToken)
+    /// <summary>The stored entries after <paramref name="afterSequence"/>, in order.</summary>
+    public async Task<IReadOnlyList<JournalRecord>> ReadAfterAsync(long afterSequence, CancellationToken cancellationToken)
     {
-        _sequence = afterSequence;
-        if (!store.IsDurable)
-        {
-            return;
-        }
-
-        IReadOnlyList<JournalRecord> records;
         try
         {
-            records = await store.ReadAsync(stream, afterSequence, cancellationToken);
+            return await store.ReadAsync(stream, afterSequence, cancellationToken);
         }
         catch (Exception ex) when (ex is not JournalUnavailableException and not OperationCanceledException)
         {
             throw new JournalUnavailableException($"{stream}: could not read the journal", ex);
         }
+    }
 
+    /// <summary>Applies <paramref name="records"/>, which must continue <paramref name="afterSequence"/> without a gap.</summary>
+    public void Replay(long afterSequence, IEnumerable<JournalRecord> records, Action<JournalEntry> apply)
+    {
+        _sequence = afterSequence;
         foreach (var record in records)
         {
             if (record.Sequence != _sequence + 1)

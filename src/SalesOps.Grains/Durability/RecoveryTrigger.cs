@@ -46,7 +46,7 @@ public sealed partial class RecoveryTrigger(
 
             await recovery.SweepAsync();
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (!lifetime.ApplicationStopping.IsCancellationRequested)
         {
             LogSweepFailed(logger, ex);
         }

@@ -134,7 +134,7 @@ public sealed partial class DemoWorkload(
                     await LogLeaderboardAsync(sent, now);
                 }
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (!ct.IsCancellationRequested)
             {
                 // The demo must not take the server down with it; it tries again on the next tick.
                 LogTickFailed(logger, ex);

@@ -8,7 +8,8 @@ namespace SalesOps.Server.Push;
 /// </summary>
 public sealed partial class HubRegistration(PushHub hub, IGrainFactory grains, ILogger<HubRegistration> logger) : BackgroundService
 {
-    public static readonly TimeSpan Renewal = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan Renewal = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(4);
     public static readonly TimeSpan BoardLease = TimeSpan.FromSeconds(45);
 
     private readonly Lazy<IPushHub> _reference = new(() => grains.CreateObjectReference<IPushHub>(hub));
@@ -26,20 +27,31 @@ public sealed partial class HubRegistration(PushHub hub, IGrainFactory grains, I
         using var timer = new PeriodicTimer(Renewal);
         do
         {
-            try
-            {
-                await RegisterAsync();
-                foreach (var (regionId, board) in hub.WatchedBoards)
-                {
-                    await LeaseAsync(regionId, board);
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogRenewalFailed(logger, ex);
-            }
+            // Any failure, including a call cancelled because its silo died, must not end the renewals, and one failed
+            // call must not skip the others: watchers depend on them to re-lease boards whose region grains moved to
+            // another silo.
+            await Task.WhenAll(
+                hub.WatchedBoards.Select(w => RenewAsync(() => LeaseAsync(w.RegionId, w.Board), stoppingToken))
+                    .Append(RenewAsync(RegisterAsync, stoppingToken)));
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>
+    /// One renewal call, bounded well below the grain-call timeout: a call to a grain whose silo just died must not
+    /// hold up the next round, which reaches the grain on its new silo once the membership has declared the old one
+    /// dead.
+    /// </summary>
+    private async Task RenewAsync(Func<Task> call, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await call().WaitAsync(CallTimeout, stoppingToken);
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            LogRenewalFailed(logger, ex);
+        }
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
