@@ -71,7 +71,7 @@ public static class StorageRegistration
 
     public static IServiceCollection AddDurableStorage(this IServiceCollection services, StorageOptions storage)
     {
-        services.AddSingleton(_ => NpgsqlDataSource.Create(storage.ConnectionString));
+        services.AddSingleton(_ => NpgsqlDataSource.Create(PostgresStorage.WithPoolCap(storage.ConnectionString, PostgresStorage.JournalPool)));
         services.AddSingleton(storage.Journal);
         services.AddSingleton<IEventJournal, PostgresJournal>();
         services.AddHostedService<RecoveryTrigger>();
