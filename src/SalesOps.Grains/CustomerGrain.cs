@@ -22,7 +22,7 @@ public sealed class CustomerGrain(
     {
         var id = this.GetPrimaryKeyString();
         _state = new CustomerState(id);
-        _journal = journals.For("customer", id);
+        _journal = journals.For(this, "customer", id);
         _checkpoints = new Checkpointer<CustomerCheckpoint>(snapshot, _journal, options.Value.SnapshotEvery, Capture, logger);
         await _checkpoints.RecoverAsync(
             cp =>
@@ -41,7 +41,7 @@ public sealed class CustomerGrain(
     /// <summary>Journals an applied input, then snapshots when due.</summary>
     private async Task WriteAsync(JournalEntry entry)
     {
-        await Durable.WriteAsync(this, _journal, entry);
+        await _journal.WriteAsync(entry);
         await _checkpoints.MaybeSaveAsync();
     }
 

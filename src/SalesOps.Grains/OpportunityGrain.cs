@@ -29,7 +29,7 @@ public sealed class OpportunityGrain(
     {
         var id = this.GetPrimaryKeyString();
         _state = new OpportunityState(id);
-        _journal = journals.For("opp", id);
+        _journal = journals.For(this, "opp", id);
         _courier = new Courier(
             this,
             _journal,
@@ -75,7 +75,7 @@ public sealed class OpportunityGrain(
             return EventOutcome.From(outcome);
         }
 
-        await Durable.WriteAsync(this, _journal, new EventAccepted(envelope));
+        await _journal.WriteAsync(new EventAccepted(envelope));
         await _courier.DeliverAsync();
         await _checkpoints.MaybeSaveAsync();
         if (_state.Celebration(change, settings.BigDealThreshold) is { } celebration)

@@ -40,7 +40,7 @@ public sealed class RegionGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _state = new RegionState(this.GetPrimaryKeyString());
-        _journal = journals.For("region", _state.Id);
+        _journal = journals.For(this, "region", _state.Id);
         if (_state.Id == RegionState.CompanyId)
         {
             _state.DefineRoot(settings.CompanyName);
@@ -102,7 +102,7 @@ public sealed class RegionGrain(
     /// <summary>Journals an applied input, then snapshots when due.</summary>
     private async Task WriteAsync(JournalEntry entry)
     {
-        await Durable.WriteAsync(this, _journal, entry);
+        await _journal.WriteAsync(entry);
         await _checkpoints.MaybeSaveAsync();
     }
 

@@ -31,7 +31,7 @@ public sealed class RepGrain(
     {
         var id = this.GetPrimaryKeyString();
         _state = new RepState(id);
-        _journal = journals.For("rep", id);
+        _journal = journals.For(this, "rep", id);
         _courier = new Courier(
             this,
             _journal,
@@ -84,7 +84,7 @@ public sealed class RepGrain(
             return EventOutcome.From(outcome);
         }
 
-        await Durable.WriteAsync(this, _journal, new EventAccepted(envelope));
+        await _journal.WriteAsync(new EventAccepted(envelope));
         if (e is TargetSet)
         {
             StartPaceChecks();
@@ -108,7 +108,7 @@ public sealed class RepGrain(
         if (_credits.IsNew(sender, sequence))
         {
             Credit(sender, sequence, credits);
-            await Durable.WriteAsync(this, _journal, new CreditsReceived(sender, sequence, credits));
+            await _journal.WriteAsync(new CreditsReceived(sender, sequence, credits));
         }
 
         await _courier.DeliverAsync();

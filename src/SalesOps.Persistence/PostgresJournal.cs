@@ -57,8 +57,10 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
         _dataSource = dataSource;
         _options = options;
         _logger = logger;
-        _writers = Enumerable.Range(0, Math.Max(1, options.Writers)).Select(_ => Task.Run(WriteLoopAsync))
-            .Concat(Enumerable.Range(0, Math.Max(1, options.Readers)).Select(_ => Task.Run(ReadLoopAsync)))
+        _writers = Enumerable.Range(0, Math.Max(1, options.Writers))
+            .Select(_ => Task.Run(() => BatchLoopAsync(_queue.Reader, options.MaxBatch, CommitAsync)))
+            .Concat(Enumerable.Range(0, Math.Max(1, options.Readers))
+                .Select(_ => Task.Run(() => BatchLoopAsync(_reads.Reader, options.MaxReadBatch, ReadBatchAsync))))
             .ToArray();
     }
 
@@ -86,53 +88,26 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
         return read.Done.Task.WaitAsync(cancellationToken);
     }
 
-    private async Task ReadLoopAsync()
-    {
-        var batch = new List<Read>(_options.MaxReadBatch);
-        var reader = _reads.Reader;
-        try
-        {
-            while (await reader.WaitToReadAsync(_stopping.Token))
-            {
-                batch.Clear();
-                while (batch.Count < _options.MaxReadBatch && reader.TryRead(out var read))
-                {
-                    batch.Add(read);
-                }
-
-                if (batch.Count > 0)
-                {
-                    await ReadBatchAsync(batch);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-        {
-        }
-    }
-
     /// <summary>One query for every stream asked for; each caller gets its own stream's entries in order.</summary>
     private async Task ReadBatchAsync(List<Read> batch)
     {
         try
         {
             // The same stream may be asked for twice (an activation retried): answer both from one read.
-            var byStream = new Dictionary<string, List<JournalRecord>>(StringComparer.Ordinal);
-            var streams = new List<string>(batch.Count);
-            var afters = new List<long>(batch.Count);
+            var after = new Dictionary<string, long>(StringComparer.Ordinal);
             foreach (var read in batch)
             {
-                if (byStream.TryAdd(read.Stream, new List<JournalRecord>()))
-                {
-                    streams.Add(read.Stream);
-                    afters.Add(batch.Where(r => r.Stream == read.Stream).Min(r => r.After));
-                }
+                after[read.Stream] = after.TryGetValue(read.Stream, out var a) ? Math.Min(a, read.After) : read.After;
             }
+
+            var byStream = after.Keys.ToDictionary(s => s, _ => new List<JournalRecord>(), StringComparer.Ordinal);
+            var streams = after.Keys.ToArray();
+            var afters = streams.Select(s => after[s]).ToArray();
 
             using var timeout = new CancellationTokenSource(_options.CommitTimeout);
             await using var command = _dataSource.CreateCommand(ReadSql);
-            command.Parameters.Add(new NpgsqlParameter<string[]>("streams", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = streams.ToArray() });
-            command.Parameters.Add(new NpgsqlParameter<long[]>("afters", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = afters.ToArray() });
+            command.Parameters.Add(new NpgsqlParameter<string[]>("streams", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = streams });
+            command.Parameters.Add(new NpgsqlParameter<long[]>("afters", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = afters });
             await using (var reader = await command.ExecuteReaderAsync(timeout.Token))
             {
                 while (await reader.ReadAsync(timeout.Token))
@@ -177,23 +152,26 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
         return streams;
     }
 
-    private async Task WriteLoopAsync()
+    /// <summary>
+    /// One writer or reader: waits for work, takes everything queued (up to <paramref name="max"/>) and handles it as
+    /// one batch, so the batch grows with the load.
+    /// </summary>
+    private async Task BatchLoopAsync<T>(ChannelReader<T> reader, int max, Func<List<T>, Task> handle)
     {
-        var batch = new List<Append>(_options.MaxBatch);
-        var reader = _queue.Reader;
+        var batch = new List<T>(max);
         try
         {
             while (await reader.WaitToReadAsync(_stopping.Token))
             {
                 batch.Clear();
-                while (batch.Count < _options.MaxBatch && reader.TryRead(out var append))
+                while (batch.Count < max && reader.TryRead(out var item))
                 {
-                    batch.Add(append);
+                    batch.Add(item);
                 }
 
                 if (batch.Count > 0)
                 {
-                    await CommitAsync(batch);
+                    await handle(batch);
                 }
             }
         }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
@@ -50,6 +51,21 @@ public static class PostgresStorage
             options.ConnectionString = small;
         });
         return silo;
+    }
+
+    /// <summary>
+    /// The grains' journal on PostgreSQL (group commit, capped pool) and the recovery sweeps that finish work a lost
+    /// silo left behind. Register it before <c>AddSalesOpsEngine</c>, which otherwise falls back to memory mode.
+    /// </summary>
+    public static IServiceCollection AddPostgresJournal(this IServiceCollection services, string connectionString, JournalOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        services.AddSingleton(_ => NpgsqlDataSource.Create(WithPoolCap(connectionString, JournalPool)));
+        services.AddSingleton(options ?? new JournalOptions());
+        services.AddSingleton<IEventJournal, PostgresJournal>();
+        services.AddHostedService<RecoveryTrigger>();
+        return services;
     }
 
     /// <summary>Connections the snapshot storage may hold: every activation reads its snapshot.</summary>

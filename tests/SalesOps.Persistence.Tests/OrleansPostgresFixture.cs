@@ -60,14 +60,7 @@ public sealed class OrleansPostgresFixture : IAsyncLifetime
                 o.ConnectionString = connectionString;
                 o.DeleteStateOnClear = true;
             });
-            silo.Configure<ClusterMembershipOptions>(o =>
-            {
-                // Notice a killed silo within seconds, and heartbeat often enough to see it in the table.
-                o.ProbeTimeout = TimeSpan.FromSeconds(1);
-                o.NumMissedProbesLimit = 2;
-                o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(2);
-                o.TableRefreshTimeout = TimeSpan.FromSeconds(2);
-            });
+            silo.DetectFailuresFast();
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
         });
         builder.ConfigureClient(client =>

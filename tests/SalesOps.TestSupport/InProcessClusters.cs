@@ -1,4 +1,6 @@
 using System.Reflection;
+using Orleans.Configuration;
+using Orleans.Hosting;
 using Orleans.TestingHost;
 
 namespace SalesOps.TestSupport;
@@ -20,4 +22,14 @@ public static class InProcessClusters
                 $"{nameof(InProcessTestClusterOptions)}.{Switch} no longer exists in this Orleans.TestingHost; find the new way to disable the test membership table.");
         property.SetValue(options, false);
     }
+
+    /// <summary>Notices a killed silo within seconds, and heartbeats often enough to see it in the membership table.</summary>
+    public static ISiloBuilder DetectFailuresFast(this ISiloBuilder silo) =>
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = TimeSpan.FromSeconds(1);
+            o.NumMissedProbesLimit = 2;
+            o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(2);
+            o.TableRefreshTimeout = TimeSpan.FromSeconds(2);
+        });
 }

@@ -13,7 +13,7 @@ namespace SalesOps.Grains.Durability;
 /// in-memory state, which is ahead of what is durable, is thrown away and rebuilt from the journal on the next call.
 /// </para>
 /// </summary>
-public sealed class GrainJournal(IEventJournal store, Serializer<JournalEntry> serializer, string stream)
+public sealed class GrainJournal(IGrainBase grain, IEventJournal store, Serializer<JournalEntry> serializer, string stream)
 {
     private long _sequence;
 
@@ -43,7 +43,10 @@ public sealed class GrainJournal(IEventJournal store, Serializer<JournalEntry> s
         }
     }
 
-    /// <summary>Writes one applied input; completes when it is durable.</summary>
+    /// <summary>
+    /// Writes one applied input; completes when it is durable. If the write fails, the activation is deactivated (its
+    /// state is ahead of the journal) and the failure propagates, so the caller is never told the input was accepted.
+    /// </summary>
     public Task WriteAsync(JournalEntry entry)
     {
         EnsureUsable();
@@ -65,6 +68,7 @@ public sealed class GrainJournal(IEventJournal store, Serializer<JournalEntry> s
         catch (Exception ex)
         {
             Failed = true;
+            grain.DeactivateOnIdle();
             throw ex as JournalUnavailableException ?? new JournalUnavailableException($"{stream}: journal write failed", ex);
         }
     }

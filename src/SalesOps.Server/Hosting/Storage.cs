@@ -71,10 +71,7 @@ public static class StorageRegistration
 
     public static IServiceCollection AddDurableStorage(this IServiceCollection services, StorageOptions storage)
     {
-        services.AddSingleton(_ => NpgsqlDataSource.Create(PostgresStorage.WithPoolCap(storage.ConnectionString, PostgresStorage.JournalPool)));
-        services.AddSingleton(storage.Journal);
-        services.AddSingleton<IEventJournal, PostgresJournal>();
-        services.AddHostedService<RecoveryTrigger>();
+        services.AddPostgresJournal(storage.ConnectionString, storage.Journal);
         if (storage.MigrateOnStart)
         {
             // Registered before Orleans' own hosted service starts, so the tables exist when the providers read them.

@@ -35,22 +35,13 @@ public sealed class DurableClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.UsePostgresStorage(connectionString);
-            silo.Services.AddSingleton(sp => Npgsql.NpgsqlDataSource.Create(connectionString));
-            silo.Services.AddSingleton(new JournalOptions());
-            silo.Services.AddSingleton<IEventJournal, PostgresJournal>();
-            silo.Services.AddHostedService<RecoveryTrigger>();
+            silo.Services.AddPostgresJournal(connectionString);
             silo.Services.AddSalesOpsEngine(configure: o =>
             {
                 o.RollupInterval = TimeSpan.FromMilliseconds(10);
                 o.SnapshotEvery = SnapshotEvery;
             });
-            silo.Configure<ClusterMembershipOptions>(o =>
-            {
-                o.ProbeTimeout = TimeSpan.FromSeconds(1);
-                o.NumMissedProbesLimit = 2;
-                o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(2);
-                o.TableRefreshTimeout = TimeSpan.FromSeconds(2);
-            });
+            silo.DetectFailuresFast();
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
         });
         builder.ConfigureClient(client =>
