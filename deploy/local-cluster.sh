@@ -20,41 +20,19 @@ gateway_ports=(30000 30001)
 connection=${SALESOPS_CONNECTION:-"Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=salesops"}
 server_dll=src/SalesOps.Server/bin/Release/net10.0/SalesOps.Server.dll
 
-pg_bin() {
-  local dir
-  dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-  if [ -z "$dir" ] && command -v pg_ctl >/dev/null 2>&1; then dir=$(dirname "$(command -v pg_ctl)"); fi
-  [ -n "$dir" ] || { echo "PostgreSQL binaries not found: install the postgresql package (apt-get install -y postgresql)" >&2; exit 1; }
-  echo "$dir"
-}
-
-# initdb and pg_ctl refuse to run as root: use the postgres account then.
-as_pg() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
+# shellcheck source=deploy/lib/postgres.sh
+. deploy/lib/postgres.sh
 
 start_postgres() {
   [ -n "${SALESOPS_CONNECTION:-}" ] && return
-  local bin data="$PWD/$state/pg"
-  bin=$(pg_bin)
   mkdir -p "$state"
-  if [ ! -f "$data/PG_VERSION" ]; then
-    mkdir -p "$data"
-    [ "$(id -u)" = 0 ] && chown postgres "$data" "$state"
-    as_pg "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C >/dev/null
-  fi
-  if ! as_pg "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
-    as_pg "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w \
-      -o "-p $pg_port -c listen_addresses=127.0.0.1 -k $data" start >/dev/null
-  fi
+  pg_start "$PWD/$state/pg" "$pg_port"
   echo "PostgreSQL on 127.0.0.1:$pg_port"
 }
 
 stop_postgres() {
   [ -n "${SALESOPS_CONNECTION:-}" ] && return
-  local data="$PWD/$state/pg"
-  [ -f "$data/PG_VERSION" ] || return 0
-  as_pg "$(pg_bin)/pg_ctl" -D "$data" -m fast stop >/dev/null 2>&1 || true
+  pg_stop "$PWD/$state/pg"
 }
 
 health() { dotnet "$server_dll" healthcheck --grpc-port "$1" >/dev/null 2>&1; }

@@ -98,7 +98,9 @@ public static class SalesOpsHost
         var demo = args.Contains("--demo");
         var migrate = args.Contains("--migrate");
         var rest = args.Where(a => a is not "--demo" and not "--migrate").ToArray();
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = rest });
+        // appsettings.json sits beside the assembly: read it from there whatever the working directory (without it,
+        // every request and placement is logged at Information, which costs most of the throughput).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = rest, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddCommandLine(rest, Switches);
         if (demo)
         {

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+
+namespace SalesOps.LoadTests;
+
+/// <summary>
+/// The figures the server must report, counted on the client from acknowledged events only (ACCEPTED results),
+/// per rep for the run's month. A rep belongs to exactly one stream, and only that stream's ack reader writes its
+/// slot, so no locks are needed while the load runs; reads happen after it.
+/// </summary>
+public sealed class Expected(int reps)
+{
+    public long[] Activities { get; } = new long[reps];
+    public long[] Bookings { get; } = new long[reps];
+    public long[] Won { get; } = new long[reps];
+    public long[] Lost { get; } = new long[reps];
+    public long[] LostAmount { get; } = new long[reps];
+    public long[] Collections { get; } = new long[reps];
+    public long[] OpenCount { get; } = new long[reps];
+    public long[] OpenAmount { get; } = new long[reps];
+
+    public void Apply(in Effect e)
+    {
+        var r = e.Rep;
+        switch (e.Kind)
+        {
+            case EffectKind.Activity:
+                Activities[r]++;
+                break;
+            case EffectKind.Opened:
+                OpenCount[r]++;
+                OpenAmount[r] += e.OpenAmountDelta;
+                break;
+            case EffectKind.AmountChanged:
+                OpenAmount[r] += e.OpenAmountDelta;
+                break;
+            case EffectKind.Won:
+                Bookings[r] += e.Amount;
+                Won[r]++;
+                OpenCount[r]--;
+                OpenAmount[r] += e.OpenAmountDelta;
+                break;
+            case EffectKind.Lost:
+                Lost[r]++;
+                LostAmount[r] += e.Amount;
+                OpenCount[r]--;
+                OpenAmount[r] += e.OpenAmountDelta;
+                break;
+            case EffectKind.Payment:
+                Collections[r] += e.Amount;
+                break;
+        }
+    }
+
+    /// <summary>A leaderboard's expected top rows: non-zero scores, descending, ties by rep id (ordinal).</summary>
+    public IReadOnlyList<(string RepId, long Score)> Top(Company company, string region, bool activities, int top) =>
+        Enumerable.Range(0, company.RepIds.Length)
+            .Where(r => company.InScope(region, r))
+            .Select(r => (RepId: company.RepIds[r], Score: activities ? Activities[r] : Bookings[r]))
+            .Where(x => x.Score != 0)
+            .OrderByDescending(x => x.Score).ThenBy(x => x.RepId, StringComparer.Ordinal)
+            .Take(top)
+            .ToList();
+}
+
+/// <summary>
+/// When each rep's n-th activity was sent (the intended send time in open loop, so a backed-up generator does not
+/// hide latency): an ACTIVITIES board showing score n for the rep reflects at least that event.
+/// </summary>
+public sealed class ActivityClock(int reps)
+{
+    private readonly List<long>[] _sent = Enumerable.Range(0, reps).Select(_ => new List<long>()).ToArray();
+
+    public void Sent(int rep, long timestamp)
+    {
+        var list = _sent[rep];
+        lock (list)
+        {
+            list.Add(timestamp);
+        }
+    }
+
+    /// <summary>The send time of the rep's n-th activity (1-based), or null when fewer were sent.</summary>
+    public long? SentAt(int rep, long n)
+    {
+        var list = _sent[rep];
+        lock (list)
+        {
+            return n >= 1 && n <= list.Count ? list[(int)(n - 1)] : null;
+        }
+    }
+
+    public static double MillisecondsSince(long timestamp) => Stopwatch.GetElapsedTime(timestamp).TotalMilliseconds;
+}

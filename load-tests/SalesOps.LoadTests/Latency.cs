@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using HdrHistogram;
+
+namespace SalesOps.LoadTests;
+
+/// <summary>
+/// A latency distribution (HdrHistogram, microsecond resolution, up to ten minutes), safe to record into and summarise
+/// from any thread (a lock: HdrHistogram's concurrent variant cannot be read while it is written).
+/// </summary>
+public sealed class Latency
+{
+    private readonly LongHistogram _histogram = new(1, TimeSpan.FromMinutes(10).Ticks / 10, 3);
+    private readonly Lock _lock = new();
+
+    public long Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _histogram.TotalCount;
+            }
+        }
+    }
+
+    public void RecordSince(long startTimestamp) => RecordMicroseconds((long)Stopwatch.GetElapsedTime(startTimestamp).TotalMicroseconds);
+
+    public void RecordMilliseconds(double ms) => RecordMicroseconds((long)(ms * 1000));
+
+    private void RecordMicroseconds(long us)
+    {
+        lock (_lock)
+        {
+            _histogram.RecordValue(Math.Clamp(us, 1, _histogram.HighestTrackableValue));
+        }
+    }
+
+    public Percentiles Summary()
+    {
+        lock (_lock)
+        {
+            return SummaryLocked();
+        }
+    }
+
+    private Percentiles SummaryLocked()
+    {
+        if (_histogram.TotalCount == 0)
+        {
+            return Percentiles.Empty;
+        }
+
+        double At(double p) => Math.Round(_histogram.GetValueAtPercentile(p) / 1000.0, 3);
+        return new Percentiles(_histogram.TotalCount, At(50), At(95), At(99), At(99.9), Math.Round(_histogram.GetMaxValue() / 1000.0, 3));
+    }
+}
+
+/// <summary>Latency percentiles in milliseconds.</summary>
+public sealed record Percentiles(long Count, double P50, double P95, double P99, double P999, double Max)
+{
+    public static Percentiles Empty { get; } = new(0, 0, 0, 0, 0, 0);
+
+    public override string ToString() =>
+        Count == 0 ? "no samples" : $"p50 {P50:0.###} ms, p95 {P95:0.###} ms, p99 {P99:0.###} ms, p99.9 {P999:0.###} ms, max {Max:0.###} ms ({Count:N0} samples)";
+}

@@ -1,0 +1,161 @@
+using System.Globalization;
+
+namespace SalesOps.LoadTests;
+
+/// <summary>Command-line settings of a load run. <see cref="Usage"/> lists them.</summary>
+public sealed record Options
+{
+    public string Server { get; init; } = "http://127.0.0.1:7070";
+    public int? ServerPid { get; init; }
+    public string Storage { get; init; } = "memory";
+    public int Reps { get; init; } = 5_000;
+    public int RepsPerRegion { get; init; } = 50;
+    public int Customers { get; init; } = 20_000;
+    public int OpenPerRep { get; init; } = 4;
+    public int Streams { get; init; } = 8;
+    public int BatchSize { get; init; } = 500;
+    public int InFlight { get; init; } = 2;
+    public int Watchers { get; init; } = 200;
+    public int AlertWatchers { get; init; } = 10;
+    public int Top { get; init; } = 10;
+    public double Duration { get; init; } = 30;
+    public IReadOnlyList<string> OpenRates { get; init; } = ["half", "50000"];
+    public double OpenDuration { get; init; } = 20;
+    public int CapacityReps { get; init; }
+    public int CapacityOpportunities { get; init; } = 1_000_000;
+    public int CapacityEvents { get; init; } = 100_000;
+    public int ReadSamples { get; init; } = 2_000;
+    public string? Sql { get; init; }
+    public string? Redis { get; init; }
+    public int SqlCheckpoints { get; init; } = 4;
+    public string? Report { get; init; }
+    public int Seed { get; init; } = 42;
+    public string Tag { get; init; } = NewTag();
+    public long BigDeal { get; init; } = 100_000;
+    public double SettleTimeout { get; init; } = 120;
+
+    public const string Usage = """
+        SalesOps load test: drives a running server over gRPC like CRM connectors and office screens do.
+
+          --server URL              gRPC endpoint (http://127.0.0.1:7070)
+          --server-pid PID          server process, for its CPU and memory figures (Linux /proc)
+          --storage NAME            label for the report: memory | postgres (memory)
+          --reps N                  simulated reps (5000), --reps-per-region N (50), --customers N (20000)
+          --open-per-rep N          deals each rep opens before the measured phase (4)
+          --streams M               concurrent ingest streams, the CRM connectors (8)
+          --batch N                 events per batch (500), --in-flight N batches per stream, closed loop (2)
+          --watchers K              leaderboard watchers (200), --alert-watchers N (10), --top N rows (10)
+          --duration S              closed-loop (maximum throughput) phase, seconds (30; 0 skips it)
+          --open-rates LIST         open-loop phases at these offered events/s; "half" = half the closed-loop rate
+                                    ("half,50000"; "" skips them), --open-duration S each (20)
+          --capacity-reps N         capacity phase: a second company of N reps (0 = skip)
+          --capacity-opportunities N  open deals it holds (1000000), --capacity-events N mixed events after (100000)
+          --read-samples N          leaderboard reads timed per measurement (2000)
+          --sql CONNSTRING          run the query-time SQL baseline in this PostgreSQL database
+          --redis HOST:PORT         run the Redis sorted-set baseline against this redis-server
+          --sql-checkpoints N       SQL read measurements as the data grows (4)
+          --report PATH             write the JSON report here
+          --seed N, --tag TAG       workload seed (42) and id prefix (random), --big-deal AMOUNT (100000)
+          --settle-timeout S        how long figures and screens may take to converge after the load (120)
+
+        Exit code 0 when every acknowledged event shows in the server's figures and nothing failed, 1 otherwise,
+        2 for bad arguments.
+        """;
+
+    private static string NewTag()
+    {
+        const string letters = "abcdefghijkmnpqrstuvwxyz";
+        return "t" + new string(Enumerable.Range(0, 4).Select(_ => letters[Random.Shared.Next(letters.Length)]).ToArray());
+    }
+
+    /// <summary>Parses <c>--name value</c> pairs; throws <see cref="ArgumentException"/> naming a bad one.</summary>
+    public static Options Parse(IReadOnlyList<string> args)
+    {
+        var o = new Options();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            if (!name.StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Count)
+            {
+                throw new ArgumentException($"expected '--name value', got '{name}'");
+            }
+
+            var value = args[++i];
+            o = name switch
+            {
+                "--server" => o with { Server = value },
+                "--server-pid" => o with { ServerPid = Int(name, value, 1) },
+                "--storage" => o with { Storage = value is "memory" or "postgres" ? value : throw new ArgumentException("--storage must be memory or postgres") },
+                "--reps" => o with { Reps = Int(name, value, 1) },
+                "--reps-per-region" => o with { RepsPerRegion = Int(name, value, 1) },
+                "--customers" => o with { Customers = Int(name, value, 1) },
+                "--open-per-rep" => o with { OpenPerRep = Int(name, value, 0) },
+                "--streams" => o with { Streams = Int(name, value, 1) },
+                "--batch" => o with { BatchSize = Int(name, value, 1, Company.MaxBatch) },
+                "--in-flight" => o with { InFlight = Int(name, value, 1) },
+                "--watchers" => o with { Watchers = Int(name, value, 0) },
+                "--alert-watchers" => o with { AlertWatchers = Int(name, value, 0) },
+                "--top" => o with { Top = Int(name, value, 1, 100) },
+                "--duration" => o with { Duration = Num(name, value) },
+                "--open-rates" => o with { OpenRates = Rates(value) },
+                "--open-duration" => o with { OpenDuration = Num(name, value) },
+                "--capacity-reps" => o with { CapacityReps = Int(name, value, 0) },
+                "--capacity-opportunities" => o with { CapacityOpportunities = Int(name, value, 0) },
+                "--capacity-events" => o with { CapacityEvents = Int(name, value, 0) },
+                "--read-samples" => o with { ReadSamples = Int(name, value, 1) },
+                "--sql" => o with { Sql = value.Length == 0 ? null : value },
+                "--redis" => o with { Redis = value.Length == 0 ? null : value },
+                "--sql-checkpoints" => o with { SqlCheckpoints = Int(name, value, 1) },
+                "--report" => o with { Report = value },
+                "--seed" => o with { Seed = Int(name, value, 0) },
+                "--tag" => o with { Tag = value.Length is > 0 and <= 16 && value.All(char.IsAsciiLetterOrDigit) ? value : throw new ArgumentException("--tag takes 1-16 letters or digits") },
+                "--big-deal" => o with { BigDeal = Int(name, value, 1) },
+                "--settle-timeout" => o with { SettleTimeout = Num(name, value) },
+                _ => throw new ArgumentException($"unknown option '{name}'"),
+            };
+        }
+
+        if (o.Streams > o.Reps)
+        {
+            throw new ArgumentException($"--streams ({o.Streams}) must not exceed --reps ({o.Reps}): every stream owns reps");
+        }
+
+        return o;
+    }
+
+    public WorkloadSettings Workload(string tag, int reps, int openPerRep) => new()
+    {
+        Tag = tag,
+        Seed = Seed,
+        Reps = reps,
+        RepsPerRegion = RepsPerRegion,
+        Customers = Customers,
+        OpenPerRep = openPerRep,
+        Streams = Math.Min(Streams, reps),
+        BatchSize = BatchSize,
+    };
+
+    private static int Int(string name, string value, int min, int max = int.MaxValue) =>
+        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+            ? n
+            : throw new ArgumentException($"{name} takes a whole number from {min} to {max}, got '{value}'");
+
+    private static double Num(string name, string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n >= 0
+            ? n
+            : throw new ArgumentException($"{name} takes a number of seconds ≥ 0, got '{value}'");
+
+    private static string[] Rates(string value)
+    {
+        var rates = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var r in rates)
+        {
+            if (r != "half" && !(int.TryParse(r, CultureInfo.InvariantCulture, out var n) && n > 0))
+            {
+                throw new ArgumentException($"--open-rates takes events/s or 'half', comma-separated; got '{r}'");
+            }
+        }
+
+        return rates;
+    }
+}

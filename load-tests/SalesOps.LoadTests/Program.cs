@@ -1,0 +1,322 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using Grpc.Core;
+using Grpc.Net.Client;
+using SalesOps.LoadTests.Baselines;
+using V1 = SalesOps.Contracts.V1;
+
+namespace SalesOps.LoadTests;
+
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] is "-h" or "--help")
+        {
+            Console.WriteLine(Options.Usage);
+            return 0;
+        }
+
+        Options options;
+        try
+        {
+            options = Options.Parse(args);
+        }
+        catch (ArgumentException ex)
+        {
+            Console.Error.WriteLine($"load test: {ex.Message}");
+            Console.Error.WriteLine(Options.Usage);
+            return 2;
+        }
+
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+
+        try
+        {
+            var report = await new LoadRun(options).RunAsync(cancel.Token);
+            Console.WriteLine(report.Summary());
+            if (options.Report is { } path)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+                await File.WriteAllTextAsync(path, report.ToJson());
+                Console.WriteLine($"report written to {path}");
+            }
+
+            return report.Verification.Passed ? 0 : 1;
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("load test: cancelled");
+            return 1;
+        }
+        catch (Exception ex) when (ex is RpcException or TimeoutException or HttpRequestException)
+        {
+            Console.Error.WriteLine($"load test: {ex.Message}");
+            return 1;
+        }
+    }
+}
+
+/// <summary>One load run: the phases in order, then verification, the capacity phase and the baselines.</summary>
+public sealed class LoadRun(Options o)
+{
+    private readonly ServerProbe _probe = new(o.ServerPid);
+    private readonly List<string> _failures = new();
+    private readonly List<PhaseReport> _phases = new();
+
+    public async Task<Report> RunAsync(CancellationToken ct)
+    {
+        var startedAt = DateTime.UtcNow;
+        using var channel = GrpcChannel.ForAddress(o.Server, new GrpcChannelOptions
+        {
+            // Hundreds of watch streams: more than one HTTP/2 connection's 100 concurrent streams.
+            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+            MaxReceiveMessageSize = 64 * 1024 * 1024,
+        });
+        var ingest = new V1.IngestService.IngestServiceClient(channel);
+        var query = new V1.QueryService.QueryServiceClient(channel);
+        var watch = new V1.WatchService.WatchServiceClient(channel);
+        await WaitForServerAsync(query, ct);
+
+        var run = new RunEvents(new Company(o.Workload(o.Tag, o.Reps, o.OpenPerRep)), EventClock.BaseFor(startedAt));
+        var company = run.Company;
+        Log($"run {o.Tag}: {company.Settings.Reps:N0} reps in {company.Leaves.Length} territories under {company.Areas.Length} areas, " +
+            $"{company.Settings.Customers:N0} customers, period {run.Period}; mix: {company.Settings.Mix}");
+        var expected = new Expected(company.RepIds.Length);
+        var clock = new ActivityClock(company.RepIds.Length);
+        var bigDeals = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        var driver = new IngestDriver(ingest, run, expected, clock, bigDeals, o.BigDeal);
+
+        await PhaseAsync("structure", "setup", null, null, s => driver.StructureAsync(s, ct));
+        await PhaseAsync("setup", "setup", null, null, s => driver.SetupAsync(s, o.InFlight, ct));
+
+        using var screens = new Screens(company, run.Period, o.Watchers, o.AlertWatchers, o.Top, bigDeals);
+        await screens.StartAsync(watch, clock, TimeSpan.FromSeconds(60));
+        Log($"{o.Watchers} leaderboard and {o.AlertWatchers} alert watchers attached");
+
+        double closedRate = 0;
+        if (o.Duration > 0)
+        {
+            var closed = await PhaseAsync("max-throughput", "closed", null, screens,
+                s => driver.ClosedLoopAsync(s, TimeSpan.FromSeconds(o.Duration), o.InFlight, long.MaxValue, ct));
+            closedRate = closed.EventsPerSecond;
+        }
+
+        foreach (var rate in o.OpenRates)
+        {
+            var offered = rate == "half" ? Math.Max(o.BatchSize * o.Streams, Math.Round(closedRate / 2 / 1000) * 1000) : double.Parse(rate, CultureInfo.InvariantCulture);
+            if (rate == "half" && closedRate == 0)
+            {
+                continue;
+            }
+
+            await PhaseAsync($"open-{offered / 1000:0.#}k", "open", offered, screens,
+                s => driver.OpenLoopAsync(s, offered, TimeSpan.FromSeconds(o.OpenDuration), 32, ct));
+        }
+
+        screens.Stats.Measuring = false;
+        var settle = TimeSpan.FromSeconds(o.SettleTimeout);
+        Log("load stopped; waiting for every screen and figure to show the acknowledged events");
+        var lag = await screens.ConvergeAsync(company, expected, settle, _failures);
+        var checks = await Verifier.CheckAsync(query, company, expected, run.Period, settle, _failures);
+        Log($"verified {checks:N0} rep and region figures, watchers converged in {(lag is { } l ? $"{l:N0} ms" : "—")}");
+        var reads = await TimeLeaderboardAsync(query, company.RootRegion, run.Period);
+        await screens.StopAsync();
+        _failures.AddRange(screens.Stats.FailureSamples.Where(_ => screens.Stats.Failures > 0).Take(5));
+        if (screens.Stats.Failures > 0)
+        {
+            _failures.Add($"{screens.Stats.Failures} watch stream failures");
+        }
+
+        var capacity = o.CapacityReps > 0 ? await CapacityAsync(ingest, query, startedAt, ct) : null;
+
+        BaselineResult? sql = null;
+        BaselineResult? redis = null;
+        if (o.Sql is { } cs)
+        {
+            Log("query-time SQL baseline: replaying the same events into PostgreSQL");
+            sql = await SqlBaseline.RunAsync(run, driver.MeasuredBatches, cs, o.SqlCheckpoints, Log, ct);
+        }
+
+        if (o.Redis is { } endpoint)
+        {
+            Log("Redis sorted-set baseline: replaying the same events");
+            redis = await RedisBaseline.RunAsync(run, driver.MeasuredBatches, endpoint, Log, ct);
+        }
+
+        if (capacity is not null && o.Sql is { } cs2)
+        {
+            capacity = await SqlCapacityAsync(capacity, startedAt, cs2, ct);
+        }
+
+        foreach (var b in new[] { sql, redis }.OfType<BaselineResult>().Where(b => b.Error is not null))
+        {
+            _failures.Add($"baseline {b.Name} failed: {b.Error}");
+        }
+
+        var headline = _phases.FirstOrDefault(p => p.Model == "closed") ?? _phases.Last();
+        var pushPhase = _phases.LastOrDefault(p => p.Model == "open") ?? headline;
+        var errors = _phases.Sum(p => p.Errors);
+        if (errors > 0)
+        {
+            _failures.Add($"{errors} events were not accepted: {string.Join("; ", _errorSamples.Take(5))}");
+        }
+
+        return new Report(
+            "SalesOps.LoadTests", startedAt, o.Storage, o.Server, o.Tag, o.Reps, company.Settings.Streams, o.BatchSize, o.Watchers, o.AlertWatchers,
+            company.Settings.Mix.ToString(), Math.Round(headline.EventsPerSecond), headline.AckLatencyMs, pushPhase.PushLatencyMs, lag, errors,
+            _probe.Memory()?.Peak, headline.ServerCpuCores, reads, _phases, capacity,
+            new PeerBaselines(sql, redis, Compare(headline, reads, sql, redis)),
+            new Verification(_failures.Count == 0, checks + (capacity is null ? 0 : _capacityChecks), _failures));
+    }
+
+    private readonly List<string> _errorSamples = new();
+    private int _capacityChecks;
+    private RunEvents? _capacityRun;
+    private long[]? _capacityBatches;
+
+    /// <summary>A second company with many open deals: how much memory holding them takes, and how fast its board reads.</summary>
+    private async Task<CapacityReport> CapacityAsync(V1.IngestService.IngestServiceClient ingest, V1.QueryService.QueryServiceClient query, DateTime startedAt, CancellationToken ct)
+    {
+        var perRep = (o.CapacityOpportunities + o.CapacityReps - 1) / o.CapacityReps;
+        var run = new RunEvents(new Company(o.Workload(o.Tag + "k", o.CapacityReps, perRep)), EventClock.BaseFor(startedAt));
+        var expected = new Expected(run.Company.RepIds.Length);
+        var driver = new IngestDriver(ingest, run, expected, new ActivityClock(run.Company.RepIds.Length), new ConcurrentDictionary<string, long>(), o.BigDeal);
+        Log($"capacity: {o.CapacityReps:N0} reps opening {perRep} deals each ({(long)perRep * o.CapacityReps:N0}), then {o.CapacityEvents:N0} mixed events");
+        await PhaseAsync("capacity-structure", "setup", null, null, s => driver.StructureAsync(s, ct));
+        var load = await PhaseAsync("capacity-load", "closed", null, null, s => driver.SetupAsync(s, o.InFlight, ct));
+        var perStream = Math.Max(1, o.CapacityEvents / o.BatchSize / run.Company.Settings.Streams);
+        await PhaseAsync("capacity-mixed", "closed", null, null, s => driver.ClosedLoopAsync(s, TimeSpan.FromHours(1), o.InFlight, perStream, ct));
+        _capacityChecks = await Verifier.CheckAsync(query, run.Company, expected, run.Period, TimeSpan.FromSeconds(o.SettleTimeout), _failures);
+        var memory = _probe.Memory();
+        var reads = await TimeLeaderboardAsync(query, run.Company.RootRegion, run.Period);
+        _capacityRun = run;
+        _capacityBatches = driver.MeasuredBatches;
+        return new CapacityReport(o.CapacityReps, expected.OpenCount.Sum(), load.Seconds, Math.Round(load.EventsPerSecond), memory?.Rss, memory?.Peak, reads, null, null);
+    }
+
+    private async Task<CapacityReport> SqlCapacityAsync(CapacityReport capacity, DateTime startedAt, string connectionString, CancellationToken ct)
+    {
+        _ = startedAt;
+        Log($"query-time SQL at capacity: loading the capacity company's events into PostgreSQL");
+        var load = await SqlBaseline.RunAsync(_capacityRun!, _capacityBatches!, connectionString, 1, Log, ct);
+        if (load.Error is not null)
+        {
+            _failures.Add($"SQL capacity baseline failed: {load.Error}");
+            return capacity;
+        }
+
+        var sample = await SqlBaseline.TimeLeaderboardAsync(_capacityRun!, connectionString, Math.Min(o.ReadSamples, 50), ct);
+        return capacity with { SqlLeaderboard = sample, SqlOverSalesOps = Ratio(sample.P50Ms, capacity.LeaderboardReadMs.P50) };
+    }
+
+    private static List<Comparison> Compare(PhaseReport headline, Percentiles reads, BaselineResult? sql, BaselineResult? redis)
+    {
+        var list = new List<Comparison>();
+        foreach (var b in new[] { sql, redis }.OfType<BaselineResult>().Where(b => b.Error is null))
+        {
+            list.Add(new Comparison($"ingest vs {b.Name} writes", "events/s", headline.EventsPerSecond, b.Name, b.EventsPerSecond, Ratio(headline.EventsPerSecond, b.EventsPerSecond)));
+            if (b.Reads.LastOrDefault(r => r.Query.Contains("leaderboard", StringComparison.OrdinalIgnoreCase) || r.Query.Contains("top", StringComparison.OrdinalIgnoreCase)) is { } read)
+            {
+                list.Add(new Comparison($"leaderboard read p50 vs {b.Name} ({read.Query})", "ms", reads.P50, b.Name, read.P50Ms, Ratio(read.P50Ms, reads.P50)));
+            }
+        }
+
+        return list;
+    }
+
+    private static double Ratio(double numerator, double denominator) => denominator > 0 ? Math.Round(numerator / denominator, 2) : 0;
+
+    /// <summary>Runs a phase with a progress line every two seconds and records it.</summary>
+    private async Task<PhaseStats> PhaseAsync(string name, string model, double? offered, Screens? screens, Func<PhaseStats, Task> run)
+    {
+        var measured = screens is not null;
+        if (measured)
+        {
+            screens!.Stats.BeginPhase();
+        }
+
+        var mark = _probe.Mark();
+        var started = Stopwatch.GetTimestamp();
+        var stats = new PhaseStats(name);
+        var task = run(stats);
+        var lastEvents = 0L;
+        var lastAt = started;
+        while (await Task.WhenAny(task, Task.Delay(2000)) != task)
+        {
+            var now = Stopwatch.GetTimestamp();
+            var events = stats.Events;
+            var rate = (events - lastEvents) / Stopwatch.GetElapsedTime(lastAt, now).TotalSeconds;
+            (lastEvents, lastAt) = (events, now);
+            var cpu = _probe.Mark().CoresSince(mark);
+            Log($"[{name} {Stopwatch.GetElapsedTime(started).TotalSeconds,5:0}s] {events,11:N0} events acked, {rate,9:N0}/s now, errors {stats.Errors}, " +
+                $"ack p99 {stats.Ack.Summary().P99:0.#} ms" +
+                (measured ? $", push p99 {screens!.Stats.Push.Summary().P99:0.#} ms ({screens.Stats.Push.Count:N0})" : "") +
+                $", server {(cpu.Server is { } c ? $"{c:0.0} cores" : "n/a")}, {(_probe.Memory() is { } m ? $"{m.Rss:N0} MB" : "")}");
+        }
+
+        await task;
+        var (serverCores, generatorCores) = _probe.Mark().CoresSince(mark);
+        foreach (var sample in stats.ErrorSamples)
+        {
+            if (_errorSamples.Count < 20)
+            {
+                _errorSamples.Add($"[{name}] {sample}");
+            }
+        }
+
+        var report = new PhaseReport(name, model, offered, Math.Round(stats.Seconds, 2), stats.Events, Math.Round(stats.EventsPerSecond), stats.Errors, stats.NotSent,
+            stats.Ack.Summary(), measured ? screens!.Stats.Push.Summary() : Percentiles.Empty, measured ? screens!.Stats.Alert.Summary() : Percentiles.Empty,
+            measured ? screens!.Stats.Updates : 0, serverCores, generatorCores, _probe.Memory()?.Rss);
+        _phases.Add(report);
+        Log($"{name}: {stats.Events:N0} events in {stats.Seconds:0.0} s = {stats.EventsPerSecond:N0} events/s, errors {stats.Errors}; ack {stats.Ack.Summary()}" +
+            (measured ? $"; push {report.PushLatencyMs}" : ""));
+        return stats;
+    }
+
+    private async Task<Percentiles> TimeLeaderboardAsync(V1.QueryService.QueryServiceClient query, string region, string period)
+    {
+        var latency = new Latency();
+        var request = new V1.GetLeaderboardRequest { ScopeRegionId = region, Period = period, Metric = V1.LeaderboardMetric.Bookings, Top = 10 };
+        for (var i = 0; i < 50; i++)
+        {
+            await query.GetLeaderboardAsync(request); // warm-up: connection, JIT
+        }
+
+        for (var i = 0; i < o.ReadSamples; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await query.GetLeaderboardAsync(request);
+            latency.RecordSince(start);
+        }
+
+        var summary = latency.Summary();
+        Log($"leaderboard reads of {region}: {summary}");
+        return summary;
+    }
+
+    private static async Task WaitForServerAsync(V1.QueryService.QueryServiceClient query, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                await query.GetStageTableAsync(new V1.GetStageTableRequest(), deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: ct);
+                return;
+            }
+            catch (RpcException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(500, ct);
+            }
+        }
+    }
+
+    private static void Log(string line) => Console.WriteLine($"{DateTime.Now:HH:mm:ss} {line}");
+}

@@ -1,0 +1,139 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using SalesOps.LoadTests.Baselines;
+
+namespace SalesOps.LoadTests;
+
+/// <summary>One load phase as reported.</summary>
+public sealed record PhaseReport(
+    string Name,
+    string Model,
+    double? OfferedRate,
+    double Seconds,
+    long Events,
+    double EventsPerSecond,
+    long Errors,
+    long BatchesNotSent,
+    Percentiles AckLatencyMs,
+    Percentiles PushLatencyMs,
+    Percentiles AlertLatencyMs,
+    long Pushes,
+    double? ServerCpuCores,
+    double GeneratorCpuCores,
+    double? ServerRssMb);
+
+/// <summary>The capacity phase: a second company holding many open deals.</summary>
+public sealed record CapacityReport(
+    int Reps,
+    long OpenOpportunities,
+    double LoadSeconds,
+    double LoadEventsPerSecond,
+    double? ServerRssMb,
+    double? ServerPeakRssMb,
+    Percentiles LeaderboardReadMs,
+    ReadSample? SqlLeaderboard,
+    double? SqlOverSalesOps);
+
+/// <summary>Our figure beside a peer's; ratio = how many times better ours is (above 1 = ours better).</summary>
+public sealed record Comparison(string Figure, string Unit, double SalesOps, string Peer, double PeerValue, double Ratio);
+
+public sealed record PeerBaselines(BaselineResult? Sql, BaselineResult? Redis, IReadOnlyList<Comparison> Comparisons);
+
+public sealed record Verification(bool Passed, int Checks, IReadOnlyList<string> Failures);
+
+/// <summary>The JSON report (snake_case). The headline figures come from the closed-loop phase, push latency from the last open-loop phase.</summary>
+public sealed record Report(
+    string Tool,
+    DateTime StartedAt,
+    string Storage,
+    string Server,
+    string Tag,
+    int Reps,
+    int Streams,
+    int BatchSize,
+    int Watchers,
+    int AlertWatchers,
+    string EventMix,
+    double EventsPerSecond,
+    Percentiles AckLatencyMs,
+    Percentiles PushLatencyMs,
+    double? WatcherLagMs,
+    long Errors,
+    double? ServerPeakRssMb,
+    double? ServerCpuCores,
+    Percentiles LeaderboardReadMs,
+    IReadOnlyList<PhaseReport> Phases,
+    CapacityReport? Capacity,
+    PeerBaselines Baselines,
+    Verification Verification)
+{
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>The human summary printed at the end.</summary>
+    public string Summary()
+    {
+        var w = new StringWriter();
+        w.WriteLine();
+        w.WriteLine($"== SalesOps load test {Tag}: {Storage} storage, {Reps:N0} reps, {Streams} streams × {BatchSize}-event batches, {Watchers} board + {AlertWatchers} alert watchers");
+        foreach (var p in Phases)
+        {
+            var offered = p.OfferedRate is { } r ? $" offered {r:N0}/s," : "";
+            w.WriteLine($"  {p.Name,-14} {p.Model,-6}{offered} {p.Events:N0} events in {p.Seconds:0.0} s = {p.EventsPerSecond:N0} events/s, errors {p.Errors}" +
+                        (p.BatchesNotSent > 0 ? $", {p.BatchesNotSent} batches not sent (generator at its in-flight cap)" : ""));
+            w.WriteLine($"  {"",-14} ack   {p.AckLatencyMs}");
+            if (p.PushLatencyMs.Count > 0)
+            {
+                w.WriteLine($"  {"",-14} push  {p.PushLatencyMs}");
+            }
+
+            if (p.AlertLatencyMs.Count > 0)
+            {
+                w.WriteLine($"  {"",-14} alert {p.AlertLatencyMs}");
+            }
+
+            w.WriteLine($"  {"",-14} cpu   server {Cores(p.ServerCpuCores)}, load generator {p.GeneratorCpuCores:0.00} cores; server RSS {Mb(p.ServerRssMb)}");
+        }
+
+        w.WriteLine($"  leaderboard read (gRPC GetLeaderboard, top 10): {LeaderboardReadMs}");
+        w.WriteLine($"  watchers converged {(WatcherLagMs is { } lag ? $"{lag:N0} ms" : "never")} after the last ack; server peak RSS {Mb(ServerPeakRssMb)}");
+        if (Capacity is { } c)
+        {
+            w.WriteLine($"  capacity: {c.Reps:N0} reps, {c.OpenOpportunities:N0} open deals loaded in {c.LoadSeconds:0} s ({c.LoadEventsPerSecond:N0} events/s); server RSS {Mb(c.ServerRssMb)}, peak {Mb(c.ServerPeakRssMb)}");
+            w.WriteLine($"            leaderboard read {c.LeaderboardReadMs}");
+            if (c.SqlLeaderboard is { } s)
+            {
+                w.WriteLine($"            SQL leaderboard at {s.Opportunities:N0} opportunities: p50 {s.P50Ms:0.###} ms, p99 {s.P99Ms:0.###} ms → {c.SqlOverSalesOps:0.#}× ours");
+            }
+        }
+
+        foreach (var b in new[] { Baselines.Sql, Baselines.Redis }.OfType<BaselineResult>())
+        {
+            w.WriteLine($"  baseline {b.Name}: {b.Events:N0} events in {b.Seconds:0.0} s = {b.EventsPerSecond:N0} events/s{(b.Error is null ? "" : $"; ERROR {b.Error}")}");
+            foreach (var read in b.Reads)
+            {
+                w.WriteLine($"      {read.Query,-28} at {read.Opportunities,9:N0} deals / {read.Activities,9:N0} activities: p50 {read.P50Ms,8:0.###} ms, p99 {read.P99Ms,8:0.###} ms");
+            }
+        }
+
+        foreach (var cmp in Baselines.Comparisons)
+        {
+            w.WriteLine($"  {cmp.Figure}: SalesOps {cmp.SalesOps:N3} {cmp.Unit} vs {cmp.Peer} {cmp.PeerValue:N3} {cmp.Unit} → {cmp.Ratio:0.##}×");
+        }
+
+        w.WriteLine(Verification.Passed
+            ? $"  verification: passed ({Verification.Checks:N0} figure checks, every board converged, no errors)"
+            : $"  verification: FAILED\n    {string.Join("\n    ", Verification.Failures)}");
+        return w.ToString();
+    }
+
+    private static string Mb(double? mb) => mb is { } v ? $"{v:N0} MB" : "n/a";
+
+    private static string Cores(double? c) => c is { } v ? $"{v:0.00} cores" : "n/a";
+}

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using V1 = SalesOps.Contracts.V1;
+
+namespace SalesOps.LoadTests;
+
+/// <summary>
+/// Reads the server's figures after the load and compares them with the acknowledged events: every rep of the run,
+/// the run's root region and its areas. Figures further along the grain chain catch up asynchronously, so each
+/// comparison is retried until it holds or the timeout passes.
+/// </summary>
+public static class Verifier
+{
+    public static async Task<int> CheckAsync(V1.QueryService.QueryServiceClient query, Company company, Expected expected, string period, TimeSpan timeout, List<string> failures)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        var repChecks = Enumerable.Range(0, company.RepIds.Length)
+            .Select(r => new Check($"rep {company.RepIds[r]}", Want(expected, [r]), async () => (await query.GetRepAsync(new V1.GetRepRequest { RepId = company.RepIds[r], Period = period })).Figures));
+        var regionChecks = new[] { company.RootRegion }.Concat(company.Areas)
+            .Select(region => new Check($"region {region}", Want(expected, Enumerable.Range(0, company.RepIds.Length).Where(r => company.InScope(region, r))),
+                async () => (await query.GetRegionAsync(new V1.GetRegionRequest { RegionId = region, Period = period })).Figures));
+        var checks = repChecks.Concat(regionChecks).ToList();
+
+        var open = checks;
+        while (true)
+        {
+            var results = new string?[open.Count];
+            await Parallel.ForEachAsync(Enumerable.Range(0, open.Count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
+                results[i] = await open[i].MismatchAsync());
+            var failing = open.Where((_, i) => results[i] is not null).ToList();
+            if (failing.Count == 0)
+            {
+                return checks.Count;
+            }
+
+            if (Stopwatch.GetTimestamp() > deadline)
+            {
+                failures.AddRange(results.Where(r => r is not null).Take(10)!);
+                failures.Add($"{failing.Count} of {checks.Count} rep and region figures still differ from the acknowledged events after {timeout.TotalSeconds:0} s");
+                return checks.Count;
+            }
+
+            open = failing;
+            await Task.Delay(200);
+        }
+    }
+
+    private static Totals Want(Expected e, IEnumerable<int> reps)
+    {
+        var t = new Totals();
+        foreach (var r in reps)
+        {
+            t = t with
+            {
+                Activities = t.Activities + e.Activities[r], Bookings = t.Bookings + e.Bookings[r], Won = t.Won + e.Won[r], Lost = t.Lost + e.Lost[r],
+                LostAmount = t.LostAmount + e.LostAmount[r], Collections = t.Collections + e.Collections[r],
+                OpenCount = t.OpenCount + e.OpenCount[r], OpenAmount = t.OpenAmount + e.OpenAmount[r],
+            };
+        }
+
+        return t;
+    }
+
+    private sealed record Totals(long Activities = 0, long Bookings = 0, long Won = 0, long Lost = 0, long LostAmount = 0, long Collections = 0, long OpenCount = 0, long OpenAmount = 0)
+    {
+        public static Totals Of(V1.Figures f) =>
+            new(f.ActivityTotal, f.Bookings, f.WonCount, f.LostCount, f.LostAmount, f.Collections, f.OpenCount, f.OpenAmount);
+    }
+
+    private sealed record Check(string Subject, Totals Want, Func<Task<V1.Figures>> Read)
+    {
+        public async Task<string?> MismatchAsync()
+        {
+            try
+            {
+                var got = Totals.Of(await Read());
+                return got == Want ? null : $"{Subject}: server reports {got}, the acknowledged events give {Want}";
+            }
+            catch (Grpc.Core.RpcException ex)
+            {
+                return $"{Subject}: {ex.StatusCode} {ex.Status.Detail}";
+            }
+        }
+    }
+}

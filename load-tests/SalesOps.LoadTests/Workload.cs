@@ -1,0 +1,399 @@
+using Google.Protobuf.WellKnownTypes;
+using V1 = SalesOps.Contracts.V1;
+
+namespace SalesOps.LoadTests;
+
+/// <summary>
+/// The simulated company: a run root region under the company, areas below it, leaf regions below those, reps in
+/// the leaves, customers shared by all. Every id carries the run's tag, so runs against the same server never
+/// collide. Everything is a pure function of the settings: the baselines rebuild the very same events.
+/// </summary>
+public sealed class Company
+{
+    public Company(WorkloadSettings settings)
+    {
+        Settings = settings;
+        Tag = settings.Tag;
+        RootRegion = Tag;
+        var leaves = Math.Max(1, (settings.Reps + settings.RepsPerRegion - 1) / settings.RepsPerRegion);
+        var areas = Math.Max(1, (leaves + settings.RegionFanout - 1) / settings.RegionFanout);
+        Areas = Enumerable.Range(0, areas).Select(i => $"{Tag}a{i}").ToArray();
+        Leaves = Enumerable.Range(0, leaves).Select(i => $"{Tag}l{i}").ToArray();
+        LeafArea = Enumerable.Range(0, leaves).Select(i => i % areas).ToArray();
+        RepIds = Enumerable.Range(0, settings.Reps).Select(i => $"{Tag}r{i}").ToArray();
+        CustomerIds = Enumerable.Range(0, settings.Customers).Select(i => $"{Tag}c{i}").ToArray();
+    }
+
+    public WorkloadSettings Settings { get; }
+    public string Tag { get; }
+    public string RootRegion { get; }
+    public string[] Areas { get; }
+    public string[] Leaves { get; }
+
+    /// <summary>The area index of each leaf.</summary>
+    public int[] LeafArea { get; }
+    public string[] RepIds { get; }
+    public string[] CustomerIds { get; }
+
+    /// <summary>The index of a rep id of this run, or null for another run's rep.</summary>
+    public int? RepIndex(string repId) =>
+        repId.Length > Tag.Length + 1 && repId.StartsWith(Tag, StringComparison.Ordinal) && repId[Tag.Length] == 'r' &&
+        int.TryParse(repId.AsSpan(Tag.Length + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var i) && i < RepIds.Length
+            ? i
+            : null;
+
+    public int LeafOf(int rep) => rep / Settings.RepsPerRegion;
+
+    public int AreaOf(int rep) => LeafArea[LeafOf(rep)];
+
+    /// <summary>The stream (CRM connector) that owns a rep and all of its deals.</summary>
+    public int StreamOf(int rep) => rep % Settings.Streams;
+
+    /// <summary>The reps in a region's subtree (the run root, an area or a leaf).</summary>
+    public bool InScope(string region, int rep) =>
+        region == RootRegion || region == Areas[AreaOf(rep)] || region == Leaves[LeafOf(rep)];
+
+    /// <summary>Regions, reps and customers: what must exist before any deal or activity.</summary>
+    public IEnumerable<V1.Event[]> StructureBatches(EventClock clock)
+    {
+        var seq = 0;
+        string Id() => $"{Tag}s{seq++}";
+
+        var regions = new List<V1.Event>
+        {
+            new() { EventId = Id(), OccurredAt = clock.Next(), RegionDefined = new V1.RegionDefined { RegionId = RootRegion, Name = $"Load run {Tag}" } },
+        };
+        regions.AddRange(Areas.Select((a, i) => new V1.Event
+        {
+            EventId = Id(), OccurredAt = clock.Next(),
+            RegionDefined = new V1.RegionDefined { RegionId = a, Name = $"Area {i}", ParentRegionId = RootRegion },
+        }));
+        regions.AddRange(Leaves.Select((l, i) => new V1.Event
+        {
+            EventId = Id(), OccurredAt = clock.Next(),
+            RegionDefined = new V1.RegionDefined { RegionId = l, Name = $"Territory {i}", ParentRegionId = Areas[LeafArea[i]] },
+        }));
+        foreach (var chunk in regions.Chunk(MaxBatch))
+        {
+            yield return chunk;
+        }
+
+        var people = RepIds.Select((r, i) => new V1.Event
+        {
+            EventId = Id(), OccurredAt = clock.Next(),
+            RepJoined = new V1.RepJoined
+            {
+                RepId = r, Name = $"Rep {i}", RegionId = Leaves[LeafOf(i)],
+                Role = i % 5 == 0 ? V1.RepRole.Channel : V1.RepRole.Direct,
+                Style = i % 3 == 0 ? V1.RepStyle.Farmer : V1.RepStyle.Hunter,
+            },
+        }).Concat(CustomerIds.Select((c, i) => new V1.Event
+        {
+            EventId = Id(), OccurredAt = clock.Next(),
+            CustomerRegistered = new V1.CustomerRegistered { CustomerId = c, Name = $"Customer {i}" },
+        }));
+        foreach (var chunk in people.Chunk(MaxBatch))
+        {
+            yield return chunk;
+        }
+    }
+
+    public const int MaxBatch = 5_000;
+}
+
+/// <summary>What the simulated company and its event stream look like.</summary>
+public sealed record WorkloadSettings
+{
+    public required string Tag { get; init; }
+    public int Seed { get; init; } = 42;
+    public int Reps { get; init; } = 5_000;
+    public int RepsPerRegion { get; init; } = 50;
+    public int RegionFanout { get; init; } = 10;
+    public int Customers { get; init; } = 20_000;
+
+    /// <summary>Deals each rep opens before the measured phase.</summary>
+    public int OpenPerRep { get; init; } = 4;
+    public int Streams { get; init; } = 8;
+    public int BatchSize { get; init; } = 500;
+
+    /// <summary>Share of the measured phase's events that are new deals (the rest keeps the pipeline moving).</summary>
+    public EventMix Mix { get; init; } = EventMix.Standard;
+}
+
+/// <summary>The measured phase's event mix, in parts per thousand.</summary>
+public sealed record EventMix(int Activity, int Opened, int StageChanged, int AmountChanged, int Won, int Lost, int Payment, int Target)
+{
+    public static EventMix Standard { get; } = new(Activity: 560, Opened: 100, StageChanged: 150, AmountChanged: 30, Won: 60, Lost: 40, Payment: 59, Target: 1);
+
+    public static EventMix OpensOnly { get; } = new(0, 1000, 0, 0, 0, 0, 0, 0);
+
+    public int Total => Activity + Opened + StageChanged + AmountChanged + Won + Lost + Payment + Target;
+
+    public override string ToString() =>
+        $"activities {Activity / 10.0}%, opened {Opened / 10.0}%, stage changes {StageChanged / 10.0}%, amount changes {AmountChanged / 10.0}%, " +
+        $"won {Won / 10.0}%, lost {Lost / 10.0}%, payments {Payment / 10.0}%, targets {Target / 10.0}%";
+}
+
+/// <summary>
+/// Event timestamps: strictly increasing per stream, starting at the run's base time, one microsecond apart, so
+/// last-writer-wins order within a deal is the order the stream sent it in and every run is reproducible.
+/// </summary>
+public sealed class EventClock(DateTime baseUtc, int stream)
+{
+    private long _ticks = baseUtc.Ticks + stream; // streams interleave, never collide
+
+    public Timestamp Next()
+    {
+        _ticks += 10 * 64; // 64 µs apart per stream: 2^20 events span about a minute
+        return new Timestamp { Seconds = (_ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerSecond, Nanos = (int)((_ticks - DateTime.UnixEpoch.Ticks) % TimeSpan.TicksPerSecond * 100) };
+    }
+
+    /// <summary>
+    /// A base time in the current month that leaves the run room before the month ends (figures are read for the
+    /// base time's month).
+    /// </summary>
+    public static DateTime BaseFor(DateTime nowUtc)
+    {
+        var monthStart = new DateTime(nowUtc.Year, nowUtc.Month, 1, 0, 0, 0, DateTimeKind.Utc);
+        return monthStart.AddMonths(1) - nowUtc < TimeSpan.FromHours(6) ? monthStart.AddHours(1) : nowUtc;
+    }
+}
+
+/// <summary>What one accepted event changes in the figures the load test checks (see <see cref="Expected"/>).</summary>
+public readonly record struct Effect(EffectKind Kind, int Rep, long Amount, long OpenAmountDelta);
+
+public enum EffectKind : byte
+{
+    None,
+    Activity,
+    Opened,
+    AmountChanged,
+    Won,
+    Lost,
+    Payment,
+}
+
+/// <summary>
+/// One CRM connector's event stream: the reps it owns, their open deals, and a deterministic mix of events. The
+/// generator assumes every event it made is accepted (as it is, against a correct server); the effects it returns
+/// let the caller count only what the server acknowledged.
+/// </summary>
+public sealed class StreamWorkload
+{
+    private readonly Company _company;
+    private readonly int _stream;
+    private readonly Random _random;
+    private readonly int[] _reps;
+    private readonly List<OpenDeal> _open = new();
+    private readonly EventClock _clock;
+    private readonly EventMix _mix;
+    private long _seq;
+    private long _deals;
+    private readonly string _period;
+    private readonly DateTime _base;
+    private static readonly string[] OpenStages = ["lead", "needs_research", "quote_sent", "contract_negotiation", "first_review_passed", "signing_steps_agreed"];
+    private static readonly string[] LossReasons = ["price", "competitor", "no decision", "timing"];
+
+    public StreamWorkload(Company company, int stream, DateTime baseUtc, EventMix mix)
+    {
+        _company = company;
+        _stream = stream;
+        _random = new Random(HashCode.Combine(company.Settings.Seed, stream, 7919));
+        _reps = Enumerable.Range(0, company.Settings.Reps).Where(r => company.StreamOf(r) == stream).ToArray();
+        _clock = new EventClock(baseUtc, stream);
+        _mix = mix;
+        _period = $"{baseUtc:yyyy-MM}";
+        _base = baseUtc;
+    }
+
+    public int OwnedReps => _reps.Length;
+
+    /// <summary>Every owned rep's bookings target for the run's month, then its first deals.</summary>
+    public IEnumerable<(V1.Event[] Events, Effect[] Effects)> SetupBatches()
+    {
+        var batch = new List<(V1.Event, Effect)>();
+        foreach (var rep in _reps)
+        {
+            batch.Add(Target(rep));
+        }
+
+        foreach (var rep in _reps)
+        {
+            for (var i = 0; i < _company.Settings.OpenPerRep; i++)
+            {
+                batch.Add(Open(rep));
+            }
+        }
+
+        foreach (var chunk in batch.Chunk(_company.Settings.BatchSize))
+        {
+            yield return (chunk.Select(c => c.Item1).ToArray(), chunk.Select(c => c.Item2).ToArray());
+        }
+    }
+
+    /// <summary>The next batch of the measured phase.</summary>
+    public (V1.Event[] Events, Effect[] Effects) NextBatch(int size)
+    {
+        var events = new V1.Event[size];
+        var effects = new Effect[size];
+        for (var i = 0; i < size; i++)
+        {
+            (events[i], effects[i]) = Next();
+        }
+
+        return (events, effects);
+    }
+
+    private (V1.Event, Effect) Next()
+    {
+        if (_reps.Length == 0)
+        {
+            throw new InvalidOperationException($"stream {_stream} owns no reps: use fewer streams than reps");
+        }
+
+        var roll = _random.Next(_mix.Total);
+        if ((roll -= _mix.Activity) < 0)
+        {
+            return Activity();
+        }
+
+        if ((roll -= _mix.Opened) < 0 || _open.Count == 0)
+        {
+            return Open(_reps[_random.Next(_reps.Length)]);
+        }
+
+        if ((roll -= _mix.StageChanged) < 0)
+        {
+            return StageChange();
+        }
+
+        if ((roll -= _mix.AmountChanged) < 0)
+        {
+            return AmountChange();
+        }
+
+        if ((roll -= _mix.Won) < 0)
+        {
+            return Close(won: true);
+        }
+
+        if ((roll -= _mix.Lost) < 0)
+        {
+            return Close(won: false);
+        }
+
+        if ((roll -= _mix.Payment) < 0)
+        {
+            return Payment();
+        }
+
+        return Target(_reps[_random.Next(_reps.Length)]);
+    }
+
+    private V1.Event NewEvent() => new() { EventId = $"{_company.Tag}e{_stream}.{_seq++}", OccurredAt = _clock.Next() };
+
+    private string Customer() => _company.CustomerIds[_random.Next(_company.CustomerIds.Length)];
+
+    private (V1.Event, Effect) Activity()
+    {
+        var rep = _reps[_random.Next(_reps.Length)];
+        var e = NewEvent();
+        e.ActivityLogged = new V1.ActivityLogged
+        {
+            RepId = _company.RepIds[rep],
+            CustomerId = _random.Next(2) == 0 ? Customer() : "",
+            Type = (V1.ActivityType)_random.Next(5),
+            DurationMinutes = 5 + _random.Next(120),
+            TimeCategory = (V1.TimeCategory)_random.Next(5),
+        };
+        return (e, new Effect(EffectKind.Activity, rep, 0, 0));
+    }
+
+    private (V1.Event, Effect) Open(int rep)
+    {
+        var amount = 1_000L * (1 + _random.Next(150));
+        var deal = new OpenDeal($"{_company.Tag}o{_stream}.{_deals++}", rep, amount, _random.Next(2));
+        _open.Add(deal);
+        var e = NewEvent();
+        var close = _base.AddDays(_random.Next(120));
+        e.OpportunityOpened = new V1.OpportunityOpened
+        {
+            OpportunityId = deal.Id,
+            OwnerRepId = _company.RepIds[rep],
+            CustomerId = Customer(),
+            Amount = amount,
+            ProductLine = (_random.Next(3)) switch { 0 => "software", 1 => "services", _ => "hardware" },
+            Channel = _random.Next(4) == 0 ? "partner" : "direct",
+            ExpectedClose = new V1.Date { Year = close.Year, Month = close.Month, Day = close.Day },
+            StageId = OpenStages[deal.Stage],
+        };
+        return (e, new Effect(EffectKind.Opened, rep, amount, amount));
+    }
+
+    private (V1.Event, Effect) StageChange()
+    {
+        var deal = _open[_random.Next(_open.Count)];
+        deal.Stage = deal.Stage + 1 < OpenStages.Length ? deal.Stage + 1 : deal.Stage - 1;
+        var e = NewEvent();
+        e.OpportunityStageChanged = new V1.OpportunityStageChanged { OpportunityId = deal.Id, StageId = OpenStages[deal.Stage] };
+        return (e, new Effect(EffectKind.None, deal.Rep, 0, 0));
+    }
+
+    private (V1.Event, Effect) AmountChange()
+    {
+        var deal = _open[_random.Next(_open.Count)];
+        var amount = Math.Max(1_000, deal.Amount + (1_000L * (_random.Next(21) - 10)));
+        var delta = amount - deal.Amount;
+        deal.Amount = amount;
+        var e = NewEvent();
+        e.OpportunityAmountChanged = new V1.OpportunityAmountChanged { OpportunityId = deal.Id, Amount = amount };
+        return (e, new Effect(EffectKind.AmountChanged, deal.Rep, amount, delta));
+    }
+
+    private (V1.Event, Effect) Close(bool won)
+    {
+        var index = _random.Next(_open.Count);
+        var deal = _open[index];
+        _open[index] = _open[^1];
+        _open.RemoveAt(_open.Count - 1);
+        var e = NewEvent();
+        if (won)
+        {
+            // A won amount of 0 keeps the deal's amount; half the wins say it explicitly.
+            e.OpportunityWon = new V1.OpportunityWon { OpportunityId = deal.Id, Amount = _random.Next(2) == 0 ? 0 : deal.Amount };
+            return (e, new Effect(EffectKind.Won, deal.Rep, deal.Amount, -deal.Amount));
+        }
+
+        e.OpportunityLost = new V1.OpportunityLost { OpportunityId = deal.Id, Reason = LossReasons[_random.Next(LossReasons.Length)] };
+        return (e, new Effect(EffectKind.Lost, deal.Rep, deal.Amount, -deal.Amount));
+    }
+
+    private (V1.Event, Effect) Payment()
+    {
+        var rep = _reps[_random.Next(_reps.Length)];
+        var amount = 100L * (1 + _random.Next(500));
+        var e = NewEvent();
+        e.PaymentReceived = new V1.PaymentReceived { RepId = _company.RepIds[rep], CustomerId = Customer(), Amount = amount };
+        return (e, new Effect(EffectKind.Payment, rep, amount, 0));
+    }
+
+    private (V1.Event, Effect) Target(int rep)
+    {
+        var must = 100_000L * (5 + _random.Next(20));
+        var e = NewEvent();
+        e.TargetSet = new V1.TargetSet
+        {
+            Scope = V1.TargetScope.Rep, ScopeId = _company.RepIds[rep], Period = _period,
+            Metric = V1.TargetMetric.Bookings, MustAchieve = must, Stretch = must * 5 / 4,
+        };
+        return (e, new Effect(EffectKind.None, rep, 0, 0));
+    }
+
+    private sealed class OpenDeal(string id, int rep, long amount, int stage)
+    {
+        public string Id { get; } = id;
+        public int Rep { get; } = rep;
+        public long Amount { get; set; } = amount;
+        public int Stage { get; set; } = stage;
+    }
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The standard benchmark: builds in Release, starts on loopback what it needs (PostgreSQL for the SQL baseline and
+# durable mode, redis-server for the Redis baseline, the SalesOps server), runs the load test, stops all it started.
+#
+#   load-tests/bench.sh [memory|postgres] [--smoke] [-- extra load-test options]
+#
+# Writes load-tests/results/latest-<storage>.json (a --smoke run writes smoke-<storage>.json: a few seconds with a
+# small company; it checks correctness, not speed). Logs go to .bench/ (kept after a failure).
+# Environment: BENCH_PORT_BASE (default: random free range) to pin the ports.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+storage=memory
+smoke=false
+extra=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    memory|postgres) storage=$1 ;;
+    --smoke) smoke=true ;;
+    --) shift; extra=("$@"); break ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "bench.sh: unknown argument '$1' (expected memory, postgres, --smoke or -- options)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# shellcheck source=deploy/lib/postgres.sh
+. deploy/lib/postgres.sh
+
+work=$PWD/.bench/$storage$([ "$smoke" = true ] && echo -smoke)
+rm -rf "$work" && mkdir -p "$work"
+base=${BENCH_PORT_BASE:-$((20000 + (RANDOM % 400) * 100))}
+pg_port=$base grpc_port=$((base + 1)) silo_port=$((base + 2)) gateway_port=$((base + 3)) redis_port=$((base + 4))
+server_pid='' redis_started=false pg_started=false
+
+cleanup() {
+  local status=$?
+  [ -n "$server_pid" ] && { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
+  [ "$redis_started" = true ] && { redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true; }
+  [ "$pg_started" = true ] && pg_stop "$work/pg"
+  if [ "$status" -eq 0 ]; then rm -rf "$work"; else echo "bench.sh: failed; logs kept in $work" >&2; fi
+}
+trap cleanup EXIT
+
+echo "== building (Release)"
+dotnet build -c Release src/SalesOps.Server -v quiet -nologo
+dotnet build -c Release load-tests/SalesOps.LoadTests -v quiet -nologo
+
+echo "== PostgreSQL on 127.0.0.1:$pg_port"
+pg_start "$work/pg" "$pg_port"
+pg_started=true
+connection="Host=127.0.0.1;Port=$pg_port;Username=postgres"
+as_pg "$(pg_bin)/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -qc "CREATE DATABASE baseline" >/dev/null
+
+redis_args=()
+if ! command -v redis-server >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "== installing redis-server (Debian package) for the Redis baseline"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null 2>&1 ||
+    { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null 2>&1; } || true
+fi
+if command -v redis-server >/dev/null 2>&1; then
+  # Durable runs compare with Redis appending every write to its log (fsync once a second); memory runs with none.
+  persistence=(--save '' --appendonly no)
+  [ "$storage" = postgres ] && persistence=(--save '' --appendonly yes --appendfsync everysec)
+  redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work" --daemonize yes --logfile "$work/redis.log" "${persistence[@]}"
+  redis_started=true
+  for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  redis_args=(--redis "127.0.0.1:$redis_port")
+  echo "== redis-server on 127.0.0.1:$redis_port"
+else
+  echo "== redis-server not available (apt-get install -y redis-server): the Redis baseline is skipped" >&2
+fi
+
+server_dll=src/SalesOps.Server/bin/Release/net10.0/SalesOps.Server.dll
+server_args=(--grpc-port "$grpc_port" --silo-port "$silo_port" --gateway-port "$gateway_port" --storage "$storage")
+if [ "$storage" = postgres ]; then
+  server_args+=(--connection-string "$connection;Database=salesops" --migrate)
+fi
+echo "== SalesOps server ($storage) on 127.0.0.1:$grpc_port"
+dotnet "$server_dll" "${server_args[@]}" > "$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 120); do
+  dotnet "$server_dll" healthcheck --grpc-port "$grpc_port" >/dev/null 2>&1 && break
+  kill -0 "$server_pid" 2>/dev/null || { echo "the server exited; see $work/server.log" >&2; tail -20 "$work/server.log" >&2; exit 1; }
+  sleep 1
+done
+
+if [ "$smoke" = true ]; then
+  report=load-tests/results/smoke-$storage.json
+  profile=(--reps 200 --customers 500 --streams 4 --batch 200 --open-per-rep 2 --watchers 12 --alert-watchers 2
+    --duration 3 --open-rates 5000 --open-duration 3 --read-samples 50 --sql-checkpoints 2 --settle-timeout 60)
+else
+  report=load-tests/results/latest-$storage.json
+  profile=(--capacity-reps 10000)
+fi
+
+echo "== load test"
+dotnet load-tests/SalesOps.LoadTests/bin/Release/net10.0/SalesOps.LoadTests.dll \
+  --server "http://127.0.0.1:$grpc_port" --server-pid "$server_pid" --storage "$storage" \
+  --sql "$connection;Database=baseline" "${redis_args[@]}" --report "$report" "${profile[@]}" "${extra[@]}"
