@@ -198,7 +198,7 @@ public sealed class StreamWorkload
     {
         _company = company;
         _stream = stream;
-        _random = new Random(HashCode.Combine(company.Settings.Seed, stream, 7919));
+        _random = new Random(unchecked((company.Settings.Seed * 7919) + stream)); // HashCode.Combine differs per process
         _reps = Enumerable.Range(0, company.Settings.Reps).Where(r => company.StreamOf(r) == stream).ToArray();
         _clock = new EventClock(baseUtc, stream);
         _mix = mix;

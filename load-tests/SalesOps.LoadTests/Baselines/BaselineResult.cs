@@ -172,8 +172,11 @@ internal sealed class WriteMeter : IAsyncDisposable
 
     public void Pause() => _writing.Stop();
 
-    public BaselineResult Result(IReadOnlyList<ReadSample> reads, string? error) =>
-        new(_name, Events, Seconds, EventsPerSecond, reads, error);
+    public BaselineResult Result(IReadOnlyList<ReadSample> reads, string? error)
+    {
+        Pause(); // a replay that failed part-way left the clock running
+        return new BaselineResult(_name, Events, Seconds, EventsPerSecond, reads, error);
+    }
 
     /// <summary>Reports a failure in full and gives the short form for <see cref="BaselineResult.Error"/>.</summary>
     public string Failed(Exception ex)

@@ -41,7 +41,7 @@ public static class RedisBaseline
             await using var redis = await ConnectionMultiplexer.ConnectAsync(options);
             if (!redis.IsConnected)
             {
-                throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, $"no redis-server reachable at {endpoint}");
+                throw new InvalidOperationException($"no redis-server reachable at {endpoint} within {options.ConnectTimeout} ms");
             }
 
             var db = redis.GetDatabase();

@@ -66,7 +66,8 @@ public static class SqlBaseline
 
     /// <summary>
     /// The latency of the bookings leaderboard (top 10 of the run's root region for its month) over the data
-    /// <see cref="RunAsync"/> left behind: <paramref name="samples"/> executions after one warm-up.
+    /// <see cref="RunAsync"/> left behind: <paramref name="samples"/> executions after untimed warm-ups. Unlike
+    /// <see cref="RunAsync"/>, a failure here is thrown.
     /// </summary>
     public static async Task<ReadSample> TimeLeaderboardAsync(RunEvents run, string connectionString, int samples, CancellationToken ct)
     {
