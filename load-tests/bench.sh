@@ -28,7 +28,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 # shellcheck source=deploy/lib/postgres.sh
 . deploy/lib/postgres.sh
 
-work=$PWD/.bench/$storage$([ "$smoke" = true ] && echo -smoke)
+work=$PWD/.bench/$storage
+[ "$smoke" = true ] && work=$work-smoke
 rm -rf "$work" && mkdir -p "$work"
 base=${BENCH_PORT_BASE:-$((20000 + (RANDOM % 400) * 100))}
 pg_port=$base grpc_port=$((base + 1)) silo_port=$((base + 2)) gateway_port=$((base + 3)) redis_port=$((base + 4))
