@@ -20,8 +20,8 @@ public sealed class PhaseStats(string name)
     public long Accepted => Interlocked.Read(ref _accepted);
     public long Errors => Interlocked.Read(ref _errors);
 
-    /// <summary>Open loop: batches whose send time came while the stream already had its cap of batches in flight.</summary>
-    public long NotSent => Interlocked.Read(ref _notSent);
+    /// <summary>Open loop: due batches not sent (the stream had its cap of batches in flight, or the phase was over).</summary>
+    public long BatchesNotSent => Interlocked.Read(ref _notSent);
     public IReadOnlyCollection<string> ErrorSamples => _errorSamples;
     public double Seconds { get; set; }
     public double EventsPerSecond => Seconds > 0 ? Events / Seconds : 0;
@@ -41,7 +41,7 @@ public sealed class PhaseStats(string name)
         }
     }
 
-    public void Skipped() => Interlocked.Increment(ref _notSent);
+    public void NotSent(long batches) => Interlocked.Add(ref _notSent, batches);
 }
 
 /// <summary>
@@ -106,18 +106,29 @@ public sealed class IngestDriver
         });
     }
 
-    /// <summary>A fixed offered rate: batch k of stream s is due at start + (k + s/M) × M × batch / rate.</summary>
+    /// <summary>
+    /// A fixed offered rate: batch k of stream s is due at start + (k + s/M) × M × batch / rate. Latency counts from the
+    /// due time. A due batch is not sent when the stream already has <paramref name="cap"/> batches unacknowledged, and
+    /// nothing is sent once the phase's time is up; both count as not sent.
+    /// </summary>
     public Task OpenLoopAsync(PhaseStats stats, double eventsPerSecond, TimeSpan duration, int cap, CancellationToken ct)
     {
         var streams = _workloads.Length;
         var interval = Stopwatch.Frequency * (double)_batchSize * streams / eventsPerSecond;
         var start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 10;
         var end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-        return RunAllAsync(stats, s => StreamAsync(s, () => Measured(s), k =>
+        return RunAllAsync(stats, async s =>
         {
-            var due = start + (long)((k + ((double)s / streams)) * interval);
-            return due < end ? due : null;
-        }, cap, stats, ct));
+            long? Due(long k)
+            {
+                var due = start + (long)((k + ((double)s / streams)) * interval);
+                return due < end && Stopwatch.GetTimestamp() < end ? due : null;
+            }
+
+            var sent = await StreamAsync(s, () => Measured(s), Due, cap, stats, ct);
+            var offered = (long)Math.Ceiling(((end - start) / interval) - ((double)s / streams));
+            stats.NotSent(Math.Max(0, offered - sent));
+        });
     }
 
     private (V1.Event[], Effect[]) Measured(int stream)
@@ -143,12 +154,14 @@ public sealed class IngestDriver
     /// send time (null = the phase is over). In closed loop <paramref name="window"/> bounds the batches in flight; in
     /// open loop it is the cap beyond which a due batch is counted as not sent rather than queued without bound.
     /// </summary>
-    private async Task StreamAsync(int stream, Func<(V1.Event[], Effect[])?> next, Func<long, long?>? due, int window, PhaseStats stats, CancellationToken ct)
+    /// <returns>The batches sent.</returns>
+    private async Task<long> StreamAsync(int stream, Func<(V1.Event[], Effect[])?> next, Func<long, long?>? due, int window, PhaseStats stats, CancellationToken ct)
     {
         using var call = _client.Ingest(cancellationToken: ct);
         var pending = new ConcurrentQueue<Pending>();
         using var slots = new SemaphoreSlim(window);
         var inFlight = 0;
+        var sent = 0L;
         var reader = Task.Run(async () =>
         {
             try
@@ -193,7 +206,6 @@ public sealed class IngestDriver
                     await WaitUntilAsync(at, ct);
                     if (Volatile.Read(ref inFlight) >= window)
                     {
-                        stats.Skipped();
                         continue;
                     }
 
@@ -208,6 +220,7 @@ public sealed class IngestDriver
                 var (events, effects) = item;
 
                 Interlocked.Increment(ref inFlight);
+                sent++;
                 Sent(events, effects, start);
                 pending.Enqueue(new Pending(events, effects, start));
                 var batch = new V1.IngestBatch { BatchId = k.ToString(System.Globalization.CultureInfo.InvariantCulture) };
@@ -228,6 +241,8 @@ public sealed class IngestDriver
         {
             stats.Error(lost, $"stream {stream}: {lost} batches sent but never acknowledged");
         }
+
+        return sent;
     }
 
     private void Count(Pending p, V1.IngestAck ack, PhaseStats stats)

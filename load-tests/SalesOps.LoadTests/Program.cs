@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Npgsql;
 using SalesOps.LoadTests.Baselines;
 using V1 = SalesOps.Contracts.V1;
 
@@ -158,7 +159,7 @@ public sealed class LoadRun(Options o)
 
         if (capacity is not null && o.Sql is { } cs2)
         {
-            capacity = await SqlCapacityAsync(capacity, startedAt, cs2, ct);
+            capacity = await SqlCapacityAsync(capacity, cs2, ct);
         }
 
         foreach (var b in new[] { sql, redis }.OfType<BaselineResult>().Where(b => b.Error is not null))
@@ -207,9 +208,8 @@ public sealed class LoadRun(Options o)
         return new CapacityReport(o.CapacityReps, expected.OpenCount.Sum(), load.Seconds, Math.Round(load.EventsPerSecond), memory?.Rss, memory?.Peak, reads, null, null);
     }
 
-    private async Task<CapacityReport> SqlCapacityAsync(CapacityReport capacity, DateTime startedAt, string connectionString, CancellationToken ct)
+    private async Task<CapacityReport> SqlCapacityAsync(CapacityReport capacity, string connectionString, CancellationToken ct)
     {
-        _ = startedAt;
         Log($"query-time SQL at capacity: loading the capacity company's events into PostgreSQL");
         var load = await SqlBaseline.RunAsync(_capacityRun!, _capacityBatches!, connectionString, 1, Log, ct);
         if (load.Error is not null)
@@ -218,8 +218,16 @@ public sealed class LoadRun(Options o)
             return capacity;
         }
 
-        var sample = await SqlBaseline.TimeLeaderboardAsync(_capacityRun!, connectionString, Math.Min(o.ReadSamples, 50), ct);
-        return capacity with { SqlLeaderboard = sample, SqlOverSalesOps = Ratio(sample.P50Ms, capacity.LeaderboardReadMs.P50) };
+        try
+        {
+            var sample = await SqlBaseline.TimeLeaderboardAsync(_capacityRun!, connectionString, Math.Min(o.ReadSamples, 50), ct);
+            return capacity with { SqlLeaderboard = sample, SqlOverSalesOps = Ratio(sample.P50Ms, capacity.LeaderboardReadMs.P50) };
+        }
+        catch (NpgsqlException ex)
+        {
+            _failures.Add($"SQL capacity leaderboard read failed: {ex.Message}");
+            return capacity;
+        }
     }
 
     private static List<Comparison> Compare(PhaseReport headline, Percentiles reads, BaselineResult? sql, BaselineResult? redis)
@@ -278,7 +286,7 @@ public sealed class LoadRun(Options o)
             }
         }
 
-        var report = new PhaseReport(name, model, offered, Math.Round(stats.Seconds, 2), stats.Events, Math.Round(stats.EventsPerSecond), stats.Errors, stats.NotSent,
+        var report = new PhaseReport(name, model, offered, Math.Round(stats.Seconds, 2), stats.Events, Math.Round(stats.EventsPerSecond), stats.Errors, stats.BatchesNotSent,
             stats.Ack.Summary(), measured ? screens!.Stats.Push.Summary() : Percentiles.Empty, measured ? screens!.Stats.Alert.Summary() : Percentiles.Empty,
             measured ? screens!.Stats.Updates : 0, serverCores, generatorCores, _probe.Memory()?.Rss);
         _phases.Add(report);
