@@ -64,7 +64,11 @@ public static class Program
     }
 }
 
-/// <summary>One load run: the phases in order, then verification, the capacity phase and the baselines.</summary>
+/// <summary>
+/// One load run: the capacity phase when asked (first, so the memory it reports is that company's alone, and the
+/// throughput phases then run on a server that already holds it, as a production one would), the load phases,
+/// verification, the baselines.
+/// </summary>
 public sealed class LoadRun(Options o)
 {
     /// <summary>
@@ -90,6 +94,7 @@ public sealed class LoadRun(Options o)
         var query = new V1.QueryService.QueryServiceClient(channel);
         var watch = new V1.WatchService.WatchServiceClient(channel);
         await WaitForServerAsync(query, ct);
+        var capacity = o.CapacityReps > 0 ? await CapacityAsync(ingest, query, startedAt, ct) : null;
 
         var run = new RunEvents(new Company(o.Workload(o.Tag, o.Reps, o.OpenPerRep)), EventClock.BaseFor(startedAt));
         var company = run.Company;
@@ -117,7 +122,7 @@ public sealed class LoadRun(Options o)
 
         foreach (var rate in o.OpenRates)
         {
-            var offered = rate == "half" ? Math.Max(o.BatchSize * o.Streams, Math.Round(closedRate / 2 / 1000) * 1000) : double.Parse(rate, CultureInfo.InvariantCulture);
+            var offered = rate == "half" ? Math.Max(100, Math.Round(closedRate / 2 / 100) * 100) : double.Parse(rate, CultureInfo.InvariantCulture);
             if (rate == "half" && closedRate == 0)
             {
                 continue;
@@ -140,8 +145,6 @@ public sealed class LoadRun(Options o)
         {
             _failures.Add($"{screens.Stats.Failures} watch stream failures");
         }
-
-        var capacity = o.CapacityReps > 0 ? await CapacityAsync(ingest, query, startedAt, ct) : null;
 
         BaselineResult? sql = null;
         BaselineResult? redis = null;
@@ -191,6 +194,7 @@ public sealed class LoadRun(Options o)
     /// <summary>A second company with many open deals: how much memory holding them takes, and how fast its board reads.</summary>
     private async Task<CapacityReport> CapacityAsync(V1.IngestService.IngestServiceClient ingest, V1.QueryService.QueryServiceClient query, DateTime startedAt, CancellationToken ct)
     {
+        var before = _probe.Memory();
         var perRep = (o.CapacityOpportunities + o.CapacityReps - 1) / o.CapacityReps;
         var run = new RunEvents(new Company(o.Workload(o.Tag + "k", o.CapacityReps, perRep)), EventClock.BaseFor(startedAt));
         var expected = new Expected(run.Company.RepIds.Length);
@@ -205,7 +209,7 @@ public sealed class LoadRun(Options o)
         var reads = await TimeLeaderboardAsync(query, run.Company.RootRegion, run.Period);
         _capacityRun = run;
         _capacityBatches = driver.MeasuredBatches;
-        return new CapacityReport(o.CapacityReps, expected.OpenCount.Sum(), load.Seconds, Math.Round(load.EventsPerSecond), memory?.Rss, memory?.Peak, reads, null, null);
+        return new CapacityReport(o.CapacityReps, expected.OpenCount.Sum(), load.Seconds, Math.Round(load.EventsPerSecond), before?.Rss, memory?.Rss, memory?.Peak, reads, null, null);
     }
 
     private async Task<CapacityReport> SqlCapacityAsync(CapacityReport capacity, string connectionString, CancellationToken ct)

@@ -28,6 +28,7 @@ public sealed record CapacityReport(
     long OpenOpportunities,
     double LoadSeconds,
     double LoadEventsPerSecond,
+    double? ServerRssBeforeMb,
     double? ServerRssMb,
     double? ServerPeakRssMb,
     Percentiles LeaderboardReadMs,
@@ -105,7 +106,7 @@ public sealed record Report(
         w.WriteLine($"  watchers converged {(WatcherLagMs is { } lag ? $"{lag:N0} ms" : "never")} after the last ack; server peak RSS {Mb(ServerPeakRssMb)}");
         if (Capacity is { } c)
         {
-            w.WriteLine($"  capacity: {c.Reps:N0} reps, {c.OpenOpportunities:N0} open deals loaded in {c.LoadSeconds:0} s ({c.LoadEventsPerSecond:N0} events/s); server RSS {Mb(c.ServerRssMb)}, peak {Mb(c.ServerPeakRssMb)}");
+            w.WriteLine($"  capacity: {c.Reps:N0} reps, {c.OpenOpportunities:N0} open deals loaded in {c.LoadSeconds:0} s ({c.LoadEventsPerSecond:N0} events/s); server RSS {Mb(c.ServerRssMb)} (before: {Mb(c.ServerRssBeforeMb)}), peak {Mb(c.ServerPeakRssMb)}");
             w.WriteLine($"            leaderboard read {c.LeaderboardReadMs}");
             if (c.SqlLeaderboard is { } s)
             {

@@ -89,7 +89,11 @@ public interface ICustomerGrain : IGrainWithStringKey
     Task<CustomerSnapshot> GetSnapshotAsync();
 }
 
-public interface IOpportunityGrain : IGrainWithStringKey
+/// <summary>
+/// A book of opportunities: every deal whose id hashes to this book (<see cref="OpportunityBooks.Of"/>). One grain
+/// holds about a thousandth of all deals, so a million open deals cost a thousand activations, not a million.
+/// </summary>
+public interface IOpportunityBookGrain : IGrainWithIntegerKey
 {
     /// <summary>
     /// Wakes the grain after a restart or a silo loss: activation replays its journal, then it sends whatever it
@@ -97,9 +101,36 @@ public interface IOpportunityGrain : IGrainWithStringKey
     /// </summary>
     Task RecoverAsync();
 
-    Task<EventOutcome> ApplyAsync(EventEnvelope envelope);
+    /// <summary>
+    /// Applies opportunity events of this book in order (one wave of a batch: events of distinct deals) and answers
+    /// one outcome each, once every accepted one is journaled and its effects are queued.
+    /// </summary>
+    Task<EventOutcome[]> ApplyAsync(EventEnvelope[] envelopes);
 
-    Task<OpportunitySnapshot> GetSnapshotAsync();
+    /// <summary>A deal of this book; <c>Opened</c> is false for one never opened.</summary>
+    Task<OpportunitySnapshot> GetSnapshotAsync(string opportunityId);
+}
+
+/// <summary>Which book holds a deal: a fixed spread of opportunity ids over <see cref="Count"/> grains.</summary>
+public static class OpportunityBooks
+{
+    /// <summary>
+    /// The number of books. Part of the stored layout in durable mode (journal streams are per book): changing it
+    /// needs the deals re-shelved, so it is a constant, not a setting.
+    /// </summary>
+    public const int Count = 1024;
+
+    /// <summary>FNV-1a over the id's UTF-16 code units: stable across processes and machines, unlike string.GetHashCode.</summary>
+    public static long Of(string opportunityId)
+    {
+        var hash = 2166136261u;
+        foreach (var c in opportunityId)
+        {
+            hash = unchecked((hash ^ c) * 16777619u);
+        }
+
+        return hash % Count;
+    }
 }
 
 /// <summary>The company's alert log (key 0): numbers alerts, retains the latest, pushes them to every host.</summary>

@@ -13,41 +13,7 @@ namespace SalesOps.Grains;
 /// </summary>
 public sealed partial class EventIngestor(IGrainFactory grains, EngineSettings settings, ILogger<EventIngestor> logger)
 {
-    public async Task<Outcome> IngestAsync(SalesEvent e)
-    {
-        if (EventValidator.Validate(e, settings.Stages) is { } invalid)
-        {
-            return invalid;
-        }
-
-        try
-        {
-            var refs = EventRouting.References(e);
-            if (refs.Count > 0)
-            {
-                var exists = await Task.WhenAll(refs.Select(ExistsAsync));
-                for (var i = 0; i < refs.Count; i++)
-                {
-                    if (!exists[i])
-                    {
-                        return EventRouting.Missing(refs[i]);
-                    }
-                }
-            }
-
-            var result = await ApplyAsync(e, EventEnvelope.From(e));
-            return new Outcome(result.OutcomeCode, result.Field, result.Message);
-        }
-        catch (Exception ex) when (IsTransient(ex))
-        {
-            return new Outcome(OutcomeCode.Unavailable, "", $"the engine could not process the event now ({ex.GetType().Name}); re-send it");
-        }
-        catch (Exception ex)
-        {
-            LogFault(logger, e.EventId, ex);
-            return new Outcome(OutcomeCode.Internal, "", $"engine fault while processing the event ({ex.GetType().Name}); it has been logged");
-        }
-    }
+    public async Task<Outcome> IngestAsync(SalesEvent e) => (await IngestBatchAsync([e]))[0];
 
     /// <summary>Failures of the cluster rather than of the event: worth a retry.</summary>
     /// <remarks>
@@ -78,14 +44,136 @@ public sealed partial class EventIngestor(IGrainFactory grains, EngineSettings s
 
         foreach (var wave in waves)
         {
-            var outcomes = await Task.WhenAll(wave.Select(i => IngestAsync(events[i])));
-            for (var k = 0; k < wave.Count; k++)
-            {
-                results[wave[k]] = outcomes[k];
-            }
+            await RunWaveAsync(events, wave, results);
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// One wave: every event validated and its references checked, then applied at its target — each opportunity
+    /// book gets the wave's events of its deals in one call, every other entity one call per event.
+    /// </summary>
+    private async Task RunWaveAsync(IReadOnlyList<SalesEvent> events, List<int> wave, Outcome[] results)
+    {
+        var checks = await Task.WhenAll(wave.Select(i => Guard(CheckAsync(events[i]), events[i])));
+        var ready = new List<int>(wave.Count);
+        for (var k = 0; k < wave.Count; k++)
+        {
+            if (checks[k] is { } rejected)
+            {
+                results[wave[k]] = rejected;
+            }
+            else
+            {
+                ready.Add(wave[k]);
+            }
+        }
+
+        var calls = new List<Task>();
+        foreach (var book in ready.Where(i => IsDeal(events[i])).GroupBy(i => OpportunityBooks.Of(EventRouting.Target(events[i]).Id)))
+        {
+            var members = book.ToArray();
+            calls.Add(ApplyToBookAsync(book.Key, members, events, results));
+        }
+
+        foreach (var i in ready.Where(i => !IsDeal(events[i])))
+        {
+            calls.Add(ApplyOneAsync(i, events, results));
+        }
+
+        await Task.WhenAll(calls);
+    }
+
+    private static bool IsDeal(SalesEvent e) => EventRouting.Target(e).Kind == EntityKind.Opportunity;
+
+    /// <summary>Validation and reference checks: the rejection, or null when the event can be applied.</summary>
+    private async Task<Outcome?> CheckAsync(SalesEvent e)
+    {
+        if (EventValidator.Validate(e, settings.Stages) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var refs = EventRouting.References(e);
+        if (refs.Count == 0)
+        {
+            return null;
+        }
+
+        var exists = await Task.WhenAll(refs.Select(ExistsAsync));
+        for (var i = 0; i < refs.Count; i++)
+        {
+            if (!exists[i])
+            {
+                return EventRouting.Missing(refs[i]);
+            }
+        }
+
+        return null;
+    }
+
+    private async Task ApplyOneAsync(int index, IReadOnlyList<SalesEvent> events, Outcome[] results)
+    {
+        var e = events[index];
+        results[index] = await Guard(ApplyAsync(e, EventEnvelope.From(e)), e);
+    }
+
+    private async Task ApplyToBookAsync(long book, int[] members, IReadOnlyList<SalesEvent> events, Outcome[] results)
+    {
+        var envelopes = members.Select(i => EventEnvelope.From(events[i])).ToArray();
+        try
+        {
+            var outcomes = await grains.GetGrain<IOpportunityBookGrain>(book).ApplyAsync(envelopes);
+            for (var k = 0; k < members.Length; k++)
+            {
+                results[members[k]] = new Outcome(outcomes[k].OutcomeCode, outcomes[k].Field, outcomes[k].Message);
+            }
+        }
+        catch (Exception ex)
+        {
+            foreach (var i in members)
+            {
+                results[i] = Fault(ex, events[i]);
+            }
+        }
+    }
+
+    /// <summary>Runs a step for one event, turning a cluster failure or an engine fault into that event's outcome.</summary>
+    private async Task<Outcome?> Guard(Task<Outcome?> step, SalesEvent e)
+    {
+        try
+        {
+            return await step;
+        }
+        catch (Exception ex)
+        {
+            return Fault(ex, e);
+        }
+    }
+
+    private async Task<Outcome> Guard(Task<EventOutcome> step, SalesEvent e)
+    {
+        try
+        {
+            var result = await step;
+            return new Outcome(result.OutcomeCode, result.Field, result.Message);
+        }
+        catch (Exception ex)
+        {
+            return Fault(ex, e);
+        }
+    }
+
+    private Outcome Fault(Exception ex, SalesEvent e)
+    {
+        if (IsTransient(ex))
+        {
+            return new Outcome(OutcomeCode.Unavailable, "", $"the engine could not process the event now ({ex.GetType().Name}); re-send it");
+        }
+
+        LogFault(logger, e.EventId, ex);
+        return new Outcome(OutcomeCode.Internal, "", $"engine fault while processing the event ({ex.GetType().Name}); it has been logged");
     }
 
     /// <summary>
@@ -158,7 +246,7 @@ public sealed partial class EventIngestor(IGrainFactory grains, EngineSettings s
             EntityKind.Region => grains.GetGrain<IRegionGrain>(target.Id).SetTargetAsync(envelope),
             EntityKind.Customer => grains.GetGrain<ICustomerGrain>(target.Id).RegisterAsync(envelope),
             EntityKind.Rep => grains.GetGrain<IRepGrain>(target.Id).ApplyAsync(envelope),
-            _ => grains.GetGrain<IOpportunityGrain>(target.Id).ApplyAsync(envelope),
+            _ => throw new ArgumentOutOfRangeException(nameof(e), $"{e.GetType().Name} goes to an opportunity book"),
         };
     }
 

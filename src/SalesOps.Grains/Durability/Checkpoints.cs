@@ -109,13 +109,15 @@ public interface ICheckpoint
     bool HasPendingOutput { get; }
 }
 
-[GenerateSerializer, Alias("salesops.cp.Opportunity")]
-public sealed class OpportunityCheckpoint : ICheckpoint
+[GenerateSerializer, Alias("salesops.cp.OpportunityBook")]
+public sealed class OpportunityBookCheckpoint : ICheckpoint
 {
     [Id(0)] public long Sequence { get; set; }
-    [Id(1)] public byte[] Domain { get; set; } = [];
+
+    /// <summary>Each deal's domain snapshot (ADR 0006).</summary>
+    [Id(1)] public List<byte[]> Deals { get; set; } = new();
     [Id(2)] public List<OutboxLane<Credit[]>> Credits { get; set; } = new();
-    [Id(3)] public List<OutboxLane<OrderRow?>> Orders { get; set; } = new();
+    [Id(3)] public List<OutboxLane<DealOrder>> Orders { get; set; } = new();
 
     public bool HasPendingOutput => Credits.Any(l => l.Pending.Count > 0) || Orders.Any(l => l.Pending.Count > 0);
 }

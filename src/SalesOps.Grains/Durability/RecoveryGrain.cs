@@ -73,7 +73,7 @@ public sealed partial class RecoveryGrain(IEventJournal journal, ILogger<Recover
         var key = stream[(slash + 1)..];
         return stream[..slash] switch
         {
-            "opp" => GrainFactory.GetGrain<IOpportunityGrain>(key).RecoverAsync(),
+            "oppbook" => GrainFactory.GetGrain<IOpportunityBookGrain>(long.Parse(key, System.Globalization.CultureInfo.InvariantCulture)).RecoverAsync(),
             "rep" => GrainFactory.GetGrain<IRepGrain>(key).RecoverAsync(),
             "region" => GrainFactory.GetGrain<IRegionGrain>(key).RecoverAsync(),
             "customer" => GrainFactory.GetGrain<ICustomerGrain>(key).RecoverAsync(),

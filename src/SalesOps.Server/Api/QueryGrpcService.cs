@@ -67,7 +67,7 @@ public sealed class QueryGrpcService(IGrainFactory grains, EngineSettings settin
     public override async Task<V1.OpportunityView> GetOpportunity(V1.GetOpportunityRequest request, ServerCallContext context)
     {
         var id = RequestGuard.Id(request.OpportunityId, "opportunity_id");
-        var s = await grains.GetGrain<IOpportunityGrain>(id).GetSnapshotAsync();
+        var s = await grains.GetGrain<IOpportunityBookGrain>(OpportunityBooks.Of(id)).GetSnapshotAsync(id);
         if (!s.Opened)
         {
             throw RequestGuard.NotFound("opportunity_id", $"opportunity '{id}' has not been opened");

@@ -125,7 +125,7 @@ public sealed class DurableClusterTests(DurableClusterFixture fixture)
 
                 foreach (var (id, opp) in reference.Opportunities)
                 {
-                    var got = await grains.GetGrain<IOpportunityGrain>(id).GetSnapshotAsync().Within();
+                    var got = await grains.GetGrain<IOpportunityBookGrain>(OpportunityBooks.Of(id)).GetSnapshotAsync(id).Within();
                     if ((opp.OwnerRepId, opp.Amount, opp.StageIndex) != (got.OwnerRepId, got.Amount, got.StageIndex))
                     {
                         differences.Add($"opportunity {id}");

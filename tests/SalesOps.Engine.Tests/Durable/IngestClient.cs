@@ -18,6 +18,7 @@ public sealed class IngestClient
     public int AcknowledgedCount;
     public List<SalesEvent> Unknown { get; } = new();
     private int _unavailable;
+    private string? _lastUnavailable;
 
     public int UnavailableAnswers => Volatile.Read(ref _unavailable);
 
@@ -68,10 +69,13 @@ public sealed class IngestClient
                     break;
                 case V1.EventStatus.Unavailable:
                     Interlocked.Increment(ref _unavailable);
+                    _lastUnavailable = $"{batch[i].EventId}: {results[i].Message}";
                     Unknown.Add(batch[i]);
                     break;
                 default:
-                    throw new InvalidOperationException($"event {batch[i]} was rejected: {results[i].Status} {results[i].Message}");
+                    throw new InvalidOperationException(
+                        $"event {batch[i]} was rejected: {results[i].Status} {results[i].Message} " +
+                        $"({Unknown.Count} events unknown so far; last UNAVAILABLE: {_lastUnavailable ?? "none"})");
             }
         }
 

@@ -1,0 +1,151 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SalesOps.Abstractions;
+using SalesOps.Domain;
+using SalesOps.Grains.Durability;
+
+namespace SalesOps.Grains;
+
+/// <summary>
+/// A book of deals (ADR 0007): applies their events (last-writer-wins, per deal), journals the accepted ones, and
+/// sends the change of each deal's contribution to its reps and its customer through outboxes — one lane per rep
+/// and per customer for the whole book — so a failed call is retried in order and never applied twice.
+/// </summary>
+public sealed class OpportunityBookGrain(
+    EngineSettings settings,
+    IOptions<EngineOptions> options,
+    JournalFactory journals,
+    [PersistentState("state", StorageNames.Snapshots)] IPersistentState<OpportunityBookCheckpoint> snapshot,
+    ILogger<OpportunityBookGrain> logger) : Grain, IOpportunityBookGrain
+{
+    private readonly Dictionary<string, OpportunityState> _deals = new(StringComparer.Ordinal);
+    private readonly Outbox<Credit[]> _credits = new();
+    private readonly Outbox<DealOrder> _orders = new();
+    private GrainJournal _journal = null!;
+    private Courier _courier = null!;
+    private Checkpointer<OpportunityBookCheckpoint> _checkpoints = null!;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _journal = journals.For(this, "oppbook", this.GetPrimaryKeyLong().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        _courier = new Courier(
+            this,
+            _journal,
+            logger,
+            () => Task.WhenAll(
+                _credits.DrainAsync((rep, seq, credits) => GrainFactory.GetGrain<IRepGrain>(rep).CreditAsync(_journal.SenderName, seq, credits)),
+                _orders.DrainAsync((customer, seq, o) => GrainFactory.GetGrain<ICustomerGrain>(customer).SetOrderAsync(o.OpportunityId, _journal.SenderName, seq, o.Order))),
+            () => _credits.HasPending || _orders.HasPending);
+        _checkpoints = new Checkpointer<OpportunityBookCheckpoint>(snapshot, _journal, options.Value.SnapshotEvery, Capture, logger);
+        await _checkpoints.RecoverAsync(
+            cp =>
+            {
+                _deals.Clear();
+                foreach (var deal in cp.Deals)
+                {
+                    var state = OpportunityState.FromSnapshot(deal);
+                    _deals[state.Id] = state;
+                }
+
+                _credits.Import(cp.Credits);
+                _orders.Import(cp.Orders);
+            },
+            entry => Apply(((EventAccepted)entry).Event.ToDomain(), out _, out _),
+            cancellationToken);
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _checkpoints.SaveAsync();
+
+    private OpportunityBookCheckpoint Capture() => new()
+    {
+        Sequence = _journal.Sequence,
+        Deals = _deals.Values.Select(d => d.ToSnapshot()).ToList(),
+        Credits = _credits.Export(),
+        Orders = _orders.Export(),
+    };
+
+    public async Task<EventOutcome[]> ApplyAsync(EventEnvelope[] envelopes)
+    {
+        _journal.EnsureUsable();
+        var outcomes = new EventOutcome[envelopes.Length];
+        var writes = new List<Task>(envelopes.Length);
+        var celebrations = new List<AlertRecord>();
+        var duplicate = false;
+        for (var i = 0; i < envelopes.Length; i++)
+        {
+            var outcome = Apply(envelopes[i].ToDomain(), out var change, out var deal);
+            outcomes[i] = EventOutcome.From(outcome);
+            if (change is null)
+            {
+                duplicate |= outcome.Code == OutcomeCode.Duplicate;
+                continue;
+            }
+
+            // Numbered now, in apply order; the commits of the whole call go out together (group commit).
+            writes.Add(_journal.WriteAsync(new EventAccepted(envelopes[i])));
+            if (deal!.Celebration(change, settings.BigDealThreshold) is { } celebration)
+            {
+                celebrations.Add(AlertRecord.From(celebration));
+            }
+        }
+
+        if (writes.Count == 0 && !duplicate)
+        {
+            return outcomes;
+        }
+
+        // A re-sent duplicate also nudges what a first delivery may have left queued before a crash.
+        await Task.WhenAll(writes);
+        await _courier.DeliverAsync();
+        await _checkpoints.MaybeSaveAsync();
+        if (celebrations.Count > 0)
+        {
+            await Delivery.PublishAlertsAsync(GrainFactory, celebrations.ToArray(), logger);
+        }
+
+        return outcomes;
+    }
+
+    public Task RecoverAsync() => _courier.DeliverAsync();
+
+    public Task<OpportunitySnapshot> GetSnapshotAsync(string opportunityId)
+    {
+        var s = _deals.GetValueOrDefault(opportunityId) ?? new OpportunityState(opportunityId);
+        return Task.FromResult(new OpportunitySnapshot(
+            s.Id, s.IsOpened, s.OwnerRepId, s.CustomerId, s.Amount, s.ProductLine, s.Channel,
+            s.ExpectedClose.DayNumber, s.StageIndex, s.OpenedAt, s.StageAt));
+    }
+
+    /// <summary>Applies an event to its deal and queues its effects; the same path serves live events and replay.</summary>
+    private Outcome Apply(SalesEvent e, out OpportunityChange? change, out OpportunityState? deal)
+    {
+        var id = EventRouting.Target(e).Id;
+        if (!_deals.TryGetValue(id, out deal))
+        {
+            deal = new OpportunityState(id); // kept only once an OpportunityOpened is accepted
+        }
+
+        var outcome = deal.Apply(e, settings.Stages, out change);
+        if (change is null)
+        {
+            return outcome;
+        }
+
+        _deals[id] = deal;
+        foreach (var (repId, items) in OpportunityState.Deltas(change))
+        {
+            _credits.Enqueue(repId, items.Select(Credit.From).ToArray());
+        }
+
+        if (change.Before?.Order != change.After.Order)
+        {
+            _orders.Enqueue(deal.CustomerId, new DealOrder(id, change.After.Order is { } o ? new OrderRow(o.Amount, o.WonAt) : null));
+        }
+
+        return outcome;
+    }
+}
+
+/// <summary>A deal's order as its customer should count it (null: not won, or no longer).</summary>
+[GenerateSerializer, Immutable, Alias("salesops.DealOrder")]
+public sealed record DealOrder([property: Id(0)] string OpportunityId, [property: Id(1)] OrderRow? Order);
