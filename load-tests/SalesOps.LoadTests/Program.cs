@@ -77,6 +77,9 @@ public sealed class LoadRun(Options o)
     /// </summary>
     private const int OpenLoopCap = 8;
 
+    /// <summary>The closed-loop phase of the main company: the headline events/s.</summary>
+    private const string MaxThroughput = "max-throughput";
+
     private readonly ServerProbe _probe = new(o.ServerPid);
     private readonly List<string> _failures = new();
     private readonly List<PhaseReport> _phases = new();
@@ -115,7 +118,7 @@ public sealed class LoadRun(Options o)
         double closedRate = 0;
         if (o.Duration > 0)
         {
-            var closed = await PhaseAsync("max-throughput", "closed", null, screens,
+            var closed = await PhaseAsync(MaxThroughput, "closed", null, screens,
                 s => driver.ClosedLoopAsync(s, TimeSpan.FromSeconds(o.Duration), o.InFlight, long.MaxValue, ct));
             closedRate = closed.EventsPerSecond;
         }
@@ -170,7 +173,7 @@ public sealed class LoadRun(Options o)
             _failures.Add($"baseline {b.Name} failed: {b.Error}");
         }
 
-        var headline = _phases.FirstOrDefault(p => p.Model == "closed") ?? _phases.Last();
+        var headline = _phases.FirstOrDefault(p => p.Name == MaxThroughput) ?? _phases.Last();
         var pushPhase = _phases.LastOrDefault(p => p.Model == "open") ?? headline;
         var errors = _phases.Sum(p => p.Errors);
         if (errors > 0)
@@ -180,7 +183,8 @@ public sealed class LoadRun(Options o)
 
         return new Report(
             "SalesOps.LoadTests", startedAt, o.Storage, o.Server, o.Tag, o.Reps, company.Settings.Streams, o.BatchSize, o.Watchers, o.AlertWatchers,
-            company.Settings.Mix.ToString(), Math.Round(headline.EventsPerSecond), headline.AckLatencyMs, pushPhase.PushLatencyMs, lag, errors,
+            company.Settings.Mix.ToString(), Math.Round(headline.EventsPerSecond), headline.AckLatencyMs, pushPhase.PushLatencyMs, lag,
+            screens.Stats.Alerts, screens.Stats.Resumes, errors,
             _probe.Memory()?.Peak, headline.ServerCpuCores, reads, _phases, capacity,
             new PeerBaselines(sql, redis, Compare(headline, reads, sql, redis)),
             new Verification(_failures.Count == 0, checks + (capacity is null ? 0 : _capacityChecks), _failures));

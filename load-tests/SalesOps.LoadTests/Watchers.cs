@@ -11,6 +11,7 @@ public sealed class WatchStats
     private long _updates;
     private long _alerts;
     private long _failures;
+    private long _resumes;
     private readonly ConcurrentQueue<string> _failureSamples = new();
 
     /// <summary>Event → pushed update, this phase: from an activity's send to the first update showing the rep's new count.</summary>
@@ -38,6 +39,11 @@ public sealed class WatchStats
     public void Updated() => Interlocked.Increment(ref _updates);
 
     public void Alerted() => Interlocked.Increment(ref _alerts);
+
+    /// <summary>Alert streams ended with RESOURCE_EXHAUSTED (the screen fell behind) and resumed from their last sequence.</summary>
+    public long Resumes => Interlocked.Read(ref _resumes);
+
+    public void Resumed() => Interlocked.Increment(ref _resumes);
 
     public void Failed(string sample)
     {
@@ -162,9 +168,13 @@ public sealed class AlertWatcher(ConcurrentDictionary<string, long> bigDeals)
             {
                 return;
             }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
+            {
+                // The documented protocol for a screen that fell behind its buffer: resume after the last sequence seen.
+                stats.Resumed();
+            }
             catch (RpcException ex)
             {
-                // RESOURCE_EXHAUSTED means this screen fell behind its buffer: resume after the last sequence seen.
                 stats.Failed($"alerts: {ex.StatusCode} {ex.Status.Detail}; resuming after {_after}");
                 await Task.Delay(200, CancellationToken.None);
             }

@@ -57,7 +57,15 @@ public sealed class CustomerGrain(
         return EventOutcome.From(outcome);
     }
 
-    public Task<bool> IsRegisteredAsync() => Task.FromResult(RegisteredOrLeave());
+    /// <remarks>
+    /// The ingestor remembers a yes for good, so an activation whose journal write failed (its state may hold an
+    /// input that was never committed) answers nothing until it is rebuilt.
+    /// </remarks>
+    public Task<bool> IsRegisteredAsync()
+    {
+        _journal.EnsureUsable();
+        return Task.FromResult(RegisteredOrLeave());
+    }
 
     public async Task SetOrderAsync(string opportunityId, string sender, long sequence, OrderRow? order)
     {

@@ -250,11 +250,34 @@ public sealed partial class EventIngestor(IGrainFactory grains, EngineSettings s
         };
     }
 
-    private Task<bool> ExistsAsync(EntityRef r) => r.Kind switch
+    /// <summary>
+    /// Whether a referenced entity exists. Existence never ends (no event removes a region, rep or customer), so a
+    /// yes is remembered and the grain is not asked again; a no is always asked again.
+    /// </summary>
+    private async Task<bool> ExistsAsync(EntityRef r)
     {
-        EntityKind.Region => grains.GetGrain<IRegionGrain>(r.Id).IsDefinedAsync(),
-        EntityKind.Rep => grains.GetGrain<IRepGrain>(r.Id).IsJoinedAsync(),
-        EntityKind.Customer => grains.GetGrain<ICustomerGrain>(r.Id).IsRegisteredAsync(),
-        _ => Task.FromResult(false),
-    };
+        var key = (r.Kind, r.Id);
+        if (_known.ContainsKey(key))
+        {
+            return true;
+        }
+
+        var exists = await (r.Kind switch
+        {
+            EntityKind.Region => grains.GetGrain<IRegionGrain>(r.Id).IsDefinedAsync(),
+            EntityKind.Rep => grains.GetGrain<IRepGrain>(r.Id).IsJoinedAsync(),
+            EntityKind.Customer => grains.GetGrain<ICustomerGrain>(r.Id).IsRegisteredAsync(),
+            _ => Task.FromResult(false),
+        });
+        if (exists && _known.Count < KnownLimit)
+        {
+            _known.TryAdd(key, 0);
+        }
+
+        return exists;
+    }
+
+    /// <summary>Entities known to exist; bounded (about 100 MB at the limit), beyond which the grains are asked.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(EntityKind, string), byte> _known = new();
+    private const int KnownLimit = 1_000_000;
 }

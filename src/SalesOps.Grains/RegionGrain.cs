@@ -142,7 +142,15 @@ public sealed class RegionGrain(
         }
     }
 
-    public Task<bool> IsDefinedAsync() => Task.FromResult(DefinedOrLeave());
+    /// <remarks>
+    /// The ingestor remembers a yes for good, so an activation whose journal write failed (its state may hold an
+    /// input that was never committed) answers nothing until it is rebuilt.
+    /// </remarks>
+    public Task<bool> IsDefinedAsync()
+    {
+        _journal.EnsureUsable();
+        return Task.FromResult(DefinedOrLeave());
+    }
 
     public async Task<EventOutcome> SetTargetAsync(EventEnvelope envelope)
     {

@@ -100,7 +100,15 @@ public sealed class RepGrain(
         return EventOutcome.From(outcome);
     }
 
-    public Task<bool> IsJoinedAsync() => Task.FromResult(JoinedOrLeave());
+    /// <remarks>
+    /// The ingestor remembers a yes for good, so an activation whose journal write failed (its state may hold an
+    /// input that was never committed) answers nothing until it is rebuilt.
+    /// </remarks>
+    public Task<bool> IsJoinedAsync()
+    {
+        _journal.EnsureUsable();
+        return Task.FromResult(JoinedOrLeave());
+    }
 
     public async Task CreditAsync(string sender, long sequence, Credit[] credits)
     {

@@ -120,7 +120,9 @@ public sealed class WatchGrpcService(IGrainFactory grains, PushHub hub, HubRegis
 
             if (scope.Length == 0 || a.ScopeId == scope)
             {
-                await WriteAsync(responseStream, ProtoMapper.ToAlert(a), ct);
+                // Not the overflow token: cancelling a write midway resets the HTTP/2 stream, and the client would see
+                // CANCELLED instead of the RESOURCE_EXHAUSTED that tells it where to resume.
+                await WriteAsync(responseStream, ProtoMapper.ToAlert(a), context.CancellationToken);
             }
 
             last = a.Sequence;
