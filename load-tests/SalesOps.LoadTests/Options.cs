@@ -18,6 +18,7 @@ public sealed record Options
     public int Watchers { get; init; } = 200;
     public int AlertWatchers { get; init; } = 10;
     public int Top { get; init; } = 10;
+    public double Warmup { get; init; } = 10;
     public double Duration { get; init; } = 30;
     public IReadOnlyList<string> OpenRates { get; init; } = ["half", "50000"];
     public double OpenDuration { get; init; } = 20;
@@ -45,6 +46,7 @@ public sealed record Options
           --streams M               concurrent ingest streams, the CRM connectors (8)
           --batch N                 events per batch (500), --in-flight N batches per stream, closed loop (2)
           --watchers K              leaderboard watchers (200), --alert-watchers N (10), --top N rows (10)
+          --warmup S                closed-loop warm-up before the measured phases (JIT, caches), seconds (10)
           --duration S              closed-loop (maximum throughput) phase, seconds (30; 0 skips it)
           --open-rates LIST         open-loop phases at these offered events/s; "half" = half the closed-loop rate
                                     ("half,50000"; "" skips them), --open-duration S each (20)
@@ -96,6 +98,7 @@ public sealed record Options
                 "--watchers" => o with { Watchers = Int(name, value, 0) },
                 "--alert-watchers" => o with { AlertWatchers = Int(name, value, 0) },
                 "--top" => o with { Top = Int(name, value, 1, 100) },
+                "--warmup" => o with { Warmup = Num(name, value) },
                 "--duration" => o with { Duration = Num(name, value) },
                 "--open-rates" => o with { OpenRates = Rates(value) },
                 "--open-duration" => o with { OpenDuration = Num(name, value) },

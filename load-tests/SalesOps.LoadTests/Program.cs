@@ -115,6 +115,12 @@ public sealed class LoadRun(Options o)
         await screens.StartAsync(watch, clock, TimeSpan.FromSeconds(60));
         Log($"{o.Watchers} leaderboard and {o.AlertWatchers} alert watchers attached");
 
+        if (o.Warmup > 0)
+        {
+            // Reported as a phase of its own, never as the headline: the server's JIT tiers up and its caches fill.
+            await PhaseAsync("warm-up", "closed", null, null, s => driver.ClosedLoopAsync(s, TimeSpan.FromSeconds(o.Warmup), o.InFlight, long.MaxValue, ct));
+        }
+
         double closedRate = 0;
         if (o.Duration > 0)
         {
