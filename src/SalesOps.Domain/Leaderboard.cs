@@ -20,20 +20,24 @@ public readonly record struct RankedEntry(int Rank, string RepId, double Score, 
 /// Kept as a sorted array: rank lookup is a binary search; an update moves the entries between the old and new
 /// position (a memory move), which for boards of thousands of reps costs microseconds.
 /// Movement: the change of rank the latest update that moved a rep caused (reps pushed down by one get -1).
-/// It depends on the order updates arrived in, unlike rank and score.
+/// It depends on the order updates arrived in, unlike rank and score. It is held in the rows themselves, so a rep
+/// passing hundreds of others (common on activity boards, where many reps tie) rewrites a contiguous stretch of the
+/// array rather than hundreds of dictionary entries.
 /// </summary>
 public sealed class Leaderboard
 {
-    private static readonly Comparer<(double Score, string RepId)> Order = Comparer<(double Score, string RepId)>.Create(
+    private static readonly Comparer<Row> Order = Comparer<Row>.Create(
         (a, b) =>
         {
             var c = b.Score.CompareTo(a.Score);
             return c != 0 ? c : string.CompareOrdinal(a.RepId, b.RepId);
         });
 
-    private readonly List<(double Score, string RepId)> _sorted = new();
+    private readonly List<Row> _sorted = new();
     private readonly Dictionary<string, double> _scores = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _movement = new(StringComparer.Ordinal);
+
+    /// <summary>A rep's row; <see cref="Movement"/> 0 means none (a rep that has not moved since it entered).</summary>
+    private record struct Row(double Score, string RepId, int Movement);
 
     public int Count => _sorted.Count;
 
@@ -50,13 +54,14 @@ public sealed class Leaderboard
             return 0;
         }
 
-        return _sorted.BinarySearch((s, repId), Order) + 1;
+        return _sorted.BinarySearch(new Row(s, repId, 0), Order) + 1;
     }
 
     /// <summary>Sets (or, with null, removes) a rep's score. Returns the old and new rank (0 = absent).</summary>
     public (int OldRank, int NewRank) Set(string repId, double? score)
     {
         var oldRank = RankOf(repId);
+        var movement = 0;
         if (oldRank > 0)
         {
             if (score is { } same && same.Equals(_scores[repId]))
@@ -64,13 +69,13 @@ public sealed class Leaderboard
                 return (oldRank, oldRank);
             }
 
+            movement = _sorted[oldRank - 1].Movement;
             _sorted.RemoveAt(oldRank - 1);
             _scores.Remove(repId);
         }
 
         if (score is not { } value)
         {
-            _movement.Remove(repId);
             if (oldRank > 0)
             {
                 Version++;
@@ -79,19 +84,23 @@ public sealed class Leaderboard
             return (oldRank, 0);
         }
 
-        var index = _sorted.BinarySearch((value, repId), Order);
-        index = ~index;
-        _sorted.Insert(index, (value, repId));
-        _scores[repId] = value;
+        var index = ~_sorted.BinarySearch(new Row(value, repId, 0), Order);
         var newRank = index + 1;
+        if (oldRank > 0 && newRank != oldRank)
+        {
+            movement = oldRank - newRank;
+        }
+
+        _sorted.Insert(index, new Row(value, repId, movement));
+        _scores[repId] = value;
         Version++;
         if (oldRank > 0 && newRank != oldRank)
         {
-            _movement[repId] = oldRank - newRank;
             var (from, to, shift) = newRank < oldRank ? (newRank, oldRank - 1, -1) : (oldRank - 1, newRank - 2, 1);
+            var rows = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_sorted);
             for (var i = from; i <= to; i++)
             {
-                _movement[_sorted[i].RepId] = shift;
+                rows[i].Movement = shift;
             }
         }
 
@@ -100,9 +109,8 @@ public sealed class Leaderboard
 
     /// <summary>
     /// The board for a snapshot: rows in rank order (rep as an index given by <paramref name="repIndex"/>, score,
-    /// movement) and the version. The score map is the rows again; movement is only ever held, and never zero, for reps
-    /// on the board, so 0 in the movement column means none. The two maps are only looked up, never enumerated, so
-    /// their order needs no compaction.
+    /// movement, 0 meaning none) and the version. The score map is the rows again, and is only looked up, never
+    /// enumerated, so its order needs no compaction.
     /// </summary>
     internal BoardMemento ToMemento(BoardKey key, Func<string, int> repIndex)
     {
@@ -110,22 +118,12 @@ public sealed class Leaderboard
         var reps = new int[count];
         var scores = new double[count];
         var movement = new int[count];
-        var moved = 0;
         for (var i = 0; i < count; i++)
         {
-            var (score, rep) = _sorted[i];
-            reps[i] = repIndex(rep);
-            scores[i] = score;
-            if (_movement.TryGetValue(rep, out var m))
-            {
-                movement[i] = m != 0 ? m : throw new InvalidOperationException($"Leaderboard {key}: '{rep}' holds a movement of 0.");
-                moved++;
-            }
-        }
-
-        if (moved != _movement.Count)
-        {
-            throw new InvalidOperationException($"Leaderboard {key}: movement is held for {_movement.Count - moved} reps not on the board.");
+            var row = _sorted[i];
+            reps[i] = repIndex(row.RepId);
+            scores[i] = row.Score;
+            movement[i] = row.Movement;
         }
 
         return new BoardMemento(key.Period.Code, key.Metric, Version, reps, scores, movement);
@@ -152,18 +150,14 @@ public sealed class Leaderboard
                 throw new InvalidDataException($"Corrupt snapshot: leaderboard {memento.Metric} {memento.Period} names rep #{index} of {repIds.Length}.");
             }
 
-            var entry = (memento.Scores[i], repIds[index]);
+            var entry = new Row(memento.Scores[i], repIds[index], memento.Movement[i]);
             if (i > 0 && Order.Compare(board._sorted[i - 1], entry) >= 0)
             {
-                throw new InvalidDataException($"Corrupt snapshot: leaderboard {memento.Metric} {memento.Period} is not in rank order at '{entry.Item2}'.");
+                throw new InvalidDataException($"Corrupt snapshot: leaderboard {memento.Metric} {memento.Period} is not in rank order at '{entry.RepId}'.");
             }
 
             board._sorted.Add(entry);
-            board._scores.Add(entry.Item2, entry.Item1);
-            if (memento.Movement[i] != 0)
-            {
-                board._movement.Add(entry.Item2, memento.Movement[i]);
-            }
+            board._scores.Add(entry.RepId, entry.Score);
         }
 
         return board;
@@ -171,8 +165,8 @@ public sealed class Leaderboard
 
     public RankedEntry EntryAt(int rank)
     {
-        var (score, rep) = _sorted[rank - 1];
-        return new RankedEntry(rank, rep, score, _movement.GetValueOrDefault(rep));
+        var row = _sorted[rank - 1];
+        return new RankedEntry(rank, row.RepId, row.Score, row.Movement);
     }
 
     public IReadOnlyList<RankedEntry> Top(int n)
