@@ -12,6 +12,28 @@ public sealed class Latency
     private readonly LongHistogram _histogram = new(1, TimeSpan.FromMinutes(10).Ticks / 10, 3);
     private readonly Lock _lock = new();
 
+    /// <summary>
+    /// Times <paramref name="samples"/> executions of <paramref name="read"/>, one at a time, after a tenth as many
+    /// untimed warm-ups (at least one, at most 50) that pay for connections, plans, caches and JIT.
+    /// </summary>
+    public static async Task<Percentiles> MeasureAsync(int samples, Func<Task> read)
+    {
+        for (var i = Math.Clamp(samples / 10, 1, 50); i > 0; i--)
+        {
+            await read();
+        }
+
+        var latency = new Latency();
+        for (var i = 0; i < Math.Max(1, samples); i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await read();
+            latency.RecordSince(start);
+        }
+
+        return latency.Summary();
+    }
+
     public long Count
     {
         get

@@ -131,11 +131,12 @@ public sealed class LoadRun(Options o)
 
         foreach (var rate in o.OpenRates)
         {
-            var offered = rate == "half" ? Math.Max(100, Math.Round(closedRate / 2 / 100) * 100) : double.Parse(rate, CultureInfo.InvariantCulture);
             if (rate == "half" && closedRate == 0)
             {
-                continue;
+                continue; // no closed-loop phase to halve
             }
+
+            var offered = rate == "half" ? Math.Max(100, Math.Round(closedRate / 2 / 100) * 100) : double.Parse(rate, CultureInfo.InvariantCulture);
 
             await PhaseAsync($"open-{offered / 1000:0.#}k", "open", offered, screens,
                 s => driver.OpenLoopAsync(s, offered, TimeSpan.FromSeconds(o.OpenDuration), OpenLoopCap, ct));
@@ -149,9 +150,9 @@ public sealed class LoadRun(Options o)
         Log($"verified {checks:N0} rep and region figures, watchers converged in {(lag is { } l ? $"{l:N0} ms" : "—")}");
         var reads = await TimeLeaderboardAsync(query, company.RootRegion, run.Period);
         await screens.StopAsync();
-        _failures.AddRange(screens.Stats.FailureSamples.Where(_ => screens.Stats.Failures > 0).Take(5));
         if (screens.Stats.Failures > 0)
         {
+            _failures.AddRange(screens.Stats.FailureSamples.Take(5));
             _failures.Add($"{screens.Stats.Failures} watch stream failures");
         }
 
@@ -311,21 +312,8 @@ public sealed class LoadRun(Options o)
 
     private async Task<Percentiles> TimeLeaderboardAsync(V1.QueryService.QueryServiceClient query, string region, string period)
     {
-        var latency = new Latency();
         var request = new V1.GetLeaderboardRequest { ScopeRegionId = region, Period = period, Metric = V1.LeaderboardMetric.Bookings, Top = 10 };
-        for (var i = 0; i < 50; i++)
-        {
-            await query.GetLeaderboardAsync(request); // warm-up: connection, JIT
-        }
-
-        for (var i = 0; i < o.ReadSamples; i++)
-        {
-            var start = Stopwatch.GetTimestamp();
-            await query.GetLeaderboardAsync(request);
-            latency.RecordSince(start);
-        }
-
-        var summary = latency.Summary();
+        var summary = await Latency.MeasureAsync(o.ReadSamples, () => query.GetLeaderboardAsync(request).ResponseAsync);
         Log($"leaderboard reads of {region}: {summary}");
         return summary;
     }

@@ -12,6 +12,8 @@ public sealed record EventOutcome([property: Id(0)] byte Code, [property: Id(1)]
     public bool IsAccepted => OutcomeCode == OutcomeCode.Accepted;
 
     public static EventOutcome From(Outcome o) => new((byte)o.Code, o.Field, o.Message);
+
+    public Outcome ToOutcome() => new(OutcomeCode, Field, Message);
 }
 
 /// <summary>One counter value.</summary>

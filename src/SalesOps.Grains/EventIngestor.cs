@@ -70,22 +70,36 @@ public sealed partial class EventIngestor(IGrainFactory grains, EngineSettings s
             }
         }
 
-        var calls = new List<Task>();
-        foreach (var book in ready.Where(i => IsDeal(events[i])).GroupBy(i => OpportunityBooks.Of(EventRouting.Target(events[i]).Id)))
+        // Each event's target once: deal events grouped per book, every other event on its own.
+        var calls = new List<Task>(ready.Count);
+        var books = new Dictionary<long, List<int>>();
+        foreach (var i in ready)
         {
-            var members = book.ToArray();
-            calls.Add(ApplyToBookAsync(book.Key, members, events, results));
+            var target = EventRouting.Target(events[i]);
+            if (target.Kind == EntityKind.Opportunity)
+            {
+                var book = OpportunityBooks.Of(target.Id);
+                if (!books.TryGetValue(book, out var members))
+                {
+                    members = new List<int>();
+                    books[book] = members;
+                }
+
+                members.Add(i);
+            }
+            else
+            {
+                calls.Add(ApplyOneAsync(i, target, events[i], results));
+            }
         }
 
-        foreach (var i in ready.Where(i => !IsDeal(events[i])))
+        foreach (var (book, members) in books)
         {
-            calls.Add(ApplyOneAsync(i, events, results));
+            calls.Add(ApplyToBookAsync(book, members, events, results));
         }
 
         await Task.WhenAll(calls);
     }
-
-    private static bool IsDeal(SalesEvent e) => EventRouting.Target(e).Kind == EntityKind.Opportunity;
 
     /// <summary>Validation and reference checks: the rejection, or null when the event can be applied.</summary>
     private async Task<Outcome?> CheckAsync(SalesEvent e)
@@ -113,21 +127,27 @@ public sealed partial class EventIngestor(IGrainFactory grains, EngineSettings s
         return null;
     }
 
-    private async Task ApplyOneAsync(int index, IReadOnlyList<SalesEvent> events, Outcome[] results)
+    private async Task ApplyOneAsync(int index, EntityRef target, SalesEvent e, Outcome[] results)
     {
-        var e = events[index];
-        results[index] = await Guard(ApplyAsync(e, EventEnvelope.From(e)), e);
+        try
+        {
+            results[index] = (await ApplyAsync(target, e, EventEnvelope.From(e))).ToOutcome();
+        }
+        catch (Exception ex)
+        {
+            results[index] = Fault(ex, e);
+        }
     }
 
-    private async Task ApplyToBookAsync(long book, int[] members, IReadOnlyList<SalesEvent> events, Outcome[] results)
+    private async Task ApplyToBookAsync(long book, List<int> members, IReadOnlyList<SalesEvent> events, Outcome[] results)
     {
         var envelopes = members.Select(i => EventEnvelope.From(events[i])).ToArray();
         try
         {
             var outcomes = await grains.GetGrain<IOpportunityBookGrain>(book).ApplyAsync(envelopes);
-            for (var k = 0; k < members.Length; k++)
+            for (var k = 0; k < members.Count; k++)
             {
-                results[members[k]] = new Outcome(outcomes[k].OutcomeCode, outcomes[k].Field, outcomes[k].Message);
+                results[members[k]] = outcomes[k].ToOutcome();
             }
         }
         catch (Exception ex)
@@ -139,25 +159,12 @@ public sealed partial class EventIngestor(IGrainFactory grains, EngineSettings s
         }
     }
 
-    /// <summary>Runs a step for one event, turning a cluster failure or an engine fault into that event's outcome.</summary>
+    /// <summary>Runs an event's checks, turning a cluster failure or an engine fault into that event's outcome.</summary>
     private async Task<Outcome?> Guard(Task<Outcome?> step, SalesEvent e)
     {
         try
         {
             return await step;
-        }
-        catch (Exception ex)
-        {
-            return Fault(ex, e);
-        }
-    }
-
-    private async Task<Outcome> Guard(Task<EventOutcome> step, SalesEvent e)
-    {
-        try
-        {
-            var result = await step;
-            return new Outcome(result.OutcomeCode, result.Field, result.Message);
         }
         catch (Exception ex)
         {
@@ -237,18 +244,15 @@ public sealed partial class EventIngestor(IGrainFactory grains, EngineSettings s
         }
     }
 
-    private Task<EventOutcome> ApplyAsync(SalesEvent e, EventEnvelope envelope)
-    {
-        var target = EventRouting.Target(e);
-        return target.Kind switch
+    private Task<EventOutcome> ApplyAsync(EntityRef target, SalesEvent e, EventEnvelope envelope) =>
+        target.Kind switch
         {
             EntityKind.Region when e is RegionDefined => grains.GetGrain<IRegionGrain>(target.Id).DefineAsync(envelope),
             EntityKind.Region => grains.GetGrain<IRegionGrain>(target.Id).SetTargetAsync(envelope),
             EntityKind.Customer => grains.GetGrain<ICustomerGrain>(target.Id).RegisterAsync(envelope),
             EntityKind.Rep => grains.GetGrain<IRepGrain>(target.Id).ApplyAsync(envelope),
-            _ => throw new ArgumentOutOfRangeException(nameof(e), $"{e.GetType().Name} goes to an opportunity book"),
+            _ => throw new ArgumentOutOfRangeException(nameof(target), $"{e.GetType().Name} goes to an opportunity book"),
         };
-    }
 
     /// <summary>
     /// Whether a referenced entity exists. Existence never ends (no event removes a region, rep or customer), so a

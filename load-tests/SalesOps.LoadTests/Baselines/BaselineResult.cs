@@ -212,32 +212,12 @@ internal sealed class WriteMeter : IAsyncDisposable
 /// <summary>Times the baselines' reads, one request at a time.</summary>
 internal static class ReadTimer
 {
-    /// <summary>
-    /// The median and 99th percentile of <paramref name="samples"/> executions, after a tenth as many untimed
-    /// warm-ups (at least one, at most 50) that pay for plans, caches and JIT.
-    /// </summary>
+    /// <summary>The median and 99th percentile of <paramref name="samples"/> timed executions (see <see cref="Latency.MeasureAsync"/>).</summary>
     public static async Task<(double P50Ms, double P99Ms)> MeasureAsync(int samples, Func<Task> read)
     {
-        for (var i = Math.Clamp(samples / 10, 1, 50); i > 0; i--)
-        {
-            await read();
-        }
-
-        var ms = new double[Math.Max(1, samples)];
-        for (var i = 0; i < ms.Length; i++)
-        {
-            var start = Stopwatch.GetTimestamp();
-            await read();
-            ms[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-        }
-
-        Array.Sort(ms);
-        return (Percentile(ms, 50), Percentile(ms, 99));
+        var latency = await Latency.MeasureAsync(samples, read);
+        return (latency.P50, latency.P99);
     }
-
-    /// <summary>Nearest-rank percentile of sorted values.</summary>
-    private static double Percentile(double[] sorted, double percent) =>
-        sorted[Math.Clamp((int)Math.Ceiling(percent / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
 
     /// <summary>The rep whose rank the "where am I" reads look up: one in the middle of the run's reps.</summary>
     public static string ProbeRep(RunEvents run) => run.Company.RepIds[run.Company.RepIds.Length / 2];
