@@ -18,7 +18,7 @@ public readonly record struct RankedEntry(int Rank, string RepId, double Score, 
 /// <summary>
 /// Reps ranked by score (descending), ties broken by rep id (ordinal), so ranks are unique and deterministic.
 /// Kept as a sorted array: rank lookup is a binary search; an update moves the entries between the old and new
-/// position (a memory move), which for boards of thousands of reps costs microseconds.
+/// position and only those, so a small rise on a board of thousands touches a few rows.
 /// Movement: the change of rank the latest update that moved a rep caused (reps pushed down by one get -1).
 /// It depends on the order updates arrived in, unlike rank and score. It is held in the rows themselves, so a rep
 /// passing hundreds of others (common on activity boards, where many reps tie) rewrites a contiguous stretch of the
@@ -61,50 +61,70 @@ public sealed class Leaderboard
     public (int OldRank, int NewRank) Set(string repId, double? score)
     {
         var oldRank = RankOf(repId);
-        var movement = 0;
-        if (oldRank > 0)
-        {
-            if (score is { } same && same.Equals(_scores[repId]))
-            {
-                return (oldRank, oldRank);
-            }
-
-            movement = _sorted[oldRank - 1].Movement;
-            _sorted.RemoveAt(oldRank - 1);
-            _scores.Remove(repId);
-        }
-
         if (score is not { } value)
         {
             if (oldRank > 0)
             {
+                _sorted.RemoveAt(oldRank - 1);
+                _scores.Remove(repId);
                 Version++;
             }
 
             return (oldRank, 0);
         }
 
-        var index = ~_sorted.BinarySearch(new Row(value, repId, 0), Order);
-        var newRank = index + 1;
-        if (oldRank > 0 && newRank != oldRank)
+        if (oldRank == 0)
         {
-            movement = oldRank - newRank;
+            var index = ~_sorted.BinarySearch(new Row(value, repId, 0), Order);
+            _sorted.Insert(index, new Row(value, repId, 0));
+            _scores[repId] = value;
+            Version++;
+            return (0, index + 1);
         }
 
-        _sorted.Insert(index, new Row(value, repId, movement));
+        if (value.Equals(_scores[repId]))
+        {
+            return (oldRank, oldRank);
+        }
+
         _scores[repId] = value;
         Version++;
-        if (oldRank > 0 && newRank != oldRank)
+        return (oldRank, Move(oldRank - 1, new Row(value, repId, 0)) + 1);
+    }
+
+    /// <summary>
+    /// Moves the row at <paramref name="from"/> to where <paramref name="row"/> (its new score) belongs, shifting only
+    /// the rows it passes, which each get a movement of one the other way. Returns the new index.
+    /// </summary>
+    private int Move(int from, Row row)
+    {
+        var rows = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_sorted);
+        if (from > 0 && Order.Compare(row, rows[from - 1]) < 0)
         {
-            var (from, to, shift) = newRank < oldRank ? (newRank, oldRank - 1, -1) : (oldRank - 1, newRank - 2, 1);
-            var rows = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_sorted);
-            for (var i = from; i <= to; i++)
+            var to = ~rows[..from].BinarySearch(row, Order);
+            for (var i = from; i > to; i--)
             {
-                rows[i].Movement = shift;
+                rows[i] = rows[i - 1] with { Movement = -1 };
             }
+
+            rows[to] = row with { Movement = from - to };
+            return to;
         }
 
-        return (oldRank, newRank);
+        if (from < rows.Length - 1 && Order.Compare(row, rows[from + 1]) > 0)
+        {
+            var to = from + ~rows[(from + 1)..].BinarySearch(row, Order);
+            for (var i = from; i < to; i++)
+            {
+                rows[i] = rows[i + 1] with { Movement = 1 };
+            }
+
+            rows[to] = row with { Movement = from - to };
+            return to;
+        }
+
+        rows[from] = row with { Movement = rows[from].Movement };
+        return from;
     }
 
     /// <summary>

@@ -9,7 +9,7 @@ internal static partial class Delivery
     public static readonly TimeSpan RetryPeriod = TimeSpan.FromSeconds(1);
 
     /// <summary>Alerts are notifications, not figures: a failure to publish one is logged and never fails an event.</summary>
-    public static async Task PublishAlertsAsync(IGrainFactory grains, AlertRecord[] alerts, ILogger logger)
+    public static async Task PublishAlertsAsync(GrainRefs grains, AlertRecord[] alerts, ILogger logger)
     {
         if (alerts.Length == 0)
         {
@@ -18,7 +18,7 @@ internal static partial class Delivery
 
         try
         {
-            await grains.GetGrain<IAlertLogGrain>(0).PublishAsync(alerts);
+            await grains.AlertLog.PublishAsync(alerts);
         }
         catch (Exception ex)
         {

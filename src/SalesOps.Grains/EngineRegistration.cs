@@ -31,6 +31,7 @@ public static class EngineRegistration
         services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<EngineOptions>>().Value.ToSettings());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(new EngineClock(TimeProvider.System));
+        services.TryAddSingleton<GrainRefs>();
         services.TryAddSingleton<EventIngestor>();
         services.TryAddSingleton<IEventJournal, NoJournal>();
         services.TryAddSingleton<JournalFactory>();

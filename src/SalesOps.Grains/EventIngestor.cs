@@ -11,7 +11,7 @@ namespace SalesOps.Grains;
 /// A batch runs in dependency waves (<see cref="PlanWaves"/>): each wave concurrently, waves in order, so an event
 /// that depends on an earlier one in the batch sees it applied.
 /// </summary>
-public sealed partial class EventIngestor(IGrainFactory grains, EngineSettings settings, ILogger<EventIngestor> logger)
+public sealed partial class EventIngestor(GrainRefs grains, EngineSettings settings, ILogger<EventIngestor> logger)
 {
     public async Task<Outcome> IngestAsync(SalesEvent e) => (await IngestBatchAsync([e]))[0];
 
@@ -144,7 +144,7 @@ public sealed partial class EventIngestor(IGrainFactory grains, EngineSettings s
         var envelopes = members.Select(i => EventEnvelope.From(events[i])).ToArray();
         try
         {
-            var outcomes = await grains.GetGrain<IOpportunityBookGrain>(book).ApplyAsync(envelopes);
+            var outcomes = await grains.Book(book).ApplyAsync(envelopes);
             for (var k = 0; k < members.Count; k++)
             {
                 results[members[k]] = outcomes[k].ToOutcome();
@@ -247,10 +247,10 @@ public sealed partial class EventIngestor(IGrainFactory grains, EngineSettings s
     private Task<EventOutcome> ApplyAsync(EntityRef target, SalesEvent e, EventEnvelope envelope) =>
         target.Kind switch
         {
-            EntityKind.Region when e is RegionDefined => grains.GetGrain<IRegionGrain>(target.Id).DefineAsync(envelope),
-            EntityKind.Region => grains.GetGrain<IRegionGrain>(target.Id).SetTargetAsync(envelope),
-            EntityKind.Customer => grains.GetGrain<ICustomerGrain>(target.Id).RegisterAsync(envelope),
-            EntityKind.Rep => grains.GetGrain<IRepGrain>(target.Id).ApplyAsync(envelope),
+            EntityKind.Region when e is RegionDefined => grains.Region(target.Id).DefineAsync(envelope),
+            EntityKind.Region => grains.Region(target.Id).SetTargetAsync(envelope),
+            EntityKind.Customer => grains.Customer(target.Id).RegisterAsync(envelope),
+            EntityKind.Rep => grains.Rep(target.Id).ApplyAsync(envelope),
             _ => throw new ArgumentOutOfRangeException(nameof(target), $"{e.GetType().Name} goes to an opportunity book"),
         };
 
@@ -268,9 +268,9 @@ public sealed partial class EventIngestor(IGrainFactory grains, EngineSettings s
 
         var exists = await (r.Kind switch
         {
-            EntityKind.Region => grains.GetGrain<IRegionGrain>(r.Id).IsDefinedAsync(),
-            EntityKind.Rep => grains.GetGrain<IRepGrain>(r.Id).IsJoinedAsync(),
-            EntityKind.Customer => grains.GetGrain<ICustomerGrain>(r.Id).IsRegisteredAsync(),
+            EntityKind.Region => grains.Region(r.Id).IsDefinedAsync(),
+            EntityKind.Rep => grains.Rep(r.Id).IsJoinedAsync(),
+            EntityKind.Customer => grains.Customer(r.Id).IsRegisteredAsync(),
             _ => Task.FromResult(false),
         });
         if (exists && _known.Count < KnownLimit)

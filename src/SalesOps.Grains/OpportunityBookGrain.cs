@@ -15,6 +15,7 @@ public sealed class OpportunityBookGrain(
     EngineSettings settings,
     IOptions<EngineOptions> options,
     JournalFactory journals,
+    GrainRefs refs,
     [PersistentState("state", StorageNames.Snapshots)] IPersistentState<OpportunityBookCheckpoint> snapshot,
     ILogger<OpportunityBookGrain> logger) : Grain, IOpportunityBookGrain
 {
@@ -33,8 +34,8 @@ public sealed class OpportunityBookGrain(
             _journal,
             logger,
             () => Task.WhenAll(
-                _credits.DrainAsync((rep, seq, credits) => GrainFactory.GetGrain<IRepGrain>(rep).CreditAsync(_journal.SenderName, seq, credits)),
-                _orders.DrainAsync((customer, seq, o) => GrainFactory.GetGrain<ICustomerGrain>(customer).SetOrderAsync(o.OpportunityId, _journal.SenderName, seq, o.Order))),
+                _credits.DrainAsync((rep, seq, credits) => refs.Rep(rep).CreditAsync(_journal.SenderName, seq, credits)),
+                _orders.DrainAsync((customer, seq, o) => refs.Customer(customer).SetOrderAsync(o.OpportunityId, _journal.SenderName, seq, o.Order))),
             () => _credits.HasPending || _orders.HasPending);
         _checkpoints = new Checkpointer<OpportunityBookCheckpoint>(snapshot, _journal, options.Value.SnapshotEvery, Capture, logger);
         await _checkpoints.RecoverAsync(
@@ -100,7 +101,7 @@ public sealed class OpportunityBookGrain(
         await _checkpoints.MaybeSaveAsync();
         if (celebrations.Count > 0)
         {
-            await Delivery.PublishAlertsAsync(GrainFactory, celebrations.ToArray(), logger);
+            await Delivery.PublishAlertsAsync(refs, celebrations.ToArray(), logger);
         }
 
         return outcomes;

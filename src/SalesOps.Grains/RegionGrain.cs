@@ -19,6 +19,7 @@ public sealed class RegionGrain(
     EngineClock clock,
     TimeProvider systemTime,
     JournalFactory journals,
+    GrainRefs refs,
     [PersistentState("state", StorageNames.Snapshots)] IPersistentState<RegionCheckpoint> snapshot,
     ILogger<RegionGrain> logger) : Grain, IRegionGrain
 {
@@ -262,7 +263,7 @@ public sealed class RegionGrain(
         await SendPendingAsync();
         if (_state.ParentId.Length > 0)
         {
-            await GrainFactory.GetGrain<IRegionGrain>(_state.ParentId).FlushAsync();
+            await refs.Region(_state.ParentId).FlushAsync();
         }
     }
 
@@ -274,7 +275,7 @@ public sealed class RegionGrain(
         }
 
         var alerts = _state.Pace.Check(_state.Id, _state.Id, true, _state.Targets, _state.Figures, settings.Calendar, clock.Now);
-        return Delivery.PublishAlertsAsync(GrainFactory, alerts.Select(AlertRecord.From).ToArray(), logger);
+        return Delivery.PublishAlertsAsync(refs, alerts.Select(AlertRecord.From).ToArray(), logger);
     }
 
     /// <summary>An undefined region holds nothing: let its activation go instead of keeping it forever.</summary>
@@ -326,21 +327,21 @@ public sealed class RegionGrain(
 
         var calls = new List<Task>(3)
         {
-            _toParent.DrainAsync((parent, seq, rollup) => GrainFactory.GetGrain<IRegionGrain>(parent).ApplyRollupAsync(_journal.SenderName, seq, rollup)),
+            _toParent.DrainAsync((parent, seq, rollup) => refs.Region(parent).ApplyRollupAsync(_journal.SenderName, seq, rollup)),
         };
 
         if (_dirtyBoards.Count > 0)
         {
             var snapshots = _dirtyBoards.Select(k => Snapshot(k, PushedRows, "", 0)).ToArray();
             _dirtyBoards.Clear();
-            calls.Add(GrainFactory.GetGrain<IPushNotifierGrain>(0).PublishBoardsAsync(snapshots));
+            calls.Add(refs.PushNotifier.PublishBoardsAsync(snapshots));
         }
 
         if (_pendingAlerts.Count > 0)
         {
             var alerts = _pendingAlerts.ToArray();
             _pendingAlerts.Clear();
-            calls.Add(Delivery.PublishAlertsAsync(GrainFactory, alerts, logger));
+            calls.Add(Delivery.PublishAlertsAsync(refs, alerts, logger));
         }
 
         await Task.WhenAll(calls);

@@ -15,6 +15,7 @@ public sealed class RepGrain(
     IOptions<EngineOptions> options,
     EngineClock clock,
     JournalFactory journals,
+    GrainRefs refs,
     [PersistentState("state", StorageNames.Snapshots)] IPersistentState<RepCheckpoint> snapshot,
     ILogger<RepGrain> logger) : Grain, IRepGrain
 {
@@ -37,8 +38,8 @@ public sealed class RepGrain(
             _journal,
             logger,
             () => Task.WhenAll(
-                _rollups.DrainAsync((region, seq, rollup) => GrainFactory.GetGrain<IRegionGrain>(region).ApplyRollupAsync(_journal.SenderName, seq, rollup)),
-                _customers.DrainAsync((customer, touch) => touch.ApplyAsync(GrainFactory.GetGrain<ICustomerGrain>(customer)))),
+                _rollups.DrainAsync((region, seq, rollup) => refs.Region(region).ApplyRollupAsync(_journal.SenderName, seq, rollup)),
+                _customers.DrainAsync((customer, touch) => touch.ApplyAsync(refs.Customer(customer)))),
             () => _rollups.HasPending || _customers.HasPending);
         _checkpoints = new Checkpointer<RepCheckpoint>(snapshot, _journal, options.Value.SnapshotEvery, Capture, logger);
         await _checkpoints.RecoverAsync(
@@ -141,7 +142,7 @@ public sealed class RepGrain(
         }
 
         var alerts = _state.Pace.Check(_state.Id, _state.RegionId, false, _state.Targets, _state.Figures(), settings.Calendar, clock.Now);
-        return Delivery.PublishAlertsAsync(GrainFactory, alerts.Select(AlertRecord.From).ToArray(), logger);
+        return Delivery.PublishAlertsAsync(refs, alerts.Select(AlertRecord.From).ToArray(), logger);
     }
 
     private void Replay(JournalEntry entry)

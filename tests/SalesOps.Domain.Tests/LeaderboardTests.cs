@@ -47,6 +47,57 @@ public sealed class LeaderboardTests
         Assert.Equal(0, movement["carl"]);
     }
 
+    /// <summary>
+    /// Random sets, rises, falls, ties and removals against a from-scratch model: after every step the rows equal
+    /// the scores sorted (descending, ties by id) and each row's movement equals what the model derives from the
+    /// ranks before and after the step.
+    /// </summary>
+    [Fact]
+    public void RandomUpdates_MatchASortFromScratch()
+    {
+        var random = new Random(4711);
+        var board = new Leaderboard();
+        var scores = new Dictionary<string, double>(StringComparer.Ordinal);
+        var movement = new Dictionary<string, int>(StringComparer.Ordinal);
+        List<string> Ranked() => scores.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key).ToList();
+
+        for (var step = 0; step < 5_000; step++)
+        {
+            var rep = $"r{random.Next(60)}";
+            double? score = random.Next(12) == 0 ? null : random.Next(8) * 10; // few distinct scores: many ties
+            var before = Ranked();
+            var oldRank = before.IndexOf(rep) + 1;
+            if (score is { } s)
+            {
+                scores[rep] = s;
+            }
+            else
+            {
+                scores.Remove(rep);
+                movement.Remove(rep);
+            }
+
+            var after = Ranked();
+            var newRank = after.IndexOf(rep) + 1;
+            if (oldRank > 0 && newRank > 0 && oldRank != newRank)
+            {
+                foreach (var other in after.Where(r => r != rep && before.IndexOf(r) != after.IndexOf(r)))
+                {
+                    movement[other] = before.IndexOf(other) - after.IndexOf(other);
+                }
+
+                movement[rep] = oldRank - newRank;
+            }
+
+            Assert.Equal((oldRank, newRank), board.Set(rep, score));
+            var rows = board.Top(int.MaxValue);
+            Assert.Equal(after, rows.Select(e => e.RepId));
+            Assert.Equal(after.Select(r => scores[r]), rows.Select(e => e.Score));
+            Assert.Equal(after.Select(r => movement.GetValueOrDefault(r)), rows.Select(e => e.Movement));
+            Assert.All(after, r => Assert.Equal(after.IndexOf(r) + 1, board.RankOf(r)));
+        }
+    }
+
     [Fact]
     public void RemovedRep_LeavesTheBoard()
     {

@@ -39,7 +39,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
-        Ingestor = new EventIngestor(Cluster.Client, Settings, Microsoft.Extensions.Logging.Abstractions.NullLogger<EventIngestor>.Instance);
+        Ingestor = new EventIngestor(new GrainRefs(Cluster.Client), Settings, Microsoft.Extensions.Logging.Abstractions.NullLogger<EventIngestor>.Instance);
     }
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();

@@ -51,7 +51,7 @@ public sealed class DurableClusterFixture : IAsyncLifetime
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync().WaitAsync(TimeSpan.FromSeconds(120));
-        Ingestor = new EventIngestor(Cluster.Client, new EngineOptions().ToSettings(), NullLogger<EventIngestor>.Instance);
+        Ingestor = new EventIngestor(new GrainRefs(Cluster.Client), new EngineOptions().ToSettings(), NullLogger<EventIngestor>.Instance);
     }
 
     public async Task DisposeAsync()
