@@ -22,74 +22,102 @@ public readonly record struct RankedEntry(int Rank, string RepId, double Score, 
 /// Movement: the change of rank the latest update that moved a rep caused (reps pushed down by one get -1).
 /// It depends on the order updates arrived in, unlike rank and score. It is held in the rows themselves, so a rep
 /// passing hundreds of others (common on activity boards, where many reps tie) rewrites a contiguous stretch of the
-/// array rather than hundreds of dictionary entries.
+/// array rather than hundreds of dictionary entries. Rows name their rep by slot number, not by reference, so that
+/// stretch is moved as plain memory, without a GC write barrier per row.
 /// </summary>
 public sealed class Leaderboard
 {
-    private static readonly Comparer<Row> Order = Comparer<Row>.Create(
-        (a, b) =>
-        {
-            var c = b.Score.CompareTo(a.Score);
-            return c != 0 ? c : string.CompareOrdinal(a.RepId, b.RepId);
-        });
-
     private readonly List<Row> _sorted = new();
-    private readonly Dictionary<string, double> _scores = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _slots = new(StringComparer.Ordinal);
+    private readonly List<string> _names = new();    // slot → rep id
+    private readonly List<double> _scores = new();   // slot → score
+    private readonly Stack<int> _free = new();       // slots of reps that left the board
 
     /// <summary>A rep's row; <see cref="Movement"/> 0 means none (a rep that has not moved since it entered).</summary>
-    private record struct Row(double Score, string RepId, int Movement);
+    private record struct Row(double Score, int Slot, int Movement);
+
+    /// <summary>Rank order: score descending, then rep id ordinal.</summary>
+    private readonly struct Order(List<string> names) : IComparer<Row>
+    {
+        public int Compare(Row a, Row b)
+        {
+            var c = b.Score.CompareTo(a.Score);
+            return c != 0 ? c : string.CompareOrdinal(names[a.Slot], names[b.Slot]);
+        }
+    }
 
     public int Count => _sorted.Count;
 
     /// <summary>Incremented on every change; watchers use it to order snapshots and changes.</summary>
     public long Version { get; private set; }
 
-    public double? ScoreOf(string repId) => _scores.TryGetValue(repId, out var s) ? s : null;
+    public double? ScoreOf(string repId) => _slots.TryGetValue(repId, out var slot) ? _scores[slot] : null;
 
     /// <summary>1-based rank, or 0 when the rep is not on the board.</summary>
-    public int RankOf(string repId)
-    {
-        if (!_scores.TryGetValue(repId, out var s))
-        {
-            return 0;
-        }
+    public int RankOf(string repId) => _slots.TryGetValue(repId, out var slot) ? IndexOf(slot) + 1 : 0;
 
-        return _sorted.BinarySearch(new Row(s, repId, 0), Order) + 1;
-    }
+    private int IndexOf(int slot) =>
+        System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_sorted).BinarySearch(new Row(_scores[slot], slot, 0), new Order(_names));
 
     /// <summary>Sets (or, with null, removes) a rep's score. Returns the old and new rank (0 = absent).</summary>
     public (int OldRank, int NewRank) Set(string repId, double? score)
     {
-        var oldRank = RankOf(repId);
+        var present = _slots.TryGetValue(repId, out var slot);
         if (score is not { } value)
         {
-            if (oldRank > 0)
+            if (!present)
             {
-                _sorted.RemoveAt(oldRank - 1);
-                _scores.Remove(repId);
-                Version++;
+                return (0, 0);
             }
 
-            return (oldRank, 0);
+            var index = IndexOf(slot);
+            _sorted.RemoveAt(index);
+            _slots.Remove(repId);
+            _names[slot] = "";
+            _free.Push(slot);
+            Version++;
+            return (index + 1, 0);
         }
 
-        if (oldRank == 0)
+        if (!present)
         {
-            var index = ~_sorted.BinarySearch(new Row(value, repId, 0), Order);
-            _sorted.Insert(index, new Row(value, repId, 0));
-            _scores[repId] = value;
+            slot = NewSlot(repId, value);
+            var row = new Row(value, slot, 0);
+            var index = ~System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_sorted).BinarySearch(row, new Order(_names));
+            _sorted.Insert(index, row);
             Version++;
             return (0, index + 1);
         }
 
-        if (value.Equals(_scores[repId]))
+        if (value.Equals(_scores[slot]))
         {
-            return (oldRank, oldRank);
+            var rank = IndexOf(slot) + 1;
+            return (rank, rank);
         }
 
-        _scores[repId] = value;
+        var from = IndexOf(slot);
+        _scores[slot] = value;
         Version++;
-        return (oldRank, Move(oldRank - 1, new Row(value, repId, 0)) + 1);
+        return (from + 1, Move(from, new Row(value, slot, 0)) + 1);
+    }
+
+    private int NewSlot(string repId, double score)
+    {
+        int slot;
+        if (_free.TryPop(out slot))
+        {
+            _names[slot] = repId;
+            _scores[slot] = score;
+        }
+        else
+        {
+            slot = _names.Count;
+            _names.Add(repId);
+            _scores.Add(score);
+        }
+
+        _slots[repId] = slot;
+        return slot;
     }
 
     /// <summary>
@@ -99,24 +127,27 @@ public sealed class Leaderboard
     private int Move(int from, Row row)
     {
         var rows = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_sorted);
-        if (from > 0 && Order.Compare(row, rows[from - 1]) < 0)
+        var order = new Order(_names);
+        if (from > 0 && order.Compare(row, rows[from - 1]) < 0)
         {
-            var to = ~rows[..from].BinarySearch(row, Order);
-            for (var i = from; i > to; i--)
+            var to = ~rows[..from].BinarySearch(row, order);
+            rows[to..from].CopyTo(rows[(to + 1)..]);
+            foreach (ref var passed in rows[(to + 1)..(from + 1)])
             {
-                rows[i] = rows[i - 1] with { Movement = -1 };
+                passed.Movement = -1;
             }
 
             rows[to] = row with { Movement = from - to };
             return to;
         }
 
-        if (from < rows.Length - 1 && Order.Compare(row, rows[from + 1]) > 0)
+        if (from < rows.Length - 1 && order.Compare(row, rows[from + 1]) > 0)
         {
-            var to = from + ~rows[(from + 1)..].BinarySearch(row, Order);
-            for (var i = from; i < to; i++)
+            var to = from + ~rows[(from + 1)..].BinarySearch(row, order);
+            rows[(from + 1)..(to + 1)].CopyTo(rows[from..]);
+            foreach (ref var passed in rows[from..to])
             {
-                rows[i] = rows[i + 1] with { Movement = 1 };
+                passed.Movement = 1;
             }
 
             rows[to] = row with { Movement = from - to };
@@ -129,8 +160,7 @@ public sealed class Leaderboard
 
     /// <summary>
     /// The board for a snapshot: rows in rank order (rep as an index given by <paramref name="repIndex"/>, score,
-    /// movement, 0 meaning none) and the version. The score map is the rows again, and is only looked up, never
-    /// enumerated, so its order needs no compaction.
+    /// movement, 0 meaning none) and the version.
     /// </summary>
     internal BoardMemento ToMemento(BoardKey key, Func<string, int> repIndex)
     {
@@ -141,7 +171,7 @@ public sealed class Leaderboard
         for (var i = 0; i < count; i++)
         {
             var row = _sorted[i];
-            reps[i] = repIndex(row.RepId);
+            reps[i] = repIndex(_names[row.Slot]);
             scores[i] = row.Score;
             movement[i] = row.Movement;
         }
@@ -161,7 +191,8 @@ public sealed class Leaderboard
 
         var board = new Leaderboard { Version = memento.Version };
         board._sorted.Capacity = count;
-        board._scores.EnsureCapacity(count);
+        board._slots.EnsureCapacity(count);
+        var order = new Order(board._names);
         for (var i = 0; i < count; i++)
         {
             var index = memento.Reps[i];
@@ -170,14 +201,19 @@ public sealed class Leaderboard
                 throw new InvalidDataException($"Corrupt snapshot: leaderboard {memento.Metric} {memento.Period} names rep #{index} of {repIds.Length}.");
             }
 
-            var entry = new Row(memento.Scores[i], repIds[index], memento.Movement[i]);
-            if (i > 0 && Order.Compare(board._sorted[i - 1], entry) >= 0)
+            var repId = repIds[index];
+            if (board._slots.ContainsKey(repId))
             {
-                throw new InvalidDataException($"Corrupt snapshot: leaderboard {memento.Metric} {memento.Period} is not in rank order at '{entry.RepId}'.");
+                throw new InvalidDataException($"Corrupt snapshot: leaderboard {memento.Metric} {memento.Period} lists '{repId}' twice.");
+            }
+
+            var entry = new Row(memento.Scores[i], board.NewSlot(repId, memento.Scores[i]), memento.Movement[i]);
+            if (i > 0 && order.Compare(board._sorted[i - 1], entry) >= 0)
+            {
+                throw new InvalidDataException($"Corrupt snapshot: leaderboard {memento.Metric} {memento.Period} is not in rank order at '{repId}'.");
             }
 
             board._sorted.Add(entry);
-            board._scores.Add(entry.RepId, entry.Score);
         }
 
         return board;
@@ -186,7 +222,7 @@ public sealed class Leaderboard
     public RankedEntry EntryAt(int rank)
     {
         var row = _sorted[rank - 1];
-        return new RankedEntry(rank, row.RepId, row.Score, row.Movement);
+        return new RankedEntry(rank, _names[row.Slot], row.Score, row.Movement);
     }
 
     public IReadOnlyList<RankedEntry> Top(int n)
