@@ -25,15 +25,26 @@ public readonly record struct Counter(
     [property: Id(3)] short B,
     [property: Id(4)] long Value)
 {
-    public static Counter[] From(FigureSet set) =>
-        set.Values.Select(kv => new Counter((byte)kv.Key.Figure, kv.Key.Period.Code, kv.Key.A, kv.Key.B, kv.Value)).ToArray();
+    public FigureKey Key => new((Figure)Figure, new Period(Period), A, B);
+
+    public static Counter[] From(FigureSet set)
+    {
+        var counters = new Counter[set.Count];
+        var i = 0;
+        foreach (var (k, v) in set)
+        {
+            counters[i++] = new Counter((byte)k.Figure, k.Period.Code, k.A, k.B, v);
+        }
+
+        return counters;
+    }
 
     public static FigureSet ToSet(IEnumerable<Counter> counters)
     {
         var set = new FigureSet();
         foreach (var c in counters)
         {
-            set.Add(new FigureKey((Figure)c.Figure, new Period(c.Period), c.A, c.B), c.Value);
+            set.Add(c.Key, c.Value);
         }
 
         return set;
@@ -72,9 +83,27 @@ public sealed record BoardChange(
     [property: Id(3)] bool Full,
     [property: Id(4)] Score[] Scores)
 {
-    public static BoardChange From(BoardUpdate u) => new(u.RepId, u.Seq, u.InScope, u.Full, u.Changes.Select(Score.From).ToArray());
+    public static BoardChange From(BoardUpdate u)
+    {
+        var scores = new Score[u.Changes.Count];
+        for (var i = 0; i < scores.Length; i++)
+        {
+            scores[i] = Score.From(u.Changes[i]);
+        }
 
-    public BoardUpdate ToDomain() => new(RepId, Seq, InScope, Full, Scores.Select(s => s.ToDomain()).ToList());
+        return new(u.RepId, u.Seq, u.InScope, u.Full, scores);
+    }
+
+    public BoardUpdate ToDomain()
+    {
+        var changes = new List<ScoreChange>(Scores.Length);
+        foreach (var s in Scores)
+        {
+            changes.Add(s.ToDomain());
+        }
+
+        return new(RepId, Seq, InScope, Full, changes);
+    }
 }
 
 /// <summary>What a region receives from a rep or a child region: counter deltas and board changes, in order.</summary>

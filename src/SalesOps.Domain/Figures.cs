@@ -63,6 +63,9 @@ public sealed class FigureSet
     public int Count => _values.Count;
     public IReadOnlyDictionary<FigureKey, long> Values => _values;
 
+    /// <summary>The counters, for <c>foreach</c> without boxing an enumerator.</summary>
+    public Dictionary<FigureKey, long>.Enumerator GetEnumerator() => _values.GetEnumerator();
+
     public long this[FigureKey key] => _values.GetValueOrDefault(key);
 
     public long Get(Figure figure, Period period = default, short a = 0, short b = 0) =>
@@ -166,21 +169,27 @@ public sealed class FigureSet
         }
     }
 
+    /// <summary>The most counters one credit item expands into (<see cref="Expand"/>).</summary>
+    public const int MaxExpansion = 3;
+
     /// <summary>
-    /// Expands one credit item into counter deltas: a periodic figure goes to its month, quarter and year.
+    /// Expands one credit item into the keys of the counters it adds its value to: a periodic figure goes to its
+    /// month, quarter and year. Writes them to <paramref name="keys"/> (at least <see cref="MaxExpansion"/> long)
+    /// and returns how many.
     /// </summary>
-    public static void Expand(CreditItem item, CompanyCalendar calendar, Action<FigureKey, long> sink)
+    public static int Expand(CreditItem item, CompanyCalendar calendar, Span<FigureKey> keys)
     {
         DateOnly? date = item.At is { } at ? calendar.LocalDate(at) : item.PeriodDate;
         if (date is not { } d)
         {
-            sink(new FigureKey(item.Figure, Period.None, item.A, item.B), item.Value);
-            return;
+            keys[0] = new FigureKey(item.Figure, Period.None, item.A, item.B);
+            return 1;
         }
 
         var (m, q, y) = Period.Containing(d);
-        sink(new FigureKey(item.Figure, m, item.A, item.B), item.Value);
-        sink(new FigureKey(item.Figure, q, item.A, item.B), item.Value);
-        sink(new FigureKey(item.Figure, y, item.A, item.B), item.Value);
+        keys[0] = new FigureKey(item.Figure, m, item.A, item.B);
+        keys[1] = new FigureKey(item.Figure, q, item.A, item.B);
+        keys[2] = new FigureKey(item.Figure, y, item.A, item.B);
+        return 3;
     }
 }

@@ -267,30 +267,39 @@ public sealed class OpportunityState
         return result;
     }
 
+    /// <summary>
+    /// "After" minus "before", per item apart from its value, in first-seen order, without the items that cancel.
+    /// A deal has a handful of items, so a linear search beats a hash map here.
+    /// </summary>
     private static List<CreditItem> Net(IReadOnlyList<CreditItem> before, IReadOnlyList<CreditItem> after)
     {
-        var sums = new Dictionary<CreditItem, long>();
+        var net = new List<CreditItem>(before.Count + after.Count);
         foreach (var i in before)
         {
-            var k = i with { Value = 0 };
-            sums[k] = sums.GetValueOrDefault(k) - i.Value;
+            Accumulate(net, i.Negate());
         }
 
         foreach (var i in after)
         {
-            var k = i with { Value = 0 };
-            sums[k] = sums.GetValueOrDefault(k) + i.Value;
+            Accumulate(net, i);
         }
 
-        var net = new List<CreditItem>(sums.Count);
-        foreach (var (k, v) in sums)
-        {
-            if (v != 0)
-            {
-                net.Add(k with { Value = v });
-            }
-        }
-
+        net.RemoveAll(i => i.Value == 0);
         return net;
+
+        static void Accumulate(List<CreditItem> sums, CreditItem item)
+        {
+            var key = item with { Value = 0 };
+            for (var j = 0; j < sums.Count; j++)
+            {
+                if ((sums[j] with { Value = 0 }) == key)
+                {
+                    sums[j] = sums[j] with { Value = sums[j].Value + item.Value };
+                    return;
+                }
+            }
+
+            sums.Add(item);
+        }
     }
 }

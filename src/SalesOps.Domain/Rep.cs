@@ -270,6 +270,7 @@ public sealed class RepState
     public void Credit(IEnumerable<CreditItem> items, CompanyCalendar calendar, RepEffects effects)
     {
         var touched = new HashSet<Period>();
+        Span<FigureKey> keys = stackalloc FigureKey[FigureSet.MaxExpansion];
         foreach (var item in items)
         {
             string region;
@@ -290,15 +291,15 @@ public sealed class RepState
             }
 
             var delta = effects.DeltaFor(region);
-            FigureSet.Expand(item, calendar, (key, value) =>
+            foreach (var key in keys[..FigureSet.Expand(item, calendar, keys)])
             {
-                own.Add(key, value);
-                delta.Add(key, value);
+                own.Add(key, item.Value);
+                delta.Add(key, item.Value);
                 if (item.At.HasValue && IsScored(key.Figure))
                 {
                     touched.Add(key.Period);
                 }
-            });
+            }
         }
 
         if (touched.Count > 0)

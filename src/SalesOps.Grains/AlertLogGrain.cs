@@ -9,9 +9,8 @@ namespace SalesOps.Grains;
 /// </summary>
 public sealed class AlertLogGrain(IOptions<EngineOptions> options) : Grain, IAlertLogGrain
 {
-    private readonly Queue<AlertRecord> _retained = new();
+    private readonly AlertRing _retained = new(options.Value.AlertRetention);
     private readonly Guid _epoch = Guid.NewGuid();
-    private long _sequence;
 
     public async Task PublishAsync(AlertRecord[] alerts)
     {
@@ -23,13 +22,7 @@ public sealed class AlertLogGrain(IOptions<EngineOptions> options) : Grain, IAle
         var numbered = new AlertRecord[alerts.Length];
         for (var i = 0; i < alerts.Length; i++)
         {
-            numbered[i] = alerts[i] with { Sequence = ++_sequence, Epoch = _epoch };
-            _retained.Enqueue(numbered[i]);
-        }
-
-        while (_retained.Count > options.Value.AlertRetention)
-        {
-            _retained.Dequeue();
+            numbered[i] = _retained.Add(alerts[i], _epoch);
         }
 
         // Asked every time (alerts are rare): a host that has just registered gets this batch too.
@@ -39,9 +32,7 @@ public sealed class AlertLogGrain(IOptions<EngineOptions> options) : Grain, IAle
         }
     }
 
-    public Task<AlertRange> RangeAsync() =>
-        Task.FromResult(_retained.TryPeek(out var oldest) ? new AlertRange(oldest.Sequence, _sequence, _epoch) : new AlertRange(0, _sequence, _epoch));
+    public Task<AlertRange> RangeAsync() => Task.FromResult(new AlertRange(_retained.Oldest, _retained.Newest, _epoch));
 
-    public Task<AlertRecord[]> ReadAfterAsync(long afterSequence, int max) =>
-        Task.FromResult(_retained.Where(a => a.Sequence > afterSequence).Take(max).ToArray());
+    public Task<AlertRecord[]> ReadAfterAsync(long afterSequence, int max) => Task.FromResult(_retained.ReadAfter(afterSequence, max));
 }

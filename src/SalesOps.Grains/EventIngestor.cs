@@ -56,17 +56,38 @@ public sealed partial class EventIngestor(GrainRefs grains, EngineSettings setti
     /// </summary>
     private async Task RunWaveAsync(IReadOnlyList<SalesEvent> events, List<int> wave, Outcome[] results)
     {
-        var checks = await Task.WhenAll(wave.Select(i => Guard(CheckAsync(events[i]), events[i])));
+        // Most events name only entities already known to exist: those are checked here, without a task each.
         var ready = new List<int>(wave.Count);
-        for (var k = 0; k < wave.Count; k++)
+        List<int>? lookups = null;
+        foreach (var i in wave)
         {
-            if (checks[k] is { } rejected)
+            if (EventValidator.Validate(events[i], settings.Stages) is { } invalid)
             {
-                results[wave[k]] = rejected;
+                results[i] = invalid;
+            }
+            else if (AllKnown(EventRouting.References(events[i])))
+            {
+                ready.Add(i);
             }
             else
             {
-                ready.Add(wave[k]);
+                (lookups ??= new List<int>()).Add(i);
+            }
+        }
+
+        if (lookups is not null)
+        {
+            var checks = await Task.WhenAll(lookups.Select(i => Guard(CheckReferencesAsync(events[i]), events[i])));
+            for (var k = 0; k < lookups.Count; k++)
+            {
+                if (checks[k] is { } rejected)
+                {
+                    results[lookups[k]] = rejected;
+                }
+                else
+                {
+                    ready.Add(lookups[k]);
+                }
             }
         }
 
@@ -101,20 +122,23 @@ public sealed partial class EventIngestor(GrainRefs grains, EngineSettings setti
         await Task.WhenAll(calls);
     }
 
-    /// <summary>Validation and reference checks: the rejection, or null when the event can be applied.</summary>
-    private async Task<Outcome?> CheckAsync(SalesEvent e)
+    private bool AllKnown(IReadOnlyList<EntityRef> refs)
     {
-        if (EventValidator.Validate(e, settings.Stages) is { } invalid)
+        foreach (var r in refs)
         {
-            return invalid;
+            if (!_known.ContainsKey((r.Kind, r.Id)))
+            {
+                return false;
+            }
         }
 
+        return true;
+    }
+
+    /// <summary>Reference checks of a valid event: the rejection, or null when the event can be applied.</summary>
+    private async Task<Outcome?> CheckReferencesAsync(SalesEvent e)
+    {
         var refs = EventRouting.References(e);
-        if (refs.Count == 0)
-        {
-            return null;
-        }
-
         var exists = await Task.WhenAll(refs.Select(ExistsAsync));
         for (var i = 0; i < refs.Count; i++)
         {

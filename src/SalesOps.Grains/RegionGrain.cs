@@ -32,6 +32,7 @@ public sealed class RegionGrain(
     private readonly HashSet<BoardKey> _dirtyBoards = new();
     private readonly Dictionary<BoardKey, DateTimeOffset> _watchedUntil = new();
     private readonly List<AlertRecord> _pendingAlerts = new();
+    private readonly Dictionary<(BoardKey Board, string RepId), int> _ranksAtTickStart = new();
     private RegionState _state = null!;
     private GrainJournal _journal = null!;
     private Checkpointer<RegionCheckpoint> _checkpoints = null!;
@@ -183,12 +184,15 @@ public sealed class RegionGrain(
 
     private void Apply(Rollup rollup)
     {
-        var delta = Counter.ToSet(rollup.Counters);
-        _state.ApplyDelta(delta);
         var forward = _state.ParentId.Length > 0;
-        if (forward)
+        foreach (var counter in rollup.Counters)
         {
-            _pendingCounters.AddAll(delta);
+            var key = counter.Key;
+            _state.Figures.Add(key, counter.Value);
+            if (forward)
+            {
+                _pendingCounters.Add(key, counter.Value);
+            }
         }
 
         var now = systemTime.GetUtcNow();
@@ -217,15 +221,13 @@ public sealed class RegionGrain(
                 continue; // the common case: nobody watches this region's boards
             }
 
-            var watched = changes.Where(c => IsWatched(c.Board, now)).ToList();
-            foreach (var c in watched)
+            foreach (var c in changes)
             {
-                _dirtyBoards.Add(c.Board);
-            }
-
-            foreach (var alert in _state.Overtakes(watched, settings.OvertakeDepth, clock.Now))
-            {
-                _pendingAlerts.Add(AlertRecord.From(alert));
+                if (IsWatched(c.Board, now))
+                {
+                    _dirtyBoards.Add(c.Board);
+                    _ranksAtTickStart.TryAdd((c.Board, c.RepId), c.OldRank);
+                }
             }
         }
     }
@@ -337,6 +339,7 @@ public sealed class RegionGrain(
             calls.Add(refs.PushNotifier.PublishBoardsAsync(snapshots));
         }
 
+        QueueOvertakes();
         if (_pendingAlerts.Count > 0)
         {
             var alerts = _pendingAlerts.ToArray();
@@ -345,6 +348,32 @@ public sealed class RegionGrain(
         }
 
         await Task.WhenAll(calls);
+    }
+
+    /// <summary>
+    /// Overtakes on watched boards since the last tick, net: each rep whose rank moved compares its rank now with
+    /// its rank when the tick began, so a rep that rose and fell back within one interval raises nothing, and one
+    /// that passed several reps raises one alert, not one per update (on busy activity boards the top ranks change
+    /// hundreds of times a second).
+    /// </summary>
+    private void QueueOvertakes()
+    {
+        if (_ranksAtTickStart.Count == 0)
+        {
+            return;
+        }
+
+        var moves = new List<RankChange>(_ranksAtTickStart.Count);
+        foreach (var ((board, repId), startRank) in _ranksAtTickStart)
+        {
+            moves.Add(new RankChange(board, repId, startRank, _state.Board(board)?.RankOf(repId) ?? 0));
+        }
+
+        _ranksAtTickStart.Clear();
+        foreach (var alert in _state.Overtakes(moves, settings.OvertakeDepth, clock.Now))
+        {
+            _pendingAlerts.Add(AlertRecord.From(alert));
+        }
     }
 
     private bool QueuePending()

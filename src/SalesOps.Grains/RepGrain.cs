@@ -224,11 +224,33 @@ public sealed class RepGrain(
             return;
         }
 
-        foreach (var region in effects.RegionDeltas.Keys.Union(effects.Boards.Select(b => b.RegionId)))
+        foreach (var (region, delta) in effects.RegionDeltas)
         {
-            var counters = effects.RegionDeltas.TryGetValue(region, out var d) ? Counter.From(d) : [];
-            var boards = effects.Boards.Where(b => b.RegionId == region).Select(b => BoardChange.From(b.Update)).ToArray();
-            _rollups.Enqueue(region, new Rollup(counters, boards));
+            _rollups.Enqueue(region, new Rollup(Counter.From(delta), BoardsFor(effects, region)));
         }
+
+        for (var i = 0; i < effects.Boards.Count; i++)
+        {
+            var region = effects.Boards[i].RegionId;
+            if (!effects.RegionDeltas.ContainsKey(region) && effects.Boards.FindIndex(b => b.RegionId == region) == i)
+            {
+                _rollups.Enqueue(region, new Rollup([], BoardsFor(effects, region)));
+            }
+        }
+    }
+
+    /// <summary>The region's board changes, in the order they were made.</summary>
+    private static BoardChange[] BoardsFor(RepEffects effects, string region)
+    {
+        var boards = new List<BoardChange>(1);
+        foreach (var (r, update) in effects.Boards)
+        {
+            if (r == region)
+            {
+                boards.Add(BoardChange.From(update));
+            }
+        }
+
+        return boards.ToArray();
     }
 }

@@ -107,8 +107,10 @@ public sealed class WatchGrpcService(IGrainFactory grains, PushHub hub, HubRegis
         // Response headers tell the client the subscription is live: nothing published from here on is missed.
         await context.WriteResponseHeadersAsync([]);
 
-        // The resume point moves only once an alert is written, so a cut-off never skips one.
-        async Task SendAsync(AlertRecord a)
+        // The resume point moves only once an alert is written, so a cut-off never skips one. An unscoped watcher
+        // writes every alert, so when more are already waiting (alerts come in bursts, one per region tick) a write
+        // only appends and the last one of the burst flushes: one socket write per burst instead of per alert.
+        async Task SendAsync(AlertRecord a, bool moreWaiting)
         {
             ct.ThrowIfCancellationRequested();
             if (a.Epoch != range.Epoch)
@@ -122,6 +124,7 @@ public sealed class WatchGrpcService(IGrainFactory grains, PushHub hub, HubRegis
             {
                 // Not the overflow token: cancelling a write midway resets the HTTP/2 stream, and the client would see
                 // CANCELLED instead of the RESOURCE_EXHAUSTED that tells it where to resume.
+                responseStream.WriteOptions = moreWaiting && scope.Length == 0 ? Buffered : null;
                 await WriteAsync(responseStream, ProtoMapper.ToAlert(a), context.CancellationToken);
             }
 
@@ -146,9 +149,9 @@ public sealed class WatchGrpcService(IGrainFactory grains, PushHub hub, HubRegis
                     return;
                 }
 
-                foreach (var a in page.TakeWhile(a => a.Sequence <= upTo))
+                for (var i = 0; i < page.Length && page[i].Sequence <= upTo; i++)
                 {
-                    await SendAsync(a);
+                    await SendAsync(page[i], i + 1 < page.Length && page[i + 1].Sequence <= upTo);
                 }
 
                 if (page.Length < MaxBacklog)
@@ -173,7 +176,8 @@ public sealed class WatchGrpcService(IGrainFactory grains, PushHub hub, HubRegis
                     await CatchUpAsync(alert.Sequence - 1);
                 }
 
-                await SendAsync(alert);
+                // Buffered only when the next one waiting will be written too (not a repeat this loop skips).
+                await SendAsync(alert, subscription.Reader.TryPeek(out var next) && next.Sequence > alert.Sequence && next.Epoch == alert.Epoch);
             }
         }
         catch (OperationCanceledException) when (subscription.Overflowed && !context.CancellationToken.IsCancellationRequested)
@@ -187,6 +191,8 @@ public sealed class WatchGrpcService(IGrainFactory grains, PushHub hub, HubRegis
                 $"this watcher fell more than {PushHub.AlertBufferSize} alerts behind; reconnect with after_sequence={last} to resume"));
         }
     }
+
+    private static readonly WriteOptions Buffered = new(WriteFlags.BufferHint);
 
     /// <summary>Writes one message; a client that has not taken it within <see cref="WriteTimeout"/> is cut off.</summary>
     private static async Task WriteAsync<T>(IServerStreamWriter<T> stream, T message, CancellationToken ct)
