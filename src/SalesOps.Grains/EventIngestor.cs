@@ -153,35 +153,69 @@ public sealed partial class EventIngestor(GrainRefs grains, EngineSettings setti
 
     private async Task ApplyOneAsync(int index, EntityRef target, SalesEvent e, Outcome[] results)
     {
-        try
+        var envelope = EventEnvelope.From(e);
+        for (var attempt = 1; ; attempt++)
         {
-            results[index] = (await ApplyAsync(target, e, EventEnvelope.From(e))).ToOutcome();
-        }
-        catch (Exception ex)
-        {
-            results[index] = Fault(ex, e);
+            try
+            {
+                results[index] = (await ApplyAsync(target, e, envelope)).ToOutcome();
+                return;
+            }
+            catch (Exception ex) when (attempt <= RejectionRetries && IsRejection(ex))
+            {
+                await Task.Delay(RejectionBackoff * attempt);
+            }
+            catch (Exception ex)
+            {
+                results[index] = Fault(ex, e);
+                return;
+            }
         }
     }
 
     private async Task ApplyToBookAsync(long book, List<int> members, IReadOnlyList<SalesEvent> events, Outcome[] results)
     {
         var envelopes = members.Select(i => EventEnvelope.From(events[i])).ToArray();
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            var outcomes = await grains.Book(book).ApplyAsync(envelopes);
-            for (var k = 0; k < members.Count; k++)
+            try
             {
-                results[members[k]] = outcomes[k].ToOutcome();
+                var outcomes = await grains.Book(book).ApplyAsync(envelopes);
+                for (var k = 0; k < members.Count; k++)
+                {
+                    results[members[k]] = outcomes[k].ToOutcome();
+                }
+
+                return;
             }
-        }
-        catch (Exception ex)
-        {
-            foreach (var i in members)
+            catch (Exception ex) when (attempt <= RejectionRetries && IsRejection(ex))
             {
-                results[i] = Fault(ex, events[i]);
+                await Task.Delay(RejectionBackoff * attempt);
+            }
+            catch (Exception ex)
+            {
+                foreach (var i in members)
+                {
+                    results[i] = Fault(ex, events[i]);
+                }
+
+                return;
             }
         }
     }
+
+    /// <summary>
+    /// Orleans rejects a message it could not deliver — the target activation was being deactivated or moved, or two
+    /// silos raced to activate the same grain (seen with two silos on a busy machine) — so nothing ran, and the call
+    /// is made again, <see cref="RejectionRetries"/> times at most, before the event is answered UNAVAILABLE.
+    /// Calling again is safe even had it run: every apply is idempotent by event id (a repeat answers DUPLICATE).
+    /// </summary>
+    private const int RejectionRetries = 2;
+
+    private static readonly TimeSpan RejectionBackoff = TimeSpan.FromMilliseconds(100);
+
+    private static bool IsRejection(Exception ex) =>
+        ex is OrleansMessageRejectionException || (ex.InnerException is { } inner && IsRejection(inner));
 
     /// <summary>Runs an event's checks, turning a cluster failure or an engine fault into that event's outcome.</summary>
     private async Task<Outcome?> Guard(Task<Outcome?> step, SalesEvent e)
@@ -290,13 +324,26 @@ public sealed partial class EventIngestor(GrainRefs grains, EngineSettings setti
             return true;
         }
 
-        var exists = await (r.Kind switch
+        bool exists;
+        for (var attempt = 1; ; attempt++)
         {
-            EntityKind.Region => grains.Region(r.Id).IsDefinedAsync(),
-            EntityKind.Rep => grains.Rep(r.Id).IsJoinedAsync(),
-            EntityKind.Customer => grains.Customer(r.Id).IsRegisteredAsync(),
-            _ => Task.FromResult(false),
-        });
+            try
+            {
+                exists = await (r.Kind switch
+                {
+                    EntityKind.Region => grains.Region(r.Id).IsDefinedAsync(),
+                    EntityKind.Rep => grains.Rep(r.Id).IsJoinedAsync(),
+                    EntityKind.Customer => grains.Customer(r.Id).IsRegisteredAsync(),
+                    _ => Task.FromResult(false),
+                });
+                break;
+            }
+            catch (Exception ex) when (attempt <= RejectionRetries && IsRejection(ex))
+            {
+                await Task.Delay(RejectionBackoff * attempt);
+            }
+        }
+
         if (exists && _known.Count < KnownLimit)
         {
             _known.TryAdd(key, 0);

@@ -235,6 +235,31 @@ public sealed class ClusterTests(ClusterFixture fixture)
         Assert.Equal(1_020, (await RepFiguresAsync(s.Id("fay"))).Get(Figure.Collections, nov));
     }
 
+    /// <summary>
+    /// Orleans rejects a message for an activation that is going away; ingest calls again rather than answering
+    /// UNAVAILABLE (twice at most), so the event is accepted and counted once; a third rejection in a row is answered
+    /// UNAVAILABLE and changes nothing.
+    /// </summary>
+    [Fact]
+    public async Task RejectedCall_IsMadeAgainByIngest_AndAnsweredUnavailableOnlyWhenRejectionsPersist()
+    {
+        var s = new Scenario("rejected");
+        var nov = Period.OfMonth(2026, 11);
+        AllAccepted(await IngestAsync(s.Region("r"), s.Rep("hal", "r"), s.Customer("c")));
+
+        FaultInjection.RejectNext(nameof(IRepGrain.ApplyAsync), s.Id("hal"), times: 2);
+        Assert.Equal(OutcomeCode.Accepted, (await IngestAsync(s.Payment("hal", "c", 500, 2)))[0].Code);
+
+        FaultInjection.RejectNext(nameof(IRepGrain.ApplyAsync), s.Id("hal"), times: 3);
+        var refused = s.Payment("hal", "c", 70, 3);
+        Assert.Equal(OutcomeCode.Unavailable, (await IngestAsync(refused))[0].Code);
+        Assert.Equal(500, (await RepFiguresAsync(s.Id("hal"))).Get(Figure.Collections, nov));
+
+        Assert.Equal(OutcomeCode.Accepted, (await IngestAsync(refused))[0].Code);
+        Assert.Equal(570, (await RepFiguresAsync(s.Id("hal"))).Get(Figure.Collections, nov));
+        Assert.Equal(570, (await RegionFiguresAsync(s.Id("r"))).Get(Figure.Collections, nov));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
