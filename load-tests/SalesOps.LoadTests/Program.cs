@@ -191,7 +191,7 @@ public sealed class LoadRun(Options o)
         return new Report(
             "SalesOps.LoadTests", startedAt, o.Storage, o.Server, o.Tag, o.Reps, company.Settings.Streams, o.BatchSize, o.Watchers, o.AlertWatchers,
             company.Settings.Mix.ToString(), Math.Round(headline.EventsPerSecond), headline.AckLatencyMs, pushPhase.PushLatencyMs, lag,
-            screens.Stats.Alerts, screens.Stats.Resumes, errors,
+            screens.Stats.Alerts, screens.Stats.Resumes, screens.Stats.Gaps, screens.Stats.Missed, errors,
             _probe.Memory()?.Peak, headline.ServerCpuCores, reads, _phases, capacity,
             new PeerBaselines(sql, redis, Compare(headline, reads, sql, redis)),
             new Verification(_failures.Count == 0, checks + (capacity is null ? 0 : _capacityChecks), _failures));

@@ -61,6 +61,8 @@ public sealed record Report(
     double? WatcherLagMs,
     long AlertsReceived,
     long AlertResumes,
+    long AlertGaps,
+    long AlertsMissed,
     long Errors,
     double? ServerPeakRssMb,
     double? ServerCpuCores,
@@ -106,7 +108,8 @@ public sealed record Report(
 
         w.WriteLine($"  leaderboard read (gRPC GetLeaderboard, top 10): {LeaderboardReadMs}");
         w.WriteLine($"  watchers converged {(WatcherLagMs is { } lag ? $"{lag:N0} ms" : "never")} after the last ack; {AlertsReceived:N0} alerts received, " +
-                    $"{AlertResumes} alert-stream resumes after RESOURCE_EXHAUSTED; server peak RSS {Mb(ServerPeakRssMb)}");
+                    $"{AlertResumes} alert-stream resumes after RESOURCE_EXHAUSTED, {AlertGaps} gaps past the server's retention ({AlertsMissed:N0} alerts missed); " +
+                    $"server peak RSS {Mb(ServerPeakRssMb)}");
         if (Capacity is { } c)
         {
             w.WriteLine($"  capacity: {c.Reps:N0} reps, {c.OpenOpportunities:N0} open deals loaded in {c.LoadSeconds:0} s ({c.LoadEventsPerSecond:N0} events/s); server RSS {Mb(c.ServerRssMb)} (before: {Mb(c.ServerRssBeforeMb)}), peak {Mb(c.ServerPeakRssMb)}");

@@ -12,6 +12,8 @@ public sealed class WatchStats
     private long _alerts;
     private long _failures;
     private long _resumes;
+    private long _gaps;
+    private long _missed;
     private readonly ConcurrentQueue<string> _failureSamples = new();
 
     /// <summary>Event → pushed update, this phase: from an activity's send to the first update showing the rep's new count.</summary>
@@ -44,6 +46,18 @@ public sealed class WatchStats
     public long Resumes => Interlocked.Read(ref _resumes);
 
     public void Resumed() => Interlocked.Increment(ref _resumes);
+
+    /// <summary>
+    /// Alert streams that fell further behind than the server retains (OUT_OF_RANGE on resume) and went on from the
+    /// newest alert, and how many alerts those screens never saw.
+    /// </summary>
+    public long Gaps => Interlocked.Read(ref _gaps);
+
+    public long Missed => Interlocked.Read(ref _missed);
+
+    public void Gap() => Interlocked.Increment(ref _gaps);
+
+    public void MissedAlerts(long count) => Interlocked.Add(ref _missed, count);
 
     public void Failed(string sample)
     {
@@ -146,6 +160,7 @@ public sealed class BoardWatcher(Company company, string region, V1.LeaderboardM
 public sealed class AlertWatcher(ConcurrentDictionary<string, long> bigDeals)
 {
     private long _after;
+    private long _gapAfter; // the last alert seen before a gap; 0 when there is none
 
     public async Task RunAsync(V1.WatchService.WatchServiceClient client, WatchStats stats, CancellationToken ct)
     {
@@ -156,6 +171,12 @@ public sealed class AlertWatcher(ConcurrentDictionary<string, long> bigDeals)
                 using var call = client.WatchAlerts(new V1.WatchAlertsRequest { AfterSequence = _after }, cancellationToken: ct);
                 await foreach (var alert in call.ResponseStream.ReadAllAsync(ct))
                 {
+                    if (_gapAfter > 0)
+                    {
+                        stats.MissedAlerts(Math.Max(0, alert.Sequence - _gapAfter - 1));
+                        _gapAfter = 0;
+                    }
+
                     _after = alert.Sequence;
                     stats.Alerted();
                     if (alert.Kind == V1.AlertKind.BigDealWon && stats.Measuring && bigDeals.TryGetValue(alert.SubjectId, out var sentAt))
@@ -172,6 +193,13 @@ public sealed class AlertWatcher(ConcurrentDictionary<string, long> bigDeals)
             {
                 // The documented protocol for a screen that fell behind its buffer: resume after the last sequence seen.
                 stats.Resumed();
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.OutOfRange && _after > 0)
+            {
+                // Further behind than the server keeps: the documented way on is from the newest alert, with a gap.
+                stats.Gap();
+                _gapAfter = _after;
+                _after = 0;
             }
             catch (RpcException ex)
             {
