@@ -11,7 +11,7 @@ namespace SalesOps.Grains;
 /// A batch runs in dependency waves (<see cref="PlanWaves"/>): each wave concurrently, waves in order, so an event
 /// that depends on an earlier one in the batch sees it applied.
 /// </summary>
-public sealed partial class EventIngestor(GrainRefs grains, EngineSettings settings, ILogger<EventIngestor> logger)
+public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known, EngineSettings settings, ILogger<EventIngestor> logger)
 {
     public async Task<Outcome> IngestAsync(SalesEvent e) => (await IngestBatchAsync([e]))[0];
 
@@ -65,7 +65,7 @@ public sealed partial class EventIngestor(GrainRefs grains, EngineSettings setti
             {
                 results[i] = invalid;
             }
-            else if (AllKnown(EventRouting.References(events[i])))
+            else if (known.AllKnown(EventRouting.References(events[i])))
             {
                 ready.Add(i);
             }
@@ -122,24 +122,11 @@ public sealed partial class EventIngestor(GrainRefs grains, EngineSettings setti
         await Task.WhenAll(calls);
     }
 
-    private bool AllKnown(IReadOnlyList<EntityRef> refs)
-    {
-        foreach (var r in refs)
-        {
-            if (!_known.ContainsKey((r.Kind, r.Id)))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
     /// <summary>Reference checks of a valid event: the rejection, or null when the event can be applied.</summary>
     private async Task<Outcome?> CheckReferencesAsync(SalesEvent e)
     {
         var refs = EventRouting.References(e);
-        var exists = await Task.WhenAll(refs.Select(ExistsAsync));
+        var exists = await Task.WhenAll(refs.Select(known.ExistsAsync));
         for (var i = 0; i < refs.Count; i++)
         {
             if (!exists[i])
@@ -210,11 +197,11 @@ public sealed partial class EventIngestor(GrainRefs grains, EngineSettings setti
     /// is made again, <see cref="RejectionRetries"/> times at most, before the event is answered UNAVAILABLE.
     /// Calling again is safe even had it run: every apply is idempotent by event id (a repeat answers DUPLICATE).
     /// </summary>
-    private const int RejectionRetries = 2;
+    internal const int RejectionRetries = 2;
 
-    private static readonly TimeSpan RejectionBackoff = TimeSpan.FromMilliseconds(100);
+    internal static readonly TimeSpan RejectionBackoff = TimeSpan.FromMilliseconds(100);
 
-    private static bool IsRejection(Exception ex) =>
+    internal static bool IsRejection(Exception ex) =>
         ex is OrleansMessageRejectionException || (ex.InnerException is { } inner && IsRejection(inner));
 
     /// <summary>Runs an event's checks, turning a cluster failure or an engine fault into that event's outcome.</summary>
@@ -311,48 +298,4 @@ public sealed partial class EventIngestor(GrainRefs grains, EngineSettings setti
             EntityKind.Rep => grains.Rep(target.Id).ApplyAsync(envelope),
             _ => throw new ArgumentOutOfRangeException(nameof(target), $"{e.GetType().Name} goes to an opportunity book"),
         };
-
-    /// <summary>
-    /// Whether a referenced entity exists. Existence never ends (no event removes a region, rep or customer), so a
-    /// yes is remembered and the grain is not asked again; a no is always asked again.
-    /// </summary>
-    private async Task<bool> ExistsAsync(EntityRef r)
-    {
-        var key = (r.Kind, r.Id);
-        if (_known.ContainsKey(key))
-        {
-            return true;
-        }
-
-        bool exists;
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                exists = await (r.Kind switch
-                {
-                    EntityKind.Region => grains.Region(r.Id).IsDefinedAsync(),
-                    EntityKind.Rep => grains.Rep(r.Id).IsJoinedAsync(),
-                    EntityKind.Customer => grains.Customer(r.Id).IsRegisteredAsync(),
-                    _ => Task.FromResult(false),
-                });
-                break;
-            }
-            catch (Exception ex) when (attempt <= RejectionRetries && IsRejection(ex))
-            {
-                await Task.Delay(RejectionBackoff * attempt);
-            }
-        }
-
-        if (exists && _known.Count < KnownLimit)
-        {
-            _known.TryAdd(key, 0);
-        }
-
-        return exists;
-    }
-
-    /// <summary>Entities known to exist; bounded (about 100 MB at the limit), beyond which the grains are asked.</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(EntityKind, string), byte> _known = new();
-    private const int KnownLimit = 1_000_000;
 }

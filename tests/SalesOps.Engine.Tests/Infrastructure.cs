@@ -39,7 +39,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
-        Ingestor = new EventIngestor(new GrainRefs(Cluster.Client), Settings, Microsoft.Extensions.Logging.Abstractions.NullLogger<EventIngestor>.Instance);
+        var refs = new GrainRefs(Cluster.Client);
+        Ingestor = new EventIngestor(refs, new KnownEntities(refs), Settings, Microsoft.Extensions.Logging.Abstractions.NullLogger<EventIngestor>.Instance);
     }
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();

@@ -7,13 +7,13 @@ using V1 = SalesOps.Contracts.V1;
 namespace SalesOps.Server.Api;
 
 /// <summary>gRPC queries: read grain snapshots and derive the figures with the domain's report.</summary>
-public sealed class QueryGrpcService(IGrainFactory grains, EngineSettings settings, EngineClock clock) : V1.QueryService.QueryServiceBase
+public sealed class QueryGrpcService(GrainRefs grains, KnownEntities known, EngineSettings settings, EngineClock clock) : V1.QueryService.QueryServiceBase
 {
     public override async Task<V1.RepView> GetRep(V1.GetRepRequest request, ServerCallContext context)
     {
         var id = RequestGuard.Id(request.RepId, "rep_id");
         var period = RequestGuard.PeriodOrCurrent(request.Period, settings, clock);
-        var s = await grains.GetGrain<IRepGrain>(id).GetSnapshotAsync();
+        var s = await grains.Rep(id).GetSnapshotAsync();
         if (!s.Joined)
         {
             throw RequestGuard.NotFound("rep_id", $"rep '{id}' is not known");
@@ -34,7 +34,7 @@ public sealed class QueryGrpcService(IGrainFactory grains, EngineSettings settin
     {
         var id = string.IsNullOrEmpty(request.RegionId) ? RegionState.CompanyId : RequestGuard.Id(request.RegionId, "region_id");
         var period = RequestGuard.PeriodOrCurrent(request.Period, settings, clock);
-        var s = await grains.GetGrain<IRegionGrain>(id).GetSnapshotAsync();
+        var s = await grains.Region(id).GetSnapshotAsync();
         if (!s.Defined)
         {
             throw RequestGuard.NotFound("region_id", $"region '{id}' is not defined");
@@ -46,7 +46,7 @@ public sealed class QueryGrpcService(IGrainFactory grains, EngineSettings settin
     public override async Task<V1.CustomerView> GetCustomer(V1.GetCustomerRequest request, ServerCallContext context)
     {
         var id = RequestGuard.Id(request.CustomerId, "customer_id");
-        var s = await grains.GetGrain<ICustomerGrain>(id).GetSnapshotAsync();
+        var s = await grains.Customer(id).GetSnapshotAsync();
         if (!s.Registered)
         {
             throw RequestGuard.NotFound("customer_id", $"customer '{id}' is not registered");
@@ -67,7 +67,7 @@ public sealed class QueryGrpcService(IGrainFactory grains, EngineSettings settin
     public override async Task<V1.OpportunityView> GetOpportunity(V1.GetOpportunityRequest request, ServerCallContext context)
     {
         var id = RequestGuard.Id(request.OpportunityId, "opportunity_id");
-        var s = await grains.GetGrain<IOpportunityBookGrain>(OpportunityBooks.Of(id)).GetSnapshotAsync(id);
+        var s = await grains.Book(OpportunityBooks.Of(id)).GetSnapshotAsync(id);
         if (!s.Opened)
         {
             throw RequestGuard.NotFound("opportunity_id", $"opportunity '{id}' has not been opened");
@@ -97,8 +97,8 @@ public sealed class QueryGrpcService(IGrainFactory grains, EngineSettings settin
         var metric = RequestGuard.Metric(request.Metric);
         var top = RequestGuard.Bounded(request.Top, 10, 1_000, "top");
         var around = RequestGuard.Bounded(request.Around, 2, 50, "around");
-        await RequestGuard.EnsureScopeDefinedAsync(grains, scope);
-        var board = await grains.GetGrain<IRegionGrain>(scope).GetLeaderboardAsync(period.Code, (byte)metric, top, request.AroundRepId ?? "", around);
+        await RequestGuard.EnsureScopeDefinedAsync(known, scope);
+        var board = await grains.Region(scope).GetLeaderboardAsync(period.Code, (byte)metric, top, request.AroundRepId ?? "", around);
         var view = new V1.LeaderboardView
         {
             ScopeRegionId = scope,

@@ -28,9 +28,9 @@ internal static class RequestGuard
         string.IsNullOrEmpty(requested) ? RegionState.CompanyId : Id(requested, "scope_region_id");
 
     /// <summary>Fails with NOT_FOUND naming <c>scope_region_id</c> unless the region is defined.</summary>
-    public static async Task EnsureScopeDefinedAsync(IGrainFactory grains, string scope)
+    public static async Task EnsureScopeDefinedAsync(KnownEntities known, string scope)
     {
-        if (!await grains.GetGrain<SalesOps.Abstractions.IRegionGrain>(scope).IsDefinedAsync())
+        if (!await known.ExistsAsync(new EntityRef(EntityKind.Region, scope, "scope_region_id")))
         {
             throw NotFound("scope_region_id", $"region '{scope}' is not defined");
         }

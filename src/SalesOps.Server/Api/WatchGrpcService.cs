@@ -12,7 +12,7 @@ namespace SalesOps.Server.Api;
 /// <see cref="PushHub"/>, so a slow client only ever delays itself; a client that stops reading altogether is cut
 /// off after <see cref="WriteTimeout"/>.
 /// </summary>
-public sealed class WatchGrpcService(IGrainFactory grains, PushHub hub, HubRegistration registration, EngineSettings settings, EngineClock clock)
+public sealed class WatchGrpcService(GrainRefs grains, KnownEntities known, PushHub hub, HubRegistration registration, EngineSettings settings, EngineClock clock)
     : V1.WatchService.WatchServiceBase
 {
     /// <summary>How long one message may wait for a client that does not read before the stream is ended.</summary>
@@ -31,7 +31,7 @@ public sealed class WatchGrpcService(IGrainFactory grains, PushHub hub, HubRegis
         using var subscription = hub.SubscribeBoard(scope, key);
         await registration.RegisterAsync();
         await registration.LeaseAsync(scope, key);
-        var snapshot = await grains.GetGrain<IRegionGrain>(scope).GetLeaderboardAsync(period.Code, (byte)metric, top, "", 0);
+        var snapshot = await grains.Region(scope).GetLeaderboardAsync(period.Code, (byte)metric, top, "", 0);
 
         var first = Update(request, scope, period, snapshot);
         first.Snapshot = true;
@@ -81,7 +81,7 @@ public sealed class WatchGrpcService(IGrainFactory grains, PushHub hub, HubRegis
         }
 
         var scope = string.IsNullOrEmpty(request.ScopeRegionId) ? "" : await ScopeAsync(request.ScopeRegionId);
-        var log = grains.GetGrain<IAlertLogGrain>(0);
+        var log = grains.AlertLog;
         using var subscription = hub.SubscribeAlerts();
         using var cut = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, subscription.Overflow);
         var ct = cut.Token;
@@ -212,7 +212,7 @@ public sealed class WatchGrpcService(IGrainFactory grains, PushHub hub, HubRegis
     private async Task<string> ScopeAsync(string? requested)
     {
         var scope = RequestGuard.ScopeId(requested);
-        await RequestGuard.EnsureScopeDefinedAsync(grains, scope);
+        await RequestGuard.EnsureScopeDefinedAsync(known, scope);
         return scope;
     }
 

@@ -51,7 +51,8 @@ public sealed class DurableClusterFixture : IAsyncLifetime
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync().WaitAsync(TimeSpan.FromSeconds(120));
-        Ingestor = new EventIngestor(new GrainRefs(Cluster.Client), new EngineOptions().ToSettings(), NullLogger<EventIngestor>.Instance);
+        var refs = new GrainRefs(Cluster.Client);
+        Ingestor = new EventIngestor(refs, new KnownEntities(refs), new EngineOptions().ToSettings(), NullLogger<EventIngestor>.Instance);
     }
 
     public async Task DisposeAsync()
