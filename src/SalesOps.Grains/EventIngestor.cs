@@ -31,8 +31,14 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
     public async Task<Outcome[]> IngestBatchAsync(IReadOnlyList<SalesEvent> events)
     {
         var results = new Outcome[events.Count];
+        var routes = new Route[events.Count];
+        for (var i = 0; i < routes.Length; i++)
+        {
+            routes[i] = Route.Of(events[i]);
+        }
+
         var waves = new List<List<int>>();
-        foreach (var (index, wave) in PlanWaves(events))
+        foreach (var (index, wave) in PlanWaves(events, routes))
         {
             while (waves.Count <= wave)
             {
@@ -44,7 +50,7 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
 
         foreach (var wave in waves)
         {
-            await RunWaveAsync(events, wave, results);
+            await RunWaveAsync(events, routes, wave, results);
         }
 
         return results;
@@ -54,7 +60,7 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
     /// One wave: every event validated and its references checked, then applied at its target — each opportunity
     /// book gets the wave's events of its deals in one call, every other entity one call per event.
     /// </summary>
-    private async Task RunWaveAsync(IReadOnlyList<SalesEvent> events, List<int> wave, Outcome[] results)
+    private async Task RunWaveAsync(IReadOnlyList<SalesEvent> events, Route[] routes, List<int> wave, Outcome[] results)
     {
         // Most events name only entities already known to exist: those are checked here, without a task each.
         var ready = new List<int>(wave.Count);
@@ -65,7 +71,7 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
             {
                 results[i] = invalid;
             }
-            else if (known.AllKnown(EventRouting.References(events[i])))
+            else if (known.AllKnown(routes[i].References))
             {
                 ready.Add(i);
             }
@@ -77,7 +83,7 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
 
         if (lookups is not null)
         {
-            var checks = await Task.WhenAll(lookups.Select(i => Guard(CheckReferencesAsync(events[i]), events[i])));
+            var checks = await Task.WhenAll(lookups.Select(i => Guard(CheckReferencesAsync(routes[i].References), events[i])));
             for (var k = 0; k < lookups.Count; k++)
             {
                 if (checks[k] is { } rejected)
@@ -96,7 +102,7 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
         var books = new Dictionary<long, List<int>>();
         foreach (var i in ready)
         {
-            var target = EventRouting.Target(events[i]);
+            var target = routes[i].Target ?? EventRouting.Target(events[i]); // a valid event has a target
             if (target.Kind == EntityKind.Opportunity)
             {
                 var book = OpportunityBooks.Of(target.Id);
@@ -123,9 +129,8 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
     }
 
     /// <summary>Reference checks of a valid event: the rejection, or null when the event can be applied.</summary>
-    private async Task<Outcome?> CheckReferencesAsync(SalesEvent e)
+    private async Task<Outcome?> CheckReferencesAsync(IReadOnlyList<EntityRef> refs)
     {
-        var refs = EventRouting.References(e);
         var exists = await Task.WhenAll(refs.Select(known.ExistsAsync));
         for (var i = 0; i < refs.Count; i++)
         {
@@ -140,69 +145,37 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
 
     private async Task ApplyOneAsync(int index, EntityRef target, SalesEvent e, Outcome[] results)
     {
-        var envelope = EventEnvelope.From(e);
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            try
-            {
-                results[index] = (await ApplyAsync(target, e, envelope)).ToOutcome();
-                return;
-            }
-            catch (Exception ex) when (attempt <= RejectionRetries && IsRejection(ex))
-            {
-                await Task.Delay(RejectionBackoff * attempt);
-            }
-            catch (Exception ex)
-            {
-                results[index] = Fault(ex, e);
-                return;
-            }
+            var outcome = await RejectedCalls.CallAsync(
+                (grains, target, e, Envelope: EventEnvelope.From(e)), static s => ApplyAsync(s.grains, s.target, s.e, s.Envelope));
+            results[index] = outcome.ToOutcome();
+        }
+        catch (Exception ex)
+        {
+            results[index] = Fault(ex, e);
         }
     }
 
     private async Task ApplyToBookAsync(long book, List<int> members, IReadOnlyList<SalesEvent> events, Outcome[] results)
     {
         var envelopes = members.Select(i => EventEnvelope.From(events[i])).ToArray();
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            try
+            var outcomes = await RejectedCalls.CallAsync((grains, book, envelopes), static s => s.grains.Book(s.book).ApplyAsync(s.envelopes));
+            for (var k = 0; k < members.Count; k++)
             {
-                var outcomes = await grains.Book(book).ApplyAsync(envelopes);
-                for (var k = 0; k < members.Count; k++)
-                {
-                    results[members[k]] = outcomes[k].ToOutcome();
-                }
-
-                return;
+                results[members[k]] = outcomes[k].ToOutcome();
             }
-            catch (Exception ex) when (attempt <= RejectionRetries && IsRejection(ex))
+        }
+        catch (Exception ex)
+        {
+            foreach (var i in members)
             {
-                await Task.Delay(RejectionBackoff * attempt);
-            }
-            catch (Exception ex)
-            {
-                foreach (var i in members)
-                {
-                    results[i] = Fault(ex, events[i]);
-                }
-
-                return;
+                results[i] = Fault(ex, events[i]);
             }
         }
     }
-
-    /// <summary>
-    /// Orleans rejects a message it could not deliver — the target activation was being deactivated or moved, or two
-    /// silos raced to activate the same grain (seen with two silos on a busy machine) — so nothing ran, and the call
-    /// is made again, <see cref="RejectionRetries"/> times at most, before the event is answered UNAVAILABLE.
-    /// Calling again is safe even had it run: every apply is idempotent by event id (a repeat answers DUPLICATE).
-    /// </summary>
-    internal const int RejectionRetries = 2;
-
-    internal static readonly TimeSpan RejectionBackoff = TimeSpan.FromMilliseconds(100);
-
-    internal static bool IsRejection(Exception ex) =>
-        ex is OrleansMessageRejectionException || (ex.InnerException is { } inner && IsRejection(inner));
 
     /// <summary>Runs an event's checks, turning a cluster failure or an engine fault into that event's outcome.</summary>
     private async Task<Outcome?> Guard(Task<Outcome?> step, SalesEvent e)
@@ -235,7 +208,7 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
     /// rep events that read what was credited — a move (checked against it) and a rep target (whose pace check reads
     /// it) — are barriers: they wait for all before them, and all after them wait for them.
     /// </summary>
-    public static IEnumerable<(int Index, int Wave)> PlanWaves(IReadOnlyList<SalesEvent> events)
+    private static IEnumerable<(int Index, int Wave)> PlanWaves(IReadOnlyList<SalesEvent> events, Route[] routes)
     {
         var afterTarget = new Dictionary<(EntityKind, string), int>();  // first free wave after events targeting x
         var afterTouch = new Dictionary<(EntityKind, string), int>();   // ... after events targeting or referencing x
@@ -244,13 +217,13 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
         for (var i = 0; i < events.Count; i++)
         {
             var e = events[i];
-            if (!TryTarget(e, out var t))
+            if (routes[i].Target is not { } t)
             {
                 yield return (i, floor);
                 continue;
             }
 
-            var refs = EventRouting.References(e);
+            var refs = routes[i].References;
             var barrier = e is RepMoved or TargetSet { Scope: TargetScope.Rep };
             var wave = barrier ? Math.Max(floor, next) : floor;
             wave = Math.Max(wave, afterTouch.GetValueOrDefault((t.Kind, t.Id)));
@@ -275,21 +248,23 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
         }
     }
 
-    private static bool TryTarget(SalesEvent e, out EntityRef target)
+    /// <summary>An event's target and references, worked out once per batch; no target for an event of no known kind.</summary>
+    private readonly record struct Route(EntityRef? Target, IReadOnlyList<EntityRef> References)
     {
-        try
+        public static Route Of(SalesEvent e)
         {
-            target = EventRouting.Target(e);
-            return true;
-        }
-        catch (ArgumentOutOfRangeException)
-        {
-            target = default;
-            return false;
+            try
+            {
+                return new Route(EventRouting.Target(e), EventRouting.References(e));
+            }
+            catch (ArgumentOutOfRangeException)
+            {
+                return new Route(null, []);
+            }
         }
     }
 
-    private Task<EventOutcome> ApplyAsync(EntityRef target, SalesEvent e, EventEnvelope envelope) =>
+    private static Task<EventOutcome> ApplyAsync(GrainRefs grains, EntityRef target, SalesEvent e, EventEnvelope envelope) =>
         target.Kind switch
         {
             EntityKind.Region when e is RegionDefined => grains.Region(target.Id).DefineAsync(envelope),

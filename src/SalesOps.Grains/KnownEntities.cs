@@ -42,26 +42,13 @@ public sealed class KnownEntities(GrainRefs grains)
             return true;
         }
 
-        bool exists;
-        for (var attempt = 1; ; attempt++)
+        var exists = await RejectedCalls.CallAsync((grains, r), static s => s.r.Kind switch
         {
-            try
-            {
-                exists = await (r.Kind switch
-                {
-                    EntityKind.Region => grains.Region(r.Id).IsDefinedAsync(),
-                    EntityKind.Rep => grains.Rep(r.Id).IsJoinedAsync(),
-                    EntityKind.Customer => grains.Customer(r.Id).IsRegisteredAsync(),
-                    _ => Task.FromResult(false),
-                });
-                break;
-            }
-            catch (Exception ex) when (attempt <= EventIngestor.RejectionRetries && EventIngestor.IsRejection(ex))
-            {
-                await Task.Delay(EventIngestor.RejectionBackoff * attempt);
-            }
-        }
-
+            EntityKind.Region => s.grains.Region(s.r.Id).IsDefinedAsync(),
+            EntityKind.Rep => s.grains.Rep(s.r.Id).IsJoinedAsync(),
+            EntityKind.Customer => s.grains.Customer(s.r.Id).IsRegisteredAsync(),
+            _ => Task.FromResult(false),
+        });
         if (exists && _known.Count < Limit)
         {
             _known.TryAdd(key, 0);

@@ -224,18 +224,14 @@ public sealed class RepGrain(
             return;
         }
 
+        foreach (var (region, _) in effects.Boards)
+        {
+            effects.DeltaFor(region); // a region with board changes only gets an empty counter delta
+        }
+
         foreach (var (region, delta) in effects.RegionDeltas)
         {
             _rollups.Enqueue(region, new Rollup(Counter.From(delta), BoardsFor(effects, region)));
-        }
-
-        for (var i = 0; i < effects.Boards.Count; i++)
-        {
-            var region = effects.Boards[i].RegionId;
-            if (!effects.RegionDeltas.ContainsKey(region) && effects.Boards.FindIndex(b => b.RegionId == region) == i)
-            {
-                _rollups.Enqueue(region, new Rollup([], BoardsFor(effects, region)));
-            }
         }
     }
 
