@@ -47,8 +47,14 @@ public interface IRepGrain : IGrainWithStringKey
     /// </summary>
     Task RecoverAsync();
 
-    /// <summary>Applies a rep event: joined, moved, activity, payment, rep target.</summary>
+    /// <summary>
+    /// Applies a rep event: joined, moved, activity, payment, rep target. Returns once the event is applied (and, in
+    /// durable mode, committed); its roll-up to the region and its customer contact are delivered behind it.
+    /// </summary>
     Task<EventOutcome> ApplyAsync(EventEnvelope envelope);
+
+    /// <summary>Delivers what the rep has queued for regions and customers; returns when it is sent (or failed and will be retried).</summary>
+    Task FlushAsync();
 
     Task<bool> IsJoinedAsync();
 

@@ -108,7 +108,47 @@ public sealed record BoardChange(
 
 /// <summary>What a region receives from a rep or a child region: counter deltas and board changes, in order.</summary>
 [GenerateSerializer, Immutable, Alias("salesops.Rollup")]
-public sealed record Rollup([property: Id(0)] Counter[] Counters, [property: Id(1)] BoardChange[] Boards);
+public sealed record Rollup([property: Id(0)] Counter[] Counters, [property: Id(1)] BoardChange[] Boards)
+{
+    /// <summary>
+    /// One roll-up with the effect of <paramref name="rollups"/> applied in order: counter deltas summed, and each
+    /// rep's board changes merged into one (<see cref="RegionState.Merge"/>).
+    /// </summary>
+    public static Rollup Merge(IReadOnlyList<Rollup> rollups)
+    {
+        var counters = new FigureSet();
+        var perRep = new Dictionary<string, List<BoardUpdate>>(StringComparer.Ordinal);
+        var order = new List<string>();
+        foreach (var rollup in rollups)
+        {
+            foreach (var c in rollup.Counters)
+            {
+                counters.Add(c.Key, c.Value);
+            }
+
+            foreach (var change in rollup.Boards)
+            {
+                if (!perRep.TryGetValue(change.RepId, out var updates))
+                {
+                    updates = new List<BoardUpdate>(rollups.Count);
+                    perRep[change.RepId] = updates;
+                    order.Add(change.RepId);
+                }
+
+                updates.Add(change.ToDomain());
+            }
+        }
+
+        var boards = new BoardChange[order.Count];
+        for (var i = 0; i < boards.Length; i++)
+        {
+            var updates = perRep[order[i]];
+            boards[i] = BoardChange.From(updates.Count == 1 ? updates[0] : RegionState.Merge(updates));
+        }
+
+        return new Rollup(Counter.From(counters), boards);
+    }
+}
 
 [GenerateSerializer, Immutable, Alias("salesops.Target")]
 public readonly record struct TargetRow(

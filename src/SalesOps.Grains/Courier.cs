@@ -4,27 +4,44 @@ using SalesOps.Grains.Durability;
 namespace SalesOps.Grains;
 
 /// <summary>
-/// Runs a grain's outbox drain. On failure it logs, keeps what failed queued and retries every second on a grain
-/// timer; the call that queued the effect still succeeds, because the effect is accepted and will be delivered.
+/// Runs a grain's outbox drain, one at a time: a drain that is running goes on until nothing is pending, so what
+/// is queued meanwhile goes with it. On failure it logs, keeps what failed queued and retries every second on a
+/// grain timer; the call that queued the effect still succeeds, because the effect is accepted and will be delivered.
 /// </summary>
 /// <remarks>
-/// Nothing is sent once the grain's journal has failed: what is queued may not be durable, and the activation is
+/// Callers queue a message only once the input that produced it is committed to the journal, so a drain never
+/// sends an effect its sender could forget. Nothing is sent once the grain's journal has failed: the activation is
 /// on its way out.
 /// </remarks>
-internal sealed class Courier(IGrainBase grain, GrainJournal journal, ILogger logger, Func<Task> drain, Func<bool> hasPending)
+internal sealed class Courier(IGrainBase grain, GrainJournal journal, ILogger logger, Func<Task> drain, Func<bool> hasPending, Action? drained = null)
 {
     private IGrainTimer? _retry;
+    private Task _running = Task.CompletedTask;
 
-    public async Task DeliverAsync()
+    /// <summary>Starts delivering what is pending, if no drain is running, and returns at once.</summary>
+    public void Kick() => _ = DeliverAsync();
+
+    /// <summary>Delivers what is pending; completes when the drain that takes it has stopped (sent all, or failed).</summary>
+    public Task DeliverAsync()
     {
-        if (journal.Failed || !hasPending())
+        if (_running.IsCompleted && !journal.Failed && hasPending())
         {
-            return;
+            _running = RunAsync();
         }
 
+        return _running;
+    }
+
+    private async Task RunAsync()
+    {
         try
         {
-            await drain();
+            while (!journal.Failed && hasPending())
+            {
+                await drain();
+            }
+
+            drained?.Invoke();
         }
         catch (Exception ex)
         {

@@ -6,8 +6,15 @@ namespace SalesOps.Grains;
 /// its lane and is sent again before anything newer; the receiver (<see cref="Inbox"/>) ignores sequence numbers it
 /// has already applied, so a retry of a call that did arrive is not counted twice. Only lanes with messages waiting
 /// are visited, so a grain that talks to many destinations pays for the ones it is sending to.
+/// <para>
+/// With a merge function, messages that queued up behind a send in flight go as one: the lane's waiting messages are
+/// merged into a single message numbered with the last of their numbers, so a destination that is slower than its
+/// senders gets fewer, larger messages instead of a growing queue. Only messages never sent are merged: a message
+/// that was sent (its call may have arrived) is sent again as it was, and messages restored from a snapshot or a
+/// journal replay (<see cref="MarkRecovered"/>) go one by one, because the destination may already have some of them.
+/// </para>
 /// </summary>
-public sealed class Outbox<TMessage>
+public sealed class Outbox<TMessage>(Func<IReadOnlyList<TMessage>, TMessage>? merge = null)
 {
     private readonly Dictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
     private readonly List<(string Destination, Lane Lane)> _busy = new();
@@ -28,6 +35,18 @@ public sealed class Outbox<TMessage>
         }
 
         lane.Pending.Enqueue((++lane.LastSequence, message));
+    }
+
+    /// <summary>
+    /// Marks every waiting message as restored (from a snapshot or a journal replay): each is sent on its own, never
+    /// merged, since the destination may have applied some of them before the grain was lost.
+    /// </summary>
+    public void MarkRecovered()
+    {
+        foreach (var lane in _lanes.Values)
+        {
+            lane.Recovered = lane.Pending.Count;
+        }
     }
 
     /// <summary>Sends what is pending, lanes in parallel, each lane in order; throws the first failure after all lanes stop.</summary>
@@ -53,18 +72,44 @@ public sealed class Outbox<TMessage>
     }
 
     /// <summary>
-    /// Sends one lane in order. Grains are not reentrant and their retry timers do not interleave, so no two drains
-    /// of one outbox overlap.
+    /// Sends one lane in order. The owner never runs two drains of one outbox at once (grains are not reentrant, and
+    /// <see cref="Courier"/> keeps one drain running at a time), so a lane has at most one message in flight.
     /// </summary>
     private async Task DrainLaneAsync(string destination, Lane lane, Func<string, long, TMessage, Task> send)
     {
-        while (lane.Pending.TryPeek(out var head))
+        while (lane.Pending.Count > 0)
         {
+            if (merge is not null && !lane.HeadSent && lane.Recovered == 0 && lane.Pending.Count > 1)
+            {
+                Coalesce(lane, merge);
+            }
+
+            var head = lane.Pending.Peek();
+            lane.HeadSent = true;
             await send(destination, head.Sequence, head.Message);
             lane.Pending.Dequeue();
+            lane.HeadSent = false;
+            if (lane.Recovered > 0)
+            {
+                lane.Recovered--;
+            }
         }
 
         _busy.Remove((destination, lane));
+    }
+
+    /// <summary>Replaces the lane's waiting messages (none of them sent yet) by one, numbered with the last number.</summary>
+    private static void Coalesce(Lane lane, Func<IReadOnlyList<TMessage>, TMessage> merge)
+    {
+        var messages = new List<TMessage>(lane.Pending.Count);
+        long sequence = 0;
+        while (lane.Pending.TryDequeue(out var next))
+        {
+            messages.Add(next.Message);
+            sequence = next.Sequence;
+        }
+
+        lane.Pending.Enqueue((sequence, merge(messages)));
     }
 
     /// <summary>Every lane's numbering and what it still has to send, for a snapshot.</summary>
@@ -94,6 +139,12 @@ public sealed class Outbox<TMessage>
     {
         public long LastSequence;
         public readonly Queue<(long Sequence, TMessage Message)> Pending = new();
+
+        /// <summary>The head has been sent (its call may have arrived), so it goes again exactly as it was.</summary>
+        public bool HeadSent;
+
+        /// <summary>How many messages at the head were restored and must go one by one.</summary>
+        public int Recovered;
     }
 }
 

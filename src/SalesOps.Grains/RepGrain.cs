@@ -9,6 +9,8 @@ namespace SalesOps.Grains;
 /// <summary>
 /// A rep: applies rep events and opportunity credits, journals them, then sends counter deltas and score changes to
 /// regions and contacts and payments to customers, through outboxes (in order, retried, never applied twice).
+/// The call returns once the input is applied and committed; delivery runs on behind it (<see cref="Courier"/>), and
+/// roll-ups that queue up behind a region's previous one go to it as one message.
 /// </summary>
 public sealed class RepGrain(
     EngineSettings settings,
@@ -20,7 +22,7 @@ public sealed class RepGrain(
     ILogger<RepGrain> logger) : Grain, IRepGrain
 {
     private readonly Inbox _credits = new();
-    private readonly Outbox<Rollup> _rollups = new();
+    private readonly Outbox<Rollup> _rollups = new(Rollup.Merge);
     private readonly RetryQueue<CustomerTouch> _customers = new();
     private RepState _state = null!;
     private GrainJournal _journal = null!;
@@ -40,7 +42,8 @@ public sealed class RepGrain(
             () => Task.WhenAll(
                 _rollups.DrainAsync((region, seq, rollup) => refs.Region(region).ApplyRollupAsync(_journal.SenderName, seq, rollup)),
                 _customers.DrainAsync((customer, touch) => touch.ApplyAsync(refs.Customer(customer)))),
-            () => _rollups.HasPending || _customers.HasPending);
+            () => _rollups.HasPending || _customers.HasPending,
+            () => _checkpoints.OutputDelivered());
         _checkpoints = new Checkpointer<RepCheckpoint>(snapshot, _journal, options.Value.SnapshotEvery, Capture, logger);
         await _checkpoints.RecoverAsync(
             cp =>
@@ -52,6 +55,7 @@ public sealed class RepGrain(
             },
             Replay,
             cancellationToken);
+        _rollups.MarkRecovered();
         if (_state.Targets.Count > 0)
         {
             StartPaceChecks();
@@ -73,7 +77,7 @@ public sealed class RepGrain(
     {
         _journal.EnsureUsable();
         var e = envelope.ToDomain();
-        var outcome = Apply(e);
+        var outcome = Apply(e, out var outgoing);
         if (!outcome.IsAccepted)
         {
             if (outcome.Code == OutcomeCode.Duplicate)
@@ -86,12 +90,13 @@ public sealed class RepGrain(
         }
 
         await _journal.WriteAsync(new EventAccepted(envelope));
+        Queue(outgoing);
         if (e is TargetSet)
         {
             StartPaceChecks();
         }
 
-        await _courier.DeliverAsync();
+        _courier.Kick();
         await _checkpoints.MaybeSaveAsync();
         if (e is TargetSet)
         {
@@ -116,15 +121,18 @@ public sealed class RepGrain(
         _journal.EnsureUsable();
         if (_credits.IsNew(sender, sequence))
         {
-            Credit(sender, sequence, credits);
+            var effects = Credit(sender, sequence, credits);
             await _journal.WriteAsync(new CreditsReceived(sender, sequence, credits));
+            Enqueue(effects);
         }
 
-        await _courier.DeliverAsync();
+        _courier.Kick();
         await _checkpoints.MaybeSaveAsync();
     }
 
     public Task RecoverAsync() => _courier.DeliverAsync();
+
+    public Task FlushAsync() => _courier.DeliverAsync();
 
     public Task<RepSnapshot> GetSnapshotAsync()
     {
@@ -150,19 +158,24 @@ public sealed class RepGrain(
         switch (entry)
         {
             case EventAccepted accepted:
-                Apply(accepted.Event.ToDomain());
+                Apply(accepted.Event.ToDomain(), out var outgoing);
+                Queue(outgoing);
                 break;
             case CreditsReceived c:
-                Credit(c.Sender, c.Sequence, c.Credits);
+                Enqueue(Credit(c.Sender, c.Sequence, c.Credits));
                 break;
             default:
                 throw new InvalidOperationException($"{_journal.Stream}: unexpected journal entry {entry.GetType().Name}");
         }
     }
 
-    /// <summary>Applies a rep event and queues its effects; the same path serves live events and replay.</summary>
-    private Outcome Apply(SalesEvent e)
+    /// <summary>
+    /// Applies a rep event and works out what it sends; the same path serves live events and replay. What it sends is
+    /// queued (<see cref="Queue"/>) only once the event is committed, so a drain running meanwhile cannot send it.
+    /// </summary>
+    private Outcome Apply(SalesEvent e, out Outgoing outgoing)
     {
+        outgoing = default;
         var effects = new RepEffects();
         var outcome = e switch
         {
@@ -178,26 +191,34 @@ public sealed class RepGrain(
             return outcome;
         }
 
-        Enqueue(effects);
-        switch (e)
+        outgoing = e switch
         {
-            case ActivityLogged { CustomerId.Length: > 0 } a:
-                _customers.Enqueue(a.CustomerId, new CustomerTouch("", "", 0, a.OccurredAt));
-                break;
-            case PaymentReceived p:
-                _customers.Enqueue(p.CustomerId, new CustomerTouch(p.RepId, p.EventId, p.Amount, null));
-                break;
-        }
-
+            ActivityLogged { CustomerId.Length: > 0 } a => new Outgoing(effects, a.CustomerId, new CustomerTouch("", "", 0, a.OccurredAt)),
+            PaymentReceived p => new Outgoing(effects, p.CustomerId, new CustomerTouch(p.RepId, p.EventId, p.Amount, null)),
+            _ => new Outgoing(effects, null, null),
+        };
         return outcome;
     }
 
-    private void Credit(string sender, long sequence, Credit[] credits)
+    private void Queue(in Outgoing outgoing)
+    {
+        if (outgoing.Effects is { } effects)
+        {
+            Enqueue(effects);
+        }
+
+        if (outgoing.Touch is { } touch)
+        {
+            _customers.Enqueue(outgoing.CustomerId!, touch);
+        }
+    }
+
+    private RepEffects Credit(string sender, long sequence, Credit[] credits)
     {
         var effects = new RepEffects();
         _state.Credit(credits.Select(c => c.ToDomain()), settings.Calendar, effects);
-        Enqueue(effects);
         _credits.Applied(sender, sequence);
+        return effects;
     }
 
     private void StartPaceChecks() =>
@@ -249,4 +270,7 @@ public sealed class RepGrain(
 
         return boards.ToArray();
     }
+
+    /// <summary>What an applied rep event sends: roll-ups for its regions and, for some, a touch for its customer.</summary>
+    private readonly record struct Outgoing(RepEffects? Effects, string? CustomerId, CustomerTouch? Touch);
 }

@@ -45,6 +45,7 @@ public sealed class ClusterTests(ClusterFixture fixture)
             s.Region("east"), s.Region("shanghai", "east"), s.Rep("ann", "shanghai"), s.Customer("acme"),
             s.Open("deal", "ann", "acme", 120_000, "quote_sent", h: 1),
             s.Won("deal", h: 30)));
+        await Grains.GetGrain<IRepGrain>(s.Id("ann")).FlushAsync().Within();
         await Grains.GetGrain<IRegionGrain>(s.Id("shanghai")).FlushAsync().Within();
 
         Assert.Equal(120_000, (await RepFiguresAsync(s.Id("ann"))).Get(Figure.Bookings, march));
@@ -95,6 +96,7 @@ public sealed class ClusterTests(ClusterFixture fixture)
 
     private async Task AssertSameStateAsync(InMemorySalesEngine engine, Scenario s, int seed)
     {
+        await Task.WhenAll(engine.Reps.Keys.Select(id => Grains.GetGrain<IRepGrain>(id).FlushAsync().Within()));
         foreach (var (id, _) in RandomScenario.Regions)
         {
             await Grains.GetGrain<IRegionGrain>(s.Id(id)).FlushAsync().Within();
@@ -206,6 +208,7 @@ public sealed class ClusterTests(ClusterFixture fixture)
 
         // Bob passes Ann on bookings (watched) and on collections (not watched).
         AllAccepted(await IngestAsync(s.Payment("ann", "c", 10, 3), s.Open("b2", "bob", "c", 40_000, h: 3), s.Won("b2", 4), s.Payment("bob", "c", 20, 5)));
+        await Task.WhenAll(Grains.GetGrain<IRepGrain>(s.Id("ann")).FlushAsync().Within(), Grains.GetGrain<IRepGrain>(s.Id("bob")).FlushAsync().Within());
         await Grains.GetGrain<IRegionGrain>(s.Id("r")).FlushAsync().Within();
 
         var alerts = (await log.ReadAfterAsync(before, 100_000)).Where(a => a.Kind == (byte)AlertKind.Overtake && a.ScopeId == s.Id("r")).ToList();
@@ -231,6 +234,7 @@ public sealed class ClusterTests(ClusterFixture fixture)
 
         // The next event to the rep sends the queued roll-up first; the region applies each roll-up once.
         AllAccepted(await IngestAsync(s.Payment("fay", "c", 20, 3)));
+        await Grains.GetGrain<IRepGrain>(s.Id("fay")).FlushAsync().Within();
         Assert.Equal(1_020, (await RegionFiguresAsync(s.Id("r"))).Get(Figure.Collections, nov));
         Assert.Equal(1_020, (await RepFiguresAsync(s.Id("fay"))).Get(Figure.Collections, nov));
     }
@@ -257,6 +261,7 @@ public sealed class ClusterTests(ClusterFixture fixture)
 
         Assert.Equal(OutcomeCode.Accepted, (await IngestAsync(refused))[0].Code);
         Assert.Equal(570, (await RepFiguresAsync(s.Id("hal"))).Get(Figure.Collections, nov));
+        await Grains.GetGrain<IRepGrain>(s.Id("hal")).FlushAsync().Within();
         Assert.Equal(570, (await RegionFiguresAsync(s.Id("r"))).Get(Figure.Collections, nov));
     }
 

@@ -18,6 +18,7 @@ public sealed partial class Checkpointer<TCheckpoint>(
     where TCheckpoint : ICheckpoint
 {
     private long _covered;
+    private long _heldBack; // a snapshot written with messages still to send: its entries stay until they are sent
 
     /// <summary>
     /// Rebuilds the grain: the latest snapshot, then the journal entries after it.
@@ -69,16 +70,34 @@ public sealed partial class Checkpointer<TCheckpoint>(
         {
             await storage.WriteStateAsync();
             _covered = checkpoint.Sequence;
-            if (!checkpoint.HasPendingOutput)
+            if (checkpoint.HasPendingOutput)
             {
                 // Entries stay while the snapshot still has messages to send: the recovery sweep finds grains by
                 // their journal entries, and this one must be woken after a crash to send them.
+                _heldBack = checkpoint.Sequence;
+            }
+            else
+            {
+                _heldBack = 0;
                 _ = TruncateAsync(checkpoint.Sequence);
             }
         }
         catch (Exception ex)
         {
             LogSnapshotFailed(logger, journal.Stream, ex);
+        }
+    }
+
+    /// <summary>
+    /// The grain's outboxes have emptied since the latest snapshot: the messages it held are delivered, so the
+    /// entries it covers can go now.
+    /// </summary>
+    public void OutputDelivered()
+    {
+        if (_heldBack > 0 && !journal.Failed)
+        {
+            _ = TruncateAsync(_heldBack);
+            _heldBack = 0;
         }
     }
 
