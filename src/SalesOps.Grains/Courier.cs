@@ -9,14 +9,30 @@ namespace SalesOps.Grains;
 /// grain timer; the call that queued the effect still succeeds, because the effect is accepted and will be delivered.
 /// </summary>
 /// <remarks>
-/// Callers queue a message only once the input that produced it is committed to the journal, so a drain never
-/// sends an effect its sender could forget. Nothing is sent once the grain's journal has failed: the activation is
-/// on its way out.
+/// <para>
+/// Two ways to use it. A grain that answers before delivery (<see cref="Kick"/>, the rep) must queue a message only
+/// once the input that produced it is committed, because its drain runs between its other calls' turns, including
+/// while one of them awaits a commit. A grain that awaits <see cref="DeliverAsync"/> inside the call that queued (the
+/// opportunity book) may queue before its commit: nothing else runs in the grain until the call, delivery included,
+/// is over, and its retries run on a timer that does not interleave and await the drain.
+/// </para>
+/// <para>
+/// Nothing is sent once the grain's journal has failed, or once the grain is going away (<see cref="CloseAsync"/>).
+/// </para>
 /// </remarks>
-internal sealed class Courier(IGrainBase grain, GrainJournal journal, ILogger logger, Func<Task> drain, Func<bool> hasPending, Action? drained = null)
+internal sealed class Courier(
+    IGrainBase grain,
+    GrainJournal journal,
+    ILogger logger,
+    Func<Task> drain,
+    Func<bool> hasPending,
+    Action stop,
+    bool background = false,
+    Action? drained = null)
 {
     private IGrainTimer? _retry;
     private Task _running = Task.CompletedTask;
+    private bool _closed;
 
     /// <summary>Starts delivering what is pending, if no drain is running, and returns at once.</summary>
     public void Kick() => _ = DeliverAsync();
@@ -24,7 +40,7 @@ internal sealed class Courier(IGrainBase grain, GrainJournal journal, ILogger lo
     /// <summary>Delivers what is pending; completes when the drain that takes it has stopped (sent all, or failed).</summary>
     public Task DeliverAsync()
     {
-        if (_running.IsCompleted && !journal.Failed && hasPending())
+        if (_running.IsCompleted && !_closed && !journal.Failed && hasPending())
         {
             _running = RunAsync();
         }
@@ -32,25 +48,80 @@ internal sealed class Courier(IGrainBase grain, GrainJournal journal, ILogger lo
         return _running;
     }
 
+    /// <summary>
+    /// The grain is deactivating: delivers what is queued while <paramref name="cancellationToken"/> allows, then
+    /// stops the drain for good, so a drain of this activation never runs beside the next activation's.
+    /// </summary>
+    public async Task CloseAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await DeliverAsync().WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // what is left stays in the snapshot (durable mode) for the next activation
+        }
+        finally
+        {
+            _closed = true;
+            stop();
+            _retry?.Dispose();
+        }
+    }
+
     private async Task RunAsync()
     {
         try
         {
-            while (!journal.Failed && hasPending())
+            while (!_closed && !journal.Failed && hasPending())
             {
                 await drain();
             }
-
-            drained?.Invoke();
         }
         catch (Exception ex)
         {
             Delivery.LogRetry(logger, journal.Stream, ex);
-            _retry ??= grain.RegisterGrainTimer(
+            StartRetrying();
+            return;
+        }
+
+        _retry?.Dispose();
+        _retry = null;
+        drained?.Invoke();
+    }
+
+    private void StartRetrying()
+    {
+        if (_retry is not null || _closed)
+        {
+            return;
+        }
+
+        try
+        {
+            _retry = grain.RegisterGrainTimer(
                 RetryAsync,
                 new GrainTimerCreationOptions(Delivery.RetryPeriod, Delivery.RetryPeriod) { Interleave = false });
         }
+        catch (Exception ex)
+        {
+            Delivery.LogRetry(logger, journal.Stream, ex); // the activation is going away; its next one delivers
+        }
     }
 
-    private Task RetryAsync(CancellationToken cancellationToken) => DeliverAsync();
+    /// <summary>
+    /// A grain that answers before delivery only restarts the drain, so the tick does not hold the grain's calls
+    /// while the drain runs; one that delivers inside its calls waits for it, as its calls do.
+    /// </summary>
+    private Task RetryAsync(CancellationToken cancellationToken)
+    {
+        if (background)
+        {
+            Kick();
+            return Task.CompletedTask;
+        }
+
+        return DeliverAsync();
+    }
 }

@@ -36,7 +36,12 @@ public sealed class OpportunityBookGrain(
             () => Task.WhenAll(
                 _credits.DrainAsync((rep, seq, credits) => refs.Rep(rep).CreditAsync(_journal.SenderName, seq, credits)),
                 _orders.DrainAsync((customer, seq, o) => refs.Customer(customer).SetOrderAsync(o.OpportunityId, _journal.SenderName, seq, o.Order))),
-            () => _credits.HasPending || _orders.HasPending);
+            () => _credits.HasPending || _orders.HasPending,
+            () =>
+            {
+                _credits.Stop();
+                _orders.Stop();
+            });
         _checkpoints = new Checkpointer<OpportunityBookCheckpoint>(snapshot, _journal, options.Value.SnapshotEvery, Capture, logger);
         await _checkpoints.RecoverAsync(
             cp =>
@@ -55,7 +60,11 @@ public sealed class OpportunityBookGrain(
             cancellationToken);
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _checkpoints.SaveAsync();
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await _courier.CloseAsync(cancellationToken);
+        await _checkpoints.SaveAsync();
+    }
 
     private OpportunityBookCheckpoint Capture() => new()
     {
@@ -117,7 +126,11 @@ public sealed class OpportunityBookGrain(
             s.ExpectedClose.DayNumber, s.StageIndex, s.OpenedAt, s.StageAt));
     }
 
-    /// <summary>Applies an event to its deal and queues its effects; the same path serves live events and replay.</summary>
+    /// <summary>
+    /// Applies an event to its deal and queues its effects; the same path serves live events and replay. Queuing
+    /// before the commit is safe here because the book delivers inside the call, after the commit, and nothing else
+    /// runs in the grain meanwhile (see <see cref="Courier"/>).
+    /// </summary>
     private Outcome Apply(SalesEvent e, out OpportunityChange? change, out OpportunityState? deal)
     {
         var id = EventRouting.Target(e).Id;

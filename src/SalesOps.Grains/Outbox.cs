@@ -18,8 +18,15 @@ public sealed class Outbox<TMessage>(Func<IReadOnlyList<TMessage>, TMessage>? me
 {
     private readonly Dictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
     private readonly List<(string Destination, Lane Lane)> _busy = new();
+    private bool _stopped;
 
     public bool HasPending => _busy.Count > 0;
+
+    /// <summary>
+    /// The owner is going away: a drain still running sends nothing more and merges nothing. A new activation may be
+    /// sending the same messages one by one; merging them now could re-number some it already sent.
+    /// </summary>
+    public void Stop() => _stopped = true;
 
     public void Enqueue(string destination, TMessage message)
     {
@@ -79,6 +86,11 @@ public sealed class Outbox<TMessage>(Func<IReadOnlyList<TMessage>, TMessage>? me
     {
         while (lane.Pending.Count > 0)
         {
+            if (_stopped)
+            {
+                return; // the lane stays busy: this outbox sends nothing more
+            }
+
             if (merge is not null && !lane.HeadSent && lane.Recovered == 0 && lane.Pending.Count > 1)
             {
                 Coalesce(lane, merge);
@@ -103,13 +115,15 @@ public sealed class Outbox<TMessage>(Func<IReadOnlyList<TMessage>, TMessage>? me
     {
         var messages = new List<TMessage>(lane.Pending.Count);
         long sequence = 0;
-        while (lane.Pending.TryDequeue(out var next))
+        foreach (var (number, message) in lane.Pending)
         {
-            messages.Add(next.Message);
-            sequence = next.Sequence;
+            messages.Add(message);
+            sequence = number;
         }
 
-        lane.Pending.Enqueue((sequence, merge(messages)));
+        var merged = merge(messages); // before the queue changes: a merge that throws loses nothing
+        lane.Pending.Clear();
+        lane.Pending.Enqueue((sequence, merged));
     }
 
     /// <summary>Every lane's numbering and what it still has to send, for a snapshot.</summary>
@@ -188,13 +202,18 @@ public sealed class Inbox
 public sealed class RetryQueue<TMessage>
 {
     private List<(string Destination, TMessage Message)> _pending = new();
+    private List<(string Destination, TMessage Message)> _inFlight = new();
 
+    /// <summary>Messages waiting for a drain (not those being sent).</summary>
     public bool HasPending => _pending.Count > 0;
+
+    /// <summary>Messages not yet known to be delivered: waiting or being sent.</summary>
+    public bool HasUnsent => _pending.Count > 0 || _inFlight.Count > 0;
 
     public void Enqueue(string destination, TMessage message) => _pending.Add((destination, message));
 
-    /// <summary>What is still to be sent, for a snapshot.</summary>
-    public List<(string Destination, TMessage Message)> Export() => _pending.ToList();
+    /// <summary>What is not yet known to be delivered, those being sent included, for a snapshot.</summary>
+    public List<(string Destination, TMessage Message)> Export() => _inFlight.Concat(_pending).ToList();
 
     public void Import(IEnumerable<(string Destination, TMessage Message)> pending) => _pending.AddRange(pending);
 
@@ -207,6 +226,7 @@ public sealed class RetryQueue<TMessage>
 
         var batch = _pending;
         _pending = new();
+        _inFlight = batch;
         var tasks = batch.Select(p => SendOne(send, p.Destination, p.Message)).ToArray();
         try
         {
@@ -223,6 +243,10 @@ public sealed class RetryQueue<TMessage>
             }
 
             throw;
+        }
+        finally
+        {
+            _inFlight = new();
         }
     }
 

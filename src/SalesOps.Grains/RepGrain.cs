@@ -43,8 +43,11 @@ public sealed class RepGrain(
                 _rollups.DrainAsync((region, seq, rollup) => refs.Region(region).ApplyRollupAsync(_journal.SenderName, seq, rollup)),
                 _customers.DrainAsync((customer, touch) => touch.ApplyAsync(refs.Customer(customer)))),
             () => _rollups.HasPending || _customers.HasPending,
-            () => _checkpoints.OutputDelivered());
-        _checkpoints = new Checkpointer<RepCheckpoint>(snapshot, _journal, options.Value.SnapshotEvery, Capture, logger);
+            _rollups.Stop,
+            background: true,
+            drained: () => _checkpoints.OutputDelivered());
+        _checkpoints = new Checkpointer<RepCheckpoint>(
+            snapshot, _journal, options.Value.SnapshotEvery, Capture, logger, () => _rollups.HasPending || _customers.HasUnsent);
         await _checkpoints.RecoverAsync(
             cp =>
             {
@@ -62,7 +65,11 @@ public sealed class RepGrain(
         }
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _checkpoints.SaveAsync();
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await _courier.CloseAsync(cancellationToken);
+        await _checkpoints.SaveAsync();
+    }
 
     private RepCheckpoint Capture() => new()
     {

@@ -127,6 +127,58 @@ public sealed class OutboxTests
     }
 
     [Fact]
+    public async Task AfterStop_ARunningDrainSendsNothingMoreAndMergesNothing()
+    {
+        // A deactivating sender's drain must not run on beside the next activation's, which resends one by one.
+        var outbox = Summing();
+        var receiver = new Receiver { Gate = new TaskCompletionSource() };
+        outbox.Enqueue(Destination, 1);
+        var drain = outbox.DrainAsync(receiver.SendAsync);
+        outbox.Enqueue(Destination, 10);
+        outbox.Enqueue(Destination, 100);
+
+        outbox.Stop();
+        receiver.Gate.SetResult();
+        await drain;
+
+        Assert.Equal([(1L, 1)], receiver.Calls);
+        Assert.True(outbox.HasPending);
+        var lane = Assert.Single(outbox.Export());
+        Assert.Equal([(2L, 10), (3L, 100)], lane.Pending);
+    }
+
+    [Fact]
+    public async Task RetryQueue_MessagesBeingSent_StayInItsSnapshotUntilDelivered()
+    {
+        var queue = new RetryQueue<int>();
+        var gate = new TaskCompletionSource();
+        var fail = true;
+        async Task Send(string destination, int message)
+        {
+            await gate.Task;
+            if (fail)
+            {
+                throw new TimeoutException("no answer");
+            }
+        }
+
+        queue.Enqueue("c1", 5);
+        var drain = queue.DrainAsync(Send);
+        queue.Enqueue("c2", 7);
+
+        Assert.Equal([("c1", 5), ("c2", 7)], queue.Export());
+        Assert.True(queue.HasUnsent);
+        gate.SetResult();
+        await Assert.ThrowsAsync<TimeoutException>(() => drain);
+        Assert.Equal([("c2", 7), ("c1", 5)], queue.Export());
+
+        fail = false;
+        await queue.DrainAsync(Send);
+        Assert.Empty(queue.Export());
+        Assert.False(queue.HasUnsent);
+    }
+
+    [Fact]
     public async Task ManyInterleavedSendsAndFailures_CountEveryAmountOnce()
     {
         var random = new Random(7);

@@ -14,7 +14,8 @@ public sealed partial class Checkpointer<TCheckpoint>(
     GrainJournal journal,
     int every,
     Func<TCheckpoint> capture,
-    ILogger logger)
+    ILogger logger,
+    Func<bool>? outputUnsent = null)
     where TCheckpoint : ICheckpoint
 {
     private long _covered;
@@ -47,6 +48,10 @@ public sealed partial class Checkpointer<TCheckpoint>(
         {
             restore(storage.State);
             _covered = storage.State.Sequence;
+            if (storage.State.HasPendingOutput)
+            {
+                _heldBack = _covered; // dropped once the restored messages are delivered
+            }
         }
 
         journal.Replay(_covered, records.Where(r => r.Sequence > _covered), apply);
@@ -70,7 +75,9 @@ public sealed partial class Checkpointer<TCheckpoint>(
         {
             await storage.WriteStateAsync();
             _covered = checkpoint.Sequence;
-            if (checkpoint.HasPendingOutput)
+            // A grain that delivers behind its answers (the rep) may have sent the snapshot's messages by the time the
+            // write completes; then the entries can go now.
+            if (checkpoint.HasPendingOutput && (outputUnsent is null || outputUnsent()))
             {
                 // Entries stay while the snapshot still has messages to send: the recovery sweep finds grains by
                 // their journal entries, and this one must be woken after a crash to send them.
