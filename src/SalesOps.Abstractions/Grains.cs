@@ -24,6 +24,12 @@ public interface IRegionGrain : IGrainWithStringKey
     /// </summary>
     Task ApplyRollupAsync(string sender, long sequence, Rollup rollup);
 
+    /// <summary>
+    /// Applies roll-ups of many senders (reps) at once, each checked against its sender's last applied number, and
+    /// commits them together; returns when all are applied and durable.
+    /// </summary>
+    Task ApplyRollupsAsync(RollupItem[] items);
+
     Task<RegionSnapshot> GetSnapshotAsync();
 
     Task<BoardSnapshot> GetLeaderboardAsync(int period, byte metric, int top, string aroundRepId, int around);

@@ -106,6 +106,10 @@ public sealed record BoardChange(
     }
 }
 
+/// <summary>One sender's numbered roll-up, as carried to a region together with other senders' (<c>ApplyRollupsAsync</c>).</summary>
+[GenerateSerializer, Immutable, Alias("salesops.RollupItem")]
+public sealed record RollupItem([property: Id(0)] string Sender, [property: Id(1)] long Sequence, [property: Id(2)] Rollup Rollup);
+
 /// <summary>What a region receives from a rep or a child region: counter deltas and board changes, in order.</summary>
 [GenerateSerializer, Immutable, Alias("salesops.Rollup")]
 public sealed record Rollup([property: Id(0)] Counter[] Counters, [property: Id(1)] BoardChange[] Boards)

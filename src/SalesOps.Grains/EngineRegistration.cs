@@ -32,6 +32,7 @@ public static class EngineRegistration
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(new EngineClock(TimeProvider.System));
         services.TryAddSingleton<GrainRefs>();
+        services.TryAddSingleton<RollupCarrier>();
         services.TryAddSingleton<KnownEntities>();
         services.TryAddSingleton<EventIngestor>();
         services.TryAddSingleton<IEventJournal, NoJournal>();

@@ -182,6 +182,35 @@ public sealed class RegionGrain(
         return WriteAsync(new RollupReceived(sender, sequence, rollup));
     }
 
+    public Task ApplyRollupsAsync(RollupItem[] items)
+    {
+        _journal.EnsureUsable();
+        List<Task>? writes = null;
+        foreach (var item in items)
+        {
+            if (!_inbox.IsNew(item.Sender, item.Sequence))
+            {
+                continue;
+            }
+
+            Apply(item.Rollup);
+            _inbox.Applied(item.Sender, item.Sequence);
+            if (_journal.IsDurable)
+            {
+                (writes ??= new List<Task>(items.Length)).Add(_journal.WriteAsync(new RollupReceived(item.Sender, item.Sequence, item.Rollup)));
+            }
+        }
+
+        return writes is null ? Task.CompletedTask : CommitAsync(writes);
+    }
+
+    /// <summary>Waits for journal entries written together (one group commit), then snapshots when due.</summary>
+    private async Task CommitAsync(List<Task> writes)
+    {
+        await Task.WhenAll(writes);
+        await _checkpoints.MaybeSaveAsync();
+    }
+
     private void Apply(Rollup rollup)
     {
         var forward = _state.ParentId.Length > 0;

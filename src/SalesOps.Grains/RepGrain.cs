@@ -18,6 +18,7 @@ public sealed class RepGrain(
     EngineClock clock,
     JournalFactory journals,
     GrainRefs refs,
+    RollupCarrier carrier,
     [PersistentState("state", StorageNames.Snapshots)] IPersistentState<RepCheckpoint> snapshot,
     ILogger<RepGrain> logger) : Grain, IRepGrain
 {
@@ -40,7 +41,7 @@ public sealed class RepGrain(
             _journal,
             logger,
             () => Task.WhenAll(
-                _rollups.DrainAsync((region, seq, rollup) => refs.Region(region).ApplyRollupAsync(_journal.SenderName, seq, rollup)),
+                _rollups.DrainAsync(SendRollupAsync),
                 _customers.DrainAsync((customer, touch) => touch.ApplyAsync(refs.Customer(customer)))),
             () => _rollups.HasPending || _customers.HasPending,
             _rollups.Stop,
@@ -138,6 +139,17 @@ public sealed class RepGrain(
     }
 
     public Task RecoverAsync() => _courier.DeliverAsync();
+
+    /// <summary>
+    /// Durable: through the silo's <see cref="RollupCarrier"/>, so a region commits many reps' roll-ups at once
+    /// (measured at the same throughput: board pushes 0.8 s behind instead of 2.3 s, docs/perf.md). In memory a
+    /// region applies a roll-up in microseconds and the carrier measured no gain (its hand-off costs a task and a
+    /// thread-pool hop), so the rep calls the region directly.
+    /// </summary>
+    private Task SendRollupAsync(string region, long sequence, Rollup rollup) =>
+        _journal.IsDurable
+            ? carrier.SendAsync(region, _journal.SenderName, sequence, rollup)
+            : refs.Region(region).ApplyRollupAsync(_journal.SenderName, sequence, rollup);
 
     public Task FlushAsync() => _courier.DeliverAsync();
 

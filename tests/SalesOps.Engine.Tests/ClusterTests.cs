@@ -1,5 +1,6 @@
 using SalesOps.Abstractions;
 using SalesOps.Domain;
+using SalesOps.Grains;
 
 namespace SalesOps.Engine.Tests;
 
@@ -237,6 +238,40 @@ public sealed class ClusterTests(ClusterFixture fixture)
         await Grains.GetGrain<IRepGrain>(s.Id("fay")).FlushAsync().Within();
         Assert.Equal(1_020, (await RegionFiguresAsync(s.Id("r"))).Get(Figure.Collections, nov));
         Assert.Equal(1_020, (await RepFiguresAsync(s.Id("fay"))).Get(Figure.Collections, nov));
+    }
+
+    /// <summary>
+    /// The carrier durable reps send roll-ups through: many senders' roll-ups reach the region together, each applied
+    /// once; a repeat is ignored; a failed call fails every roll-up it carried, and sending them again applies each once.
+    /// </summary>
+    [Fact]
+    public async Task RollupCarrier_AppliesEachSendersRollupOnce_AcrossBatchesRepeatsAndAFailedCall()
+    {
+        var s = new Scenario("carrier");
+        AllAccepted(await IngestAsync(s.Region("r")));
+        var carrier = new RollupCarrier(new GrainRefs(Grains));
+        var nov = Period.OfMonth(2026, 11);
+        var key = new FigureKey(Figure.Collections, nov, 0, 0);
+        Rollup Amount(long value)
+        {
+            var set = new FigureSet();
+            set.Add(key, value);
+            return new Rollup(Counter.From(set), []);
+        }
+
+        async Task<long> CollectedAsync() => (await RegionFiguresAsync(s.Id("r"))).Get(Figure.Collections, nov);
+
+        await Task.WhenAll(Enumerable.Range(1, 40).Select(i => carrier.SendAsync(s.Id("r"), $"{s.Id("sender")}{i}", 1, Amount(i))).ToArray()).Within();
+        Assert.Equal(820, await CollectedAsync());
+
+        await carrier.SendAsync(s.Id("r"), $"{s.Id("sender")}7", 1, Amount(7)).Within();
+        Assert.Equal(820, await CollectedAsync());
+
+        FaultInjection.FailNext(nameof(IRegionGrain.ApplyRollupsAsync), s.Id("r"), afterApplying: true);
+        var failed = Enumerable.Range(1, 3).Select(i => carrier.SendAsync(s.Id("r"), $"{s.Id("sender")}{i}", 2, Amount(1_000))).ToArray();
+        await Assert.ThrowsAnyAsync<Exception>(() => Task.WhenAll(failed).Within());
+        await Task.WhenAll(Enumerable.Range(1, 3).Select(i => carrier.SendAsync(s.Id("r"), $"{s.Id("sender")}{i}", 2, Amount(1_000))).ToArray()).Within();
+        Assert.Equal(3_820, await CollectedAsync());
     }
 
     /// <summary>
