@@ -192,7 +192,7 @@ public sealed class LoadRun(Options o)
             "SalesOps.LoadTests", startedAt, o.Storage, o.Server, o.Tag, o.Reps, company.Settings.Streams, o.BatchSize, o.Watchers, o.AlertWatchers,
             company.Settings.Mix.ToString(), Math.Round(headline.EventsPerSecond), headline.AckLatencyMs, pushPhase.PushLatencyMs, lag,
             screens.Stats.Alerts, screens.Stats.Resumes, screens.Stats.Gaps, screens.Stats.Missed, errors,
-            _probe.Memory()?.Peak, headline.ServerCpuCores, reads, _phases, capacity,
+            _probe.Memory()?.Peak, headline.ServerCpuCores, headline.ServerCpuUsPerEvent, headline.MachineStealPercent, reads, _phases, capacity,
             new PeerBaselines(sql, redis, Compare(headline, reads, sql, redis)),
             new Verification(_failures.Count == 0, checks + (capacity is null ? 0 : _capacityChecks), _failures));
     }
@@ -284,15 +284,18 @@ public sealed class LoadRun(Options o)
             var events = stats.Events;
             var rate = (events - lastEvents) / Stopwatch.GetElapsedTime(lastAt, now).TotalSeconds;
             (lastEvents, lastAt) = (events, now);
-            var cpu = _probe.Mark().CoresSince(mark);
+            var point = _probe.Mark();
+            var cpu = point.CoresSince(mark);
             Log($"[{name} {Stopwatch.GetElapsedTime(started).TotalSeconds,5:0}s] {events,11:N0} events acked, {rate,9:N0}/s now, errors {stats.Errors}, " +
                 $"ack p99 {stats.Ack.Summary().P99:0.#} ms" +
                 (measured ? $", push p99 {screens!.Stats.Push.Summary().P99:0.#} ms ({screens.Stats.Push.Count:N0})" : "") +
-                $", server {(cpu.Server is { } c ? $"{c:0.0} cores" : "n/a")}, {(_probe.Memory() is { } m ? $"{m.Rss:N0} MB" : "")}");
+                $", server {(cpu.Server is { } c ? $"{c:0.0} cores" : "n/a")}, {(_probe.Memory() is { } m ? $"{m.Rss:N0} MB" : "")}" +
+                (point.StealPercentSince(mark) is { } steal ? $", {steal:0}% stolen" : ""));
         }
 
         await task;
-        var (serverCores, generatorCores) = _probe.Mark().CoresSince(mark);
+        var end = _probe.Mark();
+        var (serverCores, generatorCores) = end.CoresSince(mark);
         foreach (var sample in stats.ErrorSamples)
         {
             if (_errorSamples.Count < 20)
@@ -303,7 +306,8 @@ public sealed class LoadRun(Options o)
 
         var report = new PhaseReport(name, model, offered, Math.Round(stats.Seconds, 2), stats.Events, Math.Round(stats.EventsPerSecond), stats.Errors, stats.BatchesNotSent,
             stats.Ack.Summary(), measured ? screens!.Stats.Push.Summary() : Percentiles.Empty, measured ? screens!.Stats.Alert.Summary() : Percentiles.Empty,
-            measured ? screens!.Stats.Updates : 0, serverCores, generatorCores, _probe.Memory()?.Rss);
+            measured ? screens!.Stats.Updates : 0, serverCores, PhaseReport.CpuUsPerEvent(serverCores, stats.EventsPerSecond), generatorCores,
+            end.StealPercentSince(mark), _probe.Memory()?.Rss);
         _phases.Add(report);
         Log($"{name}: {stats.Events:N0} events in {stats.Seconds:0.0} s = {stats.EventsPerSecond:N0} events/s, errors {stats.Errors}; ack {stats.Ack.Summary()}" +
             (measured ? $"; push {report.PushLatencyMs}" : ""));

@@ -33,8 +33,40 @@ public sealed class ServerProbe(int? pid)
         }
     }
 
-    /// <summary>A point to measure CPU from: (server CPU seconds, this process's CPU seconds, wall clock).</summary>
-    public CpuMark Mark() => new(ServerCpuSeconds(), Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, Stopwatch.GetTimestamp());
+    /// <summary>A point to measure CPU from: server and generator CPU seconds, the machine's CPU ticks, wall clock.</summary>
+    public CpuMark Mark() =>
+        new(ServerCpuSeconds(), Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, MachineTicks(), Stopwatch.GetTimestamp());
+
+    /// <summary>
+    /// All CPU ticks of the machine and the stolen ones (the first line of <c>/proc/stat</c>): on a virtual machine the
+    /// hypervisor gives the cores to other guests for a share of the time, which varies from minute to minute and
+    /// moves every throughput figure with it. Null where <c>/proc/stat</c> cannot be read.
+    /// </summary>
+    private static (long Total, long Steal)? MachineTicks()
+    {
+        try
+        {
+            using var reader = new StreamReader("/proc/stat");
+            var fields = reader.ReadLine()?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields is null || fields.Length < 9 || fields[0] != "cpu")
+            {
+                return null;
+            }
+
+            // user nice system idle iowait irq softirq steal (guest time is already inside user)
+            var total = 0L;
+            for (var i = 1; i <= 8; i++)
+            {
+                total += long.Parse(fields[i], CultureInfo.InvariantCulture);
+            }
+
+            return (total, long.Parse(fields[8], CultureInfo.InvariantCulture));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return null;
+        }
+    }
 
     private double? ServerCpuSeconds()
     {
@@ -57,8 +89,8 @@ public sealed class ServerProbe(int? pid)
     }
 }
 
-/// <summary>CPU seconds at a moment; the difference of two gives the cores used in between.</summary>
-public sealed record CpuMark(double? ServerSeconds, double GeneratorSeconds, long Timestamp)
+/// <summary>CPU counters at a moment; the difference of two gives the cores used and the share stolen in between.</summary>
+public sealed record CpuMark(double? ServerSeconds, double GeneratorSeconds, (long Total, long Steal)? Machine, long Timestamp)
 {
     public (double? Server, double Generator) CoresSince(CpuMark start)
     {
@@ -71,4 +103,10 @@ public sealed record CpuMark(double? ServerSeconds, double GeneratorSeconds, lon
         double? server = ServerSeconds is { } s && start.ServerSeconds is { } s0 ? Math.Round((s - s0) / wall, 2) : null;
         return (server, Math.Round((GeneratorSeconds - start.GeneratorSeconds) / wall, 2));
     }
+
+    /// <summary>Percent of the machine's CPU time the hypervisor gave to other guests since <paramref name="start"/>.</summary>
+    public double? StealPercentSince(CpuMark start) =>
+        Machine is { } m && start.Machine is { } m0 && m.Total > m0.Total
+            ? Math.Round(100.0 * (m.Steal - m0.Steal) / (m.Total - m0.Total), 1)
+            : null;
 }
