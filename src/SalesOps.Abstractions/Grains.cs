@@ -19,13 +19,13 @@ public interface IRegionGrain : IGrainWithStringKey
     Task<EventOutcome> SetTargetAsync(EventEnvelope envelope);
 
     /// <summary>
-    /// Applies counter deltas and board changes from a rep or child region (<paramref name="sender"/>), and passes
+    /// Applies counter deltas and board changes from a rep book or child region (<paramref name="sender"/>), and passes
     /// them on to the parent. A <paramref name="sequence"/> already applied for that sender is ignored.
     /// </summary>
     Task ApplyRollupAsync(string sender, long sequence, Rollup rollup);
 
     /// <summary>
-    /// Applies roll-ups of many senders (reps) at once, each checked against its sender's last applied number, and
+    /// Applies roll-ups of many senders (rep books) at once, each checked against its sender's last applied number, and
     /// commits them together; returns when all are applied and durable.
     /// </summary>
     Task ApplyRollupsAsync(RollupItem[] items);
@@ -44,8 +44,11 @@ public interface IRegionGrain : IGrainWithStringKey
     Task CheckPaceAsync();
 }
 
-/// <summary>A rep: membership, credited counters, targets, scores.</summary>
-public interface IRepGrain : IGrainWithStringKey
+/// <summary>
+/// A book of reps: every rep whose id hashes to this book (<see cref="RepBooks.Of"/>), each with its membership,
+/// credited counters, targets and scores (ADR 0009). One call carries the events or credits of many reps of the book.
+/// </summary>
+public interface IRepBookGrain : IGrainWithIntegerKey
 {
     /// <summary>
     /// Wakes the grain after a restart or a silo loss: activation replays its journal, then it sends whatever it
@@ -54,24 +57,28 @@ public interface IRepGrain : IGrainWithStringKey
     Task RecoverAsync();
 
     /// <summary>
-    /// Applies a rep event: joined, moved, activity, payment, rep target. Returns once the event is applied (and, in
-    /// durable mode, committed); its roll-up to the region and its customer contact are delivered behind it.
+    /// Applies rep events of this book in order (one wave of a batch: joined, moved, activity, payment, rep target,
+    /// for distinct reps) and answers one outcome each, once every accepted one is applied (and, in durable mode,
+    /// committed); their roll-ups to the regions and contacts to customers are delivered behind the answer.
     /// </summary>
-    Task<EventOutcome> ApplyAsync(EventEnvelope envelope);
-
-    /// <summary>Delivers what the rep has queued for regions and customers; returns when it is sent (or failed and will be retried).</summary>
-    Task FlushAsync();
-
-    Task<bool> IsJoinedAsync();
+    Task<EventOutcome[]> ApplyAsync(EventEnvelope[] envelopes);
 
     /// <summary>
-    /// Credits (or, negative, retracts) an opportunity's contribution. A <paramref name="sequence"/> already applied
-    /// for <paramref name="sender"/> is ignored.
+    /// Credits (or, negative, retracts) opportunities' contributions to reps of this book, in order. A
+    /// <paramref name="sequence"/> already applied for <paramref name="sender"/> (an opportunity book) is ignored.
     /// </summary>
-    Task CreditAsync(string sender, long sequence, Credit[] credits);
+    Task CreditAsync(string sender, long sequence, RepCredits[] credits);
 
-    Task<RepSnapshot> GetSnapshotAsync();
+    /// <summary>Delivers what the book has queued for regions and customers; returns when it is sent (or failed and will be retried).</summary>
+    Task FlushAsync();
 
+    /// <summary>Whether the rep has joined (a rep of this book).</summary>
+    Task<bool> IsJoinedAsync(string repId);
+
+    /// <summary>A rep of this book; <c>Joined</c> is false for one that never joined.</summary>
+    Task<RepSnapshot> GetSnapshotAsync(string repId);
+
+    /// <summary>Evaluates pace against targets now, for every rep of the book that has targets; raises alerts for those that fell behind.</summary>
     Task CheckPaceAsync();
 }
 
@@ -132,16 +139,36 @@ public static class OpportunityBooks
     /// </summary>
     public const int Count = 1024;
 
+    public static long Of(string opportunityId) => BookHash.Of(opportunityId, Count);
+}
+
+/// <summary>Which book holds a rep: a fixed spread of rep ids over <see cref="Count"/> grains (ADR 0009).</summary>
+public static class RepBooks
+{
+    /// <summary>
+    /// The number of books. About 80 reps a book at 5,000 reps, so a 500-event batch is about 64 calls instead of
+    /// about 300, while 64 books still spread over the cores and silos. Part of the stored layout in durable mode
+    /// (journal streams and snapshots are per book): changing it needs the reps re-shelved, so it is a constant, not
+    /// a setting.
+    /// </summary>
+    public const int Count = 64;
+
+    public static long Of(string repId) => BookHash.Of(repId, Count);
+}
+
+/// <summary>The hash that shelves entities into books.</summary>
+internal static class BookHash
+{
     /// <summary>FNV-1a over the id's UTF-16 code units: stable across processes and machines, unlike string.GetHashCode.</summary>
-    public static long Of(string opportunityId)
+    public static long Of(string id, int count)
     {
         var hash = 2166136261u;
-        foreach (var c in opportunityId)
+        foreach (var c in id)
         {
             hash = unchecked((hash ^ c) * 16777619u);
         }
 
-        return hash % Count;
+        return hash % (uint)count;
     }
 }
 

@@ -67,6 +67,34 @@ public readonly record struct Credit(
         new((Domain.Figure)Figure, A, B, Value, At, PeriodDay is { } d ? DateOnly.FromDayNumber(d) : null);
 }
 
+/// <summary>Credit items for one rep, as an opportunity book sends them to the rep's book.</summary>
+[GenerateSerializer, Immutable, Alias("salesops.RepCredits")]
+public sealed record RepCredits([property: Id(0)] string RepId, [property: Id(1)] Credit[] Credits)
+{
+    /// <summary>
+    /// Waiting credit messages for one rep book as one: their items concatenated in order. Credits are additive, and
+    /// each rep's items keep their order, so applying the merged message has the effect of applying them in turn.
+    /// </summary>
+    public static RepCredits[] Merge(IReadOnlyList<RepCredits[]> messages)
+    {
+        var count = 0;
+        foreach (var m in messages)
+        {
+            count += m.Length;
+        }
+
+        var merged = new RepCredits[count];
+        var i = 0;
+        foreach (var m in messages)
+        {
+            m.CopyTo(merged, i);
+            i += m.Length;
+        }
+
+        return merged;
+    }
+}
+
 [GenerateSerializer, Immutable, Alias("salesops.Score")]
 public readonly record struct Score([property: Id(0)] int Period, [property: Id(1)] byte Metric, [property: Id(2)] double? Value)
 {

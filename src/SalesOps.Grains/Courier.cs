@@ -10,7 +10,7 @@ namespace SalesOps.Grains;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Two ways to use it. A grain that answers before delivery (<see cref="Kick"/>, the rep) must queue a message only
+/// Two ways to use it. A grain that answers before delivery (<see cref="Kick"/>, the rep book) must queue a message only
 /// once the input that produced it is committed, because its drain runs between its other calls' turns, including
 /// while one of them awaits a commit. A grain that awaits <see cref="DeliverAsync"/> inside the call that queued (the
 /// opportunity book) may queue before its commit: nothing else runs in the grain until the call, delivery included,

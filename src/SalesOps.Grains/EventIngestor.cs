@@ -58,7 +58,8 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
 
     /// <summary>
     /// One wave: every event validated and its references checked, then applied at its target — each opportunity
-    /// book gets the wave's events of its deals in one call, every other entity one call per event.
+    /// book gets the wave's events of its deals in one call, each rep book the wave's events of its reps in one call,
+    /// every other entity one call per event.
     /// </summary>
     private async Task RunWaveAsync(IReadOnlyList<SalesEvent> events, Route[] routes, List<int> wave, Outcome[] results)
     {
@@ -97,15 +98,15 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
             }
         }
 
-        // Each event's target once: deal events grouped per book, every other event on its own.
+        // Each event's target once: deal and rep events grouped per book, every other event on its own.
         var calls = new List<Task>(ready.Count);
-        var books = new Dictionary<long, List<int>>();
+        var books = new Dictionary<(EntityKind Kind, long Book), List<int>>();
         foreach (var i in ready)
         {
             var target = routes[i].Target ?? EventRouting.Target(events[i]); // a valid event has a target
-            if (target.Kind == EntityKind.Opportunity)
+            if (target.Kind is EntityKind.Opportunity or EntityKind.Rep)
             {
-                var book = OpportunityBooks.Of(target.Id);
+                var book = (target.Kind, target.Kind == EntityKind.Opportunity ? OpportunityBooks.Of(target.Id) : RepBooks.Of(target.Id));
                 if (!books.TryGetValue(book, out var members))
                 {
                     members = new List<int>();
@@ -122,7 +123,7 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
 
         foreach (var (book, members) in books)
         {
-            calls.Add(ApplyToBookAsync(book, members, events, results));
+            calls.Add(ApplyToBookAsync(book.Kind, book.Book, members, events, results));
         }
 
         await Task.WhenAll(calls);
@@ -157,12 +158,17 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
         }
     }
 
-    private async Task ApplyToBookAsync(long book, List<int> members, IReadOnlyList<SalesEvent> events, Outcome[] results)
+    /// <summary>The wave's events of one opportunity book or one rep book, in batch order, in one call.</summary>
+    private async Task ApplyToBookAsync(EntityKind kind, long book, List<int> members, IReadOnlyList<SalesEvent> events, Outcome[] results)
     {
         var envelopes = members.Select(i => EventEnvelope.From(events[i])).ToArray();
         try
         {
-            var outcomes = await RejectedCalls.CallAsync((grains, book, envelopes), static s => s.grains.Book(s.book).ApplyAsync(s.envelopes));
+            var outcomes = await RejectedCalls.CallAsync(
+                (grains, kind, book, envelopes),
+                static s => s.kind == EntityKind.Opportunity
+                    ? s.grains.Book(s.book).ApplyAsync(s.envelopes)
+                    : s.grains.RepBook(s.book).ApplyAsync(s.envelopes));
             for (var k = 0; k < members.Count; k++)
             {
                 results[members[k]] = outcomes[k].ToOutcome();
@@ -270,7 +276,6 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
             EntityKind.Region when e is RegionDefined => grains.Region(target.Id).DefineAsync(envelope),
             EntityKind.Region => grains.Region(target.Id).SetTargetAsync(envelope),
             EntityKind.Customer => grains.Customer(target.Id).RegisterAsync(envelope),
-            EntityKind.Rep => grains.Rep(target.Id).ApplyAsync(envelope),
-            _ => throw new ArgumentOutOfRangeException(nameof(target), $"{e.GetType().Name} goes to an opportunity book"),
+            _ => throw new ArgumentOutOfRangeException(nameof(target), $"{e.GetType().Name} goes to an opportunity or rep book"),
         };
 }

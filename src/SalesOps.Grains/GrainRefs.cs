@@ -14,20 +14,23 @@ public sealed class GrainRefs(IGrainFactory grains)
     /// <summary>Beyond this many references of one kind, new ones are made on each call rather than kept.</summary>
     private const int Limit = 1_000_000;
 
-    private readonly ConcurrentDictionary<string, IRepGrain> _reps = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IRegionGrain> _regions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ICustomerGrain> _customers = new(StringComparer.Ordinal);
     private readonly IOpportunityBookGrain?[] _books = new IOpportunityBookGrain?[OpportunityBooks.Count];
+    private readonly IRepBookGrain?[] _repBooks = new IRepBookGrain?[RepBooks.Count];
     private IAlertLogGrain? _alerts;
     private IPushNotifierGrain? _notifier;
-
-    public IRepGrain Rep(string id) => Get(_reps, id);
 
     public IRegionGrain Region(string id) => Get(_regions, id);
 
     public ICustomerGrain Customer(string id) => Get(_customers, id);
 
     public IOpportunityBookGrain Book(long book) => _books[book] ??= grains.GetGrain<IOpportunityBookGrain>(book);
+
+    public IRepBookGrain RepBook(long book) => _repBooks[book] ??= grains.GetGrain<IRepBookGrain>(book);
+
+    /// <summary>The book that holds the rep (<see cref="RepBooks.Of"/>).</summary>
+    public IRepBookGrain RepBookOf(string repId) => RepBook(RepBooks.Of(repId));
 
     public IAlertLogGrain AlertLog => _alerts ??= grains.GetGrain<IAlertLogGrain>(0);
 

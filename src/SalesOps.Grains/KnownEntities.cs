@@ -45,7 +45,7 @@ public sealed class KnownEntities(GrainRefs grains)
         var exists = await RejectedCalls.CallAsync((grains, r), static s => s.r.Kind switch
         {
             EntityKind.Region => s.grains.Region(s.r.Id).IsDefinedAsync(),
-            EntityKind.Rep => s.grains.Rep(s.r.Id).IsJoinedAsync(),
+            EntityKind.Rep => s.grains.RepBookOf(s.r.Id).IsJoinedAsync(s.r.Id),
             EntityKind.Customer => s.grains.Customer(s.r.Id).IsRegisteredAsync(),
             _ => Task.FromResult(false),
         });

@@ -9,7 +9,7 @@ namespace SalesOps.Grains;
 /// <summary>
 /// A book of deals (ADR 0007): applies their events (last-writer-wins, per deal), journals the accepted ones, and
 /// sends the change of each deal's contribution to its reps and its customer through outboxes — one lane per rep
-/// and per customer for the whole book — so a failed call is retried in order and never applied twice.
+/// book (ADR 0009) and per customer for the whole book — so a failed call is retried in order and never applied twice.
 /// </summary>
 public sealed class OpportunityBookGrain(
     EngineSettings settings,
@@ -20,7 +20,8 @@ public sealed class OpportunityBookGrain(
     ILogger<OpportunityBookGrain> logger) : Grain, IOpportunityBookGrain
 {
     private readonly Dictionary<string, OpportunityState> _deals = new(StringComparer.Ordinal);
-    private readonly Outbox<Credit[]> _credits = new();
+    /// <summary>Credits for the reps, one lane per rep book (keyed by its number); waiting messages go as one.</summary>
+    private readonly Outbox<RepCredits[]> _credits = new(RepCredits.Merge);
     private readonly Outbox<DealOrder> _orders = new();
     private GrainJournal _journal = null!;
     private Courier _courier = null!;
@@ -34,7 +35,8 @@ public sealed class OpportunityBookGrain(
             _journal,
             logger,
             () => Task.WhenAll(
-                _credits.DrainAsync((rep, seq, credits) => refs.Rep(rep).CreditAsync(_journal.SenderName, seq, credits)),
+                _credits.DrainAsync((book, seq, credits) =>
+                    refs.RepBook(long.Parse(book, System.Globalization.CultureInfo.InvariantCulture)).CreditAsync(_journal.SenderName, seq, credits)),
                 _orders.DrainAsync((customer, seq, o) => refs.Customer(customer).SetOrderAsync(o.OpportunityId, _journal.SenderName, seq, o.Order))),
             () => _credits.HasPending || _orders.HasPending,
             () =>
@@ -58,6 +60,7 @@ public sealed class OpportunityBookGrain(
             },
             entry => Apply(((EventAccepted)entry).Event.ToDomain(), out _, out _),
             cancellationToken);
+        _credits.MarkRecovered(); // a rep book may have some of them: they go one by one, never merged
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -148,7 +151,7 @@ public sealed class OpportunityBookGrain(
         _deals[id] = deal;
         foreach (var (repId, items) in OpportunityState.Deltas(change))
         {
-            _credits.Enqueue(repId, items.Select(Credit.From).ToArray());
+            _credits.Enqueue(RepBookLane(repId), [new RepCredits(repId, items.Select(Credit.From).ToArray())]);
         }
 
         if (change.Before?.Order != change.After.Order)
@@ -158,6 +161,10 @@ public sealed class OpportunityBookGrain(
 
         return outcome;
     }
+
+    /// <summary>The credit lane of a rep's book: the book's number.</summary>
+    private static string RepBookLane(string repId) =>
+        RepBooks.Of(repId).ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>A deal's order as its customer should count it (null: not won, or no longer).</summary>

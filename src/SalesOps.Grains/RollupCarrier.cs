@@ -4,14 +4,14 @@ using SalesOps.Abstractions;
 namespace SalesOps.Grains;
 
 /// <summary>
-/// Carries the reps' roll-ups to their regions, per silo: one call in flight per region, and the roll-ups that reach
-/// the carrier meanwhile, from any rep of the silo, go together in the next call (<see cref="IRegionGrain.ApplyRollupsAsync"/>).
-/// A region then takes one call, and in durable mode one commit, per batch instead of per rep message, and the batch
+/// Carries the rep books' roll-ups to their regions, per silo: one call in flight per region, and the roll-ups that
+/// reach the carrier meanwhile, from any rep book of the silo, go together in the next call (<see cref="IRegionGrain.ApplyRollupsAsync"/>).
+/// A region then takes one call, and in durable mode one commit, per batch instead of per book message, and the batch
 /// grows with the load by itself: no timer, no added wait when idle.
 /// </summary>
 /// <remarks>
-/// Each sender's numbering and retries are unchanged: a rep lane has one message in flight at a time, its task
-/// completes when the batch that carried it is applied (and committed), and fails if that call fails, so the rep
+/// Each sender's numbering and retries are unchanged: a book's lane has one message in flight at a time, its task
+/// completes when the batch that carried it is applied (and committed), and fails if that call fails, so the book
 /// keeps the message and sends it again; the region's inbox ignores a number it already has.
 /// </remarks>
 public sealed class RollupCarrier(GrainRefs grains)
@@ -36,7 +36,7 @@ public sealed class RollupCarrier(GrainRefs grains)
 
         if (start)
         {
-            // Off the calling grain's scheduler: the loop serves every rep of the silo, not the one that started it.
+            // Off the calling grain's scheduler: the loop serves every rep book of the silo, not the one that started it.
             _ = Task.Run(() => RunAsync(region, route));
         }
 

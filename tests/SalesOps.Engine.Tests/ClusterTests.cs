@@ -31,7 +31,13 @@ public sealed class ClusterTests(ClusterFixture fixture)
     }
 
     private async Task<FigureSet> RepFiguresAsync(string id) =>
-        Counter.ToSet((await Grains.GetGrain<IRepGrain>(id).GetSnapshotAsync().Within()).Counters);
+        Counter.ToSet((await RepBook(id).GetSnapshotAsync(id).Within()).Counters);
+
+    /// <summary>The book that holds the rep.</summary>
+    private IRepBookGrain RepBook(string repId) => Grains.GetGrain<IRepBookGrain>(RepBooks.Of(repId));
+
+    /// <summary>The grain key the fault filter sees for the rep's book.</summary>
+    private string RepBookKey(string repId) => RepBook(repId).GetGrainId().Key.ToString()!;
 
     [Fact]
     public async Task WonDeal_RollsUpThroughEveryRegionToTheCompany()
@@ -46,7 +52,7 @@ public sealed class ClusterTests(ClusterFixture fixture)
             s.Region("east"), s.Region("shanghai", "east"), s.Rep("ann", "shanghai"), s.Customer("acme"),
             s.Open("deal", "ann", "acme", 120_000, "quote_sent", h: 1),
             s.Won("deal", h: 30)));
-        await Grains.GetGrain<IRepGrain>(s.Id("ann")).FlushAsync().Within();
+        await RepBook(s.Id("ann")).FlushAsync().Within();
         await Grains.GetGrain<IRegionGrain>(s.Id("shanghai")).FlushAsync().Within();
 
         Assert.Equal(120_000, (await RepFiguresAsync(s.Id("ann"))).Get(Figure.Bookings, march));
@@ -97,7 +103,7 @@ public sealed class ClusterTests(ClusterFixture fixture)
 
     private async Task AssertSameStateAsync(InMemorySalesEngine engine, Scenario s, int seed)
     {
-        await Task.WhenAll(engine.Reps.Keys.Select(id => Grains.GetGrain<IRepGrain>(id).FlushAsync().Within()));
+        await Task.WhenAll(engine.Reps.Keys.Select(RepBooks.Of).Distinct().Select(book => Grains.GetGrain<IRepBookGrain>(book).FlushAsync().Within()));
         foreach (var (id, _) in RandomScenario.Regions)
         {
             await Grains.GetGrain<IRegionGrain>(s.Id(id)).FlushAsync().Within();
@@ -128,6 +134,95 @@ public sealed class ClusterTests(ClusterFixture fixture)
             Assert.Equal((customer.OrderCount, customer.LifetimeValue, customer.Collections, customer.LastOrder, customer.LastContact),
                 (grain.Orders, grain.LifetimeValue, grain.Collections, grain.LastOrder, grain.LastContact));
         }
+    }
+
+    /// <summary>
+    /// A rep book takes a wave's events of many of its reps in one call, and a deal book's credits for several of them
+    /// as one message; the reps, regions, boards and customer come out as when every event is sent on its own.
+    /// </summary>
+    [Fact]
+    public async Task BatchOfManyRepsOfOneBook_GivesTheSameFiguresAsSendingEventsOneByOne()
+    {
+        const int Reps = 8;
+        var batched = new Scenario("samebook-batch");
+        var single = new Scenario("samebook-single");
+        var batchedReps = RepsOfOneBook(batched, Reps);
+        var singleReps = RepsOfOneBook(single, Reps);
+        var batchedEvents = ManyRepsWorkload(batched, batchedReps);
+        var singleEvents = ManyRepsWorkload(single, singleReps);
+
+        var engine = new InMemorySalesEngine(fixture.Settings);
+        Assert.All(batchedEvents, e => Assert.True(engine.Apply(e).IsAccepted, e.ToString()));
+        AllAccepted(await fixture.Ingestor.IngestBatchAsync(batchedEvents).Within());
+        AllAccepted(await IngestAsync(singleEvents.ToArray()));
+
+        await Task.WhenAll(RepBook(batched.Id(batchedReps[0])).FlushAsync().Within(), RepBook(single.Id(singleReps[0])).FlushAsync().Within());
+        foreach (var leaf in new[] { "r1", "r2" })
+        {
+            await Grains.GetGrain<IRegionGrain>(batched.Id(leaf)).FlushAsync().Within();
+            await Grains.GetGrain<IRegionGrain>(single.Id(leaf)).FlushAsync().Within();
+        }
+
+        for (var i = 0; i < Reps; i++)
+        {
+            var got = await RepFiguresAsync(batched.Id(batchedReps[i]));
+            var one = await RepFiguresAsync(single.Id(singleReps[i]));
+            var want = engine.Reps[batched.Id(batchedReps[i])].Figures();
+            Assert.True(want.ContentEquals(got), $"rep {i} batched: " + string.Join("; ", want.Differences(got)));
+            Assert.True(got.ContentEquals(one), $"rep {i} batched vs one by one: " + string.Join("; ", got.Differences(one)));
+            Assert.True(got.Get(Figure.Bookings, Period.OfMonth(2026, 11)) > 0, $"rep {i} has no bookings");
+        }
+
+        var nov = Period.OfMonth(2026, 11);
+        foreach (var region in new[] { "r1", "r2", "top" })
+        {
+            var got = await RegionFiguresAsync(batched.Id(region));
+            var one = await RegionFiguresAsync(single.Id(region));
+            Assert.True(engine.Regions[batched.Id(region)].Figures.ContentEquals(got), $"region {region} batched: " + string.Join("; ", engine.Regions[batched.Id(region)].Figures.Differences(got)));
+            Assert.True(got.ContentEquals(one), $"region {region} batched vs one by one: " + string.Join("; ", got.Differences(one)));
+            foreach (var metric in new[] { LeaderboardMetric.Bookings, LeaderboardMetric.Collections, LeaderboardMetric.Activities })
+            {
+                var a = await Grains.GetGrain<IRegionGrain>(batched.Id(region)).GetLeaderboardAsync(nov.Code, (byte)metric, 100, "", 0).Within();
+                var b = await Grains.GetGrain<IRegionGrain>(single.Id(region)).GetLeaderboardAsync(nov.Code, (byte)metric, 100, "", 0).Within();
+                var rowsA = a.Top.Select(e => (e.Rank, Rep: Array.IndexOf(batchedReps, e.RepId[(batched.Id("").Length)..]), e.Score)).ToList();
+                var rowsB = b.Top.Select(e => (e.Rank, Rep: Array.IndexOf(singleReps, e.RepId[(single.Id("").Length)..]), e.Score)).ToList();
+                Assert.True(rowsA.SequenceEqual(rowsB), $"board {region} {metric}: batched [{string.Join(", ", rowsA)}] one by one [{string.Join(", ", rowsB)}]");
+                Assert.NotEmpty(rowsA);
+            }
+        }
+
+        var customer = await Grains.GetGrain<ICustomerGrain>(batched.Id("c")).GetSnapshotAsync().Within();
+        var customerOne = await Grains.GetGrain<ICustomerGrain>(single.Id("c")).GetSnapshotAsync().Within();
+        Assert.Equal((customerOne.Orders, customerOne.LifetimeValue, customerOne.Collections, customerOne.LastContact), (customer.Orders, customer.LifetimeValue, customer.Collections, customer.LastContact));
+        Assert.Equal(Reps * 100 * (Reps + 1) / 2, customer.Collections);
+    }
+
+    /// <summary>Rep names whose ids, in this scenario, all hash to one rep book.</summary>
+    private static string[] RepsOfOneBook(Scenario s, int count)
+    {
+        var book = RepBooks.Of(s.Id("rep0"));
+        var names = Enumerable.Range(0, 100_000).Select(i => $"rep{i}").Where(n => RepBooks.Of(s.Id(n)) == book).Take(count).ToArray();
+        Assert.Equal(count, names.Length);
+        return names;
+    }
+
+    /// <summary>
+    /// Regions, reps of one book and a customer; then per rep an activity, a payment and a won deal, a reassignment
+    /// between two of the reps and a rep target: in a batch, each wave gives the book one call for many reps.
+    /// </summary>
+    private static List<SalesEvent> ManyRepsWorkload(Scenario s, string[] reps)
+    {
+        var events = new List<SalesEvent> { s.Region("top"), s.Region("r1", "top"), s.Region("r2", "top"), s.Customer("c") };
+        events.AddRange(reps.Select((rep, i) => (SalesEvent)s.Rep(rep, i % 2 == 0 ? "r1" : "r2")));
+        events.AddRange(reps.Select((rep, i) => (SalesEvent)s.Activity(rep, 1 + (i * 0.01), "c", (ActivityType)(i % 3), 10 + i)));
+        events.AddRange(reps.Select((rep, i) => (SalesEvent)s.Payment(rep, "c", 100 * (i + 1), 2 + (i * 0.01))));
+        events.AddRange(reps.Select((rep, i) => (SalesEvent)s.Open($"o{i}", rep, "c", 1_000 * (i + 1), h: 1)));
+        events.AddRange(reps.Select((_, i) => (SalesEvent)s.Won($"o{i}", 3 + (i * 0.01))));
+        events.Add(s.Open("shared", reps[0], "c", 7_000, h: 1));
+        events.Add(s.Reassign("shared", reps[1], 4));
+        events.Add(s.RepTarget(reps[2], "2026-11", 50_000));
+        events.AddRange(reps.Select((rep, i) => (SalesEvent)s.Activity(rep, 5 + (i * 0.01), "", ActivityType.Call, 20)));
+        return events;
     }
 
     [Fact]
@@ -168,7 +263,7 @@ public sealed class ClusterTests(ClusterFixture fixture)
 
         // Now is mid-November: half the month is gone with nothing booked against 300,000.
         AllAccepted(await IngestAsync(s.Region("r"), s.Rep("dee", "r"), s.RepTarget("dee", "2026-11", 300_000, 400_000)));
-        await Grains.GetGrain<IRepGrain>(s.Id("dee")).CheckPaceAsync().Within();
+        await RepBook(s.Id("dee")).CheckPaceAsync().Within();
 
         var alerts = (await log.ReadAfterAsync(before, 100_000)).Where(a => a.SubjectId == s.Id("dee")).ToList();
         var alert = Assert.Single(alerts);
@@ -209,7 +304,7 @@ public sealed class ClusterTests(ClusterFixture fixture)
 
         // Bob passes Ann on bookings (watched) and on collections (not watched).
         AllAccepted(await IngestAsync(s.Payment("ann", "c", 10, 3), s.Open("b2", "bob", "c", 40_000, h: 3), s.Won("b2", 4), s.Payment("bob", "c", 20, 5)));
-        await Task.WhenAll(Grains.GetGrain<IRepGrain>(s.Id("ann")).FlushAsync().Within(), Grains.GetGrain<IRepGrain>(s.Id("bob")).FlushAsync().Within());
+        await Task.WhenAll(RepBook(s.Id("ann")).FlushAsync().Within(), RepBook(s.Id("bob")).FlushAsync().Within());
         await Grains.GetGrain<IRegionGrain>(s.Id("r")).FlushAsync().Within();
 
         var alerts = (await log.ReadAfterAsync(before, 100_000)).Where(a => a.Kind == (byte)AlertKind.Overtake && a.ScopeId == s.Id("r")).ToList();
@@ -235,7 +330,7 @@ public sealed class ClusterTests(ClusterFixture fixture)
 
         // The next event to the rep sends the queued roll-up first; the region applies each roll-up once.
         AllAccepted(await IngestAsync(s.Payment("fay", "c", 20, 3)));
-        await Grains.GetGrain<IRepGrain>(s.Id("fay")).FlushAsync().Within();
+        await RepBook(s.Id("fay")).FlushAsync().Within();
         Assert.Equal(1_020, (await RegionFiguresAsync(s.Id("r"))).Get(Figure.Collections, nov));
         Assert.Equal(1_020, (await RepFiguresAsync(s.Id("fay"))).Get(Figure.Collections, nov));
     }
@@ -286,17 +381,17 @@ public sealed class ClusterTests(ClusterFixture fixture)
         var nov = Period.OfMonth(2026, 11);
         AllAccepted(await IngestAsync(s.Region("r"), s.Rep("hal", "r"), s.Customer("c")));
 
-        FaultInjection.RejectNext(nameof(IRepGrain.ApplyAsync), s.Id("hal"), times: 2);
+        FaultInjection.RejectNext(nameof(IRepBookGrain.ApplyAsync), RepBookKey(s.Id("hal")), times: 2);
         Assert.Equal(OutcomeCode.Accepted, (await IngestAsync(s.Payment("hal", "c", 500, 2)))[0].Code);
 
-        FaultInjection.RejectNext(nameof(IRepGrain.ApplyAsync), s.Id("hal"), times: 3);
+        FaultInjection.RejectNext(nameof(IRepBookGrain.ApplyAsync), RepBookKey(s.Id("hal")), times: 3);
         var refused = s.Payment("hal", "c", 70, 3);
         Assert.Equal(OutcomeCode.Unavailable, (await IngestAsync(refused))[0].Code);
         Assert.Equal(500, (await RepFiguresAsync(s.Id("hal"))).Get(Figure.Collections, nov));
 
         Assert.Equal(OutcomeCode.Accepted, (await IngestAsync(refused))[0].Code);
         Assert.Equal(570, (await RepFiguresAsync(s.Id("hal"))).Get(Figure.Collections, nov));
-        await Grains.GetGrain<IRepGrain>(s.Id("hal")).FlushAsync().Within();
+        await RepBook(s.Id("hal")).FlushAsync().Within();
         Assert.Equal(570, (await RegionFiguresAsync(s.Id("r"))).Get(Figure.Collections, nov));
     }
 
@@ -309,7 +404,7 @@ public sealed class ClusterTests(ClusterFixture fixture)
         var nov = Period.OfMonth(2026, 11);
         AllAccepted(await IngestAsync(s.Region("r"), s.Rep("gus", "r"), s.Customer("c"), s.Open("o", "gus", "c", 9_000, h: 1)));
 
-        FaultInjection.FailNext(nameof(IRepGrain.CreditAsync), s.Id("gus"), failAfterApplying);
+        FaultInjection.FailNext(nameof(IRepBookGrain.CreditAsync), RepBookKey(s.Id("gus")), failAfterApplying);
         Assert.Equal(OutcomeCode.Accepted, (await IngestAsync(s.Won("o", 5)))[0].Code);
 
         // A stale loss (older than the win) changes nothing, but its delivery sends the queued credit first.

@@ -75,7 +75,7 @@ public sealed partial class Checkpointer<TCheckpoint>(
         {
             await storage.WriteStateAsync();
             _covered = checkpoint.Sequence;
-            // A grain that delivers behind its answers (the rep) may have sent the snapshot's messages by the time the
+            // A grain that delivers behind its answers (the rep book) may have sent the snapshot's messages by the time the
             // write completes; then the entries can go now.
             if (checkpoint.HasPendingOutput && (outputUnsent is null || outputUnsent()))
             {
@@ -142,18 +142,25 @@ public sealed class OpportunityBookCheckpoint : ICheckpoint
 
     /// <summary>Each deal's domain snapshot (ADR 0006).</summary>
     [Id(1)] public List<byte[]> Deals { get; set; } = new();
-    [Id(2)] public List<OutboxLane<Credit[]>> Credits { get; set; } = new();
+    /// <summary>Credits for the reps, one lane per rep book (keyed by its number).</summary>
+    [Id(2)] public List<OutboxLane<RepCredits[]>> Credits { get; set; } = new();
     [Id(3)] public List<OutboxLane<DealOrder>> Orders { get; set; } = new();
 
     public bool HasPendingOutput => Credits.Any(l => l.Pending.Count > 0) || Orders.Any(l => l.Pending.Count > 0);
 }
 
-[GenerateSerializer, Alias("salesops.cp.Rep")]
-public sealed class RepCheckpoint : ICheckpoint
+[GenerateSerializer, Alias("salesops.cp.RepBook")]
+public sealed class RepBookCheckpoint : ICheckpoint
 {
     [Id(0)] public long Sequence { get; set; }
-    [Id(1)] public byte[] Domain { get; set; } = [];
+
+    /// <summary>Each joined rep's domain snapshot (ADR 0006).</summary>
+    [Id(1)] public List<byte[]> Reps { get; set; } = new();
+
+    /// <summary>The last credit message applied per opportunity book.</summary>
     [Id(2)] public Dictionary<string, long> Credits { get; set; } = new();
+
+    /// <summary>Roll-ups for the regions, one lane per region for the whole book.</summary>
     [Id(3)] public List<OutboxLane<Rollup>> Rollups { get; set; } = new();
     [Id(4)] public List<(string Customer, CustomerTouch Touch)> Customers { get; set; } = new();
 
@@ -183,7 +190,7 @@ public sealed class CustomerCheckpoint : ICheckpoint
     public bool HasPendingOutput => false;
 }
 
-/// <summary>What a rep tells a customer: a payment (de-duplicated there by event id) or a contact (a maximum).</summary>
+/// <summary>What a rep (through its book) tells a customer: a payment (de-duplicated there by event id) or a contact (a maximum).</summary>
 [GenerateSerializer, Immutable, Alias("salesops.CustomerTouch")]
 public sealed record CustomerTouch(
     [property: Id(0)] string RepId,

@@ -2,7 +2,7 @@ namespace SalesOps.Grains.Durability;
 
 /// <summary>
 /// The append-only journal every durable grain writes its state-changing inputs to, one stream per grain
-/// (<c>rep/r-1</c>). An append completes only when the entry is durable; implementations batch appends from many
+/// (<c>repbook/17</c>). An append completes only when the entry is durable; implementations batch appends from many
 /// grains into one database commit (group commit). A grain's state is rebuilt by replaying its stream in order.
 /// </summary>
 public interface IEventJournal

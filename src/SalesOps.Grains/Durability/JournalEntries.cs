@@ -14,11 +14,11 @@ public abstract record JournalEntry;
 [GenerateSerializer, Immutable, Alias("salesops.j.Event")]
 public sealed record EventAccepted([property: Id(0)] EventEnvelope Event) : JournalEntry;
 
-/// <summary>Credits from an opportunity, applied to a rep.</summary>
-[GenerateSerializer, Immutable, Alias("salesops.j.Credits")]
-public sealed record CreditsReceived([property: Id(0)] string Sender, [property: Id(1)] long Sequence, [property: Id(2)] Credit[] Credits) : JournalEntry;
+/// <summary>Credits from an opportunity book, applied to reps of a rep book (one message of the sender, in order).</summary>
+[GenerateSerializer, Immutable, Alias("salesops.j.RepCredits")]
+public sealed record RepCreditsReceived([property: Id(0)] string Sender, [property: Id(1)] long Sequence, [property: Id(2)] RepCredits[] Credits) : JournalEntry;
 
-/// <summary>A roll-up from a rep or child region, applied to a region.</summary>
+/// <summary>A roll-up from a rep book or child region, applied to a region.</summary>
 [GenerateSerializer, Immutable, Alias("salesops.j.Rollup")]
 public sealed record RollupReceived([property: Id(0)] string Sender, [property: Id(1)] long Sequence, [property: Id(2)] Rollup Rollup) : JournalEntry;
 

@@ -5,7 +5,7 @@ namespace SalesOps.Grains.Durability;
 
 /// <summary>
 /// Wakes the grains whose journals have entries not covered by a snapshot. A grain that was lost with a silo may
-/// have had messages queued (a credit for its rep, a roll-up for its parent); nothing else would wake it, so the
+/// have had messages queued (a credit for its rep book, a roll-up for its parent); nothing else would wake it, so the
 /// effect would wait until its next event. Waking it replays its journal and sends what was queued; receivers
 /// ignore the messages they already have. Runs at silo start and when a silo dies (<c>RecoveryTrigger</c>), and on
 /// a reminder as a backstop.
@@ -74,7 +74,7 @@ public sealed partial class RecoveryGrain(IEventJournal journal, ILogger<Recover
         return stream[..slash] switch
         {
             "oppbook" => GrainFactory.GetGrain<IOpportunityBookGrain>(long.Parse(key, System.Globalization.CultureInfo.InvariantCulture)).RecoverAsync(),
-            "rep" => GrainFactory.GetGrain<IRepGrain>(key).RecoverAsync(),
+            "repbook" => GrainFactory.GetGrain<IRepBookGrain>(long.Parse(key, System.Globalization.CultureInfo.InvariantCulture)).RecoverAsync(),
             "region" => GrainFactory.GetGrain<IRegionGrain>(key).RecoverAsync(),
             "customer" => GrainFactory.GetGrain<ICustomerGrain>(key).RecoverAsync(),
             _ => null,

@@ -13,7 +13,7 @@ public sealed class QueryGrpcService(GrainRefs grains, KnownEntities known, Engi
     {
         var id = RequestGuard.Id(request.RepId, "rep_id");
         var period = RequestGuard.PeriodOrCurrent(request.Period, settings, clock);
-        var s = await grains.Rep(id).GetSnapshotAsync();
+        var s = await grains.RepBookOf(id).GetSnapshotAsync(id);
         if (!s.Joined)
         {
             throw RequestGuard.NotFound("rep_id", $"rep '{id}' is not known");

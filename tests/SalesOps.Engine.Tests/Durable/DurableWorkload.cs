@@ -1,3 +1,4 @@
+using SalesOps.Abstractions;
 using SalesOps.Domain;
 
 namespace SalesOps.Engine.Tests.Durable;
@@ -7,13 +8,15 @@ namespace SalesOps.Engine.Tests.Durable;
 /// won, lost, re-priced and reassigned; activities; payments). Every event in a batch depends only on events of
 /// earlier batches, so a batch can be re-sent or retried as a whole, and applying all batches in order is the
 /// reference. No rep moves (they are order-sensitive by design), so the final state depends only on the set of
-/// events applied.
+/// events applied. With <c>oneRepBook</c>, every rep's id hashes to the same rep book, so that book's calls carry
+/// events and credits of many reps.
 /// </summary>
-public sealed class DurableWorkload(string prefix, int seed, int reps = 24, int customers = 16)
+public sealed class DurableWorkload(string prefix, int seed, int reps = 24, int customers = 16, bool oneRepBook = false)
 {
     public static readonly (string Id, string Parent)[] Regions = [("north", ""), ("north-east", "north"), ("south", "")];
 
     private readonly Scenario _s = new(prefix);
+    private readonly string[] _reps = RepNames(new Scenario(prefix), reps, oneRepBook);
     private readonly Random _random = new(seed);
     private readonly List<string> _opened = new();
     private int _nextOpp;
@@ -100,7 +103,16 @@ public sealed class DurableWorkload(string prefix, int seed, int reps = 24, int 
         return batch;
     }
 
-    private static string Rep(int i) => $"rep{i}";
+    /// <summary>The rep book all reps share (with <c>oneRepBook</c>).</summary>
+    public long RepBook => RepBooks.Of(_s.Id(_reps[0]));
+
+    private string Rep(int i) => _reps[i];
+
+    private static string[] RepNames(Scenario s, int count, bool oneBook)
+    {
+        var all = Enumerable.Range(0, int.MaxValue).Select(i => $"rep{i}");
+        return (oneBook ? all.Where(n => RepBooks.Of(s.Id(n)) == RepBooks.Of(s.Id("rep0"))) : all).Take(count).ToArray();
+    }
 
     private static string Customer(int i) => $"cust{i}";
 }
