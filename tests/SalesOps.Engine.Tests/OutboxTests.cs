@@ -290,4 +290,33 @@ public sealed class OutboxTests
 
     private static List<(string Rep, double Score)> Rows(RegionState region, BoardKey key) =>
         region.Board(key)?.Top(100).Select(r => (r.RepId, r.Score)).ToList() ?? [];
+
+    /// <summary>
+    /// A deal book's credit lane to a rep book: the credit messages that waited go as one, every rep's items in the
+    /// order they were queued, numbered with the last.
+    /// </summary>
+    [Fact]
+    public async Task RepCreditsQueuedBehindASendInFlight_GoAsOneWithEveryRepsItemsInOrder()
+    {
+        var outbox = new Outbox<RepCredits[]>(RepCredits.Merge);
+        var gate = new TaskCompletionSource();
+        var calls = new List<(long Sequence, RepCredits[] Credits)>();
+        Credit Item(long value) => new((byte)Figure.Bookings, 0, 0, value, null, null);
+        outbox.Enqueue("17", [new RepCredits("ann", [Item(1)])]);
+        var drain = outbox.DrainAsync(async (_, sequence, credits) =>
+        {
+            calls.Add((sequence, credits));
+            await gate.Task;
+        });
+        outbox.Enqueue("17", [new RepCredits("bob", [Item(10)])]);
+        outbox.Enqueue("17", [new RepCredits("ann", [Item(-1)]), new RepCredits("cy", [Item(100), Item(1000)])]);
+
+        gate.SetResult();
+        await drain;
+
+        Assert.Equal([1L, 3L], calls.Select(c => c.Sequence));
+        Assert.Equal(
+            [("bob", 10L), ("ann", -1L), ("cy", 100L), ("cy", 1000L)],
+            calls[1].Credits.SelectMany(c => c.Credits.Select(i => (c.RepId, i.Value))));
+    }
 }

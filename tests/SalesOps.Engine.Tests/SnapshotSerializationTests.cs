@@ -35,4 +35,26 @@ public sealed class SnapshotSerializationTests
         Assert.Equal(["ann", "bob", "ann"], lane.Pending.SelectMany(p => p.Message).Select(c => c.RepId));
         Assert.Equal(400, lane.Pending[1].Message[0].Credits[0].Value);
     }
+
+    [Fact]
+    public void RepBookCheckpoint_WithRepsInboxLanesAndTouches_RoundTrips()
+    {
+        var rollup = new Rollup([new Counter(1, 2, 3, 4, 500)], [new BoardChange("ann", 7, true, false, [new Score(2, 0, 500)])]);
+        var cp = new RepBookCheckpoint
+        {
+            Sequence = 12,
+            Reps = [[1], [2, 3]],
+            Credits = new() { ["oppbook/3"] = 5 },
+            Rollups = [new OutboxLane<Rollup>("east", 9, [(9, rollup)])],
+            Customers = [("acme", new CustomerTouch("ann", "e1", 70, null))],
+        };
+        var serializer = StorageSerializer();
+        var back = serializer.Deserialize<RepBookCheckpoint>(serializer.Serialize(cp))!;
+        Assert.Equal(12, back.Sequence);
+        Assert.Equal([[1], [2, 3]], back.Reps);
+        Assert.Equal(5, back.Credits["oppbook/3"]);
+        Assert.Equal(500, Assert.Single(back.Rollups).Pending[0].Message.Counters[0].Value);
+        Assert.Equal(("acme", 70L), (back.Customers[0].Customer, back.Customers[0].Touch.Amount));
+        Assert.True(back.HasPendingOutput);
+    }
 }
