@@ -148,7 +148,13 @@ public sealed record Rollup([property: Id(0)] Counter[] Counters, [property: Id(
     /// </summary>
     public static Rollup Merge(IReadOnlyList<Rollup> rollups)
     {
-        var counters = new FigureSet();
+        var most = 0;
+        foreach (var rollup in rollups)
+        {
+            most += rollup.Counters.Length;
+        }
+
+        var counters = new FigureSet(most);
         var perRep = new Dictionary<string, List<BoardUpdate>>(StringComparer.Ordinal);
         var order = new List<string>();
         foreach (var rollup in rollups)

@@ -58,7 +58,12 @@ public readonly record struct CreditItem(Figure Figure, short A, short B, long V
 /// <summary>A sparse set of counters. Zero counters are removed so two sets compare equal by content.</summary>
 public sealed class FigureSet
 {
-    private readonly Dictionary<FigureKey, long> _values = new();
+    private readonly Dictionary<FigureKey, long> _values;
+
+    public FigureSet() => _values = new();
+
+    /// <summary>A set with room for <paramref name="capacity"/> counters before it regrows.</summary>
+    public FigureSet(int capacity) => _values = new(capacity);
 
     public int Count => _values.Count;
     public IReadOnlyDictionary<FigureKey, long> Values => _values;

@@ -178,7 +178,7 @@ public sealed class RegionState
         }
 
         _repSeq[update.RepId] = update.Seq;
-        var changes = new List<RankChange>();
+        var changes = new List<RankChange>(update.Changes.Count);
         if (!update.InScope || update.Full)
         {
             var listed = update.Changes.Where(c => c.Score.HasValue).Select(c => c.Board).ToHashSet();

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace SalesOps.Domain;
 
 /// <summary>A rep's change to a leaderboard scope: set scores, or (<see cref="InScope"/> false) leave the scope.</summary>
@@ -14,13 +16,16 @@ public sealed class RepEffects
     public Dictionary<string, FigureSet> RegionDeltas { get; } = new(StringComparer.Ordinal);
     public List<(string RegionId, BoardUpdate Update)> Boards { get; } = new();
 
+    /// <summary>Room for an activity's counters (two items, each in its month, quarter and year) without regrowing.</summary>
+    private const int DeltaCapacity = 8;
+
     public bool IsEmpty => RegionDeltas.Count == 0 && Boards.Count == 0;
 
     public FigureSet DeltaFor(string regionId)
     {
         if (!RegionDeltas.TryGetValue(regionId, out var set))
         {
-            set = new FigureSet();
+            set = new FigureSet(DeltaCapacity);
             RegionDeltas[regionId] = set;
         }
 
@@ -40,6 +45,7 @@ public sealed class RepState
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
     private readonly List<(EventStamp Stamp, string RegionId)> _memberships = new();
     private readonly Dictionary<BoardKey, double> _scores = new();
+    private readonly Dictionary<Period, long> _activityTotals = new(); // derived from Historical: activities of all kinds per period
 
     public RepState(string id) => Id = id;
 
@@ -118,6 +124,14 @@ public sealed class RepState
 
         rep.Current.Restore(m.Current);
         rep.Historical.Restore(m.Historical);
+        foreach (var (key, value) in rep.Historical)
+        {
+            if (key.Figure == Figure.ActivityCount)
+            {
+                CollectionsMarshal.GetValueRefOrAddDefault(rep._activityTotals, key.Period, out _) += value;
+            }
+        }
+
         rep.Targets.Restore(m.Targets);
         rep.Pace.Restore(m.Behind);
         rep._seen.UnionWith(m.Seen);
@@ -244,7 +258,7 @@ public sealed class RepState
 
         if (Targets.Offer(e) && e.Metric == TargetMetric.Bookings)
         {
-            EmitScores([e.Period], effects);
+            EmitScores([e.Period], BoardMask.All, effects);
         }
 
         return Outcome.Accepted;
@@ -267,9 +281,17 @@ public sealed class RepState
     }
 
     /// <summary>Credits items to the rep and works out what the regions and boards must receive.</summary>
-    public void Credit(IEnumerable<CreditItem> items, CompanyCalendar calendar, RepEffects effects)
+    public void Credit(IEnumerable<CreditItem> items, CompanyCalendar calendar, RepEffects effects) =>
+        Credit((items as CreditItem[] ?? items.ToArray()).AsSpan(), calendar, effects);
+
+    /// <inheritdoc cref="Credit(IEnumerable{CreditItem}, CompanyCalendar, RepEffects)"/>
+    public void Credit(ReadOnlySpan<CreditItem> items, CompanyCalendar calendar, RepEffects effects)
     {
-        var touched = new HashSet<Period>();
+        // The periods whose scores may have changed, and the boards that read the figures credited.
+        var most = items.Length * FigureSet.MaxExpansion;
+        var touched = most <= 16 ? stackalloc Period[16] : new Period[most];
+        var periods = 0;
+        var metrics = BoardMask.None;
         Span<FigureKey> keys = stackalloc FigureKey[FigureSet.MaxExpansion];
         foreach (var item in items)
         {
@@ -291,21 +313,54 @@ public sealed class RepState
             }
 
             var delta = effects.DeltaFor(region);
+            var scored = item.At.HasValue ? BoardsReading(item.Figure) : BoardMask.None;
             foreach (var key in keys[..FigureSet.Expand(item, calendar, keys)])
             {
                 own.Add(key, item.Value);
                 delta.Add(key, item.Value);
-                if (item.At.HasValue && IsScored(key.Figure))
+                if (scored == BoardMask.None)
                 {
-                    touched.Add(key.Period);
+                    continue;
+                }
+
+                if (key.Figure == Figure.ActivityCount)
+                {
+                    CollectionsMarshal.GetValueRefOrAddDefault(_activityTotals, key.Period, out _) += item.Value;
+                }
+
+                metrics |= scored;
+                if (!touched[..periods].Contains(key.Period))
+                {
+                    touched[periods++] = key.Period;
                 }
             }
         }
 
-        if (touched.Count > 0)
+        if (periods > 0)
         {
-            EmitScores(touched, effects);
+            EmitScores(touched[..periods], metrics, effects);
         }
+    }
+
+    /// <summary>The boards whose score a historical figure feeds (attainment reads bookings against the target).</summary>
+    private static BoardMask BoardsReading(Figure f) => f switch
+    {
+        Figure.Bookings => BoardMask.Bookings | BoardMask.Attainment,
+        Figure.Collections => BoardMask.Collections,
+        Figure.ActivityCount => BoardMask.Activities,
+        _ => BoardMask.None,
+    };
+
+    /// <summary>Leaderboard metrics as bits, one per <see cref="LeaderboardMetric"/>.</summary>
+    [Flags]
+    private enum BoardMask : byte
+    {
+        None = 0,
+        Bookings = 1 << LeaderboardMetric.Bookings,
+        Attainment = 1 << LeaderboardMetric.Attainment,
+        Collections = 1 << LeaderboardMetric.Collections,
+        Activities = 1 << LeaderboardMetric.Activities,
+        All = Bookings | Attainment | Collections | Activities,
     }
 
     private static bool IsScored(Figure f) => f is Figure.Bookings or Figure.Collections or Figure.ActivityCount;
@@ -320,7 +375,7 @@ public sealed class RepState
             case LeaderboardMetric.Collections:
                 return Listed(Historical.Get(Figure.Collections, board.Period));
             case LeaderboardMetric.Activities:
-                return Listed(TargetBook.ActivityTotal(Historical, board.Period));
+                return Listed(_activityTotals.GetValueOrDefault(board.Period));
             case LeaderboardMetric.Attainment:
                 var target = Targets.Get(board.Period, TargetMetric.Bookings);
                 return target is { } t ? AttainmentPercent(Historical.Get(Figure.Bookings, board.Period), t.MustAchieve) : null;
@@ -335,13 +390,18 @@ public sealed class RepState
 
     private static double? Listed(long value) => value == 0 ? null : value;
 
-    private void EmitScores(IEnumerable<Period> periods, RepEffects effects)
+    private void EmitScores(ReadOnlySpan<Period> periods, BoardMask metrics, RepEffects effects)
     {
-        var changes = new List<ScoreChange>();
+        var changes = new List<ScoreChange>(periods.Length);
         foreach (var period in periods)
         {
             foreach (var metric in BoardMetrics)
             {
+                if ((metrics & (BoardMask)(1 << (int)metric)) == 0)
+                {
+                    continue;
+                }
+
                 var key = new BoardKey(period, metric);
                 var score = ScoreFor(key);
                 var had = _scores.TryGetValue(key, out var old);
