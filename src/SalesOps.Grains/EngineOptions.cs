@@ -32,6 +32,14 @@ public sealed class EngineOptions
     /// </summary>
     public int SnapshotEvery { get; set; } = 2_000;
 
+    /// <summary>
+    /// The same for a book (ADR 0007, 0009), whose snapshot holds every rep or deal of the book: about 80 reps or
+    /// 1,000 deals, so a snapshot costs that many times an entity's. At <see cref="SnapshotEvery"/> the rep books of
+    /// the load test wrote a snapshot of all their reps every 2,000 events and spent 182 µs of server CPU per event
+    /// instead of 159 (docs/perf.md). A book's replay of this many entries still averages a few hundred per entity.
+    /// </summary>
+    public int BookSnapshotEvery { get; set; } = 20_000;
+
     /// <summary>Alerts kept for watchers that resume.</summary>
     public int AlertRetention { get; set; } = 10_000;
 

@@ -44,7 +44,7 @@ public sealed class OpportunityBookGrain(
                 _credits.Stop();
                 _orders.Stop();
             });
-        _checkpoints = new Checkpointer<OpportunityBookCheckpoint>(snapshot, _journal, options.Value.SnapshotEvery, Capture, logger);
+        _checkpoints = new Checkpointer<OpportunityBookCheckpoint>(snapshot, _journal, options.Value.BookSnapshotEvery, Capture, logger);
         await _checkpoints.RecoverAsync(
             cp =>
             {
@@ -81,7 +81,7 @@ public sealed class OpportunityBookGrain(
     {
         _journal.EnsureUsable();
         var outcomes = new EventOutcome[envelopes.Length];
-        var writes = new List<Task>(envelopes.Length);
+        var entries = new List<JournalEntry>(envelopes.Length);
         var celebrations = new List<AlertRecord>();
         var duplicate = false;
         for (var i = 0; i < envelopes.Length; i++)
@@ -94,21 +94,21 @@ public sealed class OpportunityBookGrain(
                 continue;
             }
 
-            // Numbered now, in apply order; the commits of the whole call go out together (group commit).
-            writes.Add(_journal.WriteAsync(new EventAccepted(envelopes[i])));
+            // Numbered in apply order, and committed together: all of the call's entries or none.
+            entries.Add(new EventAccepted(envelopes[i]));
             if (deal!.Celebration(change, settings.BigDealThreshold) is { } celebration)
             {
                 celebrations.Add(AlertRecord.From(celebration));
             }
         }
 
-        if (writes.Count == 0 && !duplicate)
+        if (entries.Count == 0 && !duplicate)
         {
             return outcomes;
         }
 
         // A re-sent duplicate also nudges what a first delivery may have left queued before a crash.
-        await Task.WhenAll(writes);
+        await _journal.WriteAllAsync(entries);
         await _courier.DeliverAsync();
         await _checkpoints.MaybeSaveAsync();
         if (celebrations.Count > 0)

@@ -185,7 +185,7 @@ public sealed class RegionGrain(
     public Task ApplyRollupsAsync(RollupItem[] items)
     {
         _journal.EnsureUsable();
-        List<Task>? writes = null;
+        List<JournalEntry>? entries = null;
         foreach (var item in items)
         {
             if (!_inbox.IsNew(item.Sender, item.Sequence))
@@ -197,17 +197,17 @@ public sealed class RegionGrain(
             _inbox.Applied(item.Sender, item.Sequence);
             if (_journal.IsDurable)
             {
-                (writes ??= new List<Task>(items.Length)).Add(_journal.WriteAsync(new RollupReceived(item.Sender, item.Sequence, item.Rollup)));
+                (entries ??= new List<JournalEntry>(items.Length)).Add(new RollupReceived(item.Sender, item.Sequence, item.Rollup));
             }
         }
 
-        return writes is null ? Task.CompletedTask : CommitAsync(writes);
+        return entries is null ? Task.CompletedTask : CommitAsync(entries);
     }
 
-    /// <summary>Waits for journal entries written together (one group commit), then snapshots when due.</summary>
-    private async Task CommitAsync(List<Task> writes)
+    /// <summary>Writes the entries of one call in one commit (all or none), then snapshots when due.</summary>
+    private async Task CommitAsync(List<JournalEntry> entries)
     {
-        await Task.WhenAll(writes);
+        await _journal.WriteAllAsync(entries);
         await _checkpoints.MaybeSaveAsync();
     }
 

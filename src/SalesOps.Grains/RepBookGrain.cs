@@ -55,7 +55,7 @@ public sealed class RepBookGrain(
             background: true,
             drained: () => _checkpoints.OutputDelivered());
         _checkpoints = new Checkpointer<RepBookCheckpoint>(
-            snapshot, _journal, options.Value.SnapshotEvery, Capture, logger, () => _rollups.HasPending || _customers.HasUnsent);
+            snapshot, _journal, options.Value.BookSnapshotEvery, Capture, logger, () => _rollups.HasPending || _customers.HasUnsent);
         await _checkpoints.RecoverAsync(
             cp =>
             {
@@ -98,7 +98,7 @@ public sealed class RepBookGrain(
     {
         _journal.EnsureUsable();
         var outcomes = new EventOutcome[envelopes.Length];
-        var writes = new List<Task>(envelopes.Length);
+        var entries = new List<JournalEntry>(envelopes.Length);
         var outgoing = new List<Outgoing>(envelopes.Length);
         List<RepState>? targeted = null;
         var duplicate = false;
@@ -113,8 +113,8 @@ public sealed class RepBookGrain(
                 continue;
             }
 
-            // Numbered now, in apply order; the commits of the whole call go out together (group commit).
-            writes.Add(_journal.WriteAsync(new EventAccepted(envelopes[i])));
+            // Numbered in apply order, and committed together: all of the call's entries or none.
+            entries.Add(new EventAccepted(envelopes[i]));
             outgoing.Add(effects);
             if (e is TargetSet)
             {
@@ -122,7 +122,7 @@ public sealed class RepBookGrain(
             }
         }
 
-        if (writes.Count == 0)
+        if (entries.Count == 0)
         {
             if (duplicate)
             {
@@ -132,7 +132,7 @@ public sealed class RepBookGrain(
             return outcomes;
         }
 
-        await Task.WhenAll(writes);
+        await _journal.WriteAllAsync(entries);
 
         // Queued only now that every input is committed, in journal order, one message per event and region as a
         // replay queues them: the outbox numbering is the same either way, and the drain merges what waits.

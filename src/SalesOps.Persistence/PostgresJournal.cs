@@ -9,7 +9,7 @@ namespace SalesOps.Persistence;
 /// <summary>Tuning of the journal's group commit.</summary>
 public sealed class JournalOptions
 {
-    /// <summary>Most entries in one commit.</summary>
+    /// <summary>Most appends in one commit (an append is one grain call's entries, usually one).</summary>
     public int MaxBatch { get; set; } = 4096;
 
     /// <summary>Commits in flight at once; each takes whatever queued while the others ran.</summary>
@@ -66,9 +66,9 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
 
     public bool IsDurable => true;
 
-    public Task AppendAsync(string stream, long sequence, byte[] entry)
+    public Task AppendAsync(string stream, long firstSequence, IReadOnlyList<byte[]> entries)
     {
-        var append = new Append(stream, sequence, entry);
+        var append = new Append(stream, firstSequence, entries);
         if (!_queue.Writer.TryWrite(append))
         {
             return Task.FromException(new JournalUnavailableException("the journal is shutting down"));
@@ -185,14 +185,25 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
     {
         try
         {
-            var streams = new string[batch.Count];
-            var seqs = new long[batch.Count];
-            var entries = new byte[batch.Count][];
-            for (var i = 0; i < batch.Count; i++)
+            // One row per entry; an append's entries are always in the same batch, so they commit together.
+            var rows = 0;
+            foreach (var append in batch)
             {
-                streams[i] = batch[i].Stream;
-                seqs[i] = batch[i].Sequence;
-                entries[i] = batch[i].Entry;
+                rows += append.Entries.Count;
+            }
+
+            var streams = new string[rows];
+            var seqs = new long[rows];
+            var entries = new byte[rows][];
+            var row = 0;
+            foreach (var append in batch)
+            {
+                for (var k = 0; k < append.Entries.Count; k++, row++)
+                {
+                    streams[row] = append.Stream;
+                    seqs[row] = append.FirstSequence + k;
+                    entries[row] = append.Entries[k];
+                }
             }
 
             using var timeout = new CancellationTokenSource(_options.CommitTimeout);
@@ -211,14 +222,23 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
 
             foreach (var append in batch)
             {
-                if (written.Contains((append.Stream, append.Sequence)))
+                var taken = -1L;
+                for (var k = 0; k < append.Entries.Count && taken < 0; k++)
+                {
+                    if (!written.Contains((append.Stream, append.FirstSequence + k)))
+                    {
+                        taken = append.FirstSequence + k;
+                    }
+                }
+
+                if (taken < 0)
                 {
                     append.Done.TrySetResult();
                 }
                 else
                 {
                     append.Done.TrySetException(new JournalUnavailableException(
-                        $"{append.Stream}: entry {append.Sequence} was already written by another activation of the grain"));
+                        $"{append.Stream}: entry {taken} was already written by another activation of the grain"));
                 }
             }
         }
@@ -269,11 +289,12 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
         public TaskCompletionSource<IReadOnlyList<JournalRecord>> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    private sealed class Append(string stream, long sequence, byte[] entry)
+    /// <summary>Consecutive entries of one stream, committed together.</summary>
+    private sealed class Append(string stream, long firstSequence, IReadOnlyList<byte[]> entries)
     {
         public string Stream { get; } = stream;
-        public long Sequence { get; } = sequence;
-        public byte[] Entry { get; } = entry;
+        public long FirstSequence { get; } = firstSequence;
+        public IReadOnlyList<byte[]> Entries { get; } = entries;
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -56,7 +56,30 @@ public sealed class GrainJournal(IGrainBase grain, IEventJournal store, Serializ
         }
 
         var sequence = ++_sequence;
-        return WaitAsync(store.AppendAsync(stream, sequence, serializer.SerializeToArray(entry)));
+        return WaitAsync(store.AppendAsync(stream, sequence, [serializer.SerializeToArray(entry)]));
+    }
+
+    /// <summary>
+    /// Writes a call's applied inputs as consecutive entries in one commit: all become durable or none does (see
+    /// <see cref="IEventJournal.AppendAsync"/>). Failure is handled as for <see cref="WriteAsync"/>.
+    /// </summary>
+    public Task WriteAllAsync(IReadOnlyList<JournalEntry> entries)
+    {
+        EnsureUsable();
+        if (!store.IsDurable || entries.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var first = _sequence + 1;
+        var bytes = new byte[entries.Count][];
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            bytes[i] = serializer.SerializeToArray(entries[i]);
+        }
+
+        _sequence += entries.Count;
+        return WaitAsync(store.AppendAsync(stream, first, bytes));
     }
 
     private async Task WaitAsync(Task append)

@@ -11,11 +11,16 @@ public interface IEventJournal
     bool IsDurable { get; }
 
     /// <summary>
-    /// Appends entry <paramref name="sequence"/> of <paramref name="stream"/>; completes when it is committed. Throws
-    /// <see cref="JournalUnavailableException"/> when the store cannot commit it (or when the sequence is taken, which
-    /// means another activation of the same grain wrote first).
+    /// Appends <paramref name="entries"/> to <paramref name="stream"/> as entries <paramref name="firstSequence"/>,
+    /// <paramref name="firstSequence"/> + 1, …, all in one commit: all are stored or none. Completes when they are
+    /// committed; throws <see cref="JournalUnavailableException"/> when the store cannot commit them (or when a
+    /// sequence is taken, which means another activation of the same grain wrote first).
     /// </summary>
-    Task AppendAsync(string stream, long sequence, byte[] entry);
+    /// <remarks>
+    /// All or none, because a grain writes a call's inputs together: were they split over two commits, the later could
+    /// succeed after the earlier failed, and the stream would have a gap no replay can cross.
+    /// </remarks>
+    Task AppendAsync(string stream, long firstSequence, IReadOnlyList<byte[]> entries);
 
     /// <summary>The entries of <paramref name="stream"/> after <paramref name="afterSequence"/>, in order.</summary>
     Task<IReadOnlyList<JournalRecord>> ReadAsync(string stream, long afterSequence, CancellationToken cancellationToken = default);
@@ -51,7 +56,7 @@ public sealed class NoJournal : IEventJournal
 {
     public bool IsDurable => false;
 
-    public Task AppendAsync(string stream, long sequence, byte[] entry) => Task.CompletedTask;
+    public Task AppendAsync(string stream, long firstSequence, IReadOnlyList<byte[]> entries) => Task.CompletedTask;
 
     public Task<IReadOnlyList<JournalRecord>> ReadAsync(string stream, long afterSequence, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<JournalRecord>>([]);

@@ -40,6 +40,7 @@ public sealed class DurableClusterFixture : IAsyncLifetime
             {
                 o.RollupInterval = TimeSpan.FromMilliseconds(10);
                 o.SnapshotEvery = SnapshotEvery;
+                o.BookSnapshotEvery = SnapshotEvery;
             });
             silo.DetectFailuresFast();
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
