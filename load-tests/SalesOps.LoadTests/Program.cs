@@ -316,10 +316,40 @@ public sealed class LoadRun(Options o)
 
     private async Task<Percentiles> TimeLeaderboardAsync(V1.QueryService.QueryServiceClient query, string region, string period)
     {
+        await WaitForQuietServerAsync();
         var request = new V1.GetLeaderboardRequest { ScopeRegionId = region, Period = period, Metric = V1.LeaderboardMetric.Bookings, Top = 10 };
         var summary = await Latency.MeasureAsync(o.ReadSamples, () => query.GetLeaderboardAsync(request).ResponseAsync);
         Log($"leaderboard reads of {region}: {summary}");
         return summary;
+    }
+
+    /// <summary>
+    /// Reads are timed on a server that has finished the work the load left behind (roll-ups and pushes run after the
+    /// acknowledgements), as the SQL reads are timed with the writers paused: waits until the server uses less than
+    /// a fifth of a core over half a second, at most 20 s. Without a server pid there is nothing to wait for.
+    /// </summary>
+    private async Task WaitForQuietServerAsync()
+    {
+        if (!_probe.Available)
+        {
+            return;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var mark = _probe.Mark();
+        while (Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(500);
+            var now = _probe.Mark();
+            var (server, _) = now.CoresSince(mark);
+            mark = now;
+            if (server is null or < 0.2)
+            {
+                break;
+            }
+        }
+
+        Log($"server quiet after {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s; timing reads");
     }
 
     private static async Task WaitForServerAsync(V1.QueryService.QueryServiceClient query, CancellationToken ct)

@@ -10,7 +10,7 @@ namespace SalesOps.Grains;
 public sealed class CustomerGrain(
     IOptions<EngineOptions> options,
     JournalFactory journals,
-    [PersistentState("state", StorageNames.Snapshots)] IPersistentState<CustomerCheckpoint> snapshot,
+    [PersistentState(StorageNames.CustomerState, StorageNames.Snapshots)] IPersistentState<CustomerCheckpoint> snapshot,
     ILogger<CustomerGrain> logger) : Grain, ICustomerGrain
 {
     private readonly Inbox _orders = new();

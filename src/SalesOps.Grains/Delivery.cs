@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using SalesOps.Abstractions;
+using SalesOps.Domain;
 
 namespace SalesOps.Grains;
 
@@ -31,4 +32,20 @@ internal static partial class Delivery
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery from {Grain} failed; it stays queued and is retried")]
     public static partial void LogRetry(ILogger logger, string grain, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Engine fault while applying event {EventId} in {Grain}")]
+    private static partial void LogFault(ILogger logger, string eventId, string grain, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Grain}: credits from {Sender} for rep {RepId}, which has not joined, were not applied")]
+    public static partial void LogCreditToUnknownRep(ILogger logger, string grain, string sender, string repId);
+
+    /// <summary>
+    /// The outcome of an event whose apply threw (an engine bug): logged, answered INTERNAL, and its effects dropped,
+    /// while the other events of the same book call go on as if it had not been sent.
+    /// </summary>
+    public static Outcome Fault(ILogger logger, string grain, string eventId, Exception ex)
+    {
+        LogFault(logger, eventId, grain, ex);
+        return new Outcome(OutcomeCode.Internal, "", $"engine fault while processing the event ({ex.GetType().Name}); it has been logged");
+    }
 }

@@ -16,7 +16,7 @@ public sealed class OpportunityBookGrain(
     IOptions<EngineOptions> options,
     JournalFactory journals,
     GrainRefs refs,
-    [PersistentState("state", StorageNames.Snapshots)] IPersistentState<OpportunityBookCheckpoint> snapshot,
+    [PersistentState(StorageNames.OpportunityBookState, StorageNames.Snapshots)] IPersistentState<OpportunityBookCheckpoint> snapshot,
     ILogger<OpportunityBookGrain> logger) : Grain, IOpportunityBookGrain
 {
     private readonly Dictionary<string, OpportunityState> _deals = new(StringComparer.Ordinal);
@@ -86,7 +86,20 @@ public sealed class OpportunityBookGrain(
         var duplicate = false;
         for (var i = 0; i < envelopes.Length; i++)
         {
-            var outcome = Apply(envelopes[i].ToDomain(), out var change, out var deal);
+            var e = envelopes[i].ToDomain();
+            Outcome outcome;
+            OpportunityChange? change;
+            OpportunityState? deal;
+            try
+            {
+                outcome = Apply(e, out change, out deal);
+            }
+            catch (Exception ex)
+            {
+                outcomes[i] = EventOutcome.From(Delivery.Fault(logger, _journal.Stream, e.EventId, ex));
+                continue;
+            }
+
             outcomes[i] = EventOutcome.From(outcome);
             if (change is null)
             {

@@ -20,7 +20,7 @@ public sealed class RegionGrain(
     TimeProvider systemTime,
     JournalFactory journals,
     GrainRefs refs,
-    [PersistentState("state", StorageNames.Snapshots)] IPersistentState<RegionCheckpoint> snapshot,
+    [PersistentState(StorageNames.RegionState, StorageNames.Snapshots)] IPersistentState<RegionCheckpoint> snapshot,
     ILogger<RegionGrain> logger) : Grain, IRegionGrain
 {
     private const int PushedRows = 100;

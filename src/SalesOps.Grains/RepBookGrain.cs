@@ -20,16 +20,9 @@ public sealed class RepBookGrain(
     JournalFactory journals,
     GrainRefs refs,
     RollupCarrier carrier,
-    [PersistentState(RepBookGrain.StateName, StorageNames.Snapshots)] IPersistentState<RepBookCheckpoint> snapshot,
+    [PersistentState(StorageNames.RepBookState, StorageNames.Snapshots)] IPersistentState<RepBookCheckpoint> snapshot,
     ILogger<RepBookGrain> logger) : Grain, IRepBookGrain
 {
-    /// <summary>
-    /// The snapshot's state name. Not "state" like the other grains': the ADO.NET storage keys a row by the grain's key
-    /// and the state name, not by its grain type, so rep book 17 and opportunity book 17 (both integer keys) would
-    /// share one row.
-    /// </summary>
-    public const string StateName = "repbook";
-
     /// <summary>The reps that joined (and, should one ever be credited before joining, that one too).</summary>
     private readonly Dictionary<string, RepState> _reps = new(StringComparer.Ordinal);
     private readonly Inbox _credits = new();
@@ -105,7 +98,19 @@ public sealed class RepBookGrain(
         for (var i = 0; i < envelopes.Length; i++)
         {
             var e = envelopes[i].ToDomain();
-            var outcome = Apply(e, out var effects, out var rep);
+            Outcome outcome;
+            Outgoing effects;
+            RepState rep;
+            try
+            {
+                outcome = Apply(e, out effects, out rep);
+            }
+            catch (Exception ex)
+            {
+                outcomes[i] = EventOutcome.From(Delivery.Fault(logger, _journal.Stream, e.EventId, ex));
+                continue;
+            }
+
             outcomes[i] = EventOutcome.From(outcome);
             if (!outcome.IsAccepted)
             {
@@ -310,12 +315,12 @@ public sealed class RepBookGrain(
         var effects = new RepEffects();
         foreach (var c in credits)
         {
-            if (!_reps.TryGetValue(c.RepId, out var rep))
+            if (!_reps.TryGetValue(c.RepId, out var rep) || !rep.IsJoined)
             {
-                // Never expected (a deal names a rep only once it has joined), but kept like the one-grain-per-rep
-                // engine kept it, so credits are not dropped.
-                rep = new RepState(c.RepId);
-                _reps[c.RepId] = rep;
+                // Never expected: ingest takes a deal event only once its reps have joined. Crediting a rep with no
+                // region would throw, and retrying the message would credit the reps before it again.
+                Delivery.LogCreditToUnknownRep(logger, _journal.Stream, sender, c.RepId);
+                continue;
             }
 
             rep.Credit(c.Credits.Select(i => i.ToDomain()), settings.Calendar, effects);

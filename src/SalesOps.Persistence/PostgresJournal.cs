@@ -35,10 +35,16 @@ public sealed class JournalOptions
 /// </summary>
 public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
 {
+    // An append with an entry already taken (another activation of the grain wrote it) inserts none of its entries.
     private const string InsertSql =
+        "WITH input AS (SELECT * FROM unnest(@streams, @seqs, @entries, @appends) AS i(stream, seq, entry, append)), " +
+        "taken AS (SELECT DISTINCT i.append FROM input i JOIN salesops_journal j ON j.stream = i.stream AND j.seq = i.seq) " +
         "INSERT INTO salesops_journal (stream, seq, entry) " +
-        "SELECT * FROM unnest(@streams, @seqs, @entries) " +
+        "SELECT stream, seq, entry FROM input WHERE append NOT IN (SELECT append FROM taken) " +
         "ON CONFLICT (stream, seq) DO NOTHING RETURNING stream, seq";
+
+    private const string DeleteSql =
+        "DELETE FROM salesops_journal j USING unnest(@streams, @seqs) AS d(stream, seq) WHERE j.stream = d.stream AND j.seq = d.seq";
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly JournalOptions _options;
@@ -195,14 +201,17 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
             var streams = new string[rows];
             var seqs = new long[rows];
             var entries = new byte[rows][];
+            var appends = new int[rows];
             var row = 0;
-            foreach (var append in batch)
+            for (var a = 0; a < batch.Count; a++)
             {
+                var append = batch[a];
                 for (var k = 0; k < append.Entries.Count; k++, row++)
                 {
                     streams[row] = append.Stream;
                     seqs[row] = append.FirstSequence + k;
                     entries[row] = append.Entries[k];
+                    appends[row] = a;
                 }
             }
 
@@ -211,6 +220,7 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
             command.Parameters.Add(new NpgsqlParameter<string[]>("streams", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = streams });
             command.Parameters.Add(new NpgsqlParameter<long[]>("seqs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = seqs });
             command.Parameters.Add(new NpgsqlParameter<byte[][]>("entries", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { TypedValue = entries });
+            command.Parameters.Add(new NpgsqlParameter<int[]>("appends", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = appends });
             var written = new HashSet<(string, long)>();
             await using (var reader = await command.ExecuteReaderAsync(timeout.Token))
             {
@@ -220,6 +230,10 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
                 }
             }
 
+            // Another activation may have taken an entry between the check and the insert: then the append's other
+            // entries went in, and are taken out again, so that it still leaves nothing behind.
+            var strays = new List<(string Stream, long Sequence)>();
+            var failed = new List<(Append Append, long Taken)>();
             foreach (var append in batch)
             {
                 var taken = -1L;
@@ -234,12 +248,31 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
                 if (taken < 0)
                 {
                     append.Done.TrySetResult();
+                    continue;
                 }
-                else
+
+                failed.Add((append, taken));
+                for (var k = 0; k < append.Entries.Count; k++)
                 {
-                    append.Done.TrySetException(new JournalUnavailableException(
-                        $"{append.Stream}: entry {taken} was already written by another activation of the grain"));
+                    if (written.Contains((append.Stream, append.FirstSequence + k)))
+                    {
+                        strays.Add((append.Stream, append.FirstSequence + k));
+                    }
                 }
+            }
+
+            if (strays.Count > 0)
+            {
+                await using var delete = _dataSource.CreateCommand(DeleteSql);
+                delete.Parameters.Add(new NpgsqlParameter<string[]>("streams", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = strays.Select(s => s.Stream).ToArray() });
+                delete.Parameters.Add(new NpgsqlParameter<long[]>("seqs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = strays.Select(s => s.Sequence).ToArray() });
+                await delete.ExecuteNonQueryAsync(timeout.Token);
+            }
+
+            foreach (var (append, taken) in failed)
+            {
+                append.Done.TrySetException(new JournalUnavailableException(
+                    $"{append.Stream}: entry {taken} was already written by another activation of the grain"));
             }
         }
         catch (Exception ex)

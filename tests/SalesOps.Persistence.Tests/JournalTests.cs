@@ -26,7 +26,7 @@ public sealed class JournalTests(OrleansPostgresFixture fixture)
     }
 
     [Fact]
-    public async Task AppendWhoseMiddleEntryIsTaken_FailsAndIsNotAcknowledged()
+    public async Task AppendWhoseMiddleEntryIsTaken_FailsAndStoresNoneOfItsEntries()
     {
         await using var dataSource = NpgsqlDataSource.Create(fixture.ConnectionString);
         await using var journal = new PostgresJournal(dataSource, new JournalOptions(), NullLogger<PostgresJournal>.Instance);
@@ -37,6 +37,9 @@ public sealed class JournalTests(OrleansPostgresFixture fixture)
             () => journal.AppendAsync(stream, 1, [Entry("x"), Entry("y"), Entry("z")]).WaitAsync(Limits.Call));
 
         Assert.Contains("entry 2 was already written", failure.Message);
+        var records = await journal.ReadAsync(stream, 0).WaitAsync(Limits.Call);
+        Assert.Equal([2L], records.Select(r => r.Sequence)); // none of the failed append's entries
+        Assert.Equal("written by another activation", System.Text.Encoding.UTF8.GetString(records[0].Entry));
     }
 
     [Fact]

@@ -13,6 +13,30 @@ public sealed class DurableClusterTests(DurableClusterFixture fixture)
 {
     private static readonly EngineSettings Settings = new EngineOptions().ToSettings();
 
+    /// <summary>
+    /// A region and a customer with the same id come back each from its own snapshot: the storage keys a row by the
+    /// grain's key and the state name only, so every grain type's snapshot has a state name of its own.
+    /// </summary>
+    [Fact]
+    public async Task RegionAndCustomerOfOneId_ComeBackEachFromItsOwnSnapshot()
+    {
+        var s = new Scenario("shared" + Guid.NewGuid().ToString("N")[..6]);
+        await IngestUntilAcknowledgedAsync([s.Region("acme"), s.Customer("acme")], []);
+        var region = fixture.Cluster.Client.GetGrain<IRegionGrain>(s.Id("acme"));
+        var customer = fixture.Cluster.Client.GetGrain<ICustomerGrain>(s.Id("acme"));
+
+        // Each writes its snapshot as it deactivates, and starts from it at the next call.
+        await fixture.Cluster.DeactivateAsync(region).Within(TimeSpan.FromSeconds(30));
+        await fixture.Cluster.DeactivateAsync(customer).Within(TimeSpan.FromSeconds(30));
+        var regionBack = await region.GetSnapshotAsync().Within();
+        var customerBack = await customer.GetSnapshotAsync().Within();
+
+        Assert.True(regionBack.Defined);
+        Assert.Equal("Region acme", regionBack.Name);
+        Assert.True(customerBack.Registered);
+        Assert.Equal("Customer acme", customerBack.Name);
+    }
+
     [Fact]
     public async Task SiloKilled_ItsGrainsComeBackOnTheSurvivorWithTheirState()
     {
