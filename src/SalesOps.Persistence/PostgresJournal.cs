@@ -233,25 +233,22 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
             // Another activation may have taken an entry between the check and the insert: then the append's other
             // entries went in, and are taken out again, so that it still leaves nothing behind.
             var strays = new List<(string Stream, long Sequence)>();
-            var failed = new List<(Append Append, long Taken)>();
+            var failed = new List<Append>();
             foreach (var append in batch)
             {
-                var taken = -1L;
-                for (var k = 0; k < append.Entries.Count && taken < 0; k++)
+                var whole = true;
+                for (var k = 0; k < append.Entries.Count && whole; k++)
                 {
-                    if (!written.Contains((append.Stream, append.FirstSequence + k)))
-                    {
-                        taken = append.FirstSequence + k;
-                    }
+                    whole = written.Contains((append.Stream, append.FirstSequence + k));
                 }
 
-                if (taken < 0)
+                if (whole)
                 {
                     append.Done.TrySetResult();
                     continue;
                 }
 
-                failed.Add((append, taken));
+                failed.Add(append);
                 for (var k = 0; k < append.Entries.Count; k++)
                 {
                     if (written.Contains((append.Stream, append.FirstSequence + k)))
@@ -269,10 +266,11 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
                 await delete.ExecuteNonQueryAsync(timeout.Token);
             }
 
-            foreach (var (append, taken) in failed)
+            foreach (var append in failed)
             {
                 append.Done.TrySetException(new JournalUnavailableException(
-                    $"{append.Stream}: entry {taken} was already written by another activation of the grain"));
+                    $"{append.Stream}: entries {append.FirstSequence}–{append.FirstSequence + append.Entries.Count - 1} " +
+                    "overlap entries another activation of the grain already wrote; none was stored"));
             }
         }
         catch (Exception ex)
