@@ -161,7 +161,7 @@ public sealed class InMemorySalesEngine
 
         foreach (var (repId, items) in OpportunityState.Deltas(change))
         {
-            _reps[repId].Credit(items, Settings.Calendar, effects);
+            _reps[repId].Credit(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(items), Settings.Calendar, effects);
         }
 
         _customers[opp.CustomerId].SetOrder(opp.Id, change.After.Order);

@@ -281,10 +281,6 @@ public sealed class RepState
     }
 
     /// <summary>Credits items to the rep and works out what the regions and boards must receive.</summary>
-    public void Credit(IEnumerable<CreditItem> items, CompanyCalendar calendar, RepEffects effects) =>
-        Credit((items as CreditItem[] ?? items.ToArray()).AsSpan(), calendar, effects);
-
-    /// <inheritdoc cref="Credit(IEnumerable{CreditItem}, CompanyCalendar, RepEffects)"/>
     public void Credit(ReadOnlySpan<CreditItem> items, CompanyCalendar calendar, RepEffects effects)
     {
         // The periods whose scores may have changed, and the boards that read the figures credited.

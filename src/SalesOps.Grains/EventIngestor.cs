@@ -158,7 +158,7 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
         }
     }
 
-    /// <summary>The wave's events of one opportunity book or one rep book, in batch order, in one call.</summary>
+    /// <summary>The wave's events of one opportunity book or one rep book in one call (they are of distinct entities, so they commute).</summary>
     private async Task ApplyToBookAsync(EntityKind kind, long book, List<int> members, IReadOnlyList<SalesEvent> events, Outcome[] results)
     {
         var envelopes = members.Select(i => EventEnvelope.From(events[i])).ToArray();

@@ -175,9 +175,11 @@ public sealed class OpportunityBookGrain(
         return outcome;
     }
 
-    /// <summary>The credit lane of a rep's book: the book's number.</summary>
-    private static string RepBookLane(string repId) =>
-        RepBooks.Of(repId).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>The credit lane of each rep book: its number, as text once, not per credited deal.</summary>
+    private static readonly string[] RepBookLanes =
+        Enumerable.Range(0, RepBooks.Count).Select(b => b.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+
+    private static string RepBookLane(string repId) => RepBookLanes[RepBooks.Of(repId)];
 }
 
 /// <summary>A deal's order as its customer should count it (null: not won, or no longer).</summary>

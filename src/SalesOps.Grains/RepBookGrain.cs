@@ -323,7 +323,7 @@ public sealed class RepBookGrain(
                 continue;
             }
 
-            rep.Credit(c.Credits.Select(i => i.ToDomain()), settings.Calendar, effects);
+            rep.Credit(Array.ConvertAll(c.Credits, i => i.ToDomain()), settings.Calendar, effects);
         }
 
         _credits.Applied(sender, sequence);

@@ -48,18 +48,27 @@ public sealed class OutboxTests
 
     private static Outbox<int> Summing() => new(amounts => amounts.Sum());
 
+    /// <summary>The outbox's first message (1) in flight, held at the receiver's gate, with more queued behind it.</summary>
+    private static (Receiver Receiver, Task Drain) HeldDrain(Outbox<int> outbox, params int[] behind)
+    {
+        var receiver = new Receiver { Gate = new TaskCompletionSource() };
+        outbox.Enqueue(Destination, 1);
+        var drain = outbox.DrainAsync(receiver.SendAsync);
+        foreach (var amount in behind)
+        {
+            outbox.Enqueue(Destination, amount);
+        }
+
+        return (receiver, drain);
+    }
+
     [Fact]
     public async Task MessagesQueuedBehindASendInFlight_GoAsOneNumberedWithTheLast()
     {
         var outbox = Summing();
-        var receiver = new Receiver { Gate = new TaskCompletionSource() };
-        outbox.Enqueue(Destination, 1);
-        var drain = outbox.DrainAsync(receiver.SendAsync);
-        outbox.Enqueue(Destination, 10);
-        outbox.Enqueue(Destination, 100);
-        outbox.Enqueue(Destination, 1000);
+        var (receiver, drain) = HeldDrain(outbox, 10, 100, 1000);
 
-        receiver.Gate.SetResult();
+        receiver.Gate!.SetResult();
         await drain;
 
         Assert.Equal([(1L, 1), (4L, 1110)], receiver.Calls);
@@ -71,13 +80,9 @@ public sealed class OutboxTests
     public async Task WithoutAMergeFunction_EveryMessageGoesOnItsOwn()
     {
         var outbox = new Outbox<int>();
-        var receiver = new Receiver { Gate = new TaskCompletionSource() };
-        outbox.Enqueue(Destination, 1);
-        var drain = outbox.DrainAsync(receiver.SendAsync);
-        outbox.Enqueue(Destination, 10);
-        outbox.Enqueue(Destination, 100);
+        var (receiver, drain) = HeldDrain(outbox, 10, 100);
 
-        receiver.Gate.SetResult();
+        receiver.Gate!.SetResult();
         await drain;
 
         Assert.Equal([(1L, 1), (2L, 10), (3L, 100)], receiver.Calls);
@@ -131,14 +136,10 @@ public sealed class OutboxTests
     {
         // A deactivating sender's drain must not run on beside the next activation's, which resends one by one.
         var outbox = Summing();
-        var receiver = new Receiver { Gate = new TaskCompletionSource() };
-        outbox.Enqueue(Destination, 1);
-        var drain = outbox.DrainAsync(receiver.SendAsync);
-        outbox.Enqueue(Destination, 10);
-        outbox.Enqueue(Destination, 100);
+        var (receiver, drain) = HeldDrain(outbox, 10, 100);
 
         outbox.Stop();
-        receiver.Gate.SetResult();
+        receiver.Gate!.SetResult();
         await drain;
 
         Assert.Equal([(1L, 1)], receiver.Calls);
