@@ -1,0 +1,132 @@
+namespace SalesOps.Domain;
+
+/// <summary>How much an entity remembers to recognise re-sent events (<see cref="EventIdWindow"/>).</summary>
+/// <param name="MaxAge">
+/// Ids of events dated more than this before the entity's newest event are forgotten.
+/// </param>
+/// <param name="MaxCount">At most this many ids per entity; beyond it the oldest-dated are forgotten first.</param>
+public sealed record DedupWindow(TimeSpan MaxAge, int MaxCount)
+{
+    /// <summary>
+    /// Two months of events, at most 4,096 per entity: CRM re-sends come within days, a month's close is revisited
+    /// within weeks, and 4,096 ids (about 0.5 MB per entity) keep a rep of a busy company well inside the memory target.
+    /// </summary>
+    public static DedupWindow Default { get; } = new(TimeSpan.FromDays(62), 4_096);
+}
+
+/// <summary>What <see cref="EventIdWindow.Check"/> says of an incoming event.</summary>
+public enum DedupVerdict : byte
+{
+    /// <summary>Not seen, and dated inside the window: apply it.</summary>
+    New = 0,
+
+    /// <summary>Its id was accepted before: answer DUPLICATE, change nothing.</summary>
+    Duplicate = 1,
+
+    /// <summary>
+    /// Dated at or before the horizon, with an id not remembered: it may be a re-send of an event whose id was forgotten,
+    /// so it is refused rather than risk counting it twice.
+    /// </summary>
+    BeyondWindow = 2,
+}
+
+/// <summary>
+/// The ids of the events an entity accepted, remembered within a window: the newest-dated, up to
+/// <see cref="DedupWindow.MaxCount"/>, and none dated more than <see cref="DedupWindow.MaxAge"/> before the newest. It
+/// keeps one promise exactly: every accepted event dated after <see cref="Horizon"/> is remembered. An event dated at or
+/// before the horizon whose id is not remembered cannot be told from a re-send, so it is <see cref="DedupVerdict.BeyondWindow"/>
+/// and never counted twice; the price is that an event that old arriving for the first time is refused too.
+/// </summary>
+/// <remarks>
+/// The window is measured in the events' own time (<c>occurred_at</c>), not in arrival time, so what is remembered
+/// depends only on the set of events accepted, never on when they arrived or in which order: a replay, a snapshot
+/// restore and the original all answer alike.
+/// </remarks>
+public sealed class EventIdWindow
+{
+    private readonly Dictionary<string, long> _ids = new(StringComparer.Ordinal);
+    private readonly PriorityQueue<string, long> _byDate = new();
+    private readonly DedupWindow _window;
+    private long _newest = long.MinValue;
+    private long _horizon = long.MinValue;
+
+    public EventIdWindow(DedupWindow window)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(window.MaxCount);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window.MaxAge, TimeSpan.Zero);
+        _window = window;
+    }
+
+    /// <summary>Ids remembered now.</summary>
+    public int Count => _ids.Count;
+
+    /// <summary>
+    /// Every accepted event dated after this is remembered; null while nothing has been forgotten (every accepted event
+    /// is remembered).
+    /// </summary>
+    public DateTimeOffset? Horizon => _horizon == long.MinValue ? null : new DateTimeOffset(_horizon, TimeSpan.Zero);
+
+    public bool Contains(string eventId) => _ids.ContainsKey(eventId);
+
+    public DedupVerdict Check(string eventId, DateTimeOffset occurredAt)
+    {
+        if (_ids.ContainsKey(eventId))
+        {
+            return DedupVerdict.Duplicate;
+        }
+
+        return occurredAt.UtcTicks <= _horizon ? DedupVerdict.BeyondWindow : DedupVerdict.New;
+    }
+
+    /// <summary>Remembers an accepted event, and forgets what falls out of the window.</summary>
+    public void Add(string eventId, DateTimeOffset occurredAt)
+    {
+        var ticks = occurredAt.UtcTicks;
+        if (!_ids.TryAdd(eventId, ticks))
+        {
+            return;
+        }
+
+        _byDate.Enqueue(eventId, ticks);
+        if (ticks > _newest)
+        {
+            _newest = ticks;
+        }
+
+        var oldestKept = _newest - _window.MaxAge.Ticks;
+        while (_byDate.TryPeek(out var id, out var at) && (_ids.Count > _window.MaxCount || at < oldestKept || at <= _horizon))
+        {
+            // Ids dated like the one forgotten go too: what is kept is then exactly "every accepted event dated after the
+            // horizon", whatever order the queue breaks ties in, so a copy restored from a snapshot keeps the same ids.
+            _byDate.Dequeue();
+            _ids.Remove(id);
+            _horizon = Math.Max(_horizon, at);
+        }
+    }
+
+    /// <summary>The refusal of an event the window can no longer de-duplicate, naming the field to look at.</summary>
+    public Outcome Refusal(string entity) => Outcome.Conflict(
+        "occurred_at",
+        $"{entity} no longer remembers the ids of events dated at or before {Horizon:O} (it keeps those of its newest " +
+        $"{_window.MaxCount} events within {_window.MaxAge.TotalDays:0} days of its newest); an event dated that early " +
+        "cannot be told from a re-send of one already counted, so it is refused");
+
+    /// <summary>The remembered ids with their dates (ticks, UTC) and the horizon, for a snapshot.</summary>
+    public (KeyValuePair<string, long>[] Ids, long Horizon) Export() => (_ids.ToArray(), _horizon);
+
+    /// <summary>Restores what <see cref="Export"/> returned into an empty window.</summary>
+    public void Import(IEnumerable<KeyValuePair<string, long>> ids, long horizon)
+    {
+        if (_ids.Count > 0)
+        {
+            throw new InvalidOperationException("import into an empty window only");
+        }
+
+        _horizon = horizon;
+        foreach (var (id, ticks) in ids)
+        {
+            Add(id, new DateTimeOffset(ticks, TimeSpan.Zero));
+        }
+    }
+}
