@@ -21,6 +21,11 @@ public sealed record JournalUpcaster(string Name, int Version, Func<Serializer, 
 /// </summary>
 public sealed class JournalFormat
 {
+    private const int MaxKeptBuffer = 64 * 1024;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
     private readonly Serializer _serializer;
     private readonly Dictionary<(string Name, int Version), Func<ReadOnlyMemory<byte>, JournalEntry>> _readers = new();
     private readonly EventWriter _events;
@@ -103,10 +108,18 @@ public sealed class JournalFormat
     /// </summary>
     public byte[] Write<T>(string name, int version, T payload)
     {
-        var buffer = new ArrayBufferWriter<byte>(128);
+        // One buffer per thread, reused: an entry is written within a grain's turn, without awaiting in between.
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
         StoredHeader.Write(buffer, name, version);
         _serializer.Serialize(payload, buffer);
-        return buffer.WrittenSpan.ToArray();
+        var stored = buffer.WrittenSpan.ToArray();
+        if (buffer.Capacity > MaxKeptBuffer)
+        {
+            t_buffer = null; // a rare large entry (a big roll-up) does not pin its buffer to the thread
+        }
+
+        return stored;
     }
 
     private void Event<TSurrogate>(string name, int version, Func<TSurrogate, SalesEvent> convert)
