@@ -33,7 +33,8 @@ public sealed class ScenarioGenerator
 {
     private const string IdChars = "aAbBkKxXzZ09_";
 
-    private static readonly StageTable ThreeStages = new(
+    /// <summary>A short stage table, so that stage positions and categories differ from the default's.</summary>
+    public static readonly StageTable ThreeStages = new(
     [
         new Stage("prospect", "Prospect", 25, ForecastCategory.Pipeline),
         new Stage("proposal", "Proposal", 50, ForecastCategory.BestCase),
@@ -51,12 +52,18 @@ public sealed class ScenarioGenerator
 
     private ScenarioGenerator(int seed) => _rng = new Random(seed);
 
-    public static Scenario Create(int seed) => new ScenarioGenerator(seed).Build(seed);
+    /// <summary>
+    /// The scenario of <paramref name="seed"/>; <paramref name="timeZone"/> and <paramref name="stages"/>, when given,
+    /// replace the seed's choice (an engine configured once for many seeds), leaving the rest of the history the same.
+    /// </summary>
+    public static Scenario Create(int seed, string? timeZone = null, StageTable? stages = null) =>
+        new ScenarioGenerator(seed).Build(seed, timeZone, stages);
 
-    private Scenario Build(int seed)
+    private Scenario Build(int seed, string? timeZone, StageTable? stageTable)
     {
         var stages = _rng.Next(5) == 0 ? ThreeStages : StageTable.Default;
-        var calendar = new RefCalendar((seed % 3) switch
+        stages = stageTable ?? stages;
+        var calendar = new RefCalendar(timeZone ?? (seed % 3) switch
         {
             0 => "UTC",
             1 => "Asia/Shanghai",
