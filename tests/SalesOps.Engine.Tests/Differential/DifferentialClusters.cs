@@ -89,7 +89,7 @@ public sealed class MemoryDifferentialCluster() : DifferentialCluster("America/L
 {
     public override string Mode => "memory";
     public override int FirstSeed => 1;
-    public override int DefaultSequences => 160;
+    public override int DefaultSequences => 150;
 
     protected override Task ConfigureAsync(InProcessTestClusterBuilder builder)
     {
