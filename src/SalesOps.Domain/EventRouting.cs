@@ -65,4 +65,7 @@ public sealed class EngineSettings
 
     /// <summary>Overtakes are alerted only for ranks this good or better.</summary>
     public int OvertakeDepth { get; init; } = 10;
+
+    /// <summary>How far ahead of the engine's clock an event's <c>occurred_at</c> may be (clients' clocks drift).</summary>
+    public TimeSpan MaxFutureSkew { get; init; } = TimeSpan.FromMinutes(5);
 }

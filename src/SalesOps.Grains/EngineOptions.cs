@@ -40,6 +40,12 @@ public sealed class EngineOptions
     /// </summary>
     public int BookSnapshotEvery { get; set; } = 20_000;
 
+    /// <summary>
+    /// How far ahead of the engine's clock an event's <c>occurred_at</c> may be; a later one is refused naming
+    /// <c>occurred_at</c>. A few minutes covers clients' clock drift.
+    /// </summary>
+    public TimeSpan MaxFutureSkew { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Alerts kept for watchers that resume.</summary>
     public int AlertRetention { get; set; } = 10_000;
 
@@ -52,6 +58,9 @@ public sealed class EngineOptions
         Calendar = Calendar(),
         BigDealThreshold = BigDealThreshold,
         OvertakeDepth = OvertakeDepth,
+        MaxFutureSkew = MaxFutureSkew >= TimeSpan.Zero
+            ? MaxFutureSkew
+            : throw new InvalidOperationException($"Engine:MaxFutureSkew must not be negative (it is {MaxFutureSkew})."),
         Stages = Stages.Count == 0
             ? StageTable.Default
             : new StageTable(Stages.Select(s => new Stage(s.Id, s.Name ?? s.Id, s.Probability, s.Category)).ToList()),

@@ -11,7 +11,7 @@ namespace SalesOps.Grains;
 /// A batch runs in dependency waves (<see cref="PlanWaves"/>): each wave concurrently, waves in order, so an event
 /// that depends on an earlier one in the batch sees it applied.
 /// </summary>
-public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known, EngineSettings settings, ILogger<EventIngestor> logger)
+public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known, EngineSettings settings, EngineClock clock, ILogger<EventIngestor> logger)
 {
     public async Task<Outcome> IngestAsync(SalesEvent e) => (await IngestBatchAsync([e]))[0];
 
@@ -66,9 +66,10 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
         // Most events name only entities already known to exist: those are checked here, without a task each.
         var ready = new List<int>(wave.Count);
         List<int>? lookups = null;
+        var latest = clock.Now + settings.MaxFutureSkew;
         foreach (var i in wave)
         {
-            if (EventValidator.Validate(events[i], settings.Stages) is { } invalid)
+            if (EventValidator.Validate(events[i], settings.Stages, latest) is { } invalid)
             {
                 results[i] = invalid;
             }

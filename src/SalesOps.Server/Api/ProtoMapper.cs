@@ -72,7 +72,7 @@ public static class ProtoMapper
                 var ts = e.TargetSet;
                 if (!Period.TryParse(ts.Period, out var period))
                 {
-                    error = Outcome.Invalid("period", $"period '{ts.Period}' is not a year (2026), quarter (2026-Q4) or month (2026-11)");
+                    error = Outcome.Invalid("period", $"period {Echo.Quote(ts.Period)} is not a year (2026), quarter (2026-Q4) or month (2026-11)");
                     return null;
                 }
 

@@ -53,7 +53,7 @@ public sealed class DurableClusterFixture : IAsyncLifetime
         Cluster = builder.Build();
         await Cluster.DeployAsync().WaitAsync(TimeSpan.FromSeconds(120));
         var refs = new GrainRefs(Cluster.Client);
-        Ingestor = new EventIngestor(refs, new KnownEntities(refs), new EngineOptions().ToSettings(), NullLogger<EventIngestor>.Instance);
+        Ingestor = new EventIngestor(refs, new KnownEntities(refs), new EngineOptions().ToSettings(), new EngineClock(TimeProvider.System), NullLogger<EventIngestor>.Instance);
     }
 
     public async Task DisposeAsync()
