@@ -131,6 +131,7 @@ public sealed class ReferenceModel
 
     private readonly (string Id, int Probability, ForecastCategory Category)[] _open;
     private readonly RefCalendar _calendar;
+    private readonly DateTimeOffset? _latestOccurredAt;
     private readonly List<SalesEvent> _accepted = [];
 
     /// <summary>Per rep: the latest historical item ever credited to them (a running maximum).</summary>
@@ -138,8 +139,13 @@ public sealed class ReferenceModel
 
     /// <param name="stages">The stage table in force; only its configured open stages are read, as data.</param>
     /// <param name="calendar">The company calendar.</param>
-    public ReferenceModel(StageTable stages, RefCalendar calendar)
+    /// <param name="latestOccurredAt">
+    /// The latest <c>occurred_at</c> the engine accepts (its clock plus its allowed skew), or null for an engine without
+    /// a clock (the in-process engine).
+    /// </param>
+    public ReferenceModel(StageTable stages, RefCalendar calendar, DateTimeOffset? latestOccurredAt = null)
     {
+        _latestOccurredAt = latestOccurredAt;
         _open = stages.Stages.Take(stages.OpenCount).Select(s => (s.Id, s.ProbabilityPercent, s.Category)).ToArray();
         _calendar = calendar;
     }
@@ -196,7 +202,7 @@ public sealed class ReferenceModel
             return "event_id";
         }
 
-        if (e.OccurredAt == default)
+        if (e.OccurredAt == default || e.OccurredAt.UtcDateTime.Year is < 1900 or > 9000 || e.OccurredAt > _latestOccurredAt)
         {
             return "occurred_at";
         }
@@ -210,27 +216,30 @@ public sealed class ReferenceModel
             RepMoved m => BadId(m.RepId) ? "rep_id" : BadId(m.RegionId) ? "region_id" : null,
             CustomerRegistered c => BadId(c.CustomerId) ? "customer_id" : BadName(c.Name) ? "name" : null,
             OpportunityOpened o => BadId(o.OpportunityId) ? "opportunity_id" : BadId(o.OwnerRepId) ? "owner_rep_id"
-                : BadId(o.CustomerId) ? "customer_id" : o.Amount <= 0 ? "amount" : BadDate(o.ExpectedClose) ? "expected_close"
+                : BadId(o.CustomerId) ? "customer_id" : BadAmount(o.Amount) ? "amount" : BadDate(o.ExpectedClose) ? "expected_close"
                 : !IsOpenStage(o.StageId) ? "stage_id" : null,
             OpportunityStageChanged s => BadId(s.OpportunityId) ? "opportunity_id" : !IsOpenStage(s.StageId) ? "stage_id"
                 : s.ExpectedClose is { } close && BadDate(close) ? "expected_close" : null,
-            OpportunityAmountChanged a => BadId(a.OpportunityId) ? "opportunity_id" : a.Amount <= 0 ? "amount" : null,
+            OpportunityAmountChanged a => BadId(a.OpportunityId) ? "opportunity_id" : BadAmount(a.Amount) ? "amount" : null,
             OpportunityReassigned r => BadId(r.OpportunityId) ? "opportunity_id" : BadId(r.NewOwnerRepId) ? "new_owner_rep_id" : null,
-            OpportunityWon w => BadId(w.OpportunityId) ? "opportunity_id" : w.Amount < 0 ? "amount" : null,
+            OpportunityWon w => BadId(w.OpportunityId) ? "opportunity_id" : w.Amount != 0 && BadAmount(w.Amount) ? "amount" : null,
             OpportunityLost l => BadId(l.OpportunityId) ? "opportunity_id" : null,
             ActivityLogged a => BadId(a.RepId) ? "rep_id" : a.CustomerId.Length > 128 ? "customer_id"
                 : (int)a.Type is < 0 or > 4 ? "type" : (int)a.TimeCategory is < 0 or > 4 ? "time_category"
                 : a.DurationMinutes is < 0 or > 1440 ? "duration_minutes" : null,
-            PaymentReceived p => BadId(p.RepId) ? "rep_id" : BadId(p.CustomerId) ? "customer_id" : p.Amount <= 0 ? "amount" : null,
+            PaymentReceived p => BadId(p.RepId) ? "rep_id" : BadId(p.CustomerId) ? "customer_id" : BadAmount(p.Amount) ? "amount" : null,
             TargetSet t => BadId(t.ScopeId) ? "scope_id" : (int)t.Scope is not (0 or 1) ? "scope"
                 : (int)t.Metric is < 0 or > 2 ? "metric"
                 : RefCalendar.CodeOf(t.Period).Length == 0 ? "period"
-                : t.MustAchieve <= 0 ? "must_achieve" : t.Stretch < t.MustAchieve ? "stretch" : null,
+                : BadAmount(t.MustAchieve) ? "must_achieve" : t.Stretch < t.MustAchieve || BadAmount(t.Stretch) ? "stretch" : null,
             _ => "event",
         };
     }
 
     private static bool BadId(string? id) => string.IsNullOrWhiteSpace(id) || id.Length > 128;
+
+    /// <summary>Amounts are positive and at most 10^15 (docs/semantics.md, rule 1).</summary>
+    private static bool BadAmount(long amount) => amount is <= 0 or > 1_000_000_000_000_000;
 
     private static bool BadName(string? name) => string.IsNullOrWhiteSpace(name) || name.Length > 256;
 

@@ -330,8 +330,11 @@ public sealed class ScenarioGenerator
         var customer = customers[_rng.Next(customers.Count)];
         var opp = opportunities[_rng.Next(opportunities.Count)];
         var period = Period.OfMonth(at.Year, at.Month);
-        (SalesEvent Event, string Field) bad = _rng.Next(14) switch
+        (SalesEvent Event, string Field) bad = _rng.Next(17) switch
         {
+            14 => (new ActivityLogged(NextId(), at.AddYears(7_000), rep, customer, ActivityType.Call, 30, TimeCategory.T1), "occurred_at"),
+            15 => (new PaymentReceived(NextId(), at, rep, customer, 1_000_000_000_000_001), "amount"),
+            16 => (new TargetSet(NextId(), at, TargetScope.Rep, rep, period, TargetMetric.Bookings, 1_000_000_000_000_000, long.MaxValue), "stretch"),
             0 => (new OpportunityAmountChanged(NextId(), at, opp.OpportunityId, -_rng.Next(1, 1000)), "amount"),
             1 => (opp with { EventId = NextId(), OpportunityId = opp.OpportunityId + "-x", Amount = 0 }, "amount"),
             2 => (new OpportunityWon(NextId(), at, opp.OpportunityId, -5), "amount"),

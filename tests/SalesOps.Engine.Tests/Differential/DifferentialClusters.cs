@@ -74,7 +74,7 @@ public abstract class DifferentialCluster : IAsyncLifetime
         Cluster = builder.Build();
         await Cluster.DeployAsync().WaitAsync(TimeSpan.FromSeconds(120));
         var refs = new GrainRefs(Cluster.Client);
-        Ingestor = new EventIngestor(refs, new KnownEntities(refs), Settings, NullLogger<EventIngestor>.Instance);
+        Ingestor = new EventIngestor(refs, new KnownEntities(refs), Settings, new EngineClock(TimeProvider.System), NullLogger<EventIngestor>.Instance);
     }
 
     public virtual async Task DisposeAsync()

@@ -115,7 +115,8 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
     {
         var sc = ScenarioGenerator.Create(seed, cluster.TimeZone, cluster.Stages);
         var keys = new Keys($"d{seed}-");
-        var reference = new ReferenceModel(sc.Stages, sc.Calendar);
+        // The engine refuses events dated after its clock (the machine's here) plus the configured skew.
+        var reference = new ReferenceModel(sc.Stages, sc.Calendar, DateTimeOffset.UtcNow + cluster.Settings.MaxFutureSkew);
         var rng = new Random(seed * 7919);
         var log = new List<string>();
         var sequence = keys.Prefix;
