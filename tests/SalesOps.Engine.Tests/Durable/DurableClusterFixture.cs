@@ -23,10 +23,14 @@ public sealed class DurableClusterFixture : IAsyncLifetime
     public InProcessTestCluster Cluster { get; private set; } = null!;
     public EventIngestor Ingestor { get; private set; } = null!;
 
+    /// <summary>The engine's database, for tests that put stored data in place before a grain reads it.</summary>
+    public string ConnectionString { get; private set; } = "";
+
     public async Task InitializeAsync()
     {
         _server = await PostgresServer.StartAsync().WaitAsync(TimeSpan.FromSeconds(90));
         var connectionString = _server.ConnectionString("engine");
+        ConnectionString = connectionString;
         await SchemaMigrator.MigrateAsync(connectionString).WaitAsync(TimeSpan.FromSeconds(60));
 
         var builder = new InProcessTestClusterBuilder(2);
