@@ -190,6 +190,50 @@ public sealed class ReferenceModel
         return (Verdict.Accepted, "");
     }
 
+    /// <summary>What <see cref="Decide"/> would answer, without taking the event.</summary>
+    public (Verdict Code, string Field) Peek(SalesEvent e)
+    {
+        var count = _accepted.Count;
+        var credited = new Dictionary<string, DateTimeOffset>(_everCredited, StringComparer.Ordinal);
+        var verdict = Decide(e);
+        if (_accepted.Count > count)
+        {
+            _accepted.RemoveAt(count);
+            _everCredited.Clear();
+            foreach (var (rep, at) in credited)
+            {
+                _everCredited[rep] = at;
+            }
+        }
+
+        return verdict;
+    }
+
+    /// <summary>
+    /// Whether the move is refused only because of a deal (won or lost) credited to the rep: it is dated after the join
+    /// and after every activity and payment of the rep.
+    /// </summary>
+    public bool RefusedOnlyForDealCredits(RepMoved m) =>
+        Peek(m) == (Verdict.FailedPrecondition, "occurred_at")
+        && JoinOf(m.RepId) is { } join && m.OccurredAt > join.OccurredAt
+        && _accepted.All(e => e switch
+        {
+            ActivityLogged a when a.RepId == m.RepId => a.OccurredAt < m.OccurredAt,
+            PaymentReceived p when p.RepId == m.RepId => p.OccurredAt < m.OccurredAt,
+            _ => true,
+        });
+
+    /// <summary>
+    /// Takes a valid event the rules would refuse, because the engine accepted it for a reason the reference cannot
+    /// see (a move checked before a late credit reached the rep: docs/semantics.md, rule 4). The caller must have
+    /// established that reason.
+    /// </summary>
+    public void AcceptAnyway(SalesEvent e)
+    {
+        _accepted.Add(e);
+        FoldCredited();
+    }
+
     /// <summary>The latest historical item ever credited to the rep, if any.</summary>
     public DateTimeOffset? EverCredited(string repId) => _everCredited.TryGetValue(repId, out var at) ? at : null;
 

@@ -130,8 +130,22 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             return $"the sequence's root region was not defined: {root}";
         }
 
-        string? Check(SalesEvent e, Outcome got, List<SalesEvent> resend, string how)
+        string? Check(SalesEvent e, Outcome got, List<SalesEvent> resend, string how, DateTime sentAt)
         {
+            // A move is checked against the history credited to the rep so far; a credit whose delivery failed is
+            // credited when its retry arrives (docs/semantics.md, rule 4). So when the engine accepted a move the
+            // reference refuses as back-dated, and the fault layer shows a credit to the rep's book was late while the
+            // move was applied, the reference takes the move as the engine did — only if what refuses it is a deal's
+            // credit (activities and payments are the rep's own events, never late). Otherwise it is a difference.
+            if (e is RepMoved move && got.Code == OutcomeCode.Accepted && reference.RefusedOnlyForDealCredits(move)
+                && cluster.Faults.Lagged("CreditAsync", Grains.GetGrain<IRepBookGrain>(RepBooks.Of(keys.Key(move.RepId))).GetGrainId().ToString(), sentAt))
+            {
+                reference.AcceptAnyway(e);
+                log.Add($"#{log.Count} {Comparison.Describe(e)} -> engine {got.Code} | reference Accepted as the engine did: a credit to the rep was late{how}");
+                Count("move accepted before a late credit");
+                return null;
+            }
+
             var (code, field) = reference.Decide(e);
             log.Add($"#{log.Count} {Comparison.Describe(e)} -> engine {got.Code} {got.Field} | reference {code} {field}{how}");
             Count(got.Code.ToString());
@@ -181,6 +195,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
                     _ => IngestFaultMode.FailAfter,
                 };
                 var faultsBefore = cluster.Faults.IngestFaults(sequence);
+                var sentAt = DateTime.UtcNow;
                 var outcomes = await cluster.Faults.IngestAsync(sequence, mode, () => cluster.Ingestor.IngestBatchAsync(batch.Select(keys.Rekey).ToList()).WaitAsync(CallTimeout));
                 var injected = cluster.Faults.IngestFaults(sequence) > faultsBefore;
                 var unanswered = new List<SalesEvent>();
@@ -188,7 +203,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
                 {
                     if (outcomes[i].Code != OutcomeCode.Unavailable)
                     {
-                        if (Check(batch[i], outcomes[i], resend, "") is { } failure)
+                        if (Check(batch[i], outcomes[i], resend, "", sentAt) is { } failure)
                         {
                             return failure;
                         }
@@ -219,13 +234,14 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
                 // The CRM re-sends what was not answered, after the batch, until it gets an answer.
                 foreach (var e in unanswered)
                 {
+                    var resentAt = DateTime.UtcNow;
                     var again = await cluster.Ingestor.IngestAsync(keys.Rekey(e)).WaitAsync(CallTimeout);
                     for (var attempt = 0; again.Code == OutcomeCode.Unavailable && attempt < 5; attempt++)
                     {
                         again = await cluster.Ingestor.IngestAsync(keys.Rekey(e)).WaitAsync(CallTimeout);
                     }
 
-                    if (Check(e, again, resend, " (re-sent after UNAVAILABLE)") is { } failure)
+                    if (Check(e, again, resend, " (re-sent after UNAVAILABLE)", resentAt) is { } failure)
                     {
                         return failure;
                     }

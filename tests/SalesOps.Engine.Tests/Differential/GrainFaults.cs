@@ -43,6 +43,12 @@ public interface IFaultInjector
 
     /// <summary>The calls made to fail up to <paramref name="mark"/> whose retry has not succeeded yet, for failure messages.</summary>
     IEnumerable<string> Unresolved(long mark);
+
+    /// <summary>
+    /// Whether a message <paramref name="method"/> to <paramref name="target"/> (a grain id) was made to fail and its
+    /// retry had not yet succeeded at some moment since <paramref name="since"/>: its effect was late there.
+    /// </summary>
+    bool Lagged(string method, string target, DateTime since);
 }
 
 /// <summary>
@@ -66,7 +72,8 @@ public sealed class CallFilterFaults : IFaultInjector
     /// <summary>Calls the ingestor makes to apply events.</summary>
     private static readonly HashSet<string> Ingest = new(StringComparer.Ordinal) { "ApplyAsync", "DefineAsync", "RegisterAsync", "SetTargetAsync" };
 
-    private readonly ConcurrentDictionary<(string Method, string Target, string Source), long> _unresolved = new();
+    private readonly ConcurrentDictionary<(string Method, string Target, string Source), Lag> _unresolved = new();
+    private readonly ConcurrentQueue<Lag> _lags = new();
     private readonly ConcurrentDictionary<string, int> _ingestFaults = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
     private long _injected;
@@ -101,7 +108,10 @@ public sealed class CallFilterFaults : IFaultInjector
     }
 
     public IEnumerable<string> Unresolved(long mark) =>
-        _unresolved.Where(kv => kv.Value <= mark).Select(kv => $"{kv.Key.Method} on {kv.Key.Target} from {kv.Key.Source} (fault #{kv.Value})");
+        _unresolved.Where(kv => kv.Value.Mark <= mark).Select(kv => $"{kv.Key.Method} on {kv.Key.Target} from {kv.Key.Source} (fault #{kv.Value.Mark})");
+
+    public bool Lagged(string method, string target, DateTime since) =>
+        _lags.Any(l => l.Method == method && l.Target == target && (l.ResolvedAt is not { } resolved || resolved >= since));
 
     public int IngestFaults(string sequence) => _ingestFaults.GetValueOrDefault(sequence);
 
@@ -110,7 +120,7 @@ public sealed class CallFilterFaults : IFaultInjector
     public async Task<bool> WaitResolvedAsync(long mark, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (_unresolved.Values.Any(v => v <= mark))
+        while (_unresolved.Values.Any(v => v.Mark <= mark))
         {
             if (DateTime.UtcNow > deadline)
             {
@@ -172,7 +182,10 @@ public sealed class CallFilterFaults : IFaultInjector
                 break;
         }
 
-        _unresolved.TryRemove(call, out _);
+        if (_unresolved.TryRemove(call, out var lag))
+        {
+            lag.ResolvedAt = DateTime.UtcNow;
+        }
     }
 
     private string? MessageFault(double roll) => (roll / MessageRate) switch
@@ -198,7 +211,11 @@ public sealed class CallFilterFaults : IFaultInjector
         {
             // A message: its sender's outbox must send it again.
             var mark = Interlocked.Increment(ref _injected);
-            _unresolved.AddOrUpdate(call, mark, (_, held) => held);
+            var lag = new Lag(call.Item1, call.Item2, mark, DateTime.UtcNow);
+            if (_unresolved.TryAdd(call, lag))
+            {
+                _lags.Enqueue(lag);
+            }
         }
         else if (RequestContext.Get(SequenceKey) is string sequence)
         {
@@ -215,6 +232,16 @@ public sealed class CallFilterFaults : IFaultInjector
             null,
             [message],
             CultureInfo.InvariantCulture)!;
+}
+
+/// <summary>A message made to fail, until its sender's retry succeeds.</summary>
+internal sealed class Lag(string method, string target, long mark, DateTime failedAt)
+{
+    public string Method => method;
+    public string Target => target;
+    public long Mark => mark;
+    public DateTime FailedAt => failedAt;
+    public DateTime? ResolvedAt { get; set; }
 }
 
 /// <summary>The Orleans filter that hands every incoming call to the silo's <see cref="CallFilterFaults"/>.</summary>
