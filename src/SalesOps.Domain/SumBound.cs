@@ -56,13 +56,7 @@ public static class SumBound
                 $"the book this deal falls in (one of {DealBooks}, by id) already holds {DealsPerBook} deals, the engine's bound (docs/semantics.md, Limits)");
         }
 
-        var proposed = e switch
-        {
-            OpportunityOpened o => o.Amount,
-            OpportunityAmountChanged a => a.Amount,
-            OpportunityWon w => w.Amount,
-            _ => 0,
-        };
+        var proposed = e.Accept(ProposedAmount.Instance);
         var current = deal.IsOpened ? deal.Amount : 0;
         return proposed > current && bookAmounts - current + proposed > BookAmounts
             ? Outcome.Conflict(
@@ -93,5 +87,37 @@ public static class SumBound
         }
 
         return total;
+    }
+
+    /// <summary>The deal amount an event proposes (0: it proposes none).</summary>
+    private sealed class ProposedAmount : ISalesEventVisitor<long>
+    {
+        public static readonly ProposedAmount Instance = new();
+
+        public long Visit(OpportunityOpened e) => e.Amount;
+
+        public long Visit(OpportunityAmountChanged e) => e.Amount;
+
+        public long Visit(OpportunityWon e) => e.Amount;
+
+        public long Visit(OpportunityStageChanged e) => 0;
+
+        public long Visit(OpportunityReassigned e) => 0;
+
+        public long Visit(OpportunityLost e) => 0;
+
+        public long Visit(RegionDefined e) => 0;
+
+        public long Visit(RepJoined e) => 0;
+
+        public long Visit(RepMoved e) => 0;
+
+        public long Visit(CustomerRegistered e) => 0;
+
+        public long Visit(ActivityLogged e) => 0;
+
+        public long Visit(PaymentReceived e) => 0;
+
+        public long Visit(TargetSet e) => 0;
     }
 }
