@@ -12,7 +12,8 @@ namespace SalesOps.Server.Api;
 /// <see cref="PushHub"/>, so a slow client only ever delays itself; a client that stops reading altogether is cut
 /// off after <see cref="WriteTimeout"/>.
 /// </summary>
-public sealed class WatchGrpcService(GrainRefs grains, KnownEntities known, PushHub hub, HubRegistration registration, EngineSettings settings, EngineClock clock)
+public sealed class WatchGrpcService(
+    GrainRefs grains, KnownEntities known, PushHub hub, HubRegistration registration, RepDirectory reps, RegionTree regions, EngineSettings settings, EngineClock clock)
     : V1.WatchService.WatchServiceBase
 {
     /// <summary>How long one message may wait for a client that does not read before the stream is ended.</summary>
@@ -20,7 +21,7 @@ public sealed class WatchGrpcService(GrainRefs grains, KnownEntities known, Push
 
     private const int MaxBacklog = 10_000;
 
-    public override async Task WatchLeaderboard(V1.WatchLeaderboardRequest request, IServerStreamWriter<V1.LeaderboardUpdate> responseStream, ServerCallContext context)
+    public override async Task WatchLeaderboard(V1.WatchLeaderboardRequest request, IServerStreamWriter<V1.WatchLeaderboardResponse> responseStream, ServerCallContext context)
     {
         var scope = await ScopeAsync(request.ScopeRegionId);
         var period = RequestGuard.PeriodOrCurrent(request.Period, settings, clock);
@@ -33,9 +34,9 @@ public sealed class WatchGrpcService(GrainRefs grains, KnownEntities known, Push
         await registration.LeaseAsync(scope, key);
         var snapshot = await grains.Region(scope).GetLeaderboardAsync(period.Code, (byte)metric, top, "", 0);
 
-        var first = Update(request, scope, period, snapshot);
+        var first = Update(metric, scope, period, snapshot);
         first.Snapshot = true;
-        first.Entries.Add(snapshot.Top.Select(ProtoMapper.ToEntry));
+        await AddEntriesAsync(first, snapshot.Top);
         await WriteAsync(responseStream, first, ct);
         var sent = snapshot.Top.ToDictionary(r => r.RepId);
         var version = snapshot.Version;
@@ -51,14 +52,8 @@ public sealed class WatchGrpcService(GrainRefs grains, KnownEntities known, Push
 
             version = next.Version;
             var rows = next.Top.Take(top).ToList();
-            var update = Update(request, scope, period, next);
-            foreach (var row in rows)
-            {
-                if (!sent.TryGetValue(row.RepId, out var old) || old != row)
-                {
-                    update.Entries.Add(ProtoMapper.ToEntry(row));
-                }
-            }
+            var update = Update(metric, scope, period, next);
+            await AddEntriesAsync(update, rows.Where(row => !sent.TryGetValue(row.RepId, out var old) || old != row).ToList());
 
             var now = rows.Select(r => r.RepId).ToHashSet();
             update.RemovedRepIds.Add(sent.Keys.Where(id => !now.Contains(id)));
@@ -73,9 +68,9 @@ public sealed class WatchGrpcService(GrainRefs grains, KnownEntities known, Push
         }
     }
 
-    public override async Task WatchAlerts(V1.WatchAlertsRequest request, IServerStreamWriter<V1.AlertMessage> responseStream, ServerCallContext context)
+    public override async Task WatchAlerts(V1.WatchAlertsRequest request, IServerStreamWriter<V1.WatchAlertsResponse> responseStream, ServerCallContext context)
     {
-        if (request.AfterSequence < 0)
+        if (request.HasAfterSequence && request.AfterSequence < 0)
         {
             throw RequestGuard.Invalid("after_sequence", "after_sequence must not be negative");
         }
@@ -87,21 +82,28 @@ public sealed class WatchGrpcService(GrainRefs grains, KnownEntities known, Push
         var ct = cut.Token;
         await registration.RegisterAsync();
         var range = await log.RangeAsync();
-        var last = request.AfterSequence == 0 ? range.Newest : request.AfterSequence;
+        // Absent: live only. Present: everything retained after it; 0 replays the whole retained log from its start.
+        var last = !request.HasAfterSequence ? range.Newest
+            : request.AfterSequence == 0 ? Math.Max(0, range.Oldest - 1)
+            : request.AfterSequence;
         if (last > range.Newest)
         {
-            throw RequestGuard.Rejection(
+            throw ApiErrors.AlertStreamEnded(
                 StatusCode.OutOfRange,
-                "after_sequence",
-                $"after_sequence {last} is beyond the latest alert {range.Newest} (the engine may have restarted); reconnect with after_sequence 0 or at most {range.Newest}");
+                ApiErrors.AlertsNotRetained,
+                0,
+                $"after_sequence {last} is beyond the latest alert {range.Newest} (the engine may have restarted); reconnect with after_sequence 0 to replay what is retained",
+                "after_sequence");
         }
 
         if (last + 1 < range.Oldest)
         {
-            throw RequestGuard.Rejection(
+            throw ApiErrors.AlertStreamEnded(
                 StatusCode.OutOfRange,
-                "after_sequence",
-                $"alerts {last + 1} to {range.Oldest - 1} are no longer retained; reconnect with after_sequence {range.Oldest - 1} to continue from the oldest retained");
+                ApiErrors.AlertsNotRetained,
+                range.Oldest - 1,
+                $"alerts {last + 1} to {range.Oldest - 1} are no longer retained; reconnect with after_sequence {range.Oldest - 1} to continue from the oldest retained",
+                "after_sequence");
         }
 
         // Response headers tell the client the subscription is live: nothing published from here on is missed.
@@ -115,17 +117,19 @@ public sealed class WatchGrpcService(GrainRefs grains, KnownEntities known, Push
             ct.ThrowIfCancellationRequested();
             if (a.Epoch != range.Epoch)
             {
-                throw new RpcException(new Status(
+                throw ApiErrors.AlertStreamEnded(
                     StatusCode.Unavailable,
-                    $"the alert log restarted and numbers alerts from 1 again; reconnect with after_sequence 0 (last delivered: {last})"));
+                    ApiErrors.AlertLogRestarted,
+                    0,
+                    $"the alert log restarted and numbers alerts from 1 again; reconnect with after_sequence 0 (last delivered: {last})");
             }
 
-            if (scope.Length == 0 || a.ScopeId == scope)
+            if (scope.Length == 0 || await regions.IsWithinAsync(a.ScopeId, scope))
             {
                 // Not the overflow token: cancelling a write midway resets the HTTP/2 stream, and the client would see
                 // CANCELLED instead of the RESOURCE_EXHAUSTED that tells it where to resume.
                 responseStream.WriteOptions = moreWaiting && scope.Length == 0 ? Buffered : null;
-                await WriteAsync(responseStream, ProtoMapper.ToAlert(a), context.CancellationToken);
+                await WriteAsync(responseStream, ProtoMapper.ToAlert(a, settings.CurrencyCode), context.CancellationToken);
             }
 
             last = a.Sequence;
@@ -140,10 +144,13 @@ public sealed class WatchGrpcService(GrainRefs grains, KnownEntities known, Push
                 {
                     if (upTo != long.MaxValue)
                     {
-                        throw RequestGuard.Rejection(
+                        var oldest = (await log.RangeAsync()).Oldest;
+                        throw ApiErrors.AlertStreamEnded(
                             StatusCode.OutOfRange,
-                            "after_sequence",
-                            $"alerts after {last} are no longer all retained; reconnect with after_sequence 0 for new alerts only");
+                            ApiErrors.AlertsNotRetained,
+                            Math.Max(0, oldest - 1),
+                            $"alerts after {last} are no longer all retained; reconnect with after_sequence {Math.Max(0, oldest - 1)} to continue from the oldest retained",
+                            "after_sequence");
                     }
 
                     return;
@@ -186,9 +193,11 @@ public sealed class WatchGrpcService(GrainRefs grains, KnownEntities known, Push
 
         if (subscription.Overflowed)
         {
-            throw new RpcException(new Status(
+            throw ApiErrors.AlertStreamEnded(
                 StatusCode.ResourceExhausted,
-                $"this watcher fell more than {PushHub.AlertBufferSize} alerts behind; reconnect with after_sequence={last} to resume"));
+                ApiErrors.WatcherTooSlow,
+                last,
+                $"this watcher fell more than {PushHub.AlertBufferSize} alerts behind; reconnect with after_sequence={last} to resume");
         }
     }
 
@@ -216,12 +225,26 @@ public sealed class WatchGrpcService(GrainRefs grains, KnownEntities known, Push
         return scope;
     }
 
-    private static V1.LeaderboardUpdate Update(V1.WatchLeaderboardRequest request, string scope, Period period, BoardSnapshot board) => new()
+    private async Task AddEntriesAsync(V1.WatchLeaderboardResponse update, IReadOnlyList<BoardRow> rows)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var profiles = await reps.ProfilesAsync(rows.Select(r => r.RepId).ToList());
+        for (var i = 0; i < rows.Count; i++)
+        {
+            update.Entries.Add(ProtoMapper.ToEntry(rows[i], profiles[i]));
+        }
+    }
+
+    private static V1.WatchLeaderboardResponse Update(LeaderboardMetric metric, string scope, Period period, BoardSnapshot board) => new()
     {
         Version = board.Version,
         Total = board.Total,
         ScopeRegionId = scope,
         Period = period.ToString(),
-        Metric = request.Metric,
+        Metric = ProtoMapper.ToWire(metric),
     };
 }

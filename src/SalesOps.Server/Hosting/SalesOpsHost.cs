@@ -147,6 +147,8 @@ public static class SalesOpsHost
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks().AddCheck<SiloHealthCheck>("silo");
         builder.Services.AddSingleton<PushHub>();
+        builder.Services.AddSingleton<RepDirectory>();
+        builder.Services.AddSingleton<RegionTree>();
         builder.Services.AddSingleton<HubRegistration>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HubRegistration>());
         builder.Services.Configure<DemoOptions>(builder.Configuration.GetSection(DemoOptions.Section));
