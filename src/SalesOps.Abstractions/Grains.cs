@@ -20,9 +20,11 @@ public interface IRegionGrain : IGrainWithStringKey
 
     /// <summary>
     /// Applies counter deltas and board changes from a rep book or child region (<paramref name="sender"/>), and passes
-    /// them on to the parent. A <paramref name="sequence"/> already applied for that sender is ignored.
+    /// them on to the parent. A merged roll-up carries the numbers <paramref name="firstSequence"/> to
+    /// <paramref name="sequence"/> (equal when it is one message); it is ignored if any of them was already applied for
+    /// that sender.
     /// </summary>
-    Task ApplyRollupAsync(string sender, long sequence, Rollup rollup);
+    Task ApplyRollupAsync(string sender, long firstSequence, long sequence, Rollup rollup);
 
     /// <summary>
     /// Applies roll-ups of many senders (rep books) at once, each checked against its sender's last applied number, and
@@ -64,10 +66,11 @@ public interface IRepBookGrain : IGrainWithIntegerKey
     Task<EventOutcome[]> ApplyAsync(EventEnvelope[] envelopes);
 
     /// <summary>
-    /// Credits (or, negative, retracts) opportunities' contributions to reps of this book, in order. A
-    /// <paramref name="sequence"/> already applied for <paramref name="sender"/> (an opportunity book) is ignored.
+    /// Credits (or, negative, retracts) opportunities' contributions to reps of this book, in order. A merged message
+    /// carries the numbers <paramref name="firstSequence"/> to <paramref name="sequence"/>; it is ignored if any of them
+    /// was already applied for <paramref name="sender"/> (an opportunity book).
     /// </summary>
-    Task CreditAsync(string sender, long sequence, RepCredits[] credits);
+    Task CreditAsync(string sender, long firstSequence, long sequence, RepCredits[] credits);
 
     /// <summary>Delivers what the book has queued for regions and customers; returns when it is sent (or failed and will be retried).</summary>
     Task FlushAsync();

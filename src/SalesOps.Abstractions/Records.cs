@@ -134,9 +134,16 @@ public sealed record BoardChange(
     }
 }
 
-/// <summary>One sender's numbered roll-up, as carried to a region together with other senders' (<c>ApplyRollupsAsync</c>).</summary>
+/// <summary>
+/// One sender's numbered roll-up, as carried to a region together with other senders' (<c>ApplyRollupsAsync</c>): a
+/// merged roll-up has the numbers <see cref="FirstSequence"/> to <see cref="Sequence"/>.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("salesops.RollupItem")]
-public sealed record RollupItem([property: Id(0)] string Sender, [property: Id(1)] long Sequence, [property: Id(2)] Rollup Rollup);
+public sealed record RollupItem(
+    [property: Id(0)] string Sender,
+    [property: Id(1)] long Sequence,
+    [property: Id(2)] Rollup Rollup,
+    [property: Id(3)] long FirstSequence);
 
 /// <summary>What a region receives from a rep or a child region: counter deltas and board changes, in order.</summary>
 [GenerateSerializer, Immutable, Alias("salesops.Rollup")]

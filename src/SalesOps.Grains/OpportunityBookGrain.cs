@@ -35,9 +35,9 @@ public sealed class OpportunityBookGrain(
             _journal,
             logger,
             () => Task.WhenAll(
-                _credits.DrainAsync((book, seq, credits) =>
-                    refs.RepBook(long.Parse(book, System.Globalization.CultureInfo.InvariantCulture)).CreditAsync(_journal.SenderName, seq, credits)),
-                _orders.DrainAsync((customer, seq, o) => refs.Customer(customer).SetOrderAsync(o.OpportunityId, _journal.SenderName, seq, o.Order))),
+                _credits.DrainAsync((book, first, seq, credits) =>
+                    refs.RepBook(long.Parse(book, System.Globalization.CultureInfo.InvariantCulture)).CreditAsync(_journal.SenderName, first, seq, credits)),
+                _orders.DrainAsync((customer, _, seq, o) => refs.Customer(customer).SetOrderAsync(o.OpportunityId, _journal.SenderName, seq, o.Order))),
             () => _credits.HasPending || _orders.HasPending,
             () =>
             {

@@ -8,10 +8,13 @@ namespace SalesOps.Grains;
 /// are visited, so a grain that talks to many destinations pays for the ones it is sending to.
 /// <para>
 /// With a merge function, messages that queued up behind a send in flight go as one: the lane's waiting messages are
-/// merged into a single message numbered with the last of their numbers, so a destination that is slower than its
-/// senders gets fewer, larger messages instead of a growing queue. Only messages never sent are merged: a message
-/// that was sent (its call may have arrived) is sent again as it was, and messages restored from a snapshot or a
-/// journal replay (<see cref="MarkRecovered"/>) go one by one, because the destination may already have some of them.
+/// merged into a single message that carries the first and the last of their numbers, so a destination that is slower
+/// than its senders gets fewer, larger messages instead of a growing queue. Only messages never sent are merged: a
+/// message that was sent (its call may have arrived) is sent again as it was, and messages restored from a snapshot or
+/// a journal replay (<see cref="MarkRecovered"/>) go one by one, because the destination may already have some of them.
+/// The receiver applies a message only if it has none of its numbers (<see cref="Inbox.IsNew"/>):
+/// a merged message still in flight from an activation that is going away, arriving after the new activation's
+/// one-by-one re-sends have begun, is then a repeat rather than a second count of what those re-sends delivered.
 /// </para>
 /// </summary>
 public sealed class Outbox<TMessage>(Func<IReadOnlyList<TMessage>, TMessage>? merge = null)
@@ -41,7 +44,8 @@ public sealed class Outbox<TMessage>(Func<IReadOnlyList<TMessage>, TMessage>? me
             _busy.Add((destination, lane));
         }
 
-        lane.Pending.Enqueue((++lane.LastSequence, message));
+        ++lane.LastSequence;
+        lane.Pending.Enqueue((lane.LastSequence, lane.LastSequence, message));
     }
 
     /// <summary>
@@ -56,8 +60,12 @@ public sealed class Outbox<TMessage>(Func<IReadOnlyList<TMessage>, TMessage>? me
         }
     }
 
-    /// <summary>Sends what is pending, lanes in parallel, each lane in order; throws the first failure after all lanes stop.</summary>
-    public Task DrainAsync(Func<string, long, TMessage, Task> send)
+    /// <summary>
+    /// Sends what is pending, lanes in parallel, each lane in order; throws the first failure after all lanes stop.
+    /// <paramref name="send"/> gets the destination, the message's first and last number (equal unless it was merged)
+    /// and the message.
+    /// </summary>
+    public Task DrainAsync(Func<string, long, long, TMessage, Task> send)
     {
         switch (_busy.Count)
         {
@@ -82,7 +90,7 @@ public sealed class Outbox<TMessage>(Func<IReadOnlyList<TMessage>, TMessage>? me
     /// Sends one lane in order. The owner never runs two drains of one outbox at once (grains are not reentrant, and
     /// <see cref="Courier"/> keeps one drain running at a time), so a lane has at most one message in flight.
     /// </summary>
-    private async Task DrainLaneAsync(string destination, Lane lane, Func<string, long, TMessage, Task> send)
+    private async Task DrainLaneAsync(string destination, Lane lane, Func<string, long, long, TMessage, Task> send)
     {
         while (lane.Pending.Count > 0)
         {
@@ -98,7 +106,7 @@ public sealed class Outbox<TMessage>(Func<IReadOnlyList<TMessage>, TMessage>? me
 
             var head = lane.Pending.Peek();
             lane.HeadSent = true;
-            await send(destination, head.Sequence, head.Message);
+            await send(destination, head.First, head.Last, head.Message);
             lane.Pending.Dequeue();
             lane.HeadSent = false;
             if (lane.Recovered > 0)
@@ -110,25 +118,45 @@ public sealed class Outbox<TMessage>(Func<IReadOnlyList<TMessage>, TMessage>? me
         _busy.Remove((destination, lane));
     }
 
-    /// <summary>Replaces the lane's waiting messages (none of them sent yet) by one, numbered with the last number.</summary>
+    /// <summary>Replaces the lane's waiting messages (none of them sent yet) by one, carrying their first and last number.</summary>
     private static void Coalesce(Lane lane, Func<IReadOnlyList<TMessage>, TMessage> merge)
     {
         var messages = new List<TMessage>(lane.Pending.Count);
-        long sequence = 0;
-        foreach (var (number, message) in lane.Pending)
+        var first = lane.Pending.Peek().First;
+        long last = 0;
+        foreach (var (_, number, message) in lane.Pending)
         {
             messages.Add(message);
-            sequence = number;
+            last = number;
         }
 
         var merged = merge(messages); // before the queue changes: a merge that throws loses nothing
         lane.Pending.Clear();
-        lane.Pending.Enqueue((sequence, merged));
+        lane.Pending.Enqueue((first, last, merged));
     }
 
     /// <summary>Every lane's numbering and what it still has to send, for a snapshot.</summary>
     public List<OutboxLane<TMessage>> Export() =>
-        _lanes.Select(kv => new OutboxLane<TMessage>(kv.Key, kv.Value.LastSequence, kv.Value.Pending.ToList())).ToList();
+        _lanes.Select(kv => new OutboxLane<TMessage>(
+                kv.Key,
+                kv.Value.LastSequence,
+                kv.Value.Pending.Select(p => (p.Last, p.Message)).ToList(),
+                MergedFirsts(kv.Value)))
+            .ToList();
+
+    private static Dictionary<long, long>? MergedFirsts(Lane lane)
+    {
+        Dictionary<long, long>? firsts = null;
+        foreach (var (first, last, _) in lane.Pending)
+        {
+            if (first != last)
+            {
+                (firsts ??= new Dictionary<long, long>())[last] = first;
+            }
+        }
+
+        return firsts;
+    }
 
     /// <summary>Restores what <see cref="Export"/> returned, into an empty outbox.</summary>
     public void Import(IEnumerable<OutboxLane<TMessage>> lanes)
@@ -136,9 +164,10 @@ public sealed class Outbox<TMessage>(Func<IReadOnlyList<TMessage>, TMessage>? me
         foreach (var l in lanes)
         {
             var lane = new Lane { LastSequence = l.LastSequence };
-            foreach (var item in l.Pending)
+            foreach (var (sequence, message) in l.Pending)
             {
-                lane.Pending.Enqueue(item);
+                var first = l.MergedFirsts is { } firsts && firsts.TryGetValue(sequence, out var f) ? f : sequence;
+                lane.Pending.Enqueue((first, sequence, message));
             }
 
             _lanes[l.Destination] = lane;
@@ -152,7 +181,7 @@ public sealed class Outbox<TMessage>(Func<IReadOnlyList<TMessage>, TMessage>? me
     private sealed class Lane
     {
         public long LastSequence;
-        public readonly Queue<(long Sequence, TMessage Message)> Pending = new();
+        public readonly Queue<(long First, long Last, TMessage Message)> Pending = new();
 
         /// <summary>The head has been sent (its call may have arrived), so it goes again exactly as it was.</summary>
         public bool HeadSent;
@@ -162,12 +191,16 @@ public sealed class Outbox<TMessage>(Func<IReadOnlyList<TMessage>, TMessage>? me
     }
 }
 
-/// <summary>One outbox lane in a snapshot: its destination, the last number used and the messages not yet sent.</summary>
+/// <summary>
+/// One outbox lane in a snapshot: its destination, the last number used and the messages not yet sent, each under its
+/// last number; <see cref="MergedFirsts"/> gives the first number of those that were merged (absent: not merged).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("salesops.OutboxLane`1")]
 public sealed record OutboxLane<TMessage>(
     [property: Id(0)] string Destination,
     [property: Id(1)] long LastSequence,
-    [property: Id(2)] List<(long Sequence, TMessage Message)> Pending);
+    [property: Id(2)] List<(long Sequence, TMessage Message)> Pending,
+    [property: Id(3)] Dictionary<long, long>? MergedFirsts = null);
 
 /// <summary>
 /// The receiving end of <see cref="Outbox{TMessage}"/>: remembers the last sequence applied per sender. A message is
@@ -177,10 +210,16 @@ public sealed class Inbox
 {
     private readonly Dictionary<string, long> _applied = new(StringComparer.Ordinal);
 
-    /// <summary>True when the message is new and should be applied; false for a repeat.</summary>
-    public bool IsNew(string sender, long sequence) => !_applied.TryGetValue(sender, out var last) || sequence > last;
+    /// <summary>
+    /// True when none of the message's numbers has been applied, so it should be applied; false for a repeat.
+    /// <paramref name="first"/> is the message's first number (a merged message has several; record its last with
+    /// <see cref="Applied"/>). A merged message that overlaps what was applied comes from an activation of the sender
+    /// that is going away while its successor re-sends the same messages one by one: it is a repeat, and those re-sends
+    /// bring the rest.
+    /// </summary>
+    public bool IsNew(string sender, long first) => !_applied.TryGetValue(sender, out var applied) || first > applied;
 
-    /// <summary>Records that the message has been applied.</summary>
+    /// <summary>Records that the message, up to its last number <paramref name="sequence"/>, has been applied.</summary>
     public void Applied(string sender, long sequence) => _applied[sender] = sequence;
 
     /// <summary>The last sequence applied per sender, for a snapshot.</summary>

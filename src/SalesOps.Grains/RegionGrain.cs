@@ -169,10 +169,10 @@ public sealed class RegionGrain(
         return EventOutcome.From(outcome);
     }
 
-    public Task ApplyRollupAsync(string sender, long sequence, Rollup rollup)
+    public Task ApplyRollupAsync(string sender, long firstSequence, long sequence, Rollup rollup)
     {
         _journal.EnsureUsable();
-        if (!_inbox.IsNew(sender, sequence))
+        if (!_inbox.IsNew(sender, firstSequence))
         {
             return Task.CompletedTask;
         }
@@ -188,7 +188,7 @@ public sealed class RegionGrain(
         List<JournalEntry>? entries = null;
         foreach (var item in items)
         {
-            if (!_inbox.IsNew(item.Sender, item.Sequence))
+            if (!_inbox.IsNew(item.Sender, item.FirstSequence))
             {
                 continue;
             }
@@ -358,7 +358,7 @@ public sealed class RegionGrain(
 
         var calls = new List<Task>(3)
         {
-            _toParent.DrainAsync((parent, seq, rollup) => refs.Region(parent).ApplyRollupAsync(_journal.SenderName, seq, rollup)),
+            _toParent.DrainAsync((parent, first, seq, rollup) => refs.Region(parent).ApplyRollupAsync(_journal.SenderName, first, seq, rollup)),
         };
 
         if (_dirtyBoards.Count > 0)

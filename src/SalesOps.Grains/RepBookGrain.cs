@@ -171,10 +171,10 @@ public sealed class RepBookGrain(
         return Task.FromResult(_reps.TryGetValue(repId, out var rep) && rep.IsJoined);
     }
 
-    public async Task CreditAsync(string sender, long sequence, RepCredits[] credits)
+    public async Task CreditAsync(string sender, long firstSequence, long sequence, RepCredits[] credits)
     {
         _journal.EnsureUsable();
-        if (_credits.IsNew(sender, sequence))
+        if (_credits.IsNew(sender, firstSequence))
         {
             var effects = Credit(sender, sequence, credits);
             await _journal.WriteAsync(new RepCreditsReceived(sender, sequence, credits));
@@ -193,10 +193,10 @@ public sealed class RepBookGrain(
     /// region applies a roll-up in microseconds and the carrier measured no gain (its hand-off costs a task and a
     /// thread-pool hop), so the book calls the region directly.
     /// </summary>
-    private Task SendRollupAsync(string region, long sequence, Rollup rollup) =>
+    private Task SendRollupAsync(string region, long firstSequence, long sequence, Rollup rollup) =>
         _journal.IsDurable
-            ? carrier.SendAsync(region, _journal.SenderName, sequence, rollup)
-            : refs.Region(region).ApplyRollupAsync(_journal.SenderName, sequence, rollup);
+            ? carrier.SendAsync(region, _journal.SenderName, firstSequence, sequence, rollup)
+            : refs.Region(region).ApplyRollupAsync(_journal.SenderName, firstSequence, sequence, rollup);
 
     public Task FlushAsync() => _courier.DeliverAsync();
 

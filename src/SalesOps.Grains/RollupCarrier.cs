@@ -22,10 +22,10 @@ public sealed class RollupCarrier(GrainRefs grains)
     private readonly ConcurrentDictionary<string, Route> _routes = new(StringComparer.Ordinal);
 
     /// <summary>Queues a roll-up for the region; completes when the region has applied it, or fails with the call.</summary>
-    public Task SendAsync(string region, string sender, long sequence, Rollup rollup)
+    public Task SendAsync(string region, string sender, long firstSequence, long sequence, Rollup rollup)
     {
         var route = _routes.GetOrAdd(region, static _ => new Route());
-        var item = new Waiting(new RollupItem(sender, sequence, rollup));
+        var item = new Waiting(new RollupItem(sender, sequence, rollup, firstSequence));
         bool start;
         lock (route)
         {

@@ -186,69 +186,32 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
         }
     }
 
-    /// <summary>One INSERT of the whole batch in one implicit transaction; every append learns the outcome.</summary>
+    /// <summary>
+    /// The whole batch in one transaction: one INSERT, and the removal of any append's entries that went in while
+    /// another of its entries was taken. Every append learns its outcome only after the commit, so a failure anywhere
+    /// (the insert, the removal or the commit) stores nothing of the batch and fails every append in it: an append is
+    /// never left half stored, which is the gap ADR 0005 promises cannot exist.
+    /// </summary>
     private async Task CommitAsync(List<Append> batch)
     {
         try
         {
-            // One row per entry; an append's entries are always in the same batch, so they commit together.
-            var rows = 0;
-            foreach (var append in batch)
-            {
-                rows += append.Entries.Count;
-            }
+            using var timeout = new CancellationTokenSource(_options.CommitTimeout);
+            await using var connection = await _dataSource.OpenConnectionAsync(timeout.Token);
+            await using var transaction = await connection.BeginTransactionAsync(timeout.Token);
+            var failed = OverlapEarlierAppends(batch);
+            var written = await InsertAsync(connection, transaction, batch, failed, timeout.Token);
 
-            var streams = new string[rows];
-            var seqs = new long[rows];
-            var entries = new byte[rows][];
-            var appends = new int[rows];
-            var row = 0;
+            var strays = new List<(string Stream, long Sequence)>();
             for (var a = 0; a < batch.Count; a++)
             {
                 var append = batch[a];
-                for (var k = 0; k < append.Entries.Count; k++, row++)
+                if (failed[a] || IsWhole(append, written))
                 {
-                    streams[row] = append.Stream;
-                    seqs[row] = append.FirstSequence + k;
-                    entries[row] = append.Entries[k];
-                    appends[row] = a;
-                }
-            }
-
-            using var timeout = new CancellationTokenSource(_options.CommitTimeout);
-            await using var command = _dataSource.CreateCommand(InsertSql);
-            command.Parameters.Add(new NpgsqlParameter<string[]>("streams", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = streams });
-            command.Parameters.Add(new NpgsqlParameter<long[]>("seqs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = seqs });
-            command.Parameters.Add(new NpgsqlParameter<byte[][]>("entries", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { TypedValue = entries });
-            command.Parameters.Add(new NpgsqlParameter<int[]>("appends", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = appends });
-            var written = new HashSet<(string, long)>();
-            await using (var reader = await command.ExecuteReaderAsync(timeout.Token))
-            {
-                while (await reader.ReadAsync(timeout.Token))
-                {
-                    written.Add((reader.GetString(0), reader.GetInt64(1)));
-                }
-            }
-
-            // Another activation may have taken an entry between the check and the insert: then the append's other
-            // entries went in, and are taken out again, so that it still leaves nothing behind.
-            var strays = new List<(string Stream, long Sequence)>();
-            var failed = new List<Append>();
-            foreach (var append in batch)
-            {
-                var whole = true;
-                for (var k = 0; k < append.Entries.Count && whole; k++)
-                {
-                    whole = written.Contains((append.Stream, append.FirstSequence + k));
-                }
-
-                if (whole)
-                {
-                    append.Done.TrySetResult();
                     continue;
                 }
 
-                failed.Add(append);
+                failed[a] = true;
                 for (var k = 0; k < append.Entries.Count; k++)
                 {
                     if (written.Contains((append.Stream, append.FirstSequence + k)))
@@ -260,17 +223,27 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
 
             if (strays.Count > 0)
             {
-                await using var delete = _dataSource.CreateCommand(DeleteSql);
+                await using var delete = new NpgsqlCommand(DeleteSql, connection, transaction);
                 delete.Parameters.Add(new NpgsqlParameter<string[]>("streams", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = strays.Select(s => s.Stream).ToArray() });
                 delete.Parameters.Add(new NpgsqlParameter<long[]>("seqs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = strays.Select(s => s.Sequence).ToArray() });
                 await delete.ExecuteNonQueryAsync(timeout.Token);
             }
 
-            foreach (var append in failed)
+            await transaction.CommitAsync(timeout.Token);
+
+            for (var a = 0; a < batch.Count; a++)
             {
-                append.Done.TrySetException(new JournalUnavailableException(
-                    $"{append.Stream}: entries {append.FirstSequence}–{append.FirstSequence + append.Entries.Count - 1} " +
-                    "overlap entries another activation of the grain already wrote; none was stored"));
+                var append = batch[a];
+                if (failed[a])
+                {
+                    append.Done.TrySetException(new JournalUnavailableException(
+                        $"{append.Stream}: entries {append.FirstSequence}–{append.FirstSequence + append.Entries.Count - 1} " +
+                        "overlap entries another activation of the grain already wrote; none was stored"));
+                }
+                else
+                {
+                    append.Done.TrySetResult();
+                }
             }
         }
         catch (Exception ex)
@@ -282,6 +255,105 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
                 append.Done.TrySetException(failure);
             }
         }
+    }
+
+    /// <summary>
+    /// Inserts every entry of the batch whose append has none already stored; answers the (stream, seq) pairs that went
+    /// in. Another activation may take an entry between the check and the insert (or two appends of the batch may
+    /// overlap): then the append's other entries went in, and the caller takes them out again before committing.
+    /// </summary>
+    private static async Task<HashSet<(string, long)>> InsertAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, List<Append> batch, bool[] skip, CancellationToken cancellationToken)
+    {
+        // One row per entry; an append's entries are always in the same batch, so they commit together.
+        var rows = 0;
+        for (var a = 0; a < batch.Count; a++)
+        {
+            rows += skip[a] ? 0 : batch[a].Entries.Count;
+        }
+
+        var streams = new string[rows];
+        var seqs = new long[rows];
+        var entries = new byte[rows][];
+        var appends = new int[rows];
+        var row = 0;
+        for (var a = 0; a < batch.Count; a++)
+        {
+            var append = batch[a];
+            if (skip[a])
+            {
+                continue;
+            }
+
+            for (var k = 0; k < append.Entries.Count; k++, row++)
+            {
+                streams[row] = append.Stream;
+                seqs[row] = append.FirstSequence + k;
+                entries[row] = append.Entries[k];
+                appends[row] = a;
+            }
+        }
+
+        await using var command = new NpgsqlCommand(InsertSql, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<string[]>("streams", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = streams });
+        command.Parameters.Add(new NpgsqlParameter<long[]>("seqs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = seqs });
+        command.Parameters.Add(new NpgsqlParameter<byte[][]>("entries", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { TypedValue = entries });
+        command.Parameters.Add(new NpgsqlParameter<int[]>("appends", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = appends });
+        var written = new HashSet<(string, long)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            written.Add((reader.GetString(0), reader.GetInt64(1)));
+        }
+
+        return written;
+    }
+
+    /// <summary>
+    /// Appends that claim an entry an earlier append of the same batch claims (two activations of one grain writing
+    /// at once). They are refused before the insert: the rows the insert returns do not say which append wrote them,
+    /// so the later append would otherwise count the earlier one's entry as its own.
+    /// </summary>
+    private static bool[] OverlapEarlierAppends(List<Append> batch)
+    {
+        var overlaps = new bool[batch.Count];
+        if (batch.Count == 1)
+        {
+            return overlaps;
+        }
+
+        var claimed = new HashSet<(string, long)>();
+        for (var a = 0; a < batch.Count; a++)
+        {
+            var append = batch[a];
+            for (var k = 0; k < append.Entries.Count && !overlaps[a]; k++)
+            {
+                overlaps[a] = claimed.Contains((append.Stream, append.FirstSequence + k));
+            }
+
+            if (!overlaps[a])
+            {
+                for (var k = 0; k < append.Entries.Count; k++)
+                {
+                    claimed.Add((append.Stream, append.FirstSequence + k));
+                }
+            }
+        }
+
+        return overlaps;
+    }
+
+    private static bool IsWhole(Append append, HashSet<(string, long)> written)
+    {
+        for (var k = 0; k < append.Entries.Count; k++)
+        {
+            if (!written.Contains((append.Stream, append.FirstSequence + k)))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     public async ValueTask DisposeAsync()

@@ -23,7 +23,7 @@ public sealed class OutboxTests
         public TaskCompletionSource? Gate { get; set; }
         public bool ApplyThenFail { get; set; }
 
-        public async Task SendAsync(string destination, long sequence, int amount)
+        public async Task SendAsync(string destination, long first, long sequence, int amount)
         {
             Assert.Equal(Destination, destination);
             Calls.Add((sequence, amount));
@@ -32,7 +32,7 @@ public sealed class OutboxTests
                 await gate.Task;
             }
 
-            if (_inbox.IsNew("sender", sequence))
+            if (_inbox.IsNew("sender", first))
             {
                 Total += amount;
                 _inbox.Applied("sender", sequence);
@@ -304,7 +304,7 @@ public sealed class OutboxTests
         var calls = new List<(long Sequence, RepCredits[] Credits)>();
         Credit Item(long value) => new((byte)Figure.Bookings, 0, 0, value, null, null);
         outbox.Enqueue("17", [new RepCredits("ann", [Item(1)])]);
-        var drain = outbox.DrainAsync(async (_, sequence, credits) =>
+        var drain = outbox.DrainAsync(async (_, _, sequence, credits) =>
         {
             calls.Add((sequence, credits));
             await gate.Task;
@@ -319,5 +319,70 @@ public sealed class OutboxTests
         Assert.Equal(
             [("bob", 10L), ("ann", -1L), ("cy", 100L), ("cy", 1000L)],
             calls[1].Credits.SelectMany(c => c.Credits.Select(i => (c.RepId, i.Value))));
+    }
+
+    /// <summary>
+    /// An activation merged three messages into one and sent it; before that call arrives, the next activation (restored
+    /// with the three messages queued) has re-sent the first on its own. The merged message then carries a number the
+    /// receiver has applied, so it is a repeat, and the one-by-one re-sends bring the other two: each amount once.
+    /// </summary>
+    [Fact]
+    public async Task MergedMessageOfAGoneActivationArrivingAfterItsSuccessorsFirstResend_IsARepeat()
+    {
+        var gone = Summing();
+        foreach (var amount in new[] { 10, 100, 1000 })
+        {
+            gone.Enqueue(Destination, amount);
+        }
+
+        var successor = Summing();
+        successor.Import(gone.Export());
+        successor.MarkRecovered();
+        var goneSends = new List<(long First, long Last, int Amount)>();
+        var successorSends = new List<(long First, long Last, int Amount)>();
+        await gone.DrainAsync((_, first, last, amount) => Record(goneSends, first, last, amount));
+        await successor.DrainAsync((_, first, last, amount) => Record(successorSends, first, last, amount));
+        Assert.Equal([(1L, 3L, 1110)], goneSends);
+        Assert.Equal([(1L, 1L, 10), (2L, 2L, 100), (3L, 3L, 1000)], successorSends);
+
+        var inbox = new Inbox();
+        long total = 0;
+        foreach (var (first, last, amount) in new[] { successorSends[0], goneSends[0], successorSends[1], successorSends[2] })
+        {
+            if (inbox.IsNew("sender", first))
+            {
+                total += amount;
+                inbox.Applied("sender", last);
+            }
+        }
+
+        Assert.Equal(1110, total);
+    }
+
+    [Fact]
+    public async Task MergedMessageInASnapshot_KeepsItsFirstNumber()
+    {
+        var outbox = Summing();
+        var (receiver, drain) = HeldDrain(outbox, 10, 100, 1000);
+        receiver.Gate!.SetResult();
+        await drain;
+        outbox.Enqueue(Destination, 5);
+        outbox.Enqueue(Destination, 50);
+        receiver.Gate = new TaskCompletionSource();
+        drain = outbox.DrainAsync(receiver.SendAsync); // merges 5 and 50 as 5–6 and holds it in flight
+        var restored = Summing();
+        restored.Import(outbox.Export());
+        receiver.Gate.SetResult();
+        await drain;
+
+        var sends = new List<(long First, long Last, int Amount)>();
+        await restored.DrainAsync((_, first, last, amount) => Record(sends, first, last, amount));
+        Assert.Equal([(5L, 6L, 55)], sends);
+    }
+
+    private static Task Record(List<(long First, long Last, int Amount)> sends, long first, long last, int amount)
+    {
+        sends.Add((first, last, amount));
+        return Task.CompletedTask;
     }
 }

@@ -69,4 +69,100 @@ public sealed class JournalTests(OrleansPostgresFixture fixture)
             Assert.Equal(Enumerable.Range(1, (int)next[stream] - 1).Select(i => (long)i), records.Select(r => r.Sequence));
         }
     }
+
+    [Fact]
+    public async Task OverlappingAppendsInOneCommit_StoreTheFirstWholeAndNoneOfTheSecond()
+    {
+        var stream = "journal-test/" + Guid.NewGuid().ToString("N");
+        await using var dataSource = NpgsqlDataSource.Create(fixture.ConnectionString);
+        await using var journal = new PostgresJournal(dataSource, new JournalOptions { Writers = 1 }, NullLogger<PostgresJournal>.Instance);
+
+        var (first, second) = await AppendTwoInOneCommitAsync(journal, stream, [Entry("a1"), Entry("a2")], [Entry("b2"), Entry("b3")]);
+
+        await first.WaitAsync(Limits.Call);
+        await Assert.ThrowsAsync<JournalUnavailableException>(() => second.WaitAsync(Limits.Call));
+        var records = await journal.ReadAsync(stream, 0).WaitAsync(Limits.Call);
+        Assert.Equal(["a1", "a2"], records.Select(r => System.Text.Encoding.UTF8.GetString(r.Entry))); // no stray "b3"
+    }
+
+    [Fact]
+    public async Task RemovalOfAStrayEntryFails_NothingOfTheAppendIsStored()
+    {
+        // Another activation writes entry 3 while the append of entries 2–3 is being inserted: entry 2 goes in and must
+        // come out again. Its removal is made to fail; insert and removal are one transaction, so entry 2 is not left
+        // behind (a stray entry would be a gap no replay can cross, ADR 0005).
+        var stream = "journal-test/" + Guid.NewGuid().ToString("N");
+        var trigger = "refuse_delete_" + Guid.NewGuid().ToString("N");
+        await Sql.ExecuteAsync(fixture.ConnectionString, """
+            CREATE OR REPLACE FUNCTION salesops_test_refuse_delete() RETURNS trigger LANGUAGE plpgsql AS
+            $$ BEGIN RAISE EXCEPTION 'deletes refused by the test'; END $$
+            """);
+        await Sql.ExecuteAsync(
+            fixture.ConnectionString,
+            $"CREATE TRIGGER {trigger} BEFORE DELETE ON salesops_journal FOR EACH ROW WHEN (OLD.stream = '{stream}') EXECUTE FUNCTION salesops_test_refuse_delete()");
+        try
+        {
+            await using var dataSource = NpgsqlDataSource.Create(fixture.ConnectionString);
+            await using var journal = new PostgresJournal(dataSource, new JournalOptions { Writers = 1 }, NullLogger<PostgresJournal>.Instance);
+            await using var other = new NpgsqlConnection(fixture.ConnectionString);
+            await other.OpenAsync().WaitAsync(Limits.Call);
+            await using var otherTransaction = await other.BeginTransactionAsync().AsTask().WaitAsync(Limits.Call);
+            await using (var insert = new NpgsqlCommand("INSERT INTO salesops_journal (stream, seq, entry) VALUES (@stream, 3, @entry)", other, otherTransaction))
+            {
+                insert.Parameters.AddWithValue("stream", stream);
+                insert.Parameters.AddWithValue("entry", Entry("written by another activation"));
+                await insert.ExecuteNonQueryAsync().WaitAsync(Limits.Call);
+            }
+
+            var append = journal.AppendAsync(stream, 2, [Entry("b2"), Entry("b3")]);
+            await WaitUntilAsync(async () => await Sql.ScalarAsync<long>(
+                fixture.ConnectionString,
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted") > 0);
+            await otherTransaction.CommitAsync().WaitAsync(Limits.Call);
+
+            var failure = await Assert.ThrowsAsync<JournalUnavailableException>(() => append.WaitAsync(Limits.Call));
+            Assert.Contains("could not commit", failure.Message);
+            var records = await journal.ReadAsync(stream, 0).WaitAsync(Limits.Call);
+            Assert.Equal([3L], records.Select(r => r.Sequence));
+        }
+        finally
+        {
+            await Sql.ExecuteAsync(fixture.ConnectionString, $"DROP TRIGGER {trigger} ON salesops_journal");
+        }
+    }
+
+    /// <summary>
+    /// Queues two appends of <paramref name="stream"/> (from entry 1 and from entry 2, so they overlap) while the
+    /// journal's only writer waits on a table lock with an unrelated append, so both go into its next commit.
+    /// </summary>
+    private async Task<(Task First, Task Second)> AppendTwoInOneCommitAsync(PostgresJournal journal, string stream, byte[][] first, byte[][] second)
+    {
+        await using var locker = new NpgsqlConnection(fixture.ConnectionString);
+        await locker.OpenAsync().WaitAsync(Limits.Call);
+        await using var transaction = await locker.BeginTransactionAsync().AsTask().WaitAsync(Limits.Call);
+        await using (var lockTable = new NpgsqlCommand("LOCK TABLE salesops_journal IN SHARE MODE", locker, transaction))
+        {
+            await lockTable.ExecuteNonQueryAsync().WaitAsync(Limits.Call);
+        }
+
+        var blocker = journal.AppendAsync(stream + "/blocker", 1, [Entry("blocker")]);
+        await WaitUntilAsync(async () => await Sql.ScalarAsync<long>(
+            fixture.ConnectionString,
+            "SELECT count(*) FROM pg_locks WHERE relation = 'salesops_journal'::regclass AND NOT granted") > 0);
+
+        var queued = (journal.AppendAsync(stream, 1, first), journal.AppendAsync(stream, 2, second));
+        await transaction.CommitAsync().WaitAsync(Limits.Call);
+        await blocker.WaitAsync(Limits.Call);
+        return queued;
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + Limits.Call;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the journal's writer never waited on the lock");
+            await Task.Delay(20);
+        }
+    }
 }
