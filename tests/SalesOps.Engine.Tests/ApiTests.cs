@@ -369,4 +369,52 @@ public sealed class ApiTests(ServerFixture server)
 
         Assert.All(latest.Values, v => Assert.Equal(rounds, v));
     }
+
+    [Fact]
+    public async Task AlertWatcherThatNeverReads_EndedWithResourceExhaustedAndResumePoint_MissesNothingOnResume()
+    {
+        var s = new Scenario("api-deaf");
+        await SetUpAsync(s);
+        bool Mine(V1.WatchAlertsResponse a) => a.RegionId == s.Id("r");
+
+        // More alerts than the HTTP/2 windows and the server's buffers hold (each is some 150 bytes), so a write waits.
+        const int wins = 1_500;
+        var deals = Enumerable.Range(0, wins).Select(i => $"w{i:D4}").ToArray();
+        var ack = await SendBatchAsync("wins", [.. deals.Select(d => (SalesEvent)s.Open(d, "ann", "acme", 600_000, h: 1)), .. deals.Select(d => (SalesEvent)s.Won(d, 2))]);
+        Assert.Equal(2 * wins, ack.Accepted);
+
+        // A watcher replaying the retained log on its own channel (so the stalled stream's flow control is its own),
+        // then not reading for twice the write timeout.
+        using var deafChannel = Grpc.Net.Client.GrpcChannel.ForAddress(server.Address);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        using var deaf = new V1.WatchService.WatchServiceClient(deafChannel).WatchAlerts(new V1.WatchAlertsRequest { AfterSequence = 0 }, cancellationToken: cts.Token);
+        await deaf.ResponseHeadersAsync.Within();
+        await Task.Delay(ServerFixture.WriteTimeout * 2, cts.Token);
+
+        var received = new List<V1.WatchAlertsResponse>();
+        var ended = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            while (await deaf.ResponseStream.MoveNext(cts.Token))
+            {
+                received.Add(deaf.ResponseStream.Current);
+            }
+        });
+        Assert.Equal(StatusCode.ResourceExhausted, ended.StatusCode);
+        Assert.Contains("took no message", ended.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(ApiErrors.WatcherTooSlow, ended.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason);
+        var resume = ResumePoint(ended);
+        Assert.NotEmpty(received);
+        Assert.Equal(received[^1].Sequence, resume);
+
+        // Resuming where the status says misses nothing of what followed.
+        using var resumed = server.Watch.WatchAlerts(new V1.WatchAlertsRequest { AfterSequence = resume }, cancellationToken: cts.Token);
+        while (received.Count(Mine) < wins)
+        {
+            Assert.True(await resumed.ResponseStream.MoveNext(cts.Token));
+            received.Add(resumed.ResponseStream.Current);
+        }
+
+        Assert.Equal(deals.Select(s.Id).Order(StringComparer.Ordinal), received.Where(Mine).Select(a => a.BigDealWon.OpportunityId).Order(StringComparer.Ordinal));
+        Assert.Equal(received.Count, received.Select(a => a.Sequence).Distinct().Count());
+    }
 }

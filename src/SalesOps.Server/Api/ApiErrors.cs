@@ -61,6 +61,10 @@ public static class ApiErrors
     public static RpcException AlertStreamEnded(StatusCode code, string reason, long resumeAfter, string message, string field = "") =>
         Build(code, field, message, reason, resumeAfter).ToRpcException();
 
+    /// <summary>A watcher that stopped reading: RESOURCE_EXHAUSTED, with the resume point of an alert stream.</summary>
+    public static RpcException WatcherCutOff(long? resumeAfter, string message) =>
+        Build(StatusCode.ResourceExhausted, "", message, WatcherTooSlow, resumeAfter).ToRpcException();
+
     /// <summary>The gRPC code of an outcome that is not accepted.</summary>
     public static StatusCode ToStatusCode(OutcomeCode code) => code switch
     {

@@ -6,8 +6,9 @@ namespace SalesOps.Server.Api;
 
 /// <summary>
 /// Display names and regions of reps for leaderboard rows, kept per host. A rep's name never changes and a move is
-/// rare, so a profile is reused for <see cref="MaxAge"/> before it is asked again: a row may show the region a rep
-/// left up to that long ago. Unknown reps are asked in one call per rep book.
+/// rare, so a profile older than <see cref="MaxAge"/> is still shown while it is read again in the background: the
+/// push path waits on a rep book only for a rep it has never shown (a row may show the region a rep left a few
+/// seconds ago). Unknown reps are asked in one call per rep book.
 /// </summary>
 public sealed class RepDirectory(GrainRefs grains)
 {
@@ -25,11 +26,19 @@ public sealed class RepDirectory(GrainRefs grains)
         var result = new RepProfile[repIds.Count];
         var now = Environment.TickCount64;
         Dictionary<long, List<int>>? missing = null;
+        List<string>? stale = null;
         for (var i = 0; i < repIds.Count; i++)
         {
-            if (_profiles.TryGetValue(repIds[i], out var cached) && now - cached.ReadAt < (long)MaxAge.TotalMilliseconds)
+            if (_profiles.TryGetValue(repIds[i], out var cached))
             {
                 result[i] = cached.Profile;
+                if (now - cached.ReadAt >= (long)MaxAge.TotalMilliseconds)
+                {
+                    // Marked as read now, so one refresh is under way per rep at a time.
+                    _profiles[repIds[i]] = (cached.Profile, now);
+                    (stale ??= new List<string>()).Add(repIds[i]);
+                }
+
                 continue;
             }
 
@@ -41,6 +50,11 @@ public sealed class RepDirectory(GrainRefs grains)
             }
 
             positions.Add(i);
+        }
+
+        if (stale is not null)
+        {
+            _ = RefreshAsync(stale);
         }
 
         if (missing is null)
@@ -63,5 +77,24 @@ public sealed class RepDirectory(GrainRefs grains)
             }
         }));
         return result;
+    }
+
+    /// <summary>Reads profiles again; a failure keeps the old ones (they are read again after <see cref="MaxAge"/>).</summary>
+    private async Task RefreshAsync(List<string> repIds)
+    {
+        try
+        {
+            foreach (var book in repIds.GroupBy(RepBooks.Of))
+            {
+                var now = Environment.TickCount64;
+                foreach (var p in await grains.RepBook(book.Key).GetProfilesAsync(book.ToArray()))
+                {
+                    _profiles[p.RepId] = (p, now);
+                }
+            }
+        }
+        catch (Exception ex) when (EventIngestor.IsTransient(ex))
+        {
+        }
     }
 }

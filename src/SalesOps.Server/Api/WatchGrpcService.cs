@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Microsoft.Extensions.Options;
 using SalesOps.Abstractions;
 using SalesOps.Domain;
 using SalesOps.Grains;
@@ -9,15 +10,22 @@ namespace SalesOps.Server.Api;
 
 /// <summary>
 /// Server-streaming watches. Each call has its own writer loop reading its own bounded buffer in the
-/// <see cref="PushHub"/>, so a slow client only ever delays itself; a client that stops reading altogether is cut
-/// off after <see cref="WriteTimeout"/>.
+/// <see cref="PushHub"/>, so a slow client only ever delays itself; a client that stops reading altogether has its
+/// stream ended with <c>RESOURCE_EXHAUSTED</c> after <see cref="WatchOptions.WriteTimeout"/>.
 /// </summary>
 public sealed class WatchGrpcService(
-    GrainRefs grains, KnownEntities known, PushHub hub, HubRegistration registration, RepDirectory reps, RegionTree regions, EngineSettings settings, EngineClock clock)
+    GrainRefs grains,
+    KnownEntities known,
+    PushHub hub,
+    HubRegistration registration,
+    RepDirectory reps,
+    RegionTree regions,
+    IOptions<WatchOptions> options,
+    EngineSettings settings,
+    EngineClock clock)
     : V1.WatchService.WatchServiceBase
 {
-    /// <summary>How long one message may wait for a client that does not read before the stream is ended.</summary>
-    public static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(30);
+    private readonly WatchOptions _options = options.Value;
 
     private const int MaxBacklog = 10_000;
 
@@ -37,7 +45,7 @@ public sealed class WatchGrpcService(
         var first = Update(metric, scope, period, snapshot);
         first.Snapshot = true;
         await AddEntriesAsync(first, snapshot.Top);
-        await WriteAsync(responseStream, first, ct);
+        await WriteAsync(responseStream, first, null, subscription, ct);
         var sent = snapshot.Top.ToDictionary(r => r.RepId);
         var version = snapshot.Version;
         var total = snapshot.Total;
@@ -64,7 +72,7 @@ public sealed class WatchGrpcService(
 
             sent = rows.ToDictionary(r => r.RepId);
             total = next.Total;
-            await WriteAsync(responseStream, update, ct);
+            await WriteAsync(responseStream, update, null, subscription, ct);
         }
     }
 
@@ -129,7 +137,7 @@ public sealed class WatchGrpcService(
                 // Not the overflow token: cancelling a write midway resets the HTTP/2 stream, and the client would see
                 // CANCELLED instead of the RESOURCE_EXHAUSTED that tells it where to resume.
                 responseStream.WriteOptions = moreWaiting && scope.Length == 0 ? Buffered : null;
-                await WriteAsync(responseStream, ProtoMapper.ToAlert(a, settings.CurrencyCode), context.CancellationToken);
+                await WriteAsync(responseStream, ProtoMapper.ToAlert(a, settings.CurrencyCode), a.Sequence, subscription, context.CancellationToken);
             }
 
             last = a.Sequence;
@@ -203,19 +211,45 @@ public sealed class WatchGrpcService(
 
     private static readonly WriteOptions Buffered = new(WriteFlags.BufferHint);
 
-    /// <summary>Writes one message; a client that has not taken it within <see cref="WriteTimeout"/> is cut off.</summary>
-    private static async Task WriteAsync<T>(IServerStreamWriter<T> stream, T message, CancellationToken ct)
+    /// <summary>
+    /// Writes one message. A client that has not taken it within the write timeout has stopped reading: it is sent
+    /// nothing more (its buffer in the hub is dropped), and once it has taken this message the call ends with
+    /// <c>RESOURCE_EXHAUSTED</c> (for an alert stream with <paramref name="resumeAfter"/>, this message's sequence, as
+    /// the resume point). The write is waited for rather than cancelled, because cancelling a write midway resets the
+    /// HTTP/2 stream (the client would see <c>CANCELLED</c> and no resume point) and a call that ends while a write
+    /// is still queued never sends its status. A client that has still not read after the grace period has the
+    /// stream reset after all, so a vanished reader holds nothing for long.
+    /// </summary>
+    private async Task WriteAsync<T>(IServerStreamWriter<T> stream, T message, long? resumeAfter, IDisposable subscription, CancellationToken ct)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(WriteTimeout);
-        try
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var write = stream.WriteAsync(message, abort.Token);
+        if (write.IsCompleted)
         {
-            await stream.WriteAsync(message, timeout.Token);
+            await write;
+            return;
         }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+
+        using (var timer = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {
-            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"the client did not read for {WriteTimeout.TotalSeconds:0} s; reconnect to resume"));
+            var finished = await Task.WhenAny(write, Task.Delay(_options.WriteTimeout, timer.Token));
+            await timer.CancelAsync();
+            if (finished == write)
+            {
+                await write;
+                return;
+            }
         }
+
+        subscription.Dispose();
+        abort.CancelAfter(_options.CutOffGrace);
+        await write;
+        var seconds = _options.WriteTimeout.TotalSeconds.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
+        throw ApiErrors.WatcherCutOff(
+            resumeAfter,
+            resumeAfter is { } resume
+                ? $"the client took no message for {seconds} s; reconnect with after_sequence={resume} to resume"
+                : $"the client took no message for {seconds} s; reconnect for a new snapshot");
     }
 
     private async Task<string> ScopeAsync(string? requested)
