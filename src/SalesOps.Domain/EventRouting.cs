@@ -60,7 +60,7 @@ public sealed class EngineSettings
     public CompanyCalendar Calendar { get; init; } = CompanyCalendar.Utc;
     public string CompanyName { get; init; } = "Company";
 
-    /// <summary>ISO 4217 code of the one company currency: every amount is an integer of its minor units (ADR 0011).</summary>
+    /// <summary>ISO 4217 code of the one company currency: every amount is an integer of its minor units (ADR 0012).</summary>
     public string CurrencyCode { get; init; } = "USD";
 
     /// <summary>A won deal of at least this amount raises a celebration alert.</summary>
@@ -68,4 +68,7 @@ public sealed class EngineSettings
 
     /// <summary>Overtakes are alerted only for ranks this good or better.</summary>
     public int OvertakeDepth { get; init; } = 10;
+
+    /// <summary>How far ahead of the engine's clock an event's <c>occurred_at</c> may be (clients' clocks drift).</summary>
+    public TimeSpan MaxFutureSkew { get; init; } = TimeSpan.FromMinutes(5);
 }

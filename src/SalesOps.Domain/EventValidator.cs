@@ -7,8 +7,21 @@ public static class EventValidator
 {
     public const int MaxIdLength = 128;
 
+    /// <summary>
+    /// The largest amount one event may carry (a deal's amount, a payment, a target). With the engine's sum bound
+    /// (docs/semantics.md, "Limits") it keeps every figure far from the 64-bit range.
+    /// </summary>
+    public const long MaxAmount = 1_000_000_000_000_000;
+
+    /// <summary>Earliest and latest year of any date or instant an event carries (the calendar's range).</summary>
+    public const int MinYear = 1900, MaxYear = 9000;
+
     /// <summary>Returns null when the event is well-formed, otherwise the first problem.</summary>
-    public static Outcome? Validate(SalesEvent e, StageTable stages)
+    /// <param name="latestOccurredAt">
+    /// The latest <c>occurred_at</c> accepted: the engine's clock plus its allowed skew. An event dated later would
+    /// win every last-writer-wins register of its deal and block its rep's moves until that time; null = no check.
+    /// </param>
+    public static Outcome? Validate(SalesEvent e, StageTable stages, DateTimeOffset? latestOccurredAt = null)
     {
         if (Id(e.EventId, "event_id") is { } bad)
         {
@@ -18,6 +31,18 @@ public static class EventValidator
         if (e.OccurredAt == default)
         {
             return Outcome.Invalid("occurred_at", "occurred_at is required");
+        }
+
+        if (e.OccurredAt.UtcDateTime.Year is < MinYear or > MaxYear)
+        {
+            return Outcome.Invalid("occurred_at", $"occurred_at {Instant(e.OccurredAt)} is outside the years {MinYear} to {MaxYear}");
+        }
+
+        if (e.OccurredAt > latestOccurredAt)
+        {
+            return Outcome.Invalid(
+                "occurred_at",
+                $"occurred_at {Instant(e.OccurredAt)} is in the future: the engine accepts events dated up to {Instant(latestOccurredAt.Value)} (its clock plus Engine:MaxFutureSkew)");
         }
 
         return e switch
@@ -70,10 +95,13 @@ public static class EventValidator
     private static Outcome? Amount(long value, string field, bool allowZero) =>
         value < 0 || (!allowZero && value == 0)
             ? Outcome.Invalid(field, allowZero ? $"{field} must not be negative" : $"{field} must be positive")
-            : value > 1_000_000_000_000_000 ? Outcome.Invalid(field, $"{field} is too large") : null;
+            : value > MaxAmount ? Outcome.Invalid(field, $"{field} is larger than {MaxAmount} (10^15)") : null;
 
     private static Outcome? Date(DateOnly value, string field) =>
-        value.Year is < 1900 or > 9000 ? Outcome.Invalid(field, $"{field} is required (a date between 1900 and 9000)") : null;
+        value.Year is < MinYear or > MaxYear ? Outcome.Invalid(field, $"{field} is required (a date between {MinYear} and {MaxYear})") : null;
+
+    private static string Instant(DateTimeOffset at) =>
+        at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     private static Outcome? Enum<T>(T value, string field)
         where T : struct, Enum =>
@@ -83,7 +111,7 @@ public static class EventValidator
     {
         if (!stages.TryIndexOf(stageId, out var index))
         {
-            return Outcome.Invalid("stage_id", $"stage_id '{stageId}' is not in the stage table");
+            return Outcome.Invalid("stage_id", $"stage_id {Echo.Quote(stageId)} is not in the stage table");
         }
 
         return stages.IsOpen(index) ? null : Outcome.Invalid("stage_id", "use OpportunityWon / OpportunityLost to close a deal");

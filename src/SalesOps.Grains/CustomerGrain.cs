@@ -45,13 +45,13 @@ public sealed class CustomerGrain(
         await _checkpoints.MaybeSaveAsync();
     }
 
-    public async Task<EventOutcome> RegisterAsync(EventEnvelope envelope)
+    public async Task<EventOutcome> RegisterAsync(CustomerRegistered e)
     {
         _journal.EnsureUsable();
-        var outcome = _state.Register((CustomerRegistered)envelope.ToDomain());
+        var outcome = _state.Register(e);
         if (outcome.IsAccepted)
         {
-            await WriteAsync(new EventAccepted(envelope));
+            await WriteAsync(new EventAccepted(e));
         }
 
         return EventOutcome.From(outcome);
@@ -109,8 +109,8 @@ public sealed class CustomerGrain(
     {
         switch (entry)
         {
-            case EventAccepted accepted:
-                _state.Register((CustomerRegistered)accepted.Event.ToDomain());
+            case EventAccepted { Event: CustomerRegistered registered }:
+                _state.Register(registered);
                 break;
             case OrderReceived o:
                 SetOrder(o.OpportunityId, o.Sender, o.Sequence, o.Order);

@@ -12,7 +12,7 @@ public sealed class EngineOptions
 
     /// <summary>
     /// ISO 4217 code of the company currency (three capital letters). Every amount in and out of the engine is an
-    /// integer of its minor units, and an event whose amount names another currency is refused (ADR 0011).
+    /// integer of its minor units, and an event whose amount names another currency is refused (ADR 0012).
     /// </summary>
     public string CurrencyCode { get; set; } = "USD";
 
@@ -46,6 +46,12 @@ public sealed class EngineOptions
     /// </summary>
     public int BookSnapshotEvery { get; set; } = 20_000;
 
+    /// <summary>
+    /// How far ahead of the engine's clock an event's <c>occurred_at</c> may be; a later one is refused naming
+    /// <c>occurred_at</c>. A few minutes covers clients' clock drift.
+    /// </summary>
+    public TimeSpan MaxFutureSkew { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Alerts kept for watchers that resume.</summary>
     public int AlertRetention { get; set; } = 10_000;
 
@@ -61,6 +67,9 @@ public sealed class EngineOptions
         Calendar = Calendar(),
         BigDealThreshold = BigDealThreshold,
         OvertakeDepth = OvertakeDepth,
+        MaxFutureSkew = MaxFutureSkew >= TimeSpan.Zero
+            ? MaxFutureSkew
+            : throw new InvalidOperationException($"Engine:MaxFutureSkew must not be negative (it is {MaxFutureSkew})."),
         Stages = Stages.Count == 0
             ? StageTable.Default
             : new StageTable(Stages.Select(s => new Stage(s.Id, s.Name ?? s.Id, s.Probability, s.Category)).ToList()),

@@ -11,7 +11,7 @@ namespace SalesOps.Grains;
 /// A batch runs in dependency waves (<see cref="PlanWaves"/>): each wave concurrently, waves in order, so an event
 /// that depends on an earlier one in the batch sees it applied.
 /// </summary>
-public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known, EngineSettings settings, ILogger<EventIngestor> logger)
+public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known, EngineSettings settings, EngineClock clock, ILogger<EventIngestor> logger)
 {
     public async Task<Outcome> IngestAsync(SalesEvent e) => (await IngestBatchAsync([e]))[0];
 
@@ -66,9 +66,10 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
         // Most events name only entities already known to exist: those are checked here, without a task each.
         var ready = new List<int>(wave.Count);
         List<int>? lookups = null;
+        var latest = clock.Now + settings.MaxFutureSkew;
         foreach (var i in wave)
         {
-            if (EventValidator.Validate(events[i], settings.Stages) is { } invalid)
+            if (EventValidator.Validate(events[i], settings.Stages, latest) is { } invalid)
             {
                 results[i] = invalid;
             }
@@ -149,7 +150,7 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
         try
         {
             var outcome = await RejectedCalls.CallAsync(
-                (grains, target, e, Envelope: EventEnvelope.From(e)), static s => ApplyAsync(s.grains, s.target, s.e, s.Envelope));
+                (grains, target, e), static s => ApplyAsync(s.grains, s.target, s.e));
             results[index] = outcome.ToOutcome();
         }
         catch (Exception ex)
@@ -161,14 +162,19 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
     /// <summary>The wave's events of one opportunity book or one rep book in one call (they are of distinct entities, so they commute).</summary>
     private async Task ApplyToBookAsync(EntityKind kind, long book, List<int> members, IReadOnlyList<SalesEvent> events, Outcome[] results)
     {
-        var envelopes = members.Select(i => EventEnvelope.From(events[i])).ToArray();
+        var batch = new SalesEvent[members.Count];
+        for (var k = 0; k < batch.Length; k++)
+        {
+            batch[k] = events[members[k]];
+        }
+
         try
         {
             var outcomes = await RejectedCalls.CallAsync(
-                (grains, kind, book, envelopes),
+                (grains, kind, book, batch),
                 static s => s.kind == EntityKind.Opportunity
-                    ? s.grains.Book(s.book).ApplyAsync(s.envelopes)
-                    : s.grains.RepBook(s.book).ApplyAsync(s.envelopes));
+                    ? s.grains.Book(s.book).ApplyAsync(s.batch)
+                    : s.grains.RepBook(s.book).ApplyAsync(s.batch));
             for (var k = 0; k < members.Count; k++)
             {
                 results[members[k]] = outcomes[k].ToOutcome();
@@ -270,12 +276,12 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
         }
     }
 
-    private static Task<EventOutcome> ApplyAsync(GrainRefs grains, EntityRef target, SalesEvent e, EventEnvelope envelope) =>
-        target.Kind switch
+    private static Task<EventOutcome> ApplyAsync(GrainRefs grains, EntityRef target, SalesEvent e) =>
+        e switch
         {
-            EntityKind.Region when e is RegionDefined => grains.Region(target.Id).DefineAsync(envelope),
-            EntityKind.Region => grains.Region(target.Id).SetTargetAsync(envelope),
-            EntityKind.Customer => grains.Customer(target.Id).RegisterAsync(envelope),
-            _ => throw new ArgumentOutOfRangeException(nameof(target), $"{e.GetType().Name} goes to an opportunity or rep book"),
+            RegionDefined d => grains.Region(target.Id).DefineAsync(d),
+            TargetSet t => grains.Region(target.Id).SetTargetAsync(t),
+            CustomerRegistered c => grains.Customer(target.Id).RegisterAsync(c),
+            _ => throw new ArgumentOutOfRangeException(nameof(e), $"{e.GetType().Name} goes to an opportunity or rep book"),
         };
 }

@@ -58,7 +58,7 @@ public sealed class OpportunityBookGrain(
                 _credits.Import(cp.Credits);
                 _orders.Import(cp.Orders);
             },
-            entry => Apply(((EventAccepted)entry).Event.ToDomain(), out _, out _),
+            entry => Apply(((EventAccepted)entry).Event, out _, out _),
             cancellationToken);
         _credits.MarkRecovered(); // a rep book may have some of them: they go one by one, never merged
     }
@@ -77,16 +77,16 @@ public sealed class OpportunityBookGrain(
         Orders = _orders.Export(),
     };
 
-    public async Task<EventOutcome[]> ApplyAsync(EventEnvelope[] envelopes)
+    public async Task<EventOutcome[]> ApplyAsync(SalesEvent[] events)
     {
         _journal.EnsureUsable();
-        var outcomes = new EventOutcome[envelopes.Length];
-        var entries = new List<JournalEntry>(envelopes.Length);
+        var outcomes = new EventOutcome[events.Length];
+        var entries = new List<JournalEntry>(events.Length);
         var celebrations = new List<AlertRecord>();
         var duplicate = false;
-        for (var i = 0; i < envelopes.Length; i++)
+        for (var i = 0; i < events.Length; i++)
         {
-            var e = envelopes[i].ToDomain();
+            var e = events[i];
             Outcome outcome;
             OpportunityChange? change;
             OpportunityState? deal;
@@ -108,7 +108,7 @@ public sealed class OpportunityBookGrain(
             }
 
             // Numbered in apply order, and committed together: all of the call's entries or none.
-            entries.Add(new EventAccepted(envelopes[i]));
+            entries.Add(new EventAccepted(e));
             if (deal!.Celebration(change, settings.BigDealThreshold, settings.Calendar) is { } celebration)
             {
                 celebrations.Add(AlertRecord.From(celebration));

@@ -74,13 +74,13 @@ public sealed class RegionGrain(
         }
     }
 
-    public async Task<EventOutcome> DefineAsync(EventEnvelope envelope)
+    public async Task<EventOutcome> DefineAsync(RegionDefined e)
     {
         _journal.EnsureUsable();
-        var outcome = Define((RegionDefined)envelope.ToDomain());
+        var outcome = Define(e);
         if (outcome.IsAccepted)
         {
-            await WriteAsync(new EventAccepted(envelope));
+            await WriteAsync(new EventAccepted(e));
             StartTicking();
         }
 
@@ -118,19 +118,11 @@ public sealed class RegionGrain(
     {
         switch (entry)
         {
-            case EventAccepted { Event: var envelope }:
-                switch (envelope.ToDomain())
-                {
-                    case RegionDefined d:
-                        Define(d);
-                        break;
-                    case TargetSet t:
-                        _state.SetTarget(t);
-                        break;
-                    default:
-                        throw new InvalidOperationException($"{_journal.Stream}: unexpected journaled event {envelope.Kind}");
-                }
-
+            case EventAccepted { Event: RegionDefined d }:
+                Define(d);
+                break;
+            case EventAccepted { Event: TargetSet t }:
+                _state.SetTarget(t);
                 break;
             case RollupReceived r:
                 Apply(r.Rollup);
@@ -154,13 +146,13 @@ public sealed class RegionGrain(
         return Task.FromResult(DefinedOrLeave());
     }
 
-    public async Task<EventOutcome> SetTargetAsync(EventEnvelope envelope)
+    public async Task<EventOutcome> SetTargetAsync(TargetSet e)
     {
         _journal.EnsureUsable();
-        var outcome = _state.SetTarget((TargetSet)envelope.ToDomain());
+        var outcome = _state.SetTarget(e);
         if (outcome.IsAccepted)
         {
-            await WriteAsync(new EventAccepted(envelope));
+            await WriteAsync(new EventAccepted(e));
             StartPaceChecks();
             await CheckPaceAsync();
         }

@@ -87,17 +87,17 @@ public sealed class RepBookGrain(
         Customers = _customers.Export(),
     };
 
-    public async Task<EventOutcome[]> ApplyAsync(EventEnvelope[] envelopes)
+    public async Task<EventOutcome[]> ApplyAsync(SalesEvent[] events)
     {
         _journal.EnsureUsable();
-        var outcomes = new EventOutcome[envelopes.Length];
-        var entries = new List<JournalEntry>(envelopes.Length);
-        var outgoing = new List<Outgoing>(envelopes.Length);
+        var outcomes = new EventOutcome[events.Length];
+        var entries = new List<JournalEntry>(events.Length);
+        var outgoing = new List<Outgoing>(events.Length);
         List<RepState>? targeted = null;
         var duplicate = false;
-        for (var i = 0; i < envelopes.Length; i++)
+        for (var i = 0; i < events.Length; i++)
         {
-            var e = envelopes[i].ToDomain();
+            var e = events[i];
             Outcome outcome;
             Outgoing effects;
             RepState rep;
@@ -119,7 +119,7 @@ public sealed class RepBookGrain(
             }
 
             // Numbered in apply order, and committed together: all of the call's entries or none.
-            entries.Add(new EventAccepted(envelopes[i]));
+            entries.Add(new EventAccepted(e));
             outgoing.Add(effects);
             if (e is TargetSet)
             {
@@ -245,7 +245,7 @@ public sealed class RepBookGrain(
         switch (entry)
         {
             case EventAccepted accepted:
-                Apply(accepted.Event.ToDomain(), out var outgoing, out _);
+                Apply(accepted.Event, out var outgoing, out _);
                 Queue(outgoing);
                 break;
             case RepCreditsReceived c:

@@ -33,32 +33,6 @@ public sealed class ApiTests(ServerFixture server)
 
     private static async Task<RpcException> RejectedAsync(Func<Task> call) => await Assert.ThrowsAsync<RpcException>(call);
 
-    /// <summary>The field a status names (its one BadRequest field violation) and its ErrorInfo reason.</summary>
-    private static (string Field, string Reason) Named(Google.Rpc.Status? status)
-    {
-        Assert.NotNull(status);
-        var violation = Assert.Single(status.GetDetail<BadRequest>()?.FieldViolations ?? []);
-        Assert.False(string.IsNullOrEmpty(violation.Description));
-        var info = status.GetDetail<ErrorInfo>();
-        Assert.NotNull(info);
-        Assert.Equal(ApiErrors.Domain, info.Domain);
-        return (violation.Field, info.Reason);
-    }
-
-    /// <summary>The field and reason of a failed call; the custom "field" trailer of before v1 is gone.</summary>
-    private static (string Field, string Reason) Named(RpcException ex)
-    {
-        Assert.Null(ex.Trailers.GetValue("field"));
-        return Named(ex.GetRpcStatus());
-    }
-
-    private static long ResumePoint(RpcException ex)
-    {
-        var info = ex.GetRpcStatus()?.GetDetail<ErrorInfo>();
-        Assert.NotNull(info);
-        return long.Parse(info.Metadata[ApiErrors.ResumeKey], System.Globalization.CultureInfo.InvariantCulture);
-    }
-
     [Fact]
     public async Task IngestStream_BatchWithOneBadEvent_AcknowledgesEachEventAndAppliesTheOthers()
     {
@@ -77,8 +51,8 @@ public sealed class ApiTests(ServerFixture server)
         Assert.Equal(
             [V1.EventStatus.Accepted, V1.EventStatus.InvalidArgument, V1.EventStatus.Accepted, V1.EventStatus.Accepted, V1.EventStatus.NotFound],
             ack.Results.Select(r => r.Status));
-        Assert.Equal(("amount", ApiErrors.InvalidField), Named(ack.Results[1].Error));
-        Assert.Equal(("rep_id", ApiErrors.UnknownReference), Named(ack.Results[4].Error));
+        Assert.Equal(("amount", ApiErrors.InvalidField), StatusDetails.Named(ack.Results[1].Error));
+        Assert.Equal(("rep_id", ApiErrors.UnknownReference), StatusDetails.Named(ack.Results[4].Error));
         Assert.Equal((int)StatusCode.NotFound, ack.Results[4].Error.Code);
         Assert.All(ack.Results.Where(r => r.Status == V1.EventStatus.Accepted), r => Assert.Null(r.Error));
         Assert.Equal((3, 0, 2), (ack.Accepted, ack.Duplicates, ack.Rejected));
@@ -104,37 +78,37 @@ public sealed class ApiTests(ServerFixture server)
         var negative = await RejectedAsync(() => server.Ingest.IngestOneAsync(s.Amount("o1", -1, 2).ToOne()).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, negative.StatusCode);
         Assert.Contains("amount", negative.Status.Detail, StringComparison.Ordinal);
-        Assert.Equal(("amount", ApiErrors.InvalidField), Named(negative));
+        Assert.Equal(("amount", ApiErrors.InvalidField), StatusDetails.Named(negative));
 
         var noKind = await RejectedAsync(() => server.Ingest.IngestOneAsync(new V1.IngestOneRequest { Event = new V1.Event { EventId = "x", OccurredAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(s.At(1)) } }).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, noKind.StatusCode);
-        Assert.Equal(("kind", ApiErrors.InvalidField), Named(noKind));
+        Assert.Equal(("kind", ApiErrors.InvalidField), StatusDetails.Named(noKind));
 
         var unknownOwner = await RejectedAsync(() => server.Ingest.IngestOneAsync(s.Reassign("o1", "ghost", 2).ToOne()).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, unknownOwner.StatusCode);
-        Assert.Equal(("new_owner_rep_id", ApiErrors.UnknownReference), Named(unknownOwner));
+        Assert.Equal(("new_owner_rep_id", ApiErrors.UnknownReference), StatusDetails.Named(unknownOwner));
 
         // An omitted required enum is refused naming its field, never read as its first value.
         var untyped = s.Activity("ann", h: 40).ToProto();
         untyped.ActivityLogged.Type = V1.ActivityType.Unspecified;
         var noType = await RejectedAsync(() => server.Ingest.IngestOneAsync(new V1.IngestOneRequest { Event = untyped }).ResponseAsync);
-        Assert.Equal(("type", ApiErrors.InvalidField), Named(noType));
+        Assert.Equal(("type", ApiErrors.InvalidField), StatusDetails.Named(noType));
         var unscoped = s.RepTarget("ann", "2026-11", 1_000, h: 40).ToProto();
         unscoped.TargetSet.Scope = V1.TargetScope.Unspecified;
         var noScope = await RejectedAsync(() => server.Ingest.IngestOneAsync(new V1.IngestOneRequest { Event = unscoped }).ResponseAsync);
-        Assert.Equal(("scope", ApiErrors.InvalidField), Named(noScope));
+        Assert.Equal(("scope", ApiErrors.InvalidField), StatusDetails.Named(noScope));
 
         // Money in another currency than the company's is refused, not counted as if it were.
         var euros = s.Payment("ann", "acme", 500, 40).ToProto();
         euros.PaymentReceived.Amount.CurrencyCode = "EUR";
         var wrongCurrency = await RejectedAsync(() => server.Ingest.IngestOneAsync(new V1.IngestOneRequest { Event = euros }).ResponseAsync);
-        Assert.Equal(("amount.currency_code", ApiErrors.InvalidField), Named(wrongCurrency));
+        Assert.Equal(("amount.currency_code", ApiErrors.InvalidField), StatusDetails.Named(wrongCurrency));
 
         var activity = s.Activity("ann", h: 50);
         Assert.Equal(V1.EventStatus.Accepted, (await server.Ingest.IngestOneAsync(activity.ToOne())).Result.Status);
         var backDated = await RejectedAsync(() => server.Ingest.IngestOneAsync(s.Move("ann", "r", 10).ToOne()).ResponseAsync);
         Assert.Equal(StatusCode.FailedPrecondition, backDated.StatusCode);
-        Assert.Equal(("occurred_at", ApiErrors.Conflict), Named(backDated));
+        Assert.Equal(("occurred_at", ApiErrors.Conflict), StatusDetails.Named(backDated));
 
         var after = Rep();
         Assert.Equal(before.Figures.OpenAmount, after.Figures.OpenAmount);
@@ -144,9 +118,9 @@ public sealed class ApiTests(ServerFixture server)
 
         var badPeriod = await RejectedAsync(() => server.Query.GetRepAsync(new V1.GetRepRequest { RepId = s.Id("ann"), Period = "2026-13" }).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, badPeriod.StatusCode);
-        Assert.Equal(("period", ApiErrors.InvalidField), Named(badPeriod));
+        Assert.Equal(("period", ApiErrors.InvalidField), StatusDetails.Named(badPeriod));
         var noMetric = await RejectedAsync(() => server.Query.GetLeaderboardAsync(new V1.GetLeaderboardRequest { ScopeRegionId = s.Id("r") }).ResponseAsync);
-        Assert.Equal(("metric", ApiErrors.InvalidField), Named(noMetric));
+        Assert.Equal(("metric", ApiErrors.InvalidField), StatusDetails.Named(noMetric));
         var missing = await RejectedAsync(() => server.Query.GetCustomerAsync(new V1.GetCustomerRequest { CustomerId = s.Id("nobody") }).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, missing.StatusCode);
     }
@@ -319,8 +293,8 @@ public sealed class ApiTests(ServerFixture server)
         using var call = server.Watch.WatchAlerts(new V1.WatchAlertsRequest { AfterSequence = long.MaxValue / 2 }, cancellationToken: cts.Token);
         var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(cts.Token));
         Assert.Equal(StatusCode.OutOfRange, ex.StatusCode);
-        Assert.Equal(("after_sequence", ApiErrors.AlertsNotRetained), Named(ex));
-        Assert.Equal(0, ResumePoint(ex));
+        Assert.Equal(("after_sequence", ApiErrors.AlertsNotRetained), StatusDetails.Named(ex));
+        Assert.Equal(0, StatusDetails.ResumePoint(ex));
     }
 
     [Fact]
@@ -402,7 +376,7 @@ public sealed class ApiTests(ServerFixture server)
         Assert.Equal(StatusCode.ResourceExhausted, ended.StatusCode);
         Assert.Contains("took no message", ended.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(ApiErrors.WatcherTooSlow, ended.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason);
-        var resume = ResumePoint(ended);
+        var resume = StatusDetails.ResumePoint(ended);
         Assert.NotEmpty(received);
         Assert.Equal(received[^1].Sequence, resume);
 

@@ -16,7 +16,7 @@ public sealed class IngestGrpcService(EventIngestor ingestor, EngineSettings set
         {
             if (batch.Events.Count > MaxBatch)
             {
-                throw RequestGuard.Invalid("events", $"batch '{batch.BatchId}' has {batch.Events.Count} events; at most {MaxBatch} are allowed");
+                throw RequestGuard.Invalid("events", $"batch {Echo.Quote(batch.BatchId)} has {batch.Events.Count} events; at most {MaxBatch} are allowed");
             }
 
             var results = await IngestBatchAsync(batch.Events);

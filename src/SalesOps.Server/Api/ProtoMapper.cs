@@ -101,7 +101,7 @@ public static class ProtoMapper
 
                 if (!Period.TryParse(ts.Period, out var period))
                 {
-                    error = Outcome.Invalid("period", $"period '{ts.Period}' is not a year (2026), quarter (2026-Q4) or month (2026-11)");
+                    error = Outcome.Invalid("period", $"period {Echo.Quote(ts.Period)} is not a year (2026), quarter (2026-Q4) or month (2026-11)");
                     return null;
                 }
 

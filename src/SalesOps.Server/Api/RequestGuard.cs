@@ -46,7 +46,7 @@ internal static class RequestGuard
 
         return Period.TryParse(text, out var p)
             ? p
-            : throw Invalid("period", $"period '{text}' is not a year (2026), quarter (2026-Q4) or month (2026-11)");
+            : throw Invalid("period", $"period {Echo.Quote(text)} is not a year (2026), quarter (2026-Q4) or month (2026-11)");
     }
 
     /// <summary>A required leaderboard metric; the wire's values are the domain's plus one (0 is unspecified).</summary>

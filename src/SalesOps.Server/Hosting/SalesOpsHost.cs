@@ -146,6 +146,7 @@ public static class SalesOpsHost
         });
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks().AddCheck<SiloHealthCheck>("silo");
+        builder.Services.AddStrictRequestMarshalling(); // after every AddGrpc* call: each may register the default binder
         builder.Services.AddSingleton<PushHub>();
         builder.Services.AddSingleton<RepDirectory>();
         builder.Services.AddSingleton<RegionTree>();
@@ -159,6 +160,7 @@ public static class SalesOpsHost
 
         // Fail at start, with a message naming the setting, if the engine or storage configuration is wrong.
         _ = app.Services.GetRequiredService<SalesOps.Domain.EngineSettings>();
+        app.UseStrictGrpcRequests(MaxMessageBytes);
         app.MapGrpcService<IngestGrpcService>();
         app.MapGrpcService<QueryGrpcService>();
         app.MapGrpcService<WatchGrpcService>();
