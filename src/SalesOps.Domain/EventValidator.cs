@@ -45,34 +45,55 @@ public static class EventValidator
                 $"occurred_at {Instant(e.OccurredAt)} is in the future: the engine accepts events dated up to {Instant(latestOccurredAt.Value)} (its clock plus Engine:MaxFutureSkew)");
         }
 
-        return e switch
-        {
-            RegionDefined r => Id(r.RegionId, "region_id") ?? Text(r.Name, "name")
-                ?? (r.RegionId == r.ParentRegionId ? Outcome.Invalid("parent_region_id", "a region cannot be its own parent") : null)
-                ?? (r.ParentRegionId.Length > MaxIdLength ? Outcome.Invalid("parent_region_id", $"parent_region_id is longer than {MaxIdLength}") : null),
-            RepJoined r => Id(r.RepId, "rep_id") ?? Text(r.Name, "name") ?? Id(r.RegionId, "region_id")
-                ?? Enum(r.Role, "role") ?? Enum(r.Style, "style"),
-            RepMoved r => Id(r.RepId, "rep_id") ?? Id(r.RegionId, "region_id"),
-            CustomerRegistered c => Id(c.CustomerId, "customer_id") ?? Text(c.Name, "name"),
-            OpportunityOpened o => Id(o.OpportunityId, "opportunity_id") ?? Id(o.OwnerRepId, "owner_rep_id")
-                ?? Id(o.CustomerId, "customer_id") ?? Amount(o.Amount, "amount", allowZero: false)
-                ?? Date(o.ExpectedClose, "expected_close") ?? OpenStage(o.StageId, stages),
-            OpportunityStageChanged s => Id(s.OpportunityId, "opportunity_id") ?? OpenStage(s.StageId, stages)
-                ?? (s.ExpectedClose is { } d ? Date(d, "expected_close") : null),
-            OpportunityAmountChanged a => Id(a.OpportunityId, "opportunity_id") ?? Amount(a.Amount, "amount", allowZero: false),
-            OpportunityReassigned r => Id(r.OpportunityId, "opportunity_id") ?? Id(r.NewOwnerRepId, "new_owner_rep_id"),
-            OpportunityWon w => Id(w.OpportunityId, "opportunity_id") ?? Amount(w.Amount, "amount", allowZero: true),
-            OpportunityLost l => Id(l.OpportunityId, "opportunity_id"),
-            ActivityLogged a => Id(a.RepId, "rep_id") ?? OptionalId(a.CustomerId, "customer_id") ?? Enum(a.Type, "type")
-                ?? Enum(a.TimeCategory, "time_category")
-                ?? (a.DurationMinutes is < 0 or > 24 * 60 ? Outcome.Invalid("duration_minutes", "duration_minutes must be between 0 and 1440") : null),
-            PaymentReceived p => Id(p.RepId, "rep_id") ?? Id(p.CustomerId, "customer_id") ?? Amount(p.Amount, "amount", allowZero: false),
-            TargetSet t => Id(t.ScopeId, "scope_id") ?? Enum(t.Scope, "scope") ?? Enum(t.Metric, "metric")
-                ?? (t.Period.IsNone ? Outcome.Invalid("period", "period is required: 2026, 2026-Q4 or 2026-11") : null)
-                ?? Amount(t.MustAchieve, "must_achieve", allowZero: false)
-                ?? (t.Stretch < t.MustAchieve ? Outcome.Invalid("stretch", "stretch must be at least must_achieve") : null),
-            _ => Outcome.Invalid("event", "unknown event type"),
-        };
+        return e.Accept(Checks.For(stages));
+    }
+
+    /// <summary>The checks of each event type; one instance per stage table in use.</summary>
+    private sealed class Checks(StageTable stages) : ISalesEventVisitor<Outcome?>
+    {
+        private static Checks? _last;
+
+        public static Checks For(StageTable stages) =>
+            _last is { } last && ReferenceEquals(last._stages, stages) ? last : _last = new Checks(stages);
+
+        private readonly StageTable _stages = stages;
+
+        public Outcome? Visit(RegionDefined r) => Id(r.RegionId, "region_id") ?? Text(r.Name, "name")
+            ?? (r.RegionId == r.ParentRegionId ? Outcome.Invalid("parent_region_id", "a region cannot be its own parent") : null)
+            ?? (r.ParentRegionId.Length > MaxIdLength ? Outcome.Invalid("parent_region_id", $"parent_region_id is longer than {MaxIdLength}") : null);
+
+        public Outcome? Visit(RepJoined r) => Id(r.RepId, "rep_id") ?? Text(r.Name, "name") ?? Id(r.RegionId, "region_id")
+            ?? Enum(r.Role, "role") ?? Enum(r.Style, "style");
+
+        public Outcome? Visit(RepMoved r) => Id(r.RepId, "rep_id") ?? Id(r.RegionId, "region_id");
+
+        public Outcome? Visit(CustomerRegistered c) => Id(c.CustomerId, "customer_id") ?? Text(c.Name, "name");
+
+        public Outcome? Visit(OpportunityOpened o) => Id(o.OpportunityId, "opportunity_id") ?? Id(o.OwnerRepId, "owner_rep_id")
+            ?? Id(o.CustomerId, "customer_id") ?? Amount(o.Amount, "amount", allowZero: false)
+            ?? Date(o.ExpectedClose, "expected_close") ?? OpenStage(o.StageId, _stages);
+
+        public Outcome? Visit(OpportunityStageChanged s) => Id(s.OpportunityId, "opportunity_id") ?? OpenStage(s.StageId, _stages)
+            ?? (s.ExpectedClose is { } d ? Date(d, "expected_close") : null);
+
+        public Outcome? Visit(OpportunityAmountChanged a) => Id(a.OpportunityId, "opportunity_id") ?? Amount(a.Amount, "amount", allowZero: false);
+
+        public Outcome? Visit(OpportunityReassigned r) => Id(r.OpportunityId, "opportunity_id") ?? Id(r.NewOwnerRepId, "new_owner_rep_id");
+
+        public Outcome? Visit(OpportunityWon w) => Id(w.OpportunityId, "opportunity_id") ?? Amount(w.Amount, "amount", allowZero: true);
+
+        public Outcome? Visit(OpportunityLost l) => Id(l.OpportunityId, "opportunity_id");
+
+        public Outcome? Visit(ActivityLogged a) => Id(a.RepId, "rep_id") ?? OptionalId(a.CustomerId, "customer_id") ?? Enum(a.Type, "type")
+            ?? Enum(a.TimeCategory, "time_category")
+            ?? (a.DurationMinutes is < 0 or > 24 * 60 ? Outcome.Invalid("duration_minutes", "duration_minutes must be between 0 and 1440") : null);
+
+        public Outcome? Visit(PaymentReceived p) => Id(p.RepId, "rep_id") ?? Id(p.CustomerId, "customer_id") ?? Amount(p.Amount, "amount", allowZero: false);
+
+        public Outcome? Visit(TargetSet t) => Id(t.ScopeId, "scope_id") ?? Enum(t.Scope, "scope") ?? Enum(t.Metric, "metric")
+            ?? (t.Period.IsNone ? Outcome.Invalid("period", "period is required: 2026, 2026-Q4 or 2026-11") : null)
+            ?? Amount(t.MustAchieve, "must_achieve", allowZero: false)
+            ?? (t.Stretch < t.MustAchieve ? Outcome.Invalid("stretch", "stretch must be at least must_achieve") : null);
     }
 
     private static Outcome? Id(string? value, string field)

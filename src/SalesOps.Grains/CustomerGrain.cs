@@ -48,7 +48,7 @@ public sealed class CustomerGrain(
     public async Task<EventOutcome> RegisterAsync(CustomerRegistered e)
     {
         _journal.EnsureUsable();
-        var outcome = _state.Register(e);
+        var outcome = e.Accept(new CustomerEvents(_state));
         if (outcome.IsAccepted)
         {
             await WriteAsync(new EventAccepted(e));
@@ -109,8 +109,8 @@ public sealed class CustomerGrain(
     {
         switch (entry)
         {
-            case EventAccepted { Event: CustomerRegistered registered }:
-                _state.Register(registered);
+            case EventAccepted accepted:
+                accepted.Event.Accept(new CustomerEvents(_state));
                 break;
             case OrderReceived o:
                 SetOrder(o.OpportunityId, o.Sender, o.Sequence, o.Order);
@@ -141,5 +141,37 @@ public sealed class CustomerGrain(
         }
 
         return _state.IsRegistered;
+    }
+
+    /// <summary>What each event does to a customer, live and in replay; events about anything else are refused.</summary>
+    private sealed class CustomerEvents(CustomerState state) : ISalesEventVisitor<Outcome>
+    {
+        public Outcome Visit(CustomerRegistered e) => state.Register(e);
+
+        public Outcome Visit(RegionDefined e) => Foreign(e);
+
+        public Outcome Visit(RepJoined e) => Foreign(e);
+
+        public Outcome Visit(RepMoved e) => Foreign(e);
+
+        public Outcome Visit(OpportunityOpened e) => Foreign(e);
+
+        public Outcome Visit(OpportunityStageChanged e) => Foreign(e);
+
+        public Outcome Visit(OpportunityAmountChanged e) => Foreign(e);
+
+        public Outcome Visit(OpportunityReassigned e) => Foreign(e);
+
+        public Outcome Visit(OpportunityWon e) => Foreign(e);
+
+        public Outcome Visit(OpportunityLost e) => Foreign(e);
+
+        public Outcome Visit(ActivityLogged e) => Foreign(e);
+
+        public Outcome Visit(PaymentReceived e) => Foreign(e);
+
+        public Outcome Visit(TargetSet e) => Foreign(e);
+
+        private static Outcome Foreign(SalesEvent e) => Outcome.Invalid("event", $"{e.GetType().Name} is not a customer event");
     }
 }

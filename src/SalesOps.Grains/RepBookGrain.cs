@@ -28,6 +28,7 @@ public sealed class RepBookGrain(
     private readonly Inbox _credits = new();
     private readonly Outbox<Rollup> _rollups = new(Rollup.Merge);
     private readonly RetryQueue<CustomerTouch> _customers = new();
+    private readonly RepEvents _events = new(settings);
     private GrainJournal _journal = null!;
     private IGrainTimer? _paceTimer;
     private Courier _courier = null!;
@@ -274,28 +275,84 @@ public sealed class RepBookGrain(
         rep = known;
 
         var effects = new RepEffects();
-        var outcome = e switch
-        {
-            RepJoined j => rep.Join(j),
-            RepMoved m => rep.Move(m, effects),
-            ActivityLogged a => rep.LogActivity(a, settings.Calendar, effects),
-            PaymentReceived p => rep.ReceivePayment(p, settings.Calendar, effects),
-            TargetSet t => rep.SetTarget(t, effects),
-            _ => Outcome.Invalid("event", $"{e.GetType().Name} is not a rep event"),
-        };
+        _events.Start(rep, effects);
+        var outcome = e.Accept(_events);
         if (!outcome.IsAccepted)
         {
             return outcome;
         }
 
         _reps[id] = rep;
-        outgoing = e switch
-        {
-            ActivityLogged { CustomerId.Length: > 0 } a => new Outgoing(effects, a.CustomerId, new CustomerTouch("", "", 0, a.OccurredAt)),
-            PaymentReceived p => new Outgoing(effects, p.CustomerId, new CustomerTouch(p.RepId, p.EventId, p.Amount, null)),
-            _ => new Outgoing(effects, null, null),
-        };
+        outgoing = new Outgoing(effects, _events.Customer, _events.Touch);
         return outcome;
+    }
+
+    /// <summary>
+    /// What each event does to a rep of the book, and what it tells a customer; events about anything but a rep are
+    /// refused. One per activation: it holds the rep and effects of the event being applied (grains run one call at a
+    /// time, and applying does not await).
+    /// </summary>
+    private sealed class RepEvents(EngineSettings settings) : ISalesEventVisitor<Outcome>
+    {
+        private RepState _rep = null!;
+        private RepEffects _effects = null!;
+
+        /// <summary>The customer an accepted event touches, and how; null when it touches none.</summary>
+        public string? Customer { get; private set; }
+
+        public CustomerTouch? Touch { get; private set; }
+
+        public void Start(RepState rep, RepEffects effects)
+        {
+            (_rep, _effects) = (rep, effects);
+            (Customer, Touch) = (null, null);
+        }
+
+        public Outcome Visit(RepJoined e) => _rep.Join(e);
+
+        public Outcome Visit(RepMoved e) => _rep.Move(e, _effects);
+
+        public Outcome Visit(ActivityLogged e)
+        {
+            var outcome = _rep.LogActivity(e, settings.Calendar, _effects);
+            if (outcome.IsAccepted && e.CustomerId.Length > 0)
+            {
+                (Customer, Touch) = (e.CustomerId, new CustomerTouch("", "", 0, e.OccurredAt));
+            }
+
+            return outcome;
+        }
+
+        public Outcome Visit(PaymentReceived e)
+        {
+            var outcome = _rep.ReceivePayment(e, settings.Calendar, _effects);
+            if (outcome.IsAccepted)
+            {
+                (Customer, Touch) = (e.CustomerId, new CustomerTouch(e.RepId, e.EventId, e.Amount, null));
+            }
+
+            return outcome;
+        }
+
+        public Outcome Visit(TargetSet e) => _rep.SetTarget(e, _effects);
+
+        public Outcome Visit(RegionDefined e) => NotARepEvent(e);
+
+        public Outcome Visit(CustomerRegistered e) => NotARepEvent(e);
+
+        public Outcome Visit(OpportunityOpened e) => NotARepEvent(e);
+
+        public Outcome Visit(OpportunityStageChanged e) => NotARepEvent(e);
+
+        public Outcome Visit(OpportunityAmountChanged e) => NotARepEvent(e);
+
+        public Outcome Visit(OpportunityReassigned e) => NotARepEvent(e);
+
+        public Outcome Visit(OpportunityWon e) => NotARepEvent(e);
+
+        public Outcome Visit(OpportunityLost e) => NotARepEvent(e);
+
+        private static Outcome NotARepEvent(SalesEvent e) => Outcome.Invalid("event", $"{e.GetType().Name} is not a rep event");
     }
 
     private void Queue(in Outgoing outgoing)

@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
-using System.Text;
 using Orleans.Serialization;
 using SalesOps.Abstractions;
 using SalesOps.Domain;
@@ -14,21 +12,15 @@ namespace SalesOps.Grains.Durability;
 public sealed record JournalUpcaster(string Name, int Version, Func<Serializer, ReadOnlyMemory<byte>, JournalEntry> Read);
 
 /// <summary>
-/// The stored format of journal entries (ADR 0011). Each entry is a header naming its type and schema version, then
-/// the payload: the Orleans binary form of the event's surrogate (<see cref="EventConverter"/>) or of the entry record.
-/// <code>
-/// 0xC5 | header format (1) | name length (1 byte) | name (ASCII) | schema version (uint16 LE) | payload
-/// </code>
-/// An entry of the current version is read by its codec; an older version by the <see cref="JournalUpcaster"/>
+/// The stored format of journal entries (ADR 0011). Each entry is a <see cref="StoredHeader"/> naming its type and
+/// schema version, then the payload: the Orleans binary form of the event's surrogate (<see cref="EventConverter"/>)
+/// or of the entry record. An entry of the current version is read by its codec; an older version by the <see cref="JournalUpcaster"/>
 /// registered for it; an entry written before headers existed (first byte 0x30, the Orleans field header of the old
 /// envelope format) by <see cref="LegacyJournal"/>. A name or version nobody reads fails the replay loudly, never
 /// silently.
 /// </summary>
 public sealed class JournalFormat
 {
-    private const byte Marker = 0xC5;
-    private const byte HeaderFormat = 1;
-
     private readonly Serializer _serializer;
     private readonly Dictionary<(string Name, int Version), Func<ReadOnlyMemory<byte>, JournalEntry>> _readers = new();
     private readonly EventWriter _events;
@@ -76,12 +68,12 @@ public sealed class JournalFormat
     public JournalEntry Read(byte[] stored)
     {
         ArgumentNullException.ThrowIfNull(stored);
-        if (stored.Length == 0 || stored[0] != Marker)
+        if (!StoredHeader.IsPresent(stored))
         {
             return LegacyJournal.Read(_serializer, stored);
         }
 
-        var (name, version, payloadStart) = ReadHeader(stored);
+        var (name, version, payloadStart) = StoredHeader.Read(stored);
         if (!_readers.TryGetValue((name, version), out var read))
         {
             throw new InvalidDataException($"Journal entry {name} version {version} is not readable by this build (no codec or upcaster for it).");
@@ -94,12 +86,12 @@ public sealed class JournalFormat
     public static (string Name, int Version) Describe(byte[] stored)
     {
         ArgumentNullException.ThrowIfNull(stored);
-        if (stored.Length == 0 || stored[0] != Marker)
+        if (!StoredHeader.IsPresent(stored))
         {
             return ("legacy", 0);
         }
 
-        var (name, version, _) = ReadHeader(stored);
+        var (name, version, _) = StoredHeader.Read(stored);
         return (name, version);
     }
 
@@ -112,28 +104,9 @@ public sealed class JournalFormat
     public byte[] Write<T>(string name, int version, T payload)
     {
         var buffer = new ArrayBufferWriter<byte>(128);
-        var header = buffer.GetSpan(5 + name.Length);
-        header[0] = Marker;
-        header[1] = HeaderFormat;
-        header[2] = checked((byte)name.Length);
-        Encoding.ASCII.GetBytes(name, header[3..]);
-        BinaryPrimitives.WriteUInt16LittleEndian(header[(3 + name.Length)..], checked((ushort)version));
-        buffer.Advance(5 + name.Length);
+        StoredHeader.Write(buffer, name, version);
         _serializer.Serialize(payload, buffer);
         return buffer.WrittenSpan.ToArray();
-    }
-
-    private static (string Name, int Version, int PayloadStart) ReadHeader(byte[] stored)
-    {
-        if (stored.Length < 5 || stored[1] != HeaderFormat || stored.Length < 5 + stored[2])
-        {
-            throw new InvalidDataException($"Journal entry header is corrupt or of an unknown format ({(stored.Length > 1 ? stored[1] : -1)}).");
-        }
-
-        var length = stored[2];
-        var name = Encoding.ASCII.GetString(stored, 3, length);
-        var version = BinaryPrimitives.ReadUInt16LittleEndian(stored.AsSpan(3 + length));
-        return (name, version, 5 + length);
     }
 
     private void Event<TSurrogate>(string name, int version, Func<TSurrogate, SalesEvent> convert)

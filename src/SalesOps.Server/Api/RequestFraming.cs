@@ -163,6 +163,12 @@ public static class RequestFraming
                 _next += HeaderSize + length;
             }
 
+            if (single && _frames == 1 && end > _next)
+            {
+                // Grpc.AspNetCore refuses any byte after the one message at once, before a second header is whole.
+                throw Invalid("this method takes exactly one request message; the request carries more bytes after it");
+            }
+
             if (result.IsCompleted && _next != end)
             {
                 throw Invalid(_next < end

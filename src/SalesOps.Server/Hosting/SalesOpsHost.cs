@@ -113,6 +113,7 @@ public static class SalesOpsHost
         }
 
         configure?.Invoke(builder);
+        RepeatedFaultLog.WrapProviders(builder.Services);
         var server = builder.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
         var storage = StorageOptions.From(builder.Configuration);
 
