@@ -93,7 +93,8 @@ public static class EventValidator
         public Outcome? Visit(TargetSet t) => Id(t.ScopeId, "scope_id") ?? Enum(t.Scope, "scope") ?? Enum(t.Metric, "metric")
             ?? (t.Period.IsNone ? Outcome.Invalid("period", "period is required: 2026, 2026-Q4 or 2026-11") : null)
             ?? Amount(t.MustAchieve, "must_achieve", allowZero: false)
-            ?? (t.Stretch < t.MustAchieve ? Outcome.Invalid("stretch", "stretch must be at least must_achieve") : null);
+            ?? (t.Stretch < t.MustAchieve ? Outcome.Invalid("stretch", "stretch must be at least must_achieve") : null)
+            ?? Amount(t.Stretch, "stretch", allowZero: false);
     }
 
     private static Outcome? Id(string? value, string field)
