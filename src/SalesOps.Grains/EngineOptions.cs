@@ -12,7 +12,7 @@ public sealed class EngineOptions
 
     /// <summary>
     /// ISO 4217 code of the company currency (three capital letters). Every amount in and out of the engine is an
-    /// integer of its minor units, and an event whose amount names another currency is refused (ADR 0012).
+    /// integer of its minor units, and an event whose amount names another currency is refused (ADR 0013).
     /// </summary>
     public string CurrencyCode { get; set; } = "USD";
 
