@@ -25,6 +25,8 @@ public sealed class RepBookGrain(
 {
     /// <summary>The reps that joined (and, should one ever be credited before joining, that one too).</summary>
     private readonly Dictionary<string, RepState> _reps = new(StringComparer.Ordinal);
+    /// <summary>All payments the book's reps have received: checked against <see cref="SumBound"/>.</summary>
+    private long _payments;
     private readonly Inbox _credits = new();
     private readonly Outbox<Rollup> _rollups = new(Rollup.Merge);
     private readonly RetryQueue<CustomerTouch> _customers = new();
@@ -54,10 +56,12 @@ public sealed class RepBookGrain(
             cp =>
             {
                 _reps.Clear();
+                _payments = 0;
                 foreach (var bytes in cp.Reps)
                 {
                     var rep = RepState.FromSnapshot(bytes);
                     _reps[rep.Id] = rep;
+                    _payments += SumBound.PaymentsOf(rep);
                 }
 
                 _credits.Import(cp.Credits);
@@ -209,6 +213,11 @@ public sealed class RepBookGrain(
             s.Id, s.IsJoined, s.Name, s.RegionId, (byte)s.Role, (byte)s.Style, Counter.From(s.Figures()), TargetRow.From(s.Targets)));
     }
 
+    public Task<RepProfile[]> GetProfilesAsync(string[] repIds) =>
+        Task.FromResult(Array.ConvertAll(repIds, id => _reps.GetValueOrDefault(id) is { IsJoined: true } s
+            ? new RepProfile(id, s.Name, s.RegionId)
+            : new RepProfile(id, "", "")));
+
     public Task CheckPaceAsync() => CheckPaceAsync(_reps.Values);
 
     /// <summary>Checks the pace of the given reps that have targets and publishes their alerts together.</summary>
@@ -269,12 +278,24 @@ public sealed class RepBookGrain(
 
         rep = known;
 
+        // After the rep's own checks that come first (joined, de-duplication), like every entity rule.
+        if (e is PaymentReceived payment && rep.IsJoined && !rep.SeenEventIds.Contains(payment.EventId)
+            && SumBound.CheckPayment(payment, _payments) is { } refused)
+        {
+            return refused;
+        }
+
         var effects = new RepEffects();
         _events.Start(rep, effects);
         var outcome = e.Accept(_events);
         if (!outcome.IsAccepted)
         {
             return outcome;
+        }
+
+        if (e is PaymentReceived paid)
+        {
+            _payments += paid.Amount;
         }
 
         _reps[id] = rep;
