@@ -82,6 +82,13 @@ public interface IRepBookGrain : IGrainWithIntegerKey
     /// <summary>A rep of this book; <c>Joined</c> is false for one that never joined.</summary>
     Task<RepSnapshot> GetSnapshotAsync(string repId);
 
+    /// <summary>
+    /// Display name and current region of each rep, in order (for leaderboard rows and alerts). Interleaved: a screen
+    /// does not wait behind the book's ingest (the read is synchronous, so it sees state between two turns).
+    /// </summary>
+    [AlwaysInterleave]
+    Task<RepProfile[]> GetProfilesAsync(string[] repIds);
+
     /// <summary>Evaluates pace against targets now, for every rep of the book that has targets; raises alerts for those that fell behind.</summary>
     Task CheckPaceAsync();
 }

@@ -103,6 +103,9 @@ public sealed class EngineSettings
     public CompanyCalendar Calendar { get; init; } = CompanyCalendar.Utc;
     public string CompanyName { get; init; } = "Company";
 
+    /// <summary>ISO 4217 code of the one company currency: every amount is an integer of its minor units (ADR 0013).</summary>
+    public string CurrencyCode { get; init; } = "USD";
+
     /// <summary>A won deal of at least this amount raises a celebration alert.</summary>
     public long BigDealThreshold { get; init; } = 100_000;
 

@@ -183,7 +183,7 @@ public sealed class InMemorySalesEngine
         }
 
         _customers[opp.CustomerId].SetOrder(opp.Id, change.After.Order);
-        if (opp.Celebration(change, Settings.BigDealThreshold) is { } celebration)
+        if (opp.Celebration(change, Settings.BigDealThreshold, Settings.Calendar) is { } celebration)
         {
             Alerts.Add(celebration);
         }

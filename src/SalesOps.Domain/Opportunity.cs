@@ -258,15 +258,18 @@ public sealed class OpportunityState
         return opp;
     }
 
-    /// <summary>The celebration alert when this change made the deal won at or above <paramref name="threshold"/>.</summary>
-    public Alert? Celebration(OpportunityChange change, long threshold) =>
+    /// <summary>
+    /// The celebration alert when this change made the deal won at or above <paramref name="threshold"/>, for the
+    /// month of the win. Its scope (the owner's region) is not known here; the alert log fills it in.
+    /// </summary>
+    public Alert? Celebration(OpportunityChange change, long threshold, CompanyCalendar calendar) =>
         change.BecameWon && Amount >= threshold
             ? new Alert(
                 AlertKind.BigDealWon,
                 Id,
                 "",
                 OwnerRepId,
-                Period.None,
+                calendar.PeriodsOf(StageAt).Month,
                 "Bookings",
                 Amount,
                 0,

@@ -10,6 +10,12 @@ public sealed class EngineOptions
     /// <summary>Company name shown for the root region.</summary>
     public string CompanyName { get; set; } = "Company";
 
+    /// <summary>
+    /// ISO 4217 code of the company currency (three capital letters). Every amount in and out of the engine is an
+    /// integer of its minor units, and an event whose amount names another currency is refused (ADR 0013).
+    /// </summary>
+    public string CurrencyCode { get; set; } = "USD";
+
     /// <summary>IANA or Windows time-zone id that decides which month, quarter and year an event falls in.</summary>
     public string TimeZone { get; set; } = "UTC";
 
@@ -55,6 +61,9 @@ public sealed class EngineOptions
     public EngineSettings ToSettings() => new()
     {
         CompanyName = CompanyName,
+        CurrencyCode = CurrencyCode.Length == 3 && CurrencyCode.All(char.IsAsciiLetterUpper)
+            ? CurrencyCode
+            : throw new InvalidOperationException($"Engine:CurrencyCode '{CurrencyCode}' is not an ISO 4217 code such as USD or EUR."),
         Calendar = Calendar(),
         BigDealThreshold = BigDealThreshold,
         OvertakeDepth = OvertakeDepth,

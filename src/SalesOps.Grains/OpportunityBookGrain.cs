@@ -113,7 +113,7 @@ public sealed class OpportunityBookGrain(
 
             // Numbered in apply order, and committed together: all of the call's entries or none.
             entries.Add(new EventAccepted(e));
-            if (deal!.Celebration(change, settings.BigDealThreshold) is { } celebration)
+            if (deal!.Celebration(change, settings.BigDealThreshold, settings.Calendar) is { } celebration)
             {
                 celebrations.Add(AlertRecord.From(celebration));
             }

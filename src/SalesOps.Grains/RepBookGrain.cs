@@ -213,6 +213,11 @@ public sealed class RepBookGrain(
             s.Id, s.IsJoined, s.Name, s.RegionId, (byte)s.Role, (byte)s.Style, Counter.From(s.Figures()), TargetRow.From(s.Targets)));
     }
 
+    public Task<RepProfile[]> GetProfilesAsync(string[] repIds) =>
+        Task.FromResult(Array.ConvertAll(repIds, id => _reps.GetValueOrDefault(id) is { IsJoined: true } s
+            ? new RepProfile(id, s.Name, s.RegionId)
+            : new RepProfile(id, "", "")));
+
     public Task CheckPaceAsync() => CheckPaceAsync(_reps.Values);
 
     /// <summary>Checks the pace of the given reps that have targets and publishes their alerts together.</summary>

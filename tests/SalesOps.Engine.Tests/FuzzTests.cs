@@ -119,22 +119,22 @@ public sealed class FuzzTests(ServerFixture server) : IDisposable
 
         foreach (var e in hostile)
         {
-            var refused = await Assert.ThrowsAsync<RpcException>(() => server.Ingest.IngestOneAsync(e, deadline: DateTime.UtcNow + Deadline).ResponseAsync);
+            var refused = await Assert.ThrowsAsync<RpcException>(() => server.Ingest.IngestOneAsync(new V1.IngestOneRequest { Event = e }, deadline: DateTime.UtcNow + Deadline).ResponseAsync);
             Assert.True(refused.StatusCode is StatusCode.InvalidArgument or StatusCode.NotFound or StatusCode.FailedPrecondition, $"{e}: {refused.Status}");
-            Assert.False(string.IsNullOrEmpty(refused.Trailers.GetValue("field")), $"{e}: {refused.Status}");
+            Assert.False(string.IsNullOrEmpty(StatusDetails.Named(refused).Field), $"{e}: {refused.Status}");
             Assert.InRange(refused.Status.Detail.Length, 1, MaxStatusChars);
         }
 
         using (var call = server.Ingest.Ingest(deadline: DateTime.UtcNow + Deadline))
         {
-            var batch = new V1.IngestBatch { BatchId = "fz-hostile" };
+            var batch = new V1.IngestRequest { BatchId = "fz-hostile" };
             batch.Events.Add(hostile);
             await call.RequestStream.WriteAsync(batch).Within();
             await call.RequestStream.CompleteAsync().Within();
             Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).Within());
             var ack = call.ResponseStream.Current;
             Assert.Equal(hostile.Count, ack.Rejected);
-            Assert.All(ack.Results, r => Assert.False(string.IsNullOrEmpty(r.Field), r.ToString()));
+            Assert.All(ack.Results, r => Assert.False(string.IsNullOrEmpty(StatusDetails.Named(r.Error).Field), r.ToString()));
         }
 
         Assert.Equal(before, await FiguresAsync());
@@ -169,6 +169,8 @@ public sealed class FuzzTests(ServerFixture server) : IDisposable
         yield return With(activity, p => p.ActivityLogged.DurationMinutes = 1441);
         yield return With(activity, p => p.ActivityLogged.Type = (V1.ActivityType)99);
         yield return With(activity, p => p.ActivityLogged.TimeCategory = (V1.TimeCategory)(-1));
+        yield return With(activity, p => p.ActivityLogged.Type = V1.ActivityType.Unspecified);
+        yield return With(activity, p => p.ActivityLogged.TimeCategory = V1.TimeCategory.Unspecified);
         yield return With(activity, p => p.ActivityLogged.RepId = "fz-ghost");
         yield return With(activity, p => p.ActivityLogged.CustomerId = "fz-ghost");
         yield return With(activity, p => p.ActivityLogged.RepId = new string('r', 100_000));
@@ -176,17 +178,21 @@ public sealed class FuzzTests(ServerFixture server) : IDisposable
         var payment = s.Payment("rep", "acme", 1_000, 31);
         foreach (var amount in new[] { 0, -1, EventValidator.MaxAmount + 1, long.MaxValue, long.MinValue })
         {
-            yield return With(payment, p => p.PaymentReceived.Amount = amount);
+            yield return With(payment, p => p.PaymentReceived.Amount.MinorUnits = amount);
+        }
+
+        yield return With(payment, p => p.PaymentReceived.Amount = null);
+        yield return With(payment, p => p.PaymentReceived.Amount.CurrencyCode = "");
+        yield return With(payment, p => p.PaymentReceived.Amount.CurrencyCode = "EUR");
+
+        foreach (var amount in new[] { 0, -1, EventValidator.MaxAmount + 1 })
+        {
+            yield return With(s.Amount("o1", 60_000, 32), p => p.OpportunityAmountChanged.Amount.MinorUnits = amount);
         }
 
         foreach (var amount in new[] { 0, -1, EventValidator.MaxAmount + 1 })
         {
-            yield return With(s.Amount("o1", 60_000, 32), p => p.OpportunityAmountChanged.Amount = amount);
-        }
-
-        foreach (var amount in new[] { -1, EventValidator.MaxAmount + 1 })
-        {
-            yield return With(s.Won("o1", 33), p => p.OpportunityWon.Amount = amount);
+            yield return With(s.Won("o1", 33), p => p.OpportunityWon.Amount = ProtoEvents.Money(amount));
         }
 
         yield return With(s.Won("o1", 33), p => p.OccurredAt = At(now.AddDays(1)));
@@ -195,10 +201,10 @@ public sealed class FuzzTests(ServerFixture server) : IDisposable
             yield return With(s.Stage("o1", "negotiation", 34), p => p.OpportunityStageChanged.StageId = stage);
         }
 
-        yield return With(s.Stage("o1", "negotiation", 34), p => p.OpportunityStageChanged.ExpectedClose = new V1.Date { Year = 9001, Month = 1, Day = 1 });
-        yield return With(s.Stage("o1", "negotiation", 34), p => p.OpportunityStageChanged.ExpectedClose = new V1.Date { Year = 2026, Month = 2, Day = 30 });
+        yield return With(s.Stage("o1", "negotiation", 34), p => p.OpportunityStageChanged.ExpectedClose = new Google.Type.Date { Year = 9001, Month = 1, Day = 1 });
+        yield return With(s.Stage("o1", "negotiation", 34), p => p.OpportunityStageChanged.ExpectedClose = new Google.Type.Date { Year = 2026, Month = 2, Day = 30 });
         yield return With(s.Open("o1", "rep", "acme", 5_000, h: 35), _ => { });
-        yield return With(s.Open("o9", "rep", "acme", 5_000, h: 35), p => p.OpportunityOpened.Amount = -5);
+        yield return With(s.Open("o9", "rep", "acme", 5_000, h: 35), p => p.OpportunityOpened.Amount.MinorUnits = -5);
         yield return With(s.Reassign("o1", "ghost", 36), _ => { });
 
         var target = s.RepTarget("rep", "2026-11", 100_000);
@@ -211,6 +217,8 @@ public sealed class FuzzTests(ServerFixture server) : IDisposable
         yield return With(target, p => p.TargetSet.Stretch = 1);
         yield return With(target, p => p.TargetSet.Metric = (V1.TargetMetric)99);
         yield return With(target, p => p.TargetSet.Scope = (V1.TargetScope)99);
+        yield return With(target, p => p.TargetSet.Metric = V1.TargetMetric.Unspecified);
+        yield return With(target, p => p.TargetSet.Scope = V1.TargetScope.Unspecified);
         yield return With(s.Move("rep", "ghost", 37), _ => { });
         yield return With(s.Move("rep", "r", 0.5), _ => { }); // before figures already credited: back-dated
         yield return With(s.Rep("rep", "r", 38), _ => { });
@@ -236,7 +244,7 @@ public sealed class FuzzTests(ServerFixture server) : IDisposable
         };
         foreach (var e in seed)
         {
-            var result = await server.Ingest.IngestOneAsync(e.ToProto(), deadline: DateTime.UtcNow + Deadline);
+            var result = (await server.Ingest.IngestOneAsync(e.ToOne(), deadline: DateTime.UtcNow + Deadline)).Result;
             Assert.True(result.Status is V1.EventStatus.Accepted or V1.EventStatus.Duplicate, $"{e}: {result}");
         }
 
@@ -249,7 +257,7 @@ public sealed class FuzzTests(ServerFixture server) : IDisposable
         }
     }
 
-    private Task<V1.RegionView> RegionAsync() =>
+    private Task<V1.GetRegionResponse> RegionAsync() =>
         server.Query.GetRegionAsync(new V1.GetRegionRequest { RegionId = _s.Id("r"), Period = "2026-11" }, deadline: DateTime.UtcNow + Deadline).ResponseAsync;
 
     private async Task<string> FiguresAsync()
@@ -262,7 +270,7 @@ public sealed class FuzzTests(ServerFixture server) : IDisposable
             await RegionAsync(),
             await server.Query.GetCustomerAsync(new V1.GetCustomerRequest { CustomerId = s.Id("acme") }, deadline: d),
             await server.Query.GetOpportunityAsync(new V1.GetOpportunityRequest { OpportunityId = s.Id("o1") }, deadline: d),
-            await server.Query.GetLeaderboardAsync(new V1.GetLeaderboardRequest { ScopeRegionId = s.Id("r"), Period = "2026-11" }, deadline: d),
+            await server.Query.GetLeaderboardAsync(new V1.GetLeaderboardRequest { ScopeRegionId = s.Id("r"), Period = "2026-11", Metric = V1.LeaderboardMetric.Bookings }, deadline: d),
         ];
         return string.Join(Environment.NewLine, views.Select(v => v.ToString()));
     }

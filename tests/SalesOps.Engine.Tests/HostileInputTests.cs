@@ -24,17 +24,17 @@ public sealed class HostileInputTests(ServerFixture server) : IDisposable
         var s = new Scenario(prefix);
         foreach (var e in new SalesEvent[] { s.Region("r"), s.Rep("ann", "r"), s.Customer("acme"), s.Open("o1", "ann", "acme", 10_000, h: 1) })
         {
-            Assert.Equal(V1.EventStatus.Accepted, (await server.Ingest.IngestOneAsync(e.ToProto(), deadline: DateTime.UtcNow + Deadline)).Status);
+            Assert.Equal(V1.EventStatus.Accepted, (await server.Ingest.IngestOneAsync(e.ToOne(), deadline: DateTime.UtcNow + Deadline)).Result.Status);
         }
 
         return s;
     }
 
-    private Task<V1.RepView> RepAsync(Scenario s) =>
+    private Task<V1.GetRepResponse> RepAsync(Scenario s) =>
         server.Query.GetRepAsync(new V1.GetRepRequest { RepId = s.Id("ann"), Period = "2026-11" }, deadline: DateTime.UtcNow + Deadline).ResponseAsync;
 
     private async Task<RpcException> RefusedAsync(SalesEvent e) =>
-        await Assert.ThrowsAsync<RpcException>(() => server.Ingest.IngestOneAsync(e.ToProto(), deadline: DateTime.UtcNow + Deadline).ResponseAsync);
+        await Assert.ThrowsAsync<RpcException>(() => server.Ingest.IngestOneAsync(e.ToOne(), deadline: DateTime.UtcNow + Deadline).ResponseAsync);
 
     [Fact]
     public async Task OccurredAtOutsideTheYearsOrTooFarAhead_RefusedNamingOccurredAtAndNothingChanged()
@@ -49,7 +49,7 @@ public sealed class HostileInputTests(ServerFixture server) : IDisposable
         foreach (var refused in new[] { year9500, year1850, nextHour })
         {
             Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
-            Assert.Equal("occurred_at", refused.Trailers.GetValue("field"));
+            Assert.Equal("occurred_at", StatusDetails.Named(refused).Field);
         }
 
         Assert.Contains("future", nextHour.Status.Detail, StringComparison.Ordinal);
@@ -57,7 +57,7 @@ public sealed class HostileInputTests(ServerFixture server) : IDisposable
 
         // Within the allowed skew (five minutes by default) a client clock running ahead is still accepted.
         var slightlyAhead = s.Activity("ann", 0) with { OccurredAt = now.AddMinutes(4) };
-        Assert.Equal(V1.EventStatus.Accepted, (await server.Ingest.IngestOneAsync(slightlyAhead.ToProto(), deadline: DateTime.UtcNow + Deadline)).Status);
+        Assert.Equal(V1.EventStatus.Accepted, (await server.Ingest.IngestOneAsync(slightlyAhead.ToOne(), deadline: DateTime.UtcNow + Deadline)).Result.Status);
     }
 
     [Fact]
@@ -66,18 +66,18 @@ public sealed class HostileInputTests(ServerFixture server) : IDisposable
         var s = await SetUpAsync("hostile-path");
         var activity = s.Activity("ann", 2);
 
-        var answer = await _raw.CallAsync(IngestOne.ToUpperInvariant(), RawGrpc.Frame(activity.ToProto()));
+        var answer = await _raw.CallAsync(IngestOne.ToUpperInvariant(), RawGrpc.Frame(activity.ToOne()));
 
         Assert.True(answer.Status == StatusCode.Unimplemented, answer.ToString());
         // Had the upper-case path ingested it, the exact path would now answer Duplicate.
-        Assert.Equal(V1.EventStatus.Accepted, (await server.Ingest.IngestOneAsync(activity.ToProto(), deadline: DateTime.UtcNow + Deadline)).Status);
+        Assert.Equal(V1.EventStatus.Accepted, (await server.Ingest.IngestOneAsync(activity.ToOne(), deadline: DateTime.UtcNow + Deadline)).Result.Status);
         Assert.Equal(StatusCode.OK, (await _raw.CallAsync("/salesops.v1.QueryService/GetStageTable", RawGrpc.Frame([]))).Status);
     }
 
     public static TheoryData<string, byte[], string?, StatusCode> Garbage()
     {
-        var invalidUtf8 = new byte[] { 0x0A, 0x03, 0xC3, 0x28, 0xFF }; // event_id = three bytes that are not UTF-8
-        var truncated = new byte[] { 0x0A, 0x10, (byte)'a' };           // event_id promises 16 bytes, has 1
+        var invalidUtf8 = new byte[] { 0x0A, 0x05, 0x0A, 0x03, 0xC3, 0x28, 0xFF }; // event.event_id = three bytes that are not UTF-8
+        var truncated = new byte[] { 0x0A, 0x10, (byte)'a' };                       // event promises 16 bytes, has 1
         var wrongWireType = new byte[] { 0x0B, 0x0C };                  // a group start where a string belongs
         var hugeVarint = Enumerable.Repeat((byte)0xFF, 11).ToArray();   // a tag varint longer than 10 bytes
         return new()
@@ -132,7 +132,7 @@ public sealed class HostileInputTests(ServerFixture server) : IDisposable
         };
         using (var call = server.Ingest.Ingest(deadline: DateTime.UtcNow + Deadline))
         {
-            var batch = new V1.IngestBatch { BatchId = new string('b', 1_000_000) };
+            var batch = new V1.IngestRequest { BatchId = new string('b', 1_000_000) };
             batch.Events.Add(Enumerable.Repeat(s.Activity("ann", 2).ToProto(), SalesOps.Server.Api.IngestGrpcService.MaxBatch + 1));
             await call.RequestStream.WriteAsync(batch).Within();
             var tooMany = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None).Within());
@@ -141,11 +141,11 @@ public sealed class HostileInputTests(ServerFixture server) : IDisposable
         }
 
         var stage = await RefusedAsync(s.Stage("o1", new string('s', 100_000), 2));
-        Assert.Equal("stage_id", stage.Trailers.GetValue("field"));
+        Assert.Equal("stage_id", StatusDetails.Named(stage).Field);
         Assert.InRange(stage.Status.Detail.Length, 1, 300);
 
-        var refused = await Assert.ThrowsAsync<RpcException>(() => server.Ingest.IngestOneAsync(target, deadline: DateTime.UtcNow + Deadline).ResponseAsync);
-        Assert.Equal("period", refused.Trailers.GetValue("field"));
+        var refused = await Assert.ThrowsAsync<RpcException>(() => server.Ingest.IngestOneAsync(new V1.IngestOneRequest { Event = target }, deadline: DateTime.UtcNow + Deadline).ResponseAsync);
+        Assert.Equal("period", StatusDetails.Named(refused).Field);
         Assert.InRange(refused.Status.Detail.Length, 1, 300);
         Assert.Equal(10_000, (await RepAsync(s)).Figures.OpenAmount);
     }

@@ -103,7 +103,31 @@ public static class Comparison
         return problems;
     }
 
-    private static void CompareReport(string scope, ObservedReport got, RefReport want, List<string> problems)
+    /// <summary>
+    /// Logs one delivery and says how the engine's answer (<paramref name="code"/> is the result's name) differs from
+    /// the reference's verdict, or null when it agrees: the same result, and for a refusal that names a field for the
+    /// sender to fix (invalid, not found, a back-dated move) the same field; an event made invalid on purpose must be
+    /// refused naming the field the generator broke.
+    /// </summary>
+    public static string? Outcome(Scenario sc, SalesEvent e, (Verdict Code, string Field) want, string code, string field, string message, List<string> log, string how = "")
+    {
+        log.Add($"#{log.Count} {Describe(e)} -> engine {code} {field} | reference {want.Code} {want.Field}{how}");
+        var fieldChecked = want.Code is Verdict.NotFound or Verdict.InvalidArgument || (want.Code == Verdict.FailedPrecondition && want.Field == "occurred_at");
+        if (code != want.Code.ToString() || (fieldChecked && field != want.Field))
+        {
+            return $"outcome differs at delivery #{log.Count - 1}: engine {code} '{field}' ({message}), reference {want.Code} '{want.Field}'\n"
+                + $"event: {e}\nlast deliveries:\n{string.Join('\n', log.TakeLast(30))}";
+        }
+
+        if (sc.InvalidFields.TryGetValue(e, out var badField) && (code != nameof(Verdict.InvalidArgument) || field != badField))
+        {
+            return $"invalid event gave {code} '{field}', expected InvalidArgument '{badField}': {e}";
+        }
+
+        return null;
+    }
+
+    private static void CompareReport(string scope, RefReport got, RefReport want, List<string> problems)
     {
         var diffs = new List<string>();
         void Same<T>(string name, T engine, T reference)

@@ -67,10 +67,10 @@ public readonly record struct RefRow(int Rank, string RepId, double Score);
 /// <summary>A leaderboard: a region (or the company), a period code and a metric name.</summary>
 public readonly record struct RefBoard(string Region, string Period, string Metric);
 
-/// <summary>A target's figures in a report.</summary>
+/// <summary>A target's figures in a report (the reference's, or an engine's read into this form).</summary>
 public sealed record RefTarget(string Metric, long Actual, long Must, long Stretch, double MustAttainment, double StretchAttainment, double Pace, bool Behind);
 
-/// <summary>The reference's figures of one scope for one period, straight from the deals and items.</summary>
+/// <summary>The figures of one scope for one period: the reference's, straight from the deals and items, or an engine's.</summary>
 public sealed record RefReport(
     long OpenCount,
     long OpenAmount,

@@ -149,8 +149,11 @@ public static class SalesOpsHost
         builder.Services.AddGrpcHealthChecks().AddCheck<SiloHealthCheck>("silo");
         builder.Services.AddStrictRequestMarshalling(); // after every AddGrpc* call: each may register the default binder
         builder.Services.AddSingleton<PushHub>();
+        builder.Services.AddSingleton<RepDirectory>();
+        builder.Services.AddSingleton<RegionTree>();
         builder.Services.AddSingleton<HubRegistration>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HubRegistration>());
+        builder.Services.Configure<WatchOptions>(builder.Configuration.GetSection(WatchOptions.Section));
         builder.Services.Configure<DemoOptions>(builder.Configuration.GetSection(DemoOptions.Section));
         builder.Services.AddHostedService<DemoWorkload>();
 

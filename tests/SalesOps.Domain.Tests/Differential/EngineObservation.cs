@@ -31,7 +31,7 @@ internal static class EngineObservation
 
     public static string Metric(LeaderboardMetric metric) => metric.ToString();
 
-    public static ObservedReport Report(FigureReport r) => new(
+    public static RefReport Report(FigureReport r) => new(
         r.OpenCount,
         r.OpenAmount,
         r.WeightedPipeline,
@@ -54,7 +54,7 @@ internal static class EngineObservation
         r.ActivityTotal,
         new SortedDictionary<(int, int), long>(r.Activities.ToDictionary(a => ((int)a.Type, (int)a.Category), a => a.Count)),
         r.MinutesByTimeCategory.ToArray(),
-        r.Targets.Select(t => new ObservedTarget(t.Metric.ToString(), t.Actual, t.MustAchieve, t.Stretch, t.MustAttainment, t.StretchAttainment, t.Pace, t.BehindPace)).ToList());
+        r.Targets.Select(t => new RefTarget(t.Metric.ToString(), t.Actual, t.MustAchieve, t.Stretch, t.MustAttainment, t.StretchAttainment, t.Pace, t.BehindPace)).ToList());
 
     /// <summary>The whole state of an in-process engine.</summary>
     public static ObservedState Observe(InMemorySalesEngine engine, Scenario sc)

@@ -89,7 +89,7 @@ public sealed class MemoryDifferentialCluster() : DifferentialCluster("America/L
 {
     public override string Mode => "memory";
     public override int FirstSeed => 1;
-    public override int DefaultSequences => 150;
+    public override int DefaultSequences => 120;
 
     protected override Task ConfigureAsync(InProcessTestClusterBuilder builder)
     {
@@ -112,7 +112,7 @@ public sealed class PostgresDifferentialCluster() : DifferentialCluster("Asia/Sh
 
     public override string Mode => "postgres";
     public override int FirstSeed => 100_001;
-    public override int DefaultSequences => 100;
+    public override int DefaultSequences => 80;
 
     protected override async Task ConfigureAsync(InProcessTestClusterBuilder builder)
     {
