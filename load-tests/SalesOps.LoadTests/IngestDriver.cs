@@ -223,7 +223,7 @@ public sealed class IngestDriver
                 sent++;
                 Sent(events, effects, start);
                 pending.Enqueue(new Pending(events, effects, start));
-                var batch = new V1.IngestBatch { BatchId = k.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+                var batch = new V1.IngestRequest { BatchId = k.ToString(System.Globalization.CultureInfo.InvariantCulture) };
                 batch.Events.Add(events);
                 await call.RequestStream.WriteAsync(batch, ct);
             }
@@ -245,7 +245,7 @@ public sealed class IngestDriver
         return sent;
     }
 
-    private void Count(Pending p, V1.IngestAck ack, PhaseStats stats)
+    private void Count(Pending p, V1.IngestResponse ack, PhaseStats stats)
     {
         if (ack.Results.Count != p.Events.Length)
         {
@@ -264,7 +264,7 @@ public sealed class IngestDriver
             }
             else
             {
-                stats.Error(1, $"{r.EventId}: {r.Status} {r.Field} {r.Message}");
+                stats.Error(1, $"{r.EventId}: {r.Status} {r.Error?.Message}");
             }
         }
 

@@ -124,7 +124,7 @@ public sealed class BoardWatcher(Company company, string region, V1.LeaderboardM
         }
     }
 
-    private void Apply(V1.LeaderboardUpdate update, ActivityClock clock, WatchStats stats)
+    private void Apply(V1.WatchLeaderboardResponse update, ActivityClock clock, WatchStats stats)
     {
         stats.Updated();
         lock (_board)
@@ -168,7 +168,14 @@ public sealed class AlertWatcher(ConcurrentDictionary<string, long> bigDeals)
         {
             try
             {
-                using var call = client.WatchAlerts(new V1.WatchAlertsRequest { AfterSequence = _after }, cancellationToken: ct);
+                // Live only at first; from then on, everything after the last alert seen.
+                var request = new V1.WatchAlertsRequest();
+                if (_after > 0)
+                {
+                    request.AfterSequence = _after;
+                }
+
+                using var call = client.WatchAlerts(request, cancellationToken: ct);
                 await foreach (var alert in call.ResponseStream.ReadAllAsync(ct))
                 {
                     if (_gapAfter > 0)
@@ -179,7 +186,7 @@ public sealed class AlertWatcher(ConcurrentDictionary<string, long> bigDeals)
 
                     _after = alert.Sequence;
                     stats.Alerted();
-                    if (alert.Kind == V1.AlertKind.BigDealWon && stats.Measuring && bigDeals.TryGetValue(alert.SubjectId, out var sentAt))
+                    if (alert.BigDealWon is { } won && stats.Measuring && bigDeals.TryGetValue(won.OpportunityId, out var sentAt))
                     {
                         stats.Alert.RecordSince(sentAt);
                     }
@@ -196,10 +203,11 @@ public sealed class AlertWatcher(ConcurrentDictionary<string, long> bigDeals)
             }
             catch (RpcException ex) when (ex.StatusCode == StatusCode.OutOfRange && _after > 0)
             {
-                // Further behind than the server keeps: the documented way on is from the newest alert, with a gap.
+                // Further behind than the server keeps: the documented way on is from the oldest retained alert, with
+                // a gap; the resume point travels in the status's ErrorInfo.
                 stats.Gap();
                 _gapAfter = _after;
-                _after = 0;
+                _after = ResumePoint(ex) ?? 0;
             }
             catch (RpcException ex)
             {
@@ -208,6 +216,14 @@ public sealed class AlertWatcher(ConcurrentDictionary<string, long> bigDeals)
             }
         }
     }
+
+    /// <summary>The sequence the server says to resume after (google.rpc.ErrorInfo metadata), if it said one.</summary>
+    private static long? ResumePoint(RpcException ex) =>
+        ex.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>() is { } info
+        && info.Metadata.TryGetValue("resume_after_sequence", out var text)
+        && long.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var resume)
+            ? resume
+            : null;
 }
 
 /// <summary>The screens of a run: which boards are watched, started together, stopped together.</summary>

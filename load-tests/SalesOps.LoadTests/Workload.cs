@@ -302,9 +302,9 @@ public sealed class StreamWorkload
         {
             RepId = _company.RepIds[rep],
             CustomerId = _random.Next(2) == 0 ? Customer() : "",
-            Type = (V1.ActivityType)_random.Next(5),
+            Type = (V1.ActivityType)(1 + _random.Next(5)),
             DurationMinutes = 5 + _random.Next(120),
-            TimeCategory = (V1.TimeCategory)_random.Next(5),
+            TimeCategory = (V1.TimeCategory)(1 + _random.Next(5)),
         };
         return (e, new Effect(EffectKind.Activity, rep, 0, 0));
     }
@@ -321,10 +321,10 @@ public sealed class StreamWorkload
             OpportunityId = deal.Id,
             OwnerRepId = _company.RepIds[rep],
             CustomerId = Customer(),
-            Amount = amount,
+            Amount = Money(amount),
             ProductLine = (_random.Next(3)) switch { 0 => "software", 1 => "services", _ => "hardware" },
             Channel = _random.Next(4) == 0 ? "partner" : "direct",
-            ExpectedClose = new V1.Date { Year = close.Year, Month = close.Month, Day = close.Day },
+            ExpectedClose = new Google.Type.Date { Year = close.Year, Month = close.Month, Day = close.Day },
             StageId = OpenStages[deal.Stage],
         };
         return (e, new Effect(EffectKind.Opened, rep, amount, amount));
@@ -346,7 +346,7 @@ public sealed class StreamWorkload
         var delta = amount - deal.Amount;
         deal.Amount = amount;
         var e = NewEvent();
-        e.OpportunityAmountChanged = new V1.OpportunityAmountChanged { OpportunityId = deal.Id, Amount = amount };
+        e.OpportunityAmountChanged = new V1.OpportunityAmountChanged { OpportunityId = deal.Id, Amount = Money(amount) };
         return (e, new Effect(EffectKind.AmountChanged, deal.Rep, amount, delta));
     }
 
@@ -359,8 +359,8 @@ public sealed class StreamWorkload
         var e = NewEvent();
         if (won)
         {
-            // A won amount of 0 keeps the deal's amount; half the wins say it explicitly.
-            e.OpportunityWon = new V1.OpportunityWon { OpportunityId = deal.Id, Amount = _random.Next(2) == 0 ? 0 : deal.Amount };
+            // A win without an amount keeps the deal's amount; half the wins say it explicitly.
+            e.OpportunityWon = new V1.OpportunityWon { OpportunityId = deal.Id, Amount = _random.Next(2) == 0 ? null : Money(deal.Amount) };
             return (e, new Effect(EffectKind.Won, deal.Rep, deal.Amount, -deal.Amount));
         }
 
@@ -373,9 +373,15 @@ public sealed class StreamWorkload
         var rep = _reps[_random.Next(_reps.Length)];
         var amount = 100L * (1 + _random.Next(500));
         var e = NewEvent();
-        e.PaymentReceived = new V1.PaymentReceived { RepId = _company.RepIds[rep], CustomerId = Customer(), Amount = amount };
+        e.PaymentReceived = new V1.PaymentReceived { RepId = _company.RepIds[rep], CustomerId = Customer(), Amount = Money(amount) };
         return (e, new Effect(EffectKind.Payment, rep, amount, 0));
     }
+
+    /// <summary>
+    /// An amount in the company currency. The server's default (Engine:CurrencyCode) is USD and bench.sh starts it
+    /// with that; a server configured otherwise refuses these events naming amount.currency_code.
+    /// </summary>
+    private static V1.Money Money(long minorUnits) => new() { CurrencyCode = "USD", MinorUnits = minorUnits };
 
     private (V1.Event, Effect) Target(int rep)
     {

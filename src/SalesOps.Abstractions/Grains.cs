@@ -1,3 +1,4 @@
+using SalesOps.Domain;
 using Orleans.Concurrency;
 
 namespace SalesOps.Abstractions;
@@ -12,11 +13,11 @@ public interface IRegionGrain : IGrainWithStringKey
     Task RecoverAsync();
 
     /// <summary>Applies <c>RegionDefined</c>; the parent must already be defined (checked by the caller).</summary>
-    Task<EventOutcome> DefineAsync(EventEnvelope envelope);
+    Task<EventOutcome> DefineAsync(RegionDefined e);
 
     Task<bool> IsDefinedAsync();
 
-    Task<EventOutcome> SetTargetAsync(EventEnvelope envelope);
+    Task<EventOutcome> SetTargetAsync(TargetSet e);
 
     /// <summary>
     /// Applies counter deltas and board changes from a rep book or child region (<paramref name="sender"/>), and passes
@@ -63,7 +64,7 @@ public interface IRepBookGrain : IGrainWithIntegerKey
     /// for distinct reps) and answers one outcome each, once every accepted one is applied (and, in durable mode,
     /// committed); their roll-ups to the regions and contacts to customers are delivered behind the answer.
     /// </summary>
-    Task<EventOutcome[]> ApplyAsync(EventEnvelope[] envelopes);
+    Task<EventOutcome[]> ApplyAsync(SalesEvent[] events);
 
     /// <summary>
     /// Credits (or, negative, retracts) opportunities' contributions to reps of this book, in order. A merged message
@@ -81,6 +82,13 @@ public interface IRepBookGrain : IGrainWithIntegerKey
     /// <summary>A rep of this book; <c>Joined</c> is false for one that never joined.</summary>
     Task<RepSnapshot> GetSnapshotAsync(string repId);
 
+    /// <summary>
+    /// Display name and current region of each rep, in order (for leaderboard rows and alerts). Interleaved: a screen
+    /// does not wait behind the book's ingest (the read is synchronous, so it sees state between two turns).
+    /// </summary>
+    [AlwaysInterleave]
+    Task<RepProfile[]> GetProfilesAsync(string[] repIds);
+
     /// <summary>Evaluates pace against targets now, for every rep of the book that has targets; raises alerts for those that fell behind.</summary>
     Task CheckPaceAsync();
 }
@@ -93,7 +101,7 @@ public interface ICustomerGrain : IGrainWithStringKey
     /// </summary>
     Task RecoverAsync();
 
-    Task<EventOutcome> RegisterAsync(EventEnvelope envelope);
+    Task<EventOutcome> RegisterAsync(CustomerRegistered e);
 
     Task<bool> IsRegisteredAsync();
 
@@ -127,7 +135,7 @@ public interface IOpportunityBookGrain : IGrainWithIntegerKey
     /// Applies opportunity events of this book in order (one wave of a batch: events of distinct deals) and answers
     /// one outcome each, once every accepted one is journaled and its effects are queued.
     /// </summary>
-    Task<EventOutcome[]> ApplyAsync(EventEnvelope[] envelopes);
+    Task<EventOutcome[]> ApplyAsync(SalesEvent[] events);
 
     /// <summary>A deal of this book; <c>Opened</c> is false for one never opened.</summary>
     Task<OpportunitySnapshot> GetSnapshotAsync(string opportunityId);

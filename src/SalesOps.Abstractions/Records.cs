@@ -271,6 +271,10 @@ public readonly record struct BoardRow([property: Id(0)] int Rank, [property: Id
     public static BoardRow From(RankedEntry e) => new(e.Rank, e.RepId, e.Score, e.Movement);
 }
 
+/// <summary>What a screen shows for a rep: the display name and current region (empty for a rep not joined).</summary>
+[GenerateSerializer, Immutable, Alias("salesops.RepProfile")]
+public readonly record struct RepProfile([property: Id(0)] string RepId, [property: Id(1)] string Name, [property: Id(2)] string RegionId);
+
 /// <summary>A leaderboard's top rows (and optionally the rows around one rep) at a version.</summary>
 [GenerateSerializer, Immutable, Alias("salesops.BoardSnapshot")]
 public sealed record BoardSnapshot(
@@ -308,6 +312,10 @@ public sealed record AlertRecord(
     [property: Id(10)] DateTimeOffset At,
     [property: Id(11)] Guid Epoch)
 {
+    /// <summary>A behind-pace alert about a region rather than a rep (<see cref="Alert.AboutRegion"/>).</summary>
+    [Id(12)]
+    public bool AboutRegion { get; init; }
+
     public static AlertRecord From(Alert a) =>
-        new(0, (byte)a.Kind, a.SubjectId, a.ScopeId, a.OtherId, a.Period.Code, a.Metric, a.Actual, a.Expected, a.Message, a.At, Guid.Empty);
+        new(0, (byte)a.Kind, a.SubjectId, a.ScopeId, a.OtherId, a.Period.Code, a.Metric, a.Actual, a.Expected, a.Message, a.At, Guid.Empty) { AboutRegion = a.AboutRegion };
 }

@@ -16,7 +16,10 @@ public enum AlertKind : byte
 /// An alert as raised by the domain; the alert log gives it a sequence number when it is published.
 /// </summary>
 /// <param name="SubjectId">The rep, region or opportunity the alert is about.</param>
-/// <param name="ScopeId">The region whose screens care (the rep's region, the leaderboard's scope).</param>
+/// <param name="ScopeId">
+/// The region whose screens care (the rep's region, the region itself, the leaderboard's scope; for a won deal the
+/// owner's region, which the alert log fills in when it publishes).
+/// </param>
 /// <param name="OtherId">The rep overtaken, or the owner of a won deal.</param>
 public sealed record Alert(
     AlertKind Kind,
@@ -28,7 +31,11 @@ public sealed record Alert(
     long Actual,
     long Expected,
     string Message,
-    DateTimeOffset At);
+    DateTimeOffset At)
+{
+    /// <summary>A behind-pace alert whose subject is a region (its scope is then the region itself), not a rep.</summary>
+    public bool AboutRegion { get; init; }
+}
 
 /// <summary>
 /// Tracks which targets of one scope are behind their must-achieve pace, and raises an alert only when a target
@@ -86,7 +93,7 @@ public sealed class PaceTracker
                         actual,
                         expected,
                         $"{who} {subjectId} is behind must-achieve pace for {metric} {period}: {actual} of {expected} expected by now",
-                        now));
+                        now) { AboutRegion = isRegion });
                 }
             }
             else

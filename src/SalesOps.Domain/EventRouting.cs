@@ -17,40 +17,83 @@ public readonly record struct EntityRef(EntityKind Kind, string Id, string Field
 /// </summary>
 public static class EventRouting
 {
-    public static EntityRef Target(SalesEvent e) => e switch
-    {
-        RegionDefined r => new(EntityKind.Region, r.RegionId, "region_id"),
-        RepJoined r => new(EntityKind.Rep, r.RepId, "rep_id"),
-        RepMoved r => new(EntityKind.Rep, r.RepId, "rep_id"),
-        CustomerRegistered c => new(EntityKind.Customer, c.CustomerId, "customer_id"),
-        OpportunityOpened o => new(EntityKind.Opportunity, o.OpportunityId, "opportunity_id"),
-        OpportunityStageChanged o => new(EntityKind.Opportunity, o.OpportunityId, "opportunity_id"),
-        OpportunityAmountChanged o => new(EntityKind.Opportunity, o.OpportunityId, "opportunity_id"),
-        OpportunityReassigned o => new(EntityKind.Opportunity, o.OpportunityId, "opportunity_id"),
-        OpportunityWon o => new(EntityKind.Opportunity, o.OpportunityId, "opportunity_id"),
-        OpportunityLost o => new(EntityKind.Opportunity, o.OpportunityId, "opportunity_id"),
-        ActivityLogged a => new(EntityKind.Rep, a.RepId, "rep_id"),
-        PaymentReceived p => new(EntityKind.Rep, p.RepId, "rep_id"),
-        TargetSet { Scope: TargetScope.Rep } t => new(EntityKind.Rep, t.ScopeId, "scope_id"),
-        TargetSet t => new(EntityKind.Region, t.ScopeId, "scope_id"),
-        _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "unknown event"),
-    };
+    private static readonly EntityRef[] None = [];
+
+    public static EntityRef Target(SalesEvent e) => e.Accept(TargetOf.Instance);
 
     /// <summary>Other entities the event needs to exist (checked before it is applied).</summary>
-    public static IReadOnlyList<EntityRef> References(SalesEvent e) => e switch
-    {
-        RegionDefined r when !string.IsNullOrEmpty(r.ParentRegionId) => [new(EntityKind.Region, r.ParentRegionId, "parent_region_id")],
-        RepJoined r => [new(EntityKind.Region, r.RegionId, "region_id")],
-        RepMoved r => [new(EntityKind.Region, r.RegionId, "region_id")],
-        OpportunityOpened o => [new(EntityKind.Rep, o.OwnerRepId, "owner_rep_id"), new(EntityKind.Customer, o.CustomerId, "customer_id")],
-        OpportunityReassigned o => [new(EntityKind.Rep, o.NewOwnerRepId, "new_owner_rep_id")],
-        ActivityLogged a when !string.IsNullOrEmpty(a.CustomerId) => [new(EntityKind.Customer, a.CustomerId, "customer_id")],
-        PaymentReceived p => [new(EntityKind.Customer, p.CustomerId, "customer_id")],
-        _ => [],
-    };
+    public static IReadOnlyList<EntityRef> References(SalesEvent e) => e.Accept(ReferencesOf.Instance);
 
     public static Outcome Missing(EntityRef r) =>
         Outcome.NotFound(r.Field, $"{r.Kind.ToString().ToLowerInvariant()} '{r.Id}' is not known; send its defining event first");
+
+    private sealed class TargetOf : ISalesEventVisitor<EntityRef>
+    {
+        public static readonly TargetOf Instance = new();
+
+        public EntityRef Visit(RegionDefined e) => new(EntityKind.Region, e.RegionId, "region_id");
+
+        public EntityRef Visit(RepJoined e) => new(EntityKind.Rep, e.RepId, "rep_id");
+
+        public EntityRef Visit(RepMoved e) => new(EntityKind.Rep, e.RepId, "rep_id");
+
+        public EntityRef Visit(CustomerRegistered e) => new(EntityKind.Customer, e.CustomerId, "customer_id");
+
+        public EntityRef Visit(OpportunityOpened e) => Opportunity(e.OpportunityId);
+
+        public EntityRef Visit(OpportunityStageChanged e) => Opportunity(e.OpportunityId);
+
+        public EntityRef Visit(OpportunityAmountChanged e) => Opportunity(e.OpportunityId);
+
+        public EntityRef Visit(OpportunityReassigned e) => Opportunity(e.OpportunityId);
+
+        public EntityRef Visit(OpportunityWon e) => Opportunity(e.OpportunityId);
+
+        public EntityRef Visit(OpportunityLost e) => Opportunity(e.OpportunityId);
+
+        public EntityRef Visit(ActivityLogged e) => new(EntityKind.Rep, e.RepId, "rep_id");
+
+        public EntityRef Visit(PaymentReceived e) => new(EntityKind.Rep, e.RepId, "rep_id");
+
+        public EntityRef Visit(TargetSet e) =>
+            new(e.Scope == TargetScope.Rep ? EntityKind.Rep : EntityKind.Region, e.ScopeId, "scope_id");
+
+        private static EntityRef Opportunity(string id) => new(EntityKind.Opportunity, id, "opportunity_id");
+    }
+
+    private sealed class ReferencesOf : ISalesEventVisitor<IReadOnlyList<EntityRef>>
+    {
+        public static readonly ReferencesOf Instance = new();
+
+        public IReadOnlyList<EntityRef> Visit(RegionDefined e) =>
+            string.IsNullOrEmpty(e.ParentRegionId) ? None : [new(EntityKind.Region, e.ParentRegionId, "parent_region_id")];
+
+        public IReadOnlyList<EntityRef> Visit(RepJoined e) => [new(EntityKind.Region, e.RegionId, "region_id")];
+
+        public IReadOnlyList<EntityRef> Visit(RepMoved e) => [new(EntityKind.Region, e.RegionId, "region_id")];
+
+        public IReadOnlyList<EntityRef> Visit(CustomerRegistered e) => None;
+
+        public IReadOnlyList<EntityRef> Visit(OpportunityOpened e) =>
+            [new(EntityKind.Rep, e.OwnerRepId, "owner_rep_id"), new(EntityKind.Customer, e.CustomerId, "customer_id")];
+
+        public IReadOnlyList<EntityRef> Visit(OpportunityStageChanged e) => None;
+
+        public IReadOnlyList<EntityRef> Visit(OpportunityAmountChanged e) => None;
+
+        public IReadOnlyList<EntityRef> Visit(OpportunityReassigned e) => [new(EntityKind.Rep, e.NewOwnerRepId, "new_owner_rep_id")];
+
+        public IReadOnlyList<EntityRef> Visit(OpportunityWon e) => None;
+
+        public IReadOnlyList<EntityRef> Visit(OpportunityLost e) => None;
+
+        public IReadOnlyList<EntityRef> Visit(ActivityLogged e) =>
+            string.IsNullOrEmpty(e.CustomerId) ? None : [new(EntityKind.Customer, e.CustomerId, "customer_id")];
+
+        public IReadOnlyList<EntityRef> Visit(PaymentReceived e) => [new(EntityKind.Customer, e.CustomerId, "customer_id")];
+
+        public IReadOnlyList<EntityRef> Visit(TargetSet e) => None;
+    }
 }
 
 /// <summary>Engine settings shared by the in-process engine and the grains.</summary>
@@ -60,9 +103,15 @@ public sealed class EngineSettings
     public CompanyCalendar Calendar { get; init; } = CompanyCalendar.Utc;
     public string CompanyName { get; init; } = "Company";
 
+    /// <summary>ISO 4217 code of the one company currency: every amount is an integer of its minor units (ADR 0013).</summary>
+    public string CurrencyCode { get; init; } = "USD";
+
     /// <summary>A won deal of at least this amount raises a celebration alert.</summary>
     public long BigDealThreshold { get; init; } = 100_000;
 
     /// <summary>Overtakes are alerted only for ranks this good or better.</summary>
     public int OvertakeDepth { get; init; } = 10;
+
+    /// <summary>How far ahead of the engine's clock an event's <c>occurred_at</c> may be (clients' clocks drift).</summary>
+    public TimeSpan MaxFutureSkew { get; init; } = TimeSpan.FromMinutes(5);
 }

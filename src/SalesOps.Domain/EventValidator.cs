@@ -7,8 +7,21 @@ public static class EventValidator
 {
     public const int MaxIdLength = 128;
 
+    /// <summary>
+    /// The largest amount one event may carry (a deal's amount, a payment, a target). With the engine's sum bound
+    /// (docs/semantics.md, "Limits") it keeps every figure far from the 64-bit range.
+    /// </summary>
+    public const long MaxAmount = 1_000_000_000_000_000;
+
+    /// <summary>Earliest and latest year of any date or instant an event carries (the calendar's range).</summary>
+    public const int MinYear = 1900, MaxYear = 9000;
+
     /// <summary>Returns null when the event is well-formed, otherwise the first problem.</summary>
-    public static Outcome? Validate(SalesEvent e, StageTable stages)
+    /// <param name="latestOccurredAt">
+    /// The latest <c>occurred_at</c> accepted: the engine's clock plus its allowed skew. An event dated later would
+    /// win every last-writer-wins register of its deal and block its rep's moves until that time; null = no check.
+    /// </param>
+    public static Outcome? Validate(SalesEvent e, StageTable stages, DateTimeOffset? latestOccurredAt = null)
     {
         if (Id(e.EventId, "event_id") is { } bad)
         {
@@ -20,34 +33,68 @@ public static class EventValidator
             return Outcome.Invalid("occurred_at", "occurred_at is required");
         }
 
-        return e switch
+        if (e.OccurredAt.UtcDateTime.Year is < MinYear or > MaxYear)
         {
-            RegionDefined r => Id(r.RegionId, "region_id") ?? Text(r.Name, "name")
-                ?? (r.RegionId == r.ParentRegionId ? Outcome.Invalid("parent_region_id", "a region cannot be its own parent") : null)
-                ?? (r.ParentRegionId.Length > MaxIdLength ? Outcome.Invalid("parent_region_id", $"parent_region_id is longer than {MaxIdLength}") : null),
-            RepJoined r => Id(r.RepId, "rep_id") ?? Text(r.Name, "name") ?? Id(r.RegionId, "region_id")
-                ?? Enum(r.Role, "role") ?? Enum(r.Style, "style"),
-            RepMoved r => Id(r.RepId, "rep_id") ?? Id(r.RegionId, "region_id"),
-            CustomerRegistered c => Id(c.CustomerId, "customer_id") ?? Text(c.Name, "name"),
-            OpportunityOpened o => Id(o.OpportunityId, "opportunity_id") ?? Id(o.OwnerRepId, "owner_rep_id")
-                ?? Id(o.CustomerId, "customer_id") ?? Amount(o.Amount, "amount", allowZero: false)
-                ?? Date(o.ExpectedClose, "expected_close") ?? OpenStage(o.StageId, stages),
-            OpportunityStageChanged s => Id(s.OpportunityId, "opportunity_id") ?? OpenStage(s.StageId, stages)
-                ?? (s.ExpectedClose is { } d ? Date(d, "expected_close") : null),
-            OpportunityAmountChanged a => Id(a.OpportunityId, "opportunity_id") ?? Amount(a.Amount, "amount", allowZero: false),
-            OpportunityReassigned r => Id(r.OpportunityId, "opportunity_id") ?? Id(r.NewOwnerRepId, "new_owner_rep_id"),
-            OpportunityWon w => Id(w.OpportunityId, "opportunity_id") ?? Amount(w.Amount, "amount", allowZero: true),
-            OpportunityLost l => Id(l.OpportunityId, "opportunity_id"),
-            ActivityLogged a => Id(a.RepId, "rep_id") ?? OptionalId(a.CustomerId, "customer_id") ?? Enum(a.Type, "type")
-                ?? Enum(a.TimeCategory, "time_category")
-                ?? (a.DurationMinutes is < 0 or > 24 * 60 ? Outcome.Invalid("duration_minutes", "duration_minutes must be between 0 and 1440") : null),
-            PaymentReceived p => Id(p.RepId, "rep_id") ?? Id(p.CustomerId, "customer_id") ?? Amount(p.Amount, "amount", allowZero: false),
-            TargetSet t => Id(t.ScopeId, "scope_id") ?? Enum(t.Scope, "scope") ?? Enum(t.Metric, "metric")
-                ?? (t.Period.IsNone ? Outcome.Invalid("period", "period is required: 2026, 2026-Q4 or 2026-11") : null)
-                ?? Amount(t.MustAchieve, "must_achieve", allowZero: false)
-                ?? (t.Stretch < t.MustAchieve ? Outcome.Invalid("stretch", "stretch must be at least must_achieve") : null),
-            _ => Outcome.Invalid("event", "unknown event type"),
-        };
+            return Outcome.Invalid("occurred_at", $"occurred_at {Instant(e.OccurredAt)} is outside the years {MinYear} to {MaxYear}");
+        }
+
+        if (e.OccurredAt > latestOccurredAt)
+        {
+            return Outcome.Invalid(
+                "occurred_at",
+                $"occurred_at {Instant(e.OccurredAt)} is in the future: the engine accepts events dated up to {Instant(latestOccurredAt.Value)} (its clock plus Engine:MaxFutureSkew)");
+        }
+
+        return e.Accept(Checks.For(stages));
+    }
+
+    /// <summary>The checks of each event type; one instance per stage table in use.</summary>
+    private sealed class Checks(StageTable stages) : ISalesEventVisitor<Outcome?>
+    {
+        private static Checks? _last;
+
+        public static Checks For(StageTable stages) =>
+            _last is { } last && ReferenceEquals(last._stages, stages) ? last : _last = new Checks(stages);
+
+        private readonly StageTable _stages = stages;
+
+        public Outcome? Visit(RegionDefined r) => Id(r.RegionId, "region_id") ?? Text(r.Name, "name")
+            ?? (r.RegionId == r.ParentRegionId ? Outcome.Invalid("parent_region_id", "a region cannot be its own parent") : null)
+            ?? (r.ParentRegionId.Length > MaxIdLength ? Outcome.Invalid("parent_region_id", $"parent_region_id is longer than {MaxIdLength}") : null);
+
+        public Outcome? Visit(RepJoined r) => Id(r.RepId, "rep_id") ?? Text(r.Name, "name") ?? Id(r.RegionId, "region_id")
+            ?? Enum(r.Role, "role") ?? Enum(r.Style, "style");
+
+        public Outcome? Visit(RepMoved r) => Id(r.RepId, "rep_id") ?? Id(r.RegionId, "region_id");
+
+        public Outcome? Visit(CustomerRegistered c) => Id(c.CustomerId, "customer_id") ?? Text(c.Name, "name");
+
+        public Outcome? Visit(OpportunityOpened o) => Id(o.OpportunityId, "opportunity_id") ?? Id(o.OwnerRepId, "owner_rep_id")
+            ?? Id(o.CustomerId, "customer_id") ?? Amount(o.Amount, "amount", allowZero: false)
+            ?? Date(o.ExpectedClose, "expected_close") ?? OpenStage(o.StageId, _stages);
+
+        public Outcome? Visit(OpportunityStageChanged s) => Id(s.OpportunityId, "opportunity_id") ?? OpenStage(s.StageId, _stages)
+            ?? (s.ExpectedClose is { } d ? Date(d, "expected_close") : null);
+
+        public Outcome? Visit(OpportunityAmountChanged a) => Id(a.OpportunityId, "opportunity_id") ?? Amount(a.Amount, "amount", allowZero: false);
+
+        public Outcome? Visit(OpportunityReassigned r) => Id(r.OpportunityId, "opportunity_id") ?? Id(r.NewOwnerRepId, "new_owner_rep_id");
+
+        public Outcome? Visit(OpportunityWon w) => Id(w.OpportunityId, "opportunity_id") ?? Amount(w.Amount, "amount", allowZero: true);
+
+        public Outcome? Visit(OpportunityLost l) => Id(l.OpportunityId, "opportunity_id");
+
+        public Outcome? Visit(ActivityLogged a) => Id(a.RepId, "rep_id") ?? OptionalId(a.CustomerId, "customer_id") ?? Enum(a.Type, "type")
+            ?? Enum(a.TimeCategory, "time_category")
+            ?? (a.DurationMinutes is < 0 or > 24 * 60 ? Outcome.Invalid("duration_minutes", "duration_minutes must be between 0 and 1440") : null);
+
+        public Outcome? Visit(PaymentReceived p) => Id(p.RepId, "rep_id") ?? Id(p.CustomerId, "customer_id") ?? Amount(p.Amount, "amount", allowZero: false);
+
+        public Outcome? Visit(TargetSet t) => Id(t.ScopeId, "scope_id") ?? Enum(t.Scope, "scope") ?? Enum(t.Metric, "metric")
+            ?? (t.Period.IsNone ? Outcome.Invalid("period", "period is required: 2026, 2026-Q4 or 2026-11") : null)
+            ?? Amount(t.MustAchieve, "must_achieve", allowZero: false)
+            ?? (t.Stretch < t.MustAchieve ? Outcome.Invalid("stretch", "stretch must be at least must_achieve") : null)
+            ?? Amount(t.Stretch, "stretch", allowZero: false);
     }
 
     private static Outcome? Id(string? value, string field)
@@ -70,10 +117,13 @@ public static class EventValidator
     private static Outcome? Amount(long value, string field, bool allowZero) =>
         value < 0 || (!allowZero && value == 0)
             ? Outcome.Invalid(field, allowZero ? $"{field} must not be negative" : $"{field} must be positive")
-            : value > 1_000_000_000_000_000 ? Outcome.Invalid(field, $"{field} is too large") : null;
+            : value > MaxAmount ? Outcome.Invalid(field, $"{field} is larger than {MaxAmount} (10^15)") : null;
 
     private static Outcome? Date(DateOnly value, string field) =>
-        value.Year is < 1900 or > 9000 ? Outcome.Invalid(field, $"{field} is required (a date between 1900 and 9000)") : null;
+        value.Year is < MinYear or > MaxYear ? Outcome.Invalid(field, $"{field} is required (a date between {MinYear} and {MaxYear})") : null;
+
+    private static string Instant(DateTimeOffset at) =>
+        at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     private static Outcome? Enum<T>(T value, string field)
         where T : struct, Enum =>
@@ -83,7 +133,7 @@ public static class EventValidator
     {
         if (!stages.TryIndexOf(stageId, out var index))
         {
-            return Outcome.Invalid("stage_id", $"stage_id '{stageId}' is not in the stage table");
+            return Outcome.Invalid("stage_id", $"stage_id {Echo.Quote(stageId)} is not in the stage table");
         }
 
         return stages.IsOpen(index) ? null : Outcome.Invalid("stage_id", "use OpportunityWon / OpportunityLost to close a deal");

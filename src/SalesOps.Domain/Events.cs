@@ -50,19 +50,70 @@ public enum TargetMetric : byte
 /// Base of every event a CRM sends. <see cref="EventId"/> identifies the event for de-duplication (delivery is
 /// at-least-once); <see cref="OccurredAt"/> places it in time, and so in periods and in last-writer-wins order.
 /// </summary>
-public abstract record SalesEvent(string EventId, DateTimeOffset OccurredAt);
+public abstract record SalesEvent(string EventId, DateTimeOffset OccurredAt)
+{
+    /// <summary>Calls the visitor's method for this event's type (see <see cref="ISalesEventVisitor{TResult}"/>).</summary>
+    public abstract TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor);
+}
+
+/// <summary>
+/// One method per event type: the closed set of events. Every place that must handle each event (routing, validation,
+/// the aggregates' dispatch, the grains, the serializers and the journal) implements this interface instead of
+/// switching over types with a catch-all default, so adding an event type is a compile error at each of them until it
+/// is handled. See CONTRIBUTING.md, "Adding an event".
+/// </summary>
+public interface ISalesEventVisitor<out TResult>
+{
+    TResult Visit(RegionDefined e);
+
+    TResult Visit(RepJoined e);
+
+    TResult Visit(RepMoved e);
+
+    TResult Visit(CustomerRegistered e);
+
+    TResult Visit(OpportunityOpened e);
+
+    TResult Visit(OpportunityStageChanged e);
+
+    TResult Visit(OpportunityAmountChanged e);
+
+    TResult Visit(OpportunityReassigned e);
+
+    TResult Visit(OpportunityWon e);
+
+    TResult Visit(OpportunityLost e);
+
+    TResult Visit(ActivityLogged e);
+
+    TResult Visit(PaymentReceived e);
+
+    TResult Visit(TargetSet e);
+}
 
 public sealed record RegionDefined(string EventId, DateTimeOffset OccurredAt, string RegionId, string Name, string ParentRegionId)
-    : SalesEvent(EventId, OccurredAt);
+    : SalesEvent(EventId, OccurredAt)
+{
+    public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
+}
 
 public sealed record RepJoined(string EventId, DateTimeOffset OccurredAt, string RepId, string Name, string RegionId, RepRole Role, RepStyle Style)
-    : SalesEvent(EventId, OccurredAt);
+    : SalesEvent(EventId, OccurredAt)
+{
+    public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
+}
 
 public sealed record RepMoved(string EventId, DateTimeOffset OccurredAt, string RepId, string RegionId)
-    : SalesEvent(EventId, OccurredAt);
+    : SalesEvent(EventId, OccurredAt)
+{
+    public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
+}
 
 public sealed record CustomerRegistered(string EventId, DateTimeOffset OccurredAt, string CustomerId, string Name)
-    : SalesEvent(EventId, OccurredAt);
+    : SalesEvent(EventId, OccurredAt)
+{
+    public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
+}
 
 public sealed record OpportunityOpened(
     string EventId,
@@ -75,24 +126,42 @@ public sealed record OpportunityOpened(
     string Channel,
     DateOnly ExpectedClose,
     string StageId)
-    : SalesEvent(EventId, OccurredAt);
+    : SalesEvent(EventId, OccurredAt)
+{
+    public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
+}
 
 /// <param name="ExpectedClose">A new expected close date, or null to keep the current one.</param>
 public sealed record OpportunityStageChanged(string EventId, DateTimeOffset OccurredAt, string OpportunityId, string StageId, DateOnly? ExpectedClose)
-    : SalesEvent(EventId, OccurredAt);
+    : SalesEvent(EventId, OccurredAt)
+{
+    public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
+}
 
 public sealed record OpportunityAmountChanged(string EventId, DateTimeOffset OccurredAt, string OpportunityId, long Amount)
-    : SalesEvent(EventId, OccurredAt);
+    : SalesEvent(EventId, OccurredAt)
+{
+    public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
+}
 
 public sealed record OpportunityReassigned(string EventId, DateTimeOffset OccurredAt, string OpportunityId, string NewOwnerRepId)
-    : SalesEvent(EventId, OccurredAt);
+    : SalesEvent(EventId, OccurredAt)
+{
+    public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
+}
 
 /// <param name="Amount">The signed amount, or 0 to keep the opportunity's amount.</param>
 public sealed record OpportunityWon(string EventId, DateTimeOffset OccurredAt, string OpportunityId, long Amount)
-    : SalesEvent(EventId, OccurredAt);
+    : SalesEvent(EventId, OccurredAt)
+{
+    public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
+}
 
 public sealed record OpportunityLost(string EventId, DateTimeOffset OccurredAt, string OpportunityId, string Reason)
-    : SalesEvent(EventId, OccurredAt);
+    : SalesEvent(EventId, OccurredAt)
+{
+    public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
+}
 
 /// <param name="CustomerId">The customer contacted, or empty.</param>
 public sealed record ActivityLogged(
@@ -103,11 +172,17 @@ public sealed record ActivityLogged(
     ActivityType Type,
     int DurationMinutes,
     TimeCategory TimeCategory)
-    : SalesEvent(EventId, OccurredAt);
+    : SalesEvent(EventId, OccurredAt)
+{
+    public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
+}
 
 /// <summary>Cash received (回款); credited to the rep and the customer.</summary>
 public sealed record PaymentReceived(string EventId, DateTimeOffset OccurredAt, string RepId, string CustomerId, long Amount)
-    : SalesEvent(EventId, OccurredAt);
+    : SalesEvent(EventId, OccurredAt)
+{
+    public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
+}
 
 public sealed record TargetSet(
     string EventId,
@@ -118,4 +193,7 @@ public sealed record TargetSet(
     TargetMetric Metric,
     long MustAchieve,
     long Stretch)
-    : SalesEvent(EventId, OccurredAt);
+    : SalesEvent(EventId, OccurredAt)
+{
+    public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
+}

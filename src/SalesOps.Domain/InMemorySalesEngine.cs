@@ -13,10 +13,12 @@ public sealed class InMemorySalesEngine
     private readonly Dictionary<string, CustomerState> _customers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OpportunityState> _opportunities = new(StringComparer.Ordinal);
     private readonly HashSet<(string RegionId, BoardKey Board)> _watched = new();
+    private readonly Applier _applier;
 
     public InMemorySalesEngine(EngineSettings settings)
     {
         Settings = settings;
+        _applier = new Applier(this);
         var root = new RegionState(RegionState.CompanyId);
         root.DefineRoot(settings.CompanyName);
         _regions[root.Id] = root;
@@ -34,6 +36,7 @@ public sealed class InMemorySalesEngine
         IEnumerable<OpportunityState> opportunities)
     {
         Settings = settings;
+        _applier = new Applier(this);
         foreach (var r in regions)
         {
             _regions.Add(r.Id, r);
@@ -89,54 +92,69 @@ public sealed class InMemorySalesEngine
         }
 
         var effects = new RepEffects();
-        Outcome outcome;
-        switch (e)
-        {
-            case RegionDefined r:
-                var parent = string.IsNullOrEmpty(r.ParentRegionId) ? RegionState.CompanyId : r.ParentRegionId;
-                outcome = Region(r.RegionId).Define(r, parent);
-                break;
-            case RepJoined j:
-                outcome = Rep(j.RepId).Join(j);
-                break;
-            case RepMoved m:
-                outcome = Rep(m.RepId).Move(m, effects);
-                break;
-            case CustomerRegistered c:
-                outcome = Customer(c.CustomerId).Register(c);
-                break;
-            case ActivityLogged a:
-                outcome = Rep(a.RepId).LogActivity(a, Settings.Calendar, effects);
-                if (outcome.IsAccepted && a.CustomerId.Length > 0)
-                {
-                    _customers[a.CustomerId].Contacted(a.OccurredAt);
-                }
-
-                break;
-            case PaymentReceived p:
-                outcome = Rep(p.RepId).ReceivePayment(p, Settings.Calendar, effects);
-                if (outcome.IsAccepted)
-                {
-                    _customers[p.CustomerId].AddPayment(p.RepId, p.EventId, p.Amount);
-                }
-
-                break;
-            case TargetSet { Scope: TargetScope.Rep } t:
-                outcome = Rep(t.ScopeId).SetTarget(t, effects);
-                break;
-            case TargetSet t:
-                outcome = _regions.TryGetValue(t.ScopeId, out var region)
-                    ? region.SetTarget(t)
-                    : Outcome.NotFound("scope_id", $"region '{t.ScopeId}' is not defined");
-                break;
-            default:
-                outcome = ApplyToOpportunity(e, effects);
-                break;
-        }
-
+        _applier.Effects = effects;
+        var outcome = e.Accept(_applier);
         EffectsObserved?.Invoke(e, effects);
         Route(effects, e.OccurredAt);
         return outcome;
+    }
+
+    /// <summary>Where each event is applied in this engine; holds the effects of the event being applied.</summary>
+    private sealed class Applier(InMemorySalesEngine engine) : ISalesEventVisitor<Outcome>
+    {
+        public RepEffects Effects { get; set; } = null!;
+
+        public Outcome Visit(RegionDefined e)
+        {
+            var parent = string.IsNullOrEmpty(e.ParentRegionId) ? RegionState.CompanyId : e.ParentRegionId;
+            return engine.Region(e.RegionId).Define(e, parent);
+        }
+
+        public Outcome Visit(RepJoined e) => engine.Rep(e.RepId).Join(e);
+
+        public Outcome Visit(RepMoved e) => engine.Rep(e.RepId).Move(e, Effects);
+
+        public Outcome Visit(CustomerRegistered e) => engine.Customer(e.CustomerId).Register(e);
+
+        public Outcome Visit(ActivityLogged e)
+        {
+            var outcome = engine.Rep(e.RepId).LogActivity(e, engine.Settings.Calendar, Effects);
+            if (outcome.IsAccepted && e.CustomerId.Length > 0)
+            {
+                engine._customers[e.CustomerId].Contacted(e.OccurredAt);
+            }
+
+            return outcome;
+        }
+
+        public Outcome Visit(PaymentReceived e)
+        {
+            var outcome = engine.Rep(e.RepId).ReceivePayment(e, engine.Settings.Calendar, Effects);
+            if (outcome.IsAccepted)
+            {
+                engine._customers[e.CustomerId].AddPayment(e.RepId, e.EventId, e.Amount);
+            }
+
+            return outcome;
+        }
+
+        public Outcome Visit(TargetSet e) => e.Scope == TargetScope.Rep
+            ? engine.Rep(e.ScopeId).SetTarget(e, Effects)
+            : engine._regions.TryGetValue(e.ScopeId, out var region)
+                ? region.SetTarget(e)
+                : Outcome.NotFound("scope_id", $"region '{e.ScopeId}' is not defined");
+
+        public Outcome Visit(OpportunityOpened e) => engine.ApplyToOpportunity(e, Effects);
+
+        public Outcome Visit(OpportunityStageChanged e) => engine.ApplyToOpportunity(e, Effects);
+
+        public Outcome Visit(OpportunityAmountChanged e) => engine.ApplyToOpportunity(e, Effects);
+
+        public Outcome Visit(OpportunityReassigned e) => engine.ApplyToOpportunity(e, Effects);
+
+        public Outcome Visit(OpportunityWon e) => engine.ApplyToOpportunity(e, Effects);
+
+        public Outcome Visit(OpportunityLost e) => engine.ApplyToOpportunity(e, Effects);
     }
 
     private Outcome ApplyToOpportunity(SalesEvent e, RepEffects effects)
@@ -165,7 +183,7 @@ public sealed class InMemorySalesEngine
         }
 
         _customers[opp.CustomerId].SetOrder(opp.Id, change.After.Order);
-        if (opp.Celebration(change, Settings.BigDealThreshold) is { } celebration)
+        if (opp.Celebration(change, Settings.BigDealThreshold, Settings.Calendar) is { } celebration)
         {
             Alerts.Add(celebration);
         }

@@ -46,17 +46,6 @@ public sealed class OpportunityState
 
     public IReadOnlyCollection<string> SeenEventIds => _seen;
 
-    /// <summary>
-    /// The owner rep the event would credit after it applies (for existence checks before applying), or null if the
-    /// event does not name a new owner.
-    /// </summary>
-    public static string? NamedRep(SalesEvent e) => e switch
-    {
-        OpportunityOpened o => o.OwnerRepId,
-        OpportunityReassigned r => r.NewOwnerRepId,
-        _ => null,
-    };
-
     /// <summary>Applies an already validated event. References (owner, customer) must have been checked by the caller.</summary>
     public Outcome Apply(SalesEvent e, StageTable stages, out OpportunityChange? change)
     {
@@ -81,53 +70,101 @@ public sealed class OpportunityState
         var before = IsOpened ? Contribution(stages) : null;
         var wasWon = IsOpened && _stage.Value == stages.WonIndex;
         var stamp = new EventStamp(e.OccurredAt, e.EventId);
-        switch (e)
+        var mutator = t_mutator ??= new Mutator();
+        (mutator.Deal, mutator.Stamp, mutator.Stages) = (this, stamp, stages);
+        var applied = e.Accept(mutator);
+        mutator.Deal = null!;
+        if (!applied)
         {
-            case OpportunityOpened o:
-                IsOpened = true;
-                OpenEventId = o.EventId;
-                OpenedAt = o.OccurredAt;
-                CustomerId = o.CustomerId;
-                ProductLine = o.ProductLine;
-                Channel = o.Channel;
-                _owner.Offer(o.OwnerRepId, stamp);
-                _amount.Offer(o.Amount, stamp);
-                _expectedClose.Offer(o.ExpectedClose, stamp);
-                OfferStage(o.StageId, stamp, stages);
-                break;
-            case OpportunityStageChanged s:
-                OfferStage(s.StageId, stamp, stages);
-                if (s.ExpectedClose is { } close)
-                {
-                    _expectedClose.Offer(close, stamp);
-                }
-
-                break;
-            case OpportunityAmountChanged a:
-                _amount.Offer(a.Amount, stamp);
-                break;
-            case OpportunityReassigned r:
-                _owner.Offer(r.NewOwnerRepId, stamp);
-                break;
-            case OpportunityWon w:
-                OfferStage(StageTable.WonId, stamp, stages);
-                if (w.Amount > 0)
-                {
-                    _amount.Offer(w.Amount, stamp);
-                }
-
-                break;
-            case OpportunityLost l:
-                OfferStage(StageTable.LostId, stamp, stages);
-                break;
-            default:
-                return Outcome.Invalid("event", $"{e.GetType().Name} is not an opportunity event");
+            return Outcome.Invalid("event", $"{e.GetType().Name} is not an opportunity event");
         }
 
         _seen.Add(e.EventId);
         var isWon = _stage.Value == stages.WonIndex;
         change = new OpportunityChange(before, Contribution(stages), isWon && !wasWon);
         return Outcome.Accepted;
+    }
+
+    /// <summary>One per thread, so that applying an event allocates nothing for its dispatch (a deal book applies many).</summary>
+    [ThreadStatic]
+    private static Mutator? t_mutator;
+
+    /// <summary>What each event does to a deal; false for events that are not about a deal.</summary>
+    private sealed class Mutator : ISalesEventVisitor<bool>
+    {
+        public OpportunityState Deal = null!;
+        public EventStamp Stamp;
+        public StageTable Stages = null!;
+
+        public bool Visit(OpportunityOpened o)
+        {
+            var d = Deal;
+            d.IsOpened = true;
+            d.OpenEventId = o.EventId;
+            d.OpenedAt = o.OccurredAt;
+            d.CustomerId = o.CustomerId;
+            d.ProductLine = o.ProductLine;
+            d.Channel = o.Channel;
+            d._owner.Offer(o.OwnerRepId, Stamp);
+            d._amount.Offer(o.Amount, Stamp);
+            d._expectedClose.Offer(o.ExpectedClose, Stamp);
+            d.OfferStage(o.StageId, Stamp, Stages);
+            return true;
+        }
+
+        public bool Visit(OpportunityStageChanged s)
+        {
+            Deal.OfferStage(s.StageId, Stamp, Stages);
+            if (s.ExpectedClose is { } close)
+            {
+                Deal._expectedClose.Offer(close, Stamp);
+            }
+
+            return true;
+        }
+
+        public bool Visit(OpportunityAmountChanged a)
+        {
+            Deal._amount.Offer(a.Amount, Stamp);
+            return true;
+        }
+
+        public bool Visit(OpportunityReassigned r)
+        {
+            Deal._owner.Offer(r.NewOwnerRepId, Stamp);
+            return true;
+        }
+
+        public bool Visit(OpportunityWon w)
+        {
+            Deal.OfferStage(StageTable.WonId, Stamp, Stages);
+            if (w.Amount > 0)
+            {
+                Deal._amount.Offer(w.Amount, Stamp);
+            }
+
+            return true;
+        }
+
+        public bool Visit(OpportunityLost l)
+        {
+            Deal.OfferStage(StageTable.LostId, Stamp, Stages);
+            return true;
+        }
+
+        public bool Visit(RegionDefined e) => false;
+
+        public bool Visit(RepJoined e) => false;
+
+        public bool Visit(RepMoved e) => false;
+
+        public bool Visit(CustomerRegistered e) => false;
+
+        public bool Visit(ActivityLogged e) => false;
+
+        public bool Visit(PaymentReceived e) => false;
+
+        public bool Visit(TargetSet e) => false;
     }
 
     private void OfferStage(string stageId, EventStamp stamp, StageTable stages)
@@ -221,15 +258,18 @@ public sealed class OpportunityState
         return opp;
     }
 
-    /// <summary>The celebration alert when this change made the deal won at or above <paramref name="threshold"/>.</summary>
-    public Alert? Celebration(OpportunityChange change, long threshold) =>
+    /// <summary>
+    /// The celebration alert when this change made the deal won at or above <paramref name="threshold"/>, for the
+    /// month of the win. Its scope (the owner's region) is not known here; the alert log fills it in.
+    /// </summary>
+    public Alert? Celebration(OpportunityChange change, long threshold, CompanyCalendar calendar) =>
         change.BecameWon && Amount >= threshold
             ? new Alert(
                 AlertKind.BigDealWon,
                 Id,
                 "",
                 OwnerRepId,
-                Period.None,
+                calendar.PeriodsOf(StageAt).Month,
                 "Bookings",
                 Amount,
                 0,

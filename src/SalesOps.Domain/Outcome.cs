@@ -41,3 +41,39 @@ public sealed record Outcome(OutcomeCode Code, string Field, string Message)
     public static Outcome NotFound(string field, string message) => new(OutcomeCode.NotFound, field, message);
     public static Outcome Conflict(string field, string message) => new(OutcomeCode.FailedPrecondition, field, message);
 }
+
+/// <summary>
+/// Quotes client input inside a message. A status message travels in an HTTP/2 header block, so a value copied
+/// whole (a 1 MB period) made a 1 MB trailer that stalled the connection: input is quoted by a short prefix only.
+/// </summary>
+public static class Echo
+{
+    /// <summary>Characters of client input a message quotes at most.</summary>
+    public const int MaxQuoted = 40;
+
+    /// <summary>
+    /// The value in single quotes; a longer one is cut to its first <see cref="MaxQuoted"/> characters and its length
+    /// is given instead of the rest. Control characters become '?', so a quote never breaks a log line or a header.
+    /// </summary>
+    public static string Quote(string? value)
+    {
+        value ??= "";
+        var cut = Math.Min(value.Length, MaxQuoted);
+        if (cut < value.Length && char.IsHighSurrogate(value[cut - 1]))
+        {
+            cut--; // never split a surrogate pair: the message must stay valid UTF-16
+        }
+
+        var shown = value[..cut];
+        var clean = string.Create(shown.Length, shown, static (span, s) =>
+        {
+            for (var i = 0; i < s.Length; i++)
+            {
+                span[i] = char.IsControl(s[i]) ? '?' : s[i];
+            }
+        });
+        return shown.Length == value.Length
+            ? $"'{clean}'"
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"'{clean}…' ({value.Length} characters)");
+    }
+}

@@ -19,6 +19,7 @@ public sealed class AlertLogGrain(IOptions<EngineOptions> options) : Grain, IAle
             return;
         }
 
+        alerts = await WithOwnerRegionsAsync(alerts);
         var numbered = new AlertRecord[alerts.Length];
         for (var i = 0; i < alerts.Length; i++)
         {
@@ -30,6 +31,27 @@ public sealed class AlertLogGrain(IOptions<EngineOptions> options) : Grain, IAle
         {
             _ = hub.OnAlertsAsync(numbered);
         }
+    }
+
+    /// <summary>
+    /// A won deal's alert is raised by its opportunity book, which does not know the owner's region; the region's
+    /// screens need it, so it is looked up here (big deals are rare) before the alert is numbered.
+    /// </summary>
+    private async Task<AlertRecord[]> WithOwnerRegionsAsync(AlertRecord[] alerts)
+    {
+        var result = alerts;
+        for (var i = 0; i < alerts.Length; i++)
+        {
+            var a = alerts[i];
+            if (a.Kind == (byte)Domain.AlertKind.BigDealWon && a.ScopeId.Length == 0 && a.OtherId.Length > 0)
+            {
+                var owner = (await GrainFactory.GetGrain<IRepBookGrain>(RepBooks.Of(a.OtherId)).GetProfilesAsync([a.OtherId]))[0];
+                result = ReferenceEquals(result, alerts) ? (AlertRecord[])alerts.Clone() : result;
+                result[i] = a with { ScopeId = owner.RegionId };
+            }
+        }
+
+        return result;
     }
 
     public Task<AlertRange> RangeAsync() => Task.FromResult(new AlertRange(_retained.Oldest, _retained.Newest, _epoch));

@@ -45,13 +45,13 @@ public sealed class CustomerGrain(
         await _checkpoints.MaybeSaveAsync();
     }
 
-    public async Task<EventOutcome> RegisterAsync(EventEnvelope envelope)
+    public async Task<EventOutcome> RegisterAsync(CustomerRegistered e)
     {
         _journal.EnsureUsable();
-        var outcome = _state.Register((CustomerRegistered)envelope.ToDomain());
+        var outcome = e.Accept(new CustomerEvents(_state));
         if (outcome.IsAccepted)
         {
-            await WriteAsync(new EventAccepted(envelope));
+            await WriteAsync(new EventAccepted(e));
         }
 
         return EventOutcome.From(outcome);
@@ -110,7 +110,7 @@ public sealed class CustomerGrain(
         switch (entry)
         {
             case EventAccepted accepted:
-                _state.Register((CustomerRegistered)accepted.Event.ToDomain());
+                accepted.Event.Accept(new CustomerEvents(_state));
                 break;
             case OrderReceived o:
                 SetOrder(o.OpportunityId, o.Sender, o.Sequence, o.Order);
@@ -141,5 +141,37 @@ public sealed class CustomerGrain(
         }
 
         return _state.IsRegistered;
+    }
+
+    /// <summary>What each event does to a customer, live and in replay; events about anything else are refused.</summary>
+    private sealed class CustomerEvents(CustomerState state) : ISalesEventVisitor<Outcome>
+    {
+        public Outcome Visit(CustomerRegistered e) => state.Register(e);
+
+        public Outcome Visit(RegionDefined e) => Foreign(e);
+
+        public Outcome Visit(RepJoined e) => Foreign(e);
+
+        public Outcome Visit(RepMoved e) => Foreign(e);
+
+        public Outcome Visit(OpportunityOpened e) => Foreign(e);
+
+        public Outcome Visit(OpportunityStageChanged e) => Foreign(e);
+
+        public Outcome Visit(OpportunityAmountChanged e) => Foreign(e);
+
+        public Outcome Visit(OpportunityReassigned e) => Foreign(e);
+
+        public Outcome Visit(OpportunityWon e) => Foreign(e);
+
+        public Outcome Visit(OpportunityLost e) => Foreign(e);
+
+        public Outcome Visit(ActivityLogged e) => Foreign(e);
+
+        public Outcome Visit(PaymentReceived e) => Foreign(e);
+
+        public Outcome Visit(TargetSet e) => Foreign(e);
+
+        private static Outcome Foreign(SalesEvent e) => Outcome.Invalid("event", $"{e.GetType().Name} is not a customer event");
     }
 }

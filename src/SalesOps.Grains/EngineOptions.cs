@@ -10,6 +10,12 @@ public sealed class EngineOptions
     /// <summary>Company name shown for the root region.</summary>
     public string CompanyName { get; set; } = "Company";
 
+    /// <summary>
+    /// ISO 4217 code of the company currency (three capital letters). Every amount in and out of the engine is an
+    /// integer of its minor units, and an event whose amount names another currency is refused (ADR 0013).
+    /// </summary>
+    public string CurrencyCode { get; set; } = "USD";
+
     /// <summary>IANA or Windows time-zone id that decides which month, quarter and year an event falls in.</summary>
     public string TimeZone { get; set; } = "UTC";
 
@@ -40,6 +46,12 @@ public sealed class EngineOptions
     /// </summary>
     public int BookSnapshotEvery { get; set; } = 20_000;
 
+    /// <summary>
+    /// How far ahead of the engine's clock an event's <c>occurred_at</c> may be; a later one is refused naming
+    /// <c>occurred_at</c>. A few minutes covers clients' clock drift.
+    /// </summary>
+    public TimeSpan MaxFutureSkew { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Alerts kept for watchers that resume.</summary>
     public int AlertRetention { get; set; } = 10_000;
 
@@ -49,9 +61,15 @@ public sealed class EngineOptions
     public EngineSettings ToSettings() => new()
     {
         CompanyName = CompanyName,
+        CurrencyCode = CurrencyCode.Length == 3 && CurrencyCode.All(char.IsAsciiLetterUpper)
+            ? CurrencyCode
+            : throw new InvalidOperationException($"Engine:CurrencyCode '{CurrencyCode}' is not an ISO 4217 code such as USD or EUR."),
         Calendar = Calendar(),
         BigDealThreshold = BigDealThreshold,
         OvertakeDepth = OvertakeDepth,
+        MaxFutureSkew = MaxFutureSkew >= TimeSpan.Zero
+            ? MaxFutureSkew
+            : throw new InvalidOperationException($"Engine:MaxFutureSkew must not be negative (it is {MaxFutureSkew})."),
         Stages = Stages.Count == 0
             ? StageTable.Default
             : new StageTable(Stages.Select(s => new Stage(s.Id, s.Name ?? s.Id, s.Probability, s.Category)).ToList()),

@@ -36,6 +36,7 @@ public static class EngineRegistration
         services.TryAddSingleton<KnownEntities>();
         services.TryAddSingleton<EventIngestor>();
         services.TryAddSingleton<IEventJournal, NoJournal>();
+        services.TryAddSingleton<JournalFormat>();
         services.TryAddSingleton<JournalFactory>();
         return services;
     }

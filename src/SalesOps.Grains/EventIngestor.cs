@@ -11,8 +11,10 @@ namespace SalesOps.Grains;
 /// A batch runs in dependency waves (<see cref="PlanWaves"/>): each wave concurrently, waves in order, so an event
 /// that depends on an earlier one in the batch sees it applied.
 /// </summary>
-public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known, EngineSettings settings, ILogger<EventIngestor> logger)
+public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known, EngineSettings settings, EngineClock clock, ILogger<EventIngestor> logger)
 {
+    private readonly SingleCall _single = new(grains);
+
     public async Task<Outcome> IngestAsync(SalesEvent e) => (await IngestBatchAsync([e]))[0];
 
     /// <summary>Failures of the cluster rather than of the event: worth a retry.</summary>
@@ -66,9 +68,10 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
         // Most events name only entities already known to exist: those are checked here, without a task each.
         var ready = new List<int>(wave.Count);
         List<int>? lookups = null;
+        var latest = clock.Now + settings.MaxFutureSkew;
         foreach (var i in wave)
         {
-            if (EventValidator.Validate(events[i], settings.Stages) is { } invalid)
+            if (EventValidator.Validate(events[i], settings.Stages, latest) is { } invalid)
             {
                 results[i] = invalid;
             }
@@ -103,7 +106,7 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
         var books = new Dictionary<(EntityKind Kind, long Book), List<int>>();
         foreach (var i in ready)
         {
-            var target = routes[i].Target ?? EventRouting.Target(events[i]); // a valid event has a target
+            var target = routes[i].Target;
             if (target.Kind is EntityKind.Opportunity or EntityKind.Rep)
             {
                 var book = (target.Kind, target.Kind == EntityKind.Opportunity ? OpportunityBooks.Of(target.Id) : RepBooks.Of(target.Id));
@@ -117,7 +120,7 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
             }
             else
             {
-                calls.Add(ApplyOneAsync(i, target, events[i], results));
+                calls.Add(ApplyOneAsync(i, events[i], results));
             }
         }
 
@@ -144,12 +147,12 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
         return null;
     }
 
-    private async Task ApplyOneAsync(int index, EntityRef target, SalesEvent e, Outcome[] results)
+    private async Task ApplyOneAsync(int index, SalesEvent e, Outcome[] results)
     {
         try
         {
             var outcome = await RejectedCalls.CallAsync(
-                (grains, target, e, Envelope: EventEnvelope.From(e)), static s => ApplyAsync(s.grains, s.target, s.e, s.Envelope));
+                (_single, e), static s => s.e.Accept(s._single));
             results[index] = outcome.ToOutcome();
         }
         catch (Exception ex)
@@ -161,14 +164,19 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
     /// <summary>The wave's events of one opportunity book or one rep book in one call (they are of distinct entities, so they commute).</summary>
     private async Task ApplyToBookAsync(EntityKind kind, long book, List<int> members, IReadOnlyList<SalesEvent> events, Outcome[] results)
     {
-        var envelopes = members.Select(i => EventEnvelope.From(events[i])).ToArray();
+        var batch = new SalesEvent[members.Count];
+        for (var k = 0; k < batch.Length; k++)
+        {
+            batch[k] = events[members[k]];
+        }
+
         try
         {
             var outcomes = await RejectedCalls.CallAsync(
-                (grains, kind, book, envelopes),
+                (grains, kind, book, batch),
                 static s => s.kind == EntityKind.Opportunity
-                    ? s.grains.Book(s.book).ApplyAsync(s.envelopes)
-                    : s.grains.RepBook(s.book).ApplyAsync(s.envelopes));
+                    ? s.grains.Book(s.book).ApplyAsync(s.batch)
+                    : s.grains.RepBook(s.book).ApplyAsync(s.batch));
             for (var k = 0; k < members.Count; k++)
             {
                 results[members[k]] = outcomes[k].ToOutcome();
@@ -223,12 +231,7 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
         for (var i = 0; i < events.Count; i++)
         {
             var e = events[i];
-            if (routes[i].Target is not { } t)
-            {
-                yield return (i, floor);
-                continue;
-            }
-
+            var t = routes[i].Target;
             var refs = routes[i].References;
             var barrier = e is RepMoved or TargetSet { Scope: TargetScope.Rep };
             var wave = barrier ? Math.Max(floor, next) : floor;
@@ -254,28 +257,45 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
         }
     }
 
-    /// <summary>An event's target and references, worked out once per batch; no target for an event of no known kind.</summary>
-    private readonly record struct Route(EntityRef? Target, IReadOnlyList<EntityRef> References)
+    /// <summary>An event's target and references, worked out once per batch.</summary>
+    private readonly record struct Route(EntityRef Target, IReadOnlyList<EntityRef> References)
     {
-        public static Route Of(SalesEvent e)
-        {
-            try
-            {
-                return new Route(EventRouting.Target(e), EventRouting.References(e));
-            }
-            catch (ArgumentOutOfRangeException)
-            {
-                return new Route(null, []);
-            }
-        }
+        public static Route Of(SalesEvent e) => new(EventRouting.Target(e), EventRouting.References(e));
     }
 
-    private static Task<EventOutcome> ApplyAsync(GrainRefs grains, EntityRef target, SalesEvent e, EventEnvelope envelope) =>
-        target.Kind switch
-        {
-            EntityKind.Region when e is RegionDefined => grains.Region(target.Id).DefineAsync(envelope),
-            EntityKind.Region => grains.Region(target.Id).SetTargetAsync(envelope),
-            EntityKind.Customer => grains.Customer(target.Id).RegisterAsync(envelope),
-            _ => throw new ArgumentOutOfRangeException(nameof(target), $"{e.GetType().Name} goes to an opportunity or rep book"),
-        };
+    /// <summary>
+    /// The call that applies an event whose target is neither a deal nor a rep (those go to their book in one call per
+    /// wave, <see cref="ApplyToBookAsync"/>): region and customer events, one call each.
+    /// </summary>
+    private sealed class SingleCall(GrainRefs grains) : ISalesEventVisitor<Task<EventOutcome>>
+    {
+        public Task<EventOutcome> Visit(RegionDefined e) => grains.Region(e.RegionId).DefineAsync(e);
+
+        public Task<EventOutcome> Visit(TargetSet e) => grains.Region(e.ScopeId).SetTargetAsync(e); // a region target: rep targets go to the book
+
+        public Task<EventOutcome> Visit(CustomerRegistered e) => grains.Customer(e.CustomerId).RegisterAsync(e);
+
+        public Task<EventOutcome> Visit(RepJoined e) => Book(e);
+
+        public Task<EventOutcome> Visit(RepMoved e) => Book(e);
+
+        public Task<EventOutcome> Visit(OpportunityOpened e) => Book(e);
+
+        public Task<EventOutcome> Visit(OpportunityStageChanged e) => Book(e);
+
+        public Task<EventOutcome> Visit(OpportunityAmountChanged e) => Book(e);
+
+        public Task<EventOutcome> Visit(OpportunityReassigned e) => Book(e);
+
+        public Task<EventOutcome> Visit(OpportunityWon e) => Book(e);
+
+        public Task<EventOutcome> Visit(OpportunityLost e) => Book(e);
+
+        public Task<EventOutcome> Visit(ActivityLogged e) => Book(e);
+
+        public Task<EventOutcome> Visit(PaymentReceived e) => Book(e);
+
+        private static Task<EventOutcome> Book(SalesEvent e) =>
+            throw new InvalidOperationException($"{e.GetType().Name} is applied by its book, not by a call of its own");
+    }
 }

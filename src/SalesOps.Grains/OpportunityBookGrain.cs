@@ -20,6 +20,8 @@ public sealed class OpportunityBookGrain(
     ILogger<OpportunityBookGrain> logger) : Grain, IOpportunityBookGrain
 {
     private readonly Dictionary<string, OpportunityState> _deals = new(StringComparer.Ordinal);
+    /// <summary>The current amounts of the book's deals, summed: checked against <see cref="SumBound"/>.</summary>
+    private long _amounts;
     /// <summary>Credits for the reps, one lane per rep book (keyed by its number); waiting messages go as one.</summary>
     private readonly Outbox<RepCredits[]> _credits = new(RepCredits.Merge);
     private readonly Outbox<DealOrder> _orders = new();
@@ -49,16 +51,18 @@ public sealed class OpportunityBookGrain(
             cp =>
             {
                 _deals.Clear();
+                _amounts = 0;
                 foreach (var deal in cp.Deals)
                 {
                     var state = OpportunityState.FromSnapshot(deal);
                     _deals[state.Id] = state;
+                    _amounts += state.Amount;
                 }
 
                 _credits.Import(cp.Credits);
                 _orders.Import(cp.Orders);
             },
-            entry => Apply(((EventAccepted)entry).Event.ToDomain(), out _, out _),
+            entry => Apply(((EventAccepted)entry).Event, out _, out _),
             cancellationToken);
         _credits.MarkRecovered(); // a rep book may have some of them: they go one by one, never merged
     }
@@ -77,16 +81,16 @@ public sealed class OpportunityBookGrain(
         Orders = _orders.Export(),
     };
 
-    public async Task<EventOutcome[]> ApplyAsync(EventEnvelope[] envelopes)
+    public async Task<EventOutcome[]> ApplyAsync(SalesEvent[] events)
     {
         _journal.EnsureUsable();
-        var outcomes = new EventOutcome[envelopes.Length];
-        var entries = new List<JournalEntry>(envelopes.Length);
+        var outcomes = new EventOutcome[events.Length];
+        var entries = new List<JournalEntry>(events.Length);
         var celebrations = new List<AlertRecord>();
         var duplicate = false;
-        for (var i = 0; i < envelopes.Length; i++)
+        for (var i = 0; i < events.Length; i++)
         {
-            var e = envelopes[i].ToDomain();
+            var e = events[i];
             Outcome outcome;
             OpportunityChange? change;
             OpportunityState? deal;
@@ -108,8 +112,8 @@ public sealed class OpportunityBookGrain(
             }
 
             // Numbered in apply order, and committed together: all of the call's entries or none.
-            entries.Add(new EventAccepted(envelopes[i]));
-            if (deal!.Celebration(change, settings.BigDealThreshold) is { } celebration)
+            entries.Add(new EventAccepted(e));
+            if (deal!.Celebration(change, settings.BigDealThreshold, settings.Calendar) is { } celebration)
             {
                 celebrations.Add(AlertRecord.From(celebration));
             }
@@ -155,12 +159,21 @@ public sealed class OpportunityBookGrain(
             deal = new OpportunityState(id); // kept only once an OpportunityOpened is accepted
         }
 
+        // After de-duplication, like every entity rule: a re-sent event answers DUPLICATE even at the bound.
+        if (!deal.SeenEventIds.Contains(e.EventId) && SumBound.CheckDeal(e, deal, _amounts, _deals.Count) is { } refused)
+        {
+            change = null;
+            return refused;
+        }
+
+        var amountBefore = deal.Amount;
         var outcome = deal.Apply(e, settings.Stages, out change);
         if (change is null)
         {
             return outcome;
         }
 
+        _amounts += deal.Amount - amountBefore;
         _deals[id] = deal;
         foreach (var (repId, items) in OpportunityState.Deltas(change))
         {

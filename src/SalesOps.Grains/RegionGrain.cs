@@ -33,6 +33,7 @@ public sealed class RegionGrain(
     private readonly Dictionary<BoardKey, DateTimeOffset> _watchedUntil = new();
     private readonly List<AlertRecord> _pendingAlerts = new();
     private readonly Dictionary<(BoardKey Board, string RepId), int> _ranksAtTickStart = new();
+    private RegionEvents _events = null!;
     private RegionState _state = null!;
     private GrainJournal _journal = null!;
     private Checkpointer<RegionCheckpoint> _checkpoints = null!;
@@ -42,6 +43,7 @@ public sealed class RegionGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _state = new RegionState(this.GetPrimaryKeyString());
+        _events = new RegionEvents(this);
         _journal = journals.For(this, "region", _state.Id);
         if (_state.Id == RegionState.CompanyId)
         {
@@ -74,13 +76,13 @@ public sealed class RegionGrain(
         }
     }
 
-    public async Task<EventOutcome> DefineAsync(EventEnvelope envelope)
+    public async Task<EventOutcome> DefineAsync(RegionDefined e)
     {
         _journal.EnsureUsable();
-        var outcome = Define((RegionDefined)envelope.ToDomain());
+        var outcome = e.Accept(_events);
         if (outcome.IsAccepted)
         {
-            await WriteAsync(new EventAccepted(envelope));
+            await WriteAsync(new EventAccepted(e));
             StartTicking();
         }
 
@@ -108,29 +110,45 @@ public sealed class RegionGrain(
         await _checkpoints.MaybeSaveAsync();
     }
 
-    private Outcome Define(RegionDefined defined)
+    /// <summary>What each event does to a region, live and in replay; events about anything else are refused.</summary>
+    private sealed class RegionEvents(RegionGrain grain) : ISalesEventVisitor<Outcome>
     {
-        var parent = string.IsNullOrEmpty(defined.ParentRegionId) ? RegionState.CompanyId : defined.ParentRegionId;
-        return _state.Define(defined, parent);
+        public Outcome Visit(RegionDefined e) =>
+            grain._state.Define(e, string.IsNullOrEmpty(e.ParentRegionId) ? RegionState.CompanyId : e.ParentRegionId);
+
+        public Outcome Visit(TargetSet e) => grain._state.SetTarget(e);
+
+        public Outcome Visit(RepJoined e) => Foreign(e);
+
+        public Outcome Visit(RepMoved e) => Foreign(e);
+
+        public Outcome Visit(CustomerRegistered e) => Foreign(e);
+
+        public Outcome Visit(OpportunityOpened e) => Foreign(e);
+
+        public Outcome Visit(OpportunityStageChanged e) => Foreign(e);
+
+        public Outcome Visit(OpportunityAmountChanged e) => Foreign(e);
+
+        public Outcome Visit(OpportunityReassigned e) => Foreign(e);
+
+        public Outcome Visit(OpportunityWon e) => Foreign(e);
+
+        public Outcome Visit(OpportunityLost e) => Foreign(e);
+
+        public Outcome Visit(ActivityLogged e) => Foreign(e);
+
+        public Outcome Visit(PaymentReceived e) => Foreign(e);
+
+        private static Outcome Foreign(SalesEvent e) => Outcome.Invalid("event", $"{e.GetType().Name} is not a region event");
     }
 
     private void Replay(JournalEntry entry)
     {
         switch (entry)
         {
-            case EventAccepted { Event: var envelope }:
-                switch (envelope.ToDomain())
-                {
-                    case RegionDefined d:
-                        Define(d);
-                        break;
-                    case TargetSet t:
-                        _state.SetTarget(t);
-                        break;
-                    default:
-                        throw new InvalidOperationException($"{_journal.Stream}: unexpected journaled event {envelope.Kind}");
-                }
-
+            case EventAccepted accepted:
+                accepted.Event.Accept(_events);
                 break;
             case RollupReceived r:
                 Apply(r.Rollup);
@@ -154,13 +172,13 @@ public sealed class RegionGrain(
         return Task.FromResult(DefinedOrLeave());
     }
 
-    public async Task<EventOutcome> SetTargetAsync(EventEnvelope envelope)
+    public async Task<EventOutcome> SetTargetAsync(TargetSet e)
     {
         _journal.EnsureUsable();
-        var outcome = _state.SetTarget((TargetSet)envelope.ToDomain());
+        var outcome = e.Accept(_events);
         if (outcome.IsAccepted)
         {
-            await WriteAsync(new EventAccepted(envelope));
+            await WriteAsync(new EventAccepted(e));
             StartPaceChecks();
             await CheckPaceAsync();
         }

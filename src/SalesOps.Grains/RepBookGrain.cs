@@ -25,9 +25,12 @@ public sealed class RepBookGrain(
 {
     /// <summary>The reps that joined (and, should one ever be credited before joining, that one too).</summary>
     private readonly Dictionary<string, RepState> _reps = new(StringComparer.Ordinal);
+    /// <summary>All payments the book's reps have received: checked against <see cref="SumBound"/>.</summary>
+    private long _payments;
     private readonly Inbox _credits = new();
     private readonly Outbox<Rollup> _rollups = new(Rollup.Merge);
     private readonly RetryQueue<CustomerTouch> _customers = new();
+    private readonly RepEvents _events = new(settings);
     private GrainJournal _journal = null!;
     private IGrainTimer? _paceTimer;
     private Courier _courier = null!;
@@ -53,10 +56,12 @@ public sealed class RepBookGrain(
             cp =>
             {
                 _reps.Clear();
+                _payments = 0;
                 foreach (var bytes in cp.Reps)
                 {
                     var rep = RepState.FromSnapshot(bytes);
                     _reps[rep.Id] = rep;
+                    _payments += SumBound.PaymentsOf(rep);
                 }
 
                 _credits.Import(cp.Credits);
@@ -87,17 +92,17 @@ public sealed class RepBookGrain(
         Customers = _customers.Export(),
     };
 
-    public async Task<EventOutcome[]> ApplyAsync(EventEnvelope[] envelopes)
+    public async Task<EventOutcome[]> ApplyAsync(SalesEvent[] events)
     {
         _journal.EnsureUsable();
-        var outcomes = new EventOutcome[envelopes.Length];
-        var entries = new List<JournalEntry>(envelopes.Length);
-        var outgoing = new List<Outgoing>(envelopes.Length);
+        var outcomes = new EventOutcome[events.Length];
+        var entries = new List<JournalEntry>(events.Length);
+        var outgoing = new List<Outgoing>(events.Length);
         List<RepState>? targeted = null;
         var duplicate = false;
-        for (var i = 0; i < envelopes.Length; i++)
+        for (var i = 0; i < events.Length; i++)
         {
-            var e = envelopes[i].ToDomain();
+            var e = events[i];
             Outcome outcome;
             Outgoing effects;
             RepState rep;
@@ -119,7 +124,7 @@ public sealed class RepBookGrain(
             }
 
             // Numbered in apply order, and committed together: all of the call's entries or none.
-            entries.Add(new EventAccepted(envelopes[i]));
+            entries.Add(new EventAccepted(e));
             outgoing.Add(effects);
             if (e is TargetSet)
             {
@@ -208,6 +213,11 @@ public sealed class RepBookGrain(
             s.Id, s.IsJoined, s.Name, s.RegionId, (byte)s.Role, (byte)s.Style, Counter.From(s.Figures()), TargetRow.From(s.Targets)));
     }
 
+    public Task<RepProfile[]> GetProfilesAsync(string[] repIds) =>
+        Task.FromResult(Array.ConvertAll(repIds, id => _reps.GetValueOrDefault(id) is { IsJoined: true } s
+            ? new RepProfile(id, s.Name, s.RegionId)
+            : new RepProfile(id, "", "")));
+
     public Task CheckPaceAsync() => CheckPaceAsync(_reps.Values);
 
     /// <summary>Checks the pace of the given reps that have targets and publishes their alerts together.</summary>
@@ -240,7 +250,7 @@ public sealed class RepBookGrain(
         switch (entry)
         {
             case EventAccepted accepted:
-                Apply(accepted.Event.ToDomain(), out var outgoing, out _);
+                Apply(accepted.Event, out var outgoing, out _);
                 Queue(outgoing);
                 break;
             case RepCreditsReceived c:
@@ -268,29 +278,97 @@ public sealed class RepBookGrain(
 
         rep = known;
 
-        var effects = new RepEffects();
-        var outcome = e switch
+        // After the rep's own checks that come first (joined, de-duplication), like every entity rule.
+        if (e is PaymentReceived payment && rep.IsJoined && !rep.SeenEventIds.Contains(payment.EventId)
+            && SumBound.CheckPayment(payment, _payments) is { } refused)
         {
-            RepJoined j => rep.Join(j),
-            RepMoved m => rep.Move(m, effects),
-            ActivityLogged a => rep.LogActivity(a, settings.Calendar, effects),
-            PaymentReceived p => rep.ReceivePayment(p, settings.Calendar, effects),
-            TargetSet t => rep.SetTarget(t, effects),
-            _ => Outcome.Invalid("event", $"{e.GetType().Name} is not a rep event"),
-        };
+            return refused;
+        }
+
+        var effects = new RepEffects();
+        _events.Start(rep, effects);
+        var outcome = e.Accept(_events);
         if (!outcome.IsAccepted)
         {
             return outcome;
         }
 
-        _reps[id] = rep;
-        outgoing = e switch
+        if (e is PaymentReceived paid)
         {
-            ActivityLogged { CustomerId.Length: > 0 } a => new Outgoing(effects, a.CustomerId, new CustomerTouch("", "", 0, a.OccurredAt)),
-            PaymentReceived p => new Outgoing(effects, p.CustomerId, new CustomerTouch(p.RepId, p.EventId, p.Amount, null)),
-            _ => new Outgoing(effects, null, null),
-        };
+            _payments += paid.Amount;
+        }
+
+        _reps[id] = rep;
+        outgoing = new Outgoing(effects, _events.Customer, _events.Touch);
         return outcome;
+    }
+
+    /// <summary>
+    /// What each event does to a rep of the book, and what it tells a customer; events about anything but a rep are
+    /// refused. One per activation: it holds the rep and effects of the event being applied (grains run one call at a
+    /// time, and applying does not await).
+    /// </summary>
+    private sealed class RepEvents(EngineSettings settings) : ISalesEventVisitor<Outcome>
+    {
+        private RepState _rep = null!;
+        private RepEffects _effects = null!;
+
+        /// <summary>The customer an accepted event touches, and how; null when it touches none.</summary>
+        public string? Customer { get; private set; }
+
+        public CustomerTouch? Touch { get; private set; }
+
+        public void Start(RepState rep, RepEffects effects)
+        {
+            (_rep, _effects) = (rep, effects);
+            (Customer, Touch) = (null, null);
+        }
+
+        public Outcome Visit(RepJoined e) => _rep.Join(e);
+
+        public Outcome Visit(RepMoved e) => _rep.Move(e, _effects);
+
+        public Outcome Visit(ActivityLogged e)
+        {
+            var outcome = _rep.LogActivity(e, settings.Calendar, _effects);
+            if (outcome.IsAccepted && e.CustomerId.Length > 0)
+            {
+                (Customer, Touch) = (e.CustomerId, new CustomerTouch("", "", 0, e.OccurredAt));
+            }
+
+            return outcome;
+        }
+
+        public Outcome Visit(PaymentReceived e)
+        {
+            var outcome = _rep.ReceivePayment(e, settings.Calendar, _effects);
+            if (outcome.IsAccepted)
+            {
+                (Customer, Touch) = (e.CustomerId, new CustomerTouch(e.RepId, e.EventId, e.Amount, null));
+            }
+
+            return outcome;
+        }
+
+        public Outcome Visit(TargetSet e) => _rep.SetTarget(e, _effects);
+
+        public Outcome Visit(RegionDefined e) => NotARepEvent(e);
+
+        public Outcome Visit(CustomerRegistered e) => NotARepEvent(e);
+
+        public Outcome Visit(OpportunityOpened e) => NotARepEvent(e);
+
+        public Outcome Visit(OpportunityStageChanged e) => NotARepEvent(e);
+
+        public Outcome Visit(OpportunityAmountChanged e) => NotARepEvent(e);
+
+        public Outcome Visit(OpportunityReassigned e) => NotARepEvent(e);
+
+        public Outcome Visit(OpportunityWon e) => NotARepEvent(e);
+
+        public Outcome Visit(OpportunityLost e) => NotARepEvent(e);
+
+        private static Outcome NotARepEvent(SalesEvent e) => Outcome.Invalid("event", $"{e.GetType().Name} is not a rep event");
     }
 
     private void Queue(in Outgoing outgoing)

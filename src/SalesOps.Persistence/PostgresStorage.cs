@@ -1,9 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Hosting;
-using Orleans.Serialization;
 using Orleans.Storage;
 using SalesOps.Grains.Durability;
 
@@ -21,10 +21,10 @@ public static class PostgresStorage
     /// each provider reads its queries from <c>OrleansQuery</c> at start-up.
     /// </summary>
     /// <remarks>
-    /// Snapshots are stored with Orleans' own binary serializer (<c>OrleansGrainStorageSerializer</c>) instead of
-    /// the provider's default Newtonsoft.Json with type names: the snapshot types are <c>[GenerateSerializer]</c>
-    /// classes whose field ids are the stored format (version tolerant, compact, and independent of type and
-    /// assembly names, which the JSON default embeds).
+    /// Snapshots are stored with Orleans' own binary serializer behind a header naming the checkpoint type and its
+    /// schema version (<see cref="SnapshotFormat"/>, ADR 0011) instead of the provider's default Newtonsoft.Json with
+    /// type names: the snapshot types are <c>[GenerateSerializer]</c> classes whose field ids are the stored format
+    /// (version tolerant, compact, and independent of type and assembly names, which the JSON default embeds).
     /// </remarks>
     public static ISiloBuilder UsePostgresStorage(this ISiloBuilder silo, string connectionString)
     {
@@ -38,12 +38,13 @@ public static class PostgresStorage
             options.Invariant = Invariant;
             options.ConnectionString = small;
         });
+        silo.Services.TryAddSingleton<SnapshotFormat>();
         silo.AddAdoNetGrainStorage(StorageNames.Snapshots, (OptionsBuilder<AdoNetGrainStorageOptions> options) =>
-            options.Configure<Serializer>((o, serializer) =>
+            options.Configure<SnapshotFormat>((o, format) =>
             {
                 o.Invariant = Invariant;
                 o.ConnectionString = storage;
-                o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+                o.GrainStorageSerializer = format;
             }));
         silo.UseAdoNetReminderService(options =>
         {

@@ -1,5 +1,7 @@
+using Google.Rpc;
 using Grpc.Core;
 using SalesOps.Domain;
+using SalesOps.Server.Api;
 using V1 = SalesOps.Contracts.V1;
 
 namespace SalesOps.Engine.Tests;
@@ -10,10 +12,10 @@ public sealed class ApiTests(ServerFixture server)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
 
-    private async Task<V1.IngestAck> SendBatchAsync(string batchId, params SalesEvent[] events)
+    private async Task<V1.IngestResponse> SendBatchAsync(string batchId, params SalesEvent[] events)
     {
         using var call = server.Ingest.Ingest(deadline: DateTime.UtcNow + Deadline);
-        var batch = new V1.IngestBatch { BatchId = batchId };
+        var batch = new V1.IngestRequest { BatchId = batchId };
         batch.Events.Add(events.Select(e => e.ToProto()));
         await call.RequestStream.WriteAsync(batch);
         await call.RequestStream.CompleteAsync();
@@ -26,7 +28,7 @@ public sealed class ApiTests(ServerFixture server)
     private async Task SetUpAsync(Scenario s, params SalesEvent[] more)
     {
         var ack = await SendBatchAsync("setup", [s.Region("r"), s.Rep("ann", "r"), s.Rep("bob", "r"), s.Customer("acme"), .. more]);
-        Assert.True(ack.Rejected == 0, string.Join("; ", ack.Results.Where(r => r.Status != V1.EventStatus.Accepted).Select(r => $"{r.EventId} {r.Status} {r.Message}")));
+        Assert.True(ack.Rejected == 0, string.Join("; ", ack.Results.Where(r => r.Status != V1.EventStatus.Accepted).Select(r => $"{r.EventId} {r.Status} {r.Error?.Message}")));
     }
 
     private static async Task<RpcException> RejectedAsync(Func<Task> call) => await Assert.ThrowsAsync<RpcException>(call);
@@ -49,8 +51,10 @@ public sealed class ApiTests(ServerFixture server)
         Assert.Equal(
             [V1.EventStatus.Accepted, V1.EventStatus.InvalidArgument, V1.EventStatus.Accepted, V1.EventStatus.Accepted, V1.EventStatus.NotFound],
             ack.Results.Select(r => r.Status));
-        Assert.Equal("amount", ack.Results[1].Field);
-        Assert.Equal("rep_id", ack.Results[4].Field);
+        Assert.Equal(("amount", ApiErrors.InvalidField), StatusDetails.Named(ack.Results[1].Error));
+        Assert.Equal(("rep_id", ApiErrors.UnknownReference), StatusDetails.Named(ack.Results[4].Error));
+        Assert.Equal((int)StatusCode.NotFound, ack.Results[4].Error.Code);
+        Assert.All(ack.Results.Where(r => r.Status == V1.EventStatus.Accepted), r => Assert.Null(r.Error));
         Assert.Equal((3, 0, 2), (ack.Accepted, ack.Duplicates, ack.Rejected));
 
         var rep = await server.Query.GetRepAsync(new V1.GetRepRequest { RepId = s.Id("ann"), Period = "2026-11" }, deadline: DateTime.UtcNow + Deadline);
@@ -68,35 +72,55 @@ public sealed class ApiTests(ServerFixture server)
     {
         var s = new Scenario("api-bad");
         await SetUpAsync(s, s.Open("o1", "ann", "acme", 10_000, h: 1));
-        V1.RepView Rep() => server.Query.GetRep(new V1.GetRepRequest { RepId = s.Id("ann"), Period = "2026-11" });
+        V1.GetRepResponse Rep() => server.Query.GetRep(new V1.GetRepRequest { RepId = s.Id("ann"), Period = "2026-11" });
         var before = Rep();
 
-        var negative = await RejectedAsync(() => server.Ingest.IngestOneAsync(s.Amount("o1", -1, 2).ToProto()).ResponseAsync);
+        var negative = await RejectedAsync(() => server.Ingest.IngestOneAsync(s.Amount("o1", -1, 2).ToOne()).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, negative.StatusCode);
         Assert.Contains("amount", negative.Status.Detail, StringComparison.Ordinal);
-        Assert.Equal("amount", negative.Trailers.GetValue("field"));
+        Assert.Equal(("amount", ApiErrors.InvalidField), StatusDetails.Named(negative));
 
-        var noKind = await RejectedAsync(() => server.Ingest.IngestOneAsync(new V1.Event { EventId = "x", OccurredAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(s.At(1)) }).ResponseAsync);
+        var noKind = await RejectedAsync(() => server.Ingest.IngestOneAsync(new V1.IngestOneRequest { Event = new V1.Event { EventId = "x", OccurredAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(s.At(1)) } }).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, noKind.StatusCode);
-        Assert.Equal("kind", noKind.Trailers.GetValue("field"));
+        Assert.Equal(("kind", ApiErrors.InvalidField), StatusDetails.Named(noKind));
 
-        var unknownOwner = await RejectedAsync(() => server.Ingest.IngestOneAsync(s.Reassign("o1", "ghost", 2).ToProto()).ResponseAsync);
+        var unknownOwner = await RejectedAsync(() => server.Ingest.IngestOneAsync(s.Reassign("o1", "ghost", 2).ToOne()).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, unknownOwner.StatusCode);
-        Assert.Equal("new_owner_rep_id", unknownOwner.Trailers.GetValue("field"));
+        Assert.Equal(("new_owner_rep_id", ApiErrors.UnknownReference), StatusDetails.Named(unknownOwner));
+
+        // An omitted required enum is refused naming its field, never read as its first value.
+        var untyped = s.Activity("ann", h: 40).ToProto();
+        untyped.ActivityLogged.Type = V1.ActivityType.Unspecified;
+        var noType = await RejectedAsync(() => server.Ingest.IngestOneAsync(new V1.IngestOneRequest { Event = untyped }).ResponseAsync);
+        Assert.Equal(("type", ApiErrors.InvalidField), StatusDetails.Named(noType));
+        var unscoped = s.RepTarget("ann", "2026-11", 1_000, h: 40).ToProto();
+        unscoped.TargetSet.Scope = V1.TargetScope.Unspecified;
+        var noScope = await RejectedAsync(() => server.Ingest.IngestOneAsync(new V1.IngestOneRequest { Event = unscoped }).ResponseAsync);
+        Assert.Equal(("scope", ApiErrors.InvalidField), StatusDetails.Named(noScope));
+
+        // Money in another currency than the company's is refused, not counted as if it were.
+        var euros = s.Payment("ann", "acme", 500, 40).ToProto();
+        euros.PaymentReceived.Amount.CurrencyCode = "EUR";
+        var wrongCurrency = await RejectedAsync(() => server.Ingest.IngestOneAsync(new V1.IngestOneRequest { Event = euros }).ResponseAsync);
+        Assert.Equal(("amount.currency_code", ApiErrors.InvalidField), StatusDetails.Named(wrongCurrency));
 
         var activity = s.Activity("ann", h: 50);
-        Assert.Equal(V1.EventStatus.Accepted, (await server.Ingest.IngestOneAsync(activity.ToProto())).Status);
-        var backDated = await RejectedAsync(() => server.Ingest.IngestOneAsync(s.Move("ann", "r", 10).ToProto()).ResponseAsync);
+        Assert.Equal(V1.EventStatus.Accepted, (await server.Ingest.IngestOneAsync(activity.ToOne())).Result.Status);
+        var backDated = await RejectedAsync(() => server.Ingest.IngestOneAsync(s.Move("ann", "r", 10).ToOne()).ResponseAsync);
         Assert.Equal(StatusCode.FailedPrecondition, backDated.StatusCode);
-        Assert.Equal("occurred_at", backDated.Trailers.GetValue("field"));
+        Assert.Equal(("occurred_at", ApiErrors.Conflict), StatusDetails.Named(backDated));
 
         var after = Rep();
         Assert.Equal(before.Figures.OpenAmount, after.Figures.OpenAmount);
+        Assert.Equal(before.Figures.Collections, after.Figures.Collections);
         Assert.Equal(before.Figures.ActivityTotal + 1, after.Figures.ActivityTotal);
         Assert.Equal(before.RegionId, after.RegionId);
 
         var badPeriod = await RejectedAsync(() => server.Query.GetRepAsync(new V1.GetRepRequest { RepId = s.Id("ann"), Period = "2026-13" }).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, badPeriod.StatusCode);
+        Assert.Equal(("period", ApiErrors.InvalidField), StatusDetails.Named(badPeriod));
+        var noMetric = await RejectedAsync(() => server.Query.GetLeaderboardAsync(new V1.GetLeaderboardRequest { ScopeRegionId = s.Id("r") }).ResponseAsync);
+        Assert.Equal(("metric", ApiErrors.InvalidField), StatusDetails.Named(noMetric));
         var missing = await RejectedAsync(() => server.Query.GetCustomerAsync(new V1.GetCustomerRequest { CustomerId = s.Id("nobody") }).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, missing.StatusCode);
     }
@@ -132,11 +156,12 @@ public sealed class ApiTests(ServerFixture server)
         Assert.Equal(1, region.Figures.ActivityTotal);
 
         var customer = await server.Query.GetCustomerAsync(new V1.GetCustomerRequest { CustomerId = s.Id("acme") });
-        Assert.Equal((1, 60_000L), (customer.Orders, customer.LifetimeValue));
+        Assert.Equal((1, 60_000L, ProtoEvents.Currency), (customer.Orders, customer.LifetimeValue.MinorUnits, customer.LifetimeValue.CurrencyCode));
+        Assert.Equal(ProtoEvents.Currency, rep.Figures.CurrencyCode);
         Assert.Equal(s.At(6), customer.LastContact.ToDateTimeOffset());
 
         var opp = await server.Query.GetOpportunityAsync(new V1.GetOpportunityRequest { OpportunityId = s.Id("o2") });
-        Assert.Equal(("signing_steps_agreed", 90), (opp.StageId, opp.ProbabilityPercent));
+        Assert.Equal(("signing_steps_agreed", 90, 50_000L), (opp.StageId, opp.ProbabilityPercent, opp.Amount.MinorUnits));
 
         var board = await server.Query.GetLeaderboardAsync(new V1.GetLeaderboardRequest
         {
@@ -144,6 +169,7 @@ public sealed class ApiTests(ServerFixture server)
         });
         var top = Assert.Single(board.Top);
         Assert.Equal((1, s.Id("ann"), 60_000d), (top.Rank, top.RepId, top.Score));
+        Assert.Equal(("Rep ann", s.Id("r")), (top.RepName, top.RegionId));
         Assert.Equal(s.Id("ann"), Assert.Single(board.Around).RepId);
 
         var attainment = await server.Query.GetLeaderboardAsync(new V1.GetLeaderboardRequest { ScopeRegionId = s.Id("r"), Period = "2026-11", Metric = V1.LeaderboardMetric.Attainment });
@@ -151,6 +177,8 @@ public sealed class ApiTests(ServerFixture server)
 
         var stages = await server.Query.GetStageTableAsync(new V1.GetStageTableRequest());
         Assert.Equal([10, 20, 40, 60, 80, 90, 100, 0], stages.Stages.Select(x => x.ProbabilityPercent));
+        Assert.Equal((ProtoEvents.Currency, "UTC"), (stages.CurrencyCode, stages.TimeZone));
+        Assert.DoesNotContain(stages.Stages, x => x.Category == V1.ForecastCategory.Unspecified);
     }
 
     [Fact]
@@ -159,7 +187,7 @@ public sealed class ApiTests(ServerFixture server)
         var s = new Scenario("api-watch");
         await SetUpAsync(s, s.Open("a1", "ann", "acme", 50_000, h: 1), s.Won("a1", 2), s.Open("b1", "bob", "acme", 30_000, h: 1), s.Won("b1", 2));
         var request = new V1.WatchLeaderboardRequest { ScopeRegionId = s.Id("r"), Period = "2026-11", Metric = V1.LeaderboardMetric.Bookings, Top = 10 };
-        await Wait.UntilAsync(async () => (await server.Query.GetLeaderboardAsync(new V1.GetLeaderboardRequest { ScopeRegionId = s.Id("r"), Period = "2026-11" })).Total == 2, "both reps ranked");
+        await Wait.UntilAsync(async () => (await server.Query.GetLeaderboardAsync(new V1.GetLeaderboardRequest { ScopeRegionId = s.Id("r"), Period = "2026-11", Metric = V1.LeaderboardMetric.Bookings })).Total == 2, "both reps ranked");
 
         using var cts = new CancellationTokenSource(Deadline);
         using var call = server.Watch.WatchLeaderboard(request, cancellationToken: cts.Token);
@@ -167,13 +195,15 @@ public sealed class ApiTests(ServerFixture server)
         var snapshot = call.ResponseStream.Current;
         Assert.True(snapshot.Snapshot);
         Assert.Equal([s.Id("ann"), s.Id("bob")], snapshot.Entries.Select(e => e.RepId));
+        Assert.Equal(["Rep ann", "Rep bob"], snapshot.Entries.Select(e => e.RepName));
+        Assert.All(snapshot.Entries, e => Assert.Equal(s.Id("r"), e.RegionId));
 
         await SendBatchAsync("overtake", s.Open("b2", "bob", "acme", 40_000, h: 3), s.Won("b2", 4));
         Assert.True(await call.ResponseStream.MoveNext(cts.Token));
         var update = call.ResponseStream.Current;
         Assert.False(update.Snapshot);
         var bob = Assert.Single(update.Entries, e => e.RepId == s.Id("bob"));
-        Assert.Equal((1, 70_000d, 1), (bob.Rank, bob.Score, bob.Movement));
+        Assert.Equal((1, 70_000d, 1, "Rep bob"), (bob.Rank, bob.Score, bob.Movement, bob.RepName));
         var ann = Assert.Single(update.Entries, e => e.RepId == s.Id("ann"));
         Assert.Equal((2, -1), (ann.Rank, ann.Movement));
         Assert.True(update.Version > snapshot.Version);
@@ -184,7 +214,8 @@ public sealed class ApiTests(ServerFixture server)
     {
         var s = new Scenario("api-alerts");
         await SetUpAsync(s);
-        bool Mine(V1.AlertMessage a) => a.SubjectId.StartsWith(s.Id(""), StringComparison.Ordinal);
+        // A big win carries the owner's region, so the scenario's own alerts are told by region.
+        bool Mine(V1.WatchAlertsResponse a) => a.RegionId == s.Id("r");
 
         long last;
         using (var cts = new CancellationTokenSource(Deadline))
@@ -192,7 +223,7 @@ public sealed class ApiTests(ServerFixture server)
         {
             await first.ResponseHeadersAsync.Within();
             await SendBatchAsync("d1", s.Open("big1", "ann", "acme", 600_000, h: 1), s.Won("big1", 2));
-            V1.AlertMessage alert;
+            V1.WatchAlertsResponse alert;
             do
             {
                 Assert.True(await first.ResponseStream.MoveNext(cts.Token));
@@ -200,7 +231,9 @@ public sealed class ApiTests(ServerFixture server)
             }
             while (!Mine(alert));
 
-            Assert.Equal((V1.AlertKind.BigDealWon, s.Id("big1")), (alert.Kind, alert.SubjectId));
+            Assert.Equal(V1.WatchAlertsResponse.KindOneofCase.BigDealWon, alert.KindCase);
+            Assert.Equal((s.Id("big1"), s.Id("ann"), 600_000L, ProtoEvents.Currency), (alert.BigDealWon.OpportunityId, alert.BigDealWon.OwnerRepId, alert.BigDealWon.Amount.MinorUnits, alert.BigDealWon.Amount.CurrencyCode));
+            Assert.Equal("2026-11", alert.Period);
             last = alert.Sequence;
         }
 
@@ -209,7 +242,7 @@ public sealed class ApiTests(ServerFixture server)
 
         using var again = new CancellationTokenSource(Deadline);
         using var resumed = server.Watch.WatchAlerts(new V1.WatchAlertsRequest { AfterSequence = last }, cancellationToken: again.Token);
-        var seen = new List<V1.AlertMessage>();
+        var seen = new List<V1.WatchAlertsResponse>();
         while (seen.Count(Mine) < 2)
         {
             Assert.True(await resumed.ResponseStream.MoveNext(again.Token));
@@ -217,9 +250,51 @@ public sealed class ApiTests(ServerFixture server)
         }
 
         // Both wins ran in one wave of the batch, so their alerts may be numbered in either order.
-        Assert.Equal([s.Id("big2"), s.Id("big3")], seen.Where(Mine).Select(a => a.SubjectId).Order(StringComparer.Ordinal));
+        Assert.Equal([s.Id("big2"), s.Id("big3")], seen.Where(Mine).Select(a => a.BigDealWon.OpportunityId).Order(StringComparer.Ordinal));
         Assert.All(seen, a => Assert.True(a.Sequence > last));
         Assert.Equal(seen.Select(a => a.Sequence).Order(), seen.Select(a => a.Sequence));
+    }
+
+    [Fact]
+    public async Task WatchAlerts_FromZeroScopedToParentRegion_ReplaysRetainedLogWithSubRegionWinsOnly()
+    {
+        var s = new Scenario("api-scope");
+        var ack = await SendBatchAsync(
+            "setup",
+            s.Region("p"), s.Region("c", "p"), s.Region("q"), s.Rep("cat", "c"), s.Rep("quinn", "q"), s.Customer("acme"));
+        Assert.Equal(0, ack.Rejected);
+
+        // A big win in the sibling region first, then one in the sub-region, both before anyone watches.
+        ack = await SendBatchAsync("wins", s.Open("qbig", "quinn", "acme", 900_000, h: 1), s.Won("qbig", 2), s.Open("cbig", "cat", "acme", 500_000, h: 3), s.Won("cbig", 4));
+        Assert.Equal(4, ack.Accepted);
+
+        using var cts = new CancellationTokenSource(Deadline);
+        using var all = server.Watch.WatchAlerts(new V1.WatchAlertsRequest { AfterSequence = 0 }, cancellationToken: cts.Token);
+        Assert.True(await all.ResponseStream.MoveNext(cts.Token));
+        Assert.Equal(1, all.ResponseStream.Current.Sequence); // 0 replays from the start of the retained log
+
+        using var scoped = server.Watch.WatchAlerts(new V1.WatchAlertsRequest { AfterSequence = 0, ScopeRegionId = s.Id("p") }, cancellationToken: cts.Token);
+        V1.WatchAlertsResponse alert;
+        do
+        {
+            Assert.True(await scoped.ResponseStream.MoveNext(cts.Token));
+            alert = scoped.ResponseStream.Current;
+            Assert.NotEqual(s.Id("q"), alert.RegionId);
+        }
+        while (alert.BigDealWon?.OpportunityId != s.Id("cbig"));
+
+        Assert.Equal((s.Id("c"), "2026-11", s.Id("cat")), (alert.RegionId, alert.Period, alert.BigDealWon.OwnerRepId));
+    }
+
+    [Fact]
+    public async Task WatchAlerts_AfterSequenceBeyondTheLog_OutOfRangeWithResumePoint()
+    {
+        using var cts = new CancellationTokenSource(Deadline);
+        using var call = server.Watch.WatchAlerts(new V1.WatchAlertsRequest { AfterSequence = long.MaxValue / 2 }, cancellationToken: cts.Token);
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(cts.Token));
+        Assert.Equal(StatusCode.OutOfRange, ex.StatusCode);
+        Assert.Equal(("after_sequence", ApiErrors.AlertsNotRetained), StatusDetails.Named(ex));
+        Assert.Equal(0, StatusDetails.ResumePoint(ex));
     }
 
     [Fact]
@@ -238,10 +313,31 @@ public sealed class ApiTests(ServerFixture server)
         using var healthy = server.Watch.WatchLeaderboard(request, cancellationToken: cts.Token);
         Assert.True(await healthy.ResponseStream.MoveNext(cts.Token));
 
+        // The healthy screen reads all along (one that does not read is cut off after the write timeout). It ends on
+        // the final board: the first 100 reps by id (all tied on the same count), each with every activity.
+        const int rounds = 80;
+        var expected = reps.Take(100).Select(s.Id).ToHashSet();
+        var latest = new Dictionary<string, double>();
+        var converged = Task.Run(async () =>
+        {
+            while (!latest.Keys.ToHashSet().SetEquals(expected) || latest.Values.Any(v => v < rounds))
+            {
+                Assert.True(await healthy.ResponseStream.MoveNext(cts.Token), "healthy watcher stopped receiving");
+                foreach (var e in healthy.ResponseStream.Current.Entries)
+                {
+                    latest[e.RepId] = e.Score;
+                }
+
+                foreach (var gone in healthy.ResponseStream.Current.RemovedRepIds)
+                {
+                    latest.Remove(gone);
+                }
+            }
+        });
+
         // 80 rounds of one activity per rep: each round changes 100 watched rows (several KB per update), far more
         // than the stalled client's 64 KB stream window. Each batch has its own deadline, so ingest that waited on
         // the stalled watcher would fail here.
-        const int rounds = 80;
         for (var round = 0; round < rounds; round++)
         {
             var batch = reps.Select(r => (SalesEvent)s.Activity(r, 3 + round / 10.0)).ToArray();
@@ -249,23 +345,55 @@ public sealed class ApiTests(ServerFixture server)
             Assert.Equal(reps.Length, ack.Accepted);
         }
 
-        // The final board: the first 100 reps by id (all tied on the same count), each with every activity.
-        var expected = reps.Take(100).Select(s.Id).ToHashSet();
-        var latest = new Dictionary<string, double>();
-        while (!latest.Keys.ToHashSet().SetEquals(expected) || latest.Values.Any(v => v < rounds))
-        {
-            Assert.True(await healthy.ResponseStream.MoveNext(cts.Token), "healthy watcher stopped receiving");
-            foreach (var e in healthy.ResponseStream.Current.Entries)
-            {
-                latest[e.RepId] = e.Score;
-            }
+        await converged;
+        Assert.All(latest.Values, v => Assert.Equal(rounds, v));
+    }
 
-            foreach (var gone in healthy.ResponseStream.Current.RemovedRepIds)
+    [Fact]
+    public async Task AlertWatcherThatNeverReads_EndedWithResourceExhaustedAndResumePoint_MissesNothingOnResume()
+    {
+        var s = new Scenario("api-deaf");
+        await SetUpAsync(s);
+        bool Mine(V1.WatchAlertsResponse a) => a.RegionId == s.Id("r");
+
+        // More alerts than the HTTP/2 windows and the server's buffers hold (each is some 150 bytes), so a write waits.
+        const int wins = 1_500;
+        var deals = Enumerable.Range(0, wins).Select(i => $"w{i:D4}").ToArray();
+        var ack = await SendBatchAsync("wins", [.. deals.Select(d => (SalesEvent)s.Open(d, "ann", "acme", 600_000, h: 1)), .. deals.Select(d => (SalesEvent)s.Won(d, 2))]);
+        Assert.Equal(2 * wins, ack.Accepted);
+
+        // A watcher replaying the retained log on its own channel (so the stalled stream's flow control is its own),
+        // then not reading for twice the write timeout.
+        using var deafChannel = Grpc.Net.Client.GrpcChannel.ForAddress(server.Address);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        using var deaf = new V1.WatchService.WatchServiceClient(deafChannel).WatchAlerts(new V1.WatchAlertsRequest { AfterSequence = 0 }, cancellationToken: cts.Token);
+        await deaf.ResponseHeadersAsync.Within();
+        await Task.Delay(ServerFixture.WriteTimeout * 2, cts.Token);
+
+        var received = new List<V1.WatchAlertsResponse>();
+        var ended = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            while (await deaf.ResponseStream.MoveNext(cts.Token))
             {
-                latest.Remove(gone);
+                received.Add(deaf.ResponseStream.Current);
             }
+        });
+        Assert.Equal(StatusCode.ResourceExhausted, ended.StatusCode);
+        Assert.Contains("took no message", ended.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(ApiErrors.WatcherTooSlow, ended.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason);
+        var resume = StatusDetails.ResumePoint(ended);
+        Assert.NotEmpty(received);
+        Assert.Equal(received[^1].Sequence, resume);
+
+        // Resuming where the status says misses nothing of what followed.
+        using var resumed = server.Watch.WatchAlerts(new V1.WatchAlertsRequest { AfterSequence = resume }, cancellationToken: cts.Token);
+        while (received.Count(Mine) < wins)
+        {
+            Assert.True(await resumed.ResponseStream.MoveNext(cts.Token));
+            received.Add(resumed.ResponseStream.Current);
         }
 
-        Assert.All(latest.Values, v => Assert.Equal(rounds, v));
+        Assert.Equal(deals.Select(s.Id).Order(StringComparer.Ordinal), received.Where(Mine).Select(a => a.BigDealWon.OpportunityId).Order(StringComparer.Ordinal));
+        Assert.Equal(received.Count, received.Select(a => a.Sequence).Distinct().Count());
     }
 }

@@ -20,7 +20,12 @@ public sealed class ClusterFixture : IAsyncLifetime
     public FakeTimeProvider Time { get; } = new(TestClock.Start);
     public InProcessTestCluster Cluster { get; private set; } = null!;
     public IClusterClient Client => Cluster.Client;
-    public EngineSettings Settings { get; } = new EngineOptions { BigDealThreshold = 500_000, OvertakeDepth = 10 }.ToSettings();
+    /// <remarks>
+    /// The engine clock stands still at <see cref="TestClock.Start"/> while the scenarios date events years ahead of
+    /// it, so this fixture lets events run that far ahead; the skew rule itself is tested by HostileInputTests.
+    /// </remarks>
+    public EngineSettings Settings { get; } =
+        new EngineOptions { BigDealThreshold = 500_000, OvertakeDepth = 10, MaxFutureSkew = TimeSpan.FromDays(20 * 365) }.ToSettings();
     public EventIngestor Ingestor { get; private set; } = null!;
 
     public async Task InitializeAsync()
@@ -40,7 +45,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         Cluster = builder.Build();
         await Cluster.DeployAsync();
         var refs = new GrainRefs(Cluster.Client);
-        Ingestor = new EventIngestor(refs, new KnownEntities(refs), Settings, Microsoft.Extensions.Logging.Abstractions.NullLogger<EventIngestor>.Instance);
+        Ingestor = new EventIngestor(refs, new KnownEntities(refs), Settings, new EngineClock(Time), Microsoft.Extensions.Logging.Abstractions.NullLogger<EventIngestor>.Instance);
     }
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();

@@ -1,5 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using SalesOps.Domain;
+using SalesOps.Server.Api;
 using V1 = SalesOps.Contracts.V1;
 
 namespace SalesOps.Engine.Tests;
@@ -16,7 +17,7 @@ public static class ProtoEvents
                 p.RegionDefined = new V1.RegionDefined { RegionId = r.RegionId, Name = r.Name, ParentRegionId = r.ParentRegionId };
                 break;
             case RepJoined r:
-                p.RepJoined = new V1.RepJoined { RepId = r.RepId, Name = r.Name, RegionId = r.RegionId };
+                p.RepJoined = new V1.RepJoined { RepId = r.RepId, Name = r.Name, RegionId = r.RegionId, Role = ProtoMapper.ToWire(r.Role), Style = ProtoMapper.ToWire(r.Style) };
                 break;
             case RepMoved r:
                 p.RepMoved = new V1.RepMoved { RepId = r.RepId, RegionId = r.RegionId };
@@ -27,22 +28,28 @@ public static class ProtoEvents
             case OpportunityOpened o:
                 p.OpportunityOpened = new V1.OpportunityOpened
                 {
-                    OpportunityId = o.OpportunityId, OwnerRepId = o.OwnerRepId, CustomerId = o.CustomerId, Amount = o.Amount,
+                    OpportunityId = o.OpportunityId, OwnerRepId = o.OwnerRepId, CustomerId = o.CustomerId, Amount = Money(o.Amount),
                     ProductLine = o.ProductLine, Channel = o.Channel, StageId = o.StageId,
-                    ExpectedClose = new V1.Date { Year = o.ExpectedClose.Year, Month = o.ExpectedClose.Month, Day = o.ExpectedClose.Day },
+                    ExpectedClose = new Google.Type.Date { Year = o.ExpectedClose.Year, Month = o.ExpectedClose.Month, Day = o.ExpectedClose.Day },
                 };
                 break;
             case OpportunityStageChanged s:
                 p.OpportunityStageChanged = new V1.OpportunityStageChanged { OpportunityId = s.OpportunityId, StageId = s.StageId };
+                if (s.ExpectedClose is { } newClose)
+                {
+                    p.OpportunityStageChanged.ExpectedClose = ProtoMapper.ToDate(newClose);
+                }
+
                 break;
             case OpportunityAmountChanged a:
-                p.OpportunityAmountChanged = new V1.OpportunityAmountChanged { OpportunityId = a.OpportunityId, Amount = a.Amount };
+                p.OpportunityAmountChanged = new V1.OpportunityAmountChanged { OpportunityId = a.OpportunityId, Amount = Money(a.Amount) };
                 break;
             case OpportunityReassigned r:
                 p.OpportunityReassigned = new V1.OpportunityReassigned { OpportunityId = r.OpportunityId, NewOwnerRepId = r.NewOwnerRepId };
                 break;
             case OpportunityWon w:
-                p.OpportunityWon = new V1.OpportunityWon { OpportunityId = w.OpportunityId, Amount = w.Amount };
+                // The domain's 0 ("keep the amount") is an absent amount on the wire.
+                p.OpportunityWon = new V1.OpportunityWon { OpportunityId = w.OpportunityId, Amount = w.Amount == 0 ? null : Money(w.Amount) };
                 break;
             case OpportunityLost l:
                 p.OpportunityLost = new V1.OpportunityLost { OpportunityId = l.OpportunityId, Reason = l.Reason };
@@ -50,18 +57,18 @@ public static class ProtoEvents
             case ActivityLogged a:
                 p.ActivityLogged = new V1.ActivityLogged
                 {
-                    RepId = a.RepId, CustomerId = a.CustomerId, Type = (V1.ActivityType)a.Type,
-                    DurationMinutes = a.DurationMinutes, TimeCategory = (V1.TimeCategory)a.TimeCategory,
+                    RepId = a.RepId, CustomerId = a.CustomerId, Type = ProtoMapper.ToWire(a.Type),
+                    DurationMinutes = a.DurationMinutes, TimeCategory = ProtoMapper.ToWire(a.TimeCategory),
                 };
                 break;
             case PaymentReceived pay:
-                p.PaymentReceived = new V1.PaymentReceived { RepId = pay.RepId, CustomerId = pay.CustomerId, Amount = pay.Amount };
+                p.PaymentReceived = new V1.PaymentReceived { RepId = pay.RepId, CustomerId = pay.CustomerId, Amount = Money(pay.Amount) };
                 break;
             case TargetSet t:
                 p.TargetSet = new V1.TargetSet
                 {
-                    Scope = (V1.TargetScope)t.Scope, ScopeId = t.ScopeId, Period = t.Period.ToString(),
-                    Metric = (V1.TargetMetric)t.Metric, MustAchieve = t.MustAchieve, Stretch = t.Stretch,
+                    Scope = ProtoMapper.ToWire(t.Scope), ScopeId = t.ScopeId, Period = t.Period.ToString(),
+                    Metric = ProtoMapper.ToWire(t.Metric), MustAchieve = t.MustAchieve, Stretch = t.Stretch,
                 };
                 break;
             default:
@@ -70,4 +77,12 @@ public static class ProtoEvents
 
         return p;
     }
+
+    /// <summary>The currency the test servers run with (the default Engine:CurrencyCode).</summary>
+    public const string Currency = "USD";
+
+    public static V1.Money Money(long minorUnits) => new() { CurrencyCode = Currency, MinorUnits = minorUnits };
+
+    /// <summary>An event as the single-event call takes it.</summary>
+    public static V1.IngestOneRequest ToOne(this SalesEvent e) => new() { Event = e.ToProto() };
 }

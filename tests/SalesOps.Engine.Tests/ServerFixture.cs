@@ -16,6 +16,9 @@ public sealed class ServerFixture : IAsyncLifetime
 {
     private WebApplication _app = null!;
 
+    /// <summary>Short, so the tests of a watcher that stops reading see it cut off in seconds.</summary>
+    public static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(3);
+
     public FakeTimeProvider Time { get; } = new(TestClock.Start);
     public string Address { get; private set; } = "";
     public GrpcChannel Channel { get; private set; } = null!;
@@ -37,6 +40,7 @@ public sealed class ServerFixture : IAsyncLifetime
             builder.Services.AddSingleton(new EngineClock(Time));
             builder.Configuration["Engine:BigDealThreshold"] = "500000";
             builder.Configuration["Engine:RollupInterval"] = "00:00:00.010";
+            builder.Configuration["Watch:WriteTimeout"] = WriteTimeout.ToString();
             builder.Configuration["Logging:LogLevel:Default"] = "Warning";
         });
         await _app.StartAsync().Within(TimeSpan.FromSeconds(60));

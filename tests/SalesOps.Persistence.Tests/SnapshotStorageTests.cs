@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 using Orleans.Storage;
+using SalesOps.Grains.Durability;
 using Xunit.Abstractions;
 
 namespace SalesOps.Persistence.Tests;
@@ -55,7 +56,7 @@ public sealed class SnapshotStorageTests(OrleansPostgresFixture fixture)
     }
 
     [Fact]
-    public async Task GrainWritesState_RowHoldsVersionAndOrleansBinaryPayload()
+    public async Task GrainWritesState_RowHoldsVersionAndNamedVersionedOrleansBinaryPayload()
     {
         var grain = fixture.Client.GetGrain<ISnapshotProbeGrain>("binary-" + Guid.NewGuid().ToString("N"));
 
@@ -72,9 +73,10 @@ public sealed class SnapshotStorageTests(OrleansPostgresFixture fixture)
         Assert.Equal(2, row[0]);
         var payload = (byte[])row[1]!;
 
-        // Stored with Orleans' binary serializer (field ids, no CLR type names), not the provider's JSON default.
-        Assert.NotEqual((byte)'{', payload[0]);
-        var state = fixture.SiloService<Orleans.Serialization.Serializer>().Deserialize<ProbeState>(payload);
+        // Stored with Orleans' binary serializer (field ids, no CLR type names), not the provider's JSON default,
+        // behind a header naming the state type and its schema version (ADR 0011).
+        Assert.Equal((nameof(ProbeState), 1), SnapshotFormat.Describe(payload));
+        var state = fixture.SiloService<SnapshotFormat>().Deserialize<ProbeState>(new BinaryData(payload));
         Assert.NotNull(state);
         Assert.Equal("second", state.Value);
         Assert.Equal(2, state.Writes);

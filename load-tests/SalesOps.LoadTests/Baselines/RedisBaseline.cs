@@ -133,18 +133,18 @@ public static class RedisBaseline
             switch (e.KindCase)
             {
                 case V1.Event.KindOneofCase.OpportunityOpened:
-                    _deals[e.OpportunityOpened.OpportunityId] = new Deal(boards.RepIndex(e.OpportunityOpened.OwnerRepId), e.OpportunityOpened.Amount);
+                    _deals[e.OpportunityOpened.OpportunityId] = new Deal(boards.RepIndex(e.OpportunityOpened.OwnerRepId), e.OpportunityOpened.Amount.MinorUnits);
                     boards.CountOpened();
                     break;
                 case V1.Event.KindOneofCase.OpportunityAmountChanged when _deals.TryGetValue(e.OpportunityAmountChanged.OpportunityId, out var deal):
-                    _deals[e.OpportunityAmountChanged.OpportunityId] = deal with { Amount = e.OpportunityAmountChanged.Amount };
+                    _deals[e.OpportunityAmountChanged.OpportunityId] = deal with { Amount = e.OpportunityAmountChanged.Amount.MinorUnits };
                     break;
                 case V1.Event.KindOneofCase.OpportunityReassigned when _deals.TryGetValue(e.OpportunityReassigned.OpportunityId, out var deal):
                     _deals[e.OpportunityReassigned.OpportunityId] = deal with { Rep = boards.RepIndex(e.OpportunityReassigned.NewOwnerRepId) };
                     break;
                 case V1.Event.KindOneofCase.OpportunityWon when _deals.Remove(e.OpportunityWon.OpportunityId, out var deal):
                     // A won amount of 0 keeps the deal's amount.
-                    var amount = e.OpportunityWon.Amount != 0 ? e.OpportunityWon.Amount : deal.Amount;
+                    var amount = e.OpportunityWon.Amount?.MinorUnits ?? deal.Amount;
                     boards.Credit(pipeline, sent, e.OccurredAt, Bookings, deal.Rep, amount);
                     break;
                 case V1.Event.KindOneofCase.OpportunityLost:
@@ -155,7 +155,7 @@ public static class RedisBaseline
                     boards.CountActivity();
                     break;
                 case V1.Event.KindOneofCase.PaymentReceived:
-                    boards.Credit(pipeline, sent, e.OccurredAt, Collections, boards.RepIndex(e.PaymentReceived.RepId), e.PaymentReceived.Amount);
+                    boards.Credit(pipeline, sent, e.OccurredAt, Collections, boards.RepIndex(e.PaymentReceived.RepId), e.PaymentReceived.Amount.MinorUnits);
                     break;
             }
         }

@@ -197,7 +197,7 @@ public static class SqlBaseline
                     INSERT INTO bl_opportunities (id, owner_rep_id, customer_id, amount, stage_id, status, expected_close, opened_at)
                     VALUES ($1, $2, $3, $4, $5, 'open', $6, $7)
                     """,
-                    Value(opened.OpportunityId), Value(opened.OwnerRepId), Value(opened.CustomerId), Value(opened.Amount),
+                    Value(opened.OpportunityId), Value(opened.OwnerRepId), Value(opened.CustomerId), Value(opened.Amount.MinorUnits),
                     Value(opened.StageId), DateOrNull(opened.ExpectedClose), Value(at));
             case V1.Event.KindOneofCase.OpportunityStageChanged:
                 // A stage event reopens a closed deal (won and lost are stages like the others).
@@ -210,15 +210,15 @@ public static class SqlBaseline
                     Value(staged.OpportunityId), Value(staged.StageId), DateOrNull(staged.ExpectedClose));
             case V1.Event.KindOneofCase.OpportunityAmountChanged:
                 return Command("UPDATE bl_opportunities SET amount = $2 WHERE id = $1",
-                    Value(e.OpportunityAmountChanged.OpportunityId), Value(e.OpportunityAmountChanged.Amount));
+                    Value(e.OpportunityAmountChanged.OpportunityId), Value(e.OpportunityAmountChanged.Amount.MinorUnits));
             case V1.Event.KindOneofCase.OpportunityReassigned:
                 return Command("UPDATE bl_opportunities SET owner_rep_id = $2 WHERE id = $1",
                     Value(e.OpportunityReassigned.OpportunityId), Value(e.OpportunityReassigned.NewOwnerRepId));
             case V1.Event.KindOneofCase.OpportunityWon:
-                // A won amount of 0 keeps the deal's amount.
+                // A won event without an amount keeps the deal's amount.
                 return Command(
                     "UPDATE bl_opportunities SET status = 'won', closed_at = $2, amount = COALESCE(NULLIF($3, 0), amount) WHERE id = $1",
-                    Value(e.OpportunityWon.OpportunityId), Value(at), Value(e.OpportunityWon.Amount));
+                    Value(e.OpportunityWon.OpportunityId), Value(at), Value(e.OpportunityWon.Amount?.MinorUnits ?? 0));
             case V1.Event.KindOneofCase.OpportunityLost:
                 return Command("UPDATE bl_opportunities SET status = 'lost', closed_at = $2 WHERE id = $1",
                     Value(e.OpportunityLost.OpportunityId), Value(at));
@@ -229,7 +229,7 @@ public static class SqlBaseline
             case V1.Event.KindOneofCase.PaymentReceived:
                 var payment = e.PaymentReceived;
                 return Command("INSERT INTO bl_payments (rep_id, customer_id, amount, occurred_at) VALUES ($1, $2, $3, $4)",
-                    Value(payment.RepId), Value(payment.CustomerId), Value(payment.Amount), Value(at));
+                    Value(payment.RepId), Value(payment.CustomerId), Value(payment.Amount.MinorUnits), Value(at));
             case V1.Event.KindOneofCase.TargetSet when e.TargetSet.Scope == V1.TargetScope.Rep:
                 var target = e.TargetSet;
                 return Command(
@@ -257,7 +257,7 @@ public static class SqlBaseline
     private static NpgsqlParameter TextOrNull(string value) =>
         value.Length == 0 ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text } : Value(value);
 
-    private static NpgsqlParameter DateOrNull(V1.Date? date) =>
+    private static NpgsqlParameter DateOrNull(Google.Type.Date? date) =>
         date is null ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Date } : Value(new DateOnly(date.Year, date.Month, date.Day));
 
     // ---------------------------------------------------------------- reads

@@ -1,5 +1,3 @@
-using Orleans.Serialization;
-
 namespace SalesOps.Grains.Durability;
 
 /// <summary>
@@ -13,7 +11,7 @@ namespace SalesOps.Grains.Durability;
 /// in-memory state, which is ahead of what is durable, is thrown away and rebuilt from the journal on the next call.
 /// </para>
 /// </summary>
-public sealed class GrainJournal(IGrainBase grain, IEventJournal store, Serializer<JournalEntry> serializer, string stream)
+public sealed class GrainJournal(IGrainBase grain, IEventJournal store, JournalFormat format, string stream)
 {
     private long _sequence;
 
@@ -56,7 +54,7 @@ public sealed class GrainJournal(IGrainBase grain, IEventJournal store, Serializ
         }
 
         var sequence = ++_sequence;
-        return WaitAsync(store.AppendAsync(stream, sequence, [serializer.SerializeToArray(entry)]));
+        return WaitAsync(store.AppendAsync(stream, sequence, [format.Write(entry)]));
     }
 
     /// <summary>
@@ -75,7 +73,7 @@ public sealed class GrainJournal(IGrainBase grain, IEventJournal store, Serializ
         var bytes = new byte[entries.Count][];
         for (var i = 0; i < bytes.Length; i++)
         {
-            bytes[i] = serializer.SerializeToArray(entries[i]);
+            bytes[i] = format.Write(entries[i]);
         }
 
         _sequence += entries.Count;
@@ -123,8 +121,7 @@ public sealed class GrainJournal(IGrainBase grain, IEventJournal store, Serializ
                 throw new InvalidOperationException($"{stream}: journal gap, expected entry {_sequence + 1} but found {record.Sequence}");
             }
 
-            apply(serializer.Deserialize(record.Entry)
-                ?? throw new InvalidOperationException($"{stream}: journal entry {record.Sequence} is empty"));
+            apply(format.Read(record.Entry));
             _sequence = record.Sequence;
         }
     }

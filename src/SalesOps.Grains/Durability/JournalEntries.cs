@@ -1,30 +1,54 @@
 using SalesOps.Abstractions;
+using SalesOps.Domain;
 
 namespace SalesOps.Grains.Durability;
 
 /// <summary>
 /// What a grain journals: every input that changed its state, in the order it was applied. Replaying the entries
 /// through the same code rebuilds the state exactly, including the outbox numbering, so re-sent messages are
-/// recognised downstream as repeats. Field ids are the stored format: never renumber them.
+/// recognised downstream as repeats. Each entry is stored under its name and schema version
+/// (<see cref="JournalFormat"/>, ADR 0011); the field ids of the records below are their stored version 1: never
+/// renumber them.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("salesops.j.Entry")]
-public abstract record JournalEntry;
+public abstract record JournalEntry
+{
+    /// <summary>Encodes the entry with its name and version (every kind of entry must say how it is stored).</summary>
+    internal abstract byte[] Write(JournalFormat format);
+}
 
-/// <summary>An event from ingest that the grain accepted.</summary>
-[GenerateSerializer, Immutable, Alias("salesops.j.Event")]
-public sealed record EventAccepted([property: Id(0)] EventEnvelope Event) : JournalEntry;
+/// <summary>An event from ingest that the grain accepted: the domain's own record, stored as its surrogate's schema.</summary>
+public sealed record EventAccepted(SalesEvent Event) : JournalEntry
+{
+    internal override byte[] Write(JournalFormat format) => format.WriteEvent(Event);
+}
 
 /// <summary>Credits from an opportunity book, applied to reps of a rep book (one message of the sender, in order).</summary>
 [GenerateSerializer, Immutable, Alias("salesops.j.RepCredits")]
-public sealed record RepCreditsReceived([property: Id(0)] string Sender, [property: Id(1)] long Sequence, [property: Id(2)] RepCredits[] Credits) : JournalEntry;
+public sealed record RepCreditsReceived([property: Id(0)] string Sender, [property: Id(1)] long Sequence, [property: Id(2)] RepCredits[] Credits) : JournalEntry
+{
+    internal const string Name = nameof(RepCreditsReceived);
+
+    internal override byte[] Write(JournalFormat format) => format.Write(Name, 1, this);
+}
 
 /// <summary>A roll-up from a rep book or child region, applied to a region.</summary>
 [GenerateSerializer, Immutable, Alias("salesops.j.Rollup")]
-public sealed record RollupReceived([property: Id(0)] string Sender, [property: Id(1)] long Sequence, [property: Id(2)] Rollup Rollup) : JournalEntry;
+public sealed record RollupReceived([property: Id(0)] string Sender, [property: Id(1)] long Sequence, [property: Id(2)] Rollup Rollup) : JournalEntry
+{
+    internal const string Name = nameof(RollupReceived);
+
+    internal override byte[] Write(JournalFormat format) => format.Write(Name, 1, this);
+}
 
 /// <summary>A region moved what it had accumulated into its outbox to the parent.</summary>
 [GenerateSerializer, Immutable, Alias("salesops.j.RollupQueued")]
-public sealed record RollupQueued : JournalEntry;
+public sealed record RollupQueued : JournalEntry
+{
+    internal const string Name = nameof(RollupQueued);
+
+    internal override byte[] Write(JournalFormat format) => format.Write(Name, 1, this);
+}
 
 /// <summary>An opportunity's order set on (or cleared from) a customer.</summary>
 [GenerateSerializer, Immutable, Alias("salesops.j.Order")]
@@ -32,12 +56,27 @@ public sealed record OrderReceived(
     [property: Id(0)] string OpportunityId,
     [property: Id(1)] string Sender,
     [property: Id(2)] long Sequence,
-    [property: Id(3)] OrderRow? Order) : JournalEntry;
+    [property: Id(3)] OrderRow? Order) : JournalEntry
+{
+    internal const string Name = nameof(OrderReceived);
+
+    internal override byte[] Write(JournalFormat format) => format.Write(Name, 1, this);
+}
 
 /// <summary>A payment counted on a customer (once per rep and event id).</summary>
 [GenerateSerializer, Immutable, Alias("salesops.j.Payment")]
-public sealed record PaymentCounted([property: Id(0)] string RepId, [property: Id(1)] string EventId, [property: Id(2)] long Amount) : JournalEntry;
+public sealed record PaymentCounted([property: Id(0)] string RepId, [property: Id(1)] string EventId, [property: Id(2)] long Amount) : JournalEntry
+{
+    internal const string Name = nameof(PaymentCounted);
+
+    internal override byte[] Write(JournalFormat format) => format.Write(Name, 1, this);
+}
 
 /// <summary>A later last contact on a customer.</summary>
 [GenerateSerializer, Immutable, Alias("salesops.j.Contact")]
-public sealed record ContactReceived([property: Id(0)] DateTimeOffset At) : JournalEntry;
+public sealed record ContactReceived([property: Id(0)] DateTimeOffset At) : JournalEntry
+{
+    internal const string Name = nameof(ContactReceived);
+
+    internal override byte[] Write(JournalFormat format) => format.Write(Name, 1, this);
+}

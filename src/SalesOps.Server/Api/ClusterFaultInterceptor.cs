@@ -50,5 +50,5 @@ public sealed class ClusterFaultInterceptor : Interceptor
         ex is not RpcException && !context.CancellationToken.IsCancellationRequested && EventIngestor.IsTransient(ex);
 
     private static RpcException Unavailable(Exception ex) =>
-        new(new Status(StatusCode.Unavailable, $"the engine could not answer now ({ex.GetType().Name}); retry"));
+        ApiErrors.Unavailable($"the engine could not answer now ({ex.GetType().Name}); retry");
 }

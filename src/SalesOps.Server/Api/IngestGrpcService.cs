@@ -6,21 +6,21 @@ using V1 = SalesOps.Contracts.V1;
 namespace SalesOps.Server.Api;
 
 /// <summary>gRPC ingest: maps events and hands them to the <see cref="EventIngestor"/>.</summary>
-public sealed class IngestGrpcService(EventIngestor ingestor) : V1.IngestService.IngestServiceBase
+public sealed class IngestGrpcService(EventIngestor ingestor, EngineSettings settings) : V1.IngestService.IngestServiceBase
 {
     public const int MaxBatch = 5_000;
 
-    public override async Task Ingest(IAsyncStreamReader<V1.IngestBatch> requestStream, IServerStreamWriter<V1.IngestAck> responseStream, ServerCallContext context)
+    public override async Task Ingest(IAsyncStreamReader<V1.IngestRequest> requestStream, IServerStreamWriter<V1.IngestResponse> responseStream, ServerCallContext context)
     {
         await foreach (var batch in requestStream.ReadAllAsync(context.CancellationToken))
         {
             if (batch.Events.Count > MaxBatch)
             {
-                throw RequestGuard.Invalid("events", $"batch '{batch.BatchId}' has {batch.Events.Count} events; at most {MaxBatch} are allowed");
+                throw RequestGuard.Invalid("events", $"batch {Echo.Quote(batch.BatchId)} has {batch.Events.Count} events; at most {MaxBatch} are allowed");
             }
 
             var results = await IngestBatchAsync(batch.Events);
-            var ack = new V1.IngestAck { BatchId = batch.BatchId };
+            var ack = new V1.IngestResponse { BatchId = batch.BatchId };
             ack.Results.Add(results);
             foreach (var r in results)
             {
@@ -42,16 +42,21 @@ public sealed class IngestGrpcService(EventIngestor ingestor) : V1.IngestService
         }
     }
 
-    public override async Task<V1.EventResult> IngestOne(V1.Event request, ServerCallContext context)
+    public override async Task<V1.IngestOneResponse> IngestOne(V1.IngestOneRequest request, ServerCallContext context)
     {
-        var e = ProtoMapper.ToDomain(request, out var error);
+        if (request.Event is not { } ev)
+        {
+            throw RequestGuard.Invalid("event", "event is required");
+        }
+
+        var e = ProtoMapper.ToDomain(ev, settings.CurrencyCode, out var error);
         var outcome = error ?? await ingestor.IngestAsync(e!);
         if (outcome.Code is OutcomeCode.Accepted or OutcomeCode.Duplicate)
         {
-            return ProtoMapper.ToResult(request.EventId, outcome);
+            return new V1.IngestOneResponse { Result = ProtoMapper.ToResult(ev.EventId, outcome) };
         }
 
-        throw RequestGuard.Rejection(ProtoMapper.ToStatusCode(outcome.Code), outcome.Field, outcome.Message);
+        throw ApiErrors.Of(outcome).ToRpcException();
     }
 
     private async Task<V1.EventResult[]> IngestBatchAsync(Google.Protobuf.Collections.RepeatedField<V1.Event> events)
@@ -61,7 +66,7 @@ public sealed class IngestGrpcService(EventIngestor ingestor) : V1.IngestService
         var positions = new List<int>(events.Count);
         for (var i = 0; i < events.Count; i++)
         {
-            var e = ProtoMapper.ToDomain(events[i], out var error);
+            var e = ProtoMapper.ToDomain(events[i], settings.CurrencyCode, out var error);
             if (e is null)
             {
                 results[i] = ProtoMapper.ToResult(events[i].EventId, error!);

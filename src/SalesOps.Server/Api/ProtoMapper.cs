@@ -5,11 +5,14 @@ using V1 = SalesOps.Contracts.V1;
 
 namespace SalesOps.Server.Api;
 
-/// <summary>Maps between the protobuf contract and the domain. No business rules here.</summary>
+/// <summary>
+/// Maps between the protobuf contract and the domain. No business rules here. Every wire enum is its domain enum
+/// plus one: 0 is the <c>*_UNSPECIFIED</c> value an omitted field reads as, refused wherever the field is required.
+/// </summary>
 public static class ProtoMapper
 {
     /// <summary>Maps a protobuf event; returns a rejection (InvalidArgument naming the field) when it cannot.</summary>
-    public static SalesEvent? ToDomain(V1.Event e, out Outcome? error)
+    public static SalesEvent? ToDomain(V1.Event e, string currency, out Outcome? error)
     {
         error = null;
         if (e.OccurredAt is null)
@@ -37,53 +40,111 @@ public static class ProtoMapper
                 return new RegionDefined(id, at, rd.RegionId, rd.Name, rd.ParentRegionId);
             case V1.Event.KindOneofCase.RepJoined:
                 var rj = e.RepJoined;
-                return new RepJoined(id, at, rj.RepId, rj.Name, rj.RegionId, (RepRole)rj.Role, (RepStyle)rj.Style);
+                if (Required(rj.Role, "role", out error) is not { } role || Required(rj.Style, "style", out error) is not { } style)
+                {
+                    return null;
+                }
+
+                return new RepJoined(id, at, rj.RepId, rj.Name, rj.RegionId, (RepRole)role, (RepStyle)style);
             case V1.Event.KindOneofCase.RepMoved:
                 return new RepMoved(id, at, e.RepMoved.RepId, e.RepMoved.RegionId);
             case V1.Event.KindOneofCase.CustomerRegistered:
                 return new CustomerRegistered(id, at, e.CustomerRegistered.CustomerId, e.CustomerRegistered.Name);
             case V1.Event.KindOneofCase.OpportunityOpened:
                 var oo = e.OpportunityOpened;
-                if (ToDate(oo.ExpectedClose, "expected_close", required: true, out error) is not { } close)
+                if (ToAmount(oo.Amount, currency, out error) is not { } openAmount
+                    || ToDate(oo.ExpectedClose, "expected_close", required: true, out error) is not { } close)
                 {
                     return null;
                 }
 
-                return new OpportunityOpened(id, at, oo.OpportunityId, oo.OwnerRepId, oo.CustomerId, oo.Amount, oo.ProductLine, oo.Channel, close, oo.StageId);
+                return new OpportunityOpened(id, at, oo.OpportunityId, oo.OwnerRepId, oo.CustomerId, openAmount, oo.ProductLine, oo.Channel, close, oo.StageId);
             case V1.Event.KindOneofCase.OpportunityStageChanged:
                 var sc = e.OpportunityStageChanged;
                 var newClose = ToDate(sc.ExpectedClose, "expected_close", required: false, out error);
                 return error is null ? new OpportunityStageChanged(id, at, sc.OpportunityId, sc.StageId, newClose) : null;
             case V1.Event.KindOneofCase.OpportunityAmountChanged:
-                return new OpportunityAmountChanged(id, at, e.OpportunityAmountChanged.OpportunityId, e.OpportunityAmountChanged.Amount);
+                var ac = e.OpportunityAmountChanged;
+                return ToAmount(ac.Amount, currency, out error) is { } changed
+                    ? new OpportunityAmountChanged(id, at, ac.OpportunityId, changed)
+                    : null;
             case V1.Event.KindOneofCase.OpportunityReassigned:
                 return new OpportunityReassigned(id, at, e.OpportunityReassigned.OpportunityId, e.OpportunityReassigned.NewOwnerRepId);
             case V1.Event.KindOneofCase.OpportunityWon:
-                return new OpportunityWon(id, at, e.OpportunityWon.OpportunityId, e.OpportunityWon.Amount);
+                var won = e.OpportunityWon;
+                if (won.Amount is null)
+                {
+                    // The domain's "keep the opportunity's amount": absence on the wire, never a magic amount.
+                    return new OpportunityWon(id, at, won.OpportunityId, 0);
+                }
+
+                return ToAmount(won.Amount, currency, out error) is { } final ? OpportunityWonWithAmount(id, at, won.OpportunityId, final, out error) : null;
             case V1.Event.KindOneofCase.OpportunityLost:
                 return new OpportunityLost(id, at, e.OpportunityLost.OpportunityId, e.OpportunityLost.Reason);
             case V1.Event.KindOneofCase.ActivityLogged:
                 var al = e.ActivityLogged;
-                return new ActivityLogged(id, at, al.RepId, al.CustomerId, (ActivityType)al.Type, al.DurationMinutes, (TimeCategory)al.TimeCategory);
-            case V1.Event.KindOneofCase.PaymentReceived:
-                var pr = e.PaymentReceived;
-                return new PaymentReceived(id, at, pr.RepId, pr.CustomerId, pr.Amount);
-            case V1.Event.KindOneofCase.TargetSet:
-                var ts = e.TargetSet;
-                if (!Period.TryParse(ts.Period, out var period))
+                if (Required(al.Type, "type", out error) is not { } type || Required(al.TimeCategory, "time_category", out error) is not { } category)
                 {
-                    error = Outcome.Invalid("period", $"period '{ts.Period}' is not a year (2026), quarter (2026-Q4) or month (2026-11)");
                     return null;
                 }
 
-                return new TargetSet(id, at, (TargetScope)ts.Scope, ts.ScopeId, period, (TargetMetric)ts.Metric, ts.MustAchieve, ts.Stretch);
+                return new ActivityLogged(id, at, al.RepId, al.CustomerId, (ActivityType)type, al.DurationMinutes, (TimeCategory)category);
+            case V1.Event.KindOneofCase.PaymentReceived:
+                var pr = e.PaymentReceived;
+                return ToAmount(pr.Amount, currency, out error) is { } paid ? new PaymentReceived(id, at, pr.RepId, pr.CustomerId, paid) : null;
+            case V1.Event.KindOneofCase.TargetSet:
+                var ts = e.TargetSet;
+                if (Required(ts.Scope, "scope", out error) is not { } scope || Required(ts.Metric, "metric", out error) is not { } metric)
+                {
+                    return null;
+                }
+
+                if (!Period.TryParse(ts.Period, out var period))
+                {
+                    error = Outcome.Invalid("period", $"period {Echo.Quote(ts.Period)} is not a year (2026), quarter (2026-Q4) or month (2026-11)");
+                    return null;
+                }
+
+                return new TargetSet(id, at, (TargetScope)scope, ts.ScopeId, period, (TargetMetric)metric, ts.MustAchieve, ts.Stretch);
+            case V1.Event.KindOneofCase.None:
             default:
                 error = Outcome.Invalid("kind", "the event carries no kind (set one of region_defined, rep_joined, …)");
                 return null;
         }
     }
 
-    private static DateOnly? ToDate(V1.Date? d, string field, bool required, out Outcome? error)
+    /// <summary>
+    /// The domain reads a won amount of 0 as "keep the opportunity's amount"; on the wire that is an absent amount,
+    /// so an explicit zero is refused rather than silently read as "keep".
+    /// </summary>
+    private static OpportunityWon? OpportunityWonWithAmount(string id, DateTimeOffset at, string opportunityId, long amount, out Outcome? error)
+    {
+        error = amount == 0 ? Outcome.Invalid("amount", "amount must not be zero; omit amount to keep the opportunity's amount") : null;
+        return error is null ? new OpportunityWon(id, at, opportunityId, amount) : null;
+    }
+
+    /// <summary>A required wire enum as its domain value (wire − 1); refuses unspecified and unknown values naming the field.</summary>
+    private static byte? Required<TWire>(TWire wire, string field, out Outcome? error)
+        where TWire : struct, System.Enum
+    {
+        var value = Convert.ToInt32(wire, System.Globalization.CultureInfo.InvariantCulture);
+        error = value == 0 ? Outcome.Invalid(field, $"{field} is required")
+            : !System.Enum.IsDefined(wire) ? Outcome.Invalid(field, $"{field} has an unknown value {value}")
+            : null;
+        return error is null ? (byte)(value - 1) : null;
+    }
+
+    /// <summary>A required amount in the company currency, in minor units.</summary>
+    private static long? ToAmount(V1.Money? money, string currency, out Outcome? error)
+    {
+        error = money is null ? Outcome.Invalid("amount", "amount is required")
+            : money.CurrencyCode.Length == 0 ? Outcome.Invalid("amount.currency_code", $"amount.currency_code is required (the company currency is {currency})")
+            : money.CurrencyCode != currency ? Outcome.Invalid("amount.currency_code", $"amount.currency_code must be the company currency {currency}")
+            : null;
+        return error is null ? money!.MinorUnits : null;
+    }
+
+    private static DateOnly? ToDate(Google.Type.Date? d, string field, bool required, out Outcome? error)
     {
         error = null;
         if (d is null)
@@ -105,38 +166,40 @@ public static class ProtoMapper
         return new DateOnly(d.Year, d.Month, d.Day);
     }
 
-    public static V1.EventResult ToResult(string eventId, Outcome o) => new()
+    /// <summary>One event's result; a rejection carries the status a unary call would fail with.</summary>
+    public static V1.EventResult ToResult(string eventId, Outcome o)
     {
-        EventId = eventId ?? "",
-        Status = o.Code switch
+        var result = new V1.EventResult
         {
-            OutcomeCode.Accepted => V1.EventStatus.Accepted,
-            OutcomeCode.Duplicate => V1.EventStatus.Duplicate,
-            OutcomeCode.InvalidArgument => V1.EventStatus.InvalidArgument,
-            OutcomeCode.NotFound => V1.EventStatus.NotFound,
-            OutcomeCode.FailedPrecondition => V1.EventStatus.FailedPrecondition,
-            OutcomeCode.Unavailable => V1.EventStatus.Unavailable,
-            _ => V1.EventStatus.Internal,
-        },
-        Field = o.Field,
-        Message = o.Message,
-    };
+            EventId = eventId ?? "",
+            Status = o.Code switch
+            {
+                OutcomeCode.Accepted => V1.EventStatus.Accepted,
+                OutcomeCode.Duplicate => V1.EventStatus.Duplicate,
+                OutcomeCode.InvalidArgument => V1.EventStatus.InvalidArgument,
+                OutcomeCode.NotFound => V1.EventStatus.NotFound,
+                OutcomeCode.FailedPrecondition => V1.EventStatus.FailedPrecondition,
+                OutcomeCode.Unavailable => V1.EventStatus.Unavailable,
+                OutcomeCode.Internal => V1.EventStatus.Internal,
+                _ => throw new ArgumentOutOfRangeException(nameof(o), o.Code, "an outcome code this API does not know"),
+            },
+        };
+        if (o.Code is not (OutcomeCode.Accepted or OutcomeCode.Duplicate))
+        {
+            result.Error = ApiErrors.Of(o);
+        }
 
-    public static Grpc.Core.StatusCode ToStatusCode(OutcomeCode code) => code switch
-    {
-        OutcomeCode.InvalidArgument => Grpc.Core.StatusCode.InvalidArgument,
-        OutcomeCode.NotFound => Grpc.Core.StatusCode.NotFound,
-        OutcomeCode.FailedPrecondition => Grpc.Core.StatusCode.FailedPrecondition,
-        OutcomeCode.Unavailable => Grpc.Core.StatusCode.Unavailable,
-        OutcomeCode.Internal => Grpc.Core.StatusCode.Internal,
-        _ => Grpc.Core.StatusCode.OK,
-    };
+        return result;
+    }
 
-    public static V1.Figures ToFigures(FigureReport r)
+    public static V1.Money ToMoney(long minorUnits, string currency) => new() { CurrencyCode = currency, MinorUnits = minorUnits };
+
+    public static V1.Figures ToFigures(FigureReport r, string currency)
     {
         var f = new V1.Figures
         {
             Period = r.Period.ToString(),
+            CurrencyCode = currency,
             OpenCount = r.OpenCount,
             OpenAmount = r.OpenAmount,
             WeightedPipeline = (double)r.WeightedPipeline,
@@ -166,14 +229,14 @@ public static class ProtoMapper
         }));
         f.Activities.Add(r.Activities.Select(a => new V1.ActivityFigure
         {
-            Type = (V1.ActivityType)a.Type,
-            TimeCategory = (V1.TimeCategory)a.Category,
+            Type = ToWire(a.Type),
+            TimeCategory = ToWire(a.Category),
             Count = a.Count,
         }));
         f.MinutesByTimeCategory.Add(r.MinutesByTimeCategory);
         f.Targets.Add(r.Targets.Select(t => new V1.TargetFigure
         {
-            Metric = (V1.TargetMetric)t.Metric,
+            Metric = ToWire(t.Metric),
             Actual = t.Actual,
             MustAchieve = t.MustAchieve,
             Stretch = t.Stretch,
@@ -186,24 +249,77 @@ public static class ProtoMapper
         return f;
     }
 
-    public static V1.LeaderboardEntry ToEntry(BoardRow r) => new() { Rank = r.Rank, RepId = r.RepId, Score = r.Score, Movement = r.Movement };
+    public static V1.ActivityType ToWire(ActivityType t) => (V1.ActivityType)((int)t + 1);
 
-    public static V1.AlertMessage ToAlert(AlertRecord a) => new()
+    public static V1.TimeCategory ToWire(TimeCategory c) => (V1.TimeCategory)((int)c + 1);
+
+    public static V1.TargetMetric ToWire(TargetMetric m) => (V1.TargetMetric)((int)m + 1);
+
+    public static V1.TargetScope ToWire(TargetScope s) => (V1.TargetScope)((int)s + 1);
+
+    public static V1.LeaderboardMetric ToWire(LeaderboardMetric m) => (V1.LeaderboardMetric)((int)m + 1);
+
+    public static V1.RepRole ToWire(RepRole r) => (V1.RepRole)((int)r + 1);
+
+    public static V1.RepStyle ToWire(RepStyle s) => (V1.RepStyle)((int)s + 1);
+
+    public static V1.ForecastCategory ToWire(ForecastCategory c) => (V1.ForecastCategory)((int)c + 1);
+
+    /// <summary>A board row with the rep's display name and current region (<see cref="RepDirectory"/>).</summary>
+    public static V1.LeaderboardEntry ToEntry(BoardRow r, RepProfile profile) => new()
     {
-        Sequence = a.Sequence,
-        Kind = (V1.AlertKind)a.Kind,
-        SubjectId = a.SubjectId,
-        ScopeRegionId = a.ScopeId,
-        OtherId = a.OtherId,
-        Period = new Period(a.Period).ToString(),
-        Metric = a.Metric,
-        Actual = a.Actual,
-        Expected = a.Expected,
-        Message = a.Message,
-        OccurredAt = Timestamp.FromDateTimeOffset(a.At),
+        Rank = r.Rank,
+        RepId = r.RepId,
+        Score = r.Score,
+        Movement = r.Movement,
+        RepName = profile.Name,
+        RegionId = profile.RegionId,
     };
 
-    public static V1.Date ToDate(DateOnly d) => new() { Year = d.Year, Month = d.Month, Day = d.Day };
+    /// <summary>An alert typed by its kind. The domain's alert record reuses its fields per kind (see <see cref="Alert"/>).</summary>
+    public static V1.WatchAlertsResponse ToAlert(AlertRecord a, string currency)
+    {
+        var m = new V1.WatchAlertsResponse
+        {
+            Sequence = a.Sequence,
+            OccurredAt = Timestamp.FromDateTimeOffset(a.At),
+            RegionId = a.ScopeId,
+            Period = new Period(a.Period).ToString(),
+            Message = a.Message,
+        };
+        switch ((AlertKind)a.Kind)
+        {
+            case AlertKind.BehindPace:
+                m.BehindPace = new V1.BehindPaceAlert
+                {
+                    Scope = a.AboutRegion ? V1.TargetScope.Region : V1.TargetScope.Rep,
+                    ScopeId = a.SubjectId,
+                    Metric = System.Enum.TryParse<TargetMetric>(a.Metric, out var target) ? ToWire(target) : V1.TargetMetric.Unspecified,
+                    Actual = a.Actual,
+                    Expected = a.Expected,
+                };
+                break;
+            case AlertKind.BigDealWon:
+                m.BigDealWon = new V1.BigDealWonAlert { OpportunityId = a.SubjectId, OwnerRepId = a.OtherId, Amount = ToMoney(a.Actual, currency) };
+                break;
+            case AlertKind.Overtake:
+                m.Overtake = new V1.OvertakeAlert
+                {
+                    RepId = a.SubjectId,
+                    OvertakenRepId = a.OtherId,
+                    Metric = System.Enum.TryParse<LeaderboardMetric>(a.Metric, out var board) ? ToWire(board) : V1.LeaderboardMetric.Unspecified,
+                    NewRank = (int)a.Actual,
+                    OldRank = (int)a.Expected,
+                };
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(a), a.Kind, "an alert kind this API does not know");
+        }
+
+        return m;
+    }
+
+    public static Google.Type.Date ToDate(DateOnly d) => new() { Year = d.Year, Month = d.Month, Day = d.Day };
 
     public static Timestamp? ToTimestamp(DateTimeOffset? at) => at is { } a ? Timestamp.FromDateTimeOffset(a) : null;
 }

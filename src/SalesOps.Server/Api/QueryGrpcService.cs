@@ -7,9 +7,9 @@ using V1 = SalesOps.Contracts.V1;
 namespace SalesOps.Server.Api;
 
 /// <summary>gRPC queries: read grain snapshots and derive the figures with the domain's report.</summary>
-public sealed class QueryGrpcService(GrainRefs grains, KnownEntities known, EngineSettings settings, EngineClock clock) : V1.QueryService.QueryServiceBase
+public sealed class QueryGrpcService(GrainRefs grains, KnownEntities known, RepDirectory reps, EngineSettings settings, EngineClock clock) : V1.QueryService.QueryServiceBase
 {
-    public override async Task<V1.RepView> GetRep(V1.GetRepRequest request, ServerCallContext context)
+    public override async Task<V1.GetRepResponse> GetRep(V1.GetRepRequest request, ServerCallContext context)
     {
         var id = RequestGuard.Id(request.RepId, "rep_id");
         var period = RequestGuard.PeriodOrCurrent(request.Period, settings, clock);
@@ -19,18 +19,18 @@ public sealed class QueryGrpcService(GrainRefs grains, KnownEntities known, Engi
             throw RequestGuard.NotFound("rep_id", $"rep '{id}' is not known");
         }
 
-        return new V1.RepView
+        return new V1.GetRepResponse
         {
             RepId = s.RepId,
             Name = s.Name,
             RegionId = s.RegionId,
-            Role = (V1.RepRole)s.Role,
-            Style = (V1.RepStyle)s.Style,
+            Role = ProtoMapper.ToWire((RepRole)s.Role),
+            Style = ProtoMapper.ToWire((RepStyle)s.Style),
             Figures = Report(s.Counters, s.Targets, period),
         };
     }
 
-    public override async Task<V1.RegionView> GetRegion(V1.GetRegionRequest request, ServerCallContext context)
+    public override async Task<V1.GetRegionResponse> GetRegion(V1.GetRegionRequest request, ServerCallContext context)
     {
         var id = string.IsNullOrEmpty(request.RegionId) ? RegionState.CompanyId : RequestGuard.Id(request.RegionId, "region_id");
         var period = RequestGuard.PeriodOrCurrent(request.Period, settings, clock);
@@ -40,10 +40,10 @@ public sealed class QueryGrpcService(GrainRefs grains, KnownEntities known, Engi
             throw RequestGuard.NotFound("region_id", $"region '{id}' is not defined");
         }
 
-        return new V1.RegionView { RegionId = s.RegionId, Name = s.Name, ParentRegionId = s.ParentId, Figures = Report(s.Counters, s.Targets, period) };
+        return new V1.GetRegionResponse { RegionId = s.RegionId, Name = s.Name, ParentRegionId = s.ParentId, Figures = Report(s.Counters, s.Targets, period) };
     }
 
-    public override async Task<V1.CustomerView> GetCustomer(V1.GetCustomerRequest request, ServerCallContext context)
+    public override async Task<V1.GetCustomerResponse> GetCustomer(V1.GetCustomerRequest request, ServerCallContext context)
     {
         var id = RequestGuard.Id(request.CustomerId, "customer_id");
         var s = await grains.Customer(id).GetSnapshotAsync();
@@ -52,19 +52,19 @@ public sealed class QueryGrpcService(GrainRefs grains, KnownEntities known, Engi
             throw RequestGuard.NotFound("customer_id", $"customer '{id}' is not registered");
         }
 
-        return new V1.CustomerView
+        return new V1.GetCustomerResponse
         {
             CustomerId = s.CustomerId,
             Name = s.Name,
             Orders = s.Orders,
-            LifetimeValue = s.LifetimeValue,
-            Collections = s.Collections,
+            LifetimeValue = ProtoMapper.ToMoney(s.LifetimeValue, settings.CurrencyCode),
+            Collections = ProtoMapper.ToMoney(s.Collections, settings.CurrencyCode),
             LastOrder = ProtoMapper.ToTimestamp(s.LastOrder),
             LastContact = ProtoMapper.ToTimestamp(s.LastContact),
         };
     }
 
-    public override async Task<V1.OpportunityView> GetOpportunity(V1.GetOpportunityRequest request, ServerCallContext context)
+    public override async Task<V1.GetOpportunityResponse> GetOpportunity(V1.GetOpportunityRequest request, ServerCallContext context)
     {
         var id = RequestGuard.Id(request.OpportunityId, "opportunity_id");
         var s = await grains.Book(OpportunityBooks.Of(id)).GetSnapshotAsync(id);
@@ -74,12 +74,12 @@ public sealed class QueryGrpcService(GrainRefs grains, KnownEntities known, Engi
         }
 
         var stage = settings.Stages.Stages[s.StageIndex];
-        return new V1.OpportunityView
+        return new V1.GetOpportunityResponse
         {
             OpportunityId = s.OpportunityId,
             OwnerRepId = s.OwnerRepId,
             CustomerId = s.CustomerId,
-            Amount = s.Amount,
+            Amount = ProtoMapper.ToMoney(s.Amount, settings.CurrencyCode),
             ProductLine = s.ProductLine,
             Channel = s.Channel,
             ExpectedClose = ProtoMapper.ToDate(DateOnly.FromDayNumber(s.ExpectedCloseDay)),
@@ -90,7 +90,7 @@ public sealed class QueryGrpcService(GrainRefs grains, KnownEntities known, Engi
         };
     }
 
-    public override async Task<V1.LeaderboardView> GetLeaderboard(V1.GetLeaderboardRequest request, ServerCallContext context)
+    public override async Task<V1.GetLeaderboardResponse> GetLeaderboard(V1.GetLeaderboardRequest request, ServerCallContext context)
     {
         var scope = RequestGuard.ScopeId(request.ScopeRegionId);
         var period = RequestGuard.PeriodOrCurrent(request.Period, settings, clock);
@@ -99,22 +99,23 @@ public sealed class QueryGrpcService(GrainRefs grains, KnownEntities known, Engi
         var around = RequestGuard.Bounded(request.Around, 2, 50, "around");
         await RequestGuard.EnsureScopeDefinedAsync(known, scope);
         var board = await grains.Region(scope).GetLeaderboardAsync(period.Code, (byte)metric, top, request.AroundRepId ?? "", around);
-        var view = new V1.LeaderboardView
+        var view = new V1.GetLeaderboardResponse
         {
             ScopeRegionId = scope,
             Period = period.ToString(),
-            Metric = request.Metric,
+            Metric = ProtoMapper.ToWire(metric),
             Version = board.Version,
             Total = board.Total,
         };
-        view.Top.Add(board.Top.Select(ProtoMapper.ToEntry));
-        view.Around.Add(board.Around.Select(ProtoMapper.ToEntry));
+        var profiles = await reps.ProfilesAsync(board.Top.Concat(board.Around).Select(r => r.RepId).ToList());
+        view.Top.Add(board.Top.Select((r, i) => ProtoMapper.ToEntry(r, profiles[i])));
+        view.Around.Add(board.Around.Select((r, i) => ProtoMapper.ToEntry(r, profiles[board.Top.Length + i])));
         return view;
     }
 
-    public override Task<V1.StageTableView> GetStageTable(V1.GetStageTableRequest request, ServerCallContext context)
+    public override Task<V1.GetStageTableResponse> GetStageTable(V1.GetStageTableRequest request, ServerCallContext context)
     {
-        var view = new V1.StageTableView();
+        var view = new V1.GetStageTableResponse { CurrencyCode = settings.CurrencyCode, TimeZone = settings.Calendar.TimeZone.Id };
         var stages = settings.Stages;
         for (var i = 0; i < stages.Stages.Count; i++)
         {
@@ -124,7 +125,7 @@ public sealed class QueryGrpcService(GrainRefs grains, KnownEntities known, Engi
                 StageId = s.Id,
                 Name = s.Name,
                 ProbabilityPercent = s.ProbabilityPercent,
-                Category = (V1.ForecastCategory)s.Category,
+                Category = ProtoMapper.ToWire(s.Category),
                 Open = stages.IsOpen(i),
             });
         }
@@ -133,6 +134,7 @@ public sealed class QueryGrpcService(GrainRefs grains, KnownEntities known, Engi
     }
 
     private V1.Figures Report(Counter[] counters, TargetRow[] targets, Period period) =>
-        ProtoMapper.ToFigures(FigureReport.Build(
-            Counter.ToSet(counters), TargetRow.ToBook(targets), settings.Stages, settings.Calendar, period, clock.Now));
+        ProtoMapper.ToFigures(
+            FigureReport.Build(Counter.ToSet(counters), TargetRow.ToBook(targets), settings.Stages, settings.Calendar, period, clock.Now),
+            settings.CurrencyCode);
 }

@@ -46,11 +46,14 @@ internal static class RequestGuard
 
         return Period.TryParse(text, out var p)
             ? p
-            : throw Invalid("period", $"period '{text}' is not a year (2026), quarter (2026-Q4) or month (2026-11)");
+            : throw Invalid("period", $"period {Echo.Quote(text)} is not a year (2026), quarter (2026-Q4) or month (2026-11)");
     }
 
+    /// <summary>A required leaderboard metric; the wire's values are the domain's plus one (0 is unspecified).</summary>
     public static LeaderboardMetric Metric(V1.LeaderboardMetric metric) =>
-        Enum.IsDefined((LeaderboardMetric)metric) ? (LeaderboardMetric)metric : throw Invalid("metric", "metric has an unknown value");
+        metric == V1.LeaderboardMetric.Unspecified ? throw Invalid("metric", "metric is required")
+        : Enum.IsDefined((LeaderboardMetric)((int)metric - 1)) ? (LeaderboardMetric)((int)metric - 1)
+        : throw Invalid("metric", "metric has an unknown value");
 
     public static int Bounded(int value, int fallback, int max, string field) =>
         value < 0 ? throw Invalid(field, $"{field} must not be negative")
@@ -62,7 +65,6 @@ internal static class RequestGuard
 
     public static RpcException NotFound(string field, string message) => Rejection(StatusCode.NotFound, field, message);
 
-    /// <summary>A rejection whose message starts with the field it is about; the field also travels as the "field" trailer.</summary>
-    public static RpcException Rejection(StatusCode code, string field, string message) =>
-        new(new Status(code, field.Length == 0 ? message : $"{field}: {message}"), new Metadata { { "field", field } });
+    /// <summary>A rejection whose message starts with the field it is about; the details name it (<see cref="ApiErrors"/>).</summary>
+    public static RpcException Rejection(StatusCode code, string field, string message) => ApiErrors.Rejection(code, field, message);
 }

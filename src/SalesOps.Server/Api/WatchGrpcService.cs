@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Microsoft.Extensions.Options;
 using SalesOps.Abstractions;
 using SalesOps.Domain;
 using SalesOps.Grains;
@@ -9,18 +10,26 @@ namespace SalesOps.Server.Api;
 
 /// <summary>
 /// Server-streaming watches. Each call has its own writer loop reading its own bounded buffer in the
-/// <see cref="PushHub"/>, so a slow client only ever delays itself; a client that stops reading altogether is cut
-/// off after <see cref="WriteTimeout"/>.
+/// <see cref="PushHub"/>, so a slow client only ever delays itself; a client that stops reading altogether has its
+/// stream ended with <c>RESOURCE_EXHAUSTED</c> after <see cref="WatchOptions.WriteTimeout"/>.
 /// </summary>
-public sealed class WatchGrpcService(GrainRefs grains, KnownEntities known, PushHub hub, HubRegistration registration, EngineSettings settings, EngineClock clock)
+public sealed class WatchGrpcService(
+    GrainRefs grains,
+    KnownEntities known,
+    PushHub hub,
+    HubRegistration registration,
+    RepDirectory reps,
+    RegionTree regions,
+    IOptions<WatchOptions> options,
+    EngineSettings settings,
+    EngineClock clock)
     : V1.WatchService.WatchServiceBase
 {
-    /// <summary>How long one message may wait for a client that does not read before the stream is ended.</summary>
-    public static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(30);
+    private readonly WatchOptions _options = options.Value;
 
     private const int MaxBacklog = 10_000;
 
-    public override async Task WatchLeaderboard(V1.WatchLeaderboardRequest request, IServerStreamWriter<V1.LeaderboardUpdate> responseStream, ServerCallContext context)
+    public override async Task WatchLeaderboard(V1.WatchLeaderboardRequest request, IServerStreamWriter<V1.WatchLeaderboardResponse> responseStream, ServerCallContext context)
     {
         var scope = await ScopeAsync(request.ScopeRegionId);
         var period = RequestGuard.PeriodOrCurrent(request.Period, settings, clock);
@@ -33,10 +42,10 @@ public sealed class WatchGrpcService(GrainRefs grains, KnownEntities known, Push
         await registration.LeaseAsync(scope, key);
         var snapshot = await grains.Region(scope).GetLeaderboardAsync(period.Code, (byte)metric, top, "", 0);
 
-        var first = Update(request, scope, period, snapshot);
+        var first = Update(metric, scope, period, snapshot);
         first.Snapshot = true;
-        first.Entries.Add(snapshot.Top.Select(ProtoMapper.ToEntry));
-        await WriteAsync(responseStream, first, ct);
+        await AddEntriesAsync(first, snapshot.Top);
+        await WriteAsync(responseStream, first, null, subscription, ct);
         var sent = snapshot.Top.ToDictionary(r => r.RepId);
         var version = snapshot.Version;
         var total = snapshot.Total;
@@ -51,14 +60,8 @@ public sealed class WatchGrpcService(GrainRefs grains, KnownEntities known, Push
 
             version = next.Version;
             var rows = next.Top.Take(top).ToList();
-            var update = Update(request, scope, period, next);
-            foreach (var row in rows)
-            {
-                if (!sent.TryGetValue(row.RepId, out var old) || old != row)
-                {
-                    update.Entries.Add(ProtoMapper.ToEntry(row));
-                }
-            }
+            var update = Update(metric, scope, period, next);
+            await AddEntriesAsync(update, rows.Where(row => !sent.TryGetValue(row.RepId, out var old) || old != row).ToList());
 
             var now = rows.Select(r => r.RepId).ToHashSet();
             update.RemovedRepIds.Add(sent.Keys.Where(id => !now.Contains(id)));
@@ -69,13 +72,13 @@ public sealed class WatchGrpcService(GrainRefs grains, KnownEntities known, Push
 
             sent = rows.ToDictionary(r => r.RepId);
             total = next.Total;
-            await WriteAsync(responseStream, update, ct);
+            await WriteAsync(responseStream, update, null, subscription, ct);
         }
     }
 
-    public override async Task WatchAlerts(V1.WatchAlertsRequest request, IServerStreamWriter<V1.AlertMessage> responseStream, ServerCallContext context)
+    public override async Task WatchAlerts(V1.WatchAlertsRequest request, IServerStreamWriter<V1.WatchAlertsResponse> responseStream, ServerCallContext context)
     {
-        if (request.AfterSequence < 0)
+        if (request.HasAfterSequence && request.AfterSequence < 0)
         {
             throw RequestGuard.Invalid("after_sequence", "after_sequence must not be negative");
         }
@@ -87,21 +90,28 @@ public sealed class WatchGrpcService(GrainRefs grains, KnownEntities known, Push
         var ct = cut.Token;
         await registration.RegisterAsync();
         var range = await log.RangeAsync();
-        var last = request.AfterSequence == 0 ? range.Newest : request.AfterSequence;
+        // Absent: live only. Present: everything retained after it; 0 replays the whole retained log from its start.
+        var last = !request.HasAfterSequence ? range.Newest
+            : request.AfterSequence == 0 ? Math.Max(0, range.Oldest - 1)
+            : request.AfterSequence;
         if (last > range.Newest)
         {
-            throw RequestGuard.Rejection(
+            throw ApiErrors.AlertStreamEnded(
                 StatusCode.OutOfRange,
-                "after_sequence",
-                $"after_sequence {last} is beyond the latest alert {range.Newest} (the engine may have restarted); reconnect with after_sequence 0 or at most {range.Newest}");
+                ApiErrors.AlertsNotRetained,
+                0,
+                $"after_sequence {last} is beyond the latest alert {range.Newest} (the engine may have restarted); reconnect with after_sequence 0 to replay what is retained",
+                "after_sequence");
         }
 
         if (last + 1 < range.Oldest)
         {
-            throw RequestGuard.Rejection(
+            throw ApiErrors.AlertStreamEnded(
                 StatusCode.OutOfRange,
-                "after_sequence",
-                $"alerts {last + 1} to {range.Oldest - 1} are no longer retained; reconnect with after_sequence {range.Oldest - 1} to continue from the oldest retained");
+                ApiErrors.AlertsNotRetained,
+                range.Oldest - 1,
+                $"alerts {last + 1} to {range.Oldest - 1} are no longer retained; reconnect with after_sequence {range.Oldest - 1} to continue from the oldest retained",
+                "after_sequence");
         }
 
         // Response headers tell the client the subscription is live: nothing published from here on is missed.
@@ -115,17 +125,19 @@ public sealed class WatchGrpcService(GrainRefs grains, KnownEntities known, Push
             ct.ThrowIfCancellationRequested();
             if (a.Epoch != range.Epoch)
             {
-                throw new RpcException(new Status(
+                throw ApiErrors.AlertStreamEnded(
                     StatusCode.Unavailable,
-                    $"the alert log restarted and numbers alerts from 1 again; reconnect with after_sequence 0 (last delivered: {last})"));
+                    ApiErrors.AlertLogRestarted,
+                    0,
+                    $"the alert log restarted and numbers alerts from 1 again; reconnect with after_sequence 0 (last delivered: {last})");
             }
 
-            if (scope.Length == 0 || a.ScopeId == scope)
+            if (scope.Length == 0 || await regions.IsWithinAsync(a.ScopeId, scope))
             {
                 // Not the overflow token: cancelling a write midway resets the HTTP/2 stream, and the client would see
                 // CANCELLED instead of the RESOURCE_EXHAUSTED that tells it where to resume.
                 responseStream.WriteOptions = moreWaiting && scope.Length == 0 ? Buffered : null;
-                await WriteAsync(responseStream, ProtoMapper.ToAlert(a), context.CancellationToken);
+                await WriteAsync(responseStream, ProtoMapper.ToAlert(a, settings.CurrencyCode), a.Sequence, subscription, context.CancellationToken);
             }
 
             last = a.Sequence;
@@ -140,10 +152,13 @@ public sealed class WatchGrpcService(GrainRefs grains, KnownEntities known, Push
                 {
                     if (upTo != long.MaxValue)
                     {
-                        throw RequestGuard.Rejection(
+                        var oldest = (await log.RangeAsync()).Oldest;
+                        throw ApiErrors.AlertStreamEnded(
                             StatusCode.OutOfRange,
-                            "after_sequence",
-                            $"alerts after {last} are no longer all retained; reconnect with after_sequence 0 for new alerts only");
+                            ApiErrors.AlertsNotRetained,
+                            Math.Max(0, oldest - 1),
+                            $"alerts after {last} are no longer all retained; reconnect with after_sequence {Math.Max(0, oldest - 1)} to continue from the oldest retained",
+                            "after_sequence");
                     }
 
                     return;
@@ -186,27 +201,55 @@ public sealed class WatchGrpcService(GrainRefs grains, KnownEntities known, Push
 
         if (subscription.Overflowed)
         {
-            throw new RpcException(new Status(
+            throw ApiErrors.AlertStreamEnded(
                 StatusCode.ResourceExhausted,
-                $"this watcher fell more than {PushHub.AlertBufferSize} alerts behind; reconnect with after_sequence={last} to resume"));
+                ApiErrors.WatcherTooSlow,
+                last,
+                $"this watcher fell more than {PushHub.AlertBufferSize} alerts behind; reconnect with after_sequence={last} to resume");
         }
     }
 
     private static readonly WriteOptions Buffered = new(WriteFlags.BufferHint);
 
-    /// <summary>Writes one message; a client that has not taken it within <see cref="WriteTimeout"/> is cut off.</summary>
-    private static async Task WriteAsync<T>(IServerStreamWriter<T> stream, T message, CancellationToken ct)
+    /// <summary>
+    /// Writes one message. A client that has not taken it within the write timeout has stopped reading: it is sent
+    /// nothing more (its buffer in the hub is dropped), and once it has taken this message the call ends with
+    /// <c>RESOURCE_EXHAUSTED</c> (for an alert stream with <paramref name="resumeAfter"/>, this message's sequence, as
+    /// the resume point). The write is waited for rather than cancelled, because cancelling a write midway resets the
+    /// HTTP/2 stream (the client would see <c>CANCELLED</c> and no resume point) and a call that ends while a write
+    /// is still queued never sends its status. A client that has still not read after the grace period has the
+    /// stream reset after all, so a vanished reader holds nothing for long.
+    /// </summary>
+    private async Task WriteAsync<T>(IServerStreamWriter<T> stream, T message, long? resumeAfter, IDisposable subscription, CancellationToken ct)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(WriteTimeout);
-        try
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var write = stream.WriteAsync(message, abort.Token);
+        if (write.IsCompleted)
         {
-            await stream.WriteAsync(message, timeout.Token);
+            await write;
+            return;
         }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+
+        using (var timer = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {
-            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"the client did not read for {WriteTimeout.TotalSeconds:0} s; reconnect to resume"));
+            var finished = await Task.WhenAny(write, Task.Delay(_options.WriteTimeout, timer.Token));
+            await timer.CancelAsync();
+            if (finished == write)
+            {
+                await write;
+                return;
+            }
         }
+
+        subscription.Dispose();
+        abort.CancelAfter(_options.CutOffGrace);
+        await write;
+        var seconds = _options.WriteTimeout.TotalSeconds.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
+        throw ApiErrors.WatcherCutOff(
+            resumeAfter,
+            resumeAfter is { } resume
+                ? $"the client took no message for {seconds} s; reconnect with after_sequence={resume} to resume"
+                : $"the client took no message for {seconds} s; reconnect for a new snapshot");
     }
 
     private async Task<string> ScopeAsync(string? requested)
@@ -216,12 +259,26 @@ public sealed class WatchGrpcService(GrainRefs grains, KnownEntities known, Push
         return scope;
     }
 
-    private static V1.LeaderboardUpdate Update(V1.WatchLeaderboardRequest request, string scope, Period period, BoardSnapshot board) => new()
+    private async Task AddEntriesAsync(V1.WatchLeaderboardResponse update, IReadOnlyList<BoardRow> rows)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var profiles = await reps.ProfilesAsync(rows.Select(r => r.RepId).ToList());
+        for (var i = 0; i < rows.Count; i++)
+        {
+            update.Entries.Add(ProtoMapper.ToEntry(rows[i], profiles[i]));
+        }
+    }
+
+    private static V1.WatchLeaderboardResponse Update(LeaderboardMetric metric, string scope, Period period, BoardSnapshot board) => new()
     {
         Version = board.Version,
         Total = board.Total,
         ScopeRegionId = scope,
         Period = period.ToString(),
-        Metric = request.Metric,
+        Metric = ProtoMapper.ToWire(metric),
     };
 }

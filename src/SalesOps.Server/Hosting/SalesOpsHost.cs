@@ -113,6 +113,7 @@ public static class SalesOpsHost
         }
 
         configure?.Invoke(builder);
+        RepeatedFaultLog.WrapProviders(builder.Services);
         var server = builder.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
         var storage = StorageOptions.From(builder.Configuration);
 
@@ -146,9 +147,13 @@ public static class SalesOpsHost
         });
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks().AddCheck<SiloHealthCheck>("silo");
+        builder.Services.AddStrictRequestMarshalling(); // after every AddGrpc* call: each may register the default binder
         builder.Services.AddSingleton<PushHub>();
+        builder.Services.AddSingleton<RepDirectory>();
+        builder.Services.AddSingleton<RegionTree>();
         builder.Services.AddSingleton<HubRegistration>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HubRegistration>());
+        builder.Services.Configure<WatchOptions>(builder.Configuration.GetSection(WatchOptions.Section));
         builder.Services.Configure<DemoOptions>(builder.Configuration.GetSection(DemoOptions.Section));
         builder.Services.AddHostedService<DemoWorkload>();
 
@@ -156,6 +161,7 @@ public static class SalesOpsHost
 
         // Fail at start, with a message naming the setting, if the engine or storage configuration is wrong.
         _ = app.Services.GetRequiredService<SalesOps.Domain.EngineSettings>();
+        app.UseStrictGrpcRequests(MaxMessageBytes);
         app.MapGrpcService<IngestGrpcService>();
         app.MapGrpcService<QueryGrpcService>();
         app.MapGrpcService<WatchGrpcService>();

@@ -119,7 +119,8 @@ public sealed class BoardSubscription(Func<BoardSubscription, bool> remove) : ID
 
 /// <summary>
 /// An alert watcher's bounded buffer. When it overflows it is completed and <see cref="Overflow"/> is cancelled, so a
-/// writer stuck on a client that does not read is cut off too; the watcher is told where to resume.
+/// writer waiting for alerts is cut off at once (one stuck in a write, by the write timeout); the watcher is told
+/// where to resume.
 /// </summary>
 public sealed class AlertSubscription(int capacity, Func<AlertSubscription, bool> remove) : IDisposable
 {

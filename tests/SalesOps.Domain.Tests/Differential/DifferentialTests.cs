@@ -1,14 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using SalesOps.Domain.Tests.Differential;
+using SalesOps.Reference;
 using Xunit.Abstractions;
 
 namespace SalesOps.Domain.Tests;
 
 /// <summary>
 /// The incremental engine (<see cref="InMemorySalesEngine"/>) against a naive from-scratch reference
-/// (<see cref="ReferenceModel"/>) over thousands of seeded random histories delivered out of order, with duplicates,
+/// (<see cref="ReferenceModel"/>, which shares no code with the engine) over thousands of seeded random histories delivered out of order, with duplicates,
 /// re-sends and invalid events. Every outcome, every rep's and region's counters, every leaderboard, every customer
 /// and derived report figures must agree.
 /// Reproduce one seed: <c>SALESOPS_DIFF_SEED=123 dotnet test tests/SalesOps.Domain.Tests --filter DifferentialTests</c>;
@@ -98,7 +98,7 @@ public sealed class DifferentialTests
     {
         var sc = ScenarioGenerator.Create(seed);
         var header = $"seed {seed} (calendar {sc.CalendarName}, {sc.Stages.OpenCount} open stages; reproduce with SALESOPS_DIFF_SEED={seed})";
-        var engine = new InMemorySalesEngine(new EngineSettings { Stages = sc.Stages, Calendar = sc.Calendar });
+        var engine = new InMemorySalesEngine(EngineObservation.Settings(sc));
         var reference = new ReferenceModel(sc.Stages, sc.Calendar);
         var log = new List<string>();
         void Count(string key) => stats[key] = stats.GetValueOrDefault(key) + 1;
@@ -113,26 +113,18 @@ public sealed class DifferentialTests
             foreach (var e in queue)
             {
                 var regionBefore = e is RepMoved m0 && engine.Reps.TryGetValue(m0.RepId, out var r0) ? r0.RegionId : null;
+                var creditedBefore = e is RepMoved m1 ? reference.EverCredited(m1.RepId) : null;
                 var got = engine.Apply(e);
-                var (code, field) = reference.Decide(e);
-                log.Add($"#{log.Count} {Describe(e)} -> engine {got.Code} {got.Field} | reference {code} {field}");
+                var verdict = reference.Decide(e);
                 Count(got.Code.ToString());
                 if (round > 0)
                 {
                     Count("resent");
                 }
 
-                var fieldChecked = code is OutcomeCode.NotFound or OutcomeCode.InvalidArgument
-                    || (code == OutcomeCode.FailedPrecondition && field == "occurred_at");
-                if (got.Code != code || (fieldChecked && got.Field != field))
+                if (Comparison.Outcome(sc, e, verdict, got.Code.ToString(), got.Field, got.Message, log) is { } failure)
                 {
-                    return $"{header}\nOutcome differs at delivery #{log.Count - 1}: engine {got.Code} '{got.Field}' ({got.Message}), reference {code} '{field}'\n"
-                        + $"event: {e}\nlast deliveries:\n{string.Join('\n', log.TakeLast(25))}";
-                }
-
-                if (sc.InvalidFields.TryGetValue(e, out var badField) && (got.Code != OutcomeCode.InvalidArgument || got.Field != badField))
-                {
-                    return $"{header}\nInvalid event gave {got.Code} '{got.Field}', expected InvalidArgument '{badField}': {e}";
+                    return $"{header}\n{failure}";
                 }
 
                 if (got.Code == OutcomeCode.NotFound)
@@ -146,7 +138,7 @@ public sealed class DifferentialTests
                     Count("move accepted");
                 }
 
-                if (e is RepMoved && got.Code == OutcomeCode.FailedPrecondition && engine.Reps[((RepMoved)e).RepId].MaxCreditedAt >= e.OccurredAt)
+                if (e is RepMoved && got.Code == OutcomeCode.FailedPrecondition && creditedBefore >= e.OccurredAt)
                 {
                     Count("move rejected back-dated");
                 }
@@ -161,243 +153,12 @@ public sealed class DifferentialTests
         }
 
         CoverageStats(reference, stats);
-        var problems = new List<string>();
-        CompareState(sc, engine, reference, problems);
+        var problems = Comparison.Differences(reference, EngineObservation.Observe(engine, sc), sc.ReportPeriods, sc.Now);
         return problems.Count == 0
             ? null
             : $"{header}\n{problems.Count} differences (engine vs reference):\n{string.Join('\n', problems.Take(40))}\n"
               + $"deliveries ({log.Count}):\n{string.Join('\n', log.Take(400))}";
     }
-
-    private static void CompareState(Scenario sc, InMemorySalesEngine engine, ReferenceModel reference, List<string> problems)
-    {
-        var (repCounters, regionCounters) = reference.Counters();
-        var deals = reference.ReplayDeals();
-        var reps = reference.Reps();
-        var parents = reference.RegionParents();
-
-        // Opportunities (diagnostics first: a wrong deal explains wrong counters).
-        var engineDeals = engine.Opportunities.Values.Where(o => o.IsOpened).ToDictionary(o => o.Id, StringComparer.Ordinal);
-        SameKeys("opportunities", engineDeals.Keys, deals.Keys, problems);
-        foreach (var d in deals.Values)
-        {
-            if (!engineDeals.TryGetValue(d.Id, out var o))
-            {
-                continue;
-            }
-
-            if (o.OwnerRepId != d.Owner || o.Amount != d.Amount || o.StageIndex != d.Stage || o.ExpectedClose != d.ExpectedClose
-                || o.ReachedLevel != d.Level || (!reference.IsOpen(d.Stage) && o.StageAt != d.StageAt))
-            {
-                problems.Add($"opportunity {d.Id}: engine owner {o.OwnerRepId} amount {o.Amount} stage {o.StageIndex}@{o.StageAt:O} close {o.ExpectedClose} level {o.ReachedLevel}; "
-                    + $"reference owner {d.Owner} amount {d.Amount} stage {d.Stage}@{d.StageAt:O} close {d.ExpectedClose} level {d.Level}");
-            }
-        }
-
-        // Reps: membership and counters.
-        var engineReps = engine.Reps.Values.Where(r => r.IsJoined).ToDictionary(r => r.Id, StringComparer.Ordinal);
-        SameKeys("reps", engineReps.Keys, reps.Keys, problems);
-        foreach (var r in engine.Reps.Values.Where(r => !r.IsJoined && r.Figures().Count > 0))
-        {
-            problems.Add($"rep {r.Id} never joined but has figures");
-        }
-
-        foreach (var (id, rep) in reps)
-        {
-            if (!engineReps.TryGetValue(id, out var er))
-            {
-                continue;
-            }
-
-            if (er.RegionId != rep.CurrentRegion)
-            {
-                problems.Add($"rep {id}: engine region {er.RegionId}, reference {rep.CurrentRegion}");
-            }
-
-            CompareFigures($"rep {id}", er.Figures(), repCounters[id], problems);
-        }
-
-        // Regions, including the company root.
-        var engineRegions = engine.Regions.Values.Where(r => r.IsDefined).ToDictionary(r => r.Id, StringComparer.Ordinal);
-        SameKeys("regions", engineRegions.Keys, parents.Keys, problems);
-        foreach (var (id, parent) in parents)
-        {
-            if (!engineRegions.TryGetValue(id, out var region))
-            {
-                continue;
-            }
-
-            if (region.ParentId != parent)
-            {
-                problems.Add($"region {id}: engine parent '{region.ParentId}', reference '{parent}'");
-            }
-
-            CompareFigures($"region {id}", region.Figures, regionCounters[id], problems);
-        }
-
-        // Leaderboards: every region × every board present on either side.
-        var boards = reference.Leaderboards(repCounters);
-        foreach (var (regionId, expected) in boards)
-        {
-            if (!engineRegions.TryGetValue(regionId, out var region))
-            {
-                continue;
-            }
-
-            foreach (var key in expected.Keys.Union(region.Boards.Keys))
-            {
-                var want = expected.GetValueOrDefault(key) ?? [];
-                var board = region.Board(key);
-                var got = board is null ? [] : board.Top(board.Count).Select(e => (e.Rank, e.RepId, e.Score)).ToList();
-                if (!got.SequenceEqual(want))
-                {
-                    problems.Add($"board {regionId} {key.Period} {key.Metric}: engine [{Rows(got)}], reference [{Rows(want)}]");
-                }
-            }
-        }
-
-        // Customers.
-        var customers = reference.Customers();
-        var engineCustomers = engine.Customers.Values.Where(c => c.IsRegistered).ToDictionary(c => c.Id, StringComparer.Ordinal);
-        SameKeys("customers", engineCustomers.Keys, customers.Keys, problems);
-        foreach (var (id, want) in customers)
-        {
-            if (engineCustomers.TryGetValue(id, out var c))
-            {
-                var got = new RefCustomer(c.OrderCount, c.LifetimeValue, c.LastOrder, c.Collections, c.LastContact);
-                if (got != want)
-                {
-                    problems.Add($"customer {id}: engine {got}, reference {want}");
-                }
-            }
-        }
-
-        if (problems.Count > 0)
-        {
-            return;
-        }
-
-        // Derived figures: FigureReport over the engine's counters vs the reference's direct formulas.
-        var targets = reference.Targets();
-        var below = parents.Keys.ToDictionary(
-            r => r,
-            r => parents.Keys.Where(x => ReferenceModel.Chain(x, parents).Contains(r)).ToHashSet(StringComparer.Ordinal),
-            StringComparer.Ordinal);
-        var repFigures = engineReps.ToDictionary(kv => kv.Key, kv => kv.Value.Figures(), StringComparer.Ordinal);
-        foreach (var period in sc.ReportPeriods)
-        {
-            foreach (var (id, region) in engineRegions)
-            {
-                var inside = below[id];
-                var want = reference.Direct((_, regionId) => inside.Contains(regionId), TargetScope.Region, id, period, deals, reps, targets);
-                var got = FigureReport.Build(region.Figures, region.Targets, sc.Stages, sc.Calendar, period, sc.Now);
-                CompareReport($"region {id} {period}", got, want, sc, period, problems);
-            }
-
-            foreach (var (id, rep) in engineReps)
-            {
-                var want = reference.Direct((repId, _) => repId == id, TargetScope.Rep, id, period, deals, reps, targets);
-                var got = FigureReport.Build(repFigures[id], rep.Targets, sc.Stages, sc.Calendar, period, sc.Now);
-                CompareReport($"rep {id} {period}", got, want, sc, period, problems);
-            }
-        }
-    }
-
-    private static void CompareReport(string scope, FigureReport got, DirectReport want, Scenario sc, Period period, List<string> problems)
-    {
-        var diffs = new List<string>();
-        void Check<T>(string name, T engine, T reference)
-        {
-            if (!EqualityComparer<T>.Default.Equals(engine, reference))
-            {
-                diffs.Add($"{name}: {engine} vs {reference}");
-            }
-        }
-
-        void Near(string name, double engine, double reference)
-        {
-            if (Math.Abs(engine - reference) > 1e-9 * Math.Max(1, Math.Abs(reference)))
-            {
-                diffs.Add($"{name}: {engine} vs {reference}");
-            }
-        }
-
-        static double Ratio(double a, double b) => b == 0 ? 0 : a / b;
-
-        Check("open count", got.OpenCount, want.OpenCount);
-        Check("open amount", got.OpenAmount, want.OpenAmount);
-        Check("weighted pipeline", got.WeightedPipeline, want.Weighted);
-        Check("bookings", got.Bookings, want.Bookings);
-        Check("won", got.WonCount, want.Won);
-        Check("lost", got.LostCount, want.Lost);
-        Check("lost amount", got.LostAmount, want.LostAmount);
-        Check("collections", got.Collections, want.Collections);
-        Check("forecast", got.Forecast, want.Forecast);
-        Check("commit", got.CommitForecast, want.Commit);
-        Check("best case", got.BestCaseForecast, want.BestCase);
-        Check("pipeline forecast", got.PipelineForecast, want.Pipeline);
-        Check("activity total", got.ActivityTotal, want.ActivityTotal);
-        if (!got.MinutesByTimeCategory.SequenceEqual(want.Minutes))
-        {
-            diffs.Add($"minutes: {string.Join(',', got.MinutesByTimeCategory)} vs {string.Join(',', want.Minutes)}");
-        }
-
-        Near("win rate", got.WinRate, Ratio(want.Won, want.Won + want.Lost));
-        Near("average deal", got.AverageDealSize, Ratio(want.Bookings, want.Won));
-        Near("average cycle days", got.AverageCycleDays, Ratio(want.CycleSeconds / 86_400.0, want.Won));
-        for (var i = 0; i < sc.Stages.OpenCount; i++)
-        {
-            var s = got.Stages[i];
-            Check($"stage {i} count", s.Count, want.StageCount[i]);
-            Check($"stage {i} amount", s.Amount, want.StageAmount[i]);
-            Check($"stage {i} reached", s.Reached, want.Reached[i]);
-            Near($"stage {i} conversion", s.ConversionToNext, Ratio(want.Reached[i + 1], want.Reached[i]));
-        }
-
-        if (!got.Targets.Select(t => (t.Metric, t.Actual, t.MustAchieve, t.Stretch)).SequenceEqual(want.Targets))
-        {
-            diffs.Add($"targets: {string.Join(';', got.Targets.Select(t => $"{t.Metric}:{t.Actual}/{t.MustAchieve}/{t.Stretch}"))} vs "
-                + string.Join(';', want.Targets.Select(t => $"{t.Metric}:{t.Actual}/{t.Must}/{t.Stretch}")));
-        }
-
-        var elapsed = sc.Calendar.ElapsedShare(period, sc.Now);
-        foreach (var (t, w) in got.Targets.Zip(want.Targets))
-        {
-            Near($"{t.Metric} must attainment", t.MustAttainment, (double)w.Actual / w.Must);
-            Near($"{t.Metric} stretch attainment", t.StretchAttainment, (double)w.Actual / w.Stretch);
-            var expected = w.Must * elapsed;
-            Near($"{t.Metric} pace", t.Pace, expected <= 0 ? 0 : w.Actual / expected);
-            Check($"{t.Metric} behind", t.BehindPace, elapsed > 0 && elapsed < 1 && w.Actual < Math.Floor(expected));
-        }
-
-        if (diffs.Count > 0)
-        {
-            problems.Add($"report {scope}: {string.Join("; ", diffs)}");
-        }
-    }
-
-    private static void CompareFigures(string scope, FigureSet engine, Dictionary<FigureKey, long> reference, List<string> problems)
-    {
-        var expected = new FigureSet();
-        expected.AddAll(reference);
-        if (!engine.ContentEquals(expected))
-        {
-            problems.AddRange(engine.Differences(expected).OrderBy(d => d, StringComparer.Ordinal).Select(d => $"{scope} figures {d}"));
-        }
-    }
-
-    private static void SameKeys(string what, IEnumerable<string> engine, IEnumerable<string> reference, List<string> problems)
-    {
-        var e = engine.ToHashSet(StringComparer.Ordinal);
-        var r = reference.ToHashSet(StringComparer.Ordinal);
-        if (!e.SetEquals(r))
-        {
-            problems.Add($"{what}: engine only [{string.Join(", ", e.Except(r))}], reference only [{string.Join(", ", r.Except(e))}]");
-        }
-    }
-
-    private static string Rows(IEnumerable<(int Rank, string RepId, double Score)> rows) =>
-        string.Join(", ", rows.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Rank}:{r.RepId}={r.Score}")));
 
     /// <summary>Counts the interesting situations the accepted history contains, so the run can prove it covered them.</summary>
     private static void CoverageStats(ReferenceModel reference, Dictionary<string, long> stats)
@@ -448,30 +209,5 @@ public sealed class DifferentialTests
                 Add("history before move", 1);
             }
         }
-    }
-
-    private static string Describe(SalesEvent e)
-    {
-        var sb = new StringBuilder();
-        sb.Append(e.GetType().Name).Append(' ').Append(e.EventId.Length > 20 ? e.EventId[..20] + "…" : e.EventId).Append(' ')
-            .Append(e.OccurredAt.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture)).Append(' ');
-        sb.Append(e switch
-        {
-            RegionDefined r => $"{r.RegionId} parent='{r.ParentRegionId}' name='{r.Name}'",
-            RepJoined j => $"{j.RepId} in {j.RegionId}",
-            RepMoved m => $"{m.RepId} -> {m.RegionId}",
-            CustomerRegistered c => c.CustomerId,
-            OpportunityOpened o => $"{o.OpportunityId} owner={o.OwnerRepId} cust={o.CustomerId} amount={o.Amount} stage={o.StageId} close={o.ExpectedClose}",
-            OpportunityStageChanged s => $"{s.OpportunityId} stage={s.StageId} close={s.ExpectedClose}",
-            OpportunityAmountChanged a => $"{a.OpportunityId} amount={a.Amount}",
-            OpportunityReassigned r => $"{r.OpportunityId} -> {r.NewOwnerRepId}",
-            OpportunityWon w => $"{w.OpportunityId} amount={w.Amount}",
-            OpportunityLost l => l.OpportunityId,
-            ActivityLogged a => $"{a.RepId} cust='{a.CustomerId}' {a.Type} {a.DurationMinutes}min {a.TimeCategory}",
-            PaymentReceived p => $"{p.RepId} cust={p.CustomerId} amount={p.Amount}",
-            TargetSet t => $"{t.Scope} {t.ScopeId} {t.Period} {t.Metric} {t.MustAchieve}/{t.Stretch}",
-            _ => "",
-        });
-        return sb.ToString();
     }
 }

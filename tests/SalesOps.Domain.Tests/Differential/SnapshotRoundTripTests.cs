@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using SalesOps.Domain.Tests.Differential;
+using SalesOps.Reference;
 using Xunit.Abstractions;
 
 namespace SalesOps.Domain.Tests;
@@ -99,7 +100,7 @@ public sealed class SnapshotRoundTripTests
 
         var sc = ScenarioGenerator.Create(seed);
         var rng = new Random(unchecked((seed * 7919) + 17));
-        var settings = new EngineSettings { Stages = sc.Stages, Calendar = sc.Calendar };
+        var settings = EngineObservation.Settings(sc);
         var watched = Watched(sc);
         var original = new InMemorySalesEngine(settings);
         InMemorySalesEngine? restored = null;
@@ -241,7 +242,7 @@ public sealed class SnapshotRoundTripTests
     /// <summary>Every board of every region the scenario defines, in every period it reports on.</summary>
     private static List<(string Region, BoardKey Board)> Watched(Scenario sc) =>
         sc.Delivery.OfType<RegionDefined>().Select(r => r.RegionId).Append(RegionState.CompanyId).Distinct(StringComparer.Ordinal)
-            .SelectMany(r => sc.ReportPeriods.SelectMany(p => RepState.BoardMetrics.Select(m => (r, new BoardKey(p, m)))))
+            .SelectMany(r => EngineObservation.Periods(sc).SelectMany(p => RepState.BoardMetrics.Select(m => (r, new BoardKey(p, m)))))
             .ToList();
 
     private static string? NewAlerts(InMemorySalesEngine a, int fromA, InMemorySalesEngine b, int fromB, Action<string, long> count)

@@ -23,10 +23,14 @@ public sealed class DurableClusterFixture : IAsyncLifetime
     public InProcessTestCluster Cluster { get; private set; } = null!;
     public EventIngestor Ingestor { get; private set; } = null!;
 
+    /// <summary>The engine's database, for tests that put stored data in place before a grain reads it.</summary>
+    public string ConnectionString { get; private set; } = "";
+
     public async Task InitializeAsync()
     {
         _server = await PostgresServer.StartAsync().WaitAsync(TimeSpan.FromSeconds(90));
         var connectionString = _server.ConnectionString("engine");
+        ConnectionString = connectionString;
         await SchemaMigrator.MigrateAsync(connectionString).WaitAsync(TimeSpan.FromSeconds(60));
 
         var builder = new InProcessTestClusterBuilder(2);
@@ -53,7 +57,7 @@ public sealed class DurableClusterFixture : IAsyncLifetime
         Cluster = builder.Build();
         await Cluster.DeployAsync().WaitAsync(TimeSpan.FromSeconds(120));
         var refs = new GrainRefs(Cluster.Client);
-        Ingestor = new EventIngestor(refs, new KnownEntities(refs), new EngineOptions().ToSettings(), NullLogger<EventIngestor>.Instance);
+        Ingestor = new EventIngestor(refs, new KnownEntities(refs), new EngineOptions().ToSettings(), new EngineClock(TimeProvider.System), NullLogger<EventIngestor>.Instance);
     }
 
     public async Task DisposeAsync()

@@ -28,7 +28,7 @@ public sealed class IngestClient
         try
         {
             using var call = server.Ingest.Ingest(deadline: DateTime.UtcNow + timeout);
-            var request = new V1.IngestBatch { BatchId = Guid.NewGuid().ToString("N") };
+            var request = new V1.IngestRequest { BatchId = Guid.NewGuid().ToString("N") };
             request.Events.Add(batch.Select(e => e.ToProto()));
             await call.RequestStream.WriteAsync(request);
             await call.RequestStream.CompleteAsync();
@@ -69,12 +69,12 @@ public sealed class IngestClient
                     break;
                 case V1.EventStatus.Unavailable:
                     Interlocked.Increment(ref _unavailable);
-                    _lastUnavailable = $"{batch[i].EventId}: {results[i].Message}";
+                    _lastUnavailable = $"{batch[i].EventId}: {results[i].Error?.Message}";
                     Unknown.Add(batch[i]);
                     break;
                 default:
                     throw new InvalidOperationException(
-                        $"event {batch[i]} was rejected: {results[i].Status} {results[i].Message} " +
+                        $"event {batch[i]} was rejected: {results[i].Status} {results[i].Error?.Message} " +
                         $"({Unknown.Count} events unknown so far; last UNAVAILABLE: {_lastUnavailable ?? "none"})");
             }
         }
@@ -120,7 +120,7 @@ public sealed class IngestClient
                 }
                 else
                 {
-                    Assert.Fail($"re-sent event {pending[i]} was rejected: {results[i].Status} {results[i].Message}");
+                    Assert.Fail($"re-sent event {pending[i]} was rejected: {results[i].Status} {results[i].Error?.Message}");
                 }
             }
 

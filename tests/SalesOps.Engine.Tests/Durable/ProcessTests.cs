@@ -223,7 +223,7 @@ internal sealed class WatchedBoard
 
     public int Updates => Volatile.Read(ref _updates);
 
-    public async Task ReadAsync(IAsyncStreamReader<V1.LeaderboardUpdate> stream)
+    public async Task ReadAsync(IAsyncStreamReader<V1.WatchLeaderboardResponse> stream)
     {
         while (await stream.MoveNext(CancellationToken.None))
         {

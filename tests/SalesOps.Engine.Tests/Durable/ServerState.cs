@@ -71,7 +71,7 @@ public static class ServerState
                     var board = region.Board(new BoardKey(p, metric));
                     var wantRows = board is null ? [] : board.Top(1_000).Select(e => $"{e.Rank}:{e.RepId}:{e.Score}").ToList();
                     var view = await server.Query.GetLeaderboardAsync(
-                        new V1.GetLeaderboardRequest { ScopeRegionId = regionId, Period = period, Metric = (V1.LeaderboardMetric)metric, Top = 1_000 },
+                        new V1.GetLeaderboardRequest { ScopeRegionId = regionId, Period = period, Metric = ProtoMapper.ToWire((LeaderboardMetric)metric), Top = 1_000 },
                         deadline: deadline());
                     var gotRows = view.Top.Select(e => $"{e.Rank}:{e.RepId}:{e.Score}").ToList();
                     if (!wantRows.SequenceEqual(gotRows))
@@ -87,7 +87,7 @@ public static class ServerState
             var c = reference.Customers[customerId];
             var got = await server.Query.GetCustomerAsync(new V1.GetCustomerRequest { CustomerId = customerId }, deadline: deadline());
             var want = (c.OrderCount, c.LifetimeValue, c.Collections, c.LastContact);
-            var have = ((int)got.Orders, got.LifetimeValue, got.Collections, got.LastContact?.ToDateTimeOffset());
+            var have = ((int)got.Orders, got.LifetimeValue.MinorUnits, got.Collections.MinorUnits, got.LastContact?.ToDateTimeOffset());
             if (want != have)
             {
                 differences.Add($"customer {customerId}: want {want} got {have}");
@@ -99,7 +99,7 @@ public static class ServerState
 
     /// <summary>What the server should report, with the fields that depend on the moment of the query (pace) left out.</summary>
     private static V1.Figures Expected(FigureSet figures, TargetBook targets, EngineSettings settings, Period period) =>
-        WithoutPace(ProtoMapper.ToFigures(FigureReport.Build(figures, targets, settings.Stages, settings.Calendar, period, DateTimeOffset.UtcNow)));
+        WithoutPace(ProtoMapper.ToFigures(FigureReport.Build(figures, targets, settings.Stages, settings.Calendar, period, DateTimeOffset.UtcNow), settings.CurrencyCode));
 
     private static V1.Figures WithoutPace(V1.Figures figures)
     {

@@ -1,12 +1,16 @@
-namespace SalesOps.Domain.Tests.Differential;
+using SalesOps.Domain;
+
+namespace SalesOps.Reference;
 
 /// <summary>One random company history and the order a flaky CRM delivers it in.</summary>
-internal sealed class Scenario
+public sealed class Scenario
 {
     public required int Seed { get; init; }
     public required StageTable Stages { get; init; }
-    public required CompanyCalendar Calendar { get; init; }
-    public required string CalendarName { get; init; }
+    public required RefCalendar Calendar { get; init; }
+
+    /// <summary>The company time zone (an IANA id, or "UTC").</summary>
+    public string CalendarName => Calendar.TimeZoneId;
 
     /// <summary>The first pass of delivery: reordered, with duplicates and invalid events mixed in.</summary>
     public required List<SalesEvent> Delivery { get; init; }
@@ -15,7 +19,8 @@ internal sealed class Scenario
     public required Dictionary<SalesEvent, string> InvalidFields { get; init; }
 
     public required int HistoryCount { get; init; }
-    public required List<Period> ReportPeriods { get; init; }
+    /// <summary>Period codes around the history, for reports and boards.</summary>
+    public required List<string> ReportPeriods { get; init; }
     public required DateTimeOffset Now { get; init; }
 }
 
@@ -24,11 +29,12 @@ internal sealed class Scenario
 /// payments, targets, moves) from a seed, then delivers it the way a real CRM would: roughly in time order but with
 /// nearby swaps, some events held back, about 10% re-sent (sometimes much later) and a few invalid events.
 /// </summary>
-internal sealed class ScenarioGenerator
+public sealed class ScenarioGenerator
 {
     private const string IdChars = "aAbBkKxXzZ09_";
 
-    private static readonly StageTable ThreeStages = new(
+    /// <summary>A short stage table, so that stage positions and categories differ from the default's.</summary>
+    public static readonly StageTable ThreeStages = new(
     [
         new Stage("prospect", "Prospect", 25, ForecastCategory.Pipeline),
         new Stage("proposal", "Proposal", 50, ForecastCategory.BestCase),
@@ -46,17 +52,23 @@ internal sealed class ScenarioGenerator
 
     private ScenarioGenerator(int seed) => _rng = new Random(seed);
 
-    public static Scenario Create(int seed) => new ScenarioGenerator(seed).Build(seed);
+    /// <summary>
+    /// The scenario of <paramref name="seed"/>; <paramref name="timeZone"/> and <paramref name="stages"/>, when given,
+    /// replace the seed's choice (an engine configured once for many seeds), leaving the rest of the history the same.
+    /// </summary>
+    public static Scenario Create(int seed, string? timeZone = null, StageTable? stages = null) =>
+        new ScenarioGenerator(seed).Build(seed, timeZone, stages);
 
-    private Scenario Build(int seed)
+    private Scenario Build(int seed, string? timeZone, StageTable? stageTable)
     {
         var stages = _rng.Next(5) == 0 ? ThreeStages : StageTable.Default;
-        var (calendarName, calendar) = (seed % 3) switch
+        stages = stageTable ?? stages;
+        var calendar = new RefCalendar(timeZone ?? (seed % 3) switch
         {
-            0 => ("UTC", CompanyCalendar.Utc),
-            1 => ("Asia/Shanghai", CompanyCalendar.FromId("Asia/Shanghai")),
-            _ => ("America/Los_Angeles", CompanyCalendar.FromId("America/Los_Angeles")),
-        };
+            0 => "UTC",
+            1 => "Asia/Shanghai",
+            _ => "America/Los_Angeles",
+        });
 
         // At least 95 days: always crosses a quarter boundary and at least two month boundaries.
         _start = new DateTimeOffset(2025, 10, 1, 0, 0, 0, TimeSpan.Zero).AddDays(_rng.Next(0, 200)).AddMinutes(_rng.Next(0, 1440));
@@ -191,17 +203,16 @@ internal sealed class ScenarioGenerator
             Seed = seed,
             Stages = stages,
             Calendar = calendar,
-            CalendarName = calendarName,
             Delivery = Deliver(),
             InvalidFields = _invalid,
             HistoryCount = historyCount,
-            ReportPeriods = PeriodsAround(calendar),
+            ReportPeriods = PeriodsAround(calendar).Select(RefCalendar.CodeOf).ToList(),
             Now = At(0.2 + _rng.NextDouble() * 0.6),
         };
     }
 
     /// <summary>The changes a deal goes through: stage moves, amount changes, reassignments, wins, losses, reopens.</summary>
-    private void DealChanges(OpportunityOpened open, List<string> openStages, List<string> repIds, CompanyCalendar calendar)
+    private void DealChanges(OpportunityOpened open, List<string> openStages, List<string> repIds, RefCalendar calendar)
     {
         var t = open.OccurredAt;
         var steps = _rng.Next(0, 9);
@@ -250,7 +261,7 @@ internal sealed class ScenarioGenerator
         }
     }
 
-    private void AddTargets(List<string> repIds, List<string> regionIds, CompanyCalendar calendar)
+    private void AddTargets(List<string> repIds, List<string> regionIds, RefCalendar calendar)
     {
         var periods = PeriodsAround(calendar);
         var scopes = repIds.Select(r => (TargetScope.Rep, r))
@@ -319,13 +330,16 @@ internal sealed class ScenarioGenerator
         var customer = customers[_rng.Next(customers.Count)];
         var opp = opportunities[_rng.Next(opportunities.Count)];
         var period = Period.OfMonth(at.Year, at.Month);
-        (SalesEvent Event, string Field) bad = _rng.Next(14) switch
+        (SalesEvent Event, string Field) bad = _rng.Next(17) switch
         {
+            14 => (new ActivityLogged(NextId(), at.AddYears(7_000), rep, customer, ActivityType.Call, 30, TimeCategory.T1), "occurred_at"),
+            15 => (new PaymentReceived(NextId(), at, rep, customer, 1_000_000_000_000_001), "amount"),
+            16 => (new TargetSet(NextId(), at, TargetScope.Rep, rep, period, TargetMetric.Bookings, 1_000_000_000_000_000, long.MaxValue), "stretch"),
             0 => (new OpportunityAmountChanged(NextId(), at, opp.OpportunityId, -_rng.Next(1, 1000)), "amount"),
             1 => (opp with { EventId = NextId(), OpportunityId = opp.OpportunityId + "-x", Amount = 0 }, "amount"),
             2 => (new OpportunityWon(NextId(), at, opp.OpportunityId, -5), "amount"),
             3 => (new PaymentReceived(NextId(), at, rep, customer, 0), "amount"),
-            4 => (new OpportunityStageChanged(NextId(), at, opp.OpportunityId, StageTable.WonId, null), "stage_id"),
+            4 => (new OpportunityStageChanged(NextId(), at, opp.OpportunityId, ReferenceModel.Won, null), "stage_id"),
             5 => (new OpportunityStageChanged(NextId(), at, opp.OpportunityId, "no_such_stage", null), "stage_id"),
             6 => (new ActivityLogged(NextId(), at, rep, "", ActivityType.Call, _rng.Next(2) == 0 ? -1 : 1441, TimeCategory.T1), "duration_minutes"),
             7 => (new TargetSet(NextId(), at, TargetScope.Rep, rep, period, TargetMetric.Bookings, 10_000, 9_999), "stretch"),
@@ -384,7 +398,7 @@ internal sealed class ScenarioGenerator
         return keyed.OrderBy(k => k.Key).Select(k => k.Event).ToList();
     }
 
-    private List<Period> PeriodsAround(CompanyCalendar calendar)
+    private List<Period> PeriodsAround(RefCalendar calendar)
     {
         var periods = new List<Period>();
         var first = calendar.LocalDate(_start).AddDays(-40);

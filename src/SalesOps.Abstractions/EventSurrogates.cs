@@ -1,0 +1,335 @@
+using System.Diagnostics.CodeAnalysis;
+using Orleans.Serialization.Cloning;
+using SalesOps.Domain;
+
+namespace SalesOps.Abstractions;
+
+// The domain's event records cross grain boundaries and go into the journal as they are; the domain has no Orleans
+// reference, so each record has a surrogate here: a struct of plain fields that Orleans serializes in its place
+// (EventConverter). A surrogate is also the event's stored schema: its Name and Version head each journal entry
+// (docs/adr/0011-typed-events-and-versioned-journal.md). Field ids are the stored format: never renumber them; a
+// change of shape gets a new Version and an upcaster for the old one (JournalFormat).
+
+/// <summary>Stored and wire form of <see cref="RegionDefined"/>.</summary>
+[GenerateSerializer, Immutable]
+public struct RegionDefinedSurrogate
+{
+    public const string Name = "RegionDefined";
+    public const int Version = 1;
+    [Id(0)] public string EventId;
+    [Id(1)] public DateTimeOffset OccurredAt;
+    [Id(2)] public string RegionId;
+    [Id(3)] public string RegionName;
+    [Id(4)] public string ParentRegionId;
+}
+
+/// <summary>Stored and wire form of <see cref="RepJoined"/>.</summary>
+[GenerateSerializer, Immutable]
+public struct RepJoinedSurrogate
+{
+    public const string Name = "RepJoined";
+    public const int Version = 1;
+    [Id(0)] public string EventId;
+    [Id(1)] public DateTimeOffset OccurredAt;
+    [Id(2)] public string RepId;
+    [Id(3)] public string RepName;
+    [Id(4)] public string RegionId;
+    [Id(5)] public RepRole Role;
+    [Id(6)] public RepStyle Style;
+}
+
+/// <summary>Stored and wire form of <see cref="RepMoved"/>.</summary>
+[GenerateSerializer, Immutable]
+public struct RepMovedSurrogate
+{
+    public const string Name = "RepMoved";
+    public const int Version = 1;
+    [Id(0)] public string EventId;
+    [Id(1)] public DateTimeOffset OccurredAt;
+    [Id(2)] public string RepId;
+    [Id(3)] public string RegionId;
+}
+
+/// <summary>Stored and wire form of <see cref="CustomerRegistered"/>.</summary>
+[GenerateSerializer, Immutable]
+public struct CustomerRegisteredSurrogate
+{
+    public const string Name = "CustomerRegistered";
+    public const int Version = 1;
+    [Id(0)] public string EventId;
+    [Id(1)] public DateTimeOffset OccurredAt;
+    [Id(2)] public string CustomerId;
+    [Id(3)] public string CustomerName;
+}
+
+/// <summary>Stored and wire form of <see cref="OpportunityOpened"/>.</summary>
+[GenerateSerializer, Immutable]
+public struct OpportunityOpenedSurrogate
+{
+    public const string Name = "OpportunityOpened";
+    public const int Version = 1;
+    [Id(0)] public string EventId;
+    [Id(1)] public DateTimeOffset OccurredAt;
+    [Id(2)] public string OpportunityId;
+    [Id(3)] public string OwnerRepId;
+    [Id(4)] public string CustomerId;
+    [Id(5)] public long Amount;
+    [Id(6)] public string ProductLine;
+    [Id(7)] public string Channel;
+    [Id(8)] public DateOnly ExpectedClose;
+    [Id(9)] public string StageId;
+}
+
+/// <summary>Stored and wire form of <see cref="OpportunityStageChanged"/>.</summary>
+[GenerateSerializer, Immutable]
+public struct OpportunityStageChangedSurrogate
+{
+    public const string Name = "OpportunityStageChanged";
+    public const int Version = 1;
+    [Id(0)] public string EventId;
+    [Id(1)] public DateTimeOffset OccurredAt;
+    [Id(2)] public string OpportunityId;
+    [Id(3)] public string StageId;
+    [Id(4)] public DateOnly? ExpectedClose;
+}
+
+/// <summary>Stored and wire form of <see cref="OpportunityAmountChanged"/>.</summary>
+[GenerateSerializer, Immutable]
+public struct OpportunityAmountChangedSurrogate
+{
+    public const string Name = "OpportunityAmountChanged";
+    public const int Version = 1;
+    [Id(0)] public string EventId;
+    [Id(1)] public DateTimeOffset OccurredAt;
+    [Id(2)] public string OpportunityId;
+    [Id(3)] public long Amount;
+}
+
+/// <summary>Stored and wire form of <see cref="OpportunityReassigned"/>.</summary>
+[GenerateSerializer, Immutable]
+public struct OpportunityReassignedSurrogate
+{
+    public const string Name = "OpportunityReassigned";
+    public const int Version = 1;
+    [Id(0)] public string EventId;
+    [Id(1)] public DateTimeOffset OccurredAt;
+    [Id(2)] public string OpportunityId;
+    [Id(3)] public string NewOwnerRepId;
+}
+
+/// <summary>Stored and wire form of <see cref="OpportunityWon"/>.</summary>
+[GenerateSerializer, Immutable]
+public struct OpportunityWonSurrogate
+{
+    public const string Name = "OpportunityWon";
+    public const int Version = 1;
+    [Id(0)] public string EventId;
+    [Id(1)] public DateTimeOffset OccurredAt;
+    [Id(2)] public string OpportunityId;
+    [Id(3)] public long Amount;
+}
+
+/// <summary>Stored and wire form of <see cref="OpportunityLost"/>.</summary>
+[GenerateSerializer, Immutable]
+public struct OpportunityLostSurrogate
+{
+    public const string Name = "OpportunityLost";
+    public const int Version = 1;
+    [Id(0)] public string EventId;
+    [Id(1)] public DateTimeOffset OccurredAt;
+    [Id(2)] public string OpportunityId;
+    [Id(3)] public string Reason;
+}
+
+/// <summary>Stored and wire form of <see cref="ActivityLogged"/>.</summary>
+[GenerateSerializer, Immutable]
+public struct ActivityLoggedSurrogate
+{
+    public const string Name = "ActivityLogged";
+    public const int Version = 1;
+    [Id(0)] public string EventId;
+    [Id(1)] public DateTimeOffset OccurredAt;
+    [Id(2)] public string RepId;
+    [Id(3)] public string CustomerId;
+    [Id(4)] public ActivityType Type;
+    [Id(5)] public int DurationMinutes;
+    [Id(6)] public TimeCategory TimeCategory;
+}
+
+/// <summary>Stored and wire form of <see cref="PaymentReceived"/>.</summary>
+[GenerateSerializer, Immutable]
+public struct PaymentReceivedSurrogate
+{
+    public const string Name = "PaymentReceived";
+    public const int Version = 1;
+    [Id(0)] public string EventId;
+    [Id(1)] public DateTimeOffset OccurredAt;
+    [Id(2)] public string RepId;
+    [Id(3)] public string CustomerId;
+    [Id(4)] public long Amount;
+}
+
+/// <summary>Stored and wire form of <see cref="TargetSet"/>.</summary>
+[GenerateSerializer, Immutable]
+public struct TargetSetSurrogate
+{
+    public const string Name = "TargetSet";
+    public const int Version = 1;
+    [Id(0)] public string EventId;
+    [Id(1)] public DateTimeOffset OccurredAt;
+    [Id(2)] public TargetScope Scope;
+    [Id(3)] public string ScopeId;
+    [Id(4)] public int Period;
+    [Id(5)] public TargetMetric Metric;
+    [Id(6)] public long MustAchieve;
+    [Id(7)] public long Stretch;
+}
+
+/// <summary>
+/// Converts every event to and from its surrogate. Orleans finds one converter per event type through the interfaces
+/// this class implements; <see cref="EventSchema"/> makes leaving an event out a compile error.
+/// </summary>
+[RegisterConverter]
+public sealed class EventConverter :
+    IConverter<RegionDefined, RegionDefinedSurrogate>,
+    IConverter<RepJoined, RepJoinedSurrogate>,
+    IConverter<RepMoved, RepMovedSurrogate>,
+    IConverter<CustomerRegistered, CustomerRegisteredSurrogate>,
+    IConverter<OpportunityOpened, OpportunityOpenedSurrogate>,
+    IConverter<OpportunityStageChanged, OpportunityStageChangedSurrogate>,
+    IConverter<OpportunityAmountChanged, OpportunityAmountChangedSurrogate>,
+    IConverter<OpportunityReassigned, OpportunityReassignedSurrogate>,
+    IConverter<OpportunityWon, OpportunityWonSurrogate>,
+    IConverter<OpportunityLost, OpportunityLostSurrogate>,
+    IConverter<ActivityLogged, ActivityLoggedSurrogate>,
+    IConverter<PaymentReceived, PaymentReceivedSurrogate>,
+    IConverter<TargetSet, TargetSetSurrogate>
+{
+    public RegionDefined ConvertFromSurrogate(in RegionDefinedSurrogate s) => new(s.EventId, s.OccurredAt, s.RegionId, s.RegionName, s.ParentRegionId);
+
+    public RegionDefinedSurrogate ConvertToSurrogate(in RegionDefined e) => new()
+    {
+        EventId = e.EventId, OccurredAt = e.OccurredAt, RegionId = e.RegionId, RegionName = e.Name, ParentRegionId = e.ParentRegionId,
+    };
+
+    public RepJoined ConvertFromSurrogate(in RepJoinedSurrogate s) => new(s.EventId, s.OccurredAt, s.RepId, s.RepName, s.RegionId, s.Role, s.Style);
+
+    public RepJoinedSurrogate ConvertToSurrogate(in RepJoined e) => new()
+    {
+        EventId = e.EventId, OccurredAt = e.OccurredAt, RepId = e.RepId, RepName = e.Name, RegionId = e.RegionId, Role = e.Role, Style = e.Style,
+    };
+
+    public RepMoved ConvertFromSurrogate(in RepMovedSurrogate s) => new(s.EventId, s.OccurredAt, s.RepId, s.RegionId);
+
+    public RepMovedSurrogate ConvertToSurrogate(in RepMoved e) => new()
+    {
+        EventId = e.EventId, OccurredAt = e.OccurredAt, RepId = e.RepId, RegionId = e.RegionId,
+    };
+
+    public CustomerRegistered ConvertFromSurrogate(in CustomerRegisteredSurrogate s) => new(s.EventId, s.OccurredAt, s.CustomerId, s.CustomerName);
+
+    public CustomerRegisteredSurrogate ConvertToSurrogate(in CustomerRegistered e) => new()
+    {
+        EventId = e.EventId, OccurredAt = e.OccurredAt, CustomerId = e.CustomerId, CustomerName = e.Name,
+    };
+
+    public OpportunityOpened ConvertFromSurrogate(in OpportunityOpenedSurrogate s) =>
+        new(s.EventId, s.OccurredAt, s.OpportunityId, s.OwnerRepId, s.CustomerId, s.Amount, s.ProductLine, s.Channel, s.ExpectedClose, s.StageId);
+
+    public OpportunityOpenedSurrogate ConvertToSurrogate(in OpportunityOpened e) => new()
+    {
+        EventId = e.EventId, OccurredAt = e.OccurredAt, OpportunityId = e.OpportunityId, OwnerRepId = e.OwnerRepId, CustomerId = e.CustomerId,
+        Amount = e.Amount, ProductLine = e.ProductLine, Channel = e.Channel, ExpectedClose = e.ExpectedClose, StageId = e.StageId,
+    };
+
+    public OpportunityStageChanged ConvertFromSurrogate(in OpportunityStageChangedSurrogate s) =>
+        new(s.EventId, s.OccurredAt, s.OpportunityId, s.StageId, s.ExpectedClose);
+
+    public OpportunityStageChangedSurrogate ConvertToSurrogate(in OpportunityStageChanged e) => new()
+    {
+        EventId = e.EventId, OccurredAt = e.OccurredAt, OpportunityId = e.OpportunityId, StageId = e.StageId, ExpectedClose = e.ExpectedClose,
+    };
+
+    public OpportunityAmountChanged ConvertFromSurrogate(in OpportunityAmountChangedSurrogate s) => new(s.EventId, s.OccurredAt, s.OpportunityId, s.Amount);
+
+    public OpportunityAmountChangedSurrogate ConvertToSurrogate(in OpportunityAmountChanged e) => new()
+    {
+        EventId = e.EventId, OccurredAt = e.OccurredAt, OpportunityId = e.OpportunityId, Amount = e.Amount,
+    };
+
+    public OpportunityReassigned ConvertFromSurrogate(in OpportunityReassignedSurrogate s) => new(s.EventId, s.OccurredAt, s.OpportunityId, s.NewOwnerRepId);
+
+    public OpportunityReassignedSurrogate ConvertToSurrogate(in OpportunityReassigned e) => new()
+    {
+        EventId = e.EventId, OccurredAt = e.OccurredAt, OpportunityId = e.OpportunityId, NewOwnerRepId = e.NewOwnerRepId,
+    };
+
+    public OpportunityWon ConvertFromSurrogate(in OpportunityWonSurrogate s) => new(s.EventId, s.OccurredAt, s.OpportunityId, s.Amount);
+
+    public OpportunityWonSurrogate ConvertToSurrogate(in OpportunityWon e) => new()
+    {
+        EventId = e.EventId, OccurredAt = e.OccurredAt, OpportunityId = e.OpportunityId, Amount = e.Amount,
+    };
+
+    public OpportunityLost ConvertFromSurrogate(in OpportunityLostSurrogate s) => new(s.EventId, s.OccurredAt, s.OpportunityId, s.Reason);
+
+    public OpportunityLostSurrogate ConvertToSurrogate(in OpportunityLost e) => new()
+    {
+        EventId = e.EventId, OccurredAt = e.OccurredAt, OpportunityId = e.OpportunityId, Reason = e.Reason,
+    };
+
+    public ActivityLogged ConvertFromSurrogate(in ActivityLoggedSurrogate s) =>
+        new(s.EventId, s.OccurredAt, s.RepId, s.CustomerId, s.Type, s.DurationMinutes, s.TimeCategory);
+
+    public ActivityLoggedSurrogate ConvertToSurrogate(in ActivityLogged e) => new()
+    {
+        EventId = e.EventId, OccurredAt = e.OccurredAt, RepId = e.RepId, CustomerId = e.CustomerId, Type = e.Type,
+        DurationMinutes = e.DurationMinutes, TimeCategory = e.TimeCategory,
+    };
+
+    public PaymentReceived ConvertFromSurrogate(in PaymentReceivedSurrogate s) => new(s.EventId, s.OccurredAt, s.RepId, s.CustomerId, s.Amount);
+
+    public PaymentReceivedSurrogate ConvertToSurrogate(in PaymentReceived e) => new()
+    {
+        EventId = e.EventId, OccurredAt = e.OccurredAt, RepId = e.RepId, CustomerId = e.CustomerId, Amount = e.Amount,
+    };
+
+    public TargetSet ConvertFromSurrogate(in TargetSetSurrogate s) =>
+        new(s.EventId, s.OccurredAt, s.Scope, s.ScopeId, new Period(s.Period), s.Metric, s.MustAchieve, s.Stretch);
+
+    public TargetSetSurrogate ConvertToSurrogate(in TargetSet e) => new()
+    {
+        EventId = e.EventId, OccurredAt = e.OccurredAt, Scope = e.Scope, ScopeId = e.ScopeId, Period = e.Period.Code, Metric = e.Metric,
+        MustAchieve = e.MustAchieve, Stretch = e.Stretch,
+    };
+}
+
+/// <summary>
+/// Events are immutable records, so a call within a silo passes them on as they are instead of converting each to its
+/// surrogate and back (what Orleans does for a surrogated type it must copy). Registered for the base type (arrays of
+/// events, and any event type not listed) and for every event type a grain method takes as such.
+/// </summary>
+[RegisterCopier]
+public sealed class EventCopier :
+    IDeepCopier<SalesEvent>, IDerivedTypeCopier, IOptionalDeepCopier,
+    IDeepCopier<RegionDefined>,
+    IDeepCopier<CustomerRegistered>,
+    IDeepCopier<TargetSet>
+{
+    public bool IsShallowCopyable() => true;
+
+    [return: NotNullIfNotNull(nameof(input))]
+    public SalesEvent? DeepCopy(SalesEvent? input, CopyContext context) => input;
+
+    [return: NotNullIfNotNull(nameof(input))]
+    public RegionDefined? DeepCopy(RegionDefined? input, CopyContext context) => input;
+
+    [return: NotNullIfNotNull(nameof(input))]
+    public CustomerRegistered? DeepCopy(CustomerRegistered? input, CopyContext context) => input;
+
+    [return: NotNullIfNotNull(nameof(input))]
+    public TargetSet? DeepCopy(TargetSet? input, CopyContext context) => input;
+
+    [return: NotNullIfNotNull(nameof(input))]
+    object? IDeepCopier.DeepCopy(object? input, CopyContext context) => input;
+}

@@ -1,0 +1,118 @@
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using SalesOps.Domain;
+using RpcStatus = Google.Rpc.Status;
+
+namespace SalesOps.Server.Api;
+
+/// <summary>
+/// Every error the API answers, built in one place as a <c>google.rpc.Status</c>: a field rejection carries a
+/// <see cref="BadRequest.Types.FieldViolation"/> naming the field; every error carries an <see cref="ErrorInfo"/>
+/// with a stable reason (and, for a cut-off alert stream, the sequence to resume after); <c>UNAVAILABLE</c> carries
+/// a <see cref="RetryInfo"/>. A unary call fails with it, and a batch result carries the same status.
+/// </summary>
+public static class ApiErrors
+{
+    /// <summary>The <see cref="ErrorInfo.Domain"/> of every error this API raises.</summary>
+    public const string Domain = "salesops.v1";
+
+    /// <summary>The <see cref="ErrorInfo"/> metadata key of the <c>after_sequence</c> to reconnect with.</summary>
+    public const string ResumeKey = "resume_after_sequence";
+
+    /// <summary>How long a client should wait before retrying an <c>UNAVAILABLE</c> answer.</summary>
+    public static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>A field is missing, malformed or out of range.</summary>
+    public const string InvalidField = "INVALID_FIELD";
+
+    /// <summary>A referenced region, rep, customer or opportunity is not known.</summary>
+    public const string UnknownReference = "UNKNOWN_REFERENCE";
+
+    /// <summary>The event conflicts with what the engine holds.</summary>
+    public const string Conflict = "CONFLICT";
+
+    /// <summary>The engine cannot answer now; retry.</summary>
+    public const string EngineUnavailable = "ENGINE_UNAVAILABLE";
+
+    /// <summary>An engine fault; the other events of a batch are unaffected.</summary>
+    public const string EngineFault = "ENGINE_FAULT";
+
+    /// <summary>The alert stream resume point is no longer retained or beyond the log.</summary>
+    public const string AlertsNotRetained = "ALERTS_NOT_RETAINED";
+
+    /// <summary>The watcher fell too far behind, or stopped reading.</summary>
+    public const string WatcherTooSlow = "WATCHER_TOO_SLOW";
+
+    /// <summary>The alert log restarted and numbers from 1 again.</summary>
+    public const string AlertLogRestarted = "ALERT_LOG_RESTARTED";
+
+    /// <summary>The status of a rejected or failed event outcome (never for accepted or duplicate ones).</summary>
+    public static RpcStatus Of(Outcome o) => Build(ToStatusCode(o.Code), o.Field, o.Message, ReasonOf(o.Code));
+
+    /// <summary>A rejection naming <paramref name="field"/>, with the reason its code implies.</summary>
+    public static RpcException Rejection(StatusCode code, string field, string message) =>
+        Build(code, field, message, ReasonOf(code)).ToRpcException();
+
+    /// <summary>The engine could not answer now: UNAVAILABLE with a retry delay.</summary>
+    public static RpcException Unavailable(string message) => Build(StatusCode.Unavailable, "", message, EngineUnavailable).ToRpcException();
+
+    /// <summary>An alert stream ended with the sequence to reconnect with (<see cref="ResumeKey"/>).</summary>
+    public static RpcException AlertStreamEnded(StatusCode code, string reason, long resumeAfter, string message, string field = "") =>
+        Build(code, field, message, reason, resumeAfter).ToRpcException();
+
+    /// <summary>A watcher that stopped reading: RESOURCE_EXHAUSTED, with the resume point of an alert stream.</summary>
+    public static RpcException WatcherCutOff(long? resumeAfter, string message) =>
+        Build(StatusCode.ResourceExhausted, "", message, WatcherTooSlow, resumeAfter).ToRpcException();
+
+    /// <summary>The gRPC code of an outcome that is not accepted.</summary>
+    public static StatusCode ToStatusCode(OutcomeCode code) => code switch
+    {
+        OutcomeCode.InvalidArgument => StatusCode.InvalidArgument,
+        OutcomeCode.NotFound => StatusCode.NotFound,
+        OutcomeCode.FailedPrecondition => StatusCode.FailedPrecondition,
+        OutcomeCode.Unavailable => StatusCode.Unavailable,
+        OutcomeCode.Internal => StatusCode.Internal,
+        OutcomeCode.Accepted or OutcomeCode.Duplicate => StatusCode.OK,
+        _ => throw new ArgumentOutOfRangeException(nameof(code), code, "an outcome code this API does not know"),
+    };
+
+    private static string ReasonOf(OutcomeCode code) => ReasonOf(ToStatusCode(code));
+
+    private static string ReasonOf(StatusCode code) => code switch
+    {
+        StatusCode.InvalidArgument => InvalidField,
+        StatusCode.NotFound => UnknownReference,
+        StatusCode.FailedPrecondition => Conflict,
+        StatusCode.Unavailable => EngineUnavailable,
+        _ => EngineFault,
+    };
+
+    private static RpcStatus Build(StatusCode code, string field, string message, string reason, long? resumeAfter = null)
+    {
+        var status = new RpcStatus { Code = (int)code, Message = field.Length == 0 ? message : $"{field}: {message}" };
+        if (field.Length > 0)
+        {
+            status.Details.Add(Any.Pack(new BadRequest { FieldViolations = { new BadRequest.Types.FieldViolation { Field = field, Description = message } } }));
+        }
+
+        var info = new ErrorInfo { Reason = reason, Domain = Domain };
+        if (field.Length > 0)
+        {
+            info.Metadata["field"] = field;
+        }
+
+        if (resumeAfter is { } resume)
+        {
+            info.Metadata[ResumeKey] = resume.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        status.Details.Add(Any.Pack(info));
+        if (code == StatusCode.Unavailable)
+        {
+            status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(RetryDelay) }));
+        }
+
+        return status;
+    }
+}

@@ -1,0 +1,107 @@
+using SalesOps.Reference;
+
+namespace SalesOps.Domain.Tests.Differential;
+
+/// <summary>
+/// Translates what an engine shows (its counters, reports, stage indexes) into the reference's vocabulary. Compiled
+/// into both the in-process and the grain differential tests; the reference itself never sees an engine type.
+/// </summary>
+internal static class EngineObservation
+{
+    public static EngineSettings Settings(Scenario sc) => new() { Stages = sc.Stages, Calendar = CompanyCalendar.FromId(sc.CalendarName) };
+
+    public static List<Period> Periods(Scenario sc) =>
+        sc.ReportPeriods.Select(p => Period.TryParse(p, out var period) ? period : throw new ArgumentException(p)).ToList();
+
+    public static Dictionary<CounterKey, long> Counters(FigureSet set)
+    {
+        var counters = new Dictionary<CounterKey, long>();
+        foreach (var (key, value) in set)
+        {
+            counters[new CounterKey(key.Figure.ToString(), key.Period.ToString(), key.A, key.B)] = value;
+        }
+
+        return counters;
+    }
+
+    public static string StageId(StageTable stages, int index) => stages.Stages[index].Id;
+
+    public static List<RefRow> Rows(IEnumerable<(int Rank, string RepId, double Score)> rows) =>
+        rows.Select(r => new RefRow(r.Rank, r.RepId, r.Score)).ToList();
+
+    public static string Metric(LeaderboardMetric metric) => metric.ToString();
+
+    public static RefReport Report(FigureReport r) => new(
+        r.OpenCount,
+        r.OpenAmount,
+        r.WeightedPipeline,
+        r.Stages.Select(s => s.Count).ToArray(),
+        r.Stages.Select(s => s.Amount).ToArray(),
+        r.Stages.Select(s => s.Reached).ToArray(),
+        r.Stages.Select(s => s.ConversionToNext).ToArray(),
+        r.Bookings,
+        r.WonCount,
+        r.LostCount,
+        r.LostAmount,
+        r.Collections,
+        r.WinRate,
+        r.AverageDealSize,
+        r.AverageCycleDays,
+        r.Forecast,
+        r.CommitForecast,
+        r.BestCaseForecast,
+        r.PipelineForecast,
+        r.ActivityTotal,
+        new SortedDictionary<(int, int), long>(r.Activities.ToDictionary(a => ((int)a.Type, (int)a.Category), a => a.Count)),
+        r.MinutesByTimeCategory.ToArray(),
+        r.Targets.Select(t => new RefTarget(t.Metric.ToString(), t.Actual, t.MustAchieve, t.Stretch, t.MustAttainment, t.StretchAttainment, t.Pace, t.BehindPace)).ToList());
+
+    /// <summary>The whole state of an in-process engine.</summary>
+    public static ObservedState Observe(InMemorySalesEngine engine, Scenario sc)
+    {
+        var stages = sc.Stages;
+        var calendar = engine.Settings.Calendar;
+        var observed = new ObservedState
+        {
+            Report = (isRep, id, period) =>
+            {
+                var p = Period.TryParse(period, out var parsed) ? parsed : throw new ArgumentException(period);
+                return isRep
+                    ? Report(FigureReport.Build(engine.Reps[id].Figures(), engine.Reps[id].Targets, stages, calendar, p, sc.Now))
+                    : Report(FigureReport.Build(engine.Regions[id].Figures, engine.Regions[id].Targets, stages, calendar, p, sc.Now));
+            },
+        };
+        foreach (var o in engine.Opportunities.Values.Where(o => o.IsOpened))
+        {
+            observed.Deals[o.Id] = new ObservedDeal(o.OwnerRepId, o.Amount, StageId(stages, o.StageIndex), o.ExpectedClose, o.StageAt, o.ReachedLevel);
+        }
+
+        foreach (var r in engine.Reps.Values.Where(r => r.IsJoined))
+        {
+            observed.Reps[r.Id] = new ObservedRep(r.RegionId, Counters(r.Figures()));
+        }
+
+        foreach (var r in engine.Regions.Values.Where(r => r.IsDefined))
+        {
+            observed.Regions[r.Id] = new ObservedRegion(r.ParentId, Counters(r.Figures));
+            foreach (var (key, board) in r.Boards)
+            {
+                observed.Boards[new RefBoard(r.Id, key.Period.ToString(), Metric(key.Metric))] =
+                    Rows(board.Top(board.Count).Select(e => (e.Rank, e.RepId, e.Score)));
+            }
+        }
+
+        foreach (var c in engine.Customers.Values.Where(c => c.IsRegistered))
+        {
+            observed.Customers[c.Id] = new RefCustomer(c.OrderCount, c.LifetimeValue, c.LastOrder, c.Collections, c.LastContact);
+        }
+
+        // Reps that never joined must hold nothing.
+        foreach (var r in engine.Reps.Values.Where(r => !r.IsJoined && r.Figures().Count > 0))
+        {
+            observed.Reps["(never joined) " + r.Id] = new ObservedRep("", Counters(r.Figures()));
+        }
+
+        return observed;
+    }
+}

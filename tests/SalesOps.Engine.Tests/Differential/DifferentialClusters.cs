@@ -1,0 +1,169 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.Configuration;
+using Orleans.TestingHost;
+using SalesOps.Domain;
+using SalesOps.Grains;
+using SalesOps.Persistence;
+using SalesOps.TestSupport;
+
+namespace SalesOps.Engine.Tests.Differential;
+
+/// <summary>
+/// A two-silo in-process cluster for the grain differential test, with fault injection in every silo. The engine is
+/// configured once per cluster (time zone, stage table), and the scenarios are generated for that configuration.
+/// </summary>
+public abstract class DifferentialCluster : IAsyncLifetime
+{
+    /// <summary>Chance that a message between grains goes wrong; <c>SALESOPS_GRAIN_DIFF_FAULTS</c> overrides it.</summary>
+    private const double DefaultMessageFaultRate = 0.05;
+
+    /// <summary>Chance that an ingest call goes wrong in the way its batch allows.</summary>
+    private const double IngestFaultRate = 0.2;
+
+    protected DifferentialCluster(string timeZone, StageTable stages)
+    {
+        TimeZone = timeZone;
+        Stages = stages;
+        var rate = double.TryParse(Environment.GetEnvironmentVariable("SALESOPS_GRAIN_DIFF_FAULTS"), System.Globalization.CultureInfo.InvariantCulture, out var r)
+            ? r
+            : DefaultMessageFaultRate;
+        Faults = new CallFilterFaults(rate, rate == 0 ? 0 : IngestFaultRate);
+        Settings = Options(new EngineOptions()).ToSettings();
+    }
+
+    public string TimeZone { get; }
+    public StageTable Stages { get; }
+    public CallFilterFaults Faults { get; }
+    public EngineSettings Settings { get; }
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+    public EventIngestor Ingestor { get; private set; } = null!;
+
+    /// <summary>Storage mode, for messages.</summary>
+    public abstract string Mode { get; }
+
+    /// <summary>The first seed this cluster runs, so the two storage modes see different histories.</summary>
+    public abstract int FirstSeed { get; }
+
+    /// <summary>Sequences run when <c>SALESOPS_GRAIN_DIFF_COUNT</c> is not set.</summary>
+    public abstract int DefaultSequences { get; }
+
+    protected EngineOptions Options(EngineOptions o)
+    {
+        o.TimeZone = TimeZone;
+        o.Stages = Stages.Stages.Take(Stages.OpenCount)
+            .Select(s => new StageOption { Id = s.Id, Name = s.Name, Probability = s.ProbabilityPercent, Category = s.Category }).ToList();
+        // Every region ticks at this interval for as long as it lives, and a run leaves a thousand regions behind:
+        // at 10 ms their idle ticks alone took most of a core. The harness flushes regions when it wants them current.
+        o.RollupInterval = TimeSpan.FromMilliseconds(200);
+        return o;
+    }
+
+    protected abstract Task ConfigureAsync(InProcessTestClusterBuilder builder);
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(2);
+        builder.Options.ConfigureFileLogging = false;
+        await ConfigureAsync(builder);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.Services.AddSingleton(Faults);
+            silo.AddIncomingGrainCallFilter<CallFilterFaultsFilter>();
+        });
+        Cluster = builder.Build();
+        await Cluster.DeployAsync().WaitAsync(TimeSpan.FromSeconds(120));
+        var refs = new GrainRefs(Cluster.Client);
+        Ingestor = new EventIngestor(refs, new KnownEntities(refs), Settings, new EngineClock(TimeProvider.System), NullLogger<EventIngestor>.Instance);
+    }
+
+    public virtual async Task DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        await Cluster.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));
+    }
+}
+
+/// <summary>Memory mode: state in the activations. Los Angeles, so histories cross daylight-saving changes.</summary>
+public sealed class MemoryDifferentialCluster() : DifferentialCluster("America/Los_Angeles", StageTable.Default)
+{
+    public override string Mode => "memory";
+    public override int FirstSeed => 1;
+    public override int DefaultSequences => 120;
+
+    protected override Task ConfigureAsync(InProcessTestClusterBuilder builder)
+    {
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.Services.AddSalesOpsEngine(configure: o => Options(o));
+            silo.KeepStateInMemory();
+        });
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// Postgres mode on a throwaway PostgreSQL: journals, snapshots (taken every few entries, so restores are not only
+/// full replays) and membership in the database. Shanghai and a three-stage table, unlike the memory cluster.
+/// </summary>
+public sealed class PostgresDifferentialCluster() : DifferentialCluster("Asia/Shanghai", Reference.ScenarioGenerator.ThreeStages)
+{
+    private PostgresServer? _server;
+
+    public override string Mode => "postgres";
+    public override int FirstSeed => 100_001;
+    public override int DefaultSequences => 80;
+
+    protected override async Task ConfigureAsync(InProcessTestClusterBuilder builder)
+    {
+        _server = await PostgresServer.StartAsync().WaitAsync(TimeSpan.FromSeconds(90));
+        var connectionString = _server.ConnectionString("differential");
+        await SchemaMigrator.MigrateAsync(connectionString).WaitAsync(TimeSpan.FromSeconds(60));
+        InProcessClusters.UseRealMembership(builder.Options);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.UsePostgresStorage(connectionString);
+            silo.Services.AddPostgresJournal(connectionString);
+            silo.Services.AddSalesOpsEngine(configure: o =>
+            {
+                Options(o);
+                o.SnapshotEvery = 25;
+                o.BookSnapshotEvery = 25;
+            });
+            silo.DetectFailuresFast();
+            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(20));
+        });
+        builder.ConfigureClient(client =>
+        {
+            client.UsePostgresClustering(connectionString);
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(20));
+        });
+    }
+
+    public override async Task DisposeAsync()
+    {
+        try
+        {
+            await base.DisposeAsync();
+        }
+        finally
+        {
+            if (_server is not null)
+            {
+                await _server.DisposeAsync();
+            }
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class MemoryDifferentialCollection : ICollectionFixture<MemoryDifferentialCluster>
+{
+    public const string Name = "grain differential, memory";
+}
+
+[CollectionDefinition(Name)]
+public sealed class PostgresDifferentialCollection : ICollectionFixture<PostgresDifferentialCluster>
+{
+    public const string Name = "grain differential, postgres";
+}

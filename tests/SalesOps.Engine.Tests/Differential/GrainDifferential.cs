@@ -1,0 +1,473 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using SalesOps.Abstractions;
+using SalesOps.Domain;
+using SalesOps.Domain.Tests.Differential;
+using SalesOps.Reference;
+using Xunit.Abstractions;
+using History = SalesOps.Reference.Scenario;
+
+namespace SalesOps.Engine.Tests.Differential;
+
+/// <summary>
+/// Drives the real engine — grains on an in-process cluster, through <see cref="Grains.EventIngestor.IngestBatchAsync"/> as
+/// the gRPC service does — with the differential test's random histories (out of order, duplicates, re-sends, invalid
+/// events), in random batches, with faults injected, and compares every outcome and, once the engine is quiet, every
+/// deal, rep, region, customer, leaderboard and report with the from-scratch <see cref="ReferenceModel"/>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Sequences share the cluster, so each one's entity ids get a prefix of their own and its "company" is a region of its
+/// own under the real company (event ids are kept: de-duplication is per entity). Prefixing keeps the ordinal order of
+/// ids, so ties rank as in the reference.
+/// </para>
+/// <para>
+/// An ingest call made to fail before it applies (or rejected too often) answers UNAVAILABLE and changed nothing: the
+/// CRM re-sends the event after the batch, and the reference sees it there. One made to fail after it applied answers
+/// UNAVAILABLE too, but the engine has it in place: the reference takes it in place, and takes the re-send as one more
+/// delivery (a DUPLICATE if it was accepted).
+/// </para>
+/// <para>
+/// Quiet means: every rep book and region flushed, state equal to the reference, then every fault injected until that
+/// moment retried successfully by its sender, and the state still equal. Bounded by <see cref="SettleTimeout"/>.
+/// </para>
+/// </remarks>
+public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHelper output)
+{
+    private const int MaxResendRounds = 8;
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>Before any history the generator makes.</summary>
+    private static readonly DateTimeOffset RootDefinedAt = new(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private IGrainFactory Grains => cluster.Cluster.Client;
+
+    public async Task RunAsync(string testFilter)
+    {
+        var seeds = Seeds();
+        var parallel = int.TryParse(Environment.GetEnvironmentVariable("SALESOPS_GRAIN_DIFF_PARALLEL"), CultureInfo.InvariantCulture, out var p) ? p : 16;
+        var results = new ConcurrentBag<(int Seed, string? Failure, Dictionary<string, long> Stats)>();
+        var clock = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(seeds, new ParallelOptions { MaxDegreeOfParallelism = parallel }, async (seed, _) =>
+        {
+            var stats = new Dictionary<string, long>(StringComparer.Ordinal);
+            string? failure;
+            try
+            {
+                failure = await RunSeedAsync(seed, stats);
+            }
+            catch (Exception ex)
+            {
+                failure = $"exception {ex}";
+            }
+
+            results.Add((seed, failure is null ? null : $"{cluster.Mode} seed {seed}: {failure}", stats));
+        });
+        clock.Stop();
+
+        var totals = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (k, v) in results.SelectMany(r => r.Stats).Concat(cluster.Faults.Counts.Select(kv => KeyValuePair.Create("fault: " + kv.Key, kv.Value))))
+        {
+            totals[k] = totals.GetValueOrDefault(k) + v;
+        }
+
+        output.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{cluster.Mode}: {seeds.Count} sequences in {clock.Elapsed.TotalSeconds:F1} s ({parallel} at a time); {string.Join(", ", totals.Select(t => $"{t.Key}={t.Value}"))}"));
+        output.WriteLine($"Reproduce one seed: SALESOPS_GRAIN_DIFF_SEED=<seed> dotnet test tests/SalesOps.Engine.Tests --filter \"FullyQualifiedName~{testFilter}\"");
+
+        var failures = results.Where(r => r.Failure is not null).OrderBy(r => r.Seed).ToList();
+        Assert.True(
+            failures.Count == 0,
+            failures.Count == 0 ? "" : $"{failures.Count} of {seeds.Count} {cluster.Mode} sequences disagree (seeds {string.Join(", ", failures.Take(20).Select(f => f.Seed))}; "
+                + $"reproduce one with SALESOPS_GRAIN_DIFF_SEED={failures[0].Seed}).\n{failures[0].Failure}");
+
+        if (seeds.Count >= 50 && cluster.Faults.MessageRate > 0)
+        {
+            // Agreement proves little unless the run met the situations it is about.
+            foreach (var path in new[]
+            {
+                "Accepted", "Duplicate", "InvalidArgument", "NotFound", "FailedPrecondition", "resent", "move accepted",
+                "unavailable, not applied", "unavailable, applied",
+                "fault: fail before", "fault: fail after", "fault: reject", "fault: duplicate", "fault: delay",
+                "fault: fail before CreditAsync", "fault: fail after ApplyRollupAsync", "fault: duplicate SetOrderAsync",
+            })
+            {
+                Assert.True(totals.GetValueOrDefault(path) > 0, $"the {cluster.Mode} run never produced '{path}'");
+            }
+        }
+    }
+
+    private List<int> Seeds()
+    {
+        if (int.TryParse(Environment.GetEnvironmentVariable("SALESOPS_GRAIN_DIFF_SEED"), CultureInfo.InvariantCulture, out var only))
+        {
+            return [only];
+        }
+
+        var count = int.TryParse(Environment.GetEnvironmentVariable("SALESOPS_GRAIN_DIFF_COUNT"), CultureInfo.InvariantCulture, out var n) ? n : cluster.DefaultSequences;
+        return Enumerable.Range(cluster.FirstSeed, count).ToList();
+    }
+
+    private async Task<string?> RunSeedAsync(int seed, Dictionary<string, long> stats)
+    {
+        var sc = ScenarioGenerator.Create(seed, cluster.TimeZone, cluster.Stages);
+        var keys = new Keys($"d{seed}-");
+        // The engine refuses events dated after its clock (the machine's here) plus the configured skew.
+        var reference = new ReferenceModel(sc.Stages, sc.Calendar, DateTimeOffset.UtcNow + cluster.Settings.MaxFutureSkew);
+        var rng = new Random(seed * 7919);
+        var log = new List<string>();
+        var sequence = keys.Prefix;
+        void Count(string key) => stats[key] = stats.GetValueOrDefault(key) + 1;
+        stats["sequences"] = 1;
+        stats["events"] = sc.HistoryCount;
+
+        var root = await cluster.Ingestor.IngestAsync(new RegionDefined(sequence + "root", RootDefinedAt, keys.Root, "Root", "")).WaitAsync(CallTimeout);
+        if (root.Code != OutcomeCode.Accepted)
+        {
+            return $"the sequence's root region was not defined: {root}";
+        }
+
+        string? Check(SalesEvent e, Outcome got, List<SalesEvent> resend, string how, DateTime sentAt)
+        {
+            // A move is checked against the history credited to the rep so far; a credit whose delivery failed is
+            // credited when its retry arrives (docs/semantics.md, rule 4). So when the engine accepted a move the
+            // reference refuses as back-dated, and the fault layer shows a credit to the rep's book was late while the
+            // move was applied, the reference takes the move as the engine did — only if what refuses it is a deal's
+            // credit (activities and payments are the rep's own events, never late). Otherwise it is a difference.
+            if (e is RepMoved move && got.Code == OutcomeCode.Accepted && reference.RefusedOnlyForDealCredits(move)
+                && cluster.Faults.Lagged("CreditAsync", Grains.GetGrain<IRepBookGrain>(RepBooks.Of(keys.Key(move.RepId))).GetGrainId().ToString(), sentAt))
+            {
+                reference.AcceptAnyway(e);
+                log.Add($"#{log.Count} {Comparison.Describe(e)} -> engine {got.Code} | reference Accepted as the engine did: a credit to the rep was late{how}");
+                Count("move accepted before a late credit");
+                return null;
+            }
+
+            Count(got.Code.ToString());
+            if (Comparison.Outcome(sc, e, reference.Decide(e), got.Code.ToString(), got.Field, got.Message, log, how) is { } failure)
+            {
+                return failure;
+            }
+
+            if (got.Code == OutcomeCode.NotFound)
+            {
+                resend.Add(e);
+            }
+
+            if (e is RepMoved && got.Code == OutcomeCode.Accepted)
+            {
+                Count("move accepted");
+            }
+
+            return null;
+        }
+
+        var queue = sc.Delivery;
+        for (var round = 0; round < MaxResendRounds && queue.Count > 0; round++)
+        {
+            var resend = new List<SalesEvent>();
+            for (var start = 0; start < queue.Count;)
+            {
+                var size = rng.Next(4) == 0 ? 1 : rng.Next(2, 41);
+                var batch = queue.Skip(start).Take(size).ToList();
+                start += batch.Count;
+                if (round > 0)
+                {
+                    stats["resent"] = stats.GetValueOrDefault("resent") + batch.Count;
+                }
+
+                var mode = rng.Next(10) switch
+                {
+                    < 6 => IngestFaultMode.RejectOnly,
+                    < 8 => IngestFaultMode.FailBefore,
+                    _ => IngestFaultMode.FailAfter,
+                };
+                var faultsBefore = cluster.Faults.IngestFaults(sequence);
+                var sentAt = DateTime.UtcNow;
+                var outcomes = await cluster.Faults.IngestAsync(sequence, mode, () => cluster.Ingestor.IngestBatchAsync(batch.Select(keys.Rekey).ToList()).WaitAsync(CallTimeout));
+                var injected = cluster.Faults.IngestFaults(sequence) > faultsBefore;
+                var unanswered = new List<SalesEvent>();
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    if (outcomes[i].Code != OutcomeCode.Unavailable)
+                    {
+                        if (Check(batch[i], outcomes[i], resend, "", sentAt) is { } failure)
+                        {
+                            return failure;
+                        }
+
+                        continue;
+                    }
+
+                    if (!injected)
+                    {
+                        return $"UNAVAILABLE with no fault injected in its batch: {outcomes[i].Message}\nevent: {batch[i]}";
+                    }
+
+                    if (mode == IngestFaultMode.FailAfter)
+                    {
+                        // Applied where it stood; only the answer was lost.
+                        var (code, field) = reference.Decide(batch[i]);
+                        log.Add($"#{log.Count} {Comparison.Describe(batch[i])} -> engine UNAVAILABLE (applied) | reference {code} {field}");
+                        Count("unavailable, applied");
+                    }
+                    else
+                    {
+                        Count("unavailable, not applied");
+                    }
+
+                    unanswered.Add(batch[i]);
+                }
+
+                // The CRM re-sends what was not answered, after the batch, until it gets an answer.
+                foreach (var e in unanswered)
+                {
+                    var resentAt = DateTime.UtcNow;
+                    var again = await cluster.Ingestor.IngestAsync(keys.Rekey(e)).WaitAsync(CallTimeout);
+                    for (var attempt = 0; again.Code == OutcomeCode.Unavailable && attempt < 5; attempt++)
+                    {
+                        again = await cluster.Ingestor.IngestAsync(keys.Rekey(e)).WaitAsync(CallTimeout);
+                    }
+
+                    if (Check(e, again, resend, " (re-sent after UNAVAILABLE)", resentAt) is { } failure)
+                    {
+                        return failure;
+                    }
+                }
+            }
+
+            queue = resend;
+        }
+
+        return await SettleAndCompareAsync(sc, keys, reference, stats, log);
+    }
+
+    private async Task<string?> SettleAndCompareAsync(History sc, Keys keys, ReferenceModel reference, Dictionary<string, long> stats, List<string> log)
+    {
+        var deadline = DateTime.UtcNow + SettleTimeout;
+        var ids = Ids.Of(sc);
+        var settled = false;
+        var rounds = 0;
+        while (true)
+        {
+            rounds++;
+            await FlushAsync(ids, keys);
+            var observed = await ObserveAsync(sc, ids, keys, reference);
+            var problems = Comparison.Differences(reference, observed, sc.ReportPeriods, sc.Now);
+            if (problems.Count == 0)
+            {
+                if (settled)
+                {
+                    stats["settle rounds"] = stats.GetValueOrDefault("settle rounds") + rounds;
+                    return null;
+                }
+
+                // Equal now; equal still once every fault injected so far has been retried by its sender?
+                var mark = cluster.Faults.Mark();
+                if (!await cluster.Faults.WaitResolvedAsync(mark, deadline - DateTime.UtcNow))
+                {
+                    return $"the state matched, but faults injected until then were not retried successfully within {SettleTimeout.TotalSeconds:F0} s: "
+                        + string.Join("; ", cluster.Faults.Unresolved(mark).Take(10));
+                }
+
+                settled = true;
+                if (rounds > 1)
+                {
+                    stats["settled after a retry"] = stats.GetValueOrDefault("settled after a retry") + 1;
+                }
+
+                continue;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                return $"{problems.Count} differences {(settled ? "after the state had been equal (a retry counted twice?)" : "after waiting for quiet")} (engine vs reference):\n"
+                    + $"{string.Join('\n', problems.Take(40))}\ndeliveries ({log.Count}):\n{string.Join('\n', log.Take(400))}";
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    private async Task FlushAsync(Ids ids, Keys keys)
+    {
+        // Rep books deliver roll-ups behind their answers; regions pass theirs up on a tick. Injected faults may fail a
+        // flush: what failed stays queued and the next round flushes it again.
+        foreach (var book in ids.Reps.Select(r => RepBooks.Of(keys.Key(r))).Distinct())
+        {
+            await IgnoreFaults(Grains.GetGrain<IRepBookGrain>(book).FlushAsync());
+        }
+
+        foreach (var region in ids.Regions.Append(ReferenceModel.Company))
+        {
+            await IgnoreFaults(Grains.GetGrain<IRegionGrain>(keys.Key(region)).FlushAsync());
+        }
+    }
+
+    private static async Task IgnoreFaults(Task flush)
+    {
+        try
+        {
+            await flush.WaitAsync(CallTimeout);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OrleansMessageRejectionException)
+        {
+        }
+    }
+
+    private async Task<ObservedState> ObserveAsync(History sc, Ids ids, Keys keys, ReferenceModel reference)
+    {
+        var stages = cluster.Settings.Stages;
+        var calendar = cluster.Settings.Calendar;
+        var reps = new Dictionary<string, RepSnapshot>(StringComparer.Ordinal);
+        var regions = new Dictionary<string, RegionSnapshot>(StringComparer.Ordinal);
+        var observed = new ObservedState
+        {
+            Report = (isRep, id, period) =>
+            {
+                var p = Period.TryParse(period, out var parsed) ? parsed : throw new ArgumentException(period);
+                var (counters, targets) = isRep ? (reps[id].Counters, reps[id].Targets) : (regions[id].Counters, regions[id].Targets);
+                return EngineObservation.Report(FigureReport.Build(Counter.ToSet(counters), TargetRow.ToBook(targets), stages, calendar, p, sc.Now));
+            },
+        };
+
+        // Reads go out together: a sequence reads a few hundred things each round.
+        var deals = await Task.WhenAll(ids.Deals.Select(id => Grains.GetGrain<IOpportunityBookGrain>(OpportunityBooks.Of(keys.Key(id))).GetSnapshotAsync(keys.Key(id)).WaitAsync(CallTimeout)));
+        foreach (var (id, o) in ids.Deals.Zip(deals))
+        {
+            if (o.Opened)
+            {
+                observed.Deals[id] = new ObservedDeal(keys.Unkey(o.OwnerRepId), o.Amount, EngineObservation.StageId(stages, o.StageIndex), DateOnly.FromDayNumber(o.ExpectedCloseDay), o.StageChangedAt, null);
+            }
+        }
+
+        var repSnapshots = await Task.WhenAll(ids.Reps.Select(id => Grains.GetGrain<IRepBookGrain>(RepBooks.Of(keys.Key(id))).GetSnapshotAsync(keys.Key(id)).WaitAsync(CallTimeout)));
+        foreach (var (id, r) in ids.Reps.Zip(repSnapshots))
+        {
+            var counters = EngineObservation.Counters(Counter.ToSet(r.Counters));
+            if (r.Joined)
+            {
+                reps[id] = r;
+                observed.Reps[id] = new ObservedRep(keys.Unkey(r.RegionId), counters);
+            }
+            else if (counters.Count > 0)
+            {
+                observed.Reps["(never joined) " + id] = new ObservedRep("", counters);
+            }
+        }
+
+        var boards = reference.Leaderboards(reference.Counters().Reps);
+        var regionIds = ids.Regions.Append(ReferenceModel.Company).ToList();
+        var regionSnapshots = await Task.WhenAll(regionIds.Select(id => Grains.GetGrain<IRegionGrain>(keys.Key(id)).GetSnapshotAsync().WaitAsync(CallTimeout)));
+        var boardReads = new List<(RefBoard Key, Task<BoardSnapshot> Read)>();
+        foreach (var (id, r) in regionIds.Zip(regionSnapshots))
+        {
+            if (!r.Defined)
+            {
+                continue;
+            }
+
+            regions[id] = r;
+            var counters = EngineObservation.Counters(Counter.ToSet(r.Counters));
+            observed.Regions[id] = new ObservedRegion(id == ReferenceModel.Company ? "" : keys.Unkey(r.ParentId), counters);
+
+            // Every board the reference has here, and every board of a period the region has scores in.
+            var periods = counters.Keys.Where(k => k.Figure is ReferenceModel.Fig.Bookings or ReferenceModel.Fig.Collections or ReferenceModel.Fig.ActivityCount).Select(k => k.Period)
+                .Concat(boards.Keys.Where(b => b.Region == id).Select(b => b.Period))
+                .Distinct(StringComparer.Ordinal);
+            foreach (var period in periods)
+            {
+                var code = Period.TryParse(period, out var parsed) ? parsed.Code : throw new ArgumentException(period);
+                foreach (var metric in Enum.GetValues<LeaderboardMetric>())
+                {
+                    boardReads.Add((
+                        new RefBoard(id, period, EngineObservation.Metric(metric)),
+                        Grains.GetGrain<IRegionGrain>(keys.Key(id)).GetLeaderboardAsync(code, (byte)metric, 1_000, "", 0).WaitAsync(CallTimeout)));
+                }
+            }
+        }
+
+        await Task.WhenAll(boardReads.Select(b => b.Read));
+        foreach (var (key, read) in boardReads)
+        {
+            observed.Boards[key] = EngineObservation.Rows((await read).Top.Select(e => (e.Rank, keys.Unkey(e.RepId), e.Score)));
+        }
+
+        var customers = await Task.WhenAll(ids.Customers.Select(id => Grains.GetGrain<ICustomerGrain>(keys.Key(id)).GetSnapshotAsync().WaitAsync(CallTimeout)));
+        foreach (var (id, c) in ids.Customers.Zip(customers))
+        {
+            if (c.Registered)
+            {
+                observed.Customers[id] = new RefCustomer(c.Orders, c.LifetimeValue, c.LastOrder, c.Collections, c.LastContact);
+            }
+        }
+
+        return observed;
+    }
+
+    /// <summary>Every entity id a history names (valid ones: at most 128 characters, non-blank).</summary>
+    private sealed record Ids(List<string> Deals, List<string> Reps, List<string> Regions, List<string> Customers)
+    {
+        public static Ids Of(History sc)
+        {
+            var deals = new HashSet<string>(StringComparer.Ordinal);
+            var reps = new HashSet<string>(StringComparer.Ordinal);
+            var regions = new HashSet<string>(StringComparer.Ordinal);
+            var customers = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var e in sc.Delivery)
+            {
+                switch (e)
+                {
+                    case RegionDefined r:
+                        regions.Add(r.RegionId);
+                        break;
+                    case RepJoined j:
+                        reps.Add(j.RepId);
+                        break;
+                    case CustomerRegistered c:
+                        customers.Add(c.CustomerId);
+                        break;
+                    case OpportunityOpened o:
+                        deals.Add(o.OpportunityId);
+                        break;
+                }
+            }
+
+            static List<string> Valid(HashSet<string> ids) => ids.Where(i => !string.IsNullOrWhiteSpace(i) && i.Length <= 128 && i != ReferenceModel.Company).Order(StringComparer.Ordinal).ToList();
+            return new Ids(Valid(deals), Valid(reps), Valid(regions), Valid(customers));
+        }
+    }
+
+    /// <summary>A sequence's own ids: a prefix on every entity id, and a region of its own standing for the company.</summary>
+    private sealed class Keys(string prefix)
+    {
+        public string Prefix => prefix;
+
+        public string Root => prefix + "root";
+
+        public string Key(string id) => id.Length == 0 ? "" : id == ReferenceModel.Company ? Root : prefix + id;
+
+        public string Unkey(string id) => id == Root ? ReferenceModel.Company : id.StartsWith(prefix, StringComparison.Ordinal) ? id[prefix.Length..] : "?" + id;
+
+        public SalesEvent Rekey(SalesEvent e) => e switch
+        {
+            RegionDefined r => r with { RegionId = Key(r.RegionId), ParentRegionId = r.ParentRegionId.Length == 0 ? Root : Key(r.ParentRegionId) },
+            RepJoined j => j with { RepId = Key(j.RepId), RegionId = Key(j.RegionId) },
+            RepMoved m => m with { RepId = Key(m.RepId), RegionId = Key(m.RegionId) },
+            CustomerRegistered c => c with { CustomerId = Key(c.CustomerId) },
+            OpportunityOpened o => o with { OpportunityId = Key(o.OpportunityId), OwnerRepId = Key(o.OwnerRepId), CustomerId = Key(o.CustomerId) },
+            OpportunityStageChanged s => s with { OpportunityId = Key(s.OpportunityId) },
+            OpportunityAmountChanged a => a with { OpportunityId = Key(a.OpportunityId) },
+            OpportunityReassigned r => r with { OpportunityId = Key(r.OpportunityId), NewOwnerRepId = Key(r.NewOwnerRepId) },
+            OpportunityWon w => w with { OpportunityId = Key(w.OpportunityId) },
+            OpportunityLost l => l with { OpportunityId = Key(l.OpportunityId) },
+            ActivityLogged a => a with { RepId = Key(a.RepId), CustomerId = Key(a.CustomerId) },
+            PaymentReceived p => p with { RepId = Key(p.RepId), CustomerId = Key(p.CustomerId) },
+            TargetSet t => t with { ScopeId = Key(t.ScopeId) },
+            _ => throw new ArgumentException($"no id mapping for {e.GetType().Name}", nameof(e)),
+        };
+    }
+}

@@ -1,0 +1,251 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+
+namespace SalesOps.Engine.Tests.Differential;
+
+/// <summary>What ingest calls of one batch suffer: nothing but transparent rejections, failures before they apply, or after.</summary>
+public enum IngestFaultMode
+{
+    /// <summary>Calls may be rejected unapplied (Orleans does so for an activation going away); the ingestor calls again.</summary>
+    RejectOnly,
+
+    /// <summary>Calls may time out before the grain applies them: the event answers UNAVAILABLE and was not applied.</summary>
+    FailBefore,
+
+    /// <summary>Calls may time out after the grain applied them: the event answers UNAVAILABLE and was applied.</summary>
+    FailAfter,
+}
+
+/// <summary>
+/// The fault layer the grain differential test drives the engine through. The harness only needs these five things,
+/// so a later runtime's own fault injection (delivery faults inside the runtime, activations killed mid-delivery)
+/// can stand in for <see cref="CallFilterFaults"/> by implementing this interface.
+/// </summary>
+public interface IFaultInjector
+{
+    /// <summary>Runs one ingest call of <paramref name="sequence"/> with ingest faults of <paramref name="mode"/>.</summary>
+    Task<T> IngestAsync<T>(string sequence, IngestFaultMode mode, Func<Task<T>> ingest);
+
+    /// <summary>How many ingest calls of <paramref name="sequence"/> were made to fail so far.</summary>
+    int IngestFaults(string sequence);
+
+    /// <summary>A mark of every fault injected so far, for <see cref="WaitResolvedAsync"/>.</summary>
+    long Mark();
+
+    /// <summary>
+    /// Waits until every call made to fail up to <paramref name="mark"/> was made again and succeeded (the sender's
+    /// retry arrived); false if <paramref name="timeout"/> passes first.
+    /// </summary>
+    Task<bool> WaitResolvedAsync(long mark, TimeSpan timeout);
+
+    /// <summary>Faults injected so far, by kind and by method.</summary>
+    IReadOnlyDictionary<string, long> Counts { get; }
+
+    /// <summary>The calls made to fail up to <paramref name="mark"/> whose retry has not succeeded yet, for failure messages.</summary>
+    IEnumerable<string> Unresolved(long mark);
+
+    /// <summary>
+    /// Whether a message <paramref name="method"/> to <paramref name="target"/> (a grain id) was made to fail and its
+    /// retry had not yet succeeded at some moment since <paramref name="since"/>: its effect was late there.
+    /// </summary>
+    bool Lagged(string method, string target, DateTime since);
+}
+
+/// <summary>
+/// Fault injection as a real Orleans incoming-call filter, at random: messages between grains (credits, roll-ups,
+/// customer contacts) fail before or after they apply, are rejected unapplied, are delivered twice, or are held up
+/// for a while; ingest calls suffer what the batch's <see cref="IngestFaultMode"/> allows. A failed message is remembered
+/// by (method, target, sender) until the same sender's same call to the same target succeeds: that is the retry, and
+/// <see cref="WaitResolvedAsync"/> waits for it instead of guessing how long retries take.
+/// </summary>
+public sealed class CallFilterFaults : IFaultInjector
+{
+    private const string SequenceKey = "diff-sequence";
+    private const string ModeKey = "diff-ingest-faults";
+
+    /// <summary>Messages between grains: every one is the runtime's delivery, retried by the sender's outbox.</summary>
+    private static readonly HashSet<string> Messages = new(StringComparer.Ordinal)
+    {
+        "CreditAsync", "ApplyRollupAsync", "ApplyRollupsAsync", "SetOrderAsync", "AddPaymentAsync", "ContactedAsync",
+    };
+
+    /// <summary>Calls the ingestor makes to apply events.</summary>
+    private static readonly HashSet<string> Ingest = new(StringComparer.Ordinal) { "ApplyAsync", "DefineAsync", "RegisterAsync", "SetTargetAsync" };
+
+    private readonly ConcurrentDictionary<(string Method, string Target, string Source), Lag> _unresolved = new();
+    private readonly ConcurrentQueue<Lag> _lags = new();
+    private readonly ConcurrentDictionary<string, int> _ingestFaults = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
+    private long _injected;
+
+    /// <param name="messageRate">Chance that a message between grains goes wrong (split over the five kinds).</param>
+    /// <param name="ingestRate">Chance that an ingest call goes wrong in the way its batch allows.</param>
+    public CallFilterFaults(double messageRate, double ingestRate)
+    {
+        MessageRate = messageRate;
+        IngestRate = ingestRate;
+    }
+
+    public double MessageRate { get; }
+    public double IngestRate { get; }
+
+    public IReadOnlyDictionary<string, long> Counts => _counts;
+
+    public async Task<T> IngestAsync<T>(string sequence, IngestFaultMode mode, Func<Task<T>> ingest)
+    {
+        // Request context flows from the client's call into the grain call and the filter reads it there.
+        RequestContext.Set(SequenceKey, sequence);
+        RequestContext.Set(ModeKey, mode.ToString());
+        try
+        {
+            return await ingest();
+        }
+        finally
+        {
+            RequestContext.Remove(SequenceKey);
+            RequestContext.Remove(ModeKey);
+        }
+    }
+
+    public IEnumerable<string> Unresolved(long mark) =>
+        _unresolved.Where(kv => kv.Value.Mark <= mark).Select(kv => $"{kv.Key.Method} on {kv.Key.Target} from {kv.Key.Source} (fault #{kv.Value.Mark})");
+
+    public bool Lagged(string method, string target, DateTime since) =>
+        _lags.Any(l => l.Method == method && l.Target == target && (l.ResolvedAt is not { } resolved || resolved >= since));
+
+    public int IngestFaults(string sequence) => _ingestFaults.GetValueOrDefault(sequence);
+
+    public long Mark() => Interlocked.Read(ref _injected);
+
+    public async Task<bool> WaitResolvedAsync(long mark, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (_unresolved.Values.Any(v => v.Mark <= mark))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(25);
+        }
+
+        return true;
+    }
+
+    /// <summary>The filter's body: decides the call's fate and carries it out.</summary>
+    public async Task InvokeAsync(IIncomingGrainCallContext context)
+    {
+        var method = context.InterfaceMethod?.Name ?? "";
+        var isMessage = Messages.Contains(method);
+        var mode = Ingest.Contains(method) && RequestContext.Get(ModeKey) is string m ? Enum.Parse<IngestFaultMode>(m) : (IngestFaultMode?)null;
+        if (!isMessage && mode is null)
+        {
+            await context.Invoke();
+            return;
+        }
+
+        var call = (method, context.TargetId.ToString(), context.SourceId?.ToString() ?? "client");
+        var roll = Random.Shared.NextDouble();
+        var fault = isMessage ? MessageFault(roll) : IngestFault(roll, mode!.Value);
+        if (fault is not null)
+        {
+            _counts.AddOrUpdate(fault, 1, (_, n) => n + 1);
+            _counts.AddOrUpdate($"{fault} {method}", 1, (_, n) => n + 1);
+        }
+
+        switch (fault)
+        {
+            case "fail before":
+                Failed(call, mode);
+                throw new TimeoutException($"injected: {method} on {call.Item2} failed before it applied");
+            case "reject":
+                Failed(call, mode);
+                throw Rejection($"injected: {method} on {call.Item2} rejected");
+            case "fail after":
+                await context.Invoke();
+                Failed(call, mode);
+                throw new TimeoutException($"injected: {method} on {call.Item2} failed after it applied");
+            case "duplicate":
+                // The same message arrives twice; the sender sees the first answer.
+                await context.Invoke();
+                var first = context.Result;
+                await context.Invoke();
+                context.Result = first;
+                break;
+            case "delay":
+                await Task.Delay(Random.Shared.Next(1, 40));
+                await context.Invoke();
+                break;
+            default:
+                await context.Invoke();
+                break;
+        }
+
+        if (_unresolved.TryRemove(call, out var lag))
+        {
+            lag.ResolvedAt = DateTime.UtcNow;
+        }
+    }
+
+    private string? MessageFault(double roll) => (roll / MessageRate) switch
+    {
+        < 0.2 => "fail before",
+        < 0.4 => "fail after",
+        < 0.6 => "reject",
+        < 0.8 => "duplicate",
+        < 1.0 => "delay",
+        _ => null,
+    };
+
+    private string? IngestFault(double roll, IngestFaultMode mode) => roll >= IngestRate ? null : mode switch
+    {
+        IngestFaultMode.FailBefore => "fail before",
+        IngestFaultMode.FailAfter => "fail after",
+        _ => "reject",
+    };
+
+    private void Failed((string, string, string) call, IngestFaultMode? mode)
+    {
+        if (mode is null)
+        {
+            // A message: its sender's outbox must send it again.
+            var mark = Interlocked.Increment(ref _injected);
+            var lag = new Lag(call.Item1, call.Item2, mark, DateTime.UtcNow);
+            if (_unresolved.TryAdd(call, lag))
+            {
+                _lags.Enqueue(lag);
+            }
+        }
+        else if (RequestContext.Get(SequenceKey) is string sequence)
+        {
+            // An ingest call: the harness sees UNAVAILABLE (or the ingestor calls again) and re-sends before going on.
+            _ingestFaults.AddOrUpdate(sequence, 1, (_, n) => n + 1);
+        }
+    }
+
+    private static Exception Rejection(string message) =>
+        // Its constructors are internal: Orleans alone raises it.
+        (Exception)Activator.CreateInstance(
+            typeof(OrleansMessageRejectionException),
+            System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic,
+            null,
+            [message],
+            CultureInfo.InvariantCulture)!;
+}
+
+/// <summary>A message made to fail, until its sender's retry succeeds.</summary>
+internal sealed class Lag(string method, string target, long mark, DateTime failedAt)
+{
+    public string Method => method;
+    public string Target => target;
+    public long Mark => mark;
+    public DateTime FailedAt => failedAt;
+    public DateTime? ResolvedAt { get; set; }
+}
+
+/// <summary>The Orleans filter that hands every incoming call to the silo's <see cref="CallFilterFaults"/>.</summary>
+public sealed class CallFilterFaultsFilter(CallFilterFaults faults) : IIncomingGrainCallFilter
+{
+    public Task Invoke(IIncomingGrainCallContext context) => faults.InvokeAsync(context);
+}

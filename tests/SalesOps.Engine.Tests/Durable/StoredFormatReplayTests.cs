@@ -1,0 +1,61 @@
+using Npgsql;
+using SalesOps.Abstractions;
+using SalesOps.Domain;
+using SalesOps.Engine.Tests.Journal;
+
+namespace SalesOps.Engine.Tests.Durable;
+
+/// <summary>
+/// Journal entries as earlier builds and this one stored them (the checked-in fixtures, ADR 0011) replay into real
+/// grains on the durable cluster: put in a grain's stream, they rebuild its state on activation.
+/// </summary>
+[Collection(DurableClusterCollection.Name)]
+public sealed class StoredFormatReplayTests(DurableClusterFixture fixture)
+{
+    [Theory]
+    [InlineData("legacy", "")]
+    [InlineData("v1", "fx-")]
+    public async Task StoredRegionEntries_ReplayIntoTheRegion(string format, string prefix)
+    {
+        await StoreAsync($"region/{prefix}east", format, "01-event-RegionDefined.bin", "14-event-TargetSet.bin");
+
+        var region = await fixture.Cluster.Client.GetGrain<IRegionGrain>(prefix + "east").GetSnapshotAsync().Within();
+
+        Assert.True(region.Defined);
+        Assert.Equal(("East", "company"), (region.Name, region.ParentId));
+        var target = Assert.Single(region.Targets);
+        Assert.Equal((202611, (byte)TargetMetric.Collections, 1_000_000L, 1_500_000L), (target.Period, target.Metric, target.MustAchieve, target.Stretch));
+    }
+
+    [Theory]
+    [InlineData("legacy", "")]
+    [InlineData("v1", "fx-")]
+    public async Task StoredCustomerEntries_ReplayIntoTheCustomer(string format, string prefix)
+    {
+        await StoreAsync(
+            $"customer/{prefix}acme", format,
+            "04-event-CustomerRegistered.bin", "18-OrderReceived.bin", "20-PaymentCounted.bin", "21-ContactReceived.bin");
+
+        var customer = await fixture.Cluster.Client.GetGrain<ICustomerGrain>(prefix + "acme").GetSnapshotAsync().Within();
+
+        Assert.True(customer.Registered);
+        Assert.Equal("Acme Ltd", customer.Name);
+        Assert.Equal((1, 310_000L, 120_000L), (customer.Orders, customer.LifetimeValue, customer.Collections));
+        Assert.Equal(JournalFixtures.At, customer.LastContact);
+    }
+
+    /// <summary>Writes the fixture files as entries 1, 2, … of <paramref name="stream"/>, as the journal would have.</summary>
+    private async Task StoreAsync(string stream, string format, params string[] files)
+    {
+        await using var connection = new NpgsqlConnection(fixture.ConnectionString);
+        await connection.OpenAsync().Within();
+        for (var i = 0; i < files.Length; i++)
+        {
+            await using var insert = new NpgsqlCommand("INSERT INTO salesops_journal (stream, seq, entry) VALUES (@s, @q, @e)", connection);
+            insert.Parameters.AddWithValue("s", stream);
+            insert.Parameters.AddWithValue("q", (long)(i + 1));
+            insert.Parameters.AddWithValue("e", await File.ReadAllBytesAsync(Path.Combine(JournalFixtures.Folder(format), files[i])).Within());
+            await insert.ExecuteNonQueryAsync().Within();
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using SalesOps.Abstractions;
+using SalesOps.Domain;
+using SalesOps.Grains.Durability;
+
+namespace SalesOps.Engine.Tests.Journal;
+
+/// <summary>
+/// The journal entries stored in <c>TestData/journal</c>: <c>legacy/</c> was written by the build before ADR 0011
+/// (ids without prefix), <c>v1/</c> by the current format (ids prefixed <c>fx-</c>, so a durable test can replay them
+/// into grains of their own). File names are <c>NN-Name.bin</c> in this order.
+/// </summary>
+internal static class JournalFixtures
+{
+    public static readonly DateTimeOffset At = new(2026, 11, 3, 9, 30, 0, TimeSpan.FromHours(8));
+
+    public static string Folder(string format) => Path.Combine(AppContext.BaseDirectory, "TestData", "journal", format);
+
+    public static SalesEvent[] Events(string p) =>
+    [
+        new RegionDefined(p + "e-region", At, p + "east", "East", "company"),
+        new RepJoined(p + "e-join", At, p + "ann", "Ann Lee", p + "east", RepRole.Channel, RepStyle.Farmer),
+        new RepMoved(p + "e-move", At, p + "ann", p + "west"),
+        new CustomerRegistered(p + "e-cust", At, p + "acme", "Acme Ltd"),
+        new OpportunityOpened(p + "e-open", At, p + "o1", p + "ann", p + "acme", 250_000, "widgets", "direct", new DateOnly(2026, 12, 15), "qualify"),
+        new OpportunityStageChanged(p + "e-stage", At, p + "o1", "propose", new DateOnly(2027, 1, 20)),
+        new OpportunityStageChanged(p + "e-stage2", At, p + "o1", "negotiate", null),
+        new OpportunityAmountChanged(p + "e-amount", At, p + "o1", 300_000),
+        new OpportunityReassigned(p + "e-reassign", At, p + "o1", p + "bob"),
+        new OpportunityWon(p + "e-won", At, p + "o1", 310_000),
+        new OpportunityLost(p + "e-lost", At, p + "o2", "price"),
+        new ActivityLogged(p + "e-act", At, p + "ann", p + "acme", ActivityType.Demo, 45, TimeCategory.T2),
+        new PaymentReceived(p + "e-pay", At, p + "ann", p + "acme", 120_000),
+        new TargetSet(p + "e-target", At, TargetScope.Region, p + "east", new Period(202611), TargetMetric.Collections, 1_000_000, 1_500_000),
+    ];
+
+    public static JournalEntry[] Others(string p)
+    {
+        var credits = new[] { new Credit(1, 2, 3, 400, At, null), new Credit(4, 0, 1, -50, null, 739000) };
+        return
+        [
+            new RepCreditsReceived("oppbook/3", 7, [new RepCredits(p + "ann", credits)]),
+            new RollupReceived("repbook/5", 9, new Rollup([new Counter(1, 202611, 2, 3, 500)], [new BoardChange(p + "ann", 7, true, false, [new Score(202611, 0, 500)])])),
+            new RollupQueued(),
+            new OrderReceived(p + "o1", "oppbook/3", 4, new OrderRow(310_000, At)),
+            new OrderReceived(p + "o2", "oppbook/3", 5, null),
+            new PaymentCounted(p + "ann", p + "e-pay", 120_000),
+            new ContactReceived(At),
+        ];
+    }
+
+    /// <summary>Every entry in file order with its file name.</summary>
+    public static IEnumerable<(string File, JournalEntry Entry)> All(string p)
+    {
+        var n = 0;
+        foreach (var e in Events(p))
+        {
+            yield return ($"{++n:00}-event-{e.GetType().Name}.bin", new EventAccepted(e));
+        }
+
+        foreach (var e in Others(p))
+        {
+            yield return ($"{++n:00}-{e.GetType().Name}.bin", e);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
+using SalesOps.Abstractions;
+using SalesOps.Domain;
+using SalesOps.Engine.Tests.Journal;
+using SalesOps.Grains;
+using SalesOps.Grains.Durability;
+
+namespace SalesOps.Engine.Tests.Snapshots;
+
+/// <summary>
+/// The stored snapshot format (ADR 0011): snapshots written by this build (checked-in fixtures) and by earlier builds
+/// (no header) read back and restore their aggregates, which then go on as the originals; an older schema version of
+/// a checkpoint is upcast.
+/// </summary>
+public sealed class SnapshotFormatTests
+{
+    private static readonly Serializer Serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer>();
+
+    private static SnapshotFormat Format(params SnapshotUpcaster[] upcasters) => new(Serializer, upcasters);
+
+    private static T Fixture<T>(string file) =>
+        Format().Deserialize<T>(new BinaryData(File.ReadAllBytes(Path.Combine(SnapshotFixtures.Folder("v1"), file))))!;
+
+    private static Counter[] Sorted(RepState rep) =>
+        Counter.From(rep.Figures()).OrderBy(c => (c.Figure, c.Period, c.A, c.B)).ToArray();
+
+    [Fact]
+    public void CurrentFormatFixtures_NameTheirTypeAndVersion()
+    {
+        foreach (var (file, checkpoint) in SnapshotFixtures.All())
+        {
+            var stored = File.ReadAllBytes(Path.Combine(SnapshotFixtures.Folder("v1"), file));
+            Assert.Equal((checkpoint.GetType().Name, 1), SnapshotFormat.Describe(stored));
+        }
+    }
+
+    [Fact]
+    public void RepBookFixture_RestoresItsRepWhichGoesOnAsTheOriginal()
+    {
+        var cp = Fixture<RepBookCheckpoint>("RepBookCheckpoint.bin");
+        Assert.Equal(12, cp.Sequence);
+        Assert.Equal(5, cp.Credits["oppbook/3"]);
+        Assert.Equal(500, Assert.Single(Assert.Single(cp.Rollups).Pending).Message.Counters[0].Value);
+        var restored = RepState.FromSnapshot(Assert.Single(cp.Reps));
+        var original = SnapshotFixtures.Company().Reps["fx-ann"];
+        Assert.Equal(Sorted(original), Sorted(restored));
+
+        // The restored rep remembers what it accepted and takes the next event like the original.
+        var calendar = new EngineOptions().ToSettings().Calendar;
+        var repeat = new PaymentReceived("fx-e-pay", JournalFixtures.At.AddMinutes(3), "fx-ann", "fx-acme", 120_000);
+        Assert.Equal(OutcomeCode.Duplicate, restored.ReceivePayment(repeat, calendar, new RepEffects()).Code);
+        var next = new PaymentReceived("fx-e-pay2", JournalFixtures.At.AddMinutes(9), "fx-ann", "fx-acme", 80_000);
+        Assert.True(restored.ReceivePayment(next, calendar, new RepEffects()).IsAccepted);
+        Assert.True(original.ReceivePayment(next, calendar, new RepEffects()).IsAccepted);
+        Assert.Equal(Sorted(original), Sorted(restored));
+    }
+
+    [Fact]
+    public void OpportunityBookFixture_RestoresItsDealAndLanes()
+    {
+        var cp = Fixture<OpportunityBookCheckpoint>("OpportunityBookCheckpoint.bin");
+        var deal = OpportunityState.FromSnapshot(Assert.Single(cp.Deals));
+        Assert.Equal(("fx-o1", "fx-ann", 310_000L), (deal.Id, deal.OwnerRepId, deal.Amount));
+        var lane = Assert.Single(cp.Credits);
+        Assert.Equal(3, lane.MergedFirsts![4]);
+        Assert.Equal(OutcomeCode.Duplicate, deal.Apply(new OpportunityWon("fx-e-won", JournalFixtures.At, "fx-o1", 1), StageTable.Default, out _).Code);
+    }
+
+    [Fact]
+    public void RegionAndCustomerFixtures_RestoreTheirDomainState()
+    {
+        var region = Fixture<RegionCheckpoint>("RegionCheckpoint.bin");
+        var restored = RegionState.FromSnapshot(region.Domain);
+        Assert.Equal(("fx-east", "East"), (restored.Id, restored.Name));
+        Assert.Equal(9, region.Inbox["repbook/5"]);
+        Assert.Single(region.PendingBoards);
+
+        var customer = Fixture<CustomerCheckpoint>("CustomerCheckpoint.bin");
+        var acme = CustomerState.FromSnapshot(customer.Domain);
+        Assert.Equal(("Acme Ltd", 310_000L, 120_000L), (acme.Name, acme.LifetimeValue, acme.Collections));
+        Assert.Equal(4, customer.Orders["oppbook/3"]);
+    }
+
+    [Fact]
+    public void SnapshotWrittenBeforeTheHeader_ReadsAsVersion1()
+    {
+        // Earlier builds stored the Orleans binary form alone (OrleansGrainStorageSerializer).
+        var (_, checkpoint) = SnapshotFixtures.All().Single(f => f.Checkpoint is CustomerCheckpoint);
+        var stored = Serializer.SerializeToArray((CustomerCheckpoint)checkpoint);
+
+        Assert.Equal(("", 1), SnapshotFormat.Describe(stored));
+        var back = Format().Deserialize<CustomerCheckpoint>(new BinaryData(stored))!;
+        Assert.Equal(4, back.Sequence);
+        Assert.Equal("Acme Ltd", CustomerState.FromSnapshot(back.Domain).Name);
+    }
+
+    [Fact]
+    public void OlderVersionOfACheckpoint_IsUpcastByItsRegisteredUpcaster()
+    {
+        // A deliberate shape change, for the test: "version 0" of the customer checkpoint was a pair (sequence,
+        // domain snapshot) without the order inbox; version 1 starts that inbox empty.
+        var (_, checkpoint) = SnapshotFixtures.All().Single(f => f.Checkpoint is CustomerCheckpoint);
+        var domain = ((CustomerCheckpoint)checkpoint).Domain;
+        var format = Format(new SnapshotUpcaster(nameof(CustomerCheckpoint), 0, (serializer, payload) =>
+        {
+            var (sequence, snapshot) = serializer.Deserialize<(long, byte[])>(payload);
+            return new CustomerCheckpoint { Sequence = sequence, Domain = snapshot };
+        }));
+        var stored = format.Write(nameof(CustomerCheckpoint), 0, (3L, domain));
+
+        Assert.Equal((nameof(CustomerCheckpoint), 0), SnapshotFormat.Describe(stored));
+        var back = format.Deserialize<CustomerCheckpoint>(new BinaryData(stored))!;
+        Assert.Equal(3, back.Sequence);
+        Assert.Empty(back.Orders);
+        Assert.Equal("Acme Ltd", CustomerState.FromSnapshot(back.Domain).Name);
+    }
+
+    [Fact]
+    public void OlderVersionWithoutUpcaster_FailsNamingIt()
+    {
+        var stored = Format().Write(nameof(CustomerCheckpoint), 0, (3L, Array.Empty<byte>()));
+        var ex = Assert.Throws<InvalidDataException>(() => Format().Deserialize<CustomerCheckpoint>(new BinaryData(stored)));
+        Assert.Contains("CustomerCheckpoint version 0", ex.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,889 @@
+using SalesOps.Domain;
+
+namespace SalesOps.Reference;
+
+/// <summary>The reference's verdict on a delivered event; names match the API's result names.</summary>
+public enum Verdict
+{
+    Accepted,
+    Duplicate,
+    InvalidArgument,
+    NotFound,
+    FailedPrecondition,
+}
+
+/// <summary>A counter as the contract names it: a figure, a period code ("" for figures of no period) and two small dimensions.</summary>
+public readonly record struct CounterKey(string Figure, string Period, int A, int B);
+
+/// <summary>A deal after replaying its accepted events in (occurred_at, event id) order.</summary>
+public sealed class RefDeal
+{
+    public required string Id { get; init; }
+    public required string CustomerId { get; init; }
+    public required DateTimeOffset OpenedAt { get; init; }
+    public string Owner { get; set; } = "";
+    public long Amount { get; set; }
+    public DateOnly ExpectedClose { get; set; }
+
+    /// <summary>An open stage's id, or "won" / "lost".</summary>
+    public string Stage { get; set; } = "";
+
+    /// <summary>When the deal was won or lost (the stage register's stamp).</summary>
+    public DateTimeOffset StageAt { get; set; }
+
+    /// <summary>Highest level ever reached (an open stage's position, the open-stage count for won); -1 when none.</summary>
+    public int Level { get; set; } = -1;
+}
+
+/// <summary>A rep: the join, then the accepted moves in (occurred_at, event id) order.</summary>
+public sealed class RefRep
+{
+    public required string Id { get; init; }
+    public required List<(DateTimeOffset At, string Region)> Memberships { get; init; }
+
+    public string CurrentRegion => Memberships[^1].Region;
+
+    /// <summary>The latest membership dated at or before <paramref name="at"/>; the joining region before the join.</summary>
+    public string RegionAt(DateTimeOffset at)
+    {
+        var region = Memberships[0].Region;
+        foreach (var (when, where) in Memberships)
+        {
+            if (when <= at)
+            {
+                region = where;
+            }
+        }
+
+        return region;
+    }
+}
+
+public sealed record RefCustomer(int Orders, long LifetimeValue, DateTimeOffset? LastOrder, long Collections, DateTimeOffset? LastContact);
+
+/// <summary>One row of a leaderboard.</summary>
+public readonly record struct RefRow(int Rank, string RepId, double Score);
+
+/// <summary>A leaderboard: a region (or the company), a period code and a metric name.</summary>
+public readonly record struct RefBoard(string Region, string Period, string Metric);
+
+/// <summary>A target's figures in a report (the reference's, or an engine's read into this form).</summary>
+public sealed record RefTarget(string Metric, long Actual, long Must, long Stretch, double MustAttainment, double StretchAttainment, double Pace, bool Behind);
+
+/// <summary>The figures of one scope for one period: the reference's, straight from the deals and items, or an engine's.</summary>
+public sealed record RefReport(
+    long OpenCount,
+    long OpenAmount,
+    decimal Weighted,
+    long[] StageCount,
+    long[] StageAmount,
+    long[] Reached,
+    double[] Conversion,
+    long Bookings,
+    long Won,
+    long Lost,
+    long LostAmount,
+    long Collections,
+    double WinRate,
+    double AverageDeal,
+    double AverageCycleDays,
+    decimal Forecast,
+    long Commit,
+    long BestCase,
+    long Pipeline,
+    long ActivityTotal,
+    SortedDictionary<(int Type, int Category), long> Activities,
+    long[] Minutes,
+    List<RefTarget> Targets);
+
+/// <summary>
+/// A naive, from-scratch model of docs/semantics.md. It keeps the accepted events; each delivered event's verdict is
+/// decided by applying the acceptance rules directly over that list, and every figure is recomputed from the accepted
+/// events alone. It shares no code with the engine: it reads the domain's event records (its input) and the stage
+/// table's configured stages (ids, probabilities, categories) as data, and has its own calendar
+/// (<see cref="RefCalendar"/>), counters (<see cref="CounterKey"/>), formulas, rankings and comparisons.
+/// </summary>
+public sealed class ReferenceModel
+{
+    public const string Company = "company";
+    public const string Won = "won";
+    public const string Lost = "lost";
+
+    /// <summary>Figure names (the contract's counters, as README "Figures and formulas" lists them).</summary>
+    public static class Fig
+    {
+        public const string PipelineCount = "PipelineCount";
+        public const string PipelineAmount = "PipelineAmount";
+        public const string OpenByClose = "OpenByClose";
+        public const string Reached = "Reached";
+        public const string Bookings = "Bookings";
+        public const string WonCount = "WonCount";
+        public const string LostCount = "LostCount";
+        public const string LostAmount = "LostAmount";
+        public const string CycleSeconds = "CycleSeconds";
+        public const string Collections = "Collections";
+        public const string ActivityCount = "ActivityCount";
+        public const string ActivityMinutes = "ActivityMinutes";
+    }
+
+    /// <summary>Leaderboard metric names.</summary>
+    public static readonly string[] BoardMetrics = ["Bookings", "Attainment", "Collections", "Activities"];
+
+    private readonly (string Id, int Probability, ForecastCategory Category)[] _open;
+    private readonly RefCalendar _calendar;
+    private readonly DateTimeOffset? _latestOccurredAt;
+    private readonly List<SalesEvent> _accepted = [];
+
+    /// <summary>Per rep: the latest historical item ever credited to them (a running maximum).</summary>
+    private readonly Dictionary<string, DateTimeOffset> _everCredited = new(StringComparer.Ordinal);
+
+    /// <param name="stages">The stage table in force; only its configured open stages are read, as data.</param>
+    /// <param name="calendar">The company calendar.</param>
+    /// <param name="latestOccurredAt">
+    /// The latest <c>occurred_at</c> the engine accepts (its clock plus its allowed skew), or null for an engine without
+    /// a clock (the in-process engine).
+    /// </param>
+    public ReferenceModel(StageTable stages, RefCalendar calendar, DateTimeOffset? latestOccurredAt = null)
+    {
+        _latestOccurredAt = latestOccurredAt;
+        _open = stages.Stages.Take(stages.OpenCount).Select(s => (s.Id, s.ProbabilityPercent, s.Category)).ToArray();
+        _calendar = calendar;
+    }
+
+    public IReadOnlyList<SalesEvent> Accepted => _accepted;
+
+    public int OpenStageCount => _open.Length;
+
+    public IEnumerable<string> OpenStageIds => _open.Select(s => s.Id);
+
+    public RefCalendar Calendar => _calendar;
+
+    /// <summary>Decides the verdict on one delivered event and, when accepted, remembers it.</summary>
+    public (Verdict Code, string Field) Decide(SalesEvent e)
+    {
+        if (Validate(e) is { } badField)
+        {
+            return (Verdict.InvalidArgument, badField);
+        }
+
+        foreach (var (kind, id, field) in References(e))
+        {
+            if (!Exists(kind, id))
+            {
+                return (Verdict.NotFound, field);
+            }
+        }
+
+        var about = About(e);
+        if (_accepted.Any(a => a.EventId == e.EventId && About(a) == about))
+        {
+            return (Verdict.Duplicate, "event_id");
+        }
+
+        if (EntityRule(e) is { } rejected)
+        {
+            return rejected;
+        }
+
+        _accepted.Add(e);
+        FoldCredited();
+        return (Verdict.Accepted, "");
+    }
+
+    /// <summary>What <see cref="Decide"/> would answer, without taking the event.</summary>
+    public (Verdict Code, string Field) Peek(SalesEvent e)
+    {
+        var count = _accepted.Count;
+        var credited = new Dictionary<string, DateTimeOffset>(_everCredited, StringComparer.Ordinal);
+        var verdict = Decide(e);
+        if (_accepted.Count > count)
+        {
+            _accepted.RemoveAt(count);
+            _everCredited.Clear();
+            foreach (var (rep, at) in credited)
+            {
+                _everCredited[rep] = at;
+            }
+        }
+
+        return verdict;
+    }
+
+    /// <summary>
+    /// Whether the move is refused only because of a deal (won or lost) credited to the rep: it is dated after the join
+    /// and after every activity and payment of the rep.
+    /// </summary>
+    public bool RefusedOnlyForDealCredits(RepMoved m) =>
+        Peek(m) == (Verdict.FailedPrecondition, "occurred_at")
+        && JoinOf(m.RepId) is { } join && m.OccurredAt > join.OccurredAt
+        && _accepted.All(e => e switch
+        {
+            ActivityLogged a when a.RepId == m.RepId => a.OccurredAt < m.OccurredAt,
+            PaymentReceived p when p.RepId == m.RepId => p.OccurredAt < m.OccurredAt,
+            _ => true,
+        });
+
+    /// <summary>
+    /// Takes a valid event the rules would refuse, because the engine accepted it for a reason the reference cannot
+    /// see (a move checked before a late credit reached the rep: docs/semantics.md, rule 4). The caller must have
+    /// established that reason.
+    /// </summary>
+    public void AcceptAnyway(SalesEvent e)
+    {
+        _accepted.Add(e);
+        FoldCredited();
+    }
+
+    /// <summary>The latest historical item ever credited to the rep, if any.</summary>
+    public DateTimeOffset? EverCredited(string repId) => _everCredited.TryGetValue(repId, out var at) ? at : null;
+
+    // ---- rule 1: validation -------------------------------------------------------------------------------
+
+    private string? Validate(SalesEvent e)
+    {
+        if (BadId(e.EventId))
+        {
+            return "event_id";
+        }
+
+        if (e.OccurredAt == default || e.OccurredAt.UtcDateTime.Year is < 1900 or > 9000 || e.OccurredAt > _latestOccurredAt)
+        {
+            return "occurred_at";
+        }
+
+        return e switch
+        {
+            RegionDefined r => BadId(r.RegionId) ? "region_id" : BadName(r.Name) ? "name"
+                : r.ParentRegionId.Length > 128 ? "parent_region_id" : r.ParentRegionId == r.RegionId ? "parent_region_id" : null,
+            RepJoined j => BadId(j.RepId) ? "rep_id" : BadName(j.Name) ? "name" : BadId(j.RegionId) ? "region_id"
+                : (int)j.Role is not (0 or 1) ? "role" : (int)j.Style is not (0 or 1) ? "style" : null,
+            RepMoved m => BadId(m.RepId) ? "rep_id" : BadId(m.RegionId) ? "region_id" : null,
+            CustomerRegistered c => BadId(c.CustomerId) ? "customer_id" : BadName(c.Name) ? "name" : null,
+            OpportunityOpened o => BadId(o.OpportunityId) ? "opportunity_id" : BadId(o.OwnerRepId) ? "owner_rep_id"
+                : BadId(o.CustomerId) ? "customer_id" : BadAmount(o.Amount) ? "amount" : BadDate(o.ExpectedClose) ? "expected_close"
+                : !IsOpenStage(o.StageId) ? "stage_id" : null,
+            OpportunityStageChanged s => BadId(s.OpportunityId) ? "opportunity_id" : !IsOpenStage(s.StageId) ? "stage_id"
+                : s.ExpectedClose is { } close && BadDate(close) ? "expected_close" : null,
+            OpportunityAmountChanged a => BadId(a.OpportunityId) ? "opportunity_id" : BadAmount(a.Amount) ? "amount" : null,
+            OpportunityReassigned r => BadId(r.OpportunityId) ? "opportunity_id" : BadId(r.NewOwnerRepId) ? "new_owner_rep_id" : null,
+            OpportunityWon w => BadId(w.OpportunityId) ? "opportunity_id" : w.Amount != 0 && BadAmount(w.Amount) ? "amount" : null,
+            OpportunityLost l => BadId(l.OpportunityId) ? "opportunity_id" : null,
+            ActivityLogged a => BadId(a.RepId) ? "rep_id" : a.CustomerId.Length > 128 ? "customer_id"
+                : (int)a.Type is < 0 or > 4 ? "type" : (int)a.TimeCategory is < 0 or > 4 ? "time_category"
+                : a.DurationMinutes is < 0 or > 1440 ? "duration_minutes" : null,
+            PaymentReceived p => BadId(p.RepId) ? "rep_id" : BadId(p.CustomerId) ? "customer_id" : BadAmount(p.Amount) ? "amount" : null,
+            TargetSet t => BadId(t.ScopeId) ? "scope_id" : (int)t.Scope is not (0 or 1) ? "scope"
+                : (int)t.Metric is < 0 or > 2 ? "metric"
+                : RefCalendar.CodeOf(t.Period).Length == 0 ? "period"
+                : BadAmount(t.MustAchieve) ? "must_achieve" : t.Stretch < t.MustAchieve || BadAmount(t.Stretch) ? "stretch" : null,
+            _ => "event",
+        };
+    }
+
+    private static bool BadId(string? id) => string.IsNullOrWhiteSpace(id) || id.Length > 128;
+
+    /// <summary>Amounts are positive and at most 10^15 (docs/semantics.md, rule 1).</summary>
+    private static bool BadAmount(long amount) => amount is <= 0 or > 1_000_000_000_000_000;
+
+    private static bool BadName(string? name) => string.IsNullOrWhiteSpace(name) || name.Length > 256;
+
+    private static bool BadDate(DateOnly d) => d.Year is < 1900 or > 9000;
+
+    private bool IsOpenStage(string id) => _open.Any(s => s.Id == id);
+
+    // ---- rule 2: references -------------------------------------------------------------------------------
+
+    private static IEnumerable<(string Kind, string Id, string Field)> References(SalesEvent e)
+    {
+        switch (e)
+        {
+            case RegionDefined r when r.ParentRegionId.Length > 0:
+                yield return ("region", r.ParentRegionId, "parent_region_id");
+                break;
+            case RepJoined j:
+                yield return ("region", j.RegionId, "region_id");
+                break;
+            case RepMoved m:
+                yield return ("region", m.RegionId, "region_id");
+                break;
+            case OpportunityOpened o:
+                yield return ("rep", o.OwnerRepId, "owner_rep_id");
+                yield return ("customer", o.CustomerId, "customer_id");
+                break;
+            case OpportunityReassigned r:
+                yield return ("rep", r.NewOwnerRepId, "new_owner_rep_id");
+                break;
+            case ActivityLogged a when a.CustomerId.Length > 0:
+                yield return ("customer", a.CustomerId, "customer_id");
+                break;
+            case PaymentReceived p:
+                yield return ("customer", p.CustomerId, "customer_id");
+                break;
+        }
+    }
+
+    private bool Exists(string kind, string id) => kind switch
+    {
+        "region" => id == Company || _accepted.Any(a => a is RegionDefined r && r.RegionId == id),
+        "rep" => JoinOf(id) is not null,
+        _ => _accepted.Any(a => a is CustomerRegistered c && c.CustomerId == id),
+    };
+
+    // ---- rule 3: the entity an event is about ---------------------------------------------------------------
+
+    private static (string Kind, string Id) About(SalesEvent e) => e switch
+    {
+        RegionDefined r => ("region", r.RegionId),
+        TargetSet { Scope: TargetScope.Region } t => ("region", t.ScopeId),
+        TargetSet t => ("rep", t.ScopeId),
+        RepJoined j => ("rep", j.RepId),
+        RepMoved m => ("rep", m.RepId),
+        ActivityLogged a => ("rep", a.RepId),
+        PaymentReceived p => ("rep", p.RepId),
+        CustomerRegistered c => ("customer", c.CustomerId),
+        _ => ("opportunity", DealOf(e)),
+    };
+
+    private static string DealOf(SalesEvent e) => e switch
+    {
+        OpportunityOpened o => o.OpportunityId,
+        OpportunityStageChanged s => s.OpportunityId,
+        OpportunityAmountChanged a => a.OpportunityId,
+        OpportunityReassigned r => r.OpportunityId,
+        OpportunityWon w => w.OpportunityId,
+        OpportunityLost l => l.OpportunityId,
+        _ => throw new ArgumentException($"not an opportunity event: {e.GetType().Name}", nameof(e)),
+    };
+
+    private static string ParentOf(string parent) => parent.Length == 0 ? Company : parent;
+
+    // ---- rule 4: entity rules -----------------------------------------------------------------------------
+
+    private (Verdict, string)? EntityRule(SalesEvent e)
+    {
+        switch (e)
+        {
+            case RegionDefined r:
+                if (r.RegionId == Company)
+                {
+                    return (Verdict.FailedPrecondition, "region_id");
+                }
+
+                var prior = _accepted.OfType<RegionDefined>().FirstOrDefault(x => x.RegionId == r.RegionId);
+                if (prior is null)
+                {
+                    return null;
+                }
+
+                return ParentOf(prior.ParentRegionId) == ParentOf(r.ParentRegionId) && prior.Name == r.Name
+                    ? (Verdict.Duplicate, "event_id")
+                    : (Verdict.FailedPrecondition, "region_id");
+            case RepJoined j:
+                return JoinOf(j.RepId) is null ? null : (Verdict.FailedPrecondition, "rep_id");
+            case RepMoved m:
+                var join = JoinOf(m.RepId);
+                if (join is null)
+                {
+                    return (Verdict.NotFound, "rep_id");
+                }
+
+                if (m.OccurredAt <= join.OccurredAt || (_everCredited.TryGetValue(m.RepId, out var latest) && m.OccurredAt <= latest))
+                {
+                    return (Verdict.FailedPrecondition, "occurred_at");
+                }
+
+                return null;
+            case ActivityLogged a:
+                return JoinOf(a.RepId) is null ? (Verdict.NotFound, "rep_id") : null;
+            case PaymentReceived p:
+                return JoinOf(p.RepId) is null ? (Verdict.NotFound, "rep_id") : null;
+            case TargetSet { Scope: TargetScope.Rep } t:
+                return JoinOf(t.ScopeId) is null ? (Verdict.NotFound, "scope_id") : null;
+            case TargetSet t:
+                return Exists("region", t.ScopeId) ? null : (Verdict.NotFound, "scope_id");
+            case CustomerRegistered c:
+                return Exists("customer", c.CustomerId) ? (Verdict.FailedPrecondition, "customer_id") : null;
+            default:
+                var dealId = DealOf(e);
+                var opened = _accepted.Any(a => a is OpportunityOpened o && o.OpportunityId == dealId);
+                if (e is OpportunityOpened)
+                {
+                    return opened ? (Verdict.FailedPrecondition, "opportunity_id") : null;
+                }
+
+                return opened ? null : (Verdict.NotFound, "opportunity_id");
+        }
+    }
+
+    private RepJoined? JoinOf(string repId) => _accepted.OfType<RepJoined>().FirstOrDefault(j => j.RepId == repId);
+
+    /// <summary>
+    /// After every accepted event: which historical items (won, lost, activity, payment) are credited to each rep
+    /// now, recomputed from scratch, folded into the running maximum (an item retracted later still counts).
+    /// </summary>
+    private void FoldCredited()
+    {
+        foreach (var e in _accepted)
+        {
+            switch (e)
+            {
+                case ActivityLogged a:
+                    Bump(a.RepId, a.OccurredAt);
+                    break;
+                case PaymentReceived p:
+                    Bump(p.RepId, p.OccurredAt);
+                    break;
+            }
+        }
+
+        foreach (var deal in Deals().Values.Where(d => !IsOpen(d.Stage)))
+        {
+            Bump(deal.Owner, deal.StageAt);
+        }
+    }
+
+    private void Bump(string repId, DateTimeOffset at)
+    {
+        if (!_everCredited.TryGetValue(repId, out var max) || at > max)
+        {
+            _everCredited[repId] = at;
+        }
+    }
+
+    // ---- from-scratch state -------------------------------------------------------------------------------
+
+    private static int Stamp(SalesEvent a, SalesEvent b)
+    {
+        var c = a.OccurredAt.UtcTicks.CompareTo(b.OccurredAt.UtcTicks);
+        return c != 0 ? c : string.CompareOrdinal(a.EventId, b.EventId);
+    }
+
+    public bool IsOpen(string stage) => stage is not (Won or Lost);
+
+    /// <summary>Each opportunity's accepted events sorted by (occurred_at, event id ordinal) and replayed.</summary>
+    public Dictionary<string, RefDeal> Deals()
+    {
+        var deals = new Dictionary<string, RefDeal>(StringComparer.Ordinal);
+        foreach (var group in _accepted.Where(e => About(e).Kind == "opportunity").GroupBy(DealOf, StringComparer.Ordinal))
+        {
+            var open = group.OfType<OpportunityOpened>().Single();
+            var deal = new RefDeal { Id = group.Key, CustomerId = open.CustomerId, OpenedAt = open.OccurredAt };
+            var ordered = group.ToList();
+            ordered.Sort(Stamp);
+            foreach (var e in ordered)
+            {
+                switch (e)
+                {
+                    case OpportunityOpened o:
+                        deal.Owner = o.OwnerRepId;
+                        deal.Amount = o.Amount;
+                        deal.ExpectedClose = o.ExpectedClose;
+                        SetStage(deal, o.StageId, o.OccurredAt);
+                        break;
+                    case OpportunityStageChanged s:
+                        SetStage(deal, s.StageId, s.OccurredAt);
+                        deal.ExpectedClose = s.ExpectedClose ?? deal.ExpectedClose;
+                        break;
+                    case OpportunityAmountChanged a:
+                        deal.Amount = a.Amount;
+                        break;
+                    case OpportunityReassigned r:
+                        deal.Owner = r.NewOwnerRepId;
+                        break;
+                    case OpportunityWon w:
+                        SetStage(deal, Won, w.OccurredAt);
+                        deal.Amount = w.Amount > 0 ? w.Amount : deal.Amount;
+                        break;
+                    case OpportunityLost l:
+                        SetStage(deal, Lost, l.OccurredAt);
+                        break;
+                }
+            }
+
+            deals[deal.Id] = deal;
+        }
+
+        return deals;
+    }
+
+    private void SetStage(RefDeal deal, string stage, DateTimeOffset at)
+    {
+        deal.Stage = stage;
+        deal.StageAt = at;
+        var level = stage switch
+        {
+            Won => _open.Length,
+            Lost => -1,
+            _ => Array.FindIndex(_open, s => s.Id == stage),
+        };
+        deal.Level = Math.Max(deal.Level, level);
+    }
+
+    /// <summary>Region parents: "company" → "", every accepted region → its parent (empty means the company).</summary>
+    public Dictionary<string, string> RegionParents()
+    {
+        var parents = new Dictionary<string, string>(StringComparer.Ordinal) { [Company] = "" };
+        foreach (var r in _accepted.OfType<RegionDefined>())
+        {
+            parents[r.RegionId] = ParentOf(r.ParentRegionId);
+        }
+
+        return parents;
+    }
+
+    /// <summary>The region and every region above it, up to the company.</summary>
+    public static IEnumerable<string> Chain(string region, Dictionary<string, string> parents)
+    {
+        for (var r = region; r.Length > 0; r = parents[r])
+        {
+            yield return r;
+        }
+    }
+
+    public Dictionary<string, RefRep> Reps()
+    {
+        var reps = new Dictionary<string, RefRep>(StringComparer.Ordinal);
+        foreach (var j in _accepted.OfType<RepJoined>())
+        {
+            var moves = _accepted.OfType<RepMoved>().Where(m => m.RepId == j.RepId).ToList();
+            moves.Sort(Stamp);
+            var list = new List<(DateTimeOffset, string)> { (j.OccurredAt, j.RegionId) };
+            list.AddRange(moves.Select(m => (m.OccurredAt, m.RegionId)));
+            reps[j.RepId] = new RefRep { Id = j.RepId, Memberships = list };
+        }
+
+        return reps;
+    }
+
+    /// <summary>Target in force per (scope, id, period code, metric): the one with the greatest (occurred_at, event id).</summary>
+    public Dictionary<(TargetScope Scope, string Id, string Period, TargetMetric Metric), TargetSet> Targets()
+    {
+        var result = new Dictionary<(TargetScope, string, string, TargetMetric), TargetSet>();
+        foreach (var t in _accepted.OfType<TargetSet>())
+        {
+            var key = (t.Scope, t.ScopeId, RefCalendar.CodeOf(t.Period), t.Metric);
+            if (!result.TryGetValue(key, out var held) || Stamp(t, held) > 0)
+            {
+                result[key] = t;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Whole seconds from opening to the win, never negative.</summary>
+    public static long CycleSeconds(DateTimeOffset opened, DateTimeOffset won) =>
+        Math.Max(0, (won.UtcTicks - opened.UtcTicks) / TimeSpan.TicksPerSecond);
+
+    /// <summary>Every counter of every rep and every region (zeros left out), recomputed from the accepted events.</summary>
+    public (Dictionary<string, Dictionary<CounterKey, long>> Reps, Dictionary<string, Dictionary<CounterKey, long>> Regions) Counters()
+    {
+        var parents = RegionParents();
+        var reps = Reps();
+        var repCounters = reps.Keys.ToDictionary(r => r, _ => new Dictionary<CounterKey, long>(), StringComparer.Ordinal);
+        var regionCounters = parents.Keys.ToDictionary(r => r, _ => new Dictionary<CounterKey, long>(), StringComparer.Ordinal);
+
+        void Add(string repId, string regionId, CounterKey key, long value)
+        {
+            repCounters[repId][key] = checked(repCounters[repId].GetValueOrDefault(key) + value);
+            foreach (var r in Chain(regionId, parents))
+            {
+                regionCounters[r][key] = checked(regionCounters[r].GetValueOrDefault(key) + value);
+            }
+        }
+
+        void Current(string repId, string figure, int a, long value) =>
+            Add(repId, reps[repId].CurrentRegion, new CounterKey(figure, "", a, 0), value);
+
+        void Dated(string repId, string region, string figure, DateOnly day, int a, int b, long value)
+        {
+            foreach (var period in RefCalendar.PeriodsOf(day))
+            {
+                Add(repId, region, new CounterKey(figure, period, a, b), value);
+            }
+        }
+
+        void Historical(string repId, DateTimeOffset at, string figure, int a, int b, long value) =>
+            Dated(repId, reps[repId].RegionAt(at), figure, _calendar.LocalDate(at), a, b, value);
+
+        foreach (var d in Deals().Values)
+        {
+            if (IsOpen(d.Stage))
+            {
+                var stage = Array.FindIndex(_open, s => s.Id == d.Stage);
+                Current(d.Owner, Fig.PipelineCount, stage, 1);
+                Current(d.Owner, Fig.PipelineAmount, stage, d.Amount);
+                Dated(d.Owner, reps[d.Owner].CurrentRegion, Fig.OpenByClose, d.ExpectedClose, stage, 0, d.Amount);
+            }
+            else if (d.Stage == Won)
+            {
+                Historical(d.Owner, d.StageAt, Fig.Bookings, 0, 0, d.Amount);
+                Historical(d.Owner, d.StageAt, Fig.WonCount, 0, 0, 1);
+                Historical(d.Owner, d.StageAt, Fig.CycleSeconds, 0, 0, CycleSeconds(d.OpenedAt, d.StageAt));
+            }
+            else
+            {
+                Historical(d.Owner, d.StageAt, Fig.LostCount, 0, 0, 1);
+                Historical(d.Owner, d.StageAt, Fig.LostAmount, 0, 0, d.Amount);
+            }
+
+            for (var level = 0; level <= d.Level; level++)
+            {
+                Current(d.Owner, Fig.Reached, level, 1);
+            }
+        }
+
+        foreach (var e in _accepted)
+        {
+            switch (e)
+            {
+                case ActivityLogged a:
+                    Historical(a.RepId, a.OccurredAt, Fig.ActivityCount, (int)a.Type, (int)a.TimeCategory, 1);
+                    Historical(a.RepId, a.OccurredAt, Fig.ActivityMinutes, 0, (int)a.TimeCategory, a.DurationMinutes);
+                    break;
+                case PaymentReceived p:
+                    Historical(p.RepId, p.OccurredAt, Fig.Collections, 0, 0, p.Amount);
+                    break;
+            }
+        }
+
+        foreach (var set in repCounters.Values.Concat(regionCounters.Values))
+        {
+            foreach (var zero in set.Where(kv => kv.Value == 0).Select(kv => kv.Key).ToList())
+            {
+                set.Remove(zero);
+            }
+        }
+
+        return (repCounters, regionCounters);
+    }
+
+    /// <summary>
+    /// Every leaderboard: for each region (and the company), period and metric, the reps currently in the region or
+    /// below it that have a score, by score descending then rep id (ordinal), ranked from 1.
+    /// </summary>
+    public Dictionary<RefBoard, List<RefRow>> Leaderboards(Dictionary<string, Dictionary<CounterKey, long>> repCounters)
+    {
+        var parents = RegionParents();
+        var reps = Reps();
+        var targets = Targets();
+        var scores = new Dictionary<string, Dictionary<(string Period, string Metric), double>>(StringComparer.Ordinal);
+        foreach (var (repId, counters) in repCounters)
+        {
+            var mine = new Dictionary<(string, string), double>();
+            foreach (var (key, value) in counters)
+            {
+                var metric = key.Figure switch
+                {
+                    Fig.Bookings => "Bookings",
+                    Fig.Collections => "Collections",
+                    Fig.ActivityCount => "Activities",
+                    _ => null,
+                };
+                if (metric is not null)
+                {
+                    mine[(key.Period, metric)] = mine.GetValueOrDefault((key.Period, metric)) + value;
+                }
+            }
+
+            foreach (var ((scope, id, period, metric), target) in targets)
+            {
+                if (scope == TargetScope.Rep && id == repId && metric == TargetMetric.Bookings)
+                {
+                    var bookings = counters.GetValueOrDefault(new CounterKey(Fig.Bookings, period, 0, 0));
+                    mine[(period, "Attainment")] = Math.Round(bookings * 100.0 / target.MustAchieve, 4);
+                }
+            }
+
+            scores[repId] = mine;
+        }
+
+        var boards = new Dictionary<RefBoard, List<RefRow>>();
+        foreach (var region in parents.Keys)
+        {
+            var members = reps.Values.Where(r => Chain(r.CurrentRegion, parents).Contains(region)).Select(r => r.Id).ToList();
+            foreach (var key in members.SelectMany(m => scores[m].Keys).Distinct())
+            {
+                var rows = members.Where(m => scores[m].ContainsKey(key)).Select(m => (Rep: m, Score: scores[m][key])).ToList();
+                rows.Sort((a, b) => a.Score != b.Score ? (a.Score > b.Score ? -1 : 1) : string.CompareOrdinal(a.Rep, b.Rep));
+                boards[new RefBoard(region, key.Period, key.Metric)] = rows.Select((r, i) => new RefRow(i + 1, r.Rep, r.Score)).ToList();
+            }
+        }
+
+        return boards;
+    }
+
+    public Dictionary<string, RefCustomer> Customers()
+    {
+        var deals = Deals();
+        var result = new Dictionary<string, RefCustomer>(StringComparer.Ordinal);
+        foreach (var c in _accepted.OfType<CustomerRegistered>())
+        {
+            var orders = deals.Values.Where(d => d.CustomerId == c.CustomerId && d.Stage == Won).ToList();
+            var contacts = _accepted.OfType<ActivityLogged>().Where(a => a.CustomerId == c.CustomerId).Select(a => a.OccurredAt).ToList();
+            result[c.CustomerId] = new RefCustomer(
+                orders.Count,
+                orders.Sum(o => o.Amount),
+                orders.Count == 0 ? null : orders.Max(o => o.StageAt),
+                _accepted.OfType<PaymentReceived>().Where(p => p.CustomerId == c.CustomerId).Sum(p => p.Amount),
+                contacts.Count == 0 ? null : contacts.Max());
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// The figures of a rep (<paramref name="scope"/> Rep) or a region for a period at <paramref name="now"/>, straight
+    /// from the deals and items: open deals count where their owner is now, historical items where their rep was then.
+    /// </summary>
+    public RefReport Report(TargetScope scope, string scopeId, string period, DateTimeOffset now, ReportInputs inputs)
+    {
+        bool InScope(string repId, string regionId) => scope == TargetScope.Rep
+            ? repId == scopeId
+            : Chain(regionId, inputs.Parents).Contains(scopeId);
+
+        var n = _open.Length;
+        var stageCount = new long[n];
+        var stageAmount = new long[n];
+        var reached = new long[n + 1];
+        decimal weighted = 0, forecastOpen = 0;
+        long bookings = 0, won = 0, lost = 0, lostAmount = 0, cycle = 0, commit = 0, bestCase = 0, pipeline = 0;
+        foreach (var d in inputs.Deals.Values)
+        {
+            if (InScope(d.Owner, inputs.Reps[d.Owner].CurrentRegion))
+            {
+                for (var level = 0; level <= d.Level; level++)
+                {
+                    reached[level]++;
+                }
+
+                if (IsOpen(d.Stage))
+                {
+                    var i = Array.FindIndex(_open, s => s.Id == d.Stage);
+                    stageCount[i]++;
+                    stageAmount[i] += d.Amount;
+                    weighted += d.Amount * _open[i].Probability / 100m;
+                    if (RefCalendar.Contains(period, d.ExpectedClose))
+                    {
+                        forecastOpen += d.Amount * _open[i].Probability / 100m;
+                        switch (_open[i].Category)
+                        {
+                            case ForecastCategory.Commit:
+                                commit += d.Amount;
+                                break;
+                            case ForecastCategory.BestCase:
+                                bestCase += d.Amount;
+                                break;
+                            default:
+                                pipeline += d.Amount;
+                                break;
+                        }
+                    }
+                }
+            }
+
+            if (!IsOpen(d.Stage) && InScope(d.Owner, inputs.Reps[d.Owner].RegionAt(d.StageAt)) && RefCalendar.Contains(period, _calendar.LocalDate(d.StageAt)))
+            {
+                if (d.Stage == Won)
+                {
+                    bookings += d.Amount;
+                    won++;
+                    cycle += CycleSeconds(d.OpenedAt, d.StageAt);
+                }
+                else
+                {
+                    lost++;
+                    lostAmount += d.Amount;
+                }
+            }
+        }
+
+        long collections = 0, activityTotal = 0;
+        var minutes = new long[5];
+        var activities = new SortedDictionary<(int, int), long>();
+        foreach (var e in _accepted)
+        {
+            if (e is ActivityLogged a && RefCalendar.Contains(period, _calendar.LocalDate(a.OccurredAt)) && InScope(a.RepId, inputs.Reps[a.RepId].RegionAt(a.OccurredAt)))
+            {
+                activityTotal++;
+                minutes[(int)a.TimeCategory] += a.DurationMinutes;
+                activities[((int)a.Type, (int)a.TimeCategory)] = activities.GetValueOrDefault(((int)a.Type, (int)a.TimeCategory)) + 1;
+            }
+            else if (e is PaymentReceived p && RefCalendar.Contains(period, _calendar.LocalDate(p.OccurredAt)) && InScope(p.RepId, inputs.Reps[p.RepId].RegionAt(p.OccurredAt)))
+            {
+                collections += p.Amount;
+            }
+        }
+
+        static double Ratio(double a, double b) => b == 0 ? 0 : a / b;
+
+        var targets = new List<RefTarget>();
+        var elapsed = _calendar.ElapsedShare(period, now);
+        foreach (var metric in new[] { TargetMetric.Bookings, TargetMetric.Collections, TargetMetric.Activities })
+        {
+            if (inputs.Targets.TryGetValue((scope, scopeId, period, metric), out var t))
+            {
+                var actual = metric switch
+                {
+                    TargetMetric.Bookings => bookings,
+                    TargetMetric.Collections => collections,
+                    _ => activityTotal,
+                };
+                var expected = t.MustAchieve * elapsed;
+
+                // Pace is only meaningful while the period runs: before it, nothing is expected yet; after it, the
+                // target is met or missed, not behind (docs/semantics.md, "pace").
+                targets.Add(new RefTarget(
+                    metric.ToString(),
+                    actual,
+                    t.MustAchieve,
+                    t.Stretch,
+                    Ratio(actual, t.MustAchieve),
+                    Ratio(actual, t.Stretch),
+                    Ratio(actual, expected),
+                    elapsed is > 0 and < 1 && actual < Math.Floor(expected)));
+            }
+        }
+
+        var conversion = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            conversion[i] = Ratio(reached[i + 1], reached[i]);
+        }
+
+        return new RefReport(
+            stageCount.Sum(),
+            stageAmount.Sum(),
+            weighted,
+            stageCount,
+            stageAmount,
+            reached,
+            conversion,
+            bookings,
+            won,
+            lost,
+            lostAmount,
+            collections,
+            Ratio(won, won + lost),
+            Ratio(bookings, won),
+            Ratio(cycle / 86_400.0, won),
+            bookings + forecastOpen,
+            bookings + commit,
+            bookings + commit + bestCase,
+            bookings + commit + bestCase + pipeline,
+            activityTotal,
+            activities,
+            minutes,
+            targets);
+    }
+
+    /// <summary>The from-scratch state a batch of reports reads (computed once, not per report).</summary>
+    public ReportInputs Inputs() => new(Deals(), Reps(), RegionParents(), Targets());
+}
+
+/// <summary>What <see cref="ReferenceModel.Report"/> reads, computed once for many reports.</summary>
+public sealed record ReportInputs(
+    Dictionary<string, RefDeal> Deals,
+    Dictionary<string, RefRep> Reps,
+    Dictionary<string, string> Parents,
+    Dictionary<(TargetScope Scope, string Id, string Period, TargetMetric Metric), TargetSet> Targets);
