@@ -38,6 +38,8 @@ public enum DedupVerdict : byte
 /// and never counted twice; the price is that an event that old arriving for the first time is refused too.
 /// </summary>
 /// <remarks>
+/// Not yet used: the entities still remember every id (README, "Limits today"); wiring it in, with its settings,
+/// snapshot fields and the refusal documented in docs/semantics.md, is the de-duplication step of issue 12.
 /// The window is measured in the events' own time (<c>occurred_at</c>), not in arrival time, so what is remembered
 /// depends only on the set of events accepted, never on when they arrived or in which order: a replay, a snapshot
 /// restore and the original all answer alike.
