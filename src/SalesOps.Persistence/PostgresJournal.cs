@@ -35,16 +35,10 @@ public sealed class JournalOptions
 /// </summary>
 public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
 {
-    // An append with an entry already taken (another activation of the grain wrote it) inserts none of its entries.
-    private const string InsertSql =
-        "WITH input AS (SELECT * FROM unnest(@streams, @seqs, @entries, @appends) AS i(stream, seq, entry, append)), " +
-        "taken AS (SELECT DISTINCT i.append FROM input i JOIN salesops_journal j ON j.stream = i.stream AND j.seq = i.seq) " +
-        "INSERT INTO salesops_journal (stream, seq, entry) " +
-        "SELECT stream, seq, entry FROM input WHERE append NOT IN (SELECT append FROM taken) " +
-        "ON CONFLICT (stream, seq) DO NOTHING RETURNING stream, seq";
-
-    private const string DeleteSql =
-        "DELETE FROM salesops_journal j USING unnest(@streams, @seqs) AS d(stream, seq) WHERE j.stream = d.stream AND j.seq = d.seq";
+    // Schema script 0005: inserts the appends, takes out again the entries of any that did not go in whole, and
+    // returns the entries that stay, all in one statement (one implicit transaction, one round trip).
+    private const string AppendSql =
+        "SELECT out_stream, out_seq FROM salesops_journal_append(@streams, @seqs, @entries, @appends)";
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly JournalOptions _options;
@@ -187,54 +181,23 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
     }
 
     /// <summary>
-    /// The whole batch in one transaction: one INSERT, and the removal of any append's entries that went in while
-    /// another of its entries was taken. Every append learns its outcome only after the commit, so a failure anywhere
-    /// (the insert, the removal or the commit) stores nothing of the batch and fails every append in it: an append is
-    /// never left half stored, which is the gap ADR 0005 promises cannot exist.
+    /// The whole batch in one statement, so in one transaction: the insert, and the removal of the entries of any append
+    /// that did not go in whole (another activation of the grain took one of its numbers between the check and the
+    /// insert), both in <c>salesops_journal_append</c> (schema script 0005). Every append learns its outcome only after
+    /// the commit, so a failure anywhere stores nothing of the batch and fails every append in it: an append is never
+    /// left half stored, which is the gap ADR 0005 promises cannot exist.
     /// </summary>
     private async Task CommitAsync(List<Append> batch)
     {
         try
         {
             using var timeout = new CancellationTokenSource(_options.CommitTimeout);
-            await using var connection = await _dataSource.OpenConnectionAsync(timeout.Token);
-            await using var transaction = await connection.BeginTransactionAsync(timeout.Token);
             var failed = OverlapEarlierAppends(batch);
-            var written = await InsertAsync(connection, transaction, batch, failed, timeout.Token);
-
-            var strays = new List<(string Stream, long Sequence)>();
+            var stored = await InsertAsync(batch, failed, timeout.Token);
             for (var a = 0; a < batch.Count; a++)
             {
                 var append = batch[a];
-                if (failed[a] || IsWhole(append, written))
-                {
-                    continue;
-                }
-
-                failed[a] = true;
-                for (var k = 0; k < append.Entries.Count; k++)
-                {
-                    if (written.Contains((append.Stream, append.FirstSequence + k)))
-                    {
-                        strays.Add((append.Stream, append.FirstSequence + k));
-                    }
-                }
-            }
-
-            if (strays.Count > 0)
-            {
-                await using var delete = new NpgsqlCommand(DeleteSql, connection, transaction);
-                delete.Parameters.Add(new NpgsqlParameter<string[]>("streams", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = strays.Select(s => s.Stream).ToArray() });
-                delete.Parameters.Add(new NpgsqlParameter<long[]>("seqs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = strays.Select(s => s.Sequence).ToArray() });
-                await delete.ExecuteNonQueryAsync(timeout.Token);
-            }
-
-            await transaction.CommitAsync(timeout.Token);
-
-            for (var a = 0; a < batch.Count; a++)
-            {
-                var append = batch[a];
-                if (failed[a])
+                if (failed[a] || !IsWhole(append, stored))
                 {
                     append.Done.TrySetException(new JournalUnavailableException(
                         $"{append.Stream}: entries {append.FirstSequence}–{append.FirstSequence + append.Entries.Count - 1} " +
@@ -257,13 +220,8 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Inserts every entry of the batch whose append has none already stored; answers the (stream, seq) pairs that went
-    /// in. Another activation may take an entry between the check and the insert (or two appends of the batch may
-    /// overlap): then the append's other entries went in, and the caller takes them out again before committing.
-    /// </summary>
-    private static async Task<HashSet<(string, long)>> InsertAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, List<Append> batch, bool[] skip, CancellationToken cancellationToken)
+    /// <summary>Stores the batch's appends (all but <paramref name="skip"/>); answers the (stream, seq) pairs that stay stored.</summary>
+    private async Task<HashSet<(string, long)>> InsertAsync(List<Append> batch, bool[] skip, CancellationToken cancellationToken)
     {
         // One row per entry; an append's entries are always in the same batch, so they commit together.
         var rows = 0;
@@ -294,19 +252,19 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
             }
         }
 
-        await using var command = new NpgsqlCommand(InsertSql, connection, transaction);
+        await using var command = _dataSource.CreateCommand(AppendSql);
         command.Parameters.Add(new NpgsqlParameter<string[]>("streams", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = streams });
         command.Parameters.Add(new NpgsqlParameter<long[]>("seqs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = seqs });
         command.Parameters.Add(new NpgsqlParameter<byte[][]>("entries", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { TypedValue = entries });
         command.Parameters.Add(new NpgsqlParameter<int[]>("appends", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = appends });
-        var written = new HashSet<(string, long)>();
+        var stored = new HashSet<(string, long)>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            written.Add((reader.GetString(0), reader.GetInt64(1)));
+            stored.Add((reader.GetString(0), reader.GetInt64(1)));
         }
 
-        return written;
+        return stored;
     }
 
     /// <summary>

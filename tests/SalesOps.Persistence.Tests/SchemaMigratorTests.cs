@@ -12,6 +12,7 @@ public sealed class SchemaMigratorTests(DatabaseServerFixture fixture)
         "0002_orleans_persistence.sql",
         "0003_orleans_reminders.sql",
         "0004_salesops_journal.sql",
+        "0005_salesops_journal_append.sql",
     ];
 
     /// <summary>Every query key the 10.4.2 clustering, grain storage and reminder providers read.</summary>
