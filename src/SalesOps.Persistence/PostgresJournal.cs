@@ -36,9 +36,8 @@ public sealed class JournalOptions
 public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
 {
     // Schema script 0005: inserts the appends, takes out again the entries of any that did not go in whole, and
-    // returns the entries that stay, all in one statement (one implicit transaction, one round trip).
-    private const string AppendSql =
-        "SELECT out_stream, out_seq FROM salesops_journal_append(@streams, @seqs, @entries, @appends)";
+    // returns the appends not stored, all in one statement (one implicit transaction, one round trip).
+    private const string AppendSql = "SELECT salesops_journal_append(@streams, @seqs, @entries, @appends)";
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly JournalOptions _options;
@@ -193,11 +192,15 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
         {
             using var timeout = new CancellationTokenSource(_options.CommitTimeout);
             var failed = OverlapEarlierAppends(batch);
-            var stored = await InsertAsync(batch, failed, timeout.Token);
+            foreach (var notStored in await InsertAsync(batch, failed, timeout.Token))
+            {
+                failed[notStored] = true;
+            }
+
             for (var a = 0; a < batch.Count; a++)
             {
                 var append = batch[a];
-                if (failed[a] || !IsWhole(append, stored))
+                if (failed[a])
                 {
                     append.Done.TrySetException(new JournalUnavailableException(
                         $"{append.Stream}: entries {append.FirstSequence}–{append.FirstSequence + append.Entries.Count - 1} " +
@@ -220,8 +223,8 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
         }
     }
 
-    /// <summary>Stores the batch's appends (all but <paramref name="skip"/>); answers the (stream, seq) pairs that stay stored.</summary>
-    private async Task<HashSet<(string, long)>> InsertAsync(List<Append> batch, bool[] skip, CancellationToken cancellationToken)
+    /// <summary>Stores the batch's appends (all but <paramref name="skip"/>); answers those that were not stored.</summary>
+    private async Task<List<int>> InsertAsync(List<Append> batch, bool[] skip, CancellationToken cancellationToken)
     {
         // One row per entry; an append's entries are always in the same batch, so they commit together.
         var rows = 0;
@@ -257,14 +260,14 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
         command.Parameters.Add(new NpgsqlParameter<long[]>("seqs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = seqs });
         command.Parameters.Add(new NpgsqlParameter<byte[][]>("entries", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { TypedValue = entries });
         command.Parameters.Add(new NpgsqlParameter<int[]>("appends", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = appends });
-        var stored = new HashSet<(string, long)>();
+        var notStored = new List<int>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            stored.Add((reader.GetString(0), reader.GetInt64(1)));
+            notStored.Add(reader.GetInt32(0));
         }
 
-        return stored;
+        return notStored;
     }
 
     /// <summary>
@@ -299,19 +302,6 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
         }
 
         return overlaps;
-    }
-
-    private static bool IsWhole(Append append, HashSet<(string, long)> written)
-    {
-        for (var k = 0; k < append.Entries.Count; k++)
-        {
-            if (!written.Contains((append.Stream, append.FirstSequence + k)))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     public async ValueTask DisposeAsync()
