@@ -111,10 +111,12 @@ public interface ICustomerGrain : IGrainWithStringKey
     /// </summary>
     Task SetOrderAsync(string opportunityId, string sender, long sequence, OrderRow? order);
 
-    /// <summary>Counts a payment once per (rep, event id).</summary>
-    Task AddPaymentAsync(string repId, string eventId, long amount);
-
-    Task ContactedAsync(DateTimeOffset at);
+    /// <summary>
+    /// Applies contacts and payments from a rep book (<paramref name="sender"/>), in order: a payment counted once per
+    /// (rep, event id), a contact kept if it is the latest. A merged message carries the numbers
+    /// <paramref name="firstSequence"/> to <paramref name="sequence"/>; it is ignored if any of them was already applied.
+    /// </summary>
+    Task TouchAsync(string sender, long firstSequence, long sequence, CustomerTouch[] touches);
 
     Task<CustomerSnapshot> GetSnapshotAsync();
 }

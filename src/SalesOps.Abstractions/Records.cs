@@ -319,3 +319,15 @@ public sealed record AlertRecord(
     public static AlertRecord From(Alert a) =>
         new(0, (byte)a.Kind, a.SubjectId, a.ScopeId, a.OtherId, a.Period.Code, a.Metric, a.Actual, a.Expected, a.Message, a.At, Guid.Empty) { AboutRegion = a.AboutRegion };
 }
+
+/// <summary>What a rep (through its book) tells a customer: a payment (de-duplicated there by event id) or a contact (a maximum).</summary>
+[GenerateSerializer, Immutable, Alias("salesops.CustomerTouch")]
+public sealed record CustomerTouch(
+    [property: Id(0)] string RepId,
+    [property: Id(1)] string PaymentEventId,
+    [property: Id(2)] long Amount,
+    [property: Id(3)] DateTimeOffset? ContactAt)
+{
+    /// <summary>Touches that queued behind a send go as one message: all of them, in order.</summary>
+    public static CustomerTouch[] Merge(IReadOnlyList<CustomerTouch[]> messages) => messages.SelectMany(m => m).ToArray();
+}

@@ -6,52 +6,37 @@ using SalesOps.Grains.Durability;
 
 namespace SalesOps.Grains;
 
-/// <summary>A customer: orders, lifetime value, collections, last order and last contact; every change journaled.</summary>
+/// <summary>
+/// A customer: orders, lifetime value, collections, last order and last contact; every change journaled. It sends
+/// nothing: it receives orders from deal books and touches from rep books through numbered lanes.
+/// </summary>
 public sealed class CustomerGrain(
-    IOptions<EngineOptions> options,
-    JournalFactory journals,
+    DurableServices<JournalEntry> services,
     [PersistentState(StorageNames.CustomerState, StorageNames.Snapshots)] IPersistentState<CustomerGrainSnapshot> snapshot,
-    ILogger<CustomerGrain> logger) : Grain, ICustomerGrain
+    ILogger<CustomerGrain> logger)
+    : DurableGrain<JournalEntry, CustomerGrainSnapshot>(services, snapshot, logger), ICustomerGrain
 {
-    private readonly Inbox _orders = new();
     private CustomerState _state = null!;
-    private GrainJournal _journal = null!;
-    private SnapshotWriter<CustomerGrainSnapshot, JournalEntry> _snapshots = null!;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    protected override JournalStream Stream => StreamKinds.Customer.Of(this.GetPrimaryKeyString());
+
+    protected override void OnStarting() => _state = new CustomerState(this.GetPrimaryKeyString());
+
+    protected override void Restore(CustomerGrainSnapshot snapshot)
     {
-        var id = this.GetPrimaryKeyString();
-        _state = new CustomerState(id);
-        _journal = journals.For(this, StreamKinds.Customer.Of(id));
-        _snapshots = new SnapshotWriter<CustomerGrainSnapshot, JournalEntry>(snapshot, _journal, options.Value.SnapshotEvery, Capture, logger);
-        await _snapshots.RecoverAsync(
-            cp =>
-            {
-                _state = CustomerState.FromSnapshot(cp.Domain);
-                _orders.Import(cp.Orders);
-            },
-            Replay,
-            cancellationToken);
+        _state = CustomerState.FromSnapshot(snapshot.Domain);
+        Inbox.Import(snapshot.Orders);
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _snapshots.SaveAsync();
-
-    private CustomerGrainSnapshot Capture() => new() { Sequence = _journal.Sequence, Domain = _state.ToSnapshot(), Orders = _orders.Export() };
-
-    /// <summary>Journals an applied input, then snapshots when due.</summary>
-    private async Task WriteAsync(JournalEntry entry)
-    {
-        await _journal.WriteAsync(entry);
-        await _snapshots.MaybeSaveAsync();
-    }
+    protected override CustomerGrainSnapshot Capture() => new() { Sequence = Journal.Sequence, Domain = _state.ToSnapshot(), Orders = Inbox.Export() };
 
     public async Task<EventOutcome> RegisterAsync(CustomerRegistered e)
     {
-        _journal.EnsureUsable();
+        Journal.EnsureUsable();
         var outcome = e.Accept(new CustomerEvents(_state));
         if (outcome.IsAccepted)
         {
-            await WriteAsync(new EventAccepted(e));
+            await CommitAsync(new EventAccepted(e), null, Answer.AfterCommit);
         }
 
         return EventOutcome.From(outcome);
@@ -63,40 +48,29 @@ public sealed class CustomerGrain(
     /// </remarks>
     public Task<bool> IsRegisteredAsync()
     {
-        _journal.EnsureUsable();
+        Journal.EnsureUsable();
         return Task.FromResult(RegisteredOrLeave());
     }
 
     public async Task SetOrderAsync(string opportunityId, string sender, long sequence, OrderRow? order)
     {
-        _journal.EnsureUsable();
-        if (_orders.IsNew(sender, sequence))
+        Journal.EnsureUsable();
+        if (Inbox.IsNew(sender, sequence))
         {
             SetOrder(opportunityId, sender, sequence, order);
-            await WriteAsync(new OrderReceived(opportunityId, sender, sequence, order));
+            await CommitAsync(new OrderReceived(opportunityId, sender, sequence, order), null, Answer.AfterCommit);
         }
     }
 
-    public async Task AddPaymentAsync(string repId, string eventId, long amount)
+    public async Task TouchAsync(string sender, long firstSequence, long sequence, CustomerTouch[] touches)
     {
-        _journal.EnsureUsable();
-        if (_state.AddPayment(repId, eventId, amount))
+        Journal.EnsureUsable();
+        if (Inbox.IsNew(sender, firstSequence))
         {
-            await WriteAsync(new PaymentCounted(repId, eventId, amount));
+            Touch(sender, sequence, touches);
+            await CommitAsync(new TouchesReceived(sender, sequence, touches), null, Answer.AfterCommit);
         }
     }
-
-    public async Task ContactedAsync(DateTimeOffset at)
-    {
-        _journal.EnsureUsable();
-        if (_state.LastContact is null || at > _state.LastContact)
-        {
-            _state.Contacted(at);
-            await WriteAsync(new ContactReceived(at));
-        }
-    }
-
-    public Task RecoverAsync() => Task.CompletedTask;
 
     public Task<CustomerSnapshot> GetSnapshotAsync()
     {
@@ -105,7 +79,7 @@ public sealed class CustomerGrain(
         return Task.FromResult(new CustomerSnapshot(s.Id, s.IsRegistered, s.Name, s.OrderCount, s.LifetimeValue, s.Collections, s.LastOrder, s.LastContact));
     }
 
-    private void Replay(JournalEntry entry)
+    protected override void Replay(JournalEntry entry)
     {
         switch (entry)
         {
@@ -115,6 +89,9 @@ public sealed class CustomerGrain(
             case OrderReceived o:
                 SetOrder(o.OpportunityId, o.Sender, o.Sequence, o.Order);
                 break;
+            case TouchesReceived t:
+                Touch(t.Sender, t.Sequence, t.Touches);
+                break;
             case PaymentCounted p:
                 _state.AddPayment(p.RepId, p.EventId, p.Amount);
                 break;
@@ -122,14 +99,39 @@ public sealed class CustomerGrain(
                 _state.Contacted(c.At);
                 break;
             default:
-                throw new InvalidOperationException($"{_journal.Stream}: unexpected journal entry {entry.GetType().Name}");
+                throw new InvalidOperationException($"{Journal.Stream}: unexpected journal entry {entry.GetType().Name}");
         }
     }
 
     private void SetOrder(string opportunityId, string sender, long sequence, OrderRow? order)
     {
         _state.SetOrder(opportunityId, order is { } o ? new CustomerOrder(o.Amount, o.WonAt) : null);
-        _orders.Applied(sender, sequence);
+        Inbox.Applied(sender, sequence);
+    }
+
+    /// <summary>
+    /// Applies one touch message in order. The lane's numbers make it exactly-once; a payment is still counted once
+    /// per (rep, event id), which keeps touches a snapshot of an earlier build held unsent (re-sent in a new lane) from
+    /// counting twice.
+    /// </summary>
+    private void Touch(string sender, long sequence, CustomerTouch[] touches)
+    {
+        foreach (var t in touches)
+        {
+            if (t.ContactAt is { } at)
+            {
+                if (_state.LastContact is null || at > _state.LastContact)
+                {
+                    _state.Contacted(at);
+                }
+            }
+            else
+            {
+                _state.AddPayment(t.RepId, t.PaymentEventId, t.Amount);
+            }
+        }
+
+        Inbox.Applied(sender, sequence);
     }
 
     /// <summary>An unregistered customer holds nothing: let its activation go instead of keeping it forever.</summary>

@@ -25,6 +25,22 @@ internal static partial class Delivery
         }
     }
 
+    /// <summary>
+    /// The outcomes of a call refused because the grain's outboxes are at their bound (back-pressure, ADR 0015): none of
+    /// its events was applied, each answers UNAVAILABLE with a retry delay, and the client sends them again.
+    /// </summary>
+    public static EventOutcome[] BackedUp(int count)
+    {
+        var outcomes = new EventOutcome[count];
+        Array.Fill(outcomes, EventOutcome.From(new Outcome(
+            OutcomeCode.Unavailable, "", "the engine is delivering a backlog behind this entity; the event was not applied, re-send it")));
+        return outcomes;
+    }
+
+    /// <summary>A message refused because the receiver's outboxes are at their bound: the sender keeps it and retries.</summary>
+    public static Exception BackedUpMessage(string grain) =>
+        new BackPressureException($"{grain} is delivering a backlog; the message stays with its sender and is retried");
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish {Count} alerts")]
     public static partial void LogAlertLost(ILogger logger, int count, Exception ex);
 

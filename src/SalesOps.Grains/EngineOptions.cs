@@ -47,6 +47,14 @@ public sealed class EngineOptions
     public int BookSnapshotEvery { get; set; } = 20_000;
 
     /// <summary>
+    /// The most messages a grain may hold undelivered for other grains (roll-ups, credits, orders, touches; a merged
+    /// message counts for each one it carries). A grain at the bound refuses new events with UNAVAILABLE and a retry
+    /// delay, unapplied, and new messages (the sender keeps them and retries) until delivery catches up: back-pressure
+    /// instead of an outbox that grows without end behind a destination that is down (docs/semantics.md, ADR 0015).
+    /// </summary>
+    public int MaxUndeliveredMessages { get; set; } = 100_000;
+
+    /// <summary>
     /// How far ahead of the engine's clock an event's <c>occurred_at</c> may be; a later one is refused naming
     /// <c>occurred_at</c>. A few minutes covers clients' clock drift.
     /// </summary>

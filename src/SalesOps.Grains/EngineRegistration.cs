@@ -36,6 +36,11 @@ public static class EngineRegistration
         services.TryAddSingleton<KnownEntities>();
         services.TryAddSingleton<EventIngestor>();
         services.AddDurableRuntime<JournalEntry, JournalFormat>([.. StreamKinds.All]);
+        services.AddOptions<RuntimeOptions>().Configure<IOptions<EngineOptions>>((runtime, engine) =>
+        {
+            runtime.SnapshotEvery = engine.Value.SnapshotEvery;
+            runtime.MaxUndelivered = engine.Value.MaxUndeliveredMessages;
+        });
         return services;
     }
 

@@ -11,81 +11,88 @@ namespace SalesOps.Grains;
 /// sends the change of each deal's contribution to its reps and its customer through outboxes — one lane per rep
 /// book (ADR 0009) and per customer for the whole book — so a failed call is retried in order and never applied twice.
 /// </summary>
-public sealed class OpportunityBookGrain(
-    EngineSettings settings,
-    IOptions<EngineOptions> options,
-    JournalFactory journals,
-    GrainRefs refs,
-    [PersistentState(StorageNames.OpportunityBookState, StorageNames.Snapshots)] IPersistentState<OpportunityBookGrainSnapshot> snapshot,
-    ILogger<OpportunityBookGrain> logger) : Grain, IOpportunityBookGrain
+public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, OpportunityBookGrainSnapshot>, IOpportunityBookGrain
 {
+    private readonly EngineSettings _settings;
+    private readonly IOptions<EngineOptions> _options;
+    private readonly GrainRefs _refs;
+    private readonly ILogger<OpportunityBookGrain> _logger;
     private readonly Dictionary<string, OpportunityState> _deals = new(StringComparer.Ordinal);
     /// <summary>The current amounts of the book's deals, summed: checked against <see cref="SumBound"/>.</summary>
     private long _amounts;
     /// <summary>Credits for the reps, one lane per rep book (keyed by its number); waiting messages go as one.</summary>
-    private readonly Outbox<RepCredits[]> _credits = new(RepCredits.Merge);
-    private readonly Outbox<DealOrder> _orders = new();
-    private GrainJournal _journal = null!;
-    private Courier _courier = null!;
-    private SnapshotWriter<OpportunityBookGrainSnapshot, JournalEntry> _snapshots = null!;
+    private readonly Outbox<RepCredits[]> _credits;
+    private readonly Outbox<DealOrder> _orders;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public OpportunityBookGrain(
+        EngineSettings settings,
+        IOptions<EngineOptions> options,
+        DurableServices<JournalEntry> services,
+        GrainRefs refs,
+        [PersistentState(StorageNames.OpportunityBookState, StorageNames.Snapshots)] IPersistentState<OpportunityBookGrainSnapshot> snapshot,
+        ILogger<OpportunityBookGrain> logger)
+        : base(services, snapshot, logger)
     {
-        _journal = journals.For(this, StreamKinds.OpportunityBook.Of(this.GetPrimaryKeyLong()));
-        _courier = new Courier(
-            this,
-            _journal,
-            logger,
-            () => Task.WhenAll(
-                _credits.DrainAsync((book, first, seq, credits) =>
-                    refs.RepBook(long.Parse(book, System.Globalization.CultureInfo.InvariantCulture)).CreditAsync(_journal.SenderName, first, seq, credits)),
-                _orders.DrainAsync((customer, _, seq, o) => refs.Customer(customer).SetOrderAsync(o.OpportunityId, _journal.SenderName, seq, o.Order))),
-            () => _credits.HasPending || _orders.HasPending,
-            () =>
-            {
-                _credits.Stop();
-                _orders.Stop();
-            });
-        _snapshots = new SnapshotWriter<OpportunityBookGrainSnapshot, JournalEntry>(snapshot, _journal, options.Value.BookSnapshotEvery, Capture, logger);
-        await _snapshots.RecoverAsync(
-            cp =>
-            {
-                _deals.Clear();
-                _amounts = 0;
-                foreach (var deal in cp.Deals)
-                {
-                    var state = OpportunityState.FromSnapshot(deal);
-                    _deals[state.Id] = state;
-                    _amounts += state.Amount;
-                }
-
-                _credits.Import(cp.Credits);
-                _orders.Import(cp.Orders);
-            },
-            entry => Apply(((EventAccepted)entry).Event, out _, out _),
-            cancellationToken);
-        _credits.MarkRecovered(); // a rep book may have some of them: they go one by one, never merged
+        (_settings, _options, _refs, _logger) = (settings, options, refs, logger);
+        _credits = AddOutbox<RepCredits[]>(
+            (book, sender, first, last, credits) =>
+                refs.RepBook(long.Parse(book, System.Globalization.CultureInfo.InvariantCulture)).CreditAsync(sender, first, last, credits),
+            RepCredits.Merge);
+        _orders = AddOutbox<DealOrder>((customer, sender, _, last, o) => refs.Customer(customer).SetOrderAsync(o.OpportunityId, sender, last, o.Order));
     }
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    protected override JournalStream Stream => StreamKinds.OpportunityBook.Of(this.GetPrimaryKeyLong());
+
+    protected override int SnapshotEvery => _options.Value.BookSnapshotEvery;
+
+    protected override void Restore(OpportunityBookGrainSnapshot snapshot)
     {
-        await _courier.CloseAsync(cancellationToken);
-        await _snapshots.SaveAsync();
+        _deals.Clear();
+        _amounts = 0;
+        foreach (var deal in snapshot.Deals)
+        {
+            var state = OpportunityState.FromSnapshot(deal);
+            _deals[state.Id] = state;
+            _amounts += state.Amount;
+        }
+
+        _credits.Import(snapshot.Credits);
+        _orders.Import(snapshot.Orders);
     }
 
-    private OpportunityBookGrainSnapshot Capture() => new()
+    protected override void Replay(JournalEntry entry)
     {
-        Sequence = _journal.Sequence,
+        if (Apply(((EventAccepted)entry).Event, out var change, out var deal) is { IsAccepted: true } && change is not null)
+        {
+            Queue(deal!, change);
+        }
+    }
+
+    protected override OpportunityBookGrainSnapshot Capture() => new()
+    {
+        Sequence = Journal.Sequence,
         Deals = _deals.Values.Select(d => d.ToSnapshot()).ToList(),
         Credits = _credits.Export(),
         Orders = _orders.Export(),
     };
 
+    /// <summary>
+    /// Answers once the effects are delivered (<see cref="Answer.AfterDelivery"/>), unlike the rep book: a rep move or
+    /// rep target is checked against what was credited, and ingest orders those events after the deal events before
+    /// them, so the credits must have reached the rep book when the deal events are answered (docs/semantics.md rule 4,
+    /// ADR 0015).
+    /// </summary>
     public async Task<EventOutcome[]> ApplyAsync(SalesEvent[] events)
     {
-        _journal.EnsureUsable();
+        Journal.EnsureUsable();
+        if (IsBackedUp)
+        {
+            return Delivery.BackedUp(events.Length);
+        }
+
         var outcomes = new EventOutcome[events.Length];
         var entries = new List<JournalEntry>(events.Length);
+        var changes = new List<(OpportunityState Deal, OpportunityChange Change)>(events.Length);
         var celebrations = new List<AlertRecord>();
         var duplicate = false;
         for (var i = 0; i < events.Length; i++)
@@ -100,7 +107,7 @@ public sealed class OpportunityBookGrain(
             }
             catch (Exception ex)
             {
-                outcomes[i] = EventOutcome.From(Delivery.Fault(logger, _journal.Stream, e.EventId, ex));
+                outcomes[i] = EventOutcome.From(Delivery.Fault(_logger, Journal.Stream, e.EventId, ex));
                 continue;
             }
 
@@ -113,30 +120,31 @@ public sealed class OpportunityBookGrain(
 
             // Numbered in apply order, and committed together: all of the call's entries or none.
             entries.Add(new EventAccepted(e));
-            if (deal!.Celebration(change, settings.BigDealThreshold, settings.Calendar) is { } celebration)
+            changes.Add((deal!, change));
+            if (deal!.Celebration(change, _settings.BigDealThreshold, _settings.Calendar) is { } celebration)
             {
                 celebrations.Add(AlertRecord.From(celebration));
             }
         }
 
-        if (entries.Count == 0 && !duplicate)
+        if (entries.Count == 0)
         {
+            if (duplicate)
+            {
+                await DeliverAsync(Answer.AfterDelivery); // a re-send nudges what a first delivery may have left queued before a crash
+            }
+
             return outcomes;
         }
 
-        // A re-sent duplicate also nudges what a first delivery may have left queued before a crash.
-        await _journal.WriteAllAsync(entries);
-        await _courier.DeliverAsync();
-        await _snapshots.MaybeSaveAsync();
+        await CommitAsync(entries, () => changes.ForEach(c => Queue(c.Deal, c.Change)), Answer.AfterDelivery);
         if (celebrations.Count > 0)
         {
-            await Delivery.PublishAlertsAsync(refs, celebrations.ToArray(), logger);
+            await Delivery.PublishAlertsAsync(_refs, celebrations.ToArray(), _logger);
         }
 
         return outcomes;
     }
-
-    public Task RecoverAsync() => _courier.DeliverAsync();
 
     public Task<OpportunitySnapshot> GetSnapshotAsync(string opportunityId)
     {
@@ -147,9 +155,8 @@ public sealed class OpportunityBookGrain(
     }
 
     /// <summary>
-    /// Applies an event to its deal and queues its effects; the same path serves live events and replay. Queuing
-    /// before the commit is safe here because the book delivers inside the call, after the commit, and nothing else
-    /// runs in the grain meanwhile (see <see cref="Courier"/>).
+    /// Applies an event to its deal; the same path serves live events and replay. What the change sends is queued
+    /// (<see cref="Queue"/>) only once the event is committed.
     /// </summary>
     private Outcome Apply(SalesEvent e, out OpportunityChange? change, out OpportunityState? deal)
     {
@@ -167,7 +174,7 @@ public sealed class OpportunityBookGrain(
         }
 
         var amountBefore = deal.Amount;
-        var outcome = deal.Apply(e, settings.Stages, out change);
+        var outcome = deal.Apply(e, _settings.Stages, out change);
         if (change is null)
         {
             return outcome;
@@ -175,6 +182,12 @@ public sealed class OpportunityBookGrain(
 
         _amounts += deal.Amount - amountBefore;
         _deals[id] = deal;
+        return outcome;
+    }
+
+    /// <summary>Queues what a committed change sends: credits to its reps' books, and its order to its customer.</summary>
+    private void Queue(OpportunityState deal, OpportunityChange change)
+    {
         foreach (var (repId, items) in OpportunityState.Deltas(change))
         {
             _credits.Enqueue(RepBookLane(repId), [new RepCredits(repId, items.Select(Credit.From).ToArray())]);
@@ -182,10 +195,8 @@ public sealed class OpportunityBookGrain(
 
         if (change.Before?.Order != change.After.Order)
         {
-            _orders.Enqueue(deal.CustomerId, new DealOrder(id, change.After.Order is { } o ? new OrderRow(o.Amount, o.WonAt) : null));
+            _orders.Enqueue(deal.CustomerId, new DealOrder(deal.Id, change.After.Order is { } o ? new OrderRow(o.Amount, o.WonAt) : null));
         }
-
-        return outcome;
     }
 
     /// <summary>The credit lane of each rep book: its number, as text once, not per credited deal.</summary>

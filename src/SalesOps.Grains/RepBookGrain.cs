@@ -13,88 +13,105 @@ namespace SalesOps.Grains;
 /// A call returns once its inputs are applied and committed; delivery runs on behind it (<see cref="Courier"/>), and
 /// roll-ups that queue up behind a region's previous one go to it as one message (ADR 0008).
 /// </summary>
-public sealed class RepBookGrain(
-    EngineSettings settings,
-    IOptions<EngineOptions> options,
-    EngineClock clock,
-    JournalFactory journals,
-    GrainRefs refs,
-    RollupCarrier carrier,
-    [PersistentState(StorageNames.RepBookState, StorageNames.Snapshots)] IPersistentState<RepBookGrainSnapshot> snapshot,
-    ILogger<RepBookGrain> logger) : Grain, IRepBookGrain
+public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapshot>, IRepBookGrain
 {
+    private readonly EngineSettings _settings;
+    private readonly IOptions<EngineOptions> _options;
+    private readonly EngineClock _clock;
+    private readonly GrainRefs _refs;
+    private readonly ILogger<RepBookGrain> _logger;
+
     /// <summary>The reps that joined (and, should one ever be credited before joining, that one too).</summary>
     private readonly Dictionary<string, RepState> _reps = new(StringComparer.Ordinal);
     /// <summary>All payments the book's reps have received: checked against <see cref="SumBound"/>.</summary>
     private long _payments;
-    private readonly Inbox _credits = new();
-    private readonly Outbox<Rollup> _rollups = new(Rollup.Merge);
-    private readonly RetryQueue<CustomerTouch> _customers = new();
-    private readonly RepEvents _events = new(settings);
-    private GrainJournal _journal = null!;
-    private IGrainTimer? _paceTimer;
-    private Courier _courier = null!;
-    private SnapshotWriter<RepBookGrainSnapshot, JournalEntry> _snapshots = null!;
+    private readonly Outbox<Rollup> _rollups;
+    private readonly Outbox<CustomerTouch[]> _touches;
+    private readonly RepEvents _events;
+    private readonly PaceTimer _pace;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public RepBookGrain(
+        EngineSettings settings,
+        IOptions<EngineOptions> options,
+        EngineClock clock,
+        DurableServices<JournalEntry> services,
+        GrainRefs refs,
+        RollupCarrier carrier,
+        [PersistentState(StorageNames.RepBookState, StorageNames.Snapshots)] IPersistentState<RepBookGrainSnapshot> snapshot,
+        ILogger<RepBookGrain> logger)
+        : base(services, snapshot, logger)
     {
-        _journal = journals.For(this, StreamKinds.RepBook.Of(this.GetPrimaryKeyLong()));
-        _courier = new Courier(
-            this,
-            _journal,
-            logger,
-            () => Task.WhenAll(
-                _rollups.DrainAsync(SendRollupAsync),
-                _customers.DrainAsync((customer, touch) => touch.ApplyAsync(refs.Customer(customer)))),
-            () => _rollups.HasPending || _customers.HasPending,
-            _rollups.Stop,
-            background: true,
-            drained: () => _snapshots.OutputDelivered());
-        _snapshots = new SnapshotWriter<RepBookGrainSnapshot, JournalEntry>(
-            snapshot, _journal, options.Value.BookSnapshotEvery, Capture, logger, () => _rollups.HasPending || _customers.HasUnsent);
-        await _snapshots.RecoverAsync(
-            cp =>
-            {
-                _reps.Clear();
-                _payments = 0;
-                foreach (var bytes in cp.Reps)
-                {
-                    var rep = RepState.FromSnapshot(bytes);
-                    _reps[rep.Id] = rep;
-                    _payments += SumBound.PaymentsOf(rep);
-                }
+        (_settings, _options, _clock, _refs, _logger) = (settings, options, clock, refs, logger);
+        _events = new RepEvents(settings);
+        _pace = new PaceTimer(this, options.Value.PaceCheckInterval, CheckPaceAsync);
 
-                _credits.Import(cp.Credits);
-                _rollups.Import(cp.Rollups);
-                _customers.Import(cp.Customers);
-            },
-            Replay,
-            cancellationToken);
-        _rollups.MarkRecovered();
-        if (_reps.Values.Any(r => r.Targets.Count > 0))
+        // Durable: through the silo's carrier, so a region commits many books' roll-ups at once (measured at the same
+        // throughput: board pushes 0.8 s behind instead of 2.3 s, docs/perf.md). In memory a region applies a roll-up
+        // in microseconds and the carrier measured no gain, so the runtime calls the region directly there.
+        _rollups = AddOutbox<Rollup>(
+            (region, sender, first, last, rollup) => refs.Region(region).ApplyRollupAsync(sender, first, last, rollup),
+            Rollup.Merge,
+            carrier);
+        _touches = AddOutbox<CustomerTouch[]>(
+            (customer, sender, first, last, touches) => refs.Customer(customer).TouchAsync(sender, first, last, touches),
+            CustomerTouch.Merge);
+    }
+
+    protected override JournalStream Stream => StreamKinds.RepBook.Of(this.GetPrimaryKeyLong());
+
+    protected override int SnapshotEvery => _options.Value.BookSnapshotEvery;
+
+    protected override void Restore(RepBookGrainSnapshot snapshot)
+    {
+        _reps.Clear();
+        _payments = 0;
+        foreach (var bytes in snapshot.Reps)
         {
-            StartPaceChecks();
+            var rep = RepState.FromSnapshot(bytes);
+            _reps[rep.Id] = rep;
+            _payments += SumBound.PaymentsOf(rep);
+        }
+
+        Inbox.Import(snapshot.Credits);
+        _rollups.Import(snapshot.Rollups);
+        _touches.Import(snapshot.Touches);
+        foreach (var (customer, touch) in snapshot.Customers)
+        {
+            // Touches a snapshot of an earlier build held unsent, before they went through numbered lanes: sent now
+            // in a lane; the customer still counts a payment once per (rep, event id).
+            _touches.Enqueue(customer, [touch]);
         }
     }
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    protected override void OnRecovered()
     {
-        await _courier.CloseAsync(cancellationToken);
-        await _snapshots.SaveAsync();
+        if (_reps.Values.Any(r => r.Targets.Count > 0))
+        {
+            _pace.Start();
+        }
     }
 
-    private RepBookGrainSnapshot Capture() => new()
+    protected override RepBookGrainSnapshot Capture() => new()
     {
-        Sequence = _journal.Sequence,
+        Sequence = Journal.Sequence,
         Reps = _reps.Values.Select(r => r.ToSnapshot()).ToList(),
-        Credits = _credits.Export(),
+        Credits = Inbox.Export(),
         Rollups = _rollups.Export(),
-        Customers = _customers.Export(),
+        Touches = _touches.Export(),
     };
 
+    /// <summary>
+    /// Answers once the events are committed (<see cref="Answer.AfterCommit"/>): roll-ups and touches are delivered
+    /// behind the answer (ADR 0008), and nothing in the book's answer depends on them.
+    /// </summary>
     public async Task<EventOutcome[]> ApplyAsync(SalesEvent[] events)
     {
-        _journal.EnsureUsable();
+        Journal.EnsureUsable();
+        if (IsBackedUp)
+        {
+            return Delivery.BackedUp(events.Length);
+        }
+
         var outcomes = new EventOutcome[events.Length];
         var entries = new List<JournalEntry>(events.Length);
         var outgoing = new List<Outgoing>(events.Length);
@@ -112,7 +129,7 @@ public sealed class RepBookGrain(
             }
             catch (Exception ex)
             {
-                outcomes[i] = EventOutcome.From(Delivery.Fault(logger, _journal.Stream, e.EventId, ex));
+                outcomes[i] = EventOutcome.From(Delivery.Fault(_logger, Journal.Stream, e.EventId, ex));
                 continue;
             }
 
@@ -136,30 +153,27 @@ public sealed class RepBookGrain(
         {
             if (duplicate)
             {
-                await _courier.DeliverAsync(); // a re-send after a crash nudges what the first delivery left queued
+                await DeliverAsync(Answer.AfterDelivery); // a re-send after a crash nudges what the first delivery left queued
             }
 
             return outcomes;
         }
 
-        await _journal.WriteAllAsync(entries);
-
-        // Queued only now that every input is committed, in journal order, one message per event and region as a
-        // replay queues them: the outbox numbering is the same either way, and the drain merges what waits.
-        foreach (var o in outgoing)
-        {
-            Queue(o);
-        }
-
+        // Queued in journal order, one message per event and region as a replay queues them: the outbox numbering is
+        // the same either way, and the drain merges what waits.
+        await CommitAsync(
+            entries,
+            () =>
+            {
+                foreach (var o in outgoing)
+                {
+                    Queue(o);
+                }
+            },
+            Answer.AfterCommit);
         if (targeted is not null)
         {
-            StartPaceChecks();
-        }
-
-        _courier.Kick();
-        await _snapshots.MaybeSaveAsync();
-        if (targeted is not null)
-        {
+            _pace.Start();
             await CheckPaceAsync(targeted);
         }
 
@@ -172,38 +186,30 @@ public sealed class RepBookGrain(
     /// </remarks>
     public Task<bool> IsJoinedAsync(string repId)
     {
-        _journal.EnsureUsable();
+        Journal.EnsureUsable();
         return Task.FromResult(_reps.TryGetValue(repId, out var rep) && rep.IsJoined);
     }
 
+    /// <summary>A credit message answers once committed; its roll-ups are delivered behind the answer.</summary>
     public async Task CreditAsync(string sender, long firstSequence, long sequence, RepCredits[] credits)
     {
-        _journal.EnsureUsable();
-        if (_credits.IsNew(sender, firstSequence))
+        Journal.EnsureUsable();
+        if (!Inbox.IsNew(sender, firstSequence))
         {
-            var effects = Credit(sender, sequence, credits);
-            await _journal.WriteAsync(new RepCreditsReceived(sender, sequence, credits));
-            Enqueue(effects);
+            await DeliverAsync(Answer.AfterCommit);
+            return;
         }
 
-        _courier.Kick();
-        await _snapshots.MaybeSaveAsync();
+        if (IsBackedUp)
+        {
+            throw Delivery.BackedUpMessage(Journal.Stream);
+        }
+
+        var effects = Credit(sender, sequence, credits);
+        await CommitAsync(new RepCreditsReceived(sender, sequence, credits), () => Enqueue(effects), Answer.AfterCommit);
     }
 
-    public Task RecoverAsync() => _courier.DeliverAsync();
-
-    /// <summary>
-    /// Durable: through the silo's <see cref="RollupCarrier"/>, so a region commits many books' roll-ups at once
-    /// (measured at the same throughput: board pushes 0.8 s behind instead of 2.3 s, docs/perf.md). In memory a
-    /// region applies a roll-up in microseconds and the carrier measured no gain (its hand-off costs a task and a
-    /// thread-pool hop), so the book calls the region directly.
-    /// </summary>
-    private Task SendRollupAsync(string region, long firstSequence, long sequence, Rollup rollup) =>
-        _journal.IsDurable
-            ? carrier.SendAsync(region, _journal.SenderName, firstSequence, sequence, rollup)
-            : refs.Region(region).ApplyRollupAsync(_journal.SenderName, firstSequence, sequence, rollup);
-
-    public Task FlushAsync() => _courier.DeliverAsync();
+    public Task FlushAsync() => DeliverAsync(Answer.AfterDelivery);
 
     /// <summary>A rep of this book; one never joined is answered as such and not kept.</summary>
     public Task<RepSnapshot> GetSnapshotAsync(string repId)
@@ -223,7 +229,7 @@ public sealed class RepBookGrain(
     /// <summary>Checks the pace of the given reps that have targets and publishes their alerts together.</summary>
     private Task CheckPaceAsync(IEnumerable<RepState> reps)
     {
-        if (_journal.Failed)
+        if (Journal.Failed)
         {
             return Task.CompletedTask;
         }
@@ -236,16 +242,16 @@ public sealed class RepBookGrain(
                 continue;
             }
 
-            foreach (var alert in rep.Pace.Check(rep.Id, rep.RegionId, false, rep.Targets, rep.Figures(), settings.Calendar, clock.Now))
+            foreach (var alert in rep.Pace.Check(rep.Id, rep.RegionId, false, rep.Targets, rep.Figures(), _settings.Calendar, _clock.Now))
             {
                 (alerts ??= new List<AlertRecord>()).Add(AlertRecord.From(alert));
             }
         }
 
-        return alerts is null ? Task.CompletedTask : Delivery.PublishAlertsAsync(refs, alerts.ToArray(), logger);
+        return alerts is null ? Task.CompletedTask : Delivery.PublishAlertsAsync(_refs, alerts.ToArray(), _logger);
     }
 
-    private void Replay(JournalEntry entry)
+    protected override void Replay(JournalEntry entry)
     {
         switch (entry)
         {
@@ -257,7 +263,7 @@ public sealed class RepBookGrain(
                 Enqueue(Credit(c.Sender, c.Sequence, c.Credits));
                 break;
             default:
-                throw new InvalidOperationException($"{_journal.Stream}: unexpected journal entry {entry.GetType().Name}");
+                throw new InvalidOperationException($"{Journal.Stream}: unexpected journal entry {entry.GetType().Name}");
         }
     }
 
@@ -380,7 +386,7 @@ public sealed class RepBookGrain(
 
         if (outgoing.Touch is { } touch)
         {
-            _customers.Enqueue(outgoing.CustomerId!, touch);
+            _touches.Enqueue(outgoing.CustomerId!, [touch]);
         }
     }
 
@@ -397,21 +403,16 @@ public sealed class RepBookGrain(
             {
                 // Never expected: ingest takes a deal event only once its reps have joined. Crediting a rep with no
                 // region would throw, and retrying the message would credit the reps before it again.
-                Delivery.LogCreditToUnknownRep(logger, _journal.Stream, sender, c.RepId);
+                Delivery.LogCreditToUnknownRep(_logger, Journal.Stream, sender, c.RepId);
                 continue;
             }
 
-            rep.Credit(Array.ConvertAll(c.Credits, i => i.ToDomain()), settings.Calendar, effects);
+            rep.Credit(Array.ConvertAll(c.Credits, i => i.ToDomain()), _settings.Calendar, effects);
         }
 
-        _credits.Applied(sender, sequence);
+        Inbox.Applied(sender, sequence);
         return effects;
     }
-
-    private void StartPaceChecks() =>
-        _paceTimer ??= this.RegisterGrainTimer(
-            _ => CheckPaceAsync(),
-            new GrainTimerCreationOptions(options.Value.PaceCheckInterval, options.Value.PaceCheckInterval) { Interleave = false });
 
     /// <summary>
     /// One roll-up per region, carrying its counter delta and board changes in order (changes of several reps when

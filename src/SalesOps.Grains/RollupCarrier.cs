@@ -9,9 +9,9 @@ namespace SalesOps.Grains;
 /// (<see cref="IRegionGrain.ApplyRollupsAsync"/>).
 /// </summary>
 public sealed class RollupCarrier(GrainRefs grains)
-    : BatchCarrier<RollupItem>((region, items) => grains.Region(region).ApplyRollupsAsync(items))
+    : BatchCarrier<RollupItem>((region, items) => grains.Region(region).ApplyRollupsAsync(items)), ICarrier<Rollup>
 {
     /// <summary>Queues a roll-up for the region; completes when the region has applied it, or fails with the call.</summary>
-    public Task SendAsync(string region, string sender, long firstSequence, long sequence, Rollup rollup) =>
-        SendAsync(region, new RollupItem(sender, sequence, rollup, firstSequence));
+    public Task SendAsync(string destination, string sender, long firstSequence, long lastSequence, Rollup message) =>
+        SendAsync(destination, new RollupItem(sender, lastSequence, message, firstSequence));
 }

@@ -19,6 +19,8 @@ public static class RuntimeRegistration
         services.TryAddSingleton<IJournalCodec<TEntry>>(sp => sp.GetRequiredService<TCodec>());
         services.TryAddSingleton<JournalFactory<TEntry>>();
         services.TryAddSingleton<JournalStreamKinds>();
+        services.TryAddSingleton<DurableServices<TEntry>>();
+        services.AddOptions<RuntimeOptions>();
         foreach (var kind in kinds)
         {
             services.AddSingleton(kind);

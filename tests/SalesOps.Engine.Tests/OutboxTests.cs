@@ -150,34 +150,49 @@ public sealed class OutboxTests
     }
 
     [Fact]
-    public async Task RetryQueue_MessagesBeingSent_StayInItsSnapshotUntilDelivered()
+    public void Inbox_MemoryModeSuccessorActivation_ReplacesItsPredecessorAndIgnoresItsLateMessages()
     {
-        var queue = new RetryQueue<int>();
-        var gate = new TaskCompletionSource();
-        var fail = true;
-        async Task Send(string destination, int message)
+        var inbox = new Inbox();
+        inbox.Applied("repbook/3#a1", 5);
+
+        // The successor numbers from 1 again: its first message is new, and replaces the predecessor's entry.
+        Assert.True(inbox.IsNew("repbook/3#a2", 1));
+        inbox.Applied("repbook/3#a2", 1);
+        Assert.False(inbox.IsNew("repbook/3#a2", 1));
+        Assert.True(inbox.IsNew("repbook/3#a2", 2));
+
+        // A message of the lost predecessor still in flight may be a re-send of one applied: it is ignored.
+        Assert.False(inbox.IsNew("repbook/3#a1", 5));
+        Assert.False(inbox.IsNew("repbook/3#a1", 6));
+        Assert.Equal(1, inbox.Count);
+        Assert.Equal(new Dictionary<string, long> { ["repbook/3#a2"] = 1 }, inbox.Export());
+    }
+
+    [Fact]
+    public void Inbox_ManyActivationsOfOneSender_RemembersOneEntry()
+    {
+        var inbox = new Inbox();
+        for (var activation = 0; activation < 1_000; activation++)
         {
-            await gate.Task;
-            if (fail)
-            {
-                throw new TimeoutException("no answer");
-            }
+            var sender = $"region/east#{activation}";
+            Assert.True(inbox.IsNew(sender, 1));
+            inbox.Applied(sender, 1);
         }
 
-        queue.Enqueue("c1", 5);
-        var drain = queue.DrainAsync(Send);
-        queue.Enqueue("c2", 7);
+        Assert.Equal(1, inbox.Count);
+        Assert.False(inbox.IsNew("region/east#998", 2)); // recently superseded: still recognised as lost
+    }
 
-        Assert.Equal([("c1", 5), ("c2", 7)], queue.Export());
-        Assert.True(queue.HasUnsent);
-        gate.SetResult();
-        await Assert.ThrowsAsync<TimeoutException>(() => drain);
-        Assert.Equal([("c2", 7), ("c1", 5)], queue.Export());
-
-        fail = false;
-        await queue.DrainAsync(Send);
-        Assert.Empty(queue.Export());
-        Assert.False(queue.HasUnsent);
+    [Fact]
+    public async Task Undelivered_CountsEveryNumberOfAMergedMessageUntilItIsDelivered()
+    {
+        var outbox = Summing();
+        var (receiver, drain) = HeldDrain(outbox, 2, 3, 4);
+        Assert.Equal(4, outbox.Undelivered);
+        receiver.Gate!.SetResult();
+        await drain;
+        Assert.Equal(0, outbox.Undelivered);
+        Assert.Equal(10, receiver.Total);
     }
 
     [Fact]

@@ -63,7 +63,16 @@ public sealed record OrderReceived(
     internal override byte[] Write(JournalFormat format) => format.Write(Name, 1, this);
 }
 
-/// <summary>A payment counted on a customer (once per rep and event id).</summary>
+/// <summary>Contacts and payments from a rep book, applied to a customer (one message of the sender, in order).</summary>
+[GenerateSerializer, Immutable, Alias("salesops.j.Touches")]
+public sealed record TouchesReceived([property: Id(0)] string Sender, [property: Id(1)] long Sequence, [property: Id(2)] CustomerTouch[] Touches) : JournalEntry
+{
+    internal const string Name = nameof(TouchesReceived);
+
+    internal override byte[] Write(JournalFormat format) => format.Write(Name, 1, this);
+}
+
+/// <summary>A payment counted on a customer (once per rep and event id); written by earlier builds, read only.</summary>
 [GenerateSerializer, Immutable, Alias("salesops.j.Payment")]
 public sealed record PaymentCounted([property: Id(0)] string RepId, [property: Id(1)] string EventId, [property: Id(2)] long Amount) : JournalEntry
 {
@@ -72,7 +81,7 @@ public sealed record PaymentCounted([property: Id(0)] string RepId, [property: I
     internal override byte[] Write(JournalFormat format) => format.Write(Name, 1, this);
 }
 
-/// <summary>A later last contact on a customer.</summary>
+/// <summary>A later last contact on a customer; written by earlier builds, read only.</summary>
 [GenerateSerializer, Immutable, Alias("salesops.j.Contact")]
 public sealed record ContactReceived([property: Id(0)] DateTimeOffset At) : JournalEntry
 {

@@ -41,6 +41,7 @@ public sealed class JournalFormat : JournalCodec<JournalEntry>
         AddEntry<OrderReceived>(OrderReceived.Name, 1);
         AddEntry<PaymentCounted>(PaymentCounted.Name, 1);
         AddEntry<ContactReceived>(ContactReceived.Name, 1);
+        AddEntry<TouchesReceived>(TouchesReceived.Name, 1);
         AddUpcasters(upcasters);
     }
 

@@ -22,8 +22,13 @@ public sealed class Outbox<TMessage>(Func<IReadOnlyList<TMessage>, TMessage>? me
     private readonly Dictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
     private readonly List<(string Destination, Lane Lane)> _busy = new();
     private bool _stopped;
+    private int _undelivered;
 
+    /// <summary>Messages waiting or in flight (those in flight included until their call succeeds).</summary>
     public bool HasPending => _busy.Count > 0;
+
+    /// <summary>How many numbers are not yet delivered: a merged message counts for each message it carries.</summary>
+    public int Undelivered => _undelivered;
 
     /// <summary>
     /// The owner is going away: a drain still running sends nothing more and merges nothing. A new activation may be
@@ -46,6 +51,7 @@ public sealed class Outbox<TMessage>(Func<IReadOnlyList<TMessage>, TMessage>? me
 
         ++lane.LastSequence;
         lane.Pending.Enqueue((lane.LastSequence, lane.LastSequence, message));
+        _undelivered++;
     }
 
     /// <summary>
@@ -108,6 +114,7 @@ public sealed class Outbox<TMessage>(Func<IReadOnlyList<TMessage>, TMessage>? me
             lane.HeadSent = true;
             await send(destination, head.First, head.Last, head.Message);
             lane.Pending.Dequeue();
+            _undelivered -= (int)(head.Last - head.First + 1);
             lane.HeadSent = false;
             if (lane.Recovered > 0)
             {
@@ -168,6 +175,7 @@ public sealed class Outbox<TMessage>(Func<IReadOnlyList<TMessage>, TMessage>? me
             {
                 var first = l.MergedFirsts is { } firsts && firsts.TryGetValue(sequence, out var f) ? f : sequence;
                 lane.Pending.Enqueue((first, sequence, message));
+                _undelivered += (int)(sequence - first + 1);
             }
 
             _lanes[l.Destination] = lane;
@@ -206,9 +214,24 @@ public sealed record OutboxLane<TMessage>(
 /// The receiving end of <see cref="Outbox{TMessage}"/>: remembers the last sequence applied per sender. A message is
 /// recorded only once it has been applied, so one whose application failed is applied when the sender retries it.
 /// </summary>
+/// <remarks>
+/// Its memory is bounded by the number of sending grains, not of their activations. A durable sender is named by its
+/// journal stream and numbers across activations. A memory-mode sender is named <c>stream#activation</c> and numbers
+/// from 1 in each activation (its predecessor's state, numbering included, died with it); the first message of a new
+/// activation replaces its predecessor's entry, whose name is kept in a short list of superseded activations so that a
+/// message of the predecessor still in flight is recognised as one of a lost activation and ignored: it may be a
+/// re-send of one already applied, and in memory mode what a lost activation had not yet delivered is lost with its
+/// state anyway.
+/// </remarks>
 public sealed class Inbox
 {
-    private readonly Dictionary<string, long> _applied = new(StringComparer.Ordinal);
+    /// <summary>Superseded activations remembered per sender grain.</summary>
+    private const int SupersededKept = 4;
+
+    private readonly Dictionary<string, Sender> _senders = new(StringComparer.Ordinal);
+
+    /// <summary>Each sender grain's current name (<c>stream</c> or <c>stream#activation</c>): the common case without splitting it.</summary>
+    private readonly Dictionary<string, Sender> _current = new(StringComparer.Ordinal);
 
     /// <summary>
     /// True when none of the message's numbers has been applied, so it should be applied; false for a repeat.
@@ -217,79 +240,96 @@ public sealed class Inbox
     /// that is going away while its successor re-sends the same messages one by one: it is a repeat, and those re-sends
     /// bring the rest.
     /// </summary>
-    public bool IsNew(string sender, long first) => !_applied.TryGetValue(sender, out var applied) || first > applied;
+    public bool IsNew(string sender, long first)
+    {
+        if (_current.TryGetValue(sender, out var current))
+        {
+            return first > current.Applied;
+        }
+
+        var (grain, activation) = Split(sender);
+        if (!_senders.TryGetValue(grain, out var known))
+        {
+            return true;
+        }
+
+        if (activation == known.Activation)
+        {
+            return first > known.Applied;
+        }
+
+        return known.Superseded is null || !known.Superseded.Contains(activation); // a successor's first message is new
+    }
 
     /// <summary>Records that the message, up to its last number <paramref name="sequence"/>, has been applied.</summary>
-    public void Applied(string sender, long sequence) => _applied[sender] = sequence;
-
-    /// <summary>The last sequence applied per sender, for a snapshot.</summary>
-    public Dictionary<string, long> Export() => new(_applied, StringComparer.Ordinal);
-
-    public void Import(Dictionary<string, long> applied)
+    public void Applied(string sender, long sequence)
     {
-        foreach (var (sender, sequence) in applied)
+        if (_current.TryGetValue(sender, out var current))
         {
-            _applied[sender] = sequence;
-        }
-    }
-}
-
-/// <summary>
-/// Outgoing messages whose effect is idempotent and order-free at the receiver (a payment de-duplicated by event id,
-/// a contact that keeps the latest time): failed sends stay queued and are retried, with no sequence to keep.
-/// </summary>
-public sealed class RetryQueue<TMessage>
-{
-    private List<(string Destination, TMessage Message)> _pending = new();
-    private List<(string Destination, TMessage Message)> _inFlight = new();
-
-    /// <summary>Messages waiting for a drain (not those being sent).</summary>
-    public bool HasPending => _pending.Count > 0;
-
-    /// <summary>Messages not yet known to be delivered: waiting or being sent.</summary>
-    public bool HasUnsent => _pending.Count > 0 || _inFlight.Count > 0;
-
-    public void Enqueue(string destination, TMessage message) => _pending.Add((destination, message));
-
-    /// <summary>What is not yet known to be delivered, those being sent included, for a snapshot.</summary>
-    public List<(string Destination, TMessage Message)> Export() => _inFlight.Concat(_pending).ToList();
-
-    public void Import(IEnumerable<(string Destination, TMessage Message)> pending) => _pending.AddRange(pending);
-
-    public async Task DrainAsync(Func<string, TMessage, Task> send)
-    {
-        if (_pending.Count == 0)
-        {
+            current.Applied = sequence;
             return;
         }
 
-        var batch = _pending;
-        _pending = new();
-        _inFlight = batch;
-        var tasks = batch.Select(p => SendOne(send, p.Destination, p.Message)).ToArray();
-        try
+        var (grain, activation) = Split(sender);
+        if (!_senders.TryGetValue(grain, out var known))
         {
-            await Task.WhenAll(tasks);
+            known = new Sender(activation, sequence);
+            _senders[grain] = known;
+            _current[sender] = known;
+            return;
         }
-        catch
+
+        if (activation != known.Activation)
         {
-            for (var i = 0; i < tasks.Length; i++)
+            known.Superseded ??= new List<string>(1);
+            if (known.Superseded.Count == SupersededKept)
             {
-                if (!tasks[i].IsCompletedSuccessfully)
-                {
-                    _pending.Add(batch[i]);
-                }
+                known.Superseded.RemoveAt(0);
             }
 
-            throw;
+            known.Superseded.Add(known.Activation);
+            _current.Remove(grain + "#" + known.Activation);
+            known.Activation = activation;
+            _current[sender] = known;
         }
-        finally
+
+        known.Applied = sequence;
+    }
+
+    /// <summary>How many sending grains the inbox remembers.</summary>
+    public int Count => _senders.Count;
+
+    /// <summary>The last sequence applied per sender, for a snapshot.</summary>
+    public Dictionary<string, long> Export()
+    {
+        var export = new Dictionary<string, long>(_senders.Count, StringComparer.Ordinal);
+        foreach (var (grain, known) in _senders)
         {
-            _inFlight = new();
+            export[known.Activation.Length == 0 ? grain : grain + "#" + known.Activation] = known.Applied;
+        }
+
+        return export;
+    }
+
+    public void Import(Dictionary<string, long> applied)
+    {
+        ArgumentNullException.ThrowIfNull(applied);
+        foreach (var (sender, sequence) in applied)
+        {
+            Applied(sender, sequence);
         }
     }
 
-    /// <summary>Turns a send that throws before it returns a task into a failed task, so it is kept for a retry.</summary>
-    private static async Task SendOne(Func<string, TMessage, Task> send, string destination, TMessage message) =>
-        await send(destination, message);
+    private static (string Grain, string Activation) Split(string sender)
+    {
+        var hash = sender.IndexOf('#', StringComparison.Ordinal);
+        return hash < 0 ? (sender, "") : (sender[..hash], sender[(hash + 1)..]);
+    }
+
+    private sealed class Sender(string activation, long applied)
+    {
+        public string Activation = activation;
+        public long Applied = applied;
+        public List<string>? Superseded;
+    }
 }

@@ -66,7 +66,7 @@ public sealed class CallFilterFaults : IFaultInjector
     /// <summary>Messages between grains: every one is the runtime's delivery, retried by the sender's outbox.</summary>
     private static readonly HashSet<string> Messages = new(StringComparer.Ordinal)
     {
-        "CreditAsync", "ApplyRollupAsync", "ApplyRollupsAsync", "SetOrderAsync", "AddPaymentAsync", "ContactedAsync",
+        "CreditAsync", "ApplyRollupAsync", "ApplyRollupsAsync", "SetOrderAsync", "TouchAsync",
     };
 
     /// <summary>Calls the ingestor makes to apply events.</summary>
@@ -78,7 +78,7 @@ public sealed class CallFilterFaults : IFaultInjector
     private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
     private long _injected;
 
-    /// <param name="messageRate">Chance that a message between grains goes wrong (split over the five kinds).</param>
+    /// <param name="messageRate">Chance that a message between grains goes wrong (split over the kinds).</param>
     /// <param name="ingestRate">Chance that an ingest call goes wrong in the way its batch allows.</param>
     public CallFilterFaults(double messageRate, double ingestRate)
     {

@@ -1,0 +1,14 @@
+namespace SalesOps.Grains;
+
+/// <summary>
+/// Re-checks pace against targets as time passes, on a grain timer started once the grain holds a target (a rep book
+/// or a region); the check itself is the grain's, through the domain.
+/// </summary>
+internal sealed class PaceTimer(IGrainBase grain, TimeSpan interval, Func<Task> check)
+{
+    private IGrainTimer? _timer;
+
+    /// <summary>Starts the checks if they are not running (idempotent).</summary>
+    public void Start() =>
+        _timer ??= grain.RegisterGrainTimer(_ => check(), new GrainTimerCreationOptions(interval, interval) { Interleave = false });
+}

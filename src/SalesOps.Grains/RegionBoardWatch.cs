@@ -1,0 +1,88 @@
+using SalesOps.Abstractions;
+using SalesOps.Domain;
+
+namespace SalesOps.Grains;
+
+/// <summary>
+/// A region's watched boards: the watch leases hosts renew, the boards that changed since the last tick (pushed on
+/// it), and each moved rep's rank when the tick began (for net overtakes). Nothing here is stored: a new activation
+/// learns its watchers from their next lease renewal, which also re-pushes the board.
+/// </summary>
+internal sealed class RegionBoardWatch(TimeProvider time)
+{
+    /// <summary>Rows of a board sent in a push.</summary>
+    public const int PushedRows = 100;
+
+    private readonly HashSet<BoardKey> _dirty = new();
+    private readonly Dictionary<BoardKey, DateTimeOffset> _watchedUntil = new();
+    private readonly Dictionary<(BoardKey Board, string RepId), int> _ranksAtTickStart = new();
+
+    /// <summary>False in the common case: nobody watches this region's boards.</summary>
+    public bool Any => _watchedUntil.Count > 0;
+
+    public DateTimeOffset Now => time.GetUtcNow();
+
+    /// <summary>Takes note of rank changes on watched boards (<paramref name="now"/> read once per roll-up).</summary>
+    public void Changed(List<RankChange> changes, DateTimeOffset now)
+    {
+        foreach (var c in changes)
+        {
+            if (_watchedUntil.TryGetValue(c.Board, out var until) && until > now)
+            {
+                _dirty.Add(c.Board);
+                _ranksAtTickStart.TryAdd((c.Board, c.RepId), c.OldRank);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Extends the board's lease, and marks it to be pushed as it stands on the next tick: every lease (hosts renew
+    /// every few seconds) is anti-entropy for screens that missed a push because this grain or the hub directory moved
+    /// to another silo, or a host was briefly unreachable. Watchers skip versions they already have.
+    /// </summary>
+    public void Watch(BoardKey key, TimeSpan lease)
+    {
+        var until = time.GetUtcNow() + lease;
+        if (!_watchedUntil.TryGetValue(key, out var current) || current < until)
+        {
+            _watchedUntil[key] = until;
+        }
+
+        _dirty.Add(key);
+    }
+
+    /// <summary>The boards to push on this tick; none are left marked.</summary>
+    public BoardKey[] TakeDirty()
+    {
+        if (_dirty.Count == 0)
+        {
+            return [];
+        }
+
+        var dirty = _dirty.ToArray();
+        _dirty.Clear();
+        return dirty;
+    }
+
+    /// <summary>
+    /// Each rep whose rank moved on a watched board since the tick began, with its rank then and now: a rep that rose
+    /// and fell back within one tick raises nothing, and one that passed several reps raises one alert, not one per
+    /// update (on busy activity boards the top ranks change hundreds of times a second).
+    /// </summary>
+    public List<RankChange> TakeMoves(Func<BoardKey, string, int> rankNow)
+    {
+        if (_ranksAtTickStart.Count == 0)
+        {
+            return [];
+        }
+
+        var moves = new List<RankChange>(_ranksAtTickStart.Count);
+        foreach (var ((board, repId), startRank) in _ranksAtTickStart)
+        {
+            moves.Add(new RankChange(board, repId, startRank, rankNow(board, repId)));
+        }
+
+        _ranksAtTickStart.Clear();
+        return moves;
+    }
+}

@@ -1,0 +1,53 @@
+using SalesOps.Abstractions;
+using SalesOps.Domain;
+
+namespace SalesOps.Grains;
+
+/// <summary>
+/// What a region has applied since its last tick and owes its parent: counter deltas summed per key, and each rep's
+/// board changes in order. A tick cuts it into one roll-up for the parent's lane, so the parent receives one message
+/// per child per tick instead of one per event (ADR 0002).
+/// </summary>
+internal sealed class RegionParentRollup
+{
+    private readonly FigureSet _counters = new();
+    private readonly Dictionary<string, List<BoardUpdate>> _boards = new(StringComparer.Ordinal);
+
+    public bool IsEmpty => _counters.Count == 0 && _boards.Count == 0;
+
+    public void Add(FigureKey key, long value) => _counters.Add(key, value);
+
+    public void Add(BoardUpdate update)
+    {
+        if (!_boards.TryGetValue(update.RepId, out var list))
+        {
+            list = new List<BoardUpdate>(1);
+            _boards[update.RepId] = list;
+        }
+
+        list.Add(update);
+    }
+
+    /// <summary>The accumulated roll-up (each rep's board changes merged into one update), and an empty accumulator.</summary>
+    public Rollup Take()
+    {
+        var boards = _boards.Values.Select(list => BoardChange.From(list.Count == 1 ? list[0] : RegionState.Merge(list))).ToArray();
+        var rollup = new Rollup(Counter.From(_counters), boards);
+        _counters.Clear();
+        _boards.Clear();
+        return rollup;
+    }
+
+    public Counter[] ExportCounters() => Counter.From(_counters);
+
+    public List<BoardChange[]> ExportBoards() => _boards.Values.Select(list => list.Select(BoardChange.From).ToArray()).ToList();
+
+    public void Import(Counter[] counters, List<BoardChange[]> boards)
+    {
+        _counters.AddAll(Counter.ToSet(counters));
+        foreach (var changes in boards.Where(c => c.Length > 0))
+        {
+            _boards[changes[0].RepId] = changes.Select(c => c.ToDomain()).ToList();
+        }
+    }
+}

@@ -1,0 +1,272 @@
+using Microsoft.Extensions.Logging;
+
+namespace SalesOps.Runtime;
+
+/// <summary>
+/// A grain whose accepted inputs are journaled and whose effects on other grains travel through numbered lanes
+/// (ADR 0015). The base owns the life cycle: activation (snapshot, then journal replay through the grain's
+/// <see cref="Replay"/>), the commit of each call's inputs, snapshots when due and on deactivation, delivery of the
+/// outboxes (one <see cref="Courier"/>, retries, back-pressure) and the inbox of the lanes it receives. A grain adds
+/// what it is about: how its inputs apply to the domain, what its snapshot holds, and what it sends to whom.
+/// </summary>
+/// <remarks>
+/// <para>
+/// One delivery discipline for every grain: an effect is queued only after the inputs that produced it are committed
+/// (<see cref="CommitAsync"/> queues them after the journal write; replay queues them as it applies entries, which
+/// are committed by definition), so a drain running between the grain's turns can never send an effect the grain
+/// could forget. Whether a call's answer waits for delivery is the call's declared choice (<see cref="Answer"/>),
+/// not a consequence of where it queued.
+/// </para>
+/// <para>
+/// The storage mode stays here: memory mode journals nothing, names its sender per activation, and sends through a
+/// lane's direct call; durable mode sends through the lane's carrier when it has one (<see cref="AddOutbox{T}"/>).
+/// </para>
+/// </remarks>
+public abstract class DurableGrain<TEntry, TSnapshot>(
+    DurableServices<TEntry> services,
+    IPersistentState<TSnapshot> storage,
+    ILogger logger) : Grain
+    where TSnapshot : IGrainSnapshot
+{
+    private readonly List<IOutbox> _outboxes = new(2);
+    private GrainJournal<TEntry> _journal = null!;
+    private Courier _courier = null!;
+    private SnapshotWriter<TSnapshot, TEntry> _snapshots = null!;
+
+    /// <summary>What the grain has applied of the lanes it receives: the last number per sender.</summary>
+    protected Inbox Inbox { get; } = new();
+
+    /// <summary>The grain's journal (its stream, sequence, sender name, and whether it failed).</summary>
+    protected GrainJournal<TEntry> Journal => _journal;
+
+    /// <summary>False in memory mode: nothing is journaled; a call may skip building entries.</summary>
+    protected bool IsDurable => services.Journals.IsDurable;
+
+    /// <summary>The journal stream of this grain (its kind and key).</summary>
+    protected abstract JournalStream Stream { get; }
+
+    /// <summary>Journal entries between two snapshots.</summary>
+    protected virtual int SnapshotEvery => services.Options.SnapshotEvery;
+
+    /// <summary>
+    /// True while the grain's outboxes hold more undelivered messages than <see cref="RuntimeOptions.MaxUndelivered"/>:
+    /// the grain must refuse new input (UNAVAILABLE, not applied) until delivery catches up, instead of queueing
+    /// without end behind a destination that does not take its messages.
+    /// </summary>
+    protected bool IsBackedUp
+    {
+        get
+        {
+            var undelivered = 0;
+            foreach (var outbox in _outboxes)
+            {
+                undelivered += outbox.Undelivered;
+            }
+
+            if (undelivered <= services.Options.MaxUndelivered)
+            {
+                return false;
+            }
+
+            _courier.Kick(); // a destination that came back is tried now rather than on the next retry tick
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Declares an outbox: its messages go to each destination in order through <paramref name="direct"/> (a grain
+    /// call taking the sender, the first and last number and the message), or in durable mode through
+    /// <paramref name="carrier"/> when one is given. <paramref name="merge"/> merges messages that queue behind a send.
+    /// Call from the constructor, before activation.
+    /// </summary>
+    protected Outbox<T> AddOutbox<T>(DirectSend<T> direct, Func<IReadOnlyList<T>, T>? merge = null, ICarrier<T>? carrier = null)
+    {
+        var outbox = new Outbox<T>(merge);
+        _outboxes.Add(new Registered<T>(this, outbox, direct, carrier));
+        return outbox;
+    }
+
+    /// <summary>Called before the snapshot and journal are read: the state of a grain with no history.</summary>
+    protected virtual void OnStarting()
+    {
+    }
+
+    /// <summary>Restores the grain from its latest snapshot.</summary>
+    protected abstract void Restore(TSnapshot snapshot);
+
+    /// <summary>Applies one committed journal entry, live code path, queuing its effects.</summary>
+    protected abstract void Replay(TEntry entry);
+
+    /// <summary>The grain's state as a snapshot at <see cref="GrainJournal{TEntry}.Sequence"/> (taken within a turn).</summary>
+    protected abstract TSnapshot Capture();
+
+    /// <summary>Called once the grain is rebuilt, before its first call: timers that its state needs.</summary>
+    protected virtual void OnRecovered()
+    {
+    }
+
+    public sealed override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _journal = services.Journals.For(this, Stream);
+        _courier = new Courier(
+            this,
+            _journal,
+            logger,
+            DrainAsync,
+            () => HasPending,
+            () =>
+            {
+                foreach (var outbox in _outboxes)
+                {
+                    outbox.Stop();
+                }
+            },
+            drained: () => _snapshots.OutputDelivered());
+        _snapshots = new SnapshotWriter<TSnapshot, TEntry>(storage, _journal, SnapshotEvery, Capture, logger, () => HasPending);
+        OnStarting();
+        await _snapshots.RecoverAsync(Restore, Replay, cancellationToken);
+        foreach (var outbox in _outboxes)
+        {
+            outbox.MarkRecovered(); // a destination may have some of them: they go one by one, never merged
+        }
+
+        OnRecovered();
+    }
+
+    public sealed override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await _courier.CloseAsync(cancellationToken);
+        await _snapshots.SaveAsync();
+    }
+
+    /// <summary>
+    /// Commits a call's applied inputs in one journal write (all or none), then queues their effects
+    /// (<paramref name="queue"/>, in journal order, as a replay queues them), then delivers as <paramref name="answer"/>
+    /// declares, then snapshots when due. If the write fails the grain reloads and nothing is queued.
+    /// </summary>
+    protected async Task CommitAsync(IReadOnlyList<TEntry> entries, Action? queue, Answer answer)
+    {
+        await _journal.WriteAllAsync(entries);
+        queue?.Invoke();
+        await DeliverAsync(answer);
+        await _snapshots.MaybeSaveAsync();
+    }
+
+    /// <summary>As <see cref="CommitAsync(IReadOnlyList{TEntry}, Action?, Answer)"/> for one entry.</summary>
+    protected async Task CommitAsync(TEntry entry, Action? queue, Answer answer)
+    {
+        await _journal.WriteAsync(entry);
+        queue?.Invoke();
+        await DeliverAsync(answer);
+        await _snapshots.MaybeSaveAsync();
+    }
+
+    /// <summary>
+    /// Delivers what is queued: the call waits for it (<see cref="Answer.AfterDelivery"/>), or it runs behind the
+    /// answer (<see cref="Answer.AfterCommit"/>). A duplicate re-send uses this to nudge what a first delivery may have
+    /// left queued before a crash.
+    /// </summary>
+    protected Task DeliverAsync(Answer answer)
+    {
+        if (answer == Answer.AfterDelivery)
+        {
+            return _courier.DeliverAsync();
+        }
+
+        _courier.Kick();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Wakes the grain after a restart or silo loss and delivers what its replay queued.</summary>
+    public Task RecoverAsync() => _courier.DeliverAsync();
+
+    private bool HasPending
+    {
+        get
+        {
+            foreach (var outbox in _outboxes)
+            {
+                if (outbox.HasPending)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    private Task DrainAsync()
+    {
+        if (_outboxes.Count == 1)
+        {
+            return _outboxes[0].DrainAsync();
+        }
+
+        var drains = new Task[_outboxes.Count];
+        for (var i = 0; i < drains.Length; i++)
+        {
+            drains[i] = _outboxes[i].DrainAsync();
+        }
+
+        return Task.WhenAll(drains);
+    }
+
+    private interface IOutbox
+    {
+        bool HasPending { get; }
+
+        int Undelivered { get; }
+
+        Task DrainAsync();
+
+        void Stop();
+
+        void MarkRecovered();
+    }
+
+    private sealed class Registered<T>(DurableGrain<TEntry, TSnapshot> grain, Outbox<T> outbox, DirectSend<T> direct, ICarrier<T>? carrier) : IOutbox
+    {
+        private readonly Func<string, long, long, T, Task> _send = (destination, first, last, message) =>
+            grain.IsDurable && carrier is not null
+                ? carrier.SendAsync(destination, grain._journal.SenderName, first, last, message)
+                : direct(destination, grain._journal.SenderName, first, last, message);
+
+        public bool HasPending => outbox.HasPending;
+
+        public int Undelivered => outbox.Undelivered;
+
+        public Task DrainAsync() => outbox.DrainAsync(_send);
+
+        public void Stop() => outbox.Stop();
+
+        public void MarkRecovered() => outbox.MarkRecovered();
+    }
+}
+
+/// <summary>Whether a call answers once its inputs are committed, or once their effects are delivered too.</summary>
+public enum Answer
+{
+    /// <summary>Answer once committed; delivery runs behind the answer (ADR 0008).</summary>
+    AfterCommit,
+
+    /// <summary>Answer once the effects are delivered (or their delivery failed and is being retried).</summary>
+    AfterDelivery,
+}
+
+/// <summary>A lane's call to its destination: sender, first and last number, message.</summary>
+public delegate Task DirectSend<in T>(string destination, string sender, long firstSequence, long lastSequence, T message);
+
+/// <summary>A per-silo carrier that batches many senders' messages to one destination into one call (durable mode).</summary>
+public interface ICarrier<in T>
+{
+    Task SendAsync(string destination, string sender, long firstSequence, long lastSequence, T message);
+}
+
+/// <summary>What every durable grain is given: the journal factory and the runtime's options.</summary>
+public sealed class DurableServices<TEntry>(JournalFactory<TEntry> journals, Microsoft.Extensions.Options.IOptions<RuntimeOptions> options)
+{
+    public JournalFactory<TEntry> Journals { get; } = journals;
+
+    public RuntimeOptions Options { get; } = options.Value;
+}

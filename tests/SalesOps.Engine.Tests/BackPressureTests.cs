@@ -1,0 +1,199 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.TestingHost;
+using SalesOps.Abstractions;
+using SalesOps.Domain;
+using SalesOps.Grains;
+
+namespace SalesOps.Engine.Tests;
+
+/// <summary>A real incoming-call filter that fails every call of a method on a grain until the test releases it.</summary>
+public sealed class BlockedCalls : IIncomingGrainCallFilter
+{
+    private static readonly ConcurrentDictionary<(string Method, string Key), bool> Blocked = new();
+
+    public static void Block(string method, string key) => Blocked[(method, key)] = true;
+
+    public static void Release(string method, string key) => Blocked.TryRemove((method, key), out _);
+
+    public Task Invoke(IIncomingGrainCallContext context)
+    {
+        var target = (context.InterfaceMethod?.Name ?? "", context.TargetId.Key.ToString() ?? "");
+        return Blocked.ContainsKey(target)
+            ? throw new TimeoutException($"{target.Item1} on {target.Item2} is blocked by the test")
+            : context.Invoke();
+    }
+}
+
+/// <summary>
+/// A one-silo memory-mode cluster whose grains may hold only <see cref="Bound"/> undelivered messages, so the tests
+/// reach the bound in a few events. Its own collection: the bound counts a whole book's outboxes, so no other test
+/// may share its books.
+/// </summary>
+public sealed class BackPressureFixture : IAsyncLifetime
+{
+    public const int Bound = 3;
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+    public EventIngestor Ingestor { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.Options.ConfigureFileLogging = false;
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.Services.AddSalesOpsEngine(configure: o => o.MaxUndeliveredMessages = Bound);
+            silo.KeepStateInMemory();
+            silo.AddIncomingGrainCallFilter<BlockedCalls>();
+        });
+        Cluster = builder.Build();
+        await Cluster.DeployAsync().WaitAsync(TimeSpan.FromSeconds(120));
+        var refs = new GrainRefs(Cluster.Client);
+        var settings = new EngineOptions().ToSettings();
+        Ingestor = new EventIngestor(refs, new KnownEntities(refs), settings, new EngineClock(TimeProvider.System), NullLogger<EventIngestor>.Instance);
+    }
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));
+}
+
+[CollectionDefinition(Name)]
+public sealed class BackPressureCollection : ICollectionFixture<BackPressureFixture>
+{
+    public const string Name = "back-pressure";
+}
+
+/// <summary>
+/// Outboxes are bounded (ADR 0015): a grain whose destination fails every call refuses new events once it holds the
+/// bound of undelivered messages, unapplied and answered UNAVAILABLE; once the destination answers again the backlog
+/// is delivered and events are taken again; nothing is lost or counted twice.
+/// </summary>
+[Collection(BackPressureCollection.Name)]
+public sealed class BackPressureTests(BackPressureFixture fixture)
+{
+    private static readonly Period November = Period.OfMonth(2026, 11);
+
+    private IGrainFactory Grains => fixture.Cluster.Client;
+
+    private Task<Outcome> IngestAsync(SalesEvent e) => fixture.Ingestor.IngestAsync(e).Within();
+
+    private async Task AcceptedAsync(params SalesEvent[] events)
+    {
+        foreach (var e in events)
+        {
+            var outcome = await IngestAsync(e);
+            Assert.True(outcome.IsAccepted, $"{e.EventId}: {outcome.Code} {outcome.Field} {outcome.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Sends events made by <paramref name="next"/> until one is refused; returns the accepted ones and the refused one.
+    /// </summary>
+    private async Task<(List<T> Accepted, T Refused)> IngestUntilRefusedAsync<T>(Func<int, T> next)
+        where T : SalesEvent
+    {
+        var accepted = new List<T>();
+        for (var i = 0; i < 50; i++)
+        {
+            var e = next(i);
+            var outcome = await IngestAsync(e);
+            if (outcome.Code == OutcomeCode.Unavailable)
+            {
+                return (accepted, e);
+            }
+
+            Assert.True(outcome.IsAccepted, $"{e.EventId}: {outcome.Code} {outcome.Message}");
+            accepted.Add(e);
+        }
+
+        throw new Xunit.Sdk.XunitException("no event was refused although the destination failed every call");
+    }
+
+    /// <summary>Re-sends a refused event until it is accepted: it was not applied, so it is never a duplicate.</summary>
+    private async Task ResendUntilAcceptedAsync(SalesEvent e)
+    {
+        var last = Outcome.Accepted;
+        await Wait.UntilAsync(
+            async () =>
+            {
+                last = await IngestAsync(e);
+                Assert.NotEqual(OutcomeCode.Duplicate, last.Code);
+                return last.IsAccepted;
+            },
+            $"{e.EventId} accepted after the release (last: {last.Code} {last.Message})",
+            TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public async Task RepBookWhoseRegionFailsEveryCall_RefusesEventsAtTheBoundThenTakesThemAfterRelease()
+    {
+        var s = new Scenario("bp-rep");
+        await AcceptedAsync(s.Region("east"), s.Rep("ann", "east"), s.Customer("acme"));
+        var book = Grains.GetGrain<IRepBookGrain>(RepBooks.Of(s.Id("ann")));
+        await book.FlushAsync().Within();
+
+        BlockedCalls.Block(nameof(IRegionGrain.ApplyRollupAsync), s.Id("east"));
+        List<PaymentReceived> accepted;
+        PaymentReceived refused;
+        try
+        {
+            (accepted, refused) = await IngestUntilRefusedAsync(i => s.Payment("ann", "acme", 1_000 + i, h: 1 + i * 0.1));
+            Assert.InRange(accepted.Count, 1, BackPressureFixture.Bound + 1);
+
+            // Still at the bound: refused again, and not applied (the rep's figures did not move).
+            var held = (await book.GetSnapshotAsync(s.Id("ann")).Within()).Counters;
+            Assert.Equal(OutcomeCode.Unavailable, (await IngestAsync(refused)).Code);
+            Assert.Equal(Counter.ToSet(held).Get(Figure.Collections, November), Counter.ToSet((await book.GetSnapshotAsync(s.Id("ann")).Within()).Counters).Get(Figure.Collections, November));
+        }
+        finally
+        {
+            BlockedCalls.Release(nameof(IRegionGrain.ApplyRollupAsync), s.Id("east"));
+        }
+
+        await ResendUntilAcceptedAsync(refused);
+        await book.FlushAsync().Within();
+        await Grains.GetGrain<IRegionGrain>(s.Id("east")).FlushAsync().Within();
+
+        var expected = accepted.Sum(p => p.Amount) + refused.Amount;
+        var rep = Counter.ToSet((await book.GetSnapshotAsync(s.Id("ann")).Within()).Counters);
+        var region = Counter.ToSet((await Grains.GetGrain<IRegionGrain>(s.Id("east")).GetSnapshotAsync().Within()).Counters);
+        var customer = await Grains.GetGrain<ICustomerGrain>(s.Id("acme")).GetSnapshotAsync().Within();
+        Assert.Equal(expected, rep.Get(Figure.Collections, November));
+        Assert.Equal(expected, region.Get(Figure.Collections, November));
+        Assert.Equal(expected, customer.Collections);
+    }
+
+    [Fact]
+    public async Task OpportunityBookWhoseRepBookFailsEveryCall_RefusesEventsAtTheBoundThenTakesThemAfterRelease()
+    {
+        var s = new Scenario("bp-deal");
+        await AcceptedAsync(s.Region("east"), s.Rep("bob", "east"), s.Customer("acme"));
+        var repBook = Grains.GetGrain<IRepBookGrain>(RepBooks.Of(s.Id("bob")));
+        var repBookKey = repBook.GetGrainId().Key.ToString()!;
+
+        BlockedCalls.Block(nameof(IRepBookGrain.CreditAsync), repBookKey);
+        List<OpportunityOpened> accepted;
+        OpportunityOpened refused;
+        try
+        {
+            // Each deal in a book of its own would never reach a bound: the deals share one book by construction.
+            var book = OpportunityBooks.Of(s.Id("deal-0"));
+            var ids = Enumerable.Range(0, 100_000).Select(i => $"deal-{i}").Where(id => OpportunityBooks.Of(s.Id(id)) == book).Take(50).ToArray();
+            (accepted, refused) = await IngestUntilRefusedAsync(i => s.Open(ids[i], "bob", "acme", 10_000 + i, h: 1 + i * 0.1));
+            Assert.InRange(accepted.Count, 1, BackPressureFixture.Bound + 1);
+            Assert.Equal(OutcomeCode.Unavailable, (await IngestAsync(refused)).Code);
+            Assert.False((await Grains.GetGrain<IOpportunityBookGrain>(book).GetSnapshotAsync(refused.OpportunityId).Within()).Opened);
+        }
+        finally
+        {
+            BlockedCalls.Release(nameof(IRepBookGrain.CreditAsync), repBookKey);
+        }
+
+        await ResendUntilAcceptedAsync(refused);
+        await repBook.FlushAsync().Within();
+
+        var expected = accepted.Sum(o => o.Amount) + refused.Amount;
+        var rep = Counter.ToSet((await repBook.GetSnapshotAsync(s.Id("bob")).Within()).Counters);
+        Assert.Equal(expected, Enumerable.Range(0, 16).Sum(a => rep.Get(Figure.PipelineAmount, default, (short)a)));
+    }
+}
