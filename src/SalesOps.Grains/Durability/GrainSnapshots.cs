@@ -61,6 +61,7 @@ public sealed class CustomerGrainSnapshot : IGrainSnapshot
 {
     [Id(0)] public long Sequence { get; set; }
     [Id(1)] public byte[] Domain { get; set; } = [];
+    /// <summary>The last message applied per sender: orders from deal books, touches from rep books.</summary>
     [Id(2)] public Dictionary<string, long> Orders { get; set; } = new();
 
     public bool HasPendingOutput => false;

@@ -9,7 +9,7 @@ namespace SalesOps.Engine.Tests.Snapshots;
 
 /// <summary>
 /// The grain snapshots stored in <c>TestData/snapshots/v1</c>, written by the current format (ADR 0011): one of each
-/// checkpoint type, around domain state built by the in-process engine from the journal fixtures' events.
+/// snapshot type, around domain state built by the in-process engine from the journal fixtures' events.
 /// </summary>
 internal static class SnapshotFixtures
 {
@@ -46,8 +46,8 @@ internal static class SnapshotFixtures
         return engine;
     }
 
-    /// <summary>Each checkpoint type with its file name.</summary>
-    public static IEnumerable<(string File, IGrainSnapshot Checkpoint)> All()
+    /// <summary>Each snapshot type with its file name.</summary>
+    public static IEnumerable<(string File, IGrainSnapshot Snapshot)> All()
     {
         var engine = Company();
         var p = Prefix;

@@ -12,7 +12,7 @@ namespace SalesOps.Engine.Tests.Snapshots;
 /// <summary>
 /// The stored snapshot format (ADR 0011): snapshots written by this build (checked-in fixtures) and by earlier builds
 /// (no header) read back and restore their aggregates, which then go on as the originals; an older schema version of
-/// a checkpoint is upcast.
+/// a snapshot is upcast.
 /// </summary>
 public sealed class SnapshotFormatTests
 {
@@ -31,7 +31,7 @@ public sealed class SnapshotFormatTests
     [Fact]
     public void CurrentFormatFixtures_NameTheirTypeAndVersion()
     {
-        foreach (var (file, checkpoint) in SnapshotFixtures.All())
+        foreach (var (file, snapshot) in SnapshotFixtures.All())
         {
             var stored = File.ReadAllBytes(Path.Combine(SnapshotFixtures.Folder("v1"), file));
             Assert.Equal((Path.GetFileNameWithoutExtension(file), 1), SnapshotFormat.Describe(stored)); // the stored names outlive renames of the types
@@ -89,8 +89,8 @@ public sealed class SnapshotFormatTests
     public void SnapshotWrittenBeforeTheHeader_ReadsAsVersion1()
     {
         // Earlier builds stored the Orleans binary form alone (OrleansGrainStorageSerializer).
-        var (_, checkpoint) = SnapshotFixtures.All().Single(f => f.Checkpoint is CustomerGrainSnapshot);
-        var stored = Serializer.SerializeToArray((CustomerGrainSnapshot)checkpoint);
+        var (_, snapshot) = SnapshotFixtures.All().Single(f => f.Snapshot is CustomerGrainSnapshot);
+        var stored = Serializer.SerializeToArray((CustomerGrainSnapshot)snapshot);
 
         Assert.Equal(("", 1), SnapshotFormat.Describe(stored));
         var back = Format().Deserialize<CustomerGrainSnapshot>(new BinaryData(stored))!;
@@ -99,16 +99,16 @@ public sealed class SnapshotFormatTests
     }
 
     [Fact]
-    public void OlderVersionOfACheckpoint_IsUpcastByItsRegisteredUpcaster()
+    public void OlderVersionOfASnapshot_IsUpcastByItsRegisteredUpcaster()
     {
-        // A deliberate shape change, for the test: "version 0" of the customer checkpoint was a pair (sequence,
-        // domain snapshot) without the order inbox; version 1 starts that inbox empty.
-        var (_, checkpoint) = SnapshotFixtures.All().Single(f => f.Checkpoint is CustomerGrainSnapshot);
-        var domain = ((CustomerGrainSnapshot)checkpoint).Domain;
+        // A deliberate shape change, for the test: "version 0" of the customer snapshot was a pair (sequence,
+        // domain memento) without the order inbox; version 1 starts that inbox empty.
+        var (_, snapshot) = SnapshotFixtures.All().Single(f => f.Snapshot is CustomerGrainSnapshot);
+        var domain = ((CustomerGrainSnapshot)snapshot).Domain;
         var format = Format(new SnapshotUpcaster(CustomerStoredName, 0, (serializer, payload) =>
         {
-            var (sequence, snapshot) = serializer.Deserialize<(long, byte[])>(payload);
-            return new CustomerGrainSnapshot { Sequence = sequence, Domain = snapshot };
+            var (sequence, memento) = serializer.Deserialize<(long, byte[])>(payload);
+            return new CustomerGrainSnapshot { Sequence = sequence, Domain = memento };
         }));
         var stored = format.Write(CustomerStoredName, 0, (3L, domain));
 
