@@ -184,6 +184,50 @@ public sealed class OutboxTests
     }
 
     [Fact]
+    public async Task LanesThatEmpty_AreDropped_AndTheNumbersEachDestinationSeesKeepGrowing()
+    {
+        var outbox = new Outbox<int>();
+        var sent = new List<(string Destination, long First, long Last)>();
+        Task Send(string destination, long first, long last, int message)
+        {
+            sent.Add((destination, first, last));
+            return Task.CompletedTask;
+        }
+
+        for (var customer = 0; customer < 1_000; customer++)
+        {
+            outbox.Enqueue($"c{customer}", customer);
+        }
+
+        await outbox.DrainAsync(Send);
+        Assert.False(outbox.HasPending);
+        var idle = Assert.Single(outbox.Export()); // nothing to send: the number alone, no lane per destination
+        Assert.Equal(("", 1_000L), (idle.Destination, idle.LastSequence));
+
+        var restored = new Outbox<int>();
+        restored.Import(outbox.Export());
+        restored.Enqueue("c5", 5);
+        await restored.DrainAsync(Send);
+        Assert.Equal(("c5", 1_001L, 1_001L), sent[^1]);
+    }
+
+    [Fact]
+    public async Task SnapshotOfAnEarlierBuild_WithALaneNumberedOnItsOwn_GoesOnFromTheHighestNumber()
+    {
+        var outbox = new Outbox<int>();
+        outbox.Import([new OutboxLane<int>("a", 7, []), new OutboxLane<int>("b", 3, [(3, 30)])]);
+        var sent = new List<(string Destination, long Last)>();
+        outbox.Enqueue("a", 80);
+        await outbox.DrainAsync((destination, _, last, _) =>
+        {
+            sent.Add((destination, last));
+            return Task.CompletedTask;
+        });
+
+        Assert.Equal([("a", 8L), ("b", 3L)], sent.OrderBy(s => s.Destination));
+    }
+
+    [Fact]
     public async Task Undelivered_CountsEveryNumberOfAMergedMessageUntilItIsDelivered()
     {
         var outbox = Summing();

@@ -2,10 +2,11 @@ namespace SalesOps.Runtime;
 
 /// <summary>
 /// A grain's outgoing messages, delivered to each destination in order and at most once per sequence number: every
-/// message gets the next sequence number of its destination's lane; a message whose call failed stays at the head of
-/// its lane and is sent again before anything newer; the receiver (<see cref="Inbox"/>) ignores sequence numbers it
-/// has already applied, so a retry of a call that did arrive is not counted twice. Only lanes with messages waiting
-/// are visited, so a grain that talks to many destinations pays for the ones it is sending to.
+/// message gets the outbox's next number (so the numbers a destination sees from it only grow); a message whose call
+/// failed stays at the head of its destination's lane and is sent again before anything newer; the receiver
+/// (<see cref="Inbox"/>) ignores numbers it has already applied, so a retry of a call that did arrive is not counted
+/// twice. Only lanes with messages waiting exist: a lane that empties is dropped, so an outbox holds what it has to
+/// send and one number, however many destinations it ever had (a rep book touches thousands of customers).
 /// <para>
 /// With a merge function, messages that queued up behind a send in flight go as one: the lane's waiting messages are
 /// merged into a single message that carries the first and the last of their numbers, so a destination that is slower
@@ -20,14 +21,14 @@ namespace SalesOps.Runtime;
 public sealed class Outbox<TMessage>(Func<IReadOnlyList<TMessage>, TMessage>? merge = null)
 {
     private readonly Dictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
-    private readonly List<(string Destination, Lane Lane)> _busy = new();
+    private long _lastSequence;
     private bool _stopped;
     private int _undelivered;
 
     /// <summary>Messages waiting or in flight (those in flight included until their call succeeds).</summary>
-    public bool HasPending => _busy.Count > 0;
+    public bool HasPending => _lanes.Count > 0;
 
-    /// <summary>How many numbers are not yet delivered: a merged message counts for each message it carries.</summary>
+    /// <summary>How many messages are not yet delivered: a merged message counts for each message it carries.</summary>
     public int Undelivered => _undelivered;
 
     /// <summary>
@@ -40,17 +41,12 @@ public sealed class Outbox<TMessage>(Func<IReadOnlyList<TMessage>, TMessage>? me
     {
         if (!_lanes.TryGetValue(destination, out var lane))
         {
-            lane = new Lane();
+            lane = new Lane(destination);
             _lanes[destination] = lane;
         }
 
-        if (lane.Pending.Count == 0)
-        {
-            _busy.Add((destination, lane));
-        }
-
-        ++lane.LastSequence;
-        lane.Pending.Enqueue((lane.LastSequence, lane.LastSequence, message));
+        ++_lastSequence;
+        lane.Pending.Enqueue(new Waiting(_lastSequence, _lastSequence, 1, message));
         _undelivered++;
     }
 
@@ -73,22 +69,26 @@ public sealed class Outbox<TMessage>(Func<IReadOnlyList<TMessage>, TMessage>? me
     /// </summary>
     public Task DrainAsync(Func<string, long, long, TMessage, Task> send)
     {
-        switch (_busy.Count)
+        switch (_lanes.Count)
         {
             case 0:
                 return Task.CompletedTask;
             case 1:
-                var (destination, lane) = _busy[0];
-                return DrainLaneAsync(destination, lane, send);
-            default:
-                var busy = _busy.ToArray(); // lanes leave the list as they empty
-                var tasks = new Task[busy.Length];
-                for (var i = 0; i < tasks.Length; i++)
+                foreach (var lane in _lanes.Values)
                 {
-                    tasks[i] = DrainLaneAsync(busy[i].Destination, busy[i].Lane, send);
+                    return DrainLaneAsync(lane, send); // the enumeration ends here, before the lane may leave
                 }
 
-                return Task.WhenAll(tasks);
+                return Task.CompletedTask;
+            default:
+                var busy = _lanes.Values.ToArray(); // lanes leave the dictionary as they empty, some before the loop ends
+                var drains = new Task[busy.Length];
+                for (var i = 0; i < busy.Length; i++)
+                {
+                    drains[i] = DrainLaneAsync(busy[i], send);
+                }
+
+                return Task.WhenAll(drains);
         }
     }
 
@@ -96,13 +96,13 @@ public sealed class Outbox<TMessage>(Func<IReadOnlyList<TMessage>, TMessage>? me
     /// Sends one lane in order. The owner never runs two drains of one outbox at once (grains are not reentrant, and
     /// <see cref="Courier"/> keeps one drain running at a time), so a lane has at most one message in flight.
     /// </summary>
-    private async Task DrainLaneAsync(string destination, Lane lane, Func<string, long, long, TMessage, Task> send)
+    private async Task DrainLaneAsync(Lane lane, Func<string, long, long, TMessage, Task> send)
     {
         while (lane.Pending.Count > 0)
         {
             if (_stopped)
             {
-                return; // the lane stays busy: this outbox sends nothing more
+                return; // the lane stays: this outbox sends nothing more
             }
 
             if (merge is not null && !lane.HeadSent && lane.Recovered == 0 && lane.Pending.Count > 1)
@@ -112,17 +112,17 @@ public sealed class Outbox<TMessage>(Func<IReadOnlyList<TMessage>, TMessage>? me
 
             var head = lane.Pending.Peek();
             lane.HeadSent = true;
-            await send(destination, head.First, head.Last, head.Message);
+            await send(lane.Destination, head.First, head.Last, head.Message);
             lane.Pending.Dequeue();
-            _undelivered -= (int)(head.Last - head.First + 1);
             lane.HeadSent = false;
+            _undelivered -= head.Count;
             if (lane.Recovered > 0)
             {
                 lane.Recovered--;
             }
         }
 
-        _busy.Remove((destination, lane));
+        _lanes.Remove(lane.Destination);
     }
 
     /// <summary>Replaces the lane's waiting messages (none of them sent yet) by one, carrying their first and last number.</summary>
@@ -131,65 +131,86 @@ public sealed class Outbox<TMessage>(Func<IReadOnlyList<TMessage>, TMessage>? me
         var messages = new List<TMessage>(lane.Pending.Count);
         var first = lane.Pending.Peek().First;
         long last = 0;
-        foreach (var (_, number, message) in lane.Pending)
+        var count = 0;
+        foreach (var waiting in lane.Pending)
         {
-            messages.Add(message);
-            last = number;
+            messages.Add(waiting.Message);
+            last = waiting.Last;
+            count += waiting.Count;
         }
 
         var merged = merge(messages); // before the queue changes: a merge that throws loses nothing
         lane.Pending.Clear();
-        lane.Pending.Enqueue((first, last, merged));
+        lane.Pending.Enqueue(new Waiting(first, last, count, merged));
     }
 
-    /// <summary>Every lane's numbering and what it still has to send, for a snapshot.</summary>
-    public List<OutboxLane<TMessage>> Export() =>
-        _lanes.Select(kv => new OutboxLane<TMessage>(
-                kv.Key,
-                kv.Value.LastSequence,
-                kv.Value.Pending.Select(p => (p.Last, p.Message)).ToList(),
-                MergedFirsts(kv.Value)))
+    /// <summary>
+    /// What every lane still has to send, each with the outbox's last number, for a snapshot; an outbox with nothing to
+    /// send exports one lane without a destination, which carries the number alone.
+    /// </summary>
+    public List<OutboxLane<TMessage>> Export()
+    {
+        if (_lanes.Count == 0)
+        {
+            return _lastSequence == 0 ? [] : [new OutboxLane<TMessage>("", _lastSequence, [])];
+        }
+
+        return _lanes.Values.Select(lane => new OutboxLane<TMessage>(
+                lane.Destination,
+                _lastSequence,
+                lane.Pending.Select(p => (p.Last, p.Message)).ToList(),
+                MergedFirsts(lane)))
             .ToList();
+    }
 
     private static Dictionary<long, long>? MergedFirsts(Lane lane)
     {
         Dictionary<long, long>? firsts = null;
-        foreach (var (first, last, _) in lane.Pending)
+        foreach (var waiting in lane.Pending)
         {
-            if (first != last)
+            if (waiting.First != waiting.Last)
             {
-                (firsts ??= new Dictionary<long, long>())[last] = first;
+                (firsts ??= new Dictionary<long, long>())[waiting.Last] = waiting.First;
             }
         }
 
         return firsts;
     }
 
-    /// <summary>Restores what <see cref="Export"/> returned, into an empty outbox.</summary>
+    /// <summary>
+    /// Restores what <see cref="Export"/> returned, into an empty outbox. Snapshots of earlier builds numbered each lane
+    /// on its own: the outbox goes on from the highest, so every destination still sees its numbers grow.
+    /// </summary>
     public void Import(IEnumerable<OutboxLane<TMessage>> lanes)
     {
+        ArgumentNullException.ThrowIfNull(lanes);
         foreach (var l in lanes)
         {
-            var lane = new Lane { LastSequence = l.LastSequence };
+            _lastSequence = Math.Max(_lastSequence, l.LastSequence);
+            if (l.Pending.Count == 0)
+            {
+                continue;
+            }
+
+            var lane = new Lane(l.Destination);
             foreach (var (sequence, message) in l.Pending)
             {
                 var first = l.MergedFirsts is { } firsts && firsts.TryGetValue(sequence, out var f) ? f : sequence;
-                lane.Pending.Enqueue((first, sequence, message));
-                _undelivered += (int)(sequence - first + 1);
+                lane.Pending.Enqueue(new Waiting(first, sequence, 1, message)); // a merged one counts once: what it carried is not known
+                _undelivered++;
             }
 
             _lanes[l.Destination] = lane;
-            if (lane.Pending.Count > 0)
-            {
-                _busy.Add((l.Destination, lane));
-            }
         }
     }
 
-    private sealed class Lane
+    /// <summary>A message waiting in a lane: its first and last number, how many messages it carries, and itself.</summary>
+    private readonly record struct Waiting(long First, long Last, int Count, TMessage Message);
+
+    private sealed class Lane(string destination)
     {
-        public long LastSequence;
-        public readonly Queue<(long First, long Last, TMessage Message)> Pending = new();
+        public readonly string Destination = destination;
+        public readonly Queue<Waiting> Pending = new();
 
         /// <summary>The head has been sent (its call may have arrived), so it goes again exactly as it was.</summary>
         public bool HeadSent;
@@ -200,8 +221,9 @@ public sealed class Outbox<TMessage>(Func<IReadOnlyList<TMessage>, TMessage>? me
 }
 
 /// <summary>
-/// One outbox lane in a snapshot: its destination, the last number used and the messages not yet sent, each under its
-/// last number; <see cref="MergedFirsts"/> gives the first number of those that were merged (absent: not merged).
+/// One outbox lane in a snapshot: its destination, the outbox's last number and the messages not yet sent, each under
+/// its last number; <see cref="MergedFirsts"/> gives the first number of those that were merged (absent: not merged).
+/// Snapshots of earlier builds kept a lane per destination ever used, with that lane's own last number.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("salesops.OutboxLane`1")]
 public sealed record OutboxLane<TMessage>(
