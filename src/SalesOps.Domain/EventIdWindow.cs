@@ -38,11 +38,13 @@ public enum DedupVerdict : byte
 /// and never counted twice; the price is that an event that old arriving for the first time is refused too.
 /// </summary>
 /// <remarks>
-/// Not yet used: the entities still remember every id (README, "Limits today"); wiring it in, with its settings,
-/// snapshot fields and the refusal documented in docs/semantics.md, is the de-duplication step of issue 12.
+/// Each entity that de-duplicates by event id holds one (a rep, a deal, a region's targets; docs/semantics.md, rule 3).
 /// The window is measured in the events' own time (<c>occurred_at</c>), not in arrival time, so what is remembered
 /// depends only on the set of events accepted, never on when they arrived or in which order: a replay, a snapshot
-/// restore and the original all answer alike.
+/// restore and the original all answer alike. The horizon is the latest date forgotten, and forgetting takes whole
+/// dates: the state is then the one that set defines (the earliest horizon that leaves at most
+/// <see cref="DedupWindow.MaxCount"/> ids, none older than <see cref="DedupWindow.MaxAge"/> before the newest), since
+/// every date an arrival order forgets is one that definition forgets too.
 /// </remarks>
 public sealed class EventIdWindow
 {
@@ -59,6 +61,9 @@ public sealed class EventIdWindow
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window.MaxAge, TimeSpan.Zero);
         _window = window;
     }
+
+    /// <summary>The settings this window keeps to.</summary>
+    public DedupWindow Settings => _window;
 
     /// <summary>Ids remembered now.</summary>
     public int Count => _ids.Count;
@@ -107,25 +112,43 @@ public sealed class EventIdWindow
         }
     }
 
-    /// <summary>The refusal of an event the window can no longer de-duplicate, naming the field to look at.</summary>
+    /// <summary>
+    /// The refusal of an event <see cref="Check"/> found <see cref="DedupVerdict.BeyondWindow"/>: FAILED_PRECONDITION
+    /// naming <c>occurred_at</c>, final for the client (re-sending it can never succeed).
+    /// </summary>
     public Outcome Refusal(string entity) => Outcome.Conflict(
         "occurred_at",
-        $"{entity} no longer remembers the ids of events dated at or before {Horizon:O} (it keeps those of its newest " +
-        $"{_window.MaxCount} events within {_window.MaxAge.TotalDays:0} days of its newest); an event dated that early " +
-        "cannot be told from a re-send of one already counted, so it is refused");
+        $"the event is older than the de-dup window of {entity}, which remembers the ids of its events dated after " +
+        $"{Horizon:O} only (its newest {_window.MaxCount} within {_window.MaxAge.TotalDays:0.##} days of its newest " +
+        "event); an event dated that early cannot be told from a re-send of one already counted, so it is refused " +
+        "(do not retry it)");
 
-    /// <summary>The remembered ids with their dates (ticks, UTC) and the horizon, for a snapshot.</summary>
-    public (KeyValuePair<string, long>[] Ids, long Horizon) Export() => (_ids.ToArray(), _horizon);
+    /// <summary>
+    /// The remembered ids with their dates (ticks, UTC), ordered by date then id so that equal windows export equal
+    /// snapshots whatever their history, and the horizon (<see cref="long.MinValue"/> while nothing was forgotten).
+    /// </summary>
+    public (KeyValuePair<string, long>[] Ids, long Horizon) Export()
+    {
+        var ids = _ids.ToArray();
+        Array.Sort(ids, static (a, b) => a.Value != b.Value ? a.Value.CompareTo(b.Value) : string.CompareOrdinal(a.Key, b.Key));
+        return (ids, _horizon);
+    }
 
-    /// <summary>Restores what <see cref="Export"/> returned into an empty window.</summary>
+    /// <summary>
+    /// Restores what <see cref="Export"/> returned into an empty window. Under other settings than the exporter's, the
+    /// window applies its own: a smaller one forgets more; a larger one cannot recall what was forgotten, so the horizon
+    /// stays where it was.
+    /// </summary>
     public void Import(IEnumerable<KeyValuePair<string, long>> ids, long horizon)
     {
-        if (_ids.Count > 0)
+        if (_ids.Count > 0 || _horizon != long.MinValue)
         {
             throw new InvalidOperationException("import into an empty window only");
         }
 
+        // The newest accepted date is the newest remembered or, when that went too, the horizon (the latest forgotten).
         _horizon = horizon;
+        _newest = horizon;
         foreach (var (id, ticks) in ids)
         {
             Add(id, new DateTimeOffset(ticks, TimeSpan.Zero));

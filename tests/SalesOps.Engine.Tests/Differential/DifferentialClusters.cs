@@ -5,6 +5,7 @@ using Orleans.TestingHost;
 using SalesOps.Domain;
 using SalesOps.Grains;
 using SalesOps.Persistence;
+using SalesOps.Reference;
 using SalesOps.TestSupport;
 
 namespace SalesOps.Engine.Tests.Differential;
@@ -21,10 +22,11 @@ public abstract class DifferentialCluster : IAsyncLifetime
     /// <summary>Chance that an ingest call goes wrong in the way its batch allows.</summary>
     private const double IngestFaultRate = 0.2;
 
-    protected DifferentialCluster(string timeZone, StageTable stages)
+    protected DifferentialCluster(string timeZone, StageTable stages, RefDedup dedup)
     {
         TimeZone = timeZone;
         Stages = stages;
+        Dedup = dedup;
         var rate = double.TryParse(Environment.GetEnvironmentVariable("SALESOPS_GRAIN_DIFF_FAULTS"), System.Globalization.CultureInfo.InvariantCulture, out var r)
             ? r
             : DefaultMessageFaultRate;
@@ -34,6 +36,10 @@ public abstract class DifferentialCluster : IAsyncLifetime
 
     public string TimeZone { get; }
     public StageTable Stages { get; }
+
+    /// <summary>The de-dup window every sequence of the cluster runs under (configured in whole days).</summary>
+    public RefDedup Dedup { get; }
+
     public CallFilterFaults Faults { get; }
     public EngineSettings Settings { get; }
     public InProcessTestCluster Cluster { get; private set; } = null!;
@@ -51,6 +57,8 @@ public abstract class DifferentialCluster : IAsyncLifetime
     protected EngineOptions Options(EngineOptions o)
     {
         o.TimeZone = TimeZone;
+        o.DedupWindowDays = (int)Dedup.MaxAge.TotalDays;
+        o.DedupWindowCount = Dedup.MaxCount;
         o.Stages = Stages.Stages.Take(Stages.OpenCount)
             .Select(s => new StageOption { Id = s.Id, Name = s.Name, Probability = s.ProbabilityPercent, Category = s.Category }).ToList();
         // Every region ticks at this interval for as long as it lives, and a run leaves a thousand regions behind:
@@ -84,8 +92,11 @@ public abstract class DifferentialCluster : IAsyncLifetime
     }
 }
 
-/// <summary>Memory mode: state in the activations. Los Angeles, so histories cross daylight-saving changes.</summary>
-public sealed class MemoryDifferentialCluster() : DifferentialCluster("America/Los_Angeles", StageTable.Default)
+/// <summary>
+/// Memory mode: state in the activations. Los Angeles, so histories cross daylight-saving changes; the documented
+/// de-dup window, which forgets only what is held back two months.
+/// </summary>
+public sealed class MemoryDifferentialCluster() : DifferentialCluster("America/Los_Angeles", StageTable.Default, RefDedup.Documented)
 {
     public override string Mode => "memory";
     public override int FirstSeed => 1;
@@ -104,9 +115,10 @@ public sealed class MemoryDifferentialCluster() : DifferentialCluster("America/L
 
 /// <summary>
 /// Postgres mode on a throwaway PostgreSQL: journals, snapshots (taken every few entries, so restores are not only
-/// full replays) and membership in the database. Shanghai and a three-stage table, unlike the memory cluster.
+/// full replays) and membership in the database. Shanghai and a three-stage table, unlike the memory cluster, and a
+/// de-dup window of two weeks and eight ids, so that entities forget ids and windows go through snapshots with a horizon.
 /// </summary>
-public sealed class PostgresDifferentialCluster() : DifferentialCluster("Asia/Shanghai", Reference.ScenarioGenerator.ThreeStages)
+public sealed class PostgresDifferentialCluster() : DifferentialCluster("Asia/Shanghai", Reference.ScenarioGenerator.ThreeStages, new RefDedup(TimeSpan.FromDays(14), 8))
 {
     private PostgresServer? _server;
 
