@@ -24,8 +24,10 @@ public enum DedupVerdict : byte
     Duplicate = 1,
 
     /// <summary>
-    /// Dated at or before the horizon, with an id not remembered: it may be a re-send of an event whose id was forgotten,
-    /// so it is refused rather than risk counting it twice.
+    /// An id not remembered, on an event the window would not keep: dated at or before the horizon (it may be a re-send
+    /// of an event whose id was forgotten), more than <see cref="DedupWindow.MaxAge"/> before the newest, or, with the
+    /// window full, at or before its oldest-dated id. Refused rather than risk counting it twice, or accepting an event
+    /// whose own re-send could not be recognised.
     /// </summary>
     BeyondWindow = 2,
 }
@@ -33,9 +35,11 @@ public enum DedupVerdict : byte
 /// <summary>
 /// The ids of the events an entity accepted, remembered within a window: the newest-dated, up to
 /// <see cref="DedupWindow.MaxCount"/>, and none dated more than <see cref="DedupWindow.MaxAge"/> before the newest. It
-/// keeps one promise exactly: every accepted event dated after <see cref="Horizon"/> is remembered. An event dated at or
-/// before the horizon whose id is not remembered cannot be told from a re-send, so it is <see cref="DedupVerdict.BeyondWindow"/>
-/// and never counted twice; the price is that an event that old arriving for the first time is refused too.
+/// keeps two promises: every accepted event dated after <see cref="Horizon"/> is remembered, and an event found
+/// <see cref="DedupVerdict.New"/> is still remembered right after it is added (so the re-send of an answer lost on the way
+/// is a duplicate). An event dated at or before the horizon whose id is not remembered cannot be told from a re-send, so
+/// it is <see cref="DedupVerdict.BeyondWindow"/> and never counted twice; the price is that an event that old arriving
+/// for the first time is refused too, as is one the window would forget at once.
 /// </summary>
 /// <remarks>
 /// Each entity that de-duplicates by event id holds one (a rep, a deal, a region's targets; docs/semantics.md, rule 3).
@@ -76,6 +80,10 @@ public sealed class EventIdWindow
 
     public bool Contains(string eventId) => _ids.ContainsKey(eventId);
 
+    /// <summary>The date of the newest accepted event; null before any.</summary>
+    public DateTimeOffset? Newest => _newest == long.MinValue ? null : new DateTimeOffset(_newest, TimeSpan.Zero);
+
+    /// <summary>What the window says of an event with this id and date; changes nothing.</summary>
     public DedupVerdict Check(string eventId, DateTimeOffset occurredAt)
     {
         if (_ids.ContainsKey(eventId))
@@ -83,7 +91,10 @@ public sealed class EventIdWindow
             return DedupVerdict.Duplicate;
         }
 
-        return occurredAt.UtcTicks <= _horizon ? DedupVerdict.BeyondWindow : DedupVerdict.New;
+        var ticks = occurredAt.UtcTicks;
+        var forgottenAtOnce = (_newest != long.MinValue && ticks < _newest - _window.MaxAge.Ticks)
+            || (_ids.Count >= _window.MaxCount && _byDate.TryPeek(out _, out var oldest) && ticks <= oldest);
+        return ticks <= _horizon || forgottenAtOnce ? DedupVerdict.BeyondWindow : DedupVerdict.New;
     }
 
     /// <summary>Remembers an accepted event, and forgets what falls out of the window.</summary>
@@ -118,10 +129,11 @@ public sealed class EventIdWindow
     /// </summary>
     public Outcome Refusal(string entity) => Outcome.Conflict(
         "occurred_at",
-        $"the event is older than the de-dup window of {entity}, which remembers the ids of its events dated after " +
-        $"{Horizon:O} only (its newest {_window.MaxCount} within {_window.MaxAge.TotalDays:0.##} days of its newest " +
-        "event); an event dated that early cannot be told from a re-send of one already counted, so it is refused " +
-        "(do not retry it)");
+        $"the event is older than the de-dup window of {entity}, which remembers the ids of its {_window.MaxCount} " +
+        $"newest events within {_window.MaxAge.TotalDays:0.##} days of its newest ({Newest:O})" +
+        (Horizon is { } horizon ? $" and has forgotten those dated at or before {horizon:O}" : "") +
+        "; an event dated that early cannot be told from a re-send of one already counted, so it is refused (do not " +
+        "retry it; if it was sent before and its answer lost, it may have been counted then)");
 
     /// <summary>
     /// The remembered ids with their dates (ticks, UTC), ordered by date then id so that equal windows export equal

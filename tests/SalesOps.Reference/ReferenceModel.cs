@@ -227,13 +227,13 @@ public sealed class ReferenceModel
         }
         else
         {
-            var (remembered, horizon) = Window(about);
-            if (remembered.Contains(e.EventId))
+            var window = Window(about);
+            if (window.Remembered.Contains(e.EventId))
             {
                 return (Verdict.Duplicate, "event_id");
             }
 
-            if (e.OccurredAt <= horizon)
+            if (window.Refuses(e, _dedup))
             {
                 return (Verdict.FailedPrecondition, "occurred_at");
             }
@@ -431,7 +431,7 @@ public sealed class ReferenceModel
     /// earliest of "none" and their dates such that the events dated after it number at most MaxCount and none is dated
     /// before N − MaxAge; the ids of exactly those events are remembered.
     /// </summary>
-    private (HashSet<string> Remembered, DateTimeOffset? Horizon) Window((string Kind, string Id) entity)
+    private RefWindow Window((string Kind, string Id) entity)
     {
         var events = _windowed.TryGetValue(entity, out var taken) ? taken.ToList() : [];
         events.Sort((a, b) => a.OccurredAt.CompareTo(b.OccurredAt));
@@ -448,7 +448,25 @@ public sealed class ReferenceModel
             }
         }
 
-        return (events.Skip(first).Select(a => a.EventId).ToHashSet(StringComparer.Ordinal), horizon);
+        var kept = events.Skip(first).ToList();
+        return new RefWindow(
+            kept.Select(a => a.EventId).ToHashSet(StringComparer.Ordinal),
+            horizon,
+            events.Count == 0 ? null : events[^1].OccurredAt,
+            kept.Count == 0 ? null : kept[0].OccurredAt);
+    }
+
+    /// <summary>An entity's window: the ids remembered, the horizon, the newest date, the oldest date remembered.</summary>
+    private sealed record RefWindow(HashSet<string> Remembered, DateTimeOffset? Horizon, DateTimeOffset? Newest, DateTimeOffset? OldestKept)
+    {
+        /// <summary>
+        /// Rule 3: an event with an id not remembered is refused when the window would not keep it: dated at or before
+        /// the horizon, before N − MaxAge, or, with MaxCount ids remembered, at or before the oldest of them.
+        /// </summary>
+        public bool Refuses(SalesEvent e, RefDedup dedup) =>
+            e.OccurredAt <= Horizon
+            || e.OccurredAt < Newest - dedup.MaxAge
+            || (Remembered.Count >= dedup.MaxCount && e.OccurredAt <= OldestKept);
     }
 
     /// <summary>What the window of the entity of <paramref name="e"/> says of it now (for coverage counts and messages).</summary>
@@ -460,13 +478,13 @@ public sealed class ReferenceModel
         }
 
         var about = About(e);
-        var (remembered, horizon) = Window(about);
-        var isRemembered = remembered.Contains(e.EventId);
+        var window = Window(about);
+        var isRemembered = window.Remembered.Contains(e.EventId);
         return new RefDedupView(
             true,
-            horizon is not null,
+            window.Horizon is not null,
             isRemembered,
-            !isRemembered && e.OccurredAt <= horizon,
+            !isRemembered && window.Refuses(e, _dedup),
             _windowed.TryGetValue(about, out var taken) && taken.Any(a => a.EventId == e.EventId));
     }
 
