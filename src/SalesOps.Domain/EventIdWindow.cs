@@ -66,9 +66,6 @@ public sealed class EventIdWindow
         _window = window;
     }
 
-    /// <summary>The settings this window keeps to.</summary>
-    public DedupWindow Settings => _window;
-
     /// <summary>Ids remembered now.</summary>
     public int Count => _ids.Count;
 
