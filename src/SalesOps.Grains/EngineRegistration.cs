@@ -35,9 +35,7 @@ public static class EngineRegistration
         services.TryAddSingleton<RollupCarrier>();
         services.TryAddSingleton<KnownEntities>();
         services.TryAddSingleton<EventIngestor>();
-        services.TryAddSingleton<IEventJournal, NoJournal>();
-        services.TryAddSingleton<JournalFormat>();
-        services.TryAddSingleton<JournalFactory>();
+        services.AddDurableRuntime<JournalEntry, JournalFormat>([.. StreamKinds.All]);
         return services;
     }
 

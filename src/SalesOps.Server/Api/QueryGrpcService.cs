@@ -2,12 +2,13 @@ using Grpc.Core;
 using SalesOps.Abstractions;
 using SalesOps.Domain;
 using SalesOps.Grains;
+using SalesOps.Server.Push;
 using V1 = SalesOps.Contracts.V1;
 
 namespace SalesOps.Server.Api;
 
 /// <summary>gRPC queries: read grain snapshots and derive the figures with the domain's report.</summary>
-public sealed class QueryGrpcService(GrainRefs grains, KnownEntities known, RepDirectory reps, EngineSettings settings, EngineClock clock) : V1.QueryService.QueryServiceBase
+public sealed class QueryGrpcService(GrainRefs grains, KnownEntities known, RepDirectory reps, RegionTree regions, EngineSettings settings, EngineClock clock) : V1.QueryService.QueryServiceBase
 {
     public override async Task<V1.GetRepResponse> GetRep(V1.GetRepRequest request, ServerCallContext context)
     {
@@ -108,8 +109,9 @@ public sealed class QueryGrpcService(GrainRefs grains, KnownEntities known, RepD
             Total = board.Total,
         };
         var profiles = await reps.ProfilesAsync(board.Top.Concat(board.Around).Select(r => r.RepId).ToList());
-        view.Top.Add(board.Top.Select((r, i) => ProtoMapper.ToEntry(r, profiles[i])));
-        view.Around.Add(board.Around.Select((r, i) => ProtoMapper.ToEntry(r, profiles[board.Top.Length + i])));
+        var regionNames = await regions.NamesAsync(profiles);
+        view.Top.Add(board.Top.Select((r, i) => ProtoMapper.ToEntry(r, profiles[i], regionNames[i])));
+        view.Around.Add(board.Around.Select((r, i) => ProtoMapper.ToEntry(r, profiles[board.Top.Length + i], regionNames[board.Top.Length + i])));
         return view;
     }
 
