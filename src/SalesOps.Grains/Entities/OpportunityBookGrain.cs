@@ -51,7 +51,7 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
         _amounts = 0;
         foreach (var deal in snapshot.Deals)
         {
-            var state = OpportunityState.FromSnapshot(deal);
+            var state = OpportunityState.FromSnapshot(deal, _settings.Dedup);
             _deals[state.Id] = state;
             _amounts += state.Amount;
         }
@@ -148,7 +148,7 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
 
     public Task<OpportunitySnapshot> GetSnapshotAsync(string opportunityId)
     {
-        var s = _deals.GetValueOrDefault(opportunityId) ?? new OpportunityState(opportunityId);
+        var s = _deals.GetValueOrDefault(opportunityId) ?? new OpportunityState(opportunityId, _settings.Dedup);
         return Task.FromResult(new OpportunitySnapshot(
             s.Id, s.IsOpened, s.OwnerRepId, s.CustomerId, s.Amount, s.ProductLine, s.Channel,
             s.ExpectedClose.DayNumber, s.StageIndex, s.OpenedAt, s.StageAt));
@@ -163,11 +163,11 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
         var id = EventRouting.Target(e).Id;
         if (!_deals.TryGetValue(id, out deal))
         {
-            deal = new OpportunityState(id); // kept only once an OpportunityOpened is accepted
+            deal = new OpportunityState(id, _settings.Dedup); // kept only once an OpportunityOpened is accepted
         }
 
         // After de-duplication, like every entity rule: a re-sent event answers DUPLICATE even at the bound.
-        if (!deal.SeenEventIds.Contains(e.EventId) && SumBound.CheckDeal(e, deal, _amounts, _deals.Count) is { } refused)
+        if (deal.Recognise(e) == DedupVerdict.New && SumBound.CheckDeal(e, deal, _amounts, _deals.Count) is { } refused)
         {
             change = null;
             return refused;

@@ -50,7 +50,7 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
 
     protected override void OnStarting()
     {
-        _state = new RegionState(this.GetPrimaryKeyString());
+        _state = new RegionState(this.GetPrimaryKeyString(), _settings.Dedup);
         if (_state.Id == RegionState.CompanyId)
         {
             _state.DefineRoot(_settings.CompanyName);
@@ -59,7 +59,7 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
 
     protected override void Restore(RegionGrainSnapshot snapshot)
     {
-        _state = RegionState.FromSnapshot(snapshot.Domain);
+        _state = RegionState.FromSnapshot(snapshot.Domain, _settings.Dedup);
         Inbox.Import(snapshot.Inbox);
         _toParent.Import(snapshot.ToParent);
         _forParent.Import(snapshot.PendingCounters, snapshot.PendingBoards);

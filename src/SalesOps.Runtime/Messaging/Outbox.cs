@@ -250,10 +250,8 @@ public sealed class Inbox
     /// <summary>Superseded activations remembered per sender grain.</summary>
     private const int SupersededKept = 4;
 
+    /// <summary>One entry per sending grain, keyed by its stream name; looked up by a span of the sender's name.</summary>
     private readonly Dictionary<string, Sender> _senders = new(StringComparer.Ordinal);
-
-    /// <summary>Each sender grain's current name (<c>stream</c> or <c>stream#activation</c>): the common case without splitting it.</summary>
-    private readonly Dictionary<string, Sender> _current = new(StringComparer.Ordinal);
 
     /// <summary>
     /// True when none of the message's numbers has been applied, so it should be applied; false for a repeat.
@@ -264,55 +262,35 @@ public sealed class Inbox
     /// </summary>
     public bool IsNew(string sender, long first)
     {
-        if (_current.TryGetValue(sender, out var current))
-        {
-            return first > current.Applied;
-        }
-
-        var (grain, activation) = Split(sender);
-        if (!_senders.TryGetValue(grain, out var known))
+        ArgumentNullException.ThrowIfNull(sender);
+        var grain = Split(sender, out var activation);
+        if (!_senders.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(grain, out var known))
         {
             return true;
         }
 
-        if (activation == known.Activation)
+        if (activation.SequenceEqual(known.Activation))
         {
             return first > known.Applied;
         }
 
-        return known.Superseded is null || !known.Superseded.Contains(activation); // a successor's first message is new
+        return !known.WasSuperseded(activation); // a successor's first message is new
     }
 
     /// <summary>Records that the message, up to its last number <paramref name="sequence"/>, has been applied.</summary>
     public void Applied(string sender, long sequence)
     {
-        if (_current.TryGetValue(sender, out var current))
+        ArgumentNullException.ThrowIfNull(sender);
+        var grain = Split(sender, out var activation);
+        if (!_senders.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(grain, out var known))
         {
-            current.Applied = sequence;
+            _senders[grain.ToString()] = new Sender(activation.ToString(), sequence);
             return;
         }
 
-        var (grain, activation) = Split(sender);
-        if (!_senders.TryGetValue(grain, out var known))
+        if (!activation.SequenceEqual(known.Activation))
         {
-            known = new Sender(activation, sequence);
-            _senders[grain] = known;
-            _current[sender] = known;
-            return;
-        }
-
-        if (activation != known.Activation)
-        {
-            known.Superseded ??= new List<string>(1);
-            if (known.Superseded.Count == SupersededKept)
-            {
-                known.Superseded.RemoveAt(0);
-            }
-
-            known.Superseded.Add(known.Activation);
-            _current.Remove(grain + "#" + known.Activation);
-            known.Activation = activation;
-            _current[sender] = known;
+            known.Supersede(activation.ToString(), SupersededKept);
         }
 
         known.Applied = sequence;
@@ -342,16 +320,50 @@ public sealed class Inbox
         }
     }
 
-    private static (string Grain, string Activation) Split(string sender)
+    /// <summary>The sending grain's stream name, and its activation after '#' (empty for a durable sender).</summary>
+    private static ReadOnlySpan<char> Split(string sender, out ReadOnlySpan<char> activation)
     {
         var hash = sender.IndexOf('#', StringComparison.Ordinal);
-        return hash < 0 ? (sender, "") : (sender[..hash], sender[(hash + 1)..]);
+        activation = hash < 0 ? ReadOnlySpan<char>.Empty : sender.AsSpan(hash + 1);
+        return hash < 0 ? sender.AsSpan() : sender.AsSpan(0, hash);
     }
 
     private sealed class Sender(string activation, long applied)
     {
-        public string Activation = activation;
-        public long Applied = applied;
-        public List<string>? Superseded;
+        private List<string>? _superseded;
+
+        public string Activation { get; private set; } = activation;
+
+        public long Applied { get; set; } = applied;
+
+        public bool WasSuperseded(ReadOnlySpan<char> activation)
+        {
+            if (_superseded is null)
+            {
+                return false;
+            }
+
+            foreach (var old in _superseded)
+            {
+                if (activation.SequenceEqual(old))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        public void Supersede(string successor, int kept)
+        {
+            _superseded ??= new List<string>(1);
+            if (_superseded.Count == kept)
+            {
+                _superseded.RemoveAt(0);
+            }
+
+            _superseded.Add(Activation);
+            Activation = successor;
+        }
     }
 }
