@@ -370,7 +370,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
 
                 // Equal now; equal still once every fault injected so far has been retried by its sender?
                 var mark = cluster.Faults.Mark();
-                if (!await cluster.Faults.WaitResolvedAsync(mark, deadline - DateTime.UtcNow))
+                if (!await WaitResolvedAsync(ids, keys, mark, deadline))
                 {
                     return $"the state matched, but faults injected until then were not retried successfully within {SettleTimeout.TotalSeconds:F0} s: "
                         + string.Join("; ", cluster.Faults.Unresolved(mark).Take(10));
@@ -395,17 +395,35 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
         }
     }
 
+    private async Task<bool> WaitResolvedAsync(Ids ids, Keys keys, long mark, DateTime deadline)
+    {
+        while (!await cluster.Faults.WaitResolvedAsync(mark, TimeSpan.FromSeconds(Math.Clamp((deadline - DateTime.UtcNow).TotalSeconds, 0, 2))))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            // What a killed sender had queued goes out once it is woken.
+            await FlushAsync(ids, keys);
+        }
+
+        return true;
+    }
+
     private async Task FlushAsync(Ids ids, Keys keys)
     {
         // Rep books deliver roll-ups behind their answers; regions pass theirs up on a tick. Injected faults may fail a
         // flush: what failed stays queued and the next round flushes it again.
-        if (cluster.Kills is not null)
+        if (cluster.Kills is { } kills)
         {
             // A deal book killed with credits queued sends them when it is next woken: by its next event, or by the
-            // recovery sweep (a five-minute reminder). Wake the sequence's books as the sweep would, sooner.
-            foreach (var book in ids.Deals.Select(d => OpportunityBooks.Of(keys.Key(d))).Distinct())
+            // recovery sweep (a five-minute reminder). Wake the killed ones as the sweep would, sooner: any sequence's,
+            // since books are shared and this sequence waits for every fault injected before it settles.
+            var dealBooks = Grains.GetGrain<IOpportunityBookGrain>(0).GetGrainId().Type;
+            foreach (var id in kills.Dormant.Where(id => id.Type == dealBooks))
             {
-                await IgnoreFaults(Grains.GetGrain<IOpportunityBookGrain>(book).RecoverAsync());
+                await IgnoreFaults(Grains.GetGrain(id).AsReference<IOpportunityBookGrain>().RecoverAsync());
             }
         }
 
