@@ -23,19 +23,6 @@ public sealed class DedupWindowApiTests(SmallDedupWindowServerFixture server)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
 
-    private async Task<V1.IngestResponse> SendBatchAsync(string batchId, params SalesOps.Domain.SalesEvent[] events)
-    {
-        using var call = server.Ingest.Ingest(deadline: DateTime.UtcNow + Deadline);
-        var batch = new V1.IngestRequest { BatchId = batchId };
-        batch.Events.Add(events.Select(e => e.ToProto()));
-        await call.RequestStream.WriteAsync(batch).Within();
-        await call.RequestStream.CompleteAsync().Within();
-        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).Within());
-        var ack = call.ResponseStream.Current;
-        Assert.False(await call.ResponseStream.MoveNext(CancellationToken.None).Within());
-        return ack;
-    }
-
     private Task<V1.GetRepResponse> RepAsync(Scenario s) =>
         server.Query.GetRepAsync(new V1.GetRepRequest { RepId = s.Id("ann"), Period = "2026-11" }, deadline: DateTime.UtcNow + Deadline).ResponseAsync;
 
@@ -45,12 +32,12 @@ public sealed class DedupWindowApiTests(SmallDedupWindowServerFixture server)
         var s = new Scenario("dedup-api");
         var first = s.Activity("ann", h: 1);
         var latest = s.Activity("ann", h: 100); // 99 hours later: the rep forgets its join and the first activity
-        var setup = await SendBatchAsync("setup", s.Region("r"), s.Rep("ann", "r"), first, latest);
+        var setup = await server.SendBatchAsync("setup", s.Region("r"), s.Rep("ann", "r"), first, latest);
         Assert.Equal(4, setup.Accepted);
         var before = await RepAsync(s);
         Assert.Equal(2, before.Figures.ActivityTotal);
 
-        var ack = await SendBatchAsync(
+        var ack = await server.SendBatchAsync(
             "late",
             latest,                       // a re-send inside the window
             first,                        // a re-send of an event the rep no longer remembers

@@ -64,6 +64,20 @@ public class ServerFixture : IAsyncLifetime
         Watch = new V1.WatchService.WatchServiceClient(Channel);
     }
 
+    /// <summary>Sends one batch on an ingest stream and returns its one acknowledgement.</summary>
+    public async Task<V1.IngestResponse> SendBatchAsync(string batchId, params SalesOps.Domain.SalesEvent[] events)
+    {
+        using var call = Ingest.Ingest(deadline: DateTime.UtcNow + TimeSpan.FromSeconds(15));
+        var batch = new V1.IngestRequest { BatchId = batchId };
+        batch.Events.Add(events.Select(e => e.ToProto()));
+        await call.RequestStream.WriteAsync(batch).Within();
+        await call.RequestStream.CompleteAsync().Within();
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).Within());
+        var ack = call.ResponseStream.Current;
+        Assert.False(await call.ResponseStream.MoveNext(CancellationToken.None).Within());
+        return ack;
+    }
+
     public async Task DisposeAsync()
     {
         Channel.Dispose();
