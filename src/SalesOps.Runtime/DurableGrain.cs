@@ -121,6 +121,7 @@ public abstract class DurableGrain<TEntry, TSnapshot>(
                     outbox.Stop();
                 }
             },
+            background: true, // a retry only restarts the drain: it never holds the grain's calls while a destination is down
             drained: () => _snapshots.OutputDelivered());
         _snapshots = new SnapshotWriter<TSnapshot, TEntry>(storage, _journal, SnapshotEvery, Capture, logger, () => HasPending);
         OnStarting();
