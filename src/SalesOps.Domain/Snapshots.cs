@@ -268,7 +268,11 @@ internal sealed record RepMemento(
     List<FigureEntry> Historical,
     List<TargetEntry> Targets,
     List<PaceEntry> Behind,
-    string[] Seen) : IMemento;
+    string[] Seen,
+    DepartureEntry? Left = null) : IMemento;
+
+/// <summary>A rep's departure; absent (null) in snapshots of reps with the company and in those written before RepLeft existed.</summary>
+internal sealed record DepartureEntry(DateTimeOffset At, DateOnly On, string EventId);
 
 internal sealed record RegionMemento(
     int FormatVersion,
