@@ -202,6 +202,13 @@ public sealed class InMemorySalesEngine
         return outcome;
     }
 
+    /// <summary>Open deals whose owner has left the company (docs/semantics.md, "A rep leaves"), ordered by deal id.</summary>
+    public IReadOnlyList<OpportunityState> OrphanedOpportunities() =>
+        _opportunities.Values
+            .Where(o => o.IsOpened && Settings.Stages.IsOpen(o.StageIndex) && DepartureOf(o.OwnerRepId) is not null)
+            .OrderBy(o => o.Id, StringComparer.Ordinal)
+            .ToList();
+
     private Departure? DepartureOf(string repId) => _reps.GetValueOrDefault(repId)?.Left;
 
     /// <summary>Evaluates pace for every rep and region at <paramref name="now"/>.</summary>

@@ -269,7 +269,7 @@ internal sealed record RepMemento(
     List<TargetEntry> Targets,
     List<PaceEntry> Behind,
     string[] Seen,
-    DepartureEntry? Left = null) : IMemento;
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DepartureEntry? Left = null) : IMemento;
 
 /// <summary>A rep's departure; absent (null) in snapshots of reps with the company and in those written before RepLeft existed.</summary>
 internal sealed record DepartureEntry(DateTimeOffset At, DateOnly On, string EventId);
