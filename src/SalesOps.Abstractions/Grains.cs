@@ -228,20 +228,6 @@ public interface IPushHubRegistryGrain : IGrainWithIntegerKey
     Task<IPushHub[]> GetHubsAsync();
 }
 
-/// <summary>
-/// Finishes work a lost activation left behind (key 0): wakes every grain whose journal has entries a snapshot does
-/// not cover, so messages it had queued are sent. Runs at silo start, when a silo is declared dead, and on a
-/// reminder.
-/// </summary>
-public interface IRecoveryGrain : IGrainWithIntegerKey
-{
-    /// <summary>Wakes the grains; returns how many were woken.</summary>
-    Task<int> SweepAsync();
-
-    /// <summary>Registers the periodic reminder (idempotent).</summary>
-    Task EnsureScheduledAsync();
-}
-
 /// <summary>Stateless fan-out of board pushes to every host's hub, so no region waits on slow hosts.</summary>
 public interface IPushNotifierGrain : IGrainWithIntegerKey
 {

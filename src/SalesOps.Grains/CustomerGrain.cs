@@ -10,21 +10,21 @@ namespace SalesOps.Grains;
 public sealed class CustomerGrain(
     IOptions<EngineOptions> options,
     JournalFactory journals,
-    [PersistentState(StorageNames.CustomerState, StorageNames.Snapshots)] IPersistentState<CustomerCheckpoint> snapshot,
+    [PersistentState(StorageNames.CustomerState, StorageNames.Snapshots)] IPersistentState<CustomerGrainSnapshot> snapshot,
     ILogger<CustomerGrain> logger) : Grain, ICustomerGrain
 {
     private readonly Inbox _orders = new();
     private CustomerState _state = null!;
     private GrainJournal _journal = null!;
-    private Checkpointer<CustomerCheckpoint> _checkpoints = null!;
+    private SnapshotWriter<CustomerGrainSnapshot, JournalEntry> _snapshots = null!;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var id = this.GetPrimaryKeyString();
         _state = new CustomerState(id);
-        _journal = journals.For(this, "customer", id);
-        _checkpoints = new Checkpointer<CustomerCheckpoint>(snapshot, _journal, options.Value.SnapshotEvery, Capture, logger);
-        await _checkpoints.RecoverAsync(
+        _journal = journals.For(this, StreamKinds.Customer.Of(id));
+        _snapshots = new SnapshotWriter<CustomerGrainSnapshot, JournalEntry>(snapshot, _journal, options.Value.SnapshotEvery, Capture, logger);
+        await _snapshots.RecoverAsync(
             cp =>
             {
                 _state = CustomerState.FromSnapshot(cp.Domain);
@@ -34,15 +34,15 @@ public sealed class CustomerGrain(
             cancellationToken);
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _checkpoints.SaveAsync();
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _snapshots.SaveAsync();
 
-    private CustomerCheckpoint Capture() => new() { Sequence = _journal.Sequence, Domain = _state.ToSnapshot(), Orders = _orders.Export() };
+    private CustomerGrainSnapshot Capture() => new() { Sequence = _journal.Sequence, Domain = _state.ToSnapshot(), Orders = _orders.Export() };
 
     /// <summary>Journals an applied input, then snapshots when due.</summary>
     private async Task WriteAsync(JournalEntry entry)
     {
         await _journal.WriteAsync(entry);
-        await _checkpoints.MaybeSaveAsync();
+        await _snapshots.MaybeSaveAsync();
     }
 
     public async Task<EventOutcome> RegisterAsync(CustomerRegistered e)

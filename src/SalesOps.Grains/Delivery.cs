@@ -7,8 +7,6 @@ namespace SalesOps.Grains;
 /// <summary>Helpers shared by the grains for what they send on.</summary>
 internal static partial class Delivery
 {
-    public static readonly TimeSpan RetryPeriod = TimeSpan.FromSeconds(1);
-
     /// <summary>Alerts are notifications, not figures: a failure to publish one is logged and never fails an event.</summary>
     public static async Task PublishAlertsAsync(GrainRefs grains, AlertRecord[] alerts, ILogger logger)
     {

@@ -36,9 +36,7 @@ public static class EngineRegistration
         services.TryAddSingleton<KnownEntities>();
         services.TryAddSingleton<EventIngestor>();
         services.TryAddSingleton<OrphanedDeals>();
-        services.TryAddSingleton<IEventJournal, NoJournal>();
-        services.TryAddSingleton<JournalFormat>();
-        services.TryAddSingleton<JournalFactory>();
+        services.AddDurableRuntime<JournalEntry, JournalFormat>([.. StreamKinds.All]);
         return services;
     }
 

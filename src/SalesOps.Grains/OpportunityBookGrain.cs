@@ -16,7 +16,7 @@ public sealed class OpportunityBookGrain(
     IOptions<EngineOptions> options,
     JournalFactory journals,
     GrainRefs refs,
-    [PersistentState(StorageNames.OpportunityBookState, StorageNames.Snapshots)] IPersistentState<OpportunityBookCheckpoint> snapshot,
+    [PersistentState(StorageNames.OpportunityBookState, StorageNames.Snapshots)] IPersistentState<OpportunityBookGrainSnapshot> snapshot,
     ILogger<OpportunityBookGrain> logger) : Grain, IOpportunityBookGrain
 {
     private readonly Dictionary<string, OpportunityState> _deals = new(StringComparer.Ordinal);
@@ -27,14 +27,14 @@ public sealed class OpportunityBookGrain(
     private readonly Outbox<DealOrder> _orders = new();
     private GrainJournal _journal = null!;
     private Courier _courier = null!;
-    private Checkpointer<OpportunityBookCheckpoint> _checkpoints = null!;
+    private SnapshotWriter<OpportunityBookGrainSnapshot, JournalEntry> _snapshots = null!;
     /// <summary>Departures the rep books reported (a departure is final, so it is kept; who is still here is asked each time).</summary>
     private readonly Dictionary<string, Departure> _departed = new(StringComparer.Ordinal);
     private static readonly OpportunityState NoDeal = new("");
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _journal = journals.For(this, "oppbook", this.GetPrimaryKeyLong().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        _journal = journals.For(this, StreamKinds.OpportunityBook.Of(this.GetPrimaryKeyLong()));
         _courier = new Courier(
             this,
             _journal,
@@ -49,8 +49,8 @@ public sealed class OpportunityBookGrain(
                 _credits.Stop();
                 _orders.Stop();
             });
-        _checkpoints = new Checkpointer<OpportunityBookCheckpoint>(snapshot, _journal, options.Value.BookSnapshotEvery, Capture, logger);
-        await _checkpoints.RecoverAsync(
+        _snapshots = new SnapshotWriter<OpportunityBookGrainSnapshot, JournalEntry>(snapshot, _journal, options.Value.BookSnapshotEvery, Capture, logger);
+        await _snapshots.RecoverAsync(
             cp =>
             {
                 _deals.Clear();
@@ -73,10 +73,10 @@ public sealed class OpportunityBookGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         await _courier.CloseAsync(cancellationToken);
-        await _checkpoints.SaveAsync();
+        await _snapshots.SaveAsync();
     }
 
-    private OpportunityBookCheckpoint Capture() => new()
+    private OpportunityBookGrainSnapshot Capture() => new()
     {
         Sequence = _journal.Sequence,
         Deals = _deals.Values.Select(d => d.ToSnapshot()).ToList(),
@@ -133,7 +133,7 @@ public sealed class OpportunityBookGrain(
         // A re-sent duplicate also nudges what a first delivery may have left queued before a crash.
         await _journal.WriteAllAsync(entries);
         await _courier.DeliverAsync();
-        await _checkpoints.MaybeSaveAsync();
+        await _snapshots.MaybeSaveAsync();
         if (celebrations.Count > 0)
         {
             await Delivery.PublishAlertsAsync(refs, celebrations.ToArray(), logger);

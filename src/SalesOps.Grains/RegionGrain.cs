@@ -20,7 +20,7 @@ public sealed class RegionGrain(
     TimeProvider systemTime,
     JournalFactory journals,
     GrainRefs refs,
-    [PersistentState(StorageNames.RegionState, StorageNames.Snapshots)] IPersistentState<RegionCheckpoint> snapshot,
+    [PersistentState(StorageNames.RegionState, StorageNames.Snapshots)] IPersistentState<RegionGrainSnapshot> snapshot,
     ILogger<RegionGrain> logger) : Grain, IRegionGrain
 {
     private const int PushedRows = 100;
@@ -36,7 +36,7 @@ public sealed class RegionGrain(
     private RegionEvents _events = null!;
     private RegionState _state = null!;
     private GrainJournal _journal = null!;
-    private Checkpointer<RegionCheckpoint> _checkpoints = null!;
+    private SnapshotWriter<RegionGrainSnapshot, JournalEntry> _snapshots = null!;
     private IGrainTimer? _tick;
     private IGrainTimer? _paceTimer;
 
@@ -44,14 +44,14 @@ public sealed class RegionGrain(
     {
         _state = new RegionState(this.GetPrimaryKeyString());
         _events = new RegionEvents(this);
-        _journal = journals.For(this, "region", _state.Id);
+        _journal = journals.For(this, StreamKinds.Region.Of(_state.Id));
         if (_state.Id == RegionState.CompanyId)
         {
             _state.DefineRoot(settings.CompanyName);
         }
 
-        _checkpoints = new Checkpointer<RegionCheckpoint>(snapshot, _journal, options.Value.SnapshotEvery, Capture, logger);
-        await _checkpoints.RecoverAsync(
+        _snapshots = new SnapshotWriter<RegionGrainSnapshot, JournalEntry>(snapshot, _journal, options.Value.SnapshotEvery, Capture, logger);
+        await _snapshots.RecoverAsync(
             cp =>
             {
                 _state = RegionState.FromSnapshot(cp.Domain);
@@ -91,9 +91,9 @@ public sealed class RegionGrain(
 
     public Task RecoverAsync() => SendPendingAsync();
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _checkpoints.SaveAsync();
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _snapshots.SaveAsync();
 
-    private RegionCheckpoint Capture() => new()
+    private RegionGrainSnapshot Capture() => new()
     {
         Sequence = _journal.Sequence,
         Domain = _state.ToSnapshot(),
@@ -107,7 +107,7 @@ public sealed class RegionGrain(
     private async Task WriteAsync(JournalEntry entry)
     {
         await _journal.WriteAsync(entry);
-        await _checkpoints.MaybeSaveAsync();
+        await _snapshots.MaybeSaveAsync();
     }
 
     /// <summary>What each event does to a region, live and in replay; events about anything else are refused.</summary>
@@ -228,7 +228,7 @@ public sealed class RegionGrain(
     private async Task CommitAsync(List<JournalEntry> entries)
     {
         await _journal.WriteAllAsync(entries);
-        await _checkpoints.MaybeSaveAsync();
+        await _snapshots.MaybeSaveAsync();
     }
 
     private void Apply(Rollup rollup)

@@ -20,7 +20,7 @@ public sealed class RepBookGrain(
     JournalFactory journals,
     GrainRefs refs,
     RollupCarrier carrier,
-    [PersistentState(StorageNames.RepBookState, StorageNames.Snapshots)] IPersistentState<RepBookCheckpoint> snapshot,
+    [PersistentState(StorageNames.RepBookState, StorageNames.Snapshots)] IPersistentState<RepBookGrainSnapshot> snapshot,
     ILogger<RepBookGrain> logger) : Grain, IRepBookGrain
 {
     /// <summary>The reps that joined (and, should one ever be credited before joining, that one too).</summary>
@@ -34,11 +34,11 @@ public sealed class RepBookGrain(
     private GrainJournal _journal = null!;
     private IGrainTimer? _paceTimer;
     private Courier _courier = null!;
-    private Checkpointer<RepBookCheckpoint> _checkpoints = null!;
+    private SnapshotWriter<RepBookGrainSnapshot, JournalEntry> _snapshots = null!;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _journal = journals.For(this, "repbook", this.GetPrimaryKeyLong().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        _journal = journals.For(this, StreamKinds.RepBook.Of(this.GetPrimaryKeyLong()));
         _courier = new Courier(
             this,
             _journal,
@@ -49,10 +49,10 @@ public sealed class RepBookGrain(
             () => _rollups.HasPending || _customers.HasPending,
             _rollups.Stop,
             background: true,
-            drained: () => _checkpoints.OutputDelivered());
-        _checkpoints = new Checkpointer<RepBookCheckpoint>(
+            drained: () => _snapshots.OutputDelivered());
+        _snapshots = new SnapshotWriter<RepBookGrainSnapshot, JournalEntry>(
             snapshot, _journal, options.Value.BookSnapshotEvery, Capture, logger, () => _rollups.HasPending || _customers.HasUnsent);
-        await _checkpoints.RecoverAsync(
+        await _snapshots.RecoverAsync(
             cp =>
             {
                 _reps.Clear();
@@ -80,10 +80,10 @@ public sealed class RepBookGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         await _courier.CloseAsync(cancellationToken);
-        await _checkpoints.SaveAsync();
+        await _snapshots.SaveAsync();
     }
 
-    private RepBookCheckpoint Capture() => new()
+    private RepBookGrainSnapshot Capture() => new()
     {
         Sequence = _journal.Sequence,
         Reps = _reps.Values.Select(r => r.ToSnapshot()).ToList(),
@@ -157,7 +157,7 @@ public sealed class RepBookGrain(
         }
 
         _courier.Kick();
-        await _checkpoints.MaybeSaveAsync();
+        await _snapshots.MaybeSaveAsync();
         if (targeted is not null)
         {
             await CheckPaceAsync(targeted);
@@ -193,7 +193,7 @@ public sealed class RepBookGrain(
         }
 
         _courier.Kick();
-        await _checkpoints.MaybeSaveAsync();
+        await _snapshots.MaybeSaveAsync();
     }
 
     public Task RecoverAsync() => _courier.DeliverAsync();

@@ -2,7 +2,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
-using SalesOps.Grains.Durability;
+using SalesOps.Runtime;
 
 namespace SalesOps.Persistence;
 

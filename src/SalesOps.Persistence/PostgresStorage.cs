@@ -5,7 +5,7 @@ using Npgsql;
 using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.Storage;
-using SalesOps.Grains.Durability;
+using SalesOps.Runtime;
 
 namespace SalesOps.Persistence;
 
@@ -16,12 +16,12 @@ public static class PostgresStorage
     public const string Invariant = "Npgsql";
 
     /// <summary>
-    /// Uses PostgreSQL for cluster membership, for the <see cref="StorageNames.Snapshots"/> grain storage and for
+    /// Uses PostgreSQL for cluster membership, for the <see cref="SnapshotStorage.Name"/> grain storage and for
     /// reminders. The schema must be in place (<see cref="SchemaMigrator.MigrateAsync"/>) before the silo starts:
     /// each provider reads its queries from <c>OrleansQuery</c> at start-up.
     /// </summary>
     /// <remarks>
-    /// Snapshots are stored with Orleans' own binary serializer behind a header naming the checkpoint type and its
+    /// Snapshots are stored with Orleans' own binary serializer behind a header naming the snapshot type and its
     /// schema version (<see cref="SnapshotFormat"/>, ADR 0011) instead of the provider's default Newtonsoft.Json with
     /// type names: the snapshot types are <c>[GenerateSerializer]</c> classes whose field ids are the stored format
     /// (version tolerant, compact, and independent of type and assembly names, which the JSON default embeds).
@@ -39,7 +39,7 @@ public static class PostgresStorage
             options.ConnectionString = small;
         });
         silo.Services.TryAddSingleton<SnapshotFormat>();
-        silo.AddAdoNetGrainStorage(StorageNames.Snapshots, (OptionsBuilder<AdoNetGrainStorageOptions> options) =>
+        silo.AddAdoNetGrainStorage(SnapshotStorage.Name, (OptionsBuilder<AdoNetGrainStorageOptions> options) =>
             options.Configure<SnapshotFormat>((o, format) =>
             {
                 o.Invariant = Invariant;

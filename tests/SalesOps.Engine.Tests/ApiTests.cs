@@ -169,7 +169,7 @@ public sealed class ApiTests(ServerFixture server)
         });
         var top = Assert.Single(board.Top);
         Assert.Equal((1, s.Id("ann"), 60_000d), (top.Rank, top.RepId, top.Score));
-        Assert.Equal(("Rep ann", s.Id("r")), (top.RepName, top.RegionId));
+        Assert.Equal(("Rep ann", s.Id("r"), "Region r"), (top.RepName, top.RegionId, top.RegionName));
         Assert.Equal(s.Id("ann"), Assert.Single(board.Around).RepId);
 
         var attainment = await server.Query.GetLeaderboardAsync(new V1.GetLeaderboardRequest { ScopeRegionId = s.Id("r"), Period = "2026-11", Metric = V1.LeaderboardMetric.Attainment });
@@ -196,8 +196,10 @@ public sealed class ApiTests(ServerFixture server)
         Assert.True(snapshot.Snapshot);
         Assert.Equal([s.Id("ann"), s.Id("bob")], snapshot.Entries.Select(e => e.RepId));
         Assert.Equal(["Rep ann", "Rep bob"], snapshot.Entries.Select(e => e.RepName));
-        Assert.All(snapshot.Entries, e => Assert.Equal(s.Id("r"), e.RegionId));
+        Assert.All(snapshot.Entries, e => Assert.Equal((s.Id("r"), "Region r"), (e.RegionId, e.RegionName)));
 
+        using var alerts = server.Watch.WatchAlerts(new V1.WatchAlertsRequest { ScopeRegionId = s.Id("r") }, cancellationToken: cts.Token);
+        await alerts.ResponseHeadersAsync.Within();
         await SendBatchAsync("overtake", s.Open("b2", "bob", "acme", 40_000, h: 3), s.Won("b2", 4));
         Assert.True(await call.ResponseStream.MoveNext(cts.Token));
         var update = call.ResponseStream.Current;
@@ -207,6 +209,18 @@ public sealed class ApiTests(ServerFixture server)
         var ann = Assert.Single(update.Entries, e => e.RepId == s.Id("ann"));
         Assert.Equal((2, -1), (ann.Rank, ann.Movement));
         Assert.True(update.Version > snapshot.Version);
+
+        // The watched board's overtake, told by name.
+        V1.WatchAlertsResponse overtake;
+        do
+        {
+            Assert.True(await alerts.ResponseStream.MoveNext(cts.Token));
+            overtake = alerts.ResponseStream.Current;
+        }
+        while (overtake.KindCase != V1.WatchAlertsResponse.KindOneofCase.Overtake);
+
+        Assert.Equal(("Rep bob", "Rep ann", "Region r"), (overtake.Overtake.RepName, overtake.Overtake.OvertakenRepName, overtake.RegionName));
+        Assert.Equal("Rep bob overtook Rep ann on the bookings board of Region r for 2026-11: now #1", overtake.Message);
     }
 
     [Fact]
@@ -234,6 +248,10 @@ public sealed class ApiTests(ServerFixture server)
             Assert.Equal(V1.WatchAlertsResponse.KindOneofCase.BigDealWon, alert.KindCase);
             Assert.Equal((s.Id("big1"), s.Id("ann"), 600_000L, ProtoEvents.Currency), (alert.BigDealWon.OpportunityId, alert.BigDealWon.OwnerRepId, alert.BigDealWon.Amount.MinorUnits, alert.BigDealWon.Amount.CurrencyCode));
             Assert.Equal("2026-11", alert.Period);
+
+            // What a screen shows reads as a sentence about people, not ids.
+            Assert.Equal(("Rep ann", "Region r"), (alert.BigDealWon.OwnerRepName, alert.RegionName));
+            Assert.Equal("Rep ann won a 6,000.00 USD deal", alert.Message);
             last = alert.Sequence;
         }
 

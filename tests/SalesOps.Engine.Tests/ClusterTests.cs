@@ -227,6 +227,11 @@ public sealed class ClusterTests(ClusterFixture fixture)
         AllAccepted(await IngestAsync(
             s.Region("r"), s.Rep("ann", "r"), s.Rep("bob", "r"), s.Customer("c"),
             s.Open("a1", "ann", "c", 50_000, h: 1), s.Won("a1", 2), s.Open("b1", "bob", "c", 30_000, h: 1), s.Won("b1", 2)));
+
+        // Both wins reach the region before the watch begins: delivered behind the ack, a late one would enter the
+        // watched board after the watch and raise an overtake of its own.
+        await Task.WhenAll(RepBook(s.Id("ann")).FlushAsync().Within(), RepBook(s.Id("bob")).FlushAsync().Within());
+        await Grains.GetGrain<IRegionGrain>(s.Id("r")).FlushAsync().Within();
         await Grains.GetGrain<IRegionGrain>(s.Id("r")).WatchBoardAsync(nov.Code, (byte)LeaderboardMetric.Bookings, TimeSpan.FromMinutes(5)).Within();
 
         // Bob passes Ann on bookings (watched) and on collections (not watched).

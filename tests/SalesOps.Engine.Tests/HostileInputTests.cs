@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using SalesOps.Server.Api;
 using SalesOps.Domain;
 using V1 = SalesOps.Contracts.V1;
 
@@ -106,6 +107,24 @@ public sealed class HostileInputTests(ServerFixture server) : IDisposable
 
         Assert.True(answer.Status == expected, $"{what}: {answer}");
         Assert.NotEmpty(answer.Message);
+
+        // The same google.rpc.Status details as every other error: code, message and a stable reason.
+        Assert.NotNull(answer.Details);
+        Assert.Equal((int)expected, answer.Details.Code);
+        Assert.Equal(answer.Message, answer.Details.Message);
+        var info = answer.Details.GetDetail<Google.Rpc.ErrorInfo>();
+        Assert.NotNull(info);
+        Assert.Equal(ApiErrors.Domain, info.Domain);
+        if (answer.Details.GetDetail<Google.Rpc.BadRequest>() is { } badRequest)
+        {
+            // Bytes the parser could skip (an unknown group) leave a message that validation then refuses by field.
+            Assert.Equal(ApiErrors.InvalidField, info.Reason);
+            Assert.NotEmpty(Assert.Single(badRequest.FieldViolations).Field);
+        }
+        else
+        {
+            Assert.Equal(expected == StatusCode.ResourceExhausted ? ApiErrors.RequestTooLarge : ApiErrors.MalformedRequest, info.Reason);
+        }
         Assert.True(answer.HeaderBytes < 1024, $"{what}: {answer.HeaderBytes} bytes of headers");
 
         // The connection and the server still serve.

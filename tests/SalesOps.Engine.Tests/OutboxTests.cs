@@ -1,3 +1,4 @@
+using SalesOps.Runtime;
 using SalesOps.Abstractions;
 using SalesOps.Domain;
 using SalesOps.Grains;

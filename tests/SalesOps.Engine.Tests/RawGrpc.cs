@@ -8,7 +8,7 @@ namespace SalesOps.Engine.Tests;
 
 /// <summary>What the server answered to a hand-built request: the gRPC status and how big its status parts were.</summary>
 /// <param name="HeaderBytes">Bytes of every response header and trailer (names and values): what an echo inflates.</param>
-public sealed record RawAnswer(int HttpStatus, StatusCode? Status, string Message, int HeaderBytes, int BodyBytes)
+public sealed record RawAnswer(int HttpStatus, StatusCode? Status, string Message, int HeaderBytes, int BodyBytes, Google.Rpc.Status? Details = null)
 {
     public override string ToString() => $"HTTP {HttpStatus}, grpc-status {Status?.ToString() ?? "none"} '{Message}', {HeaderBytes} header bytes, {BodyBytes} body bytes";
 }
@@ -57,13 +57,17 @@ public sealed class RawGrpc(string address) : IDisposable
             status is null ? null : (StatusCode)int.Parse(status, System.Globalization.CultureInfo.InvariantCulture),
             message,
             headerBytes,
-            content.Length);
+            content.Length,
+            Value(response, "grpc-status-details-bin") is { } details ? Google.Rpc.Status.Parser.ParseFrom(Base64(details)) : null);
     }
 
     private static string? Value(HttpResponseMessage response, string name) =>
         response.TrailingHeaders.TryGetValues(name, out var t) ? t.First()
         : response.Headers.TryGetValues(name, out var h) ? h.First()
         : null;
+
+    /// <summary>Binary metadata is base64, and gRPC implementations may leave out its padding.</summary>
+    private static byte[] Base64(string value) => Convert.FromBase64String(value.PadRight(value.Length + ((4 - (value.Length % 4)) % 4), '='));
 
     private static int Size(HttpHeaders headers) => headers.Sum(h => h.Key.Length + h.Value.Sum(v => v.Length));
 

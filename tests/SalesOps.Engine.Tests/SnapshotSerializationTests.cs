@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using Orleans.Storage;
+using SalesOps.Runtime;
 using SalesOps.Abstractions;
 using SalesOps.Grains;
 using SalesOps.Grains.Durability;
@@ -20,7 +21,7 @@ public sealed class SnapshotSerializationTests
     public void OpportunityBookCheckpoint_WithRepCreditLanes_RoundTrips()
     {
         var credits = new[] { new Credit(1, 2, 3, 400, DateTimeOffset.UnixEpoch, null) };
-        var cp = new OpportunityBookCheckpoint
+        var cp = new OpportunityBookGrainSnapshot
         {
             Sequence = 9,
             Deals = [[1, 2, 3]],
@@ -28,7 +29,7 @@ public sealed class SnapshotSerializationTests
             Orders = [new OutboxLane<DealOrder>("c", 1, [(1, new DealOrder("o", null))])],
         };
         var serializer = StorageSerializer();
-        var back = serializer.Deserialize<OpportunityBookCheckpoint>(serializer.Serialize(cp))!;
+        var back = serializer.Deserialize<OpportunityBookGrainSnapshot>(serializer.Serialize(cp))!;
         Assert.Equal(9, back.Sequence);
         var lane = Assert.Single(back.Credits);
         Assert.Equal(("17", 4L), (lane.Destination, lane.LastSequence));
@@ -40,7 +41,7 @@ public sealed class SnapshotSerializationTests
     public void RepBookCheckpoint_WithRepsInboxLanesAndTouches_RoundTrips()
     {
         var rollup = new Rollup([new Counter(1, 2, 3, 4, 500)], [new BoardChange("ann", 7, true, false, [new Score(2, 0, 500)])]);
-        var cp = new RepBookCheckpoint
+        var cp = new RepBookGrainSnapshot
         {
             Sequence = 12,
             Reps = [[1], [2, 3]],
@@ -49,7 +50,7 @@ public sealed class SnapshotSerializationTests
             Customers = [("acme", new CustomerTouch("ann", "e1", 70, null))],
         };
         var serializer = StorageSerializer();
-        var back = serializer.Deserialize<RepBookCheckpoint>(serializer.Serialize(cp))!;
+        var back = serializer.Deserialize<RepBookGrainSnapshot>(serializer.Serialize(cp))!;
         Assert.Equal(12, back.Sequence);
         Assert.Equal([[1], [2, 3]], back.Reps);
         Assert.Equal(5, back.Credits["oppbook/3"]);

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using SalesOps.Grains.Durability;
+using SalesOps.Runtime;
 
 namespace SalesOps.Persistence.Tests;
 

@@ -3,7 +3,7 @@ using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.Storage;
 using Orleans.TestingHost;
-using SalesOps.Grains.Durability;
+using SalesOps.Runtime;
 using SalesOps.TestSupport;
 
 namespace SalesOps.Persistence.Tests;
@@ -36,7 +36,7 @@ public sealed class OrleansPostgresFixture : IAsyncLifetime
     public const string DeletingStorageName = "snapshots-delete-on-clear";
 
     /// <summary>The snapshot storage provider (or another one by name) as a silo resolves it.</summary>
-    public IGrainStorage SnapshotStorage(string name = StorageNames.Snapshots) =>
+    public IGrainStorage SnapshotStorage(string name = Runtime.SnapshotStorage.Name) =>
         Cluster.GetActiveSilos().First().ServiceProvider.GetRequiredKeyedService<IGrainStorage>(name);
 
     public async Task InitializeAsync()

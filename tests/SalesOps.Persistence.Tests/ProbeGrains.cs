@@ -1,5 +1,5 @@
 using Orleans.Runtime;
-using SalesOps.Grains.Durability;
+using SalesOps.Runtime;
 
 namespace SalesOps.Persistence.Tests;
 
@@ -14,7 +14,7 @@ public sealed class ProbeState
     public int Writes { get; set; }
 }
 
-/// <summary>A grain whose state lives in the <see cref="StorageNames.Snapshots"/> provider.</summary>
+/// <summary>A grain whose state lives in the <see cref="SnapshotStorage.Name"/> provider.</summary>
 public interface ISnapshotProbeGrain : IGrainWithStringKey
 {
     /// <summary>The silo this activation runs on.</summary>
@@ -31,7 +31,7 @@ public interface ISnapshotProbeGrain : IGrainWithStringKey
 }
 
 public sealed class SnapshotProbeGrain(
-    [PersistentState(SnapshotProbeGrain.StateName, StorageNames.Snapshots)] IPersistentState<ProbeState> state,
+    [PersistentState(SnapshotProbeGrain.StateName, SnapshotStorage.Name)] IPersistentState<ProbeState> state,
     ILocalSiloDetails silo) : Grain, ISnapshotProbeGrain
 {
     /// <summary>The state name, which the storage provider receives as the grain type.</summary>

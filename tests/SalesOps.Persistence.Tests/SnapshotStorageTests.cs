@@ -2,7 +2,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 using Orleans.Storage;
-using SalesOps.Grains.Durability;
+using SalesOps.Runtime;
 using Xunit.Abstractions;
 
 namespace SalesOps.Persistence.Tests;

@@ -1,38 +1,25 @@
-using System.Buffers;
 using Orleans.Serialization;
 using SalesOps.Abstractions;
 using SalesOps.Domain;
+using SalesOps.Runtime;
 
 namespace SalesOps.Grains.Durability;
 
 /// <summary>
-/// Reads an older stored version of one kind of journal entry and returns it in today's shape. Registered in the
-/// service container (every one is added to <see cref="JournalFormat"/>); the payload is what follows the header.
+/// The stored format of the grains' journal entries (ADR 0011), on the runtime's <see cref="JournalCodec{TEntry}"/>:
+/// each entry is a <see cref="StoredHeader"/> naming its type and schema version, then the payload: the Orleans binary
+/// form of the event's surrogate (<see cref="EventConverter"/>) or of the entry record. An entry of the current version
+/// is read by its codec; an older version by the <see cref="JournalUpcaster{TEntry}"/> registered for it; an entry
+/// written before headers existed (first byte 0x30, the Orleans field header of the old envelope format) by
+/// <see cref="LegacyJournal"/>.
 /// </summary>
-public sealed record JournalUpcaster(string Name, int Version, Func<Serializer, ReadOnlyMemory<byte>, JournalEntry> Read);
-
-/// <summary>
-/// The stored format of journal entries (ADR 0011). Each entry is a <see cref="StoredHeader"/> naming its type and
-/// schema version, then the payload: the Orleans binary form of the event's surrogate (<see cref="EventConverter"/>)
-/// or of the entry record. An entry of the current version is read by its codec; an older version by the <see cref="JournalUpcaster"/>
-/// registered for it; an entry written before headers existed (first byte 0x30, the Orleans field header of the old
-/// envelope format) by <see cref="LegacyJournal"/>. A name or version nobody reads fails the replay loudly, never
-/// silently.
-/// </summary>
-public sealed class JournalFormat
+public sealed class JournalFormat : JournalCodec<JournalEntry>
 {
-    private const int MaxKeptBuffer = 64 * 1024;
-
-    [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_buffer;
-
-    private readonly Serializer _serializer;
-    private readonly Dictionary<(string Name, int Version), Func<ReadOnlyMemory<byte>, JournalEntry>> _readers = new();
     private readonly EventWriter _events;
 
-    public JournalFormat(Serializer serializer, IEnumerable<JournalUpcaster> upcasters)
+    public JournalFormat(Serializer serializer, IEnumerable<JournalUpcaster<JournalEntry>> upcasters)
+        : base(serializer)
     {
-        _serializer = serializer;
         _events = new EventWriter(this);
         var c = new EventConverter();
         Event<RegionDefinedSurrogate>(RegionDefinedSurrogate.Name, RegionDefinedSurrogate.Version, s => c.ConvertFromSurrogate(s));
@@ -49,46 +36,22 @@ public sealed class JournalFormat
         Event<ActivityLoggedSurrogate>(ActivityLoggedSurrogate.Name, ActivityLoggedSurrogate.Version, s => c.ConvertFromSurrogate(s));
         Event<PaymentReceivedSurrogate>(PaymentReceivedSurrogate.Name, PaymentReceivedSurrogate.Version, s => c.ConvertFromSurrogate(s));
         Event<TargetSetSurrogate>(TargetSetSurrogate.Name, TargetSetSurrogate.Version, s => c.ConvertFromSurrogate(s));
-        Entry<RepCreditsReceived>(RepCreditsReceived.Name, 1);
-        Entry<RollupReceived>(RollupReceived.Name, 1);
-        Entry<RollupQueued>(RollupQueued.Name, 1);
-        Entry<OrderReceived>(OrderReceived.Name, 1);
-        Entry<PaymentCounted>(PaymentCounted.Name, 1);
-        Entry<ContactReceived>(ContactReceived.Name, 1);
-        foreach (var u in upcasters)
-        {
-            if (!_readers.TryAdd((u.Name, u.Version), payload => u.Read(_serializer, payload)))
-            {
-                throw new InvalidOperationException($"Journal entry {u.Name} version {u.Version} already has a reader.");
-            }
-        }
+        AddEntry<RepCreditsReceived>(RepCreditsReceived.Name, 1);
+        AddEntry<RollupReceived>(RollupReceived.Name, 1);
+        AddEntry<RollupQueued>(RollupQueued.Name, 1);
+        AddEntry<OrderReceived>(OrderReceived.Name, 1);
+        AddEntry<PaymentCounted>(PaymentCounted.Name, 1);
+        AddEntry<ContactReceived>(ContactReceived.Name, 1);
+        AddUpcasters(upcasters);
     }
-
-    /// <summary>The (name, version) pairs this build reads, current and upcast.</summary>
-    public IEnumerable<(string Name, int Version)> Readable => _readers.Keys;
 
     /// <summary>Encodes an entry with its header.</summary>
-    public byte[] Write(JournalEntry entry) => entry.Write(this);
+    public override byte[] Write(JournalEntry entry) => entry.Write(this);
 
-    /// <summary>Decodes a stored entry of any version this build reads.</summary>
-    public JournalEntry Read(byte[] stored)
-    {
-        ArgumentNullException.ThrowIfNull(stored);
-        if (!StoredHeader.IsPresent(stored))
-        {
-            return LegacyJournal.Read(_serializer, stored);
-        }
+    /// <summary>Entries written before headers existed: the legacy envelope format (<see cref="LegacyJournal"/>).</summary>
+    protected override JournalEntry ReadHeaderless(byte[] stored) => LegacyJournal.Read(Serializer, stored);
 
-        var (name, version, payloadStart) = StoredHeader.Read(stored);
-        if (!_readers.TryGetValue((name, version), out var read))
-        {
-            throw new InvalidDataException($"Journal entry {name} version {version} is not readable by this build (no codec or upcaster for it).");
-        }
-
-        return read(stored.AsMemory(payloadStart));
-    }
-
-    /// <summary>The name and schema version a stored entry declares.</summary>
+    /// <summary>The name and schema version a stored entry declares (<c>legacy</c>, 0 without a header).</summary>
     public static (string Name, int Version) Describe(byte[] stored)
     {
         ArgumentNullException.ThrowIfNull(stored);
@@ -103,34 +66,9 @@ public sealed class JournalFormat
 
     internal byte[] WriteEvent(SalesEvent e) => e.Accept(_events);
 
-    /// <summary>
-    /// Header, then the Orleans binary form of <paramref name="payload"/> (a sealed type: no type name is written).
-    /// Public so that a test can store an older version the way a previous build did.
-    /// </summary>
-    public byte[] Write<T>(string name, int version, T payload)
-    {
-        // One buffer per thread, reused: an entry is written within a grain's turn, without awaiting in between.
-        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
-        buffer.ResetWrittenCount();
-        StoredHeader.Write(buffer, name, version);
-        _serializer.Serialize(payload, buffer);
-        var stored = buffer.WrittenSpan.ToArray();
-        if (buffer.Capacity > MaxKeptBuffer)
-        {
-            t_buffer = null; // a rare large entry (a big roll-up) does not pin its buffer to the thread
-        }
-
-        return stored;
-    }
-
     private void Event<TSurrogate>(string name, int version, Func<TSurrogate, SalesEvent> convert)
         where TSurrogate : struct =>
-        _readers.Add((name, version), payload => new EventAccepted(convert(_serializer.Deserialize<TSurrogate>(payload))));
-
-    private void Entry<TEntry>(string name, int version)
-        where TEntry : JournalEntry =>
-        _readers.Add((name, version), payload => _serializer.Deserialize<TEntry>(payload)
-            ?? throw new InvalidDataException($"Journal entry {name} version {version} is empty."));
+        AddReader(name, version, payload => new EventAccepted(convert(Serializer.Deserialize<TSurrogate>(payload))));
 
     /// <summary>Every event under its surrogate's name and version: a new event type does not compile until it is here.</summary>
     private sealed class EventWriter(JournalFormat format) : ISalesEventVisitor<byte[]>

@@ -47,6 +47,12 @@ public static class ApiErrors
     /// <summary>The alert log restarted and numbers from 1 again.</summary>
     public const string AlertLogRestarted = "ALERT_LOG_RESTARTED";
 
+    /// <summary>The request's bytes are not well-formed gRPC frames of the method's message.</summary>
+    public const string MalformedRequest = "MALFORMED_REQUEST";
+
+    /// <summary>A request message is larger than the server takes.</summary>
+    public const string RequestTooLarge = "REQUEST_TOO_LARGE";
+
     /// <summary>The status of a rejected or failed event outcome (never for accepted or duplicate ones).</summary>
     public static RpcStatus Of(Outcome o) => Build(ToStatusCode(o.Code), o.Field, o.Message, ReasonOf(o.Code));
 
@@ -64,6 +70,13 @@ public static class ApiErrors
     /// <summary>A watcher that stopped reading: RESOURCE_EXHAUSTED, with the resume point of an alert stream.</summary>
     public static RpcException WatcherCutOff(long? resumeAfter, string message) =>
         Build(StatusCode.ResourceExhausted, "", message, WatcherTooSlow, resumeAfter).ToRpcException();
+
+    /// <summary>
+    /// Request bytes that are not the method's message: INVALID_ARGUMENT (<see cref="MalformedRequest"/>) or, for a
+    /// message too large, RESOURCE_EXHAUSTED (<see cref="RequestTooLarge"/>). No field is named: the bytes never became one.
+    /// </summary>
+    public static RpcException Malformed(StatusCode code, string message) =>
+        Build(code, "", message, code == StatusCode.ResourceExhausted ? RequestTooLarge : MalformedRequest).ToRpcException();
 
     /// <summary>The gRPC code of an outcome that is not accepted.</summary>
     public static StatusCode ToStatusCode(OutcomeCode code) => code switch

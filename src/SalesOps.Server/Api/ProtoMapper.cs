@@ -267,8 +267,8 @@ public static class ProtoMapper
 
     public static V1.ForecastCategory ToWire(ForecastCategory c) => (V1.ForecastCategory)((int)c + 1);
 
-    /// <summary>A board row with the rep's display name and current region (<see cref="RepDirectory"/>).</summary>
-    public static V1.LeaderboardEntry ToEntry(BoardRow r, RepProfile profile) => new()
+    /// <summary>A board row with the rep's display name and current region (<see cref="RepDirectory"/>) and its name.</summary>
+    public static V1.LeaderboardEntry ToEntry(BoardRow r, RepProfile profile, string regionName) => new()
     {
         Rank = r.Rank,
         RepId = r.RepId,
@@ -276,18 +276,20 @@ public static class ProtoMapper
         Movement = r.Movement,
         RepName = profile.Name,
         RegionId = profile.RegionId,
+        RegionName = regionName,
     };
 
     /// <summary>An alert typed by its kind. The domain's alert record reuses its fields per kind (see <see cref="Alert"/>).</summary>
-    public static V1.WatchAlertsResponse ToAlert(AlertRecord a, string currency)
+    public static V1.WatchAlertsResponse ToAlert(AlertRecord a, AlertNames names, string currency)
     {
         var m = new V1.WatchAlertsResponse
         {
             Sequence = a.Sequence,
             OccurredAt = Timestamp.FromDateTimeOffset(a.At),
             RegionId = a.ScopeId,
+            RegionName = names.Region,
             Period = new Period(a.Period).ToString(),
-            Message = a.Message,
+            Message = AlertText.Of(a, names, currency),
         };
         switch ((AlertKind)a.Kind)
         {
@@ -299,10 +301,17 @@ public static class ProtoMapper
                     Metric = System.Enum.TryParse<TargetMetric>(a.Metric, out var target) ? ToWire(target) : V1.TargetMetric.Unspecified,
                     Actual = a.Actual,
                     Expected = a.Expected,
+                    ScopeName = names.Subject,
                 };
                 break;
             case AlertKind.BigDealWon:
-                m.BigDealWon = new V1.BigDealWonAlert { OpportunityId = a.SubjectId, OwnerRepId = a.OtherId, Amount = ToMoney(a.Actual, currency) };
+                m.BigDealWon = new V1.BigDealWonAlert
+                {
+                    OpportunityId = a.SubjectId,
+                    OwnerRepId = a.OtherId,
+                    Amount = ToMoney(a.Actual, currency),
+                    OwnerRepName = names.Subject,
+                };
                 break;
             case AlertKind.Overtake:
                 m.Overtake = new V1.OvertakeAlert
@@ -312,6 +321,8 @@ public static class ProtoMapper
                     Metric = System.Enum.TryParse<LeaderboardMetric>(a.Metric, out var board) ? ToWire(board) : V1.LeaderboardMetric.Unspecified,
                     NewRank = (int)a.Actual,
                     OldRank = (int)a.Expected,
+                    RepName = names.Subject,
+                    OvertakenRepName = names.Other,
                 };
                 break;
             default:

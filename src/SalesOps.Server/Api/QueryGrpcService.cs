@@ -116,8 +116,9 @@ public sealed class QueryGrpcService(
             Total = board.Total,
         };
         var profiles = await reps.ProfilesAsync(board.Top.Concat(board.Around).Select(r => r.RepId).ToList());
-        view.Top.Add(board.Top.Select((r, i) => ProtoMapper.ToEntry(r, profiles[i])));
-        view.Around.Add(board.Around.Select((r, i) => ProtoMapper.ToEntry(r, profiles[board.Top.Length + i])));
+        var regionNames = await regions.NamesAsync(profiles);
+        view.Top.Add(board.Top.Select((r, i) => ProtoMapper.ToEntry(r, profiles[i], regionNames[i])));
+        view.Around.Add(board.Around.Select((r, i) => ProtoMapper.ToEntry(r, profiles[board.Top.Length + i], regionNames[board.Top.Length + i])));
         return view;
     }
 

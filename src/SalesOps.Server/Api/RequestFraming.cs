@@ -209,8 +209,8 @@ public static class RequestFraming
             }
         }
 
-        private static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
+        private static RpcException Invalid(string message) => ApiErrors.Malformed(StatusCode.InvalidArgument, message);
 
-        private static RpcException Exhausted(string message) => new(new Status(StatusCode.ResourceExhausted, message));
+        private static RpcException Exhausted(string message) => ApiErrors.Malformed(StatusCode.ResourceExhausted, message);
     }
 }

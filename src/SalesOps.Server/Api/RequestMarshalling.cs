@@ -49,7 +49,7 @@ public static class RequestMarshalling
                 catch (Exception ex) when (ex is not RpcException and not OperationCanceledException)
                 {
                     // The parser's own message names the fault (truncated field, invalid UTF-8) without quoting input.
-                    throw new RpcException(new Status(StatusCode.InvalidArgument, $"{what}: {Short(ex.Message)}"));
+                    throw ApiErrors.Malformed(StatusCode.InvalidArgument, $"{what}: {Short(ex.Message)}");
                 }
             });
         return new Method<TRequest, TResponse>(method.Type, method.ServiceName, method.Name, marshaller, method.ResponseMarshaller);

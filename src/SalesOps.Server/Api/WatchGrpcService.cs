@@ -137,7 +137,7 @@ public sealed class WatchGrpcService(
                 // Not the overflow token: cancelling a write midway resets the HTTP/2 stream, and the client would see
                 // CANCELLED instead of the RESOURCE_EXHAUSTED that tells it where to resume.
                 responseStream.WriteOptions = moreWaiting && scope.Length == 0 ? Buffered : null;
-                await WriteAsync(responseStream, ProtoMapper.ToAlert(a, settings.CurrencyCode), a.Sequence, subscription, context.CancellationToken);
+                await WriteAsync(responseStream, ProtoMapper.ToAlert(a, await NamesAsync(a), settings.CurrencyCode), a.Sequence, subscription, context.CancellationToken);
             }
 
             last = a.Sequence;
@@ -259,6 +259,21 @@ public sealed class WatchGrpcService(
         return scope;
     }
 
+    /// <summary>The names an alert shows: its region's, and those of the reps or region it is about.</summary>
+    private async Task<AlertNames> NamesAsync(AlertRecord a)
+    {
+        var region = await regions.NameAsync(a.ScopeId);
+        async Task<string> RepAsync(string repId) =>
+            repId.Length == 0 ? "" : (await reps.ProfilesAsync([repId]))[0] is { Name.Length: > 0 } p ? p.Name : repId;
+        return (AlertKind)a.Kind switch
+        {
+            AlertKind.BehindPace => new AlertNames(region, a.AboutRegion ? await regions.NameAsync(a.SubjectId) : await RepAsync(a.SubjectId), ""),
+            AlertKind.BigDealWon => new AlertNames(region, await RepAsync(a.OtherId), ""),
+            AlertKind.Overtake => new AlertNames(region, await RepAsync(a.SubjectId), await RepAsync(a.OtherId)),
+            _ => new AlertNames(region, a.SubjectId, a.OtherId),
+        };
+    }
+
     private async Task AddEntriesAsync(V1.WatchLeaderboardResponse update, IReadOnlyList<BoardRow> rows)
     {
         if (rows.Count == 0)
@@ -267,9 +282,10 @@ public sealed class WatchGrpcService(
         }
 
         var profiles = await reps.ProfilesAsync(rows.Select(r => r.RepId).ToList());
+        var regionNames = await regions.NamesAsync(profiles);
         for (var i = 0; i < rows.Count; i++)
         {
-            update.Entries.Add(ProtoMapper.ToEntry(rows[i], profiles[i]));
+            update.Entries.Add(ProtoMapper.ToEntry(rows[i], profiles[i], regionNames[i]));
         }
     }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using SalesOps.Abstractions;
 using SalesOps.Domain;
 using SalesOps.Grains;
+using SalesOps.Server.Api;
 
 namespace SalesOps.Server.Demo;
 
@@ -27,6 +28,7 @@ public sealed partial class DemoWorkload(
     IGrainFactory grains,
     EngineSettings settings,
     EngineClock clock,
+    RepDirectory reps,
     ILogger<DemoWorkload> logger) : BackgroundService
 {
     private static readonly (string Id, string Name, string Parent)[] Regions =
@@ -79,7 +81,7 @@ public sealed partial class DemoWorkload(
         var leaves = Regions.Where(r => r.Parent.Length > 0).Select(r => r.Id).ToArray();
         for (var i = 0; i < reps.Length; i++)
         {
-            batch.Add(new RepJoined(NextId(), now, reps[i], $"Rep {i + 1}", leaves[i % leaves.Length], (RepRole)(i % 7 == 0 ? 1 : 0), (RepStyle)(i % 3 == 0 ? 1 : 0)));
+            batch.Add(new RepJoined(NextId(), now, reps[i], PersonName(i), leaves[i % leaves.Length], (RepRole)(i % 7 == 0 ? 1 : 0), (RepStyle)(i % 3 == 0 ? 1 : 0)));
         }
 
         foreach (var c in customers)
@@ -189,8 +191,27 @@ public sealed partial class DemoWorkload(
     {
         var month = settings.Calendar.PeriodsOf(now).Month;
         var board = await grains.GetGrain<IRegionGrain>(RegionState.CompanyId).GetLeaderboardAsync(month.Code, (byte)LeaderboardMetric.Bookings, 5, "", 0);
-        var top = string.Join("  ", board.Top.Select(r => string.Create(CultureInfo.InvariantCulture, $"#{r.Rank} {r.RepId} {r.Score:N0}")));
+        var profiles = await reps.ProfilesAsync(board.Top.Select(r => r.RepId).ToList());
+        var top = string.Join(
+            "  ",
+            board.Top.Select((r, i) => string.Create(CultureInfo.InvariantCulture, $"#{r.Rank} {profiles[i].Name} {AlertText.Money((long)r.Score, settings.CurrencyCode)}")));
         LogBoard(logger, sent, month, top);
+    }
+
+    /// <summary>
+    /// A made-up display name, every other one Chinese (the playbook's source documents are Chinese, and screens must
+    /// render such names); distinct for every rep (a number follows the name from the 801st rep on).
+    /// </summary>
+    private static string PersonName(int i)
+    {
+        string[] family = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗", "高"];
+        string[] given = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平", "刚", "桂英"];
+        string[] first = ["Ava", "Ben", "Chloe", "Diego", "Emma", "Farid", "Grace", "Hugo", "Isla", "Jonas", "Kofi", "Lena", "Mateo", "Nora", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tara"];
+        string[] last = ["Adams", "Baker", "Costa", "Dubois", "Evans", "Fischer", "Garcia", "Hansen", "Ito", "Jensen", "Kowalski", "Larsen", "Moreau", "Nakamura", "Okafor", "Petrov", "Rossi", "Silva", "Tanaka", "Weber"];
+        var j = i / 2;
+        var (a, b) = (j % 20, j / 20 % 20);
+        var name = i % 2 == 0 ? family[a] + given[b] : $"{first[a]} {last[b]}";
+        return i < 800 ? name : $"{name} {i / 800 + 1}";
     }
 
     private string NextId() => $"demo-{Interlocked.Increment(ref _nextId):D12}";

@@ -5,15 +5,19 @@ using SalesOps.Grains;
 namespace SalesOps.Server.Push;
 
 /// <summary>
-/// Answers "is this region within that one" for alert filters, per host. A region's parent is fixed when it is
-/// defined (regions cannot be redefined), so a parent once read is kept for good.
+/// Answers "is this region within that one" for alert filters, and a region's name for what people read, per host.
+/// A region's parent and name are fixed when it is defined (regions cannot be redefined), so once read they are kept
+/// for good.
 /// </summary>
 public sealed class RegionTree(GrainRefs grains)
 {
     /// <summary>Beyond this depth a parent chain is taken as corrupt rather than followed (a tree this deep is not a company).</summary>
     private const int MaxDepth = 64;
 
-    private readonly ConcurrentDictionary<string, string> _parents = new(StringComparer.Ordinal);
+    /// <summary>Beyond this many regions the cache is cleared rather than grown (far beyond any company's tree).</summary>
+    private const int Limit = 100_000;
+
+    private readonly ConcurrentDictionary<string, (string Parent, string Name)> _regions = new(StringComparer.Ordinal);
 
     /// <summary>True when <paramref name="regionId"/> is <paramref name="scopeId"/> or one of its sub-regions.</summary>
     public async ValueTask<bool> IsWithinAsync(string regionId, string scopeId)
@@ -36,28 +40,57 @@ public sealed class RegionTree(GrainRefs grains)
                 return false;
             }
 
-            id = await ParentAsync(id);
+            id = (await ReadAsync(id)).Parent;
         }
 
         return false;
     }
 
-    private async ValueTask<string> ParentAsync(string regionId)
+    /// <summary>The region's name; the id itself for a region not (yet) defined, so a reader still sees something.</summary>
+    public async ValueTask<string> NameAsync(string regionId)
     {
-        if (_parents.TryGetValue(regionId, out var parent))
+        if (regionId.Length == 0)
         {
-            return parent;
+            return "";
+        }
+
+        var name = (await ReadAsync(regionId)).Name;
+        return name.Length > 0 ? name : regionId;
+    }
+
+    /// <summary>The names of the reps' regions, in order (empty for a rep with no region).</summary>
+    public async ValueTask<string[]> NamesAsync(IReadOnlyList<SalesOps.Abstractions.RepProfile> profiles)
+    {
+        var names = new string[profiles.Count];
+        for (var i = 0; i < names.Length; i++)
+        {
+            names[i] = await NameAsync(profiles[i].RegionId);
+        }
+
+        return names;
+    }
+
+    private async ValueTask<(string Parent, string Name)> ReadAsync(string regionId)
+    {
+        if (_regions.TryGetValue(regionId, out var known))
+        {
+            return known;
         }
 
         var s = await grains.Region(regionId).GetSnapshotAsync();
         if (!s.Defined)
         {
             // Not kept: the region may be defined later.
-            return "";
+            return ("", "");
         }
 
-        parent = s.ParentId.Length == 0 ? RegionState.CompanyId : s.ParentId;
-        _parents.TryAdd(regionId, parent);
-        return parent;
+        known = (regionId == RegionState.CompanyId ? "" : s.ParentId.Length == 0 ? RegionState.CompanyId : s.ParentId, s.Name);
+        if (_regions.Count > Limit)
+        {
+            _regions.Clear();
+        }
+
+        _regions.TryAdd(regionId, known);
+        return known;
     }
 }

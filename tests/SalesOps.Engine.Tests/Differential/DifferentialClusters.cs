@@ -21,20 +21,32 @@ public abstract class DifferentialCluster : IAsyncLifetime
     /// <summary>Chance that an ingest call goes wrong in the way its batch allows.</summary>
     private const double IngestFaultRate = 0.2;
 
-    protected DifferentialCluster(string timeZone, StageTable stages)
+    /// <param name="killRate">
+    /// Chance that a message or a book's ingest call gets an activation killed (<see cref="ActivationKills"/>); 0 for none.
+    /// <c>SALESOPS_GRAIN_DIFF_KILLS</c> overrides it where it is not 0.
+    /// </param>
+    protected DifferentialCluster(string timeZone, StageTable stages, double killRate = 0)
     {
         TimeZone = timeZone;
         Stages = stages;
-        var rate = double.TryParse(Environment.GetEnvironmentVariable("SALESOPS_GRAIN_DIFF_FAULTS"), System.Globalization.CultureInfo.InvariantCulture, out var r)
-            ? r
-            : DefaultMessageFaultRate;
-        Faults = new CallFilterFaults(rate, rate == 0 ? 0 : IngestFaultRate);
+        var rate = Rate("SALESOPS_GRAIN_DIFF_FAULTS", DefaultMessageFaultRate);
+        CallFaults = new CallFilterFaults(rate, rate == 0 ? 0 : IngestFaultRate);
+        Kills = killRate > 0 && Rate("SALESOPS_GRAIN_DIFF_KILLS", killRate) is > 0 and var kills ? new ActivationKills(CallFaults, kills) : null;
+        Faults = Kills ?? (IFaultInjector)CallFaults;
         Settings = Options(new EngineOptions()).ToSettings();
     }
 
     public string TimeZone { get; }
     public StageTable Stages { get; }
-    public CallFilterFaults Faults { get; }
+
+    /// <summary>Every fault the harness drives the engine through.</summary>
+    public IFaultInjector Faults { get; }
+
+    /// <summary>The call faults (failures before and after applying, rejections, duplicates, delays).</summary>
+    public CallFilterFaults CallFaults { get; }
+
+    /// <summary>Activations killed mid-delivery, where the storage mode promises to survive it.</summary>
+    public ActivationKills? Kills { get; }
     public EngineSettings Settings { get; }
     public InProcessTestCluster Cluster { get; private set; } = null!;
     public EventIngestor Ingestor { get; private set; } = null!;
@@ -68,14 +80,23 @@ public abstract class DifferentialCluster : IAsyncLifetime
         await ConfigureAsync(builder);
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.Services.AddSingleton(Faults);
+            silo.Services.AddSingleton(CallFaults);
             silo.AddIncomingGrainCallFilter<CallFilterFaultsFilter>();
+            if (Kills is not null)
+            {
+                silo.Services.AddSingleton(Kills);
+                silo.AddIncomingGrainCallFilter<ActivationKillsIncomingFilter>();
+                silo.AddOutgoingGrainCallFilter<ActivationKillsOutgoingFilter>();
+            }
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync().WaitAsync(TimeSpan.FromSeconds(120));
         var refs = new GrainRefs(Cluster.Client);
         Ingestor = new EventIngestor(refs, new KnownEntities(refs), Settings, new EngineClock(TimeProvider.System), NullLogger<EventIngestor>.Instance);
     }
+
+    private static double Rate(string variable, double fallback) =>
+        double.TryParse(Environment.GetEnvironmentVariable(variable), System.Globalization.CultureInfo.InvariantCulture, out var r) ? r : fallback;
 
     public virtual async Task DisposeAsync()
     {
@@ -104,9 +125,10 @@ public sealed class MemoryDifferentialCluster() : DifferentialCluster("America/L
 
 /// <summary>
 /// Postgres mode on a throwaway PostgreSQL: journals, snapshots (taken every few entries, so restores are not only
-/// full replays) and membership in the database. Shanghai and a three-stage table, unlike the memory cluster.
+/// full replays) and membership in the database. Shanghai and a three-stage table, unlike the memory cluster. Here
+/// activations are also killed mid-delivery (<see cref="ActivationKills"/>): durable state must survive that.
 /// </summary>
-public sealed class PostgresDifferentialCluster() : DifferentialCluster("Asia/Shanghai", Reference.ScenarioGenerator.ThreeStages)
+public sealed class PostgresDifferentialCluster() : DifferentialCluster("Asia/Shanghai", Reference.ScenarioGenerator.ThreeStages, killRate: 0.01)
 {
     private PostgresServer? _server;
 

@@ -19,8 +19,15 @@ public sealed class MemoryGrainDifferentialTests(MemoryDifferentialCluster clust
 
 /// <summary>
 /// The grains in postgres mode (journal, snapshots, membership on a throwaway PostgreSQL) against the from-scratch
-/// reference, with faults injected. Reproduce one seed: <c>SALESOPS_GRAIN_DIFF_SEED=100017 dotnet test
-/// tests/SalesOps.Engine.Tests --filter FullyQualifiedName~PostgresGrainDifferentialTests</c>.
+/// reference, with faults injected — the call faults and, here only, activations killed mid-delivery
+/// (<see cref="ActivationKills"/>: a sender killed with its message in flight, a receiver killed after it applied a
+/// message and before it answered, a book killed while it delivers behind an ingest answer; half of them told to
+/// finish promptly, so the deactivation neither delivers nor waits for its snapshot). Every figure, board and outcome
+/// must still equal the reference's, so an effect lost or counted twice across a kill fails the run; the output
+/// counts every fault by kind and method, and a long run must have produced each kind of kill, seen Orleans finish
+/// the deactivations and the killed grains come back. Reproduce one seed: <c>SALESOPS_GRAIN_DIFF_SEED=100017 dotnet
+/// test tests/SalesOps.Engine.Tests --filter FullyQualifiedName~PostgresGrainDifferentialTests</c>; kill rate:
+/// <c>SALESOPS_GRAIN_DIFF_KILLS=0.02</c> (0 turns kills off; <c>SALESOPS_GRAIN_DIFF_FAULTS=0</c> leaves kills alone).
 /// </summary>
 [Collection(PostgresDifferentialCollection.Name)]
 public sealed class PostgresGrainDifferentialTests(PostgresDifferentialCluster cluster, ITestOutputHelper output)

@@ -60,17 +60,17 @@ public interface IFaultInjector
 /// </summary>
 public sealed class CallFilterFaults : IFaultInjector
 {
-    private const string SequenceKey = "diff-sequence";
+    internal const string SequenceKey = "diff-sequence";
     private const string ModeKey = "diff-ingest-faults";
 
     /// <summary>Messages between grains: every one is the runtime's delivery, retried by the sender's outbox.</summary>
-    private static readonly HashSet<string> Messages = new(StringComparer.Ordinal)
+    internal static readonly HashSet<string> Messages = new(StringComparer.Ordinal)
     {
         "CreditAsync", "ApplyRollupAsync", "ApplyRollupsAsync", "SetOrderAsync", "AddPaymentAsync", "ContactedAsync",
     };
 
     /// <summary>Calls the ingestor makes to apply events.</summary>
-    private static readonly HashSet<string> Ingest = new(StringComparer.Ordinal) { "ApplyAsync", "DefineAsync", "RegisterAsync", "SetTargetAsync" };
+    internal static readonly HashSet<string> Ingest = new(StringComparer.Ordinal) { "ApplyAsync", "DefineAsync", "RegisterAsync", "SetTargetAsync" };
 
     private readonly ConcurrentDictionary<(string Method, string Target, string Source), Lag> _unresolved = new();
     private readonly ConcurrentQueue<Lag> _lags = new();

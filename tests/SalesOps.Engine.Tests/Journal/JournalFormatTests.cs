@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using Orleans.Serialization.Cloning;
+using SalesOps.Runtime;
 using SalesOps.Abstractions;
 using SalesOps.Domain;
 using SalesOps.Grains.Durability;
@@ -16,7 +17,7 @@ public sealed class JournalFormatTests
     private static readonly IServiceProvider Services = new ServiceCollection().AddSerializer().BuildServiceProvider();
     private static readonly Serializer Serializer = Services.GetRequiredService<Serializer>();
 
-    private static JournalFormat Format(params JournalUpcaster[] upcasters) => new(Serializer, upcasters);
+    private static JournalFormat Format(params JournalUpcaster<JournalEntry>[] upcasters) => new(Serializer, upcasters);
 
     private static IEnumerable<Type> EventTypes() =>
         typeof(SalesEvent).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(SalesEvent)) && !t.IsAbstract);
@@ -95,7 +96,7 @@ public sealed class JournalFormatTests
     {
         // A deliberate shape change, for the test: "version 0" of OpportunityWon stored the amount in major units as
         // a decimal; version 1 stores minor units as a long. The old entries stay readable through an upcaster.
-        var v0 = Format(new JournalUpcaster(OpportunityWonSurrogate.Name, 0, (serializer, payload) =>
+        var v0 = Format(new JournalUpcaster<JournalEntry>(OpportunityWonSurrogate.Name, 0, (serializer, payload) =>
         {
             var (eventId, at, opportunityId, major) = serializer.Deserialize<(string, DateTimeOffset, string, decimal)>(payload);
             return new EventAccepted(new OpportunityWon(eventId, at, opportunityId, (long)(major * 100)));

@@ -1,3 +1,4 @@
+using SalesOps.Runtime;
 using SalesOps.Abstractions;
 using SalesOps.Domain;
 using SalesOps.Engine.Tests.Journal;
@@ -46,20 +47,20 @@ internal static class SnapshotFixtures
     }
 
     /// <summary>Each checkpoint type with its file name.</summary>
-    public static IEnumerable<(string File, ICheckpoint Checkpoint)> All()
+    public static IEnumerable<(string File, IGrainSnapshot Checkpoint)> All()
     {
         var engine = Company();
         var p = Prefix;
         var credits = new[] { new Credit(1, 2, 3, 400, JournalFixtures.At, null) };
         var rollup = new Rollup([new Counter(1, 202611, 2, 3, 500)], [new BoardChange(p + "ann", 7, true, false, [new Score(202611, 0, 500)])]);
-        yield return ("OpportunityBookCheckpoint.bin", new OpportunityBookCheckpoint
+        yield return ("OpportunityBookCheckpoint.bin", new OpportunityBookGrainSnapshot
         {
             Sequence = 9,
             Deals = [engine.Opportunities[p + "o1"].ToSnapshot()],
             Credits = [new OutboxLane<RepCredits[]>("17", 4, [(4, [new RepCredits(p + "ann", credits)])], new() { [4] = 3 })],
             Orders = [new OutboxLane<DealOrder>(p + "acme", 1, [(1, new DealOrder(p + "o1", new OrderRow(310_000, JournalFixtures.At)))])],
         });
-        yield return ("RepBookCheckpoint.bin", new RepBookCheckpoint
+        yield return ("RepBookCheckpoint.bin", new RepBookGrainSnapshot
         {
             Sequence = 12,
             Reps = [engine.Reps[p + "ann"].ToSnapshot()],
@@ -67,7 +68,7 @@ internal static class SnapshotFixtures
             Rollups = [new OutboxLane<Rollup>(p + "east", 9, [(9, rollup)])],
             Customers = [(p + "acme", new CustomerTouch(p + "ann", p + "e-pay", 120_000, null))],
         });
-        yield return ("RegionCheckpoint.bin", new RegionCheckpoint
+        yield return ("RegionCheckpoint.bin", new RegionGrainSnapshot
         {
             Sequence = 30,
             Domain = engine.Regions[p + "east"].ToSnapshot(),
@@ -76,7 +77,7 @@ internal static class SnapshotFixtures
             PendingCounters = [new Counter(1, 202611, 2, 3, 500)],
             PendingBoards = [[new BoardChange(p + "ann", 8, true, true, [new Score(202611, 0, 810)])]],
         });
-        yield return ("CustomerCheckpoint.bin", new CustomerCheckpoint
+        yield return ("CustomerCheckpoint.bin", new CustomerGrainSnapshot
         {
             Sequence = 4,
             Domain = engine.Customers[p + "acme"].ToSnapshot(),

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
+using SalesOps.Runtime;
 using SalesOps.Abstractions;
 using SalesOps.Domain;
 using SalesOps.Engine.Tests.Journal;
@@ -17,6 +18,8 @@ public sealed class SnapshotFormatTests
 {
     private static readonly Serializer Serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer>();
 
+    private static readonly string CustomerStoredName = SnapshotFormat.StoredAs<CustomerGrainSnapshot>().Name;
+
     private static SnapshotFormat Format(params SnapshotUpcaster[] upcasters) => new(Serializer, upcasters);
 
     private static T Fixture<T>(string file) =>
@@ -31,14 +34,14 @@ public sealed class SnapshotFormatTests
         foreach (var (file, checkpoint) in SnapshotFixtures.All())
         {
             var stored = File.ReadAllBytes(Path.Combine(SnapshotFixtures.Folder("v1"), file));
-            Assert.Equal((checkpoint.GetType().Name, 1), SnapshotFormat.Describe(stored));
+            Assert.Equal((Path.GetFileNameWithoutExtension(file), 1), SnapshotFormat.Describe(stored)); // the stored names outlive renames of the types
         }
     }
 
     [Fact]
     public void RepBookFixture_RestoresItsRepWhichGoesOnAsTheOriginal()
     {
-        var cp = Fixture<RepBookCheckpoint>("RepBookCheckpoint.bin");
+        var cp = Fixture<RepBookGrainSnapshot>("RepBookCheckpoint.bin");
         Assert.Equal(12, cp.Sequence);
         Assert.Equal(5, cp.Credits["oppbook/3"]);
         Assert.Equal(500, Assert.Single(Assert.Single(cp.Rollups).Pending).Message.Counters[0].Value);
@@ -59,7 +62,7 @@ public sealed class SnapshotFormatTests
     [Fact]
     public void OpportunityBookFixture_RestoresItsDealAndLanes()
     {
-        var cp = Fixture<OpportunityBookCheckpoint>("OpportunityBookCheckpoint.bin");
+        var cp = Fixture<OpportunityBookGrainSnapshot>("OpportunityBookCheckpoint.bin");
         var deal = OpportunityState.FromSnapshot(Assert.Single(cp.Deals));
         Assert.Equal(("fx-o1", "fx-ann", 310_000L), (deal.Id, deal.OwnerRepId, deal.Amount));
         var lane = Assert.Single(cp.Credits);
@@ -70,13 +73,13 @@ public sealed class SnapshotFormatTests
     [Fact]
     public void RegionAndCustomerFixtures_RestoreTheirDomainState()
     {
-        var region = Fixture<RegionCheckpoint>("RegionCheckpoint.bin");
+        var region = Fixture<RegionGrainSnapshot>("RegionCheckpoint.bin");
         var restored = RegionState.FromSnapshot(region.Domain);
         Assert.Equal(("fx-east", "East"), (restored.Id, restored.Name));
         Assert.Equal(9, region.Inbox["repbook/5"]);
         Assert.Single(region.PendingBoards);
 
-        var customer = Fixture<CustomerCheckpoint>("CustomerCheckpoint.bin");
+        var customer = Fixture<CustomerGrainSnapshot>("CustomerCheckpoint.bin");
         var acme = CustomerState.FromSnapshot(customer.Domain);
         Assert.Equal(("Acme Ltd", 310_000L, 120_000L), (acme.Name, acme.LifetimeValue, acme.Collections));
         Assert.Equal(4, customer.Orders["oppbook/3"]);
@@ -86,11 +89,11 @@ public sealed class SnapshotFormatTests
     public void SnapshotWrittenBeforeTheHeader_ReadsAsVersion1()
     {
         // Earlier builds stored the Orleans binary form alone (OrleansGrainStorageSerializer).
-        var (_, checkpoint) = SnapshotFixtures.All().Single(f => f.Checkpoint is CustomerCheckpoint);
-        var stored = Serializer.SerializeToArray((CustomerCheckpoint)checkpoint);
+        var (_, checkpoint) = SnapshotFixtures.All().Single(f => f.Checkpoint is CustomerGrainSnapshot);
+        var stored = Serializer.SerializeToArray((CustomerGrainSnapshot)checkpoint);
 
         Assert.Equal(("", 1), SnapshotFormat.Describe(stored));
-        var back = Format().Deserialize<CustomerCheckpoint>(new BinaryData(stored))!;
+        var back = Format().Deserialize<CustomerGrainSnapshot>(new BinaryData(stored))!;
         Assert.Equal(4, back.Sequence);
         Assert.Equal("Acme Ltd", CustomerState.FromSnapshot(back.Domain).Name);
     }
@@ -100,17 +103,17 @@ public sealed class SnapshotFormatTests
     {
         // A deliberate shape change, for the test: "version 0" of the customer checkpoint was a pair (sequence,
         // domain snapshot) without the order inbox; version 1 starts that inbox empty.
-        var (_, checkpoint) = SnapshotFixtures.All().Single(f => f.Checkpoint is CustomerCheckpoint);
-        var domain = ((CustomerCheckpoint)checkpoint).Domain;
-        var format = Format(new SnapshotUpcaster(nameof(CustomerCheckpoint), 0, (serializer, payload) =>
+        var (_, checkpoint) = SnapshotFixtures.All().Single(f => f.Checkpoint is CustomerGrainSnapshot);
+        var domain = ((CustomerGrainSnapshot)checkpoint).Domain;
+        var format = Format(new SnapshotUpcaster(CustomerStoredName, 0, (serializer, payload) =>
         {
             var (sequence, snapshot) = serializer.Deserialize<(long, byte[])>(payload);
-            return new CustomerCheckpoint { Sequence = sequence, Domain = snapshot };
+            return new CustomerGrainSnapshot { Sequence = sequence, Domain = snapshot };
         }));
-        var stored = format.Write(nameof(CustomerCheckpoint), 0, (3L, domain));
+        var stored = format.Write(CustomerStoredName, 0, (3L, domain));
 
-        Assert.Equal((nameof(CustomerCheckpoint), 0), SnapshotFormat.Describe(stored));
-        var back = format.Deserialize<CustomerCheckpoint>(new BinaryData(stored))!;
+        Assert.Equal((CustomerStoredName, 0), SnapshotFormat.Describe(stored));
+        var back = format.Deserialize<CustomerGrainSnapshot>(new BinaryData(stored))!;
         Assert.Equal(3, back.Sequence);
         Assert.Empty(back.Orders);
         Assert.Equal("Acme Ltd", CustomerState.FromSnapshot(back.Domain).Name);
@@ -119,8 +122,8 @@ public sealed class SnapshotFormatTests
     [Fact]
     public void OlderVersionWithoutUpcaster_FailsNamingIt()
     {
-        var stored = Format().Write(nameof(CustomerCheckpoint), 0, (3L, Array.Empty<byte>()));
-        var ex = Assert.Throws<InvalidDataException>(() => Format().Deserialize<CustomerCheckpoint>(new BinaryData(stored)));
+        var stored = Format().Write(CustomerStoredName, 0, (3L, Array.Empty<byte>()));
+        var ex = Assert.Throws<InvalidDataException>(() => Format().Deserialize<CustomerGrainSnapshot>(new BinaryData(stored)));
         Assert.Contains("CustomerCheckpoint version 0", ex.Message, StringComparison.Ordinal);
     }
 }

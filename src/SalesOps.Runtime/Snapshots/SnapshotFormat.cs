@@ -2,28 +2,19 @@ using System.Buffers;
 using Orleans.Serialization;
 using Orleans.Storage;
 
-namespace SalesOps.Grains.Durability;
+namespace SalesOps.Runtime;
 
 /// <summary>Reads an older stored version of one kind of snapshot and returns it in today's shape.</summary>
 public sealed record SnapshotUpcaster(string Name, int Version, Func<Serializer, ReadOnlyMemory<byte>, object> Read);
 
 /// <summary>
-/// The stored format of the grains' snapshots (ADR 0011): the <see cref="StoredHeader"/> naming the checkpoint type
-/// and its schema version, then the Orleans binary form of the checkpoint. A snapshot without the header was written
-/// before it existed and is read as version 1 (the shape it had then); an older version by its registered
-/// <see cref="SnapshotUpcaster"/>. The domain state inside a checkpoint is the domain's own versioned JSON (ADR 0006).
+/// The stored format of the grains' snapshots (ADR 0011): the <see cref="StoredHeader"/> naming the snapshot type
+/// and its schema version (<see cref="StoredSnapshotAttribute"/>), then the Orleans binary form of the snapshot. A
+/// snapshot without the header was written before it existed and is read as version 1 (the shape it had then); an
+/// older version by its registered <see cref="SnapshotUpcaster"/>.
 /// </summary>
 public sealed class SnapshotFormat : IGrainStorageSerializer
 {
-    /// <summary>The schema version this build writes for every checkpoint type; a change of shape bumps it here.</summary>
-    public static readonly IReadOnlyDictionary<Type, int> Versions = new Dictionary<Type, int>
-    {
-        [typeof(OpportunityBookCheckpoint)] = 1,
-        [typeof(RepBookCheckpoint)] = 1,
-        [typeof(RegionCheckpoint)] = 1,
-        [typeof(CustomerCheckpoint)] = 1,
-    };
-
     private readonly Serializer _serializer;
     private readonly Dictionary<(string Name, int Version), Func<ReadOnlyMemory<byte>, object>> _upcasters = new();
 
@@ -42,7 +33,7 @@ public sealed class SnapshotFormat : IGrainStorageSerializer
     public BinaryData Serialize<T>(T? input)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
-        StoredHeader.Write(buffer, typeof(T).Name, VersionOf(typeof(T)));
+        StoredHeader.Write(buffer, Stored<T>.Name, Stored<T>.Version);
         _serializer.Serialize(input, buffer);
         return new BinaryData(buffer.WrittenMemory);
     }
@@ -66,12 +57,12 @@ public sealed class SnapshotFormat : IGrainStorageSerializer
         }
 
         var (name, version, start) = StoredHeader.Read(stored.Span);
-        if (name != typeof(T).Name)
+        if (name != Stored<T>.Name)
         {
-            throw new InvalidDataException($"Stored snapshot is a {name}, not a {typeof(T).Name}.");
+            throw new InvalidDataException($"Stored snapshot is a {name}, not a {Stored<T>.Name}.");
         }
 
-        if (version == VersionOf(typeof(T)))
+        if (version == Stored<T>.Version)
         {
             return _serializer.Deserialize<T>(stored[start..]);
         }
@@ -93,5 +84,17 @@ public sealed class SnapshotFormat : IGrainStorageSerializer
         return (name, version);
     }
 
-    private static int VersionOf(Type type) => Versions.TryGetValue(type, out var v) ? v : 1;
+    /// <summary>The stored name and version of <typeparamref name="T"/>, looked up once per type.</summary>
+    private static class Stored<T>
+    {
+        private static readonly StoredSnapshotAttribute? Declared =
+            (StoredSnapshotAttribute?)Attribute.GetCustomAttribute(typeof(T), typeof(StoredSnapshotAttribute));
+
+        public static readonly string Name = Declared?.Name ?? typeof(T).Name;
+
+        public static readonly int Version = Declared?.Version ?? 1;
+    }
+
+    /// <summary>The name and schema version <typeparamref name="T"/> is written under.</summary>
+    public static (string Name, int Version) StoredAs<T>() => (Stored<T>.Name, Stored<T>.Version);
 }

@@ -1,16 +1,15 @@
 using Microsoft.Extensions.Logging;
-using SalesOps.Abstractions;
 
-namespace SalesOps.Grains.Durability;
+namespace SalesOps.Runtime;
 
 /// <summary>
 /// Wakes the grains whose journals have entries not covered by a snapshot. A grain that was lost with a silo may
 /// have had messages queued (a credit for its rep book, a roll-up for its parent); nothing else would wake it, so the
 /// effect would wait until its next event. Waking it replays its journal and sends what was queued; receivers
-/// ignore the messages they already have. Runs at silo start and when a silo dies (<c>RecoveryTrigger</c>), and on
+/// ignore the messages they already have. Runs at silo start and when a silo dies (<see cref="RecoveryTrigger"/>), and on
 /// a reminder as a backstop.
 /// </summary>
-public sealed partial class RecoveryGrain(IEventJournal journal, ILogger<RecoveryGrain> logger) : Grain, IRecoveryGrain, IRemindable
+public sealed partial class RecoveryGrain(IEventJournal journal, JournalStreamKinds kinds, ILogger<RecoveryGrain> logger) : Grain, IRecoveryGrain, IRemindable
 {
     public static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(5);
     private const string ReminderName = "recovery-sweep";
@@ -62,24 +61,9 @@ public sealed partial class RecoveryGrain(IEventJournal journal, ILogger<Recover
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => SweepAsync();
 
-    private Task? Wake(string stream)
-    {
-        var slash = stream.IndexOf('/', StringComparison.Ordinal);
-        if (slash <= 0)
-        {
-            return null;
-        }
-
-        var key = stream[(slash + 1)..];
-        return stream[..slash] switch
-        {
-            "oppbook" => GrainFactory.GetGrain<IOpportunityBookGrain>(long.Parse(key, System.Globalization.CultureInfo.InvariantCulture)).RecoverAsync(),
-            "repbook" => GrainFactory.GetGrain<IRepBookGrain>(long.Parse(key, System.Globalization.CultureInfo.InvariantCulture)).RecoverAsync(),
-            "region" => GrainFactory.GetGrain<IRegionGrain>(key).RecoverAsync(),
-            "customer" => GrainFactory.GetGrain<ICustomerGrain>(key).RecoverAsync(),
-            _ => null,
-        };
-    }
+    /// <summary>Wakes the grain of a stored stream name; null for a name of no registered kind.</summary>
+    private Task? Wake(string stream) =>
+        kinds.TryParse(stream, out var parsed) ? parsed.Kind.WakeAsync(GrainFactory, parsed.Key) : null;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Recovery sweep woke {Count} grains")]
     private static partial void LogSwept(ILogger logger, int count);

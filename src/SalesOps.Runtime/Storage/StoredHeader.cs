@@ -2,14 +2,14 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
-namespace SalesOps.Grains.Durability;
+namespace SalesOps.Runtime;
 
 /// <summary>
 /// The header every stored journal entry and snapshot starts with (ADR 0011):
 /// <c>0xC5 | header format (1) | name length (1 byte) | name (ASCII) | schema version (uint16 LE)</c>, then the payload.
 /// Data written before headers existed starts with an Orleans field header instead (never 0xC5).
 /// </summary>
-internal static class StoredHeader
+public static class StoredHeader
 {
     private const byte Marker = 0xC5;
     private const byte HeaderFormat = 1;

@@ -1,7 +1,5 @@
 using Microsoft.Extensions.Logging;
-using SalesOps.Grains.Durability;
-
-namespace SalesOps.Grains;
+namespace SalesOps.Runtime;
 
 /// <summary>
 /// Runs a grain's outbox drain, one at a time: a drain that is running goes on until nothing is pending, so what
@@ -20,9 +18,9 @@ namespace SalesOps.Grains;
 /// Nothing is sent once the grain's journal has failed, or once the grain is going away (<see cref="CloseAsync"/>).
 /// </para>
 /// </remarks>
-internal sealed class Courier(
+public sealed partial class Courier(
     IGrainBase grain,
-    GrainJournal journal,
+    IGrainJournal journal,
     ILogger logger,
     Func<Task> drain,
     Func<bool> hasPending,
@@ -30,6 +28,9 @@ internal sealed class Courier(
     bool background = false,
     Action? drained = null)
 {
+    /// <summary>How long a failed delivery waits before it is tried again.</summary>
+    public static readonly TimeSpan RetryPeriod = TimeSpan.FromSeconds(1);
+
     private IGrainTimer? _retry;
     private Task _running = Task.CompletedTask;
     private bool _closed;
@@ -81,7 +82,7 @@ internal sealed class Courier(
         }
         catch (Exception ex)
         {
-            Delivery.LogRetry(logger, journal.Stream, ex);
+            LogRetry(logger, journal.Stream, ex);
             StartRetrying();
             return;
         }
@@ -102,11 +103,11 @@ internal sealed class Courier(
         {
             _retry = grain.RegisterGrainTimer(
                 RetryAsync,
-                new GrainTimerCreationOptions(Delivery.RetryPeriod, Delivery.RetryPeriod) { Interleave = false });
+                new GrainTimerCreationOptions(RetryPeriod, RetryPeriod) { Interleave = false });
         }
         catch (Exception ex)
         {
-            Delivery.LogRetry(logger, journal.Stream, ex); // the activation is going away; its next one delivers
+            LogRetry(logger, journal.Stream, ex); // the activation is going away; its next one delivers
         }
     }
 
@@ -124,4 +125,7 @@ internal sealed class Courier(
 
         return DeliverAsync();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery from {Grain} failed; it stays queued and is retried")]
+    private static partial void LogRetry(ILogger logger, string grain, Exception ex);
 }

@@ -1,8 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using SalesOps.Abstractions;
-
-namespace SalesOps.Grains.Durability;
+namespace SalesOps.Runtime;
 
 /// <summary>
 /// Starts recovery sweeps: once this silo is up, and whenever the membership declares a silo dead (its grains'

@@ -1,8 +1,8 @@
-namespace SalesOps.Grains.Durability;
+namespace SalesOps.Runtime;
 
 /// <summary>
 /// The append-only journal every durable grain writes its state-changing inputs to, one stream per grain
-/// (<c>repbook/17</c>). An append completes only when the entry is durable; implementations batch appends from many
+/// (<see cref="JournalStream"/>, <c>repbook/17</c>). An append completes only when the entry is durable; implementations batch appends from many
 /// grains into one database commit (group commit). A grain's state is rebuilt by replaying its stream in order.
 /// </summary>
 public interface IEventJournal

@@ -1,4 +1,4 @@
-namespace SalesOps.Grains.Durability;
+namespace SalesOps.Runtime;
 
 /// <summary>
 /// One grain's view of the journal: numbers its entries, writes them, replays them on activation, and names the
@@ -11,10 +11,12 @@ namespace SalesOps.Grains.Durability;
 /// in-memory state, which is ahead of what is durable, is thrown away and rebuilt from the journal on the next call.
 /// </para>
 /// </summary>
-public sealed class GrainJournal(IGrainBase grain, IEventJournal store, JournalFormat format, string stream)
+public sealed class GrainJournal<TEntry>(IGrainBase grain, IEventJournal store, IJournalCodec<TEntry> codec, JournalStream journalStream) : IGrainJournal
 {
+    private readonly string stream = journalStream.Name;
     private long _sequence;
 
+    /// <summary>The stored name of the grain's stream (<c>kind/key</c>).</summary>
     public string Stream => stream;
 
     public bool IsDurable => store.IsDurable;
@@ -30,7 +32,7 @@ public sealed class GrainJournal(IGrainBase grain, IEventJournal store, JournalF
     /// (it is rebuilt by replay), so the stream name is enough; in memory mode a new activation starts from nothing
     /// and numbers from 1 again, so it needs a name of its own.
     /// </summary>
-    public string SenderName { get; } = store.IsDurable ? stream : stream + "#" + Guid.NewGuid().ToString("N");
+    public string SenderName { get; } = store.IsDurable ? journalStream.Name : journalStream.Name + "#" + Guid.NewGuid().ToString("N");
 
     /// <summary>Throws when an earlier write failed, so no call runs on state that is ahead of the journal.</summary>
     public void EnsureUsable()
@@ -45,7 +47,7 @@ public sealed class GrainJournal(IGrainBase grain, IEventJournal store, JournalF
     /// Writes one applied input; completes when it is durable. If the write fails, the activation is deactivated (its
     /// state is ahead of the journal) and the failure propagates, so the caller is never told the input was accepted.
     /// </summary>
-    public Task WriteAsync(JournalEntry entry)
+    public Task WriteAsync(TEntry entry)
     {
         EnsureUsable();
         if (!store.IsDurable)
@@ -54,14 +56,14 @@ public sealed class GrainJournal(IGrainBase grain, IEventJournal store, JournalF
         }
 
         var sequence = ++_sequence;
-        return WaitAsync(store.AppendAsync(stream, sequence, [format.Write(entry)]));
+        return WaitAsync(store.AppendAsync(stream, sequence, [codec.Write(entry)]));
     }
 
     /// <summary>
     /// Writes a call's applied inputs as consecutive entries in one commit: all become durable or none does (see
     /// <see cref="IEventJournal.AppendAsync"/>). Failure is handled as for <see cref="WriteAsync"/>.
     /// </summary>
-    public Task WriteAllAsync(IReadOnlyList<JournalEntry> entries)
+    public Task WriteAllAsync(IReadOnlyList<TEntry> entries)
     {
         EnsureUsable();
         if (!store.IsDurable || entries.Count == 0)
@@ -73,7 +75,7 @@ public sealed class GrainJournal(IGrainBase grain, IEventJournal store, JournalF
         var bytes = new byte[entries.Count][];
         for (var i = 0; i < bytes.Length; i++)
         {
-            bytes[i] = format.Write(entries[i]);
+            bytes[i] = codec.Write(entries[i]);
         }
 
         _sequence += entries.Count;
@@ -111,7 +113,7 @@ public sealed class GrainJournal(IGrainBase grain, IEventJournal store, JournalF
     }
 
     /// <summary>Applies <paramref name="records"/>, which must continue <paramref name="afterSequence"/> without a gap.</summary>
-    public void Replay(long afterSequence, IEnumerable<JournalRecord> records, Action<JournalEntry> apply)
+    public void Replay(long afterSequence, IEnumerable<JournalRecord> records, Action<TEntry> apply)
     {
         _sequence = afterSequence;
         foreach (var record in records)
@@ -121,8 +123,36 @@ public sealed class GrainJournal(IGrainBase grain, IEventJournal store, JournalF
                 throw new InvalidOperationException($"{stream}: journal gap, expected entry {_sequence + 1} but found {record.Sequence}");
             }
 
-            apply(format.Read(record.Entry));
+            apply(codec.Read(record.Entry));
             _sequence = record.Sequence;
         }
     }
+}
+
+/// <summary>How a grain's journal entries are stored: each entry to bytes (naming its type and version) and back.</summary>
+public interface IJournalCodec<TEntry>
+{
+    byte[] Write(TEntry entry);
+
+    /// <summary>Decodes a stored entry of any version this build reads; throws for one it does not.</summary>
+    TEntry Read(byte[] stored);
+}
+
+/// <summary>What a grain's journal tells the parts of the runtime that do not read or write its entries.</summary>
+public interface IGrainJournal
+{
+    /// <summary>The stored name of the grain's stream (<c>kind/key</c>).</summary>
+    string Stream { get; }
+
+    /// <summary>False in memory mode.</summary>
+    bool IsDurable { get; }
+
+    /// <summary>The last entry written or replayed.</summary>
+    long Sequence { get; }
+
+    /// <summary>A write failed: the activation's state may be ahead of the journal and must not be used.</summary>
+    bool Failed { get; }
+
+    /// <summary>The grain's name as a sender of numbered messages.</summary>
+    string SenderName { get; }
 }

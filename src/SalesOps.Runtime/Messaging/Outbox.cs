@@ -1,4 +1,4 @@
-namespace SalesOps.Grains;
+namespace SalesOps.Runtime;
 
 /// <summary>
 /// A grain's outgoing messages, delivered to each destination in order and at most once per sequence number: every

@@ -1,22 +1,21 @@
 using Microsoft.Extensions.Logging;
-using SalesOps.Abstractions;
 
-namespace SalesOps.Grains.Durability;
+namespace SalesOps.Runtime;
 
 /// <summary>
-/// Writes a grain's snapshot (Orleans grain storage, ADO.NET on PostgreSQL) every
-/// <see cref="EngineOptions.SnapshotEvery"/> journal entries and on deactivation, then drops the journal entries it
+/// Writes a grain's snapshot (Orleans grain storage, ADO.NET on PostgreSQL) every <c>every</c> journal entries and on
+/// deactivation, then drops the journal entries it
 /// covers. A snapshot is an optimisation — the journal alone can rebuild the state — so a failed snapshot write is
 /// logged and the journal kept.
 /// </summary>
-public sealed partial class Checkpointer<TCheckpoint>(
-    IPersistentState<TCheckpoint> storage,
-    GrainJournal journal,
+public sealed partial class SnapshotWriter<TSnapshot, TEntry>(
+    IPersistentState<TSnapshot> storage,
+    GrainJournal<TEntry> journal,
     int every,
-    Func<TCheckpoint> capture,
+    Func<TSnapshot> capture,
     ILogger logger,
     Func<bool>? outputUnsent = null)
-    where TCheckpoint : ICheckpoint
+    where TSnapshot : IGrainSnapshot
 {
     private long _covered;
     private long _heldBack; // a snapshot written with messages still to send: its entries stay until they are sent
@@ -30,7 +29,7 @@ public sealed partial class Checkpointer<TCheckpoint>(
     /// dropped before the journal read are covered by the snapshot read after it.
     /// </para>
     /// </summary>
-    public async Task RecoverAsync(Action<TCheckpoint> restore, Action<JournalEntry> apply, CancellationToken cancellationToken)
+    public async Task RecoverAsync(Action<TSnapshot> restore, Action<TEntry> apply, CancellationToken cancellationToken)
     {
         if (!journal.IsDurable)
         {
@@ -69,24 +68,24 @@ public sealed partial class Checkpointer<TCheckpoint>(
             return;
         }
 
-        var checkpoint = capture(); // taken within the grain's turn: consistent with journal.Sequence
-        storage.State = checkpoint;
+        var snapshot = capture(); // taken within the grain's turn: consistent with journal.Sequence
+        storage.State = snapshot;
         try
         {
             await storage.WriteStateAsync();
-            _covered = checkpoint.Sequence;
+            _covered = snapshot.Sequence;
             // A grain that delivers behind its answers (the rep book) may have sent the snapshot's messages by the time the
             // write completes; then the entries can go now.
-            if (checkpoint.HasPendingOutput && (outputUnsent is null || outputUnsent()))
+            if (snapshot.HasPendingOutput && (outputUnsent is null || outputUnsent()))
             {
                 // Entries stay while the snapshot still has messages to send: the recovery sweep finds grains by
                 // their journal entries, and this one must be woken after a crash to send them.
-                _heldBack = checkpoint.Sequence;
+                _heldBack = snapshot.Sequence;
             }
             else
             {
                 _heldBack = 0;
-                _ = TruncateAsync(checkpoint.Sequence);
+                _ = TruncateAsync(snapshot.Sequence);
             }
         }
         catch (Exception ex)
@@ -127,77 +126,22 @@ public sealed partial class Checkpointer<TCheckpoint>(
     private static partial void LogTruncateFailed(ILogger logger, string stream, Exception ex);
 }
 
-/// <summary>What every snapshot has: the last journal entry it includes, and whether it holds unsent messages.</summary>
-public interface ICheckpoint
+/// <summary>What every grain snapshot has: the last journal entry it includes, and whether it holds unsent messages.</summary>
+public interface IGrainSnapshot
 {
     long Sequence { get; }
 
     bool HasPendingOutput { get; }
 }
 
-[GenerateSerializer, Alias("salesops.cp.OpportunityBook")]
-public sealed class OpportunityBookCheckpoint : ICheckpoint
+/// <summary>
+/// The name and schema version a snapshot type is stored under (<see cref="SnapshotFormat"/>). The name is part of the
+/// stored format: it stays when the type is renamed. A type without it is stored under its type name, version 1.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class StoredSnapshotAttribute(string name, int version) : Attribute
 {
-    [Id(0)] public long Sequence { get; set; }
+    public string Name { get; } = name;
 
-    /// <summary>Each deal's domain snapshot (ADR 0006).</summary>
-    [Id(1)] public List<byte[]> Deals { get; set; } = new();
-    /// <summary>Credits for the reps, one lane per rep book (keyed by its number).</summary>
-    [Id(2)] public List<OutboxLane<RepCredits[]>> Credits { get; set; } = new();
-    [Id(3)] public List<OutboxLane<DealOrder>> Orders { get; set; } = new();
-
-    public bool HasPendingOutput => Credits.Any(l => l.Pending.Count > 0) || Orders.Any(l => l.Pending.Count > 0);
-}
-
-[GenerateSerializer, Alias("salesops.cp.RepBook")]
-public sealed class RepBookCheckpoint : ICheckpoint
-{
-    [Id(0)] public long Sequence { get; set; }
-
-    /// <summary>Each joined rep's domain snapshot (ADR 0006).</summary>
-    [Id(1)] public List<byte[]> Reps { get; set; } = new();
-
-    /// <summary>The last credit message applied per opportunity book.</summary>
-    [Id(2)] public Dictionary<string, long> Credits { get; set; } = new();
-
-    /// <summary>Roll-ups for the regions, one lane per region for the whole book.</summary>
-    [Id(3)] public List<OutboxLane<Rollup>> Rollups { get; set; } = new();
-    [Id(4)] public List<(string Customer, CustomerTouch Touch)> Customers { get; set; } = new();
-
-    public bool HasPendingOutput => Rollups.Any(l => l.Pending.Count > 0) || Customers.Count > 0;
-}
-
-[GenerateSerializer, Alias("salesops.cp.Region")]
-public sealed class RegionCheckpoint : ICheckpoint
-{
-    [Id(0)] public long Sequence { get; set; }
-    [Id(1)] public byte[] Domain { get; set; } = [];
-    [Id(2)] public Dictionary<string, long> Inbox { get; set; } = new();
-    [Id(3)] public List<OutboxLane<Rollup>> ToParent { get; set; } = new();
-    [Id(4)] public Counter[] PendingCounters { get; set; } = [];
-    [Id(5)] public List<BoardChange[]> PendingBoards { get; set; } = new();
-
-    public bool HasPendingOutput => ToParent.Any(l => l.Pending.Count > 0) || PendingCounters.Length > 0 || PendingBoards.Count > 0;
-}
-
-[GenerateSerializer, Alias("salesops.cp.Customer")]
-public sealed class CustomerCheckpoint : ICheckpoint
-{
-    [Id(0)] public long Sequence { get; set; }
-    [Id(1)] public byte[] Domain { get; set; } = [];
-    [Id(2)] public Dictionary<string, long> Orders { get; set; } = new();
-
-    public bool HasPendingOutput => false;
-}
-
-/// <summary>What a rep (through its book) tells a customer: a payment (de-duplicated there by event id) or a contact (a maximum).</summary>
-[GenerateSerializer, Immutable, Alias("salesops.CustomerTouch")]
-public sealed record CustomerTouch(
-    [property: Id(0)] string RepId,
-    [property: Id(1)] string PaymentEventId,
-    [property: Id(2)] long Amount,
-    [property: Id(3)] DateTimeOffset? ContactAt)
-{
-    public Task ApplyAsync(ICustomerGrain customer) =>
-        ContactAt is { } at ? customer.ContactedAsync(at) : customer.AddPaymentAsync(RepId, PaymentEventId, Amount);
+    public int Version { get; } = version;
 }

@@ -1,0 +1,75 @@
+using SalesOps.Abstractions;
+using SalesOps.Runtime;
+
+namespace SalesOps.Grains.Durability;
+
+[GenerateSerializer, Alias("salesops.cp.OpportunityBook")]
+[StoredSnapshot("OpportunityBookCheckpoint", 1)]
+public sealed class OpportunityBookGrainSnapshot : IGrainSnapshot
+{
+    [Id(0)] public long Sequence { get; set; }
+
+    /// <summary>Each deal's domain snapshot (ADR 0006).</summary>
+    [Id(1)] public List<byte[]> Deals { get; set; } = new();
+    /// <summary>Credits for the reps, one lane per rep book (keyed by its number).</summary>
+    [Id(2)] public List<OutboxLane<RepCredits[]>> Credits { get; set; } = new();
+    [Id(3)] public List<OutboxLane<DealOrder>> Orders { get; set; } = new();
+
+    public bool HasPendingOutput => Credits.Any(l => l.Pending.Count > 0) || Orders.Any(l => l.Pending.Count > 0);
+}
+
+[GenerateSerializer, Alias("salesops.cp.RepBook")]
+[StoredSnapshot("RepBookCheckpoint", 1)]
+public sealed class RepBookGrainSnapshot : IGrainSnapshot
+{
+    [Id(0)] public long Sequence { get; set; }
+
+    /// <summary>Each joined rep's domain snapshot (ADR 0006).</summary>
+    [Id(1)] public List<byte[]> Reps { get; set; } = new();
+
+    /// <summary>The last credit message applied per opportunity book.</summary>
+    [Id(2)] public Dictionary<string, long> Credits { get; set; } = new();
+
+    /// <summary>Roll-ups for the regions, one lane per region for the whole book.</summary>
+    [Id(3)] public List<OutboxLane<Rollup>> Rollups { get; set; } = new();
+    [Id(4)] public List<(string Customer, CustomerTouch Touch)> Customers { get; set; } = new();
+
+    public bool HasPendingOutput => Rollups.Any(l => l.Pending.Count > 0) || Customers.Count > 0;
+}
+
+[GenerateSerializer, Alias("salesops.cp.Region")]
+[StoredSnapshot("RegionCheckpoint", 1)]
+public sealed class RegionGrainSnapshot : IGrainSnapshot
+{
+    [Id(0)] public long Sequence { get; set; }
+    [Id(1)] public byte[] Domain { get; set; } = [];
+    [Id(2)] public Dictionary<string, long> Inbox { get; set; } = new();
+    [Id(3)] public List<OutboxLane<Rollup>> ToParent { get; set; } = new();
+    [Id(4)] public Counter[] PendingCounters { get; set; } = [];
+    [Id(5)] public List<BoardChange[]> PendingBoards { get; set; } = new();
+
+    public bool HasPendingOutput => ToParent.Any(l => l.Pending.Count > 0) || PendingCounters.Length > 0 || PendingBoards.Count > 0;
+}
+
+[GenerateSerializer, Alias("salesops.cp.Customer")]
+[StoredSnapshot("CustomerCheckpoint", 1)]
+public sealed class CustomerGrainSnapshot : IGrainSnapshot
+{
+    [Id(0)] public long Sequence { get; set; }
+    [Id(1)] public byte[] Domain { get; set; } = [];
+    [Id(2)] public Dictionary<string, long> Orders { get; set; } = new();
+
+    public bool HasPendingOutput => false;
+}
+
+/// <summary>What a rep (through its book) tells a customer: a payment (de-duplicated there by event id) or a contact (a maximum).</summary>
+[GenerateSerializer, Immutable, Alias("salesops.CustomerTouch")]
+public sealed record CustomerTouch(
+    [property: Id(0)] string RepId,
+    [property: Id(1)] string PaymentEventId,
+    [property: Id(2)] long Amount,
+    [property: Id(3)] DateTimeOffset? ContactAt)
+{
+    public Task ApplyAsync(ICustomerGrain customer) =>
+        ContactAt is { } at ? customer.ContactedAsync(at) : customer.AddPaymentAsync(RepId, PaymentEventId, Amount);
+}

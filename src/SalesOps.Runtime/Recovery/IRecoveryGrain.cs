@@ -1,0 +1,15 @@
+namespace SalesOps.Runtime;
+
+/// <summary>
+/// Finishes work a lost activation left behind (key 0): wakes every grain whose journal has entries a snapshot does
+/// not cover, so messages it had queued are sent. Runs at silo start, when a silo is declared dead, and on a
+/// reminder.
+/// </summary>
+public interface IRecoveryGrain : IGrainWithIntegerKey
+{
+    /// <summary>Wakes the grains; returns how many were woken.</summary>
+    Task<int> SweepAsync();
+
+    /// <summary>Registers the periodic reminder (idempotent).</summary>
+    Task EnsureScheduledAsync();
+}

@@ -1,0 +1,55 @@
+using System.Globalization;
+using SalesOps.Abstractions;
+using SalesOps.Domain;
+
+namespace SalesOps.Server.Api;
+
+/// <summary>The names an alert's sentence and typed fields carry, looked up per host (<see cref="RepDirectory"/>, <c>RegionTree</c>).</summary>
+/// <param name="Region">The name of the alert's region.</param>
+/// <param name="Subject">The rep or region the alert is about (the owner of a won deal, the rep who overtook).</param>
+/// <param name="Other">The rep overtaken; empty for other kinds.</param>
+public readonly record struct AlertNames(string Region, string Subject, string Other);
+
+/// <summary>
+/// The sentence an alert shows on a screen, written for people: reps and regions by name, amounts in the company
+/// currency with its decimals, metrics in words (the domain's own message names ids and is not shown).
+/// </summary>
+public static class AlertText
+{
+    /// <summary>ISO 4217 currencies whose minor unit is not a hundredth (all others have two decimals).</summary>
+    private static readonly Dictionary<string, int> Decimals = new(StringComparer.Ordinal)
+    {
+        ["BIF"] = 0, ["CLP"] = 0, ["DJF"] = 0, ["GNF"] = 0, ["ISK"] = 0, ["JPY"] = 0, ["KMF"] = 0, ["KRW"] = 0,
+        ["PYG"] = 0, ["RWF"] = 0, ["UGX"] = 0, ["UYI"] = 0, ["VND"] = 0, ["VUV"] = 0, ["XAF"] = 0, ["XOF"] = 0,
+        ["XPF"] = 0, ["BHD"] = 3, ["IQD"] = 3, ["JOD"] = 3, ["KWD"] = 3, ["LYD"] = 3, ["OMR"] = 3, ["TND"] = 3,
+        ["CLF"] = 4, ["UYW"] = 4,
+    };
+
+    /// <summary>An amount of minor units as people write it: "1,250,000.00 USD".</summary>
+    public static string Money(long minorUnits, string currency)
+    {
+        var decimals = Decimals.GetValueOrDefault(currency, 2);
+        var value = minorUnits / (decimal)Math.Pow(10, decimals);
+        return value.ToString("N" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) + " " + currency;
+    }
+
+    public static string Of(AlertRecord a, AlertNames names, string currency)
+    {
+        var period = new Period(a.Period).ToString();
+        switch ((AlertKind)a.Kind)
+        {
+            case AlertKind.BehindPace:
+                var money = a.Metric != nameof(TargetMetric.Activities);
+                string Amount(long v) => money ? Money(v, currency) : v.ToString("N0", CultureInfo.InvariantCulture);
+                return $"{names.Subject} is behind must-achieve pace on {Words(a.Metric)} for {period}: {Amount(a.Actual)} of {Amount(a.Expected)} expected by now";
+            case AlertKind.BigDealWon:
+                return $"{names.Subject} won a {Money(a.Actual, currency)} deal";
+            case AlertKind.Overtake:
+                return $"{names.Subject} overtook {names.Other} on the {Words(a.Metric)} board of {names.Region} for {period}: now #{a.Actual}";
+            default:
+                throw new ArgumentOutOfRangeException(nameof(a), a.Kind, "an alert kind this API does not know");
+        }
+    }
+
+    private static string Words(string metric) => metric.ToLowerInvariant();
+}
