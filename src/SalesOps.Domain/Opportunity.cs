@@ -215,7 +215,8 @@ public sealed class OpportunityState
 
         public (string RepId, string Field)? Visit(OpportunityOpened e) => (e.OwnerRepId, "owner_rep_id");
 
-        public (string RepId, string Field)? Visit(OpportunityReassigned e) => (e.NewOwnerRepId, "new_owner_rep_id");
+        // A deal not opened yet is answered NotFound before anything else (docs/semantics.md, rule 4).
+        public (string RepId, string Field)? Visit(OpportunityReassigned e) => Deal.IsOpened ? (e.NewOwnerRepId, "new_owner_rep_id") : null;
 
         public (string RepId, string Field)? Visit(OpportunityWon e) => Deal.IsOpened ? (Deal.OwnerRepId, "opportunity_id") : null;
 
