@@ -24,8 +24,10 @@ public enum DedupVerdict : byte
     Duplicate = 1,
 
     /// <summary>
-    /// Dated at or before the horizon, with an id not remembered: it may be a re-send of an event whose id was forgotten,
-    /// so it is refused rather than risk counting it twice.
+    /// An id not remembered, on an event the window would not keep: dated at or before the horizon (it may be a re-send
+    /// of an event whose id was forgotten), more than <see cref="DedupWindow.MaxAge"/> before the newest, or, with the
+    /// window full, at or before its oldest-dated id. Refused rather than risk counting it twice, or accepting an event
+    /// whose own re-send could not be recognised.
     /// </summary>
     BeyondWindow = 2,
 }
@@ -33,16 +35,20 @@ public enum DedupVerdict : byte
 /// <summary>
 /// The ids of the events an entity accepted, remembered within a window: the newest-dated, up to
 /// <see cref="DedupWindow.MaxCount"/>, and none dated more than <see cref="DedupWindow.MaxAge"/> before the newest. It
-/// keeps one promise exactly: every accepted event dated after <see cref="Horizon"/> is remembered. An event dated at or
-/// before the horizon whose id is not remembered cannot be told from a re-send, so it is <see cref="DedupVerdict.BeyondWindow"/>
-/// and never counted twice; the price is that an event that old arriving for the first time is refused too.
+/// keeps two promises: every accepted event dated after <see cref="Horizon"/> is remembered, and an event found
+/// <see cref="DedupVerdict.New"/> is still remembered right after it is added (so the re-send of an answer lost on the way
+/// is a duplicate). An event dated at or before the horizon whose id is not remembered cannot be told from a re-send, so
+/// it is <see cref="DedupVerdict.BeyondWindow"/> and never counted twice; the price is that an event that old arriving
+/// for the first time is refused too, as is one the window would forget at once.
 /// </summary>
 /// <remarks>
-/// Not yet used: the entities still remember every id (README, "Limits today"); wiring it in, with its settings,
-/// snapshot fields and the refusal documented in docs/semantics.md, is the de-duplication step of issue 12.
+/// Each entity that de-duplicates by event id holds one (a rep, a deal, a region's targets; docs/semantics.md, rule 3).
 /// The window is measured in the events' own time (<c>occurred_at</c>), not in arrival time, so what is remembered
 /// depends only on the set of events accepted, never on when they arrived or in which order: a replay, a snapshot
-/// restore and the original all answer alike.
+/// restore and the original all answer alike. The horizon is the latest date forgotten, and forgetting takes whole
+/// dates: the state is then the one that set defines (the earliest horizon that leaves at most
+/// <see cref="DedupWindow.MaxCount"/> ids, none older than <see cref="DedupWindow.MaxAge"/> before the newest), since
+/// every date an arrival order forgets is one that definition forgets too.
 /// </remarks>
 public sealed class EventIdWindow
 {
@@ -71,6 +77,10 @@ public sealed class EventIdWindow
 
     public bool Contains(string eventId) => _ids.ContainsKey(eventId);
 
+    /// <summary>The date of the newest accepted event; null before any.</summary>
+    public DateTimeOffset? Newest => _newest == long.MinValue ? null : new DateTimeOffset(_newest, TimeSpan.Zero);
+
+    /// <summary>What the window says of an event with this id and date; changes nothing.</summary>
     public DedupVerdict Check(string eventId, DateTimeOffset occurredAt)
     {
         if (_ids.ContainsKey(eventId))
@@ -78,7 +88,10 @@ public sealed class EventIdWindow
             return DedupVerdict.Duplicate;
         }
 
-        return occurredAt.UtcTicks <= _horizon ? DedupVerdict.BeyondWindow : DedupVerdict.New;
+        var ticks = occurredAt.UtcTicks;
+        var forgottenAtOnce = (_newest != long.MinValue && ticks < _newest - _window.MaxAge.Ticks)
+            || (_ids.Count >= _window.MaxCount && _byDate.TryPeek(out _, out var oldest) && ticks <= oldest);
+        return ticks <= _horizon || forgottenAtOnce ? DedupVerdict.BeyondWindow : DedupVerdict.New;
     }
 
     /// <summary>Remembers an accepted event, and forgets what falls out of the window.</summary>
@@ -107,25 +120,44 @@ public sealed class EventIdWindow
         }
     }
 
-    /// <summary>The refusal of an event the window can no longer de-duplicate, naming the field to look at.</summary>
+    /// <summary>
+    /// The refusal of an event <see cref="Check"/> found <see cref="DedupVerdict.BeyondWindow"/>: FAILED_PRECONDITION
+    /// naming <c>occurred_at</c>, final for the client (re-sending it can never succeed).
+    /// </summary>
     public Outcome Refusal(string entity) => Outcome.Conflict(
         "occurred_at",
-        $"{entity} no longer remembers the ids of events dated at or before {Horizon:O} (it keeps those of its newest " +
-        $"{_window.MaxCount} events within {_window.MaxAge.TotalDays:0} days of its newest); an event dated that early " +
-        "cannot be told from a re-send of one already counted, so it is refused");
+        $"the event is older than the de-dup window of {entity}, which remembers the ids of its {_window.MaxCount} " +
+        $"newest events within {_window.MaxAge.TotalDays:0.##} days of its newest ({Newest:O})" +
+        (Horizon is { } horizon ? $" and has forgotten those dated at or before {horizon:O}" : "") +
+        "; an event dated that early cannot be told from a re-send of one already counted, so it is refused (do not " +
+        "retry it; if it was sent before and its answer lost, it may have been counted then)");
 
-    /// <summary>The remembered ids with their dates (ticks, UTC) and the horizon, for a snapshot.</summary>
-    public (KeyValuePair<string, long>[] Ids, long Horizon) Export() => (_ids.ToArray(), _horizon);
+    /// <summary>
+    /// The remembered ids with their dates (ticks, UTC), ordered by date then id so that equal windows export equal
+    /// snapshots whatever their history, and the horizon (<see cref="long.MinValue"/> while nothing was forgotten).
+    /// </summary>
+    public (KeyValuePair<string, long>[] Ids, long Horizon) Export()
+    {
+        var ids = _ids.ToArray();
+        Array.Sort(ids, static (a, b) => a.Value != b.Value ? a.Value.CompareTo(b.Value) : string.CompareOrdinal(a.Key, b.Key));
+        return (ids, _horizon);
+    }
 
-    /// <summary>Restores what <see cref="Export"/> returned into an empty window.</summary>
+    /// <summary>
+    /// Restores what <see cref="Export"/> returned into an empty window. Under other settings than the exporter's, the
+    /// window applies its own: a smaller one forgets more; a larger one cannot recall what was forgotten, so the horizon
+    /// stays where it was.
+    /// </summary>
     public void Import(IEnumerable<KeyValuePair<string, long>> ids, long horizon)
     {
-        if (_ids.Count > 0)
+        if (_ids.Count > 0 || _horizon != long.MinValue)
         {
             throw new InvalidOperationException("import into an empty window only");
         }
 
+        // The newest accepted date is the newest remembered or, when that went too, the horizon (the latest forgotten).
         _horizon = horizon;
+        _newest = horizon;
         foreach (var (id, ticks) in ids)
         {
             Add(id, new DateTimeOffset(ticks, TimeSpan.Zero));

@@ -118,4 +118,7 @@ public sealed class EngineSettings
 
     /// <summary>How far ahead of the engine's clock an event's <c>occurred_at</c> may be (clients' clocks drift).</summary>
     public TimeSpan MaxFutureSkew { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How many event ids each rep, deal and region's targets remember to recognise re-sends (docs/semantics.md, rule 3).</summary>
+    public DedupWindow Dedup { get; init; } = DedupWindow.Default;
 }

@@ -19,7 +19,7 @@ public sealed class InMemorySalesEngine
     {
         Settings = settings;
         _applier = new Applier(this);
-        var root = new RegionState(RegionState.CompanyId);
+        var root = new RegionState(RegionState.CompanyId, settings.Dedup);
         root.DefineRoot(settings.CompanyName);
         _regions[root.Id] = root;
     }
@@ -169,7 +169,7 @@ public sealed class InMemorySalesEngine
                 return Outcome.NotFound("opportunity_id", $"opportunity '{target.Id}' has not been opened");
             }
 
-            opp = new OpportunityState(target.Id);
+            opp = new OpportunityState(target.Id, Settings.Dedup);
             if (opp.RefuseForDepartedOwner(e, DepartureOf) is { } refusedOpening)
             {
                 return refusedOpening;
@@ -261,9 +261,9 @@ public sealed class InMemorySalesEngine
         _ => _opportunities.TryGetValue(r.Id, out var o) && o.IsOpened,
     };
 
-    private RegionState Region(string id) => _regions.TryGetValue(id, out var r) ? r : _regions[id] = new RegionState(id);
+    private RegionState Region(string id) => _regions.TryGetValue(id, out var r) ? r : _regions[id] = new RegionState(id, Settings.Dedup);
 
-    private RepState Rep(string id) => _reps.TryGetValue(id, out var r) ? r : _reps[id] = new RepState(id);
+    private RepState Rep(string id) => _reps.TryGetValue(id, out var r) ? r : _reps[id] = new RepState(id, Settings.Dedup);
 
     private CustomerState Customer(string id) => _customers.TryGetValue(id, out var c) ? c : _customers[id] = new CustomerState(id);
 }

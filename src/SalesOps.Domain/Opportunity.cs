@@ -20,13 +20,20 @@ public sealed record OpportunityChange(OpportunityContribution? Before, Opportun
 /// </summary>
 public sealed class OpportunityState
 {
-    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+    private readonly EventIdWindow _seen;
     private Lww<string> _owner;
     private Lww<long> _amount;
     private Lww<DateOnly> _expectedClose;
     private Lww<int> _stage;
 
-    public OpportunityState(string id) => Id = id;
+    /// <param name="id">The opportunity id.</param>
+    /// <param name="dedup">How many of the deal's event ids it remembers to recognise re-sends (docs/semantics.md, rule 3).</param>
+    public OpportunityState(string id, DedupWindow dedup)
+        : this(id, new EventIdWindow(dedup))
+    {
+    }
+
+    private OpportunityState(string id, EventIdWindow seen) => (Id, _seen) = (id, seen);
 
     public string Id { get; }
     public bool IsOpened { get; private set; }
@@ -44,15 +51,22 @@ public sealed class OpportunityState
     /// <summary>Highest level ever reached: an open stage's index, or the open-stage count for won; -1 before any.</summary>
     public int ReachedLevel { get; private set; } = -1;
 
-    public IReadOnlyCollection<string> SeenEventIds => _seen;
+    /// <summary>The deal's de-dup window: the ids of its accepted events it still recognises.</summary>
+    internal EventIdWindow Seen => _seen;
+
+    /// <summary>What the deal's de-dup window says of <paramref name="e"/>, changing nothing.</summary>
+    public DedupVerdict Recognise(SalesEvent e) => _seen.Check(e.EventId, e.OccurredAt);
 
     /// <summary>Applies an already validated event. References (owner, customer) must have been checked by the caller.</summary>
     public Outcome Apply(SalesEvent e, StageTable stages, out OpportunityChange? change)
     {
         change = null;
-        if (_seen.Contains(e.EventId))
+        switch (_seen.Check(e.EventId, e.OccurredAt))
         {
-            return Outcome.Duplicate;
+            case DedupVerdict.Duplicate:
+                return Outcome.Duplicate;
+            case DedupVerdict.BeyondWindow:
+                return _seen.Refusal($"opportunity '{Id}'");
         }
 
         if (e is OpportunityOpened open)
@@ -79,7 +93,7 @@ public sealed class OpportunityState
             return Outcome.Invalid("event", $"{e.GetType().Name} is not an opportunity event");
         }
 
-        _seen.Add(e.EventId);
+        _seen.Add(e.EventId, e.OccurredAt);
         var isWon = _stage.Value == stages.WonIndex;
         change = new OpportunityChange(before, Contribution(stages), isWon && !wasWon);
         return Outcome.Accepted;
@@ -190,7 +204,8 @@ public sealed class OpportunityState
     /// </summary>
     public Outcome? RefuseForDepartedOwner(SalesEvent e, Func<string, Departure?> departureOf)
     {
-        if (_seen.Contains(e.EventId) || OwnerCredited(e) is not { } owner || departureOf(owner.RepId) is not { } left
+        // An event the de-dup window knows (or refuses) is answered by Apply, as a re-send must be.
+        if (_seen.Check(e.EventId, e.OccurredAt) != DedupVerdict.New || OwnerCredited(e) is not { } owner || departureOf(owner.RepId) is not { } left
             || e.OccurredAt < left.At)
         {
             return null;
@@ -308,15 +323,20 @@ public sealed class OpportunityState
             LwwMemento<long>.Of(_amount),
             LwwMemento<DateOnly>.Of(_expectedClose),
             LwwMemento<int>.Of(_stage),
-            _seen.ToArray()),
+            Dedup: Snapshots.ToMemento(_seen)),
         SnapshotJson.Default.OpportunityMemento);
 
     /// <summary>Restores an opportunity from <see cref="ToSnapshot"/>.</summary>
     /// <exception cref="InvalidDataException">Not an opportunity snapshot, an unknown format version, or corrupt.</exception>
-    public static OpportunityState FromSnapshot(byte[] snapshot)
+    /// <param name="snapshot">The snapshot.</param>
+    /// <param name="dedup">The de-dup window in force now; a snapshot taken under a larger one is cut to it.</param>
+    public static OpportunityState FromSnapshot(byte[] snapshot, DedupWindow dedup)
     {
         var m = Snapshots.Read(snapshot, Snapshots.OpportunityKind, SnapshotJson.Default.OpportunityMemento);
-        var opp = new OpportunityState(m.Id)
+
+        // Every deal event offers its stamp to a register (stage, amount, owner or close), which keeps the latest.
+        var newest = new[] { m.OpenedAt, m.Owner.At, m.Amount.At, m.ExpectedClose.At, m.Stage.At }.Max();
+        var opp = new OpportunityState(m.Id, Snapshots.RestoreWindow(dedup, m, m.Dedup, m.Seen, newest))
         {
             IsOpened = m.IsOpened,
             OpenEventId = m.OpenEventId,
@@ -330,7 +350,6 @@ public sealed class OpportunityState
             _expectedClose = m.ExpectedClose.ToRegister(),
             _stage = m.Stage.ToRegister(),
         };
-        opp._seen.UnionWith(m.Seen);
         return opp;
     }
 

@@ -16,7 +16,14 @@ public sealed class RegionState
     private readonly Dictionary<BoardKey, Leaderboard> _boards = new();
     private readonly Dictionary<string, long> _repSeq = new(StringComparer.Ordinal);
 
-    public RegionState(string id) => Id = id;
+    /// <param name="id">The region id.</param>
+    /// <param name="dedup">How many of the region's target event ids it remembers to recognise re-sends (docs/semantics.md, rule 3).</param>
+    public RegionState(string id, DedupWindow dedup)
+        : this(id, new EventIdWindow(dedup))
+    {
+    }
+
+    private RegionState(string id, EventIdWindow seenTargets) => (Id, _seenTargets) = (id, seenTargets);
 
     public string Id { get; }
     public bool IsDefined { get; private set; }
@@ -30,11 +37,14 @@ public sealed class RegionState
     public TargetBook Targets { get; } = new();
     public PaceTracker Pace { get; } = new();
     public IReadOnlyDictionary<BoardKey, Leaderboard> Boards => _boards;
-    private readonly HashSet<string> _seenTargets = new(StringComparer.Ordinal);
+    private readonly EventIdWindow _seenTargets;
+
+    /// <summary>The de-dup window of the region's target events.</summary>
+    internal EventIdWindow SeenTargets => _seenTargets;
 
     /// <summary>
     /// Everything this region holds, as bytes: definition, counters, targets with their stamps, the pace tracker's
-    /// behind set, the ids of accepted target events, the last board sequence applied per rep, and every leaderboard
+    /// behind set, the de-dup window of target events, the last board sequence applied per rep, and every leaderboard
     /// (rows in rank order with movement, and version). <see cref="FromSnapshot"/> restores an exact copy.
     /// Compacts the region's figure and pace maps (see <see cref="Snapshots"/>); call it where a mutating method may be called.
     /// </summary>
@@ -73,19 +83,24 @@ public sealed class RegionState
                 Figures.ToMemento(),
                 Targets.ToMemento(),
                 Pace.ToMemento(),
-                _seenTargets.ToArray(),
                 _repSeq,
                 boardReps.ToArray(),
-                boards),
+                boards,
+                TargetDedup: Snapshots.ToMemento(_seenTargets)),
             SnapshotJson.Default.RegionMemento);
     }
 
     /// <summary>Restores a region from <see cref="ToSnapshot"/>.</summary>
     /// <exception cref="InvalidDataException">Not a region snapshot, an unknown format version, or corrupt.</exception>
-    public static RegionState FromSnapshot(byte[] snapshot)
+    /// <param name="snapshot">The snapshot.</param>
+    /// <param name="dedup">The de-dup window in force now; a snapshot taken under a larger one is cut to it.</param>
+    public static RegionState FromSnapshot(byte[] snapshot, DedupWindow dedup)
     {
         var m = Snapshots.Read(snapshot, Snapshots.RegionKind, SnapshotJson.Default.RegionMemento);
-        var region = new RegionState(m.Id)
+
+        // Every target event offers its stamp to its (period, metric) register, which keeps the latest.
+        var newest = m.Targets.Count == 0 ? default : m.Targets.Max(t => t.At);
+        var region = new RegionState(m.Id, Snapshots.RestoreWindow(dedup, m, m.TargetDedup, m.SeenTargets, newest))
         {
             IsDefined = m.IsDefined,
             DefineEventId = m.DefineEventId,
@@ -95,7 +110,6 @@ public sealed class RegionState
         region.Figures.Restore(m.Figures);
         region.Targets.Restore(m.Targets);
         region.Pace.Restore(m.Behind);
-        region._seenTargets.UnionWith(m.SeenTargets);
         region._repSeq.EnsureCapacity(m.RepSeq.Count);
         foreach (var (rep, seq) in m.RepSeq)
         {
@@ -151,11 +165,15 @@ public sealed class RegionState
             return Outcome.NotFound("scope_id", $"region '{Id}' is not defined");
         }
 
-        if (!_seenTargets.Add(e.EventId))
+        switch (_seenTargets.Check(e.EventId, e.OccurredAt))
         {
-            return Outcome.Duplicate;
+            case DedupVerdict.Duplicate:
+                return Outcome.Duplicate;
+            case DedupVerdict.BeyondWindow:
+                return _seenTargets.Refusal($"the targets of region '{Id}'");
         }
 
+        _seenTargets.Add(e.EventId, e.OccurredAt);
         Targets.Offer(e);
         return Outcome.Accepted;
     }

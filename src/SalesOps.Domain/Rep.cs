@@ -42,12 +42,19 @@ public sealed class RepEffects
 /// </summary>
 public sealed class RepState
 {
-    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+    private readonly EventIdWindow _seen;
     private readonly List<(EventStamp Stamp, string RegionId)> _memberships = new();
     private readonly Dictionary<BoardKey, double> _scores = new();
     private readonly Dictionary<Period, long> _activityTotals = new(); // derived from Historical: activities of all kinds per period
 
-    public RepState(string id) => Id = id;
+    /// <param name="id">The rep id.</param>
+    /// <param name="dedup">How many of the rep's event ids it remembers to recognise re-sends (docs/semantics.md, rule 3).</param>
+    public RepState(string id, DedupWindow dedup)
+        : this(id, new EventIdWindow(dedup))
+    {
+    }
+
+    private RepState(string id, EventIdWindow seen) => (Id, _seen) = (id, seen);
 
     public string Id { get; }
     public bool IsJoined => _memberships.Count > 0;
@@ -74,12 +81,16 @@ public sealed class RepState
     public DateTimeOffset MaxCreditedAt { get; private set; }
     public long BoardSeq { get; private set; }
     public IReadOnlyDictionary<BoardKey, double> Scores => _scores;
-    public IReadOnlyCollection<string> SeenEventIds => _seen;
+    /// <summary>The rep's de-dup window: the ids of its accepted events it still recognises.</summary>
+    internal EventIdWindow Seen => _seen;
+
+    /// <summary>What the rep's de-dup window says of <paramref name="e"/>, changing nothing.</summary>
+    public DedupVerdict Recognise(SalesEvent e) => _seen.Check(e.EventId, e.OccurredAt);
 
     /// <summary>
     /// Everything this rep holds, as bytes: name, role, style, memberships with their stamps, current and historical
     /// counters, targets with their stamps, the pace tracker's behind set, scores, the latest credited instant, the
-    /// board sequence and the ids of every accepted event. <see cref="FromSnapshot"/> restores an exact copy.
+    /// board sequence and the de-dup window. <see cref="FromSnapshot"/> restores an exact copy.
     /// Compacts the rep's maps (see <see cref="Snapshots"/>); call it where a mutating method may be called.
     /// </summary>
     public byte[] ToSnapshot() => Snapshots.Write(
@@ -98,16 +109,21 @@ public sealed class RepState
             Historical.ToMemento(),
             Targets.ToMemento(),
             Pace.ToMemento(),
-            _seen.ToArray(),
-            Left is { } left ? new DepartureEntry(left.At, left.On, left.EventId) : null),
+            Dedup: Snapshots.ToMemento(_seen),
+            Left: Left is { } left ? new DepartureEntry(left.At, left.On, left.EventId) : null),
         SnapshotJson.Default.RepMemento);
 
-    /// <summary>Restores a rep from <see cref="ToSnapshot"/>.</summary>
+    /// <summary>Restores a rep from <see cref="ToSnapshot"/>, or from a snapshot of the previous format (<see cref="Snapshots"/>).</summary>
+    /// <param name="snapshot">The snapshot.</param>
+    /// <param name="dedup">The de-dup window in force now; a snapshot taken under a larger one is cut to it.</param>
     /// <exception cref="InvalidDataException">Not a rep snapshot, an unknown format version, or corrupt.</exception>
-    public static RepState FromSnapshot(byte[] snapshot)
+    public static RepState FromSnapshot(byte[] snapshot, DedupWindow dedup)
     {
         var m = Snapshots.Read(snapshot, Snapshots.RepKind, SnapshotJson.Default.RepMemento);
-        var rep = new RepState(m.Id)
+
+        // A rep's events are its join and moves (memberships), activities and payments (credited) and targets.
+        var newest = m.Memberships.Select(e => e.At).Concat(m.Targets.Select(t => t.At)).Append(m.MaxCreditedAt).Max();
+        var rep = new RepState(m.Id, Snapshots.RestoreWindow(dedup, m, m.Dedup, m.Seen, newest))
         {
             Name = m.Name,
             Role = m.Role,
@@ -141,7 +157,6 @@ public sealed class RepState
 
         rep.Targets.Restore(m.Targets);
         rep.Pace.Restore(m.Behind);
-        rep._seen.UnionWith(m.Seen);
         return rep;
     }
 
@@ -171,14 +186,17 @@ public sealed class RepState
 
     public Outcome Join(RepJoined e)
     {
-        if (IsJoined)
+        if (Dedup(e) is { } known)
         {
-            return _seen.Contains(e.EventId)
-                ? Outcome.Duplicate
-                : Outcome.Conflict("rep_id", $"rep '{Id}' has already joined; send RepMoved to change region");
+            return known;
         }
 
-        _seen.Add(e.EventId);
+        if (IsJoined)
+        {
+            return Outcome.Conflict("rep_id", $"rep '{Id}' has already joined; send RepMoved to change region");
+        }
+
+        _seen.Add(e.EventId, e.OccurredAt);
         Name = e.Name;
         Role = e.Role;
         Style = e.Style;
@@ -188,9 +206,9 @@ public sealed class RepState
 
     public Outcome Move(RepMoved e, RepEffects effects)
     {
-        if (_seen.Contains(e.EventId))
+        if (Dedup(e) is { } known)
         {
-            return Outcome.Duplicate;
+            return known;
         }
 
         if (!IsJoined)
@@ -215,7 +233,7 @@ public sealed class RepState
                 $"back-dated move: rep '{Id}' already has figures dated up to {MaxCreditedAt:O}; a move must be dated after them");
         }
 
-        _seen.Add(e.EventId);
+        _seen.Add(e.EventId, e.OccurredAt);
         var oldRegion = RegionId;
         var stamp = new EventStamp(e.OccurredAt, e.EventId);
         var index = _memberships.FindIndex(m => m.Stamp > stamp);
@@ -282,9 +300,9 @@ public sealed class RepState
     /// </summary>
     public Outcome Leave(RepLeft e, CompanyCalendar calendar, RepEffects effects)
     {
-        if (_seen.Contains(e.EventId))
+        if (Dedup(e) is { } known)
         {
-            return Outcome.Duplicate;
+            return known;
         }
 
         if (!IsJoined)
@@ -302,7 +320,7 @@ public sealed class RepState
             return Outcome.Conflict("occurred_at", $"a leave must be dated after the rep joined ({JoinedAt:O})");
         }
 
-        _seen.Add(e.EventId);
+        _seen.Add(e.EventId, e.OccurredAt);
         Left = new Departure(e.OccurredAt, calendar.LocalDate(e.OccurredAt), e.EventId);
         var periods = _scores.Keys.Select(k => k.Period).Distinct().ToArray();
         EmitScores(periods, BoardMask.All, effects);
@@ -322,9 +340,9 @@ public sealed class RepState
 
     private Outcome? Guard(SalesEvent e, string repField = "rep_id")
     {
-        if (_seen.Contains(e.EventId))
+        if (Dedup(e) is { } known)
         {
-            return Outcome.Duplicate;
+            return known;
         }
 
         if (!IsJoined)
@@ -337,9 +355,17 @@ public sealed class RepState
             return gone;
         }
 
-        _seen.Add(e.EventId);
+        _seen.Add(e.EventId, e.OccurredAt);
         return null;
     }
+
+    /// <summary>De-duplication, the first rule of every rep event: null for an event to apply.</summary>
+    private Outcome? Dedup(SalesEvent e) => _seen.Check(e.EventId, e.OccurredAt) switch
+    {
+        DedupVerdict.New => null,
+        DedupVerdict.Duplicate => Outcome.Duplicate,
+        _ => _seen.Refusal($"rep '{Id}'"),
+    };
 
     /// <summary>Credits items to the rep and works out what the regions and boards must receive.</summary>
     public void Credit(ReadOnlySpan<CreditItem> items, CompanyCalendar calendar, RepEffects effects)

@@ -19,11 +19,16 @@ namespace SalesOps.Domain;
 /// snapshot share one layout and stay in step. Maps without removals keep insertion order and need nothing.
 /// Changing a memento: bump <see cref="FormatVersion"/> (and keep reading the old version if persisted snapshots
 /// must stay loadable; otherwise they are rejected and the grain has to replay its whole journal). See docs/adr/0006.
+/// Version 2 replaced the unbounded sets of seen event ids (<c>seen</c>, <c>seenTargets</c>) with a de-dup window
+/// (<see cref="DedupMemento"/>); version 1 is still read, its id set put into a window (<see cref="RestoreWindow"/>).
 /// </remarks>
 internal static class Snapshots
 {
-    /// <summary>The only snapshot format this build writes and reads.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>The snapshot format this build writes.</summary>
+    public const int FormatVersion = 2;
+
+    /// <summary>The format before de-dup windows: every accepted id, without dates. Still read.</summary>
+    public const int SeenSetFormatVersion = 1;
 
     public const string OpportunityKind = "opportunity";
     public const string RepKind = "rep";
@@ -38,11 +43,11 @@ internal static class Snapshots
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         var (version, actualKind) = ReadHeader(snapshot, kind);
-        if (version != FormatVersion)
+        if (version is not (FormatVersion or SeenSetFormatVersion))
         {
             throw new InvalidDataException(
-                $"Unsupported {kind} snapshot format version {version}: this build reads only version {FormatVersion}. "
-                + "Rebuild the state from the journal instead.");
+                $"Unsupported {kind} snapshot format version {version}: this build reads versions {SeenSetFormatVersion} "
+                + $"and {FormatVersion} only. Rebuild the state from the journal instead.");
         }
 
         if (actualKind != kind)
@@ -59,12 +64,12 @@ internal static class Snapshots
         }
         catch (JsonException ex)
         {
-            throw new InvalidDataException($"Corrupt {kind} snapshot (format version {FormatVersion}): {ex.Message}", ex);
+            throw new InvalidDataException($"Corrupt {kind} snapshot (format version {version}): {ex.Message}", ex);
         }
 
         if (memento is null)
         {
-            throw new InvalidDataException($"Corrupt {kind} snapshot (format version {FormatVersion}): the document is null.");
+            throw new InvalidDataException($"Corrupt {kind} snapshot (format version {version}): the document is null.");
         }
 
         return memento;
@@ -124,6 +129,51 @@ internal static class Snapshots
         }
 
         return items;
+    }
+
+    /// <summary>A window as a memento: ids and dates in two columns, ordered (see <see cref="EventIdWindow.Export"/>).</summary>
+    public static DedupMemento ToMemento(EventIdWindow window)
+    {
+        var (ids, horizon) = window.Export();
+        return new DedupMemento(
+            horizon == long.MinValue ? null : horizon,
+            Array.ConvertAll(ids, static p => p.Key),
+            Array.ConvertAll(ids, static p => p.Value));
+    }
+
+    /// <summary>
+    /// The de-dup window of an entity restored from a snapshot of either version. Version 2 carries the window. Version 1
+    /// carries every id the entity accepted but not their dates, so each is dated at <paramref name="newestAccepted"/>
+    /// (the latest date any event of the entity can have, read from its other fields) and the window is applied: no id
+    /// is forgotten before its true date would have been, and when they go, they go together and every event dated at or
+    /// before that date is refused. Never counted twice; at worst an early refusal, once, after an upgrade.
+    /// </summary>
+    public static EventIdWindow RestoreWindow(
+        DedupWindow settings, IMemento m, DedupMemento? window, string[]? seen, DateTimeOffset newestAccepted)
+    {
+        var restored = new EventIdWindow(settings);
+        if (m.FormatVersion == SeenSetFormatVersion)
+        {
+            if (seen is null)
+            {
+                throw new InvalidDataException($"Corrupt {m.Kind} snapshot (format version {SeenSetFormatVersion}): its seen event ids are missing.");
+            }
+
+            foreach (var id in seen)
+            {
+                restored.Add(id, newestAccepted);
+            }
+
+            return restored;
+        }
+
+        if (window is null || window.Ids.Length != window.At.Length)
+        {
+            throw new InvalidDataException($"Corrupt {m.Kind} snapshot (format version {m.FormatVersion}): its de-dup window is missing or its columns differ in length.");
+        }
+
+        restored.Import(window.Ids.Zip(window.At, KeyValuePair.Create), window.Horizon ?? long.MinValue);
+        return restored;
     }
 
     /// <summary>Restores a register as it was, stamp and <see cref="Lww{T}.HasValue"/> included.</summary>
@@ -233,6 +283,12 @@ internal sealed class ExactDoublesConverter : JsonConverter<double[]>
     }
 }
 
+/// <summary>
+/// An entity's de-dup window: the ids it remembers and their <c>occurred_at</c> (UTC ticks) in two columns, ordered by
+/// date then id, and its horizon (null while nothing was forgotten).
+/// </summary>
+internal sealed record DedupMemento(long? Horizon, string[] Ids, long[] At);
+
 /// <summary>A customer's order from one opportunity.</summary>
 internal sealed record OrderEntry(long Amount, DateTimeOffset WonAt);
 
@@ -251,7 +307,8 @@ internal sealed record OpportunityMemento(
     LwwMemento<long> Amount,
     LwwMemento<DateOnly> ExpectedClose,
     LwwMemento<int> Stage,
-    string[] Seen) : IMemento;
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string[]? Seen = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DedupMemento? Dedup = null) : IMemento;
 
 internal sealed record RepMemento(
     int FormatVersion,
@@ -268,7 +325,8 @@ internal sealed record RepMemento(
     List<FigureEntry> Historical,
     List<TargetEntry> Targets,
     List<PaceEntry> Behind,
-    string[] Seen,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string[]? Seen = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DedupMemento? Dedup = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DepartureEntry? Left = null) : IMemento;
 
 /// <summary>A rep's departure; absent (null) in snapshots of reps with the company and in those written before RepLeft existed.</summary>
@@ -285,10 +343,11 @@ internal sealed record RegionMemento(
     List<FigureEntry> Figures,
     List<TargetEntry> Targets,
     List<PaceEntry> Behind,
-    string[] SeenTargets,
     Dictionary<string, long> RepSeq,
     string[] BoardReps,
-    List<BoardMemento> Boards) : IMemento;
+    List<BoardMemento> Boards,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string[]? SeenTargets = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DedupMemento? TargetDedup = null) : IMemento;
 
 internal sealed record CustomerMemento(
     int FormatVersion,

@@ -52,6 +52,22 @@ public sealed class EngineOptions
     /// </summary>
     public TimeSpan MaxFutureSkew { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// De-duplication window, in days of the entity's own event time: each rep, deal and region's targets remember
+    /// the ids of their events dated within this many days of their newest (docs/semantics.md, rule 3). An event with
+    /// an id not remembered, dated at or before what was forgotten, is refused (FAILED_PRECONDITION, <c>occurred_at</c>).
+    /// </summary>
+    public int DedupWindowDays { get; set; } = (int)DedupWindow.Default.MaxAge.TotalDays;
+
+    /// <summary>At most this many event ids per rep, deal or region's targets; beyond it the oldest-dated are forgotten.</summary>
+    public int DedupWindowCount { get; set; } = DedupWindow.Default.MaxCount;
+
+    /// <summary>Longest de-dup window accepted in days (a century: any longer is a mistake, and overflows date arithmetic sooner).</summary>
+    public const int MaxDedupWindowDays = 36_500;
+
+    /// <summary>Most ids per entity accepted (each costs about 100 bytes per rep, deal and region in memory and snapshots).</summary>
+    public const int MaxDedupWindowCount = 1_000_000;
+
     /// <summary>Alerts kept for watchers that resume.</summary>
     public int AlertRetention { get; set; } = 10_000;
 
@@ -70,10 +86,22 @@ public sealed class EngineOptions
         MaxFutureSkew = MaxFutureSkew >= TimeSpan.Zero
             ? MaxFutureSkew
             : throw new InvalidOperationException($"Engine:MaxFutureSkew must not be negative (it is {MaxFutureSkew})."),
+        Dedup = Dedup(),
         Stages = Stages.Count == 0
             ? StageTable.Default
             : new StageTable(Stages.Select(s => new Stage(s.Id, s.Name ?? s.Id, s.Probability, s.Category)).ToList()),
     };
+
+    private DedupWindow Dedup() =>
+        DedupWindowDays is < 1 or > MaxDedupWindowDays
+            ? throw new InvalidOperationException(
+                $"Engine:DedupWindowDays must be a whole number of days from 1 to {MaxDedupWindowDays} (it is {DedupWindowDays}); "
+                + $"the default is {(int)DedupWindow.Default.MaxAge.TotalDays}.")
+            : DedupWindowCount is < 1 or > MaxDedupWindowCount
+                ? throw new InvalidOperationException(
+                    $"Engine:DedupWindowCount must be from 1 to {MaxDedupWindowCount} event ids per entity (it is {DedupWindowCount}); "
+                    + $"the default is {DedupWindow.Default.MaxCount}.")
+                : new DedupWindow(TimeSpan.FromDays(DedupWindowDays), DedupWindowCount);
 
     private CompanyCalendar Calendar()
     {

@@ -30,7 +30,7 @@ public sealed class OpportunityBookGrain(
     private SnapshotWriter<OpportunityBookGrainSnapshot, JournalEntry> _snapshots = null!;
     /// <summary>Departures the rep books reported (a departure is final, so it is kept; who is still here is asked each time).</summary>
     private readonly Dictionary<string, Departure> _departed = new(StringComparer.Ordinal);
-    private static readonly OpportunityState NoDeal = new("");
+    private static readonly OpportunityState NoDeal = new("", DedupWindow.Default);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -57,7 +57,7 @@ public sealed class OpportunityBookGrain(
                 _amounts = 0;
                 foreach (var deal in cp.Deals)
                 {
-                    var state = OpportunityState.FromSnapshot(deal);
+                    var state = OpportunityState.FromSnapshot(deal, settings.Dedup);
                     _deals[state.Id] = state;
                     _amounts += state.Amount;
                 }
@@ -191,7 +191,7 @@ public sealed class OpportunityBookGrain(
 
     public Task<OpportunitySnapshot> GetSnapshotAsync(string opportunityId)
     {
-        var s = _deals.GetValueOrDefault(opportunityId) ?? new OpportunityState(opportunityId);
+        var s = _deals.GetValueOrDefault(opportunityId) ?? new OpportunityState(opportunityId, settings.Dedup);
         return Task.FromResult(new OpportunitySnapshot(
             s.Id, s.IsOpened, s.OwnerRepId, s.CustomerId, s.Amount, s.ProductLine, s.Channel,
             s.ExpectedClose.DayNumber, s.StageIndex, s.OpenedAt, s.StageAt));
@@ -207,11 +207,11 @@ public sealed class OpportunityBookGrain(
         var id = EventRouting.Target(e).Id;
         if (!_deals.TryGetValue(id, out deal))
         {
-            deal = new OpportunityState(id); // kept only once an OpportunityOpened is accepted
+            deal = new OpportunityState(id, settings.Dedup); // kept only once an OpportunityOpened is accepted
         }
 
         // After de-duplication, like every entity rule: a re-sent event answers DUPLICATE even at the bound.
-        if (!deal.SeenEventIds.Contains(e.EventId) && SumBound.CheckDeal(e, deal, _amounts, _deals.Count) is { } refused)
+        if (deal.Recognise(e) == DedupVerdict.New && SumBound.CheckDeal(e, deal, _amounts, _deals.Count) is { } refused)
         {
             change = null;
             return refused;

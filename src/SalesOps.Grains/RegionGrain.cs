@@ -42,7 +42,7 @@ public sealed class RegionGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _state = new RegionState(this.GetPrimaryKeyString());
+        _state = new RegionState(this.GetPrimaryKeyString(), settings.Dedup);
         _events = new RegionEvents(this);
         _journal = journals.For(this, StreamKinds.Region.Of(_state.Id));
         if (_state.Id == RegionState.CompanyId)
@@ -54,7 +54,7 @@ public sealed class RegionGrain(
         await _snapshots.RecoverAsync(
             cp =>
             {
-                _state = RegionState.FromSnapshot(cp.Domain);
+                _state = RegionState.FromSnapshot(cp.Domain, settings.Dedup);
                 _inbox.Import(cp.Inbox);
                 _toParent.Import(cp.ToParent);
                 _pendingCounters.AddAll(Counter.ToSet(cp.PendingCounters));

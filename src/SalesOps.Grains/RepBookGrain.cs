@@ -59,7 +59,7 @@ public sealed class RepBookGrain(
                 _payments = 0;
                 foreach (var bytes in cp.Reps)
                 {
-                    var rep = RepState.FromSnapshot(bytes);
+                    var rep = RepState.FromSnapshot(bytes, settings.Dedup);
                     _reps[rep.Id] = rep;
                     _payments += SumBound.PaymentsOf(rep);
                 }
@@ -214,7 +214,7 @@ public sealed class RepBookGrain(
     /// <summary>A rep of this book; one never joined is answered as such and not kept.</summary>
     public Task<RepSnapshot> GetSnapshotAsync(string repId)
     {
-        var s = _reps.GetValueOrDefault(repId) ?? new RepState(repId);
+        var s = _reps.GetValueOrDefault(repId) ?? new RepState(repId, settings.Dedup);
         return Task.FromResult(new RepSnapshot(
             s.Id, s.IsJoined, s.Name, s.RegionId, (byte)s.Role, (byte)s.Style, Counter.From(s.Figures()), TargetRow.From(s.Targets)));
     }
@@ -279,13 +279,13 @@ public sealed class RepBookGrain(
         var id = EventRouting.Target(e).Id;
         if (!_reps.TryGetValue(id, out var known))
         {
-            known = new RepState(id); // kept only once its RepJoined is accepted
+            known = new RepState(id, settings.Dedup); // kept only once its RepJoined is accepted
         }
 
         rep = known;
 
         // After the rep's own checks that come first (joined, de-duplication), like every entity rule.
-        if (e is PaymentReceived payment && rep.IsJoined && !rep.SeenEventIds.Contains(payment.EventId)
+        if (e is PaymentReceived payment && rep.IsJoined && rep.Recognise(payment) == DedupVerdict.New
             && SumBound.CheckPayment(payment, _payments) is { } refused)
         {
             return refused;

@@ -29,7 +29,8 @@ public sealed class EventIdWindowTests
         Assert.Equal(Day(0), window.Horizon);
         Assert.Equal(DedupVerdict.BeyondWindow, window.Check("old", Day(0))); // a re-send: refused, not counted again
         Assert.Equal(DedupVerdict.BeyondWindow, window.Check("never-seen", Day(-3)));
-        Assert.Equal(DedupVerdict.New, window.Check("late-but-inside", Day(1)));
+        Assert.Equal(DedupVerdict.New, window.Check("late-but-inside", Day(2))); // exactly MaxAge before the newest
+        Assert.Equal(DedupVerdict.BeyondWindow, window.Check("after-horizon-but-too-old", Day(1).AddHours(23)));
         Assert.Equal(DedupVerdict.Duplicate, window.Check("mid", Day(5)));
     }
 

@@ -193,7 +193,7 @@ public sealed class RepLeftTests
         company.Accept(Leave(company));
         var ann = company.Engine.Reps["ann"];
 
-        var back = RepState.FromSnapshot(ann.ToSnapshot());
+        var back = RepState.FromSnapshot(ann.ToSnapshot(), DedupWindow.Default);
 
         Assert.Equal(ann.Left, back.Left);
         Assert.Equal(OutcomeCode.FailedPrecondition, back.LogActivity(

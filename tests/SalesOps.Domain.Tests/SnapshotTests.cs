@@ -11,14 +11,14 @@ public sealed class SnapshotTests
     [Fact]
     public void FreshAggregates_RoundTripAndAcceptTheirFirstEventLikeTheOriginals()
     {
-        var opp = new OpportunityState("o1");
-        var rep = new RepState("r1");
-        var region = new RegionState("west");
+        var opp = new OpportunityState("o1", DedupWindow.Default);
+        var rep = new RepState("r1", DedupWindow.Default);
+        var region = new RegionState("west", DedupWindow.Default);
         var customer = new CustomerState("c1");
 
-        var opp2 = OpportunityState.FromSnapshot(opp.ToSnapshot());
-        var rep2 = RepState.FromSnapshot(rep.ToSnapshot());
-        var region2 = RegionState.FromSnapshot(region.ToSnapshot());
+        var opp2 = OpportunityState.FromSnapshot(opp.ToSnapshot(), DedupWindow.Default);
+        var rep2 = RepState.FromSnapshot(rep.ToSnapshot(), DedupWindow.Default);
+        var region2 = RegionState.FromSnapshot(region.ToSnapshot(), DedupWindow.Default);
         var customer2 = CustomerState.FromSnapshot(customer.ToSnapshot());
 
         Assert.Equal(opp.ToSnapshot(), opp2.ToSnapshot());
@@ -51,11 +51,11 @@ public sealed class SnapshotTests
     {
         var texts = new[]
         {
-            new OpportunityState("o").ToSnapshot(), new RepState("r").ToSnapshot(), new RegionState("g").ToSnapshot(), new CustomerState("c").ToSnapshot(),
+            new OpportunityState("o", DedupWindow.Default).ToSnapshot(), new RepState("r", DedupWindow.Default).ToSnapshot(), new RegionState("g", DedupWindow.Default).ToSnapshot(), new CustomerState("c").ToSnapshot(),
         }.Select(Encoding.UTF8.GetString);
 
         Assert.Equal(
-            ["{\"formatVersion\":1,\"kind\":\"opportunity\",", "{\"formatVersion\":1,\"kind\":\"rep\",", "{\"formatVersion\":1,\"kind\":\"region\",", "{\"formatVersion\":1,\"kind\":\"customer\","],
+            ["{\"formatVersion\":2,\"kind\":\"opportunity\",", "{\"formatVersion\":2,\"kind\":\"rep\",", "{\"formatVersion\":2,\"kind\":\"region\",", "{\"formatVersion\":2,\"kind\":\"customer\","],
             texts.Select(t => t[..t.IndexOf(",\"id\"", StringComparison.Ordinal)] + ","));
     }
 
@@ -63,26 +63,26 @@ public sealed class SnapshotTests
     public void UnknownFormatVersion_IsRejectedNamingBothVersions()
     {
         static byte[] Bump(byte[] snapshot) =>
-            Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(snapshot).Replace("{\"formatVersion\":1,", "{\"formatVersion\":7,", StringComparison.Ordinal));
+            Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(snapshot).Replace("{\"formatVersion\":2,", "{\"formatVersion\":7,", StringComparison.Ordinal));
 
         var errors = new[]
         {
-            Assert.Throws<InvalidDataException>(() => OpportunityState.FromSnapshot(Bump(new OpportunityState("o").ToSnapshot()))),
-            Assert.Throws<InvalidDataException>(() => RepState.FromSnapshot(Bump(new RepState("r").ToSnapshot()))),
-            Assert.Throws<InvalidDataException>(() => RegionState.FromSnapshot(Bump(new RegionState("g").ToSnapshot()))),
+            Assert.Throws<InvalidDataException>(() => OpportunityState.FromSnapshot(Bump(new OpportunityState("o", DedupWindow.Default).ToSnapshot()), DedupWindow.Default)),
+            Assert.Throws<InvalidDataException>(() => RepState.FromSnapshot(Bump(new RepState("r", DedupWindow.Default).ToSnapshot()), DedupWindow.Default)),
+            Assert.Throws<InvalidDataException>(() => RegionState.FromSnapshot(Bump(new RegionState("g", DedupWindow.Default).ToSnapshot()), DedupWindow.Default)),
             Assert.Throws<InvalidDataException>(() => CustomerState.FromSnapshot(Bump(new CustomerState("c").ToSnapshot()))),
         };
 
         Assert.Equal(
             ["opportunity", "rep", "region", "customer"],
             errors.Select(e => e.Message.Split(' ')[1]));
-        Assert.All(errors, e => Assert.Contains("format version 7: this build reads only version 1", e.Message, StringComparison.Ordinal));
+        Assert.All(errors, e => Assert.Contains("format version 7: this build reads versions 1 and 2 only", e.Message, StringComparison.Ordinal));
     }
 
     [Fact]
     public void SnapshotOfAnotherKind_IsRejected()
     {
-        var error = Assert.Throws<InvalidDataException>(() => CustomerState.FromSnapshot(new RepState("r").ToSnapshot()));
+        var error = Assert.Throws<InvalidDataException>(() => CustomerState.FromSnapshot(new RepState("r", DedupWindow.Default).ToSnapshot()));
 
         Assert.Equal("This is a snapshot of a rep, not of a customer.", error.Message);
     }
@@ -98,7 +98,7 @@ public sealed class SnapshotTests
     [InlineData("not json", "it is not JSON")]
     public void NotASnapshot_IsRejectedAsInvalidData(string text, string expected)
     {
-        var error = Assert.Throws<InvalidDataException>(() => RepState.FromSnapshot(Encoding.UTF8.GetBytes(text)));
+        var error = Assert.Throws<InvalidDataException>(() => RepState.FromSnapshot(Encoding.UTF8.GetBytes(text), DedupWindow.Default));
 
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
@@ -106,7 +106,7 @@ public sealed class SnapshotTests
     [Fact]
     public void CorruptLeaderboard_IsRejected()
     {
-        var region = new RegionState(RegionState.CompanyId);
+        var region = new RegionState(RegionState.CompanyId, DedupWindow.Default);
         region.DefineRoot("Company");
         var board = new BoardKey(TestCompany.March, LeaderboardMetric.Bookings);
         region.ApplyBoardUpdate(new BoardUpdate("amy", 1, true, false, [new ScoreChange(board, 10)]));
@@ -115,7 +115,7 @@ public sealed class SnapshotTests
         var swapped = text.Replace("\"scores\":[20,10]", "\"scores\":[10,20]", StringComparison.Ordinal);
         Assert.NotEqual(text, swapped);
 
-        var error = Assert.Throws<InvalidDataException>(() => RegionState.FromSnapshot(Encoding.UTF8.GetBytes(swapped)));
+        var error = Assert.Throws<InvalidDataException>(() => RegionState.FromSnapshot(Encoding.UTF8.GetBytes(swapped), DedupWindow.Default));
 
         Assert.Contains("not in rank order", error.Message, StringComparison.Ordinal);
     }
@@ -123,10 +123,10 @@ public sealed class SnapshotTests
     [Fact]
     public void RestoredOpportunity_KeepsRegisterStampsAndSeenEventIds()
     {
-        var opp = new OpportunityState("o1");
+        var opp = new OpportunityState("o1", DedupWindow.Default);
         opp.Apply(new OpportunityOpened("e-b", T0, "o1", "amy", "c1", 5_000, "widgets", "direct", new DateOnly(2026, 4, 1), "lead"), Stages, out _);
         opp.Apply(new OpportunityStageChanged("e-d", T0.AddDays(2), "o1", "quote_sent", null), Stages, out _);
-        var copy = OpportunityState.FromSnapshot(opp.ToSnapshot());
+        var copy = OpportunityState.FromSnapshot(opp.ToSnapshot(), DedupWindow.Default);
 
         // Older than the register's stamp: not taken. Same instant, smaller id: not taken. Same instant, larger id: taken.
         // A stale stage still raises the highest level reached (3).
@@ -150,7 +150,7 @@ public sealed class SnapshotTests
     [Fact]
     public void RestoredBoardsAndInstants_AreBitExact()
     {
-        var region = new RegionState(RegionState.CompanyId);
+        var region = new RegionState(RegionState.CompanyId, DedupWindow.Default);
         region.DefineRoot("Company");
         var board = new BoardKey(TestCompany.March, LeaderboardMetric.Attainment);
         double[] scores =
@@ -163,11 +163,11 @@ public sealed class SnapshotTests
             region.ApplyBoardUpdate(new BoardUpdate($"rep{i:D2}", 1, true, false, [new ScoreChange(board, scores[i])]));
         }
 
-        var copy = RegionState.FromSnapshot(region.ToSnapshot());
-        var opp = new OpportunityState("o1");
+        var copy = RegionState.FromSnapshot(region.ToSnapshot(), DedupWindow.Default);
+        var opp = new OpportunityState("o1", DedupWindow.Default);
         var at = new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.FromHours(5.5)).AddTicks(1_234_567);
         opp.Apply(new OpportunityOpened("e1", at, "o1", "amy", "c1", 5_000, "widgets", "direct", new DateOnly(2026, 4, 1), "lead"), Stages, out _);
-        var oppCopy = OpportunityState.FromSnapshot(opp.ToSnapshot());
+        var oppCopy = OpportunityState.FromSnapshot(opp.ToSnapshot(), DedupWindow.Default);
 
         Assert.Equal(
             scores.Select(BitConverter.DoubleToInt64Bits).Order(),
@@ -181,11 +181,11 @@ public sealed class SnapshotTests
     public void RestoredRep_KeepsBackdatedMoveGuardAndBoardSequence()
     {
         var calendar = CompanyCalendar.Utc;
-        var rep = new RepState("amy");
+        var rep = new RepState("amy", DedupWindow.Default);
         rep.Join(new RepJoined("j", T0.AddDays(-30), "amy", "Amy", "west", RepRole.Direct, RepStyle.Hunter));
         rep.LogActivity(new ActivityLogged("a1", T0.AddDays(5), "amy", "", ActivityType.Call, 30, TimeCategory.T1), calendar, new RepEffects());
         rep.Move(new RepMoved("m1", T0.AddDays(6), "amy", "east"), new RepEffects());
-        var copy = RepState.FromSnapshot(rep.ToSnapshot());
+        var copy = RepState.FromSnapshot(rep.ToSnapshot(), DedupWindow.Default);
         Assert.Equal((3L, "east", "west"), (copy.BoardSeq, copy.RegionId, copy.RegionAt(T0.AddDays(5))));
 
         foreach (var state in new[] { rep, copy })
@@ -212,14 +212,14 @@ public sealed class SnapshotTests
     [Fact]
     public void RestoredRegion_KeepsRanksMovementVersionAndRepSequences()
     {
-        var region = new RegionState(RegionState.CompanyId);
+        var region = new RegionState(RegionState.CompanyId, DedupWindow.Default);
         region.DefineRoot("Company");
         var board = new BoardKey(TestCompany.March, LeaderboardMetric.Bookings);
         region.ApplyBoardUpdate(new BoardUpdate("amy", 1, true, false, [new ScoreChange(board, 300)]));
         region.ApplyBoardUpdate(new BoardUpdate("bob", 1, true, false, [new ScoreChange(board, 200)]));
         region.ApplyBoardUpdate(new BoardUpdate("cai", 1, true, false, [new ScoreChange(board, 100)]));
         region.ApplyBoardUpdate(new BoardUpdate("cai", 2, true, false, [new ScoreChange(board, 250)]));
-        var copy = RegionState.FromSnapshot(region.ToSnapshot());
+        var copy = RegionState.FromSnapshot(region.ToSnapshot(), DedupWindow.Default);
 
         Assert.Equal(
             [new RankedEntry(1, "amy", 300, 0), new RankedEntry(2, "cai", 250, 1), new RankedEntry(3, "bob", 200, -1)],
@@ -277,8 +277,8 @@ public sealed class SnapshotTests
         company.Accept(new TargetSet(company.NextId(), TestCompany.T0, TargetScope.Region, "west", TestCompany.March, TargetMetric.Activities, 200, 200));
         company.Engine.CheckPace(TestCompany.Day(16));
         Assert.Equal(2, company.Engine.Alerts.Count);
-        var rep = RepState.FromSnapshot(company.RepState("amy").ToSnapshot());
-        var west = RegionState.FromSnapshot(company.Engine.Regions["west"].ToSnapshot());
+        var rep = RepState.FromSnapshot(company.RepState("amy").ToSnapshot(), DedupWindow.Default);
+        var west = RegionState.FromSnapshot(company.Engine.Regions["west"].ToSnapshot(), DedupWindow.Default);
 
         Assert.Single(rep.Pace.Behind);
         Assert.Single(west.Pace.Behind);

@@ -12,18 +12,7 @@ public sealed class ApiTests(ServerFixture server)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
 
-    private async Task<V1.IngestResponse> SendBatchAsync(string batchId, params SalesEvent[] events)
-    {
-        using var call = server.Ingest.Ingest(deadline: DateTime.UtcNow + Deadline);
-        var batch = new V1.IngestRequest { BatchId = batchId };
-        batch.Events.Add(events.Select(e => e.ToProto()));
-        await call.RequestStream.WriteAsync(batch);
-        await call.RequestStream.CompleteAsync();
-        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).Within());
-        var ack = call.ResponseStream.Current;
-        Assert.False(await call.ResponseStream.MoveNext(CancellationToken.None).Within());
-        return ack;
-    }
+    private Task<V1.IngestResponse> SendBatchAsync(string batchId, params SalesEvent[] events) => server.SendBatchAsync(batchId, events);
 
     private async Task SetUpAsync(Scenario s, params SalesEvent[] more)
     {

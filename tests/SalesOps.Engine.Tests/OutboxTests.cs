@@ -236,8 +236,8 @@ public sealed class OutboxTests
             Rollup(-3, 3, ("ann", 3, false, [(bookings, null)])),
             Rollup(11, 0),
         };
-        var oneByOne = new RegionState("r");
-        var merged = new RegionState("r");
+        var oneByOne = new RegionState("r", DedupWindow.Default);
+        var merged = new RegionState("r", DedupWindow.Default);
 
         foreach (var r in rollups)
         {

@@ -12,9 +12,18 @@ namespace SalesOps.Engine.Tests;
 /// The real server (silo + gRPC in one process, built exactly as <c>dotnet run</c> builds it) on free loopback
 /// ports, reached through a real HTTP/2 gRPC channel.
 /// </summary>
-public sealed class ServerFixture : IAsyncLifetime
+public class ServerFixture : IAsyncLifetime
 {
+    private readonly IReadOnlyDictionary<string, string> _settings;
     private WebApplication _app = null!;
+
+    public ServerFixture()
+        : this(new Dictionary<string, string>())
+    {
+    }
+
+    /// <param name="settings">Configuration the server starts with, on top of the fixture's own.</param>
+    protected ServerFixture(IReadOnlyDictionary<string, string> settings) => _settings = settings;
 
     /// <summary>Short, so the tests of a watcher that stops reading see it cut off in seconds.</summary>
     public static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(3);
@@ -42,6 +51,10 @@ public sealed class ServerFixture : IAsyncLifetime
             builder.Configuration["Engine:RollupInterval"] = "00:00:00.010";
             builder.Configuration["Watch:WriteTimeout"] = WriteTimeout.ToString();
             builder.Configuration["Logging:LogLevel:Default"] = "Warning";
+            foreach (var (key, value) in _settings)
+            {
+                builder.Configuration[key] = value;
+            }
         });
         await _app.StartAsync().Within(TimeSpan.FromSeconds(60));
         Address = $"http://127.0.0.1:{grpcPort}";
@@ -49,6 +62,20 @@ public sealed class ServerFixture : IAsyncLifetime
         Ingest = new V1.IngestService.IngestServiceClient(Channel);
         Query = new V1.QueryService.QueryServiceClient(Channel);
         Watch = new V1.WatchService.WatchServiceClient(Channel);
+    }
+
+    /// <summary>Sends one batch on an ingest stream and returns its one acknowledgement.</summary>
+    public async Task<V1.IngestResponse> SendBatchAsync(string batchId, params SalesOps.Domain.SalesEvent[] events)
+    {
+        using var call = Ingest.Ingest(deadline: DateTime.UtcNow + TimeSpan.FromSeconds(15));
+        var batch = new V1.IngestRequest { BatchId = batchId };
+        batch.Events.Add(events.Select(e => e.ToProto()));
+        await call.RequestStream.WriteAsync(batch).Within();
+        await call.RequestStream.CompleteAsync().Within();
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).Within());
+        var ack = call.ResponseStream.Current;
+        Assert.False(await call.ResponseStream.MoveNext(CancellationToken.None).Within());
+        return ack;
     }
 
     public async Task DisposeAsync()

@@ -115,11 +115,16 @@ public static class Comparison
     /// sender to fix (invalid, not found, a back-dated move) the same field; an event made invalid on purpose must be
     /// refused naming the field the generator broke.
     /// </summary>
-    public static string? Outcome(Scenario sc, SalesEvent e, (Verdict Code, string Field) want, string code, string field, string message, List<string> log, string how = "")
+    public static string? Outcome(
+        Scenario sc, SalesEvent e, (Verdict Code, string Field) want, RefDedupView dedup, string code, string field, string message, List<string> log, string how = "")
     {
-        log.Add($"#{log.Count} {Describe(e)} -> engine {code} {field} | reference {want.Code} {want.Field}{how}");
+        log.Add($"#{log.Count} {Describe(e)} -> engine {code} {field} | reference {want.Code} {want.Field}{(dedup.Beyond ? " (beyond the de-dup window)" : "")}{how}");
         var fieldChecked = want.Code is Verdict.NotFound or Verdict.InvalidArgument || (want.Code == Verdict.FailedPrecondition && want.Field == "occurred_at");
-        if (code != want.Code.ToString() || (fieldChecked && field != want.Field))
+
+        // Two rules refuse naming occurred_at (a back-dated move, an event beyond the de-dup window): the message tells which.
+        var reasonDiffers = want == (Verdict.FailedPrecondition, "occurred_at")
+            && message.Contains("de-dup window", StringComparison.Ordinal) != dedup.Beyond;
+        if (code != want.Code.ToString() || (fieldChecked && field != want.Field) || reasonDiffers)
         {
             return $"outcome differs at delivery #{log.Count - 1}: engine {code} '{field}' ({message}), reference {want.Code} '{want.Field}'\n"
                 + $"event: {e}\nlast deliveries:\n{string.Join('\n', log.TakeLast(30))}";

@@ -59,6 +59,43 @@ public sealed class RefRep
     }
 }
 
+/// <summary>
+/// The de-dup window as docs/semantics.md states it (rule 3): how long, in the entity's own event time, and how many
+/// event ids an entity remembers.
+/// </summary>
+public sealed record RefDedup(TimeSpan MaxAge, int MaxCount)
+{
+    /// <summary>The documented default: 62 days, 4,096 ids.</summary>
+    public static readonly RefDedup Documented = new(TimeSpan.FromDays(62), 4_096);
+}
+
+/// <summary>What the de-dup window of an event's entity says of it, before the event is decided.</summary>
+/// <param name="Windowed">The event's entity de-duplicates it in a window (every event but a region's or customer's definition).</param>
+/// <param name="Forgot">The entity has forgotten ids already (it has a horizon).</param>
+/// <param name="Remembered">Its id is remembered: a duplicate.</param>
+/// <param name="Beyond">Its id is not remembered and it is dated at or before the horizon: refused.</param>
+/// <param name="Resent">Its id was accepted by the entity before (remembered or not).</param>
+public readonly record struct RefDedupView(bool Windowed, bool Forgot, bool Remembered, bool Beyond, bool Resent)
+{
+    /// <summary>Counts what the window did with the delivery, for a run's coverage checks.</summary>
+    public void CountInto(Dictionary<string, long> stats)
+    {
+        void Count(string key) => stats[key] = stats.GetValueOrDefault(key) + 1;
+        if (Beyond)
+        {
+            Count("beyond de-dup window");
+            if (Resent)
+            {
+                Count("re-send beyond de-dup window");
+            }
+        }
+        else if (Remembered && Forgot)
+        {
+            Count("duplicate after ids were forgotten");
+        }
+    }
+}
+
 public sealed record RefCustomer(int Orders, long LifetimeValue, DateTimeOffset? LastOrder, long Collections, DateTimeOffset? LastContact);
 
 /// <summary>One row of a leaderboard.</summary>
@@ -131,21 +168,27 @@ public sealed class ReferenceModel
 
     private readonly (string Id, int Probability, ForecastCategory Category)[] _open;
     private readonly RefCalendar _calendar;
+    private readonly RefDedup _dedup;
     private readonly DateTimeOffset? _latestOccurredAt;
     private readonly List<SalesEvent> _accepted = [];
+
+    /// <summary>The accepted events of each entity that de-duplicates in a window (an index into <see cref="_accepted"/>).</summary>
+    private readonly Dictionary<(string Kind, string Id), List<SalesEvent>> _windowed = new();
 
     /// <summary>Per rep: the latest historical item ever credited to them (a running maximum).</summary>
     private readonly Dictionary<string, DateTimeOffset> _everCredited = new(StringComparer.Ordinal);
 
     /// <param name="stages">The stage table in force; only its configured open stages are read, as data.</param>
     /// <param name="calendar">The company calendar.</param>
+    /// <param name="dedup">The de-dup window the engine is configured with.</param>
     /// <param name="latestOccurredAt">
     /// The latest <c>occurred_at</c> the engine accepts (its clock plus its allowed skew), or null for an engine without
     /// a clock (the in-process engine).
     /// </param>
-    public ReferenceModel(StageTable stages, RefCalendar calendar, DateTimeOffset? latestOccurredAt = null)
+    public ReferenceModel(StageTable stages, RefCalendar calendar, RefDedup dedup, DateTimeOffset? latestOccurredAt = null)
     {
         _latestOccurredAt = latestOccurredAt;
+        _dedup = dedup;
         _open = stages.Stages.Take(stages.OpenCount).Select(s => (s.Id, s.ProbabilityPercent, s.Category)).ToArray();
         _calendar = calendar;
     }
@@ -175,9 +218,25 @@ public sealed class ReferenceModel
         }
 
         var about = About(e);
-        if (_accepted.Any(a => a.EventId == e.EventId && About(a) == about))
+        if (!Windowed(e))
         {
-            return (Verdict.Duplicate, "event_id");
+            if (_accepted.Any(a => a.EventId == e.EventId && About(a) == about))
+            {
+                return (Verdict.Duplicate, "event_id");
+            }
+        }
+        else
+        {
+            var window = Window(about);
+            if (window.Remembered.Contains(e.EventId))
+            {
+                return (Verdict.Duplicate, "event_id");
+            }
+
+            if (window.Refuses(e, _dedup))
+            {
+                return (Verdict.FailedPrecondition, "occurred_at");
+            }
         }
 
         if (EntityRule(e) is { } rejected)
@@ -185,8 +244,7 @@ public sealed class ReferenceModel
             return rejected;
         }
 
-        _accepted.Add(e);
-        FoldCredited();
+        Take(e);
         return (Verdict.Accepted, "");
     }
 
@@ -199,6 +257,11 @@ public sealed class ReferenceModel
         if (_accepted.Count > count)
         {
             _accepted.RemoveAt(count);
+            if (Windowed(e))
+            {
+                _windowed[About(e)].RemoveAt(_windowed[About(e)].Count - 1);
+            }
+
             _everCredited.Clear();
             foreach (var (rep, at) in credited)
             {
@@ -214,7 +277,7 @@ public sealed class ReferenceModel
     /// and after every activity and payment of the rep.
     /// </summary>
     public bool RefusedOnlyForDealCredits(RepMoved m) =>
-        Peek(m) == (Verdict.FailedPrecondition, "occurred_at")
+        Peek(m) == (Verdict.FailedPrecondition, "occurred_at") && !DedupView(m).Beyond
         && JoinOf(m.RepId) is { } join && m.OccurredAt > join.OccurredAt
         && _accepted.All(e => e switch
         {
@@ -228,9 +291,22 @@ public sealed class ReferenceModel
     /// see (a move checked before a late credit reached the rep: docs/semantics.md, rule 4). The caller must have
     /// established that reason.
     /// </summary>
-    public void AcceptAnyway(SalesEvent e)
+    public void AcceptAnyway(SalesEvent e) => Take(e);
+
+    private void Take(SalesEvent e)
     {
         _accepted.Add(e);
+        if (Windowed(e))
+        {
+            var about = About(e);
+            if (!_windowed.TryGetValue(about, out var events))
+            {
+                _windowed[about] = events = [];
+            }
+
+            events.Add(e);
+        }
+
         FoldCredited();
     }
 
@@ -345,6 +421,74 @@ public sealed class ReferenceModel
         CustomerRegistered c => ("customer", c.CustomerId),
         _ => ("opportunity", DealOf(e)),
     };
+
+    /// <summary>
+    /// Rule 3's window. A region's and a customer's definition are de-duplicated against the one definition the entity
+    /// holds; every other event by its entity's window: a rep's events, a deal's events, a region's targets.
+    /// </summary>
+    private static bool Windowed(SalesEvent e) => e is not (RegionDefined or CustomerRegistered);
+
+    /// <summary>
+    /// The window of an entity straight from its accepted (windowed) events: with N their latest date, the horizon is the
+    /// earliest of "none" and their dates such that the events dated after it number at most MaxCount and none is dated
+    /// before N − MaxAge; the ids of exactly those events are remembered.
+    /// </summary>
+    private RefWindow Window((string Kind, string Id) entity)
+    {
+        var events = _windowed.TryGetValue(entity, out var taken) ? taken.ToList() : [];
+        events.Sort((a, b) => a.OccurredAt.CompareTo(b.OccurredAt));
+        DateTimeOffset? horizon = null;
+        var first = 0; // events[first..] are dated after the horizon
+        while (first < events.Count
+            && (events.Count - first > _dedup.MaxCount || events[first].OccurredAt < events[^1].OccurredAt - _dedup.MaxAge))
+        {
+            // The earliest date still kept breaks the rule: the horizon moves to it, taking every event of that date.
+            horizon = events[first].OccurredAt;
+            while (first < events.Count && events[first].OccurredAt == horizon)
+            {
+                first++;
+            }
+        }
+
+        var kept = events.Skip(first).ToList();
+        return new RefWindow(
+            kept.Select(a => a.EventId).ToHashSet(StringComparer.Ordinal),
+            horizon,
+            events.Count == 0 ? null : events[^1].OccurredAt,
+            kept.Count == 0 ? null : kept[0].OccurredAt);
+    }
+
+    /// <summary>An entity's window: the ids remembered, the horizon, the newest date, the oldest date remembered.</summary>
+    private sealed record RefWindow(HashSet<string> Remembered, DateTimeOffset? Horizon, DateTimeOffset? Newest, DateTimeOffset? OldestKept)
+    {
+        /// <summary>
+        /// Rule 3: an event with an id not remembered is refused when the window would not keep it: dated at or before
+        /// the horizon, before N − MaxAge, or, with MaxCount ids remembered, at or before the oldest of them.
+        /// </summary>
+        public bool Refuses(SalesEvent e, RefDedup dedup) =>
+            e.OccurredAt <= Horizon
+            || e.OccurredAt < Newest - dedup.MaxAge
+            || (Remembered.Count >= dedup.MaxCount && e.OccurredAt <= OldestKept);
+    }
+
+    /// <summary>What the window of the entity of <paramref name="e"/> says of it now (for coverage counts and messages).</summary>
+    public RefDedupView DedupView(SalesEvent e)
+    {
+        if (Validate(e) is not null || !Windowed(e))
+        {
+            return default;
+        }
+
+        var about = About(e);
+        var window = Window(about);
+        var isRemembered = window.Remembered.Contains(e.EventId);
+        return new RefDedupView(
+            true,
+            window.Horizon is not null,
+            isRemembered,
+            !isRemembered && window.Refuses(e, _dedup),
+            _windowed.TryGetValue(about, out var taken) && taken.Any(a => a.EventId == e.EventId));
+    }
 
     private static string DealOf(SalesEvent e) => e switch
     {

@@ -9,6 +9,9 @@ public sealed class Scenario
     public required StageTable Stages { get; init; }
     public required RefCalendar Calendar { get; init; }
 
+    /// <summary>The de-dup window to configure the engine with (small for some seeds, so that ids are forgotten).</summary>
+    public required RefDedup Dedup { get; init; }
+
     /// <summary>The company time zone (an IANA id, or "UTC").</summary>
     public string CalendarName => Calendar.TimeZoneId;
 
@@ -53,13 +56,26 @@ public sealed class ScenarioGenerator
     private ScenarioGenerator(int seed) => _rng = new Random(seed);
 
     /// <summary>
-    /// The scenario of <paramref name="seed"/>; <paramref name="timeZone"/> and <paramref name="stages"/>, when given,
-    /// replace the seed's choice (an engine configured once for many seeds), leaving the rest of the history the same.
+    /// The scenario of <paramref name="seed"/>; <paramref name="timeZone"/>, <paramref name="stages"/> and
+    /// <paramref name="dedup"/>, when given, replace the seed's choice (an engine configured once for many seeds),
+    /// leaving the rest of the history the same.
     /// </summary>
-    public static Scenario Create(int seed, string? timeZone = null, StageTable? stages = null) =>
-        new ScenarioGenerator(seed).Build(seed, timeZone, stages);
+    public static Scenario Create(int seed, string? timeZone = null, StageTable? stages = null, RefDedup? dedup = null) =>
+        new ScenarioGenerator(seed).Build(seed, timeZone, stages, dedup ?? Dedup(seed));
 
-    private Scenario Build(int seed, string? timeZone, StageTable? stageTable)
+    /// <summary>
+    /// One seed in four gets a window of a few days and a handful of ids, so that histories (95 to 170 days, a rep has
+    /// dozens of events) forget ids, refuse late arrivals and re-sends beyond the horizon, and still take re-sends
+    /// inside it; the others the documented default, which forgets only what is held back two months. Drawn apart
+    /// from the history so that a seed's history is the same under either window.
+    /// </summary>
+    private static RefDedup Dedup(int seed)
+    {
+        var rng = new Random(unchecked((seed * 131) + 71));
+        return rng.Next(4) == 0 ? new RefDedup(TimeSpan.FromDays(rng.Next(2, 21)), rng.Next(2, 11)) : RefDedup.Documented;
+    }
+
+    private Scenario Build(int seed, string? timeZone, StageTable? stageTable, RefDedup dedup)
     {
         var stages = _rng.Next(5) == 0 ? ThreeStages : StageTable.Default;
         stages = stageTable ?? stages;
@@ -205,6 +221,7 @@ public sealed class ScenarioGenerator
             Seed = seed,
             Stages = stages,
             Calendar = calendar,
+            Dedup = dedup,
             Delivery = Deliver(),
             InvalidFields = _invalid,
             HistoryCount = historyCount,

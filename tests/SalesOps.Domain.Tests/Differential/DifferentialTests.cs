@@ -58,6 +58,7 @@ public sealed class DifferentialTests
                 "Accepted", "Duplicate", "InvalidArgument", "NotFound", "FailedPrecondition", "move accepted", "move rejected back-dated",
                 "reopened after win", "reassigned after win", "history before move", "lww stale stage", "events", "resent",
                 "rep left", "refused after a leave", "late item of a departed rep accepted", "orphaned deals at the end", "reassigned after a leave",
+                "small de-dup window", "beyond de-dup window", "re-send beyond de-dup window", "duplicate after ids were forgotten",
             })
             {
                 Assert.True(totals.GetValueOrDefault(path) > 0, $"the generator never produced '{path}'");
@@ -100,11 +101,15 @@ public sealed class DifferentialTests
         var sc = ScenarioGenerator.Create(seed);
         var header = $"seed {seed} (calendar {sc.CalendarName}, {sc.Stages.OpenCount} open stages; reproduce with SALESOPS_DIFF_SEED={seed})";
         var engine = new InMemorySalesEngine(EngineObservation.Settings(sc));
-        var reference = new ReferenceModel(sc.Stages, sc.Calendar);
+        var reference = new ReferenceModel(sc.Stages, sc.Calendar, sc.Dedup);
         var log = new List<string>();
         void Count(string key) => stats[key] = stats.GetValueOrDefault(key) + 1;
         stats["sequences"] = 1;
         stats["events"] = sc.HistoryCount;
+        if (sc.Dedup != RefDedup.Documented)
+        {
+            stats["small de-dup window"] = 1;
+        }
 
         // Deliver; whatever is NotFound the CRM re-sends at the end, round after round.
         var queue = sc.Delivery;
@@ -116,14 +121,16 @@ public sealed class DifferentialTests
                 var regionBefore = e is RepMoved m0 && engine.Reps.TryGetValue(m0.RepId, out var r0) ? r0.RegionId : null;
                 var creditedBefore = e is RepMoved m1 ? reference.EverCredited(m1.RepId) : null;
                 var got = engine.Apply(e);
+                var dedup = reference.DedupView(e);
                 var verdict = reference.Decide(e);
                 Count(got.Code.ToString());
+                dedup.CountInto(stats);
                 if (round > 0)
                 {
                     Count("resent");
                 }
 
-                if (Comparison.Outcome(sc, e, verdict, got.Code.ToString(), got.Field, got.Message, log) is { } failure)
+                if (Comparison.Outcome(sc, e, verdict, dedup, got.Code.ToString(), got.Field, got.Message, log) is { } failure)
                 {
                     return $"{header}\n{failure}";
                 }

@@ -8,7 +8,12 @@ namespace SalesOps.Domain.Tests.Differential;
 /// </summary>
 internal static class EngineObservation
 {
-    public static EngineSettings Settings(Scenario sc) => new() { Stages = sc.Stages, Calendar = CompanyCalendar.FromId(sc.CalendarName) };
+    public static EngineSettings Settings(Scenario sc) => new()
+    {
+        Stages = sc.Stages,
+        Calendar = CompanyCalendar.FromId(sc.CalendarName),
+        Dedup = new DedupWindow(sc.Dedup.MaxAge, sc.Dedup.MaxCount),
+    };
 
     public static List<Period> Periods(Scenario sc) =>
         sc.ReportPeriods.Select(p => Period.TryParse(p, out var period) ? period : throw new ArgumentException(p)).ToList();

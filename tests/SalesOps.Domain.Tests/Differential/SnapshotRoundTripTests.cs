@@ -287,10 +287,10 @@ public sealed class SnapshotRoundTripTests
 
     private static InMemorySalesEngine Restore(EngineSettings settings, EngineSnapshots s) => new(
         settings,
-        s.Regions.Select(r => RegionState.FromSnapshot(r.Bytes)),
-        s.Reps.Select(r => RepState.FromSnapshot(r.Bytes)),
+        s.Regions.Select(r => RegionState.FromSnapshot(r.Bytes, settings.Dedup)),
+        s.Reps.Select(r => RepState.FromSnapshot(r.Bytes, settings.Dedup)),
         s.Customers.Select(c => CustomerState.FromSnapshot(c.Bytes)),
-        s.Opportunities.Select(o => OpportunityState.FromSnapshot(o.Bytes)));
+        s.Opportunities.Select(o => OpportunityState.FromSnapshot(o.Bytes, settings.Dedup)));
 
     private static string? SameSnapshots(EngineSnapshots a, EngineSnapshots b, string when)
     {
@@ -340,10 +340,13 @@ public sealed class SnapshotRoundTripTests
         static string Targets(TargetBook book) =>
             string.Join(" ", book.All.Select(t => FormattableString.Invariant($"{t.Period}/{t.Metric}={t.Levels.MustAchieve}/{t.Levels.Stretch}")));
         static string Behind(PaceTracker pace) => string.Join(" ", pace.Behind.Select(b => FormattableString.Invariant($"{b.Item1}/{b.Item2}")));
+        static string Window(EventIdWindow window) => FormattableString.Invariant(
+            $"horizon={window.Horizon:O} {string.Join(" ", window.Export().Ids.Select(i => FormattableString.Invariant($"{i.Key}@{i.Value}")))}");
 
         foreach (var (id, r) in engine.Regions)
         {
             Add($"region {id}={r.Id} defined={r.IsDefined} by={r.DefineEventId} name={r.Name} parent={r.ParentId} boards={r.Boards.Count}");
+            Add($"  seen targets {Window(r.SeenTargets)}");
             Add($"  figures {Figures(r.Figures)}");
             Add($"  targets {Targets(r.Targets)}");
             Add($"  behind {Behind(r.Pace)}");
@@ -366,7 +369,7 @@ public sealed class SnapshotRoundTripTests
             Add($"  targets {Targets(r.Targets)}");
             Add($"  behind {Behind(r.Pace)}");
             Add($"  scores {string.Join(" ", r.Scores.Select(s => FormattableString.Invariant($"{s.Key.Period}/{s.Key.Metric}={s.Value:R}")))}");
-            Add($"  seen {string.Join(" ", r.SeenEventIds)}");
+            Add($"  seen {Window(r.Seen)}");
         }
 
         foreach (var (id, c) in engine.Customers)
@@ -378,7 +381,7 @@ public sealed class SnapshotRoundTripTests
         foreach (var (id, o) in engine.Opportunities)
         {
             Add($"opportunity {id}={o.Id} opened={o.IsOpened} by={o.OpenEventId} at={o.OpenedAt:O} customer={o.CustomerId} {o.ProductLine} {o.Channel} owner={o.OwnerRepId} amount={o.Amount} close={o.ExpectedClose:O} stage={o.StageIndex}@{o.StageAt:O} reached={o.ReachedLevel}");
-            Add($"  seen {string.Join(" ", o.SeenEventIds)}");
+            Add($"  seen {Window(o.Seen)}");
         }
 
         return lines;

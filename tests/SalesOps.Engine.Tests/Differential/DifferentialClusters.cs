@@ -5,6 +5,7 @@ using Orleans.TestingHost;
 using SalesOps.Domain;
 using SalesOps.Grains;
 using SalesOps.Persistence;
+using SalesOps.Reference;
 using SalesOps.TestSupport;
 
 namespace SalesOps.Engine.Tests.Differential;
@@ -21,14 +22,16 @@ public abstract class DifferentialCluster : IAsyncLifetime
     /// <summary>Chance that an ingest call goes wrong in the way its batch allows.</summary>
     private const double IngestFaultRate = 0.2;
 
+    /// <param name="dedup">The de-dup window every sequence of the cluster runs under.</param>
     /// <param name="killRate">
     /// Chance that a message or a book's ingest call gets an activation killed (<see cref="ActivationKills"/>); 0 for none.
     /// <c>SALESOPS_GRAIN_DIFF_KILLS</c> overrides it where it is not 0.
     /// </param>
-    protected DifferentialCluster(string timeZone, StageTable stages, double killRate = 0)
+    protected DifferentialCluster(string timeZone, StageTable stages, RefDedup dedup, double killRate = 0)
     {
         TimeZone = timeZone;
         Stages = stages;
+        Dedup = dedup;
         var rate = Rate("SALESOPS_GRAIN_DIFF_FAULTS", DefaultMessageFaultRate);
         CallFaults = new CallFilterFaults(rate, rate == 0 ? 0 : IngestFaultRate);
         Kills = killRate > 0 && Rate("SALESOPS_GRAIN_DIFF_KILLS", killRate) is > 0 and var kills ? new ActivationKills(CallFaults, kills) : null;
@@ -38,6 +41,9 @@ public abstract class DifferentialCluster : IAsyncLifetime
 
     public string TimeZone { get; }
     public StageTable Stages { get; }
+
+    /// <summary>The de-dup window every sequence of the cluster runs under (configured in whole days).</summary>
+    public RefDedup Dedup { get; }
 
     /// <summary>Every fault the harness drives the engine through.</summary>
     public IFaultInjector Faults { get; }
@@ -63,6 +69,8 @@ public abstract class DifferentialCluster : IAsyncLifetime
     protected EngineOptions Options(EngineOptions o)
     {
         o.TimeZone = TimeZone;
+        o.DedupWindowDays = (int)Dedup.MaxAge.TotalDays;
+        o.DedupWindowCount = Dedup.MaxCount;
         o.Stages = Stages.Stages.Take(Stages.OpenCount)
             .Select(s => new StageOption { Id = s.Id, Name = s.Name, Probability = s.ProbabilityPercent, Category = s.Category }).ToList();
         // Every region ticks at this interval for as long as it lives, and a run leaves a thousand regions behind:
@@ -105,8 +113,11 @@ public abstract class DifferentialCluster : IAsyncLifetime
     }
 }
 
-/// <summary>Memory mode: state in the activations. Los Angeles, so histories cross daylight-saving changes.</summary>
-public sealed class MemoryDifferentialCluster() : DifferentialCluster("America/Los_Angeles", StageTable.Default)
+/// <summary>
+/// Memory mode: state in the activations. Los Angeles, so histories cross daylight-saving changes; the documented
+/// de-dup window, which forgets only what is held back two months.
+/// </summary>
+public sealed class MemoryDifferentialCluster() : DifferentialCluster("America/Los_Angeles", StageTable.Default, RefDedup.Documented)
 {
     public override string Mode => "memory";
     public override int FirstSeed => 1;
@@ -125,10 +136,12 @@ public sealed class MemoryDifferentialCluster() : DifferentialCluster("America/L
 
 /// <summary>
 /// Postgres mode on a throwaway PostgreSQL: journals, snapshots (taken every few entries, so restores are not only
-/// full replays) and membership in the database. Shanghai and a three-stage table, unlike the memory cluster. Here
-/// activations are also killed mid-delivery (<see cref="ActivationKills"/>): durable state must survive that.
+/// full replays) and membership in the database. Shanghai and a three-stage table, unlike the memory cluster, and a
+/// de-dup window of two weeks and eight ids, so that entities forget ids and windows go through snapshots with a horizon.
+/// Here activations are also killed mid-delivery (<see cref="ActivationKills"/>): durable state must survive that.
 /// </summary>
-public sealed class PostgresDifferentialCluster() : DifferentialCluster("Asia/Shanghai", Reference.ScenarioGenerator.ThreeStages, killRate: 0.01)
+public sealed class PostgresDifferentialCluster()
+    : DifferentialCluster("Asia/Shanghai", Reference.ScenarioGenerator.ThreeStages, new RefDedup(TimeSpan.FromDays(14), 8), killRate: 0.01)
 {
     private PostgresServer? _server;
 

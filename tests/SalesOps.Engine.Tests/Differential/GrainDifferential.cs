@@ -93,6 +93,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
                 "unavailable, not applied", "unavailable, applied",
                 "fault: fail before", "fault: fail after", "fault: reject", "fault: duplicate", "fault: delay",
                 "fault: fail before CreditAsync", "fault: fail after ApplyRollupAsync", "fault: duplicate SetOrderAsync",
+                "beyond de-dup window", "duplicate after ids were forgotten",
             }.Concat(cluster.Kills is null ? [] : ActivationKills.Required.Select(k => "fault: " + k)))
             {
                 Assert.True(totals.GetValueOrDefault(path) > 0, $"the {cluster.Mode} run never produced '{path}'");
@@ -113,10 +114,10 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
 
     private async Task<string?> RunSeedAsync(int seed, Dictionary<string, long> stats)
     {
-        var sc = ScenarioGenerator.Create(seed, cluster.TimeZone, cluster.Stages);
+        var sc = ScenarioGenerator.Create(seed, cluster.TimeZone, cluster.Stages, cluster.Dedup);
         var keys = new Keys($"d{seed}-");
         // The engine refuses events dated after its clock (the machine's here) plus the configured skew.
-        var reference = new ReferenceModel(sc.Stages, sc.Calendar, DateTimeOffset.UtcNow + cluster.Settings.MaxFutureSkew);
+        var reference = new ReferenceModel(sc.Stages, sc.Calendar, sc.Dedup, DateTimeOffset.UtcNow + cluster.Settings.MaxFutureSkew);
         var rng = new Random(seed * 7919);
         var log = new List<string>();
         var sequence = keys.Prefix;
@@ -147,7 +148,9 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             }
 
             Count(got.Code.ToString());
-            if (Comparison.Outcome(sc, e, reference.Decide(e), got.Code.ToString(), got.Field, got.Message, log, how) is { } failure)
+            var dedup = reference.DedupView(e);
+            dedup.CountInto(stats);
+            if (Comparison.Outcome(sc, e, reference.Decide(e), dedup, got.Code.ToString(), got.Field, got.Message, log, how) is { } failure)
             {
                 return failure;
             }

@@ -45,7 +45,7 @@ public sealed class SnapshotFormatTests
         Assert.Equal(12, cp.Sequence);
         Assert.Equal(5, cp.Credits["oppbook/3"]);
         Assert.Equal(500, Assert.Single(Assert.Single(cp.Rollups).Pending).Message.Counters[0].Value);
-        var restored = RepState.FromSnapshot(Assert.Single(cp.Reps));
+        var restored = RepState.FromSnapshot(Assert.Single(cp.Reps), DedupWindow.Default);
         var original = SnapshotFixtures.Company().Reps["fx-ann"];
         Assert.Equal(Sorted(original), Sorted(restored));
 
@@ -63,7 +63,7 @@ public sealed class SnapshotFormatTests
     public void OpportunityBookFixture_RestoresItsDealAndLanes()
     {
         var cp = Fixture<OpportunityBookGrainSnapshot>("OpportunityBookCheckpoint.bin");
-        var deal = OpportunityState.FromSnapshot(Assert.Single(cp.Deals));
+        var deal = OpportunityState.FromSnapshot(Assert.Single(cp.Deals), DedupWindow.Default);
         Assert.Equal(("fx-o1", "fx-ann", 310_000L), (deal.Id, deal.OwnerRepId, deal.Amount));
         var lane = Assert.Single(cp.Credits);
         Assert.Equal(3, lane.MergedFirsts![4]);
@@ -74,7 +74,7 @@ public sealed class SnapshotFormatTests
     public void RegionAndCustomerFixtures_RestoreTheirDomainState()
     {
         var region = Fixture<RegionGrainSnapshot>("RegionCheckpoint.bin");
-        var restored = RegionState.FromSnapshot(region.Domain);
+        var restored = RegionState.FromSnapshot(region.Domain, DedupWindow.Default);
         Assert.Equal(("fx-east", "East"), (restored.Id, restored.Name));
         Assert.Equal(9, region.Inbox["repbook/5"]);
         Assert.Single(region.PendingBoards);
