@@ -20,10 +20,12 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
     /// <summary>Failures of the cluster rather than of the event: worth a retry.</summary>
     /// <remarks>
     /// A journal that cannot commit (the database is down) is one of them: the event was not acknowledged, and the
-    /// grain reloads from the journal before it takes the next one.
+    /// grain reloads from the journal before it takes the next one. So is a connection to a silo that has just died
+    /// and is not yet declared dead (<c>ConnectionFailedException</c>; the silo-kill differential test met it).
     /// </remarks>
     public static bool IsTransient(Exception ex) =>
         ex is SiloUnavailableException or TimeoutException or OrleansMessageRejectionException or ClientNotAvailableException
+            or Orleans.Runtime.Messaging.ConnectionFailedException
             or OperationCanceledException or JournalUnavailableException or System.Data.Common.DbException
         || (ex.InnerException is { } inner && IsTransient(inner));
 
