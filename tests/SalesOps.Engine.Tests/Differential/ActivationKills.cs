@@ -77,6 +77,12 @@ public sealed class ActivationKills(IFaultInjector inner, double rate) : IFaultI
         return await inner.WaitResolvedAsync(innerMark, deadline - DateTime.UtcNow);
     }
 
+    /// <summary>
+    /// Grains killed and not seen active since. One killed with messages queued sends them only once something wakes
+    /// it (its next call, or the recovery sweep's five-minute reminder), so the harness wakes these while it waits.
+    /// </summary>
+    public IReadOnlyList<GrainId> Dormant => _awaitingReturn.Keys.ToList();
+
     public IEnumerable<string> Unresolved(long mark)
     {
         var (innerMark, own) = _marks[mark];
@@ -142,14 +148,14 @@ public sealed class ActivationKills(IFaultInjector inner, double rate) : IFaultI
         var isMessage = CallFilterFaults.Messages.Contains(method);
         // Ingest calls of the harness only (they carry its sequence); books only: they are the ones that deliver.
         var isIngest = method == "ApplyAsync" && RequestContext.Get(CallFilterFaults.SequenceKey) is string;
+        var receiver = context.TargetContext;
+        Returned(receiver);
         if (!isMessage && !isIngest)
         {
             await context.Invoke();
             return;
         }
 
-        var receiver = context.TargetContext;
-        Returned(receiver);
         var call = (method, context.TargetId.ToString(), context.SourceId?.ToString() ?? "client");
         var kind = Random.Shared.NextDouble() >= rate ? null : isMessage ? "kill receiver after apply" : "kill book after ingest";
         await context.Invoke();

@@ -27,12 +27,16 @@ public abstract class DifferentialCluster : IAsyncLifetime
     /// Chance that a message or a book's ingest call gets an activation killed (<see cref="ActivationKills"/>); 0 for none.
     /// <c>SALESOPS_GRAIN_DIFF_KILLS</c> overrides it where it is not 0.
     /// </param>
-    protected DifferentialCluster(string timeZone, StageTable stages, RefDedup dedup, double killRate = 0)
+    /// <param name="siloKills">Silos to kill during the run; with them, no call faults (see <see cref="Differential.SiloKills"/>).</param>
+    protected DifferentialCluster(string timeZone, StageTable stages, RefDedup dedup, double killRate = 0, SiloKills? siloKills = null)
     {
         TimeZone = timeZone;
         Stages = stages;
         Dedup = dedup;
-        var rate = Rate("SALESOPS_GRAIN_DIFF_FAULTS", DefaultMessageFaultRate);
+        SiloKills = siloKills;
+        // A silo kill loses the calls its silo's roll-up carrier had made to fail, and the carrier that retries them
+        // is another silo's: the call faults could not see those retries arrive. The kill is the fault there.
+        var rate = siloKills is null ? Rate("SALESOPS_GRAIN_DIFF_FAULTS", DefaultMessageFaultRate) : 0;
         CallFaults = new CallFilterFaults(rate, rate == 0 ? 0 : IngestFaultRate);
         Kills = killRate > 0 && Rate("SALESOPS_GRAIN_DIFF_KILLS", killRate) is > 0 and var kills ? new ActivationKills(CallFaults, kills) : null;
         Faults = Kills ?? (IFaultInjector)CallFaults;
@@ -53,6 +57,9 @@ public abstract class DifferentialCluster : IAsyncLifetime
 
     /// <summary>Activations killed mid-delivery, where the storage mode promises to survive it.</summary>
     public ActivationKills? Kills { get; }
+
+    /// <summary>Silos killed while the run ingests, and replaced.</summary>
+    public SiloKills? SiloKills { get; }
     public EngineSettings Settings { get; }
     public InProcessTestCluster Cluster { get; private set; } = null!;
     public EventIngestor Ingestor { get; private set; } = null!;
@@ -140,10 +147,19 @@ public sealed class MemoryDifferentialCluster() : DifferentialCluster("America/L
 /// de-dup window of two weeks and eight ids, so that entities forget ids and windows go through snapshots with a horizon.
 /// Here activations are also killed mid-delivery (<see cref="ActivationKills"/>): durable state must survive that.
 /// </summary>
-public sealed class PostgresDifferentialCluster()
-    : DifferentialCluster("Asia/Shanghai", Reference.ScenarioGenerator.ThreeStages, new RefDedup(TimeSpan.FromDays(14), 8), killRate: 0.01)
+public class PostgresDifferentialCluster : DifferentialCluster
 {
     private PostgresServer? _server;
+
+    public PostgresDifferentialCluster()
+        : this(killRate: 0.01, siloKills: null)
+    {
+    }
+
+    protected PostgresDifferentialCluster(double killRate, SiloKills? siloKills)
+        : base("Asia/Shanghai", Reference.ScenarioGenerator.ThreeStages, new RefDedup(TimeSpan.FromDays(14), 8), killRate, siloKills)
+    {
+    }
 
     public override string Mode => "postgres";
     public override int FirstSeed => 100_001;

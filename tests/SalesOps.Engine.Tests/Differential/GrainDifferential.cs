@@ -50,6 +50,13 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
         var parallel = int.TryParse(Environment.GetEnvironmentVariable("SALESOPS_GRAIN_DIFF_PARALLEL"), CultureInfo.InvariantCulture, out var p) ? p : 16;
         var results = new ConcurrentBag<(int Seed, string? Failure, Dictionary<string, long> Stats)>();
         var clock = Stopwatch.StartNew();
+        var siloKills = Task.CompletedTask;
+        if (cluster.SiloKills is { } kills)
+        {
+            kills.Starting(seeds.Count, seeds.Sum(s => (long)ScenarioGenerator.Create(s, cluster.TimeZone, cluster.Stages).HistoryCount));
+            siloKills = kills.RunAsync(cluster.Cluster, output.WriteLine);
+        }
+
         await Parallel.ForEachAsync(seeds, new ParallelOptions { MaxDegreeOfParallelism = parallel }, async (seed, _) =>
         {
             var stats = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -62,13 +69,19 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             {
                 failure = $"exception {ex}";
             }
+            finally
+            {
+                cluster.SiloKills?.Done(seed);
+            }
 
             results.Add((seed, failure is null ? null : $"{cluster.Mode} seed {seed}: {failure}", stats));
         });
+        await siloKills.WaitAsync(TimeSpan.FromMinutes(3));
         clock.Stop();
 
         var totals = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        foreach (var (k, v) in results.SelectMany(r => r.Stats).Concat(cluster.Faults.Counts.Select(kv => KeyValuePair.Create("fault: " + kv.Key, kv.Value))))
+        var faults = cluster.Faults.Counts.Concat(cluster.SiloKills?.Counts ?? new Dictionary<string, long>());
+        foreach (var (k, v) in results.SelectMany(r => r.Stats).Concat(faults.Select(kv => KeyValuePair.Create("fault: " + kv.Key, kv.Value))))
         {
             totals[k] = totals.GetValueOrDefault(k) + v;
         }
@@ -83,6 +96,14 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             failures.Count == 0,
             failures.Count == 0 ? "" : $"{failures.Count} of {seeds.Count} {cluster.Mode} sequences disagree (seeds {string.Join(", ", failures.Take(20).Select(f => f.Seed))}; "
                 + $"reproduce one with SALESOPS_GRAIN_DIFF_SEED={failures[0].Seed}).\n{failures[0].Failure}");
+
+        if (cluster.SiloKills is { } killed)
+        {
+            // The run proves nothing about silo kills unless they happened while events were going in.
+            Assert.True(
+                totals.GetValueOrDefault("fault: silos killed mid-ingest") == killed.Planned,
+                $"{totals.GetValueOrDefault("fault: silos killed mid-ingest")} of {killed.Planned} silo kills happened mid-ingest");
+        }
 
         if (seeds.Count >= 50 && cluster.CallFaults.MessageRate > 0)
         {
@@ -125,8 +146,8 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
         stats["sequences"] = 1;
         stats["events"] = sc.HistoryCount;
 
-        var root = await cluster.Ingestor.IngestAsync(new RegionDefined(sequence + "root", RootDefinedAt, keys.Root, "Root", "")).WaitAsync(CallTimeout);
-        if (root.Code != OutcomeCode.Accepted)
+        var root = await AnsweredAsync(new RegionDefined(sequence + "root", RootDefinedAt, keys.Root, "Root", ""));
+        if (root.Code is not (OutcomeCode.Accepted or OutcomeCode.Duplicate))
         {
             return $"the sequence's root region was not defined: {root}";
         }
@@ -139,7 +160,8 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             // move was applied, the reference takes the move as the engine did — only if what refuses it is a deal's
             // credit (activities and payments are the rep's own events, never late). Otherwise it is a difference.
             if (e is RepMoved move && got.Code == OutcomeCode.Accepted && reference.RefusedOnlyForDealCredits(move)
-                && cluster.Faults.Lagged("CreditAsync", Grains.GetGrain<IRepBookGrain>(RepBooks.Of(keys.Key(move.RepId))).GetGrainId().ToString(), sentAt))
+                && (cluster.Faults.Lagged("CreditAsync", Grains.GetGrain<IRepBookGrain>(RepBooks.Of(keys.Key(move.RepId))).GetGrainId().ToString(), sentAt)
+                    || cluster.SiloKills?.Overlaps(sentAt, DateTime.UtcNow) == true))
             {
                 reference.AcceptAnyway(e);
                 log.Add($"#{log.Count} {Comparison.Describe(e)} -> engine {got.Code} | reference Accepted as the engine did: a credit to the rep was late{how}");
@@ -190,9 +212,11 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
                 };
                 var faultsBefore = cluster.Faults.IngestFaults(sequence);
                 var sentAt = DateTime.UtcNow;
+                cluster.SiloKills?.Sent(batch.Count);
                 var outcomes = await cluster.Faults.IngestAsync(sequence, mode, () => cluster.Ingestor.IngestBatchAsync(batch.Select(keys.Rekey).ToList()).WaitAsync(CallTimeout));
                 var injected = cluster.Faults.IngestFaults(sequence) > faultsBefore;
                 var unanswered = new List<SalesEvent>();
+                var probed = cluster.SiloKills?.Overlaps(sentAt, DateTime.UtcNow) == true ? await ProbeAsync(batch, outcomes, keys) : null;
                 for (var i = 0; i < batch.Count; i++)
                 {
                     if (outcomes[i].Code != OutcomeCode.Unavailable)
@@ -200,6 +224,28 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
                         if (Check(batch[i], outcomes[i], resend, "", sentAt) is { } failure)
                         {
                             return failure;
+                        }
+
+                        continue;
+                    }
+
+                    if (probed?[i] is { } again)
+                    {
+                        // A silo died under the call: the engine tells whether the event was applied where it stood by
+                        // answering DUPLICATE to the same event again (or to a later copy of it in the batch) where the
+                        // reference, without it, would not. Then the reference takes it in place; otherwise after the batch.
+                        var copy = Enumerable.Range(i + 1, batch.Count - i - 1)
+                            .FirstOrDefault(j => batch[j].EventId == batch[i].EventId && batch[j].GetType() == batch[i].GetType() && outcomes[j].Code != OutcomeCode.Unavailable, -1);
+                        var told = copy >= 0 ? outcomes[copy] : again;
+                        if (told.Code == OutcomeCode.Duplicate && reference.Peek(batch[i]).Code != Verdict.Duplicate)
+                        {
+                            var (code, field) = reference.Decide(batch[i]);
+                            log.Add($"#{log.Count} {Comparison.Describe(batch[i])} -> engine UNAVAILABLE (silo killed; applied) | reference {code} {field}");
+                            Count("unavailable after a silo kill, applied");
+                        }
+                        else
+                        {
+                            Count("unavailable after a silo kill, not applied");
                         }
 
                         continue;
@@ -225,6 +271,16 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
                     unanswered.Add(batch[i]);
                 }
 
+                // What a silo kill left unanswered was re-sent already (to learn whether it had been applied): its answer
+                // is the re-send's, checked after the batch as any re-send's.
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    if (probed?[i] is { } again && Check(batch[i], again, resend, " (re-sent after a silo kill)", sentAt) is { } failure)
+                    {
+                        return failure;
+                    }
+                }
+
                 // The CRM re-sends what was not answered, after the batch, until it gets an answer.
                 foreach (var e in unanswered)
                 {
@@ -245,7 +301,54 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             queue = resend;
         }
 
+        if (cluster.SiloKills is { } kills)
+        {
+            // Read only once every kill is over: reads are not what is under test.
+            kills.Done(seed);
+            await kills.Recovered.WaitAsync(TimeSpan.FromMinutes(3));
+        }
+
         return await SettleAndCompareAsync(sc, keys, reference, stats, log);
+    }
+
+    /// <summary>
+    /// Re-sends, in order, each event of the batch a silo kill left UNAVAILABLE, once the kill is over, until the engine
+    /// answers; null for the others.
+    /// </summary>
+    private async Task<Outcome?[]?> ProbeAsync(List<SalesEvent> batch, Outcome[] outcomes, Keys keys)
+    {
+        if (outcomes.All(o => o.Code != OutcomeCode.Unavailable))
+        {
+            return null;
+        }
+
+        await cluster.SiloKills!.QuietAsync(TimeSpan.FromSeconds(90));
+        var answers = new Outcome?[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (outcomes[i].Code == OutcomeCode.Unavailable)
+            {
+                answers[i] = await AnsweredAsync(keys.Rekey(batch[i]));
+            }
+        }
+
+        return answers;
+    }
+
+    /// <summary>Ingests one event; while a silo kill leaves it UNAVAILABLE, sends it again for up to a minute and a half.</summary>
+    private async Task<Outcome> AnsweredAsync(SalesEvent e)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        var sentAt = DateTime.UtcNow;
+        var got = await cluster.Ingestor.IngestAsync(e).WaitAsync(CallTimeout);
+        while (got.Code == OutcomeCode.Unavailable && cluster.SiloKills?.Overlaps(sentAt, DateTime.UtcNow) == true && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250);
+            sentAt = DateTime.UtcNow;
+            got = await cluster.Ingestor.IngestAsync(e).WaitAsync(CallTimeout);
+        }
+
+        return got;
     }
 
     private async Task<string?> SettleAndCompareAsync(History sc, Keys keys, ReferenceModel reference, Dictionary<string, long> stats, List<string> log)
@@ -270,7 +373,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
 
                 // Equal now; equal still once every fault injected so far has been retried by its sender?
                 var mark = cluster.Faults.Mark();
-                if (!await cluster.Faults.WaitResolvedAsync(mark, deadline - DateTime.UtcNow))
+                if (!await WaitResolvedAsync(ids, keys, mark, deadline))
                 {
                     return $"the state matched, but faults injected until then were not retried successfully within {SettleTimeout.TotalSeconds:F0} s: "
                         + string.Join("; ", cluster.Faults.Unresolved(mark).Take(10));
@@ -295,17 +398,35 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
         }
     }
 
+    private async Task<bool> WaitResolvedAsync(Ids ids, Keys keys, long mark, DateTime deadline)
+    {
+        while (!await cluster.Faults.WaitResolvedAsync(mark, TimeSpan.FromSeconds(Math.Clamp((deadline - DateTime.UtcNow).TotalSeconds, 0, 2))))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            // What a killed sender had queued goes out once it is woken.
+            await FlushAsync(ids, keys);
+        }
+
+        return true;
+    }
+
     private async Task FlushAsync(Ids ids, Keys keys)
     {
         // Rep books deliver roll-ups behind their answers; regions pass theirs up on a tick. Injected faults may fail a
         // flush: what failed stays queued and the next round flushes it again.
-        if (cluster.Kills is not null)
+        if (cluster.Kills is { } kills)
         {
             // A deal book killed with credits queued sends them when it is next woken: by its next event, or by the
-            // recovery sweep (a five-minute reminder). Wake the sequence's books as the sweep would, sooner.
-            foreach (var book in ids.Deals.Select(d => OpportunityBooks.Of(keys.Key(d))).Distinct())
+            // recovery sweep (a five-minute reminder). Wake the killed ones as the sweep would, sooner: any sequence's,
+            // since books are shared and this sequence waits for every fault injected before it settles.
+            var dealBooks = Grains.GetGrain<IOpportunityBookGrain>(0).GetGrainId().Type;
+            foreach (var id in kills.Dormant.Where(id => id.Type == dealBooks))
             {
-                await IgnoreFaults(Grains.GetGrain<IOpportunityBookGrain>(book).RecoverAsync());
+                await IgnoreFaults(Grains.GetGrain(id).AsReference<IOpportunityBookGrain>().RecoverAsync());
             }
         }
 
@@ -370,6 +491,21 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             {
                 observed.Reps["(never joined) " + id] = new ObservedRep("", counters);
             }
+        }
+
+        // The orphaned-deals list as the query builds it: who left, from the rep books; their open deals, from the deal books.
+        var repIds = ids.Reps.Select(keys.Key).ToHashSet(StringComparer.Ordinal);
+        var departures = await Task.WhenAll(ids.Reps.Select(id => RepBooks.Of(keys.Key(id))).Distinct()
+            .Select(book => Grains.GetGrain<IRepBookGrain>(book).GetDeparturesAsync().WaitAsync(CallTimeout)));
+        var departed = departures.SelectMany(d => d).Select(d => d.RepId).Where(repIds.Contains).ToArray();
+        if (departed.Length > 0)
+        {
+            var open = await Task.WhenAll(ids.Deals.Select(id => OpportunityBooks.Of(keys.Key(id))).Distinct()
+                .Select(book => Grains.GetGrain<IOpportunityBookGrain>(book).GetOpenDealsOfAsync(departed).WaitAsync(CallTimeout)));
+            observed.Orphans.AddRange(open.SelectMany(o => o)
+                .Where(o => o.OpportunityId.StartsWith(keys.Prefix, StringComparison.Ordinal))
+                .Select(o => (keys.Unkey(o.OpportunityId), keys.Unkey(o.OwnerRepId)))
+                .OrderBy(o => o.Item1, StringComparer.Ordinal));
         }
 
         var boards = reference.Leaderboards(reference.Counters().Reps);
@@ -470,6 +606,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             RegionDefined r => r with { RegionId = Key(r.RegionId), ParentRegionId = r.ParentRegionId.Length == 0 ? Root : Key(r.ParentRegionId) },
             RepJoined j => j with { RepId = Key(j.RepId), RegionId = Key(j.RegionId) },
             RepMoved m => m with { RepId = Key(m.RepId), RegionId = Key(m.RegionId) },
+            RepLeft l => l with { RepId = Key(l.RepId) },
             CustomerRegistered c => c with { CustomerId = Key(c.CustomerId) },
             OpportunityOpened o => o with { OpportunityId = Key(o.OpportunityId), OwnerRepId = Key(o.OwnerRepId), CustomerId = Key(o.CustomerId) },
             OpportunityStageChanged s => s with { OpportunityId = Key(s.OpportunityId) },
