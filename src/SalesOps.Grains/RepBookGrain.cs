@@ -176,6 +176,12 @@ public sealed class RepBookGrain(
         return Task.FromResult(_reps.TryGetValue(repId, out var rep) && rep.IsJoined);
     }
 
+    public Task<RepDeparture[]> GetDeparturesAsync()
+    {
+        _journal.EnsureUsable();
+        return Task.FromResult(_reps.Values.Where(r => r.HasLeft).Select(r => RepDeparture.Of(r, r.Left!)).ToArray());
+    }
+
     public async Task CreditAsync(string sender, long firstSequence, long sequence, RepCredits[] credits)
     {
         _journal.EnsureUsable();
@@ -231,7 +237,7 @@ public sealed class RepBookGrain(
         List<AlertRecord>? alerts = null;
         foreach (var rep in reps)
         {
-            if (!rep.IsJoined || rep.Targets.Count == 0)
+            if (!rep.IsJoined || rep.HasLeft || rep.Targets.Count == 0)
             {
                 continue;
             }
@@ -327,6 +333,8 @@ public sealed class RepBookGrain(
         public Outcome Visit(RepJoined e) => _rep.Join(e);
 
         public Outcome Visit(RepMoved e) => _rep.Move(e, _effects);
+
+        public Outcome Visit(RepLeft e) => _rep.Leave(e, settings.Calendar, _effects);
 
         public Outcome Visit(ActivityLogged e)
         {
