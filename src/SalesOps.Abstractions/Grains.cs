@@ -79,6 +79,12 @@ public interface IRepBookGrain : IGrainWithIntegerKey
     /// <summary>Whether the rep has joined (a rep of this book).</summary>
     Task<bool> IsJoinedAsync(string repId);
 
+    /// <summary>
+    /// Every rep of this book who has left the company. Not interleaved: an opportunity book asks it before giving a
+    /// deal or a win to a rep, and must see a leave accepted before its call.
+    /// </summary>
+    Task<RepDeparture[]> GetDeparturesAsync();
+
     /// <summary>A rep of this book; <c>Joined</c> is false for one that never joined.</summary>
     Task<RepSnapshot> GetSnapshotAsync(string repId);
 
@@ -141,6 +147,13 @@ public interface IOpportunityBookGrain : IGrainWithIntegerKey
 
     /// <summary>A deal of this book; <c>Opened</c> is false for one never opened.</summary>
     Task<OpportunitySnapshot> GetSnapshotAsync(string opportunityId);
+
+    /// <summary>
+    /// The book's open deals owned by any of <paramref name="repIds"/> (the orphaned-deals list asks it with the reps
+    /// who left). Interleaved: a screen does not wait behind the book's ingest (the read is synchronous).
+    /// </summary>
+    [AlwaysInterleave]
+    Task<OpenDeal[]> GetOpenDealsOfAsync(string[] repIds);
 }
 
 /// <summary>Which book holds a deal: a fixed spread of opportunity ids over <see cref="Count"/> grains.</summary>

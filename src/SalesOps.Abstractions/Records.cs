@@ -275,6 +275,32 @@ public readonly record struct BoardRow([property: Id(0)] int Rank, [property: Id
 [GenerateSerializer, Immutable, Alias("salesops.RepProfile")]
 public readonly record struct RepProfile([property: Id(0)] string RepId, [property: Id(1)] string Name, [property: Id(2)] string RegionId);
 
+/// <summary>A rep who left the company: who, the region they were in, and the accepted <c>RepLeft</c>.</summary>
+/// <param name="LeftOnDay">The leave's local date in the company calendar, as <see cref="DateOnly.DayNumber"/>.</param>
+[GenerateSerializer, Immutable, Alias("salesops.RepDeparture")]
+public sealed record RepDeparture(
+    [property: Id(0)] string RepId,
+    [property: Id(1)] string Name,
+    [property: Id(2)] string RegionId,
+    [property: Id(3)] DateTimeOffset LeftAt,
+    [property: Id(4)] int LeftOnDay,
+    [property: Id(5)] string EventId)
+{
+    public static RepDeparture Of(RepState rep, Departure left) =>
+        new(rep.Id, rep.Name, rep.RegionId, left.At, left.On.DayNumber, left.EventId);
+
+    public Departure ToDomain() => new(LeftAt, DateOnly.FromDayNumber(LeftOnDay), EventId);
+}
+
+/// <summary>An open deal as the orphaned-deals list shows it (its owner has left the company).</summary>
+[GenerateSerializer, Immutable, Alias("salesops.OpenDeal")]
+public sealed record OpenDeal(
+    [property: Id(0)] string OpportunityId,
+    [property: Id(1)] string CustomerId,
+    [property: Id(2)] long Amount,
+    [property: Id(3)] int StageIndex,
+    [property: Id(4)] string OwnerRepId);
+
 /// <summary>A leaderboard's top rows (and optionally the rows around one rep) at a version.</summary>
 [GenerateSerializer, Immutable, Alias("salesops.BoardSnapshot")]
 public sealed record BoardSnapshot(

@@ -37,6 +37,8 @@ public static class EventRouting
 
         public EntityRef Visit(RepMoved e) => new(EntityKind.Rep, e.RepId, "rep_id");
 
+        public EntityRef Visit(RepLeft e) => new(EntityKind.Rep, e.RepId, "rep_id");
+
         public EntityRef Visit(CustomerRegistered e) => new(EntityKind.Customer, e.CustomerId, "customer_id");
 
         public EntityRef Visit(OpportunityOpened e) => Opportunity(e.OpportunityId);
@@ -71,6 +73,8 @@ public static class EventRouting
         public IReadOnlyList<EntityRef> Visit(RepJoined e) => [new(EntityKind.Region, e.RegionId, "region_id")];
 
         public IReadOnlyList<EntityRef> Visit(RepMoved e) => [new(EntityKind.Region, e.RegionId, "region_id")];
+
+        public IReadOnlyList<EntityRef> Visit(RepLeft e) => None;
 
         public IReadOnlyList<EntityRef> Visit(CustomerRegistered e) => None;
 

@@ -67,6 +67,9 @@ public static class EventValidator
 
         public Outcome? Visit(RepMoved r) => Id(r.RepId, "rep_id") ?? Id(r.RegionId, "region_id");
 
+        public Outcome? Visit(RepLeft r) => Id(r.RepId, "rep_id")
+            ?? (r.Reason?.Length > 256 ? Outcome.Invalid("reason", "reason is longer than 256 characters") : null);
+
         public Outcome? Visit(CustomerRegistered c) => Id(c.CustomerId, "customer_id") ?? Text(c.Name, "name");
 
         public Outcome? Visit(OpportunityOpened o) => Id(o.OpportunityId, "opportunity_id") ?? Id(o.OwnerRepId, "owner_rep_id")

@@ -70,6 +70,8 @@ public interface ISalesEventVisitor<out TResult>
 
     TResult Visit(RepMoved e);
 
+    TResult Visit(RepLeft e);
+
     TResult Visit(CustomerRegistered e);
 
     TResult Visit(OpportunityOpened e);
@@ -104,6 +106,18 @@ public sealed record RepJoined(string EventId, DateTimeOffset OccurredAt, string
 }
 
 public sealed record RepMoved(string EventId, DateTimeOffset OccurredAt, string RepId, string RegionId)
+    : SalesEvent(EventId, OccurredAt)
+{
+    public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
+}
+
+/// <summary>
+/// The rep leaves the company at <see cref="SalesEvent.OccurredAt"/> (docs/semantics.md, "A rep leaves"): what they
+/// earned stays, they drop off the boards of every period not ended by then, their open deals are listed until
+/// reassigned, and any later-dated event naming them is refused. A departure is final.
+/// </summary>
+/// <param name="Reason">Free text for people (resigned, retired…), or empty; the engine does not read it.</param>
+public sealed record RepLeft(string EventId, DateTimeOffset OccurredAt, string RepId, string Reason)
     : SalesEvent(EventId, OccurredAt)
 {
     public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);

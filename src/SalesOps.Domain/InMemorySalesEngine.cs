@@ -114,6 +114,8 @@ public sealed class InMemorySalesEngine
 
         public Outcome Visit(RepMoved e) => engine.Rep(e.RepId).Move(e, Effects);
 
+        public Outcome Visit(RepLeft e) => engine.Rep(e.RepId).Leave(e, engine.Settings.Calendar, Effects);
+
         public Outcome Visit(CustomerRegistered e) => engine.Customer(e.CustomerId).Register(e);
 
         public Outcome Visit(ActivityLogged e)
@@ -168,7 +170,16 @@ public sealed class InMemorySalesEngine
             }
 
             opp = new OpportunityState(target.Id, Settings.Dedup);
+            if (opp.RefuseForDepartedOwner(e, DepartureOf) is { } refusedOpening)
+            {
+                return refusedOpening;
+            }
+
             _opportunities[target.Id] = opp;
+        }
+        else if (opp.RefuseForDepartedOwner(e, DepartureOf) is { } refused)
+        {
+            return refused;
         }
 
         var outcome = opp.Apply(e, Settings.Stages, out var change);
@@ -191,10 +202,19 @@ public sealed class InMemorySalesEngine
         return outcome;
     }
 
+    /// <summary>Open deals whose owner has left the company (docs/semantics.md, "A rep leaves"), ordered by deal id.</summary>
+    public IReadOnlyList<OpportunityState> OrphanedOpportunities() =>
+        _opportunities.Values
+            .Where(o => o.IsOpened && Settings.Stages.IsOpen(o.StageIndex) && DepartureOf(o.OwnerRepId) is not null)
+            .OrderBy(o => o.Id, StringComparer.Ordinal)
+            .ToList();
+
+    private Departure? DepartureOf(string repId) => _reps.GetValueOrDefault(repId)?.Left;
+
     /// <summary>Evaluates pace for every rep and region at <paramref name="now"/>.</summary>
     public void CheckPace(DateTimeOffset now)
     {
-        foreach (var rep in _reps.Values.Where(r => r.IsJoined))
+        foreach (var rep in _reps.Values.Where(r => r.IsJoined && !r.HasLeft))
         {
             Alerts.AddRange(rep.Pace.Check(rep.Id, rep.RegionId, false, rep.Targets, rep.Figures(), Settings.Calendar, now));
         }

@@ -172,6 +172,8 @@ public sealed class OpportunityState
 
         public bool Visit(RepMoved e) => false;
 
+        public bool Visit(RepLeft e) => false;
+
         public bool Visit(CustomerRegistered e) => false;
 
         public bool Visit(ActivityLogged e) => false;
@@ -179,6 +181,81 @@ public sealed class OpportunityState
         public bool Visit(PaymentReceived e) => false;
 
         public bool Visit(TargetSet e) => false;
+    }
+
+    /// <summary>
+    /// The rep an event would make this deal's owner (opened, reassigned) or credit with a win, and the field that
+    /// names that rep in the event; null for an event that credits no owner anew.
+    /// </summary>
+    public (string RepId, string Field)? OwnerCredited(SalesEvent e)
+    {
+        var visitor = t_owner ??= new OwnerNamed();
+        visitor.Deal = this;
+        var owner = e.Accept(visitor);
+        visitor.Deal = null!;
+        return owner;
+    }
+
+    /// <summary>
+    /// The refusal of an event that would give this deal, or a win of it, to a rep who had left the company by the
+    /// event's date (docs/semantics.md, "A rep leaves"); null when it is not refused. Checked before
+    /// <see cref="Apply"/>, with the departures of the reps named (<paramref name="departureOf"/>: null while a rep is
+    /// with the company).
+    /// </summary>
+    public Outcome? RefuseForDepartedOwner(SalesEvent e, Func<string, Departure?> departureOf)
+    {
+        // An event the de-dup window knows (or refuses) is answered by Apply, as a re-send must be.
+        if (_seen.Check(e.EventId, e.OccurredAt) != DedupVerdict.New || OwnerCredited(e) is not { } owner || departureOf(owner.RepId) is not { } left
+            || e.OccurredAt < left.At)
+        {
+            return null;
+        }
+
+        return e is OpportunityWon
+            ? Outcome.Conflict(
+                owner.Field,
+                $"the deal's owner, rep '{owner.RepId}', left the company on {left.On:yyyy-MM-dd}; reassign the deal (OpportunityReassigned) before winning it")
+            : Outcome.Conflict(
+                owner.Field,
+                $"rep '{owner.RepId}' left the company on {left.On:yyyy-MM-dd}; a deal cannot be given to them from then on");
+    }
+
+    [ThreadStatic]
+    private static OwnerNamed? t_owner;
+
+    /// <summary>The rep an event gives the deal to or credits with its win; see <see cref="OwnerCredited"/>.</summary>
+    private sealed class OwnerNamed : ISalesEventVisitor<(string RepId, string Field)?>
+    {
+        public OpportunityState Deal = null!;
+
+        public (string RepId, string Field)? Visit(OpportunityOpened e) => (e.OwnerRepId, "owner_rep_id");
+
+        // A deal not opened yet is answered NotFound before anything else (docs/semantics.md, rule 4).
+        public (string RepId, string Field)? Visit(OpportunityReassigned e) => Deal.IsOpened ? (e.NewOwnerRepId, "new_owner_rep_id") : null;
+
+        public (string RepId, string Field)? Visit(OpportunityWon e) => Deal.IsOpened ? (Deal.OwnerRepId, "opportunity_id") : null;
+
+        public (string RepId, string Field)? Visit(OpportunityStageChanged e) => null;
+
+        public (string RepId, string Field)? Visit(OpportunityAmountChanged e) => null;
+
+        public (string RepId, string Field)? Visit(OpportunityLost e) => null;
+
+        public (string RepId, string Field)? Visit(RegionDefined e) => null;
+
+        public (string RepId, string Field)? Visit(RepJoined e) => null;
+
+        public (string RepId, string Field)? Visit(RepMoved e) => null;
+
+        public (string RepId, string Field)? Visit(RepLeft e) => null;
+
+        public (string RepId, string Field)? Visit(CustomerRegistered e) => null;
+
+        public (string RepId, string Field)? Visit(ActivityLogged e) => null;
+
+        public (string RepId, string Field)? Visit(PaymentReceived e) => null;
+
+        public (string RepId, string Field)? Visit(TargetSet e) => null;
     }
 
     private void OfferStage(string stageId, EventStamp stamp, StageTable stages)

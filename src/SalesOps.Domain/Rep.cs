@@ -73,6 +73,11 @@ public sealed class RepState
 
     public TargetBook Targets { get; } = new();
     public PaceTracker Pace { get; } = new();
+
+    /// <summary>The accepted <see cref="RepLeft"/>, or null while the rep is with the company.</summary>
+    public Departure? Left { get; private set; }
+
+    public bool HasLeft => Left is not null;
     public DateTimeOffset MaxCreditedAt { get; private set; }
     public long BoardSeq { get; private set; }
     public IReadOnlyDictionary<BoardKey, double> Scores => _scores;
@@ -104,7 +109,8 @@ public sealed class RepState
             Historical.ToMemento(),
             Targets.ToMemento(),
             Pace.ToMemento(),
-            Dedup: Snapshots.ToMemento(_seen)),
+            Dedup: Snapshots.ToMemento(_seen),
+            Left: Left is { } left ? new DepartureEntry(left.At, left.On, left.EventId) : null),
         SnapshotJson.Default.RepMemento);
 
     /// <summary>Restores a rep from <see cref="ToSnapshot"/>, or from a snapshot of the previous format (<see cref="Snapshots"/>).</summary>
@@ -124,6 +130,7 @@ public sealed class RepState
             Style = m.Style,
             MaxCreditedAt = m.MaxCreditedAt,
             BoardSeq = m.BoardSeq,
+            Left = m.Left is { } left ? new Departure(left.At, left.On, left.EventId) : null,
         };
         foreach (var e in m.Memberships)
         {
@@ -214,6 +221,11 @@ public sealed class RepState
             return Outcome.Conflict("occurred_at", $"a move must be dated after the rep joined ({JoinedAt:O})");
         }
 
+        if (AfterLeaving(e, "rep_id") is { } gone)
+        {
+            return gone;
+        }
+
         if (e.OccurredAt <= MaxCreditedAt)
         {
             return Outcome.Conflict(
@@ -282,6 +294,50 @@ public sealed class RepState
         return Outcome.Accepted;
     }
 
+    /// <summary>
+    /// Applies the rep's departure: figures stay where they are, and the rep's scores on the boards of every period
+    /// that had not ended by the leave date are withdrawn (docs/semantics.md, "A rep leaves").
+    /// </summary>
+    public Outcome Leave(RepLeft e, CompanyCalendar calendar, RepEffects effects)
+    {
+        if (Dedup(e) is { } known)
+        {
+            return known;
+        }
+
+        if (!IsJoined)
+        {
+            return Outcome.NotFound("rep_id", $"rep '{Id}' has not joined");
+        }
+
+        if (Left is { } left)
+        {
+            return Outcome.Conflict("rep_id", $"rep '{Id}' already left the company on {left.On:yyyy-MM-dd} (event {Echo.Quote(left.EventId)})");
+        }
+
+        if (e.OccurredAt <= JoinedAt)
+        {
+            return Outcome.Conflict("occurred_at", $"a leave must be dated after the rep joined ({JoinedAt:O})");
+        }
+
+        _seen.Add(e.EventId, e.OccurredAt);
+        Left = new Departure(e.OccurredAt, calendar.LocalDate(e.OccurredAt), e.EventId);
+        var periods = _scores.Keys.Select(k => k.Period).Distinct().ToArray();
+        EmitScores(periods, BoardMask.All, effects);
+        return Outcome.Accepted;
+    }
+
+    /// <summary>
+    /// The refusal of an event dated at or after the rep's leave; null when the rep is with the company or the event is
+    /// dated before the leave (a late one: history stays where it was earned).
+    /// </summary>
+    public Outcome? AfterLeaving(SalesEvent e, string repField) =>
+        Left is { } left && e.OccurredAt >= left.At
+            ? Outcome.Conflict(
+                repField,
+                $"rep '{Id}' left the company on {left.On:yyyy-MM-dd}; events about them dated from then on are refused")
+            : null;
+
     private Outcome? Guard(SalesEvent e, string repField = "rep_id")
     {
         if (Dedup(e) is { } known)
@@ -292,6 +348,11 @@ public sealed class RepState
         if (!IsJoined)
         {
             return Outcome.NotFound(repField, $"rep '{Id}' has not joined");
+        }
+
+        if (AfterLeaving(e, repField) is { } gone)
+        {
+            return gone;
         }
 
         _seen.Add(e.EventId, e.OccurredAt);
@@ -390,6 +451,11 @@ public sealed class RepState
     /// <summary>The score a rep has on a board, or null when not listed.</summary>
     public double? ScoreFor(BoardKey board)
     {
+        if (Left is { } left && board.Period.EndDay > left.On)
+        {
+            return null; // a departed rep stays only on the boards of periods that ended before the leave date
+        }
+
         switch (board.Metric)
         {
             case LeaderboardMetric.Bookings:
@@ -452,3 +518,6 @@ public sealed class RepState
     public static readonly LeaderboardMetric[] BoardMetrics =
         [LeaderboardMetric.Bookings, LeaderboardMetric.Attainment, LeaderboardMetric.Collections, LeaderboardMetric.Activities];
 }
+
+/// <summary>A rep's departure: the instant of the <see cref="RepLeft"/>, its local date in the company calendar, and its id.</summary>
+public sealed record Departure(DateTimeOffset At, DateOnly On, string EventId);

@@ -326,7 +326,11 @@ internal sealed record RepMemento(
     List<TargetEntry> Targets,
     List<PaceEntry> Behind,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string[]? Seen = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DedupMemento? Dedup = null) : IMemento;
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DedupMemento? Dedup = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DepartureEntry? Left = null) : IMemento;
+
+/// <summary>A rep's departure; absent (null) in snapshots of reps with the company and in those written before RepLeft existed.</summary>
+internal sealed record DepartureEntry(DateTimeOffset At, DateOnly On, string EventId);
 
 internal sealed record RegionMemento(
     int FormatVersion,

@@ -112,6 +112,8 @@ public static class SumBound
 
         public long Visit(RepMoved e) => 0;
 
+        public long Visit(RepLeft e) => 0;
+
         public long Visit(CustomerRegistered e) => 0;
 
         public long Visit(ActivityLogged e) => 0;

@@ -35,6 +35,7 @@ public static class EngineRegistration
         services.TryAddSingleton<RollupCarrier>();
         services.TryAddSingleton<KnownEntities>();
         services.TryAddSingleton<EventIngestor>();
+        services.TryAddSingleton<OrphanedDeals>();
         services.AddDurableRuntime<JournalEntry, JournalFormat>([.. StreamKinds.All]);
         services.AddOptions<RuntimeOptions>().Configure<IOptions<EngineOptions>>((runtime, engine) =>
         {

@@ -111,4 +111,60 @@ public sealed class EventIdWindowTests
         Assert.All(accepted.Where(a => a.At <= horizon), a => Assert.NotEqual(DedupVerdict.New, window.Check(a.Id, a.At)));
         Assert.InRange(window.Count, 1, 40);
     }
+
+    [Fact]
+    public void SameAcceptedEventsInAnyOrder_LeaveTheSameWindow()
+    {
+        // Few distinct instants, so that count eviction meets ties (several ids of one instant) all the time.
+        var settings = new DedupWindow(TimeSpan.FromDays(6), 7);
+        var random = new Random(23);
+        for (var trial = 0; trial < 200; trial++)
+        {
+            var events = Enumerable.Range(0, random.Next(1, 40)).Select(i => ("e" + i, Day(random.Next(0, 12)))).ToList();
+            var first = new EventIdWindow(settings);
+            foreach (var (id, at) in events)
+            {
+                first.Add(id, at);
+            }
+
+            var second = new EventIdWindow(settings);
+            foreach (var (id, at) in events.OrderBy(_ => random.Next()))
+            {
+                second.Add(id, at);
+            }
+
+            Assert.Equal(first.Export().Ids, second.Export().Ids);
+            Assert.Equal(first.Horizon, second.Horizon);
+            Assert.Equal(first.Newest, second.Newest);
+        }
+    }
+
+    [Fact]
+    public void EventFoundNew_IsRememberedRightAfterItIsAdded()
+    {
+        var window = new EventIdWindow(new DedupWindow(TimeSpan.FromDays(5), 4));
+        var random = new Random(3);
+        var refusedForAge = 0;
+        var refusedWhenFull = 0;
+        for (var i = 0; i < 3_000; i++)
+        {
+            var at = Day(random.Next(0, 400)).AddHours(random.Next(3));
+            var id = "e" + i;
+            switch (window.Check(id, at))
+            {
+                case DedupVerdict.New:
+                    window.Add(id, at);
+                    Assert.Equal(DedupVerdict.Duplicate, window.Check(id, at)); // a lost answer's re-send is a duplicate
+                    break;
+                case DedupVerdict.BeyondWindow when at > window.Horizon && window.Newest - at > TimeSpan.FromDays(5):
+                    refusedForAge++;
+                    break;
+                case DedupVerdict.BeyondWindow when at > window.Horizon:
+                    refusedWhenFull++;
+                    break;
+            }
+        }
+
+        Assert.True(refusedForAge > 0 && refusedWhenFull > 0, $"{refusedForAge} refused for age, {refusedWhenFull} for a full window");
+    }
 }

@@ -22,6 +22,9 @@ public static class ProtoEvents
             case RepMoved r:
                 p.RepMoved = new V1.RepMoved { RepId = r.RepId, RegionId = r.RegionId };
                 break;
+            case RepLeft r:
+                p.RepLeft = new V1.RepLeft { RepId = r.RepId, Reason = r.Reason };
+                break;
             case CustomerRegistered c:
                 p.CustomerRegistered = new V1.CustomerRegistered { CustomerId = c.CustomerId, Name = c.Name };
                 break;

@@ -23,6 +23,8 @@ public sealed class Scenario(string prefix)
 
     public RepMoved Move(string rep, string region, double h) => new(NextEventId(), At(h), Id(rep), Id(region));
 
+    public RepLeft Leave(string rep, double h, string reason = "resigned") => new(NextEventId(), At(h), Id(rep), reason);
+
     public CustomerRegistered Customer(string id, double h = 0) => new(NextEventId(), At(h), Id(id), $"Customer {id}");
 
     public OpportunityOpened Open(string id, string rep, string customer, long amount, string stage = "quote_sent", double h = 1, DateOnly? close = null) =>

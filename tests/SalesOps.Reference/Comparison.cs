@@ -72,6 +72,12 @@ public static class Comparison
             }
         }
 
+        var orphans = reference.OrphanedDeals();
+        if (!observed.Orphans.SequenceEqual(orphans))
+        {
+            problems.Add($"orphaned deals: engine [{string.Join(", ", observed.Orphans)}], reference [{string.Join(", ", orphans)}]");
+        }
+
         var customers = reference.Customers();
         SameKeys("customers", observed.Customers.Keys, customers.Keys, problems);
         foreach (var (id, want) in customers)
@@ -236,6 +242,7 @@ public static class Comparison
             RegionDefined r => $"{r.RegionId} parent='{r.ParentRegionId}' name='{r.Name}'",
             RepJoined j => $"{j.RepId} in {j.RegionId}",
             RepMoved m => $"{m.RepId} -> {m.RegionId}",
+            RepLeft l => $"{l.RepId} left",
             CustomerRegistered c => c.CustomerId,
             OpportunityOpened o => $"{o.OpportunityId} owner={o.OwnerRepId} cust={o.CustomerId} amount={o.Amount} stage={o.StageId} close={o.ExpectedClose}",
             OpportunityStageChanged s => $"{s.OpportunityId} stage={s.StageId} close={s.ExpectedClose}",

@@ -20,6 +20,9 @@ public sealed class ObservedState
     public Dictionary<string, ObservedRegion> Regions { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, RefCustomer> Customers { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The orphaned-deals list as the engine answers it: (deal id, departed owner), ordered by deal id.</summary>
+    public List<(string Deal, string Owner)> Orphans { get; } = [];
+
     /// <summary>The boards read (an absent or empty board has no rows).</summary>
     public Dictionary<RefBoard, List<RefRow>> Boards { get; } = [];
 

@@ -334,6 +334,7 @@ public sealed class ReferenceModel
             RepJoined j => BadId(j.RepId) ? "rep_id" : BadName(j.Name) ? "name" : BadId(j.RegionId) ? "region_id"
                 : (int)j.Role is not (0 or 1) ? "role" : (int)j.Style is not (0 or 1) ? "style" : null,
             RepMoved m => BadId(m.RepId) ? "rep_id" : BadId(m.RegionId) ? "region_id" : null,
+            RepLeft l => BadId(l.RepId) ? "rep_id" : l.Reason.Length > 256 ? "reason" : null,
             CustomerRegistered c => BadId(c.CustomerId) ? "customer_id" : BadName(c.Name) ? "name" : null,
             OpportunityOpened o => BadId(o.OpportunityId) ? "opportunity_id" : BadId(o.OwnerRepId) ? "owner_rep_id"
                 : BadId(o.CustomerId) ? "customer_id" : BadAmount(o.Amount) ? "amount" : BadDate(o.ExpectedClose) ? "expected_close"
@@ -414,6 +415,7 @@ public sealed class ReferenceModel
         TargetSet t => ("rep", t.ScopeId),
         RepJoined j => ("rep", j.RepId),
         RepMoved m => ("rep", m.RepId),
+        RepLeft l => ("rep", l.RepId),
         ActivityLogged a => ("rep", a.RepId),
         PaymentReceived p => ("rep", p.RepId),
         CustomerRegistered c => ("customer", c.CustomerId),
@@ -531,18 +533,34 @@ public sealed class ReferenceModel
                     return (Verdict.NotFound, "rep_id");
                 }
 
-                if (m.OccurredAt <= join.OccurredAt || (_everCredited.TryGetValue(m.RepId, out var latest) && m.OccurredAt <= latest))
+                if (m.OccurredAt <= join.OccurredAt)
+                {
+                    return (Verdict.FailedPrecondition, "occurred_at");
+                }
+
+                if (Gone(m.RepId, m.OccurredAt))
+                {
+                    return (Verdict.FailedPrecondition, "rep_id");
+                }
+
+                if (_everCredited.TryGetValue(m.RepId, out var latest) && m.OccurredAt <= latest)
                 {
                     return (Verdict.FailedPrecondition, "occurred_at");
                 }
 
                 return null;
+            case RepLeft l:
+                var joined = JoinOf(l.RepId);
+                return joined is null ? (Verdict.NotFound, "rep_id")
+                    : LeaveOf(l.RepId) is not null ? (Verdict.FailedPrecondition, "rep_id")
+                    : l.OccurredAt <= joined.OccurredAt ? (Verdict.FailedPrecondition, "occurred_at")
+                    : null;
             case ActivityLogged a:
-                return JoinOf(a.RepId) is null ? (Verdict.NotFound, "rep_id") : null;
+                return JoinOf(a.RepId) is null ? (Verdict.NotFound, "rep_id") : Gone(a.RepId, a.OccurredAt) ? (Verdict.FailedPrecondition, "rep_id") : null;
             case PaymentReceived p:
-                return JoinOf(p.RepId) is null ? (Verdict.NotFound, "rep_id") : null;
+                return JoinOf(p.RepId) is null ? (Verdict.NotFound, "rep_id") : Gone(p.RepId, p.OccurredAt) ? (Verdict.FailedPrecondition, "rep_id") : null;
             case TargetSet { Scope: TargetScope.Rep } t:
-                return JoinOf(t.ScopeId) is null ? (Verdict.NotFound, "scope_id") : null;
+                return JoinOf(t.ScopeId) is null ? (Verdict.NotFound, "scope_id") : Gone(t.ScopeId, t.OccurredAt) ? (Verdict.FailedPrecondition, "scope_id") : null;
             case TargetSet t:
                 return Exists("region", t.ScopeId) ? null : (Verdict.NotFound, "scope_id");
             case CustomerRegistered c:
@@ -550,16 +568,42 @@ public sealed class ReferenceModel
             default:
                 var dealId = DealOf(e);
                 var opened = _accepted.Any(a => a is OpportunityOpened o && o.OpportunityId == dealId);
-                if (e is OpportunityOpened)
+                if (!opened && e is not OpportunityOpened)
                 {
-                    return opened ? (Verdict.FailedPrecondition, "opportunity_id") : null;
+                    return (Verdict.NotFound, "opportunity_id");
                 }
 
-                return opened ? null : (Verdict.NotFound, "opportunity_id");
+                // Giving a deal, or a win of it, to a rep who had left by the event's date (docs/semantics.md, "A rep leaves").
+                (string Rep, string Field) given = e switch
+                {
+                    OpportunityOpened o => (o.OwnerRepId, "owner_rep_id"),
+                    OpportunityReassigned r => (r.NewOwnerRepId, "new_owner_rep_id"),
+                    OpportunityWon => (Deals()[dealId].Owner, "opportunity_id"),
+                    _ => ("", ""),
+                };
+                if (given.Rep.Length > 0 && Gone(given.Rep, e.OccurredAt))
+                {
+                    return (Verdict.FailedPrecondition, given.Field);
+                }
+
+                return e is OpportunityOpened && opened ? (Verdict.FailedPrecondition, "opportunity_id") : null;
         }
     }
 
     private RepJoined? JoinOf(string repId) => _accepted.OfType<RepJoined>().FirstOrDefault(j => j.RepId == repId);
+
+    /// <summary>The rep's accepted leave, if they left.</summary>
+    public RepLeft? LeaveOf(string repId) => _accepted.OfType<RepLeft>().FirstOrDefault(l => l.RepId == repId);
+
+    /// <summary>Whether the rep had left by <paramref name="at"/> (the leave instant counts as gone).</summary>
+    private bool Gone(string repId, DateTimeOffset at) => LeaveOf(repId) is { } left && at >= left.OccurredAt;
+
+    /// <summary>Open deals whose owner left, ordered by deal id, with that owner.</summary>
+    public List<(string Deal, string Owner)> OrphanedDeals() =>
+        Deals().Values.Where(d => IsOpen(d.Stage) && LeaveOf(d.Owner) is not null)
+            .OrderBy(d => d.Id, StringComparer.Ordinal)
+            .Select(d => (d.Id, d.Owner))
+            .ToList();
 
     /// <summary>
     /// After every accepted event: which historical items (won, lost, activity, payment) are credited to each rep
@@ -836,6 +880,16 @@ public sealed class ReferenceModel
                 {
                     var bookings = counters.GetValueOrDefault(new CounterKey(Fig.Bookings, period, 0, 0));
                     mine[(period, "Attainment")] = Math.Round(bookings * 100.0 / target.MustAchieve, 4);
+                }
+            }
+
+            if (LeaveOf(repId) is { } left)
+            {
+                // A departed rep stays only on boards of periods that ended before the leave date.
+                var leftOn = _calendar.LocalDate(left.OccurredAt);
+                foreach (var key in mine.Keys.Where(k => RefCalendar.Days(k.Item1).End > leftOn).ToList())
+                {
+                    mine.Remove(key);
                 }
             }
 

@@ -207,6 +207,8 @@ public sealed class ScenarioGenerator
             Add(new ActivityLogged(NextId(), move.OccurredAt, move.RepId, "", ActivityType.Meeting, 45, TimeCategory.T2));
         }
 
+        AddLeaves(reps, opportunities, repIds);
+
         var historyCount = _history.Count;
         var invalidCount = _rng.Next(1, 5);
         for (var i = 0; i < invalidCount; i++)
@@ -274,6 +276,50 @@ public sealed class ScenarioGenerator
                     OpportunityReassigned r => r with { EventId = NextId(), NewOwnerRepId = repIds[_rng.Next(repIds.Count)] },
                     _ => new OpportunityStageChanged(NextId(), at, open.OpportunityId, openStages[_rng.Next(openStages.Count)], null),
                 });
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reps leaving (docs/semantics.md, "A rep leaves"): about half the scenarios lose one or two reps. Around each
+    /// leave: an activity the rep logged just before it (often delivered after it: accepted), one at or just after it
+    /// (refused once the leave is in), their deals reassigned or won after the leave (a win is refused while they still
+    /// own the deal) or won just before it, sometimes a second leave or one dated at the join (both refused). The rest
+    /// of the history already names the rep at later dates too: those are refused when they arrive after the leave.
+    /// </summary>
+    private void AddLeaves(List<(string Id, DateTimeOffset JoinedAt, double JoinFrac)> reps, List<OpportunityOpened> opportunities, List<string> repIds)
+    {
+        if (_rng.Next(2) == 0)
+        {
+            return;
+        }
+
+        foreach (var (id, joinedAt, joinFrac) in reps.OrderBy(_ => _rng.Next()).Take(_rng.Next(1, 3)).ToList())
+        {
+            var from = Math.Max(joinFrac, 0);
+            var at = _rng.Next(12) == 0 ? joinedAt : At(from + (1 - from) * (0.3 + 0.6 * _rng.NextDouble()));
+            Add(new RepLeft(NextId(), at, id, _rng.Next(3) == 0 ? "" : "resigned"));
+            Add(new ActivityLogged(NextId(), at.AddHours(-_rng.Next(1, 48)), id, "", ActivityType.Call, 15, TimeCategory.T1));
+            Add(new ActivityLogged(NextId(), at.AddHours(_rng.Next(0, 48)), id, "", ActivityType.Visit, 30, TimeCategory.T2));
+            foreach (var deal in opportunities.Where(o => o.OwnerRepId == id))
+            {
+                switch (_rng.Next(4))
+                {
+                    case 0:
+                        Add(new OpportunityReassigned(NextId(), at.AddHours(_rng.Next(1, 240)), deal.OpportunityId, repIds[_rng.Next(repIds.Count)]));
+                        break;
+                    case 1:
+                        Add(new OpportunityWon(NextId(), at.AddHours(_rng.Next(0, 240)), deal.OpportunityId, 0));
+                        break;
+                    case 2:
+                        Add(new OpportunityWon(NextId(), at.AddHours(-_rng.Next(1, 24)), deal.OpportunityId, 0));
+                        break;
+                }
+            }
+
+            if (_rng.Next(4) == 0)
+            {
+                Add(new RepLeft(NextId(), at.AddDays(_rng.Next(-5, 5)), id, "again"));
             }
         }
     }

@@ -25,6 +25,7 @@ public sealed class JournalFormat : JournalCodec<JournalEntry>
         Event<RegionDefinedSurrogate>(RegionDefinedSurrogate.Name, RegionDefinedSurrogate.Version, s => c.ConvertFromSurrogate(s));
         Event<RepJoinedSurrogate>(RepJoinedSurrogate.Name, RepJoinedSurrogate.Version, s => c.ConvertFromSurrogate(s));
         Event<RepMovedSurrogate>(RepMovedSurrogate.Name, RepMovedSurrogate.Version, s => c.ConvertFromSurrogate(s));
+        Event<RepLeftSurrogate>(RepLeftSurrogate.Name, RepLeftSurrogate.Version, s => c.ConvertFromSurrogate(s));
         Event<CustomerRegisteredSurrogate>(CustomerRegisteredSurrogate.Name, CustomerRegisteredSurrogate.Version, s => c.ConvertFromSurrogate(s));
         Event<OpportunityOpenedSurrogate>(OpportunityOpenedSurrogate.Name, OpportunityOpenedSurrogate.Version, s => c.ConvertFromSurrogate(s));
         Event<OpportunityStageChangedSurrogate>(OpportunityStageChangedSurrogate.Name, OpportunityStageChangedSurrogate.Version, s => c.ConvertFromSurrogate(s));
@@ -80,6 +81,8 @@ public sealed class JournalFormat : JournalCodec<JournalEntry>
         public byte[] Visit(RepJoined e) => format.Write(RepJoinedSurrogate.Name, RepJoinedSurrogate.Version, C.ConvertToSurrogate(e));
 
         public byte[] Visit(RepMoved e) => format.Write(RepMovedSurrogate.Name, RepMovedSurrogate.Version, C.ConvertToSurrogate(e));
+
+        public byte[] Visit(RepLeft e) => format.Write(RepLeftSurrogate.Name, RepLeftSurrogate.Version, C.ConvertToSurrogate(e));
 
         public byte[] Visit(CustomerRegistered e) => format.Write(CustomerRegisteredSurrogate.Name, CustomerRegisteredSurrogate.Version, C.ConvertToSurrogate(e));
 

@@ -156,6 +156,8 @@ public sealed class CustomerGrain(
 
         public Outcome Visit(RepMoved e) => Foreign(e);
 
+        public Outcome Visit(RepLeft e) => Foreign(e);
+
         public Outcome Visit(OpportunityOpened e) => Foreign(e);
 
         public Outcome Visit(OpportunityStageChanged e) => Foreign(e);

@@ -23,6 +23,9 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
     /// <summary>Credits for the reps, one lane per rep book (keyed by its number); waiting messages go as one.</summary>
     private readonly Outbox<RepCredits[]> _credits;
     private readonly Outbox<DealOrder> _orders;
+    /// <summary>Departures the rep books reported (a departure is final, so it is kept; who is still here is asked each time).</summary>
+    private readonly Dictionary<string, Departure> _departed = new(StringComparer.Ordinal);
+    private static readonly OpportunityState NoDeal = new("", DedupWindow.Default);
 
     public OpportunityBookGrain(
         EngineSettings settings,
@@ -95,6 +98,7 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
         var changes = new List<(OpportunityState Deal, OpportunityChange Change)>(events.Length);
         var celebrations = new List<AlertRecord>();
         var duplicate = false;
+        await AskDeparturesAsync(events);
         for (var i = 0; i < events.Length; i++)
         {
             var e = events[i];
@@ -103,7 +107,9 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
             OpportunityState? deal;
             try
             {
-                outcome = Apply(e, out change, out deal);
+                outcome = (_deals.GetValueOrDefault(EventRouting.Target(e).Id) ?? NoDeal).RefuseForDepartedOwner(e, _departed.GetValueOrDefault) is { } refused
+                    ? Refused(refused, out change, out deal)
+                    : Apply(e, out change, out deal);
             }
             catch (Exception ex)
             {
@@ -144,6 +150,51 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
         }
 
         return outcomes;
+    }
+
+    /// <summary>
+    /// Learns whether the reps these events would give a deal or a win to have left, from their rep books, which decide
+    /// it: asked on every such call (a leave may be accepted at any time) unless already known to have left.
+    /// </summary>
+    private async Task AskDeparturesAsync(SalesEvent[] events)
+    {
+        HashSet<long>? books = null;
+        foreach (var e in events)
+        {
+            if ((_deals.GetValueOrDefault(EventRouting.Target(e).Id) ?? NoDeal).OwnerCredited(e) is { } owner && !_departed.ContainsKey(owner.RepId))
+            {
+                (books ??= new HashSet<long>()).Add(RepBooks.Of(owner.RepId));
+            }
+        }
+
+        if (books is null)
+        {
+            return;
+        }
+
+        var answers = await Task.WhenAll(books.Select(b => RejectedCalls.CallAsync((_refs, b), static s => s._refs.RepBook(s.b).GetDeparturesAsync())));
+        foreach (var departures in answers)
+        {
+            foreach (var d in departures)
+            {
+                _departed[d.RepId] = d.ToDomain();
+            }
+        }
+    }
+
+    private static Outcome Refused(Outcome refused, out OpportunityChange? change, out OpportunityState? deal)
+    {
+        (change, deal) = (null, null);
+        return refused;
+    }
+
+    public Task<OpenDeal[]> GetOpenDealsOfAsync(string[] repIds)
+    {
+        var reps = repIds.ToHashSet(StringComparer.Ordinal);
+        return Task.FromResult(_deals.Values
+            .Where(d => d.IsOpened && _settings.Stages.IsOpen(d.StageIndex) && reps.Contains(d.OwnerRepId))
+            .Select(d => new OpenDeal(d.Id, d.CustomerId, d.Amount, d.StageIndex, d.OwnerRepId))
+            .ToArray());
     }
 
     public Task<OpportunitySnapshot> GetSnapshotAsync(string opportunityId)

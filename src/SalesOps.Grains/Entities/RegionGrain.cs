@@ -339,6 +339,8 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
 
         public Outcome Visit(RepMoved e) => Foreign(e);
 
+        public Outcome Visit(RepLeft e) => Foreign(e);
+
         public Outcome Visit(CustomerRegistered e) => Foreign(e);
 
         public Outcome Visit(OpportunityOpened e) => Foreign(e);

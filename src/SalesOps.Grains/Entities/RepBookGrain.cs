@@ -211,6 +211,12 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
 
     public Task FlushAsync() => DeliverAsync(Answer.AfterDelivery);
 
+    public Task<RepDeparture[]> GetDeparturesAsync()
+    {
+        Journal.EnsureUsable();
+        return Task.FromResult(_reps.Values.Where(r => r.HasLeft).Select(r => RepDeparture.Of(r, r.Left!)).ToArray());
+    }
+
     /// <summary>A rep of this book; one never joined is answered as such and not kept.</summary>
     public Task<RepSnapshot> GetSnapshotAsync(string repId)
     {
@@ -237,7 +243,7 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
         List<AlertRecord>? alerts = null;
         foreach (var rep in reps)
         {
-            if (!rep.IsJoined || rep.Targets.Count == 0)
+            if (!rep.IsJoined || rep.HasLeft || rep.Targets.Count == 0)
             {
                 continue;
             }
@@ -333,6 +339,8 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
         public Outcome Visit(RepJoined e) => _rep.Join(e);
 
         public Outcome Visit(RepMoved e) => _rep.Move(e, _effects);
+
+        public Outcome Visit(RepLeft e) => _rep.Leave(e, settings.Calendar, _effects);
 
         public Outcome Visit(ActivityLogged e)
         {

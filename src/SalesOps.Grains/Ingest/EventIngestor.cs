@@ -220,9 +220,9 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
     /// <summary>
     /// Puts each event in the first wave after every earlier event it depends on: one that targets or references the
     /// entity it targets, or that targets an entity it references. Events in one wave touch disjoint entities, so
-    /// they commute and run concurrently. Opportunity events credit their owner rep without naming it, so the two
-    /// rep events that read what was credited — a move (checked against it) and a rep target (whose pace check reads
-    /// it) — are barriers: they wait for all before them, and all after them wait for them.
+    /// they commute and run concurrently. Opportunity events credit their owner rep without naming it, so the three
+    /// rep events that read what was credited or decide what may be credited — a move (checked against it), a rep
+    /// target (whose pace check reads it) and a leave (a win of the rep's deal dated after it is refused) — are barriers: they wait for all before them, and all after them wait for them.
     /// </summary>
     private static IEnumerable<(int Index, int Wave)> PlanWaves(IReadOnlyList<SalesEvent> events, Route[] routes)
     {
@@ -235,7 +235,7 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
             var e = events[i];
             var t = routes[i].Target;
             var refs = routes[i].References;
-            var barrier = e is RepMoved or TargetSet { Scope: TargetScope.Rep };
+            var barrier = e is RepMoved or RepLeft or TargetSet { Scope: TargetScope.Rep };
             var wave = barrier ? Math.Max(floor, next) : floor;
             wave = Math.Max(wave, afterTouch.GetValueOrDefault((t.Kind, t.Id)));
             foreach (var r in refs)
@@ -280,6 +280,8 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
         public Task<EventOutcome> Visit(RepJoined e) => Book(e);
 
         public Task<EventOutcome> Visit(RepMoved e) => Book(e);
+
+        public Task<EventOutcome> Visit(RepLeft e) => Book(e);
 
         public Task<EventOutcome> Visit(OpportunityOpened e) => Book(e);
 

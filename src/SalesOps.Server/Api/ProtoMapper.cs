@@ -48,6 +48,8 @@ public static class ProtoMapper
                 return new RepJoined(id, at, rj.RepId, rj.Name, rj.RegionId, (RepRole)role, (RepStyle)style);
             case V1.Event.KindOneofCase.RepMoved:
                 return new RepMoved(id, at, e.RepMoved.RepId, e.RepMoved.RegionId);
+            case V1.Event.KindOneofCase.RepLeft:
+                return new RepLeft(id, at, e.RepLeft.RepId, e.RepLeft.Reason);
             case V1.Event.KindOneofCase.CustomerRegistered:
                 return new CustomerRegistered(id, at, e.CustomerRegistered.CustomerId, e.CustomerRegistered.Name);
             case V1.Event.KindOneofCase.OpportunityOpened:

@@ -8,7 +8,14 @@ using V1 = SalesOps.Contracts.V1;
 namespace SalesOps.Server.Api;
 
 /// <summary>gRPC queries: read grain snapshots and derive the figures with the domain's report.</summary>
-public sealed class QueryGrpcService(GrainRefs grains, KnownEntities known, RepDirectory reps, RegionTree regions, EngineSettings settings, EngineClock clock) : V1.QueryService.QueryServiceBase
+public sealed class QueryGrpcService(
+    GrainRefs grains,
+    KnownEntities known,
+    RepDirectory reps,
+    OrphanedDeals orphans,
+    RegionTree regions,
+    EngineSettings settings,
+    EngineClock clock) : V1.QueryService.QueryServiceBase
 {
     public override async Task<V1.GetRepResponse> GetRep(V1.GetRepRequest request, ServerCallContext context)
     {
@@ -133,6 +140,28 @@ public sealed class QueryGrpcService(GrainRefs grains, KnownEntities known, RepD
         }
 
         return Task.FromResult(view);
+    }
+
+    public override async Task<V1.ListOrphanedOpportunitiesResponse> ListOrphanedOpportunities(
+        V1.ListOrphanedOpportunitiesRequest request,
+        ServerCallContext context)
+    {
+        var scope = RequestGuard.ScopeId(request.ScopeRegionId);
+        await RequestGuard.EnsureScopeDefinedAsync(known, scope);
+        var list = await orphans.ListAsync(owner => regions.IsWithinAsync(owner.RegionId, scope));
+        var view = new V1.ListOrphanedOpportunitiesResponse { ScopeRegionId = scope };
+        view.Opportunities.Add(list.Select(o => new V1.OrphanedOpportunity
+        {
+            OpportunityId = o.Deal.OpportunityId,
+            CustomerId = o.Deal.CustomerId,
+            Amount = ProtoMapper.ToMoney(o.Deal.Amount, settings.CurrencyCode),
+            StageId = settings.Stages.Stages[o.Deal.StageIndex].Id,
+            OwnerRepId = o.Owner.RepId,
+            OwnerName = o.Owner.Name,
+            OwnerRegionId = o.Owner.RegionId,
+            OwnerLeftOn = ProtoMapper.ToDate(DateOnly.FromDayNumber(o.Owner.LeftOnDay)),
+        }));
+        return view;
     }
 
     private V1.Figures Report(Counter[] counters, TargetRow[] targets, Period period) =>

@@ -44,6 +44,9 @@ public sealed partial class DemoWorkload(
     private static readonly string[] Channels = ["direct", "partner", "online"];
 
     private readonly List<(string Id, string Owner, int Stage)> _open = new();
+    /// <summary>Events that follow one already sent (a newcomer's join and deal handovers after a rep leaves).</summary>
+    private readonly Queue<SalesEvent> _follow = new();
+    private int _hires;
     private long _nextId;
     private int _nextOpportunity;
 
@@ -146,7 +149,17 @@ public sealed partial class DemoWorkload(
 
     private SalesEvent NextEvent(Random random, string[] reps, string[] customers, DateTimeOffset now)
     {
+        if (_follow.TryDequeue(out var next))
+        {
+            return next;
+        }
+
         var roll = random.Next(100);
+        if (roll == 0 && random.Next(20) == 0)
+        {
+            return Turnover(random, reps, now);
+        }
+
         if (roll < 60 || _open.Count == 0)
         {
             var customer = random.Next(3) == 0 ? "" : customers[random.Next(customers.Length)];
@@ -173,6 +186,31 @@ public sealed partial class DemoWorkload(
 
         _open.RemoveAt(index);
         return roll < 95 ? new OpportunityWon(NextId(), now, id, 0) : new OpportunityLost(NextId(), now, id, "competitor");
+    }
+
+    /// <summary>
+    /// Staff turnover, about every 2,000 events: a rep leaves (docs/semantics.md, "A rep leaves"), a newcomer joins
+    /// the same region under a new id, and the leaver's open deals are handed over to them; the rep drops off the
+    /// current boards, and their deals are orphaned until the handovers go through.
+    /// </summary>
+    private RepLeft Turnover(Random random, string[] reps, DateTimeOffset now)
+    {
+        var i = random.Next(reps.Length);
+        var leaver = reps[i];
+        var newcomer = $"rep-{i + 1:D4}-{++_hires}";
+        reps[i] = newcomer;
+        var leaves = Regions.Where(r => r.Parent.Length > 0).Select(r => r.Id).ToArray();
+        _follow.Enqueue(new RepJoined(NextId(), now, newcomer, PersonName(reps.Length + _hires), leaves[i % leaves.Length], RepRole.Direct, RepStyle.Hunter));
+        for (var d = 0; d < _open.Count; d++)
+        {
+            if (_open[d].Owner == leaver)
+            {
+                _open[d] = _open[d] with { Owner = newcomer };
+                _follow.Enqueue(new OpportunityReassigned(NextId(), now, _open[d].Id, newcomer));
+            }
+        }
+
+        return new RepLeft(NextId(), now, leaver, "resigned");
     }
 
     private OpportunityOpened OpenOpportunity(Random random, string[] reps, string[] customers, DateTimeOffset now)

@@ -57,6 +57,7 @@ public sealed class DifferentialTests
             {
                 "Accepted", "Duplicate", "InvalidArgument", "NotFound", "FailedPrecondition", "move accepted", "move rejected back-dated",
                 "reopened after win", "reassigned after win", "history before move", "lww stale stage", "events", "resent",
+                "rep left", "refused after a leave", "late item of a departed rep accepted", "orphaned deals at the end", "reassigned after a leave",
                 "small de-dup window", "beyond de-dup window", "re-send beyond de-dup window", "duplicate after ids were forgotten",
             })
             {
@@ -145,6 +146,16 @@ public sealed class DifferentialTests
                     Count("move accepted");
                 }
 
+                if (got.Code == OutcomeCode.FailedPrecondition && got.Message.Contains("left the company", StringComparison.Ordinal))
+                {
+                    Count("refused after a leave");
+                }
+
+                if (got.IsAccepted && e is ActivityLogged late && reference.LeaveOf(late.RepId) is not null)
+                {
+                    Count("late item of a departed rep accepted");
+                }
+
                 if (e is RepMoved && got.Code == OutcomeCode.FailedPrecondition && creditedBefore >= e.OccurredAt)
                 {
                     Count("move rejected back-dated");
@@ -207,6 +218,17 @@ public sealed class DifferentialTests
                 Add("lww stale stage", 1);
             }
         }
+
+        foreach (var left in accepted.OfType<RepLeft>())
+        {
+            Add("rep left", 1);
+            var late = accepted.Where(e => e.OccurredAt < left.OccurredAt && e is ActivityLogged a && a.RepId == left.RepId);
+            Add("item dated before a leave", late.Count());
+        }
+
+        Add("orphaned deals at the end", reference.OrphanedDeals().Count);
+        Add("reassigned after a leave", accepted.Count(e => e is OpportunityReassigned r
+            && accepted.OfType<RepLeft>().Any(l => r.OccurredAt >= l.OccurredAt)));
 
         foreach (var rep in reference.Reps().Values.Where(r => r.Memberships.Count > 1))
         {

@@ -101,6 +101,8 @@ internal static class EngineObservation
             observed.Customers[c.Id] = new RefCustomer(c.OrderCount, c.LifetimeValue, c.LastOrder, c.Collections, c.LastContact);
         }
 
+        observed.Orphans.AddRange(engine.OrphanedOpportunities().Select(o => (o.Id, o.OwnerRepId)));
+
         // Reps that never joined must hold nothing.
         foreach (var r in engine.Reps.Values.Where(r => !r.IsJoined && r.Figures().Count > 0))
         {

@@ -152,12 +152,12 @@ public class PostgresDifferentialCluster : DifferentialCluster
     private PostgresServer? _server;
 
     public PostgresDifferentialCluster()
-        : this(killRate: 0.01, siloKills: null)
+        : this(new RefDedup(TimeSpan.FromDays(14), 8), killRate: 0.01, siloKills: null)
     {
     }
 
-    protected PostgresDifferentialCluster(double killRate, SiloKills? siloKills)
-        : base("Asia/Shanghai", Reference.ScenarioGenerator.ThreeStages, new RefDedup(TimeSpan.FromDays(14), 8), killRate, siloKills)
+    protected PostgresDifferentialCluster(RefDedup dedup, double killRate, SiloKills? siloKills)
+        : base("Asia/Shanghai", Reference.ScenarioGenerator.ThreeStages, dedup, killRate, siloKills)
     {
     }
 

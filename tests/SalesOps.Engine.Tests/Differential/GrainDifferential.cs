@@ -493,6 +493,21 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             }
         }
 
+        // The orphaned-deals list as the query builds it: who left, from the rep books; their open deals, from the deal books.
+        var repIds = ids.Reps.Select(keys.Key).ToHashSet(StringComparer.Ordinal);
+        var departures = await Task.WhenAll(ids.Reps.Select(id => RepBooks.Of(keys.Key(id))).Distinct()
+            .Select(book => Grains.GetGrain<IRepBookGrain>(book).GetDeparturesAsync().WaitAsync(CallTimeout)));
+        var departed = departures.SelectMany(d => d).Select(d => d.RepId).Where(repIds.Contains).ToArray();
+        if (departed.Length > 0)
+        {
+            var open = await Task.WhenAll(ids.Deals.Select(id => OpportunityBooks.Of(keys.Key(id))).Distinct()
+                .Select(book => Grains.GetGrain<IOpportunityBookGrain>(book).GetOpenDealsOfAsync(departed).WaitAsync(CallTimeout)));
+            observed.Orphans.AddRange(open.SelectMany(o => o)
+                .Where(o => o.OpportunityId.StartsWith(keys.Prefix, StringComparison.Ordinal))
+                .Select(o => (keys.Unkey(o.OpportunityId), keys.Unkey(o.OwnerRepId)))
+                .OrderBy(o => o.Item1, StringComparer.Ordinal));
+        }
+
         var boards = reference.Leaderboards(reference.Counters().Reps);
         var regionIds = ids.Regions.Append(ReferenceModel.Company).ToList();
         var regionSnapshots = await Task.WhenAll(regionIds.Select(id => Grains.GetGrain<IRegionGrain>(keys.Key(id)).GetSnapshotAsync().WaitAsync(CallTimeout)));
@@ -591,6 +606,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             RegionDefined r => r with { RegionId = Key(r.RegionId), ParentRegionId = r.ParentRegionId.Length == 0 ? Root : Key(r.ParentRegionId) },
             RepJoined j => j with { RepId = Key(j.RepId), RegionId = Key(j.RegionId) },
             RepMoved m => m with { RepId = Key(m.RepId), RegionId = Key(m.RegionId) },
+            RepLeft l => l with { RepId = Key(l.RepId) },
             CustomerRegistered c => c with { CustomerId = Key(c.CustomerId) },
             OpportunityOpened o => o with { OpportunityId = Key(o.OpportunityId), OwnerRepId = Key(o.OwnerRepId), CustomerId = Key(o.CustomerId) },
             OpportunityStageChanged s => s with { OpportunityId = Key(s.OpportunityId) },

@@ -1,4 +1,5 @@
 using System.Globalization;
+using SalesOps.Reference;
 using Xunit.Abstractions;
 
 namespace SalesOps.Engine.Tests.Differential;
@@ -23,8 +24,13 @@ public sealed class SiloKillDifferentialTests(SiloKillDifferentialCluster cluste
         new GrainDifferential(cluster, output).RunAsync(nameof(SiloKillDifferentialTests));
 }
 
-/// <summary>The postgres differential cluster, with silos killed during the run instead of call faults.</summary>
-public sealed class SiloKillDifferentialCluster() : PostgresDifferentialCluster(killRate: 0, new SiloKills(PlannedKills(), seed: 200_001))
+/// <summary>
+/// The postgres differential cluster, with silos killed during the run instead of call faults, and a de-dup window no
+/// history outgrows: a re-send after a kill must answer DUPLICATE if the kill's call had applied it, not fall beyond
+/// the window because later events of its entity moved the horizon (the other runs test the window).
+/// </summary>
+public sealed class SiloKillDifferentialCluster()
+    : PostgresDifferentialCluster(new RefDedup(TimeSpan.FromDays(36_500), 1_000_000), killRate: 0, new SiloKills(PlannedKills(), seed: 200_001))
 {
     public override string Mode => "postgres, silos killed";
     public override int FirstSeed => 200_001;

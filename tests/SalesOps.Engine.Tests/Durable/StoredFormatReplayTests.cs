@@ -44,6 +44,27 @@ public sealed class StoredFormatReplayTests(DurableClusterFixture fixture)
         Assert.Equal(JournalFixtures.At, customer.LastContact);
     }
 
+    /// <summary>
+    /// A stored <c>RepLeft</c> replays into a rep book: the rep is still joined, has left, and refuses a later event.
+    /// The book's number is outside the 64 that ingest uses, so its stream holds the fixtures alone.
+    /// </summary>
+    [Fact]
+    public async Task StoredRepLeft_ReplaysIntoTheRepBook()
+    {
+        const long book = 1_000_022;
+        await StoreAsync($"repbook/{book}", "v1", "02-event-RepJoined.bin", "22-event-RepLeft.bin");
+        var grain = fixture.Cluster.Client.GetGrain<IRepBookGrain>(book);
+
+        var departure = Assert.Single(await grain.GetDeparturesAsync().Within());
+        var rep = await grain.GetSnapshotAsync("fx-ann").Within();
+        var later = await grain.ApplyAsync([new ActivityLogged("fx-late", JournalFixtures.At.AddDays(31), "fx-ann", "", ActivityType.Call, 5, TimeCategory.T1)]).Within();
+
+        Assert.True(rep.Joined);
+        Assert.Equal(("fx-ann", "Ann Lee", "fx-east", "fx-e-left"), (departure.RepId, departure.Name, departure.RegionId, departure.EventId));
+        Assert.Equal(JournalFixtures.At.AddDays(30), departure.LeftAt);
+        Assert.Equal((OutcomeCode.FailedPrecondition, "rep_id"), (later[0].ToOutcome().Code, later[0].ToOutcome().Field));
+    }
+
     /// <summary>Writes the fixture files as entries 1, 2, … of <paramref name="stream"/>, as the journal would have.</summary>
     private async Task StoreAsync(string stream, string format, params string[] files)
     {

@@ -7,7 +7,9 @@ namespace SalesOps.Engine.Tests.Journal;
 /// <summary>
 /// The journal entries stored in <c>TestData/journal</c>: <c>legacy/</c> was written by the build before ADR 0011
 /// (ids without prefix), <c>v1/</c> by the current format (ids prefixed <c>fx-</c>, so a durable test can replay them
-/// into grains of their own). File names are <c>NN-Name.bin</c> in this order.
+/// into grains of their own). File names are <c>NN-Name.bin</c> in this order: the events the legacy format knew,
+/// the other entries, then the events added since (<see cref="Added"/>, in <c>v1/</c> only), so a new event's fixture
+/// takes the next number and no existing file is renamed.
 /// </summary>
 internal static class JournalFixtures
 {
@@ -31,6 +33,13 @@ internal static class JournalFixtures
         new ActivityLogged(p + "e-act", At, p + "ann", p + "acme", ActivityType.Demo, 45, TimeCategory.T2),
         new PaymentReceived(p + "e-pay", At, p + "ann", p + "acme", 120_000),
         new TargetSet(p + "e-target", At, TargetScope.Region, p + "east", new Period(202611), TargetMetric.Collections, 1_000_000, 1_500_000),
+        .. Added(p),
+    ];
+
+    /// <summary>Events added after the legacy format: they have current-format fixtures only.</summary>
+    public static SalesEvent[] Added(string p) =>
+    [
+        new RepLeft(p + "e-left", At.AddDays(30), p + "ann", "moved abroad"),
     ];
 
     public static JournalEntry[] Others(string p)
@@ -49,10 +58,13 @@ internal static class JournalFixtures
     }
 
     /// <summary>Every entry in file order with its file name.</summary>
-    public static IEnumerable<(string File, JournalEntry Entry)> All(string p)
+    /// <param name="legacy">Only the entries the legacy format had (no <see cref="Added"/> events).</param>
+    public static IEnumerable<(string File, JournalEntry Entry)> All(string p, bool legacy = false)
     {
         var n = 0;
-        foreach (var e in Events(p))
+        var added = Added(p).Length;
+        var events = Events(p);
+        foreach (var e in events[..^added])
         {
             yield return ($"{++n:00}-event-{e.GetType().Name}.bin", new EventAccepted(e));
         }
@@ -60,6 +72,16 @@ internal static class JournalFixtures
         foreach (var e in Others(p))
         {
             yield return ($"{++n:00}-{e.GetType().Name}.bin", e);
+        }
+
+        if (legacy)
+        {
+            yield break;
+        }
+
+        foreach (var e in events[^added..])
+        {
+            yield return ($"{++n:00}-event-{e.GetType().Name}.bin", new EventAccepted(e));
         }
     }
 }
