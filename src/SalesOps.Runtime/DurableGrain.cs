@@ -138,6 +138,28 @@ public abstract class DurableGrain<TEntry, TSnapshot>(
     {
         await _courier.CloseAsync(cancellationToken);
         await _snapshots.SaveAsync();
+        if (IsDurable && HasPending)
+        {
+            await AskToBeWokenAsync();
+        }
+    }
+
+    /// <summary>
+    /// The activation goes with messages it could not deliver (a destination failing, or no time left): they are
+    /// durable, but nothing may call this grain again before the recovery reminder, minutes away. The recovery grain
+    /// wakes it in about a second instead. Not the deactivation's token: an abrupt deactivation has cancelled it, and
+    /// that is when this matters most.
+    /// </summary>
+    private async Task AskToBeWokenAsync()
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IRecoveryGrain>(0).WakeSoonAsync(Stream.Name).WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception ex)
+        {
+            Courier.LogWakeRequestFailed(logger, Stream.Name, ex); // the recovery reminder is the backstop
+        }
     }
 
     /// <summary>

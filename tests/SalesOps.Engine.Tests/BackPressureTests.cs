@@ -132,7 +132,10 @@ public sealed class BackPressureTests(BackPressureFixture fixture)
         var book = Grains.GetGrain<IRepBookGrain>(RepBooks.Of(s.Id("ann")));
         await book.FlushAsync().Within();
 
+        // The customer's touches are blocked too: delivered meanwhile, they would lower the count of undelivered
+        // messages between the refusal and the re-send, and the re-send could be taken while the region is still down.
         BlockedCalls.Block(nameof(IRegionGrain.ApplyRollupAsync), s.Id("east"));
+        BlockedCalls.Block(nameof(ICustomerGrain.TouchAsync), s.Id("acme"));
         List<PaymentReceived> accepted;
         PaymentReceived refused;
         try
@@ -148,6 +151,7 @@ public sealed class BackPressureTests(BackPressureFixture fixture)
         finally
         {
             BlockedCalls.Release(nameof(IRegionGrain.ApplyRollupAsync), s.Id("east"));
+            BlockedCalls.Release(nameof(ICustomerGrain.TouchAsync), s.Id("acme"));
         }
 
         await ResendUntilAcceptedAsync(refused);

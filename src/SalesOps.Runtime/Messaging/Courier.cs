@@ -128,4 +128,7 @@ public sealed partial class Courier(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery from {Grain} failed; it stays queued and is retried")]
     private static partial void LogRetry(ILogger logger, string grain, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Grain} deactivated with undelivered messages and could not ask to be woken; the recovery reminder sends them")]
+    internal static partial void LogWakeRequestFailed(ILogger logger, string grain, Exception ex);
 }

@@ -12,4 +12,10 @@ public interface IRecoveryGrain : IGrainWithIntegerKey
 
     /// <summary>Registers the periodic reminder (idempotent).</summary>
     Task EnsureScheduledAsync();
+
+    /// <summary>
+    /// Wakes the grain of <paramref name="stream"/> in about a second: it deactivated with messages it could not
+    /// deliver, and nothing else may call it before the next sweep.
+    /// </summary>
+    Task WakeSoonAsync(string stream);
 }

@@ -7,11 +7,15 @@ namespace SalesOps.Runtime;
 /// have had messages queued (a credit for its rep book, a roll-up for its parent); nothing else would wake it, so the
 /// effect would wait until its next event. Waking it replays its journal and sends what was queued; receivers
 /// ignore the messages they already have. Runs at silo start and when a silo dies (<see cref="RecoveryTrigger"/>), and on
-/// a reminder as a backstop.
+/// a reminder as a backstop; a grain that deactivates with messages it could not deliver asks to be woken a second
+/// later (<see cref="WakeSoonAsync"/>), so its effects do not wait for the reminder.
 /// </summary>
 public sealed partial class RecoveryGrain(IEventJournal journal, JournalStreamKinds kinds, ILogger<RecoveryGrain> logger) : Grain, IRecoveryGrain, IRemindable
 {
     public static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(5);
+
+    /// <summary>How soon a grain that deactivated with undelivered messages is woken (<see cref="WakeSoonAsync"/>).</summary>
+    public static readonly TimeSpan WakeDelay = TimeSpan.FromSeconds(1);
     private const string ReminderName = "recovery-sweep";
     private const int Parallelism = 64;
 
@@ -54,6 +58,47 @@ public sealed partial class RecoveryGrain(IEventJournal journal, JournalStreamKi
         }
 
         return woken;
+    }
+
+    private readonly HashSet<string> _wakeSoon = new(StringComparer.Ordinal);
+    private IGrainTimer? _wakeTimer;
+
+    public Task WakeSoonAsync(string stream)
+    {
+        _wakeSoon.Add(stream);
+        _wakeTimer ??= this.RegisterGrainTimer(WakeDueAsync, new GrainTimerCreationOptions(WakeDelay, WakeDelay) { Interleave = false });
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Wakes the grains asked for; one that cannot be woken now is tried again on the next tick. The timer stops once
+    /// nothing is left, so an idle recovery grain holds no timer.
+    /// </summary>
+    private async Task WakeDueAsync(CancellationToken cancellationToken)
+    {
+        var due = _wakeSoon.ToArray();
+        _wakeSoon.Clear();
+        foreach (var stream in due)
+        {
+            try
+            {
+                if (Wake(stream) is { } wake)
+                {
+                    await wake;
+                }
+            }
+            catch (Exception ex)
+            {
+                LogWakeFailed(logger, stream, ex);
+                _wakeSoon.Add(stream);
+            }
+        }
+
+        if (_wakeSoon.Count == 0)
+        {
+            _wakeTimer?.Dispose();
+            _wakeTimer = null;
+        }
     }
 
     public async Task EnsureScheduledAsync() =>

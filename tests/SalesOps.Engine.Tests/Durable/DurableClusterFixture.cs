@@ -47,6 +47,7 @@ public sealed class DurableClusterFixture : IAsyncLifetime
                 o.BookSnapshotEvery = SnapshotEvery;
             });
             silo.DetectFailuresFast();
+            silo.AddIncomingGrainCallFilter<BlockedCalls>();
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
         });
         builder.ConfigureClient(client =>

@@ -37,6 +37,40 @@ public sealed class DurableClusterTests(DurableClusterFixture fixture)
         Assert.Equal("Customer acme", customerBack.Name);
     }
 
+    /// <summary>
+    /// A deal book that deactivates while its rep book fails every call keeps the credit it could not deliver (durable),
+    /// and asks the recovery grain to wake it: the credit arrives a second or so after the rep book answers again, with
+    /// no further call to the deal book, instead of at the recovery reminder five minutes later.
+    /// </summary>
+    [Fact]
+    public async Task DealBookDeactivatedWithACreditUndelivered_IsWokenAndDeliversItWithoutAnotherCall()
+    {
+        var s = new Scenario("wake" + Guid.NewGuid().ToString("N")[..6]);
+        await IngestUntilAcknowledgedAsync([s.Region("r"), s.Rep("cy", "r"), s.Customer("c")], []);
+        var repBook = fixture.Cluster.Client.GetGrain<IRepBookGrain>(RepBooks.Of(s.Id("cy")));
+        var repBookKey = repBook.GetGrainId().Key.ToString()!;
+        var dealBook = fixture.Cluster.Client.GetGrain<IOpportunityBookGrain>(OpportunityBooks.Of(s.Id("d1")));
+        long Pipeline(RepSnapshot rep) => Enumerable.Range(0, 16).Sum(a => Counter.ToSet(rep.Counters).Get(Figure.PipelineAmount, default, (short)a));
+
+        BlockedCalls.Block(nameof(IRepBookGrain.CreditAsync), repBookKey);
+        try
+        {
+            var outcome = await fixture.Ingestor.IngestAsync(s.Open("d1", "cy", "c", 42_000, h: 1)).Within(TimeSpan.FromSeconds(60));
+            Assert.True(outcome.IsAccepted, $"{outcome.Code} {outcome.Message}");
+            await fixture.Cluster.DeactivateAsync(dealBook).Within(TimeSpan.FromSeconds(30));
+            Assert.Equal(0, Pipeline(await repBook.GetSnapshotAsync(s.Id("cy")).Within()));
+        }
+        finally
+        {
+            BlockedCalls.Release(nameof(IRepBookGrain.CreditAsync), repBookKey);
+        }
+
+        await Wait.UntilAsync(
+            async () => Pipeline(await repBook.GetSnapshotAsync(s.Id("cy")).Within()) == 42_000,
+            "the credit reached the rep without another call to the deal book",
+            TimeSpan.FromSeconds(30));
+    }
+
     [Fact]
     public async Task SiloKilled_ItsGrainsComeBackOnTheSurvivorWithTheirState()
     {
