@@ -93,49 +93,29 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
             return Delivery.BackedUp(events.Length);
         }
 
-        var outcomes = new EventOutcome[events.Length];
-        var entries = new List<JournalEntry>(events.Length);
-        var changes = new List<(OpportunityState Deal, OpportunityChange Change)>(events.Length);
-        var celebrations = new List<AlertRecord>();
-        var duplicate = false;
         await AskDeparturesAsync(events);
-        for (var i = 0; i < events.Length; i++)
-        {
-            var e = events[i];
-            Outcome outcome;
-            OpportunityChange? change;
-            OpportunityState? deal;
-            try
+
+        // What each accepted event changed, and its celebration, taken as the deal stood right after it.
+        var batch = new EventBatch<(OpportunityState Deal, OpportunityChange Change, AlertRecord? Celebration)>(events.Length);
+        var outcomes = batch.Apply(
+            events,
+            (SalesEvent e, out (OpportunityState, OpportunityChange, AlertRecord?) effect) =>
             {
-                outcome = (_deals.GetValueOrDefault(EventRouting.Target(e).Id) ?? NoDeal).RefuseForDepartedOwner(e, _departed.GetValueOrDefault) is { } refused
+                OpportunityChange? change;
+                OpportunityState? deal;
+                var outcome = (_deals.GetValueOrDefault(EventRouting.Target(e).Id) ?? NoDeal).RefuseForDepartedOwner(e, _departed.GetValueOrDefault) is { } refused
                     ? Refused(refused, out change, out deal)
                     : Apply(e, out change, out deal);
-            }
-            catch (Exception ex)
-            {
-                outcomes[i] = EventOutcome.From(Delivery.Fault(_logger, Journal.Stream, e.EventId, ex));
-                continue;
-            }
-
-            outcomes[i] = EventOutcome.From(outcome);
-            if (change is null)
-            {
-                duplicate |= outcome.Code == OutcomeCode.Duplicate;
-                continue;
-            }
-
-            // Numbered in apply order, and committed together: all of the call's entries or none.
-            entries.Add(new EventAccepted(e));
-            changes.Add((deal!, change));
-            if (deal!.Celebration(change, _settings.BigDealThreshold, _settings.Calendar) is { } celebration)
-            {
-                celebrations.Add(AlertRecord.From(celebration));
-            }
-        }
-
-        if (entries.Count == 0)
+                effect = change is null
+                    ? default
+                    : (deal!, change, deal!.Celebration(change, _settings.BigDealThreshold, _settings.Calendar) is { } c ? AlertRecord.From(c) : null);
+                return outcome;
+            },
+            _logger,
+            Journal.Stream);
+        if (batch.Entries.Count == 0)
         {
-            if (duplicate)
+            if (batch.HadDuplicate)
             {
                 await DeliverAsync(Answer.AfterDelivery); // a re-send nudges what a first delivery may have left queued before a crash
             }
@@ -143,7 +123,16 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
             return outcomes;
         }
 
-        await CommitAsync(entries, () => changes.ForEach(c => Queue(c.Deal, c.Change)), Answer.AfterDelivery);
+        await CommitAsync(batch.Entries, () => batch.Effects.ForEach(c => Queue(c.Deal, c.Change)), Answer.AfterDelivery);
+        var celebrations = new List<AlertRecord>();
+        foreach (var (_, _, celebration) in batch.Effects)
+        {
+            if (celebration is not null)
+            {
+                celebrations.Add(celebration);
+            }
+        }
+
         if (celebrations.Count > 0)
         {
             await Delivery.PublishAlertsAsync(_refs, celebrations.ToArray(), _logger);

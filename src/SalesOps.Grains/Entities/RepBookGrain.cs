@@ -112,46 +112,21 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
             return Delivery.BackedUp(events.Length);
         }
 
-        var outcomes = new EventOutcome[events.Length];
-        var entries = new List<JournalEntry>(events.Length);
-        var outgoing = new List<Outgoing>(events.Length);
-        List<RepState>? targeted = null;
-        var duplicate = false;
-        for (var i = 0; i < events.Length; i++)
+        // What each accepted event sends, and the rep of a target (its pace is checked once the target is committed).
+        var batch = new EventBatch<(Outgoing Outgoing, RepState? Targeted)>(events.Length);
+        var outcomes = batch.Apply(
+            events,
+            (SalesEvent e, out (Outgoing, RepState?) effect) =>
+            {
+                var outcome = Apply(e, out var outgoing, out var rep);
+                effect = (outgoing, e is TargetSet ? rep : null);
+                return outcome;
+            },
+            _logger,
+            Journal.Stream);
+        if (batch.Entries.Count == 0)
         {
-            var e = events[i];
-            Outcome outcome;
-            Outgoing effects;
-            RepState rep;
-            try
-            {
-                outcome = Apply(e, out effects, out rep);
-            }
-            catch (Exception ex)
-            {
-                outcomes[i] = EventOutcome.From(Delivery.Fault(_logger, Journal.Stream, e.EventId, ex));
-                continue;
-            }
-
-            outcomes[i] = EventOutcome.From(outcome);
-            if (!outcome.IsAccepted)
-            {
-                duplicate |= outcome.Code == OutcomeCode.Duplicate;
-                continue;
-            }
-
-            // Numbered in apply order, and committed together: all of the call's entries or none.
-            entries.Add(new EventAccepted(e));
-            outgoing.Add(effects);
-            if (e is TargetSet)
-            {
-                (targeted ??= new List<RepState>()).Add(rep);
-            }
-        }
-
-        if (entries.Count == 0)
-        {
-            if (duplicate)
+            if (batch.HadDuplicate)
             {
                 await DeliverAsync(Answer.AfterDelivery); // a re-send after a crash nudges what the first delivery left queued
             }
@@ -162,15 +137,24 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
         // Queued in journal order, one message per event and region as a replay queues them: the outbox numbering is
         // the same either way, and the drain merges what waits.
         await CommitAsync(
-            entries,
+            batch.Entries,
             () =>
             {
-                foreach (var o in outgoing)
+                foreach (var (outgoing, _) in batch.Effects)
                 {
-                    Queue(o);
+                    Queue(outgoing);
                 }
             },
             Answer.AfterCommit);
+        List<RepState>? targeted = null;
+        foreach (var (_, rep) in batch.Effects)
+        {
+            if (rep is not null)
+            {
+                (targeted ??= new List<RepState>()).Add(rep);
+            }
+        }
+
         if (targeted is not null)
         {
             _pace.Start();
