@@ -10,6 +10,9 @@ public enum AlertKind : byte
 
     /// <summary>A rep overtook another on a watched leaderboard.</summary>
     Overtake = 2,
+
+    /// <summary>A rep or region runs more than the configured share behind the same period last year to date.</summary>
+    BehindLastYear = 3,
 }
 
 /// <summary>
@@ -33,7 +36,7 @@ public sealed record Alert(
     string Message,
     DateTimeOffset At)
 {
-    /// <summary>A behind-pace alert whose subject is a region (its scope is then the region itself), not a rep.</summary>
+    /// <summary>A behind-pace or behind-last-year alert whose subject is a region (its scope is then the region itself), not a rep.</summary>
     public bool AboutRegion { get; init; }
 }
 

@@ -225,8 +225,10 @@ public sealed class ScenarioGenerator
             Delivery = Deliver(),
             InvalidFields = _invalid,
             HistoryCount = historyCount,
-            ReportPeriods = PeriodsAround(calendar).Select(RefCalendar.CodeOf).ToList(),
-            Now = At(0.2 + _rng.NextDouble() * 0.6),
+            // The same periods a year later too: they read this history as their same period last year.
+            ReportPeriods = PeriodsAround(calendar).SelectMany(p => new[] { p, new Period(p.Code + 100) }).Distinct().Select(RefCalendar.CodeOf).ToList(),
+            // One scenario in four is read a year later, so that its history is "last year" and the reports show it to date.
+            Now = At(0.2 + _rng.NextDouble() * 0.6).AddYears(seed % 4 == 3 ? 1 : 0),
         };
     }
 
