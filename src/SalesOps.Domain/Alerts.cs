@@ -13,6 +13,9 @@ public enum AlertKind : byte
 
     /// <summary>A rep or region runs more than the configured share behind the same period last year to date.</summary>
     BehindLastYear = 3,
+
+    /// <summary>A rep's or region's activity plan (the planning funnel) fell behind: what is needed per day exceeds what was done per day.</summary>
+    ActivityPlanBehind = 4,
 }
 
 /// <summary>

@@ -22,7 +22,7 @@ public sealed record TargetFigure(
 /// pipeline forecast = best case + pipeline stages; win rate = won ÷ (won + lost); average deal = bookings ÷ won;
 /// average cycle = Σ cycle seconds ÷ won ÷ 86,400; conversion(stage i) = reached(i+1) ÷ reached(i);
 /// attainment = actual ÷ target; pace = actual ÷ (must-achieve × elapsed share); same period last year: see
-/// <see cref="YearOnYearFigure"/>.
+/// <see cref="YearOnYearFigure"/>; the planning funnel: see <see cref="PlanningFunnel"/>.
 /// </summary>
 public sealed record FigureReport(
     Period Period,
@@ -46,9 +46,11 @@ public sealed record FigureReport(
     long ActivityTotal,
     IReadOnlyList<long> MinutesByTimeCategory,
     IReadOnlyList<TargetFigure> Targets,
-    IReadOnlyList<YearOnYearFigure> SamePeriodLastYear)
+    IReadOnlyList<YearOnYearFigure> SamePeriodLastYear,
+    PlanningFunnel? Plan)
 {
-    public static FigureReport Build(FigureSet f, TargetBook targets, EngineSettings settings, Period period, DateTimeOffset now)
+    /// <summary>The report of a rep's or a region's (<paramref name="scope"/>) counters and targets.</summary>
+    public static FigureReport Build(FigureSet f, TargetBook targets, EngineSettings settings, TargetScope scope, Period period, DateTimeOffset now)
     {
         var stages = settings.Stages;
         var calendar = settings.Calendar;
@@ -150,7 +152,8 @@ public sealed record FigureReport(
             TargetBook.ActivityTotal(f, period),
             minutes,
             targetFigures,
-            YearOnYear.Compare(f, period, calendar, now, settings.BehindLastYearShare));
+            YearOnYear.Compare(f, period, calendar, now, settings.BehindLastYearShare),
+            PlanningFunnel.Build(f, targets, settings, period, now, scope == TargetScope.Rep));
     }
 
     private static double Ratio(long a, long b) => b == 0 ? 0 : (double)a / b;

@@ -39,6 +39,9 @@ public sealed class RegionState
 
     /// <summary>Which current-period figures run behind the same period last year (the alert's latch).</summary>
     public LastYearTracker LastYear { get; } = new();
+
+    /// <summary>Which periods' activity plans are behind (the alert's latch).</summary>
+    public PlanTracker Plan { get; } = new();
     public IReadOnlyDictionary<BoardKey, Leaderboard> Boards => _boards;
     private readonly EventIdWindow _seenTargets;
 
@@ -90,7 +93,8 @@ public sealed class RegionState
                 boardReps.ToArray(),
                 boards,
                 TargetDedup: Snapshots.ToMemento(_seenTargets),
-                BehindLastYear: LastYear.Behind.Count == 0 ? null : LastYear.ToMemento()),
+                BehindLastYear: LastYear.Behind.Count == 0 ? null : LastYear.ToMemento(),
+                BehindPlan: Plan.Behind.Count == 0 ? null : Plan.ToMemento()),
             SnapshotJson.Default.RegionMemento);
     }
 
@@ -115,6 +119,7 @@ public sealed class RegionState
         region.Targets.Restore(m.Targets);
         region.Pace.Restore(m.Behind);
         region.LastYear.Restore(m.BehindLastYear);
+        region.Plan.Restore(m.BehindPlan);
         region._repSeq.EnsureCapacity(m.RepSeq.Count);
         foreach (var (rep, seq) in m.RepSeq)
         {

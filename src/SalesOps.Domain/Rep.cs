@@ -77,6 +77,9 @@ public sealed class RepState
     /// <summary>Which current-period figures run behind the same period last year (the alert's latch).</summary>
     public LastYearTracker LastYear { get; } = new();
 
+    /// <summary>Which periods' activity plans are behind (the alert's latch).</summary>
+    public PlanTracker Plan { get; } = new();
+
     /// <summary>The accepted <see cref="RepLeft"/>, or null while the rep is with the company.</summary>
     public Departure? Left { get; private set; }
 
@@ -114,7 +117,8 @@ public sealed class RepState
             Pace.ToMemento(),
             Dedup: Snapshots.ToMemento(_seen),
             Left: Left is { } left ? new DepartureEntry(left.At, left.On, left.EventId) : null,
-            BehindLastYear: LastYear.Behind.Count == 0 ? null : LastYear.ToMemento()),
+            BehindLastYear: LastYear.Behind.Count == 0 ? null : LastYear.ToMemento(),
+            BehindPlan: Plan.Behind.Count == 0 ? null : Plan.ToMemento()),
         SnapshotJson.Default.RepMemento);
 
     /// <summary>Restores a rep from <see cref="ToSnapshot"/>, or from a snapshot of the previous format (<see cref="Snapshots"/>).</summary>
@@ -162,6 +166,7 @@ public sealed class RepState
         rep.Targets.Restore(m.Targets);
         rep.Pace.Restore(m.Behind);
         rep.LastYear.Restore(m.BehindLastYear);
+        rep.Plan.Restore(m.BehindPlan);
         return rep;
     }
 

@@ -73,8 +73,8 @@ internal static class EngineObservation
             {
                 var p = Period.TryParse(period, out var parsed) ? parsed : throw new ArgumentException(period);
                 return isRep
-                    ? Report(FigureReport.Build(engine.Reps[id].Figures(), engine.Reps[id].Targets, engine.Settings, p, sc.Now))
-                    : Report(FigureReport.Build(engine.Regions[id].Figures, engine.Regions[id].Targets, engine.Settings, p, sc.Now));
+                    ? Report(FigureReport.Build(engine.Reps[id].Figures(), engine.Reps[id].Targets, engine.Settings, TargetScope.Rep, p, sc.Now))
+                    : Report(FigureReport.Build(engine.Regions[id].Figures, engine.Regions[id].Targets, engine.Settings, TargetScope.Region, p, sc.Now));
             },
         };
         foreach (var o in engine.Opportunities.Values.Where(o => o.IsOpened))
