@@ -11,14 +11,17 @@ public enum AlertKind : byte
     /// <summary>A rep overtook another on a watched leaderboard.</summary>
     Overtake = 2,
 
+    /// <summary>A rep or region runs more than the configured share behind the same period last year to date.</summary>
+    BehindLastYear = 3,
+
     /// <summary>An open deal has had no stage movement for its stage's stall days.</summary>
-    DealStalled = 3,
+    DealStalled = 4,
 
     /// <summary>An open deal's expected close date has passed.</summary>
-    DealOverdue = 4,
+    DealOverdue = 5,
 
     /// <summary>An open deal was pushed out more times than the limit.</summary>
-    DealSlipping = 5,
+    DealSlipping = 6,
 }
 
 /// <summary>
@@ -42,7 +45,7 @@ public sealed record Alert(
     string Message,
     DateTimeOffset At)
 {
-    /// <summary>A behind-pace alert whose subject is a region (its scope is then the region itself), not a rep.</summary>
+    /// <summary>A behind-pace or behind-last-year alert whose subject is a region (its scope is then the region itself), not a rep.</summary>
     public bool AboutRegion { get; init; }
 
     /// <summary>An at-risk deal's customer (empty for other kinds).</summary>

@@ -206,6 +206,9 @@ internal sealed record TargetEntry(int Period, TargetMetric Metric, long MustAch
 /// <summary>A (period, metric) target a <see cref="PaceTracker"/> holds as behind pace.</summary>
 internal sealed record PaceEntry(int Period, TargetMetric Metric);
 
+/// <summary>A (period, figure) a <see cref="LastYearTracker"/> holds as behind the same period last year.</summary>
+internal sealed record LastYearEntry(int Period, ComparedFigure Figure);
+
 /// <summary>One region membership of a rep, in the order the rep holds them (by stamp).</summary>
 internal sealed record MembershipEntry(DateTimeOffset At, string? EventId, string RegionId);
 
@@ -338,7 +341,8 @@ internal sealed record RepMemento(
     List<PaceEntry> Behind,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string[]? Seen = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DedupMemento? Dedup = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DepartureEntry? Left = null) : IMemento;
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DepartureEntry? Left = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<LastYearEntry>? BehindLastYear = null) : IMemento;
 
 /// <summary>A rep's departure; absent (null) in snapshots of reps with the company and in those written before RepLeft existed.</summary>
 internal sealed record DepartureEntry(DateTimeOffset At, DateOnly On, string EventId);
@@ -358,7 +362,8 @@ internal sealed record RegionMemento(
     string[] BoardReps,
     List<BoardMemento> Boards,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string[]? SeenTargets = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DedupMemento? TargetDedup = null) : IMemento;
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DedupMemento? TargetDedup = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<LastYearEntry>? BehindLastYear = null) : IMemento;
 
 internal sealed record CustomerMemento(
     int FormatVersion,

@@ -226,6 +226,12 @@ public static class Comparison
             Same($"{w.Metric} behind pace", g.Behind, w.Behind);
         }
 
+        SameList("same period last year", got.LastYear.Select(y => (y.Figure, y.Actual, y.LastYear, y.LastYearToDate, y.Behind)).ToList(), want.LastYear.Select(y => (y.Figure, y.Actual, y.LastYear, y.LastYearToDate, y.Behind)).ToList());
+        foreach (var (g, w) in got.LastYear.Zip(want.LastYear))
+        {
+            Near($"{w.Figure} growth on last year", g.Growth, w.Growth);
+        }
+
         if (diffs.Count > 0)
         {
             problems.Add($"report {scope}: {string.Join("; ", diffs)}");

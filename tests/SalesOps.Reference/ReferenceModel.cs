@@ -1,3 +1,4 @@
+using System.Globalization;
 using SalesOps.Domain;
 
 namespace SalesOps.Reference;
@@ -146,7 +147,11 @@ public sealed record RefReport(
     long ActivityTotal,
     SortedDictionary<(int Type, int Category), long> Activities,
     long[] Minutes,
-    List<RefTarget> Targets);
+    List<RefTarget> Targets,
+    List<RefYearOnYear> LastYear);
+
+/// <summary>A period figure beside the same period last year (docs/semantics.md, "Same period last year").</summary>
+public sealed record RefYearOnYear(string Figure, long Actual, long LastYear, long LastYearToDate, double Growth, bool Behind);
 
 /// <summary>
 /// A naive, from-scratch model of docs/semantics.md. It keeps the accepted events; each delivered event's verdict is
@@ -180,6 +185,9 @@ public sealed class ReferenceModel
 
     /// <summary>Leaderboard metric names.</summary>
     public static readonly string[] BoardMetrics = ["Bookings", "Attainment", "Collections", "Activities"];
+
+    /// <summary>The documented default of Engine:BehindLastYearShare: more than 20% behind last year to date is flagged.</summary>
+    public const double BehindLastYearShare = 0.2;
 
     private readonly (string Id, int Probability, ForecastCategory Category)[] _open;
     private readonly RefCalendar _calendar;
@@ -1104,6 +1112,63 @@ public sealed class ReferenceModel
             conversion[i] = Ratio(reached[i + 1], reached[i]);
         }
 
+        // Same period last year: the whole of it, and up to the same point (months over in full, the current one pro rata).
+        (long Bookings, long Won, long Collections) Sums(string p)
+        {
+            long b = 0, w = 0, c = 0;
+            foreach (var d in inputs.Deals.Values)
+            {
+                if (d.Stage == Won && InScope(d.Owner, inputs.Reps[d.Owner].RegionAt(d.StageAt)) && RefCalendar.Contains(p, _calendar.LocalDate(d.StageAt)))
+                {
+                    b += d.Amount;
+                    w++;
+                }
+            }
+
+            foreach (var e in _accepted)
+            {
+                if (e is PaymentReceived pay && RefCalendar.Contains(p, _calendar.LocalDate(pay.OccurredAt)) && InScope(pay.RepId, inputs.Reps[pay.RepId].RegionAt(pay.OccurredAt)))
+                {
+                    c += pay.Amount;
+                }
+            }
+
+            return (b, w, c);
+        }
+
+        static string YearBefore(string p) => (int.Parse(p[..4], CultureInfo.InvariantCulture) - 1).ToString("D4", CultureInfo.InvariantCulture) + p[4..];
+
+        var lastYear = Sums(YearBefore(period));
+        long[] toDate = [0, 0, 0];
+        var (first, end) = RefCalendar.Days(period);
+        for (var m = first; m < end; m = m.AddMonths(1))
+        {
+            var share = _calendar.ElapsedShare(RefCalendar.MonthCode(m), now);
+            if (share == 0)
+            {
+                break;
+            }
+
+            var (b, w, c) = Sums(YearBefore(RefCalendar.MonthCode(m)));
+            long[] month = [b, c, w];
+            for (var i = 0; i < 3; i++)
+            {
+                toDate[i] += share == 1 ? month[i] : Math.Min(month[i], (long)Math.Floor(month[i] * share));
+            }
+        }
+
+        var yoy = new List<RefYearOnYear>();
+        foreach (var (name, actual, whole, i) in new[] { ("Bookings", bookings, lastYear.Bookings, 0), ("Collections", collections, lastYear.Collections, 1), ("WonCount", won, lastYear.Won, 2) })
+        {
+            yoy.Add(new RefYearOnYear(
+                name,
+                actual,
+                whole,
+                toDate[i],
+                toDate[i] == 0 ? 0 : (actual - toDate[i]) / (double)toDate[i],
+                elapsed is > 0 and < 1 && toDate[i] > 0 && actual < toDate[i] * (1 - BehindLastYearShare)));
+        }
+
         return new RefReport(
             stageCount.Sum(),
             stageAmount.Sum(),
@@ -1127,7 +1192,8 @@ public sealed class ReferenceModel
             activityTotal,
             activities,
             minutes,
-            targets);
+            targets,
+            yoy);
     }
 
     /// <summary>The from-scratch state a batch of reports reads (computed once, not per report).</summary>

@@ -244,7 +244,8 @@ public sealed class ScenarioGenerator
 
         // In the order the draws were always made, so a seed's history is what it was before the at-risk instants.
         var delivery = Deliver();
-        var now = At(0.2 + _rng.NextDouble() * 0.6);
+        // One scenario in four is read a year later, so that its history is "last year" and the reports show it to date.
+        var now = At(0.2 + _rng.NextDouble() * 0.6).AddYears(seed % 4 == 3 ? 1 : 0);
         var end = _start + _span;
         return new Scenario
         {
@@ -255,7 +256,8 @@ public sealed class ScenarioGenerator
             Delivery = delivery,
             InvalidFields = _invalid,
             HistoryCount = historyCount,
-            ReportPeriods = PeriodsAround(calendar).Select(RefCalendar.CodeOf).ToList(),
+            // The same periods a year later too: they read this history as their same period last year.
+            ReportPeriods = PeriodsAround(calendar).SelectMany(p => new[] { p, new Period(p.Code + 100) }).Distinct().Select(RefCalendar.CodeOf).ToList(),
             Now = now,
             Risk = risk ?? Risk(seed, stages),
             RiskInstants = [now, end.AddDays(1), end.AddDays(25), end.AddDays(90)],

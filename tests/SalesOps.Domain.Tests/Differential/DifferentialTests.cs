@@ -61,6 +61,7 @@ public sealed class DifferentialTests
                 "small de-dup window", "beyond de-dup window", "re-send beyond de-dup window", "duplicate after ids were forgotten",
                 "at risk: stalled", "at risk: overdue", "at risk: slipping", "at risk: only slipping", "at risk: open deal not at risk",
                 "push dated before an earlier setting",
+                "last year's figure shown", "last year to date pro rata", "behind last year",
             })
             {
                 Assert.True(totals.GetValueOrDefault(path) > 0, $"the generator never produced '{path}'");
@@ -172,7 +173,7 @@ public sealed class DifferentialTests
             queue = resend;
         }
 
-        CoverageStats(reference, stats);
+        CoverageStats(reference, sc, stats);
         var observed = EngineObservation.Observe(engine, sc);
         var problems = Comparison.Differences(reference, observed, sc.ReportPeriods, sc.Now);
         problems.AddRange(Comparison.AtRiskDifferences(reference, observed, sc.RiskInstants, sc.Risk));
@@ -211,9 +212,20 @@ public sealed class DifferentialTests
     }
 
     /// <summary>Counts the interesting situations the accepted history contains, so the run can prove it covered them.</summary>
-    private static void CoverageStats(ReferenceModel reference, Dictionary<string, long> stats)
+    private static void CoverageStats(ReferenceModel reference, Scenario sc, Dictionary<string, long> stats)
     {
         void Add(string key, long n) => stats[key] = stats.GetValueOrDefault(key) + n;
+        var inputs = reference.Inputs();
+        foreach (var period in sc.ReportPeriods)
+        {
+            foreach (var y in reference.Report(TargetScope.Region, ReferenceModel.Company, period, sc.Now, inputs).LastYear)
+            {
+                Add("last year's figure shown", y.LastYear > 0 ? 1 : 0);
+                Add("last year to date pro rata", y.LastYearToDate > 0 && y.LastYearToDate < y.LastYear ? 1 : 0);
+                Add("behind last year", y.Behind ? 1 : 0);
+            }
+        }
+
         var accepted = reference.Accepted;
         var byDeal = accepted.Where(e => e is OpportunityWon or OpportunityStageChanged or OpportunityReassigned).ToList();
         foreach (var won in accepted.OfType<OpportunityWon>())

@@ -72,7 +72,8 @@ internal static class EngineObservation
         r.ActivityTotal,
         new SortedDictionary<(int, int), long>(r.Activities.ToDictionary(a => ((int)a.Type, (int)a.Category), a => a.Count)),
         r.MinutesByTimeCategory.ToArray(),
-        r.Targets.Select(t => new RefTarget(t.Metric.ToString(), t.Actual, t.MustAchieve, t.Stretch, t.MustAttainment, t.StretchAttainment, t.Pace, t.BehindPace)).ToList());
+        r.Targets.Select(t => new RefTarget(t.Metric.ToString(), t.Actual, t.MustAchieve, t.Stretch, t.MustAttainment, t.StretchAttainment, t.Pace, t.BehindPace)).ToList(),
+        r.SamePeriodLastYear.Select(y => new RefYearOnYear(y.Figure.ToString(), y.Actual, y.LastYear, y.LastYearToDate, y.Growth, y.Behind)).ToList());
 
     /// <summary>The whole state of an in-process engine.</summary>
     public static ObservedState Observe(InMemorySalesEngine engine, Scenario sc)
@@ -85,8 +86,8 @@ internal static class EngineObservation
             {
                 var p = Period.TryParse(period, out var parsed) ? parsed : throw new ArgumentException(period);
                 return isRep
-                    ? Report(FigureReport.Build(engine.Reps[id].Figures(), engine.Reps[id].Targets, stages, calendar, p, sc.Now))
-                    : Report(FigureReport.Build(engine.Regions[id].Figures, engine.Regions[id].Targets, stages, calendar, p, sc.Now));
+                    ? Report(FigureReport.Build(engine.Reps[id].Figures(), engine.Reps[id].Targets, engine.Settings, p, sc.Now))
+                    : Report(FigureReport.Build(engine.Regions[id].Figures, engine.Regions[id].Targets, engine.Settings, p, sc.Now));
             },
             AtRisk = now => engine.AtRiskOpportunities(now).Select(o => AtRisk(o.Deal.Id, o.Deal.OwnerRepId, StageId(stages, o.Deal.StageIndex), o.Risk)).ToList(),
         };
