@@ -130,4 +130,7 @@ public sealed class EngineSettings
 
     /// <summary>How many event ids each rep, deal and region's targets remember to recognise re-sends (docs/semantics.md, rule 3).</summary>
     public DedupWindow Dedup { get; init; } = DedupWindow.Default;
+
+    /// <summary>When an open deal is stalled or slipping (docs/semantics.md, "Deals that stall or slip").</summary>
+    public AtRiskRules AtRisk { get; init; } = AtRiskRules.Default;
 }

@@ -311,7 +311,18 @@ internal sealed record OpportunityMemento(
     LwwMemento<DateOnly> ExpectedClose,
     LwwMemento<int> Stage,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string[]? Seen = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DedupMemento? Dedup = null) : IMemento;
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DedupMemento? Dedup = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] CloseHistoryMemento? Closes = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] RiskAlertMemento? RiskAlerts = null) : IMemento;
+
+/// <summary>
+/// A deal's push count and the expected-close settings it keeps (<see cref="CloseHistory"/>), in stamp order, as
+/// columns; absent in snapshots written before pushes were counted.
+/// </summary>
+internal sealed record CloseHistoryMemento(int Pushes, DateTimeOffset[] At, string[] EventIds, int[] Months);
+
+/// <summary>The at-risk alerts a deal has raised (absent when none, and in snapshots written before they existed).</summary>
+internal sealed record RiskAlertMemento(DateTimeOffset? StalledAt, string? StalledEventId, DateOnly? OverdueFor, bool Slipping);
 
 internal sealed record RepMemento(
     int FormatVersion,

@@ -34,7 +34,22 @@ public sealed class RefDeal
 
     /// <summary>Highest level ever reached (an open stage's position, the open-stage count for won); -1 when none.</summary>
     public int Level { get; set; } = -1;
+
+    /// <summary>Settings of the expected close, in stamp order, that put it in a later month than the one before.</summary>
+    public int Pushes { get; set; }
+
+    /// <summary>Whether an event has set the expected close yet (in stamp order).</summary>
+    public bool HasClose { get; set; }
 }
+
+/// <summary>The at-risk settings, as docs/semantics.md states them ("Deals that stall or slip").</summary>
+public sealed record RefRiskRules(int DefaultStallDays, IReadOnlyDictionary<string, int> StallDaysByStage, int PushLimit)
+{
+    public int StallDays(string stage) => StallDaysByStage.TryGetValue(stage, out var d) ? d : DefaultStallDays;
+}
+
+/// <summary>One row of the at-risk list: an open deal for which at least one condition holds.</summary>
+public readonly record struct RefAtRisk(string Deal, string Owner, string Stage, int DaysInStage, DateOnly ExpectedClose, int Pushes, bool Stalled, bool Overdue, bool Slipping);
 
 /// <summary>A rep: the join, then the accepted moves in (occurred_at, event id) order.</summary>
 public sealed class RefRep
@@ -614,6 +629,30 @@ public sealed class ReferenceModel
             .ToList();
 
     /// <summary>
+    /// Open deals at risk at <paramref name="now"/>, ordered by deal id, from scratch: days in stage = whole 24-hour days
+    /// since the stage's stamp (0 if that is later); stalled when at least the stage's stall days; overdue when the
+    /// expected close is before the local date of <paramref name="now"/>; slipping when pushed out more than the limit.
+    /// </summary>
+    public List<RefAtRisk> AtRisk(DateTimeOffset now, RefRiskRules rules)
+    {
+        var today = _calendar.LocalDate(now);
+        var list = new List<RefAtRisk>();
+        foreach (var d in Deals().Values.Where(d => IsOpen(d.Stage)).OrderBy(d => d.Id, StringComparer.Ordinal))
+        {
+            var days = now > d.StageAt ? (int)((now.UtcTicks - d.StageAt.UtcTicks) / TimeSpan.TicksPerDay) : 0;
+            var stalled = days >= rules.StallDays(d.Stage);
+            var overdue = d.ExpectedClose < today;
+            var slipping = d.Pushes > rules.PushLimit;
+            if (stalled || overdue || slipping)
+            {
+                list.Add(new RefAtRisk(d.Id, d.Owner, d.Stage, days, d.ExpectedClose, d.Pushes, stalled, overdue, slipping));
+            }
+        }
+
+        return list;
+    }
+
+    /// <summary>
     /// After every accepted event: which historical items (won, lost, activity, payment) are credited to each rep
     /// now, recomputed from scratch, folded into the running maximum (an item retracted later still counts).
     /// </summary>
@@ -673,12 +712,16 @@ public sealed class ReferenceModel
                     case OpportunityOpened o:
                         deal.Owner = o.OwnerRepId;
                         deal.Amount = o.Amount;
-                        deal.ExpectedClose = o.ExpectedClose;
+                        SetClose(deal, o.ExpectedClose);
                         SetStage(deal, o.StageId, o.OccurredAt);
                         break;
                     case OpportunityStageChanged s:
                         SetStage(deal, s.StageId, s.OccurredAt);
-                        deal.ExpectedClose = s.ExpectedClose ?? deal.ExpectedClose;
+                        if (s.ExpectedClose is { } close)
+                        {
+                            SetClose(deal, close);
+                        }
+
                         break;
                     case OpportunityAmountChanged a:
                         deal.Amount = a.Amount;
@@ -700,6 +743,18 @@ public sealed class ReferenceModel
         }
 
         return deals;
+    }
+
+    /// <summary>A push: the new expected close is in a later calendar month than the one it replaces in stamp order.</summary>
+    private static void SetClose(RefDeal deal, DateOnly close)
+    {
+        if (deal.HasClose && (close.Year, close.Month).CompareTo((deal.ExpectedClose.Year, deal.ExpectedClose.Month)) > 0)
+        {
+            deal.Pushes++;
+        }
+
+        deal.ExpectedClose = close;
+        deal.HasClose = true;
     }
 
     private void SetStage(RefDeal deal, string stage, DateTimeOffset at)
