@@ -108,6 +108,26 @@ public static class ProtoMapper
                 }
 
                 return new TargetSet(id, at, (TargetScope)scope, ts.ScopeId, period, (TargetMetric)metric, ts.MustAchieve, ts.Stretch);
+            case V1.Event.KindOneofCase.ForecastSubmitted:
+                var fs = e.ForecastSubmitted;
+                if (Required(fs.Scope, "scope", out error) is not { } forecastScope)
+                {
+                    return null;
+                }
+
+                if (!Period.TryParse(fs.Period, out var forecastPeriod))
+                {
+                    error = Outcome.Invalid("period", $"period {Echo.Quote(fs.Period)} is not a year (2026), quarter (2026-Q4) or month (2026-11)");
+                    return null;
+                }
+
+                if (ToAmount(fs.Commit, currency, out error, "commit") is not { } commit
+                    || ToAmount(fs.BestCase, currency, out error, "best_case") is not { } bestCase)
+                {
+                    return null;
+                }
+
+                return new ForecastSubmitted(id, at, (TargetScope)forecastScope, fs.ScopeId, forecastPeriod, commit, bestCase, fs.SubmittedBy, fs.Note);
             case V1.Event.KindOneofCase.None:
             default:
                 error = Outcome.Invalid("kind", "the event carries no kind (set one of region_defined, rep_joined, …)");
@@ -137,11 +157,11 @@ public static class ProtoMapper
     }
 
     /// <summary>A required amount in the company currency, in minor units.</summary>
-    private static long? ToAmount(V1.Money? money, string currency, out Outcome? error)
+    private static long? ToAmount(V1.Money? money, string currency, out Outcome? error, string field = "amount")
     {
-        error = money is null ? Outcome.Invalid("amount", "amount is required")
-            : money.CurrencyCode.Length == 0 ? Outcome.Invalid("amount.currency_code", $"amount.currency_code is required (the company currency is {currency})")
-            : money.CurrencyCode != currency ? Outcome.Invalid("amount.currency_code", $"amount.currency_code must be the company currency {currency}")
+        error = money is null ? Outcome.Invalid(field, $"{field} is required")
+            : money.CurrencyCode.Length == 0 ? Outcome.Invalid($"{field}.currency_code", $"{field}.currency_code is required (the company currency is {currency})")
+            : money.CurrencyCode != currency ? Outcome.Invalid($"{field}.currency_code", $"{field}.currency_code must be the company currency {currency}")
             : null;
         return error is null ? money!.MinorUnits : null;
     }

@@ -13,6 +13,7 @@ internal static class EngineObservation
         Stages = sc.Stages,
         Calendar = CompanyCalendar.FromId(sc.CalendarName),
         Dedup = new DedupWindow(sc.Dedup.MaxAge, sc.Dedup.MaxCount),
+        ForecastCutoffDays = sc.ForecastCutoffDays,
     };
 
     public static List<Period> Periods(Scenario sc) =>
@@ -61,6 +62,16 @@ internal static class EngineObservation
         r.MinutesByTimeCategory.ToArray(),
         r.Targets.Select(t => new RefTarget(t.Metric.ToString(), t.Actual, t.MustAchieve, t.Stretch, t.MustAttainment, t.StretchAttainment, t.Pace, t.BehindPace)).ToList());
 
+    public static RefForecast Forecast(ForecastView v) => new(
+        v.Submissions.Select(s => new RefSubmission(s.EventId, s.At, s.Commit, s.BestCase, s.SubmittedBy, s.Note)).ToList(),
+        v.Actual,
+        v.SystemForecast,
+        v.Ended,
+        v.Score is { } score ? Accuracy(score) : null,
+        v.History.Select(Accuracy).ToList());
+
+    private static RefAccuracy Accuracy(ForecastScore s) => new(s.Period.ToString(), s.Counted.EventId, s.Counted.Commit, s.Actual, s.AccuracyPercent);
+
     /// <summary>The whole state of an in-process engine.</summary>
     public static ObservedState Observe(InMemorySalesEngine engine, Scenario sc)
     {
@@ -74,6 +85,12 @@ internal static class EngineObservation
                 return isRep
                     ? Report(FigureReport.Build(engine.Reps[id].Figures(), engine.Reps[id].Targets, stages, calendar, p, sc.Now))
                     : Report(FigureReport.Build(engine.Regions[id].Figures, engine.Regions[id].Targets, stages, calendar, p, sc.Now));
+            },
+            Forecast = (isRep, id, period) =>
+            {
+                var p = Period.TryParse(period, out var parsed) ? parsed : throw new ArgumentException(period);
+                var (book, figures) = isRep ? (engine.Reps[id].Forecasts, engine.Reps[id].Figures()) : (engine.Regions[id].Forecasts, engine.Regions[id].Figures);
+                return Forecast(ForecastView.Build(book, figures, stages, p, sc.Now, engine.Settings.Forecasts));
             },
         };
         foreach (var o in engine.Opportunities.Values.Where(o => o.IsOpened))
