@@ -214,6 +214,51 @@ public static class ProtoMapper
         return result;
     }
 
+    /// <summary>A scope's forecast view for a period, as <c>GetForecastSubmissions</c> answers it.</summary>
+    public static V1.GetForecastSubmissionsResponse ToForecast(ForecastView view, TargetScope scope, string scopeId, string currency)
+    {
+        V1.ForecastSubmission Submission(ForecastSubmission s) => new()
+        {
+            EventId = s.EventId,
+            SubmittedAt = Timestamp.FromDateTimeOffset(s.At),
+            Commit = ToMoney(s.Commit, currency),
+            BestCase = ToMoney(s.BestCase, currency),
+            SubmittedBy = s.SubmittedBy,
+            Note = s.Note,
+            AfterCutoff = s.At >= view.Cutoff,
+        };
+
+        V1.ForecastAccuracy Accuracy(ForecastScore score)
+        {
+            var counted = Submission(score.Counted);
+            counted.AfterCutoff = false; // counted means dated before its own period's cut-off
+            return new V1.ForecastAccuracy
+            {
+                Period = score.Period.ToString(),
+                Counted = counted,
+                Actual = ToMoney(score.Actual, currency),
+                AccuracyPercent = score.AccuracyPercent,
+            };
+        }
+
+        var response = new V1.GetForecastSubmissionsResponse
+        {
+            Scope = ToWire(scope),
+            ScopeId = scopeId,
+            Period = view.Period.ToString(),
+            CurrencyCode = currency,
+            Latest = view.Latest is { } latest ? Submission(latest) : null,
+            SystemForecast = (double)view.SystemForecast,
+            Actual = ToMoney(view.Actual, currency),
+            Cutoff = Timestamp.FromDateTimeOffset(view.Cutoff),
+            Ended = view.Ended,
+            Accuracy = view.Score is { } score ? Accuracy(score) : null,
+        };
+        response.Submissions.Add(view.Submissions.Select(Submission));
+        response.AccuracyHistory.Add(view.History.Select(Accuracy));
+        return response;
+    }
+
     public static V1.Money ToMoney(long minorUnits, string currency) => new() { CurrencyCode = currency, MinorUnits = minorUnits };
 
     public static V1.Figures ToFigures(FigureReport r, string currency)
