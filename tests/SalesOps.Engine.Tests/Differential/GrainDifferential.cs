@@ -114,7 +114,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
                 "unavailable, not applied", "unavailable, applied",
                 "fault: fail before", "fault: fail after", "fault: reject", "fault: duplicate", "fault: delay",
                 "fault: fail before CreditAsync", "fault: fail after ApplyRollupAsync", "fault: duplicate SetOrderAsync",
-                "beyond de-dup window", "duplicate after ids were forgotten",
+                "beyond de-dup window", "duplicate after ids were forgotten", "forecast accuracy on a board",
             }.Concat(cluster.Kills is null ? [] : ActivationKills.Required.Select(k => "fault: " + k)))
             {
                 Assert.True(totals.GetValueOrDefault(path) > 0, $"the {cluster.Mode} run never produced '{path}'");
@@ -367,6 +367,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             var problems = Comparison.Differences(reference, observed, sc.ReportPeriods, sc.Now, DateTimeOffset.UtcNow);
             if (problems.Count == 0)
             {
+                stats["forecast accuracy on a board"] = observed.Boards.Where(b => b.Key.Metric == nameof(LeaderboardMetric.ForecastAccuracy)).Sum(b => (long)b.Value.Count);
                 if (settled)
                 {
                     stats["settle rounds"] = stats.GetValueOrDefault("settle rounds") + rounds;
