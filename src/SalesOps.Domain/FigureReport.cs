@@ -21,7 +21,8 @@ public sealed record TargetFigure(
 /// period × probability; commit = bookings + open amount in commit stages; best case = commit + best-case stages;
 /// pipeline forecast = best case + pipeline stages; win rate = won ÷ (won + lost); average deal = bookings ÷ won;
 /// average cycle = Σ cycle seconds ÷ won ÷ 86,400; conversion(stage i) = reached(i+1) ÷ reached(i);
-/// attainment = actual ÷ target; pace = actual ÷ (must-achieve × elapsed share).
+/// attainment = actual ÷ target; pace = actual ÷ (must-achieve × elapsed share); same period last year: see
+/// <see cref="YearOnYearFigure"/>.
 /// </summary>
 public sealed record FigureReport(
     Period Period,
@@ -44,10 +45,13 @@ public sealed record FigureReport(
     IReadOnlyList<ActivityFigure> Activities,
     long ActivityTotal,
     IReadOnlyList<long> MinutesByTimeCategory,
-    IReadOnlyList<TargetFigure> Targets)
+    IReadOnlyList<TargetFigure> Targets,
+    IReadOnlyList<YearOnYearFigure> SamePeriodLastYear)
 {
-    public static FigureReport Build(FigureSet f, TargetBook targets, StageTable stages, CompanyCalendar calendar, Period period, DateTimeOffset now)
+    public static FigureReport Build(FigureSet f, TargetBook targets, EngineSettings settings, Period period, DateTimeOffset now)
     {
+        var stages = settings.Stages;
+        var calendar = settings.Calendar;
         var stageFigures = new List<StageFigure>(stages.OpenCount);
         long openCount = 0, openAmount = 0;
         for (short i = 0; i < stages.OpenCount; i++)
@@ -145,7 +149,8 @@ public sealed record FigureReport(
             activities,
             TargetBook.ActivityTotal(f, period),
             minutes,
-            targetFigures);
+            targetFigures,
+            YearOnYear.Compare(f, period, calendar, now, settings.BehindLastYearShare));
     }
 
     /// <summary>The system's own forecast of a period: bookings + Σ open amount expected to close in it × probability.</summary>

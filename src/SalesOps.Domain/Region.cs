@@ -37,6 +37,9 @@ public sealed class RegionState
     public TargetBook Targets { get; } = new();
     public PaceTracker Pace { get; } = new();
 
+    /// <summary>Which current-period figures run behind the same period last year (the alert's latch).</summary>
+    public LastYearTracker LastYear { get; } = new();
+
     /// <summary>The forecast submissions made for the region (for the company root: the company's).</summary>
     public ForecastBook Forecasts { get; } = new();
     public IReadOnlyDictionary<BoardKey, Leaderboard> Boards => _boards;
@@ -90,6 +93,7 @@ public sealed class RegionState
                 boardReps.ToArray(),
                 boards,
                 TargetDedup: Snapshots.ToMemento(_seenTargets),
+                BehindLastYear: LastYear.Behind.Count == 0 ? null : LastYear.ToMemento(),
                 Forecasts: Forecasts.ToMemento()),
             SnapshotJson.Default.RegionMemento);
     }
@@ -114,6 +118,7 @@ public sealed class RegionState
         region.Figures.Restore(m.Figures);
         region.Targets.Restore(m.Targets);
         region.Pace.Restore(m.Behind);
+        region.LastYear.Restore(m.BehindLastYear);
         region.Forecasts.Restore(m.Forecasts);
         region._repSeq.EnsureCapacity(m.RepSeq.Count);
         foreach (var (rep, seq) in m.RepSeq)

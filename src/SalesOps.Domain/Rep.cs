@@ -77,6 +77,9 @@ public sealed class RepState
     public TargetBook Targets { get; } = new();
     public PaceTracker Pace { get; } = new();
 
+    /// <summary>Which current-period figures run behind the same period last year (the alert's latch).</summary>
+    public LastYearTracker LastYear { get; } = new();
+
     /// <summary>The rep's own forecast submissions.</summary>
     public ForecastBook Forecasts { get; } = new();
 
@@ -95,7 +98,7 @@ public sealed class RepState
 
     /// <summary>
     /// Everything this rep holds, as bytes: name, role, style, memberships with their stamps, current and historical
-    /// counters, targets with their stamps, the pace tracker's behind set, scores, the latest credited instant, the
+    /// counters, targets with their stamps, the pace and last-year trackers' behind sets, scores, the latest credited instant, the
     /// board sequence and the de-dup window. <see cref="FromSnapshot"/> restores an exact copy.
     /// Compacts the rep's maps (see <see cref="Snapshots"/>); call it where a mutating method may be called.
     /// </summary>
@@ -117,6 +120,7 @@ public sealed class RepState
             Pace.ToMemento(),
             Dedup: Snapshots.ToMemento(_seen),
             Left: Left is { } left ? new DepartureEntry(left.At, left.On, left.EventId) : null,
+            BehindLastYear: LastYear.Behind.Count == 0 ? null : LastYear.ToMemento(),
             Forecasts: Forecasts.ToMemento(),
             ForecastsClosed: _closed.Count == 0 ? null : _closed.Select(c => new ForecastClosedEntry(c.Key.Code, c.Value)).ToList()),
         SnapshotJson.Default.RepMemento);
@@ -166,6 +170,7 @@ public sealed class RepState
 
         rep.Targets.Restore(m.Targets);
         rep.Pace.Restore(m.Behind);
+        rep.LastYear.Restore(m.BehindLastYear);
         rep.Forecasts.Restore(m.Forecasts);
         foreach (var c in m.ForecastsClosed ?? [])
         {

@@ -212,6 +212,9 @@ internal sealed record ForecastClosedEntry(int Period, DateTimeOffset Cutoff);
 /// <summary>A (period, metric) target a <see cref="PaceTracker"/> holds as behind pace.</summary>
 internal sealed record PaceEntry(int Period, TargetMetric Metric);
 
+/// <summary>A (period, figure) a <see cref="LastYearTracker"/> holds as behind the same period last year.</summary>
+internal sealed record LastYearEntry(int Period, ComparedFigure Figure);
+
 /// <summary>One region membership of a rep, in the order the rep holds them (by stamp).</summary>
 internal sealed record MembershipEntry(DateTimeOffset At, string? EventId, string RegionId);
 
@@ -314,7 +317,18 @@ internal sealed record OpportunityMemento(
     LwwMemento<DateOnly> ExpectedClose,
     LwwMemento<int> Stage,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string[]? Seen = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DedupMemento? Dedup = null) : IMemento;
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DedupMemento? Dedup = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] CloseHistoryMemento? Closes = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] RiskAlertMemento? RiskAlerts = null) : IMemento;
+
+/// <summary>
+/// A deal's push count and the expected-close settings it keeps (<see cref="CloseHistory"/>), in stamp order, as
+/// columns; absent in snapshots written before pushes were counted.
+/// </summary>
+internal sealed record CloseHistoryMemento(int Pushes, DateTimeOffset[] At, string[] EventIds, int[] Months);
+
+/// <summary>The at-risk alerts a deal has raised (absent when none, and in snapshots written before they existed).</summary>
+internal sealed record RiskAlertMemento(DateTimeOffset? StalledAt, string? StalledEventId, DateOnly? OverdueFor, bool Slipping);
 
 internal sealed record RepMemento(
     int FormatVersion,
@@ -334,6 +348,7 @@ internal sealed record RepMemento(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string[]? Seen = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DedupMemento? Dedup = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DepartureEntry? Left = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<LastYearEntry>? BehindLastYear = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<ForecastEntry>? Forecasts = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<ForecastClosedEntry>? ForecastsClosed = null) : IMemento;
 
@@ -356,6 +371,7 @@ internal sealed record RegionMemento(
     List<BoardMemento> Boards,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string[]? SeenTargets = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DedupMemento? TargetDedup = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<LastYearEntry>? BehindLastYear = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<ForecastEntry>? Forecasts = null) : IMemento;
 
 internal sealed record CustomerMemento(
