@@ -21,7 +21,8 @@ public sealed record TargetFigure(
 /// period × probability; commit = bookings + open amount in commit stages; best case = commit + best-case stages;
 /// pipeline forecast = best case + pipeline stages; win rate = won ÷ (won + lost); average deal = bookings ÷ won;
 /// average cycle = Σ cycle seconds ÷ won ÷ 86,400; conversion(stage i) = reached(i+1) ÷ reached(i);
-/// attainment = actual ÷ target; pace = actual ÷ (must-achieve × elapsed share).
+/// attainment = actual ÷ target; pace = actual ÷ (must-achieve × elapsed share); new customers and new-customer
+/// bookings = the count and amount of first orders won in the period; repeat bookings = bookings − new-customer bookings.
 /// </summary>
 public sealed record FigureReport(
     Period Period,
@@ -44,7 +45,10 @@ public sealed record FigureReport(
     IReadOnlyList<ActivityFigure> Activities,
     long ActivityTotal,
     IReadOnlyList<long> MinutesByTimeCategory,
-    IReadOnlyList<TargetFigure> Targets)
+    IReadOnlyList<TargetFigure> Targets,
+    long NewCustomers,
+    long NewCustomerBookings,
+    long RepeatBookings)
 {
     public static FigureReport Build(FigureSet f, TargetBook targets, StageTable stages, CompanyCalendar calendar, Period period, DateTimeOffset now)
     {
@@ -145,7 +149,10 @@ public sealed record FigureReport(
             activities,
             TargetBook.ActivityTotal(f, period),
             minutes,
-            targetFigures);
+            targetFigures,
+            f.Get(Figure.NewCustomers, period),
+            f.Get(Figure.NewCustomerBookings, period),
+            bookings - f.Get(Figure.NewCustomerBookings, period));
     }
 
     private static double Ratio(long a, long b) => b == 0 ? 0 : (double)a / b;

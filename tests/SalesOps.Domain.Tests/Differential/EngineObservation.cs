@@ -59,7 +59,10 @@ internal static class EngineObservation
         r.ActivityTotal,
         new SortedDictionary<(int, int), long>(r.Activities.ToDictionary(a => ((int)a.Type, (int)a.Category), a => a.Count)),
         r.MinutesByTimeCategory.ToArray(),
-        r.Targets.Select(t => new RefTarget(t.Metric.ToString(), t.Actual, t.MustAchieve, t.Stretch, t.MustAttainment, t.StretchAttainment, t.Pace, t.BehindPace)).ToList());
+        r.Targets.Select(t => new RefTarget(t.Metric.ToString(), t.Actual, t.MustAchieve, t.Stretch, t.MustAttainment, t.StretchAttainment, t.Pace, t.BehindPace)).ToList(),
+        r.NewCustomers,
+        r.NewCustomerBookings,
+        r.RepeatBookings);
 
     /// <summary>The whole state of an in-process engine.</summary>
     public static ObservedState Observe(InMemorySalesEngine engine, Scenario sc)
