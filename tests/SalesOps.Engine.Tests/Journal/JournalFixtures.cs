@@ -57,6 +57,15 @@ internal static class JournalFixtures
         ];
     }
 
+    /// <summary>
+    /// Entries other than events added after the legacy format: current-format fixtures only, numbered in a series of
+    /// their own (<c>xNN-Name.bin</c>) so that an added event and an added entry never take each other's number.
+    /// </summary>
+    public static JournalEntry[] AddedEntries(string p) =>
+    [
+        new OwnedOrderReceived(p + "o3", "oppbook/3", 6, new OrderRow(90_000, At.AddDays(-2)), p + "bob"),
+    ];
+
     /// <summary>Every entry in file order with its file name.</summary>
     /// <param name="legacy">Only the entries the legacy format had (no <see cref="Added"/> events).</param>
     public static IEnumerable<(string File, JournalEntry Entry)> All(string p, bool legacy = false)
@@ -82,6 +91,12 @@ internal static class JournalFixtures
         foreach (var e in events[^added..])
         {
             yield return ($"{++n:00}-event-{e.GetType().Name}.bin", new EventAccepted(e));
+        }
+
+        var x = 0;
+        foreach (var e in AddedEntries(p))
+        {
+            yield return ($"x{++x:00}-{e.GetType().Name}.bin", e);
         }
     }
 }
