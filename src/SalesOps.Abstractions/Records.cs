@@ -344,7 +344,7 @@ public sealed record AlertRecord(
     [property: Id(10)] DateTimeOffset At,
     [property: Id(11)] Guid Epoch)
 {
-    /// <summary>A behind-pace alert about a region rather than a rep (<see cref="Alert.AboutRegion"/>).</summary>
+    /// <summary>A behind-pace or behind-last-year alert about a region rather than a rep (<see cref="Alert.AboutRegion"/>).</summary>
     [Id(12)]
     public bool AboutRegion { get; init; }
 

@@ -10,6 +10,18 @@ public enum AlertKind : byte
 
     /// <summary>A rep overtook another on a watched leaderboard.</summary>
     Overtake = 2,
+
+    /// <summary>A rep or region runs more than the configured share behind the same period last year to date.</summary>
+    BehindLastYear = 3,
+
+    /// <summary>An open deal has had no stage movement for its stage's stall days.</summary>
+    DealStalled = 4,
+
+    /// <summary>An open deal's expected close date has passed.</summary>
+    DealOverdue = 5,
+
+    /// <summary>An open deal was pushed out more times than the limit.</summary>
+    DealSlipping = 6,
 }
 
 /// <summary>
@@ -33,8 +45,17 @@ public sealed record Alert(
     string Message,
     DateTimeOffset At)
 {
-    /// <summary>A behind-pace alert whose subject is a region (its scope is then the region itself), not a rep.</summary>
+    /// <summary>A behind-pace or behind-last-year alert whose subject is a region (its scope is then the region itself), not a rep.</summary>
     public bool AboutRegion { get; init; }
+
+    /// <summary>An at-risk deal's customer (empty for other kinds).</summary>
+    public string CustomerId { get; init; } = "";
+
+    /// <summary>An at-risk deal's amount (0 for other kinds).</summary>
+    public long Amount { get; init; }
+
+    /// <summary>An at-risk deal's expected close date (null for other kinds).</summary>
+    public DateOnly? ExpectedClose { get; init; }
 }
 
 /// <summary>

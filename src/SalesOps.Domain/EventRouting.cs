@@ -113,6 +113,12 @@ public sealed class EngineSettings
     /// <summary>A won deal of at least this amount raises a celebration alert.</summary>
     public long BigDealThreshold { get; init; } = 100_000;
 
+    /// <summary>
+    /// A current period's bookings, collections or won count that is more than this share below the same period last
+    /// year to date is flagged and alerted (0.2: more than 20% behind).
+    /// </summary>
+    public double BehindLastYearShare { get; init; } = 0.2;
+
     /// <summary>Overtakes are alerted only for ranks this good or better.</summary>
     public int OvertakeDepth { get; init; } = 10;
 
@@ -121,4 +127,7 @@ public sealed class EngineSettings
 
     /// <summary>How many event ids each rep, deal and region's targets remember to recognise re-sends (docs/semantics.md, rule 3).</summary>
     public DedupWindow Dedup { get; init; } = DedupWindow.Default;
+
+    /// <summary>When an open deal is stalled or slipping (docs/semantics.md, "Deals that stall or slip").</summary>
+    public AtRiskRules AtRisk { get; init; } = AtRiskRules.Default;
 }

@@ -21,8 +21,9 @@ public sealed record TargetFigure(
 /// period × probability; commit = bookings + open amount in commit stages; best case = commit + best-case stages;
 /// pipeline forecast = best case + pipeline stages; win rate = won ÷ (won + lost); average deal = bookings ÷ won;
 /// average cycle = Σ cycle seconds ÷ won ÷ 86,400; conversion(stage i) = reached(i+1) ÷ reached(i);
-/// attainment = actual ÷ target; pace = actual ÷ (must-achieve × elapsed share); new customers and new-customer
-/// bookings = the count and amount of first orders won in the period; repeat bookings = bookings − new-customer bookings.
+/// attainment = actual ÷ target; pace = actual ÷ (must-achieve × elapsed share); same period last year: see
+/// <see cref="YearOnYearFigure"/>; new customers and new-customer bookings = the count and amount of first orders won in
+/// the period; repeat bookings = bookings − new-customer bookings.
 /// </summary>
 public sealed record FigureReport(
     Period Period,
@@ -46,12 +47,15 @@ public sealed record FigureReport(
     long ActivityTotal,
     IReadOnlyList<long> MinutesByTimeCategory,
     IReadOnlyList<TargetFigure> Targets,
+    IReadOnlyList<YearOnYearFigure> SamePeriodLastYear,
     long NewCustomers,
     long NewCustomerBookings,
     long RepeatBookings)
 {
-    public static FigureReport Build(FigureSet f, TargetBook targets, StageTable stages, CompanyCalendar calendar, Period period, DateTimeOffset now)
+    public static FigureReport Build(FigureSet f, TargetBook targets, EngineSettings settings, Period period, DateTimeOffset now)
     {
+        var stages = settings.Stages;
+        var calendar = settings.Calendar;
         var stageFigures = new List<StageFigure>(stages.OpenCount);
         long openCount = 0, openAmount = 0;
         for (short i = 0; i < stages.OpenCount; i++)
@@ -150,6 +154,7 @@ public sealed record FigureReport(
             TargetBook.ActivityTotal(f, period),
             minutes,
             targetFigures,
+            YearOnYear.Compare(f, period, calendar, now, settings.BehindLastYearShare),
             f.Get(Figure.NewCustomers, period),
             f.Get(Figure.NewCustomerBookings, period),
             bookings - f.Get(Figure.NewCustomerBookings, period));

@@ -213,19 +213,49 @@ public sealed class InMemorySalesEngine
             .OrderBy(o => o.Id, StringComparer.Ordinal)
             .ToList();
 
+    /// <summary>Open deals for which any at-risk condition holds at <paramref name="now"/>, ordered by deal id.</summary>
+    public IReadOnlyList<(OpportunityState Deal, DealRisk Risk)> AtRiskOpportunities(DateTimeOffset now)
+    {
+        var list = new List<(OpportunityState, DealRisk)>();
+        foreach (var o in _opportunities.Values)
+        {
+            if (o.Risk(Settings.Stages, Settings.AtRisk, Settings.Calendar, now) is { Conditions: not RiskConditions.None } risk)
+            {
+                list.Add((o, risk));
+            }
+        }
+
+        list.Sort(static (a, b) => string.CompareOrdinal(a.Item1.Id, b.Item1.Id));
+        return list;
+    }
+
+    /// <summary>Raises the at-risk alerts due at <paramref name="now"/>, in deal id order.</summary>
+    public void CheckRisk(DateTimeOffset now)
+    {
+        foreach (var o in _opportunities.Values.OrderBy(o => o.Id, StringComparer.Ordinal))
+        {
+            if (o.RiskAlerts(Settings.Stages, Settings.AtRisk, Settings.Calendar, now) is { } alerts)
+            {
+                Alerts.AddRange(alerts);
+            }
+        }
+    }
+
     private Departure? DepartureOf(string repId) => _reps.GetValueOrDefault(repId)?.Left;
 
-    /// <summary>Evaluates pace for every rep and region at <paramref name="now"/>.</summary>
+    /// <summary>Evaluates pace and the same period last year for every rep and region at <paramref name="now"/>.</summary>
     public void CheckPace(DateTimeOffset now)
     {
         foreach (var rep in _reps.Values.Where(r => r.IsJoined && !r.HasLeft))
         {
             Alerts.AddRange(rep.Pace.Check(rep.Id, rep.RegionId, false, rep.Targets, rep.Figures(), Settings.Calendar, now));
+            Alerts.AddRange(rep.LastYear.Check(rep.Id, rep.RegionId, false, rep.Historical, Settings.Calendar, now, Settings.BehindLastYearShare));
         }
 
         foreach (var region in _regions.Values.Where(r => r.IsDefined))
         {
             Alerts.AddRange(region.Pace.Check(region.Id, region.Id, true, region.Targets, region.Figures, Settings.Calendar, now));
+            Alerts.AddRange(region.LastYear.Check(region.Id, region.Id, true, region.Figures, Settings.Calendar, now, Settings.BehindLastYearShare));
         }
     }
 

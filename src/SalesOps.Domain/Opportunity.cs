@@ -31,6 +31,8 @@ public sealed class OpportunityState
     private Lww<long> _amount;
     private Lww<DateOnly> _expectedClose;
     private Lww<int> _stage;
+    private CloseHistory _closes = new();
+    private RiskAlertState _riskAlerts;
 
     /// <param name="id">The opportunity id.</param>
     /// <param name="dedup">How many of the deal's event ids it remembers to recognise re-sends (docs/semantics.md, rule 3).</param>
@@ -53,6 +55,12 @@ public sealed class OpportunityState
     public DateOnly ExpectedClose => _expectedClose.Value;
     public int StageIndex => _stage.Value;
     public DateTimeOffset StageAt => _stage.Stamp.At;
+
+    /// <summary>How many times the deal was pushed out (see <see cref="CloseHistory"/>).</summary>
+    public int Pushes => _closes.Pushes;
+
+    /// <summary>Expected-close settings kept to place late events (bounded by the de-dup window).</summary>
+    public int CloseSettingsKept => _closes.Kept;
 
     /// <summary>Highest level ever reached: an open stage's index, or the open-stage count for won; -1 before any.</summary>
     public int ReachedLevel { get; private set; } = -1;
@@ -100,6 +108,7 @@ public sealed class OpportunityState
         }
 
         _seen.Add(e.EventId, e.OccurredAt);
+        _closes.Forget(_seen.Horizon);
         var isWon = _stage.Value == stages.WonIndex;
         change = new OpportunityChange(before, Contribution(stages), isWon && !wasWon);
         return Outcome.Accepted;
@@ -128,6 +137,7 @@ public sealed class OpportunityState
             d._owner.Offer(o.OwnerRepId, Stamp);
             d._amount.Offer(o.Amount, Stamp);
             d._expectedClose.Offer(o.ExpectedClose, Stamp);
+            d._closes.Offer(Stamp, o.ExpectedClose);
             d.OfferStage(o.StageId, Stamp, Stages);
             return true;
         }
@@ -138,6 +148,7 @@ public sealed class OpportunityState
             if (s.ExpectedClose is { } close)
             {
                 Deal._expectedClose.Offer(close, Stamp);
+                Deal._closes.Offer(Stamp, close);
             }
 
             return true;
@@ -329,7 +340,10 @@ public sealed class OpportunityState
             LwwMemento<long>.Of(_amount),
             LwwMemento<DateOnly>.Of(_expectedClose),
             LwwMemento<int>.Of(_stage),
-            Dedup: Snapshots.ToMemento(_seen)),
+            Dedup: Snapshots.ToMemento(_seen),
+            Closes: _closes.ToMemento(),
+            RiskAlerts: _riskAlerts.IsEmpty ? null : new RiskAlertMemento(
+                _riskAlerts.StalledFor?.At, _riskAlerts.StalledFor?.EventId, _riskAlerts.OverdueFor, _riskAlerts.Slipping)),
         SnapshotJson.Default.OpportunityMemento);
 
     /// <summary>Restores an opportunity from <see cref="ToSnapshot"/>.</summary>
@@ -356,6 +370,20 @@ public sealed class OpportunityState
             _expectedClose = m.ExpectedClose.ToRegister(),
             _stage = m.Stage.ToRegister(),
         };
+
+        // A snapshot written before close histories were kept counts pushes from its current expected close on.
+        opp._closes = m.Closes is { } closes ? CloseHistory.FromMemento(closes) : CloseHistory.StartingAt(opp._expectedClose);
+        opp._closes.Forget(opp._seen.Horizon);
+        if (m.RiskAlerts is { } alerted)
+        {
+            opp._riskAlerts = new RiskAlertState
+            {
+                StalledFor = alerted.StalledAt is { } at ? new EventStamp(at, alerted.StalledEventId!) : null,
+                OverdueFor = alerted.OverdueFor,
+                Slipping = alerted.Slipping,
+            };
+        }
+
         return opp;
     }
 
@@ -377,6 +405,59 @@ public sealed class OpportunityState
                 $"{OwnerRepId} won {Id} for {Amount}",
                 StageAt)
             : null;
+
+    /// <summary>The deal's at-risk figures at <paramref name="now"/>; null unless it is open.</summary>
+    public DealRisk? Risk(StageTable stages, AtRiskRules rules, CompanyCalendar calendar, DateTimeOffset now) =>
+        IsOpened && stages.IsOpen(_stage.Value)
+            ? DealRisk.Of(_stage.Stamp.At, stages.Stages[_stage.Value].Id, _expectedClose.Value, _closes.Pushes, rules, calendar, now)
+            : null;
+
+    /// <summary>
+    /// The at-risk alerts this deal raises at <paramref name="now"/>: each condition once when it starts to hold
+    /// (<see cref="RiskAlertState"/> says when it is re-armed). The scope (the owner's region) is filled in by the alert log.
+    /// </summary>
+    public List<Alert>? RiskAlerts(StageTable stages, AtRiskRules rules, CompanyCalendar calendar, DateTimeOffset now)
+    {
+        if (Risk(stages, rules, calendar, now) is not { } risk)
+        {
+            _riskAlerts = default;
+            return null;
+        }
+
+        List<Alert>? alerts = null;
+        var state = _riskAlerts;
+        if ((risk.Conditions & RiskConditions.Stalled) != 0 && state.StalledFor != _stage.Stamp)
+        {
+            state.StalledFor = _stage.Stamp;
+            (alerts ??= []).Add(RiskAlert(AlertKind.DealStalled, risk.DaysInStage, risk.StallDays, stages, now,
+                $"{Id} has not moved from stage {stages.Stages[_stage.Value].Id} for {risk.DaysInStage} days (limit {risk.StallDays})"));
+        }
+
+        if ((risk.Conditions & RiskConditions.Overdue) != 0 && state.OverdueFor != _expectedClose.Value)
+        {
+            state.OverdueFor = _expectedClose.Value;
+            (alerts ??= []).Add(RiskAlert(AlertKind.DealOverdue, risk.DaysOverdue, 0, stages, now,
+                $"{Id} was expected to close on {_expectedClose.Value:yyyy-MM-dd} and is still open, {risk.DaysOverdue} days later"));
+        }
+
+        if ((risk.Conditions & RiskConditions.Slipping) != 0 && !state.Slipping)
+        {
+            state.Slipping = true;
+            (alerts ??= []).Add(RiskAlert(AlertKind.DealSlipping, risk.Pushes, rules.PushLimit, stages, now,
+                $"{Id} was pushed out {risk.Pushes} times (limit {rules.PushLimit})"));
+        }
+
+        _riskAlerts = state;
+        return alerts;
+    }
+
+    private Alert RiskAlert(AlertKind kind, long actual, long expected, StageTable stages, DateTimeOffset now, string message) =>
+        new(kind, Id, "", OwnerRepId, Period.Containing(_expectedClose.Value).Month, stages.Stages[_stage.Value].Id, actual, expected, message, now)
+        {
+            CustomerId = CustomerId,
+            Amount = Amount,
+            ExpectedClose = _expectedClose.Value,
+        };
 
     /// <summary>Whole seconds from opened to won; zero when the win is dated before the opening.</summary>
     public static long CycleSeconds(DateTimeOffset openedAt, DateTimeOffset wonAt) =>

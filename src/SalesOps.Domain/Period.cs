@@ -33,6 +33,24 @@ public readonly record struct Period(int Code) : IComparable<Period>
     public static (Period Month, Period Quarter, Period Year) Containing(DateOnly date) =>
         (OfMonth(date.Year, date.Month), OfQuarter(date.Year, (date.Month - 1) / 3 + 1), OfYear(date.Year));
 
+    /// <summary>The same period a year earlier (2025-11 for 2026-11).</summary>
+    public Period YearEarlier => IsNone ? None : new(Code - 100);
+
+    /// <summary>The months of the period in order (one for a month, three for a quarter, twelve for a year).</summary>
+    public IEnumerable<Period> Months
+    {
+        get
+        {
+            var first = FirstDay;
+            var count = Kind switch { PeriodKind.Year => 12, PeriodKind.Quarter => 3, _ => 1 };
+            for (var i = 0; i < count; i++)
+            {
+                var d = first.AddMonths(i);
+                yield return OfMonth(d.Year, d.Month);
+            }
+        }
+    }
+
     /// <summary>First local day of the period.</summary>
     public DateOnly FirstDay => Kind switch
     {

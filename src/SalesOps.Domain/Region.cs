@@ -36,6 +36,9 @@ public sealed class RegionState
     public FigureSet Figures { get; } = new();
     public TargetBook Targets { get; } = new();
     public PaceTracker Pace { get; } = new();
+
+    /// <summary>Which current-period figures run behind the same period last year (the alert's latch).</summary>
+    public LastYearTracker LastYear { get; } = new();
     public IReadOnlyDictionary<BoardKey, Leaderboard> Boards => _boards;
     private readonly EventIdWindow _seenTargets;
 
@@ -86,7 +89,8 @@ public sealed class RegionState
                 _repSeq,
                 boardReps.ToArray(),
                 boards,
-                TargetDedup: Snapshots.ToMemento(_seenTargets)),
+                TargetDedup: Snapshots.ToMemento(_seenTargets),
+                BehindLastYear: LastYear.Behind.Count == 0 ? null : LastYear.ToMemento()),
             SnapshotJson.Default.RegionMemento);
     }
 
@@ -110,6 +114,7 @@ public sealed class RegionState
         region.Figures.Restore(m.Figures);
         region.Targets.Restore(m.Targets);
         region.Pace.Restore(m.Behind);
+        region.LastYear.Restore(m.BehindLastYear);
         region._repSeq.EnsureCapacity(m.RepSeq.Count);
         foreach (var (rep, seq) in m.RepSeq)
         {

@@ -74,6 +74,9 @@ public sealed class RepState
     public TargetBook Targets { get; } = new();
     public PaceTracker Pace { get; } = new();
 
+    /// <summary>Which current-period figures run behind the same period last year (the alert's latch).</summary>
+    public LastYearTracker LastYear { get; } = new();
+
     /// <summary>The accepted <see cref="RepLeft"/>, or null while the rep is with the company.</summary>
     public Departure? Left { get; private set; }
 
@@ -89,7 +92,7 @@ public sealed class RepState
 
     /// <summary>
     /// Everything this rep holds, as bytes: name, role, style, memberships with their stamps, current and historical
-    /// counters, targets with their stamps, the pace tracker's behind set, scores, the latest credited instant, the
+    /// counters, targets with their stamps, the pace and last-year trackers' behind sets, scores, the latest credited instant, the
     /// board sequence and the de-dup window. <see cref="FromSnapshot"/> restores an exact copy.
     /// Compacts the rep's maps (see <see cref="Snapshots"/>); call it where a mutating method may be called.
     /// </summary>
@@ -110,7 +113,8 @@ public sealed class RepState
             Targets.ToMemento(),
             Pace.ToMemento(),
             Dedup: Snapshots.ToMemento(_seen),
-            Left: Left is { } left ? new DepartureEntry(left.At, left.On, left.EventId) : null),
+            Left: Left is { } left ? new DepartureEntry(left.At, left.On, left.EventId) : null,
+            BehindLastYear: LastYear.Behind.Count == 0 ? null : LastYear.ToMemento()),
         SnapshotJson.Default.RepMemento);
 
     /// <summary>Restores a rep from <see cref="ToSnapshot"/>, or from a snapshot of the previous format (<see cref="Snapshots"/>).</summary>
@@ -157,6 +161,7 @@ public sealed class RepState
 
         rep.Targets.Restore(m.Targets);
         rep.Pace.Restore(m.Behind);
+        rep.LastYear.Restore(m.BehindLastYear);
         return rep;
     }
 

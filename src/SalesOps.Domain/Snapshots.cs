@@ -206,6 +206,9 @@ internal sealed record TargetEntry(int Period, TargetMetric Metric, long MustAch
 /// <summary>A (period, metric) target a <see cref="PaceTracker"/> holds as behind pace.</summary>
 internal sealed record PaceEntry(int Period, TargetMetric Metric);
 
+/// <summary>A (period, figure) a <see cref="LastYearTracker"/> holds as behind the same period last year.</summary>
+internal sealed record LastYearEntry(int Period, ComparedFigure Figure);
+
 /// <summary>One region membership of a rep, in the order the rep holds them (by stamp).</summary>
 internal sealed record MembershipEntry(DateTimeOffset At, string? EventId, string RegionId);
 
@@ -314,7 +317,18 @@ internal sealed record OpportunityMemento(
     LwwMemento<DateOnly> ExpectedClose,
     LwwMemento<int> Stage,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string[]? Seen = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DedupMemento? Dedup = null) : IMemento;
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DedupMemento? Dedup = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] CloseHistoryMemento? Closes = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] RiskAlertMemento? RiskAlerts = null) : IMemento;
+
+/// <summary>
+/// A deal's push count and the expected-close settings it keeps (<see cref="CloseHistory"/>), in stamp order, as
+/// columns; absent in snapshots written before pushes were counted.
+/// </summary>
+internal sealed record CloseHistoryMemento(int Pushes, DateTimeOffset[] At, string[] EventIds, int[] Months);
+
+/// <summary>The at-risk alerts a deal has raised (absent when none, and in snapshots written before they existed).</summary>
+internal sealed record RiskAlertMemento(DateTimeOffset? StalledAt, string? StalledEventId, DateOnly? OverdueFor, bool Slipping);
 
 internal sealed record RepMemento(
     int FormatVersion,
@@ -333,7 +347,8 @@ internal sealed record RepMemento(
     List<PaceEntry> Behind,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string[]? Seen = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DedupMemento? Dedup = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DepartureEntry? Left = null) : IMemento;
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DepartureEntry? Left = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<LastYearEntry>? BehindLastYear = null) : IMemento;
 
 /// <summary>A rep's departure; absent (null) in snapshots of reps with the company and in those written before RepLeft existed.</summary>
 internal sealed record DepartureEntry(DateTimeOffset At, DateOnly On, string EventId);
@@ -353,7 +368,8 @@ internal sealed record RegionMemento(
     string[] BoardReps,
     List<BoardMemento> Boards,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string[]? SeenTargets = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DedupMemento? TargetDedup = null) : IMemento;
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DedupMemento? TargetDedup = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<LastYearEntry>? BehindLastYear = null) : IMemento;
 
 internal sealed record CustomerMemento(
     int FormatVersion,

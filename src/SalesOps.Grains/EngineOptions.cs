@@ -22,6 +22,12 @@ public sealed class EngineOptions
     /// <summary>A won deal of at least this amount raises a celebration alert.</summary>
     public long BigDealThreshold { get; set; } = 100_000;
 
+    /// <summary>
+    /// A current period's bookings, collections or won count more than this share below the same period last year to
+    /// date is flagged and alerted (0 to 1; 0.2 = more than 20% behind).
+    /// </summary>
+    public double BehindLastYearShare { get; set; } = 0.2;
+
     /// <summary>Overtakes are alerted for ranks this good or better on watched boards.</summary>
     public int OvertakeDepth { get; set; } = 10;
 
@@ -91,6 +97,9 @@ public sealed class EngineOptions
         Calendar = Calendar(),
         BigDealThreshold = BigDealThreshold,
         OvertakeDepth = OvertakeDepth,
+        BehindLastYearShare = BehindLastYearShare is >= 0 and <= 1
+            ? BehindLastYearShare
+            : throw new InvalidOperationException($"Engine:BehindLastYearShare must be a share from 0 to 1, such as 0.2 for 20% (it is {BehindLastYearShare})."),
         MaxFutureSkew = MaxFutureSkew >= TimeSpan.Zero
             ? MaxFutureSkew
             : throw new InvalidOperationException($"Engine:MaxFutureSkew must not be negative (it is {MaxFutureSkew})."),

@@ -213,6 +213,48 @@ public sealed class ApiTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task SamePeriodLastYear_ShownBesideThePeriodAndAlertedWhenFarBehind()
+    {
+        var s = new Scenario("api-yoy");
+        var ack = await SendBatchAsync(
+            "setup",
+            s.Region("r"),
+            s.Rep("ann", "r", h: -400 * 24),
+            s.Customer("acme"),
+            s.Payment("ann", "acme", 100_000, h: -360 * 24), // 10 November 2025
+            s.Payment("ann", "acme", 10_000, h: 2));
+        Assert.Equal(0, ack.Rejected);
+        using var cts = new CancellationTokenSource(Deadline);
+        using var alerts = server.Watch.WatchAlerts(new V1.WatchAlertsRequest { ScopeRegionId = s.Id("r") }, cancellationToken: cts.Token);
+        await alerts.ResponseHeadersAsync.Within();
+
+        // The engine clock stands at 15 November 12:00: 14.5 of November's 30 days have passed.
+        var toDate = (long)Math.Floor(100_000 * (14.5 / 30));
+        var rep = await server.Query.GetRepAsync(new V1.GetRepRequest { RepId = s.Id("ann"), Period = "2026-11" }, deadline: DateTime.UtcNow + Deadline);
+        var collections = Assert.Single(rep.Figures.SamePeriodLastYear, y => y.Figure == V1.ComparedFigure.Collections);
+        Assert.Equal((10_000L, 100_000L, toDate, true), (collections.Actual, collections.LastYear, collections.LastYearToDate, collections.Behind));
+        Assert.Equal((10_000 - toDate) / (double)toDate, collections.Growth, 9);
+        Assert.Equal(
+            [V1.ComparedFigure.Bookings, V1.ComparedFigure.Collections, V1.ComparedFigure.WonCount],
+            rep.Figures.SamePeriodLastYear.Select(y => y.Figure));
+
+        // A target accepted for the rep checks the rep at once (otherwise the timer does, every Engine:PaceCheckInterval).
+        await SendBatchAsync("target", s.RepTarget("ann", "2026-11", 5_000));
+        V1.WatchAlertsResponse alert;
+        do
+        {
+            Assert.True(await alerts.ResponseStream.MoveNext(cts.Token));
+            alert = alerts.ResponseStream.Current;
+        }
+        while (alert.KindCase != V1.WatchAlertsResponse.KindOneofCase.BehindLastYear || alert.Period != "2026-11");
+
+        var behind = alert.BehindLastYear;
+        Assert.Equal((V1.TargetScope.Rep, s.Id("ann"), "Rep ann"), (behind.Scope, behind.ScopeId, behind.ScopeName));
+        Assert.Equal((V1.ComparedFigure.Collections, 10_000L, toDate), (behind.Figure, behind.Actual, behind.LastYearToDate));
+        Assert.Equal($"Rep ann is behind the same period last year on collections for 2026-11: 100.00 USD against {AlertText.Money(toDate, "USD")} by this point last year", alert.Message);
+    }
+
+    [Fact]
     public async Task WatchAlerts_ReconnectWithLastSequence_MissesNothing()
     {
         var s = new Scenario("api-alerts");

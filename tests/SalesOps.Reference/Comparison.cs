@@ -110,6 +110,31 @@ public static class Comparison
     }
 
     /// <summary>
+    /// The at-risk list at each of the scenario's instants (<see cref="Scenario.RiskInstants"/>), with the rules the
+    /// engine runs under (<paramref name="rules"/>); nothing when the observer does not read it.
+    /// </summary>
+    public static List<string> AtRiskDifferences(ReferenceModel reference, ObservedState observed, IEnumerable<DateTimeOffset> instants, RefRiskRules rules)
+    {
+        var problems = new List<string>();
+        if (observed.AtRisk is not { } read)
+        {
+            return problems;
+        }
+
+        foreach (var at in instants)
+        {
+            var want = reference.AtRisk(at, rules);
+            var got = read(at);
+            if (!got.SequenceEqual(want))
+            {
+                problems.Add($"at-risk deals at {at:O}: engine [{string.Join(", ", got.Except(want))}] where the reference has [{string.Join(", ", want.Except(got))}]");
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>
     /// Logs one delivery and says how the engine's answer (<paramref name="code"/> is the result's name) differs from
     /// the reference's verdict, or null when it agrees: the same result, and for a refusal that names a field for the
     /// sender to fix (invalid, not found, a back-dated move) the same field; an event made invalid on purpose must be
@@ -202,6 +227,12 @@ public static class Comparison
             Near($"{w.Metric} stretch attainment", g.StretchAttainment, w.StretchAttainment);
             Near($"{w.Metric} pace", g.Pace, w.Pace);
             Same($"{w.Metric} behind pace", g.Behind, w.Behind);
+        }
+
+        SameList("same period last year", got.LastYear.Select(y => (y.Figure, y.Actual, y.LastYear, y.LastYearToDate, y.Behind)).ToList(), want.LastYear.Select(y => (y.Figure, y.Actual, y.LastYear, y.LastYearToDate, y.Behind)).ToList());
+        foreach (var (g, w) in got.LastYear.Zip(want.LastYear))
+        {
+            Near($"{w.Figure} growth on last year", g.Growth, w.Growth);
         }
 
         if (diffs.Count > 0)

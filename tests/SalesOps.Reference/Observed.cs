@@ -23,6 +23,9 @@ public sealed class ObservedState
     /// <summary>The orphaned-deals list as the engine answers it: (deal id, departed owner), ordered by deal id.</summary>
     public List<(string Deal, string Owner)> Orphans { get; } = [];
 
+    /// <summary>The at-risk list as the engine answers it at an instant (company-wide, ordered by deal id); null when not read.</summary>
+    public Func<DateTimeOffset, List<RefAtRisk>>? AtRisk { get; init; }
+
     /// <summary>The boards read (an absent or empty board has no rows).</summary>
     public Dictionary<RefBoard, List<RefRow>> Boards { get; } = [];
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using SalesOps.Domain;
 
 namespace SalesOps.Reference;
@@ -33,7 +34,22 @@ public sealed class RefDeal
 
     /// <summary>Highest level ever reached (an open stage's position, the open-stage count for won); -1 when none.</summary>
     public int Level { get; set; } = -1;
+
+    /// <summary>Settings of the expected close, in stamp order, that put it in a later month than the one before.</summary>
+    public int Pushes { get; set; }
+
+    /// <summary>Whether an event has set the expected close yet (in stamp order).</summary>
+    public bool HasClose { get; set; }
 }
+
+/// <summary>The at-risk settings, as docs/semantics.md states them ("Deals that stall or slip").</summary>
+public sealed record RefRiskRules(int DefaultStallDays, IReadOnlyDictionary<string, int> StallDaysByStage, int PushLimit)
+{
+    public int StallDays(string stage) => StallDaysByStage.TryGetValue(stage, out var d) ? d : DefaultStallDays;
+}
+
+/// <summary>One row of the at-risk list: an open deal for which at least one condition holds.</summary>
+public readonly record struct RefAtRisk(string Deal, string Owner, string Stage, int DaysInStage, DateOnly ExpectedClose, int Pushes, bool Stalled, bool Overdue, bool Slipping);
 
 /// <summary>A rep: the join, then the accepted moves in (occurred_at, event id) order.</summary>
 public sealed class RefRep
@@ -132,9 +148,13 @@ public sealed record RefReport(
     SortedDictionary<(int Type, int Category), long> Activities,
     long[] Minutes,
     List<RefTarget> Targets,
+    List<RefYearOnYear> LastYear,
     long NewCustomers,
     long NewCustomerBookings,
     long RepeatBookings);
+
+/// <summary>A period figure beside the same period last year (docs/semantics.md, "Same period last year").</summary>
+public sealed record RefYearOnYear(string Figure, long Actual, long LastYear, long LastYearToDate, double Growth, bool Behind);
 
 /// <summary>
 /// A naive, from-scratch model of docs/semantics.md. It keeps the accepted events; each delivered event's verdict is
@@ -170,6 +190,9 @@ public sealed class ReferenceModel
 
     /// <summary>Leaderboard metric names.</summary>
     public static readonly string[] BoardMetrics = ["Bookings", "Attainment", "Collections", "Activities"];
+
+    /// <summary>The documented default of Engine:BehindLastYearShare: more than 20% behind last year to date is flagged.</summary>
+    public const double BehindLastYearShare = 0.2;
 
     private readonly (string Id, int Probability, ForecastCategory Category)[] _open;
     private readonly RefCalendar _calendar;
@@ -611,6 +634,30 @@ public sealed class ReferenceModel
             .ToList();
 
     /// <summary>
+    /// Open deals at risk at <paramref name="now"/>, ordered by deal id, from scratch: days in stage = whole 24-hour days
+    /// since the stage's stamp (0 if that is later); stalled when at least the stage's stall days; overdue when the
+    /// expected close is before the local date of <paramref name="now"/>; slipping when pushed out more than the limit.
+    /// </summary>
+    public List<RefAtRisk> AtRisk(DateTimeOffset now, RefRiskRules rules)
+    {
+        var today = _calendar.LocalDate(now);
+        var list = new List<RefAtRisk>();
+        foreach (var d in Deals().Values.Where(d => IsOpen(d.Stage)).OrderBy(d => d.Id, StringComparer.Ordinal))
+        {
+            var days = now > d.StageAt ? (int)((now.UtcTicks - d.StageAt.UtcTicks) / TimeSpan.TicksPerDay) : 0;
+            var stalled = days >= rules.StallDays(d.Stage);
+            var overdue = d.ExpectedClose < today;
+            var slipping = d.Pushes > rules.PushLimit;
+            if (stalled || overdue || slipping)
+            {
+                list.Add(new RefAtRisk(d.Id, d.Owner, d.Stage, days, d.ExpectedClose, d.Pushes, stalled, overdue, slipping));
+            }
+        }
+
+        return list;
+    }
+
+    /// <summary>
     /// After every accepted event: which historical items (won, lost, activity, payment) are credited to each rep
     /// now, recomputed from scratch, folded into the running maximum (an item retracted later still counts).
     /// </summary>
@@ -670,12 +717,16 @@ public sealed class ReferenceModel
                     case OpportunityOpened o:
                         deal.Owner = o.OwnerRepId;
                         deal.Amount = o.Amount;
-                        deal.ExpectedClose = o.ExpectedClose;
+                        SetClose(deal, o.ExpectedClose);
                         SetStage(deal, o.StageId, o.OccurredAt);
                         break;
                     case OpportunityStageChanged s:
                         SetStage(deal, s.StageId, s.OccurredAt);
-                        deal.ExpectedClose = s.ExpectedClose ?? deal.ExpectedClose;
+                        if (s.ExpectedClose is { } close)
+                        {
+                            SetClose(deal, close);
+                        }
+
                         break;
                     case OpportunityAmountChanged a:
                         deal.Amount = a.Amount;
@@ -697,6 +748,18 @@ public sealed class ReferenceModel
         }
 
         return deals;
+    }
+
+    /// <summary>A push: the new expected close is in a later calendar month than the one it replaces in stamp order.</summary>
+    private static void SetClose(RefDeal deal, DateOnly close)
+    {
+        if (deal.HasClose && (close.Year, close.Month).CompareTo((deal.ExpectedClose.Year, deal.ExpectedClose.Month)) > 0)
+        {
+            deal.Pushes++;
+        }
+
+        deal.ExpectedClose = close;
+        deal.HasClose = true;
     }
 
     private void SetStage(RefDeal deal, string stage, DateTimeOffset at)
@@ -1028,12 +1091,12 @@ public sealed class ReferenceModel
         }
 
         long newCustomers = 0, newCustomerBookings = 0;
-        foreach (var first in FirstOrders(inputs.Deals).Values)
+        foreach (var order in FirstOrders(inputs.Deals).Values)
         {
-            if (InScope(first.Owner, inputs.Reps[first.Owner].RegionAt(first.StageAt)) && RefCalendar.Contains(period, _calendar.LocalDate(first.StageAt)))
+            if (InScope(order.Owner, inputs.Reps[order.Owner].RegionAt(order.StageAt)) && RefCalendar.Contains(period, _calendar.LocalDate(order.StageAt)))
             {
                 newCustomers++;
-                newCustomerBookings += first.Amount;
+                newCustomerBookings += order.Amount;
             }
         }
 
@@ -1091,6 +1154,63 @@ public sealed class ReferenceModel
             conversion[i] = Ratio(reached[i + 1], reached[i]);
         }
 
+        // Same period last year: the whole of it, and up to the same point (months over in full, the current one pro rata).
+        (long Bookings, long Won, long Collections) Sums(string p)
+        {
+            long b = 0, w = 0, c = 0;
+            foreach (var d in inputs.Deals.Values)
+            {
+                if (d.Stage == Won && InScope(d.Owner, inputs.Reps[d.Owner].RegionAt(d.StageAt)) && RefCalendar.Contains(p, _calendar.LocalDate(d.StageAt)))
+                {
+                    b += d.Amount;
+                    w++;
+                }
+            }
+
+            foreach (var e in _accepted)
+            {
+                if (e is PaymentReceived pay && RefCalendar.Contains(p, _calendar.LocalDate(pay.OccurredAt)) && InScope(pay.RepId, inputs.Reps[pay.RepId].RegionAt(pay.OccurredAt)))
+                {
+                    c += pay.Amount;
+                }
+            }
+
+            return (b, w, c);
+        }
+
+        static string YearBefore(string p) => (int.Parse(p[..4], CultureInfo.InvariantCulture) - 1).ToString("D4", CultureInfo.InvariantCulture) + p[4..];
+
+        var lastYear = Sums(YearBefore(period));
+        long[] toDate = [0, 0, 0];
+        var (first, end) = RefCalendar.Days(period);
+        for (var m = first; m < end; m = m.AddMonths(1))
+        {
+            var share = _calendar.ElapsedShare(RefCalendar.MonthCode(m), now);
+            if (share == 0)
+            {
+                break;
+            }
+
+            var (b, w, c) = Sums(YearBefore(RefCalendar.MonthCode(m)));
+            long[] month = [b, c, w];
+            for (var i = 0; i < 3; i++)
+            {
+                toDate[i] += share == 1 ? month[i] : Math.Min(month[i], (long)Math.Floor(month[i] * share));
+            }
+        }
+
+        var yoy = new List<RefYearOnYear>();
+        foreach (var (name, actual, whole, i) in new[] { ("Bookings", bookings, lastYear.Bookings, 0), ("Collections", collections, lastYear.Collections, 1), ("WonCount", won, lastYear.Won, 2) })
+        {
+            yoy.Add(new RefYearOnYear(
+                name,
+                actual,
+                whole,
+                toDate[i],
+                toDate[i] == 0 ? 0 : (actual - toDate[i]) / (double)toDate[i],
+                elapsed is > 0 and < 1 && toDate[i] > 0 && actual < toDate[i] * (1 - BehindLastYearShare)));
+        }
+
         return new RefReport(
             stageCount.Sum(),
             stageAmount.Sum(),
@@ -1115,6 +1235,7 @@ public sealed class ReferenceModel
             activities,
             minutes,
             targets,
+            yoy,
             newCustomers,
             newCustomerBookings,
             bookings - newCustomerBookings);

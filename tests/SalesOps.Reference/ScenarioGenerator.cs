@@ -25,6 +25,15 @@ public sealed class Scenario
     /// <summary>Period codes around the history, for reports and boards.</summary>
     public required List<string> ReportPeriods { get; init; }
     public required DateTimeOffset Now { get; init; }
+
+    /// <summary>The stall days and push limit to configure the engine with.</summary>
+    public required RefRiskRules Risk { get; init; }
+
+    /// <summary>
+    /// Instants at which the at-risk list is compared: <see cref="Now"/> (inside the history), and days to months after
+    /// its last event, so that deals have had time to stall and expected close dates have passed.
+    /// </summary>
+    public required List<DateTimeOffset> RiskInstants { get; init; }
 }
 
 /// <summary>
@@ -60,8 +69,25 @@ public sealed class ScenarioGenerator
     /// <paramref name="dedup"/>, when given, replace the seed's choice (an engine configured once for many seeds),
     /// leaving the rest of the history the same.
     /// </summary>
-    public static Scenario Create(int seed, string? timeZone = null, StageTable? stages = null, RefDedup? dedup = null) =>
-        new ScenarioGenerator(seed).Build(seed, timeZone, stages, dedup ?? Dedup(seed));
+    public static Scenario Create(int seed, string? timeZone = null, StageTable? stages = null, RefDedup? dedup = null, RefRiskRules? risk = null) =>
+        new ScenarioGenerator(seed).Build(seed, timeZone, stages, dedup ?? Dedup(seed), risk);
+
+    /// <summary>
+    /// Stall days from 2 to 40, half the time one open stage with its own (1 to 20), and a push limit of 0 to 2: drawn
+    /// apart from the history, like the de-dup window, so the history is the same under any rules.
+    /// </summary>
+    private static RefRiskRules Risk(int seed, StageTable stages)
+    {
+        var rng = new Random(unchecked((seed * 173) + 29));
+        var byStage = new Dictionary<string, int>(StringComparer.Ordinal);
+        var stallDays = rng.Next(2, 41);
+        if (rng.Next(2) == 0)
+        {
+            byStage[stages.Stages[rng.Next(stages.OpenCount)].Id] = rng.Next(1, 21);
+        }
+
+        return new RefRiskRules(stallDays, byStage, rng.Next(3));
+    }
 
     /// <summary>
     /// One seed in four gets a window of a few days and a handful of ids, so that histories (95 to 170 days, a rep has
@@ -75,7 +101,7 @@ public sealed class ScenarioGenerator
         return rng.Next(4) == 0 ? new RefDedup(TimeSpan.FromDays(rng.Next(2, 21)), rng.Next(2, 11)) : RefDedup.Documented;
     }
 
-    private Scenario Build(int seed, string? timeZone, StageTable? stageTable, RefDedup dedup)
+    private Scenario Build(int seed, string? timeZone, StageTable? stageTable, RefDedup dedup, RefRiskRules? risk)
     {
         var stages = _rng.Next(5) == 0 ? ThreeStages : StageTable.Default;
         stages = stageTable ?? stages;
@@ -216,17 +242,25 @@ public sealed class ScenarioGenerator
             AddInvalid(repIds, customers, opportunities, openStages);
         }
 
+        // In the order the draws were always made, so a seed's history is what it was before the at-risk instants.
+        var delivery = Deliver();
+        // One scenario in four is read a year later, so that its history is "last year" and the reports show it to date.
+        var now = At(0.2 + _rng.NextDouble() * 0.6).AddYears(seed % 4 == 3 ? 1 : 0);
+        var end = _start + _span;
         return new Scenario
         {
             Seed = seed,
             Stages = stages,
             Calendar = calendar,
             Dedup = dedup,
-            Delivery = Deliver(),
+            Delivery = delivery,
             InvalidFields = _invalid,
             HistoryCount = historyCount,
-            ReportPeriods = PeriodsAround(calendar).Select(RefCalendar.CodeOf).ToList(),
-            Now = At(0.2 + _rng.NextDouble() * 0.6),
+            // The same periods a year later too: they read this history as their same period last year.
+            ReportPeriods = PeriodsAround(calendar).SelectMany(p => new[] { p, new Period(p.Code + 100) }).Distinct().Select(RefCalendar.CodeOf).ToList(),
+            Now = now,
+            Risk = risk ?? Risk(seed, stages),
+            RiskInstants = [now, end.AddDays(1), end.AddDays(25), end.AddDays(90)],
         };
     }
 

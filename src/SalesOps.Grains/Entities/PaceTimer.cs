@@ -1,8 +1,9 @@
 namespace SalesOps.Grains;
 
 /// <summary>
-/// Re-checks pace against targets as time passes, on a grain timer started once the grain holds a target (a rep book
-/// or a region); the check itself is the grain's, through the domain.
+/// Re-checks pace against targets and the current periods against the same periods last year as time passes, on a grain
+/// timer started once the grain holds a rep (a rep book) or is defined (a region); the check itself is the grain's,
+/// through the domain.
 /// </summary>
 internal sealed class PaceTimer(IGrainBase grain, TimeSpan interval, Func<Task> check)
 {

@@ -70,10 +70,6 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
         if (_state.IsDefined)
         {
             StartTicking();
-        }
-
-        if (_state.Targets.Count > 0)
-        {
             _pace.Start();
         }
     }
@@ -115,6 +111,7 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
         {
             await CommitAsync(new EventAccepted(e), null, Answer.AfterCommit);
             StartTicking();
+            _pace.Start();
         }
 
         return EventOutcome.From(outcome);
@@ -255,13 +252,15 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
 
     public Task CheckPaceAsync()
     {
-        if (!_state.IsDefined || _state.Targets.Count == 0 || Journal.Failed)
+        if (!_state.IsDefined || Journal.Failed)
         {
             return Task.CompletedTask;
         }
 
-        var alerts = _state.Pace.Check(_state.Id, _state.Id, true, _state.Targets, _state.Figures, _settings.Calendar, _clock.Now);
-        return Delivery.PublishAlertsAsync(_refs, alerts.Select(AlertRecord.From).ToArray(), _logger);
+        var now = _clock.Now;
+        var alerts = _state.Pace.Check(_state.Id, _state.Id, true, _state.Targets, _state.Figures, _settings.Calendar, now);
+        alerts.AddRange(_state.LastYear.Check(_state.Id, _state.Id, true, _state.Figures, _settings.Calendar, now, _settings.BehindLastYearShare));
+        return alerts.Count == 0 ? Task.CompletedTask : Delivery.PublishAlertsAsync(_refs, alerts.Select(AlertRecord.From).ToArray(), _logger);
     }
 
     /// <summary>An undefined region holds nothing: let its activation go instead of keeping it forever.</summary>

@@ -85,7 +85,7 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
 
     protected override void OnRecovered()
     {
-        if (_reps.Values.Any(r => r.Targets.Count > 0))
+        if (_reps.Count > 0)
         {
             _pace.Start();
         }
@@ -155,9 +155,9 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
             }
         }
 
+        _pace.Start();
         if (targeted is not null)
         {
-            _pace.Start();
             await CheckPaceAsync(targeted);
         }
 
@@ -227,12 +227,17 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
         List<AlertRecord>? alerts = null;
         foreach (var rep in reps)
         {
-            if (!rep.IsJoined || rep.HasLeft || rep.Targets.Count == 0)
+            if (!rep.IsJoined || rep.HasLeft)
             {
                 continue;
             }
 
-            foreach (var alert in rep.Pace.Check(rep.Id, rep.RegionId, false, rep.Targets, rep.Figures(), _settings.Calendar, _clock.Now))
+            var now = _clock.Now;
+            var raised = rep.Targets.Count == 0 ? new List<Alert>() : rep.Pace.Check(rep.Id, rep.RegionId, false, rep.Targets, rep.Figures(), _settings.Calendar, now);
+
+            // Period figures are historical items: the last-year check needs no merged copy of the rep's counters.
+            raised.AddRange(rep.LastYear.Check(rep.Id, rep.RegionId, false, rep.Historical, _settings.Calendar, now, _settings.BehindLastYearShare));
+            foreach (var alert in raised)
             {
                 (alerts ??= new List<AlertRecord>()).Add(AlertRecord.From(alert));
             }

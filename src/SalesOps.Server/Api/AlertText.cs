@@ -42,6 +42,10 @@ public static class AlertText
                 var money = a.Metric is nameof(TargetMetric.Bookings) or nameof(TargetMetric.Collections);
                 string Amount(long v) => money ? Money(v, currency) : v.ToString("N0", CultureInfo.InvariantCulture);
                 return $"{names.Subject} is behind must-achieve pace on {Words(a.Metric)} for {period}: {Amount(a.Actual)} of {Amount(a.Expected)} expected by now";
+            case AlertKind.BehindLastYear:
+                var counted = a.Metric == nameof(ComparedFigure.WonCount);
+                string Value(long v) => counted ? v.ToString("N0", CultureInfo.InvariantCulture) : Money(v, currency);
+                return $"{names.Subject} is behind the same period last year on {Words(a.Metric)} for {period}: {Value(a.Actual)} against {Value(a.Expected)} by this point last year";
             case AlertKind.BigDealWon:
                 return $"{names.Subject} won a {Money(a.Actual, currency)} deal";
             case AlertKind.Overtake:
@@ -54,6 +58,11 @@ public static class AlertText
     /// <summary>A metric's name as words: "NewCustomers" reads "new customers".</summary>
     private static string Words(string metric)
     {
+        if (metric == nameof(ComparedFigure.WonCount))
+        {
+            return "deals won";
+        }
+
         var words = new System.Text.StringBuilder(metric.Length + 4);
         foreach (var c in metric)
         {

@@ -251,6 +251,15 @@ public static class ProtoMapper
             Pace = t.Pace,
             BehindPace = t.BehindPace,
         }));
+        f.SamePeriodLastYear.Add(r.SamePeriodLastYear.Select(y => new V1.YearOnYearFigure
+        {
+            Figure = ToWire(y.Figure),
+            Actual = y.Actual,
+            LastYear = y.LastYear,
+            LastYearToDate = y.LastYearToDate,
+            Growth = y.Growth,
+            Behind = y.Behind,
+        }));
         return f;
     }
 
@@ -261,6 +270,8 @@ public static class ProtoMapper
     public static V1.TargetMetric ToWire(TargetMetric m) => (V1.TargetMetric)((int)m + 1);
 
     public static V1.TargetScope ToWire(TargetScope s) => (V1.TargetScope)((int)s + 1);
+
+    public static V1.ComparedFigure ToWire(ComparedFigure f) => (V1.ComparedFigure)((int)f + 1);
 
     public static V1.LeaderboardMetric ToWire(LeaderboardMetric m) => (V1.LeaderboardMetric)((int)m + 1);
 
@@ -304,6 +315,17 @@ public static class ProtoMapper
                     Metric = System.Enum.TryParse<TargetMetric>(a.Metric, out var target) ? ToWire(target) : V1.TargetMetric.Unspecified,
                     Actual = a.Actual,
                     Expected = a.Expected,
+                    ScopeName = names.Subject,
+                };
+                break;
+            case AlertKind.BehindLastYear:
+                m.BehindLastYear = new V1.BehindLastYearAlert
+                {
+                    Scope = a.AboutRegion ? V1.TargetScope.Region : V1.TargetScope.Rep,
+                    ScopeId = a.SubjectId,
+                    Figure = System.Enum.TryParse<ComparedFigure>(a.Metric, out var compared) ? ToWire(compared) : V1.ComparedFigure.Unspecified,
+                    Actual = a.Actual,
+                    LastYearToDate = a.Expected,
                     ScopeName = names.Subject,
                 };
                 break;

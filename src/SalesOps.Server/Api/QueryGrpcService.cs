@@ -166,6 +166,6 @@ public sealed class QueryGrpcService(
 
     private V1.Figures Report(Counter[] counters, TargetRow[] targets, Period period) =>
         ProtoMapper.ToFigures(
-            FigureReport.Build(Counter.ToSet(counters), TargetRow.ToBook(targets), settings.Stages, settings.Calendar, period, clock.Now),
+            FigureReport.Build(Counter.ToSet(counters), TargetRow.ToBook(targets), settings, period, clock.Now),
             settings.CurrencyCode);
 }

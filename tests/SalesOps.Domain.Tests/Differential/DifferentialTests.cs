@@ -60,6 +60,9 @@ public sealed class DifferentialTests
                 "rep left", "refused after a leave", "late item of a departed rep accepted", "orphaned deals at the end", "reassigned after a leave",
                 "small de-dup window", "beyond de-dup window", "re-send beyond de-dup window", "duplicate after ids were forgotten",
                 "first order taken by an earlier win", "first order no longer won",
+                "at risk: stalled", "at risk: overdue", "at risk: slipping", "at risk: only slipping", "at risk: open deal not at risk",
+                "push dated before an earlier setting",
+                "last year's figure shown", "last year to date pro rata", "behind last year",
             })
             {
                 Assert.True(totals.GetValueOrDefault(path) > 0, $"the generator never produced '{path}'");
@@ -193,18 +196,59 @@ public sealed class DifferentialTests
             queue = resend;
         }
 
-        CoverageStats(reference, stats);
-        var problems = Comparison.Differences(reference, EngineObservation.Observe(engine, sc), sc.ReportPeriods, sc.Now);
+        CoverageStats(reference, sc, stats);
+        var observed = EngineObservation.Observe(engine, sc);
+        var problems = Comparison.Differences(reference, observed, sc.ReportPeriods, sc.Now);
+        problems.AddRange(Comparison.AtRiskDifferences(reference, observed, sc.RiskInstants, sc.Risk));
+        RiskStats(reference, sc, stats);
         return problems.Count == 0
             ? null
             : $"{header}\n{problems.Count} differences (engine vs reference):\n{string.Join('\n', problems.Take(40))}\n"
               + $"deliveries ({log.Count}):\n{string.Join('\n', log.Take(400))}";
     }
 
-    /// <summary>Counts the interesting situations the accepted history contains, so the run can prove it covered them.</summary>
-    private static void CoverageStats(ReferenceModel reference, Dictionary<string, long> stats)
+    /// <summary>Counts the at-risk rows of each condition the comparison covered, so the run proves it met all three.</summary>
+    private static void RiskStats(ReferenceModel reference, Scenario sc, Dictionary<string, long> stats)
     {
         void Add(string key, long n) => stats[key] = stats.GetValueOrDefault(key) + n;
+        foreach (var at in sc.RiskInstants)
+        {
+            var rows = reference.AtRisk(at, sc.Risk);
+            Add("at risk: stalled", rows.Count(r => r.Stalled));
+            Add("at risk: overdue", rows.Count(r => r.Overdue));
+            Add("at risk: slipping", rows.Count(r => r.Slipping));
+            Add("at risk: only slipping", rows.Count(r => r.Slipping && !r.Stalled && !r.Overdue));
+            Add("at risk: open deal not at risk", reference.Deals().Values.Count(d => reference.IsOpen(d.Stage)) - rows.Count);
+        }
+
+        // A setting of the expected close that arrived after one dated later: the count must place it, not append it.
+        var settings = reference.Accepted.Where(e => e is OpportunityOpened || e is OpportunityStageChanged { ExpectedClose: not null }).ToList();
+        for (var i = 1; i < settings.Count; i++)
+        {
+            var id = settings[i] is OpportunityOpened o ? o.OpportunityId : ((OpportunityStageChanged)settings[i]).OpportunityId;
+            if (settings.Take(i).Any(p => p.OccurredAt > settings[i].OccurredAt
+                && (p is OpportunityOpened po ? po.OpportunityId : ((OpportunityStageChanged)p).OpportunityId) == id))
+            {
+                Add("push dated before an earlier setting", 1);
+            }
+        }
+    }
+
+    /// <summary>Counts the interesting situations the accepted history contains, so the run can prove it covered them.</summary>
+    private static void CoverageStats(ReferenceModel reference, Scenario sc, Dictionary<string, long> stats)
+    {
+        void Add(string key, long n) => stats[key] = stats.GetValueOrDefault(key) + n;
+        var inputs = reference.Inputs();
+        foreach (var period in sc.ReportPeriods)
+        {
+            foreach (var y in reference.Report(TargetScope.Region, ReferenceModel.Company, period, sc.Now, inputs).LastYear)
+            {
+                Add("last year's figure shown", y.LastYear > 0 ? 1 : 0);
+                Add("last year to date pro rata", y.LastYearToDate > 0 && y.LastYearToDate < y.LastYear ? 1 : 0);
+                Add("behind last year", y.Behind ? 1 : 0);
+            }
+        }
+
         var accepted = reference.Accepted;
         var byDeal = accepted.Where(e => e is OpportunityWon or OpportunityStageChanged or OpportunityReassigned).ToList();
         foreach (var won in accepted.OfType<OpportunityWon>())

@@ -13,7 +13,20 @@ internal static class EngineObservation
         Stages = sc.Stages,
         Calendar = CompanyCalendar.FromId(sc.CalendarName),
         Dedup = new DedupWindow(sc.Dedup.MaxAge, sc.Dedup.MaxCount),
+        AtRisk = new AtRiskRules(sc.Risk.DefaultStallDays, sc.Risk.StallDaysByStage, sc.Risk.PushLimit),
     };
+
+    /// <summary>An engine's at-risk row in the reference's vocabulary.</summary>
+    public static RefAtRisk AtRisk(string deal, string owner, string stage, DealRisk r) => new(
+        deal,
+        owner,
+        stage,
+        r.DaysInStage,
+        r.ExpectedClose,
+        r.Pushes,
+        (r.Conditions & RiskConditions.Stalled) != 0,
+        (r.Conditions & RiskConditions.Overdue) != 0,
+        (r.Conditions & RiskConditions.Slipping) != 0);
 
     public static List<Period> Periods(Scenario sc) =>
         sc.ReportPeriods.Select(p => Period.TryParse(p, out var period) ? period : throw new ArgumentException(p)).ToList();
@@ -60,6 +73,7 @@ internal static class EngineObservation
         new SortedDictionary<(int, int), long>(r.Activities.ToDictionary(a => ((int)a.Type, (int)a.Category), a => a.Count)),
         r.MinutesByTimeCategory.ToArray(),
         r.Targets.Select(t => new RefTarget(t.Metric.ToString(), t.Actual, t.MustAchieve, t.Stretch, t.MustAttainment, t.StretchAttainment, t.Pace, t.BehindPace)).ToList(),
+        r.SamePeriodLastYear.Select(y => new RefYearOnYear(y.Figure.ToString(), y.Actual, y.LastYear, y.LastYearToDate, y.Growth, y.Behind)).ToList(),
         r.NewCustomers,
         r.NewCustomerBookings,
         r.RepeatBookings);
@@ -75,9 +89,10 @@ internal static class EngineObservation
             {
                 var p = Period.TryParse(period, out var parsed) ? parsed : throw new ArgumentException(period);
                 return isRep
-                    ? Report(FigureReport.Build(engine.Reps[id].Figures(), engine.Reps[id].Targets, stages, calendar, p, sc.Now))
-                    : Report(FigureReport.Build(engine.Regions[id].Figures, engine.Regions[id].Targets, stages, calendar, p, sc.Now));
+                    ? Report(FigureReport.Build(engine.Reps[id].Figures(), engine.Reps[id].Targets, engine.Settings, p, sc.Now))
+                    : Report(FigureReport.Build(engine.Regions[id].Figures, engine.Regions[id].Targets, engine.Settings, p, sc.Now));
             },
+            AtRisk = now => engine.AtRiskOpportunities(now).Select(o => AtRisk(o.Deal.Id, o.Deal.OwnerRepId, StageId(stages, o.Deal.StageIndex), o.Risk)).ToList(),
         };
         foreach (var o in engine.Opportunities.Values.Where(o => o.IsOpened))
         {

@@ -470,7 +470,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             {
                 var p = Period.TryParse(period, out var parsed) ? parsed : throw new ArgumentException(period);
                 var (counters, targets) = isRep ? (reps[id].Counters, reps[id].Targets) : (regions[id].Counters, regions[id].Targets);
-                return EngineObservation.Report(FigureReport.Build(Counter.ToSet(counters), TargetRow.ToBook(targets), stages, calendar, p, sc.Now));
+                return EngineObservation.Report(FigureReport.Build(Counter.ToSet(counters), TargetRow.ToBook(targets), cluster.Settings, p, sc.Now));
             },
         };
 

@@ -97,9 +97,9 @@ public static class ServerState
         return differences;
     }
 
-    /// <summary>What the server should report, with the fields that depend on the moment of the query (pace) left out.</summary>
+    /// <summary>What the server should report, with the fields that depend on the moment of the query (pace, last year to date) left out.</summary>
     private static V1.Figures Expected(FigureSet figures, TargetBook targets, EngineSettings settings, Period period) =>
-        WithoutPace(ProtoMapper.ToFigures(FigureReport.Build(figures, targets, settings.Stages, settings.Calendar, period, DateTimeOffset.UtcNow), settings.CurrencyCode));
+        WithoutPace(ProtoMapper.ToFigures(FigureReport.Build(figures, targets, settings, period, DateTimeOffset.UtcNow), settings.CurrencyCode));
 
     private static V1.Figures WithoutPace(V1.Figures figures)
     {
@@ -109,6 +109,13 @@ public static class ServerState
             t.ElapsedShare = 0;
             t.Pace = 0;
             t.BehindPace = false;
+        }
+
+        foreach (var y in copy.SamePeriodLastYear)
+        {
+            y.LastYearToDate = 0;
+            y.Growth = 0;
+            y.Behind = false;
         }
 
         return copy;

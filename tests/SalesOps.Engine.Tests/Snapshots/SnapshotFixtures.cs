@@ -46,6 +46,36 @@ internal static class SnapshotFixtures
         return engine;
     }
 
+    /// <summary>
+    /// A deal book whose deal was pushed out twice and has raised its stalled and slipping alerts: the fixture of the
+    /// deal memento with its close history and alert state (<c>TestData/snapshots/v1-push-counts</c>), beside the
+    /// <c>v1</c> one written before those existed.
+    /// </summary>
+    public static (OpportunityBookGrainSnapshot Snapshot, OpportunityState Deal) PushCounted()
+    {
+        var p = Prefix;
+        var at = JournalFixtures.At;
+        var settings = new EngineOptions().ToSettings();
+        var deal = new OpportunityState(p + "o2", settings.Dedup);
+        SalesEvent[] events =
+        [
+            new OpportunityOpened(p + "e-open2", at, p + "o2", p + "ann", p + "acme", 90_000, "widgets", "direct", new DateOnly(2026, 12, 15), "quote_sent"),
+            new OpportunityStageChanged(p + "e-push1", at.AddDays(1), p + "o2", "quote_sent", new DateOnly(2027, 1, 20)),
+            new OpportunityStageChanged(p + "e-push2", at.AddDays(2), p + "o2", "quote_sent", new DateOnly(2027, 2, 20)),
+            new OpportunityStageChanged(p + "e-push3", at.AddDays(3), p + "o2", "quote_sent", new DateOnly(2027, 3, 20)),
+        ];
+        foreach (var e in events)
+        {
+            if (!deal.Apply(e, settings.Stages, out _).IsAccepted)
+            {
+                throw new InvalidOperationException($"fixture event {e.EventId} was not accepted");
+            }
+        }
+
+        _ = deal.RiskAlerts(settings.Stages, settings.AtRisk, settings.Calendar, at.AddDays(40));
+        return (new OpportunityBookGrainSnapshot { Sequence = 4, Deals = [deal.ToSnapshot()], Credits = [], Orders = [] }, deal);
+    }
+
     /// <summary>Each snapshot type with its file name.</summary>
     public static IEnumerable<(string File, IGrainSnapshot Snapshot)> All()
     {
