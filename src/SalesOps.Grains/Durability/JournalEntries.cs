@@ -52,7 +52,7 @@ public sealed record RollupQueued : JournalEntry
 
 /// <summary>
 /// An opportunity's order set on (or cleared from) a customer, without the rep it is credited to; written by builds
-/// before new customers (ADR 0017), read only: such an order is credited to nobody.
+/// before new customers (ADR 0018), read only: such an order is credited to nobody.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("salesops.j.Order")]
 public sealed record OrderReceived(
@@ -85,6 +85,19 @@ public sealed record OwnedOrderReceived(
 public sealed record TouchesReceived([property: Id(0)] string Sender, [property: Id(1)] long Sequence, [property: Id(2)] CustomerTouch[] Touches) : JournalEntry
 {
     internal const string Name = nameof(TouchesReceived);
+
+    internal override byte[] Write(JournalFormat format) => format.Write(Name, 1, this);
+}
+
+/// <summary>
+/// The engine's clock as a rep book read it when periods with forecast submissions had ended: every rep of the book scores
+/// those periods from then on (docs/semantics.md, "Forecast submissions and accuracy"). Journaled because what the reps
+/// send to the boards depends on it, so a replay must close the same periods at the same point of the journal.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("salesops.j.ForecastClosed")]
+public sealed record ForecastPeriodsClosed([property: Id(0)] DateTimeOffset Now) : JournalEntry
+{
+    internal const string Name = nameof(ForecastPeriodsClosed);
 
     internal override byte[] Write(JournalFormat format) => format.Write(Name, 1, this);
 }

@@ -10,7 +10,7 @@ namespace SalesOps.Grains;
 /// A customer: orders, lifetime value, collections, last order and last contact; every change journaled. It receives
 /// orders from deal books and touches from rep books through numbered lanes, and sends the new-customer credit of its
 /// first order (and its retraction when another order becomes the first) to the owners' rep books through its own
-/// lanes, one per rep book (ADR 0017).
+/// lanes, one per rep book (ADR 0018).
 /// </summary>
 public sealed class CustomerGrain : DurableGrain<JournalEntry, CustomerGrainSnapshot>, ICustomerGrain
 {
@@ -205,6 +205,8 @@ public sealed class CustomerGrain : DurableGrain<JournalEntry, CustomerGrainSnap
         public Outcome Visit(PaymentReceived e) => Foreign(e);
 
         public Outcome Visit(TargetSet e) => Foreign(e);
+
+        public Outcome Visit(ForecastSubmitted e) => Foreign(e);
 
         private static Outcome Foreign(SalesEvent e) => Outcome.Invalid("event", $"{e.GetType().Name} is not a customer event");
     }

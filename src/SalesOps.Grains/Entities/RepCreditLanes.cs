@@ -6,7 +6,7 @@ namespace SalesOps.Grains;
 
 /// <summary>
 /// Credits for reps travel in one lane per rep book (ADR 0009), from deal books (their deals' contributions) and from
-/// customers (their first order as a new customer, ADR 0017): the lane names and the call that delivers them.
+/// customers (their first order as a new customer, ADR 0018): the lane names and the call that delivers them.
 /// </summary>
 internal static class RepCreditLanes
 {

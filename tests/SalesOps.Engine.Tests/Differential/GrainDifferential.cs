@@ -114,7 +114,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
                 "unavailable, not applied", "unavailable, applied",
                 "fault: fail before", "fault: fail after", "fault: reject", "fault: duplicate", "fault: delay",
                 "fault: fail before CreditAsync", "fault: fail after ApplyRollupAsync", "fault: duplicate SetOrderAsync",
-                "beyond de-dup window", "duplicate after ids were forgotten",
+                "beyond de-dup window", "duplicate after ids were forgotten", "forecast accuracy on a board",
             }.Concat(cluster.Kills is null ? [] : ActivationKills.Required.Select(k => "fault: " + k)))
             {
                 Assert.True(totals.GetValueOrDefault(path) > 0, $"the {cluster.Mode} run never produced '{path}'");
@@ -135,10 +135,11 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
 
     private async Task<string?> RunSeedAsync(int seed, Dictionary<string, long> stats)
     {
-        var sc = ScenarioGenerator.Create(seed, cluster.TimeZone, cluster.Stages, cluster.Dedup);
+        var sc = ScenarioGenerator.Create(seed, cluster.TimeZone, cluster.Stages, cluster.Dedup, forecastCutoffDays: cluster.Settings.ForecastCutoffDays);
         var keys = new Keys($"d{seed}-");
         // The engine refuses events dated after its clock (the machine's here) plus the configured skew.
-        var reference = new ReferenceModel(sc.Stages, sc.Calendar, sc.Dedup, DateTimeOffset.UtcNow + cluster.Settings.MaxFutureSkew);
+        var reference = new ReferenceModel(
+            sc.Stages, sc.Calendar, sc.Dedup, DateTimeOffset.UtcNow + cluster.Settings.MaxFutureSkew, cluster.Settings.ForecastCutoffDays);
         var rng = new Random(seed * 7919);
         var log = new List<string>();
         var sequence = keys.Prefix;
@@ -362,9 +363,11 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             rounds++;
             await FlushAsync(ids, keys);
             var observed = await ObserveAsync(sc, ids, keys, reference);
-            var problems = Comparison.Differences(reference, observed, sc.ReportPeriods, sc.Now);
+            // Accuracy boards: the rep books score each period that ended by their clock, the machine's here.
+            var problems = Comparison.Differences(reference, observed, sc.ReportPeriods, sc.Now, DateTimeOffset.UtcNow);
             if (problems.Count == 0)
             {
+                stats["forecast accuracy on a board"] = observed.Boards.Where(b => b.Key.Metric == nameof(LeaderboardMetric.ForecastAccuracy)).Sum(b => (long)b.Value.Count);
                 if (settled)
                 {
                     stats["settle rounds"] = stats.GetValueOrDefault("settle rounds") + rounds;
@@ -472,6 +475,12 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
                 var (counters, targets) = isRep ? (reps[id].Counters, reps[id].Targets) : (regions[id].Counters, regions[id].Targets);
                 return EngineObservation.Report(FigureReport.Build(Counter.ToSet(counters), TargetRow.ToBook(targets), cluster.Settings, p, sc.Now));
             },
+            Forecast = (isRep, id, period) =>
+            {
+                var p = Period.TryParse(period, out var parsed) ? parsed : throw new ArgumentException(period);
+                var (counters, forecasts) = isRep ? (reps[id].Counters, reps[id].Forecasts) : (regions[id].Counters, regions[id].Forecasts);
+                return EngineObservation.Forecast(ForecastView.Build(ForecastRow.ToBook(forecasts), Counter.ToSet(counters), stages, p, sc.Now, cluster.Settings.Forecasts));
+            },
         };
 
         // Reads go out together: a sequence reads a few hundred things each round.
@@ -514,7 +523,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
                 .OrderBy(o => o.Item1, StringComparer.Ordinal));
         }
 
-        var boards = reference.Leaderboards(reference.Counters().Reps);
+        var boards = reference.Leaderboards(reference.Counters().Reps, DateTimeOffset.UtcNow);
         var regionIds = ids.Regions.Append(ReferenceModel.Company).ToList();
         var regionSnapshots = await Task.WhenAll(regionIds.Select(id => Grains.GetGrain<IRegionGrain>(keys.Key(id)).GetSnapshotAsync().WaitAsync(CallTimeout)));
         var boardReads = new List<(RefBoard Key, Task<BoardSnapshot> Read)>();
@@ -623,6 +632,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             ActivityLogged a => a with { RepId = Key(a.RepId), CustomerId = Key(a.CustomerId) },
             PaymentReceived p => p with { RepId = Key(p.RepId), CustomerId = Key(p.CustomerId) },
             TargetSet t => t with { ScopeId = Key(t.ScopeId) },
+            ForecastSubmitted f => f with { ScopeId = Key(f.ScopeId) },
             _ => throw new ArgumentException($"no id mapping for {e.GetType().Name}", nameof(e)),
         };
     }

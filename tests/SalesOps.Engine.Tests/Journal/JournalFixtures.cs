@@ -40,6 +40,14 @@ internal static class JournalFixtures
     public static SalesEvent[] Added(string p) =>
     [
         new RepLeft(p + "e-left", At.AddDays(30), p + "ann", "moved abroad"),
+        new ForecastSubmitted(p + "e-forecast", At, TargetScope.Rep, p + "ann", Period.OfMonth(2026, 11), 400_000, 650_000, "ann", "two deals in legal"),
+    ];
+
+    /// <summary>Entries other than events added after the legacy format, after <see cref="Added"/> in file order.</summary>
+    public static JournalEntry[] AddedOthers(string p) =>
+    [
+        new ForecastPeriodsClosed(At.AddDays(40)),
+        new OwnedOrderReceived(p + "o3", "oppbook/3", 6, new OrderRow(90_000, At.AddDays(-2)), p + "bob"),
     ];
 
     public static JournalEntry[] Others(string p)
@@ -56,15 +64,6 @@ internal static class JournalFixtures
             new ContactReceived(At),
         ];
     }
-
-    /// <summary>
-    /// Entries other than events added after the legacy format: current-format fixtures only, numbered in a series of
-    /// their own (<c>xNN-Name.bin</c>) so that an added event and an added entry never take each other's number.
-    /// </summary>
-    public static JournalEntry[] AddedEntries(string p) =>
-    [
-        new OwnedOrderReceived(p + "o3", "oppbook/3", 6, new OrderRow(90_000, At.AddDays(-2)), p + "bob"),
-    ];
 
     /// <summary>Every entry in file order with its file name.</summary>
     /// <param name="legacy">Only the entries the legacy format had (no <see cref="Added"/> events).</param>
@@ -93,10 +92,9 @@ internal static class JournalFixtures
             yield return ($"{++n:00}-event-{e.GetType().Name}.bin", new EventAccepted(e));
         }
 
-        var x = 0;
-        foreach (var e in AddedEntries(p))
+        foreach (var e in AddedOthers(p))
         {
-            yield return ($"x{++x:00}-{e.GetType().Name}.bin", e);
+            yield return ($"{++n:00}-{e.GetType().Name}.bin", e);
         }
     }
 }

@@ -48,7 +48,7 @@ public sealed class SnapshotFormatTests
         var restored = RepState.FromSnapshot(Assert.Single(cp.Reps), DedupWindow.Default);
         var original = SnapshotFixtures.Company().Reps["fx-ann"];
 
-        // The fixture was written before new customers existed (ADR 0017): a rep restored from it lacks those counters,
+        // The fixture was written before new customers existed (ADR 0018): a rep restored from it lacks those counters,
         // which nothing backfills; everything else is as the original's.
         Assert.DoesNotContain(restored.Figures().Values.Keys, k => k.Figure is Figure.NewCustomers or Figure.NewCustomerBookings);
         Assert.Contains(original.Figures().Values.Keys, k => k.Figure is Figure.NewCustomers);
