@@ -22,7 +22,8 @@ public sealed record TargetFigure(
 /// pipeline forecast = best case + pipeline stages; win rate = won ÷ (won + lost); average deal = bookings ÷ won;
 /// average cycle = Σ cycle seconds ÷ won ÷ 86,400; conversion(stage i) = reached(i+1) ÷ reached(i);
 /// attainment = actual ÷ target; pace = actual ÷ (must-achieve × elapsed share); same period last year: see
-/// <see cref="YearOnYearFigure"/>; the planning funnel: see <see cref="PlanningFunnel"/>.
+/// <see cref="YearOnYearFigure"/>; new customers and new-customer bookings = the count and amount of first orders won in
+/// the period; repeat bookings = bookings − new-customer bookings; the planning funnel: see <see cref="PlanningFunnel"/>.
 /// </summary>
 public sealed record FigureReport(
     Period Period,
@@ -47,6 +48,9 @@ public sealed record FigureReport(
     IReadOnlyList<long> MinutesByTimeCategory,
     IReadOnlyList<TargetFigure> Targets,
     IReadOnlyList<YearOnYearFigure> SamePeriodLastYear,
+    long NewCustomers,
+    long NewCustomerBookings,
+    long RepeatBookings,
     PlanningFunnel? Plan)
 {
     /// <summary>The report of a rep's or a region's (<paramref name="scope"/>) counters and targets.</summary>
@@ -153,7 +157,11 @@ public sealed record FigureReport(
             minutes,
             targetFigures,
             YearOnYear.Compare(f, period, calendar, now, settings.BehindLastYearShare),
+            f.Get(Figure.NewCustomers, period),
+            f.Get(Figure.NewCustomerBookings, period),
+            bookings - f.Get(Figure.NewCustomerBookings, period),
             PlanningFunnel.Build(f, targets, settings, period, now, scope == TargetScope.Rep));
+
     }
 
     /// <summary>The system's own forecast of a period: bookings + Σ open amount expected to close in it × probability.</summary>
