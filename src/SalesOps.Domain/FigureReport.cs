@@ -161,7 +161,6 @@ public sealed record FigureReport(
             f.Get(Figure.NewCustomerBookings, period),
             bookings - f.Get(Figure.NewCustomerBookings, period),
             PlanningFunnel.Build(f, targets, settings, period, now, scope == TargetScope.Rep));
-
     }
 
     /// <summary>The system's own forecast of a period: bookings + Σ open amount expected to close in it × probability.</summary>

@@ -135,11 +135,11 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
 
     private async Task<string?> RunSeedAsync(int seed, Dictionary<string, long> stats)
     {
-        var sc = ScenarioGenerator.Create(seed, cluster.TimeZone, cluster.Stages, cluster.Dedup, forecastCutoffDays: cluster.Settings.ForecastCutoffDays);
+        var sc = ScenarioGenerator.Create(seed, cluster.TimeZone, cluster.Stages, cluster.Dedup, forecastCutoffDays: cluster.Settings.ForecastCutoffDays, planMinHistory: cluster.Settings.Planning.MinHistory);
         var keys = new Keys($"d{seed}-");
         // The engine refuses events dated after its clock (the machine's here) plus the configured skew.
         var reference = new ReferenceModel(
-            sc.Stages, sc.Calendar, sc.Dedup, DateTimeOffset.UtcNow + cluster.Settings.MaxFutureSkew, cluster.Settings.ForecastCutoffDays);
+            sc.Stages, sc.Calendar, sc.Dedup, DateTimeOffset.UtcNow + cluster.Settings.MaxFutureSkew, cluster.Settings.ForecastCutoffDays, cluster.Settings.Planning.MinHistory);
         var rng = new Random(seed * 7919);
         var log = new List<string>();
         var sequence = keys.Prefix;
