@@ -119,7 +119,7 @@ public sealed class EngineSettings
     public long BigDealThreshold { get; init; } = 100_000;
 
     /// <summary>
-    /// A current period's bookings, collections or won count that is more than this share below the same period last
+    /// A current period's bookings, collections, won count or new customers that is more than this share below the same period last
     /// year to date is flagged and alerted (0.2: more than 20% behind).
     /// </summary>
     public double BehindLastYearShare { get; init; } = 0.2;

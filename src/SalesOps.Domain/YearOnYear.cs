@@ -6,6 +6,9 @@ public enum ComparedFigure : byte
     Bookings = 0,
     Collections = 1,
     WonCount = 2,
+
+    /// <summary>Customers whose first order was won in the period.</summary>
+    NewCustomers = 3,
 }
 
 /// <summary>
@@ -36,6 +39,7 @@ public static class YearOnYear
         ComparedFigure.Bookings => Figure.Bookings,
         ComparedFigure.Collections => Figure.Collections,
         ComparedFigure.WonCount => Figure.WonCount,
+        ComparedFigure.NewCustomers => Figure.NewCustomers,
         _ => throw new ArgumentOutOfRangeException(nameof(figure), figure, "Not a compared figure."),
     };
 
@@ -115,7 +119,7 @@ public sealed class LastYearTracker
         List<Alert>? alerts = null;
         var current = calendar.CurrentPeriods(now).ToArray();
 
-        // Periods that are no longer current re-arm (the set stays small: at most 3 periods × 3 figures).
+        // Periods that are no longer current re-arm (the set stays small: at most 3 periods × 4 figures).
         _behind.RemoveWhere(b => Array.IndexOf(current, b.Item1) < 0);
         foreach (var period in current)
         {

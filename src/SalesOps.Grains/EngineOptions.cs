@@ -23,7 +23,7 @@ public sealed class EngineOptions
     public long BigDealThreshold { get; set; } = 100_000;
 
     /// <summary>
-    /// A current period's bookings, collections or won count more than this share below the same period last year to
+    /// A current period's bookings, collections, won count or new customers more than this share below the same period last year to
     /// date is flagged and alerted (0 to 1; 0.2 = more than 20% behind).
     /// </summary>
     public double BehindLastYearShare { get; set; } = 0.2;

@@ -99,6 +99,20 @@ public sealed class YearOnYearTests
     }
 
     [Fact]
+    public void NewCustomers_AreComparedWithLastYearsToo()
+    {
+        var company = Setup();
+        company.Open("last", "ann", 10_000, "quote_sent", new DateOnly(2025, 3, 20), LastMarch);
+        company.Win("last", LastMarch.AddDays(1));
+
+        var march = FigureReport.Build(company.RepState("ann").Figures(), company.RepState("ann").Targets, company.Engine.Settings, TargetScope.Rep, TestCompany.March, TestCompany.Day(16))
+            .SamePeriodLastYear.Single(y => y.Figure == ComparedFigure.NewCustomers);
+
+        // acme's first order was last March; nobody new this March yet, and a count pro rata rounds down to 0.
+        Assert.Equal((0L, 1L, 0L, false), (march.Actual, march.LastYear, march.LastYearToDate, march.Behind));
+    }
+
+    [Fact]
     public void Periods_KnowTheirMonthsAndTheYearBefore()
     {
         Assert.Equal(Period.OfQuarter(2025, 1), TestCompany.Q1.YearEarlier);

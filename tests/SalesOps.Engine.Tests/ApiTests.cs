@@ -235,7 +235,7 @@ public sealed class ApiTests(ServerFixture server)
         Assert.Equal((10_000L, 100_000L, toDate, true), (collections.Actual, collections.LastYear, collections.LastYearToDate, collections.Behind));
         Assert.Equal((10_000 - toDate) / (double)toDate, collections.Growth, 9);
         Assert.Equal(
-            [V1.ComparedFigure.Bookings, V1.ComparedFigure.Collections, V1.ComparedFigure.WonCount],
+            [V1.ComparedFigure.Bookings, V1.ComparedFigure.Collections, V1.ComparedFigure.WonCount, V1.ComparedFigure.NewCustomers],
             rep.Figures.SamePeriodLastYear.Select(y => y.Figure));
 
         // A target accepted for the rep checks the rep at once (otherwise the timer does, every Engine:PaceCheckInterval).

@@ -33,11 +33,8 @@ public static class RefPlanning
     private const long AverageOrder = 200_000;
     private static readonly decimal[] DefaultRatios = [3, 4, 5];
 
-    /// <summary>What the funnel reads of a scope, summed over a set of months or one period.</summary>
-    /// <param name="InPeriod">Whether a local date counts.</param>
-    public delegate (long Bookings, long Won, long NewCustomers, long NewBookings, long Proposals, long Visits, long Calls) Sums(Func<DateOnly, bool> inPeriod);
-
-    public static RefPlan? Plan(TargetSet? target, string period, DateTimeOffset now, RefCalendar calendar, int minHistory, bool isRep, long booked, decimal work, Sums sums)
+    /// <param name="sums">The scope's figures over the local dates a predicate takes.</param>
+    public static RefPlan? Plan(TargetSet? target, string period, DateTimeOffset now, RefCalendar calendar, int minHistory, bool isRep, long booked, decimal work, Func<Func<DateOnly, bool>, RefSums> sums)
     {
         if (target is null)
         {

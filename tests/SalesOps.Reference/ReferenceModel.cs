@@ -154,6 +154,9 @@ public sealed record RefReport(
     long RepeatBookings,
     RefPlan? Plan);
 
+/// <summary>A scope's period figures over some local dates, summed from the deals and accepted events.</summary>
+public readonly record struct RefSums(long Bookings, long Won, long Collections, long NewCustomers, long NewBookings, long Proposals, long Visits, long Calls);
+
 /// <summary>A period figure beside the same period last year (docs/semantics.md, "Same period last year").</summary>
 public sealed record RefYearOnYear(string Figure, long Actual, long LastYear, long LastYearToDate, double Growth, bool Behind);
 
@@ -1184,33 +1187,11 @@ public sealed class ReferenceModel
         }
 
         // Same period last year: the whole of it, and up to the same point (months over in full, the current one pro rata).
-        (long Bookings, long Won, long Collections) Sums(string p)
-        {
-            long b = 0, w = 0, c = 0;
-            foreach (var d in inputs.Deals.Values)
-            {
-                if (d.Stage == Won && InScope(d.Owner, inputs.Reps[d.Owner].RegionAt(d.StageAt)) && RefCalendar.Contains(p, _calendar.LocalDate(d.StageAt)))
-                {
-                    b += d.Amount;
-                    w++;
-                }
-            }
-
-            foreach (var e in _accepted)
-            {
-                if (e is PaymentReceived pay && RefCalendar.Contains(p, _calendar.LocalDate(pay.OccurredAt)) && InScope(pay.RepId, inputs.Reps[pay.RepId].RegionAt(pay.OccurredAt)))
-                {
-                    c += pay.Amount;
-                }
-            }
-
-            return (b, w, c);
-        }
-
         static string YearBefore(string p) => (int.Parse(p[..4], CultureInfo.InvariantCulture) - 1).ToString("D4", CultureInfo.InvariantCulture) + p[4..];
 
-        var lastYear = Sums(YearBefore(period));
-        long[] toDate = [0, 0, 0];
+        RefSums In(string p) => Sums(d => RefCalendar.Contains(p, d));
+        var lastYear = In(YearBefore(period));
+        long[] toDate = [0, 0, 0, 0];
         var (first, end) = RefCalendar.Days(period);
         for (var m = first; m < end; m = m.AddMonths(1))
         {
@@ -1220,16 +1201,20 @@ public sealed class ReferenceModel
                 break;
             }
 
-            var (b, w, c) = Sums(YearBefore(RefCalendar.MonthCode(m)));
-            long[] month = [b, c, w];
-            for (var i = 0; i < 3; i++)
+            var sums = In(YearBefore(RefCalendar.MonthCode(m)));
+            long[] month = [sums.Bookings, sums.Collections, sums.Won, sums.NewCustomers];
+            for (var i = 0; i < month.Length; i++)
             {
                 toDate[i] += share == 1 ? month[i] : Math.Min(month[i], (long)Math.Floor(month[i] * share));
             }
         }
 
         var yoy = new List<RefYearOnYear>();
-        foreach (var (name, actual, whole, i) in new[] { ("Bookings", bookings, lastYear.Bookings, 0), ("Collections", collections, lastYear.Collections, 1), ("WonCount", won, lastYear.Won, 2) })
+        foreach (var (name, actual, whole, i) in new[]
+        {
+            ("Bookings", bookings, lastYear.Bookings, 0), ("Collections", collections, lastYear.Collections, 1), ("WonCount", won, lastYear.Won, 2),
+            ("NewCustomers", newCustomers, lastYear.NewCustomers, 3),
+        })
         {
             yoy.Add(new RefYearOnYear(
                 name,
@@ -1277,12 +1262,12 @@ public sealed class ReferenceModel
                 scope == TargetScope.Rep,
                 bookings,
                 forecastOpen,
-                PlanSums));
+                Sums));
 
-        // What the planning funnel reads of this scope for the local dates a predicate takes.
-        (long, long, long, long, long, long, long) PlanSums(Func<DateOnly, bool> inPeriod)
+        // The period figures of this scope for the local dates a predicate takes (last year's; the funnel's history).
+        RefSums Sums(Func<DateOnly, bool> inPeriod)
         {
-            long b = 0, w = 0, n = 0, nb = 0, proposals = 0, visits = 0, calls = 0;
+            long b = 0, w = 0, c = 0, n = 0, nb = 0, proposals = 0, visits = 0, calls = 0;
             foreach (var d in inputs.Deals.Values)
             {
                 if (d.Stage == Won && inPeriod(_calendar.LocalDate(d.StageAt)) && InScope(d.Owner, inputs.Reps[d.Owner].RegionAt(d.StageAt)))
@@ -1301,9 +1286,13 @@ public sealed class ReferenceModel
                 }
             }
 
-            foreach (var a in _accepted.OfType<ActivityLogged>())
+            foreach (var e in _accepted)
             {
-                if (inPeriod(_calendar.LocalDate(a.OccurredAt)) && InScope(a.RepId, inputs.Reps[a.RepId].RegionAt(a.OccurredAt)))
+                if (e is PaymentReceived pay && inPeriod(_calendar.LocalDate(pay.OccurredAt)) && InScope(pay.RepId, inputs.Reps[pay.RepId].RegionAt(pay.OccurredAt)))
+                {
+                    c += pay.Amount;
+                }
+                else if (e is ActivityLogged a && inPeriod(_calendar.LocalDate(a.OccurredAt)) && InScope(a.RepId, inputs.Reps[a.RepId].RegionAt(a.OccurredAt)))
                 {
                     proposals += a.Type == ActivityType.Proposal ? 1 : 0;
                     visits += a.Type == ActivityType.Visit ? 1 : 0;
@@ -1311,7 +1300,7 @@ public sealed class ReferenceModel
                 }
             }
 
-            return (b, w, n, nb, proposals, visits, calls);
+            return new RefSums(b, w, c, n, nb, proposals, visits, calls);
         }
     }
 

@@ -43,7 +43,7 @@ public static class AlertText
                 string Amount(long v) => money ? Money(v, currency) : v.ToString("N0", CultureInfo.InvariantCulture);
                 return $"{names.Subject} is behind must-achieve pace on {Words(a.Metric)} for {period}: {Amount(a.Actual)} of {Amount(a.Expected)} expected by now";
             case AlertKind.BehindLastYear:
-                var counted = a.Metric == nameof(ComparedFigure.WonCount);
+                var counted = a.Metric is nameof(ComparedFigure.WonCount) or nameof(ComparedFigure.NewCustomers);
                 string Value(long v) => counted ? v.ToString("N0", CultureInfo.InvariantCulture) : Money(v, currency);
                 return $"{names.Subject} is behind the same period last year on {Words(a.Metric)} for {period}: {Value(a.Actual)} against {Value(a.Expected)} by this point last year";
             case AlertKind.ActivityPlanBehind:
