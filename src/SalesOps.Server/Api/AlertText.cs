@@ -46,6 +46,9 @@ public static class AlertText
                 var counted = a.Metric == nameof(ComparedFigure.WonCount);
                 string Value(long v) => counted ? v.ToString("N0", CultureInfo.InvariantCulture) : Money(v, currency);
                 return $"{names.Subject} is behind the same period last year on {Words(a.Metric)} for {period}: {Value(a.Actual)} against {Value(a.Expected)} by this point last year";
+            case AlertKind.ActivityPlanBehind:
+                string Rate(long hundredths) => (hundredths / 100m).ToString("0.##", CultureInfo.InvariantCulture);
+                return $"{names.Subject} is behind the activity plan for {period}: {Rate(a.Actual)} {Plural(a.Metric)} a day logged, {Rate(a.Expected)} needed";
             case AlertKind.BigDealWon:
                 return $"{names.Subject} won a {Money(a.Actual, currency)} deal";
             case AlertKind.Overtake:
@@ -54,6 +57,8 @@ public static class AlertText
                 throw new ArgumentOutOfRangeException(nameof(a), a.Kind, "an alert kind this API does not know");
         }
     }
+
+    private static string Plural(string activityType) => activityType.ToLowerInvariant() + "s";
 
     /// <summary>A metric's name as words: "NewCustomers" reads "new customers".</summary>
     private static string Words(string metric)
