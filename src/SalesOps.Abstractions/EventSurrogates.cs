@@ -197,6 +197,23 @@ public struct TargetSetSurrogate
     [Id(7)] public long Stretch;
 }
 
+/// <summary>Stored and wire form of <see cref="ForecastSubmitted"/>.</summary>
+[GenerateSerializer, Immutable]
+public struct ForecastSubmittedSurrogate
+{
+    public const string Name = "ForecastSubmitted";
+    public const int Version = 1;
+    [Id(0)] public string EventId;
+    [Id(1)] public DateTimeOffset OccurredAt;
+    [Id(2)] public TargetScope Scope;
+    [Id(3)] public string ScopeId;
+    [Id(4)] public int Period;
+    [Id(5)] public long Commit;
+    [Id(6)] public long BestCase;
+    [Id(7)] public string SubmittedBy;
+    [Id(8)] public string Note;
+}
+
 /// <summary>
 /// Converts every event to and from its surrogate. Orleans finds one converter per event type through the interfaces
 /// this class implements; <c>JournalFormat</c>'s event writer converts every event through it, so leaving one out is a
@@ -217,7 +234,8 @@ public sealed class EventConverter :
     IConverter<OpportunityLost, OpportunityLostSurrogate>,
     IConverter<ActivityLogged, ActivityLoggedSurrogate>,
     IConverter<PaymentReceived, PaymentReceivedSurrogate>,
-    IConverter<TargetSet, TargetSetSurrogate>
+    IConverter<TargetSet, TargetSetSurrogate>,
+    IConverter<ForecastSubmitted, ForecastSubmittedSurrogate>
 {
     public RegionDefined ConvertFromSurrogate(in RegionDefinedSurrogate s) => new(s.EventId, s.OccurredAt, s.RegionId, s.RegionName, s.ParentRegionId);
 
@@ -323,6 +341,15 @@ public sealed class EventConverter :
         EventId = e.EventId, OccurredAt = e.OccurredAt, Scope = e.Scope, ScopeId = e.ScopeId, Period = e.Period.Code, Metric = e.Metric,
         MustAchieve = e.MustAchieve, Stretch = e.Stretch,
     };
+
+    public ForecastSubmitted ConvertFromSurrogate(in ForecastSubmittedSurrogate s) =>
+        new(s.EventId, s.OccurredAt, s.Scope, s.ScopeId, new Period(s.Period), s.Commit, s.BestCase, s.SubmittedBy ?? "", s.Note ?? "");
+
+    public ForecastSubmittedSurrogate ConvertToSurrogate(in ForecastSubmitted e) => new()
+    {
+        EventId = e.EventId, OccurredAt = e.OccurredAt, Scope = e.Scope, ScopeId = e.ScopeId, Period = e.Period.Code, Commit = e.Commit,
+        BestCase = e.BestCase, SubmittedBy = e.SubmittedBy, Note = e.Note,
+    };
 }
 
 /// <summary>
@@ -335,7 +362,8 @@ public sealed class EventCopier :
     IDeepCopier<SalesEvent>, IDerivedTypeCopier, IOptionalDeepCopier,
     IDeepCopier<RegionDefined>,
     IDeepCopier<CustomerRegistered>,
-    IDeepCopier<TargetSet>
+    IDeepCopier<TargetSet>,
+    IDeepCopier<ForecastSubmitted>
 {
     public bool IsShallowCopyable() => true;
 
@@ -350,6 +378,9 @@ public sealed class EventCopier :
 
     [return: NotNullIfNotNull(nameof(input))]
     public TargetSet? DeepCopy(TargetSet? input, CopyContext context) => input;
+
+    [return: NotNullIfNotNull(nameof(input))]
+    public ForecastSubmitted? DeepCopy(ForecastSubmitted? input, CopyContext context) => input;
 
     [return: NotNullIfNotNull(nameof(input))]
     object? IDeepCopier.DeepCopy(object? input, CopyContext context) => input;

@@ -217,6 +217,32 @@ public readonly record struct TargetRow(
     }
 }
 
+/// <summary>One forecast submission of a rep or region, as a grain answers it.</summary>
+[GenerateSerializer, Immutable, Alias("salesops.ForecastRow")]
+public sealed record ForecastRow(
+    [property: Id(0)] int Period,
+    [property: Id(1)] DateTimeOffset At,
+    [property: Id(2)] string EventId,
+    [property: Id(3)] long Commit,
+    [property: Id(4)] long BestCase,
+    [property: Id(5)] string SubmittedBy,
+    [property: Id(6)] string Note)
+{
+    public static ForecastRow[] From(ForecastBook book) =>
+        book.Periods.SelectMany(p => book.Of(p).Select(s => new ForecastRow(p.Code, s.At, s.EventId, s.Commit, s.BestCase, s.SubmittedBy, s.Note))).ToArray();
+
+    public static ForecastBook ToBook(ForecastRow[] rows)
+    {
+        var book = new ForecastBook();
+        foreach (var r in rows)
+        {
+            book.Put(new Period(r.Period), new ForecastSubmission(r.At, r.EventId, r.Commit, r.BestCase, r.SubmittedBy, r.Note));
+        }
+
+        return book;
+    }
+}
+
 [GenerateSerializer, Immutable, Alias("salesops.RepSnapshot")]
 public sealed record RepSnapshot(
     [property: Id(0)] string RepId,
@@ -226,7 +252,8 @@ public sealed record RepSnapshot(
     [property: Id(4)] byte Role,
     [property: Id(5)] byte Style,
     [property: Id(6)] Counter[] Counters,
-    [property: Id(7)] TargetRow[] Targets);
+    [property: Id(7)] TargetRow[] Targets,
+    [property: Id(8)] ForecastRow[] Forecasts);
 
 [GenerateSerializer, Immutable, Alias("salesops.RegionSnapshot")]
 public sealed record RegionSnapshot(
@@ -235,7 +262,8 @@ public sealed record RegionSnapshot(
     [property: Id(2)] string Name,
     [property: Id(3)] string ParentId,
     [property: Id(4)] Counter[] Counters,
-    [property: Id(5)] TargetRow[] Targets);
+    [property: Id(5)] TargetRow[] Targets,
+    [property: Id(6)] ForecastRow[] Forecasts);
 
 [GenerateSerializer, Immutable, Alias("salesops.CustomerSnapshot")]
 public sealed record CustomerSnapshot(

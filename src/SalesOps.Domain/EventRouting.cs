@@ -60,6 +60,9 @@ public static class EventRouting
         public EntityRef Visit(TargetSet e) =>
             new(e.Scope == TargetScope.Rep ? EntityKind.Rep : EntityKind.Region, e.ScopeId, "scope_id");
 
+        public EntityRef Visit(ForecastSubmitted e) =>
+            new(e.Scope == TargetScope.Rep ? EntityKind.Rep : EntityKind.Region, e.ScopeId, "scope_id");
+
         private static EntityRef Opportunity(string id) => new(EntityKind.Opportunity, id, "opportunity_id");
     }
 
@@ -97,6 +100,8 @@ public static class EventRouting
         public IReadOnlyList<EntityRef> Visit(PaymentReceived e) => [new(EntityKind.Customer, e.CustomerId, "customer_id")];
 
         public IReadOnlyList<EntityRef> Visit(TargetSet e) => None;
+
+        public IReadOnlyList<EntityRef> Visit(ForecastSubmitted e) => None;
     }
 }
 
@@ -130,4 +135,20 @@ public sealed class EngineSettings
 
     /// <summary>When an open deal is stalled or slipping (docs/semantics.md, "Deals that stall or slip").</summary>
     public AtRiskRules AtRisk { get; init; } = AtRiskRules.Default;
+
+    /// <summary>
+    /// How many days before a period's end its forecast cut-off falls: the submission scored for accuracy is the last
+    /// one dated before the cut-off (docs/semantics.md, "Forecast submissions and accuracy"). 0 puts it at the end.
+    /// </summary>
+    public int ForecastCutoffDays
+    {
+        get => _forecastCutoffDays;
+        init => (_forecastCutoffDays, _forecasts) = (value, null);
+    }
+
+    private int _forecastCutoffDays = ForecastRules.DefaultCutoffDays;
+    private ForecastRules? _forecasts;
+
+    /// <summary>The calendar and cut-off that decide when a period's forecasts are scored.</summary>
+    public ForecastRules Forecasts => _forecasts ??= new ForecastRules(Calendar, ForecastCutoffDays);
 }

@@ -98,7 +98,19 @@ public static class EventValidator
             ?? Amount(t.MustAchieve, "must_achieve", allowZero: false)
             ?? (t.Stretch < t.MustAchieve ? Outcome.Invalid("stretch", "stretch must be at least must_achieve") : null)
             ?? Amount(t.Stretch, "stretch", allowZero: false);
+
+        public Outcome? Visit(ForecastSubmitted f) => Id(f.ScopeId, "scope_id") ?? Enum(f.Scope, "scope")
+            ?? (f.Period.IsNone ? Outcome.Invalid("period", "period is required: 2026, 2026-Q4 or 2026-11") : null)
+            ?? (f.Period.Year is < MinYear or > MaxYear ? Outcome.Invalid("period", $"period must fall in the years {MinYear} to {MaxYear}") : null)
+            ?? Amount(f.Commit, "commit", allowZero: true)
+            ?? (f.BestCase < f.Commit ? Outcome.Invalid("best_case", "best_case must be at least commit") : null)
+            ?? Amount(f.BestCase, "best_case", allowZero: true)
+            ?? (f.SubmittedBy?.Length > 256 ? Outcome.Invalid("submitted_by", "submitted_by is longer than 256 characters") : null)
+            ?? (f.Note?.Length > MaxNoteLength ? Outcome.Invalid("note", $"note is longer than {MaxNoteLength} characters") : null);
     }
+
+    /// <summary>The longest note a forecast submission may carry.</summary>
+    public const int MaxNoteLength = 1024;
 
     private static Outcome? Id(string? value, string field)
     {

@@ -91,6 +91,8 @@ public interface ISalesEventVisitor<out TResult>
     TResult Visit(PaymentReceived e);
 
     TResult Visit(TargetSet e);
+
+    TResult Visit(ForecastSubmitted e);
 }
 
 public sealed record RegionDefined(string EventId, DateTimeOffset OccurredAt, string RegionId, string Name, string ParentRegionId)
@@ -207,6 +209,31 @@ public sealed record TargetSet(
     TargetMetric Metric,
     long MustAchieve,
     long Stretch)
+    : SalesEvent(EventId, OccurredAt)
+{
+    public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
+}
+
+/// <summary>
+/// A forecast call for a period (docs/semantics.md, "Forecast submissions and accuracy"): a rep submits for themselves
+/// (<see cref="TargetScope.Rep"/>), a manager for a region or the company (<see cref="TargetScope.Region"/>, scope id
+/// <c>company</c>). Every submission is kept, in (<c>occurred_at</c>, event id) order; the last one dated before the
+/// period's cut-off is the one its accuracy is scored on.
+/// </summary>
+/// <param name="Commit">What the submitter commits to book in the period, in minor units (0 ≤ commit ≤ best case).</param>
+/// <param name="BestCase">The most the submitter expects to book in the period, in minor units.</param>
+/// <param name="SubmittedBy">Who submitted it (a rep id or free text), or empty; the engine does not read it.</param>
+/// <param name="Note">Free text for people, or empty.</param>
+public sealed record ForecastSubmitted(
+    string EventId,
+    DateTimeOffset OccurredAt,
+    TargetScope Scope,
+    string ScopeId,
+    Period Period,
+    long Commit,
+    long BestCase,
+    string SubmittedBy,
+    string Note)
     : SalesEvent(EventId, OccurredAt)
 {
     public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);

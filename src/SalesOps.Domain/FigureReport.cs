@@ -70,7 +70,7 @@ public sealed record FigureReport(
         var bookings = f.Get(Figure.Bookings, period);
         var won = f.Get(Figure.WonCount, period);
         var lost = f.Get(Figure.LostCount, period);
-        decimal forecast = bookings + stages.Weighted(i => f.Get(Figure.OpenByClose, period, (short)i));
+        var forecast = SystemForecast(f, stages, period);
         long commit = bookings, bestCase = 0, pipeline = 0;
         for (short i = 0; i < stages.OpenCount; i++)
         {
@@ -152,6 +152,10 @@ public sealed record FigureReport(
             targetFigures,
             YearOnYear.Compare(f, period, calendar, now, settings.BehindLastYearShare));
     }
+
+    /// <summary>The system's own forecast of a period: bookings + Σ open amount expected to close in it × probability.</summary>
+    public static decimal SystemForecast(FigureSet f, StageTable stages, Period period) =>
+        f.Get(Figure.Bookings, period) + stages.Weighted(i => f.Get(Figure.OpenByClose, period, (short)i));
 
     private static double Ratio(long a, long b) => b == 0 ? 0 : (double)a / b;
 }

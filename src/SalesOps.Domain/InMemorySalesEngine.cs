@@ -146,6 +146,12 @@ public sealed class InMemorySalesEngine
                 ? region.SetTarget(e)
                 : Outcome.NotFound("scope_id", $"region '{e.ScopeId}' is not defined");
 
+        public Outcome Visit(ForecastSubmitted e) => e.Scope == TargetScope.Rep
+            ? engine.Rep(e.ScopeId).SubmitForecast(e, Effects)
+            : engine._regions.TryGetValue(e.ScopeId, out var region)
+                ? region.SubmitForecast(e)
+                : Outcome.NotFound("scope_id", $"region '{e.ScopeId}' is not defined");
+
         public Outcome Visit(OpportunityOpened e) => engine.ApplyToOpportunity(e, Effects);
 
         public Outcome Visit(OpportunityStageChanged e) => engine.ApplyToOpportunity(e, Effects);
@@ -254,6 +260,20 @@ public sealed class InMemorySalesEngine
         {
             Alerts.AddRange(region.Pace.Check(region.Id, region.Id, true, region.Targets, region.Figures, Settings.Calendar, now));
             Alerts.AddRange(region.LastYear.Check(region.Id, region.Id, true, region.Figures, Settings.Calendar, now, Settings.BehindLastYearShare));
+        }
+    }
+
+    /// <summary>
+    /// Moves the engine's clock to <paramref name="now"/> for forecasts: every rep scores the periods with submissions
+    /// that have ended by then, and the boards get the scores.
+    /// </summary>
+    public void CloseForecastPeriods(DateTimeOffset now)
+    {
+        foreach (var rep in _reps.Values.Where(r => r.IsJoined))
+        {
+            var effects = new RepEffects();
+            rep.CloseForecastPeriods(now, Settings.Forecasts, effects);
+            Route(effects, now);
         }
     }
 

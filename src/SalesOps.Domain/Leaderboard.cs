@@ -7,6 +7,9 @@ public enum LeaderboardMetric : byte
     Attainment = 1,
     Collections = 2,
     Activities = 3,
+
+    /// <summary>Forecast accuracy in percent, for periods that have ended (docs/semantics.md, "Forecast submissions and accuracy").</summary>
+    ForecastAccuracy = 4,
 }
 
 /// <summary>One leaderboard: a scope (region id) × period × metric.</summary>

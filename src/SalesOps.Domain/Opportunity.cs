@@ -192,6 +192,8 @@ public sealed class OpportunityState
         public bool Visit(PaymentReceived e) => false;
 
         public bool Visit(TargetSet e) => false;
+
+        public bool Visit(ForecastSubmitted e) => false;
     }
 
     /// <summary>
@@ -267,6 +269,8 @@ public sealed class OpportunityState
         public (string RepId, string Field)? Visit(PaymentReceived e) => null;
 
         public (string RepId, string Field)? Visit(TargetSet e) => null;
+
+        public (string RepId, string Field)? Visit(ForecastSubmitted e) => null;
     }
 
     private void OfferStage(string stageId, EventStamp stamp, StageTable stages)

@@ -39,6 +39,9 @@ public sealed class RegionState
 
     /// <summary>Which current-period figures run behind the same period last year (the alert's latch).</summary>
     public LastYearTracker LastYear { get; } = new();
+
+    /// <summary>The forecast submissions made for the region (for the company root: the company's).</summary>
+    public ForecastBook Forecasts { get; } = new();
     public IReadOnlyDictionary<BoardKey, Leaderboard> Boards => _boards;
     private readonly EventIdWindow _seenTargets;
 
@@ -90,7 +93,8 @@ public sealed class RegionState
                 boardReps.ToArray(),
                 boards,
                 TargetDedup: Snapshots.ToMemento(_seenTargets),
-                BehindLastYear: LastYear.Behind.Count == 0 ? null : LastYear.ToMemento()),
+                BehindLastYear: LastYear.Behind.Count == 0 ? null : LastYear.ToMemento(),
+                Forecasts: Forecasts.ToMemento()),
             SnapshotJson.Default.RegionMemento);
     }
 
@@ -102,8 +106,8 @@ public sealed class RegionState
     {
         var m = Snapshots.Read(snapshot, Snapshots.RegionKind, SnapshotJson.Default.RegionMemento);
 
-        // Every target event offers its stamp to its (period, metric) register, which keeps the latest.
-        var newest = m.Targets.Count == 0 ? default : m.Targets.Max(t => t.At);
+        // Every target event offers its stamp to its (period, metric) register, which keeps the latest; every forecast is kept.
+        var newest = m.Targets.Select(t => t.At).Concat(m.Forecasts?.Select(f => f.At) ?? []).DefaultIfEmpty().Max();
         var region = new RegionState(m.Id, Snapshots.RestoreWindow(dedup, m, m.TargetDedup, m.SeenTargets, newest))
         {
             IsDefined = m.IsDefined,
@@ -115,6 +119,7 @@ public sealed class RegionState
         region.Targets.Restore(m.Targets);
         region.Pace.Restore(m.Behind);
         region.LastYear.Restore(m.BehindLastYear);
+        region.Forecasts.Restore(m.Forecasts);
         region._repSeq.EnsureCapacity(m.RepSeq.Count);
         foreach (var (rep, seq) in m.RepSeq)
         {
@@ -180,6 +185,27 @@ public sealed class RegionState
 
         _seenTargets.Add(e.EventId, e.OccurredAt);
         Targets.Offer(e);
+        return Outcome.Accepted;
+    }
+
+    /// <summary>Keeps a forecast submitted for the region; de-duplicated in the window of the region's target events.</summary>
+    public Outcome SubmitForecast(ForecastSubmitted e)
+    {
+        if (!IsDefined)
+        {
+            return Outcome.NotFound("scope_id", $"region '{Id}' is not defined");
+        }
+
+        switch (_seenTargets.Check(e.EventId, e.OccurredAt))
+        {
+            case DedupVerdict.Duplicate:
+                return Outcome.Duplicate;
+            case DedupVerdict.BeyondWindow:
+                return _seenTargets.Refusal($"the targets and forecasts of region '{Id}'");
+        }
+
+        _seenTargets.Add(e.EventId, e.OccurredAt);
+        Forecasts.Add(e);
         return Outcome.Accepted;
     }
 

@@ -47,6 +47,9 @@ public sealed class RepState
     private readonly Dictionary<BoardKey, double> _scores = new();
     private readonly Dictionary<Period, long> _activityTotals = new(); // derived from Historical: activities of all kinds per period
 
+    /// <summary>The periods with submissions whose end the rep has been told of, with the cut-off each is scored at.</summary>
+    private readonly Dictionary<Period, DateTimeOffset> _closed = new();
+
     /// <param name="id">The rep id.</param>
     /// <param name="dedup">How many of the rep's event ids it remembers to recognise re-sends (docs/semantics.md, rule 3).</param>
     public RepState(string id, DedupWindow dedup)
@@ -76,6 +79,9 @@ public sealed class RepState
 
     /// <summary>Which current-period figures run behind the same period last year (the alert's latch).</summary>
     public LastYearTracker LastYear { get; } = new();
+
+    /// <summary>The rep's own forecast submissions.</summary>
+    public ForecastBook Forecasts { get; } = new();
 
     /// <summary>The accepted <see cref="RepLeft"/>, or null while the rep is with the company.</summary>
     public Departure? Left { get; private set; }
@@ -114,7 +120,9 @@ public sealed class RepState
             Pace.ToMemento(),
             Dedup: Snapshots.ToMemento(_seen),
             Left: Left is { } left ? new DepartureEntry(left.At, left.On, left.EventId) : null,
-            BehindLastYear: LastYear.Behind.Count == 0 ? null : LastYear.ToMemento()),
+            BehindLastYear: LastYear.Behind.Count == 0 ? null : LastYear.ToMemento(),
+            Forecasts: Forecasts.ToMemento(),
+            ForecastsClosed: _closed.Count == 0 ? null : _closed.Select(c => new ForecastClosedEntry(c.Key.Code, c.Value)).ToList()),
         SnapshotJson.Default.RepMemento);
 
     /// <summary>Restores a rep from <see cref="ToSnapshot"/>, or from a snapshot of the previous format (<see cref="Snapshots"/>).</summary>
@@ -125,8 +133,9 @@ public sealed class RepState
     {
         var m = Snapshots.Read(snapshot, Snapshots.RepKind, SnapshotJson.Default.RepMemento);
 
-        // A rep's events are its join and moves (memberships), activities and payments (credited) and targets.
-        var newest = m.Memberships.Select(e => e.At).Concat(m.Targets.Select(t => t.At)).Append(m.MaxCreditedAt).Max();
+        // A rep's events are its join and moves (memberships), activities and payments (credited), targets and forecasts.
+        var newest = m.Memberships.Select(e => e.At).Concat(m.Targets.Select(t => t.At)).Concat(m.Forecasts?.Select(f => f.At) ?? [])
+            .Append(m.MaxCreditedAt).Max();
         var rep = new RepState(m.Id, Snapshots.RestoreWindow(dedup, m, m.Dedup, m.Seen, newest))
         {
             Name = m.Name,
@@ -162,6 +171,15 @@ public sealed class RepState
         rep.Targets.Restore(m.Targets);
         rep.Pace.Restore(m.Behind);
         rep.LastYear.Restore(m.BehindLastYear);
+        rep.Forecasts.Restore(m.Forecasts);
+        foreach (var c in m.ForecastsClosed ?? [])
+        {
+            if (!rep._closed.TryAdd(new Period(c.Period), c.Cutoff))
+            {
+                throw new InvalidDataException($"Corrupt snapshot: rep '{m.Id}' lists the end of forecast period {c.Period} twice.");
+            }
+        }
+
         return rep;
     }
 
@@ -300,6 +318,70 @@ public sealed class RepState
     }
 
     /// <summary>
+    /// Keeps the rep's forecast submission; one for a period already scored may change the submission that counts, so
+    /// the rep's accuracy score of that period is re-read (docs/semantics.md, "Forecast submissions and accuracy").
+    /// </summary>
+    public Outcome SubmitForecast(ForecastSubmitted e, RepEffects effects)
+    {
+        if (Guard(e, "scope_id") is { } rejected)
+        {
+            return rejected;
+        }
+
+        Forecasts.Add(e);
+        if (_closed.ContainsKey(e.Period))
+        {
+            EmitScores([e.Period], BoardMask.Accuracy, effects);
+        }
+
+        return Outcome.Accepted;
+    }
+
+    /// <summary>The earliest end of a period with submissions that the rep has not been told has ended, or null.</summary>
+    public DateTimeOffset? NextForecastEnd(ForecastRules rules)
+    {
+        DateTimeOffset? next = null;
+        foreach (var period in Forecasts.Periods)
+        {
+            if (!_closed.ContainsKey(period) && rules.EndOf(period) is var end && (next is null || end < next))
+            {
+                next = end;
+            }
+        }
+
+        return next;
+    }
+
+    /// <summary>
+    /// Tells the rep the engine's clock: each period with submissions that has ended by <paramref name="now"/> is scored
+    /// from then on, at the cut-off it has now, and the rep's accuracy score for it goes to the boards.
+    /// </summary>
+    public void CloseForecastPeriods(DateTimeOffset now, ForecastRules rules, RepEffects effects)
+    {
+        List<Period>? ended = null;
+        foreach (var period in Forecasts.Periods)
+        {
+            if (!_closed.ContainsKey(period) && rules.HasEnded(period, now))
+            {
+                (ended ??= new List<Period>()).Add(period);
+            }
+        }
+
+        if (ended is null)
+        {
+            return;
+        }
+
+        ended.Sort();
+        foreach (var period in ended)
+        {
+            _closed[period] = rules.CutoffOf(period);
+        }
+
+        EmitScores(ended.ToArray(), BoardMask.Accuracy, effects);
+    }
+
+    /// <summary>
     /// Applies the rep's departure: figures stay where they are, and the rep's scores on the boards of every period
     /// that had not ended by the leave date are withdrawn (docs/semantics.md, "A rep leaves").
     /// </summary>
@@ -433,7 +515,7 @@ public sealed class RepState
     /// <summary>The boards whose score a historical figure feeds (attainment reads bookings against the target).</summary>
     private static BoardMask BoardsReading(Figure f) => f switch
     {
-        Figure.Bookings => BoardMask.Bookings | BoardMask.Attainment,
+        Figure.Bookings => BoardMask.Bookings | BoardMask.Attainment | BoardMask.Accuracy,
         Figure.Collections => BoardMask.Collections,
         Figure.ActivityCount => BoardMask.Activities,
         _ => BoardMask.None,
@@ -448,7 +530,8 @@ public sealed class RepState
         Attainment = 1 << LeaderboardMetric.Attainment,
         Collections = 1 << LeaderboardMetric.Collections,
         Activities = 1 << LeaderboardMetric.Activities,
-        All = Bookings | Attainment | Collections | Activities,
+        Accuracy = 1 << LeaderboardMetric.ForecastAccuracy,
+        All = Bookings | Attainment | Collections | Activities | Accuracy,
     }
 
     private static bool IsScored(Figure f) => f is Figure.Bookings or Figure.Collections or Figure.ActivityCount;
@@ -472,6 +555,10 @@ public sealed class RepState
             case LeaderboardMetric.Attainment:
                 var target = Targets.Get(board.Period, TargetMetric.Bookings);
                 return target is { } t ? AttainmentPercent(Historical.Get(Figure.Bookings, board.Period), t.MustAchieve) : null;
+            case LeaderboardMetric.ForecastAccuracy:
+                return _closed.TryGetValue(board.Period, out var cutoff) && Forecasts.CountedBefore(board.Period, cutoff) is { } counted
+                    ? ForecastAccuracy.Percent(Historical.Get(Figure.Bookings, board.Period), counted.Commit)
+                    : null;
             default:
                 return null;
         }
@@ -521,7 +608,7 @@ public sealed class RepState
     }
 
     public static readonly LeaderboardMetric[] BoardMetrics =
-        [LeaderboardMetric.Bookings, LeaderboardMetric.Attainment, LeaderboardMetric.Collections, LeaderboardMetric.Activities];
+        [LeaderboardMetric.Bookings, LeaderboardMetric.Attainment, LeaderboardMetric.Collections, LeaderboardMetric.Activities, LeaderboardMetric.ForecastAccuracy];
 }
 
 /// <summary>A rep's departure: the instant of the <see cref="RepLeft"/>, its local date in the company calendar, and its id.</summary>

@@ -203,6 +203,12 @@ internal sealed record FigureEntry(Figure F, int P, short A, short B, long V);
 /// <summary>One target of a <see cref="TargetBook"/> with its register stamp.</summary>
 internal sealed record TargetEntry(int Period, TargetMetric Metric, long MustAchieve, long Stretch, DateTimeOffset At, string? EventId, bool HasValue);
 
+/// <summary>One forecast submission of a <see cref="ForecastBook"/>, in the book's order.</summary>
+internal sealed record ForecastEntry(int Period, DateTimeOffset At, string EventId, long Commit, long BestCase, string SubmittedBy, string Note);
+
+/// <summary>A period whose end a rep has been told of, with the cut-off its accuracy is scored at.</summary>
+internal sealed record ForecastClosedEntry(int Period, DateTimeOffset Cutoff);
+
 /// <summary>A (period, metric) target a <see cref="PaceTracker"/> holds as behind pace.</summary>
 internal sealed record PaceEntry(int Period, TargetMetric Metric);
 
@@ -342,7 +348,9 @@ internal sealed record RepMemento(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string[]? Seen = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DedupMemento? Dedup = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DepartureEntry? Left = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<LastYearEntry>? BehindLastYear = null) : IMemento;
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<LastYearEntry>? BehindLastYear = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<ForecastEntry>? Forecasts = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<ForecastClosedEntry>? ForecastsClosed = null) : IMemento;
 
 /// <summary>A rep's departure; absent (null) in snapshots of reps with the company and in those written before RepLeft existed.</summary>
 internal sealed record DepartureEntry(DateTimeOffset At, DateOnly On, string EventId);
@@ -363,7 +371,8 @@ internal sealed record RegionMemento(
     List<BoardMemento> Boards,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string[]? SeenTargets = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DedupMemento? TargetDedup = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<LastYearEntry>? BehindLastYear = null) : IMemento;
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<LastYearEntry>? BehindLastYear = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<ForecastEntry>? Forecasts = null) : IMemento;
 
 internal sealed record CustomerMemento(
     int FormatVersion,

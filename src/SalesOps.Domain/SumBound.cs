@@ -121,5 +121,7 @@ public static class SumBound
         public long Visit(PaymentReceived e) => 0;
 
         public long Visit(TargetSet e) => 0;
+
+        public long Visit(ForecastSubmitted e) => 0;
     }
 }

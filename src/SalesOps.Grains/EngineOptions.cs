@@ -103,6 +103,13 @@ public sealed class EngineOptions
     /// <summary>Most ids per entity accepted (each costs about 100 bytes per rep, deal and region in memory and snapshots).</summary>
     public const int MaxDedupWindowCount = 1_000_000;
 
+    /// <summary>
+    /// Forecast cut-off, in days before a period's end (local midnight of its first day after, company time zone): the
+    /// submission a period's accuracy is scored on is the last one dated before the cut-off; later ones are kept and
+    /// listed but do not count (docs/semantics.md, "Forecast submissions and accuracy"). 0 = the period's end.
+    /// </summary>
+    public int ForecastCutoffDays { get; set; } = ForecastRules.DefaultCutoffDays;
+
     /// <summary>Alerts kept for watchers that resume.</summary>
     public int AlertRetention { get; set; } = 10_000;
 
@@ -155,6 +162,11 @@ public sealed class EngineOptions
             ? MaxFutureSkew
             : throw new InvalidOperationException($"Engine:MaxFutureSkew must not be negative (it is {MaxFutureSkew})."),
         Dedup = Dedup(),
+        ForecastCutoffDays = ForecastCutoffDays is >= 0 and <= ForecastRules.MaxCutoffDays
+            ? ForecastCutoffDays
+            : throw new InvalidOperationException(
+                $"Engine:ForecastCutoffDays must be a whole number of days from 0 to {ForecastRules.MaxCutoffDays} (it is {ForecastCutoffDays}); "
+                + $"the default is {ForecastRules.DefaultCutoffDays}."),
         Stages = stages,
         AtRisk = AtRisk(stages),
     };

@@ -74,6 +74,13 @@ public static class ProtoEvents
                     Metric = ProtoMapper.ToWire(t.Metric), MustAchieve = t.MustAchieve, Stretch = t.Stretch,
                 };
                 break;
+            case ForecastSubmitted f:
+                p.ForecastSubmitted = new V1.ForecastSubmitted
+                {
+                    Scope = ProtoMapper.ToWire(f.Scope), ScopeId = f.ScopeId, Period = f.Period.ToString(),
+                    Commit = Money(f.Commit), BestCase = Money(f.BestCase), SubmittedBy = f.SubmittedBy, Note = f.Note,
+                };
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(e));
         }

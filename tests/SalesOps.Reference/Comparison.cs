@@ -8,9 +8,12 @@ public static class Comparison
 {
     /// <summary>
     /// Deals, reps, regions (with the company), customers and leaderboards; then, if those agree, every rep's and
-    /// region's report for every period in <paramref name="reportPeriods"/> at <paramref name="now"/>.
+    /// region's report and forecast view for every period in <paramref name="reportPeriods"/> at <paramref name="now"/>.
+    /// Accuracy boards list the periods ended by <paramref name="boardClock"/> (the engine's clock; <paramref name="now"/>
+    /// when not given).
     /// </summary>
-    public static List<string> Differences(ReferenceModel reference, ObservedState observed, IEnumerable<string> reportPeriods, DateTimeOffset now)
+    public static List<string> Differences(
+        ReferenceModel reference, ObservedState observed, IEnumerable<string> reportPeriods, DateTimeOffset now, DateTimeOffset? boardClock = null)
     {
         var problems = new List<string>();
         var inputs = reference.Inputs();
@@ -57,7 +60,7 @@ public static class Comparison
             }
         }
 
-        var boards = reference.Leaderboards(repCounters);
+        var boards = reference.Leaderboards(repCounters, boardClock ?? now);
         foreach (var key in boards.Keys.Union(observed.Boards.Keys))
         {
             var want = boards.GetValueOrDefault(key) ?? [];
@@ -97,12 +100,16 @@ public static class Comparison
         {
             foreach (var id in inputs.Parents.Keys)
             {
-                CompareReport($"region {id} {period}", observed.Report(false, id, period), reference.Report(TargetScope.Region, id, period, now, inputs), problems);
+                var report = reference.Report(TargetScope.Region, id, period, now, inputs);
+                CompareReport($"region {id} {period}", observed.Report(false, id, period), report, problems);
+                CompareForecast($"region {id} {period}", observed.Forecast(false, id, period), reference.Forecast(TargetScope.Region, id, period, now, report, regionCounters[id]), problems);
             }
 
             foreach (var id in inputs.Reps.Keys)
             {
-                CompareReport($"rep {id} {period}", observed.Report(true, id, period), reference.Report(TargetScope.Rep, id, period, now, inputs), problems);
+                var report = reference.Report(TargetScope.Rep, id, period, now, inputs);
+                CompareReport($"rep {id} {period}", observed.Report(true, id, period), report, problems);
+                CompareForecast($"rep {id} {period}", observed.Forecast(true, id, period), reference.Forecast(TargetScope.Rep, id, period, now, report, repCounters[id]), problems);
             }
         }
 
@@ -238,6 +245,15 @@ public static class Comparison
         }
     }
 
+    private static void CompareForecast(string scope, RefForecast got, RefForecast want, List<string> problems)
+    {
+        if (!got.Submissions.SequenceEqual(want.Submissions) || got.Actual != want.Actual || got.SystemForecast != want.SystemForecast
+            || got.Ended != want.Ended || got.Accuracy != want.Accuracy || !got.History.SequenceEqual(want.History))
+        {
+            problems.Add($"forecast {scope}: engine {got}; reference {want}");
+        }
+    }
+
     private static void CompareCounters(string scope, Dictionary<CounterKey, long> engine, Dictionary<CounterKey, long> reference, List<string> problems)
     {
         foreach (var key in engine.Keys.Union(reference.Keys).OrderBy(k => k.Figure, StringComparer.Ordinal).ThenBy(k => k.Period, StringComparer.Ordinal).ThenBy(k => k.A).ThenBy(k => k.B))
@@ -284,6 +300,7 @@ public static class Comparison
             ActivityLogged a => $"{a.RepId} cust='{a.CustomerId}' {a.Type} {a.DurationMinutes}min {a.TimeCategory}",
             PaymentReceived p => $"{p.RepId} cust={p.CustomerId} amount={p.Amount}",
             TargetSet t => $"{t.Scope} {t.ScopeId} {RefCalendar.CodeOf(t.Period)} {t.Metric} {t.MustAchieve}/{t.Stretch}",
+            ForecastSubmitted f => $"{f.Scope} {f.ScopeId} {RefCalendar.CodeOf(f.Period)} commit {f.Commit} best {f.BestCase}",
             _ => "",
         };
         return string.Create(CultureInfo.InvariantCulture, $"{e.GetType().Name} {id} {e.OccurredAt:yyyy-MM-dd HH:mm:ss.fff} {what}");

@@ -31,4 +31,7 @@ public sealed class ObservedState
 
     /// <summary>A rep's (<c>isRep</c>) or region's report for a period code, as the engine reports it (what GetRep / GetRegion answer).</summary>
     public required Func<bool, string, string, RefReport> Report { get; init; }
+
+    /// <summary>A rep's (<c>isRep</c>) or region's forecast view for a period code, as the engine answers it.</summary>
+    public required Func<bool, string, string, RefForecast> Forecast { get; init; }
 }

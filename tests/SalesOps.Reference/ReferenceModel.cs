@@ -194,6 +194,7 @@ public sealed class ReferenceModel
     private readonly RefDedup _dedup;
     private readonly DateTimeOffset? _latestOccurredAt;
     private readonly List<SalesEvent> _accepted = [];
+    private readonly int _cutoffDays;
 
     /// <summary>The accepted events of each entity that de-duplicates in a window (an index into <see cref="_accepted"/>).</summary>
     private readonly Dictionary<(string Kind, string Id), List<SalesEvent>> _windowed = new();
@@ -208,8 +209,10 @@ public sealed class ReferenceModel
     /// The latest <c>occurred_at</c> the engine accepts (its clock plus its allowed skew), or null for an engine without
     /// a clock (the in-process engine).
     /// </param>
-    public ReferenceModel(StageTable stages, RefCalendar calendar, RefDedup dedup, DateTimeOffset? latestOccurredAt = null)
+    /// <param name="forecastCutoffDays">How many days before a period's end its forecast cut-off falls.</param>
+    public ReferenceModel(StageTable stages, RefCalendar calendar, RefDedup dedup, DateTimeOffset? latestOccurredAt = null, int forecastCutoffDays = 7)
     {
+        _cutoffDays = forecastCutoffDays;
         _latestOccurredAt = latestOccurredAt;
         _dedup = dedup;
         _open = stages.Stages.Take(stages.OpenCount).Select(s => (s.Id, s.ProbabilityPercent, s.Category)).ToArray();
@@ -376,6 +379,11 @@ public sealed class ReferenceModel
                 : (int)t.Metric is < 0 or > 2 ? "metric"
                 : RefCalendar.CodeOf(t.Period).Length == 0 ? "period"
                 : BadAmount(t.MustAchieve) ? "must_achieve" : t.Stretch < t.MustAchieve || BadAmount(t.Stretch) ? "stretch" : null,
+            ForecastSubmitted f => BadId(f.ScopeId) ? "scope_id" : (int)f.Scope is not (0 or 1) ? "scope"
+                : RefCalendar.CodeOf(f.Period).Length == 0 || f.Period.Year is < 1900 or > 9000 ? "period"
+                : f.Commit is < 0 or > 1_000_000_000_000_000 ? "commit"
+                : f.BestCase < f.Commit || f.BestCase > 1_000_000_000_000_000 ? "best_case"
+                : f.SubmittedBy.Length > 256 ? "submitted_by" : f.Note.Length > 1024 ? "note" : null,
             _ => "event",
         };
     }
@@ -436,6 +444,8 @@ public sealed class ReferenceModel
         RegionDefined r => ("region", r.RegionId),
         TargetSet { Scope: TargetScope.Region } t => ("region", t.ScopeId),
         TargetSet t => ("rep", t.ScopeId),
+        ForecastSubmitted { Scope: TargetScope.Region } f => ("region", f.ScopeId),
+        ForecastSubmitted f => ("rep", f.ScopeId),
         RepJoined j => ("rep", j.RepId),
         RepMoved m => ("rep", m.RepId),
         RepLeft l => ("rep", l.RepId),
@@ -586,6 +596,10 @@ public sealed class ReferenceModel
                 return JoinOf(t.ScopeId) is null ? (Verdict.NotFound, "scope_id") : Gone(t.ScopeId, t.OccurredAt) ? (Verdict.FailedPrecondition, "scope_id") : null;
             case TargetSet t:
                 return Exists("region", t.ScopeId) ? null : (Verdict.NotFound, "scope_id");
+            case ForecastSubmitted { Scope: TargetScope.Rep } f:
+                return JoinOf(f.ScopeId) is null ? (Verdict.NotFound, "scope_id") : Gone(f.ScopeId, f.OccurredAt) ? (Verdict.FailedPrecondition, "scope_id") : null;
+            case ForecastSubmitted f:
+                return Exists("region", f.ScopeId) ? null : (Verdict.NotFound, "scope_id");
             case CustomerRegistered c:
                 return Exists("customer", c.CustomerId) ? (Verdict.FailedPrecondition, "customer_id") : null;
             default:
@@ -913,7 +927,9 @@ public sealed class ReferenceModel
     /// Every leaderboard: for each region (and the company), period and metric, the reps currently in the region or
     /// below it that have a score, by score descending then rep id (ordinal), ranked from 1.
     /// </summary>
-    public Dictionary<RefBoard, List<RefRow>> Leaderboards(Dictionary<string, Dictionary<CounterKey, long>> repCounters)
+    /// <param name="repCounters">Every rep's counters (<see cref="Counters"/>).</param>
+    /// <param name="clock">The engine's clock: accuracy boards list the periods that ended by then.</param>
+    public Dictionary<RefBoard, List<RefRow>> Leaderboards(Dictionary<string, Dictionary<CounterKey, long>> repCounters, DateTimeOffset clock)
     {
         var parents = RegionParents();
         var reps = Reps();
@@ -943,6 +959,15 @@ public sealed class ReferenceModel
                 {
                     var bookings = counters.GetValueOrDefault(new CounterKey(Fig.Bookings, period, 0, 0));
                     mine[(period, "Attainment")] = Math.Round(bookings * 100.0 / target.MustAchieve, 4);
+                }
+            }
+
+            foreach (var period in SubmittedPeriods(TargetScope.Rep, repId))
+            {
+                if (Ended(period, clock) && Counted(TargetScope.Rep, repId, period) is { } counted)
+                {
+                    var bookings = counters.GetValueOrDefault(new CounterKey(Fig.Bookings, period, 0, 0));
+                    mine[(period, "ForecastAccuracy")] = AccuracyPercent(bookings, counted.Commit);
                 }
             }
 
@@ -1196,8 +1221,72 @@ public sealed class ReferenceModel
             yoy);
     }
 
+    // ---- forecasts ---------------------------------------------------------------------------------------
+
+    /// <summary>A scope's accepted submissions for a period, in (occurred_at, event id) order.</summary>
+    public List<RefSubmission> Submissions(TargetScope scope, string id, string period)
+    {
+        var list = _accepted.OfType<ForecastSubmitted>()
+            .Where(f => f.Scope == scope && f.ScopeId == id && RefCalendar.CodeOf(f.Period) == period)
+            .ToList();
+        list.Sort(Stamp);
+        return list.Select(f => new RefSubmission(f.EventId, f.OccurredAt, f.Commit, f.BestCase, f.SubmittedBy, f.Note)).ToList();
+    }
+
+    private IEnumerable<string> SubmittedPeriods(TargetScope scope, string id) =>
+        _accepted.OfType<ForecastSubmitted>().Where(f => f.Scope == scope && f.ScopeId == id).Select(f => RefCalendar.CodeOf(f.Period)).Distinct();
+
+    /// <summary>A period has ended once the clock reaches the start of its first day after (company time zone).</summary>
+    public bool Ended(string period, DateTimeOffset clock) => clock >= _calendar.StartOf(RefCalendar.Days(period).End);
+
+    /// <summary>The cut-off: the start of the day that falls the configured number of days before the period's end.</summary>
+    public DateTimeOffset Cutoff(string period) => _calendar.StartOf(RefCalendar.Days(period).End.AddDays(-_cutoffDays));
+
+    /// <summary>The submission that counts: the latest (by occurred_at, then event id) dated before the cut-off.</summary>
+    public RefSubmission? Counted(TargetScope scope, string id, string period) =>
+        Submissions(scope, id, period).LastOrDefault(s => s.At < Cutoff(period));
+
+    /// <summary>100 × max(0, 1 − |actual − commit| ÷ actual), to 4 decimals; for actual 0: 100 when the commit is 0 too, else 0.</summary>
+    public static double AccuracyPercent(long actual, long commit) =>
+        actual == 0
+            ? (commit == 0 ? 100.0 : 0.0)
+            : Math.Round(Math.Max(0.0, 1.0 - Math.Abs((double)(actual - commit)) / Math.Abs((double)actual)) * 100.0, 4);
+
+    /// <summary>
+    /// One scope's forecast view for a period at <paramref name="now"/>: submissions, the actual bookings and the system's
+    /// forecast (both from <paramref name="report"/>, the scope's report of that period), and once ended the accuracy;
+    /// plus the accuracy of every ended period of the scope with a counted submission, by end date, the longer period first.
+    /// </summary>
+    public RefForecast Forecast(TargetScope scope, string id, string period, DateTimeOffset now, RefReport report, Dictionary<CounterKey, long> counters)
+    {
+        RefAccuracy? Accuracy(string p) => Counted(scope, id, p) is { } c
+            ? new RefAccuracy(p, c.EventId, c.Commit, counters.GetValueOrDefault(new CounterKey(Fig.Bookings, p, 0, 0)),
+                AccuracyPercent(counters.GetValueOrDefault(new CounterKey(Fig.Bookings, p, 0, 0)), c.Commit))
+            : null;
+
+        var history = SubmittedPeriods(scope, id).Where(p => Ended(p, now)).Select(Accuracy).OfType<RefAccuracy>()
+            .OrderBy(a => RefCalendar.Days(a.Period).End).ThenBy(a => a.Period.Length == 4 ? 0 : a.Period[5] == 'Q' ? 1 : 2)
+            .ToList();
+        var ended = Ended(period, now);
+        return new RefForecast(Submissions(scope, id, period), report.Bookings, report.Forecast, ended, ended ? Accuracy(period) : null, history);
+    }
+
     /// <summary>The from-scratch state a batch of reports reads (computed once, not per report).</summary>
     public ReportInputs Inputs() => new(Deals(), Reps(), RegionParents(), Targets());
+}
+
+/// <summary>A forecast submission as the reference keeps it.</summary>
+public sealed record RefSubmission(string EventId, DateTimeOffset At, long Commit, long BestCase, string SubmittedBy, string Note);
+
+/// <summary>A period's accuracy: the submission that counted, the actual bookings and the score in percent.</summary>
+public sealed record RefAccuracy(string Period, string CountedEventId, long Commit, long Actual, double Percent);
+
+/// <summary>One scope's forecast for a period: its submissions in order, the actual and the system's forecast, and its accuracy.</summary>
+public sealed record RefForecast(List<RefSubmission> Submissions, long Actual, decimal SystemForecast, bool Ended, RefAccuracy? Accuracy, List<RefAccuracy> History)
+{
+    public override string ToString() =>
+        $"[{string.Join(", ", Submissions.Select(s => $"{s.EventId}@{s.At:O}:{s.Commit}/{s.BestCase}"))}] actual {Actual} system {SystemForecast} ended {Ended} "
+        + $"accuracy {Accuracy} history [{string.Join(", ", History)}]";
 }
 
 /// <summary>What <see cref="ReferenceModel.Report"/> reads, computed once for many reports.</summary>

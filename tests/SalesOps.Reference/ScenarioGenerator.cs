@@ -12,6 +12,9 @@ public sealed class Scenario
     /// <summary>The de-dup window to configure the engine with (small for some seeds, so that ids are forgotten).</summary>
     public required RefDedup Dedup { get; init; }
 
+    /// <summary>The forecast cut-off to configure the engine with, in days before a period's end.</summary>
+    public required int ForecastCutoffDays { get; init; }
+
     /// <summary>The company time zone (an IANA id, or "UTC").</summary>
     public string CalendarName => Calendar.TimeZoneId;
 
@@ -69,8 +72,9 @@ public sealed class ScenarioGenerator
     /// <paramref name="dedup"/>, when given, replace the seed's choice (an engine configured once for many seeds),
     /// leaving the rest of the history the same.
     /// </summary>
-    public static Scenario Create(int seed, string? timeZone = null, StageTable? stages = null, RefDedup? dedup = null, RefRiskRules? risk = null) =>
-        new ScenarioGenerator(seed).Build(seed, timeZone, stages, dedup ?? Dedup(seed), risk);
+    public static Scenario Create(
+        int seed, string? timeZone = null, StageTable? stages = null, RefDedup? dedup = null, RefRiskRules? risk = null, int? forecastCutoffDays = null) =>
+        new ScenarioGenerator(seed).Build(seed, timeZone, stages, dedup ?? Dedup(seed), risk, forecastCutoffDays ?? ForecastCutoff(seed));
 
     /// <summary>
     /// Stall days from 2 to 40, half the time one open stage with its own (1 to 20), and a push limit of 0 to 2: drawn
@@ -89,6 +93,15 @@ public sealed class ScenarioGenerator
         return new RefRiskRules(stallDays, byStage, rng.Next(3));
     }
 
+    /// <summary>The forecast cut-off of a seed: the default week mostly, sometimes none, a few days or a fortnight.</summary>
+    private static int ForecastCutoff(int seed) => new Random(unchecked((seed * 191) + 53)).Next(6) switch
+    {
+        0 => 0,
+        1 => 3,
+        2 => 15,
+        _ => 7,
+    };
+
     /// <summary>
     /// One seed in four gets a window of a few days and a handful of ids, so that histories (95 to 170 days, a rep has
     /// dozens of events) forget ids, refuse late arrivals and re-sends beyond the horizon, and still take re-sends
@@ -101,7 +114,7 @@ public sealed class ScenarioGenerator
         return rng.Next(4) == 0 ? new RefDedup(TimeSpan.FromDays(rng.Next(2, 21)), rng.Next(2, 11)) : RefDedup.Documented;
     }
 
-    private Scenario Build(int seed, string? timeZone, StageTable? stageTable, RefDedup dedup, RefRiskRules? risk)
+    private Scenario Build(int seed, string? timeZone, StageTable? stageTable, RefDedup dedup, RefRiskRules? risk, int forecastCutoffDays)
     {
         var stages = _rng.Next(5) == 0 ? ThreeStages : StageTable.Default;
         stages = stageTable ?? stages;
@@ -195,6 +208,7 @@ public sealed class ScenarioGenerator
         }
 
         AddTargets(repIds, regionIds, calendar);
+        AddForecasts(repIds, regionIds, calendar, forecastCutoffDays);
         AddConflicts(regions, customers, reps.Select(r => (r.Id, r.JoinedAt)).ToList(), opportunities, regionIds);
 
         var total = _rng.Next(60, 201);
@@ -253,6 +267,7 @@ public sealed class ScenarioGenerator
             Stages = stages,
             Calendar = calendar,
             Dedup = dedup,
+            ForecastCutoffDays = forecastCutoffDays,
             Delivery = delivery,
             InvalidFields = _invalid,
             HistoryCount = historyCount,
@@ -386,6 +401,52 @@ public sealed class ScenarioGenerator
         }
     }
 
+    /// <summary>
+    /// Forecast submissions (docs/semantics.md, "Forecast submissions and accuracy"): about half the reps, regions and
+    /// the company submit for one to three periods that mostly end inside the history, one to four times each, some
+    /// dated just before the cut-off, some after it (kept, not counted), some after the period's end; delivery then
+    /// reorders them like every other event. A commit is sometimes 0, and sometimes equals the best case.
+    /// </summary>
+    private void AddForecasts(List<string> repIds, List<string> regionIds, RefCalendar calendar, int cutoffDays)
+    {
+        var scopes = repIds.Select(r => (TargetScope.Rep, r))
+            .Concat(regionIds.Prepend(ReferenceModel.Company).Select(r => (TargetScope.Region, r)));
+        foreach (var (scope, id) in scopes)
+        {
+            if (_rng.Next(2) == 0)
+            {
+                continue;
+            }
+
+            for (var i = _rng.Next(1, 4); i > 0; i--)
+            {
+                var day = calendar.LocalDate(At(_rng.NextDouble() * 0.9));
+                var (month, quarter, year) = Period.Containing(day);
+                var period = _rng.Next(6) switch
+                {
+                    0 => year,
+                    1 or 2 => quarter,
+                    _ => month,
+                };
+                var end = calendar.StartOf(period.EndDay);
+                var cutoff = calendar.StartOf(period.EndDay.AddDays(-cutoffDays));
+                for (var n = _rng.Next(1, 5); n > 0; n--)
+                {
+                    var at = _rng.Next(5) switch
+                    {
+                        0 => cutoff.AddSeconds(-_rng.Next(1, 3600 * 12)),  // just before the cut-off: counts
+                        1 => cutoff.AddSeconds(_rng.Next(0, 3600 * 24 * 2)), // at or just after it: kept, not counted
+                        2 => end.AddHours(_rng.Next(1, 72)),                 // after the period's end
+                        _ => calendar.StartOf(period.FirstDay).AddHours(_rng.Next(-24 * 10, 24 * 20)),
+                    };
+                    var commit = _rng.Next(6) == 0 ? 0 : Amount() * _rng.Next(1, 8);
+                    var best = _rng.Next(4) == 0 ? commit : commit + Amount();
+                    Add(new ForecastSubmitted(NextId(), at, scope, id, period, commit, best, _rng.Next(2) == 0 ? "" : "manager", _rng.Next(3) == 0 ? "" : "call"));
+                }
+            }
+        }
+    }
+
     /// <summary>Events that collide with others: re-definitions under another id, second joins and openings.</summary>
     private void AddConflicts(
         List<(string Id, string Parent, string Name, int Depth)> regions,
@@ -427,8 +488,11 @@ public sealed class ScenarioGenerator
         var customer = customers[_rng.Next(customers.Count)];
         var opp = opportunities[_rng.Next(opportunities.Count)];
         var period = Period.OfMonth(at.Year, at.Month);
-        (SalesEvent Event, string Field) bad = _rng.Next(17) switch
+        (SalesEvent Event, string Field) bad = _rng.Next(20) switch
         {
+            17 => (new ForecastSubmitted(NextId(), at, TargetScope.Rep, rep, period, 20_000, 10_000, "", ""), "best_case"),
+            18 => (new ForecastSubmitted(NextId(), at, TargetScope.Region, ReferenceModel.Company, period, -1, 10_000, "", ""), "commit"),
+            19 => (new ForecastSubmitted(NextId(), at, TargetScope.Rep, rep, period, 0, 0, "", new string('n', 1025)), "note"),
             14 => (new ActivityLogged(NextId(), at.AddYears(7_000), rep, customer, ActivityType.Call, 30, TimeCategory.T1), "occurred_at"),
             15 => (new PaymentReceived(NextId(), at, rep, customer, 1_000_000_000_000_001), "amount"),
             16 => (new TargetSet(NextId(), at, TargetScope.Rep, rep, period, TargetMetric.Bookings, 1_000_000_000_000_000, long.MaxValue), "stretch"),

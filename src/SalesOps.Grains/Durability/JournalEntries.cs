@@ -72,6 +72,19 @@ public sealed record TouchesReceived([property: Id(0)] string Sender, [property:
     internal override byte[] Write(JournalFormat format) => format.Write(Name, 1, this);
 }
 
+/// <summary>
+/// The engine's clock as a rep book read it when periods with forecast submissions had ended: every rep of the book scores
+/// those periods from then on (docs/semantics.md, "Forecast submissions and accuracy"). Journaled because what the reps
+/// send to the boards depends on it, so a replay must close the same periods at the same point of the journal.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("salesops.j.ForecastClosed")]
+public sealed record ForecastPeriodsClosed([property: Id(0)] DateTimeOffset Now) : JournalEntry
+{
+    internal const string Name = nameof(ForecastPeriodsClosed);
+
+    internal override byte[] Write(JournalFormat format) => format.Write(Name, 1, this);
+}
+
 /// <summary>A payment counted on a customer (once per rep and event id); written by earlier builds, read only.</summary>
 [GenerateSerializer, Immutable, Alias("salesops.j.Payment")]
 public sealed record PaymentCounted([property: Id(0)] string RepId, [property: Id(1)] string EventId, [property: Id(2)] long Amount) : JournalEntry

@@ -36,6 +36,7 @@ public sealed class JournalFormat : JournalCodec<JournalEntry>
         Event<ActivityLoggedSurrogate>(ActivityLoggedSurrogate.Name, ActivityLoggedSurrogate.Version, s => c.ConvertFromSurrogate(s));
         Event<PaymentReceivedSurrogate>(PaymentReceivedSurrogate.Name, PaymentReceivedSurrogate.Version, s => c.ConvertFromSurrogate(s));
         Event<TargetSetSurrogate>(TargetSetSurrogate.Name, TargetSetSurrogate.Version, s => c.ConvertFromSurrogate(s));
+        Event<ForecastSubmittedSurrogate>(ForecastSubmittedSurrogate.Name, ForecastSubmittedSurrogate.Version, s => c.ConvertFromSurrogate(s));
         AddEntry<RepCreditsReceived>(RepCreditsReceived.Name, 1);
         AddEntry<RollupReceived>(RollupReceived.Name, 1);
         AddEntry<RollupQueued>(RollupQueued.Name, 1);
@@ -43,6 +44,7 @@ public sealed class JournalFormat : JournalCodec<JournalEntry>
         AddEntry<PaymentCounted>(PaymentCounted.Name, 1);
         AddEntry<ContactReceived>(ContactReceived.Name, 1);
         AddEntry<TouchesReceived>(TouchesReceived.Name, 1);
+        AddEntry<ForecastPeriodsClosed>(ForecastPeriodsClosed.Name, 1);
         AddUpcasters(upcasters);
     }
 
@@ -106,5 +108,8 @@ public sealed class JournalFormat : JournalCodec<JournalEntry>
         public byte[] Visit(PaymentReceived e) => format.Write(PaymentReceivedSurrogate.Name, PaymentReceivedSurrogate.Version, C.ConvertToSurrogate(e));
 
         public byte[] Visit(TargetSet e) => format.Write(TargetSetSurrogate.Name, TargetSetSurrogate.Version, C.ConvertToSurrogate(e));
+
+        public byte[] Visit(ForecastSubmitted e) =>
+            format.Write(ForecastSubmittedSurrogate.Name, ForecastSubmittedSurrogate.Version, C.ConvertToSurrogate(e));
     }
 }

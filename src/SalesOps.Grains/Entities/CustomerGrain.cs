@@ -176,6 +176,8 @@ public sealed class CustomerGrain(
 
         public Outcome Visit(TargetSet e) => Foreign(e);
 
+        public Outcome Visit(ForecastSubmitted e) => Foreign(e);
+
         private static Outcome Foreign(SalesEvent e) => Outcome.Invalid("event", $"{e.GetType().Name} is not a customer event");
     }
 }

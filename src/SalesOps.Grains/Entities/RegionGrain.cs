@@ -142,6 +142,19 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
         return EventOutcome.From(outcome);
     }
 
+    public async Task<EventOutcome> SubmitForecastAsync(ForecastSubmitted e)
+    {
+        Journal.EnsureUsable();
+        var outcome = e.Accept(_events);
+        if (outcome.IsAccepted)
+        {
+            await CommitAsync(new EventAccepted(e), null, Answer.AfterCommit);
+        }
+
+        DefinedOrLeave();
+        return EventOutcome.From(outcome);
+    }
+
     /// <summary>A roll-up answers once applied and committed; what it adds for the parent goes on the next tick.</summary>
     public Task ApplyRollupAsync(string sender, long firstSequence, long sequence, Rollup rollup)
     {
@@ -226,7 +239,7 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
     public Task<RegionSnapshot> GetSnapshotAsync()
     {
         DefinedOrLeave();
-        return Task.FromResult(new RegionSnapshot(_state.Id, _state.IsDefined, _state.Name, _state.ParentId, Counter.From(_state.Figures), TargetRow.From(_state.Targets)));
+        return Task.FromResult(new RegionSnapshot(_state.Id, _state.IsDefined, _state.Name, _state.ParentId, Counter.From(_state.Figures), TargetRow.From(_state.Targets), ForecastRow.From(_state.Forecasts)));
     }
 
     public Task<BoardSnapshot> GetLeaderboardAsync(int period, byte metric, int top, string aroundRepId, int around)
@@ -333,6 +346,8 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
             grain._state.Define(e, string.IsNullOrEmpty(e.ParentRegionId) ? RegionState.CompanyId : e.ParentRegionId);
 
         public Outcome Visit(TargetSet e) => grain._state.SetTarget(e);
+
+        public Outcome Visit(ForecastSubmitted e) => grain._state.SubmitForecast(e);
 
         public Outcome Visit(RepJoined e) => Foreign(e);
 

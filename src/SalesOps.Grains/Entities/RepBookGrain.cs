@@ -30,6 +30,9 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
     private readonly RepEvents _events;
     private readonly PaceTimer _pace;
 
+    /// <summary>The earliest end of a period with forecast submissions that some rep of the book has not scored yet.</summary>
+    private DateTimeOffset? _nextForecastEnd;
+
     public RepBookGrain(
         EngineSettings settings,
         IOptions<EngineOptions> options,
@@ -72,6 +75,7 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
             _payments += SumBound.PaymentsOf(rep);
         }
 
+        _nextForecastEnd = NextForecastEnd();
         Inbox.Import(snapshot.Credits);
         _rollups.Import(snapshot.Rollups);
         _touches.Import(snapshot.Touches);
@@ -87,7 +91,7 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
     {
         if (_reps.Count > 0)
         {
-            _pace.Start();
+            _pace.Start(); // the same timer scores forecasts of periods that end while no event comes in
         }
     }
 
@@ -161,6 +165,12 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
             await CheckPaceAsync(targeted);
         }
 
+        if (_nextForecastEnd is not null)
+        {
+            _pace.Start();
+            await CloseForecastPeriodsAsync();
+        }
+
         return outcomes;
     }
 
@@ -206,7 +216,8 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
     {
         var s = _reps.GetValueOrDefault(repId) ?? new RepState(repId, _settings.Dedup);
         return Task.FromResult(new RepSnapshot(
-            s.Id, s.IsJoined, s.Name, s.RegionId, (byte)s.Role, (byte)s.Style, Counter.From(s.Figures()), TargetRow.From(s.Targets)));
+            s.Id, s.IsJoined, s.Name, s.RegionId, (byte)s.Role, (byte)s.Style, Counter.From(s.Figures()), TargetRow.From(s.Targets),
+            ForecastRow.From(s.Forecasts)));
     }
 
     public Task<RepProfile[]> GetProfilesAsync(string[] repIds) =>
@@ -214,7 +225,56 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
             ? new RepProfile(id, s.Name, s.RegionId)
             : new RepProfile(id, "", "")));
 
-    public Task CheckPaceAsync() => CheckPaceAsync(_reps.Values);
+    public async Task CheckPaceAsync()
+    {
+        await CloseForecastPeriodsAsync();
+        await CheckPaceAsync(_reps.Values);
+    }
+
+    /// <summary>
+    /// Once the engine's clock has passed the end of a period some rep has forecast submissions for, journals the clock
+    /// (<see cref="ForecastPeriodsClosed"/>) and sends the reps' accuracy scores of the ended periods to the boards.
+    /// </summary>
+    private async Task CloseForecastPeriodsAsync()
+    {
+        var now = _clock.Now;
+        if (Journal.Failed || !(_nextForecastEnd <= now))
+        {
+            return;
+        }
+
+        var effects = CloseForecastPeriods(now);
+        await CommitAsync(new ForecastPeriodsClosed(now), () => Enqueue(effects), Answer.AfterCommit);
+    }
+
+    private RepEffects CloseForecastPeriods(DateTimeOffset now)
+    {
+        var effects = new RepEffects();
+        foreach (var rep in _reps.Values)
+        {
+            if (rep.IsJoined)
+            {
+                rep.CloseForecastPeriods(now, _settings.Forecasts, effects);
+            }
+        }
+
+        _nextForecastEnd = NextForecastEnd();
+        return effects;
+    }
+
+    private DateTimeOffset? NextForecastEnd()
+    {
+        DateTimeOffset? next = null;
+        foreach (var rep in _reps.Values)
+        {
+            if (rep.Forecasts.Count > 0 && rep.NextForecastEnd(_settings.Forecasts) is { } end && (next is null || end < next))
+            {
+                next = end;
+            }
+        }
+
+        return next;
+    }
 
     /// <summary>Checks the pace of the given reps that have targets and publishes their alerts together.</summary>
     private Task CheckPaceAsync(IEnumerable<RepState> reps)
@@ -256,6 +316,9 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
                 break;
             case RepCreditsReceived c:
                 Enqueue(Credit(c.Sender, c.Sequence, c.Credits));
+                break;
+            case ForecastPeriodsClosed closed:
+                Enqueue(CloseForecastPeriods(closed.Now));
                 break;
             default:
                 throw new InvalidOperationException($"{Journal.Stream}: unexpected journal entry {entry.GetType().Name}");
@@ -300,6 +363,11 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
         }
 
         _reps[id] = rep;
+        if (e is ForecastSubmitted && rep.NextForecastEnd(_settings.Forecasts) is { } end && !(_nextForecastEnd <= end))
+        {
+            _nextForecastEnd = end;
+        }
+
         outgoing = new Outgoing(effects, _events.Customer, _events.Touch);
         return outcome;
     }
@@ -354,6 +422,8 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
         }
 
         public Outcome Visit(TargetSet e) => _rep.SetTarget(e, _effects);
+
+        public Outcome Visit(ForecastSubmitted e) => _rep.SubmitForecast(e, _effects);
 
         public Outcome Visit(RegionDefined e) => NotARepEvent(e);
 

@@ -108,6 +108,26 @@ public static class ProtoMapper
                 }
 
                 return new TargetSet(id, at, (TargetScope)scope, ts.ScopeId, period, (TargetMetric)metric, ts.MustAchieve, ts.Stretch);
+            case V1.Event.KindOneofCase.ForecastSubmitted:
+                var fs = e.ForecastSubmitted;
+                if (Required(fs.Scope, "scope", out error) is not { } forecastScope)
+                {
+                    return null;
+                }
+
+                if (!Period.TryParse(fs.Period, out var forecastPeriod))
+                {
+                    error = Outcome.Invalid("period", $"period {Echo.Quote(fs.Period)} is not a year (2026), quarter (2026-Q4) or month (2026-11)");
+                    return null;
+                }
+
+                if (ToAmount(fs.Commit, currency, out error, "commit") is not { } commit
+                    || ToAmount(fs.BestCase, currency, out error, "best_case") is not { } bestCase)
+                {
+                    return null;
+                }
+
+                return new ForecastSubmitted(id, at, (TargetScope)forecastScope, fs.ScopeId, forecastPeriod, commit, bestCase, fs.SubmittedBy, fs.Note);
             case V1.Event.KindOneofCase.None:
             default:
                 error = Outcome.Invalid("kind", "the event carries no kind (set one of region_defined, rep_joined, …)");
@@ -137,11 +157,11 @@ public static class ProtoMapper
     }
 
     /// <summary>A required amount in the company currency, in minor units.</summary>
-    private static long? ToAmount(V1.Money? money, string currency, out Outcome? error)
+    private static long? ToAmount(V1.Money? money, string currency, out Outcome? error, string field = "amount")
     {
-        error = money is null ? Outcome.Invalid("amount", "amount is required")
-            : money.CurrencyCode.Length == 0 ? Outcome.Invalid("amount.currency_code", $"amount.currency_code is required (the company currency is {currency})")
-            : money.CurrencyCode != currency ? Outcome.Invalid("amount.currency_code", $"amount.currency_code must be the company currency {currency}")
+        error = money is null ? Outcome.Invalid(field, $"{field} is required")
+            : money.CurrencyCode.Length == 0 ? Outcome.Invalid($"{field}.currency_code", $"{field}.currency_code is required (the company currency is {currency})")
+            : money.CurrencyCode != currency ? Outcome.Invalid($"{field}.currency_code", $"{field}.currency_code must be the company currency {currency}")
             : null;
         return error is null ? money!.MinorUnits : null;
     }
@@ -192,6 +212,51 @@ public static class ProtoMapper
         }
 
         return result;
+    }
+
+    /// <summary>A scope's forecast view for a period, as <c>GetForecastSubmissions</c> answers it.</summary>
+    public static V1.GetForecastSubmissionsResponse ToForecast(ForecastView view, TargetScope scope, string scopeId, string currency)
+    {
+        V1.ForecastSubmission Submission(ForecastSubmission s) => new()
+        {
+            EventId = s.EventId,
+            SubmittedAt = Timestamp.FromDateTimeOffset(s.At),
+            Commit = ToMoney(s.Commit, currency),
+            BestCase = ToMoney(s.BestCase, currency),
+            SubmittedBy = s.SubmittedBy,
+            Note = s.Note,
+            AfterCutoff = s.At >= view.Cutoff,
+        };
+
+        V1.ForecastAccuracy Accuracy(ForecastScore score)
+        {
+            var counted = Submission(score.Counted);
+            counted.AfterCutoff = false; // counted means dated before its own period's cut-off
+            return new V1.ForecastAccuracy
+            {
+                Period = score.Period.ToString(),
+                Counted = counted,
+                Actual = ToMoney(score.Actual, currency),
+                AccuracyPercent = score.AccuracyPercent,
+            };
+        }
+
+        var response = new V1.GetForecastSubmissionsResponse
+        {
+            Scope = ToWire(scope),
+            ScopeId = scopeId,
+            Period = view.Period.ToString(),
+            CurrencyCode = currency,
+            Latest = view.Latest is { } latest ? Submission(latest) : null,
+            SystemForecast = (double)view.SystemForecast,
+            Actual = ToMoney(view.Actual, currency),
+            Cutoff = Timestamp.FromDateTimeOffset(view.Cutoff),
+            Ended = view.Ended,
+            Accuracy = view.Score is { } score ? Accuracy(score) : null,
+        };
+        response.Submissions.Add(view.Submissions.Select(Submission));
+        response.AccuracyHistory.Add(view.History.Select(Accuracy));
+        return response;
     }
 
     public static V1.Money ToMoney(long minorUnits, string currency) => new() { CurrencyCode = currency, MinorUnits = minorUnits };

@@ -221,6 +221,30 @@ public sealed class QueryGrpcService(
         return view;
     }
 
+    public override async Task<V1.GetForecastSubmissionsResponse> GetForecastSubmissions(
+        V1.GetForecastSubmissionsRequest request,
+        ServerCallContext context)
+    {
+        var scope = RequestGuard.Scope(request.Scope);
+        var id = scope == TargetScope.Region && string.IsNullOrEmpty(request.ScopeId) ? RegionState.CompanyId : RequestGuard.Id(request.ScopeId, "scope_id");
+        var period = RequestGuard.InCalendar(RequestGuard.PeriodOrCurrent(request.Period, settings, clock));
+        Counter[] counters;
+        ForecastRow[] forecasts;
+        if (scope == TargetScope.Rep)
+        {
+            var rep = await grains.RepBookOf(id).GetSnapshotAsync(id);
+            (counters, forecasts) = rep.Joined ? (rep.Counters, rep.Forecasts) : throw RequestGuard.NotFound("scope_id", $"rep '{id}' is not known");
+        }
+        else
+        {
+            var region = await grains.Region(id).GetSnapshotAsync();
+            (counters, forecasts) = region.Defined ? (region.Counters, region.Forecasts) : throw RequestGuard.NotFound("scope_id", $"region '{id}' is not defined");
+        }
+
+        var view = ForecastView.Build(ForecastRow.ToBook(forecasts), Counter.ToSet(counters), settings.Stages, period, clock.Now, settings.Forecasts);
+        return ProtoMapper.ToForecast(view, scope, id, settings.CurrencyCode);
+    }
+
     private V1.Figures Report(Counter[] counters, TargetRow[] targets, Period period) =>
         ProtoMapper.ToFigures(
             FigureReport.Build(Counter.ToSet(counters), TargetRow.ToBook(targets), settings, period, clock.Now),

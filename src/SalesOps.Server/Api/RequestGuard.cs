@@ -49,6 +49,18 @@ internal static class RequestGuard
             : throw Invalid("period", $"period {Echo.Quote(text)} is not a year (2026), quarter (2026-Q4) or month (2026-11)");
     }
 
+    /// <summary>A required scope of a target or forecast; the wire's values are the domain's plus one (0 is unspecified).</summary>
+    public static TargetScope Scope(V1.TargetScope scope) =>
+        scope == V1.TargetScope.Unspecified ? throw Invalid("scope", "scope is required")
+        : Enum.IsDefined((TargetScope)((int)scope - 1)) ? (TargetScope)((int)scope - 1)
+        : throw Invalid("scope", "scope has an unknown value");
+
+    /// <summary>A period whose days the calendar can hold (the years an event may carry, docs/semantics.md rule 1).</summary>
+    public static Period InCalendar(Period period) =>
+        period.Year is < EventValidator.MinYear or > EventValidator.MaxYear
+            ? throw Invalid("period", $"period must fall in the years {EventValidator.MinYear} to {EventValidator.MaxYear}")
+            : period;
+
     /// <summary>A required leaderboard metric; the wire's values are the domain's plus one (0 is unspecified).</summary>
     public static LeaderboardMetric Metric(V1.LeaderboardMetric metric) =>
         metric == V1.LeaderboardMetric.Unspecified ? throw Invalid("metric", "metric is required")

@@ -59,6 +59,8 @@ public sealed class DifferentialTests
                 "reopened after win", "reassigned after win", "history before move", "lww stale stage", "events", "resent",
                 "rep left", "refused after a leave", "late item of a departed rep accepted", "orphaned deals at the end", "reassigned after a leave",
                 "small de-dup window", "beyond de-dup window", "re-send beyond de-dup window", "duplicate after ids were forgotten",
+                "forecast submitted", "forecast for a region", "forecast after the cut-off", "forecast counted", "forecast out of order",
+                "forecast after its period ended", "deal event after its month ended", "forecast accuracy on a board",
                 "at risk: stalled", "at risk: overdue", "at risk: slipping", "at risk: only slipping", "at risk: open deal not at risk",
                 "push dated before an earlier setting",
                 "last year's figure shown", "last year to date pro rata", "behind last year",
@@ -104,7 +106,11 @@ public sealed class DifferentialTests
         var sc = ScenarioGenerator.Create(seed);
         var header = $"seed {seed} (calendar {sc.CalendarName}, {sc.Stages.OpenCount} open stages; reproduce with SALESOPS_DIFF_SEED={seed})";
         var engine = new InMemorySalesEngine(EngineObservation.Settings(sc));
-        var reference = new ReferenceModel(sc.Stages, sc.Calendar, sc.Dedup);
+        var reference = new ReferenceModel(sc.Stages, sc.Calendar, sc.Dedup, forecastCutoffDays: sc.ForecastCutoffDays);
+
+        // The engine's clock for forecasts walks along the history as it is delivered, up to the scenario's "now", so
+        // periods end while submissions and late events for them still arrive (docs/semantics.md, "Forecast submissions").
+        var clock = DateTimeOffset.MinValue;
         var log = new List<string>();
         void Count(string key) => stats[key] = stats.GetValueOrDefault(key) + 1;
         stats["sequences"] = 1;
@@ -123,7 +129,15 @@ public sealed class DifferentialTests
             {
                 var regionBefore = e is RepMoved m0 && engine.Reps.TryGetValue(m0.RepId, out var r0) ? r0.RegionId : null;
                 var creditedBefore = e is RepMoved m1 ? reference.EverCredited(m1.RepId) : null;
+                var lateForEnded = e is OpportunityWon or OpportunityReassigned or OpportunityStageChanged or ForecastSubmitted
+                    && reference.Ended(RefCalendar.MonthCode(sc.Calendar.LocalDate(e.OccurredAt)), clock);
                 var got = engine.Apply(e);
+                if (e.OccurredAt > clock && e.OccurredAt <= sc.Now)
+                {
+                    clock = e.OccurredAt;
+                }
+
+                engine.CloseForecastPeriods(clock);
                 var dedup = reference.DedupView(e);
                 var verdict = reference.Decide(e);
                 Count(got.Code.ToString());
@@ -147,6 +161,11 @@ public sealed class DifferentialTests
                 if (e is RepMoved && got.Code == OutcomeCode.Accepted)
                 {
                     Count("move accepted");
+                }
+
+                if (got.IsAccepted && lateForEnded)
+                {
+                    Count(e is ForecastSubmitted ? "forecast after its period ended" : "deal event after its month ended");
                 }
 
                 if (got.Code == OutcomeCode.FailedPrecondition && got.Message.Contains("left the company", StringComparison.Ordinal))
@@ -173,7 +192,10 @@ public sealed class DifferentialTests
             queue = resend;
         }
 
+        engine.CloseForecastPeriods(sc.Now);
         CoverageStats(reference, sc, stats);
+        stats["forecast accuracy on a board"] = engine.Regions.Values.SelectMany(r => r.Boards)
+            .Where(b => b.Key.Metric == LeaderboardMetric.ForecastAccuracy).Sum(b => (long)b.Value.Count);
         var observed = EngineObservation.Observe(engine, sc);
         var problems = Comparison.Differences(reference, observed, sc.ReportPeriods, sc.Now);
         problems.AddRange(Comparison.AtRiskDifferences(reference, observed, sc.RiskInstants, sc.Risk));
@@ -271,6 +293,26 @@ public sealed class DifferentialTests
         }
 
         Add("orphaned deals at the end", reference.OrphanedDeals().Count);
+        foreach (var f in accepted.OfType<ForecastSubmitted>())
+        {
+            var code = RefCalendar.CodeOf(f.Period);
+            Add("forecast submitted", 1);
+            Add("forecast for a region", f.Scope == TargetScope.Region ? 1 : 0);
+            Add("forecast after the cut-off", f.OccurredAt >= reference.Cutoff(code) ? 1 : 0);
+            Add("forecast counted", reference.Counted(f.Scope, f.ScopeId, code)?.EventId == f.EventId ? 1 : 0);
+        }
+
+        // A submission accepted before one dated earlier for the same scope and period: kept in date order all the same.
+        var seen = new List<ForecastSubmitted>();
+        foreach (var f in accepted.OfType<ForecastSubmitted>())
+        {
+            if (seen.Any(s => s.Scope == f.Scope && s.ScopeId == f.ScopeId && s.Period == f.Period && s.OccurredAt > f.OccurredAt))
+            {
+                Add("forecast out of order", 1);
+            }
+
+            seen.Add(f);
+        }
         Add("reassigned after a leave", accepted.Count(e => e is OpportunityReassigned r
             && accepted.OfType<RepLeft>().Any(l => r.OccurredAt >= l.OccurredAt)));
 

@@ -14,6 +14,7 @@ internal static class EngineObservation
         Calendar = CompanyCalendar.FromId(sc.CalendarName),
         Dedup = new DedupWindow(sc.Dedup.MaxAge, sc.Dedup.MaxCount),
         AtRisk = new AtRiskRules(sc.Risk.DefaultStallDays, sc.Risk.StallDaysByStage, sc.Risk.PushLimit),
+        ForecastCutoffDays = sc.ForecastCutoffDays,
     };
 
     /// <summary>An engine's at-risk row in the reference's vocabulary.</summary>
@@ -75,6 +76,16 @@ internal static class EngineObservation
         r.Targets.Select(t => new RefTarget(t.Metric.ToString(), t.Actual, t.MustAchieve, t.Stretch, t.MustAttainment, t.StretchAttainment, t.Pace, t.BehindPace)).ToList(),
         r.SamePeriodLastYear.Select(y => new RefYearOnYear(y.Figure.ToString(), y.Actual, y.LastYear, y.LastYearToDate, y.Growth, y.Behind)).ToList());
 
+    public static RefForecast Forecast(ForecastView v) => new(
+        v.Submissions.Select(s => new RefSubmission(s.EventId, s.At, s.Commit, s.BestCase, s.SubmittedBy, s.Note)).ToList(),
+        v.Actual,
+        v.SystemForecast,
+        v.Ended,
+        v.Score is { } score ? Accuracy(score) : null,
+        v.History.Select(Accuracy).ToList());
+
+    private static RefAccuracy Accuracy(ForecastScore s) => new(s.Period.ToString(), s.Counted.EventId, s.Counted.Commit, s.Actual, s.AccuracyPercent);
+
     /// <summary>The whole state of an in-process engine.</summary>
     public static ObservedState Observe(InMemorySalesEngine engine, Scenario sc)
     {
@@ -90,6 +101,12 @@ internal static class EngineObservation
                     : Report(FigureReport.Build(engine.Regions[id].Figures, engine.Regions[id].Targets, engine.Settings, p, sc.Now));
             },
             AtRisk = now => engine.AtRiskOpportunities(now).Select(o => AtRisk(o.Deal.Id, o.Deal.OwnerRepId, StageId(stages, o.Deal.StageIndex), o.Risk)).ToList(),
+            Forecast = (isRep, id, period) =>
+            {
+                var p = Period.TryParse(period, out var parsed) ? parsed : throw new ArgumentException(period);
+                var (book, figures) = isRep ? (engine.Reps[id].Forecasts, engine.Reps[id].Figures()) : (engine.Regions[id].Forecasts, engine.Regions[id].Figures);
+                return Forecast(ForecastView.Build(book, figures, stages, p, sc.Now, engine.Settings.Forecasts));
+            },
         };
         foreach (var o in engine.Opportunities.Values.Where(o => o.IsOpened))
         {

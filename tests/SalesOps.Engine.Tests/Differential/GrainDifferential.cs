@@ -114,7 +114,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
                 "unavailable, not applied", "unavailable, applied",
                 "fault: fail before", "fault: fail after", "fault: reject", "fault: duplicate", "fault: delay",
                 "fault: fail before CreditAsync", "fault: fail after ApplyRollupAsync", "fault: duplicate SetOrderAsync",
-                "beyond de-dup window", "duplicate after ids were forgotten",
+                "beyond de-dup window", "duplicate after ids were forgotten", "forecast accuracy on a board",
                 "at risk: stalled", "at risk: overdue", "at risk: slipping",
             }.Concat(cluster.Kills is null ? [] : ActivationKills.Required.Select(k => "fault: " + k)))
             {
@@ -136,10 +136,11 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
 
     private async Task<string?> RunSeedAsync(int seed, Dictionary<string, long> stats)
     {
-        var sc = ScenarioGenerator.Create(seed, cluster.TimeZone, cluster.Stages, cluster.Dedup, cluster.Risk);
+        var sc = ScenarioGenerator.Create(seed, cluster.TimeZone, cluster.Stages, cluster.Dedup, cluster.Risk, forecastCutoffDays: cluster.Settings.ForecastCutoffDays);
         var keys = new Keys($"d{seed}-");
         // The engine refuses events dated after its clock (the machine's here) plus the configured skew.
-        var reference = new ReferenceModel(sc.Stages, sc.Calendar, sc.Dedup, DateTimeOffset.UtcNow + cluster.Settings.MaxFutureSkew);
+        var reference = new ReferenceModel(
+            sc.Stages, sc.Calendar, sc.Dedup, DateTimeOffset.UtcNow + cluster.Settings.MaxFutureSkew, cluster.Settings.ForecastCutoffDays);
         var rng = new Random(seed * 7919);
         var log = new List<string>();
         var sequence = keys.Prefix;
@@ -370,10 +371,12 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             rounds++;
             await FlushAsync(ids, keys);
             var observed = await ObserveAsync(sc, ids, keys, reference);
-            var problems = Comparison.Differences(reference, observed, sc.ReportPeriods, sc.Now);
+            // Accuracy boards: the rep books score each period that ended by their clock, the machine's here.
+            var problems = Comparison.Differences(reference, observed, sc.ReportPeriods, sc.Now, DateTimeOffset.UtcNow);
             problems.AddRange(Comparison.AtRiskDifferences(reference, observed, sc.RiskInstants, sc.Risk));
             if (problems.Count == 0)
             {
+                stats["forecast accuracy on a board"] = observed.Boards.Where(b => b.Key.Metric == nameof(LeaderboardMetric.ForecastAccuracy)).Sum(b => (long)b.Value.Count);
                 if (settled)
                 {
                     stats["settle rounds"] = stats.GetValueOrDefault("settle rounds") + rounds;
@@ -495,6 +498,12 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
                 var (counters, targets) = isRep ? (reps[id].Counters, reps[id].Targets) : (regions[id].Counters, regions[id].Targets);
                 return EngineObservation.Report(FigureReport.Build(Counter.ToSet(counters), TargetRow.ToBook(targets), cluster.Settings, p, sc.Now));
             },
+            Forecast = (isRep, id, period) =>
+            {
+                var p = Period.TryParse(period, out var parsed) ? parsed : throw new ArgumentException(period);
+                var (counters, forecasts) = isRep ? (reps[id].Counters, reps[id].Forecasts) : (regions[id].Counters, regions[id].Forecasts);
+                return EngineObservation.Forecast(ForecastView.Build(ForecastRow.ToBook(forecasts), Counter.ToSet(counters), stages, p, sc.Now, cluster.Settings.Forecasts));
+            },
         };
 
         // Reads go out together: a sequence reads a few hundred things each round.
@@ -537,7 +546,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
                 .OrderBy(o => o.Item1, StringComparer.Ordinal));
         }
 
-        var boards = reference.Leaderboards(reference.Counters().Reps);
+        var boards = reference.Leaderboards(reference.Counters().Reps, DateTimeOffset.UtcNow);
         var regionIds = ids.Regions.Append(ReferenceModel.Company).ToList();
         var regionSnapshots = await Task.WhenAll(regionIds.Select(id => Grains.GetGrain<IRegionGrain>(keys.Key(id)).GetSnapshotAsync().WaitAsync(CallTimeout)));
         var boardReads = new List<(RefBoard Key, Task<BoardSnapshot> Read)>();
@@ -646,6 +655,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             ActivityLogged a => a with { RepId = Key(a.RepId), CustomerId = Key(a.CustomerId) },
             PaymentReceived p => p with { RepId = Key(p.RepId), CustomerId = Key(p.CustomerId) },
             TargetSet t => t with { ScopeId = Key(t.ScopeId) },
+            ForecastSubmitted f => f with { ScopeId = Key(f.ScopeId) },
             _ => throw new ArgumentException($"no id mapping for {e.GetType().Name}", nameof(e)),
         };
     }

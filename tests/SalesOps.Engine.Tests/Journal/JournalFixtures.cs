@@ -40,6 +40,13 @@ internal static class JournalFixtures
     public static SalesEvent[] Added(string p) =>
     [
         new RepLeft(p + "e-left", At.AddDays(30), p + "ann", "moved abroad"),
+        new ForecastSubmitted(p + "e-forecast", At, TargetScope.Rep, p + "ann", Period.OfMonth(2026, 11), 400_000, 650_000, "ann", "two deals in legal"),
+    ];
+
+    /// <summary>Entries other than events added after the legacy format, after <see cref="Added"/> in file order.</summary>
+    public static JournalEntry[] AddedOthers() =>
+    [
+        new ForecastPeriodsClosed(At.AddDays(40)),
     ];
 
     public static JournalEntry[] Others(string p)
@@ -82,6 +89,11 @@ internal static class JournalFixtures
         foreach (var e in events[^added..])
         {
             yield return ($"{++n:00}-event-{e.GetType().Name}.bin", new EventAccepted(e));
+        }
+
+        foreach (var e in AddedOthers())
+        {
+            yield return ($"{++n:00}-{e.GetType().Name}.bin", e);
         }
     }
 }
