@@ -115,10 +115,11 @@ public interface ICustomerGrain : IGrainWithStringKey
     Task<bool> IsRegisteredAsync();
 
     /// <summary>
-    /// Sets (or with null clears) the order one opportunity contributes; a <paramref name="sequence"/> already applied
-    /// for <paramref name="sender"/> (that opportunity's activation) is ignored.
+    /// Sets (or with null clears) the order one opportunity contributes, won by <paramref name="ownerRepId"/> (the
+    /// deal's owner, credited when it is the customer's first order; "" from a message an earlier build queued); a
+    /// <paramref name="sequence"/> already applied for <paramref name="sender"/> (a deal book) is ignored.
     /// </summary>
-    Task SetOrderAsync(string opportunityId, string sender, long sequence, OrderRow? order);
+    Task SetOrderAsync(string opportunityId, string sender, long sequence, OrderRow? order, string ownerRepId);
 
     /// <summary>
     /// Applies contacts and payments from a rep book (<paramref name="sender"/>), in order: a payment counted once per

@@ -291,7 +291,13 @@ public sealed record OpportunitySnapshot(
     [property: Id(10)] DateTimeOffset StageChangedAt);
 
 [GenerateSerializer, Immutable, Alias("salesops.Order")]
-public readonly record struct OrderRow([property: Id(0)] long Amount, [property: Id(1)] DateTimeOffset WonAt);
+public readonly record struct OrderRow([property: Id(0)] long Amount, [property: Id(1)] DateTimeOffset WonAt)
+{
+    public static OrderRow From(CustomerOrder o) => new(o.Amount, o.WonAt);
+
+    /// <summary>The order as the customer keeps it, credited to <paramref name="ownerRepId"/> ("" for nobody).</summary>
+    public CustomerOrder ToDomain(string ownerRepId) => new(Amount, WonAt, ownerRepId);
+}
 
 [GenerateSerializer, Immutable, Alias("salesops.BoardRow")]
 public readonly record struct BoardRow([property: Id(0)] int Rank, [property: Id(1)] string RepId, [property: Id(2)] double Score, [property: Id(3)] int Movement)

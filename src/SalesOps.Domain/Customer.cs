@@ -3,12 +3,17 @@ namespace SalesOps.Domain;
 /// <summary>
 /// A customer: orders (deals that stand won), lifetime value (Σ their amounts), collections, last order and last
 /// contact. Orders are upserted per opportunity, so a reopened or reassigned deal never counts twice; payments
-/// are de-duplicated by event id.
+/// are de-duplicated by event id. The customer's first order (the earliest standing win; docs/semantics.md, "New
+/// customers") is credited to its owner as a new customer, and when another order becomes the first, that credit
+/// moves: <see cref="SetOrder"/> answers the retraction and the new credit.
 /// </summary>
 public sealed class CustomerState
 {
     private readonly Dictionary<string, CustomerOrder> _orders = new(StringComparer.Ordinal);
     private readonly HashSet<string> _payments = new(StringComparer.Ordinal);
+
+    /// <summary>The opportunity of the first order; null without orders. Derived from the orders, so never stored.</summary>
+    private string? _first;
 
     public CustomerState(string id) => Id = id;
 
@@ -33,7 +38,7 @@ public sealed class CustomerState
         var orders = new Dictionary<string, OrderEntry>(_orders.Count, StringComparer.Ordinal);
         foreach (var (opportunity, order) in Snapshots.Compact(_orders))
         {
-            orders.Add(opportunity, new OrderEntry(order.Amount, order.WonAt));
+            orders.Add(opportunity, new OrderEntry(order.Amount, order.WonAt, order.OwnerRepId));
         }
 
         return Snapshots.Write(
@@ -70,8 +75,10 @@ public sealed class CustomerState
         };
         foreach (var (opportunity, order) in m.Orders)
         {
-            customer._orders.Add(opportunity, new CustomerOrder(order.Amount, order.WonAt));
+            customer._orders.Add(opportunity, new CustomerOrder(order.Amount, order.WonAt, order.Owner ?? ""));
         }
+
+        customer._first = customer.FindFirst();
 
         customer._payments.UnionWith(m.Payments);
         return customer;
@@ -96,9 +103,17 @@ public sealed class CustomerState
         return Outcome.Accepted;
     }
 
-    /// <summary>Sets or clears the order that one opportunity contributes.</summary>
-    public void SetOrder(string opportunityId, CustomerOrder? order)
+    /// <summary>The first order: the earliest win among the orders that stand, ties by opportunity id (ordinal).</summary>
+    public (string OpportunityId, CustomerOrder Order)? FirstOrder => _first is { } id ? (id, _orders[id]) : null;
+
+    /// <summary>
+    /// Sets or clears the order that one opportunity contributes, and answers what that does to the new-customer
+    /// credit: nothing while the first order stays as it was; otherwise the old first order's credit retracted from its
+    /// owner (negative, at its own win time) and the new one's credited to its owner (see <see cref="NewCustomerCredit"/>).
+    /// </summary>
+    public IReadOnlyList<(string RepId, CreditItem[] Items)> SetOrder(string opportunityId, CustomerOrder? order)
     {
+        var before = FirstOrder;
         if (_orders.Remove(opportunityId, out var old))
         {
             LifetimeValue -= old.Amount;
@@ -109,6 +124,70 @@ public sealed class CustomerState
             _orders[opportunityId] = o;
             LifetimeValue += o.Amount;
         }
+
+        // Only the changed order can take the first place; when it held it, any order may now.
+        if (opportunityId == _first)
+        {
+            _first = FindFirst();
+        }
+        else if (order is { } placed && (_first is null || Precedes(opportunityId, placed, _first, _orders[_first])))
+        {
+            _first = opportunityId;
+        }
+
+        var after = FirstOrder;
+        if (before == after)
+        {
+            return [];
+        }
+
+        var credits = new List<(string, CreditItem[])>(2);
+        if (before is { } b && NewCustomerCredit(b.Order, -1) is { } retracted)
+        {
+            credits.Add((b.Order.OwnerRepId, retracted));
+        }
+
+        if (after is { } a && NewCustomerCredit(a.Order, 1) is { } credited)
+        {
+            credits.Add((a.Order.OwnerRepId, credited));
+        }
+
+        return credits;
+    }
+
+    /// <summary>
+    /// What a first order credits its owner, historical at its win time like its booking: one new customer and its
+    /// amount as new-customer bookings (<paramref name="sign"/> −1 retracts them); null for an order stored without its
+    /// owner by an earlier build, which nobody can be credited with.
+    /// </summary>
+    public static CreditItem[]? NewCustomerCredit(CustomerOrder order, int sign) =>
+        order.OwnerRepId.Length == 0
+            ? null
+            :
+            [
+                new CreditItem(Figure.NewCustomers, 0, 0, sign, order.WonAt, null),
+                new CreditItem(Figure.NewCustomerBookings, 0, 0, sign * order.Amount, order.WonAt, null),
+            ];
+
+    private string? FindFirst()
+    {
+        string? first = null;
+        foreach (var (id, order) in _orders)
+        {
+            if (first is null || Precedes(id, order, first, _orders[first]))
+            {
+                first = id;
+            }
+        }
+
+        return first;
+    }
+
+    /// <summary>Earlier win first (by instant, whatever the offset), then the smaller opportunity id (ordinal).</summary>
+    private static bool Precedes(string id, CustomerOrder order, string otherId, CustomerOrder other)
+    {
+        var byTime = order.WonAt.UtcTicks.CompareTo(other.WonAt.UtcTicks);
+        return byTime != 0 ? byTime < 0 : string.CompareOrdinal(id, otherId) < 0;
     }
 
     /// <summary>

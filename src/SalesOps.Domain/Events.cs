@@ -44,6 +44,9 @@ public enum TargetMetric : byte
     Bookings = 0,
     Collections = 1,
     Activities = 2,
+
+    /// <summary>New customers: customers whose first won deal was won in the period (a count).</summary>
+    NewCustomers = 3,
 }
 
 /// <summary>

@@ -22,7 +22,8 @@ public sealed record TargetFigure(
 /// pipeline forecast = best case + pipeline stages; win rate = won ÷ (won + lost); average deal = bookings ÷ won;
 /// average cycle = Σ cycle seconds ÷ won ÷ 86,400; conversion(stage i) = reached(i+1) ÷ reached(i);
 /// attainment = actual ÷ target; pace = actual ÷ (must-achieve × elapsed share); same period last year: see
-/// <see cref="YearOnYearFigure"/>.
+/// <see cref="YearOnYearFigure"/>; new customers and new-customer bookings = the count and amount of first orders won in
+/// the period; repeat bookings = bookings − new-customer bookings.
 /// </summary>
 public sealed record FigureReport(
     Period Period,
@@ -46,7 +47,10 @@ public sealed record FigureReport(
     long ActivityTotal,
     IReadOnlyList<long> MinutesByTimeCategory,
     IReadOnlyList<TargetFigure> Targets,
-    IReadOnlyList<YearOnYearFigure> SamePeriodLastYear)
+    IReadOnlyList<YearOnYearFigure> SamePeriodLastYear,
+    long NewCustomers,
+    long NewCustomerBookings,
+    long RepeatBookings)
 {
     public static FigureReport Build(FigureSet f, TargetBook targets, EngineSettings settings, Period period, DateTimeOffset now)
     {
@@ -150,7 +154,10 @@ public sealed record FigureReport(
             TargetBook.ActivityTotal(f, period),
             minutes,
             targetFigures,
-            YearOnYear.Compare(f, period, calendar, now, settings.BehindLastYearShare));
+            YearOnYear.Compare(f, period, calendar, now, settings.BehindLastYearShare),
+            f.Get(Figure.NewCustomers, period),
+            f.Get(Figure.NewCustomerBookings, period),
+            bookings - f.Get(Figure.NewCustomerBookings, period));
     }
 
     /// <summary>The system's own forecast of a period: bookings + Σ open amount expected to close in it × probability.</summary>

@@ -37,6 +37,15 @@ public enum Figure : byte
 
     /// <summary>Minutes of activity in time category B in the period.</summary>
     ActivityMinutes = 11,
+
+    /// <summary>
+    /// Customers whose first order (their earliest deal standing won) was won in the period, credited like that deal's
+    /// booking. Sent by the customer, which alone sees all of its orders.
+    /// </summary>
+    NewCustomers = 12,
+
+    /// <summary>Amount of those first orders: the new-customer part of <see cref="Bookings"/>.</summary>
+    NewCustomerBookings = 13,
 }
 
 /// <summary>Key of one counter: which figure, which period, and up to two small dimensions (stage, type, category).</summary>

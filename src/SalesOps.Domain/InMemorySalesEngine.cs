@@ -199,7 +199,11 @@ public sealed class InMemorySalesEngine
             _reps[repId].Credit(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(items), Settings.Calendar, effects);
         }
 
-        _customers[opp.CustomerId].SetOrder(opp.Id, change.After.Order);
+        // The customer credits its first order's owner after the deal credited the booking, as the grains deliver it.
+        foreach (var (repId, items) in _customers[opp.CustomerId].SetOrder(opp.Id, change.After.Order))
+        {
+            _reps[repId].Credit(items, Settings.Calendar, effects);
+        }
         if (opp.Celebration(change, Settings.BigDealThreshold, Settings.Calendar) is { } celebration)
         {
             Alerts.Add(celebration);

@@ -7,7 +7,13 @@ namespace SalesOps.Domain;
 public sealed record OpportunityContribution(string OwnerRepId, IReadOnlyList<CreditItem> Items, CustomerOrder? Order);
 
 /// <summary>A won deal as the customer sees it.</summary>
-public readonly record struct CustomerOrder(long Amount, DateTimeOffset WonAt);
+/// <param name="Amount">The deal's amount.</param>
+/// <param name="WonAt">When it was won.</param>
+/// <param name="OwnerRepId">
+/// The rep its booking is credited to (the deal's owner), whom the customer credits when this is its first order; ""
+/// for an order an earlier build stored without it (such an order is never credited as a new customer).
+/// </param>
+public readonly record struct CustomerOrder(long Amount, DateTimeOffset WonAt, string OwnerRepId);
 
 /// <summary>The effect of one accepted opportunity event: contribution before and after.</summary>
 public sealed record OpportunityChange(OpportunityContribution? Before, OpportunityContribution After, bool BecameWon);
@@ -301,7 +307,7 @@ public sealed class OpportunityState
             items.Add(new CreditItem(Figure.Bookings, 0, 0, amount, at, null));
             items.Add(new CreditItem(Figure.WonCount, 0, 0, 1, at, null));
             items.Add(new CreditItem(Figure.CycleSeconds, 0, 0, CycleSeconds(OpenedAt, at), at, null));
-            order = new CustomerOrder(amount, at);
+            order = new CustomerOrder(amount, at, OwnerRepId);
         }
         else
         {

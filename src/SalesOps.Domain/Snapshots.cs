@@ -298,8 +298,14 @@ internal sealed class ExactDoublesConverter : JsonConverter<double[]>
 /// </summary>
 internal sealed record DedupMemento(long? Horizon, string[] Ids, long[] At);
 
-/// <summary>A customer's order from one opportunity.</summary>
-internal sealed record OrderEntry(long Amount, DateTimeOffset WonAt);
+/// <summary>
+/// A customer's order from one opportunity, with the rep credited for it; snapshots written before new customers
+/// existed have no <c>owner</c> (read as "": an order nobody is credited with as a new customer).
+/// </summary>
+internal sealed record OrderEntry(
+    long Amount,
+    DateTimeOffset WonAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Owner = null);
 
 internal sealed record OpportunityMemento(
     int FormatVersion,

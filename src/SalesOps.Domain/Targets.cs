@@ -65,6 +65,7 @@ public sealed class TargetBook
         TargetMetric.Bookings => figures.Get(Figure.Bookings, period),
         TargetMetric.Collections => figures.Get(Figure.Collections, period),
         TargetMetric.Activities => ActivityTotal(figures, period),
+        TargetMetric.NewCustomers => figures.Get(Figure.NewCustomers, period),
         _ => 0,
     };
 

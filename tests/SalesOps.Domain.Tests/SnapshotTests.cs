@@ -246,9 +246,9 @@ public sealed class SnapshotTests
     {
         var customer = new CustomerState("c1");
         customer.Register(new CustomerRegistered("e1", T0, "c1", "Acme"));
-        customer.SetOrder("o1", new CustomerOrder(100, T0));
-        customer.SetOrder("o2", new CustomerOrder(200, T0.AddDays(1)));
-        customer.SetOrder("o3", new CustomerOrder(300, T0.AddDays(2)));
+        customer.SetOrder("o1", new CustomerOrder(100, T0, "amy"));
+        customer.SetOrder("o2", new CustomerOrder(200, T0.AddDays(1), "amy"));
+        customer.SetOrder("o3", new CustomerOrder(300, T0.AddDays(2), "bob"));
         customer.SetOrder("o1", null);
         customer.AddPayment("amy", "p1", 50);
         customer.Contacted(T0.AddDays(3));
@@ -257,14 +257,33 @@ public sealed class SnapshotTests
         // The original's freed slot must not put o4 ahead of o2 in one and behind o3 in the other.
         foreach (var state in new[] { customer, copy })
         {
-            state.SetOrder("o4", new CustomerOrder(400, T0.AddDays(4)));
+            state.SetOrder("o4", new CustomerOrder(400, T0.AddDays(4), "bob"));
             Assert.False(state.AddPayment("amy", "p1", 50));
             Assert.True(state.AddPayment("bob", "p1", 60));
             Assert.Equal(["o2", "o3", "o4"], state.Orders.Keys);
+            Assert.Equal("o2", state.FirstOrder?.OpportunityId);
             Assert.Equal((900L, 110L, T0.AddDays(4), T0.AddDays(3)), (state.LifetimeValue, state.Collections, state.LastOrder, state.LastContact));
         }
 
         Assert.Equal(customer.ToSnapshot(), copy.ToSnapshot());
+    }
+
+    [Fact]
+    public void CustomerSnapshotWithoutOrderOwners_ReadsThemAsNobodysAndCreditsNoNewCustomer()
+    {
+        // The shape an earlier build wrote: orders without the rep credited.
+        var legacy = System.Text.Encoding.UTF8.GetBytes(
+            "{\"formatVersion\":2,\"kind\":\"customer\",\"id\":\"c1\",\"isRegistered\":true,\"registerEventId\":\"e1\",\"name\":\"Acme\","
+            + "\"registeredAt\":\"2026-03-01T00:00:00+00:00\",\"lifetimeValue\":100,\"collections\":0,\"lastContact\":null,"
+            + "\"orders\":{\"o1\":{\"amount\":100,\"wonAt\":\"2026-03-02T00:00:00+00:00\"}},\"payments\":[]}");
+        var customer = CustomerState.FromSnapshot(legacy);
+
+        Assert.Equal(("o1", ""), (customer.FirstOrder?.OpportunityId, customer.FirstOrder?.Order.OwnerRepId));
+
+        // An order won earlier, arriving late, is credited; the stored one it displaces was never credited, so nothing is retracted.
+        var credits = customer.SetOrder("o0", new CustomerOrder(50, new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero), "amy"));
+        Assert.Equal(["amy"], credits.Select(c => c.RepId));
+        Assert.Equal([1L, 50L], credits[0].Items.Select(i => i.Value));
     }
 
     [Fact]
@@ -295,7 +314,7 @@ public sealed class SnapshotTests
     [InlineData(typeof(OpportunityState), "_amount _closes _expectedClose _owner _riskAlerts _seen _stage <Channel>k__BackingField <CustomerId>k__BackingField <Id>k__BackingField <IsOpened>k__BackingField <OpenEventId>k__BackingField <OpenedAt>k__BackingField <ProductLine>k__BackingField <ReachedLevel>k__BackingField")]
     [InlineData(typeof(RepState), "_activityTotals _closed _memberships _scores _seen <BoardSeq>k__BackingField <Current>k__BackingField <Forecasts>k__BackingField <Historical>k__BackingField <Id>k__BackingField <LastYear>k__BackingField <Left>k__BackingField <MaxCreditedAt>k__BackingField <Name>k__BackingField <Pace>k__BackingField <Role>k__BackingField <Style>k__BackingField <Targets>k__BackingField")]
     [InlineData(typeof(RegionState), "_boards _repSeq _seenTargets <DefineEventId>k__BackingField <Figures>k__BackingField <Forecasts>k__BackingField <Id>k__BackingField <IsDefined>k__BackingField <LastYear>k__BackingField <Name>k__BackingField <Pace>k__BackingField <ParentId>k__BackingField <Targets>k__BackingField")]
-    [InlineData(typeof(CustomerState), "_orders _payments <Collections>k__BackingField <Id>k__BackingField <IsRegistered>k__BackingField <LastContact>k__BackingField <LifetimeValue>k__BackingField <Name>k__BackingField <RegisterEventId>k__BackingField <RegisteredAt>k__BackingField")]
+    [InlineData(typeof(CustomerState), "_first _orders _payments <Collections>k__BackingField <Id>k__BackingField <IsRegistered>k__BackingField <LastContact>k__BackingField <LifetimeValue>k__BackingField <Name>k__BackingField <RegisterEventId>k__BackingField <RegisteredAt>k__BackingField")]
     [InlineData(typeof(Leaderboard), "_free _names _scores _slots _sorted <Version>k__BackingField")]
     [InlineData(typeof(FigureSet), "_values")]
     [InlineData(typeof(TargetBook), "_targets")]

@@ -214,6 +214,9 @@ public static class Comparison
         Same("lost", got.Lost, want.Lost);
         Same("lost amount", got.LostAmount, want.LostAmount);
         Same("collections", got.Collections, want.Collections);
+        Same("new customers", got.NewCustomers, want.NewCustomers);
+        Same("new-customer bookings", got.NewCustomerBookings, want.NewCustomerBookings);
+        Same("repeat bookings", got.RepeatBookings, want.RepeatBookings);
         Near("win rate", got.WinRate, want.WinRate);
         Near("average deal", got.AverageDeal, want.AverageDeal);
         Near("average cycle days", got.AverageCycleDays, want.AverageCycleDays);

@@ -148,7 +148,10 @@ public sealed record RefReport(
     SortedDictionary<(int Type, int Category), long> Activities,
     long[] Minutes,
     List<RefTarget> Targets,
-    List<RefYearOnYear> LastYear);
+    List<RefYearOnYear> LastYear,
+    long NewCustomers,
+    long NewCustomerBookings,
+    long RepeatBookings);
 
 /// <summary>A period figure beside the same period last year (docs/semantics.md, "Same period last year").</summary>
 public sealed record RefYearOnYear(string Figure, long Actual, long LastYear, long LastYearToDate, double Growth, bool Behind);
@@ -181,6 +184,8 @@ public sealed class ReferenceModel
         public const string Collections = "Collections";
         public const string ActivityCount = "ActivityCount";
         public const string ActivityMinutes = "ActivityMinutes";
+        public const string NewCustomers = "NewCustomers";
+        public const string NewCustomerBookings = "NewCustomerBookings";
     }
 
     /// <summary>Leaderboard metric names.</summary>
@@ -376,7 +381,7 @@ public sealed class ReferenceModel
                 : a.DurationMinutes is < 0 or > 1440 ? "duration_minutes" : null,
             PaymentReceived p => BadId(p.RepId) ? "rep_id" : BadId(p.CustomerId) ? "customer_id" : BadAmount(p.Amount) ? "amount" : null,
             TargetSet t => BadId(t.ScopeId) ? "scope_id" : (int)t.Scope is not (0 or 1) ? "scope"
-                : (int)t.Metric is < 0 or > 2 ? "metric"
+                : (int)t.Metric is < 0 or > 3 ? "metric"
                 : RefCalendar.CodeOf(t.Period).Length == 0 ? "period"
                 : BadAmount(t.MustAchieve) ? "must_achieve" : t.Stretch < t.MustAchieve || BadAmount(t.Stretch) ? "stretch" : null,
             ForecastSubmitted f => BadId(f.ScopeId) ? "scope_id" : (int)f.Scope is not (0 or 1) ? "scope"
@@ -836,6 +841,26 @@ public sealed class ReferenceModel
         return result;
     }
 
+    /// <summary>
+    /// Each customer's first order (docs/semantics.md, "New customers"): among its deals that stand won, the one won
+    /// earliest (by instant), ties by deal id (ordinal). Customers without a standing win are absent.
+    /// </summary>
+    public static Dictionary<string, RefDeal> FirstOrders(Dictionary<string, RefDeal> deals)
+    {
+        var firsts = new Dictionary<string, RefDeal>(StringComparer.Ordinal);
+        foreach (var d in deals.Values.Where(d => d.Stage == Won))
+        {
+            if (!firsts.TryGetValue(d.CustomerId, out var held)
+                || d.StageAt.UtcTicks < held.StageAt.UtcTicks
+                || (d.StageAt.UtcTicks == held.StageAt.UtcTicks && string.CompareOrdinal(d.Id, held.Id) < 0))
+            {
+                firsts[d.CustomerId] = d;
+            }
+        }
+
+        return firsts;
+    }
+
     /// <summary>Whole seconds from opening to the win, never negative.</summary>
     public static long CycleSeconds(DateTimeOffset opened, DateTimeOffset won) =>
         Math.Max(0, (won.UtcTicks - opened.UtcTicks) / TimeSpan.TicksPerSecond);
@@ -896,6 +921,12 @@ public sealed class ReferenceModel
             {
                 Current(d.Owner, Fig.Reached, level, 1);
             }
+        }
+
+        foreach (var first in FirstOrders(Deals()).Values)
+        {
+            Historical(first.Owner, first.StageAt, Fig.NewCustomers, 0, 0, 1);
+            Historical(first.Owner, first.StageAt, Fig.NewCustomerBookings, 0, 0, first.Amount);
         }
 
         foreach (var e in _accepted)
@@ -1084,6 +1115,16 @@ public sealed class ReferenceModel
             }
         }
 
+        long newCustomers = 0, newCustomerBookings = 0;
+        foreach (var order in FirstOrders(inputs.Deals).Values)
+        {
+            if (InScope(order.Owner, inputs.Reps[order.Owner].RegionAt(order.StageAt)) && RefCalendar.Contains(period, _calendar.LocalDate(order.StageAt)))
+            {
+                newCustomers++;
+                newCustomerBookings += order.Amount;
+            }
+        }
+
         long collections = 0, activityTotal = 0;
         var minutes = new long[5];
         var activities = new SortedDictionary<(int, int), long>();
@@ -1105,7 +1146,7 @@ public sealed class ReferenceModel
 
         var targets = new List<RefTarget>();
         var elapsed = _calendar.ElapsedShare(period, now);
-        foreach (var metric in new[] { TargetMetric.Bookings, TargetMetric.Collections, TargetMetric.Activities })
+        foreach (var metric in new[] { TargetMetric.Bookings, TargetMetric.Collections, TargetMetric.Activities, TargetMetric.NewCustomers })
         {
             if (inputs.Targets.TryGetValue((scope, scopeId, period, metric), out var t))
             {
@@ -1113,6 +1154,7 @@ public sealed class ReferenceModel
                 {
                     TargetMetric.Bookings => bookings,
                     TargetMetric.Collections => collections,
+                    TargetMetric.NewCustomers => newCustomers,
                     _ => activityTotal,
                 };
                 var expected = t.MustAchieve * elapsed;
@@ -1218,7 +1260,10 @@ public sealed class ReferenceModel
             activities,
             minutes,
             targets,
-            yoy);
+            yoy,
+            newCustomers,
+            newCustomerBookings,
+            bookings - newCustomerBookings);
     }
 
     // ---- forecasts ---------------------------------------------------------------------------------------

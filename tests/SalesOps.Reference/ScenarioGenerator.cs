@@ -389,11 +389,16 @@ public sealed class ScenarioGenerator
             for (var i = 0; i < count; i++)
             {
                 var period = periods[_rng.Next(periods.Count)];
-                var metric = (TargetMetric)_rng.Next(3);
+                var metric = (TargetMetric)_rng.Next(4);
                 var versions = _rng.Next(4) == 0 ? 2 : 1;
                 for (var v = 0; v < versions; v++)
                 {
-                    var must = metric == TargetMetric.Activities ? _rng.Next(1, 40) : _rng.Next(1, 60) * 10_000L;
+                    var must = metric switch
+                    {
+                        TargetMetric.Activities => _rng.Next(1, 40),
+                        TargetMetric.NewCustomers => _rng.Next(1, 5),
+                        _ => _rng.Next(1, 60) * 10_000L,
+                    };
                     var stretch = must + (_rng.Next(3) == 0 ? 0 : _rng.NextInt64(0, must + 1));
                     Add(new TargetSet(NextId(), At(-0.1 + _rng.NextDouble()), scope, id, period, metric, must, stretch));
                 }

@@ -64,5 +64,8 @@ public sealed class CustomerGrainSnapshot : IGrainSnapshot
     /// <summary>The last message applied per sender: orders from deal books, touches from rep books.</summary>
     [Id(2)] public Dictionary<string, long> Orders { get; set; } = new();
 
-    public bool HasPendingOutput => false;
+    /// <summary>New-customer credits for the reps, one lane per rep book (absent from checkpoints of earlier builds).</summary>
+    [Id(3)] public List<OutboxLane<RepCredits[]>> Credits { get; set; } = new();
+
+    public bool HasPendingOutput => Credits.Any(l => l.Pending.Count > 0);
 }

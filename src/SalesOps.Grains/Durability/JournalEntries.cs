@@ -50,7 +50,10 @@ public sealed record RollupQueued : JournalEntry
     internal override byte[] Write(JournalFormat format) => format.Write(Name, 1, this);
 }
 
-/// <summary>An opportunity's order set on (or cleared from) a customer.</summary>
+/// <summary>
+/// An opportunity's order set on (or cleared from) a customer, without the rep it is credited to; written by builds
+/// before new customers (ADR 0018), read only: such an order is credited to nobody.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("salesops.j.Order")]
 public sealed record OrderReceived(
     [property: Id(0)] string OpportunityId,
@@ -59,6 +62,20 @@ public sealed record OrderReceived(
     [property: Id(3)] OrderRow? Order) : JournalEntry
 {
     internal const string Name = nameof(OrderReceived);
+
+    internal override byte[] Write(JournalFormat format) => format.Write(Name, 1, this);
+}
+
+/// <summary>An opportunity's order set on (or cleared from) a customer, with the rep credited when it is the first order.</summary>
+[GenerateSerializer, Immutable, Alias("salesops.j.OwnedOrder")]
+public sealed record OwnedOrderReceived(
+    [property: Id(0)] string OpportunityId,
+    [property: Id(1)] string Sender,
+    [property: Id(2)] long Sequence,
+    [property: Id(3)] OrderRow? Order,
+    [property: Id(4)] string OwnerRepId) : JournalEntry
+{
+    internal const string Name = nameof(OwnedOrderReceived);
 
     internal override byte[] Write(JournalFormat format) => format.Write(Name, 1, this);
 }

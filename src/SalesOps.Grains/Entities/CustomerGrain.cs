@@ -7,16 +7,23 @@ using SalesOps.Grains.Durability;
 namespace SalesOps.Grains;
 
 /// <summary>
-/// A customer: orders, lifetime value, collections, last order and last contact; every change journaled. It sends
-/// nothing: it receives orders from deal books and touches from rep books through numbered lanes.
+/// A customer: orders, lifetime value, collections, last order and last contact; every change journaled. It receives
+/// orders from deal books and touches from rep books through numbered lanes, and sends the new-customer credit of its
+/// first order (and its retraction when another order becomes the first) to the owners' rep books through its own
+/// lanes, one per rep book (ADR 0018).
 /// </summary>
-public sealed class CustomerGrain(
-    DurableServices<JournalEntry> services,
-    [PersistentState(StorageNames.CustomerState, StorageNames.Snapshots)] IPersistentState<CustomerGrainSnapshot> snapshot,
-    ILogger<CustomerGrain> logger)
-    : DurableGrain<JournalEntry, CustomerGrainSnapshot>(services, snapshot, logger), ICustomerGrain
+public sealed class CustomerGrain : DurableGrain<JournalEntry, CustomerGrainSnapshot>, ICustomerGrain
 {
+    private readonly Outbox<RepCredits[]> _credits;
     private CustomerState _state = null!;
+
+    public CustomerGrain(
+        DurableServices<JournalEntry> services,
+        GrainRefs refs,
+        [PersistentState(StorageNames.CustomerState, StorageNames.Snapshots)] IPersistentState<CustomerGrainSnapshot> snapshot,
+        ILogger<CustomerGrain> logger)
+        : base(services, snapshot, logger) =>
+        _credits = AddOutbox(RepCreditLanes.Send(refs), RepCredits.Merge);
 
     protected override JournalStream Stream => StreamKinds.Customer.Of(this.GetPrimaryKeyString());
 
@@ -26,9 +33,11 @@ public sealed class CustomerGrain(
     {
         _state = CustomerState.FromSnapshot(snapshot.Domain);
         Inbox.Import(snapshot.Orders);
+        _credits.Import(snapshot.Credits);
     }
 
-    protected override CustomerGrainSnapshot Capture() => new() { Sequence = Journal.Sequence, Domain = _state.ToSnapshot(), Orders = Inbox.Export() };
+    protected override CustomerGrainSnapshot Capture() =>
+        new() { Sequence = Journal.Sequence, Domain = _state.ToSnapshot(), Orders = Inbox.Export(), Credits = _credits.Export() };
 
     public async Task<EventOutcome> RegisterAsync(CustomerRegistered e)
     {
@@ -52,14 +61,22 @@ public sealed class CustomerGrain(
         return Task.FromResult(RegisteredOrLeave());
     }
 
-    public async Task SetOrderAsync(string opportunityId, string sender, long sequence, OrderRow? order)
+    public async Task SetOrderAsync(string opportunityId, string sender, long sequence, OrderRow? order, string ownerRepId)
     {
         Journal.EnsureUsable();
-        if (Inbox.IsNew(sender, sequence))
+        if (!Inbox.IsNew(sender, sequence))
         {
-            SetOrder(opportunityId, sender, sequence, order);
-            await CommitAsync(new OrderReceived(opportunityId, sender, sequence, order), null, Answer.AfterCommit);
+            await DeliverAsync(Answer.AfterCommit); // a re-send nudges credits a first delivery may have left queued
+            return;
         }
+
+        if (IsBackedUp)
+        {
+            throw Delivery.BackedUpMessage(Journal.Stream);
+        }
+
+        var credits = SetOrder(opportunityId, sender, sequence, order, ownerRepId);
+        await CommitAsync(new OwnedOrderReceived(opportunityId, sender, sequence, order, ownerRepId), () => Queue(credits), Answer.AfterCommit);
     }
 
     public async Task TouchAsync(string sender, long firstSequence, long sequence, CustomerTouch[] touches)
@@ -86,8 +103,11 @@ public sealed class CustomerGrain(
             case EventAccepted accepted:
                 accepted.Event.Accept(new CustomerEvents(_state));
                 break;
+            case OwnedOrderReceived o:
+                Queue(SetOrder(o.OpportunityId, o.Sender, o.Sequence, o.Order, o.OwnerRepId));
+                break;
             case OrderReceived o:
-                SetOrder(o.OpportunityId, o.Sender, o.Sequence, o.Order);
+                Queue(SetOrder(o.OpportunityId, o.Sender, o.Sequence, o.Order, ""));
                 break;
             case TouchesReceived t:
                 Touch(t.Sender, t.Sequence, t.Touches);
@@ -103,10 +123,20 @@ public sealed class CustomerGrain(
         }
     }
 
-    private void SetOrder(string opportunityId, string sender, long sequence, OrderRow? order)
+    private IReadOnlyList<(string RepId, CreditItem[] Items)> SetOrder(string opportunityId, string sender, long sequence, OrderRow? order, string ownerRepId)
     {
-        _state.SetOrder(opportunityId, order is { } o ? new CustomerOrder(o.Amount, o.WonAt) : null);
+        var credits = _state.SetOrder(opportunityId, order?.ToDomain(ownerRepId));
         Inbox.Applied(sender, sequence);
+        return credits;
+    }
+
+    /// <summary>Queues what a committed order changed of the new-customer credit, to the owners' rep books.</summary>
+    private void Queue(IReadOnlyList<(string RepId, CreditItem[] Items)> credits)
+    {
+        foreach (var (repId, items) in credits)
+        {
+            _credits.Enqueue(RepCreditLanes.Of(repId), [new RepCredits(repId, Array.ConvertAll(items, Credit.From))]);
+        }
     }
 
     /// <summary>

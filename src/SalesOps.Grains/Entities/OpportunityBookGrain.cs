@@ -42,11 +42,8 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
     {
         (_settings, _options, _clock, _refs, _logger) = (settings, options, clock, refs, logger);
         _risk = new PaceTimer(this, options.Value.AtRiskCheckInterval, CheckRiskAsync);
-        _credits = AddOutbox<RepCredits[]>(
-            (book, sender, first, last, credits) =>
-                refs.RepBook(long.Parse(book, System.Globalization.CultureInfo.InvariantCulture)).CreditAsync(sender, first, last, credits),
-            RepCredits.Merge);
-        _orders = AddOutbox<DealOrder>((customer, sender, _, last, o) => refs.Customer(customer).SetOrderAsync(o.OpportunityId, sender, last, o.Order));
+        _credits = AddOutbox(RepCreditLanes.Send(refs), RepCredits.Merge);
+        _orders = AddOutbox<DealOrder>((customer, sender, _, last, o) => refs.Customer(customer).SetOrderAsync(o.OpportunityId, sender, last, o.Order, o.OwnerRepId ?? ""));
     }
 
     protected override JournalStream Stream => StreamKinds.OpportunityBook.Of(this.GetPrimaryKeyLong());
@@ -284,22 +281,19 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
     {
         foreach (var (repId, items) in OpportunityState.Deltas(change))
         {
-            _credits.Enqueue(RepBookLane(repId), [new RepCredits(repId, items.Select(Credit.From).ToArray())]);
+            _credits.Enqueue(RepCreditLanes.Of(repId), [new RepCredits(repId, items.Select(Credit.From).ToArray())]);
         }
 
         if (change.Before?.Order != change.After.Order)
         {
-            _orders.Enqueue(deal.CustomerId, new DealOrder(deal.Id, change.After.Order is { } o ? new OrderRow(o.Amount, o.WonAt) : null));
+            _orders.Enqueue(deal.CustomerId, change.After.Order is { } o ? new DealOrder(deal.Id, OrderRow.From(o), o.OwnerRepId) : new DealOrder(deal.Id, null));
         }
     }
-
-    /// <summary>The credit lane of each rep book: its number, as text once, not per credited deal.</summary>
-    private static readonly string[] RepBookLanes =
-        Enumerable.Range(0, RepBooks.Count).Select(b => b.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-
-    private static string RepBookLane(string repId) => RepBookLanes[RepBooks.Of(repId)];
 }
 
-/// <summary>A deal's order as its customer should count it (null: not won, or no longer).</summary>
+/// <summary>
+/// A deal's order as its customer should count it (null: not won, or no longer), with the rep it is credited to (null
+/// in messages an earlier build queued).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("salesops.DealOrder")]
-public sealed record DealOrder([property: Id(0)] string OpportunityId, [property: Id(1)] OrderRow? Order);
+public sealed record DealOrder([property: Id(0)] string OpportunityId, [property: Id(1)] OrderRow? Order, [property: Id(2)] string? OwnerRepId = null);

@@ -41,7 +41,7 @@ public static class AlertText
         switch ((AlertKind)a.Kind)
         {
             case AlertKind.BehindPace:
-                var money = a.Metric != nameof(TargetMetric.Activities);
+                var money = a.Metric is nameof(TargetMetric.Bookings) or nameof(TargetMetric.Collections);
                 string Amount(long v) => money ? Money(v, currency) : v.ToString("N0", CultureInfo.InvariantCulture);
                 return $"{names.Subject} is behind must-achieve pace on {Words(a.Metric)} for {period}: {Amount(a.Actual)} of {Amount(a.Expected)} expected by now";
             case AlertKind.BehindLastYear:
@@ -72,5 +72,25 @@ public static class AlertText
     private static string CloseDate(AlertRecord a) =>
         DateOnly.FromDayNumber(a.ExpectedCloseDay).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
-    private static string Words(string metric) => metric == nameof(ComparedFigure.WonCount) ? "deals won" : metric.ToLowerInvariant();
+    /// <summary>A metric's name as words: "NewCustomers" reads "new customers".</summary>
+    private static string Words(string metric)
+    {
+        if (metric == nameof(ComparedFigure.WonCount))
+        {
+            return "deals won";
+        }
+
+        var words = new System.Text.StringBuilder(metric.Length + 4);
+        foreach (var c in metric)
+        {
+            if (char.IsUpper(c) && words.Length > 0)
+            {
+                words.Append(' ');
+            }
+
+            words.Append(char.ToLowerInvariant(c));
+        }
+
+        return words.ToString();
+    }
 }

@@ -283,6 +283,9 @@ public static class ProtoMapper
             BestCaseForecast = r.BestCaseForecast,
             PipelineForecast = r.PipelineForecast,
             ActivityTotal = r.ActivityTotal,
+            NewCustomers = r.NewCustomers,
+            NewCustomerBookings = r.NewCustomerBookings,
+            RepeatBookings = r.RepeatBookings,
         };
         f.Stages.Add(r.Stages.Select(s => new V1.StageFigure
         {

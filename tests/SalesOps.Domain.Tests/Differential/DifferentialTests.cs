@@ -59,6 +59,7 @@ public sealed class DifferentialTests
                 "reopened after win", "reassigned after win", "history before move", "lww stale stage", "events", "resent",
                 "rep left", "refused after a leave", "late item of a departed rep accepted", "orphaned deals at the end", "reassigned after a leave",
                 "small de-dup window", "beyond de-dup window", "re-send beyond de-dup window", "duplicate after ids were forgotten",
+                "first order taken by an earlier win", "first order no longer won",
                 "forecast submitted", "forecast for a region", "forecast after the cut-off", "forecast counted", "forecast out of order",
                 "forecast after its period ended", "deal event after its month ended", "forecast accuracy on a board",
                 "at risk: stalled", "at risk: overdue", "at risk: slipping", "at risk: only slipping", "at risk: open deal not at risk",
@@ -120,6 +121,9 @@ public sealed class DifferentialTests
             stats["small de-dup window"] = 1;
         }
 
+        // Each customer's first order as the accepted events stand, to count how often another deal takes its place.
+        var firsts = new Dictionary<string, RefDeal>(StringComparer.Ordinal);
+
         // Deliver; whatever is NotFound the CRM re-sends at the end, round after round.
         var queue = sc.Delivery;
         for (var round = 0; round < MaxResendRounds && queue.Count > 0; round++)
@@ -150,6 +154,25 @@ public sealed class DifferentialTests
                 if (Comparison.Outcome(sc, e, verdict, dedup, got.Code.ToString(), got.Field, got.Message, log) is { } failure)
                 {
                     return $"{header}\n{failure}";
+                }
+
+                if (got.IsAccepted && e is OpportunityWon or OpportunityStageChanged or OpportunityLost)
+                {
+                    var deals = reference.Deals();
+                    var now = ReferenceModel.FirstOrders(deals);
+                    foreach (var (customer, was) in firsts)
+                    {
+                        if (now.GetValueOrDefault(customer) is { } first && first.Id != was.Id && first.StageAt < was.StageAt)
+                        {
+                            Count("first order taken by an earlier win");
+                        }
+                        else if (deals[was.Id].Stage != ReferenceModel.Won)
+                        {
+                            Count("first order no longer won");
+                        }
+                    }
+
+                    firsts = now;
                 }
 
                 if (got.Code == OutcomeCode.NotFound)

@@ -74,7 +74,10 @@ internal static class EngineObservation
         new SortedDictionary<(int, int), long>(r.Activities.ToDictionary(a => ((int)a.Type, (int)a.Category), a => a.Count)),
         r.MinutesByTimeCategory.ToArray(),
         r.Targets.Select(t => new RefTarget(t.Metric.ToString(), t.Actual, t.MustAchieve, t.Stretch, t.MustAttainment, t.StretchAttainment, t.Pace, t.BehindPace)).ToList(),
-        r.SamePeriodLastYear.Select(y => new RefYearOnYear(y.Figure.ToString(), y.Actual, y.LastYear, y.LastYearToDate, y.Growth, y.Behind)).ToList());
+        r.SamePeriodLastYear.Select(y => new RefYearOnYear(y.Figure.ToString(), y.Actual, y.LastYear, y.LastYearToDate, y.Growth, y.Behind)).ToList(),
+        r.NewCustomers,
+        r.NewCustomerBookings,
+        r.RepeatBookings);
 
     public static RefForecast Forecast(ForecastView v) => new(
         v.Submissions.Select(s => new RefSubmission(s.EventId, s.At, s.Commit, s.BestCase, s.SubmittedBy, s.Note)).ToList(),

@@ -432,13 +432,19 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
         // flush: what failed stays queued and the next round flushes it again.
         if (cluster.Kills is { } kills)
         {
-            // A deal book killed with credits queued sends them when it is next woken: by its next event, or by the
-            // recovery sweep (a five-minute reminder). Wake the killed ones as the sweep would, sooner: any sequence's,
-            // since books are shared and this sequence waits for every fault injected before it settles.
+            // A deal book or customer killed with credits queued sends them when it is next woken: by its next message,
+            // or by the recovery sweep (a five-minute reminder). Wake the killed ones as the sweep would, sooner: any
+            // sequence's, since books are shared and this sequence waits for every fault injected before it settles.
             var dealBooks = Grains.GetGrain<IOpportunityBookGrain>(0).GetGrainId().Type;
+            var customers = Grains.GetGrain<ICustomerGrain>("-").GetGrainId().Type;
             foreach (var id in kills.Dormant.Where(id => id.Type == dealBooks))
             {
                 await IgnoreFaults(Grains.GetGrain(id).AsReference<IOpportunityBookGrain>().RecoverAsync());
+            }
+
+            foreach (var id in kills.Dormant.Where(id => id.Type == customers))
+            {
+                await IgnoreFaults(Grains.GetGrain(id).AsReference<ICustomerGrain>().RecoverAsync());
             }
         }
 

@@ -44,9 +44,10 @@ internal static class JournalFixtures
     ];
 
     /// <summary>Entries other than events added after the legacy format, after <see cref="Added"/> in file order.</summary>
-    public static JournalEntry[] AddedOthers() =>
+    public static JournalEntry[] AddedOthers(string p) =>
     [
         new ForecastPeriodsClosed(At.AddDays(40)),
+        new OwnedOrderReceived(p + "o3", "oppbook/3", 6, new OrderRow(90_000, At.AddDays(-2)), p + "bob"),
     ];
 
     public static JournalEntry[] Others(string p)
@@ -91,7 +92,7 @@ internal static class JournalFixtures
             yield return ($"{++n:00}-event-{e.GetType().Name}.bin", new EventAccepted(e));
         }
 
-        foreach (var e in AddedOthers())
+        foreach (var e in AddedOthers(p))
         {
             yield return ($"{++n:00}-{e.GetType().Name}.bin", e);
         }

@@ -47,7 +47,12 @@ public sealed class SnapshotFormatTests
         Assert.Equal(500, Assert.Single(Assert.Single(cp.Rollups).Pending).Message.Counters[0].Value);
         var restored = RepState.FromSnapshot(Assert.Single(cp.Reps), DedupWindow.Default);
         var original = SnapshotFixtures.Company().Reps["fx-ann"];
-        Assert.Equal(Sorted(original), Sorted(restored));
+
+        // The fixture was written before new customers existed (ADR 0018): a rep restored from it lacks those counters,
+        // which nothing backfills; everything else is as the original's.
+        Assert.DoesNotContain(restored.Figures().Values.Keys, k => k.Figure is Figure.NewCustomers or Figure.NewCustomerBookings);
+        Assert.Contains(original.Figures().Values.Keys, k => k.Figure is Figure.NewCustomers);
+        Assert.Equal(Sorted(original).Where(c => c.Key.Figure is not (Figure.NewCustomers or Figure.NewCustomerBookings)), Sorted(restored));
 
         // The restored rep remembers what it accepted and takes the next event like the original.
         var calendar = new EngineOptions().ToSettings().Calendar;
@@ -56,7 +61,7 @@ public sealed class SnapshotFormatTests
         var next = new PaymentReceived("fx-e-pay2", JournalFixtures.At.AddMinutes(9), "fx-ann", "fx-acme", 80_000);
         Assert.True(restored.ReceivePayment(next, calendar, new RepEffects()).IsAccepted);
         Assert.True(original.ReceivePayment(next, calendar, new RepEffects()).IsAccepted);
-        Assert.Equal(Sorted(original), Sorted(restored));
+        Assert.Equal(Sorted(original).Where(c => c.Key.Figure is not (Figure.NewCustomers or Figure.NewCustomerBookings)), Sorted(restored));
     }
 
     [Fact]

@@ -1,0 +1,23 @@
+using System.Globalization;
+using SalesOps.Abstractions;
+using SalesOps.Runtime;
+
+namespace SalesOps.Grains;
+
+/// <summary>
+/// Credits for reps travel in one lane per rep book (ADR 0009), from deal books (their deals' contributions) and from
+/// customers (their first order as a new customer, ADR 0018): the lane names and the call that delivers them.
+/// </summary>
+internal static class RepCreditLanes
+{
+    /// <summary>Each rep book's number as text once, not per credit.</summary>
+    private static readonly string[] Lanes =
+        Enumerable.Range(0, RepBooks.Count).Select(b => b.ToString(CultureInfo.InvariantCulture)).ToArray();
+
+    /// <summary>The lane of the book that holds <paramref name="repId"/>.</summary>
+    public static string Of(string repId) => Lanes[RepBooks.Of(repId)];
+
+    /// <summary>Delivers one lane's message (or merged messages) to its rep book.</summary>
+    public static DirectSend<RepCredits[]> Send(GrainRefs refs) =>
+        (book, sender, first, last, credits) => refs.RepBook(long.Parse(book, CultureInfo.InvariantCulture)).CreditAsync(sender, first, last, credits);
+}
