@@ -18,6 +18,10 @@ public sealed class Expected(int reps)
     public long[] OpenCount { get; } = new long[reps];
     public long[] OpenAmount { get; } = new long[reps];
 
+    /// <summary>Forecast submissions acknowledged per rep, and the commit of the last one.</summary>
+    public long[] Forecasts { get; } = new long[reps];
+    public long[] LastCommit { get; } = new long[reps];
+
     public void Apply(in Effect e)
     {
         var r = e.Rep;
@@ -47,6 +51,10 @@ public sealed class Expected(int reps)
                 break;
             case EffectKind.Payment:
                 Collections[r] += e.Amount;
+                break;
+            case EffectKind.Forecast:
+                Forecasts[r]++;
+                LastCommit[r] = e.Amount;
                 break;
         }
     }

@@ -14,11 +14,12 @@ public static class Verifier
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         var repChecks = Enumerable.Range(0, company.RepIds.Length)
-            .Select(r => new Check($"rep {company.RepIds[r]}", Want(expected, [r]), async () => (await query.GetRepAsync(new V1.GetRepRequest { RepId = company.RepIds[r], Period = period })).Figures));
+            .Select(r => new Check<Totals>($"rep {company.RepIds[r]}", Want(expected, [r]),
+                async () => Totals.Of((await query.GetRepAsync(new V1.GetRepRequest { RepId = company.RepIds[r], Period = period })).Figures)));
         var regionChecks = new[] { company.RootRegion }.Concat(company.Areas)
-            .Select(region => new Check($"region {region}", Want(expected, Enumerable.Range(0, company.RepIds.Length).Where(r => company.InScope(region, r))),
-                async () => (await query.GetRegionAsync(new V1.GetRegionRequest { RegionId = region, Period = period })).Figures));
-        var checks = repChecks.Concat(regionChecks).ToList();
+            .Select(region => new Check<Totals>($"region {region}", Want(expected, Enumerable.Range(0, company.RepIds.Length).Where(r => company.InScope(region, r))),
+                async () => Totals.Of((await query.GetRegionAsync(new V1.GetRegionRequest { RegionId = region, Period = period })).Figures)));
+        var checks = repChecks.Concat<ICheck>(regionChecks).Concat(ForecastChecks(query, company, expected, period)).ToList();
 
         var open = checks;
         while (true)
@@ -44,6 +45,23 @@ public static class Verifier
         }
     }
 
+    /// <summary>
+    /// Every rep with acknowledged forecast submissions: the server lists each of them for the month, and its latest is
+    /// the last acknowledged.
+    /// </summary>
+    private static IEnumerable<ICheck> ForecastChecks(V1.QueryService.QueryServiceClient query, Company company, Expected expected, string period) =>
+        Enumerable.Range(0, company.RepIds.Length).Where(r => expected.Forecasts[r] > 0).Select(r => new Check<Submissions>(
+            $"forecast submissions of {company.RepIds[r]}",
+            new Submissions(expected.Forecasts[r], expected.LastCommit[r]),
+            async () =>
+            {
+                var f = await query.GetForecastSubmissionsAsync(
+                    new V1.GetForecastSubmissionsRequest { Scope = V1.TargetScope.Rep, ScopeId = company.RepIds[r], Period = period });
+                return new Submissions(f.Submissions.Count, f.Latest?.Commit.MinorUnits);
+            }));
+
+    private sealed record Submissions(long Count, long? LatestCommit);
+
     private static Totals Want(Expected e, IEnumerable<int> reps)
     {
         var t = new Totals();
@@ -66,14 +84,19 @@ public static class Verifier
             new(f.ActivityTotal, f.Bookings, f.WonCount, f.LostCount, f.LostAmount, f.Collections, f.OpenCount, f.OpenAmount);
     }
 
-    private sealed record Check(string Subject, Totals Want, Func<Task<V1.Figures>> Read)
+    private interface ICheck
+    {
+        Task<string?> MismatchAsync();
+    }
+
+    private sealed record Check<T>(string Subject, T Want, Func<Task<T>> Read) : ICheck
     {
         public async Task<string?> MismatchAsync()
         {
             try
             {
-                var got = Totals.Of(await Read());
-                return got == Want ? null : $"{Subject}: server reports {got}, the acknowledged events give {Want}";
+                var got = await Read();
+                return EqualityComparer<T>.Default.Equals(got, Want) ? null : $"{Subject}: server reports {got}, the acknowledged events give {Want}";
             }
             catch (Grpc.Core.RpcException ex)
             {

@@ -121,17 +121,18 @@ public sealed record WorkloadSettings
 }
 
 /// <summary>The measured phase's event mix, in parts per thousand.</summary>
-public sealed record EventMix(int Activity, int Opened, int StageChanged, int AmountChanged, int Won, int Lost, int Payment, int Target)
+public sealed record EventMix(int Activity, int Opened, int StageChanged, int AmountChanged, int Won, int Lost, int Payment, int Target, int Forecast)
 {
-    public static EventMix Standard { get; } = new(Activity: 560, Opened: 100, StageChanged: 150, AmountChanged: 30, Won: 60, Lost: 40, Payment: 59, Target: 1);
+    /// <summary>A forecast submission is a rep's weekly call: 2 per thousand events, taken from activities.</summary>
+    public static EventMix Standard { get; } = new(Activity: 558, Opened: 100, StageChanged: 150, AmountChanged: 30, Won: 60, Lost: 40, Payment: 59, Target: 1, Forecast: 2);
 
-    public static EventMix OpensOnly { get; } = new(0, 1000, 0, 0, 0, 0, 0, 0);
+    public static EventMix OpensOnly { get; } = new(0, 1000, 0, 0, 0, 0, 0, 0, 0);
 
-    public int Total => Activity + Opened + StageChanged + AmountChanged + Won + Lost + Payment + Target;
+    public int Total => Activity + Opened + StageChanged + AmountChanged + Won + Lost + Payment + Target + Forecast;
 
     public override string ToString() =>
         $"activities {Activity / 10.0}%, opened {Opened / 10.0}%, stage changes {StageChanged / 10.0}%, amount changes {AmountChanged / 10.0}%, " +
-        $"won {Won / 10.0}%, lost {Lost / 10.0}%, payments {Payment / 10.0}%, targets {Target / 10.0}%";
+        $"won {Won / 10.0}%, lost {Lost / 10.0}%, payments {Payment / 10.0}%, targets {Target / 10.0}%, forecasts {Forecast / 10.0}%";
 }
 
 /// <summary>
@@ -171,6 +172,7 @@ public enum EffectKind : byte
     Won,
     Lost,
     Payment,
+    Forecast,
 }
 
 /// <summary>
@@ -287,7 +289,12 @@ public sealed class StreamWorkload
             return Payment();
         }
 
-        return Target(_reps[_random.Next(_reps.Length)]);
+        if ((roll -= _mix.Target) < 0)
+        {
+            return Target(_reps[_random.Next(_reps.Length)]);
+        }
+
+        return Forecast();
     }
 
     private V1.Event NewEvent() => new() { EventId = $"{_company.Tag}e{_stream}.{_seq++}", OccurredAt = _clock.Next() };
@@ -393,6 +400,23 @@ public sealed class StreamWorkload
             Metric = V1.TargetMetric.Bookings, MustAchieve = must, Stretch = must * 5 / 4,
         };
         return (e, new Effect(EffectKind.None, rep, 0, 0));
+    }
+
+    /// <summary>
+    /// A rep's forecast call for the run's month. A stream's events are dated in the order it sends them and a rep
+    /// belongs to one stream, so the last one acknowledged is the latest the server must show.
+    /// </summary>
+    private (V1.Event, Effect) Forecast()
+    {
+        var rep = _reps[_random.Next(_reps.Length)];
+        var commit = 10_000L * _random.Next(0, 100);
+        var e = NewEvent();
+        e.ForecastSubmitted = new V1.ForecastSubmitted
+        {
+            Scope = V1.TargetScope.Rep, ScopeId = _company.RepIds[rep], Period = _period,
+            Commit = Money(commit), BestCase = Money(commit + (10_000L * _random.Next(0, 50))), SubmittedBy = _company.RepIds[rep],
+        };
+        return (e, new Effect(EffectKind.Forecast, rep, commit, 0));
     }
 
     private sealed class OpenDeal(string id, int rep, long amount, int stage)

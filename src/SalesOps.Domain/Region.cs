@@ -170,26 +170,32 @@ public sealed class RegionState
 
     public Outcome SetTarget(TargetSet e)
     {
-        if (!IsDefined)
+        if (Take(e) is { } refused)
         {
-            return Outcome.NotFound("scope_id", $"region '{Id}' is not defined");
+            return refused;
         }
 
-        switch (_seenTargets.Check(e.EventId, e.OccurredAt))
-        {
-            case DedupVerdict.Duplicate:
-                return Outcome.Duplicate;
-            case DedupVerdict.BeyondWindow:
-                return _seenTargets.Refusal($"the targets of region '{Id}'");
-        }
-
-        _seenTargets.Add(e.EventId, e.OccurredAt);
         Targets.Offer(e);
         return Outcome.Accepted;
     }
 
     /// <summary>Keeps a forecast submitted for the region; de-duplicated in the window of the region's target events.</summary>
     public Outcome SubmitForecast(ForecastSubmitted e)
+    {
+        if (Take(e) is { } refused)
+        {
+            return refused;
+        }
+
+        Forecasts.Add(e);
+        return Outcome.Accepted;
+    }
+
+    /// <summary>
+    /// The checks of a target or forecast event (the region defined, the event new to its window), remembering it when
+    /// it passes: null for an event to apply.
+    /// </summary>
+    private Outcome? Take(SalesEvent e)
     {
         if (!IsDefined)
         {
@@ -205,8 +211,7 @@ public sealed class RegionState
         }
 
         _seenTargets.Add(e.EventId, e.OccurredAt);
-        Forecasts.Add(e);
-        return Outcome.Accepted;
+        return null;
     }
 
     public void ApplyDelta(FigureSet delta) => Figures.AddAll(delta);

@@ -70,11 +70,25 @@ public sealed class ForecastApiTests(ServerFixture server)
         await Wait.UntilAsync(async () => (await AccuracyBoardAsync(s.Id("r"))).Total == 2, "both reps on the accuracy board");
         Assert.Equal([(s.Id("bob"), 90.0), (s.Id("ann"), 80.0)], (await AccuracyBoardAsync(s.Id("r"))).Top.Select(e => (e.RepId, e.Score)));
 
-        // A win dated in October arrives late: ann's actual and accuracy follow, on the board and in the query.
+        // A win dated in October arrives late: ann's actual and accuracy follow, on the board, to its watchers and in the query.
+        using var cts = new CancellationTokenSource(Deadline);
+        using var watch = server.Watch.WatchLeaderboard(
+            new V1.WatchLeaderboardRequest { ScopeRegionId = s.Id("r"), Period = "2026-10", Metric = V1.LeaderboardMetric.ForecastAccuracy, Top = 10 },
+            cancellationToken: cts.Token);
+        Assert.True(await watch.ResponseStream.MoveNext(cts.Token));
+        Assert.Equal([s.Id("bob"), s.Id("ann")], watch.ResponseStream.Current.Entries.Select(e => e.RepId));
         await IngestAsync(
             new OpportunityOpened(s.NextEventId(), October.AddDays(2), s.Id("o3"), s.Id("ann"), s.Id("acme"), 200_000, "platform", "direct", new DateOnly(2026, 10, 30), "quote_sent"),
             new OpportunityWon(s.NextEventId(), October.AddDays(29), s.Id("o3"), 0));
         var expected = Math.Round((1 - 400_000.0 / 1_200_000) * 100, 4);
+        V1.LeaderboardEntry? watched = null;
+        while (watched?.Score != expected)
+        {
+            Assert.True(await watch.ResponseStream.MoveNext(cts.Token));
+            watched = watch.ResponseStream.Current.Entries.FirstOrDefault(e => e.RepId == s.Id("ann")) ?? watched;
+        }
+
+        Assert.Equal(2, watched.Rank);
         await Wait.UntilAsync(
             async () => (await AccuracyBoardAsync(s.Id("r"))).Top.Any(e => e.RepId == s.Id("ann") && e.Score == expected),
             "ann's accuracy after the late win");

@@ -127,28 +127,23 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
         return Task.FromResult(DefinedOrLeave());
     }
 
-    public async Task<EventOutcome> SetTargetAsync(TargetSet e)
+    public Task<EventOutcome> SetTargetAsync(TargetSet e) => ApplyEventAsync(e, checkPace: true);
+
+    public Task<EventOutcome> SubmitForecastAsync(ForecastSubmitted e) => ApplyEventAsync(e, checkPace: false);
+
+    /// <summary>A region's own event (a target or forecast), committed before the answer; a target starts pace checks.</summary>
+    private async Task<EventOutcome> ApplyEventAsync(SalesEvent e, bool checkPace)
     {
         Journal.EnsureUsable();
         var outcome = e.Accept(_events);
         if (outcome.IsAccepted)
         {
             await CommitAsync(new EventAccepted(e), null, Answer.AfterCommit);
-            _pace.Start();
-            await CheckPaceAsync();
-        }
-
-        DefinedOrLeave();
-        return EventOutcome.From(outcome);
-    }
-
-    public async Task<EventOutcome> SubmitForecastAsync(ForecastSubmitted e)
-    {
-        Journal.EnsureUsable();
-        var outcome = e.Accept(_events);
-        if (outcome.IsAccepted)
-        {
-            await CommitAsync(new EventAccepted(e), null, Answer.AfterCommit);
+            if (checkPace)
+            {
+                _pace.Start();
+                await CheckPaceAsync();
+            }
         }
 
         DefinedOrLeave();

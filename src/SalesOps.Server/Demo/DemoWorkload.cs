@@ -98,6 +98,10 @@ public sealed partial class DemoWorkload(
             batch.Add(new TargetSet(NextId(), now, TargetScope.Rep, rep, month, TargetMetric.Bookings, monthly, monthly * 13 / 10));
             batch.Add(new TargetSet(NextId(), now, TargetScope.Rep, rep, quarter, TargetMetric.Bookings, monthly * 3, monthly * 39 / 10));
             batch.Add(new TargetSet(NextId(), now, TargetScope.Rep, rep, year, TargetMetric.Bookings, monthly * 12, monthly * 156 / 10));
+
+            // The rep's forecast call for the month, somewhere between 60% and 110% of the target.
+            var commit = monthly * random.Next(60, 111) / 100;
+            batch.Add(new ForecastSubmitted(NextId(), now, TargetScope.Rep, rep, month, commit, commit * 13 / 10, rep, ""));
         }
 
         batch.Add(new TargetSet(NextId(), now, TargetScope.Region, RegionState.CompanyId, month, TargetMetric.Bookings, reps.Length * 400_000L, reps.Length * 520_000L));

@@ -60,6 +60,7 @@ public sealed class SnapshotRoundTripTests
                 "after cut move accepted", "after cut board update", "after cut region delta", "after cut BehindPace", "after cut BigDealWon",
                 "after cut Overtake", "chained restores", "at cut behind-pace entries", "at cut moved board rows", "at cut region boards",
                 "at cut rep memberships > 1", "at cut rep scores", "at cut customer orders", "at cut won deals", "cut at start",
+                "at cut forecast accuracy scores", "at cut forecast submissions",
             })
             {
                 Assert.True(totals.GetValueOrDefault(path) > 0, $"the snapshot test never exercised '{path}'");
@@ -174,12 +175,15 @@ public sealed class SnapshotRoundTripTests
 
                 if (index % PaceEvery == PaceEvery - 1 && e.OccurredAt != default)
                 {
+                    // The clock moves on for forecasts too: periods that ended by then are scored on the boards.
                     var before = original.Alerts.Count;
                     original.CheckPace(e.OccurredAt);
+                    original.CloseForecastPeriods(e.OccurredAt);
                     if (restored is not null)
                     {
                         var beforeRestored = restored.Alerts.Count;
                         restored.CheckPace(e.OccurredAt);
+                        restored.CloseForecastPeriods(e.OccurredAt);
                         if (NewAlerts(original, before, restored, beforeRestored, Count) is { } paceProblem)
                         {
                             return $"pace check after delivery #{index} at {e.OccurredAt:O}: {paceProblem}";
@@ -269,6 +273,9 @@ public sealed class SnapshotRoundTripTests
         count("at cut moved board rows", engine.Regions.Values.SelectMany(r => r.Boards.Values).Sum(b => b.Top(b.Count).Count(e => e.Movement != 0)));
         count("at cut rep memberships > 1", engine.Reps.Values.Count(r => r.Memberships.Count > 1));
         count("at cut rep scores", engine.Reps.Values.Sum(r => r.Scores.Count));
+        count("at cut forecast accuracy scores", engine.Reps.Values.Sum(r => r.Scores.Keys.Count(k => k.Metric == LeaderboardMetric.ForecastAccuracy)));
+        count("at cut forecast submissions", engine.Reps.Values.Sum(r => r.Forecasts.Periods.Sum(p => r.Forecasts.Of(p).Count))
+            + engine.Regions.Values.Sum(r => r.Forecasts.Periods.Sum(p => r.Forecasts.Of(p).Count)));
         count("at cut customer orders", engine.Customers.Values.Sum(c => c.OrderCount));
         count("at cut won deals", engine.Opportunities.Values.Count(o => o.IsOpened && o.Contribution(engine.Settings.Stages).Order is not null));
     }
