@@ -5,10 +5,14 @@ namespace SalesOps.LoadTests;
 /// <summary>
 /// The figures the server must report, counted on the client from acknowledged events only (ACCEPTED results),
 /// per rep for the run's month. A rep belongs to exactly one stream, and only that stream's ack reader writes its
-/// slot, so no locks are needed while the load runs; reads happen after it.
+/// slot, so no locks are needed while the load runs; reads happen after it. New customers are the exception: customers
+/// are shared by every stream, so each customer's first win (the earliest <c>occurred_at</c>: no deal is reopened here,
+/// and stream clocks never collide) is kept under a lock, and credited to its rep when read.
 /// </summary>
-public sealed class Expected(int reps)
+public sealed class Expected(int reps, int customers)
 {
+    private readonly (long WonAt, int Rep, long Amount)?[] _firstWins = new (long, int, long)?[customers];
+
     public long[] Activities { get; } = new long[reps];
     public long[] Bookings { get; } = new long[reps];
     public long[] Won { get; } = new long[reps];
@@ -38,6 +42,14 @@ public sealed class Expected(int reps)
                 OpenAmount[r] += e.OpenAmountDelta;
                 break;
             case EffectKind.Won:
+                lock (_firstWins)
+                {
+                    if (_firstWins[e.Customer] is not { } first || e.WonAt < first.WonAt)
+                    {
+                        _firstWins[e.Customer] = (e.WonAt, r, e.Amount);
+                    }
+                }
+
                 Bookings[r] += e.Amount;
                 Won[r]++;
                 OpenCount[r]--;
@@ -57,6 +69,26 @@ public sealed class Expected(int reps)
                 LastCommit[r] = e.Amount;
                 break;
         }
+    }
+
+    /// <summary>Per rep: the customers whose first win is theirs, and those wins' amounts (read after the load).</summary>
+    public (long[] Count, long[] Amount) NewCustomers()
+    {
+        var count = new long[Bookings.Length];
+        var amount = new long[Bookings.Length];
+        lock (_firstWins)
+        {
+            foreach (var first in _firstWins)
+            {
+                if (first is { } f)
+                {
+                    count[f.Rep]++;
+                    amount[f.Rep] += f.Amount;
+                }
+            }
+        }
+
+        return (count, amount);
     }
 
     /// <summary>A leaderboard's expected top rows: non-zero scores, descending, ties by rep id (ordinal).</summary>

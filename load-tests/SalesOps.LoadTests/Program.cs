@@ -103,7 +103,7 @@ public sealed class LoadRun(Options o)
         var company = run.Company;
         Log($"run {o.Tag}: {company.Settings.Reps:N0} reps in {company.Leaves.Length} territories under {company.Areas.Length} areas, " +
             $"{company.Settings.Customers:N0} customers, period {run.Period}; mix: {company.Settings.Mix}");
-        var expected = new Expected(company.RepIds.Length);
+        var expected = new Expected(company.RepIds.Length, company.CustomerIds.Length);
         var clock = new ActivityClock(company.RepIds.Length);
         var bigDeals = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
         var driver = new IngestDriver(ingest, run, expected, clock, bigDeals, o.BigDeal);
@@ -208,7 +208,7 @@ public sealed class LoadRun(Options o)
         var before = _probe.Memory();
         var perRep = (o.CapacityOpportunities + o.CapacityReps - 1) / o.CapacityReps;
         var run = new RunEvents(new Company(o.Workload(o.Tag + "k", o.CapacityReps, perRep)), EventClock.BaseFor(startedAt));
-        var expected = new Expected(run.Company.RepIds.Length);
+        var expected = new Expected(run.Company.RepIds.Length, run.Company.CustomerIds.Length);
         var driver = new IngestDriver(ingest, run, expected, new ActivityClock(run.Company.RepIds.Length), new ConcurrentDictionary<string, long>(), o.BigDeal);
         Log($"capacity: {o.CapacityReps:N0} reps opening {perRep} deals each ({(long)perRep * o.CapacityReps:N0}), then {o.CapacityEvents:N0} mixed events");
         await PhaseAsync("capacity-structure", "setup", null, null, s => driver.StructureAsync(s, ct));

@@ -13,11 +13,12 @@ public static class Verifier
     public static async Task<int> CheckAsync(V1.QueryService.QueryServiceClient query, Company company, Expected expected, string period, TimeSpan timeout, List<string> failures)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        var newCustomers = expected.NewCustomers();
         var repChecks = Enumerable.Range(0, company.RepIds.Length)
-            .Select(r => new Check<Totals>($"rep {company.RepIds[r]}", Want(expected, [r]),
+            .Select(r => new Check<Totals>($"rep {company.RepIds[r]}", Want(expected, newCustomers, [r]),
                 async () => Totals.Of((await query.GetRepAsync(new V1.GetRepRequest { RepId = company.RepIds[r], Period = period })).Figures)));
         var regionChecks = new[] { company.RootRegion }.Concat(company.Areas)
-            .Select(region => new Check<Totals>($"region {region}", Want(expected, Enumerable.Range(0, company.RepIds.Length).Where(r => company.InScope(region, r))),
+            .Select(region => new Check<Totals>($"region {region}", Want(expected, newCustomers, Enumerable.Range(0, company.RepIds.Length).Where(r => company.InScope(region, r))),
                 async () => Totals.Of((await query.GetRegionAsync(new V1.GetRegionRequest { RegionId = region, Period = period })).Figures)));
         var checks = repChecks.Concat<ICheck>(regionChecks).Concat(ForecastChecks(query, company, expected, period)).ToList();
 
@@ -62,7 +63,7 @@ public static class Verifier
 
     private sealed record Submissions(long Count, long? LatestCommit);
 
-    private static Totals Want(Expected e, IEnumerable<int> reps)
+    private static Totals Want(Expected e, (long[] Count, long[] Amount) newCustomers, IEnumerable<int> reps)
     {
         var t = new Totals();
         foreach (var r in reps)
@@ -72,16 +73,19 @@ public static class Verifier
                 Activities = t.Activities + e.Activities[r], Bookings = t.Bookings + e.Bookings[r], Won = t.Won + e.Won[r], Lost = t.Lost + e.Lost[r],
                 LostAmount = t.LostAmount + e.LostAmount[r], Collections = t.Collections + e.Collections[r],
                 OpenCount = t.OpenCount + e.OpenCount[r], OpenAmount = t.OpenAmount + e.OpenAmount[r],
+                NewCustomers = t.NewCustomers + newCustomers.Count[r], NewCustomerBookings = t.NewCustomerBookings + newCustomers.Amount[r],
             };
         }
 
         return t;
     }
 
-    private sealed record Totals(long Activities = 0, long Bookings = 0, long Won = 0, long Lost = 0, long LostAmount = 0, long Collections = 0, long OpenCount = 0, long OpenAmount = 0)
+    private sealed record Totals(
+        long Activities = 0, long Bookings = 0, long Won = 0, long Lost = 0, long LostAmount = 0, long Collections = 0, long OpenCount = 0, long OpenAmount = 0,
+        long NewCustomers = 0, long NewCustomerBookings = 0)
     {
         public static Totals Of(V1.Figures f) =>
-            new(f.ActivityTotal, f.Bookings, f.WonCount, f.LostCount, f.LostAmount, f.Collections, f.OpenCount, f.OpenAmount);
+            new(f.ActivityTotal, f.Bookings, f.WonCount, f.LostCount, f.LostAmount, f.Collections, f.OpenCount, f.OpenAmount, f.NewCustomers, f.NewCustomerBookings);
     }
 
     private interface ICheck

@@ -161,7 +161,9 @@ public sealed class EventClock(DateTime baseUtc, int stream)
 }
 
 /// <summary>What one accepted event changes in the figures the load test checks (see <see cref="Expected"/>).</summary>
-public readonly record struct Effect(EffectKind Kind, int Rep, long Amount, long OpenAmountDelta);
+/// <param name="Customer">A win's customer (index into <see cref="Company.CustomerIds"/>); -1 otherwise.</param>
+/// <param name="WonAt">A win's <c>occurred_at</c> in ticks: unique across streams (<see cref="EventClock"/>).</param>
+public readonly record struct Effect(EffectKind Kind, int Rep, long Amount, long OpenAmountDelta, int Customer = -1, long WonAt = 0);
 
 public enum EffectKind : byte
 {
@@ -327,7 +329,7 @@ public sealed class StreamWorkload
         {
             OpportunityId = deal.Id,
             OwnerRepId = _company.RepIds[rep],
-            CustomerId = Customer(),
+            CustomerId = _company.CustomerIds[deal.Customer = _random.Next(_company.CustomerIds.Length)],
             Amount = Money(amount),
             ProductLine = (_random.Next(3)) switch { 0 => "software", 1 => "services", _ => "hardware" },
             Channel = _random.Next(4) == 0 ? "partner" : "direct",
@@ -368,7 +370,7 @@ public sealed class StreamWorkload
         {
             // A win without an amount keeps the deal's amount; half the wins say it explicitly.
             e.OpportunityWon = new V1.OpportunityWon { OpportunityId = deal.Id, Amount = _random.Next(2) == 0 ? null : Money(deal.Amount) };
-            return (e, new Effect(EffectKind.Won, deal.Rep, deal.Amount, -deal.Amount));
+            return (e, new Effect(EffectKind.Won, deal.Rep, deal.Amount, -deal.Amount, deal.Customer, e.OccurredAt.ToDateTime().Ticks));
         }
 
         e.OpportunityLost = new V1.OpportunityLost { OpportunityId = deal.Id, Reason = LossReasons[_random.Next(LossReasons.Length)] };
@@ -425,5 +427,8 @@ public sealed class StreamWorkload
         public int Rep { get; } = rep;
         public long Amount { get; set; } = amount;
         public int Stage { get; set; } = stage;
+
+        /// <summary>The customer's index in <see cref="Company.CustomerIds"/>.</summary>
+        public int Customer { get; set; }
     }
 }

@@ -12,13 +12,7 @@ public sealed class NewCustomerApiTests(ServerFixture server)
 
     private DateTime Due => DateTime.UtcNow + Deadline;
 
-    private async Task IngestAsync(params SalesEvent[] events)
-    {
-        foreach (var e in events)
-        {
-            await server.Ingest.IngestOneAsync(e.ToOne(), deadline: Due);
-        }
-    }
+    private Task IngestAsync(params SalesEvent[] events) => server.IngestEachAsync(Deadline, events);
 
     private async Task<V1.Figures> RepAsync(string rep) =>
         (await server.Query.GetRepAsync(new V1.GetRepRequest { RepId = rep, Period = "2026-11" }, deadline: Due)).Figures;

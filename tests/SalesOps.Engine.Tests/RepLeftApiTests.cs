@@ -13,13 +13,7 @@ public sealed class RepLeftApiTests(ServerFixture server)
 
     private DateTime Due => DateTime.UtcNow + Deadline;
 
-    private async Task IngestAsync(params SalesEvent[] events)
-    {
-        foreach (var e in events)
-        {
-            await server.Ingest.IngestOneAsync(e.ToOne(), deadline: Due);
-        }
-    }
+    private Task IngestAsync(params SalesEvent[] events) => server.IngestEachAsync(Deadline, events);
 
     private async Task<V1.GetLeaderboardResponse> BoardAsync(string scope) =>
         await server.Query.GetLeaderboardAsync(

@@ -35,6 +35,15 @@ public class ServerFixture : IAsyncLifetime
     public V1.QueryService.QueryServiceClient Query { get; private set; } = null!;
     public V1.WatchService.WatchServiceClient Watch { get; private set; } = null!;
 
+    /// <summary>Sends events one by one through <c>IngestOne</c>, each within <paramref name="deadline"/>; a rejection throws.</summary>
+    public async Task IngestEachAsync(TimeSpan deadline, params SalesOps.Domain.SalesEvent[] events)
+    {
+        foreach (var e in events)
+        {
+            await Ingest.IngestOneAsync(e.ToOne(), deadline: DateTime.UtcNow + deadline);
+        }
+    }
+
     public async Task InitializeAsync()
     {
         var grpcPort = Net.FreePort();
