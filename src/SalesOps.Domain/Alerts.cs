@@ -22,6 +22,9 @@ public enum AlertKind : byte
 
     /// <summary>An open deal was pushed out more times than the limit.</summary>
     DealSlipping = 6,
+
+    /// <summary>A rep's or region's activity plan (the planning funnel) fell behind: what is needed per day exceeds what was done per day.</summary>
+    ActivityPlanBehind = 7,
 }
 
 /// <summary>

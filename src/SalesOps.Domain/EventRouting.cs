@@ -124,6 +124,9 @@ public sealed class EngineSettings
     /// </summary>
     public double BehindLastYearShare { get; init; } = 0.2;
 
+    /// <summary>The planning funnel's defaults and working calendar.</summary>
+    public PlanningSettings Planning { get; init; } = new();
+
     /// <summary>Overtakes are alerted only for ranks this good or better.</summary>
     public int OvertakeDepth { get; init; } = 10;
 

@@ -23,7 +23,7 @@ public sealed record TargetFigure(
 /// average cycle = Σ cycle seconds ÷ won ÷ 86,400; conversion(stage i) = reached(i+1) ÷ reached(i);
 /// attainment = actual ÷ target; pace = actual ÷ (must-achieve × elapsed share); same period last year: see
 /// <see cref="YearOnYearFigure"/>; new customers and new-customer bookings = the count and amount of first orders won in
-/// the period; repeat bookings = bookings − new-customer bookings.
+/// the period; repeat bookings = bookings − new-customer bookings; the planning funnel: see <see cref="PlanningFunnel"/>.
 /// </summary>
 public sealed record FigureReport(
     Period Period,
@@ -50,9 +50,11 @@ public sealed record FigureReport(
     IReadOnlyList<YearOnYearFigure> SamePeriodLastYear,
     long NewCustomers,
     long NewCustomerBookings,
-    long RepeatBookings)
+    long RepeatBookings,
+    PlanningFunnel? Plan)
 {
-    public static FigureReport Build(FigureSet f, TargetBook targets, EngineSettings settings, Period period, DateTimeOffset now)
+    /// <summary>The report of a rep's or a region's (<paramref name="scope"/>) counters and targets.</summary>
+    public static FigureReport Build(FigureSet f, TargetBook targets, EngineSettings settings, TargetScope scope, Period period, DateTimeOffset now)
     {
         var stages = settings.Stages;
         var calendar = settings.Calendar;
@@ -157,7 +159,8 @@ public sealed record FigureReport(
             YearOnYear.Compare(f, period, calendar, now, settings.BehindLastYearShare),
             f.Get(Figure.NewCustomers, period),
             f.Get(Figure.NewCustomerBookings, period),
-            bookings - f.Get(Figure.NewCustomerBookings, period));
+            bookings - f.Get(Figure.NewCustomerBookings, period),
+            PlanningFunnel.Build(f, targets, settings, period, now, scope == TargetScope.Rep));
     }
 
     /// <summary>The system's own forecast of a period: bookings + Σ open amount expected to close in it × probability.</summary>

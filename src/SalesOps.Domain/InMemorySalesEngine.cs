@@ -251,18 +251,21 @@ public sealed class InMemorySalesEngine
 
     private Departure? DepartureOf(string repId) => _reps.GetValueOrDefault(repId)?.Left;
 
-    /// <summary>Evaluates pace and the same period last year for every rep and region at <paramref name="now"/>.</summary>
+    /// <summary>Evaluates pace, activity plans and the same period last year for every rep and region at <paramref name="now"/>.</summary>
     public void CheckPace(DateTimeOffset now)
     {
         foreach (var rep in _reps.Values.Where(r => r.IsJoined && !r.HasLeft))
         {
-            Alerts.AddRange(rep.Pace.Check(rep.Id, rep.RegionId, false, rep.Targets, rep.Figures(), Settings.Calendar, now));
+            var figures = rep.Figures();
+            Alerts.AddRange(rep.Pace.Check(rep.Id, rep.RegionId, false, rep.Targets, figures, Settings.Calendar, now));
+            Alerts.AddRange(rep.Plan.Check(rep.Id, rep.RegionId, false, rep.Targets, figures, Settings, now));
             Alerts.AddRange(rep.LastYear.Check(rep.Id, rep.RegionId, false, rep.Historical, Settings.Calendar, now, Settings.BehindLastYearShare));
         }
 
         foreach (var region in _regions.Values.Where(r => r.IsDefined))
         {
             Alerts.AddRange(region.Pace.Check(region.Id, region.Id, true, region.Targets, region.Figures, Settings.Calendar, now));
+            Alerts.AddRange(region.Plan.Check(region.Id, region.Id, true, region.Targets, region.Figures, Settings, now));
             Alerts.AddRange(region.LastYear.Check(region.Id, region.Id, true, region.Figures, Settings.Calendar, now, Settings.BehindLastYearShare));
         }
     }

@@ -42,6 +42,9 @@ public sealed class RegionState
 
     /// <summary>The forecast submissions made for the region (for the company root: the company's).</summary>
     public ForecastBook Forecasts { get; } = new();
+
+    /// <summary>Which periods' activity plans are behind (the alert's latch).</summary>
+    public PlanTracker Plan { get; } = new();
     public IReadOnlyDictionary<BoardKey, Leaderboard> Boards => _boards;
     private readonly EventIdWindow _seenTargets;
 
@@ -94,7 +97,8 @@ public sealed class RegionState
                 boards,
                 TargetDedup: Snapshots.ToMemento(_seenTargets),
                 BehindLastYear: LastYear.Behind.Count == 0 ? null : LastYear.ToMemento(),
-                Forecasts: Forecasts.ToMemento()),
+                Forecasts: Forecasts.ToMemento(),
+                BehindPlan: Plan.Behind.Count == 0 ? null : Plan.ToMemento()),
             SnapshotJson.Default.RegionMemento);
     }
 
@@ -120,6 +124,7 @@ public sealed class RegionState
         region.Pace.Restore(m.Behind);
         region.LastYear.Restore(m.BehindLastYear);
         region.Forecasts.Restore(m.Forecasts);
+        region.Plan.Restore(m.BehindPlan);
         region._repSeq.EnsureCapacity(m.RepSeq.Count);
         foreach (var (rep, seq) in m.RepSeq)
         {

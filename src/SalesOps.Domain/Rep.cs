@@ -83,6 +83,9 @@ public sealed class RepState
     /// <summary>The rep's own forecast submissions.</summary>
     public ForecastBook Forecasts { get; } = new();
 
+    /// <summary>Which periods' activity plans are behind (the alert's latch).</summary>
+    public PlanTracker Plan { get; } = new();
+
     /// <summary>The accepted <see cref="RepLeft"/>, or null while the rep is with the company.</summary>
     public Departure? Left { get; private set; }
 
@@ -122,7 +125,8 @@ public sealed class RepState
             Left: Left is { } left ? new DepartureEntry(left.At, left.On, left.EventId) : null,
             BehindLastYear: LastYear.Behind.Count == 0 ? null : LastYear.ToMemento(),
             Forecasts: Forecasts.ToMemento(),
-            ForecastsClosed: _closed.Count == 0 ? null : _closed.Select(c => new ForecastClosedEntry(c.Key.Code, c.Value)).ToList()),
+            ForecastsClosed: _closed.Count == 0 ? null : _closed.Select(c => new ForecastClosedEntry(c.Key.Code, c.Value)).ToList(),
+            BehindPlan: Plan.Behind.Count == 0 ? null : Plan.ToMemento()),
         SnapshotJson.Default.RepMemento);
 
     /// <summary>Restores a rep from <see cref="ToSnapshot"/>, or from a snapshot of the previous format (<see cref="Snapshots"/>).</summary>
@@ -180,6 +184,7 @@ public sealed class RepState
             }
         }
 
+        rep.Plan.Restore(m.BehindPlan);
         return rep;
     }
 

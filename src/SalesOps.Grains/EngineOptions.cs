@@ -113,6 +113,9 @@ public sealed class EngineOptions
     /// <summary>Alerts kept for watchers that resume.</summary>
     public int AlertRetention { get; set; } = 10_000;
 
+    /// <summary>The planning funnel's defaults and working calendar (docs/semantics.md, "The planning funnel").</summary>
+    public PlanningOptions Planning { get; set; } = new();
+
     /// <summary>Open stages in process order; empty = the default table from the seeds.</summary>
     public List<StageOption> Stages { get; set; } = new();
 
@@ -162,6 +165,7 @@ public sealed class EngineOptions
             ? MaxFutureSkew
             : throw new InvalidOperationException($"Engine:MaxFutureSkew must not be negative (it is {MaxFutureSkew})."),
         Dedup = Dedup(),
+        Planning = Planning.ToSettings(),
         ForecastCutoffDays = ForecastCutoffDays is >= 0 and <= ForecastRules.MaxCutoffDays
             ? ForecastCutoffDays
             : throw new InvalidOperationException(
@@ -203,4 +207,55 @@ public sealed class StageOption
     public string? Name { get; set; }
     public int Probability { get; set; }
     public ForecastCategory Category { get; set; }
+}
+
+/// <summary>Configuration <c>Engine:Planning</c>: the company defaults of the planning funnel and its working calendar.</summary>
+public sealed class PlanningOptions
+{
+    private static readonly PlanningSettings Defaults = new();
+
+    /// <summary>Average new-customer order (minor units) until a scope has its own.</summary>
+    public long AverageOrder { get; set; } = Defaults.AverageOrder;
+
+    public decimal ProposalsPerOrder { get; set; } = Defaults.ProposalsPerOrder;
+    public decimal VisitsPerProposal { get; set; } = Defaults.VisitsPerProposal;
+    public decimal CallsPerVisit { get; set; } = Defaults.CallsPerVisit;
+
+    /// <summary>Own ratios once their denominator counted this many in the last twelve whole months.</summary>
+    public int MinHistory { get; set; } = Defaults.MinHistory;
+
+    /// <summary>Working weekdays (English names); empty = Monday to Friday.</summary>
+    public List<DayOfWeek> WorkingDays { get; set; } = new();
+
+    /// <summary>Days off that fall on working weekdays (yyyy-MM-dd).</summary>
+    public List<DateOnly> Holidays { get; set; } = new();
+
+    public int CallMinutes { get; set; } = Defaults.CallMinutes;
+    public int VisitMinutes { get; set; } = Defaults.VisitMinutes;
+    public int ProposalMinutes { get; set; } = Defaults.ProposalMinutes;
+    public int MinutesPerDay { get; set; } = Defaults.MinutesPerDay;
+    public double MaxLoad { get; set; } = Defaults.MaxLoad;
+
+    public PlanningSettings ToSettings()
+    {
+        static T Check<T>(T value, bool ok, string name, string rule) =>
+            ok ? value : throw new InvalidOperationException($"Engine:Planning:{name} {rule} (it is {value}).");
+
+        return new PlanningSettings
+        {
+            AverageOrder = Check(AverageOrder, AverageOrder >= 1, nameof(AverageOrder), "must be at least 1 minor unit"),
+            ProposalsPerOrder = Check(ProposalsPerOrder, ProposalsPerOrder > 0, nameof(ProposalsPerOrder), "must be more than 0"),
+            VisitsPerProposal = Check(VisitsPerProposal, VisitsPerProposal > 0, nameof(VisitsPerProposal), "must be more than 0"),
+            CallsPerVisit = Check(CallsPerVisit, CallsPerVisit > 0, nameof(CallsPerVisit), "must be more than 0"),
+            MinHistory = Check(MinHistory, MinHistory >= 1, nameof(MinHistory), "must be at least 1"),
+            Calendar = WorkingDays.Count == 0 && Holidays.Count == 0
+                ? WorkingCalendar.MondayToFriday
+                : new WorkingCalendar(WorkingDays.Count == 0 ? WorkingCalendar.MondayToFriday.Weekdays : WorkingDays, Holidays),
+            CallMinutes = Check(CallMinutes, CallMinutes >= 0, nameof(CallMinutes), "must not be negative"),
+            VisitMinutes = Check(VisitMinutes, VisitMinutes >= 0, nameof(VisitMinutes), "must not be negative"),
+            ProposalMinutes = Check(ProposalMinutes, ProposalMinutes >= 0, nameof(ProposalMinutes), "must not be negative"),
+            MinutesPerDay = Check(MinutesPerDay, MinutesPerDay is >= 1 and <= 1440, nameof(MinutesPerDay), "must be from 1 to 1440"),
+            MaxLoad = Check(MaxLoad, MaxLoad is > 0 and <= 1, nameof(MaxLoad), "must be a share above 0 and at most 1, such as 0.7"),
+        };
+    }
 }

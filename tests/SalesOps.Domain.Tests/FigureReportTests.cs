@@ -29,7 +29,7 @@ public sealed class FigureReportTests
     private static FigureReport Report(TestCompany company, Period period, DateTimeOffset now)
     {
         var rep = company.Engine.Reps["ann"];
-        return FigureReport.Build(rep.Figures(), rep.Targets, new EngineSettings(), period, now);
+        return FigureReport.Build(rep.Figures(), rep.Targets, new EngineSettings(), TargetScope.Rep, period, now);
     }
 
     [Fact]

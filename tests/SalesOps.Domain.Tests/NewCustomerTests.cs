@@ -40,9 +40,9 @@ public sealed class NewCustomerTests
         Assert.Equal((1, 5_000), Region(company, "east", TestCompany.Q1));
         Assert.Equal((1, 5_000), Region(company, RegionState.CompanyId, TestCompany.Year));
 
-        var report = FigureReport.Build(company.Company.Figures, company.Company.Targets, new EngineSettings(), TestCompany.March, TestCompany.Day(20));
+        var report = FigureReport.Build(company.Company.Figures, company.Company.Targets, new EngineSettings(), TargetScope.Region, TestCompany.March, TestCompany.Day(20));
         Assert.Equal((12_000L, 1L, 5_000L, 7_000L), (report.Bookings, report.NewCustomers, report.NewCustomerBookings, report.RepeatBookings));
-        var bob = FigureReport.Build(company.RepState("bob").Figures(), company.RepState("bob").Targets, new EngineSettings(), TestCompany.March, TestCompany.Day(20));
+        var bob = FigureReport.Build(company.RepState("bob").Figures(), company.RepState("bob").Targets, new EngineSettings(), TargetScope.Rep, TestCompany.March, TestCompany.Day(20));
         Assert.Equal((7_000L, 0L, 7_000L), (bob.Bookings, bob.NewCustomers, bob.RepeatBookings));
     }
 
@@ -135,7 +135,7 @@ public sealed class NewCustomerTests
         company.Win("o1", TestCompany.Day(5));
         var ann = company.RepState("ann");
 
-        var report = FigureReport.Build(ann.Figures(), ann.Targets, new EngineSettings(), TestCompany.March, TestCompany.Day(20));
+        var report = FigureReport.Build(ann.Figures(), ann.Targets, new EngineSettings(), TargetScope.Rep, TestCompany.March, TestCompany.Day(20));
 
         var target = Assert.Single(report.Targets);
         Assert.Equal((TargetMetric.NewCustomers, 1L, 0.5), (target.Metric, target.Actual, target.MustAttainment));

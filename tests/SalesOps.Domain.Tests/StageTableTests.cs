@@ -40,7 +40,7 @@ public sealed class StageTableTests
         company.Open("o3", "ann", 20_000, "signing_steps_agreed", new DateOnly(2026, 5, 10));
 
         // 100,000 × 10% + 50,000 × 40% + 20,000 × 90% = 10,000 + 20,000 + 18,000
-        var report = FigureReport.Build(company.Company.Figures, company.Company.Targets, new EngineSettings(), Period.OfMonth(2026, 4), TestCompany.T0);
+        var report = FigureReport.Build(company.Company.Figures, company.Company.Targets, new EngineSettings(), TargetScope.Region, Period.OfMonth(2026, 4), TestCompany.T0);
 
         Assert.Equal(48_000m, report.WeightedPipeline);
         Assert.Equal(3, report.OpenCount);

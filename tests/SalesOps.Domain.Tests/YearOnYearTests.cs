@@ -22,7 +22,7 @@ public sealed class YearOnYearTests
     }
 
     private static YearOnYearFigure Collections(TestCompany company, Period period, DateTimeOffset now) =>
-        FigureReport.Build(company.RepState("ann").Figures(), company.RepState("ann").Targets, company.Engine.Settings, period, now)
+        FigureReport.Build(company.RepState("ann").Figures(), company.RepState("ann").Targets, company.Engine.Settings, TargetScope.Rep, period, now)
             .SamePeriodLastYear.Single(y => y.Figure == ComparedFigure.Collections);
 
     [Fact]

@@ -213,7 +213,7 @@ public sealed class ApiTests(ServerFixture server)
     }
 
     [Fact]
-    public async Task SamePeriodLastYear_ShownBesideThePeriodAndAlertedWhenFarBehind()
+    public async Task SamePeriodLastYearAndActivityPlan_ShownBesideThePeriodAndAlertedWhenBehind()
     {
         var s = new Scenario("api-yoy");
         var ack = await SendBatchAsync(
@@ -239,19 +239,53 @@ public sealed class ApiTests(ServerFixture server)
             rep.Figures.SamePeriodLastYear.Select(y => y.Figure));
 
         // A target accepted for the rep checks the rep at once (otherwise the timer does, every Engine:PaceCheckInterval).
+        // Its plan: 1 order of 200,000 → 3 proposals over the 11 working days left in November (from Sunday the 15th), none
+        // logged in the 10 gone: 3 ÷ 11 a day, rounded up to hundredths.
         await SendBatchAsync("target", s.RepTarget("ann", "2026-11", 5_000));
-        V1.WatchAlertsResponse alert;
-        do
+        var seen = new Dictionary<V1.WatchAlertsResponse.KindOneofCase, V1.WatchAlertsResponse>();
+        while (!seen.ContainsKey(V1.WatchAlertsResponse.KindOneofCase.BehindLastYear) || !seen.ContainsKey(V1.WatchAlertsResponse.KindOneofCase.ActivityPlanBehind))
         {
             Assert.True(await alerts.ResponseStream.MoveNext(cts.Token));
-            alert = alerts.ResponseStream.Current;
+            if (alerts.ResponseStream.Current.Period == "2026-11")
+            {
+                seen[alerts.ResponseStream.Current.KindCase] = alerts.ResponseStream.Current;
+            }
         }
-        while (alert.KindCase != V1.WatchAlertsResponse.KindOneofCase.BehindLastYear || alert.Period != "2026-11");
 
+        var plan = seen[V1.WatchAlertsResponse.KindOneofCase.ActivityPlanBehind];
+        Assert.Equal((V1.TargetScope.Rep, "Rep ann", V1.ActivityType.Proposal, 0d), (plan.ActivityPlanBehind.Scope, plan.ActivityPlanBehind.ScopeName, plan.ActivityPlanBehind.ActivityType, plan.ActivityPlanBehind.LoggedPerDay));
+        Assert.Equal(0.28, plan.ActivityPlanBehind.NeededPerDay, 12);
+        Assert.Equal("Rep ann is behind the activity plan for 2026-11: 0 proposals a day logged, 0.28 needed", plan.Message);
+
+        var alert = seen[V1.WatchAlertsResponse.KindOneofCase.BehindLastYear];
         var behind = alert.BehindLastYear;
         Assert.Equal((V1.TargetScope.Rep, s.Id("ann"), "Rep ann"), (behind.Scope, behind.ScopeId, behind.ScopeName));
         Assert.Equal((V1.ComparedFigure.Collections, 10_000L, toDate), (behind.Figure, behind.Actual, behind.LastYearToDate));
         Assert.Equal($"Rep ann is behind the same period last year on collections for 2026-11: 100.00 USD against {AlertText.Money(toDate, "USD")} by this point last year", alert.Message);
+    }
+
+    [Fact]
+    public async Task PlanningFunnel_SeedWorkedExampleThroughGrpc()
+    {
+        var s = new Scenario("api-plan");
+        await SetUpAsync(s, s.RepTarget("ann", "2026-12", 1_000_000));
+
+        var rep = await server.Query.GetRepAsync(new V1.GetRepRequest { RepId = s.Id("ann"), Period = "2026-12" }, deadline: DateTime.UtcNow + Deadline);
+        var plan = rep.Figures.Plan;
+
+        // Seed 002: target 1,000,000, average order 200,000 → 5 orders, 15 proposals, 60 visits, 300 calls.
+        Assert.Equal((1_000_000L, 1_000_000L, 200_000L, false, 5L), (plan.Target, plan.Gap, plan.AverageOrder, plan.AverageOrderObserved, plan.Orders));
+        Assert.Equal(
+            [(V1.ActivityType.Proposal, 15L), (V1.ActivityType.Visit, 60L), (V1.ActivityType.Call, 300L)],
+            plan.Activities.Select(a => (a.Type, a.Needed)));
+        Assert.Equal((3d, 4d, 5d), (plan.ProposalsPerOrder.Value, plan.VisitsPerProposal.Value, plan.CallsPerVisit.Value));
+
+        // December 2026 has 23 working days, Monday to Friday, all still ahead on 15 November.
+        Assert.Equal((23, 0), (plan.WorkingDaysLeft, plan.WorkingDaysGone));
+
+        // Without a bookings target there is no plan.
+        var november = await server.Query.GetRepAsync(new V1.GetRepRequest { RepId = s.Id("ann"), Period = "2026-11" }, deadline: DateTime.UtcNow + Deadline);
+        Assert.Null(november.Figures.Plan);
     }
 
     [Fact]

@@ -242,6 +242,26 @@ public static class Comparison
             Near($"{w.Figure} growth on last year", g.Growth, w.Growth);
         }
 
+        if (got.Plan is null != want.Plan is null)
+        {
+            diffs.Add($"plan: engine {(got.Plan is null ? "none" : "one")}, reference {(want.Plan is null ? "none" : "one")}");
+        }
+        else if (got.Plan is { } gp && want.Plan is { } wp)
+        {
+            Same("plan", (gp.Target, gp.Booked, gp.Work, gp.Buying, gp.Gap, gp.AverageOrder, gp.AverageObserved, gp.Orders), (wp.Target, wp.Booked, wp.Work, wp.Buying, wp.Gap, wp.AverageOrder, wp.AverageObserved, wp.Orders));
+            SameList("plan ratios", gp.Ratios, wp.Ratios);
+            Same("plan days and flags", (gp.DaysLeft, gp.DaysGone, gp.Behind, gp.Overloaded), (wp.DaysLeft, wp.DaysGone, wp.Behind, wp.Overloaded));
+            SameList("plan activities", gp.Activities.Select(a => (a.Type, a.Needed, a.Logged)).ToList(), wp.Activities.Select(a => (a.Type, a.Needed, a.Logged)).ToList());
+            foreach (var (g, w) in gp.Activities.Zip(wp.Activities))
+            {
+                Near($"plan {w.Type} needed per day", g.NeededPerDay, w.NeededPerDay);
+                Near($"plan {w.Type} needed per week", g.NeededPerWeek, w.NeededPerWeek);
+                Near($"plan {w.Type} logged per day", g.LoggedPerDay, w.LoggedPerDay);
+            }
+
+            Near("plan load", gp.Load, wp.Load);
+        }
+
         if (diffs.Count > 0)
         {
             problems.Add($"report {scope}: {string.Join("; ", diffs)}");

@@ -151,7 +151,8 @@ public sealed record RefReport(
     List<RefYearOnYear> LastYear,
     long NewCustomers,
     long NewCustomerBookings,
-    long RepeatBookings);
+    long RepeatBookings,
+    RefPlan? Plan);
 
 /// <summary>A period figure beside the same period last year (docs/semantics.md, "Same period last year").</summary>
 public sealed record RefYearOnYear(string Figure, long Actual, long LastYear, long LastYearToDate, double Growth, bool Behind);
@@ -200,6 +201,7 @@ public sealed class ReferenceModel
     private readonly DateTimeOffset? _latestOccurredAt;
     private readonly List<SalesEvent> _accepted = [];
     private readonly int _cutoffDays;
+    private readonly int _planMinHistory;
 
     /// <summary>The accepted events of each entity that de-duplicates in a window (an index into <see cref="_accepted"/>).</summary>
     private readonly Dictionary<(string Kind, string Id), List<SalesEvent>> _windowed = new();
@@ -215,8 +217,10 @@ public sealed class ReferenceModel
     /// a clock (the in-process engine).
     /// </param>
     /// <param name="forecastCutoffDays">How many days before a period's end its forecast cut-off falls.</param>
-    public ReferenceModel(StageTable stages, RefCalendar calendar, RefDedup dedup, DateTimeOffset? latestOccurredAt = null, int forecastCutoffDays = 7)
+    /// <param name="planMinHistory">The planning funnel's history threshold for a scope's own ratios.</param>
+    public ReferenceModel(StageTable stages, RefCalendar calendar, RefDedup dedup, DateTimeOffset? latestOccurredAt = null, int forecastCutoffDays = 7, int planMinHistory = 5)
     {
+        _planMinHistory = planMinHistory;
         _cutoffDays = forecastCutoffDays;
         _latestOccurredAt = latestOccurredAt;
         _dedup = dedup;
@@ -1263,7 +1267,52 @@ public sealed class ReferenceModel
             yoy,
             newCustomers,
             newCustomerBookings,
-            bookings - newCustomerBookings);
+            bookings - newCustomerBookings,
+            RefPlanning.Plan(
+                inputs.Targets.GetValueOrDefault((scope, scopeId, period, TargetMetric.Bookings)),
+                period,
+                now,
+                _calendar,
+                _planMinHistory,
+                scope == TargetScope.Rep,
+                bookings,
+                forecastOpen,
+                PlanSums));
+
+        // What the planning funnel reads of this scope for the local dates a predicate takes.
+        (long, long, long, long, long, long, long) PlanSums(Func<DateOnly, bool> inPeriod)
+        {
+            long b = 0, w = 0, n = 0, nb = 0, proposals = 0, visits = 0, calls = 0;
+            foreach (var d in inputs.Deals.Values)
+            {
+                if (d.Stage == Won && inPeriod(_calendar.LocalDate(d.StageAt)) && InScope(d.Owner, inputs.Reps[d.Owner].RegionAt(d.StageAt)))
+                {
+                    b += d.Amount;
+                    w++;
+                }
+            }
+
+            foreach (var first in FirstOrders(inputs.Deals).Values)
+            {
+                if (inPeriod(_calendar.LocalDate(first.StageAt)) && InScope(first.Owner, inputs.Reps[first.Owner].RegionAt(first.StageAt)))
+                {
+                    n++;
+                    nb += first.Amount;
+                }
+            }
+
+            foreach (var a in _accepted.OfType<ActivityLogged>())
+            {
+                if (inPeriod(_calendar.LocalDate(a.OccurredAt)) && InScope(a.RepId, inputs.Reps[a.RepId].RegionAt(a.OccurredAt)))
+                {
+                    proposals += a.Type == ActivityType.Proposal ? 1 : 0;
+                    visits += a.Type == ActivityType.Visit ? 1 : 0;
+                    calls += a.Type == ActivityType.Call ? 1 : 0;
+                }
+            }
+
+            return (b, w, n, nb, proposals, visits, calls);
+        }
     }
 
     // ---- forecasts ---------------------------------------------------------------------------------------

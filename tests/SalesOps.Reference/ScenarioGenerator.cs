@@ -15,6 +15,9 @@ public sealed class Scenario
     /// <summary>The forecast cut-off to configure the engine with, in days before a period's end.</summary>
     public required int ForecastCutoffDays { get; init; }
 
+    /// <summary>How much history the planning funnel needs before a scope's own ratios replace the defaults.</summary>
+    public required int PlanMinHistory { get; init; }
+
     /// <summary>The company time zone (an IANA id, or "UTC").</summary>
     public string CalendarName => Calendar.TimeZoneId;
 
@@ -73,8 +76,15 @@ public sealed class ScenarioGenerator
     /// leaving the rest of the history the same.
     /// </summary>
     public static Scenario Create(
-        int seed, string? timeZone = null, StageTable? stages = null, RefDedup? dedup = null, RefRiskRules? risk = null, int? forecastCutoffDays = null) =>
-        new ScenarioGenerator(seed).Build(seed, timeZone, stages, dedup ?? Dedup(seed), risk, forecastCutoffDays ?? ForecastCutoff(seed));
+        int seed, string? timeZone = null, StageTable? stages = null, RefDedup? dedup = null, RefRiskRules? risk = null, int? forecastCutoffDays = null, int? planMinHistory = null) =>
+        new ScenarioGenerator(seed).Build(
+            seed,
+            timeZone,
+            stages,
+            dedup ?? Dedup(seed),
+            risk,
+            forecastCutoffDays ?? ForecastCutoff(seed),
+            planMinHistory ?? (seed % 3) switch { 0 => 1, 1 => 2, _ => 5 }); // 1 and 2: the small histories here reach own ratios
 
     /// <summary>
     /// Stall days from 2 to 40, half the time one open stage with its own (1 to 20), and a push limit of 0 to 2: drawn
@@ -114,7 +124,7 @@ public sealed class ScenarioGenerator
         return rng.Next(4) == 0 ? new RefDedup(TimeSpan.FromDays(rng.Next(2, 21)), rng.Next(2, 11)) : RefDedup.Documented;
     }
 
-    private Scenario Build(int seed, string? timeZone, StageTable? stageTable, RefDedup dedup, RefRiskRules? risk, int forecastCutoffDays)
+    private Scenario Build(int seed, string? timeZone, StageTable? stageTable, RefDedup dedup, RefRiskRules? risk, int forecastCutoffDays, int planMinHistory)
     {
         var stages = _rng.Next(5) == 0 ? ThreeStages : StageTable.Default;
         stages = stageTable ?? stages;
@@ -268,6 +278,7 @@ public sealed class ScenarioGenerator
             Calendar = calendar,
             Dedup = dedup,
             ForecastCutoffDays = forecastCutoffDays,
+            PlanMinHistory = planMinHistory,
             Delivery = delivery,
             InvalidFields = _invalid,
             HistoryCount = historyCount,

@@ -267,6 +267,7 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
 
         var now = _clock.Now;
         var alerts = _state.Pace.Check(_state.Id, _state.Id, true, _state.Targets, _state.Figures, _settings.Calendar, now);
+        alerts.AddRange(_state.Plan.Check(_state.Id, _state.Id, true, _state.Targets, _state.Figures, _settings, now));
         alerts.AddRange(_state.LastYear.Check(_state.Id, _state.Id, true, _state.Figures, _settings.Calendar, now, _settings.BehindLastYearShare));
         return alerts.Count == 0 ? Task.CompletedTask : Delivery.PublishAlertsAsync(_refs, alerts.Select(AlertRecord.From).ToArray(), _logger);
     }

@@ -293,7 +293,14 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
             }
 
             var now = _clock.Now;
-            var raised = rep.Targets.Count == 0 ? new List<Alert>() : rep.Pace.Check(rep.Id, rep.RegionId, false, rep.Targets, rep.Figures(), _settings.Calendar, now);
+            var raised = new List<Alert>();
+            if (rep.Targets.Count > 0)
+            {
+                var figures = rep.Figures();
+                raised.AddRange(rep.Pace.Check(rep.Id, rep.RegionId, false, rep.Targets, figures, _settings.Calendar, now));
+                raised.AddRange(rep.Plan.Check(rep.Id, rep.RegionId, false, rep.Targets, figures, _settings, now));
+            }
+
 
             // Period figures are historical items: the last-year check needs no merged copy of the rep's counters.
             raised.AddRange(rep.LastYear.Check(rep.Id, rep.RegionId, false, rep.Historical, _settings.Calendar, now, _settings.BehindLastYearShare));

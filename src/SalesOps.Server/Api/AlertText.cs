@@ -48,6 +48,9 @@ public static class AlertText
                 var counted = a.Metric == nameof(ComparedFigure.WonCount);
                 string Value(long v) => counted ? v.ToString("N0", CultureInfo.InvariantCulture) : Money(v, currency);
                 return $"{names.Subject} is behind the same period last year on {Words(a.Metric)} for {period}: {Value(a.Actual)} against {Value(a.Expected)} by this point last year";
+            case AlertKind.ActivityPlanBehind:
+                string Rate(long hundredths) => (hundredths / 100m).ToString("0.##", CultureInfo.InvariantCulture);
+                return $"{names.Subject} is behind the activity plan for {period}: {Rate(a.Actual)} {Plural(a.Metric)} a day logged, {Rate(a.Expected)} needed";
             case AlertKind.BigDealWon:
                 return $"{names.Subject} won a {Money(a.Actual, currency)} deal";
             case AlertKind.DealStalled:
@@ -71,6 +74,8 @@ public static class AlertText
 
     private static string CloseDate(AlertRecord a) =>
         DateOnly.FromDayNumber(a.ExpectedCloseDay).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static string Plural(string activityType) => activityType.ToLowerInvariant() + "s";
 
     /// <summary>A metric's name as words: "NewCustomers" reads "new customers".</summary>
     private static string Words(string metric)

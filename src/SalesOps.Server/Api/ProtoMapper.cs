@@ -325,6 +325,11 @@ public static class ProtoMapper
             Growth = y.Growth,
             Behind = y.Behind,
         }));
+        if (r.Plan is { } plan)
+        {
+            f.Plan = ToPlan(plan);
+        }
+
         return f;
     }
 
@@ -337,6 +342,40 @@ public static class ProtoMapper
     public static V1.TargetScope ToWire(TargetScope s) => (V1.TargetScope)((int)s + 1);
 
     public static V1.ComparedFigure ToWire(ComparedFigure f) => (V1.ComparedFigure)((int)f + 1);
+
+    private static V1.PlanningFunnel ToPlan(PlanningFunnel p)
+    {
+        static V1.PlanRatio Ratio(PlanRatio r) => new() { Value = (double)r.Value, Observed = r.Observed };
+        var m = new V1.PlanningFunnel
+        {
+            Target = p.Target,
+            Booked = p.Booked,
+            WorkPlatform = (double)p.WorkPlatform,
+            BuyingPlatform = p.BuyingPlatform,
+            Gap = p.Gap,
+            AverageOrder = p.AverageOrder,
+            AverageOrderObserved = p.AverageOrderObserved,
+            Orders = p.Orders,
+            ProposalsPerOrder = Ratio(p.ProposalsPerOrder),
+            VisitsPerProposal = Ratio(p.VisitsPerProposal),
+            CallsPerVisit = Ratio(p.CallsPerVisit),
+            WorkingDaysLeft = p.WorkingDaysLeft,
+            WorkingDaysGone = p.WorkingDaysGone,
+            Behind = p.Behind,
+            Load = p.Load,
+            Overloaded = p.Overloaded,
+        };
+        m.Activities.Add(p.Activities.Select(a => new V1.PlanActivity
+        {
+            Type = ToWire(a.Type),
+            Needed = a.Needed,
+            Logged = a.Logged,
+            NeededPerDay = a.NeededPerDay,
+            NeededPerWeek = a.NeededPerWeek,
+            LoggedPerDay = a.LoggedPerDay,
+        }));
+        return m;
+    }
 
     public static V1.LeaderboardMetric ToWire(LeaderboardMetric m) => (V1.LeaderboardMetric)((int)m + 1);
 
@@ -391,6 +430,17 @@ public static class ProtoMapper
                     Figure = System.Enum.TryParse<ComparedFigure>(a.Metric, out var compared) ? ToWire(compared) : V1.ComparedFigure.Unspecified,
                     Actual = a.Actual,
                     LastYearToDate = a.Expected,
+                    ScopeName = names.Subject,
+                };
+                break;
+            case AlertKind.ActivityPlanBehind:
+                m.ActivityPlanBehind = new V1.ActivityPlanBehindAlert
+                {
+                    Scope = a.AboutRegion ? V1.TargetScope.Region : V1.TargetScope.Rep,
+                    ScopeId = a.SubjectId,
+                    ActivityType = System.Enum.TryParse<ActivityType>(a.Metric, out var type) ? ToWire(type) : V1.ActivityType.Unspecified,
+                    LoggedPerDay = a.Actual / 100.0,
+                    NeededPerDay = a.Expected / 100.0,
                     ScopeName = names.Subject,
                 };
                 break;

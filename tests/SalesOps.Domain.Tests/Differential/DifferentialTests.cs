@@ -65,6 +65,7 @@ public sealed class DifferentialTests
                 "at risk: stalled", "at risk: overdue", "at risk: slipping", "at risk: only slipping", "at risk: open deal not at risk",
                 "push dated before an earlier setting",
                 "last year's figure shown", "last year to date pro rata", "behind last year",
+                "plan", "plan with a buying platform", "plan with an own ratio", "plan with an own average order", "plan behind", "plan overloaded",
             })
             {
                 Assert.True(totals.GetValueOrDefault(path) > 0, $"the generator never produced '{path}'");
@@ -107,7 +108,7 @@ public sealed class DifferentialTests
         var sc = ScenarioGenerator.Create(seed);
         var header = $"seed {seed} (calendar {sc.CalendarName}, {sc.Stages.OpenCount} open stages; reproduce with SALESOPS_DIFF_SEED={seed})";
         var engine = new InMemorySalesEngine(EngineObservation.Settings(sc));
-        var reference = new ReferenceModel(sc.Stages, sc.Calendar, sc.Dedup, forecastCutoffDays: sc.ForecastCutoffDays);
+        var reference = new ReferenceModel(sc.Stages, sc.Calendar, sc.Dedup, forecastCutoffDays: sc.ForecastCutoffDays, planMinHistory: sc.PlanMinHistory);
 
         // The engine's clock for forecasts walks along the history as it is delivered, up to the scenario's "now", so
         // periods end while submissions and late events for them still arrive (docs/semantics.md, "Forecast submissions").
@@ -268,6 +269,19 @@ public sealed class DifferentialTests
                 Add("last year's figure shown", y.LastYear > 0 ? 1 : 0);
                 Add("last year to date pro rata", y.LastYearToDate > 0 && y.LastYearToDate < y.LastYear ? 1 : 0);
                 Add("behind last year", y.Behind ? 1 : 0);
+            }
+        }
+
+        foreach (var (scope, id, period, _) in inputs.Targets.Keys.Where(k => k.Metric == TargetMetric.Bookings && sc.ReportPeriods.Contains(k.Period)))
+        {
+            if (reference.Report(scope, id, period, sc.Now, inputs).Plan is { } plan)
+            {
+                Add("plan", 1);
+                Add("plan with a buying platform", plan.Buying > 0 ? 1 : 0);
+                Add("plan with an own ratio", plan.Ratios.Any(r => r.Observed) ? 1 : 0);
+                Add("plan with an own average order", plan.AverageObserved ? 1 : 0);
+                Add("plan behind", plan.Behind ? 1 : 0);
+                Add("plan overloaded", plan.Overloaded ? 1 : 0);
             }
         }
 

@@ -15,6 +15,7 @@ internal static class EngineObservation
         Dedup = new DedupWindow(sc.Dedup.MaxAge, sc.Dedup.MaxCount),
         AtRisk = new AtRiskRules(sc.Risk.DefaultStallDays, sc.Risk.StallDaysByStage, sc.Risk.PushLimit),
         ForecastCutoffDays = sc.ForecastCutoffDays,
+        Planning = new PlanningSettings { MinHistory = sc.PlanMinHistory },
     };
 
     /// <summary>An engine's at-risk row in the reference's vocabulary.</summary>
@@ -77,7 +78,23 @@ internal static class EngineObservation
         r.SamePeriodLastYear.Select(y => new RefYearOnYear(y.Figure.ToString(), y.Actual, y.LastYear, y.LastYearToDate, y.Growth, y.Behind)).ToList(),
         r.NewCustomers,
         r.NewCustomerBookings,
-        r.RepeatBookings);
+        r.RepeatBookings,
+        r.Plan is not { } p ? null : new RefPlan(
+            p.Target,
+            p.Booked,
+            p.WorkPlatform,
+            p.BuyingPlatform,
+            p.Gap,
+            p.AverageOrder,
+            p.AverageOrderObserved,
+            p.Orders,
+            [(p.ProposalsPerOrder.Value, p.ProposalsPerOrder.Observed), (p.VisitsPerProposal.Value, p.VisitsPerProposal.Observed), (p.CallsPerVisit.Value, p.CallsPerVisit.Observed)],
+            p.WorkingDaysLeft,
+            p.WorkingDaysGone,
+            p.Activities.Select(a => new RefPlanActivity(a.Type.ToString(), a.Needed, a.Logged, a.NeededPerDay, a.NeededPerWeek, a.LoggedPerDay)).ToList(),
+            p.Behind,
+            p.Load,
+            p.Overloaded));
 
     public static RefForecast Forecast(ForecastView v) => new(
         v.Submissions.Select(s => new RefSubmission(s.EventId, s.At, s.Commit, s.BestCase, s.SubmittedBy, s.Note)).ToList(),
@@ -100,8 +117,8 @@ internal static class EngineObservation
             {
                 var p = Period.TryParse(period, out var parsed) ? parsed : throw new ArgumentException(period);
                 return isRep
-                    ? Report(FigureReport.Build(engine.Reps[id].Figures(), engine.Reps[id].Targets, engine.Settings, p, sc.Now))
-                    : Report(FigureReport.Build(engine.Regions[id].Figures, engine.Regions[id].Targets, engine.Settings, p, sc.Now));
+                    ? Report(FigureReport.Build(engine.Reps[id].Figures(), engine.Reps[id].Targets, engine.Settings, TargetScope.Rep, p, sc.Now))
+                    : Report(FigureReport.Build(engine.Regions[id].Figures, engine.Regions[id].Targets, engine.Settings, TargetScope.Region, p, sc.Now));
             },
             AtRisk = now => engine.AtRiskOpportunities(now).Select(o => AtRisk(o.Deal.Id, o.Deal.OwnerRepId, StageId(stages, o.Deal.StageIndex), o.Risk)).ToList(),
             Forecast = (isRep, id, period) =>

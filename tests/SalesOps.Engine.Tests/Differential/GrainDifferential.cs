@@ -136,11 +136,12 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
 
     private async Task<string?> RunSeedAsync(int seed, Dictionary<string, long> stats)
     {
-        var sc = ScenarioGenerator.Create(seed, cluster.TimeZone, cluster.Stages, cluster.Dedup, cluster.Risk, forecastCutoffDays: cluster.Settings.ForecastCutoffDays);
+        var sc = ScenarioGenerator.Create(
+            seed, cluster.TimeZone, cluster.Stages, cluster.Dedup, cluster.Risk, forecastCutoffDays: cluster.Settings.ForecastCutoffDays, planMinHistory: cluster.Settings.Planning.MinHistory);
         var keys = new Keys($"d{seed}-");
         // The engine refuses events dated after its clock (the machine's here) plus the configured skew.
         var reference = new ReferenceModel(
-            sc.Stages, sc.Calendar, sc.Dedup, DateTimeOffset.UtcNow + cluster.Settings.MaxFutureSkew, cluster.Settings.ForecastCutoffDays);
+            sc.Stages, sc.Calendar, sc.Dedup, DateTimeOffset.UtcNow + cluster.Settings.MaxFutureSkew, cluster.Settings.ForecastCutoffDays, cluster.Settings.Planning.MinHistory);
         var rng = new Random(seed * 7919);
         var log = new List<string>();
         var sequence = keys.Prefix;
@@ -502,7 +503,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             {
                 var p = Period.TryParse(period, out var parsed) ? parsed : throw new ArgumentException(period);
                 var (counters, targets) = isRep ? (reps[id].Counters, reps[id].Targets) : (regions[id].Counters, regions[id].Targets);
-                return EngineObservation.Report(FigureReport.Build(Counter.ToSet(counters), TargetRow.ToBook(targets), cluster.Settings, p, sc.Now));
+                return EngineObservation.Report(FigureReport.Build(Counter.ToSet(counters), TargetRow.ToBook(targets), cluster.Settings, isRep ? TargetScope.Rep : TargetScope.Region, p, sc.Now));
             },
             Forecast = (isRep, id, period) =>
             {
