@@ -158,6 +158,17 @@ public interface IOpportunityBookGrain : IGrainWithIntegerKey
     /// </summary>
     [AlwaysInterleave]
     Task<OpenDeal[]> GetOpenDealsOfAsync(string[] repIds);
+
+    /// <summary>
+    /// The book's open deals at risk at <paramref name="now"/> (stalled, overdue or slipping; docs/semantics.md, "Deals
+    /// that stall or slip"), in no particular order. The caller passes "now" so that every book answers for the same
+    /// instant. Interleaved like <see cref="GetOpenDealsOfAsync"/>.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<AtRiskDeal[]> GetAtRiskDealsAsync(DateTimeOffset now);
+
+    /// <summary>Raises the at-risk alerts due now by the engine clock (what the book's timer does every check interval).</summary>
+    Task CheckRiskAsync();
 }
 
 /// <summary>Which book holds a deal: a fixed spread of opportunity ids over <see cref="Count"/> grains.</summary>

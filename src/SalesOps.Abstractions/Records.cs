@@ -335,6 +335,22 @@ public sealed record OpenDeal(
     [property: Id(3)] int StageIndex,
     [property: Id(4)] string OwnerRepId);
 
+/// <summary>An open deal at risk at one instant, with its figures (<see cref="Domain.DealRisk"/>).</summary>
+[GenerateSerializer, Immutable, Alias("salesops.AtRiskDeal")]
+public sealed record AtRiskDeal(
+    [property: Id(0)] string OpportunityId,
+    [property: Id(1)] string CustomerId,
+    [property: Id(2)] long Amount,
+    [property: Id(3)] int StageIndex,
+    [property: Id(4)] string OwnerRepId,
+    [property: Id(5)] DateTimeOffset StageChangedAt,
+    [property: Id(6)] int DaysInStage,
+    [property: Id(7)] int StallDays,
+    [property: Id(8)] int ExpectedCloseDay,
+    [property: Id(9)] int DaysOverdue,
+    [property: Id(10)] int Pushes,
+    [property: Id(11)] byte Conditions);
+
 /// <summary>A leaderboard's top rows (and optionally the rows around one rep) at a version.</summary>
 [GenerateSerializer, Immutable, Alias("salesops.BoardSnapshot")]
 public sealed record BoardSnapshot(
@@ -376,8 +392,26 @@ public sealed record AlertRecord(
     [Id(12)]
     public bool AboutRegion { get; init; }
 
+    /// <summary>An at-risk deal's customer (empty for other kinds).</summary>
+    [Id(13)]
+    public string CustomerId { get; init; } = "";
+
+    /// <summary>An at-risk deal's amount.</summary>
+    [Id(14)]
+    public long Amount { get; init; }
+
+    /// <summary>An at-risk deal's expected close date as a day number (<see cref="DateOnly.DayNumber"/>); 0 for other kinds.</summary>
+    [Id(15)]
+    public int ExpectedCloseDay { get; init; }
+
     public static AlertRecord From(Alert a) =>
-        new(0, (byte)a.Kind, a.SubjectId, a.ScopeId, a.OtherId, a.Period.Code, a.Metric, a.Actual, a.Expected, a.Message, a.At, Guid.Empty) { AboutRegion = a.AboutRegion };
+        new(0, (byte)a.Kind, a.SubjectId, a.ScopeId, a.OtherId, a.Period.Code, a.Metric, a.Actual, a.Expected, a.Message, a.At, Guid.Empty)
+        {
+            AboutRegion = a.AboutRegion,
+            CustomerId = a.CustomerId,
+            Amount = a.Amount,
+            ExpectedCloseDay = a.ExpectedClose?.DayNumber ?? 0,
+        };
 }
 
 /// <summary>What a rep (through its book) tells a customer: a payment (de-duplicated there by event id) or a contact (a maximum).</summary>

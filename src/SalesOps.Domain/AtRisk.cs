@@ -35,6 +35,15 @@ public enum RiskConditions : byte
     Slipping = 4,
 }
 
+/// <summary>
+/// The instant a check or a list is made at, with its local date in the company time zone worked out once for every
+/// deal (the time-zone conversion is most of what checking a deal would otherwise cost).
+/// </summary>
+public readonly record struct RiskInstant(DateTimeOffset Now, DateOnly Today)
+{
+    public static RiskInstant Of(CompanyCalendar calendar, DateTimeOffset now) => new(now, calendar.LocalDate(now));
+}
+
 /// <summary>An open deal's at-risk figures at one instant.</summary>
 /// <param name="DaysInStage">Whole days of 24 hours since the stage register's <c>occurred_at</c> (0 when that is later than now).</param>
 /// <param name="StallDays">The stall threshold of the deal's stage.</param>
@@ -43,11 +52,11 @@ public enum RiskConditions : byte
 public readonly record struct DealRisk(RiskConditions Conditions, int DaysInStage, int StallDays, DateOnly ExpectedClose, int DaysOverdue, int Pushes)
 {
     public static DealRisk Of(
-        DateTimeOffset stageAt, string stageId, DateOnly expectedClose, int pushes, AtRiskRules rules, CompanyCalendar calendar, DateTimeOffset now)
+        DateTimeOffset stageAt, string stageId, DateOnly expectedClose, int pushes, AtRiskRules rules, RiskInstant at)
     {
-        var days = now <= stageAt ? 0 : (int)Math.Min(int.MaxValue, (now - stageAt).Ticks / TimeSpan.TicksPerDay);
+        var days = at.Now <= stageAt ? 0 : (int)Math.Min(int.MaxValue, (at.Now - stageAt).Ticks / TimeSpan.TicksPerDay);
         var stall = rules.StallDaysFor(stageId);
-        var overdue = calendar.LocalDate(now).DayNumber - expectedClose.DayNumber;
+        var overdue = at.Today.DayNumber - expectedClose.DayNumber;
         var conditions = (days >= stall ? RiskConditions.Stalled : RiskConditions.None)
             | (overdue > 0 ? RiskConditions.Overdue : RiskConditions.None)
             | (pushes > rules.PushLimit ? RiskConditions.Slipping : RiskConditions.None);
@@ -63,104 +72,135 @@ public readonly record struct DealRisk(RiskConditions Conditions, int DaysInStag
 /// pairs give minus what the pair it split gave (an insertion never lowers it).
 /// </summary>
 /// <remarks>
+/// <para>
+/// The last setting in that order is the one the deal's expected-close register holds, so it is not kept twice: the
+/// methods take the register (as it stood before the event, for <see cref="Offer"/>) and this keeps only the settings
+/// before it. A deal whose close was set once (most open deals) holds no array at all.
+/// </para>
+/// <para>
 /// Only settings the deal could still receive an event before need keeping: a new event is dated after the de-dup
 /// window's horizon (docs/semantics.md, rule 3), so a setting that has a successor dated at or before the horizon can
 /// never gain a new neighbour and is dropped (its pushes stay counted). What is kept is therefore bounded by the
 /// window, like the ids the deal remembers.
+/// </para>
 /// </remarks>
-public sealed class CloseHistory
+public struct CloseHistory
 {
-    private readonly List<(EventStamp Stamp, int Month)> _settings = new(2);
+    /// <summary>The settings before the last, in stamp order (the first <see cref="_count"/> slots).</summary>
+    private (EventStamp Stamp, int Month)[]? _earlier;
+    private int _count;
 
     public int Pushes { get; private set; }
 
-    /// <summary>Settings kept (for tests of the bound).</summary>
-    public int Kept => _settings.Count;
+    /// <summary>Settings kept before the last (for tests of the bound).</summary>
+    public readonly int EarlierKept => _count;
 
     /// <summary>Month number of a date, comparable across years.</summary>
     public static int MonthOf(DateOnly date) => (date.Year * 12) + date.Month - 1;
 
-    public void Offer(EventStamp stamp, DateOnly close)
+    /// <summary>Takes a setting; <paramref name="last"/> is the expected-close register before it takes the same offer.</summary>
+    public void Offer(EventStamp stamp, DateOnly close, in Lww<DateOnly> last)
     {
+        if (!last.HasValue)
+        {
+            return; // the first setting: the register alone holds it
+        }
+
         var month = MonthOf(close);
-        var at = _settings.Count;
-        while (at > 0 && _settings[at - 1].Stamp > stamp)
+        var lastMonth = MonthOf(last.Value);
+        if (stamp > last.Stamp)
+        {
+            Insert(_count, (last.Stamp, lastMonth));
+            Pushes += month > lastMonth ? 1 : 0;
+            return;
+        }
+
+        var at = _count;
+        while (at > 0 && _earlier![at - 1].Stamp > stamp)
         {
             at--;
         }
 
-        var before = at > 0 ? _settings[at - 1].Month : (int?)null;
-        var after = at < _settings.Count ? _settings[at].Month : (int?)null;
-        if (before is { } b && after is { } a && a > b)
+        var after = at < _count ? _earlier![at].Month : lastMonth;
+        if (at > 0)
         {
-            Pushes--;
+            var before = _earlier![at - 1].Month;
+            Pushes += (month > before ? 1 : 0) - (after > before ? 1 : 0);
         }
 
-        if (before is { } b2 && month > b2)
-        {
-            Pushes++;
-        }
-
-        if (after is { } a2 && a2 > month)
-        {
-            Pushes++;
-        }
-
-        _settings.Insert(at, (stamp, month));
+        Pushes += after > month ? 1 : 0;
+        Insert(at, (stamp, month));
     }
 
-    /// <summary>Drops the settings no new event can be placed before (see the remarks).</summary>
-    public void Forget(DateTimeOffset? horizon)
+    private void Insert(int at, (EventStamp, int) setting)
     {
-        if (horizon is not { } h)
+        if (_earlier is null || _count == _earlier.Length)
+        {
+            Array.Resize(ref _earlier, Math.Max(2, _count * 2));
+        }
+
+        Array.Copy(_earlier, at, _earlier, at + 1, _count - at);
+        _earlier[at] = setting;
+        _count++;
+    }
+
+    /// <summary>Drops the settings no new event can be placed before (see the remarks); <paramref name="last"/> is the register.</summary>
+    public void Forget(DateTimeOffset? horizon, in Lww<DateOnly> last)
+    {
+        if (horizon is not { } h || _count == 0)
         {
             return;
         }
 
         var drop = 0;
-        while (drop + 1 < _settings.Count && _settings[drop + 1].Stamp.At <= h)
+        while (drop < _count && (drop + 1 < _count ? _earlier![drop + 1].Stamp.At : last.Stamp.At) <= h)
         {
             drop++;
         }
 
-        if (drop > 0)
+        if (drop == _count)
         {
-            _settings.RemoveRange(0, drop);
+            (_earlier, _count) = (null, 0);
+        }
+        else if (drop > 0)
+        {
+            Array.Copy(_earlier!, drop, _earlier!, 0, _count - drop);
+            Array.Clear(_earlier!, _count - drop, drop);
+            _count -= drop;
         }
     }
 
-    internal CloseHistoryMemento ToMemento() => new(
-        Pushes,
-        _settings.Select(s => s.Stamp.At).ToArray(),
-        _settings.Select(s => s.Stamp.EventId).ToArray(),
-        _settings.Select(s => s.Month).ToArray());
-
-    internal static CloseHistory FromMemento(CloseHistoryMemento m)
+    /// <summary>Every setting kept, the last (the register's) included.</summary>
+    internal readonly CloseHistoryMemento ToMemento(in Lww<DateOnly> last)
     {
-        if (m.At.Length != m.EventIds.Length || m.At.Length != m.Months.Length || m.Pushes < 0)
+        var all = new List<(EventStamp Stamp, int Month)>(_count + 1);
+        all.AddRange(_earlier.AsSpan(0, _count).ToArray());
+        if (last.HasValue)
         {
-            throw new InvalidDataException("Corrupt opportunity snapshot: its close history's columns differ in length or its push count is negative.");
+            all.Add((last.Stamp, MonthOf(last.Value)));
+        }
+
+        return new CloseHistoryMemento(
+            Pushes,
+            all.Select(s => s.Stamp.At).ToArray(),
+            all.Select(s => s.Stamp.EventId).ToArray(),
+            all.Select(s => s.Month).ToArray());
+    }
+
+    internal static CloseHistory FromMemento(CloseHistoryMemento m, in Lww<DateOnly> last)
+    {
+        var n = m.At.Length;
+        if (m.EventIds.Length != n || m.Months.Length != n || m.Pushes < 0
+            || (last.HasValue ? n == 0 || new EventStamp(m.At[n - 1], m.EventIds[n - 1]) != last.Stamp || m.Months[n - 1] != MonthOf(last.Value) : n != 0))
+        {
+            throw new InvalidDataException(
+                "Corrupt opportunity snapshot: its close history's columns differ in length, its push count is negative, or its last setting is not the expected close it holds.");
         }
 
         var history = new CloseHistory { Pushes = m.Pushes };
-        for (var i = 0; i < m.At.Length; i++)
+        for (var i = 0; i < n - 1; i++)
         {
-            history._settings.Add((new EventStamp(m.At[i], m.EventIds[i]), m.Months[i]));
-        }
-
-        return history;
-    }
-
-    /// <summary>
-    /// A deal restored from a snapshot written before close histories were kept: its earlier settings are unknown, so
-    /// it counts pushes from its current expected close on (the one setting that stands).
-    /// </summary>
-    internal static CloseHistory StartingAt(Lww<DateOnly> close)
-    {
-        var history = new CloseHistory();
-        if (close.HasValue)
-        {
-            history._settings.Add((close.Stamp, MonthOf(close.Value)));
+            history.Insert(i, (new EventStamp(m.At[i], m.EventIds[i]), m.Months[i]));
         }
 
         return history;

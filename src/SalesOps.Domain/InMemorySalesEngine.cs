@@ -223,9 +223,10 @@ public sealed class InMemorySalesEngine
     public IReadOnlyList<(OpportunityState Deal, DealRisk Risk)> AtRiskOpportunities(DateTimeOffset now)
     {
         var list = new List<(OpportunityState, DealRisk)>();
+        var at = RiskInstant.Of(Settings.Calendar, now);
         foreach (var o in _opportunities.Values)
         {
-            if (o.Risk(Settings.Stages, Settings.AtRisk, Settings.Calendar, now) is { Conditions: not RiskConditions.None } risk)
+            if (o.Risk(Settings.Stages, Settings.AtRisk, at) is { Conditions: not RiskConditions.None } risk)
             {
                 list.Add((o, risk));
             }
@@ -238,9 +239,10 @@ public sealed class InMemorySalesEngine
     /// <summary>Raises the at-risk alerts due at <paramref name="now"/>, in deal id order.</summary>
     public void CheckRisk(DateTimeOffset now)
     {
+        var at = RiskInstant.Of(Settings.Calendar, now);
         foreach (var o in _opportunities.Values.OrderBy(o => o.Id, StringComparer.Ordinal))
         {
-            if (o.RiskAlerts(Settings.Stages, Settings.AtRisk, Settings.Calendar, now) is { } alerts)
+            if (o.RiskAlerts(Settings.Stages, Settings.AtRisk, at) is { } alerts)
             {
                 Alerts.AddRange(alerts);
             }

@@ -31,7 +31,7 @@ public sealed class OpportunityState
     private Lww<long> _amount;
     private Lww<DateOnly> _expectedClose;
     private Lww<int> _stage;
-    private CloseHistory _closes = new();
+    private CloseHistory _closes;
     private RiskAlertState _riskAlerts;
 
     /// <param name="id">The opportunity id.</param>
@@ -59,8 +59,8 @@ public sealed class OpportunityState
     /// <summary>How many times the deal was pushed out (see <see cref="CloseHistory"/>).</summary>
     public int Pushes => _closes.Pushes;
 
-    /// <summary>Expected-close settings kept to place late events (bounded by the de-dup window).</summary>
-    public int CloseSettingsKept => _closes.Kept;
+    /// <summary>Expected-close settings kept to place late events, the current one included (bounded by the de-dup window).</summary>
+    public int CloseSettingsKept => _closes.EarlierKept + (_expectedClose.HasValue ? 1 : 0);
 
     /// <summary>Highest level ever reached: an open stage's index, or the open-stage count for won; -1 before any.</summary>
     public int ReachedLevel { get; private set; } = -1;
@@ -108,7 +108,7 @@ public sealed class OpportunityState
         }
 
         _seen.Add(e.EventId, e.OccurredAt);
-        _closes.Forget(_seen.Horizon);
+        _closes.Forget(_seen.Horizon, _expectedClose);
         var isWon = _stage.Value == stages.WonIndex;
         change = new OpportunityChange(before, Contribution(stages), isWon && !wasWon);
         return Outcome.Accepted;
@@ -136,8 +136,8 @@ public sealed class OpportunityState
             d.Channel = o.Channel;
             d._owner.Offer(o.OwnerRepId, Stamp);
             d._amount.Offer(o.Amount, Stamp);
+            d._closes.Offer(Stamp, o.ExpectedClose, d._expectedClose);
             d._expectedClose.Offer(o.ExpectedClose, Stamp);
-            d._closes.Offer(Stamp, o.ExpectedClose);
             d.OfferStage(o.StageId, Stamp, Stages);
             return true;
         }
@@ -147,8 +147,8 @@ public sealed class OpportunityState
             Deal.OfferStage(s.StageId, Stamp, Stages);
             if (s.ExpectedClose is { } close)
             {
+                Deal._closes.Offer(Stamp, close, Deal._expectedClose);
                 Deal._expectedClose.Offer(close, Stamp);
-                Deal._closes.Offer(Stamp, close);
             }
 
             return true;
@@ -345,7 +345,7 @@ public sealed class OpportunityState
             LwwMemento<DateOnly>.Of(_expectedClose),
             LwwMemento<int>.Of(_stage),
             Dedup: Snapshots.ToMemento(_seen),
-            Closes: _closes.ToMemento(),
+            Closes: _closes.ToMemento(_expectedClose),
             RiskAlerts: _riskAlerts.IsEmpty ? null : new RiskAlertMemento(
                 _riskAlerts.StalledFor?.At, _riskAlerts.StalledFor?.EventId, _riskAlerts.OverdueFor, _riskAlerts.Slipping)),
         SnapshotJson.Default.OpportunityMemento);
@@ -376,8 +376,8 @@ public sealed class OpportunityState
         };
 
         // A snapshot written before close histories were kept counts pushes from its current expected close on.
-        opp._closes = m.Closes is { } closes ? CloseHistory.FromMemento(closes) : CloseHistory.StartingAt(opp._expectedClose);
-        opp._closes.Forget(opp._seen.Horizon);
+        opp._closes = m.Closes is { } closes ? CloseHistory.FromMemento(closes, opp._expectedClose) : default;
+        opp._closes.Forget(opp._seen.Horizon, opp._expectedClose);
         if (m.RiskAlerts is { } alerted)
         {
             opp._riskAlerts = new RiskAlertState
@@ -410,19 +410,20 @@ public sealed class OpportunityState
                 StageAt)
             : null;
 
-    /// <summary>The deal's at-risk figures at <paramref name="now"/>; null unless it is open.</summary>
-    public DealRisk? Risk(StageTable stages, AtRiskRules rules, CompanyCalendar calendar, DateTimeOffset now) =>
+    /// <summary>The deal's at-risk figures at <paramref name="at"/>; null unless it is open.</summary>
+    public DealRisk? Risk(StageTable stages, AtRiskRules rules, RiskInstant at) =>
         IsOpened && stages.IsOpen(_stage.Value)
-            ? DealRisk.Of(_stage.Stamp.At, stages.Stages[_stage.Value].Id, _expectedClose.Value, _closes.Pushes, rules, calendar, now)
+            ? DealRisk.Of(_stage.Stamp.At, stages.Stages[_stage.Value].Id, _expectedClose.Value, _closes.Pushes, rules, at)
             : null;
 
     /// <summary>
-    /// The at-risk alerts this deal raises at <paramref name="now"/>: each condition once when it starts to hold
+    /// The at-risk alerts this deal raises at <paramref name="at"/>: each condition once when it starts to hold
     /// (<see cref="RiskAlertState"/> says when it is re-armed). The scope (the owner's region) is filled in by the alert log.
     /// </summary>
-    public List<Alert>? RiskAlerts(StageTable stages, AtRiskRules rules, CompanyCalendar calendar, DateTimeOffset now)
+    public List<Alert>? RiskAlerts(StageTable stages, AtRiskRules rules, RiskInstant at)
     {
-        if (Risk(stages, rules, calendar, now) is not { } risk)
+        var now = at.Now;
+        if (Risk(stages, rules, at) is not { } risk)
         {
             _riskAlerts = default;
             return null;

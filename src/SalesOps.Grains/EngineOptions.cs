@@ -38,6 +38,27 @@ public sealed class EngineOptions
     public TimeSpan PaceCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
+    /// Days without stage movement after which an open deal is stalled (docs/semantics.md, "Deals that stall or slip"),
+    /// for every stage not in <see cref="StallDaysByStage"/>.
+    /// </summary>
+    public int StallDays { get; set; } = AtRiskRules.Default.DefaultStallDays;
+
+    /// <summary>Stall days of particular open stages, by stage id (<c>Engine:StallDaysByStage:quote_sent = 14</c>).</summary>
+    public Dictionary<string, int> StallDaysByStage { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>An open deal pushed out (its expected close moved into a later month) more than this many times is slipping.</summary>
+    public int PushLimit { get; set; } = AtRiskRules.Default.PushLimit;
+
+    /// <summary>How often each deal book checks its open deals for the at-risk alerts as time passes.</summary>
+    public TimeSpan AtRiskCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Most stall days accepted (ten years: a longer one is a mistake).</summary>
+    public const int MaxStallDays = 3_650;
+
+    /// <summary>Most pushes the limit may allow.</summary>
+    public const int MaxPushLimit = 1_000;
+
+    /// <summary>
     /// Durable mode: a grain writes a snapshot of its state after this many journal entries (and when it is
     /// deactivated), and the entries the snapshot covers are dropped from the journal. Smaller means faster
     /// activation and a smaller journal, at the cost of more snapshot writes.
@@ -98,7 +119,37 @@ public sealed class EngineOptions
     /// <summary>Open stages in process order; empty = the default table from the seeds.</summary>
     public List<StageOption> Stages { get; set; } = new();
 
-    public EngineSettings ToSettings() => new()
+    public EngineSettings ToSettings()
+    {
+        var stages = Stages.Count == 0
+            ? StageTable.Default
+            : new StageTable(Stages.Select(s => new Stage(s.Id, s.Name ?? s.Id, s.Probability, s.Category)).ToList());
+        return Settings(stages);
+    }
+
+    private AtRiskRules AtRisk(StageTable stages)
+    {
+        static int Days(int days, string key) => days is >= 1 and <= MaxStallDays
+            ? days
+            : throw new InvalidOperationException($"{key} must be a whole number of days from 1 to {MaxStallDays} (it is {days}).");
+        var byStage = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (stage, days) in StallDaysByStage)
+        {
+            byStage[stage] = stages.TryIndexOf(stage, out var index) && stages.IsOpen(index)
+                ? Days(days, $"Engine:StallDaysByStage:{stage}")
+                : throw new InvalidOperationException(
+                    $"Engine:StallDaysByStage names '{stage}', which is not an open stage of the stage table ({string.Join(", ", stages.Stages.Take(stages.OpenCount).Select(s => s.Id))}).");
+        }
+
+        return new AtRiskRules(
+            Days(StallDays, "Engine:StallDays"),
+            byStage,
+            PushLimit is >= 0 and <= MaxPushLimit
+                ? PushLimit
+                : throw new InvalidOperationException($"Engine:PushLimit must be from 0 to {MaxPushLimit} (it is {PushLimit})."));
+    }
+
+    private EngineSettings Settings(StageTable stages) => new()
     {
         CompanyName = CompanyName,
         CurrencyCode = CurrencyCode.Length == 3 && CurrencyCode.All(char.IsAsciiLetterUpper)
@@ -120,9 +171,8 @@ public sealed class EngineOptions
             : throw new InvalidOperationException(
                 $"Engine:ForecastCutoffDays must be a whole number of days from 0 to {ForecastRules.MaxCutoffDays} (it is {ForecastCutoffDays}); "
                 + $"the default is {ForecastRules.DefaultCutoffDays}."),
-        Stages = Stages.Count == 0
-            ? StageTable.Default
-            : new StageTable(Stages.Select(s => new Stage(s.Id, s.Name ?? s.Id, s.Probability, s.Category)).ToList()),
+        Stages = stages,
+        AtRisk = AtRisk(stages),
     };
 
     private DedupWindow Dedup() =>

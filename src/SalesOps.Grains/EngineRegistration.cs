@@ -36,6 +36,7 @@ public static class EngineRegistration
         services.TryAddSingleton<KnownEntities>();
         services.TryAddSingleton<EventIngestor>();
         services.TryAddSingleton<OrphanedDeals>();
+        services.TryAddSingleton<AtRiskDeals>();
         services.AddDurableRuntime<JournalEntry, JournalFormat>([.. StreamKinds.All]);
         services.AddOptions<RuntimeOptions>().Configure<IOptions<EngineOptions>>((runtime, engine) =>
         {

@@ -17,7 +17,7 @@ public sealed class AtRiskTests
     private static DealRisk Risk(TestCompany company, string deal, DateTimeOffset now)
     {
         var e = company.Engine;
-        return e.Opportunities[deal].Risk(e.Settings.Stages, e.Settings.AtRisk, e.Settings.Calendar, now) ?? throw new InvalidOperationException($"{deal} is not open");
+        return e.Opportunities[deal].Risk(e.Settings.Stages, e.Settings.AtRisk, RiskInstant.Of(e.Settings.Calendar, now)) ?? throw new InvalidOperationException($"{deal} is not open");
     }
 
     [Fact]
@@ -147,7 +147,7 @@ public sealed class AtRiskTests
         var list = company.Engine.AtRiskOpportunities(TestCompany.Day(8));
         Assert.Equal(["o1", "o2"], list.Select(r => r.Deal.Id));
         Assert.All(list, r => Assert.Equal(RiskConditions.Overdue, r.Risk.Conditions));
-        Assert.Null(company.Engine.Opportunities["o4"].Risk(StageTable.Default, Rules, CompanyCalendar.Utc, TestCompany.Day(8)));
+        Assert.Null(company.Engine.Opportunities["o4"].Risk(StageTable.Default, Rules, RiskInstant.Of(CompanyCalendar.Utc, TestCompany.Day(8))));
     }
 
     [Fact]
@@ -201,11 +201,11 @@ public sealed class AtRiskTests
         company.Stage("o1", "lead", TestCompany.Day(6), new DateOnly(2026, 5, 2));
         var deal = company.Engine.Opportunities["o1"];
         var settings = company.Engine.Settings;
-        Assert.NotNull(deal.RiskAlerts(settings.Stages, Rules, settings.Calendar, TestCompany.Day(20)));
+        Assert.NotNull(deal.RiskAlerts(settings.Stages, Rules, RiskInstant.Of(settings.Calendar, TestCompany.Day(20))));
 
         var copy = OpportunityState.FromSnapshot(deal.ToSnapshot(), settings.Dedup);
         Assert.Equal(2, copy.Pushes);
-        Assert.Null(copy.RiskAlerts(settings.Stages, Rules, settings.Calendar, TestCompany.Day(21)));
+        Assert.Null(copy.RiskAlerts(settings.Stages, Rules, RiskInstant.Of(settings.Calendar, TestCompany.Day(21))));
 
         // A late setting lands in the restored history where it belongs: before the opening, in January, one push more.
         var late = new OpportunityStageChanged("late", TestCompany.Day(1), "o1", "lead", new DateOnly(2026, 1, 15));

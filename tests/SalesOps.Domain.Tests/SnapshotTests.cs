@@ -319,7 +319,7 @@ public sealed class SnapshotTests
     [InlineData(typeof(FigureSet), "_values")]
     [InlineData(typeof(TargetBook), "_targets")]
     [InlineData(typeof(PaceTracker), "_behind")]
-    [InlineData(typeof(CloseHistory), "_settings <Pushes>k__BackingField")]
+    [InlineData(typeof(CloseHistory), "_count _earlier <Pushes>k__BackingField")]
     [InlineData(typeof(LastYearTracker), "_behind")]
     [InlineData(typeof(PlanTracker), "_behind")]
     [InlineData(typeof(ForecastBook), "_byPeriod <Newest>k__BackingField")]

@@ -15,6 +15,9 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
 {
     private readonly EngineSettings _settings;
     private readonly IOptions<EngineOptions> _options;
+    private readonly EngineClock _clock;
+    /// <summary>Checks the book's open deals for at-risk alerts as the engine clock moves; started once the book holds a deal.</summary>
+    private readonly PaceTimer _risk;
     private readonly GrainRefs _refs;
     private readonly ILogger<OpportunityBookGrain> _logger;
     private readonly Dictionary<string, OpportunityState> _deals = new(StringComparer.Ordinal);
@@ -30,13 +33,15 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
     public OpportunityBookGrain(
         EngineSettings settings,
         IOptions<EngineOptions> options,
+        EngineClock clock,
         DurableServices<JournalEntry> services,
         GrainRefs refs,
         [PersistentState(StorageNames.OpportunityBookState, StorageNames.Snapshots)] IPersistentState<OpportunityBookGrainSnapshot> snapshot,
         ILogger<OpportunityBookGrain> logger)
         : base(services, snapshot, logger)
     {
-        (_settings, _options, _refs, _logger) = (settings, options, refs, logger);
+        (_settings, _options, _clock, _refs, _logger) = (settings, options, clock, refs, logger);
+        _risk = new PaceTimer(this, options.Value.AtRiskCheckInterval, CheckRiskAsync);
         _credits = AddOutbox(RepCreditLanes.Send(refs), RepCredits.Merge);
         _orders = AddOutbox<DealOrder>((customer, sender, _, last, o) => refs.Customer(customer).SetOrderAsync(o.OpportunityId, sender, last, o.Order, o.OwnerRepId ?? ""));
     }
@@ -65,6 +70,16 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
         if (Apply(((EventAccepted)entry).Event, out var change, out var deal) is { IsAccepted: true } && change is not null)
         {
             Queue(deal!, change);
+        }
+    }
+
+    protected override void OnRecovered() => StartRiskChecks();
+
+    private void StartRiskChecks()
+    {
+        if (_deals.Count > 0)
+        {
+            _risk.Start();
         }
     }
 
@@ -121,6 +136,7 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
         }
 
         await CommitAsync(batch.Entries, () => batch.Effects.ForEach(c => Queue(c.Deal, c.Change)), Answer.AfterDelivery);
+        StartRiskChecks();
         var celebrations = new List<AlertRecord>();
         foreach (var (_, _, celebration) in batch.Effects)
         {
@@ -181,6 +197,44 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
             .Where(d => d.IsOpened && _settings.Stages.IsOpen(d.StageIndex) && reps.Contains(d.OwnerRepId))
             .Select(d => new OpenDeal(d.Id, d.CustomerId, d.Amount, d.StageIndex, d.OwnerRepId))
             .ToArray());
+    }
+
+    public Task<AtRiskDeal[]> GetAtRiskDealsAsync(DateTimeOffset now)
+    {
+        var list = new List<AtRiskDeal>();
+        var at = RiskInstant.Of(_settings.Calendar, now);
+        foreach (var d in _deals.Values)
+        {
+            if (d.Risk(_settings.Stages, _settings.AtRisk, at) is { Conditions: not RiskConditions.None } r)
+            {
+                list.Add(new AtRiskDeal(
+                    d.Id, d.CustomerId, d.Amount, d.StageIndex, d.OwnerRepId, d.StageAt, r.DaysInStage, r.StallDays,
+                    r.ExpectedClose.DayNumber, r.DaysOverdue, r.Pushes, (byte)r.Conditions));
+            }
+        }
+
+        return Task.FromResult(list.ToArray());
+    }
+
+    /// <summary>
+    /// One pass over the book's deals (about a thousand at a million deals): each open deal's three conditions are a few
+    /// comparisons, so a pass costs tens of microseconds (docs/perf.md). The alerts' raised state lives in the deals and
+    /// their snapshots; between snapshots it is not journaled, so a durable book restored from an older snapshot may
+    /// raise an alert a second time, never miss one that is due.
+    /// </summary>
+    public Task CheckRiskAsync()
+    {
+        var at = RiskInstant.Of(_settings.Calendar, _clock.Now);
+        List<AlertRecord>? alerts = null;
+        foreach (var d in _deals.Values)
+        {
+            if (d.RiskAlerts(_settings.Stages, _settings.AtRisk, at) is { } raised)
+            {
+                (alerts ??= []).AddRange(raised.Select(AlertRecord.From));
+            }
+        }
+
+        return alerts is null ? Task.CompletedTask : Delivery.PublishAlertsAsync(_refs, alerts.ToArray(), _logger);
     }
 
     public Task<OpportunitySnapshot> GetSnapshotAsync(string opportunityId)

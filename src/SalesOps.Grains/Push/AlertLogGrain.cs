@@ -34,8 +34,9 @@ public sealed class AlertLogGrain(IOptions<EngineOptions> options) : Grain, IAle
     }
 
     /// <summary>
-    /// A won deal's alert is raised by its opportunity book, which does not know the owner's region; the region's
-    /// screens need it, so it is looked up here (big deals are rare) before the alert is numbered.
+    /// A deal's alert (won big, stalled, overdue, slipping) is raised by its opportunity book, which does not know the
+    /// owner's region; the region's screens need it, so it is looked up here (such alerts are rare: once per deal and
+    /// condition) before the alert is numbered.
     /// </summary>
     private async Task<AlertRecord[]> WithOwnerRegionsAsync(AlertRecord[] alerts)
     {
@@ -43,7 +44,8 @@ public sealed class AlertLogGrain(IOptions<EngineOptions> options) : Grain, IAle
         for (var i = 0; i < alerts.Length; i++)
         {
             var a = alerts[i];
-            if (a.Kind == (byte)Domain.AlertKind.BigDealWon && a.ScopeId.Length == 0 && a.OtherId.Length > 0)
+            if ((Domain.AlertKind)a.Kind is Domain.AlertKind.BigDealWon or Domain.AlertKind.DealStalled or Domain.AlertKind.DealOverdue or Domain.AlertKind.DealSlipping
+                && a.ScopeId.Length == 0 && a.OtherId.Length > 0)
             {
                 var owner = (await GrainFactory.GetGrain<IRepBookGrain>(RepBooks.Of(a.OtherId)).GetProfilesAsync([a.OtherId]))[0];
                 result = ReferenceEquals(result, alerts) ? (AlertRecord[])alerts.Clone() : result;

@@ -8,7 +8,9 @@ namespace SalesOps.Server.Api;
 /// <param name="Region">The name of the alert's region.</param>
 /// <param name="Subject">The rep or region the alert is about (the owner of a won deal, the rep who overtook).</param>
 /// <param name="Other">The rep overtaken; empty for other kinds.</param>
-public readonly record struct AlertNames(string Region, string Subject, string Other);
+/// <param name="Customer">An at-risk deal's customer (its id when it has no name); empty for other kinds.</param>
+/// <param name="Stage">An at-risk deal's stage, by name; empty for other kinds.</param>
+public readonly record struct AlertNames(string Region, string Subject, string Other, string Customer = "", string Stage = "");
 
 /// <summary>
 /// The sentence an alert shows on a screen, written for people: reps and regions by name, amounts in the company
@@ -51,12 +53,27 @@ public static class AlertText
                 return $"{names.Subject} is behind the activity plan for {period}: {Rate(a.Actual)} {Plural(a.Metric)} a day logged, {Rate(a.Expected)} needed";
             case AlertKind.BigDealWon:
                 return $"{names.Subject} won a {Money(a.Actual, currency)} deal";
+            case AlertKind.DealStalled:
+                return $"{Deal(a, names, currency)} has not moved from {names.Stage} for {Days(a.Actual)} (stall limit {Days(a.Expected)})";
+            case AlertKind.DealOverdue:
+                return $"{Deal(a, names, currency)} was expected to close on {CloseDate(a)} and is still open, {Days(a.Actual)} later";
+            case AlertKind.DealSlipping:
+                return $"{Deal(a, names, currency)} has been pushed out {a.Actual.ToString("N0", CultureInfo.InvariantCulture)} times (limit {a.Expected.ToString("N0", CultureInfo.InvariantCulture)}); it is now expected to close on {CloseDate(a)}";
             case AlertKind.Overtake:
                 return $"{names.Subject} overtook {names.Other} on the {Words(a.Metric)} board of {names.Region} for {period}: now #{a.Actual}";
             default:
                 throw new ArgumentOutOfRangeException(nameof(a), a.Kind, "an alert kind this API does not know");
         }
     }
+
+    /// <summary>An at-risk deal as a screen names it: "Acme Ltd's 250,000.00 USD deal opp-7 (Ann Lee, East)".</summary>
+    private static string Deal(AlertRecord a, AlertNames names, string currency) =>
+        $"{names.Customer}'s {Money(a.Amount, currency)} deal {a.SubjectId} ({names.Subject}, {names.Region})";
+
+    private static string Days(long days) => days == 1 ? "1 day" : days.ToString("N0", CultureInfo.InvariantCulture) + " days";
+
+    private static string CloseDate(AlertRecord a) =>
+        DateOnly.FromDayNumber(a.ExpectedCloseDay).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     private static string Plural(string activityType) => activityType.ToLowerInvariant() + "s";
 

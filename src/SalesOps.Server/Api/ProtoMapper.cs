@@ -465,11 +465,51 @@ public static class ProtoMapper
                     OvertakenRepName = names.Other,
                 };
                 break;
+            case AlertKind.DealStalled or AlertKind.DealOverdue or AlertKind.DealSlipping:
+                m.DealAtRisk = new V1.DealAtRiskAlert
+                {
+                    Condition = (AlertKind)a.Kind switch
+                    {
+                        AlertKind.DealStalled => V1.AtRiskCondition.Stalled,
+                        AlertKind.DealOverdue => V1.AtRiskCondition.Overdue,
+                        _ => V1.AtRiskCondition.Slipping,
+                    },
+                    OpportunityId = a.SubjectId,
+                    OwnerRepId = a.OtherId,
+                    OwnerRepName = names.Subject,
+                    CustomerId = a.CustomerId,
+                    CustomerName = names.Customer,
+                    Amount = ToMoney(a.Amount, currency),
+                    StageId = a.Metric,
+                    ExpectedClose = ToDate(DateOnly.FromDayNumber(a.ExpectedCloseDay)),
+                    Actual = (int)Math.Min(int.MaxValue, a.Actual),
+                    Limit = (int)Math.Min(int.MaxValue, a.Expected),
+                };
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(a), a.Kind, "an alert kind this API does not know");
         }
 
         return m;
+    }
+
+    /// <summary>The conditions of an at-risk deal (<see cref="RiskConditions"/>), in the order of the wire enum.</summary>
+    public static IEnumerable<V1.AtRiskCondition> ToWire(RiskConditions conditions)
+    {
+        if ((conditions & RiskConditions.Stalled) != 0)
+        {
+            yield return V1.AtRiskCondition.Stalled;
+        }
+
+        if ((conditions & RiskConditions.Overdue) != 0)
+        {
+            yield return V1.AtRiskCondition.Overdue;
+        }
+
+        if ((conditions & RiskConditions.Slipping) != 0)
+        {
+            yield return V1.AtRiskCondition.Slipping;
+        }
     }
 
     public static Google.Type.Date ToDate(DateOnly d) => new() { Year = d.Year, Month = d.Month, Day = d.Day };

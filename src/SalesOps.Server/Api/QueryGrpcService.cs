@@ -13,6 +13,7 @@ public sealed class QueryGrpcService(
     KnownEntities known,
     RepDirectory reps,
     OrphanedDeals orphans,
+    AtRiskDeals atRisk,
     RegionTree regions,
     EngineSettings settings,
     EngineClock clock) : V1.QueryService.QueryServiceBase
@@ -161,6 +162,62 @@ public sealed class QueryGrpcService(
             OwnerRegionId = o.Owner.RegionId,
             OwnerLeftOn = ProtoMapper.ToDate(DateOnly.FromDayNumber(o.Owner.LeftOnDay)),
         }));
+        return view;
+    }
+
+    public override async Task<V1.ListAtRiskOpportunitiesResponse> ListAtRiskOpportunities(
+        V1.ListAtRiskOpportunitiesRequest request,
+        ServerCallContext context)
+    {
+        var scope = RequestGuard.ScopeId(request.ScopeRegionId);
+        var rep = request.HasRepId ? RequestGuard.Id(request.RepId, "rep_id") : null;
+        await RequestGuard.EnsureScopeDefinedAsync(known, scope);
+        if (rep is not null && !await known.ExistsAsync(new EntityRef(EntityKind.Rep, rep, "rep_id")))
+        {
+            throw RequestGuard.NotFound("rep_id", $"rep '{rep}' is not known");
+        }
+
+        var now = clock.Now;
+        var view = new V1.ListAtRiskOpportunitiesResponse
+        {
+            ScopeRegionId = scope,
+            AsOf = ProtoMapper.ToTimestamp(now),
+            PushLimit = settings.AtRisk.PushLimit,
+        };
+        var customers = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (d, owner) in await atRisk.ListAsync(now))
+        {
+            if ((rep is not null && d.OwnerRepId != rep) || !await regions.IsWithinAsync(owner.RegionId, scope))
+            {
+                continue;
+            }
+
+            if (!customers.TryGetValue(d.CustomerId, out var customer))
+            {
+                customers[d.CustomerId] = customer = (await grains.Customer(d.CustomerId).GetSnapshotAsync()).Name;
+            }
+
+            var row = new V1.AtRiskOpportunity
+            {
+                OpportunityId = d.OpportunityId,
+                OwnerRepId = d.OwnerRepId,
+                OwnerName = owner.Name,
+                OwnerRegionId = owner.RegionId,
+                CustomerId = d.CustomerId,
+                CustomerName = customer,
+                Amount = ProtoMapper.ToMoney(d.Amount, settings.CurrencyCode),
+                StageId = settings.Stages.Stages[d.StageIndex].Id,
+                StageChangedAt = ProtoMapper.ToTimestamp(d.StageChangedAt),
+                DaysInStage = d.DaysInStage,
+                StallDays = d.StallDays,
+                ExpectedClose = ProtoMapper.ToDate(DateOnly.FromDayNumber(d.ExpectedCloseDay)),
+                DaysOverdue = Math.Max(0, d.DaysOverdue),
+                PushCount = d.Pushes,
+            };
+            row.Conditions.Add(ProtoMapper.ToWire((RiskConditions)d.Conditions));
+            view.Opportunities.Add(row);
+        }
+
         return view;
     }
 

@@ -271,6 +271,12 @@ public sealed class WatchGrpcService(
                 new AlertNames(region, a.AboutRegion ? await regions.NameAsync(a.SubjectId) : await RepAsync(a.SubjectId), ""),
             AlertKind.BigDealWon => new AlertNames(region, await RepAsync(a.OtherId), ""),
             AlertKind.Overtake => new AlertNames(region, await RepAsync(a.SubjectId), await RepAsync(a.OtherId)),
+            AlertKind.DealStalled or AlertKind.DealOverdue or AlertKind.DealSlipping => new AlertNames(
+                region,
+                await RepAsync(a.OtherId),
+                "",
+                (await grains.Customer(a.CustomerId).GetSnapshotAsync()) is { Name.Length: > 0 } c ? c.Name : a.CustomerId,
+                settings.Stages.TryIndexOf(a.Metric, out var stage) ? settings.Stages.Stages[stage].Name : a.Metric),
             _ => new AlertNames(region, a.SubjectId, a.OtherId),
         };
     }

@@ -46,6 +46,12 @@ public abstract class DifferentialCluster : IAsyncLifetime
     public string TimeZone { get; }
     public StageTable Stages { get; }
 
+    /// <summary>
+    /// The at-risk rules every sequence of the cluster runs under: 12 stall days, 5 in the first open stage, and a push
+    /// limit of 1, so that the generated histories (weeks between a deal's changes) stall, pass their dates and slip.
+    /// </summary>
+    public RefRiskRules Risk => new(12, new Dictionary<string, int>(StringComparer.Ordinal) { [Stages.Stages[0].Id] = 5 }, 1);
+
     /// <summary>The de-dup window every sequence of the cluster runs under (configured in whole days).</summary>
     public RefDedup Dedup { get; }
 
@@ -78,6 +84,9 @@ public abstract class DifferentialCluster : IAsyncLifetime
         o.TimeZone = TimeZone;
         o.DedupWindowDays = (int)Dedup.MaxAge.TotalDays;
         o.DedupWindowCount = Dedup.MaxCount;
+        o.StallDays = Risk.DefaultStallDays;
+        o.StallDaysByStage = new Dictionary<string, int>(Risk.StallDaysByStage, StringComparer.Ordinal);
+        o.PushLimit = Risk.PushLimit;
         o.Stages = Stages.Stages.Take(Stages.OpenCount)
             .Select(s => new StageOption { Id = s.Id, Name = s.Name, Probability = s.ProbabilityPercent, Category = s.Category }).ToList();
         // Every region ticks at this interval for as long as it lives, and a run leaves a thousand regions behind:

@@ -115,6 +115,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
                 "fault: fail before", "fault: fail after", "fault: reject", "fault: duplicate", "fault: delay",
                 "fault: fail before CreditAsync", "fault: fail after ApplyRollupAsync", "fault: duplicate SetOrderAsync",
                 "beyond de-dup window", "duplicate after ids were forgotten", "forecast accuracy on a board",
+                "at risk: stalled", "at risk: overdue", "at risk: slipping",
             }.Concat(cluster.Kills is null ? [] : ActivationKills.Required.Select(k => "fault: " + k)))
             {
                 Assert.True(totals.GetValueOrDefault(path) > 0, $"the {cluster.Mode} run never produced '{path}'");
@@ -135,7 +136,8 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
 
     private async Task<string?> RunSeedAsync(int seed, Dictionary<string, long> stats)
     {
-        var sc = ScenarioGenerator.Create(seed, cluster.TimeZone, cluster.Stages, cluster.Dedup, forecastCutoffDays: cluster.Settings.ForecastCutoffDays, planMinHistory: cluster.Settings.Planning.MinHistory);
+        var sc = ScenarioGenerator.Create(
+            seed, cluster.TimeZone, cluster.Stages, cluster.Dedup, cluster.Risk, forecastCutoffDays: cluster.Settings.ForecastCutoffDays, planMinHistory: cluster.Settings.Planning.MinHistory);
         var keys = new Keys($"d{seed}-");
         // The engine refuses events dated after its clock (the machine's here) plus the configured skew.
         var reference = new ReferenceModel(
@@ -309,6 +311,13 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             await kills.Recovered.WaitAsync(TimeSpan.FromMinutes(3));
         }
 
+        foreach (var rows in sc.RiskInstants.Select(at => reference.AtRisk(at, sc.Risk)))
+        {
+            stats["at risk: stalled"] = stats.GetValueOrDefault("at risk: stalled") + rows.Count(r => r.Stalled);
+            stats["at risk: overdue"] = stats.GetValueOrDefault("at risk: overdue") + rows.Count(r => r.Overdue);
+            stats["at risk: slipping"] = stats.GetValueOrDefault("at risk: slipping") + rows.Count(r => r.Slipping);
+        }
+
         return await SettleAndCompareAsync(sc, keys, reference, stats, log);
     }
 
@@ -365,6 +374,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             var observed = await ObserveAsync(sc, ids, keys, reference);
             // Accuracy boards: the rep books score each period that ended by their clock, the machine's here.
             var problems = Comparison.Differences(reference, observed, sc.ReportPeriods, sc.Now, DateTimeOffset.UtcNow);
+            problems.AddRange(Comparison.AtRiskDifferences(reference, observed, sc.RiskInstants, sc.Risk));
             if (problems.Count == 0)
             {
                 stats["forecast accuracy on a board"] = observed.Boards.Where(b => b.Key.Metric == nameof(LeaderboardMetric.ForecastAccuracy)).Sum(b => (long)b.Value.Count);
@@ -467,8 +477,28 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
         var calendar = cluster.Settings.Calendar;
         var reps = new Dictionary<string, RepSnapshot>(StringComparer.Ordinal);
         var regions = new Dictionary<string, RegionSnapshot>(StringComparer.Ordinal);
+
+        // The at-risk list as the query builds it, at each instant compared: every book of the sequence's deals, asked
+        // for the same instant.
+        var dealBooks = ids.Deals.Select(id => OpportunityBooks.Of(keys.Key(id))).Distinct().ToList();
+        var atRisk = new Dictionary<DateTimeOffset, List<RefAtRisk>>();
+        foreach (var at in sc.RiskInstants.Distinct())
+        {
+            var answers = await Task.WhenAll(dealBooks.Select(book => Grains.GetGrain<IOpportunityBookGrain>(book).GetAtRiskDealsAsync(at).WaitAsync(CallTimeout)));
+            atRisk[at] = answers.SelectMany(a => a)
+                .Where(d => d.OpportunityId.StartsWith(keys.Prefix, StringComparison.Ordinal))
+                .OrderBy(d => d.OpportunityId, StringComparer.Ordinal)
+                .Select(d => EngineObservation.AtRisk(
+                    keys.Unkey(d.OpportunityId),
+                    keys.Unkey(d.OwnerRepId),
+                    EngineObservation.StageId(stages, d.StageIndex),
+                    new DealRisk((RiskConditions)d.Conditions, d.DaysInStage, d.StallDays, DateOnly.FromDayNumber(d.ExpectedCloseDay), d.DaysOverdue, d.Pushes)))
+                .ToList();
+        }
+
         var observed = new ObservedState
         {
+            AtRisk = at => atRisk[at],
             Report = (isRep, id, period) =>
             {
                 var p = Period.TryParse(period, out var parsed) ? parsed : throw new ArgumentException(period);

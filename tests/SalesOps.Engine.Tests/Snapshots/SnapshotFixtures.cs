@@ -72,7 +72,7 @@ internal static class SnapshotFixtures
             }
         }
 
-        _ = deal.RiskAlerts(settings.Stages, settings.AtRisk, settings.Calendar, at.AddDays(40));
+        _ = deal.RiskAlerts(settings.Stages, settings.AtRisk, RiskInstant.Of(settings.Calendar, at.AddDays(40)));
         return (new OpportunityBookGrainSnapshot { Sequence = 4, Deals = [deal.ToSnapshot()], Credits = [], Orders = [] }, deal);
     }
 

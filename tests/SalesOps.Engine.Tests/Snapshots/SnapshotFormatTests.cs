@@ -113,7 +113,7 @@ public sealed class SnapshotFormatTests
 
         // The alerts it had raised stay raised; a late setting still lands in its place (before the opening: one more).
         var settings = new EngineOptions().ToSettings();
-        Assert.Null(deal.RiskAlerts(settings.Stages, settings.AtRisk, settings.Calendar, JournalFixtures.At.AddDays(41)));
+        Assert.Null(deal.RiskAlerts(settings.Stages, settings.AtRisk, RiskInstant.Of(settings.Calendar, JournalFixtures.At.AddDays(41))));
         var late = new OpportunityStageChanged("fx-e-late", JournalFixtures.At.AddDays(-1), "fx-o2", "quote_sent", new DateOnly(2026, 10, 1));
         Assert.True(deal.Apply(late, settings.Stages, out _).IsAccepted);
         Assert.Equal(4, deal.Pushes);
