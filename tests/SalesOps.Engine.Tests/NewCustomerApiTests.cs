@@ -28,7 +28,10 @@ public sealed class NewCustomerApiTests(ServerFixture server)
             s.Region("r"), s.Region("r-east", "r"), s.Region("r-west", "r"), s.Rep("ann", "r-east"), s.Rep("bob", "r-west"), s.Customer("acme"),
             s.Open("o1", "ann", "acme", 60_000), s.Open("o2", "bob", "acme", 30_000), s.Open("o3", "bob", "acme", 20_000),
             s.Won("o1", 5), s.Won("o2", 6));
-        await Wait.UntilAsync(async () => (await RegionAsync(s.Id("r"))).Bookings == 90_000, "both wins rolled up to region r");
+        // The new-customer credit comes from the customer after the deal book's booking: wait for both at the top.
+        await Wait.UntilAsync(
+            async () => await RegionAsync(s.Id("r")) is { Bookings: 90_000, NewCustomers: 1 } && (await RepAsync(s.Id("ann"))).NewCustomers == 1,
+            "both wins and the new customer rolled up to region r");
 
         var region = await RegionAsync(s.Id("r"));
         Assert.Equal((1L, 60_000L, 30_000L), (region.NewCustomers, region.NewCustomerBookings, region.RepeatBookings));
@@ -39,8 +42,9 @@ public sealed class NewCustomerApiTests(ServerFixture server)
         await IngestAsync(s.Won("o3", 3));
 
         await Wait.UntilAsync(
-            async () => (await RegionAsync(s.Id("r-west"))).NewCustomers == 1 && (await RegionAsync(s.Id("r-east"))).NewCustomers == 0,
-            "the new customer moved from r-east to r-west");
+            async () => (await RegionAsync(s.Id("r-west"))).NewCustomers == 1 && (await RegionAsync(s.Id("r-east"))).NewCustomers == 0
+                && await RegionAsync(s.Id("r")) is { Bookings: 110_000, NewCustomerBookings: 20_000 },
+            "the new customer moved from r-east to r-west, and up to r");
         ann = await RepAsync(s.Id("ann"));
         Assert.Equal((0L, 0L, 60_000L), (ann.NewCustomers, ann.NewCustomerBookings, ann.RepeatBookings));
         var bob = await RepAsync(s.Id("bob"));
