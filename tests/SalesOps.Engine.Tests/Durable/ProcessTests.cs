@@ -200,7 +200,7 @@ public sealed class ProcessTests(PostgresFixture postgres)
                     .Select(p => $"{p.First} answered {p.Second.Status} {p.Second.Error?.Message}").ToList();
                 Assert.True(lost.Count == 0, $"{lost.Count} acknowledged events were lost, e.g. {string.Join("; ", lost.Take(3))}");
                 pending = answers.Where(p => p.Second.Status == V1.EventStatus.Unavailable).Select(p => p.First).ToList();
-                Assert.True(pending.Count == 0 || DateTime.UtcNow < deadline, $"{pending.Count} acknowledged events still answer UNAVAILABLE after two minutes, e.g. {pending[0]}");
+                Assert.True(pending.Count == 0 || DateTime.UtcNow < deadline, $"{pending.Count} acknowledged events still answer UNAVAILABLE after two minutes, e.g. {pending.FirstOrDefault()}");
                 if (pending.Count > 0)
                 {
                     await Task.Delay(TimeSpan.FromSeconds(1));
