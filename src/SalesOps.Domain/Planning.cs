@@ -154,9 +154,12 @@ public sealed record PlanningFunnel(
         var perOrder = Ratio(proposals, won, plan.ProposalsPerOrder, plan.MinHistory);
         var perProposal = Ratio(visits, proposals, plan.VisitsPerProposal, plan.MinHistory);
         var perVisit = Ratio(calls, visits, plan.CallsPerVisit, plan.MinHistory);
-        var neededProposals = Whole(Math.Ceiling(orders * perOrder.Value));
-        var neededVisits = Whole(Math.Ceiling(neededProposals * perProposal.Value));
-        var neededCalls = Whole(Math.Ceiling(neededVisits * perVisit.Value));
+        // An own ratio multiplies before it divides, so 3 × 10/6 is exactly 5, never 5.0000…01 rounded up to 6.
+        static long Times(long n, PlanRatio ratio, long over, long under) =>
+            Whole(Math.Ceiling(ratio.Observed ? (decimal)n * over / under : n * ratio.Value));
+        var neededProposals = Times(orders, perOrder, proposals, won);
+        var neededVisits = Times(neededProposals, perProposal, visits, proposals);
+        var neededCalls = Times(neededVisits, perVisit, calls, visits);
 
         // Working days: those of the period from today on are left, those before today are gone.
         var first = period.FirstDay;
@@ -210,7 +213,7 @@ public sealed record PlanningFunnel(
     {
         var repeat = Sum(f, Figure.Bookings, window) - Sum(f, Figure.NewCustomerBookings, window);
         var monthsLeft = (decimal)period.Months.Count() * (decimal)(1 - elapsed);
-        return repeat <= 0 ? 0 : Whole(Math.Floor(repeat / 12m * monthsLeft));
+        return repeat <= 0 ? 0 : Whole(Math.Floor(repeat * monthsLeft / 12m));
     }
 
     /// <summary>A count or amount as a whole number; a plan beyond 2⁶³ − 1 (a hostile target) shows that, never wraps.</summary>
@@ -285,6 +288,10 @@ public sealed class PlanTracker
             else if (_behind.Add(period))
             {
                 var worst = plan.Activities.First(a => a.NeededPerDay > a.LoggedPerDay);
+
+                // Per day in hundredths, in integers (1.1 × 100 in binary is 110.00000000000001): logged down, needed up.
+                var logged = (long)((Int128)worst.Logged * 100 / plan.WorkingDaysGone);
+                var needed = (long)(((Int128)worst.Needed * 100 + plan.WorkingDaysLeft - 1) / Math.Max(1, plan.WorkingDaysLeft));
                 (alerts ??= new List<Alert>()).Add(new Alert(
                     AlertKind.ActivityPlanBehind,
                     subjectId,
@@ -292,9 +299,9 @@ public sealed class PlanTracker
                     "",
                     period,
                     worst.Type.ToString(),
-                    (long)Math.Floor(worst.LoggedPerDay * 100),
-                    (long)Math.Ceiling(worst.NeededPerDay * 100),
-                    string.Create(CultureInfo.InvariantCulture, $"{(isRegion ? "Region" : "Rep")} {subjectId} is behind its activity plan for {period}: {worst.LoggedPerDay:0.##} {worst.Type} a day logged, {worst.NeededPerDay:0.##} needed"),
+                    logged,
+                    needed,
+                    string.Create(CultureInfo.InvariantCulture, $"{(isRegion ? "Region" : "Rep")} {subjectId} is behind its activity plan for {period}: {logged / 100m:0.##} {worst.Type} a day logged, {needed / 100m:0.##} needed"),
                     now) { AboutRegion = isRegion });
             }
         }

@@ -68,7 +68,7 @@ public sealed class PlanningFunnelTests
 
         // Repeat bookings over March 2025 - February 2026: 240,000, i.e. 20,000 a month; March is 15 days 9 hours of 31 days gone.
         var left = 1 - (15 * 24 + 9) / 744.0;
-        var buying = (long)Math.Floor(240_000 / 12m * (decimal)left);
+        var buying = (long)Math.Floor(240_000 * (decimal)left / 12m);
         Assert.Equal((300_000L, 40_000m, buying), (plan.Booked, plan.WorkPlatform, plan.BuyingPlatform));
         Assert.Equal(1_000_000 - 300_000 - 40_000 - buying, plan.Gap);
         Assert.Equal((long)Math.Ceiling(plan.Gap / 200_000m), plan.Orders);
@@ -100,6 +100,34 @@ public sealed class PlanningFunnelTests
         Assert.Equal((100_000L, true, 10L), (plan.AverageOrder, plan.AverageOrderObserved, plan.Orders));
         Assert.Equal((new PlanRatio(2, true), new PlanRatio(2, true), new PlanRatio(3.5m, true)), (plan.ProposalsPerOrder, plan.VisitsPerProposal, plan.CallsPerVisit));
         Assert.Equal([20L, 40L, 140L], plan.Activities.Select(a => a.Needed));
+    }
+
+    [Fact]
+    public void OwnRatio_IsAnExactFraction_ThreeProposalsAtTenVisitsPerSixAreFiveVisits()
+    {
+        var company = new TestCompany(new EngineSettings { Planning = new PlanningSettings { MinHistory = 1 } });
+        company.Region("east");
+        company.Rep("ann", "east", new DateTimeOffset(2025, 1, 2, 9, 0, 0, TimeSpan.Zero));
+        var at = new DateTimeOffset(2025, 9, 1, 9, 0, 0, TimeSpan.Zero);
+
+        // Six new customers at 200,000, six proposals, ten visits: 1 proposal per order, 10/6 visits per proposal.
+        for (var i = 0; i < 6; i++)
+        {
+            company.Customer($"c{i}");
+            company.Accept(new OpportunityOpened(company.NextId(), at.AddDays(i), $"d{i}", "ann", $"c{i}", 200_000, "platform", "direct", new DateOnly(2025, 10, 1), "quote_sent"));
+            company.Win($"d{i}", at.AddDays(i + 10));
+        }
+
+        for (var i = 0; i < 16; i++)
+        {
+            company.Activity("ann", at.AddDays(30).AddHours(i), type: i < 6 ? ActivityType.Proposal : ActivityType.Visit);
+        }
+
+        company.RepTarget("ann", April, TargetMetric.Bookings, 600_000, 600_000);
+        var plan = Plan(company, April, TestCompany.Day(16))!;
+
+        Assert.Equal((200_000L, 3L), (plan.AverageOrder, plan.Orders));
+        Assert.Equal([3L, 5L], plan.Activities.Take(2).Select(a => a.Needed));
     }
 
     [Fact]

@@ -49,7 +49,7 @@ public static class RefPlanning
         var months = (end.Year - first.Year) * 12 + end.Month - first.Month;
 
         var repeat = window.Bookings - window.NewBookings;
-        var buying = repeat <= 0 ? 0 : (long)Math.Floor(repeat / 12m * (months * (decimal)(1 - elapsed)));
+        var buying = repeat <= 0 ? 0 : (long)Math.Floor(repeat * (months * (decimal)(1 - elapsed)) / 12m);
         var gap = (long)Math.Max(0, Math.Ceiling(target.MustAchieve - booked - work - buying));
 
         var averageObserved = window.NewCustomers >= minHistory && window.NewBookings > 0;
@@ -58,9 +58,13 @@ public static class RefPlanning
 
         (decimal, bool) Ratio(long over, long under, int i) => under >= minHistory && over > 0 ? (over / (decimal)under, true) : (DefaultRatios[i], false);
         (decimal Value, bool Observed)[] ratios = [Ratio(window.Proposals, window.Won, 0), Ratio(window.Visits, window.Proposals, 1), Ratio(window.Calls, window.Visits, 2)];
-        var proposals = (long)Math.Ceiling(orders * ratios[0].Value);
-        var visits = (long)Math.Ceiling(proposals * ratios[1].Value);
-        var calls = (long)Math.Ceiling(visits * ratios[2].Value);
+
+        // Own ratios as exact fractions: ⌈n × over ÷ under⌉ in integers.
+        long Next(long n, int i, long over, long under) =>
+            ratios[i].Observed ? (long)(((System.Numerics.BigInteger)n * over + under - 1) / under) : (long)Math.Ceiling(n * ratios[i].Value);
+        var proposals = Next(orders, 0, window.Proposals, window.Won);
+        var visits = Next(proposals, 1, window.Visits, window.Proposals);
+        var calls = Next(visits, 2, window.Calls, window.Visits);
 
         static bool Working(DateOnly d) => d.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday);
         int left = 0, gone = 0;
