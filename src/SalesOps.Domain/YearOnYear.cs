@@ -43,46 +43,40 @@ public static class YearOnYear
         _ => throw new ArgumentOutOfRangeException(nameof(figure), figure, "Not a compared figure."),
     };
 
-    /// <summary>Every compared figure of <paramref name="period"/> at <paramref name="now"/>.</summary>
+    /// <summary>Every compared figure of <paramref name="period"/> at <paramref name="now"/>, in <see cref="Figures"/> order.</summary>
     public static List<YearOnYearFigure> Compare(FigureSet f, Period period, CompanyCalendar calendar, DateTimeOffset now, double behindShare)
     {
-        var list = new List<YearOnYearFigure>(Figures.Count);
-        foreach (var figure in Figures)
-        {
-            list.Add(Compare(f, figure, period, calendar, now, behindShare));
-        }
-
-        return list;
-    }
-
-    /// <summary>One compared figure of <paramref name="period"/> at <paramref name="now"/>.</summary>
-    public static YearOnYearFigure Compare(FigureSet f, ComparedFigure figure, Period period, CompanyCalendar calendar, DateTimeOffset now, double behindShare)
-    {
-        var counter = CounterOf(figure);
-        var actual = f.Get(counter, period);
-        var lastYear = f.Get(counter, period.YearEarlier);
-        var toDate = LastYearToDate(f, counter, period, calendar, now);
+        // The elapsed shares of the period and its months are the same for every figure: computed once.
         var elapsed = calendar.ElapsedShare(period, now);
-        var behind = elapsed is > 0 and < 1 && toDate > 0 && actual < toDate * (1 - behindShare);
-        return new YearOnYearFigure(figure, actual, lastYear, toDate, toDate == 0 ? 0 : (double)(actual - toDate) / toDate, behind);
-    }
-
-    private static long LastYearToDate(FigureSet f, Figure counter, Period period, CompanyCalendar calendar, DateTimeOffset now)
-    {
-        long total = 0;
+        var months = new List<(Period LastYear, double Elapsed)>(12);
         foreach (var month in period.Months)
         {
-            var elapsed = calendar.ElapsedShare(month, now);
-            if (elapsed <= 0)
+            var share = calendar.ElapsedShare(month, now);
+            if (share <= 0)
             {
                 break;
             }
 
-            var value = f.Get(counter, month.YearEarlier);
-            total += elapsed >= 1 ? value : ProRata(value, elapsed);
+            months.Add((month.YearEarlier, share));
         }
 
-        return total;
+        var list = new List<YearOnYearFigure>(Figures.Count);
+        foreach (var figure in Figures)
+        {
+            var counter = CounterOf(figure);
+            var actual = f.Get(counter, period);
+            long toDate = 0;
+            foreach (var (lastYearMonth, share) in months)
+            {
+                var value = f.Get(counter, lastYearMonth);
+                toDate += share >= 1 ? value : ProRata(value, share);
+            }
+
+            var behind = elapsed is > 0 and < 1 && toDate > 0 && actual < toDate * (1 - behindShare);
+            list.Add(new YearOnYearFigure(figure, actual, f.Get(counter, period.YearEarlier), toDate, toDate == 0 ? 0 : (double)(actual - toDate) / toDate, behind));
+        }
+
+        return list;
     }
 
     /// <summary>⌊value × share⌋ for 0 &lt; share &lt; 1, never more than the value itself (double rounding near 2⁶³).</summary>
@@ -123,9 +117,9 @@ public sealed class LastYearTracker
         _behind.RemoveWhere(b => Array.IndexOf(current, b.Item1) < 0);
         foreach (var period in current)
         {
-            foreach (var figure in YearOnYear.Figures)
+            foreach (var c in YearOnYear.Compare(figures, period, calendar, now, behindShare))
             {
-                var c = YearOnYear.Compare(figures, figure, period, calendar, now, behindShare);
+                var figure = c.Figure;
                 if (!c.Behind)
                 {
                     _behind.Remove((period, figure));
