@@ -16,7 +16,14 @@ public sealed record OpportunityContribution(string OwnerRepId, IReadOnlyList<Cr
 public readonly record struct CustomerOrder(long Amount, DateTimeOffset WonAt, string OwnerRepId);
 
 /// <summary>The effect of one accepted opportunity event: contribution before and after.</summary>
-public sealed record OpportunityChange(OpportunityContribution? Before, OpportunityContribution After, bool BecameWon);
+public sealed record OpportunityChange(OpportunityContribution? Before, OpportunityContribution After, bool BecameWon)
+{
+    /// <summary>
+    /// The pipeline movements the event added or took back (a late event re-dates the deal's history), each for the rep
+    /// it belongs to (<see cref="PipelineHistory"/>).
+    /// </summary>
+    public IReadOnlyList<(string RepId, CreditItem Item)> Moves { get; init; } = [];
+}
 
 /// <summary>
 /// One deal. Every attribute that events change (stage, amount, owner, expected close) is a last-writer-wins
@@ -33,6 +40,7 @@ public sealed class OpportunityState
     private Lww<int> _stage;
     private CloseHistory _closes;
     private RiskAlertState _riskAlerts;
+    private PipelineHistory _history;
 
     /// <param name="id">The opportunity id.</param>
     /// <param name="dedup">How many of the deal's event ids it remembers to recognise re-sends (docs/semantics.md, rule 3).</param>
@@ -61,6 +69,9 @@ public sealed class OpportunityState
 
     /// <summary>Expected-close settings kept to place late events, the current one included (bounded by the de-dup window).</summary>
     public int CloseSettingsKept => _closes.EarlierKept + (_expectedClose.HasValue ? 1 : 0);
+
+    /// <summary>The deal's history as far as new events can still change it (pipeline over time).</summary>
+    public PipelineHistory History => _history;
 
     /// <summary>Highest level ever reached: an open stage's index, or the open-stage count for won; -1 before any.</summary>
     public int ReachedLevel { get; private set; } = -1;
@@ -97,6 +108,9 @@ public sealed class OpportunityState
 
         var before = IsOpened ? Contribution(stages) : null;
         var wasWon = IsOpened && _stage.Value == stages.WonIndex;
+        var moves = t_moves ??= new();
+        moves.Clear();
+        _history.Moves(stages, -1, moves);
         var stamp = new EventStamp(e.OccurredAt, e.EventId);
         var mutator = t_mutator ??= new Mutator();
         (mutator.Deal, mutator.Stamp, mutator.Stages) = (this, stamp, stages);
@@ -109,9 +123,29 @@ public sealed class OpportunityState
 
         _seen.Add(e.EventId, e.OccurredAt);
         _closes.Forget(_seen.Horizon, _expectedClose);
+        _history.Moves(stages, 1, moves);
+        _history.Forget(_seen.Horizon);
         var isWon = _stage.Value == stages.WonIndex;
-        change = new OpportunityChange(before, Contribution(stages), isWon && !wasWon);
+        change = new OpportunityChange(before, Contribution(stages), isWon && !wasWon) { Moves = NetMoves(moves) };
         return Outcome.Accepted;
+    }
+
+    /// <summary>Reused per thread: the movements before and after an event, netted (a deal book applies many events).</summary>
+    [ThreadStatic]
+    private static Dictionary<(string Rep, CreditItem Item), long>? t_moves;
+
+    private static List<(string RepId, CreditItem Item)> NetMoves(Dictionary<(string Rep, CreditItem Item), long> moves)
+    {
+        List<(string, CreditItem)>? net = null;
+        foreach (var ((rep, item), value) in moves)
+        {
+            if (value != 0)
+            {
+                (net ??= []).Add((rep, item with { Value = value }));
+            }
+        }
+
+        return net ?? [];
     }
 
     /// <summary>One per thread, so that applying an event allocates nothing for its dispatch (a deal book applies many).</summary>
@@ -134,6 +168,8 @@ public sealed class OpportunityState
             d.CustomerId = o.CustomerId;
             d.ProductLine = o.ProductLine;
             d.Channel = o.Channel;
+            Stages.TryIndexOf(o.StageId, out var stage);
+            d._history.Add(new DealStep(Stamp, true, stage, o.Amount, o.OwnerRepId, o.ExpectedClose));
             d._owner.Offer(o.OwnerRepId, Stamp);
             d._amount.Offer(o.Amount, Stamp);
             d._closes.Offer(Stamp, o.ExpectedClose, d._expectedClose);
@@ -144,6 +180,8 @@ public sealed class OpportunityState
 
         public bool Visit(OpportunityStageChanged s)
         {
+            Stages.TryIndexOf(s.StageId, out var stage);
+            Deal._history.Add(new DealStep(Stamp, false, stage, null, null, s.ExpectedClose));
             Deal.OfferStage(s.StageId, Stamp, Stages);
             if (s.ExpectedClose is { } close)
             {
@@ -156,18 +194,21 @@ public sealed class OpportunityState
 
         public bool Visit(OpportunityAmountChanged a)
         {
+            Deal._history.Add(new DealStep(Stamp, false, null, a.Amount, null, null));
             Deal._amount.Offer(a.Amount, Stamp);
             return true;
         }
 
         public bool Visit(OpportunityReassigned r)
         {
+            Deal._history.Add(new DealStep(Stamp, false, null, null, r.NewOwnerRepId, null));
             Deal._owner.Offer(r.NewOwnerRepId, Stamp);
             return true;
         }
 
         public bool Visit(OpportunityWon w)
         {
+            Deal._history.Add(new DealStep(Stamp, false, Stages.WonIndex, w.Amount > 0 ? w.Amount : null, null, null));
             Deal.OfferStage(StageTable.WonId, Stamp, Stages);
             if (w.Amount > 0)
             {
@@ -179,6 +220,7 @@ public sealed class OpportunityState
 
         public bool Visit(OpportunityLost l)
         {
+            Deal._history.Add(new DealStep(Stamp, false, Stages.LostIndex, null, null, null));
             Deal.OfferStage(StageTable.LostId, Stamp, Stages);
             return true;
         }
@@ -290,7 +332,7 @@ public sealed class OpportunityState
     /// <summary>The opportunity's whole contribution as it stands.</summary>
     public OpportunityContribution Contribution(StageTable stages)
     {
-        var items = new List<CreditItem>(ReachedLevel + 6);
+        var items = new List<CreditItem>(ReachedLevel + 7);
         var stage = _stage.Value;
         var amount = _amount.Value;
         CustomerOrder? order = null;
@@ -321,6 +363,8 @@ public sealed class OpportunityState
             items.Add(new CreditItem(Figure.Reached, level, 0, 1, null, null));
         }
 
+        items.Add(new CreditItem(Figure.OpenedCount, 0, 0, 1, OpenedAt, null));
+
         return new OpportunityContribution(OwnerRepId, items, order);
     }
 
@@ -347,7 +391,8 @@ public sealed class OpportunityState
             Dedup: Snapshots.ToMemento(_seen),
             Closes: _closes.ToMemento(_expectedClose),
             RiskAlerts: _riskAlerts.IsEmpty ? null : new RiskAlertMemento(
-                _riskAlerts.StalledFor?.At, _riskAlerts.StalledFor?.EventId, _riskAlerts.OverdueFor, _riskAlerts.Slipping)),
+                _riskAlerts.StalledFor?.At, _riskAlerts.StalledFor?.EventId, _riskAlerts.OverdueFor, _riskAlerts.Slipping),
+            History: IsOpened ? PipelineHistoryMemento.Of(_history) : null),
         SnapshotJson.Default.OpportunityMemento);
 
     /// <summary>Restores an opportunity from <see cref="ToSnapshot"/>.</summary>
@@ -378,6 +423,12 @@ public sealed class OpportunityState
         // A snapshot written before close histories were kept counts pushes from its current expected close on.
         opp._closes = m.Closes is { } closes ? CloseHistory.FromMemento(closes, opp._expectedClose) : default;
         opp._closes.Forget(opp._seen.Horizon, opp._expectedClose);
+
+        // A snapshot written before pipeline histories were kept counts movements from the deal's state as restored.
+        opp._history = m.History is { } history
+            ? history.ToHistory()
+            : PipelineHistory.Restore(new DealPoint(opp.IsOpened, opp._stage.Value, opp._amount.Value, opp.OwnerRepId, opp._expectedClose.Value), []);
+        opp._history.Forget(opp._seen.Horizon);
         if (m.RiskAlerts is { } alerted)
         {
             opp._riskAlerts = new RiskAlertState
@@ -473,7 +524,7 @@ public sealed class OpportunityState
     /// </summary>
     public static IReadOnlyList<(string RepId, List<CreditItem> Items)> Deltas(OpportunityChange change)
     {
-        var result = new List<(string, List<CreditItem>)>(2);
+        var result = new List<(string RepId, List<CreditItem> Items)>(2);
         if (change.Before is { } before)
         {
             if (before.OwnerRepId == change.After.OwnerRepId)
@@ -484,13 +535,31 @@ public sealed class OpportunityState
                     result.Add((before.OwnerRepId, net));
                 }
 
-                return result;
+                return WithMoves(result, change.Moves);
             }
 
             result.Add((before.OwnerRepId, before.Items.Select(i => i.Negate()).ToList()));
         }
 
         result.Add((change.After.OwnerRepId, change.After.Items.ToList()));
+        return WithMoves(result, change.Moves);
+    }
+
+    /// <summary>Adds the pipeline movements to the list of the rep each belongs to.</summary>
+    private static List<(string RepId, List<CreditItem> Items)> WithMoves(List<(string RepId, List<CreditItem> Items)> result, IReadOnlyList<(string RepId, CreditItem Item)> moves)
+    {
+        foreach (var (rep, item) in moves)
+        {
+            var at = result.FindIndex(r => r.RepId == rep);
+            if (at < 0)
+            {
+                result.Add((rep, []));
+                at = result.Count - 1;
+            }
+
+            result[at].Items.Add(item);
+        }
+
         return result;
     }
 

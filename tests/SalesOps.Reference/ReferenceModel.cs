@@ -167,7 +167,7 @@ public sealed record RefYearOnYear(string Figure, long Actual, long LastYear, lo
 /// table's configured stages (ids, probabilities, categories) as data, and has its own calendar
 /// (<see cref="RefCalendar"/>), counters (<see cref="CounterKey"/>), formulas, rankings and comparisons.
 /// </summary>
-public sealed class ReferenceModel
+public sealed partial class ReferenceModel
 {
     public const string Company = "company";
     public const string Won = "won";
@@ -929,6 +929,8 @@ public sealed class ReferenceModel
                 Current(d.Owner, Fig.Reached, level, 1);
             }
         }
+
+        PipelineCounters(reps, Deals(), (rep, region, key, value) => Add(rep, region, key, value));
 
         foreach (var first in FirstOrders(Deals()).Values)
         {

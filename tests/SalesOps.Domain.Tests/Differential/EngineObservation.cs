@@ -38,7 +38,11 @@ internal static class EngineObservation
         var counters = new Dictionary<CounterKey, long>();
         foreach (var (key, value) in set)
         {
-            counters[new CounterKey(key.Figure.ToString(), key.Period.ToString(), key.A, key.B)] = value;
+            // A movement's key packs its kind and day into A and B; the reference names them apart.
+            var (a, b) = key.Figure is Figure.PipelineMoveAmount or Figure.PipelineMoveCount
+                ? PipelineMoves.Decode(key) is var (move, day) ? ((int)move, day.DayNumber) : default
+                : (key.A, key.B);
+            counters[new CounterKey(key.Figure.ToString(), key.Period.ToString(), a, b)] = value;
         }
 
         return counters;
