@@ -427,7 +427,7 @@ public sealed class OpportunityState
         // A snapshot written before pipeline histories were kept counts movements from the deal's state as restored.
         opp._history = m.History is { } history
             ? history.ToHistory()
-            : PipelineHistory.Restore(new DealPoint(opp.IsOpened, opp._stage.Value, opp._amount.Value, opp.OwnerRepId, opp._expectedClose.Value), []);
+            : opp.IsOpened ? PipelineHistory.Restore(new DealPoint(true, opp._stage.Value, opp._amount.Value, opp.OwnerRepId, opp._expectedClose.Value), []) : default;
         opp._history.Forget(opp._seen.Horizon);
         if (m.RiskAlerts is { } alerted)
         {

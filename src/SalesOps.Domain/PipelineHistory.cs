@@ -83,7 +83,7 @@ public static class PipelineMoves
 public readonly record struct DealStep(EventStamp Stamp, bool Opens, int? Stage, long? Amount, string? Owner, DateOnly? Close);
 
 /// <summary>A deal as the pipeline sees it at an instant: whether it exists yet, and its registers then.</summary>
-public record struct DealPoint(bool Exists, int Stage, long Amount, string Owner, DateOnly Close)
+public record struct DealPoint(bool Exists, int Stage, long Amount, string? Owner, DateOnly Close)
 {
     public readonly bool InPipeline(StageTable stages) => Exists && stages.IsOpen(Stage);
 
@@ -214,7 +214,7 @@ public struct PipelineHistory
                 var change = after.Amount - before.Amount;
                 if (change != 0)
                 {
-                    Add(into, after.Owner, change > 0 ? PipelineMove.Increased : PipelineMove.Decreased, kind, Math.Abs(change), at, after.Close, sign);
+                    Add(into, after.Owner ?? "", change > 0 ? PipelineMove.Increased : PipelineMove.Decreased, kind, Math.Abs(change), at, after.Close, sign);
                 }
 
                 continue;
@@ -226,7 +226,7 @@ public struct PipelineHistory
                     : after.Stage == stages.LostIndex ? PipelineMove.Lost
                     : !sameOwner ? PipelineMove.ReassignedOut
                     : to > from ? PipelineMove.PushedOut : PipelineMove.PulledOut;
-                Add(into, before.Owner, exit, kind, before.Amount, at, before.Close, sign);
+                Add(into, before.Owner ?? "", exit, kind, before.Amount, at, before.Close, sign);
             }
 
             if (isIn)
@@ -235,7 +235,7 @@ public struct PipelineHistory
                     : !stages.IsOpen(before.Stage) ? PipelineMove.Reopened
                     : !sameOwner ? PipelineMove.ReassignedIn
                     : from > to ? PipelineMove.PulledIn : PipelineMove.PushedIn;
-                Add(into, after.Owner, entry, kind, after.Amount, at, after.Close, sign);
+                Add(into, after.Owner ?? "", entry, kind, after.Amount, at, after.Close, sign);
             }
         }
     }

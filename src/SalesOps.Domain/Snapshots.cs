@@ -346,7 +346,7 @@ internal sealed record PipelineHistoryMemento(bool Exists, int Stage, long Amoun
     }
 
     public PipelineHistory ToHistory() => PipelineHistory.Restore(
-        new DealPoint(Exists, Stage, Amount, Owner ?? "", Close),
+        new DealPoint(Exists, Stage, Amount, Owner, Close),
         Steps.Select(s => new DealStep(new EventStamp(s.At, s.EventId), s.Opens, s.Stage, s.Amount, s.Owner, s.Close)));
 }
 
@@ -355,10 +355,10 @@ internal sealed record DealStepMemento(
     DateTimeOffset At,
     string EventId,
     bool Opens,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Stage,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Amount,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Owner,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateOnly? Close);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Stage = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Amount = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Owner = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateOnly? Close = null);
 
 /// <summary>
 /// A deal's push count and the expected-close settings it keeps (<see cref="CloseHistory"/>), in stamp order, as
