@@ -72,6 +72,9 @@ public struct CustomerRegisteredSurrogate
     [Id(1)] public DateTimeOffset OccurredAt;
     [Id(2)] public string CustomerId;
     [Id(3)] public string CustomerName;
+
+    /// <summary>Absent in bytes written before key accounts (read as false).</summary>
+    [Id(4)] public bool KeyAccount;
 }
 
 /// <summary>Stored and wire form of <see cref="OpportunityOpened"/>.</summary>
@@ -265,11 +268,11 @@ public sealed class EventConverter :
         EventId = e.EventId, OccurredAt = e.OccurredAt, RepId = e.RepId, Reason = e.Reason,
     };
 
-    public CustomerRegistered ConvertFromSurrogate(in CustomerRegisteredSurrogate s) => new(s.EventId, s.OccurredAt, s.CustomerId, s.CustomerName);
+    public CustomerRegistered ConvertFromSurrogate(in CustomerRegisteredSurrogate s) => new(s.EventId, s.OccurredAt, s.CustomerId, s.CustomerName, s.KeyAccount);
 
     public CustomerRegisteredSurrogate ConvertToSurrogate(in CustomerRegistered e) => new()
     {
-        EventId = e.EventId, OccurredAt = e.OccurredAt, CustomerId = e.CustomerId, CustomerName = e.Name,
+        EventId = e.EventId, OccurredAt = e.OccurredAt, CustomerId = e.CustomerId, CustomerName = e.Name, KeyAccount = e.KeyAccount,
     };
 
     public OpportunityOpened ConvertFromSurrogate(in OpportunityOpenedSurrogate s) =>

@@ -414,13 +414,18 @@ public sealed record AlertRecord(
         };
 }
 
-/// <summary>What a rep (through its book) tells a customer: a payment (de-duplicated there by event id) or a contact (a maximum).</summary>
+/// <summary>
+/// What a rep (through its book) tells a customer: a payment (de-duplicated there by event id) or an activity
+/// (<see cref="ContactAt"/> set: a contact, a maximum there, and with <see cref="RepId"/> set an activity the customer
+/// credits back by customer group, ADR 0019; an earlier build sent contacts without the rep, which credit nothing).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("salesops.CustomerTouch")]
 public sealed record CustomerTouch(
     [property: Id(0)] string RepId,
     [property: Id(1)] string PaymentEventId,
     [property: Id(2)] long Amount,
-    [property: Id(3)] DateTimeOffset? ContactAt)
+    [property: Id(3)] DateTimeOffset? ContactAt,
+    [property: Id(4)] long Minutes = 0)
 {
     /// <summary>Touches that queued behind a send go as one message: all of them, in order.</summary>
     public static CustomerTouch[] Merge(IReadOnlyList<CustomerTouch[]> messages) => messages.SelectMany(m => m).ToArray();

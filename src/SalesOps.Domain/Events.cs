@@ -128,7 +128,8 @@ public sealed record RepLeft(string EventId, DateTimeOffset OccurredAt, string R
     public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
 }
 
-public sealed record CustomerRegistered(string EventId, DateTimeOffset OccurredAt, string CustomerId, string Name)
+/// <param name="KeyAccount">The customer is a key account: its activities count in that group (docs/semantics.md, "Activity direction").</param>
+public sealed record CustomerRegistered(string EventId, DateTimeOffset OccurredAt, string CustomerId, string Name, bool KeyAccount = false)
     : SalesEvent(EventId, OccurredAt)
 {
     public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);

@@ -46,6 +46,15 @@ public enum Figure : byte
 
     /// <summary>Amount of those first orders: the new-customer part of <see cref="Bookings"/>.</summary>
     NewCustomerBookings = 13,
+
+    /// <summary>
+    /// Activities naming a customer, in the period, by <see cref="CustomerGroup"/> (A): each counts once in its account
+    /// group and once in its age group. Sent by the customer, which alone knows its key-account flag and first order.
+    /// </summary>
+    CustomerActivityCount = 24,
+
+    /// <summary>Minutes of those activities, by <see cref="CustomerGroup"/> (A).</summary>
+    CustomerActivityMinutes = 25,
 }
 
 /// <summary>Key of one counter: which figure, which period, and up to two small dimensions (stage, type, category).</summary>

@@ -123,7 +123,9 @@ public sealed class InMemorySalesEngine
             var outcome = engine.Rep(e.RepId).LogActivity(e, engine.Settings.Calendar, Effects);
             if (outcome.IsAccepted && e.CustomerId.Length > 0)
             {
-                engine._customers[e.CustomerId].Contacted(e.OccurredAt);
+                // The customer credits the activity's direction behind the rep's own counters, as the grains deliver it.
+                var direction = engine._customers[e.CustomerId].LogActivity(e.RepId, e.OccurredAt, e.DurationMinutes);
+                engine._reps[e.RepId].Credit(direction, engine.Settings.Calendar, Effects);
             }
 
             return outcome;

@@ -394,7 +394,9 @@ internal sealed record CustomerMemento(
     long Collections,
     DateTimeOffset? LastContact,
     Dictionary<string, OrderEntry> Orders,
-    string[] Payments) : IMemento;
+    string[] Payments,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? KeyAccount = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<CustomerActivityEntry>? Activities = null) : IMemento;
 
 /// <summary>Source-generated (reflection-free) JSON metadata for the mementos.</summary>
 [JsonSourceGenerationOptions(

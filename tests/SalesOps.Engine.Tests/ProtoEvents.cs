@@ -26,7 +26,7 @@ public static class ProtoEvents
                 p.RepLeft = new V1.RepLeft { RepId = r.RepId, Reason = r.Reason };
                 break;
             case CustomerRegistered c:
-                p.CustomerRegistered = new V1.CustomerRegistered { CustomerId = c.CustomerId, Name = c.Name };
+                p.CustomerRegistered = new V1.CustomerRegistered { CustomerId = c.CustomerId, Name = c.Name, KeyAccount = c.KeyAccount };
                 break;
             case OpportunityOpened o:
                 p.OpportunityOpened = new V1.OpportunityOpened

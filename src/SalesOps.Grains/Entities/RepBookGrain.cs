@@ -411,7 +411,7 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
             var outcome = _rep.LogActivity(e, settings.Calendar, _effects);
             if (outcome.IsAccepted && e.CustomerId.Length > 0)
             {
-                (Customer, Touch) = (e.CustomerId, new CustomerTouch("", "", 0, e.OccurredAt));
+                (Customer, Touch) = (e.CustomerId, new CustomerTouch(e.RepId, "", 0, e.OccurredAt, e.DurationMinutes));
             }
 
             return outcome;

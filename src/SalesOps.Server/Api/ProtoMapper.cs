@@ -51,7 +51,7 @@ public static class ProtoMapper
             case V1.Event.KindOneofCase.RepLeft:
                 return new RepLeft(id, at, e.RepLeft.RepId, e.RepLeft.Reason);
             case V1.Event.KindOneofCase.CustomerRegistered:
-                return new CustomerRegistered(id, at, e.CustomerRegistered.CustomerId, e.CustomerRegistered.Name);
+                return new CustomerRegistered(id, at, e.CustomerRegistered.CustomerId, e.CustomerRegistered.Name, e.CustomerRegistered.KeyAccount);
             case V1.Event.KindOneofCase.OpportunityOpened:
                 var oo = e.OpportunityOpened;
                 if (ToAmount(oo.Amount, currency, out error) is not { } openAmount
