@@ -233,7 +233,8 @@ public sealed record PlanningFunnel(
         return total;
     }
 
-    private static long Logged(FigureSet f, ActivityType type, Period[] periods)
+    /// <summary>Activities of <paramref name="type"/> logged in <paramref name="periods"/>, all time categories: also the activity report's counts.</summary>
+    internal static long Logged(FigureSet f, ActivityType type, Period[] periods)
     {
         long total = 0;
         foreach (var p in periods)

@@ -217,6 +217,11 @@ public static class Comparison
         Same("new customers", got.NewCustomers, want.NewCustomers);
         Same("new-customer bookings", got.NewCustomerBookings, want.NewCustomerBookings);
         Same("repeat bookings", got.RepeatBookings, want.RepeatBookings);
+        if (got.Activity is null || want.Activity is null || !got.Activity.SameAs(want.Activity))
+        {
+            diffs.Add($"activity report: {got.Activity?.ToString() ?? "none"} vs {want.Activity?.ToString() ?? "none"}");
+        }
+
         Near("win rate", got.WinRate, want.WinRate);
         Near("average deal", got.AverageDeal, want.AverageDeal);
         Near("average cycle days", got.AverageCycleDays, want.AverageCycleDays);
@@ -313,7 +318,7 @@ public static class Comparison
             RepJoined j => $"{j.RepId} in {j.RegionId}",
             RepMoved m => $"{m.RepId} -> {m.RegionId}",
             RepLeft l => $"{l.RepId} left",
-            CustomerRegistered c => c.CustomerId,
+            CustomerRegistered c => c.KeyAccount ? $"{c.CustomerId} key account" : c.CustomerId,
             OpportunityOpened o => $"{o.OpportunityId} owner={o.OwnerRepId} cust={o.CustomerId} amount={o.Amount} stage={o.StageId} close={o.ExpectedClose}",
             OpportunityStageChanged s => $"{s.OpportunityId} stage={s.StageId} close={s.ExpectedClose}",
             OpportunityAmountChanged a => $"{a.OpportunityId} amount={a.Amount}",

@@ -152,7 +152,8 @@ public sealed record RefReport(
     long NewCustomers,
     long NewCustomerBookings,
     long RepeatBookings,
-    RefPlan? Plan);
+    RefPlan? Plan,
+    RefActivity? Activity = null);
 
 /// <summary>A scope's period figures over some local dates, summed from the deals and accepted events.</summary>
 public readonly record struct RefSums(long Bookings, long Won, long Collections, long NewCustomers, long NewBookings, long Proposals, long Visits, long Calls);
@@ -190,7 +191,12 @@ public sealed class ReferenceModel
         public const string ActivityMinutes = "ActivityMinutes";
         public const string NewCustomers = "NewCustomers";
         public const string NewCustomerBookings = "NewCustomerBookings";
+        public const string CustomerActivityCount = "CustomerActivityCount";
+        public const string CustomerActivityMinutes = "CustomerActivityMinutes";
     }
+
+    /// <summary>Customer groups of activity direction (docs/semantics.md, "Activity direction"), as the contract numbers them.</summary>
+    public const int KeyAccountGroup = 1, OtherAccountGroup = 2, NewCustomerGroup = 3, ExistingCustomerGroup = 4;
 
     /// <summary>Leaderboard metric names.</summary>
     public static readonly string[] BoardMetrics = ["Bookings", "Attainment", "Collections", "Activities"];
@@ -936,6 +942,8 @@ public sealed class ReferenceModel
             Historical(first.Owner, first.StageAt, Fig.NewCustomerBookings, 0, 0, first.Amount);
         }
 
+        var firstOrders = FirstOrders(Deals());
+        var keyAccounts = _accepted.OfType<CustomerRegistered>().Where(c => c.KeyAccount).Select(c => c.CustomerId).ToHashSet(StringComparer.Ordinal);
         foreach (var e in _accepted)
         {
             switch (e)
@@ -943,6 +951,17 @@ public sealed class ReferenceModel
                 case ActivityLogged a:
                     Historical(a.RepId, a.OccurredAt, Fig.ActivityCount, (int)a.Type, (int)a.TimeCategory, 1);
                     Historical(a.RepId, a.OccurredAt, Fig.ActivityMinutes, 0, (int)a.TimeCategory, a.DurationMinutes);
+                    if (a.CustomerId.Length > 0)
+                    {
+                        // Existing: the customer's earliest standing win is strictly before the activity (as the set of events stands now).
+                        var existing = firstOrders.TryGetValue(a.CustomerId, out var first) && first.StageAt.UtcTicks < a.OccurredAt.UtcTicks;
+                        foreach (var group in new[] { keyAccounts.Contains(a.CustomerId) ? KeyAccountGroup : OtherAccountGroup, existing ? ExistingCustomerGroup : NewCustomerGroup })
+                        {
+                            Historical(a.RepId, a.OccurredAt, Fig.CustomerActivityCount, group, 0, 1);
+                            Historical(a.RepId, a.OccurredAt, Fig.CustomerActivityMinutes, group, 0, a.DurationMinutes);
+                        }
+                    }
+
                     break;
                 case PaymentReceived p:
                     Historical(p.RepId, p.OccurredAt, Fig.Collections, 0, 0, p.Amount);
@@ -1135,10 +1154,23 @@ public sealed class ReferenceModel
         long collections = 0, activityTotal = 0;
         var minutes = new long[5];
         var activities = new SortedDictionary<(int, int), long>();
+        var direction = new RefActivity.Builder();
+        var firstOrders = FirstOrders(inputs.Deals);
+        var keyAccounts = _accepted.OfType<CustomerRegistered>().Where(c => c.KeyAccount).Select(c => c.CustomerId).ToHashSet(StringComparer.Ordinal);
         foreach (var e in _accepted)
         {
             if (e is ActivityLogged a && RefCalendar.Contains(period, _calendar.LocalDate(a.OccurredAt)) && InScope(a.RepId, inputs.Reps[a.RepId].RegionAt(a.OccurredAt)))
             {
+                direction.Add(
+                    a.Type,
+                    a.DurationMinutes,
+                    a.CustomerId.Length == 0
+                        ? []
+                        :
+                        [
+                            keyAccounts.Contains(a.CustomerId) ? KeyAccountGroup : OtherAccountGroup,
+                            firstOrders.TryGetValue(a.CustomerId, out var firstOrder) && firstOrder.StageAt.UtcTicks < a.OccurredAt.UtcTicks ? ExistingCustomerGroup : NewCustomerGroup,
+                        ]);
                 activityTotal++;
                 minutes[(int)a.TimeCategory] += a.DurationMinutes;
                 activities[((int)a.Type, (int)a.TimeCategory)] = activities.GetValueOrDefault(((int)a.Type, (int)a.TimeCategory)) + 1;
@@ -1262,7 +1294,8 @@ public sealed class ReferenceModel
                 scope == TargetScope.Rep,
                 bookings,
                 forecastOpen,
-                Sums));
+                Sums),
+            direction.Build(won));
 
         // The period figures of this scope for the local dates a predicate takes (last year's; the funnel's history).
         RefSums Sums(Func<DateOnly, bool> inPeriod)

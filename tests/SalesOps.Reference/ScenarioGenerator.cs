@@ -159,7 +159,7 @@ public sealed class ScenarioGenerator
         {
             var id = $"cust{i}";
             customers.Add(id);
-            Add(new CustomerRegistered(NextId(), At(-0.2 + _rng.NextDouble() * 0.1), id, $"Customer {i}"));
+            Add(new CustomerRegistered(NextId(), At(-0.2 + _rng.NextDouble() * 0.1), id, $"Customer {i}", KeyAccount: _rng.Next(3) == 0));
         }
 
         var reps = new List<(string Id, DateTimeOffset JoinedAt, double JoinFrac)>();

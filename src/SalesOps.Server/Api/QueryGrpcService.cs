@@ -245,6 +245,30 @@ public sealed class QueryGrpcService(
         return ProtoMapper.ToForecast(view, scope, id, settings.CurrencyCode);
     }
 
+    public override async Task<V1.GetActivityReportResponse> GetActivityReport(V1.GetActivityReportRequest request, ServerCallContext context)
+    {
+        var scope = RequestGuard.Scope(request.Scope);
+        var id = scope == TargetScope.Region && string.IsNullOrEmpty(request.ScopeId) ? RegionState.CompanyId : RequestGuard.Id(request.ScopeId, "scope_id");
+        var period = RequestGuard.InCalendar(RequestGuard.PeriodOrCurrent(request.Period, settings, clock));
+        Counter[] counters;
+        if (scope == TargetScope.Rep)
+        {
+            var rep = await grains.RepBookOf(id).GetSnapshotAsync(id);
+            counters = rep.Joined ? rep.Counters : throw RequestGuard.NotFound("scope_id", $"rep '{id}' is not known");
+        }
+        else
+        {
+            var region = await grains.Region(id).GetSnapshotAsync();
+            counters = region.Defined ? region.Counters : throw RequestGuard.NotFound("scope_id", $"region '{id}' is not defined");
+        }
+
+        var report = ActivityReport.Build(Counter.ToSet(counters), period);
+        var company = id == RegionState.CompanyId && scope == TargetScope.Region
+            ? report
+            : ActivityReport.Build(Counter.ToSet((await grains.Region(RegionState.CompanyId).GetSnapshotAsync()).Counters), period);
+        return ActivityReportMapper.ToResponse(scope, id, report, company.Quality);
+    }
+
     private V1.Figures Report(Counter[] counters, TargetRow[] targets, TargetScope scope, Period period) =>
         ProtoMapper.ToFigures(
             FigureReport.Build(Counter.ToSet(counters), TargetRow.ToBook(targets), settings, scope, period, clock.Now),

@@ -51,6 +51,23 @@ internal static class EngineObservation
 
     public static string Metric(LeaderboardMetric metric) => metric.ToString();
 
+    /// <summary>An engine's figure report and activity report (<paramref name="figures"/> for its period) in the reference's form.</summary>
+    public static RefReport Report(FigureReport r, FigureSet figures) => Report(r) with { Activity = Activity(ActivityReport.Build(figures, r.Period)) };
+
+    public static RefActivity Activity(ActivityReport a)
+    {
+        var count = new long[5];
+        var minutes = new long[5];
+        foreach (var g in a.Groups)
+        {
+            count[(int)g.Group] = g.Count;
+            minutes[(int)g.Group] = g.Minutes;
+        }
+
+        var q = a.Quality;
+        return new RefActivity(count, minutes, a.WithoutCustomerCount, a.WithoutCustomerMinutes, q.Calls, q.Visits, q.Proposals, q.CallsPerVisit, q.VisitsPerProposal, q.ProposalsPerOrder);
+    }
+
     public static RefReport Report(FigureReport r) => new(
         r.OpenCount,
         r.OpenAmount,
@@ -117,8 +134,8 @@ internal static class EngineObservation
             {
                 var p = Period.TryParse(period, out var parsed) ? parsed : throw new ArgumentException(period);
                 return isRep
-                    ? Report(FigureReport.Build(engine.Reps[id].Figures(), engine.Reps[id].Targets, engine.Settings, TargetScope.Rep, p, sc.Now))
-                    : Report(FigureReport.Build(engine.Regions[id].Figures, engine.Regions[id].Targets, engine.Settings, TargetScope.Region, p, sc.Now));
+                    ? Report(FigureReport.Build(engine.Reps[id].Figures(), engine.Reps[id].Targets, engine.Settings, TargetScope.Rep, p, sc.Now), engine.Reps[id].Figures())
+                    : Report(FigureReport.Build(engine.Regions[id].Figures, engine.Regions[id].Targets, engine.Settings, TargetScope.Region, p, sc.Now), engine.Regions[id].Figures);
             },
             AtRisk = now => engine.AtRiskOpportunities(now).Select(o => AtRisk(o.Deal.Id, o.Deal.OwnerRepId, StageId(stages, o.Deal.StageIndex), o.Risk)).ToList(),
             Forecast = (isRep, id, period) =>

@@ -277,6 +277,7 @@ public sealed class SnapshotRoundTripTests
         count("at cut forecast submissions", engine.Reps.Values.Sum(r => r.Forecasts.Periods.Sum(p => r.Forecasts.Of(p).Count))
             + engine.Regions.Values.Sum(r => r.Forecasts.Periods.Sum(p => r.Forecasts.Of(p).Count)));
         count("at cut customer orders", engine.Customers.Values.Sum(c => c.OrderCount));
+        count("at cut customer activity entries", engine.Customers.Values.Sum(c => c.ActivityEntries));
         count("at cut won deals", engine.Opportunities.Values.Count(o => o.IsOpened && o.Contribution(engine.Settings.Stages).Order is not null));
     }
 
@@ -381,7 +382,7 @@ public sealed class SnapshotRoundTripTests
 
         foreach (var (id, c) in engine.Customers)
         {
-            Add($"customer {id}={c.Id} registered={c.IsRegistered} by={c.RegisterEventId} name={c.Name} at={c.RegisteredAt:O} orders={c.OrderCount} ltv={c.LifetimeValue} collections={c.Collections} contact={c.LastContact:O} last={c.LastOrder:O}");
+            Add($"customer {id}={c.Id} registered={c.IsRegistered} by={c.RegisterEventId} name={c.Name} at={c.RegisteredAt:O} orders={c.OrderCount} ltv={c.LifetimeValue} collections={c.Collections} contact={c.LastContact:O} last={c.LastOrder:O} key={c.KeyAccount} activities={c.ActivityEntries}");
             Add($"  orders {string.Join(" ", c.Orders.Select(o => FormattableString.Invariant($"{o.Key}={o.Value.Amount}@{o.Value.WonAt:O}")))}");
         }
 

@@ -503,7 +503,8 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             {
                 var p = Period.TryParse(period, out var parsed) ? parsed : throw new ArgumentException(period);
                 var (counters, targets) = isRep ? (reps[id].Counters, reps[id].Targets) : (regions[id].Counters, regions[id].Targets);
-                return EngineObservation.Report(FigureReport.Build(Counter.ToSet(counters), TargetRow.ToBook(targets), cluster.Settings, isRep ? TargetScope.Rep : TargetScope.Region, p, sc.Now));
+                var set = Counter.ToSet(counters);
+                return EngineObservation.Report(FigureReport.Build(set, TargetRow.ToBook(targets), cluster.Settings, isRep ? TargetScope.Rep : TargetScope.Region, p, sc.Now), set);
             },
             Forecast = (isRep, id, period) =>
             {
