@@ -274,9 +274,9 @@ public sealed class PlanTracker
     public List<Alert> Check(string subjectId, string scopeId, bool isRegion, TargetBook targets, FigureSet figures, EngineSettings settings, DateTimeOffset now)
     {
         List<Alert>? alerts = null;
-        foreach (var (period, metric, _) in targets.All)
+        foreach (var ((period, metric, dimension), _) in targets.All)
         {
-            if (metric != TargetMetric.Bookings)
+            if (metric != TargetMetric.Bookings || !dimension.IsNone)
             {
                 continue;
             }

@@ -16,7 +16,7 @@ public sealed class RepEffects
     public Dictionary<string, FigureSet> RegionDeltas { get; } = new(StringComparer.Ordinal);
     public List<(string RegionId, BoardUpdate Update)> Boards { get; } = new();
 
-    /// <summary>Room for an activity's counters (two items, each in its month, quarter and year) without regrowing.</summary>
+    /// <summary>Room for an activity's counters (two items, each in its week, month, quarter and year) without regrowing.</summary>
     private const int DeltaCapacity = 8;
 
     public bool IsEmpty => RegionDeltas.Count == 0 && Boards.Count == 0;
@@ -493,9 +493,9 @@ public sealed class RepState
             {
                 own.Add(key, item.Value);
                 delta.Add(key, item.Value);
-                if (scored == BoardMask.None)
+                if (scored == BoardMask.None || key.Period.IsWeek)
                 {
-                    continue;
+                    continue; // leaderboards are for months, quarters and years
                 }
 
                 if (key.Figure == Figure.ActivityCount)
