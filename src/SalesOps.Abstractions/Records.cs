@@ -16,24 +16,48 @@ public sealed record EventOutcome([property: Id(0)] byte Code, [property: Id(1)]
     public Outcome ToOutcome() => new(OutcomeCode, Field, Message);
 }
 
-/// <summary>One counter value.</summary>
+/// <summary>One counter value; with a dimension kind and value, a dimension counter (<see cref="DimensionFigureKey"/>).</summary>
 [GenerateSerializer, Immutable, Alias("salesops.Counter")]
 public readonly record struct Counter(
     [property: Id(0)] byte Figure,
     [property: Id(1)] int Period,
     [property: Id(2)] short A,
     [property: Id(3)] short B,
-    [property: Id(4)] long Value)
+    [property: Id(4)] long Value,
+    [property: Id(5)] byte DimensionKind = 0,
+    [property: Id(6)] string? DimensionValue = null)
 {
     public FigureKey Key => new((Figure)Figure, new Period(Period), A, B);
 
+    public bool IsDimension => DimensionKind != 0;
+
+    public DimensionFigureKey DimensionKey => new((Figure)Figure, new Period(Period), (DimensionKind)DimensionKind, DimensionValue ?? "");
+
+    /// <summary>Adds this counter's value to the set, as a plain or a dimension counter.</summary>
+    public void AddTo(FigureSet set)
+    {
+        if (IsDimension)
+        {
+            set.Add(DimensionKey, Value);
+        }
+        else
+        {
+            set.Add(Key, Value);
+        }
+    }
+
     public static Counter[] From(FigureSet set)
     {
-        var counters = new Counter[set.Count];
+        var counters = new Counter[set.Count + set.DimensionCount];
         var i = 0;
         foreach (var (k, v) in set)
         {
             counters[i++] = new Counter((byte)k.Figure, k.Period.Code, k.A, k.B, v);
+        }
+
+        foreach (var (k, v) in set.Dimensions)
+        {
+            counters[i++] = new Counter((byte)k.Figure, k.Period.Code, 0, 0, v, (byte)k.Kind, k.Value);
         }
 
         return counters;
@@ -44,14 +68,14 @@ public readonly record struct Counter(
         var set = new FigureSet();
         foreach (var c in counters)
         {
-            set.Add(c.Key, c.Value);
+            c.AddTo(set);
         }
 
         return set;
     }
 }
 
-/// <summary>A credit item on the wire.</summary>
+/// <summary>A credit item on the wire; a dimension item carries its dimension's kind and value.</summary>
 [GenerateSerializer, Immutable, Alias("salesops.Credit")]
 public readonly record struct Credit(
     [property: Id(0)] byte Figure,
@@ -59,12 +83,15 @@ public readonly record struct Credit(
     [property: Id(2)] short B,
     [property: Id(3)] long Value,
     [property: Id(4)] DateTimeOffset? At,
-    [property: Id(5)] int? PeriodDay)
+    [property: Id(5)] int? PeriodDay,
+    [property: Id(6)] byte DimensionKind = 0,
+    [property: Id(7)] string? DimensionValue = null)
 {
-    public static Credit From(CreditItem i) => new((byte)i.Figure, i.A, i.B, i.Value, i.At, i.PeriodDate?.DayNumber);
+    public static Credit From(CreditItem i) =>
+        new((byte)i.Figure, i.A, i.B, i.Value, i.At, i.PeriodDate?.DayNumber, (byte)i.DimensionKind, i.DimensionValue);
 
     public CreditItem ToDomain() =>
-        new((Domain.Figure)Figure, A, B, Value, At, PeriodDay is { } d ? DateOnly.FromDayNumber(d) : null);
+        new((Domain.Figure)Figure, A, B, Value, At, PeriodDay is { } d ? DateOnly.FromDayNumber(d) : null, (DimensionKind)DimensionKind, DimensionValue);
 }
 
 /// <summary>Credit items for one rep, as an opportunity book sends them to the rep's book.</summary>
@@ -168,7 +195,7 @@ public sealed record Rollup([property: Id(0)] Counter[] Counters, [property: Id(
         {
             foreach (var c in rollup.Counters)
             {
-                counters.Add(c.Key, c.Value);
+                c.AddTo(counters);
             }
 
             foreach (var change in rollup.Boards)

@@ -72,18 +72,19 @@ public static class EventValidator
 
         public Outcome? Visit(CustomerRegistered c) => Id(c.CustomerId, "customer_id") ?? Text(c.Name, "name");
 
-        public Outcome? Visit(OpportunityOpened o) => NotYet(o.Cost) ?? Id(o.OpportunityId, "opportunity_id") ?? Id(o.OwnerRepId, "owner_rep_id")
+        public Outcome? Visit(OpportunityOpened o) => Id(o.OpportunityId, "opportunity_id") ?? Id(o.OwnerRepId, "owner_rep_id")
             ?? Id(o.CustomerId, "customer_id") ?? Amount(o.Amount, "amount", allowZero: false)
-            ?? Date(o.ExpectedClose, "expected_close") ?? OpenStage(o.StageId, _stages);
+            ?? Date(o.ExpectedClose, "expected_close") ?? OpenStage(o.StageId, _stages)
+            ?? Longest(o.ProductLine, "product_line") ?? Longest(o.Channel, "channel") ?? Cost(o.Cost);
 
         public Outcome? Visit(OpportunityStageChanged s) => Id(s.OpportunityId, "opportunity_id") ?? OpenStage(s.StageId, _stages)
             ?? (s.ExpectedClose is { } d ? Date(d, "expected_close") : null);
 
-        public Outcome? Visit(OpportunityAmountChanged a) => NotYet(a.Cost) ?? Id(a.OpportunityId, "opportunity_id") ?? Amount(a.Amount, "amount", allowZero: false);
+        public Outcome? Visit(OpportunityAmountChanged a) => Id(a.OpportunityId, "opportunity_id") ?? Amount(a.Amount, "amount", allowZero: false) ?? Cost(a.Cost);
 
         public Outcome? Visit(OpportunityReassigned r) => Id(r.OpportunityId, "opportunity_id") ?? Id(r.NewOwnerRepId, "new_owner_rep_id");
 
-        public Outcome? Visit(OpportunityWon w) => NotYet(w.Cost) ?? Id(w.OpportunityId, "opportunity_id") ?? Amount(w.Amount, "amount", allowZero: true);
+        public Outcome? Visit(OpportunityWon w) => Id(w.OpportunityId, "opportunity_id") ?? Amount(w.Amount, "amount", allowZero: true) ?? Cost(w.Cost);
 
         public Outcome? Visit(OpportunityLost l) => Id(l.OpportunityId, "opportunity_id");
 
@@ -112,8 +113,12 @@ public static class EventValidator
             ?? (f.Note?.Length > MaxNoteLength ? Outcome.Invalid("note", $"note is longer than {MaxNoteLength} characters") : null);
     }
 
-    // Slice 1 of issue 13 item 1: deal costs are not kept yet, so an event that carries one is refused, not half-read.
-    private static Outcome? NotYet(long? cost) => cost is null ? null : Outcome.Invalid("cost", "deal costs are not kept yet");
+    /// <summary>An optional deal cost: 0 to 10^15 (a cost above the amount is a deal sold at a loss, not an error).</summary>
+    private static Outcome? Cost(long? cost) => cost is { } c ? Amount(c, "cost", allowZero: true) : null;
+
+    /// <summary>A product line or channel: optional, but a dimension value, so no longer than an id.</summary>
+    private static Outcome? Longest(string? value, string field) =>
+        value?.Length > MaxIdLength ? Outcome.Invalid(field, $"{field} is longer than {MaxIdLength} characters") : null;
 
     /// <summary>The longest note a forecast submission may carry.</summary>
     public const int MaxNoteLength = 1024;

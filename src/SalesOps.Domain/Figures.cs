@@ -63,15 +63,27 @@ public readonly record struct FigureKey(Figure Figure, Period Period, short A, s
 /// region the rep belonged to then. <see cref="At"/> null: a current item (open pipeline), which counts in the
 /// rep's current region and, when <see cref="PeriodDate"/> is set, in the periods of that date.
 /// </summary>
-public readonly record struct CreditItem(Figure Figure, short A, short B, long Value, DateTimeOffset? At, DateOnly? PeriodDate)
+/// <param name="DimensionKind">Set for a dimension item: the counter of one product line, channel or customer.</param>
+/// <param name="DimensionValue">That dimension's value (non-empty for a dimension item).</param>
+public readonly record struct CreditItem(
+    Figure Figure,
+    short A,
+    short B,
+    long Value,
+    DateTimeOffset? At,
+    DateOnly? PeriodDate,
+    DimensionKind DimensionKind = DimensionKind.None,
+    string? DimensionValue = null)
 {
     public bool IsHistorical => At.HasValue;
+
+    public bool IsDimension => DimensionKind != DimensionKind.None;
 
     public CreditItem Negate() => this with { Value = -Value };
 }
 
 /// <summary>A sparse set of counters. Zero counters are removed so two sets compare equal by content.</summary>
-public sealed class FigureSet
+public sealed partial class FigureSet
 {
     private readonly Dictionary<FigureKey, long> _values;
 
@@ -112,6 +124,8 @@ public sealed class FigureSet
         {
             Add(k, sign * v);
         }
+
+        AddDimensions(other, sign);
     }
 
     public void AddAll(IEnumerable<KeyValuePair<FigureKey, long>> entries)
@@ -122,7 +136,11 @@ public sealed class FigureSet
         }
     }
 
-    public void Clear() => _values.Clear();
+    public void Clear()
+    {
+        _values.Clear();
+        _dimensions = null;
+    }
 
     public FigureSet Clone()
     {
@@ -133,7 +151,7 @@ public sealed class FigureSet
 
     public bool ContentEquals(FigureSet other)
     {
-        if (other._values.Count != _values.Count)
+        if (other._values.Count != _values.Count || !DimensionsEqual(other))
         {
             return false;
         }
@@ -159,6 +177,7 @@ public sealed class FigureSet
             list.Add(new FigureEntry(k.Figure, k.Period.Code, k.A, k.B, v));
         }
 
+        DimensionsToMemento(list);
         return list;
     }
 
@@ -168,6 +187,18 @@ public sealed class FigureSet
         _values.EnsureCapacity(entries.Count);
         foreach (var e in entries)
         {
+            if (e.K != DimensionKind.None)
+            {
+                var key = new DimensionFigureKey(e.F, new Period(e.P), e.K, e.S ?? "");
+                if (e.V == 0 || Get(key) != 0)
+                {
+                    throw new InvalidDataException($"Corrupt snapshot: figure {e.F} {e.P} {e.K}={e.S} is zero or listed twice.");
+                }
+
+                Add(key, e.V);
+                continue;
+            }
+
             if (e.V == 0 || !_values.TryAdd(new FigureKey(e.F, new Period(e.P), e.A, e.B), e.V))
             {
                 throw new InvalidDataException($"Corrupt snapshot: figure {e.F} {e.P} {e.A}/{e.B} is zero or listed twice.");
@@ -187,9 +218,14 @@ public sealed class FigureSet
                 yield return $"{k.Figure} {k.Period} {k.A}/{k.B}: {a} vs {b}";
             }
         }
+
+        foreach (var d in DimensionDifferences(other))
+        {
+            yield return d;
+        }
     }
 
-    /// <summary>The most counters one credit item expands into (<see cref="Expand"/>).</summary>
+    /// <summary>The most counters one credit item expands into (<see cref="Expand"/>, <see cref="DimensionPeriods"/>).</summary>
     public const int MaxExpansion = 4;
 
     /// <summary>

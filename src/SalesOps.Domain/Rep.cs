@@ -303,7 +303,13 @@ public sealed class RepState
             return rejected;
         }
 
-        Credit([new CreditItem(Figure.Collections, 0, 0, e.Amount, e.OccurredAt, null)], calendar, effects);
+        Credit(
+            [
+                new CreditItem(Figure.Collections, 0, 0, e.Amount, e.OccurredAt, null),
+                new CreditItem(Figure.Collections, 0, 0, e.Amount, e.OccurredAt, null, DimensionKind.Customer, e.CustomerId),
+            ],
+            calendar,
+            effects);
         return Outcome.Accepted;
     }
 
@@ -488,6 +494,12 @@ public sealed class RepState
             }
 
             var delta = effects.DeltaFor(region);
+            if (item.IsDimension)
+            {
+                CreditDimension(item, calendar, own, delta);
+                continue; // no board reads a dimension counter
+            }
+
             var scored = item.At.HasValue ? BoardsReading(item.Figure) : BoardMask.None;
             foreach (var key in keys[..FigureSet.Expand(item, calendar, keys)])
             {
@@ -514,6 +526,17 @@ public sealed class RepState
         if (periods > 0)
         {
             EmitScores(touched[..periods], metrics, effects);
+        }
+    }
+
+    private static void CreditDimension(CreditItem item, CompanyCalendar calendar, FigureSet own, FigureSet delta)
+    {
+        Span<Period> periods = stackalloc Period[FigureSet.MaxExpansion];
+        foreach (var period in periods[..FigureSet.DimensionPeriods(item, calendar, periods)])
+        {
+            var key = new DimensionFigureKey(item.Figure, period, item.DimensionKind, item.DimensionValue!);
+            own.Add(key, item.Value);
+            delta.Add(key, item.Value);
         }
     }
 

@@ -197,8 +197,18 @@ internal sealed record LwwMemento<T>(T Value, DateTimeOffset At, string? EventId
     public Lww<T> ToRegister() => Snapshots.Register(Value, At, EventId, HasValue);
 }
 
-/// <summary>One counter of a <see cref="FigureSet"/>: figure, period code, dimensions, value.</summary>
-internal sealed record FigureEntry(Figure F, int P, short A, short B, long V);
+/// <summary>
+/// One counter of a <see cref="FigureSet"/>: figure, period code, dimensions, value; for a dimension counter also the
+/// dimension kind and value (left out of every other counter, and of snapshots written before they existed).
+/// </summary>
+internal sealed record FigureEntry(
+    Figure F,
+    int P,
+    short A,
+    short B,
+    long V,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] DimensionKind K = DimensionKind.None,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? S = null);
 
 /// <summary>
 /// One target of a <see cref="TargetBook"/> with its register stamp; the dimension is left out for a target of the whole
@@ -341,7 +351,8 @@ internal sealed record OpportunityMemento(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string[]? Seen = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DedupMemento? Dedup = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] CloseHistoryMemento? Closes = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] RiskAlertMemento? RiskAlerts = null) : IMemento;
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] RiskAlertMemento? RiskAlerts = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LwwMemento<long>? Cost = null) : IMemento;
 
 /// <summary>
 /// A deal's push count and the expected-close settings it keeps (<see cref="CloseHistory"/>), in stamp order, as

@@ -69,12 +69,6 @@ public static class TargetRules
             return Outcome.Invalid("period", $"week periods are kept for activity targets only; a {metric} target needs a year, quarter or month");
         }
 
-        if (metric == TargetMetric.GrossMargin || dimension.Kind is DimensionKind.ProductLine or DimensionKind.Channel or DimensionKind.Customer)
-        {
-            // Slice 1 of issue 13 item 1: their actuals are not kept yet, so no such target is taken.
-            return Outcome.Invalid(metric == TargetMetric.GrossMargin ? "metric" : "dimension.kind", "gross margin and product line, channel and customer targets are not kept yet");
-        }
-
         switch (dimension.Kind)
         {
             case DimensionKind.None:

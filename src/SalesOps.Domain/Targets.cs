@@ -83,14 +83,22 @@ public sealed class TargetBook
             return ActivityCount(figures, period, type);
         }
 
-        return key.Metric switch
+        if (key.Metric == TargetMetric.Activities)
         {
-            TargetMetric.Bookings => figures.Get(Figure.Bookings, period),
-            TargetMetric.Collections => figures.Get(Figure.Collections, period),
-            TargetMetric.Activities => ActivityTotal(figures, period),
-            TargetMetric.NewCustomers => figures.Get(Figure.NewCustomers, period),
-            _ => 0,
+            return ActivityTotal(figures, period);
+        }
+
+        var figure = key.Metric switch
+        {
+            TargetMetric.Bookings => Figure.Bookings,
+            TargetMetric.Collections => Figure.Collections,
+            TargetMetric.NewCustomers => Figure.NewCustomers,
+            TargetMetric.GrossMargin => Figure.GrossMargin,
+            _ => throw new ArgumentOutOfRangeException(nameof(key), key.Metric, "Not a target metric."),
         };
+        return key.Dimension.IsNone
+            ? figures.Get(figure, period)
+            : figures.Get(new DimensionFigureKey(figure, period, key.Dimension.Kind, key.Dimension.Value ?? ""));
     }
 
     /// <summary>All activities of all types and time categories in a period.</summary>

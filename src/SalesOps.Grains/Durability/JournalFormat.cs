@@ -41,8 +41,11 @@ public sealed class JournalFormat : JournalCodec<JournalEntry>
         Event<TargetSetSurrogate>(TargetSetSurrogate.Name, 1, s => c.ConvertFromSurrogate(s));
         Event<TargetSetSurrogate>(TargetSetSurrogate.Name, TargetSetSurrogate.Version, s => c.ConvertFromSurrogate(s));
         Event<ForecastSubmittedSurrogate>(ForecastSubmittedSurrogate.Name, ForecastSubmittedSurrogate.Version, s => c.ConvertFromSurrogate(s));
+        // Version 1 of these lacks the dimension fields of Credit and Counter, which Orleans reads as their defaults.
         AddEntry<RepCreditsReceived>(RepCreditsReceived.Name, 1);
+        AddEntry<RepCreditsReceived>(RepCreditsReceived.Name, RepCreditsReceived.Version);
         AddEntry<RollupReceived>(RollupReceived.Name, 1);
+        AddEntry<RollupReceived>(RollupReceived.Name, RollupReceived.Version);
         AddEntry<RollupQueued>(RollupQueued.Name, 1);
         AddEntry<OrderReceived>(OrderReceived.Name, 1);
         AddEntry<OwnedOrderReceived>(OwnedOrderReceived.Name, 1);

@@ -201,11 +201,10 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
         var forward = _state.ParentId.Length > 0;
         foreach (var counter in rollup.Counters)
         {
-            var key = counter.Key;
-            _state.Figures.Add(key, counter.Value);
+            counter.AddTo(_state.Figures);
             if (forward)
             {
-                _forParent.Add(key, counter.Value);
+                _forParent.Add(counter);
             }
         }
 

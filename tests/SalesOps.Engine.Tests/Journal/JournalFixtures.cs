@@ -56,9 +56,24 @@ internal static class JournalFixtures
         },
     ];
 
-    /// <summary>The schema version an event's fixture is written in: 2 when it uses a field version 2 added.</summary>
+    /// <summary>Entries of a version 2 added after <see cref="Version2"/> in file order: a dimension credit and counter.</summary>
+    public static JournalEntry[] Version2Others(string p) =>
+    [
+        new RepCreditsReceived("oppbook/3", 8, [new RepCredits(p + "ann", [new Credit(4, 0, 0, 310_000, At, null, (byte)DimensionKind.ProductLine, "widgets")])]),
+        new RollupReceived("repbook/5", 10, new Rollup([new Counter(14, 202611, 0, 0, 140_000, (byte)DimensionKind.Customer, p + "acme")], [])),
+    ];
+
+    /// <summary>
+    /// An entry this build writes in a later version than its fixture's: the fixture stays, to prove that version still
+    /// reads, and the later version has a fixture of its own.
+    /// </summary>
+    public static bool IsSuperseded(JournalEntry entry) => entry is RepCreditsReceived or RollupReceived && VersionOf(entry) == 1;
+
+    /// <summary>The schema version an entry's fixture is written in: 2 when it uses a field version 2 added.</summary>
     public static int VersionOf(JournalEntry entry) => entry switch
     {
+        RepCreditsReceived r => r.Credits.Any(c => c.Credits.Any(i => i.DimensionKind != 0)) ? 2 : 1,
+        RollupReceived r => r.Rollup.Counters.Any(c => c.IsDimension) ? 2 : 1,
         EventAccepted { Event: OpportunityOpened { Cost: not null } or OpportunityAmountChanged { Cost: not null } or OpportunityWon { Cost: not null } } => 2,
         EventAccepted { Event: TargetSet { Dimension.IsNone: false } } => 2,
         _ => 1,
@@ -121,6 +136,11 @@ internal static class JournalFixtures
         foreach (var e in Version2(p))
         {
             yield return ($"{++n:00}-event-{e.GetType().Name}.bin", new EventAccepted(e));
+        }
+
+        foreach (var e in Version2Others(p))
+        {
+            yield return ($"{++n:00}-{e.GetType().Name}.bin", e);
         }
     }
 }

@@ -48,6 +48,13 @@ public sealed class JournalFormatTests
                 continue;
             }
 
+            if (JournalFixtures.IsSuperseded(entry))
+            {
+                // Read by CurrentFormatFixtures_ReadBackAsTheEntriesTheyWereWrittenFrom; this build writes the later version.
+                Assert.True(JournalFormat.Describe(format.Write(entry)).Version > JournalFixtures.VersionOf(entry), $"{file}: superseded, yet written in its version");
+                continue;
+            }
+
             Assert.True(
                 File.ReadAllBytes(Path.Combine(JournalFixtures.Folder("v1"), file)).AsSpan().SequenceEqual(format.Write(entry)),
                 $"{file}: this build writes different bytes for the same entry");
