@@ -199,6 +199,7 @@ public static class Comparison
         }
 
         Same("open count", got.OpenCount, want.OpenCount);
+        Same("gross margin", got.GrossMargin, want.GrossMargin);
         Same("open amount", got.OpenAmount, want.OpenAmount);
         Same("weighted pipeline", got.Weighted, want.Weighted);
         SameList("stage counts", got.StageCount, want.StageCount);
@@ -322,7 +323,7 @@ public static class Comparison
             OpportunityLost l => l.OpportunityId,
             ActivityLogged a => $"{a.RepId} cust='{a.CustomerId}' {a.Type} {a.DurationMinutes}min {a.TimeCategory}",
             PaymentReceived p => $"{p.RepId} cust={p.CustomerId} amount={p.Amount}",
-            TargetSet t => $"{t.Scope} {t.ScopeId} {RefCalendar.CodeOf(t.Period)} {t.Metric} {t.MustAchieve}/{t.Stretch}",
+            TargetSet t => $"{t.Scope} {t.ScopeId} {RefCalendar.CodeOf(t.Period)} {t.Metric} {ReferenceModel.DimensionOf(t)} {t.MustAchieve}/{t.Stretch}",
             ForecastSubmitted f => $"{f.Scope} {f.ScopeId} {RefCalendar.CodeOf(f.Period)} commit {f.Commit} best {f.BestCase}",
             _ => "",
         };

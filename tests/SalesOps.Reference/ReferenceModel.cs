@@ -22,8 +22,13 @@ public sealed class RefDeal
     public required string Id { get; init; }
     public required string CustomerId { get; init; }
     public required DateTimeOffset OpenedAt { get; init; }
+    public string ProductLine { get; init; } = "";
+    public string Channel { get; init; } = "";
     public string Owner { get; set; } = "";
     public long Amount { get; set; }
+
+    /// <summary>The latest cost given (in stamp order), or null when none was.</summary>
+    public long? Cost { get; set; }
     public DateOnly ExpectedClose { get; set; }
 
     /// <summary>An open stage's id, or "won" / "lost".</summary>
@@ -152,7 +157,8 @@ public sealed record RefReport(
     long NewCustomers,
     long NewCustomerBookings,
     long RepeatBookings,
-    RefPlan? Plan);
+    RefPlan? Plan,
+    long GrossMargin);
 
 /// <summary>A scope's period figures over some local dates, summed from the deals and accepted events.</summary>
 public readonly record struct RefSums(long Bookings, long Won, long Collections, long NewCustomers, long NewBookings, long Proposals, long Visits, long Calls);
@@ -190,6 +196,10 @@ public sealed class ReferenceModel
         public const string ActivityMinutes = "ActivityMinutes";
         public const string NewCustomers = "NewCustomers";
         public const string NewCustomerBookings = "NewCustomerBookings";
+        public const string GrossMargin = "GrossMargin";
+
+        /// <summary>A dimension counter's name: the figure and the dimension value it is for.</summary>
+        public static string Of(string figure, DimensionKind kind, string value) => $"{figure}|{kind}={value}";
     }
 
     /// <summary>Leaderboard metric names.</summary>
@@ -376,24 +386,25 @@ public sealed class ReferenceModel
             CustomerRegistered c => BadId(c.CustomerId) ? "customer_id" : BadName(c.Name) ? "name" : null,
             OpportunityOpened o => BadId(o.OpportunityId) ? "opportunity_id" : BadId(o.OwnerRepId) ? "owner_rep_id"
                 : BadId(o.CustomerId) ? "customer_id" : BadAmount(o.Amount) ? "amount" : BadDate(o.ExpectedClose) ? "expected_close"
-                : !IsOpenStage(o.StageId) ? "stage_id" : null,
+                : !IsOpenStage(o.StageId) ? "stage_id" : o.ProductLine.Length > 128 ? "product_line" : o.Channel.Length > 128 ? "channel"
+                : BadCost(o.Cost) ? "cost" : null,
             OpportunityStageChanged s => BadId(s.OpportunityId) ? "opportunity_id" : !IsOpenStage(s.StageId) ? "stage_id"
                 : s.ExpectedClose is { } close && BadDate(close) ? "expected_close" : null,
-            OpportunityAmountChanged a => BadId(a.OpportunityId) ? "opportunity_id" : BadAmount(a.Amount) ? "amount" : null,
+            OpportunityAmountChanged a => BadId(a.OpportunityId) ? "opportunity_id" : BadAmount(a.Amount) ? "amount" : BadCost(a.Cost) ? "cost" : null,
             OpportunityReassigned r => BadId(r.OpportunityId) ? "opportunity_id" : BadId(r.NewOwnerRepId) ? "new_owner_rep_id" : null,
-            OpportunityWon w => BadId(w.OpportunityId) ? "opportunity_id" : w.Amount != 0 && BadAmount(w.Amount) ? "amount" : null,
+            OpportunityWon w => BadId(w.OpportunityId) ? "opportunity_id" : w.Amount != 0 && BadAmount(w.Amount) ? "amount" : BadCost(w.Cost) ? "cost" : null,
             OpportunityLost l => BadId(l.OpportunityId) ? "opportunity_id" : null,
             ActivityLogged a => BadId(a.RepId) ? "rep_id" : a.CustomerId.Length > 128 ? "customer_id"
                 : (int)a.Type is < 0 or > 4 ? "type" : (int)a.TimeCategory is < 0 or > 4 ? "time_category"
                 : a.DurationMinutes is < 0 or > 1440 ? "duration_minutes" : null,
             PaymentReceived p => BadId(p.RepId) ? "rep_id" : BadId(p.CustomerId) ? "customer_id" : BadAmount(p.Amount) ? "amount" : null,
             TargetSet t => BadId(t.ScopeId) ? "scope_id" : (int)t.Scope is not (0 or 1) ? "scope"
-                : (int)t.Metric is < 0 or > 3 ? "metric"
+                : (int)t.Metric is < 0 or > 4 ? "metric"
                 : RefCalendar.CodeOf(t.Period).Length == 0 || t.Period.Year is < 1900 or > 9000 ? "period"
                 : TargetDimensionField(t) is { } dimensionField ? dimensionField
                 : BadAmount(t.MustAchieve) ? "must_achieve" : t.Stretch < t.MustAchieve || BadAmount(t.Stretch) ? "stretch" : null,
             ForecastSubmitted f => BadId(f.ScopeId) ? "scope_id" : (int)f.Scope is not (0 or 1) ? "scope"
-                : RefCalendar.CodeOf(f.Period).Length == 0 || f.Period.Year is < 1900 or > 9000 ? "period"
+                : RefCalendar.CodeOf(f.Period).Length == 0 || RefCalendar.IsWeek(RefCalendar.CodeOf(f.Period)) || f.Period.Year is < 1900 or > 9000 ? "period"
                 : f.Commit is < 0 or > 1_000_000_000_000_000 ? "commit"
                 : f.BestCase < f.Commit || f.BestCase > 1_000_000_000_000_000 ? "best_case"
                 : f.SubmittedBy.Length > 256 ? "submitted_by" : f.Note.Length > 1024 ? "note" : null,
@@ -405,33 +416,52 @@ public sealed class ReferenceModel
 
     /// <summary>
     /// The field naming what is wrong with a target's period kind or dimension (docs/semantics.md, "Targets by
-    /// dimension"): weeks are for activities only; an activity-type dimension for activities only, with a known type.
-    /// Gross margin and product line, channel and customer dimensions are not taken yet.
+    /// dimension"): weeks are for activities only; an activity-type dimension for activities only, with a known type;
+    /// product line and channel for bookings and gross margin, customer for those and collections, with a value of at
+    /// most 128 characters, and customer targets for quarters and years only.
     /// </summary>
     private static string? TargetDimensionField(TargetSet t)
     {
-        if (RefCalendar.IsWeek(RefCalendar.CodeOf(t.Period)) && t.Metric != TargetMetric.Activities)
+        var code = RefCalendar.CodeOf(t.Period);
+        if (RefCalendar.IsWeek(code) && t.Metric != TargetMetric.Activities)
         {
             return "period";
         }
 
-        var kind = t.Dimension.Kind;
-        if (t.Metric == TargetMetric.GrossMargin)
+        var (kind, value) = (t.Dimension.Kind, t.Dimension.Value);
+        switch (kind)
         {
-            return "metric";
+            case DimensionKind.None:
+                return null;
+            case DimensionKind.ActivityType:
+                return t.Metric != TargetMetric.Activities ? "dimension.kind"
+                    : new[] { "Call", "Visit", "Meeting", "Proposal", "Demo" }.Contains(value) ? null : "dimension.activity_type";
+            case DimensionKind.ProductLine or DimensionKind.Channel or DimensionKind.Customer:
+                break;
+            default:
+                return "dimension.kind";
         }
 
-        return kind switch
+        if (string.IsNullOrWhiteSpace(value) || value.Length > 128)
         {
-            DimensionKind.None => null,
-            DimensionKind.ActivityType when t.Metric != TargetMetric.Activities => "dimension.kind",
-            DimensionKind.ActivityType => new[] { "Call", "Visit", "Meeting", "Proposal", "Demo" }.Contains(t.Dimension.Value) ? null : "dimension.activity_type",
-            _ => "dimension.kind",
-        };
+            return "dimension.value";
+        }
+
+        var allowed = t.Metric is TargetMetric.Bookings or TargetMetric.GrossMargin || (t.Metric == TargetMetric.Collections && kind == DimensionKind.Customer);
+        if (!allowed)
+        {
+            return "dimension.kind";
+        }
+
+        // A quarter ("2026-Q4") or a year ("2026") for a customer.
+        return kind == DimensionKind.Customer && !(code.Length == 4 || (code.Length == 7 && code[5] == 'Q')) ? "period" : null;
     }
 
     /// <summary>Amounts are positive and at most 10^15 (docs/semantics.md, rule 1).</summary>
     private static bool BadAmount(long amount) => amount is <= 0 or > 1_000_000_000_000_000;
+
+    /// <summary>A cost, when given, is 0 to 10^15.</summary>
+    private static bool BadCost(long? cost) => cost is < 0 or > 1_000_000_000_000_000;
 
     private static bool BadName(string? name) => string.IsNullOrWhiteSpace(name) || name.Length > 256;
 
@@ -756,7 +786,7 @@ public sealed class ReferenceModel
         foreach (var group in _accepted.Where(e => About(e).Kind == "opportunity").GroupBy(DealOf, StringComparer.Ordinal))
         {
             var open = group.OfType<OpportunityOpened>().Single();
-            var deal = new RefDeal { Id = group.Key, CustomerId = open.CustomerId, OpenedAt = open.OccurredAt };
+            var deal = new RefDeal { Id = group.Key, CustomerId = open.CustomerId, OpenedAt = open.OccurredAt, ProductLine = open.ProductLine, Channel = open.Channel };
             var ordered = group.ToList();
             ordered.Sort(Stamp);
             foreach (var e in ordered)
@@ -766,6 +796,7 @@ public sealed class ReferenceModel
                     case OpportunityOpened o:
                         deal.Owner = o.OwnerRepId;
                         deal.Amount = o.Amount;
+                        deal.Cost = o.Cost ?? deal.Cost;
                         SetClose(deal, o.ExpectedClose);
                         SetStage(deal, o.StageId, o.OccurredAt);
                         break;
@@ -779,6 +810,7 @@ public sealed class ReferenceModel
                         break;
                     case OpportunityAmountChanged a:
                         deal.Amount = a.Amount;
+                        deal.Cost = a.Cost ?? deal.Cost;
                         break;
                     case OpportunityReassigned r:
                         deal.Owner = r.NewOwnerRepId;
@@ -786,6 +818,7 @@ public sealed class ReferenceModel
                     case OpportunityWon w:
                         SetStage(deal, Won, w.OccurredAt);
                         deal.Amount = w.Amount > 0 ? w.Amount : deal.Amount;
+                        deal.Cost = w.Cost ?? deal.Cost;
                         break;
                     case OpportunityLost l:
                         SetStage(deal, Lost, l.OccurredAt);
@@ -937,6 +970,15 @@ public sealed class ReferenceModel
         void Historical(string repId, DateTimeOffset at, string figure, int a, int b, long value) =>
             Dated(repId, reps[repId].RegionAt(at), figure, _calendar.LocalDate(at), a, b, value);
 
+        // A dimension value's counters: month, quarter and year, but a customer's quarter and year only.
+        void ByDimension(string repId, DateTimeOffset at, string figure, DimensionKind kind, string value, long amount)
+        {
+            foreach (var period in RefCalendar.PeriodsOf(_calendar.LocalDate(at)).Where(p => kind != DimensionKind.Customer || p.Length != 7 || p[5] == 'Q'))
+            {
+                Add(repId, reps[repId].RegionAt(at), new CounterKey(Fig.Of(figure, kind, value), period, 0, 0), amount);
+            }
+        }
+
         foreach (var d in Deals().Values)
         {
             if (IsOpen(d.Stage))
@@ -951,6 +993,22 @@ public sealed class ReferenceModel
                 Historical(d.Owner, d.StageAt, Fig.Bookings, 0, 0, d.Amount);
                 Historical(d.Owner, d.StageAt, Fig.WonCount, 0, 0, 1);
                 Historical(d.Owner, d.StageAt, Fig.CycleSeconds, 0, 0, CycleSeconds(d.OpenedAt, d.StageAt));
+                if (d.Cost is { } cost)
+                {
+                    Historical(d.Owner, d.StageAt, Fig.GrossMargin, 0, 0, d.Amount - cost);
+                }
+
+                foreach (var (kind, value) in new[] { (DimensionKind.ProductLine, d.ProductLine), (DimensionKind.Channel, d.Channel), (DimensionKind.Customer, d.CustomerId) })
+                {
+                    if (value.Length > 0)
+                    {
+                        ByDimension(d.Owner, d.StageAt, Fig.Bookings, kind, value, d.Amount);
+                        if (d.Cost is { } c)
+                        {
+                            ByDimension(d.Owner, d.StageAt, Fig.GrossMargin, kind, value, d.Amount - c);
+                        }
+                    }
+                }
             }
             else
             {
@@ -986,6 +1044,7 @@ public sealed class ReferenceModel
                     break;
                 case PaymentReceived p:
                     Historical(p.RepId, p.OccurredAt, Fig.Collections, 0, 0, p.Amount);
+                    ByDimension(p.RepId, p.OccurredAt, Fig.Collections, DimensionKind.Customer, p.CustomerId, p.Amount);
                     break;
             }
         }
@@ -1113,7 +1172,7 @@ public sealed class ReferenceModel
         var stageAmount = new long[n];
         var reached = new long[n + 1];
         decimal weighted = 0, forecastOpen = 0;
-        long bookings = 0, won = 0, lost = 0, lostAmount = 0, cycle = 0, commit = 0, bestCase = 0, pipeline = 0;
+        long bookings = 0, won = 0, lost = 0, lostAmount = 0, cycle = 0, commit = 0, bestCase = 0, pipeline = 0, grossMargin = 0;
         foreach (var d in inputs.Deals.Values)
         {
             if (InScope(d.Owner, inputs.Reps[d.Owner].CurrentRegion))
@@ -1153,6 +1212,7 @@ public sealed class ReferenceModel
                 if (d.Stage == Won)
                 {
                     bookings += d.Amount;
+                    grossMargin += d.Amount - (d.Cost ?? d.Amount);
                     won++;
                     cycle += CycleSeconds(d.OpenedAt, d.StageAt);
                 }
@@ -1206,6 +1266,7 @@ public sealed class ReferenceModel
                     TargetMetric.Bookings => bookings,
                     TargetMetric.Collections => collections,
                     TargetMetric.NewCustomers => newCustomers,
+                    TargetMetric.GrossMargin => grossMargin,
                     _ => activityTotal,
                 };
             var expected = t.MustAchieve * elapsed;
@@ -1305,7 +1366,8 @@ public sealed class ReferenceModel
                 scope == TargetScope.Rep,
                 bookings,
                 forecastOpen,
-                Sums));
+                Sums),
+            grossMargin);
 
         // The period figures of this scope for the local dates a predicate takes (last year's; the funnel's history).
         RefSums Sums(Func<DateOnly, bool> inPeriod)
@@ -1359,7 +1421,22 @@ public sealed class ReferenceModel
             DimensionKind.ActivityType => _accepted.OfType<ActivityLogged>().Count(a =>
                 a.Type.ToString() == t.Dimension.Value && RefCalendar.Contains(period, _calendar.LocalDate(a.OccurredAt))
                 && inScope(a.RepId, inputs.Reps[a.RepId].RegionAt(a.OccurredAt))),
-            _ => throw new NotSupportedException($"the reference has no rule for a {t.Dimension.Kind} target yet"),
+            _ when t.Metric == TargetMetric.Collections => _accepted.OfType<PaymentReceived>()
+                .Where(p => p.CustomerId == t.Dimension.Value && RefCalendar.Contains(period, _calendar.LocalDate(p.OccurredAt))
+                    && inScope(p.RepId, inputs.Reps[p.RepId].RegionAt(p.OccurredAt)))
+                .Sum(p => p.Amount),
+            _ => inputs.Deals.Values
+                .Where(d => d.Stage == Won && AttributeOf(d, t.Dimension.Kind) == t.Dimension.Value
+                    && RefCalendar.Contains(period, _calendar.LocalDate(d.StageAt)) && inScope(d.Owner, inputs.Reps[d.Owner].RegionAt(d.StageAt))
+                    && (t.Metric == TargetMetric.Bookings || d.Cost is not null))
+                .Sum(d => t.Metric == TargetMetric.Bookings ? d.Amount : d.Amount - d.Cost!.Value),
+        };
+
+        static string AttributeOf(RefDeal d, DimensionKind kind) => kind switch
+        {
+            DimensionKind.ProductLine => d.ProductLine,
+            DimensionKind.Channel => d.Channel,
+            _ => d.CustomerId,
         };
     }
 

@@ -211,13 +211,17 @@ public sealed class ScenarioGenerator
                 "product-" + _rng.Next(3),
                 "channel-" + _rng.Next(2),
                 calendar.LocalDate(openedAt).AddDays(_rng.Next(5, 130)),
-                openStages[_rng.Next((stages.OpenCount + 1) / 2)]);
+                openStages[_rng.Next((stages.OpenCount + 1) / 2)])
+            {
+                // A cost, mostly below the amount, sometimes above it (a deal sold at a loss), sometimes none.
+                Cost = _rng.Next(3) == 0 ? null : Amount() * _rng.Next(0, 13) / 10,
+            };
             opportunities.Add(open);
             Add(open);
             DealChanges(open, openStages, repIds, calendar);
         }
 
-        AddTargets(repIds, regionIds, calendar);
+        AddTargets(repIds, regionIds, customers, calendar);
         AddForecasts(repIds, regionIds, calendar, forecastCutoffDays);
         AddConflicts(regions, customers, reps.Select(r => (r.Id, r.JoinedAt)).ToList(), opportunities, regionIds);
 
@@ -321,9 +325,9 @@ public sealed class ScenarioGenerator
                     open.OpportunityId,
                     openStages[_rng.Next(openStages.Count)],
                     _rng.Next(5) < 2 ? calendar.LocalDate(at).AddDays(_rng.Next(-10, 90)) : null),
-                < 50 => new OpportunityAmountChanged(NextId(), at, open.OpportunityId, Amount()),
+                < 50 => new OpportunityAmountChanged(NextId(), at, open.OpportunityId, Amount()) { Cost = _rng.Next(3) == 0 ? Amount() / 2 : null },
                 < 62 => new OpportunityReassigned(NextId(), at, open.OpportunityId, repIds[_rng.Next(repIds.Count)]),
-                < 88 => new OpportunityWon(NextId(), at, open.OpportunityId, _rng.Next(2) == 0 ? 0 : Amount()),
+                < 88 => new OpportunityWon(NextId(), at, open.OpportunityId, _rng.Next(2) == 0 ? 0 : Amount()) { Cost = _rng.Next(4) == 0 ? Amount() / 3 : null },
                 _ => new OpportunityLost(NextId(), at, open.OpportunityId, "price"),
             };
             lastWasWin = e is OpportunityWon;
@@ -385,7 +389,7 @@ public sealed class ScenarioGenerator
         }
     }
 
-    private void AddTargets(List<string> repIds, List<string> regionIds, RefCalendar calendar)
+    private void AddTargets(List<string> repIds, List<string> regionIds, List<string> customers, RefCalendar calendar)
     {
         var periods = PeriodsAround(calendar);
         var scopes = repIds.Select(r => (TargetScope.Rep, r))
@@ -401,8 +405,21 @@ public sealed class ScenarioGenerator
             for (var i = 0; i < count; i++)
             {
                 var period = periods[_rng.Next(periods.Count)];
-                var metric = (TargetMetric)_rng.Next(4);
+                var metric = (TargetMetric)_rng.Next(5);
                 var dimension = TargetDimension.None;
+                if (metric is TargetMetric.Bookings or TargetMetric.GrossMargin or TargetMetric.Collections && _rng.Next(3) == 0)
+                {
+                    // Targets by product line, channel or customer (docs/semantics.md, "Targets by dimension").
+                    var kind = metric == TargetMetric.Collections ? DimensionKind.Customer : (DimensionKind)_rng.Next(1, 4);
+                    dimension = TargetDimension.Of(kind, kind switch
+                    {
+                        DimensionKind.ProductLine => "product-" + _rng.Next(3),
+                        DimensionKind.Channel => "channel-" + _rng.Next(2),
+                        _ => customers[_rng.Next(customers.Count)],
+                    });
+                    period = kind == DimensionKind.Customer && period.Kind == PeriodKind.Month ? Period.OfQuarter(period.Year, (period.Number + 2) / 3) : period;
+                }
+
                 if (metric == TargetMetric.Activities)
                 {
                     // Activity targets by week and by activity type (docs/semantics.md, "Targets by dimension").
@@ -513,8 +530,13 @@ public sealed class ScenarioGenerator
         var customer = customers[_rng.Next(customers.Count)];
         var opp = opportunities[_rng.Next(opportunities.Count)];
         var period = Period.OfMonth(at.Year, at.Month);
-        (SalesEvent Event, string Field) bad = _rng.Next(20) switch
+        (SalesEvent Event, string Field) bad = _rng.Next(25) switch
         {
+            20 => (opp with { EventId = NextId(), OpportunityId = opp.OpportunityId + "-c", Cost = -1 }, "cost"),
+            21 => (new TargetSet(NextId(), at, TargetScope.Rep, rep, period, TargetMetric.Collections, 5, 10) { Dimension = TargetDimension.Of(DimensionKind.ProductLine, "product-1") }, "dimension.kind"),
+            22 => (new TargetSet(NextId(), at, TargetScope.Rep, rep, period, TargetMetric.Bookings, 5, 10) { Dimension = TargetDimension.Of(DimensionKind.Customer, customer) }, "period"),
+            23 => (opp with { EventId = NextId(), OpportunityId = opp.OpportunityId + "-p", ProductLine = new string('p', 129) }, "product_line"),
+            24 => (new TargetSet(NextId(), at, TargetScope.Region, ReferenceModel.Company, period, TargetMetric.GrossMargin, 5, 10) { Dimension = TargetDimension.Of(DimensionKind.Channel, " ") }, "dimension.value"),
             17 => (new ForecastSubmitted(NextId(), at, TargetScope.Rep, rep, period, 20_000, 10_000, "", ""), "best_case"),
             18 => (new ForecastSubmitted(NextId(), at, TargetScope.Region, ReferenceModel.Company, period, -1, 10_000, "", ""), "commit"),
             19 => (new ForecastSubmitted(NextId(), at, TargetScope.Rep, rep, period, 0, 0, "", new string('n', 1025)), "note"),

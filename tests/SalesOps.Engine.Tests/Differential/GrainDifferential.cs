@@ -503,7 +503,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             {
                 var p = Period.TryParse(period, out var parsed) ? parsed : throw new ArgumentException(period);
                 var (counters, targets) = isRep ? (reps[id].Counters, reps[id].Targets) : (regions[id].Counters, regions[id].Targets);
-                return EngineObservation.Report(FigureReport.Build(Counter.ToSet(counters), TargetRow.ToBook(targets), cluster.Settings, isRep ? TargetScope.Rep : TargetScope.Region, p, sc.Now));
+                return EngineObservation.Report(FigureReport.Build(Counter.ToSet(counters), TargetRow.ToBook(targets), cluster.Settings, isRep ? TargetScope.Rep : TargetScope.Region, p, sc.Now), keys.Unkey);
             },
             Forecast = (isRep, id, period) =>
             {
@@ -526,7 +526,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
         var repSnapshots = await Task.WhenAll(ids.Reps.Select(id => Grains.GetGrain<IRepBookGrain>(RepBooks.Of(keys.Key(id))).GetSnapshotAsync(keys.Key(id)).WaitAsync(CallTimeout)));
         foreach (var (id, r) in ids.Reps.Zip(repSnapshots))
         {
-            var counters = EngineObservation.Counters(Counter.ToSet(r.Counters));
+            var counters = EngineObservation.Counters(Counter.ToSet(r.Counters), keys.Unkey);
             if (r.Joined)
             {
                 reps[id] = r;
@@ -565,7 +565,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             }
 
             regions[id] = r;
-            var counters = EngineObservation.Counters(Counter.ToSet(r.Counters));
+            var counters = EngineObservation.Counters(Counter.ToSet(r.Counters), keys.Unkey);
             observed.Regions[id] = new ObservedRegion(id == ReferenceModel.Company ? "" : keys.Unkey(r.ParentId), counters);
 
             // Every board the reference has here, and every board of a period the region has scores in.
@@ -661,7 +661,11 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             OpportunityLost l => l with { OpportunityId = Key(l.OpportunityId) },
             ActivityLogged a => a with { RepId = Key(a.RepId), CustomerId = Key(a.CustomerId) },
             PaymentReceived p => p with { RepId = Key(p.RepId), CustomerId = Key(p.CustomerId) },
-            TargetSet t => t with { ScopeId = Key(t.ScopeId) },
+            TargetSet t => t with
+            {
+                ScopeId = Key(t.ScopeId),
+                Dimension = t.Dimension.Kind == DimensionKind.Customer ? t.Dimension with { Value = Key(t.Dimension.Value ?? "") } : t.Dimension,
+            },
             ForecastSubmitted f => f with { ScopeId = Key(f.ScopeId) },
             _ => throw new ArgumentException($"no id mapping for {e.GetType().Name}", nameof(e)),
         };
