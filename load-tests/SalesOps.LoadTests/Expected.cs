@@ -22,6 +22,13 @@ public sealed class Expected(int reps, int customers)
     public long[] OpenCount { get; } = new long[reps];
     public long[] OpenAmount { get; } = new long[reps];
 
+    /// <summary>Gross margin of the rep's wins (of deals with a cost), and bookings of "software" deals.</summary>
+    public long[] GrossMargin { get; } = new long[reps];
+    public long[] SoftwareBookings { get; } = new long[reps];
+
+    /// <summary>Whether the rep's "software" bookings target was acknowledged (its actual is then checked).</summary>
+    public bool[] SoftwareTarget { get; } = new bool[reps];
+
     /// <summary>Forecast submissions acknowledged per rep, and the commit of the last one.</summary>
     public long[] Forecasts { get; } = new long[reps];
     public long[] LastCommit { get; } = new long[reps];
@@ -51,6 +58,8 @@ public sealed class Expected(int reps, int customers)
                 }
 
                 Bookings[r] += e.Amount;
+                GrossMargin[r] += e.Margin ?? 0;
+                SoftwareBookings[r] += e.Software ? e.Amount : 0;
                 Won[r]++;
                 OpenCount[r]--;
                 OpenAmount[r] += e.OpenAmountDelta;
@@ -63,6 +72,9 @@ public sealed class Expected(int reps, int customers)
                 break;
             case EffectKind.Payment:
                 Collections[r] += e.Amount;
+                break;
+            case EffectKind.SoftwareTarget:
+                SoftwareTarget[r] = true;
                 break;
             case EffectKind.Forecast:
                 Forecasts[r]++;

@@ -163,7 +163,10 @@ public sealed class EventClock(DateTime baseUtc, int stream)
 /// <summary>What one accepted event changes in the figures the load test checks (see <see cref="Expected"/>).</summary>
 /// <param name="Customer">A win's customer (index into <see cref="Company.CustomerIds"/>); -1 otherwise.</param>
 /// <param name="WonAt">A win's <c>occurred_at</c> in ticks: unique across streams (<see cref="EventClock"/>).</param>
-public readonly record struct Effect(EffectKind Kind, int Rep, long Amount, long OpenAmountDelta, int Customer = -1, long WonAt = 0);
+/// <param name="Margin">A win's gross margin (amount − cost), or null for a deal without a cost.</param>
+/// <param name="Software">A win of a deal of the "software" product line.</param>
+public readonly record struct Effect(
+    EffectKind Kind, int Rep, long Amount, long OpenAmountDelta, int Customer = -1, long WonAt = 0, long? Margin = null, bool Software = false);
 
 public enum EffectKind : byte
 {
@@ -175,6 +178,9 @@ public enum EffectKind : byte
     Lost,
     Payment,
     Forecast,
+
+    /// <summary>A rep's month target for bookings of the "software" product line (a target by dimension).</summary>
+    SoftwareTarget,
 }
 
 /// <summary>
@@ -219,6 +225,7 @@ public sealed class StreamWorkload
         foreach (var rep in _reps)
         {
             batch.Add(Target(rep));
+            batch.Add(SoftwareTarget(rep));
         }
 
         foreach (var rep in _reps)
@@ -321,7 +328,11 @@ public sealed class StreamWorkload
     private (V1.Event, Effect) Open(int rep)
     {
         var amount = 1_000L * (1 + _random.Next(150));
-        var deal = new OpenDeal($"{_company.Tag}o{_stream}.{_deals++}", rep, amount, _random.Next(2));
+        var deal = new OpenDeal($"{_company.Tag}o{_stream}.{_deals++}", rep, amount, _random.Next(2))
+        {
+            // Three deals in four carry a cost from the start (gross margin = amount − cost).
+            Cost = _random.Next(4) == 0 ? null : amount * (40 + _random.Next(50)) / 100,
+        };
         _open.Add(deal);
         var e = NewEvent();
         var close = _base.AddDays(_random.Next(120));
@@ -331,7 +342,8 @@ public sealed class StreamWorkload
             OwnerRepId = _company.RepIds[rep],
             CustomerId = _company.CustomerIds[deal.Customer = _random.Next(_company.CustomerIds.Length)],
             Amount = Money(amount),
-            ProductLine = (_random.Next(3)) switch { 0 => "software", 1 => "services", _ => "hardware" },
+            ProductLine = deal.ProductLine = (_random.Next(3)) switch { 0 => "software", 1 => "services", _ => "hardware" },
+            Cost = deal.Cost is { } cost ? Money(cost) : null,
             Channel = _random.Next(4) == 0 ? "partner" : "direct",
             ExpectedClose = new Google.Type.Date { Year = close.Year, Month = close.Month, Day = close.Day },
             StageId = OpenStages[deal.Stage],
@@ -356,6 +368,12 @@ public sealed class StreamWorkload
         deal.Amount = amount;
         var e = NewEvent();
         e.OpportunityAmountChanged = new V1.OpportunityAmountChanged { OpportunityId = deal.Id, Amount = Money(amount) };
+        if (_random.Next(4) == 0)
+        {
+            deal.Cost = amount * 6 / 10; // a new cost with the new amount
+            e.OpportunityAmountChanged.Cost = Money(deal.Cost.Value);
+        }
+
         return (e, new Effect(EffectKind.AmountChanged, deal.Rep, amount, delta));
     }
 
@@ -370,7 +388,14 @@ public sealed class StreamWorkload
         {
             // A win without an amount keeps the deal's amount; half the wins say it explicitly.
             e.OpportunityWon = new V1.OpportunityWon { OpportunityId = deal.Id, Amount = _random.Next(2) == 0 ? null : Money(deal.Amount) };
-            return (e, new Effect(EffectKind.Won, deal.Rep, deal.Amount, -deal.Amount, deal.Customer, e.OccurredAt.ToDateTime().Ticks));
+            if (deal.Cost is null && _random.Next(3) == 0)
+            {
+                deal.Cost = deal.Amount / 2; // the cost first known at the win
+                e.OpportunityWon.Cost = Money(deal.Cost.Value);
+            }
+
+            return (e, new Effect(
+                EffectKind.Won, deal.Rep, deal.Amount, -deal.Amount, deal.Customer, e.OccurredAt.ToDateTime().Ticks, deal.Amount - deal.Cost, deal.ProductLine == "software"));
         }
 
         e.OpportunityLost = new V1.OpportunityLost { OpportunityId = deal.Id, Reason = LossReasons[_random.Next(LossReasons.Length)] };
@@ -404,6 +429,20 @@ public sealed class StreamWorkload
         return (e, new Effect(EffectKind.None, rep, 0, 0));
     }
 
+    /// <summary>A rep's bookings target for the "software" product line in the run's month (a target by dimension).</summary>
+    private (V1.Event, Effect) SoftwareTarget(int rep)
+    {
+        var must = 50_000L * (5 + _random.Next(20));
+        var e = NewEvent();
+        e.TargetSet = new V1.TargetSet
+        {
+            Scope = V1.TargetScope.Rep, ScopeId = _company.RepIds[rep], Period = _period,
+            Metric = V1.TargetMetric.Bookings, MustAchieve = must, Stretch = must,
+            Dimension = new V1.TargetDimension { Kind = V1.TargetDimensionKind.ProductLine, Value = "software" },
+        };
+        return (e, new Effect(EffectKind.SoftwareTarget, rep, 0, 0));
+    }
+
     /// <summary>
     /// A rep's forecast call for the run's month. A stream's events are dated in the order it sends them and a rep
     /// belongs to one stream, so the last one acknowledged is the latest the server must show.
@@ -430,5 +469,10 @@ public sealed class StreamWorkload
 
         /// <summary>The customer's index in <see cref="Company.CustomerIds"/>.</summary>
         public int Customer { get; set; }
+
+        public string ProductLine { get; set; } = "";
+
+        /// <summary>The deal's cost as last sent, or null while none was.</summary>
+        public long? Cost { get; set; }
     }
 }
