@@ -23,7 +23,8 @@ public sealed record TargetFigure(
 /// average cycle = Σ cycle seconds ÷ won ÷ 86,400; conversion(stage i) = reached(i+1) ÷ reached(i);
 /// attainment = actual ÷ target; pace = actual ÷ (must-achieve × elapsed share); same period last year: see
 /// <see cref="YearOnYearFigure"/>; new customers and new-customer bookings = the count and amount of first orders won in
-/// the period; repeat bookings = bookings − new-customer bookings; the planning funnel: see <see cref="PlanningFunnel"/>.
+/// the period; repeat bookings = bookings − new-customer bookings; the planning funnel: see <see cref="PlanningFunnel"/>;
+/// top-down against bottom-up: see <see cref="TargetSums.Coverage"/>.
 /// </summary>
 public sealed record FigureReport(
     Period Period,
@@ -51,7 +52,8 @@ public sealed record FigureReport(
     long NewCustomers,
     long NewCustomerBookings,
     long RepeatBookings,
-    PlanningFunnel? Plan)
+    PlanningFunnel? Plan,
+    IReadOnlyList<TargetCoverage> Coverage)
 {
     /// <summary>The report of a rep's or a region's (<paramref name="scope"/>) counters and targets.</summary>
     public static FigureReport Build(FigureSet f, TargetBook targets, EngineSettings settings, TargetScope scope, Period period, DateTimeOffset now)
@@ -160,7 +162,8 @@ public sealed record FigureReport(
             f.Get(Figure.NewCustomers, period),
             f.Get(Figure.NewCustomerBookings, period),
             bookings - f.Get(Figure.NewCustomerBookings, period),
-            PlanningFunnel.Build(f, targets, settings, period, now, scope == TargetScope.Rep));
+            PlanningFunnel.Build(f, targets, settings, period, now, scope == TargetScope.Rep),
+            TargetSums.Coverage(f, targets, period, scope == TargetScope.Region));
     }
 
     /// <summary>The system's own forecast of a period: bookings + Σ open amount expected to close in it × probability.</summary>

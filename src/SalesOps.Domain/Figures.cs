@@ -46,6 +46,24 @@ public enum Figure : byte
 
     /// <summary>Amount of those first orders: the new-customer part of <see cref="Bookings"/>.</summary>
     NewCustomerBookings = 13,
+
+    /// <summary>
+    /// Σ of the targets of the reps counted in a scope (A = metric, B = slot: see <see cref="TargetSums"/>): a current
+    /// item of each rep, so a region holds its reps' and its sub-regions' reps'. Period = the target's period.
+    /// </summary>
+    RepTargets = 14,
+
+    /// <summary>
+    /// Σ of the own targets of a region's direct child regions (A = metric, B = slot: see <see cref="TargetSums"/>):
+    /// sent by a child to its parent only, never rolled further up.
+    /// </summary>
+    ChildRegionTargets = 15,
+
+    /// <summary>
+    /// A region's own targets as it counted them in its parent's <see cref="ChildRegionTargets"/> (same slots); kept so
+    /// that a change retracts exactly what was sent. Not rolled up.
+    /// </summary>
+    SentTargets = 16,
 }
 
 /// <summary>Key of one counter: which figure, which period, and up to two small dimensions (stage, type, category).</summary>

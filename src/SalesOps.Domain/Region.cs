@@ -45,6 +45,9 @@ public sealed class RegionState
 
     /// <summary>Which periods' activity plans are behind (the alert's latch).</summary>
     public PlanTracker Plan { get; } = new();
+
+    /// <summary>Which targets' bottom-up splits are uncovered (the alert's latch).</summary>
+    public CoverageTracker Coverage { get; } = new();
     public IReadOnlyDictionary<BoardKey, Leaderboard> Boards => _boards;
     private readonly EventIdWindow _seenTargets;
 
@@ -98,7 +101,8 @@ public sealed class RegionState
                 TargetDedup: Snapshots.ToMemento(_seenTargets),
                 BehindLastYear: LastYear.Behind.Count == 0 ? null : LastYear.ToMemento(),
                 Forecasts: Forecasts.ToMemento(),
-                BehindPlan: Plan.Behind.Count == 0 ? null : Plan.ToMemento()),
+                BehindPlan: Plan.Behind.Count == 0 ? null : Plan.ToMemento(),
+                Uncovered: Coverage.Uncovered.Count == 0 ? null : Coverage.ToMemento()),
             SnapshotJson.Default.RegionMemento);
     }
 
@@ -125,6 +129,7 @@ public sealed class RegionState
         region.LastYear.Restore(m.BehindLastYear);
         region.Forecasts.Restore(m.Forecasts);
         region.Plan.Restore(m.BehindPlan);
+        region.Coverage.Restore(m.Uncovered);
         region._repSeq.EnsureCapacity(m.RepSeq.Count);
         foreach (var (rep, seq) in m.RepSeq)
         {
@@ -173,7 +178,8 @@ public sealed class RegionState
         return Outcome.Accepted;
     }
 
-    public Outcome SetTarget(TargetSet e)
+    /// <summary>Sets the region's own target; the change of what it counts in its parent's child-region sums goes to <paramref name="forParent"/>.</summary>
+    public Outcome SetTarget(TargetSet e, FigureSet forParent)
     {
         if (Take(e) is { } refused)
         {
@@ -181,6 +187,7 @@ public sealed class RegionState
         }
 
         Targets.Offer(e);
+        TargetSums.Follow(this, e.Period, e.Metric, forParent);
         return Outcome.Accepted;
     }
 

@@ -86,6 +86,9 @@ public sealed class RepState
     /// <summary>Which periods' activity plans are behind (the alert's latch).</summary>
     public PlanTracker Plan { get; } = new();
 
+    /// <summary>Which of the rep's year and quarter targets are uncovered by its own quarters or months (the alert's latch).</summary>
+    public CoverageTracker Coverage { get; } = new();
+
     /// <summary>The accepted <see cref="RepLeft"/>, or null while the rep is with the company.</summary>
     public Departure? Left { get; private set; }
 
@@ -126,7 +129,8 @@ public sealed class RepState
             BehindLastYear: LastYear.Behind.Count == 0 ? null : LastYear.ToMemento(),
             Forecasts: Forecasts.ToMemento(),
             ForecastsClosed: _closed.Count == 0 ? null : _closed.Select(c => new ForecastClosedEntry(c.Key.Code, c.Value)).ToList(),
-            BehindPlan: Plan.Behind.Count == 0 ? null : Plan.ToMemento()),
+            BehindPlan: Plan.Behind.Count == 0 ? null : Plan.ToMemento(),
+            Uncovered: Coverage.Uncovered.Count == 0 ? null : Coverage.ToMemento()),
         SnapshotJson.Default.RepMemento);
 
     /// <summary>Restores a rep from <see cref="ToSnapshot"/>, or from a snapshot of the previous format (<see cref="Snapshots"/>).</summary>
@@ -185,6 +189,7 @@ public sealed class RepState
         }
 
         rep.Plan.Restore(m.BehindPlan);
+        rep.Coverage.Restore(m.Uncovered);
         return rep;
     }
 
@@ -319,6 +324,7 @@ public sealed class RepState
             EmitScores([e.Period], BoardMask.All, effects);
         }
 
+        TargetSums.Follow(this, e.Period, e.Metric, effects);
         return Outcome.Accepted;
     }
 
@@ -416,6 +422,11 @@ public sealed class RepState
         Left = new Departure(e.OccurredAt, calendar.LocalDate(e.OccurredAt), e.EventId);
         var periods = _scores.Keys.Select(k => k.Period).Distinct().ToArray();
         EmitScores(periods, BoardMask.All, effects);
+        foreach (var (period, metric, _) in Targets.All.ToList())
+        {
+            TargetSums.Follow(this, period, metric, effects);
+        }
+
         return Outcome.Accepted;
     }
 

@@ -357,7 +357,11 @@ internal sealed record RepMemento(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<LastYearEntry>? BehindLastYear = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<ForecastEntry>? Forecasts = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<ForecastClosedEntry>? ForecastsClosed = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<int>? BehindPlan = null) : IMemento;
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<int>? BehindPlan = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<CoverageEntry>? Uncovered = null) : IMemento;
+
+/// <summary>A target whose bottom-up split is uncovered (the plan-uncovered alert's latch); absent when none and in earlier snapshots.</summary>
+internal sealed record CoverageEntry(int Period, TargetMetric Metric, CoverageBasis Basis);
 
 /// <summary>A rep's departure; absent (null) in snapshots of reps with the company and in those written before RepLeft existed.</summary>
 internal sealed record DepartureEntry(DateTimeOffset At, DateOnly On, string EventId);
@@ -380,7 +384,8 @@ internal sealed record RegionMemento(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DedupMemento? TargetDedup = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<LastYearEntry>? BehindLastYear = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<ForecastEntry>? Forecasts = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<int>? BehindPlan = null) : IMemento;
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<int>? BehindPlan = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<CoverageEntry>? Uncovered = null) : IMemento;
 
 internal sealed record CustomerMemento(
     int FormatVersion,

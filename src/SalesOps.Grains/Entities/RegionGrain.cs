@@ -203,7 +203,9 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
         {
             var key = counter.Key;
             _state.Figures.Add(key, counter.Value);
-            if (forward)
+
+            // A child region's own targets count in this region's child-region sum only, not in its ancestors'.
+            if (forward && key.Figure != Figure.ChildRegionTargets)
             {
                 _forParent.Add(key, counter.Value);
             }
@@ -269,6 +271,7 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
         var alerts = _state.Pace.Check(_state.Id, _state.Id, true, _state.Targets, _state.Figures, _settings.Calendar, now);
         alerts.AddRange(_state.Plan.Check(_state.Id, _state.Id, true, _state.Targets, _state.Figures, _settings, now));
         alerts.AddRange(_state.LastYear.Check(_state.Id, _state.Id, true, _state.Figures, _settings.Calendar, now, _settings.BehindLastYearShare));
+        alerts.AddRange(_state.Coverage.Check(_state.Id, _state.Id, true, _state.Targets, _state.Figures, now));
         return alerts.Count == 0 ? Task.CompletedTask : Delivery.PublishAlertsAsync(_refs, alerts.Select(AlertRecord.From).ToArray(), _logger);
     }
 
@@ -341,7 +344,19 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
         public Outcome Visit(RegionDefined e) =>
             grain._state.Define(e, string.IsNullOrEmpty(e.ParentRegionId) ? RegionState.CompanyId : e.ParentRegionId);
 
-        public Outcome Visit(TargetSet e) => grain._state.SetTarget(e);
+        public Outcome Visit(TargetSet e)
+        {
+            // What the region's own target changes in its parent's child-region sums leaves with the next roll-up, live
+            // and in replay alike, so a replay cuts the same messages.
+            var forParent = new FigureSet();
+            var outcome = grain._state.SetTarget(e, forParent);
+            foreach (var (key, value) in forParent)
+            {
+                grain._forParent.Add(key, value);
+            }
+
+            return outcome;
+        }
 
         public Outcome Visit(ForecastSubmitted e) => grain._state.SubmitForecast(e);
 

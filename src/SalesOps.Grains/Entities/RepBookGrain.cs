@@ -299,8 +299,8 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
                 var figures = rep.Figures();
                 raised.AddRange(rep.Pace.Check(rep.Id, rep.RegionId, false, rep.Targets, figures, _settings.Calendar, now));
                 raised.AddRange(rep.Plan.Check(rep.Id, rep.RegionId, false, rep.Targets, figures, _settings, now));
+                raised.AddRange(rep.Coverage.Check(rep.Id, rep.RegionId, false, rep.Targets, figures, now));
             }
-
 
             // Period figures are historical items: the last-year check needs no merged copy of the rep's counters.
             raised.AddRange(rep.LastYear.Check(rep.Id, rep.RegionId, false, rep.Historical, _settings.Calendar, now, _settings.BehindLastYearShare));

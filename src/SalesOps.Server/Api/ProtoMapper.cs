@@ -316,6 +316,7 @@ public static class ProtoMapper
             Pace = t.Pace,
             BehindPace = t.BehindPace,
         }));
+        f.TargetCoverage.Add(CoverageMapper.ToWire(r.Coverage));
         f.SamePeriodLastYear.Add(r.SamePeriodLastYear.Select(y => new V1.YearOnYearFigure
         {
             Figure = ToWire(y.Figure),
@@ -485,6 +486,9 @@ public static class ProtoMapper
                     Actual = (int)Math.Min(int.MaxValue, a.Actual),
                     Limit = (int)Math.Min(int.MaxValue, a.Expected),
                 };
+                break;
+            case AlertKind.PlanUncovered:
+                m.PlanUncovered = CoverageMapper.ToAlert(a, names);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(a), a.Kind, "an alert kind this API does not know");
