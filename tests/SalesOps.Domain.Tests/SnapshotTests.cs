@@ -295,7 +295,9 @@ public sealed class SnapshotTests
         company.RepTarget("amy", TestCompany.March, TargetMetric.Activities, 100, 120);
         company.Accept(new TargetSet(company.NextId(), TestCompany.T0, TargetScope.Region, "west", TestCompany.March, TargetMetric.Activities, 200, 200));
         company.Engine.CheckPace(TestCompany.Day(16));
-        Assert.Equal(2, company.Engine.Alerts.Count);
+
+        // West's 200 activities are split as amy's 100: its plan is uncovered too (a third alert, not about pace).
+        Assert.Equal(2, company.Engine.Alerts.Count(a => a.Kind == AlertKind.BehindPace));
         var rep = RepState.FromSnapshot(company.RepState("amy").ToSnapshot(), DedupWindow.Default);
         var west = RegionState.FromSnapshot(company.Engine.Regions["west"].ToSnapshot(), DedupWindow.Default);
 

@@ -242,6 +242,7 @@ public static class Comparison
             Near($"{w.Figure} growth on last year", g.Growth, w.Growth);
         }
 
+        SameList("target coverage", got.Coverage, want.Coverage);
         if (got.Plan is null != want.Plan is null)
         {
             diffs.Add($"plan: engine {(got.Plan is null ? "none" : "one")}, reference {(want.Plan is null ? "none" : "one")}");

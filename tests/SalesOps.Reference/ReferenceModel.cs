@@ -152,7 +152,11 @@ public sealed record RefReport(
     long NewCustomers,
     long NewCustomerBookings,
     long RepeatBookings,
-    RefPlan? Plan);
+    RefPlan? Plan)
+{
+    /// <summary>Top-down against bottom-up, in metric then basis order.</summary>
+    public List<RefCoverage> Coverage { get; init; } = [];
+}
 
 /// <summary>A scope's period figures over some local dates, summed from the deals and accepted events.</summary>
 public readonly record struct RefSums(long Bookings, long Won, long Collections, long NewCustomers, long NewBookings, long Proposals, long Visits, long Calls);
@@ -167,7 +171,7 @@ public sealed record RefYearOnYear(string Figure, long Actual, long LastYear, lo
 /// table's configured stages (ids, probabilities, categories) as data, and has its own calendar
 /// (<see cref="RefCalendar"/>), counters (<see cref="CounterKey"/>), formulas, rankings and comparisons.
 /// </summary>
-public sealed class ReferenceModel
+public sealed partial class ReferenceModel
 {
     public const string Company = "company";
     public const string Won = "won";
@@ -950,6 +954,7 @@ public sealed class ReferenceModel
             }
         }
 
+        AddTargetCounters(reps, parents, Add, regionCounters);
         foreach (var set in repCounters.Values.Concat(regionCounters.Values))
         {
             foreach (var zero in set.Where(kv => kv.Value == 0).Select(kv => kv.Key).ToList())
@@ -1262,7 +1267,7 @@ public sealed class ReferenceModel
                 scope == TargetScope.Rep,
                 bookings,
                 forecastOpen,
-                Sums));
+                Sums)) { Coverage = Coverage(scope, scopeId, period, inputs) };
 
         // The period figures of this scope for the local dates a predicate takes (last year's; the funnel's history).
         RefSums Sums(Func<DateOnly, bool> inPeriod)

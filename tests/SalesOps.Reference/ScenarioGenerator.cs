@@ -218,6 +218,7 @@ public sealed class ScenarioGenerator
         }
 
         AddTargets(repIds, regionIds, calendar);
+        AddPlanSplits(repIds, regions.Select(r => (r.Id, r.Parent)).ToList(), calendar);
         AddForecasts(repIds, regionIds, calendar, forecastCutoffDays);
         AddConflicts(regions, customers, reps.Select(r => (r.Id, r.JoinedAt)).ToList(), opportunities, regionIds);
 
@@ -412,6 +413,64 @@ public sealed class ScenarioGenerator
                     };
                     var stretch = must + (_rng.Next(3) == 0 ? 0 : _rng.NextInt64(0, must + 1));
                     Add(new TargetSet(NextId(), At(-0.1 + _rng.NextDouble()), scope, id, period, metric, must, stretch));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Plans split top-down (docs/semantics.md, "Top-down against bottom-up"): in most scenarios one or two (period,
+    /// metric) pairs get a target at the company, at some regions, at some reps, and at some quarters and months of the
+    /// scope's year, so sums of child regions', reps', quarters' and months' targets meet the target above them, some
+    /// short of it, some beyond it; levels run up to 10^15 so that the sums' high parts are exercised; a level is
+    /// sometimes set twice (last-writer-wins).
+    /// </summary>
+    private void AddPlanSplits(List<string> repIds, List<(string Id, string Parent)> regions, RefCalendar calendar)
+    {
+        for (var split = _rng.Next(3); split > 0; split--)
+        {
+            var day = calendar.LocalDate(At(_rng.NextDouble()));
+            var (month, quarter, year) = Period.Containing(day);
+            var period = _rng.Next(3) switch
+            {
+                0 => year,
+                1 => quarter,
+                _ => month,
+            };
+            var metric = _rng.Next(3) == 0 ? (TargetMetric)_rng.Next(4) : TargetMetric.Bookings;
+            var scale = _rng.Next(4) switch
+            {
+                0 => 1L,
+                1 => 1_000_000L,
+                2 => 1_000_000_000L,
+                _ => 1_000_000_000_000L,
+            };
+
+            void Set(TargetScope scope, string id, Period p, int share)
+            {
+                for (var v = _rng.Next(5) == 0 ? 2 : 1; v > 0; v--)
+                {
+                    var must = Math.Min(1_000_000_000_000_000, Math.Max(1, share * scale * _rng.Next(80, 121) / 100));
+                    var stretch = Math.Min(1_000_000_000_000_000, must + (_rng.Next(3) == 0 ? 0 : must / _rng.Next(2, 10)));
+                    Add(new TargetSet(NextId(), At(-0.1 + _rng.NextDouble()), scope, id, p, metric, must, stretch));
+                }
+            }
+
+            var scopes = new List<(TargetScope, string)> { (TargetScope.Region, ReferenceModel.Company) };
+            scopes.AddRange(regions.Where(_ => _rng.Next(3) > 0).Select(r => (TargetScope.Region, r.Id)));
+            scopes.AddRange(repIds.Where(_ => _rng.Next(3) > 0).Select(r => (TargetScope.Rep, r)));
+            foreach (var (scope, id) in scopes)
+            {
+                Set(scope, id, period, scope == TargetScope.Rep ? 100 : id == ReferenceModel.Company ? 1_000 : 400);
+                if (period.Kind != PeriodKind.Month && _rng.Next(3) == 0)
+                {
+                    var parts = (period.Kind == PeriodKind.Year && _rng.Next(2) == 0
+                        ? Enumerable.Range(1, 4).Select(q => Period.OfQuarter(period.Year, q))
+                        : period.Months).ToList();
+                    foreach (var part in parts.Where(_ => _rng.Next(4) > 0))
+                    {
+                        Set(scope, id, part, (scope == TargetScope.Rep ? 100 : id == ReferenceModel.Company ? 1_000 : 400) / parts.Count);
+                    }
                 }
             }
         }

@@ -94,7 +94,11 @@ internal static class EngineObservation
             p.Activities.Select(a => new RefPlanActivity(a.Type.ToString(), a.Needed, a.Logged, a.NeededPerDay, a.NeededPerWeek, a.LoggedPerDay)).ToList(),
             p.Behind,
             p.Load,
-            p.Overloaded));
+            p.Overloaded))
+    {
+        Coverage = r.Coverage.Select(c => new RefCoverage(
+            c.Metric.ToString(), c.Basis.ToString(), c.MustAchieve, c.Stretch, c.Parts, c.PartsMustAchieve, c.PartsStretch, c.MustGap, c.StretchGap, c.Uncovered)).ToList(),
+    };
 
     public static RefForecast Forecast(ForecastView v) => new(
         v.Submissions.Select(s => new RefSubmission(s.EventId, s.At, s.Commit, s.BestCase, s.SubmittedBy, s.Note)).ToList(),
