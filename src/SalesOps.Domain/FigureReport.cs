@@ -24,7 +24,7 @@ public sealed record TargetFigure(
 /// attainment = actual ÷ target; pace = actual ÷ (must-achieve × elapsed share); same period last year: see
 /// <see cref="YearOnYearFigure"/>; new customers and new-customer bookings = the count and amount of first orders won in
 /// the period; repeat bookings = bookings − new-customer bookings; the planning funnel: see <see cref="PlanningFunnel"/>;
-/// top-down against bottom-up: see <see cref="TargetSums.Coverage"/>.
+/// top-down against bottom-up: see <see cref="TargetSums.Coverage"/>; suggested targets: see <see cref="SuggestedTarget"/>.
 /// </summary>
 public sealed record FigureReport(
     Period Period,
@@ -53,10 +53,11 @@ public sealed record FigureReport(
     long NewCustomerBookings,
     long RepeatBookings,
     PlanningFunnel? Plan,
-    IReadOnlyList<TargetCoverage> Coverage)
+    IReadOnlyList<TargetCoverage> Coverage,
+    IReadOnlyList<SuggestedTarget> Suggestions)
 {
-    /// <summary>The report of a rep's or a region's (<paramref name="scope"/>) counters and targets.</summary>
-    public static FigureReport Build(FigureSet f, TargetBook targets, EngineSettings settings, TargetScope scope, Period period, DateTimeOffset now)
+    /// <summary>The report of a rep's or a region's (<paramref name="scope"/>) counters, targets and recorded reference variables.</summary>
+    public static FigureReport Build(FigureSet f, TargetBook targets, EngineSettings settings, TargetScope scope, Period period, DateTimeOffset now, PlanningInputsBook? inputs = null)
     {
         var stages = settings.Stages;
         var calendar = settings.Calendar;
@@ -163,7 +164,8 @@ public sealed record FigureReport(
             f.Get(Figure.NewCustomerBookings, period),
             bookings - f.Get(Figure.NewCustomerBookings, period),
             PlanningFunnel.Build(f, targets, settings, period, now, scope == TargetScope.Rep),
-            TargetSums.Coverage(f, targets, period, scope == TargetScope.Region));
+            TargetSums.Coverage(f, targets, period, scope == TargetScope.Region),
+            inputs is null ? [] : SuggestedTarget.For(inputs, f, targets, period));
     }
 
     /// <summary>The system's own forecast of a period: bookings + Σ open amount expected to close in it × probability.</summary>

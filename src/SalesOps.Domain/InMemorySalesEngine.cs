@@ -152,6 +152,12 @@ public sealed class InMemorySalesEngine
                 ? region.SubmitForecast(e)
                 : Outcome.NotFound("scope_id", $"region '{e.ScopeId}' is not defined");
 
+        public Outcome Visit(PlanningInputsRecorded e) => e.Scope == TargetScope.Rep
+            ? engine.Rep(e.ScopeId).RecordPlanningInputs(e)
+            : engine._regions.TryGetValue(e.ScopeId, out var region)
+                ? region.RecordPlanningInputs(e)
+                : Outcome.NotFound("scope_id", $"region '{e.ScopeId}' is not defined");
+
         public Outcome Visit(OpportunityOpened e) => engine.ApplyToOpportunity(e, Effects);
 
         public Outcome Visit(OpportunityStageChanged e) => engine.ApplyToOpportunity(e, Effects);

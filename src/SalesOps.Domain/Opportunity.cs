@@ -200,6 +200,8 @@ public sealed class OpportunityState
         public bool Visit(TargetSet e) => false;
 
         public bool Visit(ForecastSubmitted e) => false;
+
+        public bool Visit(PlanningInputsRecorded e) => false;
     }
 
     /// <summary>
@@ -277,6 +279,8 @@ public sealed class OpportunityState
         public (string RepId, string Field)? Visit(TargetSet e) => null;
 
         public (string RepId, string Field)? Visit(ForecastSubmitted e) => null;
+
+        public (string RepId, string Field)? Visit(PlanningInputsRecorded e) => null;
     }
 
     private void OfferStage(string stageId, EventStamp stamp, StageTable stages)

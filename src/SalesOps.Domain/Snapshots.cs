@@ -203,6 +203,18 @@ internal sealed record FigureEntry(Figure F, int P, short A, short B, long V);
 /// <summary>One target of a <see cref="TargetBook"/> with its register stamp.</summary>
 internal sealed record TargetEntry(int Period, TargetMetric Metric, long MustAchieve, long Stretch, DateTimeOffset At, string? EventId, bool HasValue);
 
+/// <summary>The reference variables of one year and metric (<see cref="PlanningInputsBook"/>) with their register's stamp.</summary>
+internal sealed record PlanningInputsEntry(
+    int Year,
+    TargetMetric Metric,
+    long? LastYearActual,
+    long LongTermPlan,
+    int GrowthBasisPoints,
+    long NewGrowthPoints,
+    DateTimeOffset At,
+    string? EventId,
+    bool HasValue);
+
 /// <summary>One forecast submission of a <see cref="ForecastBook"/>, in the book's order.</summary>
 internal sealed record ForecastEntry(int Period, DateTimeOffset At, string EventId, long Commit, long BestCase, string SubmittedBy, string Note);
 
@@ -358,7 +370,8 @@ internal sealed record RepMemento(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<ForecastEntry>? Forecasts = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<ForecastClosedEntry>? ForecastsClosed = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<int>? BehindPlan = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<CoverageEntry>? Uncovered = null) : IMemento;
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<CoverageEntry>? Uncovered = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<PlanningInputsEntry>? Inputs = null) : IMemento;
 
 /// <summary>A target whose bottom-up split is uncovered (the plan-uncovered alert's latch); absent when none and in earlier snapshots.</summary>
 internal sealed record CoverageEntry(int Period, TargetMetric Metric, CoverageBasis Basis);
@@ -385,7 +398,8 @@ internal sealed record RegionMemento(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<LastYearEntry>? BehindLastYear = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<ForecastEntry>? Forecasts = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<int>? BehindPlan = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<CoverageEntry>? Uncovered = null) : IMemento;
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<CoverageEntry>? Uncovered = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<PlanningInputsEntry>? Inputs = null) : IMemento;
 
 internal sealed record CustomerMemento(
     int FormatVersion,

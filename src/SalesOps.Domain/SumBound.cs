@@ -123,5 +123,7 @@ public static class SumBound
         public long Visit(TargetSet e) => 0;
 
         public long Visit(ForecastSubmitted e) => 0;
+
+        public long Visit(PlanningInputsRecorded e) => 0;
     }
 }

@@ -6,6 +6,9 @@ namespace SalesOps.Reference;
 /// <summary>A target beside the sum of the targets it was split into (docs/semantics.md, "Top-down against bottom-up").</summary>
 public sealed record RefCoverage(string Metric, string Basis, long Must, long Stretch, int Parts, long PartsMust, long PartsStretch, long MustGap, long StretchGap, bool Uncovered);
 
+/// <summary>A suggested target (docs/semantics.md, "Suggested target").</summary>
+public sealed record RefSuggestion(string Metric, long LastYear, bool Recorded, long Plan, int GrowthBp, long NewPoints, long Grown, long Suggested, long? Must, long? Difference);
+
 /// <summary>The reference's top-down against bottom-up: straight from the targets in force, the region tree and the reps' current regions.</summary>
 public sealed partial class ReferenceModel
 {
@@ -116,6 +119,40 @@ public sealed partial class ReferenceModel
             {
                 Row("Months", Held(scope, [scopeId], months));
             }
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// The suggested targets of a year: per metric, the inputs recorded last (by occurred_at, then event id), with last
+    /// year's actual taken from <paramref name="lastYearFigure"/> when none was recorded; grown in decimal arithmetic.
+    /// </summary>
+    public List<RefSuggestion> Suggestions(TargetScope scope, string scopeId, string period, ReportInputs inputs, Func<TargetMetric, long> lastYearFigure)
+    {
+        var rows = new List<RefSuggestion>();
+        if (period.Length != 4)
+        {
+            return rows;
+        }
+
+        foreach (var metric in new[] { TargetMetric.Bookings, TargetMetric.Collections, TargetMetric.Activities, TargetMetric.NewCustomers })
+        {
+            var recorded = _accepted.OfType<PlanningInputsRecorded>()
+                .Where(i => i.Scope == scope && i.ScopeId == scopeId && RefCalendar.CodeOf(i.Year) == period && i.Metric == metric)
+                .ToList();
+            if (recorded.Count == 0)
+            {
+                continue;
+            }
+
+            recorded.Sort(Stamp);
+            var last = recorded[^1];
+            var lastYear = last.LastYearActual ?? lastYearFigure(metric);
+            var grown = (long)decimal.Floor(lastYear * (10_000m + last.IndustryGrowthBasisPoints) / 10_000m);
+            var suggested = Math.Max(grown, last.LongTermPlan) + last.NewGrowthPoints;
+            long? must = inputs.Targets.TryGetValue((scope, scopeId, period, metric), out var t) ? t.MustAchieve : null;
+            rows.Add(new RefSuggestion(metric.ToString(), lastYear, last.LastYearActual.HasValue, last.LongTermPlan, last.IndustryGrowthBasisPoints, last.NewGrowthPoints, grown, suggested, must, must - suggested));
         }
 
         return rows;

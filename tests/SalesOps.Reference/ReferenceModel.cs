@@ -156,6 +156,9 @@ public sealed record RefReport(
 {
     /// <summary>Top-down against bottom-up, in metric then basis order.</summary>
     public List<RefCoverage> Coverage { get; init; } = [];
+
+    /// <summary>The targets the recorded reference variables suggest, in metric order.</summary>
+    public List<RefSuggestion> Suggestions { get; init; } = [];
 }
 
 /// <summary>A scope's period figures over some local dates, summed from the deals and accepted events.</summary>
@@ -400,6 +403,13 @@ public sealed partial class ReferenceModel
                 : f.Commit is < 0 or > 1_000_000_000_000_000 ? "commit"
                 : f.BestCase < f.Commit || f.BestCase > 1_000_000_000_000_000 ? "best_case"
                 : f.SubmittedBy.Length > 256 ? "submitted_by" : f.Note.Length > 1024 ? "note" : null,
+            PlanningInputsRecorded i => BadId(i.ScopeId) ? "scope_id" : (int)i.Scope is not (0 or 1) ? "scope"
+                : RefCalendar.CodeOf(i.Year).Length != 4 || i.Year.Year is < 1900 or > 9000 ? "year"
+                : (int)i.Metric is < 0 or > 3 ? "metric"
+                : i.LastYearActual is < 0 or > 1_000_000_000_000_000 ? "last_year_actual"
+                : i.LongTermPlan is < 0 or > 1_000_000_000_000_000 ? "long_term_plan"
+                : i.IndustryGrowthBasisPoints is < -10_000 or > 100_000 ? "industry_growth_bp"
+                : i.NewGrowthPoints is < 0 or > 1_000_000_000_000_000 ? "new_growth_points" : null,
             _ => "event",
         };
     }
@@ -462,6 +472,8 @@ public sealed partial class ReferenceModel
         TargetSet t => ("rep", t.ScopeId),
         ForecastSubmitted { Scope: TargetScope.Region } f => ("region", f.ScopeId),
         ForecastSubmitted f => ("rep", f.ScopeId),
+        PlanningInputsRecorded { Scope: TargetScope.Region } i => ("region", i.ScopeId),
+        PlanningInputsRecorded i => ("rep", i.ScopeId),
         RepJoined j => ("rep", j.RepId),
         RepMoved m => ("rep", m.RepId),
         RepLeft l => ("rep", l.RepId),
@@ -616,6 +628,10 @@ public sealed partial class ReferenceModel
                 return JoinOf(f.ScopeId) is null ? (Verdict.NotFound, "scope_id") : Gone(f.ScopeId, f.OccurredAt) ? (Verdict.FailedPrecondition, "scope_id") : null;
             case ForecastSubmitted f:
                 return Exists("region", f.ScopeId) ? null : (Verdict.NotFound, "scope_id");
+            case PlanningInputsRecorded { Scope: TargetScope.Rep } i:
+                return JoinOf(i.ScopeId) is null ? (Verdict.NotFound, "scope_id") : Gone(i.ScopeId, i.OccurredAt) ? (Verdict.FailedPrecondition, "scope_id") : null;
+            case PlanningInputsRecorded i:
+                return Exists("region", i.ScopeId) ? null : (Verdict.NotFound, "scope_id");
             case CustomerRegistered c:
                 return Exists("customer", c.CustomerId) ? (Verdict.FailedPrecondition, "customer_id") : null;
             default:
@@ -1267,9 +1283,22 @@ public sealed partial class ReferenceModel
                 scope == TargetScope.Rep,
                 bookings,
                 forecastOpen,
-                Sums)) { Coverage = Coverage(scope, scopeId, period, inputs) };
+                Sums))
+        {
+            Coverage = Coverage(scope, scopeId, period, inputs),
+            Suggestions = Suggestions(scope, scopeId, period, inputs, metric => metric switch
+            {
+                TargetMetric.Bookings => In(YearBefore(period)).Bookings,
+                TargetMetric.Collections => In(YearBefore(period)).Collections,
+                TargetMetric.NewCustomers => In(YearBefore(period)).NewCustomers,
+                _ => ActivitiesIn(YearBefore(period)),
+            }),
+        };
 
         // The period figures of this scope for the local dates a predicate takes (last year's; the funnel's history).
+        long ActivitiesIn(string p) => _accepted.OfType<ActivityLogged>()
+            .Count(a => RefCalendar.Contains(p, _calendar.LocalDate(a.OccurredAt)) && InScope(a.RepId, inputs.Reps[a.RepId].RegionAt(a.OccurredAt)));
+
         RefSums Sums(Func<DateOnly, bool> inPeriod)
         {
             long b = 0, w = 0, c = 0, n = 0, nb = 0, proposals = 0, visits = 0, calls = 0;

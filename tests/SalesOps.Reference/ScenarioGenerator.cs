@@ -462,6 +462,11 @@ public sealed class ScenarioGenerator
             foreach (var (scope, id) in scopes)
             {
                 Set(scope, id, period, scope == TargetScope.Rep ? 100 : id == ReferenceModel.Company ? 1_000 : 400);
+                if (_rng.Next(3) == 0)
+                {
+                    Inputs(scope, id, Period.OfYear(period.Year + _rng.Next(2)), metric, scale);
+                }
+
                 if (period.Kind != PeriodKind.Month && _rng.Next(3) == 0)
                 {
                     var parts = (period.Kind == PeriodKind.Year && _rng.Next(2) == 0
@@ -473,6 +478,28 @@ public sealed class ScenarioGenerator
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The reference variables of a year's target (docs/semantics.md, "Suggested target"), once or twice (last-writer-wins):
+    /// last year's actual recorded or left to the engine's figure, growth from −100% to +1,000%, a long-term plan
+    /// sometimes above and sometimes below the grown figure, levels up to 10^15.
+    /// </summary>
+    private void Inputs(TargetScope scope, string id, Period year, TargetMetric metric, long scale)
+    {
+        for (var v = _rng.Next(4) == 0 ? 2 : 1; v > 0; v--)
+        {
+            long Level() => Math.Min(1_000_000_000_000_000, scale * _rng.Next(0, 1_000));
+            var growth = _rng.Next(6) switch
+            {
+                0 => -10_000,
+                1 => 100_000,
+                _ => _rng.Next(-2_000, 3_000),
+            };
+            Add(new PlanningInputsRecorded(
+                NextId(), At(-0.1 + _rng.NextDouble()), scope, id, year, metric, _rng.Next(3) == 0 ? null : Level(), _rng.Next(2) == 0 ? 0 : Level(), growth,
+                _rng.Next(2) == 0 ? 0 : Level()));
         }
     }
 
@@ -563,8 +590,13 @@ public sealed class ScenarioGenerator
         var customer = customers[_rng.Next(customers.Count)];
         var opp = opportunities[_rng.Next(opportunities.Count)];
         var period = Period.OfMonth(at.Year, at.Month);
-        (SalesEvent Event, string Field) bad = _rng.Next(20) switch
+        var year = Period.OfYear(period.Year);
+        (SalesEvent Event, string Field) bad = _rng.Next(24) switch
         {
+            20 => (new PlanningInputsRecorded(NextId(), at, TargetScope.Rep, rep, period.Kind == PeriodKind.Year ? Period.OfMonth(period.Year, 1) : period, TargetMetric.Bookings, null, 0, 0, 0), "year"),
+            21 => (new PlanningInputsRecorded(NextId(), at, TargetScope.Region, ReferenceModel.Company, year, TargetMetric.Bookings, 10, 0, -10_001, 0), "industry_growth_bp"),
+            22 => (new PlanningInputsRecorded(NextId(), at, TargetScope.Rep, rep, year, TargetMetric.Collections, -1, 0, 100, 0), "last_year_actual"),
+            23 => (new PlanningInputsRecorded(NextId(), at, TargetScope.Rep, rep, year, (TargetMetric)9, null, 0, 100, 0), "metric"),
             17 => (new ForecastSubmitted(NextId(), at, TargetScope.Rep, rep, period, 20_000, 10_000, "", ""), "best_case"),
             18 => (new ForecastSubmitted(NextId(), at, TargetScope.Region, ReferenceModel.Company, period, -1, 10_000, "", ""), "commit"),
             19 => (new ForecastSubmitted(NextId(), at, TargetScope.Rep, rep, period, 0, 0, "", new string('n', 1025)), "note"),

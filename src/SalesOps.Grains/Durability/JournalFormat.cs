@@ -37,6 +37,7 @@ public sealed class JournalFormat : JournalCodec<JournalEntry>
         Event<PaymentReceivedSurrogate>(PaymentReceivedSurrogate.Name, PaymentReceivedSurrogate.Version, s => c.ConvertFromSurrogate(s));
         Event<TargetSetSurrogate>(TargetSetSurrogate.Name, TargetSetSurrogate.Version, s => c.ConvertFromSurrogate(s));
         Event<ForecastSubmittedSurrogate>(ForecastSubmittedSurrogate.Name, ForecastSubmittedSurrogate.Version, s => c.ConvertFromSurrogate(s));
+        Event<PlanningInputsRecordedSurrogate>(PlanningInputsRecordedSurrogate.Name, PlanningInputsRecordedSurrogate.Version, s => c.ConvertFromSurrogate(s));
         AddEntry<RepCreditsReceived>(RepCreditsReceived.Name, 1);
         AddEntry<RollupReceived>(RollupReceived.Name, 1);
         AddEntry<RollupQueued>(RollupQueued.Name, 1);
@@ -112,5 +113,8 @@ public sealed class JournalFormat : JournalCodec<JournalEntry>
 
         public byte[] Visit(ForecastSubmitted e) =>
             format.Write(ForecastSubmittedSurrogate.Name, ForecastSubmittedSurrogate.Version, C.ConvertToSurrogate(e));
+
+        public byte[] Visit(PlanningInputsRecorded e) =>
+            format.Write(PlanningInputsRecordedSurrogate.Name, PlanningInputsRecordedSurrogate.Version, C.ConvertToSurrogate(e));
     }
 }

@@ -131,6 +131,8 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
 
     public Task<EventOutcome> SubmitForecastAsync(ForecastSubmitted e) => ApplyEventAsync(e, checkPace: false);
 
+    public Task<EventOutcome> RecordPlanningInputsAsync(PlanningInputsRecorded e) => ApplyEventAsync(e, checkPace: false);
+
     /// <summary>A region's own event (a target or forecast), committed before the answer; a target starts pace checks.</summary>
     private async Task<EventOutcome> ApplyEventAsync(SalesEvent e, bool checkPace)
     {
@@ -236,7 +238,10 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
     public Task<RegionSnapshot> GetSnapshotAsync()
     {
         DefinedOrLeave();
-        return Task.FromResult(new RegionSnapshot(_state.Id, _state.IsDefined, _state.Name, _state.ParentId, Counter.From(_state.Figures), TargetRow.From(_state.Targets), ForecastRow.From(_state.Forecasts)));
+        return Task.FromResult(new RegionSnapshot(_state.Id, _state.IsDefined, _state.Name, _state.ParentId, Counter.From(_state.Figures), TargetRow.From(_state.Targets), ForecastRow.From(_state.Forecasts))
+        {
+            Inputs = PlanningInputsRow.From(_state.Inputs),
+        });
     }
 
     public Task<BoardSnapshot> GetLeaderboardAsync(int period, byte metric, int top, string aroundRepId, int around)
@@ -359,6 +364,8 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
         }
 
         public Outcome Visit(ForecastSubmitted e) => grain._state.SubmitForecast(e);
+
+        public Outcome Visit(PlanningInputsRecorded e) => grain._state.RecordPlanningInputs(e);
 
         public Outcome Visit(RepJoined e) => Foreign(e);
 

@@ -217,7 +217,7 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
         var s = _reps.GetValueOrDefault(repId) ?? new RepState(repId, _settings.Dedup);
         return Task.FromResult(new RepSnapshot(
             s.Id, s.IsJoined, s.Name, s.RegionId, (byte)s.Role, (byte)s.Style, Counter.From(s.Figures()), TargetRow.From(s.Targets),
-            ForecastRow.From(s.Forecasts)));
+            ForecastRow.From(s.Forecasts)) { Inputs = PlanningInputsRow.From(s.Inputs) });
     }
 
     public Task<RepProfile[]> GetProfilesAsync(string[] repIds) =>
@@ -431,6 +431,8 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
         public Outcome Visit(TargetSet e) => _rep.SetTarget(e, _effects);
 
         public Outcome Visit(ForecastSubmitted e) => _rep.SubmitForecast(e, _effects);
+
+        public Outcome Visit(PlanningInputsRecorded e) => _rep.RecordPlanningInputs(e);
 
         public Outcome Visit(RegionDefined e) => NotARepEvent(e);
 

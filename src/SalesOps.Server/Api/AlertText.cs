@@ -52,7 +52,7 @@ public static class AlertText
                 string Rate(long hundredths) => (hundredths / 100m).ToString("0.##", CultureInfo.InvariantCulture);
                 return $"{names.Subject} is behind the activity plan for {period}: {Rate(a.Actual)} {Plural(a.Metric)} a day logged, {Rate(a.Expected)} needed";
             case AlertKind.PlanUncovered:
-                return CoverageMapper.Text(a, names, Amount);
+                return TargetPlanMapper.Text(a, names, Amount);
             case AlertKind.BigDealWon:
                 return $"{names.Subject} won a {Money(a.Actual, currency)} deal";
             case AlertKind.DealStalled:

@@ -128,6 +128,8 @@ public static class ProtoMapper
                 }
 
                 return new ForecastSubmitted(id, at, (TargetScope)forecastScope, fs.ScopeId, forecastPeriod, commit, bestCase, fs.SubmittedBy, fs.Note);
+            case V1.Event.KindOneofCase.PlanningInputsRecorded:
+                return TargetPlanMapper.ToDomain(e.PlanningInputsRecorded, id, at, out error);
             case V1.Event.KindOneofCase.None:
             default:
                 error = Outcome.Invalid("kind", "the event carries no kind (set one of region_defined, rep_joined, …)");
@@ -146,7 +148,7 @@ public static class ProtoMapper
     }
 
     /// <summary>A required wire enum as its domain value (wire − 1); refuses unspecified and unknown values naming the field.</summary>
-    private static byte? Required<TWire>(TWire wire, string field, out Outcome? error)
+    internal static byte? Required<TWire>(TWire wire, string field, out Outcome? error)
         where TWire : struct, System.Enum
     {
         var value = Convert.ToInt32(wire, System.Globalization.CultureInfo.InvariantCulture);
@@ -316,7 +318,8 @@ public static class ProtoMapper
             Pace = t.Pace,
             BehindPace = t.BehindPace,
         }));
-        f.TargetCoverage.Add(CoverageMapper.ToWire(r.Coverage));
+        f.TargetCoverage.Add(TargetPlanMapper.ToWire(r.Coverage));
+        f.SuggestedTargets.Add(TargetPlanMapper.ToWire(r.Suggestions));
         f.SamePeriodLastYear.Add(r.SamePeriodLastYear.Select(y => new V1.YearOnYearFigure
         {
             Figure = ToWire(y.Figure),
@@ -488,7 +491,7 @@ public static class ProtoMapper
                 };
                 break;
             case AlertKind.PlanUncovered:
-                m.PlanUncovered = CoverageMapper.ToAlert(a, names);
+                m.PlanUncovered = TargetPlanMapper.ToAlert(a, names);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(a), a.Kind, "an alert kind this API does not know");

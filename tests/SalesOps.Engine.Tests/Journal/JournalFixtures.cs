@@ -41,7 +41,11 @@ internal static class JournalFixtures
     [
         new RepLeft(p + "e-left", At.AddDays(30), p + "ann", "moved abroad"),
         new ForecastSubmitted(p + "e-forecast", At, TargetScope.Rep, p + "ann", Period.OfMonth(2026, 11), 400_000, 650_000, "ann", "two deals in legal"),
+        new PlanningInputsRecorded(p + "e-inputs", At, TargetScope.Region, p + "east", Period.OfYear(2027), TargetMetric.Bookings, 9_000_000, 10_000_000, 650, 400_000),
     ];
+
+    /// <summary>How many of <see cref="Added"/> come before <see cref="AddedOthers"/> in file order; the rest come after them.</summary>
+    private const int AddedBeforeOthers = 2;
 
     /// <summary>Entries other than events added after the legacy format, after <see cref="Added"/> in file order.</summary>
     public static JournalEntry[] AddedOthers(string p) =>
@@ -87,7 +91,7 @@ internal static class JournalFixtures
             yield break;
         }
 
-        foreach (var e in events[^added..])
+        foreach (var e in events[^added..][..AddedBeforeOthers])
         {
             yield return ($"{++n:00}-event-{e.GetType().Name}.bin", new EventAccepted(e));
         }
@@ -95,6 +99,11 @@ internal static class JournalFixtures
         foreach (var e in AddedOthers(p))
         {
             yield return ($"{++n:00}-{e.GetType().Name}.bin", e);
+        }
+
+        foreach (var e in events[^added..][AddedBeforeOthers..])
+        {
+            yield return ($"{++n:00}-event-{e.GetType().Name}.bin", new EventAccepted(e));
         }
     }
 }

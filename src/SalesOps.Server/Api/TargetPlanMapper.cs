@@ -4,9 +4,53 @@ using V1 = SalesOps.Contracts.V1;
 
 namespace SalesOps.Server.Api;
 
-/// <summary>Top-down against bottom-up on the wire: coverage rows of a report and the plan-uncovered alert.</summary>
-public static class CoverageMapper
+/// <summary>
+/// Target planning on the wire: coverage rows of a report and the plan-uncovered alert (top-down against bottom-up), the
+/// reference variables' event and the targets they suggest.
+/// </summary>
+public static class TargetPlanMapper
 {
+    /// <summary>The event as the domain takes it; null with <paramref name="error"/> naming the field when it cannot be read.</summary>
+    public static PlanningInputsRecorded? ToDomain(V1.PlanningInputsRecorded p, string id, DateTimeOffset at, out Outcome? error)
+    {
+        if (ProtoMapper.Required(p.Scope, "scope", out error) is not { } scope || ProtoMapper.Required(p.Metric, "metric", out error) is not { } metric)
+        {
+            return null;
+        }
+
+        if (!Period.TryParse(p.Year, out var year) || year.Kind != PeriodKind.Year)
+        {
+            error = Outcome.Invalid("year", $"year {Echo.Quote(p.Year)} is not a year (2027)");
+            return null;
+        }
+
+        return new PlanningInputsRecorded(
+            id, at, (TargetScope)scope, p.ScopeId, year, (TargetMetric)metric, p.HasLastYearActual ? p.LastYearActual : null, p.LongTermPlan,
+            p.IndustryGrowthBp, p.NewGrowthPoints);
+    }
+
+    public static IEnumerable<V1.SuggestedTarget> ToWire(IEnumerable<SuggestedTarget> rows) => rows.Select(s =>
+    {
+        var m = new V1.SuggestedTarget
+        {
+            Metric = ProtoMapper.ToWire(s.Metric),
+            LastYearActual = s.LastYearActual,
+            LastYearRecorded = s.LastYearRecorded,
+            LongTermPlan = s.LongTermPlan,
+            IndustryGrowthBp = s.IndustryGrowthBasisPoints,
+            NewGrowthPoints = s.NewGrowthPoints,
+            Grown = s.Grown,
+            Suggested = s.Suggested,
+        };
+        if (s.MustAchieve is { } must)
+        {
+            m.MustAchieve = must;
+            m.Difference = s.Difference ?? 0;
+        }
+
+        return m;
+    });
+
     public static IEnumerable<V1.TargetCoverage> ToWire(IEnumerable<TargetCoverage> rows) => rows.Select(c => new V1.TargetCoverage
     {
         Metric = ProtoMapper.ToWire(c.Metric),
