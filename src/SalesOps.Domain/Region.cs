@@ -102,10 +102,10 @@ public sealed class RegionState
                 boardReps.ToArray(),
                 boards,
                 TargetDedup: Snapshots.ToMemento(_seenTargets),
-                BehindLastYear: LastYear.Behind.Count == 0 ? null : LastYear.ToMemento(),
+                BehindLastYear: Snapshots.NullIfEmpty(LastYear.ToMemento()),
                 Forecasts: Forecasts.ToMemento(),
-                BehindPlan: Plan.Behind.Count == 0 ? null : Plan.ToMemento(),
-                Uncovered: Coverage.Uncovered.Count == 0 ? null : Coverage.ToMemento(),
+                BehindPlan: Snapshots.NullIfEmpty(Plan.ToMemento()),
+                Uncovered: Snapshots.NullIfEmpty(Coverage.ToMemento()),
                 Inputs: Inputs.ToMemento()),
             SnapshotJson.Default.RegionMemento);
     }

@@ -129,11 +129,11 @@ public sealed class RepState
             Pace.ToMemento(),
             Dedup: Snapshots.ToMemento(_seen),
             Left: Left is { } left ? new DepartureEntry(left.At, left.On, left.EventId) : null,
-            BehindLastYear: LastYear.Behind.Count == 0 ? null : LastYear.ToMemento(),
+            BehindLastYear: Snapshots.NullIfEmpty(LastYear.ToMemento()),
             Forecasts: Forecasts.ToMemento(),
             ForecastsClosed: _closed.Count == 0 ? null : _closed.Select(c => new ForecastClosedEntry(c.Key.Code, c.Value)).ToList(),
-            BehindPlan: Plan.Behind.Count == 0 ? null : Plan.ToMemento(),
-            Uncovered: Coverage.Uncovered.Count == 0 ? null : Coverage.ToMemento(),
+            BehindPlan: Snapshots.NullIfEmpty(Plan.ToMemento()),
+            Uncovered: Snapshots.NullIfEmpty(Coverage.ToMemento()),
             Inputs: Inputs.ToMemento()),
         SnapshotJson.Default.RepMemento);
 

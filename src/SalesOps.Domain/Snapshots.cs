@@ -118,6 +118,13 @@ internal static class Snapshots
         return entries;
     }
 
+    /// <summary>
+    /// A list, or null when it is empty (a field omitted from the snapshot). Trackers compact their sets in
+    /// <c>ToMemento</c> even when empty: a set emptied by removals keeps its free slots, which would order later additions
+    /// differently from the fresh set a restore starts with (found by the snapshot round-trip test).
+    /// </summary>
+    public static List<T>? NullIfEmpty<T>(List<T> list) => list.Count == 0 ? null : list;
+
     /// <inheritdoc cref="Compact{TKey, TValue}(Dictionary{TKey, TValue})"/>
     public static T[] Compact<T>(HashSet<T> set)
     {
