@@ -79,7 +79,9 @@ public struct CustomerRegisteredSurrogate
 public struct OpportunityOpenedSurrogate
 {
     public const string Name = "OpportunityOpened";
-    public const int Version = 1;
+
+    /// <summary>Version 2 added optional fields; an entry without them is still written as version 1 (<see cref="OpportunityOpenedV1"/>).</summary>
+    public const int Version = 2;
     [Id(0)] public string EventId;
     [Id(1)] public DateTimeOffset OccurredAt;
     [Id(2)] public string OpportunityId;
@@ -90,6 +92,7 @@ public struct OpportunityOpenedSurrogate
     [Id(7)] public string Channel;
     [Id(8)] public DateOnly ExpectedClose;
     [Id(9)] public string StageId;
+    [Id(10)] public long? Cost;
 }
 
 /// <summary>Stored and wire form of <see cref="OpportunityStageChanged"/>.</summary>
@@ -110,11 +113,14 @@ public struct OpportunityStageChangedSurrogate
 public struct OpportunityAmountChangedSurrogate
 {
     public const string Name = "OpportunityAmountChanged";
-    public const int Version = 1;
+
+    /// <summary>Version 2 added optional fields; an entry without them is still written as version 1 (<see cref="OpportunityAmountChangedV1"/>).</summary>
+    public const int Version = 2;
     [Id(0)] public string EventId;
     [Id(1)] public DateTimeOffset OccurredAt;
     [Id(2)] public string OpportunityId;
     [Id(3)] public long Amount;
+    [Id(4)] public long? Cost;
 }
 
 /// <summary>Stored and wire form of <see cref="OpportunityReassigned"/>.</summary>
@@ -134,11 +140,14 @@ public struct OpportunityReassignedSurrogate
 public struct OpportunityWonSurrogate
 {
     public const string Name = "OpportunityWon";
-    public const int Version = 1;
+
+    /// <summary>Version 2 added optional fields; an entry without them is still written as version 1 (<see cref="OpportunityWonV1"/>).</summary>
+    public const int Version = 2;
     [Id(0)] public string EventId;
     [Id(1)] public DateTimeOffset OccurredAt;
     [Id(2)] public string OpportunityId;
     [Id(3)] public long Amount;
+    [Id(4)] public long? Cost;
 }
 
 /// <summary>Stored and wire form of <see cref="OpportunityLost"/>.</summary>
@@ -186,7 +195,9 @@ public struct PaymentReceivedSurrogate
 public struct TargetSetSurrogate
 {
     public const string Name = "TargetSet";
-    public const int Version = 1;
+
+    /// <summary>Version 2 added optional fields; an entry without them is still written as version 1 (<see cref="TargetSetV1"/>).</summary>
+    public const int Version = 2;
     [Id(0)] public string EventId;
     [Id(1)] public DateTimeOffset OccurredAt;
     [Id(2)] public TargetScope Scope;
@@ -195,6 +206,8 @@ public struct TargetSetSurrogate
     [Id(5)] public TargetMetric Metric;
     [Id(6)] public long MustAchieve;
     [Id(7)] public long Stretch;
+    [Id(8)] public DimensionKind DimensionKind;
+    [Id(9)] public string? DimensionValue;
 }
 
 /// <summary>Stored and wire form of <see cref="ForecastSubmitted"/>.</summary>
@@ -292,12 +305,12 @@ public sealed class EventConverter :
     };
 
     public OpportunityOpened ConvertFromSurrogate(in OpportunityOpenedSurrogate s) =>
-        new(s.EventId, s.OccurredAt, s.OpportunityId, s.OwnerRepId, s.CustomerId, s.Amount, s.ProductLine, s.Channel, s.ExpectedClose, s.StageId);
+        new(s.EventId, s.OccurredAt, s.OpportunityId, s.OwnerRepId, s.CustomerId, s.Amount, s.ProductLine, s.Channel, s.ExpectedClose, s.StageId) { Cost = s.Cost };
 
     public OpportunityOpenedSurrogate ConvertToSurrogate(in OpportunityOpened e) => new()
     {
         EventId = e.EventId, OccurredAt = e.OccurredAt, OpportunityId = e.OpportunityId, OwnerRepId = e.OwnerRepId, CustomerId = e.CustomerId,
-        Amount = e.Amount, ProductLine = e.ProductLine, Channel = e.Channel, ExpectedClose = e.ExpectedClose, StageId = e.StageId,
+        Amount = e.Amount, ProductLine = e.ProductLine, Channel = e.Channel, ExpectedClose = e.ExpectedClose, StageId = e.StageId, Cost = e.Cost,
     };
 
     public OpportunityStageChanged ConvertFromSurrogate(in OpportunityStageChangedSurrogate s) =>
@@ -308,11 +321,12 @@ public sealed class EventConverter :
         EventId = e.EventId, OccurredAt = e.OccurredAt, OpportunityId = e.OpportunityId, StageId = e.StageId, ExpectedClose = e.ExpectedClose,
     };
 
-    public OpportunityAmountChanged ConvertFromSurrogate(in OpportunityAmountChangedSurrogate s) => new(s.EventId, s.OccurredAt, s.OpportunityId, s.Amount);
+    public OpportunityAmountChanged ConvertFromSurrogate(in OpportunityAmountChangedSurrogate s) =>
+        new(s.EventId, s.OccurredAt, s.OpportunityId, s.Amount) { Cost = s.Cost };
 
     public OpportunityAmountChangedSurrogate ConvertToSurrogate(in OpportunityAmountChanged e) => new()
     {
-        EventId = e.EventId, OccurredAt = e.OccurredAt, OpportunityId = e.OpportunityId, Amount = e.Amount,
+        EventId = e.EventId, OccurredAt = e.OccurredAt, OpportunityId = e.OpportunityId, Amount = e.Amount, Cost = e.Cost,
     };
 
     public OpportunityReassigned ConvertFromSurrogate(in OpportunityReassignedSurrogate s) => new(s.EventId, s.OccurredAt, s.OpportunityId, s.NewOwnerRepId);
@@ -322,11 +336,11 @@ public sealed class EventConverter :
         EventId = e.EventId, OccurredAt = e.OccurredAt, OpportunityId = e.OpportunityId, NewOwnerRepId = e.NewOwnerRepId,
     };
 
-    public OpportunityWon ConvertFromSurrogate(in OpportunityWonSurrogate s) => new(s.EventId, s.OccurredAt, s.OpportunityId, s.Amount);
+    public OpportunityWon ConvertFromSurrogate(in OpportunityWonSurrogate s) => new(s.EventId, s.OccurredAt, s.OpportunityId, s.Amount) { Cost = s.Cost };
 
     public OpportunityWonSurrogate ConvertToSurrogate(in OpportunityWon e) => new()
     {
-        EventId = e.EventId, OccurredAt = e.OccurredAt, OpportunityId = e.OpportunityId, Amount = e.Amount,
+        EventId = e.EventId, OccurredAt = e.OccurredAt, OpportunityId = e.OpportunityId, Amount = e.Amount, Cost = e.Cost,
     };
 
     public OpportunityLost ConvertFromSurrogate(in OpportunityLostSurrogate s) => new(s.EventId, s.OccurredAt, s.OpportunityId, s.Reason);
@@ -353,12 +367,15 @@ public sealed class EventConverter :
     };
 
     public TargetSet ConvertFromSurrogate(in TargetSetSurrogate s) =>
-        new(s.EventId, s.OccurredAt, s.Scope, s.ScopeId, new Period(s.Period), s.Metric, s.MustAchieve, s.Stretch);
+        new(s.EventId, s.OccurredAt, s.Scope, s.ScopeId, new Period(s.Period), s.Metric, s.MustAchieve, s.Stretch)
+        {
+            Dimension = TargetDimension.Of(s.DimensionKind, s.DimensionValue),
+        };
 
     public TargetSetSurrogate ConvertToSurrogate(in TargetSet e) => new()
     {
         EventId = e.EventId, OccurredAt = e.OccurredAt, Scope = e.Scope, ScopeId = e.ScopeId, Period = e.Period.Code, Metric = e.Metric,
-        MustAchieve = e.MustAchieve, Stretch = e.Stretch,
+        MustAchieve = e.MustAchieve, Stretch = e.Stretch, DimensionKind = e.Dimension.Kind, DimensionValue = e.Dimension.IsNone ? null : e.Dimension.Value,
     };
 
     public ForecastSubmitted ConvertFromSurrogate(in ForecastSubmittedSurrogate s) =>

@@ -200,17 +200,23 @@ public readonly record struct TargetRow(
     [property: Id(0)] int Period,
     [property: Id(1)] byte Metric,
     [property: Id(2)] long MustAchieve,
-    [property: Id(3)] long Stretch)
+    [property: Id(3)] long Stretch,
+    [property: Id(4)] byte DimensionKind = 0,
+    [property: Id(5)] string? DimensionValue = null)
 {
+    public TargetKey Key => new(new Period(Period), (TargetMetric)Metric, TargetDimension.Of((DimensionKind)DimensionKind, DimensionValue));
+
     public static TargetRow[] From(TargetBook book) =>
-        book.All.Select(t => new TargetRow(t.Period.Code, (byte)t.Metric, t.Levels.MustAchieve, t.Levels.Stretch)).ToArray();
+        book.All.Select(t => new TargetRow(
+            t.Key.Period.Code, (byte)t.Key.Metric, t.Levels.MustAchieve, t.Levels.Stretch, (byte)t.Key.Dimension.Kind,
+            t.Key.Dimension.IsNone ? null : t.Key.Dimension.Value)).ToArray();
 
     public static TargetBook ToBook(IEnumerable<TargetRow> rows)
     {
         var book = new TargetBook();
         foreach (var r in rows)
         {
-            book.Put(new Period(r.Period), (TargetMetric)r.Metric, new TargetLevels(r.MustAchieve, r.Stretch), default);
+            book.Put(r.Key, new TargetLevels(r.MustAchieve, r.Stretch), default);
         }
 
         return book;

@@ -74,22 +74,24 @@ public sealed record Alert(
 /// </summary>
 public sealed class PaceTracker
 {
-    private readonly HashSet<(Period, TargetMetric)> _behind = new();
+    private readonly HashSet<TargetKey> _behind = new();
 
-    public IReadOnlyCollection<(Period, TargetMetric)> Behind => _behind;
+    public IReadOnlyCollection<TargetKey> Behind => _behind;
 
     /// <summary>The targets held as behind, in enumeration order; compacts the set (see <see cref="Snapshots"/>).</summary>
     internal List<PaceEntry> ToMemento() =>
-        Snapshots.Compact(_behind).Select(b => new PaceEntry(b.Item1.Code, b.Item2)).ToList();
+        Snapshots.Compact(_behind)
+            .Select(b => new PaceEntry(b.Period.Code, b.Metric, b.Dimension.Kind, b.Dimension.IsNone ? null : b.Dimension.Value))
+            .ToList();
 
     /// <summary>Restores the behind set of a snapshot into this empty tracker, in its order.</summary>
     internal void Restore(List<PaceEntry> entries)
     {
         foreach (var e in entries)
         {
-            if (!_behind.Add((new Period(e.Period), e.Metric)))
+            if (!_behind.Add(new TargetKey(new Period(e.Period), e.Metric, TargetDimension.Of(e.DimensionKind, e.DimensionValue))))
             {
-                throw new InvalidDataException($"Corrupt snapshot: pace entry {e.Metric} {e.Period} is listed twice.");
+                throw new InvalidDataException($"Corrupt snapshot: pace entry {e.Metric} {e.Period} {e.DimensionKind}={e.DimensionValue} is listed twice.");
             }
         }
     }
@@ -97,20 +99,21 @@ public sealed class PaceTracker
     public List<Alert> Check(string subjectId, string scopeId, bool isRegion, TargetBook targets, FigureSet figures, CompanyCalendar calendar, DateTimeOffset now)
     {
         var alerts = new List<Alert>();
-        foreach (var (period, metric, levels) in targets.All)
+        foreach (var (key, levels) in targets.All)
         {
+            var period = key.Period;
             var elapsed = calendar.ElapsedShare(period, now);
             if (elapsed <= 0 || elapsed >= 1)
             {
-                _behind.Remove((period, metric));
+                _behind.Remove(key);
                 continue;
             }
 
-            var actual = TargetBook.Actual(figures, period, metric);
+            var actual = TargetBook.Actual(figures, key);
             var expected = (long)Math.Floor(levels.MustAchieve * elapsed);
             if (actual < expected)
             {
-                if (_behind.Add((period, metric)))
+                if (_behind.Add(key))
                 {
                     var who = isRegion ? "Region" : "Rep";
                     alerts.Add(new Alert(
@@ -119,16 +122,16 @@ public sealed class PaceTracker
                         scopeId,
                         "",
                         period,
-                        metric.ToString(),
+                        key.Dimension.IsNone ? key.Metric.ToString() : $"{key.Metric} {key.Dimension}",
                         actual,
                         expected,
-                        $"{who} {subjectId} is behind must-achieve pace for {metric} {period}: {actual} of {expected} expected by now",
+                        $"{who} {subjectId} is behind must-achieve pace for {key}: {actual} of {expected} expected by now",
                         now) { AboutRegion = isRegion });
                 }
             }
             else
             {
-                _behind.Remove((period, metric));
+                _behind.Remove(key);
             }
         }
 

@@ -72,18 +72,18 @@ public static class EventValidator
 
         public Outcome? Visit(CustomerRegistered c) => Id(c.CustomerId, "customer_id") ?? Text(c.Name, "name");
 
-        public Outcome? Visit(OpportunityOpened o) => Id(o.OpportunityId, "opportunity_id") ?? Id(o.OwnerRepId, "owner_rep_id")
+        public Outcome? Visit(OpportunityOpened o) => NotYet(o.Cost) ?? Id(o.OpportunityId, "opportunity_id") ?? Id(o.OwnerRepId, "owner_rep_id")
             ?? Id(o.CustomerId, "customer_id") ?? Amount(o.Amount, "amount", allowZero: false)
             ?? Date(o.ExpectedClose, "expected_close") ?? OpenStage(o.StageId, _stages);
 
         public Outcome? Visit(OpportunityStageChanged s) => Id(s.OpportunityId, "opportunity_id") ?? OpenStage(s.StageId, _stages)
             ?? (s.ExpectedClose is { } d ? Date(d, "expected_close") : null);
 
-        public Outcome? Visit(OpportunityAmountChanged a) => Id(a.OpportunityId, "opportunity_id") ?? Amount(a.Amount, "amount", allowZero: false);
+        public Outcome? Visit(OpportunityAmountChanged a) => NotYet(a.Cost) ?? Id(a.OpportunityId, "opportunity_id") ?? Amount(a.Amount, "amount", allowZero: false);
 
         public Outcome? Visit(OpportunityReassigned r) => Id(r.OpportunityId, "opportunity_id") ?? Id(r.NewOwnerRepId, "new_owner_rep_id");
 
-        public Outcome? Visit(OpportunityWon w) => Id(w.OpportunityId, "opportunity_id") ?? Amount(w.Amount, "amount", allowZero: true);
+        public Outcome? Visit(OpportunityWon w) => NotYet(w.Cost) ?? Id(w.OpportunityId, "opportunity_id") ?? Amount(w.Amount, "amount", allowZero: true);
 
         public Outcome? Visit(OpportunityLost l) => Id(l.OpportunityId, "opportunity_id");
 
@@ -94,13 +94,16 @@ public static class EventValidator
         public Outcome? Visit(PaymentReceived p) => Id(p.RepId, "rep_id") ?? Id(p.CustomerId, "customer_id") ?? Amount(p.Amount, "amount", allowZero: false);
 
         public Outcome? Visit(TargetSet t) => Id(t.ScopeId, "scope_id") ?? Enum(t.Scope, "scope") ?? Enum(t.Metric, "metric")
-            ?? (t.Period.IsNone ? Outcome.Invalid("period", "period is required: 2026, 2026-Q4 or 2026-11") : null)
+            ?? (t.Period.IsNone ? Outcome.Invalid("period", "period is required: 2026, 2026-Q4, 2026-11 or 2026-W49") : null)
+            ?? (t.Period.Year is < MinYear or > MaxYear ? Outcome.Invalid("period", $"period must fall in the years {MinYear} to {MaxYear}") : null)
+            ?? TargetRules.Check(t.Metric, t.Period, t.Dimension)
             ?? Amount(t.MustAchieve, "must_achieve", allowZero: false)
             ?? (t.Stretch < t.MustAchieve ? Outcome.Invalid("stretch", "stretch must be at least must_achieve") : null)
             ?? Amount(t.Stretch, "stretch", allowZero: false);
 
         public Outcome? Visit(ForecastSubmitted f) => Id(f.ScopeId, "scope_id") ?? Enum(f.Scope, "scope")
             ?? (f.Period.IsNone ? Outcome.Invalid("period", "period is required: 2026, 2026-Q4 or 2026-11") : null)
+            ?? (f.Period.IsWeek ? Outcome.Invalid("period", "forecasts are for a year, quarter or month, not a week") : null)
             ?? (f.Period.Year is < MinYear or > MaxYear ? Outcome.Invalid("period", $"period must fall in the years {MinYear} to {MaxYear}") : null)
             ?? Amount(f.Commit, "commit", allowZero: true)
             ?? (f.BestCase < f.Commit ? Outcome.Invalid("best_case", "best_case must be at least commit") : null)
@@ -113,6 +116,7 @@ public static class EventValidator
                 ? Outcome.Invalid("year", $"year is required: a year such as 2027, between {MinYear} and {MaxYear}")
                 : null)
             ?? Enum(p.Metric, "metric")
+            ?? TargetRules.Check(p.Metric, p.Year, default)
             ?? (p.LastYearActual is { } last ? Amount(last, "last_year_actual", allowZero: true) : null)
             ?? Amount(p.LongTermPlan, "long_term_plan", allowZero: true)
             ?? (p.IndustryGrowthBasisPoints is < MinGrowthBasisPoints or > MaxGrowthBasisPoints
@@ -123,6 +127,9 @@ public static class EventValidator
 
     /// <summary>The industry growth rates a planner may record, in basis points: −100% (the industry vanishes) to +1,000%.</summary>
     public const int MinGrowthBasisPoints = -10_000, MaxGrowthBasisPoints = 100_000;
+
+    // Slice 1 of issue 13 item 1: deal costs are not kept yet, so an event that carries one is refused, not half-read.
+    private static Outcome? NotYet(long? cost) => cost is null ? null : Outcome.Invalid("cost", "deal costs are not kept yet");
 
     /// <summary>The longest note a forecast submission may carry.</summary>
     public const int MaxNoteLength = 1024;

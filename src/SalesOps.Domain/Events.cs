@@ -47,6 +47,9 @@ public enum TargetMetric : byte
 
     /// <summary>New customers: customers whose first won deal was won in the period (a count).</summary>
     NewCustomers = 3,
+
+    /// <summary>Gross margin of deals won in the period: Σ (amount − cost) over won deals that carry a cost.</summary>
+    GrossMargin = 4,
 }
 
 /// <summary>
@@ -149,6 +152,9 @@ public sealed record OpportunityOpened(
     string StageId)
     : SalesEvent(EventId, OccurredAt)
 {
+    /// <summary>The deal's cost, if known (gross margin = amount − cost); null: none known yet.</summary>
+    public long? Cost { get; init; }
+
     public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
 }
 
@@ -162,6 +168,9 @@ public sealed record OpportunityStageChanged(string EventId, DateTimeOffset Occu
 public sealed record OpportunityAmountChanged(string EventId, DateTimeOffset OccurredAt, string OpportunityId, long Amount)
     : SalesEvent(EventId, OccurredAt)
 {
+    /// <summary>A new cost of the deal, or null to keep its cost.</summary>
+    public long? Cost { get; init; }
+
     public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
 }
 
@@ -175,6 +184,9 @@ public sealed record OpportunityReassigned(string EventId, DateTimeOffset Occurr
 public sealed record OpportunityWon(string EventId, DateTimeOffset OccurredAt, string OpportunityId, long Amount)
     : SalesEvent(EventId, OccurredAt)
 {
+    /// <summary>The final cost of the deal, or null to keep its cost.</summary>
+    public long? Cost { get; init; }
+
     public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
 }
 
@@ -205,6 +217,11 @@ public sealed record PaymentReceived(string EventId, DateTimeOffset OccurredAt, 
     public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
 }
 
+/// <summary>
+/// A must-achieve and stretch target of a scope (a rep, a region or the company) for a period and metric, optionally for
+/// one value of a dimension (<see cref="Dimension"/>: a product line, channel, customer or activity type). The one with
+/// the greatest (occurred_at, event id) per scope, period, metric and dimension is in force.
+/// </summary>
 public sealed record TargetSet(
     string EventId,
     DateTimeOffset OccurredAt,
@@ -216,6 +233,9 @@ public sealed record TargetSet(
     long Stretch)
     : SalesEvent(EventId, OccurredAt)
 {
+    /// <summary>The part of the metric the target is for; <see cref="TargetDimension.None"/> for the whole of it.</summary>
+    public TargetDimension Dimension { get; init; }
+
     public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
 }
 

@@ -48,22 +48,28 @@ public enum Figure : byte
     NewCustomerBookings = 13,
 
     /// <summary>
+    /// Gross margin of deals won in the period: Σ (amount − cost) over won deals that carry a cost (docs/semantics.md,
+    /// "Gross margin"). Signed: a deal sold below cost lowers it.
+    /// </summary>
+    GrossMargin = 14,
+
+    /// <summary>
     /// Σ of the targets of the reps counted in a scope (A = metric, B = slot: see <see cref="TargetSums"/>): a current
     /// item of each rep, so a region holds its reps' and its sub-regions' reps'. Period = the target's period.
     /// </summary>
-    RepTargets = 14,
+    RepTargets = 15,
 
     /// <summary>
     /// Σ of the own targets of a region's direct child regions (A = metric, B = slot: see <see cref="TargetSums"/>):
     /// sent by a child to its parent only, never rolled further up.
     /// </summary>
-    ChildRegionTargets = 15,
+    ChildRegionTargets = 16,
 
     /// <summary>
     /// A region's own targets as it counted them in its parent's <see cref="ChildRegionTargets"/> (same slots); kept so
     /// that a change retracts exactly what was sent. Not rolled up.
     /// </summary>
-    SentTargets = 16,
+    SentTargets = 17,
 }
 
 /// <summary>Key of one counter: which figure, which period, and up to two small dimensions (stage, type, category).</summary>
@@ -202,11 +208,11 @@ public sealed class FigureSet
     }
 
     /// <summary>The most counters one credit item expands into (<see cref="Expand"/>).</summary>
-    public const int MaxExpansion = 3;
+    public const int MaxExpansion = 4;
 
     /// <summary>
     /// Expands one credit item into the keys of the counters it adds its value to: a periodic figure goes to its
-    /// month, quarter and year. Writes them to <paramref name="keys"/> (at least <see cref="MaxExpansion"/> long)
+    /// month, quarter and year, and an activity's count and minutes to its ISO week too (weeks are kept for activities only). Writes them to <paramref name="keys"/> (at least <see cref="MaxExpansion"/> long)
     /// and returns how many.
     /// </summary>
     public static int Expand(CreditItem item, CompanyCalendar calendar, Span<FigureKey> keys)
@@ -222,6 +228,12 @@ public sealed class FigureSet
         keys[0] = new FigureKey(item.Figure, m, item.A, item.B);
         keys[1] = new FigureKey(item.Figure, q, item.A, item.B);
         keys[2] = new FigureKey(item.Figure, y, item.A, item.B);
-        return 3;
+        if (item.Figure is not (Figure.ActivityCount or Figure.ActivityMinutes))
+        {
+            return 3;
+        }
+
+        keys[3] = new FigureKey(item.Figure, Period.WeekOf(d), item.A, item.B);
+        return 4;
     }
 }

@@ -192,7 +192,7 @@ public sealed class RegionState
         }
 
         Targets.Offer(e);
-        TargetSums.Follow(this, e.Period, e.Metric, forParent);
+        TargetSums.Follow(this, new TargetKey(e.Period, e.Metric, e.Dimension), forParent);
         return Outcome.Accepted;
     }
 

@@ -16,7 +16,7 @@ public sealed class RepEffects
     public Dictionary<string, FigureSet> RegionDeltas { get; } = new(StringComparer.Ordinal);
     public List<(string RegionId, BoardUpdate Update)> Boards { get; } = new();
 
-    /// <summary>Room for an activity's counters (two items, each in its month, quarter and year) without regrowing.</summary>
+    /// <summary>Room for an activity's counters (two items, each in its week, month, quarter and year) without regrowing.</summary>
     private const int DeltaCapacity = 8;
 
     public bool IsEmpty => RegionDeltas.Count == 0 && Boards.Count == 0;
@@ -329,7 +329,7 @@ public sealed class RepState
             EmitScores([e.Period], BoardMask.All, effects);
         }
 
-        TargetSums.Follow(this, e.Period, e.Metric, effects);
+        TargetSums.Follow(this, new TargetKey(e.Period, e.Metric, e.Dimension), effects);
         return Outcome.Accepted;
     }
 
@@ -439,9 +439,9 @@ public sealed class RepState
         Left = new Departure(e.OccurredAt, calendar.LocalDate(e.OccurredAt), e.EventId);
         var periods = _scores.Keys.Select(k => k.Period).Distinct().ToArray();
         EmitScores(periods, BoardMask.All, effects);
-        foreach (var (period, metric, _) in Targets.All.ToList())
+        foreach (var (key, _) in Targets.All.ToList())
         {
-            TargetSums.Follow(this, period, metric, effects);
+            TargetSums.Follow(this, key, effects);
         }
 
         return Outcome.Accepted;
@@ -521,9 +521,9 @@ public sealed class RepState
             {
                 own.Add(key, item.Value);
                 delta.Add(key, item.Value);
-                if (scored == BoardMask.None)
+                if (scored == BoardMask.None || key.Period.IsWeek)
                 {
-                    continue;
+                    continue; // leaderboards are for months, quarters and years
                 }
 
                 if (key.Figure == Figure.ActivityCount)

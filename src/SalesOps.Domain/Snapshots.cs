@@ -207,8 +207,20 @@ internal sealed record LwwMemento<T>(T Value, DateTimeOffset At, string? EventId
 /// <summary>One counter of a <see cref="FigureSet"/>: figure, period code, dimensions, value.</summary>
 internal sealed record FigureEntry(Figure F, int P, short A, short B, long V);
 
-/// <summary>One target of a <see cref="TargetBook"/> with its register stamp.</summary>
-internal sealed record TargetEntry(int Period, TargetMetric Metric, long MustAchieve, long Stretch, DateTimeOffset At, string? EventId, bool HasValue);
+/// <summary>
+/// One target of a <see cref="TargetBook"/> with its register stamp; the dimension is left out for a target of the whole
+/// metric (and absent from snapshots written before targets had dimensions).
+/// </summary>
+internal sealed record TargetEntry(
+    int Period,
+    TargetMetric Metric,
+    long MustAchieve,
+    long Stretch,
+    DateTimeOffset At,
+    string? EventId,
+    bool HasValue,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] DimensionKind DimensionKind = DimensionKind.None,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DimensionValue = null);
 
 /// <summary>The reference variables of one year and metric (<see cref="PlanningInputsBook"/>) with their register's stamp.</summary>
 internal sealed record PlanningInputsEntry(
@@ -228,8 +240,12 @@ internal sealed record ForecastEntry(int Period, DateTimeOffset At, string Event
 /// <summary>A period whose end a rep has been told of, with the cut-off its accuracy is scored at.</summary>
 internal sealed record ForecastClosedEntry(int Period, DateTimeOffset Cutoff);
 
-/// <summary>A (period, metric) target a <see cref="PaceTracker"/> holds as behind pace.</summary>
-internal sealed record PaceEntry(int Period, TargetMetric Metric);
+/// <summary>A (period, metric, dimension) target a <see cref="PaceTracker"/> holds as behind pace.</summary>
+internal sealed record PaceEntry(
+    int Period,
+    TargetMetric Metric,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] DimensionKind DimensionKind = DimensionKind.None,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DimensionValue = null);
 
 /// <summary>A (period, figure) a <see cref="LastYearTracker"/> holds as behind the same period last year.</summary>
 internal sealed record LastYearEntry(int Period, ComparedFigure Figure);

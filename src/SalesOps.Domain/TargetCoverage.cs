@@ -89,8 +89,14 @@ public static class TargetSums
     /// exactly what its regions received, so a rep restored from a snapshot written before these sums existed starts
     /// from nothing instead of retracting what was never sent.
     /// </summary>
-    public static void Follow(RepState rep, Period period, TargetMetric metric, RepEffects effects)
+    public static void Follow(RepState rep, TargetKey key, RepEffects effects)
     {
+        if (!Summed(key))
+        {
+            return;
+        }
+
+        var (period, metric) = (key.Period, key.Metric);
         var counted = rep.Left is { } left && period.EndDay > left.On ? null : rep.Targets.Get(period, metric);
         var sent = Part(rep.Current, Figure.RepTargets, period, metric);
         if (counted == sent)
@@ -108,13 +114,14 @@ public static class TargetSums
     /// writing the change for the parent into <paramref name="forParent"/>. What was sent is kept in the region's own
     /// <see cref="Figure.SentTargets"/> counters (the company, which has no parent, sends nothing).
     /// </summary>
-    public static void Follow(RegionState region, Period period, TargetMetric metric, FigureSet forParent)
+    public static void Follow(RegionState region, TargetKey key, FigureSet forParent)
     {
-        if (region.ParentId.Length == 0)
+        if (region.ParentId.Length == 0 || !Summed(key))
         {
             return;
         }
 
+        var (period, metric) = (key.Period, key.Metric);
         var target = region.Targets.Get(period, metric);
         var sent = Part(region.Figures, Figure.SentTargets, period, metric);
         if (target == sent)
@@ -125,6 +132,12 @@ public static class TargetSums
         Change(forParent, Figure.ChildRegionTargets, period, metric, sent, target);
         Change(region.Figures, Figure.SentTargets, period, metric, sent, target);
     }
+
+    /// <summary>
+    /// Whether a target counts in the bottom-up sums: one for a whole metric (no dimension) for a year, quarter or month.
+    /// Targets by dimension and week targets are compared with nothing (docs/semantics.md).
+    /// </summary>
+    public static bool Summed(TargetKey key) => key.Dimension.IsNone && key.Period.Kind is PeriodKind.Year or PeriodKind.Quarter or PeriodKind.Month;
 
     /// <summary>The one part a scope counted under <paramref name="figure"/>, or null when it counted none.</summary>
     private static TargetLevels? Part(FigureSet f, Figure figure, Period period, TargetMetric metric)
@@ -251,7 +264,7 @@ public sealed class CoverageTracker
     {
         var alerts = new List<Alert>();
         var seen = new HashSet<(Period, TargetMetric, CoverageBasis)>();
-        foreach (var period in targets.All.Select(t => t.Period).Distinct().Order())
+        foreach (var period in targets.All.Where(t => TargetSums.Summed(t.Key)).Select(t => t.Key.Period).Distinct().Order())
         {
             foreach (var c in TargetSums.Coverage(figures, targets, period, isRegion))
             {

@@ -44,8 +44,14 @@ public sealed partial class ReferenceModel
             }
         }
 
-        foreach (var ((scope, id, period, _), t) in Targets())
+        foreach (var ((scope, id, period, _, dimension), t) in Targets())
         {
+            // Only targets for a whole metric, for a year, quarter or month, are summed.
+            if (dimension.Length > 0 || !(period.Length == 4 || period[5] == 'Q' || char.IsDigit(period[5])))
+            {
+                continue;
+            }
+
             if (scope == TargetScope.Rep)
             {
                 if (reps.TryGetValue(id, out var rep) && CountsInSums(id, period))
@@ -68,6 +74,11 @@ public sealed partial class ReferenceModel
     public List<RefCoverage> Coverage(TargetScope scope, string scopeId, string period, ReportInputs inputs)
     {
         var rows = new List<RefCoverage>();
+        if (!(period.Length == 4 || period[5] == 'Q' || char.IsDigit(period[5])))
+        {
+            return rows; // a week's target is compared with nothing
+        }
+
         var year = int.Parse(period[..4], CultureInfo.InvariantCulture);
         var quarters = Enumerable.Range(1, 4).Select(q => string.Create(CultureInfo.InvariantCulture, $"{year:D4}-Q{q}")).ToList();
         var (first, end) = RefCalendar.Days(period);
@@ -79,7 +90,7 @@ public sealed partial class ReferenceModel
 
         foreach (var metric in new[] { TargetMetric.Bookings, TargetMetric.Collections, TargetMetric.Activities, TargetMetric.NewCustomers })
         {
-            if (!inputs.Targets.TryGetValue((scope, scopeId, period, metric), out var top))
+            if (!inputs.Targets.TryGetValue((scope, scopeId, period, metric, ""), out var top))
             {
                 continue;
             }
@@ -99,8 +110,8 @@ public sealed partial class ReferenceModel
             IEnumerable<TargetSet> Held(TargetScope s, IEnumerable<string> ids, IEnumerable<string> periods) =>
                 from id in ids
                 from p in periods
-                where inputs.Targets.ContainsKey((s, id, p, metric))
-                select inputs.Targets[(s, id, p, metric)];
+                where inputs.Targets.ContainsKey((s, id, p, metric, ""))
+                select inputs.Targets[(s, id, p, metric, "")];
 
             if (scope == TargetScope.Region)
             {
@@ -151,7 +162,7 @@ public sealed partial class ReferenceModel
             var lastYear = last.LastYearActual ?? lastYearFigure(metric);
             var grown = (long)decimal.Floor(lastYear * (10_000m + last.IndustryGrowthBasisPoints) / 10_000m);
             var suggested = Math.Max(grown, last.LongTermPlan) + last.NewGrowthPoints;
-            long? must = inputs.Targets.TryGetValue((scope, scopeId, period, metric), out var t) ? t.MustAchieve : null;
+            long? must = inputs.Targets.TryGetValue((scope, scopeId, period, metric, ""), out var t) ? t.MustAchieve : null;
             rows.Add(new RefSuggestion(metric.ToString(), lastYear, last.LastYearActual.HasValue, last.LongTermPlan, last.IndustryGrowthBasisPoints, last.NewGrowthPoints, grown, suggested, must, must - suggested));
         }
 

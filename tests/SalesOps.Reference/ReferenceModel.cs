@@ -396,7 +396,8 @@ public sealed partial class ReferenceModel
             PaymentReceived p => BadId(p.RepId) ? "rep_id" : BadId(p.CustomerId) ? "customer_id" : BadAmount(p.Amount) ? "amount" : null,
             TargetSet t => BadId(t.ScopeId) ? "scope_id" : (int)t.Scope is not (0 or 1) ? "scope"
                 : (int)t.Metric is < 0 or > 3 ? "metric"
-                : RefCalendar.CodeOf(t.Period).Length == 0 ? "period"
+                : RefCalendar.CodeOf(t.Period).Length == 0 || t.Period.Year is < 1900 or > 9000 ? "period"
+                : TargetDimensionField(t) is { } dimensionField ? dimensionField
                 : BadAmount(t.MustAchieve) ? "must_achieve" : t.Stretch < t.MustAchieve || BadAmount(t.Stretch) ? "stretch" : null,
             ForecastSubmitted f => BadId(f.ScopeId) ? "scope_id" : (int)f.Scope is not (0 or 1) ? "scope"
                 : RefCalendar.CodeOf(f.Period).Length == 0 || f.Period.Year is < 1900 or > 9000 ? "period"
@@ -415,6 +416,33 @@ public sealed partial class ReferenceModel
     }
 
     private static bool BadId(string? id) => string.IsNullOrWhiteSpace(id) || id.Length > 128;
+
+    /// <summary>
+    /// The field naming what is wrong with a target's period kind or dimension (docs/semantics.md, "Targets by
+    /// dimension"): weeks are for activities only; an activity-type dimension for activities only, with a known type.
+    /// Gross margin and product line, channel and customer dimensions are not taken yet.
+    /// </summary>
+    private static string? TargetDimensionField(TargetSet t)
+    {
+        if (RefCalendar.IsWeek(RefCalendar.CodeOf(t.Period)) && t.Metric != TargetMetric.Activities)
+        {
+            return "period";
+        }
+
+        var kind = t.Dimension.Kind;
+        if (t.Metric == TargetMetric.GrossMargin)
+        {
+            return "metric";
+        }
+
+        return kind switch
+        {
+            DimensionKind.None => null,
+            DimensionKind.ActivityType when t.Metric != TargetMetric.Activities => "dimension.kind",
+            DimensionKind.ActivityType => new[] { "Call", "Visit", "Meeting", "Proposal", "Demo" }.Contains(t.Dimension.Value) ? null : "dimension.activity_type",
+            _ => "dimension.kind",
+        };
+    }
 
     /// <summary>Amounts are positive and at most 10^15 (docs/semantics.md, rule 1).</summary>
     private static bool BadAmount(long amount) => amount is <= 0 or > 1_000_000_000_000_000;
@@ -852,13 +880,16 @@ public sealed partial class ReferenceModel
         return reps;
     }
 
-    /// <summary>Target in force per (scope, id, period code, metric): the one with the greatest (occurred_at, event id).</summary>
-    public Dictionary<(TargetScope Scope, string Id, string Period, TargetMetric Metric), TargetSet> Targets()
+    /// <summary>
+    /// Target in force per (scope, id, period code, metric, dimension): the one with the greatest (occurred_at, event id).
+    /// The dimension is "" for the whole metric, else "Kind=Value" (<see cref="DimensionOf"/>).
+    /// </summary>
+    public Dictionary<(TargetScope Scope, string Id, string Period, TargetMetric Metric, string Dimension), TargetSet> Targets()
     {
-        var result = new Dictionary<(TargetScope, string, string, TargetMetric), TargetSet>();
+        var result = new Dictionary<(TargetScope, string, string, TargetMetric, string), TargetSet>();
         foreach (var t in _accepted.OfType<TargetSet>())
         {
-            var key = (t.Scope, t.ScopeId, RefCalendar.CodeOf(t.Period), t.Metric);
+            var key = (t.Scope, t.ScopeId, RefCalendar.CodeOf(t.Period), t.Metric, DimensionOf(t));
             if (!result.TryGetValue(key, out var held) || Stamp(t, held) > 0)
             {
                 result[key] = t;
@@ -867,6 +898,9 @@ public sealed partial class ReferenceModel
 
         return result;
     }
+
+    /// <summary>A target's dimension as the reference names it: "" for none, else "Kind=Value".</summary>
+    public static string DimensionOf(TargetSet t) => t.Dimension.Kind == DimensionKind.None ? "" : $"{t.Dimension.Kind}={t.Dimension.Value}";
 
     /// <summary>
     /// Each customer's first order (docs/semantics.md, "New customers"): among its deals that stand won, the one won
@@ -963,6 +997,12 @@ public sealed partial class ReferenceModel
                 case ActivityLogged a:
                     Historical(a.RepId, a.OccurredAt, Fig.ActivityCount, (int)a.Type, (int)a.TimeCategory, 1);
                     Historical(a.RepId, a.OccurredAt, Fig.ActivityMinutes, 0, (int)a.TimeCategory, a.DurationMinutes);
+
+                    // Activities are kept per ISO week too (docs/semantics.md, "Targets by dimension").
+                    var week = RefCalendar.WeekCode(_calendar.LocalDate(a.OccurredAt));
+                    var region = reps[a.RepId].RegionAt(a.OccurredAt);
+                    Add(a.RepId, region, new CounterKey(Fig.ActivityCount, week, (int)a.Type, (int)a.TimeCategory), 1);
+                    Add(a.RepId, region, new CounterKey(Fig.ActivityMinutes, week, 0, (int)a.TimeCategory), a.DurationMinutes);
                     break;
                 case PaymentReceived p:
                     Historical(p.RepId, p.OccurredAt, Fig.Collections, 0, 0, p.Amount);
@@ -1006,15 +1046,15 @@ public sealed partial class ReferenceModel
                     Fig.ActivityCount => "Activities",
                     _ => null,
                 };
-                if (metric is not null)
+                if (metric is not null && !RefCalendar.IsWeek(key.Period))
                 {
                     mine[(key.Period, metric)] = mine.GetValueOrDefault((key.Period, metric)) + value;
                 }
             }
 
-            foreach (var ((scope, id, period, metric), target) in targets)
+            foreach (var ((scope, id, period, metric, dimension), target) in targets)
             {
-                if (scope == TargetScope.Rep && id == repId && metric == TargetMetric.Bookings)
+                if (scope == TargetScope.Rep && id == repId && metric == TargetMetric.Bookings && dimension.Length == 0)
                 {
                     var bookings = counters.GetValueOrDefault(new CounterKey(Fig.Bookings, period, 0, 0));
                     mine[(period, "Attainment")] = Math.Round(bookings * 100.0 / target.MustAchieve, 4);
@@ -1087,6 +1127,8 @@ public sealed partial class ReferenceModel
             ? repId == scopeId
             : Chain(regionId, inputs.Parents).Contains(scopeId);
 
+        // A week keeps activities only (docs/semantics.md, "Targets by dimension"): its other period figures read 0.
+        var week = RefCalendar.IsWeek(period);
         var n = _open.Length;
         var stageCount = new long[n];
         var stageAmount = new long[n];
@@ -1108,7 +1150,7 @@ public sealed partial class ReferenceModel
                     stageCount[i]++;
                     stageAmount[i] += d.Amount;
                     weighted += d.Amount * _open[i].Probability / 100m;
-                    if (RefCalendar.Contains(period, d.ExpectedClose))
+                    if (!week && RefCalendar.Contains(period, d.ExpectedClose))
                     {
                         forecastOpen += d.Amount * _open[i].Probability / 100m;
                         switch (_open[i].Category)
@@ -1127,7 +1169,7 @@ public sealed partial class ReferenceModel
                 }
             }
 
-            if (!IsOpen(d.Stage) && InScope(d.Owner, inputs.Reps[d.Owner].RegionAt(d.StageAt)) && RefCalendar.Contains(period, _calendar.LocalDate(d.StageAt)))
+            if (!week && !IsOpen(d.Stage) && InScope(d.Owner, inputs.Reps[d.Owner].RegionAt(d.StageAt)) && RefCalendar.Contains(period, _calendar.LocalDate(d.StageAt)))
             {
                 if (d.Stage == Won)
                 {
@@ -1146,7 +1188,7 @@ public sealed partial class ReferenceModel
         long newCustomers = 0, newCustomerBookings = 0;
         foreach (var order in FirstOrders(inputs.Deals).Values)
         {
-            if (InScope(order.Owner, inputs.Reps[order.Owner].RegionAt(order.StageAt)) && RefCalendar.Contains(period, _calendar.LocalDate(order.StageAt)))
+            if (!week && InScope(order.Owner, inputs.Reps[order.Owner].RegionAt(order.StageAt)) && RefCalendar.Contains(period, _calendar.LocalDate(order.StageAt)))
             {
                 newCustomers++;
                 newCustomerBookings += order.Amount;
@@ -1164,7 +1206,7 @@ public sealed partial class ReferenceModel
                 minutes[(int)a.TimeCategory] += a.DurationMinutes;
                 activities[((int)a.Type, (int)a.TimeCategory)] = activities.GetValueOrDefault(((int)a.Type, (int)a.TimeCategory)) + 1;
             }
-            else if (e is PaymentReceived p && RefCalendar.Contains(period, _calendar.LocalDate(p.OccurredAt)) && InScope(p.RepId, inputs.Reps[p.RepId].RegionAt(p.OccurredAt)))
+            else if (e is PaymentReceived p && !week && RefCalendar.Contains(period, _calendar.LocalDate(p.OccurredAt)) && InScope(p.RepId, inputs.Reps[p.RepId].RegionAt(p.OccurredAt)))
             {
                 collections += p.Amount;
             }
@@ -1174,31 +1216,32 @@ public sealed partial class ReferenceModel
 
         var targets = new List<RefTarget>();
         var elapsed = _calendar.ElapsedShare(period, now);
-        foreach (var metric in new[] { TargetMetric.Bookings, TargetMetric.Collections, TargetMetric.Activities, TargetMetric.NewCustomers })
+        var mine = inputs.Targets.Where(kv => kv.Key.Scope == scope && kv.Key.Id == scopeId && kv.Key.Period == period)
+            .OrderBy(kv => (int)kv.Key.Metric).ThenBy(kv => (int)kv.Value.Dimension.Kind).ThenBy(kv => kv.Value.Dimension.Value ?? "", StringComparer.Ordinal);
+        foreach (var ((_, _, _, metric, dimension), t) in mine)
         {
-            if (inputs.Targets.TryGetValue((scope, scopeId, period, metric), out var t))
-            {
-                var actual = metric switch
+            var actual = dimension.Length > 0
+                ? DimensionActual(t, InScope, inputs)
+                : metric switch
                 {
                     TargetMetric.Bookings => bookings,
                     TargetMetric.Collections => collections,
                     TargetMetric.NewCustomers => newCustomers,
                     _ => activityTotal,
                 };
-                var expected = t.MustAchieve * elapsed;
+            var expected = t.MustAchieve * elapsed;
 
-                // Pace is only meaningful while the period runs: before it, nothing is expected yet; after it, the
-                // target is met or missed, not behind (docs/semantics.md, "pace").
-                targets.Add(new RefTarget(
-                    metric.ToString(),
-                    actual,
-                    t.MustAchieve,
-                    t.Stretch,
-                    Ratio(actual, t.MustAchieve),
-                    Ratio(actual, t.Stretch),
-                    Ratio(actual, expected),
-                    elapsed is > 0 and < 1 && actual < Math.Floor(expected)));
-            }
+            // Pace is only meaningful while the period runs: before it, nothing is expected yet; after it, the
+            // target is met or missed, not behind (docs/semantics.md, "pace").
+            targets.Add(new RefTarget(
+                dimension.Length == 0 ? metric.ToString() : $"{metric}/{dimension}",
+                actual,
+                t.MustAchieve,
+                t.Stretch,
+                Ratio(actual, t.MustAchieve),
+                Ratio(actual, t.Stretch),
+                Ratio(actual, expected),
+                elapsed is > 0 and < 1 && actual < Math.Floor(expected)));
         }
 
         var conversion = new double[n];
@@ -1231,7 +1274,7 @@ public sealed partial class ReferenceModel
         }
 
         var yoy = new List<RefYearOnYear>();
-        foreach (var (name, actual, whole, i) in new[]
+        foreach (var (name, actual, whole, i) in week ? [] : new[]
         {
             ("Bookings", bookings, lastYear.Bookings, 0), ("Collections", collections, lastYear.Collections, 1), ("WonCount", won, lastYear.Won, 2),
             ("NewCustomers", newCustomers, lastYear.NewCustomers, 3),
@@ -1275,7 +1318,7 @@ public sealed partial class ReferenceModel
             newCustomerBookings,
             bookings - newCustomerBookings,
             RefPlanning.Plan(
-                inputs.Targets.GetValueOrDefault((scope, scopeId, period, TargetMetric.Bookings)),
+                inputs.Targets.GetValueOrDefault((scope, scopeId, period, TargetMetric.Bookings, "")),
                 period,
                 now,
                 _calendar,
@@ -1336,6 +1379,22 @@ public sealed partial class ReferenceModel
 
             return new RefSums(b, w, c, n, nb, proposals, visits, calls);
         }
+    }
+
+    /// <summary>
+    /// The actual of a target for one dimension value, from scratch (docs/semantics.md, "Targets by dimension"): the
+    /// scope's activities of that type in the target's period, counted where the rep was when logging them.
+    /// </summary>
+    private long DimensionActual(TargetSet t, Func<string, string, bool> inScope, ReportInputs inputs)
+    {
+        var period = RefCalendar.CodeOf(t.Period);
+        return t.Dimension.Kind switch
+        {
+            DimensionKind.ActivityType => _accepted.OfType<ActivityLogged>().Count(a =>
+                a.Type.ToString() == t.Dimension.Value && RefCalendar.Contains(period, _calendar.LocalDate(a.OccurredAt))
+                && inScope(a.RepId, inputs.Reps[a.RepId].RegionAt(a.OccurredAt))),
+            _ => throw new NotSupportedException($"the reference has no rule for a {t.Dimension.Kind} target yet"),
+        };
     }
 
     // ---- forecasts ---------------------------------------------------------------------------------------
@@ -1411,4 +1470,4 @@ public sealed record ReportInputs(
     Dictionary<string, RefDeal> Deals,
     Dictionary<string, RefRep> Reps,
     Dictionary<string, string> Parents,
-    Dictionary<(TargetScope Scope, string Id, string Period, TargetMetric Metric), TargetSet> Targets);
+    Dictionary<(TargetScope Scope, string Id, string Period, TargetMetric Metric, string Dimension), TargetSet> Targets);

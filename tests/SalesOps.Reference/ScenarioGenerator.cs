@@ -284,7 +284,8 @@ public sealed class ScenarioGenerator
             InvalidFields = _invalid,
             HistoryCount = historyCount,
             // The same periods a year later too: they read this history as their same period last year.
-            ReportPeriods = PeriodsAround(calendar).SelectMany(p => new[] { p, new Period(p.Code + 100) }).Distinct().Select(RefCalendar.CodeOf).ToList(),
+            ReportPeriods = PeriodsAround(calendar).SelectMany(p => new[] { p, new Period(p.Code + 100) }).Concat(WeeksAround(calendar))
+                .Distinct().Select(RefCalendar.CodeOf).ToList(),
             Now = now,
             Risk = risk ?? Risk(seed, stages),
             RiskInstants = [now, end.AddDays(1), end.AddDays(25), end.AddDays(90)],
@@ -402,6 +403,14 @@ public sealed class ScenarioGenerator
             {
                 var period = periods[_rng.Next(periods.Count)];
                 var metric = (TargetMetric)_rng.Next(4);
+                var dimension = TargetDimension.None;
+                if (metric == TargetMetric.Activities)
+                {
+                    // Activity targets by week and by activity type (docs/semantics.md, "Targets by dimension").
+                    period = _rng.Next(3) == 0 ? WeeksAround(calendar)[_rng.Next(3)] : period;
+                    dimension = _rng.Next(3) == 0 ? TargetDimension.Of((ActivityType)_rng.Next(5)) : dimension;
+                }
+
                 var versions = _rng.Next(4) == 0 ? 2 : 1;
                 for (var v = 0; v < versions; v++)
                 {
@@ -412,7 +421,7 @@ public sealed class ScenarioGenerator
                         _ => _rng.Next(1, 60) * 10_000L,
                     };
                     var stretch = must + (_rng.Next(3) == 0 ? 0 : _rng.NextInt64(0, must + 1));
-                    Add(new TargetSet(NextId(), At(-0.1 + _rng.NextDouble()), scope, id, period, metric, must, stretch));
+                    Add(new TargetSet(NextId(), At(-0.1 + _rng.NextDouble()), scope, id, period, metric, must, stretch) { Dimension = dimension });
                 }
             }
         }
@@ -612,7 +621,12 @@ public sealed class ScenarioGenerator
             6 => (new ActivityLogged(NextId(), at, rep, "", ActivityType.Call, _rng.Next(2) == 0 ? -1 : 1441, TimeCategory.T1), "duration_minutes"),
             7 => (new TargetSet(NextId(), at, TargetScope.Rep, rep, period, TargetMetric.Bookings, 10_000, 9_999), "stretch"),
             8 => (new TargetSet(NextId(), at, TargetScope.Region, ReferenceModel.Company, period, TargetMetric.Collections, 0, 10), "must_achieve"),
-            9 => (new TargetSet(NextId(), at, TargetScope.Rep, rep, Period.None, TargetMetric.Activities, 5, 10), "period"),
+            9 => _rng.Next(3) switch
+            {
+                0 => (new TargetSet(NextId(), at, TargetScope.Rep, rep, Period.None, TargetMetric.Activities, 5, 10), "period"),
+                1 => (new TargetSet(NextId(), at, TargetScope.Rep, rep, Period.WeekOf(DateOnly.FromDateTime(at.UtcDateTime)), TargetMetric.Bookings, 5, 10), "period"),
+                _ => (new TargetSet(NextId(), at, TargetScope.Rep, rep, period, TargetMetric.Bookings, 5, 10) { Dimension = TargetDimension.Of(ActivityType.Visit) }, "dimension.kind"),
+            },
             10 => (new ActivityLogged(_rng.Next(2) == 0 ? "" : new string('e', 129), at, rep, customer, ActivityType.Demo, 30, TimeCategory.T2), "event_id"),
             11 => (new PaymentReceived(NextId(), default, rep, customer, 1_000), "occurred_at"),
             12 => (new ActivityLogged(NextId(), at, rep, customer, (ActivityType)9, 30, TimeCategory.T3), "type"),
@@ -665,6 +679,10 @@ public sealed class ScenarioGenerator
 
         return keyed.OrderBy(k => k.Key).Select(k => k.Event).ToList();
     }
+
+    /// <summary>Three ISO weeks inside the scenario's span: the periods of its week targets.</summary>
+    private List<Period> WeeksAround(RefCalendar calendar) =>
+        [.. new[] { 0.2, 0.5, 0.8 }.Select(f => Period.WeekOf(calendar.LocalDate(_start + _span * f)))];
 
     private List<Period> PeriodsAround(RefCalendar calendar)
     {

@@ -9,7 +9,7 @@ namespace SalesOps.Server.Api;
 /// Maps between the protobuf contract and the domain. No business rules here. Every wire enum is its domain enum
 /// plus one: 0 is the <c>*_UNSPECIFIED</c> value an omitted field reads as, refused wherever the field is required.
 /// </summary>
-public static class ProtoMapper
+public static partial class ProtoMapper
 {
     /// <summary>Maps a protobuf event; returns a rejection (InvalidArgument naming the field) when it cannot.</summary>
     public static SalesEvent? ToDomain(V1.Event e, string currency, out Outcome? error)
@@ -55,32 +55,43 @@ public static class ProtoMapper
             case V1.Event.KindOneofCase.OpportunityOpened:
                 var oo = e.OpportunityOpened;
                 if (ToAmount(oo.Amount, currency, out error) is not { } openAmount
-                    || ToDate(oo.ExpectedClose, "expected_close", required: true, out error) is not { } close)
+                    || ToDate(oo.ExpectedClose, "expected_close", required: true, out error) is not { } close
+                    || !TryCost(oo.Cost, currency, out var openCost, out error))
                 {
                     return null;
                 }
 
-                return new OpportunityOpened(id, at, oo.OpportunityId, oo.OwnerRepId, oo.CustomerId, openAmount, oo.ProductLine, oo.Channel, close, oo.StageId);
+                return new OpportunityOpened(id, at, oo.OpportunityId, oo.OwnerRepId, oo.CustomerId, openAmount, oo.ProductLine, oo.Channel, close, oo.StageId)
+                {
+                    Cost = openCost,
+                };
             case V1.Event.KindOneofCase.OpportunityStageChanged:
                 var sc = e.OpportunityStageChanged;
                 var newClose = ToDate(sc.ExpectedClose, "expected_close", required: false, out error);
                 return error is null ? new OpportunityStageChanged(id, at, sc.OpportunityId, sc.StageId, newClose) : null;
             case V1.Event.KindOneofCase.OpportunityAmountChanged:
                 var ac = e.OpportunityAmountChanged;
-                return ToAmount(ac.Amount, currency, out error) is { } changed
-                    ? new OpportunityAmountChanged(id, at, ac.OpportunityId, changed)
+                return ToAmount(ac.Amount, currency, out error) is { } changed && TryCost(ac.Cost, currency, out var changedCost, out error)
+                    ? new OpportunityAmountChanged(id, at, ac.OpportunityId, changed) { Cost = changedCost }
                     : null;
             case V1.Event.KindOneofCase.OpportunityReassigned:
                 return new OpportunityReassigned(id, at, e.OpportunityReassigned.OpportunityId, e.OpportunityReassigned.NewOwnerRepId);
             case V1.Event.KindOneofCase.OpportunityWon:
                 var won = e.OpportunityWon;
+                if (!TryCost(won.Cost, currency, out var wonCost, out error))
+                {
+                    return null;
+                }
+
                 if (won.Amount is null)
                 {
                     // The domain's "keep the opportunity's amount": absence on the wire, never a magic amount.
-                    return new OpportunityWon(id, at, won.OpportunityId, 0);
+                    return new OpportunityWon(id, at, won.OpportunityId, 0) { Cost = wonCost };
                 }
 
-                return ToAmount(won.Amount, currency, out error) is { } final ? OpportunityWonWithAmount(id, at, won.OpportunityId, final, out error) : null;
+                return ToAmount(won.Amount, currency, out error) is { } final
+                    ? OpportunityWonWithAmount(id, at, won.OpportunityId, final, out error) is { } withAmount ? withAmount with { Cost = wonCost } : null
+                    : null;
             case V1.Event.KindOneofCase.OpportunityLost:
                 return new OpportunityLost(id, at, e.OpportunityLost.OpportunityId, e.OpportunityLost.Reason);
             case V1.Event.KindOneofCase.ActivityLogged:
@@ -103,11 +114,16 @@ public static class ProtoMapper
 
                 if (!Period.TryParse(ts.Period, out var period))
                 {
-                    error = Outcome.Invalid("period", $"period {Echo.Quote(ts.Period)} is not a year (2026), quarter (2026-Q4) or month (2026-11)");
+                    error = Outcome.Invalid("period", $"period {Echo.Quote(ts.Period)} is not a year (2026), quarter (2026-Q4), month (2026-11) or ISO week (2026-W49)");
                     return null;
                 }
 
-                return new TargetSet(id, at, (TargetScope)scope, ts.ScopeId, period, (TargetMetric)metric, ts.MustAchieve, ts.Stretch);
+                if (ToDimension(ts.Dimension, out error) is not { } dimension)
+                {
+                    return null;
+                }
+
+                return new TargetSet(id, at, (TargetScope)scope, ts.ScopeId, period, (TargetMetric)metric, ts.MustAchieve, ts.Stretch) { Dimension = dimension };
             case V1.Event.KindOneofCase.ForecastSubmitted:
                 var fs = e.ForecastSubmitted;
                 if (Required(fs.Scope, "scope", out error) is not { } forecastScope)
@@ -288,6 +304,7 @@ public static class ProtoMapper
             NewCustomers = r.NewCustomers,
             NewCustomerBookings = r.NewCustomerBookings,
             RepeatBookings = r.RepeatBookings,
+            GrossMargin = r.GrossMargin,
         };
         f.Stages.Add(r.Stages.Select(s => new V1.StageFigure
         {
@@ -317,6 +334,7 @@ public static class ProtoMapper
             ElapsedShare = t.ElapsedShare,
             Pace = t.Pace,
             BehindPace = t.BehindPace,
+            Dimension = ToWire(t.Dimension),
         }));
         f.TargetCoverage.Add(TargetPlanMapper.ToWire(r.Coverage));
         f.SuggestedTargets.Add(TargetPlanMapper.ToWire(r.Suggestions));

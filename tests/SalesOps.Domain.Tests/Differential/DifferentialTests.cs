@@ -272,7 +272,7 @@ public sealed class DifferentialTests
             }
         }
 
-        foreach (var (scope, id, period, _) in inputs.Targets.Keys.Where(k => k.Metric == TargetMetric.Bookings && sc.ReportPeriods.Contains(k.Period)))
+        foreach (var (scope, id, period, _, _) in inputs.Targets.Keys.Where(k => k.Metric == TargetMetric.Bookings && k.Dimension.Length == 0 && sc.ReportPeriods.Contains(k.Period)))
         {
             if (reference.Report(scope, id, period, sc.Now, inputs).Plan is { } plan)
             {

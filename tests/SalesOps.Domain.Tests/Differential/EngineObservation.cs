@@ -74,7 +74,7 @@ internal static class EngineObservation
         r.ActivityTotal,
         new SortedDictionary<(int, int), long>(r.Activities.ToDictionary(a => ((int)a.Type, (int)a.Category), a => a.Count)),
         r.MinutesByTimeCategory.ToArray(),
-        r.Targets.Select(t => new RefTarget(t.Metric.ToString(), t.Actual, t.MustAchieve, t.Stretch, t.MustAttainment, t.StretchAttainment, t.Pace, t.BehindPace)).ToList(),
+        r.Targets.Select(t => new RefTarget(t.Dimension.IsNone ? t.Metric.ToString() : $"{t.Metric}/{t.Dimension}", t.Actual, t.MustAchieve, t.Stretch, t.MustAttainment, t.StretchAttainment, t.Pace, t.BehindPace)).ToList(),
         r.SamePeriodLastYear.Select(y => new RefYearOnYear(y.Figure.ToString(), y.Actual, y.LastYear, y.LastYearToDate, y.Growth, y.Behind)).ToList(),
         r.NewCustomers,
         r.NewCustomerBookings,

@@ -235,8 +235,11 @@ public sealed class CallFilterFaults : IFaultInjector
 }
 
 /// <summary>A message made to fail, until its sender's retry succeeds.</summary>
-internal sealed class Lag(string method, string target, long mark, DateTime failedAt)
+internal sealed class Lag(string method, string target, long mark, DateTime failedAt, string kind = "")
 {
+    /// <summary>What made it fail, for failure messages.</summary>
+    public string Kind => kind;
+
     public string Method => method;
     public string Target => target;
     public long Mark => mark;

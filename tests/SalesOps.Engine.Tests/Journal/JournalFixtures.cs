@@ -34,6 +34,8 @@ internal static class JournalFixtures
         new PaymentReceived(p + "e-pay", At, p + "ann", p + "acme", 120_000),
         new TargetSet(p + "e-target", At, TargetScope.Region, p + "east", new Period(202611), TargetMetric.Collections, 1_000_000, 1_500_000),
         .. Added(p),
+        .. Version2(p),
+        .. AddedLater(p),
     ];
 
     /// <summary>Events added after the legacy format: they have current-format fixtures only.</summary>
@@ -41,11 +43,33 @@ internal static class JournalFixtures
     [
         new RepLeft(p + "e-left", At.AddDays(30), p + "ann", "moved abroad"),
         new ForecastSubmitted(p + "e-forecast", At, TargetScope.Rep, p + "ann", Period.OfMonth(2026, 11), 400_000, 650_000, "ann", "two deals in legal"),
-        new PlanningInputsRecorded(p + "e-inputs", At, TargetScope.Region, p + "east", Period.OfYear(2027), TargetMetric.Bookings, 9_000_000, 10_000_000, 650, 400_000),
     ];
 
-    /// <summary>How many of <see cref="Added"/> come before <see cref="AddedOthers"/> in file order; the rest come after them.</summary>
-    private const int AddedBeforeOthers = 2;
+    /// <summary>Version 2 of four events (the fields it added set: a cost, a dimension), after <see cref="AddedOthers"/> in file order.</summary>
+    public static SalesEvent[] Version2(string p) =>
+    [
+        new OpportunityOpened(p + "e-open2", At, p + "o3", p + "ann", p + "acme", 250_000, "widgets", "direct", new DateOnly(2026, 12, 15), "qualify") { Cost = 140_000 },
+        new OpportunityAmountChanged(p + "e-amount2", At, p + "o3", 300_000) { Cost = 160_000 },
+        new OpportunityWon(p + "e-won2", At, p + "o3", 0) { Cost = 170_000 },
+        new TargetSet(p + "e-target2", At, TargetScope.Rep, p + "ann", Period.OfWeek(2026, 45), TargetMetric.Activities, 20, 25)
+        {
+            Dimension = TargetDimension.Of(ActivityType.Visit),
+        },
+    ];
+
+    /// <summary>The schema version an event's fixture is written in: 2 when it uses a field version 2 added.</summary>
+    public static int VersionOf(JournalEntry entry) => entry switch
+    {
+        EventAccepted { Event: OpportunityOpened { Cost: not null } or OpportunityAmountChanged { Cost: not null } or OpportunityWon { Cost: not null } } => 2,
+        EventAccepted { Event: TargetSet { Dimension.IsNone: false } } => 2,
+        _ => 1,
+    };
+
+    /// <summary>Events added after the version 2 fixtures, after <see cref="Version2"/> in file order.</summary>
+    public static SalesEvent[] AddedLater(string p) =>
+    [
+        new PlanningInputsRecorded(p + "e-inputs", At, TargetScope.Region, p + "east", Period.OfYear(2027), TargetMetric.Bookings, 9_000_000, 10_000_000, 650, 400_000),
+    ];
 
     /// <summary>Entries other than events added after the legacy format, after <see cref="Added"/> in file order.</summary>
     public static JournalEntry[] AddedOthers(string p) =>
@@ -74,7 +98,7 @@ internal static class JournalFixtures
     public static IEnumerable<(string File, JournalEntry Entry)> All(string p, bool legacy = false)
     {
         var n = 0;
-        var added = Added(p).Length;
+        var added = Added(p).Length + Version2(p).Length + AddedLater(p).Length;
         var events = Events(p);
         foreach (var e in events[..^added])
         {
@@ -91,7 +115,7 @@ internal static class JournalFixtures
             yield break;
         }
 
-        foreach (var e in events[^added..][..AddedBeforeOthers])
+        foreach (var e in Added(p))
         {
             yield return ($"{++n:00}-event-{e.GetType().Name}.bin", new EventAccepted(e));
         }
@@ -101,7 +125,12 @@ internal static class JournalFixtures
             yield return ($"{++n:00}-{e.GetType().Name}.bin", e);
         }
 
-        foreach (var e in events[^added..][AddedBeforeOthers..])
+        foreach (var e in Version2(p))
+        {
+            yield return ($"{++n:00}-event-{e.GetType().Name}.bin", new EventAccepted(e));
+        }
+
+        foreach (var e in AddedLater(p))
         {
             yield return ($"{++n:00}-event-{e.GetType().Name}.bin", new EventAccepted(e));
         }
