@@ -33,6 +33,12 @@ public sealed class Expected(int reps, int customers)
     public long[] Forecasts { get; } = new long[reps];
     public long[] LastCommit { get; } = new long[reps];
 
+    /// <summary>Each rep's bookings target for the month (the last acknowledged), 0 without one.</summary>
+    public long[] TargetMust { get; } = new long[reps];
+
+    /// <summary>Each rep's planning inputs for next year (the last acknowledged), null without any.</summary>
+    public RecordedInputs?[] Inputs { get; } = new RecordedInputs?[reps];
+
     public void Apply(in Effect e)
     {
         var r = e.Rep;
@@ -79,6 +85,12 @@ public sealed class Expected(int reps, int customers)
             case EffectKind.Forecast:
                 Forecasts[r]++;
                 LastCommit[r] = e.Amount;
+                break;
+            case EffectKind.Target:
+                TargetMust[r] = e.Amount;
+                break;
+            case EffectKind.Inputs:
+                Inputs[r] = e.Inputs;
                 break;
         }
     }

@@ -20,7 +20,8 @@ public static class Verifier
         var regionChecks = new[] { company.RootRegion }.Concat(company.Areas)
             .Select(region => new Check<Totals>($"region {region}", Want(expected, newCustomers, Enumerable.Range(0, company.RepIds.Length).Where(r => company.InScope(region, r))),
                 async () => Totals.Of((await query.GetRegionAsync(new V1.GetRegionRequest { RegionId = region, Period = period })).Figures)));
-        var checks = repChecks.Concat<ICheck>(regionChecks).Concat(ForecastChecks(query, company, expected, period)).ToList();
+        var checks = repChecks.Concat<ICheck>(regionChecks).Concat(ForecastChecks(query, company, expected, period))
+            .Concat(PlanningChecks(query, company, expected, period)).ToList();
 
         var open = checks;
         while (true)
@@ -62,6 +63,43 @@ public static class Verifier
             }));
 
     private sealed record Submissions(long Count, long? LatestCommit);
+
+    /// <summary>
+    /// The run root's month target against its reps' (every rep has one: the coverage row counts them all and sums the
+    /// last acknowledged), and every rep with planning inputs: the suggested target of next year shows the last ones.
+    /// </summary>
+    private static IEnumerable<ICheck> PlanningChecks(V1.QueryService.QueryServiceClient query, Company company, Expected expected, string period)
+    {
+        var reps = Enumerable.Range(0, company.RepIds.Length).Where(r => expected.TargetMust[r] > 0).ToList();
+        yield return new Check<Coverage>(
+            $"coverage of {company.RootRegion}'s target by its reps'",
+            new Coverage(reps.Count, reps.Sum(r => expected.TargetMust[r])),
+            async () =>
+            {
+                var f = (await query.GetRegionAsync(new V1.GetRegionRequest { RegionId = company.RootRegion, Period = period })).Figures;
+                var row = f.TargetCoverage.SingleOrDefault(c => c.Basis == V1.CoverageBasis.Reps);
+                return new Coverage(row?.Parts ?? 0, row?.PartsMustAchieve ?? 0);
+            });
+        var nextYear = $"{int.Parse(period[..4], System.Globalization.CultureInfo.InvariantCulture) + 1:D4}";
+        foreach (var r in Enumerable.Range(0, company.RepIds.Length).Where(r => expected.Inputs[r] is not null))
+        {
+            var want = expected.Inputs[r]!;
+            yield return new Check<Suggestion?>(
+                $"suggested {nextYear} target of {company.RepIds[r]}",
+                new Suggestion(want.LastYear, want.Plan, want.GrowthBasisPoints, want.NewPoints, want.Suggested),
+                async () =>
+                {
+                    var f = (await query.GetRepAsync(new V1.GetRepRequest { RepId = company.RepIds[r], Period = nextYear })).Figures;
+                    return f.SuggestedTargets.SingleOrDefault(s => s.Metric == V1.TargetMetric.Bookings) is { } s
+                        ? new Suggestion(s.LastYearActual, s.LongTermPlan, s.IndustryGrowthBp, s.NewGrowthPoints, s.Suggested)
+                        : null;
+                });
+        }
+    }
+
+    private sealed record Coverage(int Reps, long MustAchieve);
+
+    private sealed record Suggestion(long LastYear, long Plan, int GrowthBasisPoints, long NewPoints, long Suggested);
 
     private static Totals Want(Expected e, (long[] Count, long[] Amount) newCustomers, IEnumerable<int> reps, bool rep = false)
     {

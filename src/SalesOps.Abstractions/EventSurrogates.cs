@@ -227,6 +227,24 @@ public struct ForecastSubmittedSurrogate
     [Id(8)] public string Note;
 }
 
+/// <summary>Stored and wire form of <see cref="PlanningInputsRecorded"/>.</summary>
+[GenerateSerializer, Immutable]
+public struct PlanningInputsRecordedSurrogate
+{
+    public const string Name = "PlanningInputsRecorded";
+    public const int Version = 1;
+    [Id(0)] public string EventId;
+    [Id(1)] public DateTimeOffset OccurredAt;
+    [Id(2)] public TargetScope Scope;
+    [Id(3)] public string ScopeId;
+    [Id(4)] public int Year;
+    [Id(5)] public TargetMetric Metric;
+    [Id(6)] public long? LastYearActual;
+    [Id(7)] public long LongTermPlan;
+    [Id(8)] public int IndustryGrowthBasisPoints;
+    [Id(9)] public long NewGrowthPoints;
+}
+
 /// <summary>
 /// Converts every event to and from its surrogate. Orleans finds one converter per event type through the interfaces
 /// this class implements; <c>JournalFormat</c>'s event writer converts every event through it, so leaving one out is a
@@ -248,7 +266,8 @@ public sealed class EventConverter :
     IConverter<ActivityLogged, ActivityLoggedSurrogate>,
     IConverter<PaymentReceived, PaymentReceivedSurrogate>,
     IConverter<TargetSet, TargetSetSurrogate>,
-    IConverter<ForecastSubmitted, ForecastSubmittedSurrogate>
+    IConverter<ForecastSubmitted, ForecastSubmittedSurrogate>,
+    IConverter<PlanningInputsRecorded, PlanningInputsRecordedSurrogate>
 {
     public RegionDefined ConvertFromSurrogate(in RegionDefinedSurrogate s) => new(s.EventId, s.OccurredAt, s.RegionId, s.RegionName, s.ParentRegionId);
 
@@ -367,6 +386,16 @@ public sealed class EventConverter :
         EventId = e.EventId, OccurredAt = e.OccurredAt, Scope = e.Scope, ScopeId = e.ScopeId, Period = e.Period.Code, Commit = e.Commit,
         BestCase = e.BestCase, SubmittedBy = e.SubmittedBy, Note = e.Note,
     };
+
+    public PlanningInputsRecorded ConvertFromSurrogate(in PlanningInputsRecordedSurrogate s) =>
+        new(s.EventId, s.OccurredAt, s.Scope, s.ScopeId, new Period(s.Year), s.Metric, s.LastYearActual, s.LongTermPlan, s.IndustryGrowthBasisPoints, s.NewGrowthPoints);
+
+    public PlanningInputsRecordedSurrogate ConvertToSurrogate(in PlanningInputsRecorded e) => new()
+    {
+        EventId = e.EventId, OccurredAt = e.OccurredAt, Scope = e.Scope, ScopeId = e.ScopeId, Year = e.Year.Code, Metric = e.Metric,
+        LastYearActual = e.LastYearActual, LongTermPlan = e.LongTermPlan, IndustryGrowthBasisPoints = e.IndustryGrowthBasisPoints,
+        NewGrowthPoints = e.NewGrowthPoints,
+    };
 }
 
 /// <summary>
@@ -380,7 +409,8 @@ public sealed class EventCopier :
     IDeepCopier<RegionDefined>,
     IDeepCopier<CustomerRegistered>,
     IDeepCopier<TargetSet>,
-    IDeepCopier<ForecastSubmitted>
+    IDeepCopier<ForecastSubmitted>,
+    IDeepCopier<PlanningInputsRecorded>
 {
     public bool IsShallowCopyable() => true;
 
@@ -398,6 +428,9 @@ public sealed class EventCopier :
 
     [return: NotNullIfNotNull(nameof(input))]
     public ForecastSubmitted? DeepCopy(ForecastSubmitted? input, CopyContext context) => input;
+
+    [return: NotNullIfNotNull(nameof(input))]
+    public PlanningInputsRecorded? DeepCopy(PlanningInputsRecorded? input, CopyContext context) => input;
 
     [return: NotNullIfNotNull(nameof(input))]
     object? IDeepCopier.DeepCopy(object? input, CopyContext context) => input;

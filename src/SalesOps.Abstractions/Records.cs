@@ -276,6 +276,31 @@ public sealed record ForecastRow(
     }
 }
 
+/// <summary>The reference variables of one year and metric, as a grain answers them.</summary>
+[GenerateSerializer, Immutable, Alias("salesops.PlanningInputsRow")]
+public readonly record struct PlanningInputsRow(
+    [property: Id(0)] int Year,
+    [property: Id(1)] byte Metric,
+    [property: Id(2)] long? LastYearActual,
+    [property: Id(3)] long LongTermPlan,
+    [property: Id(4)] int IndustryGrowthBasisPoints,
+    [property: Id(5)] long NewGrowthPoints)
+{
+    public static PlanningInputsRow[] From(PlanningInputsBook book) =>
+        book.All.Select(i => new PlanningInputsRow(i.Year.Code, (byte)i.Metric, i.Inputs.LastYearActual, i.Inputs.LongTermPlan, i.Inputs.IndustryGrowthBasisPoints, i.Inputs.NewGrowthPoints)).ToArray();
+
+    public static PlanningInputsBook ToBook(IEnumerable<PlanningInputsRow> rows)
+    {
+        var book = new PlanningInputsBook();
+        foreach (var r in rows)
+        {
+            book.Put(new Period(r.Year), (TargetMetric)r.Metric, new PlanningInputs(r.LastYearActual, r.LongTermPlan, r.IndustryGrowthBasisPoints, r.NewGrowthPoints));
+        }
+
+        return book;
+    }
+}
+
 [GenerateSerializer, Immutable, Alias("salesops.RepSnapshot")]
 public sealed record RepSnapshot(
     [property: Id(0)] string RepId,
@@ -286,7 +311,12 @@ public sealed record RepSnapshot(
     [property: Id(5)] byte Style,
     [property: Id(6)] Counter[] Counters,
     [property: Id(7)] TargetRow[] Targets,
-    [property: Id(8)] ForecastRow[] Forecasts);
+    [property: Id(8)] ForecastRow[] Forecasts)
+{
+    /// <summary>The reference variables the rep's year targets were recorded with.</summary>
+    [Id(9)]
+    public PlanningInputsRow[] Inputs { get; init; } = [];
+}
 
 [GenerateSerializer, Immutable, Alias("salesops.RegionSnapshot")]
 public sealed record RegionSnapshot(
@@ -296,7 +326,12 @@ public sealed record RegionSnapshot(
     [property: Id(3)] string ParentId,
     [property: Id(4)] Counter[] Counters,
     [property: Id(5)] TargetRow[] Targets,
-    [property: Id(6)] ForecastRow[] Forecasts);
+    [property: Id(6)] ForecastRow[] Forecasts)
+{
+    /// <summary>The reference variables the region's year targets were recorded with.</summary>
+    [Id(7)]
+    public PlanningInputsRow[] Inputs { get; init; } = [];
+}
 
 [GenerateSerializer, Immutable, Alias("salesops.CustomerSnapshot")]
 public sealed record CustomerSnapshot(

@@ -25,6 +25,12 @@ public enum AlertKind : byte
 
     /// <summary>A rep's or region's activity plan (the planning funnel) fell behind: what is needed per day exceeds what was done per day.</summary>
     ActivityPlanBehind = 7,
+
+    /// <summary>
+    /// A target's bottom-up split (its child regions', its reps', its quarters' or months' targets) became smaller than its
+    /// must-achieve; <see cref="Alert.OtherId"/> names the <see cref="CoverageBasis"/>.
+    /// </summary>
+    PlanUncovered = 8,
 }
 
 /// <summary>
@@ -35,7 +41,7 @@ public enum AlertKind : byte
 /// The region whose screens care (the rep's region, the region itself, the leaderboard's scope; for a won deal the
 /// owner's region, which the alert log fills in when it publishes).
 /// </param>
-/// <param name="OtherId">The rep overtaken, or the owner of a won deal.</param>
+/// <param name="OtherId">The rep overtaken, the owner of a won deal, or the basis of an uncovered plan.</param>
 public sealed record Alert(
     AlertKind Kind,
     string SubjectId,

@@ -111,6 +111,19 @@ public static class EventValidator
             ?? Amount(f.BestCase, "best_case", allowZero: true)
             ?? (f.SubmittedBy?.Length > 256 ? Outcome.Invalid("submitted_by", "submitted_by is longer than 256 characters") : null)
             ?? (f.Note?.Length > MaxNoteLength ? Outcome.Invalid("note", $"note is longer than {MaxNoteLength} characters") : null);
+
+        public Outcome? Visit(PlanningInputsRecorded p) => Id(p.ScopeId, "scope_id") ?? Enum(p.Scope, "scope")
+            ?? (p.Year.Kind != PeriodKind.Year || p.Year.Year is < MinYear or > MaxYear
+                ? Outcome.Invalid("year", $"year is required: a year such as 2027, between {MinYear} and {MaxYear}")
+                : null)
+            ?? Enum(p.Metric, "metric")
+            ?? TargetRules.Check(p.Metric, p.Year, default)
+            ?? (p.LastYearActual is { } last ? Amount(last, "last_year_actual", allowZero: true) : null)
+            ?? Amount(p.LongTermPlan, "long_term_plan", allowZero: true)
+            ?? (p.IndustryGrowthBasisPoints is < MinGrowthBasisPoints or > MaxGrowthBasisPoints
+                ? Outcome.Invalid("industry_growth_bp", $"industry_growth_bp must be between {MinGrowthBasisPoints} (-100%) and {MaxGrowthBasisPoints} (+1,000%)")
+                : null)
+            ?? Amount(p.NewGrowthPoints, "new_growth_points", allowZero: true);
     }
 
     /// <summary>An optional deal cost: 0 to 10^15 (a cost above the amount is a deal sold at a loss, not an error).</summary>
@@ -119,6 +132,9 @@ public static class EventValidator
     /// <summary>A product line or channel: optional, but a dimension value, so no longer than an id.</summary>
     private static Outcome? Longest(string? value, string field) =>
         value?.Length > MaxIdLength ? Outcome.Invalid(field, $"{field} is longer than {MaxIdLength} characters") : null;
+
+    /// <summary>The industry growth rates a planner may record, in basis points: −100% (the industry vanishes) to +1,000%.</summary>
+    public const int MinGrowthBasisPoints = -10_000, MaxGrowthBasisPoints = 100_000;
 
     /// <summary>The longest note a forecast submission may carry.</summary>
     public const int MaxNoteLength = 1024;

@@ -99,6 +99,8 @@ public interface ISalesEventVisitor<out TResult>
     TResult Visit(TargetSet e);
 
     TResult Visit(ForecastSubmitted e);
+
+    TResult Visit(PlanningInputsRecorded e);
 }
 
 public sealed record RegionDefined(string EventId, DateTimeOffset OccurredAt, string RegionId, string Name, string ParentRegionId)
@@ -257,6 +259,32 @@ public sealed record ForecastSubmitted(
     long BestCase,
     string SubmittedBy,
     string Note)
+    : SalesEvent(EventId, OccurredAt)
+{
+    public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
+}
+
+/// <summary>
+/// A planner records the four reference variables of a year's target for a rep, a region or the company (scope REGION,
+/// id <c>company</c>): docs/semantics.md, "Suggested target". Last-writer-wins per scope, year and metric; the
+/// suggested target they imply is shown beside the target set for that year.
+/// </summary>
+/// <param name="Year">The year the target is for (a year period).</param>
+/// <param name="LastYearActual">Last year's actual in the metric's unit, or null to take the engine's own figure.</param>
+/// <param name="LongTermPlan">What the long-term plan sets for the year (0: none).</param>
+/// <param name="IndustryGrowthBasisPoints">The industry growth rate in hundredths of a percent (−10,000 to 100,000).</param>
+/// <param name="NewGrowthPoints">What new growth points (products, markets, channels) are expected to add in the year.</param>
+public sealed record PlanningInputsRecorded(
+    string EventId,
+    DateTimeOffset OccurredAt,
+    TargetScope Scope,
+    string ScopeId,
+    Period Year,
+    TargetMetric Metric,
+    long? LastYearActual,
+    long LongTermPlan,
+    int IndustryGrowthBasisPoints,
+    long NewGrowthPoints)
     : SalesEvent(EventId, OccurredAt)
 {
     public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);

@@ -29,7 +29,8 @@ public sealed record TargetFigure(
 /// <see cref="YearOnYearFigure"/>; new customers and new-customer bookings = the count and amount of first orders won in
 /// the period; repeat bookings = bookings − new-customer bookings; the planning funnel: see <see cref="PlanningFunnel"/>;
 /// gross margin = Σ (amount − cost) over deals won in the period that carry a cost; targets by dimension: see
-/// <see cref="TargetRules"/>.
+/// <see cref="TargetRules"/>; top-down against bottom-up: see <see cref="TargetSums.Coverage"/>; suggested targets: see
+/// <see cref="SuggestedTarget"/>.
 /// </summary>
 public sealed record FigureReport(
     Period Period,
@@ -57,13 +58,15 @@ public sealed record FigureReport(
     long NewCustomers,
     long NewCustomerBookings,
     long RepeatBookings,
-    PlanningFunnel? Plan)
+    PlanningFunnel? Plan,
+    IReadOnlyList<TargetCoverage> Coverage,
+    IReadOnlyList<SuggestedTarget> Suggestions)
 {
     /// <summary>Gross margin of deals won in the period (Σ amount − cost over won deals that carry a cost).</summary>
     public long GrossMargin { get; init; }
 
-    /// <summary>The report of a rep's or a region's (<paramref name="scope"/>) counters and targets.</summary>
-    public static FigureReport Build(FigureSet f, TargetBook targets, EngineSettings settings, TargetScope scope, Period period, DateTimeOffset now)
+    /// <summary>The report of a rep's or a region's (<paramref name="scope"/>) counters, targets and recorded reference variables.</summary>
+    public static FigureReport Build(FigureSet f, TargetBook targets, EngineSettings settings, TargetScope scope, Period period, DateTimeOffset now, PlanningInputsBook? inputs = null)
     {
         var stages = settings.Stages;
         var calendar = settings.Calendar;
@@ -148,7 +151,9 @@ public sealed record FigureReport(
             f.Get(Figure.NewCustomers, period),
             f.Get(Figure.NewCustomerBookings, period),
             bookings - f.Get(Figure.NewCustomerBookings, period),
-            PlanningFunnel.Build(f, targets, settings, period, now, scope == TargetScope.Rep))
+            PlanningFunnel.Build(f, targets, settings, period, now, scope == TargetScope.Rep),
+            TargetSums.Coverage(f, targets, period, scope == TargetScope.Region),
+            inputs is null ? [] : SuggestedTarget.For(inputs, f, targets, period))
         {
             GrossMargin = f.Get(Figure.GrossMargin, period),
         };

@@ -52,6 +52,24 @@ public enum Figure : byte
     /// "Gross margin"). Signed: a deal sold below cost lowers it.
     /// </summary>
     GrossMargin = 14,
+
+    /// <summary>
+    /// Σ of the targets of the reps counted in a scope (A = metric, B = slot: see <see cref="TargetSums"/>): a current
+    /// item of each rep, so a region holds its reps' and its sub-regions' reps'. Period = the target's period.
+    /// </summary>
+    RepTargets = 15,
+
+    /// <summary>
+    /// Σ of the own targets of a region's direct child regions (A = metric, B = slot: see <see cref="TargetSums"/>):
+    /// sent by a child to its parent only, never rolled further up.
+    /// </summary>
+    ChildRegionTargets = 16,
+
+    /// <summary>
+    /// A region's own targets as it counted them in its parent's <see cref="ChildRegionTargets"/> (same slots); kept so
+    /// that a change retracts exactly what was sent. Not rolled up.
+    /// </summary>
+    SentTargets = 17,
 }
 
 /// <summary>Key of one counter: which figure, which period, and up to two small dimensions (stage, type, category).</summary>

@@ -207,6 +207,8 @@ public sealed partial class OpportunityState
         public bool Visit(TargetSet e) => false;
 
         public bool Visit(ForecastSubmitted e) => false;
+
+        public bool Visit(PlanningInputsRecorded e) => false;
     }
 
     /// <summary>
@@ -284,6 +286,8 @@ public sealed partial class OpportunityState
         public (string RepId, string Field)? Visit(TargetSet e) => null;
 
         public (string RepId, string Field)? Visit(ForecastSubmitted e) => null;
+
+        public (string RepId, string Field)? Visit(PlanningInputsRecorded e) => null;
     }
 
     private void OfferCost(long? cost, EventStamp stamp)

@@ -118,6 +118,13 @@ internal static class Snapshots
         return entries;
     }
 
+    /// <summary>
+    /// A list, or null when it is empty (a field omitted from the snapshot). Trackers compact their sets in
+    /// <c>ToMemento</c> even when empty: a set emptied by removals keeps its free slots, which would order later additions
+    /// differently from the fresh set a restore starts with (found by the snapshot round-trip test).
+    /// </summary>
+    public static List<T>? NullIfEmpty<T>(List<T> list) => list.Count == 0 ? null : list;
+
     /// <inheritdoc cref="Compact{TKey, TValue}(Dictionary{TKey, TValue})"/>
     public static T[] Compact<T>(HashSet<T> set)
     {
@@ -224,6 +231,18 @@ internal sealed record TargetEntry(
     bool HasValue,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] DimensionKind DimensionKind = DimensionKind.None,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DimensionValue = null);
+
+/// <summary>The reference variables of one year and metric (<see cref="PlanningInputsBook"/>) with their register's stamp.</summary>
+internal sealed record PlanningInputsEntry(
+    int Year,
+    TargetMetric Metric,
+    long? LastYearActual,
+    long LongTermPlan,
+    int GrowthBasisPoints,
+    long NewGrowthPoints,
+    DateTimeOffset At,
+    string? EventId,
+    bool HasValue);
 
 /// <summary>One forecast submission of a <see cref="ForecastBook"/>, in the book's order.</summary>
 internal sealed record ForecastEntry(int Period, DateTimeOffset At, string EventId, long Commit, long BestCase, string SubmittedBy, string Note);
@@ -384,7 +403,12 @@ internal sealed record RepMemento(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<LastYearEntry>? BehindLastYear = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<ForecastEntry>? Forecasts = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<ForecastClosedEntry>? ForecastsClosed = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<int>? BehindPlan = null) : IMemento;
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<int>? BehindPlan = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<CoverageEntry>? Uncovered = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<PlanningInputsEntry>? Inputs = null) : IMemento;
+
+/// <summary>A target whose bottom-up split is uncovered (the plan-uncovered alert's latch); absent when none and in earlier snapshots.</summary>
+internal sealed record CoverageEntry(int Period, TargetMetric Metric, CoverageBasis Basis);
 
 /// <summary>A rep's departure; absent (null) in snapshots of reps with the company and in those written before RepLeft existed.</summary>
 internal sealed record DepartureEntry(DateTimeOffset At, DateOnly On, string EventId);
@@ -407,7 +431,9 @@ internal sealed record RegionMemento(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DedupMemento? TargetDedup = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<LastYearEntry>? BehindLastYear = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<ForecastEntry>? Forecasts = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<int>? BehindPlan = null) : IMemento;
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<int>? BehindPlan = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<CoverageEntry>? Uncovered = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<PlanningInputsEntry>? Inputs = null) : IMemento;
 
 internal sealed record CustomerMemento(
     int FormatVersion,

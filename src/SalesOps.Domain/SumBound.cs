@@ -108,6 +108,8 @@ public static class SumBound
         public long? Visit(TargetSet e) => null;
 
         public long? Visit(ForecastSubmitted e) => null;
+
+        public long? Visit(PlanningInputsRecorded e) => null;
     }
 
     /// <summary>Refuses a payment that would take its rep book's payments past <see cref="BookPayments"/>.</summary>
@@ -168,5 +170,7 @@ public static class SumBound
         public long Visit(TargetSet e) => 0;
 
         public long Visit(ForecastSubmitted e) => 0;
+
+        public long Visit(PlanningInputsRecorded e) => 0;
     }
 }

@@ -88,6 +88,18 @@ public static class ProtoEvents
                     Commit = Money(f.Commit), BestCase = Money(f.BestCase), SubmittedBy = f.SubmittedBy, Note = f.Note,
                 };
                 break;
+            case PlanningInputsRecorded i:
+                p.PlanningInputsRecorded = new V1.PlanningInputsRecorded
+                {
+                    Scope = ProtoMapper.ToWire(i.Scope), ScopeId = i.ScopeId, Year = i.Year.ToString(), Metric = ProtoMapper.ToWire(i.Metric),
+                    LongTermPlan = i.LongTermPlan, IndustryGrowthBp = i.IndustryGrowthBasisPoints, NewGrowthPoints = i.NewGrowthPoints,
+                };
+                if (i.LastYearActual is { } last)
+                {
+                    p.PlanningInputsRecorded.LastYearActual = last;
+                }
+
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(e));
         }

@@ -158,7 +158,14 @@ public sealed record RefReport(
     long NewCustomerBookings,
     long RepeatBookings,
     RefPlan? Plan,
-    long GrossMargin);
+    long GrossMargin)
+{
+    /// <summary>Top-down against bottom-up, in metric then basis order.</summary>
+    public List<RefCoverage> Coverage { get; init; } = [];
+
+    /// <summary>The targets the recorded reference variables suggest, in metric order.</summary>
+    public List<RefSuggestion> Suggestions { get; init; } = [];
+}
 
 /// <summary>A scope's period figures over some local dates, summed from the deals and accepted events.</summary>
 public readonly record struct RefSums(long Bookings, long Won, long Collections, long NewCustomers, long NewBookings, long Proposals, long Visits, long Calls);
@@ -173,7 +180,7 @@ public sealed record RefYearOnYear(string Figure, long Actual, long LastYear, lo
 /// table's configured stages (ids, probabilities, categories) as data, and has its own calendar
 /// (<see cref="RefCalendar"/>), counters (<see cref="CounterKey"/>), formulas, rankings and comparisons.
 /// </summary>
-public sealed class ReferenceModel
+public sealed partial class ReferenceModel
 {
     public const string Company = "company";
     public const string Won = "won";
@@ -408,6 +415,13 @@ public sealed class ReferenceModel
                 : f.Commit is < 0 or > 1_000_000_000_000_000 ? "commit"
                 : f.BestCase < f.Commit || f.BestCase > 1_000_000_000_000_000 ? "best_case"
                 : f.SubmittedBy.Length > 256 ? "submitted_by" : f.Note.Length > 1024 ? "note" : null,
+            PlanningInputsRecorded i => BadId(i.ScopeId) ? "scope_id" : (int)i.Scope is not (0 or 1) ? "scope"
+                : RefCalendar.CodeOf(i.Year).Length != 4 || i.Year.Year is < 1900 or > 9000 ? "year"
+                : (int)i.Metric is < 0 or > 4 ? "metric"
+                : i.LastYearActual is < 0 or > 1_000_000_000_000_000 ? "last_year_actual"
+                : i.LongTermPlan is < 0 or > 1_000_000_000_000_000 ? "long_term_plan"
+                : i.IndustryGrowthBasisPoints is < -10_000 or > 100_000 ? "industry_growth_bp"
+                : i.NewGrowthPoints is < 0 or > 1_000_000_000_000_000 ? "new_growth_points" : null,
             _ => "event",
         };
     }
@@ -516,6 +530,8 @@ public sealed class ReferenceModel
         TargetSet t => ("rep", t.ScopeId),
         ForecastSubmitted { Scope: TargetScope.Region } f => ("region", f.ScopeId),
         ForecastSubmitted f => ("rep", f.ScopeId),
+        PlanningInputsRecorded { Scope: TargetScope.Region } i => ("region", i.ScopeId),
+        PlanningInputsRecorded i => ("rep", i.ScopeId),
         RepJoined j => ("rep", j.RepId),
         RepMoved m => ("rep", m.RepId),
         RepLeft l => ("rep", l.RepId),
@@ -670,6 +686,10 @@ public sealed class ReferenceModel
                 return JoinOf(f.ScopeId) is null ? (Verdict.NotFound, "scope_id") : Gone(f.ScopeId, f.OccurredAt) ? (Verdict.FailedPrecondition, "scope_id") : null;
             case ForecastSubmitted f:
                 return Exists("region", f.ScopeId) ? null : (Verdict.NotFound, "scope_id");
+            case PlanningInputsRecorded { Scope: TargetScope.Rep } i:
+                return JoinOf(i.ScopeId) is null ? (Verdict.NotFound, "scope_id") : Gone(i.ScopeId, i.OccurredAt) ? (Verdict.FailedPrecondition, "scope_id") : null;
+            case PlanningInputsRecorded i:
+                return Exists("region", i.ScopeId) ? null : (Verdict.NotFound, "scope_id");
             case CustomerRegistered c:
                 return Exists("customer", c.CustomerId) ? (Verdict.FailedPrecondition, "customer_id") : null;
             default:
@@ -1049,6 +1069,7 @@ public sealed class ReferenceModel
             }
         }
 
+        AddTargetCounters(reps, parents, Add, regionCounters);
         foreach (var set in repCounters.Values.Concat(regionCounters.Values))
         {
             foreach (var zero in set.Where(kv => kv.Value == 0).Select(kv => kv.Key).ToList())
@@ -1367,9 +1388,29 @@ public sealed class ReferenceModel
                 bookings,
                 forecastOpen,
                 Sums),
-            grossMargin);
+            grossMargin)
+        {
+            Coverage = Coverage(scope, scopeId, period, inputs),
+            Suggestions = Suggestions(scope, scopeId, period, inputs, metric => metric switch
+            {
+                TargetMetric.Bookings => In(YearBefore(period)).Bookings,
+                TargetMetric.Collections => In(YearBefore(period)).Collections,
+                TargetMetric.NewCustomers => In(YearBefore(period)).NewCustomers,
+                TargetMetric.GrossMargin => GrossMarginIn(YearBefore(period)),
+                _ => ActivitiesIn(YearBefore(period)),
+            }),
+        };
 
         // The period figures of this scope for the local dates a predicate takes (last year's; the funnel's history).
+        // Gross margin of the scope's deals won in a period (last year's, for a suggested target).
+        long GrossMarginIn(string p) => inputs.Deals.Values
+            .Where(d => d.Stage == Won && d.Cost is not null && RefCalendar.Contains(p, _calendar.LocalDate(d.StageAt))
+                && InScope(d.Owner, inputs.Reps[d.Owner].RegionAt(d.StageAt)))
+            .Sum(d => d.Amount - d.Cost!.Value);
+
+        long ActivitiesIn(string p) => _accepted.OfType<ActivityLogged>()
+            .Count(a => RefCalendar.Contains(p, _calendar.LocalDate(a.OccurredAt)) && InScope(a.RepId, inputs.Reps[a.RepId].RegionAt(a.OccurredAt)));
+
         RefSums Sums(Func<DateOnly, bool> inPeriod)
         {
             long b = 0, w = 0, c = 0, n = 0, nb = 0, proposals = 0, visits = 0, calls = 0;

@@ -222,6 +222,7 @@ public sealed class ScenarioGenerator
         }
 
         AddTargets(repIds, regionIds, customers, calendar);
+        AddPlanSplits(repIds, regions.Select(r => (r.Id, r.Parent)).ToList(), calendar);
         AddForecasts(repIds, regionIds, calendar, forecastCutoffDays);
         AddConflicts(regions, customers, reps.Select(r => (r.Id, r.JoinedAt)).ToList(), opportunities, regionIds);
 
@@ -444,6 +445,91 @@ public sealed class ScenarioGenerator
     }
 
     /// <summary>
+    /// Plans split top-down (docs/semantics.md, "Top-down against bottom-up"): in most scenarios one or two (period,
+    /// metric) pairs get a target at the company, at some regions, at some reps, and at some quarters and months of the
+    /// scope's year, so sums of child regions', reps', quarters' and months' targets meet the target above them, some
+    /// short of it, some beyond it; levels run up to 10^15 so that the sums' high parts are exercised; a level is
+    /// sometimes set twice (last-writer-wins).
+    /// </summary>
+    private void AddPlanSplits(List<string> repIds, List<(string Id, string Parent)> regions, RefCalendar calendar)
+    {
+        for (var split = _rng.Next(3); split > 0; split--)
+        {
+            var day = calendar.LocalDate(At(_rng.NextDouble()));
+            var (month, quarter, year) = Period.Containing(day);
+            var period = _rng.Next(3) switch
+            {
+                0 => year,
+                1 => quarter,
+                _ => month,
+            };
+            var metric = _rng.Next(3) == 0 ? (TargetMetric)_rng.Next(4) : TargetMetric.Bookings;
+            var scale = _rng.Next(4) switch
+            {
+                0 => 1L,
+                1 => 1_000_000L,
+                2 => 1_000_000_000L,
+                _ => 1_000_000_000_000L,
+            };
+
+            void Set(TargetScope scope, string id, Period p, int share)
+            {
+                for (var v = _rng.Next(5) == 0 ? 2 : 1; v > 0; v--)
+                {
+                    var must = Math.Min(1_000_000_000_000_000, Math.Max(1, share * scale * _rng.Next(80, 121) / 100));
+                    var stretch = Math.Min(1_000_000_000_000_000, must + (_rng.Next(3) == 0 ? 0 : must / _rng.Next(2, 10)));
+                    Add(new TargetSet(NextId(), At(-0.1 + _rng.NextDouble()), scope, id, p, metric, must, stretch));
+                }
+            }
+
+            var scopes = new List<(TargetScope, string)> { (TargetScope.Region, ReferenceModel.Company) };
+            scopes.AddRange(regions.Where(_ => _rng.Next(3) > 0).Select(r => (TargetScope.Region, r.Id)));
+            scopes.AddRange(repIds.Where(_ => _rng.Next(3) > 0).Select(r => (TargetScope.Rep, r)));
+            foreach (var (scope, id) in scopes)
+            {
+                Set(scope, id, period, scope == TargetScope.Rep ? 100 : id == ReferenceModel.Company ? 1_000 : 400);
+                if (_rng.Next(3) == 0)
+                {
+                    Inputs(scope, id, Period.OfYear(period.Year + _rng.Next(2)), metric, scale);
+                }
+
+                if (period.Kind != PeriodKind.Month && _rng.Next(3) == 0)
+                {
+                    var parts = (period.Kind == PeriodKind.Year && _rng.Next(2) == 0
+                        ? Enumerable.Range(1, 4).Select(q => Period.OfQuarter(period.Year, q))
+                        : period.Months).ToList();
+                    foreach (var part in parts.Where(_ => _rng.Next(4) > 0))
+                    {
+                        Set(scope, id, part, (scope == TargetScope.Rep ? 100 : id == ReferenceModel.Company ? 1_000 : 400) / parts.Count);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The reference variables of a year's target (docs/semantics.md, "Suggested target"), once or twice (last-writer-wins):
+    /// last year's actual recorded or left to the engine's figure, growth from −100% to +1,000%, a long-term plan
+    /// sometimes above and sometimes below the grown figure, levels up to 10^15.
+    /// </summary>
+    private void Inputs(TargetScope scope, string id, Period year, TargetMetric metric, long scale)
+    {
+        for (var v = _rng.Next(4) == 0 ? 2 : 1; v > 0; v--)
+        {
+            long Level() => Math.Min(1_000_000_000_000_000, scale * _rng.Next(0, 1_000));
+            var growth = _rng.Next(6) switch
+            {
+                0 => -10_000,
+                1 => 100_000,
+                _ => _rng.Next(-2_000, 3_000),
+            };
+            Add(new PlanningInputsRecorded(
+                NextId(), At(-0.1 + _rng.NextDouble()), scope, id, year, metric, _rng.Next(3) == 0 ? null : Level(), _rng.Next(2) == 0 ? 0 : Level(), growth,
+                _rng.Next(2) == 0 ? 0 : Level()));
+        }
+    }
+
+    /// <summary>
     /// Forecast submissions (docs/semantics.md, "Forecast submissions and accuracy"): about half the reps, regions and
     /// the company submit for one to three periods that mostly end inside the history, one to four times each, some
     /// dated just before the cut-off, some after it (kept, not counted), some after the period's end; delivery then
@@ -530,13 +616,18 @@ public sealed class ScenarioGenerator
         var customer = customers[_rng.Next(customers.Count)];
         var opp = opportunities[_rng.Next(opportunities.Count)];
         var period = Period.OfMonth(at.Year, at.Month);
-        (SalesEvent Event, string Field) bad = _rng.Next(25) switch
+        var year = Period.OfYear(period.Year);
+        (SalesEvent Event, string Field) bad = _rng.Next(29) switch
         {
-            20 => (opp with { EventId = NextId(), OpportunityId = opp.OpportunityId + "-c", Cost = -1 }, "cost"),
-            21 => (new TargetSet(NextId(), at, TargetScope.Rep, rep, period, TargetMetric.Collections, 5, 10) { Dimension = TargetDimension.Of(DimensionKind.ProductLine, "product-1") }, "dimension.kind"),
-            22 => (new TargetSet(NextId(), at, TargetScope.Rep, rep, period, TargetMetric.Bookings, 5, 10) { Dimension = TargetDimension.Of(DimensionKind.Customer, customer) }, "period"),
-            23 => (opp with { EventId = NextId(), OpportunityId = opp.OpportunityId + "-p", ProductLine = new string('p', 129) }, "product_line"),
-            24 => (new TargetSet(NextId(), at, TargetScope.Region, ReferenceModel.Company, period, TargetMetric.GrossMargin, 5, 10) { Dimension = TargetDimension.Of(DimensionKind.Channel, " ") }, "dimension.value"),
+            20 => (new PlanningInputsRecorded(NextId(), at, TargetScope.Rep, rep, period.Kind == PeriodKind.Year ? Period.OfMonth(period.Year, 1) : period, TargetMetric.Bookings, null, 0, 0, 0), "year"),
+            21 => (new PlanningInputsRecorded(NextId(), at, TargetScope.Region, ReferenceModel.Company, year, TargetMetric.Bookings, 10, 0, -10_001, 0), "industry_growth_bp"),
+            22 => (new PlanningInputsRecorded(NextId(), at, TargetScope.Rep, rep, year, TargetMetric.Collections, -1, 0, 100, 0), "last_year_actual"),
+            23 => (new PlanningInputsRecorded(NextId(), at, TargetScope.Rep, rep, year, (TargetMetric)9, null, 0, 100, 0), "metric"),
+            24 => (opp with { EventId = NextId(), OpportunityId = opp.OpportunityId + "-c", Cost = -1 }, "cost"),
+            25 => (new TargetSet(NextId(), at, TargetScope.Rep, rep, period, TargetMetric.Collections, 5, 10) { Dimension = TargetDimension.Of(DimensionKind.ProductLine, "product-1") }, "dimension.kind"),
+            26 => (new TargetSet(NextId(), at, TargetScope.Rep, rep, period, TargetMetric.Bookings, 5, 10) { Dimension = TargetDimension.Of(DimensionKind.Customer, customer) }, "period"),
+            27 => (opp with { EventId = NextId(), OpportunityId = opp.OpportunityId + "-p", ProductLine = new string('p', 129) }, "product_line"),
+            28 => (new TargetSet(NextId(), at, TargetScope.Region, ReferenceModel.Company, period, TargetMetric.GrossMargin, 5, 10) { Dimension = TargetDimension.Of(DimensionKind.Channel, " ") }, "dimension.value"),
             17 => (new ForecastSubmitted(NextId(), at, TargetScope.Rep, rep, period, 20_000, 10_000, "", ""), "best_case"),
             18 => (new ForecastSubmitted(NextId(), at, TargetScope.Region, ReferenceModel.Company, period, -1, 10_000, "", ""), "commit"),
             19 => (new ForecastSubmitted(NextId(), at, TargetScope.Rep, rep, period, 0, 0, "", new string('n', 1025)), "note"),

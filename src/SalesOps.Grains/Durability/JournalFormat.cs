@@ -41,6 +41,7 @@ public sealed class JournalFormat : JournalCodec<JournalEntry>
         Event<TargetSetSurrogate>(TargetSetSurrogate.Name, 1, s => c.ConvertFromSurrogate(s));
         Event<TargetSetSurrogate>(TargetSetSurrogate.Name, TargetSetSurrogate.Version, s => c.ConvertFromSurrogate(s));
         Event<ForecastSubmittedSurrogate>(ForecastSubmittedSurrogate.Name, ForecastSubmittedSurrogate.Version, s => c.ConvertFromSurrogate(s));
+        Event<PlanningInputsRecordedSurrogate>(PlanningInputsRecordedSurrogate.Name, PlanningInputsRecordedSurrogate.Version, s => c.ConvertFromSurrogate(s));
         // Version 1 of these lacks the dimension fields of Credit and Counter, which Orleans reads as their defaults.
         AddEntry<RepCreditsReceived>(RepCreditsReceived.Name, 1);
         AddEntry<RepCreditsReceived>(RepCreditsReceived.Name, RepCreditsReceived.Version);
@@ -129,5 +130,8 @@ public sealed class JournalFormat : JournalCodec<JournalEntry>
 
         public byte[] Visit(ForecastSubmitted e) =>
             format.Write(ForecastSubmittedSurrogate.Name, ForecastSubmittedSurrogate.Version, C.ConvertToSurrogate(e));
+
+        public byte[] Visit(PlanningInputsRecorded e) =>
+            format.Write(PlanningInputsRecordedSurrogate.Name, PlanningInputsRecordedSurrogate.Version, C.ConvertToSurrogate(e));
     }
 }

@@ -17,6 +17,8 @@ internal sealed class RegionParentRollup
 
     public void Add(Counter counter) => counter.AddTo(_counters);
 
+    public void Add(FigureKey key, long value) => _counters.Add(key, value);
+
     public void Add(BoardUpdate update)
     {
         if (!_boards.TryGetValue(update.RepId, out var list))

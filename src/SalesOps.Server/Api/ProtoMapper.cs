@@ -144,6 +144,8 @@ public static partial class ProtoMapper
                 }
 
                 return new ForecastSubmitted(id, at, (TargetScope)forecastScope, fs.ScopeId, forecastPeriod, commit, bestCase, fs.SubmittedBy, fs.Note);
+            case V1.Event.KindOneofCase.PlanningInputsRecorded:
+                return TargetPlanMapper.ToDomain(e.PlanningInputsRecorded, id, at, out error);
             case V1.Event.KindOneofCase.None:
             default:
                 error = Outcome.Invalid("kind", "the event carries no kind (set one of region_defined, rep_joined, …)");
@@ -162,7 +164,7 @@ public static partial class ProtoMapper
     }
 
     /// <summary>A required wire enum as its domain value (wire − 1); refuses unspecified and unknown values naming the field.</summary>
-    private static byte? Required<TWire>(TWire wire, string field, out Outcome? error)
+    internal static byte? Required<TWire>(TWire wire, string field, out Outcome? error)
         where TWire : struct, System.Enum
     {
         var value = Convert.ToInt32(wire, System.Globalization.CultureInfo.InvariantCulture);
@@ -334,6 +336,8 @@ public static partial class ProtoMapper
             BehindPace = t.BehindPace,
             Dimension = ToWire(t.Dimension),
         }));
+        f.TargetCoverage.Add(TargetPlanMapper.ToWire(r.Coverage));
+        f.SuggestedTargets.Add(TargetPlanMapper.ToWire(r.Suggestions));
         f.SamePeriodLastYear.Add(r.SamePeriodLastYear.Select(y => new V1.YearOnYearFigure
         {
             Figure = ToWire(y.Figure),
@@ -503,6 +507,9 @@ public static partial class ProtoMapper
                     Actual = (int)Math.Min(int.MaxValue, a.Actual),
                     Limit = (int)Math.Min(int.MaxValue, a.Expected),
                 };
+                break;
+            case AlertKind.PlanUncovered:
+                m.PlanUncovered = TargetPlanMapper.ToAlert(a, names);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(a), a.Kind, "an alert kind this API does not know");

@@ -108,7 +108,13 @@ internal static class EngineObservation
             p.Behind,
             p.Load,
             p.Overloaded),
-        r.GrossMargin);
+        r.GrossMargin)
+    {
+        Coverage = r.Coverage.Select(c => new RefCoverage(
+            c.Metric.ToString(), c.Basis.ToString(), c.MustAchieve, c.Stretch, c.Parts, c.PartsMustAchieve, c.PartsStretch, c.MustGap, c.StretchGap, c.Uncovered)).ToList(),
+        Suggestions = r.Suggestions.Select(s => new RefSuggestion(
+            s.Metric.ToString(), s.LastYearActual, s.LastYearRecorded, s.LongTermPlan, s.IndustryGrowthBasisPoints, s.NewGrowthPoints, s.Grown, s.Suggested, s.MustAchieve, s.Difference)).ToList(),
+    };
 
     public static RefForecast Forecast(ForecastView v) => new(
         v.Submissions.Select(s => new RefSubmission(s.EventId, s.At, s.Commit, s.BestCase, s.SubmittedBy, s.Note)).ToList(),
@@ -131,8 +137,8 @@ internal static class EngineObservation
             {
                 var p = Period.TryParse(period, out var parsed) ? parsed : throw new ArgumentException(period);
                 return isRep
-                    ? Report(FigureReport.Build(engine.Reps[id].Figures(), engine.Reps[id].Targets, engine.Settings, TargetScope.Rep, p, sc.Now))
-                    : Report(FigureReport.Build(engine.Regions[id].Figures, engine.Regions[id].Targets, engine.Settings, TargetScope.Region, p, sc.Now));
+                    ? Report(FigureReport.Build(engine.Reps[id].Figures(), engine.Reps[id].Targets, engine.Settings, TargetScope.Rep, p, sc.Now, engine.Reps[id].Inputs))
+                    : Report(FigureReport.Build(engine.Regions[id].Figures, engine.Regions[id].Targets, engine.Settings, TargetScope.Region, p, sc.Now, engine.Regions[id].Inputs));
             },
             AtRisk = now => engine.AtRiskOpportunities(now).Select(o => AtRisk(o.Deal.Id, o.Deal.OwnerRepId, StageId(stages, o.Deal.StageIndex), o.Risk)).ToList(),
             Forecast = (isRep, id, period) =>

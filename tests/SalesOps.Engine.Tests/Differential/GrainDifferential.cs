@@ -502,8 +502,8 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             Report = (isRep, id, period) =>
             {
                 var p = Period.TryParse(period, out var parsed) ? parsed : throw new ArgumentException(period);
-                var (counters, targets) = isRep ? (reps[id].Counters, reps[id].Targets) : (regions[id].Counters, regions[id].Targets);
-                return EngineObservation.Report(FigureReport.Build(Counter.ToSet(counters), TargetRow.ToBook(targets), cluster.Settings, isRep ? TargetScope.Rep : TargetScope.Region, p, sc.Now), keys.Unkey);
+                var (counters, targets, inputs) = isRep ? (reps[id].Counters, reps[id].Targets, reps[id].Inputs) : (regions[id].Counters, regions[id].Targets, regions[id].Inputs);
+                return EngineObservation.Report(FigureReport.Build(Counter.ToSet(counters), TargetRow.ToBook(targets), cluster.Settings, isRep ? TargetScope.Rep : TargetScope.Region, p, sc.Now, PlanningInputsRow.ToBook(inputs)), keys.Unkey);
             },
             Forecast = (isRep, id, period) =>
             {
@@ -566,6 +566,16 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
 
             regions[id] = r;
             var counters = EngineObservation.Counters(Counter.ToSet(r.Counters), keys.Unkey);
+            if (id == ReferenceModel.Company)
+            {
+                // The sequence's root is a region under the real company, so it counts its own targets as sent up; the
+                // company it stands for has no parent and sends nothing.
+                foreach (var sent in counters.Keys.Where(k => k.Figure == nameof(Figure.SentTargets)).ToList())
+                {
+                    counters.Remove(sent);
+                }
+            }
+
             observed.Regions[id] = new ObservedRegion(id == ReferenceModel.Company ? "" : keys.Unkey(r.ParentId), counters);
 
             // Every board the reference has here, and every board of a period the region has scores in.
@@ -667,6 +677,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
                 Dimension = t.Dimension.Kind == DimensionKind.Customer ? t.Dimension with { Value = Key(t.Dimension.Value ?? "") } : t.Dimension,
             },
             ForecastSubmitted f => f with { ScopeId = Key(f.ScopeId) },
+            PlanningInputsRecorded i => i with { ScopeId = Key(i.ScopeId) },
             _ => throw new ArgumentException($"no id mapping for {e.GetType().Name}", nameof(e)),
         };
     }

@@ -35,6 +35,7 @@ internal static class JournalFixtures
         new TargetSet(p + "e-target", At, TargetScope.Region, p + "east", new Period(202611), TargetMetric.Collections, 1_000_000, 1_500_000),
         .. Added(p),
         .. Version2(p),
+        .. AddedLater(p),
     ];
 
     /// <summary>Events added after the legacy format: they have current-format fixtures only.</summary>
@@ -56,7 +57,7 @@ internal static class JournalFixtures
         },
     ];
 
-    /// <summary>Entries of a version 2 added after <see cref="Version2"/> in file order: a dimension credit and counter.</summary>
+    /// <summary>Entries of a version 2 added after <see cref="AddedLater"/> in file order: a dimension credit and counter.</summary>
     public static JournalEntry[] Version2Others(string p) =>
     [
         new RepCreditsReceived("oppbook/3", 8, [new RepCredits(p + "ann", [new Credit(4, 0, 0, 310_000, At, null, (byte)DimensionKind.ProductLine, "widgets")])]),
@@ -78,6 +79,12 @@ internal static class JournalFixtures
         EventAccepted { Event: TargetSet { Dimension.IsNone: false } } => 2,
         _ => 1,
     };
+
+    /// <summary>Events added after the version 2 fixtures, after <see cref="Version2"/> in file order.</summary>
+    public static SalesEvent[] AddedLater(string p) =>
+    [
+        new PlanningInputsRecorded(p + "e-inputs", At, TargetScope.Region, p + "east", Period.OfYear(2027), TargetMetric.Bookings, 9_000_000, 10_000_000, 650, 400_000),
+    ];
 
     /// <summary>Entries other than events added after the legacy format, after <see cref="Added"/> in file order.</summary>
     public static JournalEntry[] AddedOthers(string p) =>
@@ -106,7 +113,7 @@ internal static class JournalFixtures
     public static IEnumerable<(string File, JournalEntry Entry)> All(string p, bool legacy = false)
     {
         var n = 0;
-        var added = Added(p).Length + Version2(p).Length;
+        var added = Added(p).Length + Version2(p).Length + AddedLater(p).Length;
         var events = Events(p);
         foreach (var e in events[..^added])
         {
@@ -134,6 +141,11 @@ internal static class JournalFixtures
         }
 
         foreach (var e in Version2(p))
+        {
+            yield return ($"{++n:00}-event-{e.GetType().Name}.bin", new EventAccepted(e));
+        }
+
+        foreach (var e in AddedLater(p))
         {
             yield return ($"{++n:00}-event-{e.GetType().Name}.bin", new EventAccepted(e));
         }
