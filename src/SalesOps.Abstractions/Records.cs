@@ -472,6 +472,15 @@ public sealed record AlertRecord(
     [Id(15)]
     public int ExpectedCloseDay { get; init; }
 
+    /// <summary>A behind-pace alert's target dimension: its kind (0: none) and value.</summary>
+    [Id(16)]
+    public byte DimensionKind { get; init; }
+
+    [Id(17)]
+    public string? DimensionValue { get; init; }
+
+    public TargetDimension Dimension => TargetDimension.Of((DimensionKind)DimensionKind, DimensionValue);
+
     public static AlertRecord From(Alert a) =>
         new(0, (byte)a.Kind, a.SubjectId, a.ScopeId, a.OtherId, a.Period.Code, a.Metric, a.Actual, a.Expected, a.Message, a.At, Guid.Empty)
         {
@@ -479,6 +488,8 @@ public sealed record AlertRecord(
             CustomerId = a.CustomerId,
             Amount = a.Amount,
             ExpectedCloseDay = a.ExpectedClose?.DayNumber ?? 0,
+            DimensionKind = (byte)a.Dimension.Kind,
+            DimensionValue = a.Dimension.IsNone ? null : a.Dimension.Value,
         };
 }
 

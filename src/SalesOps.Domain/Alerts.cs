@@ -65,6 +65,9 @@ public sealed record Alert(
 
     /// <summary>An at-risk deal's expected close date (null for other kinds).</summary>
     public DateOnly? ExpectedClose { get; init; }
+
+    /// <summary>A behind-pace alert's target dimension (none for a target of the whole metric and for other kinds).</summary>
+    public TargetDimension Dimension { get; init; }
 }
 
 /// <summary>
@@ -122,11 +125,11 @@ public sealed class PaceTracker
                         scopeId,
                         "",
                         period,
-                        key.Dimension.IsNone ? key.Metric.ToString() : $"{key.Metric} {key.Dimension}",
+                        key.Metric.ToString(),
                         actual,
                         expected,
                         $"{who} {subjectId} is behind must-achieve pace for {key}: {actual} of {expected} expected by now",
-                        now) { AboutRegion = isRegion });
+                        now) { AboutRegion = isRegion, Dimension = key.Dimension });
                 }
             }
             else

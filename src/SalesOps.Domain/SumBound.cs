@@ -57,8 +57,7 @@ public static class SumBound
                 $"the book this deal falls in (one of {DealBooks}, by id) already holds {DealsPerBook} deals, the engine's bound (docs/semantics.md, Limits)");
         }
 
-        var amount = e.Accept(ProposedAmount.Instance);
-        var cost = e.Accept(ProposedCost.Instance);
+        var (amount, cost) = e.Accept(Proposed.Instance);
         var current = deal.IsOpened ? Bounded(deal) : 0;
 
         // What the deal would count for if the event's amount and cost were taken (an older one included).
@@ -73,44 +72,6 @@ public static class SumBound
 
     /// <summary>What a deal counts for against its book's bound: its amount plus its cost.</summary>
     public static long Bounded(OpportunityState deal) => deal.Amount + (deal.Cost ?? 0);
-
-    /// <summary>The deal cost an event proposes, or null.</summary>
-    private sealed class ProposedCost : ISalesEventVisitor<long?>
-    {
-        public static readonly ProposedCost Instance = new();
-
-        public long? Visit(OpportunityOpened e) => e.Cost;
-
-        public long? Visit(OpportunityAmountChanged e) => e.Cost;
-
-        public long? Visit(OpportunityWon e) => e.Cost;
-
-        public long? Visit(OpportunityStageChanged e) => null;
-
-        public long? Visit(OpportunityReassigned e) => null;
-
-        public long? Visit(OpportunityLost e) => null;
-
-        public long? Visit(RegionDefined e) => null;
-
-        public long? Visit(RepJoined e) => null;
-
-        public long? Visit(RepMoved e) => null;
-
-        public long? Visit(RepLeft e) => null;
-
-        public long? Visit(CustomerRegistered e) => null;
-
-        public long? Visit(ActivityLogged e) => null;
-
-        public long? Visit(PaymentReceived e) => null;
-
-        public long? Visit(TargetSet e) => null;
-
-        public long? Visit(ForecastSubmitted e) => null;
-
-        public long? Visit(PlanningInputsRecorded e) => null;
-    }
 
     /// <summary>Refuses a payment that would take its rep book's payments past <see cref="BookPayments"/>.</summary>
     /// <param name="bookPayments">All payments the book's reps have received.</param>
@@ -136,41 +97,41 @@ public static class SumBound
         return total;
     }
 
-    /// <summary>The deal amount an event proposes (0: it proposes none).</summary>
-    private sealed class ProposedAmount : ISalesEventVisitor<long>
+    /// <summary>The deal amount (0: none) and cost (null: none) an event proposes.</summary>
+    private sealed class Proposed : ISalesEventVisitor<(long Amount, long? Cost)>
     {
-        public static readonly ProposedAmount Instance = new();
+        public static readonly Proposed Instance = new();
 
-        public long Visit(OpportunityOpened e) => e.Amount;
+        public (long Amount, long? Cost) Visit(OpportunityOpened e) => (e.Amount, e.Cost);
 
-        public long Visit(OpportunityAmountChanged e) => e.Amount;
+        public (long Amount, long? Cost) Visit(OpportunityAmountChanged e) => (e.Amount, e.Cost);
 
-        public long Visit(OpportunityWon e) => e.Amount;
+        public (long Amount, long? Cost) Visit(OpportunityWon e) => (e.Amount, e.Cost);
 
-        public long Visit(OpportunityStageChanged e) => 0;
+        public (long Amount, long? Cost) Visit(OpportunityStageChanged e) => (0, null);
 
-        public long Visit(OpportunityReassigned e) => 0;
+        public (long Amount, long? Cost) Visit(OpportunityReassigned e) => (0, null);
 
-        public long Visit(OpportunityLost e) => 0;
+        public (long Amount, long? Cost) Visit(OpportunityLost e) => (0, null);
 
-        public long Visit(RegionDefined e) => 0;
+        public (long Amount, long? Cost) Visit(RegionDefined e) => (0, null);
 
-        public long Visit(RepJoined e) => 0;
+        public (long Amount, long? Cost) Visit(RepJoined e) => (0, null);
 
-        public long Visit(RepMoved e) => 0;
+        public (long Amount, long? Cost) Visit(RepMoved e) => (0, null);
 
-        public long Visit(RepLeft e) => 0;
+        public (long Amount, long? Cost) Visit(RepLeft e) => (0, null);
 
-        public long Visit(CustomerRegistered e) => 0;
+        public (long Amount, long? Cost) Visit(CustomerRegistered e) => (0, null);
 
-        public long Visit(ActivityLogged e) => 0;
+        public (long Amount, long? Cost) Visit(ActivityLogged e) => (0, null);
 
-        public long Visit(PaymentReceived e) => 0;
+        public (long Amount, long? Cost) Visit(PaymentReceived e) => (0, null);
 
-        public long Visit(TargetSet e) => 0;
+        public (long Amount, long? Cost) Visit(TargetSet e) => (0, null);
 
-        public long Visit(ForecastSubmitted e) => 0;
+        public (long Amount, long? Cost) Visit(ForecastSubmitted e) => (0, null);
 
-        public long Visit(PlanningInputsRecorded e) => 0;
+        public (long Amount, long? Cost) Visit(PlanningInputsRecorded e) => (0, null);
     }
 }

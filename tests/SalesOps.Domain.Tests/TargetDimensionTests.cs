@@ -138,6 +138,24 @@ public sealed class TargetDimensionTests
             restored.Targets.All.OrderBy(t => t.Key.ToString(), StringComparer.Ordinal));
     }
 
+    [Fact]
+    public void VisitTargetBehindPace_RaisesAnAlertNamingItsMetricAndDimension()
+    {
+        var company = Ann();
+        company.Activity("ann", TestCompany.Day(2), type: ActivityType.Visit);
+        company.Accept(new TargetSet(company.NextId(), TestCompany.Day(2), TargetScope.Rep, "ann", Week10, TargetMetric.Activities, 10, 10)
+        {
+            Dimension = TargetDimension.Of(ActivityType.Visit),
+        });
+        var rep = company.RepState("ann");
+
+        // Thursday noon: half the week gone, 5 visits expected, 1 logged.
+        var alert = Assert.Single(new PaceTracker().Check("ann", "east", false, rep.Targets, rep.Figures(), CompanyCalendar.Utc, new DateTimeOffset(2026, 3, 5, 12, 0, 0, TimeSpan.Zero)));
+
+        Assert.Equal((AlertKind.BehindPace, "Activities", TargetDimension.Of(ActivityType.Visit), 1L, 5L), (alert.Kind, alert.Metric, alert.Dimension, alert.Actual, alert.Expected));
+        Assert.Equal(Week10, alert.Period);
+    }
+
     private static TestCompany Ann()
     {
         var company = new TestCompany();

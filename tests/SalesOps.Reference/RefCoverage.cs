@@ -88,7 +88,7 @@ public sealed partial class ReferenceModel
             months.Add(RefCalendar.MonthCode(m));
         }
 
-        foreach (var metric in new[] { TargetMetric.Bookings, TargetMetric.Collections, TargetMetric.Activities, TargetMetric.NewCustomers })
+        foreach (var metric in new[] { TargetMetric.Bookings, TargetMetric.Collections, TargetMetric.Activities, TargetMetric.NewCustomers, TargetMetric.GrossMargin })
         {
             if (!inputs.Targets.TryGetValue((scope, scopeId, period, metric, ""), out var top))
             {
@@ -147,7 +147,7 @@ public sealed partial class ReferenceModel
             return rows;
         }
 
-        foreach (var metric in new[] { TargetMetric.Bookings, TargetMetric.Collections, TargetMetric.Activities, TargetMetric.NewCustomers })
+        foreach (var metric in new[] { TargetMetric.Bookings, TargetMetric.Collections, TargetMetric.Activities, TargetMetric.NewCustomers, TargetMetric.GrossMargin })
         {
             var recorded = _accepted.OfType<PlanningInputsRecorded>()
                 .Where(i => i.Scope == scope && i.ScopeId == scopeId && RefCalendar.CodeOf(i.Year) == period && i.Metric == metric)

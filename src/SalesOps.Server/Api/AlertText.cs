@@ -38,12 +38,13 @@ public static class AlertText
     public static string Of(AlertRecord a, AlertNames names, string currency)
     {
         var period = new Period(a.Period).ToString();
-        var money = a.Metric is nameof(TargetMetric.Bookings) or nameof(TargetMetric.Collections);
+        var money = a.Metric is nameof(TargetMetric.Bookings) or nameof(TargetMetric.Collections) or nameof(TargetMetric.GrossMargin);
         string Amount(long v) => money ? Money(v, currency) : v.ToString("N0", CultureInfo.InvariantCulture);
         switch ((AlertKind)a.Kind)
         {
             case AlertKind.BehindPace:
-                return $"{names.Subject} is behind must-achieve pace on {Words(a.Metric)} for {period}: {Amount(a.Actual)} of {Amount(a.Expected)} expected by now";
+                var part = a.Dimension.IsNone ? "" : $" ({Words(a.Dimension.Kind.ToString())} {a.Dimension.Value})";
+                return $"{names.Subject} is behind must-achieve pace on {Words(a.Metric)}{part} for {period}: {Amount(a.Actual)} of {Amount(a.Expected)} expected by now";
             case AlertKind.BehindLastYear:
                 var counted = a.Metric is nameof(ComparedFigure.WonCount) or nameof(ComparedFigure.NewCustomers);
                 string Value(long v) => counted ? v.ToString("N0", CultureInfo.InvariantCulture) : Money(v, currency);

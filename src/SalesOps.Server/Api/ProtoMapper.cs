@@ -439,6 +439,7 @@ public static partial class ProtoMapper
                     Scope = a.AboutRegion ? V1.TargetScope.Region : V1.TargetScope.Rep,
                     ScopeId = a.SubjectId,
                     Metric = System.Enum.TryParse<TargetMetric>(a.Metric, out var target) ? ToWire(target) : V1.TargetMetric.Unspecified,
+                    Dimension = ToWire(a.Dimension),
                     Actual = a.Actual,
                     Expected = a.Expected,
                     ScopeName = names.Subject,

@@ -49,12 +49,14 @@ public sealed class SnapshotFormatTests
         var original = SnapshotFixtures.Company().Reps["fx-ann"];
 
         // The fixture was written before new customers existed (ADR 0018) and before activities were kept per ISO week
-        // (docs/semantics.md, "Targets by dimension"): a rep restored from it lacks those counters, which nothing
-        // backfills; everything else is as the original's.
+        // and dimension counters existed (docs/semantics.md, "Targets by dimension"): a rep restored from it lacks those
+        // counters, which nothing backfills; everything else is as the original's.
         Assert.DoesNotContain(restored.Figures().Values.Keys, k => k.Figure is Figure.NewCustomers or Figure.NewCustomerBookings || k.Period.IsWeek);
+        Assert.Equal(0, restored.Figures().DimensionCount);
+        Assert.NotEqual(0, original.Figures().DimensionCount);
         Assert.Contains(original.Figures().Values.Keys, k => k.Figure is Figure.NewCustomers);
         Assert.Contains(original.Figures().Values.Keys, k => k.Period.IsWeek);
-        Assert.Equal(Sorted(original).Where(c => c.Key.Figure is not (Figure.NewCustomers or Figure.NewCustomerBookings) && !c.Key.Period.IsWeek), Sorted(restored));
+        Assert.Equal(Sorted(original).Where(c => c.Key.Figure is not (Figure.NewCustomers or Figure.NewCustomerBookings) && !c.Key.Period.IsWeek && !c.IsDimension), Sorted(restored));
 
         // The restored rep remembers what it accepted and takes the next event like the original.
         var calendar = new EngineOptions().ToSettings().Calendar;
@@ -63,7 +65,7 @@ public sealed class SnapshotFormatTests
         var next = new PaymentReceived("fx-e-pay2", JournalFixtures.At.AddMinutes(9), "fx-ann", "fx-acme", 80_000);
         Assert.True(restored.ReceivePayment(next, calendar, new RepEffects()).IsAccepted);
         Assert.True(original.ReceivePayment(next, calendar, new RepEffects()).IsAccepted);
-        Assert.Equal(Sorted(original).Where(c => c.Key.Figure is not (Figure.NewCustomers or Figure.NewCustomerBookings) && !c.Key.Period.IsWeek), Sorted(restored));
+        Assert.Equal(Sorted(original).Where(c => c.Key.Figure is not (Figure.NewCustomers or Figure.NewCustomerBookings) && !c.Key.Period.IsWeek && !c.IsDimension), Sorted(restored));
     }
 
     [Fact]
