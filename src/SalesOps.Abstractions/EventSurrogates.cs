@@ -82,7 +82,9 @@ public struct CustomerRegisteredSurrogate
 public struct OpportunityOpenedSurrogate
 {
     public const string Name = "OpportunityOpened";
-    public const int Version = 1;
+
+    /// <summary>Version 2 added optional fields; an entry without them is still written as version 1 (<see cref="OpportunityOpenedV1"/>).</summary>
+    public const int Version = 2;
     [Id(0)] public string EventId;
     [Id(1)] public DateTimeOffset OccurredAt;
     [Id(2)] public string OpportunityId;
@@ -93,6 +95,7 @@ public struct OpportunityOpenedSurrogate
     [Id(7)] public string Channel;
     [Id(8)] public DateOnly ExpectedClose;
     [Id(9)] public string StageId;
+    [Id(10)] public long? Cost;
 }
 
 /// <summary>Stored and wire form of <see cref="OpportunityStageChanged"/>.</summary>
@@ -113,11 +116,14 @@ public struct OpportunityStageChangedSurrogate
 public struct OpportunityAmountChangedSurrogate
 {
     public const string Name = "OpportunityAmountChanged";
-    public const int Version = 1;
+
+    /// <summary>Version 2 added optional fields; an entry without them is still written as version 1 (<see cref="OpportunityAmountChangedV1"/>).</summary>
+    public const int Version = 2;
     [Id(0)] public string EventId;
     [Id(1)] public DateTimeOffset OccurredAt;
     [Id(2)] public string OpportunityId;
     [Id(3)] public long Amount;
+    [Id(4)] public long? Cost;
 }
 
 /// <summary>Stored and wire form of <see cref="OpportunityReassigned"/>.</summary>
@@ -137,11 +143,14 @@ public struct OpportunityReassignedSurrogate
 public struct OpportunityWonSurrogate
 {
     public const string Name = "OpportunityWon";
-    public const int Version = 1;
+
+    /// <summary>Version 2 added optional fields; an entry without them is still written as version 1 (<see cref="OpportunityWonV1"/>).</summary>
+    public const int Version = 2;
     [Id(0)] public string EventId;
     [Id(1)] public DateTimeOffset OccurredAt;
     [Id(2)] public string OpportunityId;
     [Id(3)] public long Amount;
+    [Id(4)] public long? Cost;
 }
 
 /// <summary>Stored and wire form of <see cref="OpportunityLost"/>.</summary>
@@ -189,7 +198,9 @@ public struct PaymentReceivedSurrogate
 public struct TargetSetSurrogate
 {
     public const string Name = "TargetSet";
-    public const int Version = 1;
+
+    /// <summary>Version 2 added optional fields; an entry without them is still written as version 1 (<see cref="TargetSetV1"/>).</summary>
+    public const int Version = 2;
     [Id(0)] public string EventId;
     [Id(1)] public DateTimeOffset OccurredAt;
     [Id(2)] public TargetScope Scope;
@@ -198,6 +209,8 @@ public struct TargetSetSurrogate
     [Id(5)] public TargetMetric Metric;
     [Id(6)] public long MustAchieve;
     [Id(7)] public long Stretch;
+    [Id(8)] public DimensionKind DimensionKind;
+    [Id(9)] public string? DimensionValue;
 }
 
 /// <summary>Stored and wire form of <see cref="ForecastSubmitted"/>.</summary>
@@ -215,6 +228,24 @@ public struct ForecastSubmittedSurrogate
     [Id(6)] public long BestCase;
     [Id(7)] public string SubmittedBy;
     [Id(8)] public string Note;
+}
+
+/// <summary>Stored and wire form of <see cref="PlanningInputsRecorded"/>.</summary>
+[GenerateSerializer, Immutable]
+public struct PlanningInputsRecordedSurrogate
+{
+    public const string Name = "PlanningInputsRecorded";
+    public const int Version = 1;
+    [Id(0)] public string EventId;
+    [Id(1)] public DateTimeOffset OccurredAt;
+    [Id(2)] public TargetScope Scope;
+    [Id(3)] public string ScopeId;
+    [Id(4)] public int Year;
+    [Id(5)] public TargetMetric Metric;
+    [Id(6)] public long? LastYearActual;
+    [Id(7)] public long LongTermPlan;
+    [Id(8)] public int IndustryGrowthBasisPoints;
+    [Id(9)] public long NewGrowthPoints;
 }
 
 /// <summary>
@@ -238,7 +269,8 @@ public sealed class EventConverter :
     IConverter<ActivityLogged, ActivityLoggedSurrogate>,
     IConverter<PaymentReceived, PaymentReceivedSurrogate>,
     IConverter<TargetSet, TargetSetSurrogate>,
-    IConverter<ForecastSubmitted, ForecastSubmittedSurrogate>
+    IConverter<ForecastSubmitted, ForecastSubmittedSurrogate>,
+    IConverter<PlanningInputsRecorded, PlanningInputsRecordedSurrogate>
 {
     public RegionDefined ConvertFromSurrogate(in RegionDefinedSurrogate s) => new(s.EventId, s.OccurredAt, s.RegionId, s.RegionName, s.ParentRegionId);
 
@@ -276,12 +308,12 @@ public sealed class EventConverter :
     };
 
     public OpportunityOpened ConvertFromSurrogate(in OpportunityOpenedSurrogate s) =>
-        new(s.EventId, s.OccurredAt, s.OpportunityId, s.OwnerRepId, s.CustomerId, s.Amount, s.ProductLine, s.Channel, s.ExpectedClose, s.StageId);
+        new(s.EventId, s.OccurredAt, s.OpportunityId, s.OwnerRepId, s.CustomerId, s.Amount, s.ProductLine, s.Channel, s.ExpectedClose, s.StageId) { Cost = s.Cost };
 
     public OpportunityOpenedSurrogate ConvertToSurrogate(in OpportunityOpened e) => new()
     {
         EventId = e.EventId, OccurredAt = e.OccurredAt, OpportunityId = e.OpportunityId, OwnerRepId = e.OwnerRepId, CustomerId = e.CustomerId,
-        Amount = e.Amount, ProductLine = e.ProductLine, Channel = e.Channel, ExpectedClose = e.ExpectedClose, StageId = e.StageId,
+        Amount = e.Amount, ProductLine = e.ProductLine, Channel = e.Channel, ExpectedClose = e.ExpectedClose, StageId = e.StageId, Cost = e.Cost,
     };
 
     public OpportunityStageChanged ConvertFromSurrogate(in OpportunityStageChangedSurrogate s) =>
@@ -292,11 +324,12 @@ public sealed class EventConverter :
         EventId = e.EventId, OccurredAt = e.OccurredAt, OpportunityId = e.OpportunityId, StageId = e.StageId, ExpectedClose = e.ExpectedClose,
     };
 
-    public OpportunityAmountChanged ConvertFromSurrogate(in OpportunityAmountChangedSurrogate s) => new(s.EventId, s.OccurredAt, s.OpportunityId, s.Amount);
+    public OpportunityAmountChanged ConvertFromSurrogate(in OpportunityAmountChangedSurrogate s) =>
+        new(s.EventId, s.OccurredAt, s.OpportunityId, s.Amount) { Cost = s.Cost };
 
     public OpportunityAmountChangedSurrogate ConvertToSurrogate(in OpportunityAmountChanged e) => new()
     {
-        EventId = e.EventId, OccurredAt = e.OccurredAt, OpportunityId = e.OpportunityId, Amount = e.Amount,
+        EventId = e.EventId, OccurredAt = e.OccurredAt, OpportunityId = e.OpportunityId, Amount = e.Amount, Cost = e.Cost,
     };
 
     public OpportunityReassigned ConvertFromSurrogate(in OpportunityReassignedSurrogate s) => new(s.EventId, s.OccurredAt, s.OpportunityId, s.NewOwnerRepId);
@@ -306,11 +339,11 @@ public sealed class EventConverter :
         EventId = e.EventId, OccurredAt = e.OccurredAt, OpportunityId = e.OpportunityId, NewOwnerRepId = e.NewOwnerRepId,
     };
 
-    public OpportunityWon ConvertFromSurrogate(in OpportunityWonSurrogate s) => new(s.EventId, s.OccurredAt, s.OpportunityId, s.Amount);
+    public OpportunityWon ConvertFromSurrogate(in OpportunityWonSurrogate s) => new(s.EventId, s.OccurredAt, s.OpportunityId, s.Amount) { Cost = s.Cost };
 
     public OpportunityWonSurrogate ConvertToSurrogate(in OpportunityWon e) => new()
     {
-        EventId = e.EventId, OccurredAt = e.OccurredAt, OpportunityId = e.OpportunityId, Amount = e.Amount,
+        EventId = e.EventId, OccurredAt = e.OccurredAt, OpportunityId = e.OpportunityId, Amount = e.Amount, Cost = e.Cost,
     };
 
     public OpportunityLost ConvertFromSurrogate(in OpportunityLostSurrogate s) => new(s.EventId, s.OccurredAt, s.OpportunityId, s.Reason);
@@ -337,12 +370,15 @@ public sealed class EventConverter :
     };
 
     public TargetSet ConvertFromSurrogate(in TargetSetSurrogate s) =>
-        new(s.EventId, s.OccurredAt, s.Scope, s.ScopeId, new Period(s.Period), s.Metric, s.MustAchieve, s.Stretch);
+        new(s.EventId, s.OccurredAt, s.Scope, s.ScopeId, new Period(s.Period), s.Metric, s.MustAchieve, s.Stretch)
+        {
+            Dimension = TargetDimension.Of(s.DimensionKind, s.DimensionValue),
+        };
 
     public TargetSetSurrogate ConvertToSurrogate(in TargetSet e) => new()
     {
         EventId = e.EventId, OccurredAt = e.OccurredAt, Scope = e.Scope, ScopeId = e.ScopeId, Period = e.Period.Code, Metric = e.Metric,
-        MustAchieve = e.MustAchieve, Stretch = e.Stretch,
+        MustAchieve = e.MustAchieve, Stretch = e.Stretch, DimensionKind = e.Dimension.Kind, DimensionValue = e.Dimension.IsNone ? null : e.Dimension.Value,
     };
 
     public ForecastSubmitted ConvertFromSurrogate(in ForecastSubmittedSurrogate s) =>
@@ -352,6 +388,16 @@ public sealed class EventConverter :
     {
         EventId = e.EventId, OccurredAt = e.OccurredAt, Scope = e.Scope, ScopeId = e.ScopeId, Period = e.Period.Code, Commit = e.Commit,
         BestCase = e.BestCase, SubmittedBy = e.SubmittedBy, Note = e.Note,
+    };
+
+    public PlanningInputsRecorded ConvertFromSurrogate(in PlanningInputsRecordedSurrogate s) =>
+        new(s.EventId, s.OccurredAt, s.Scope, s.ScopeId, new Period(s.Year), s.Metric, s.LastYearActual, s.LongTermPlan, s.IndustryGrowthBasisPoints, s.NewGrowthPoints);
+
+    public PlanningInputsRecordedSurrogate ConvertToSurrogate(in PlanningInputsRecorded e) => new()
+    {
+        EventId = e.EventId, OccurredAt = e.OccurredAt, Scope = e.Scope, ScopeId = e.ScopeId, Year = e.Year.Code, Metric = e.Metric,
+        LastYearActual = e.LastYearActual, LongTermPlan = e.LongTermPlan, IndustryGrowthBasisPoints = e.IndustryGrowthBasisPoints,
+        NewGrowthPoints = e.NewGrowthPoints,
     };
 }
 
@@ -366,7 +412,8 @@ public sealed class EventCopier :
     IDeepCopier<RegionDefined>,
     IDeepCopier<CustomerRegistered>,
     IDeepCopier<TargetSet>,
-    IDeepCopier<ForecastSubmitted>
+    IDeepCopier<ForecastSubmitted>,
+    IDeepCopier<PlanningInputsRecorded>
 {
     public bool IsShallowCopyable() => true;
 
@@ -384,6 +431,9 @@ public sealed class EventCopier :
 
     [return: NotNullIfNotNull(nameof(input))]
     public ForecastSubmitted? DeepCopy(ForecastSubmitted? input, CopyContext context) => input;
+
+    [return: NotNullIfNotNull(nameof(input))]
+    public PlanningInputsRecorded? DeepCopy(PlanningInputsRecorded? input, CopyContext context) => input;
 
     [return: NotNullIfNotNull(nameof(input))]
     object? IDeepCopier.DeepCopy(object? input, CopyContext context) => input;

@@ -48,6 +48,30 @@ public enum Figure : byte
     NewCustomerBookings = 13,
 
     /// <summary>
+    /// Gross margin of deals won in the period: Σ (amount − cost) over won deals that carry a cost (docs/semantics.md,
+    /// "Gross margin"). Signed: a deal sold below cost lowers it.
+    /// </summary>
+    GrossMargin = 14,
+
+    /// <summary>
+    /// Σ of the targets of the reps counted in a scope (A = metric, B = slot: see <see cref="TargetSums"/>): a current
+    /// item of each rep, so a region holds its reps' and its sub-regions' reps'. Period = the target's period.
+    /// </summary>
+    RepTargets = 15,
+
+    /// <summary>
+    /// Σ of the own targets of a region's direct child regions (A = metric, B = slot: see <see cref="TargetSums"/>):
+    /// sent by a child to its parent only, never rolled further up.
+    /// </summary>
+    ChildRegionTargets = 16,
+
+    /// <summary>
+    /// A region's own targets as it counted them in its parent's <see cref="ChildRegionTargets"/> (same slots); kept so
+    /// that a change retracts exactly what was sent. Not rolled up.
+    /// </summary>
+    SentTargets = 17,
+
+    /// <summary>
     /// Activities naming a customer, in the period, by <see cref="CustomerGroup"/> (A): each counts once in its account
     /// group and once in its age group. Sent by the customer, which alone knows its key-account flag and first order.
     /// </summary>
@@ -66,15 +90,27 @@ public readonly record struct FigureKey(Figure Figure, Period Period, short A, s
 /// region the rep belonged to then. <see cref="At"/> null: a current item (open pipeline), which counts in the
 /// rep's current region and, when <see cref="PeriodDate"/> is set, in the periods of that date.
 /// </summary>
-public readonly record struct CreditItem(Figure Figure, short A, short B, long Value, DateTimeOffset? At, DateOnly? PeriodDate)
+/// <param name="DimensionKind">Set for a dimension item: the counter of one product line, channel or customer.</param>
+/// <param name="DimensionValue">That dimension's value (non-empty for a dimension item).</param>
+public readonly record struct CreditItem(
+    Figure Figure,
+    short A,
+    short B,
+    long Value,
+    DateTimeOffset? At,
+    DateOnly? PeriodDate,
+    DimensionKind DimensionKind = DimensionKind.None,
+    string? DimensionValue = null)
 {
     public bool IsHistorical => At.HasValue;
+
+    public bool IsDimension => DimensionKind != DimensionKind.None;
 
     public CreditItem Negate() => this with { Value = -Value };
 }
 
 /// <summary>A sparse set of counters. Zero counters are removed so two sets compare equal by content.</summary>
-public sealed class FigureSet
+public sealed partial class FigureSet
 {
     private readonly Dictionary<FigureKey, long> _values;
 
@@ -115,6 +151,8 @@ public sealed class FigureSet
         {
             Add(k, sign * v);
         }
+
+        AddDimensions(other, sign);
     }
 
     public void AddAll(IEnumerable<KeyValuePair<FigureKey, long>> entries)
@@ -125,7 +163,11 @@ public sealed class FigureSet
         }
     }
 
-    public void Clear() => _values.Clear();
+    public void Clear()
+    {
+        _values.Clear();
+        _dimensions = null;
+    }
 
     public FigureSet Clone()
     {
@@ -136,7 +178,7 @@ public sealed class FigureSet
 
     public bool ContentEquals(FigureSet other)
     {
-        if (other._values.Count != _values.Count)
+        if (other._values.Count != _values.Count || !DimensionsEqual(other))
         {
             return false;
         }
@@ -162,6 +204,7 @@ public sealed class FigureSet
             list.Add(new FigureEntry(k.Figure, k.Period.Code, k.A, k.B, v));
         }
 
+        DimensionsToMemento(list);
         return list;
     }
 
@@ -171,6 +214,18 @@ public sealed class FigureSet
         _values.EnsureCapacity(entries.Count);
         foreach (var e in entries)
         {
+            if (e.K != DimensionKind.None)
+            {
+                var key = new DimensionFigureKey(e.F, new Period(e.P), e.K, e.S ?? "");
+                if (e.V == 0 || Get(key) != 0)
+                {
+                    throw new InvalidDataException($"Corrupt snapshot: figure {e.F} {e.P} {e.K}={e.S} is zero or listed twice.");
+                }
+
+                Add(key, e.V);
+                continue;
+            }
+
             if (e.V == 0 || !_values.TryAdd(new FigureKey(e.F, new Period(e.P), e.A, e.B), e.V))
             {
                 throw new InvalidDataException($"Corrupt snapshot: figure {e.F} {e.P} {e.A}/{e.B} is zero or listed twice.");
@@ -190,14 +245,19 @@ public sealed class FigureSet
                 yield return $"{k.Figure} {k.Period} {k.A}/{k.B}: {a} vs {b}";
             }
         }
+
+        foreach (var d in DimensionDifferences(other))
+        {
+            yield return d;
+        }
     }
 
-    /// <summary>The most counters one credit item expands into (<see cref="Expand"/>).</summary>
-    public const int MaxExpansion = 3;
+    /// <summary>The most counters one credit item expands into (<see cref="Expand"/>, <see cref="DimensionPeriods"/>).</summary>
+    public const int MaxExpansion = 4;
 
     /// <summary>
     /// Expands one credit item into the keys of the counters it adds its value to: a periodic figure goes to its
-    /// month, quarter and year. Writes them to <paramref name="keys"/> (at least <see cref="MaxExpansion"/> long)
+    /// month, quarter and year, and an activity's count and minutes to its ISO week too (weeks are kept for activities only). Writes them to <paramref name="keys"/> (at least <see cref="MaxExpansion"/> long)
     /// and returns how many.
     /// </summary>
     public static int Expand(CreditItem item, CompanyCalendar calendar, Span<FigureKey> keys)
@@ -213,6 +273,12 @@ public sealed class FigureSet
         keys[0] = new FigureKey(item.Figure, m, item.A, item.B);
         keys[1] = new FigureKey(item.Figure, q, item.A, item.B);
         keys[2] = new FigureKey(item.Figure, y, item.A, item.B);
-        return 3;
+        if (item.Figure is not (Figure.ActivityCount or Figure.ActivityMinutes))
+        {
+            return 3;
+        }
+
+        keys[3] = new FigureKey(item.Figure, Period.WeekOf(d), item.A, item.B);
+        return 4;
     }
 }

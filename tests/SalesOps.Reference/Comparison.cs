@@ -199,6 +199,7 @@ public static class Comparison
         }
 
         Same("open count", got.OpenCount, want.OpenCount);
+        Same("gross margin", got.GrossMargin, want.GrossMargin);
         Same("open amount", got.OpenAmount, want.OpenAmount);
         Same("weighted pipeline", got.Weighted, want.Weighted);
         SameList("stage counts", got.StageCount, want.StageCount);
@@ -247,6 +248,8 @@ public static class Comparison
             Near($"{w.Figure} growth on last year", g.Growth, w.Growth);
         }
 
+        SameList("target coverage", got.Coverage, want.Coverage);
+        SameList("suggested targets", got.Suggestions, want.Suggestions);
         if (got.Plan is null != want.Plan is null)
         {
             diffs.Add($"plan: engine {(got.Plan is null ? "none" : "one")}, reference {(want.Plan is null ? "none" : "one")}");
@@ -327,8 +330,9 @@ public static class Comparison
             OpportunityLost l => l.OpportunityId,
             ActivityLogged a => $"{a.RepId} cust='{a.CustomerId}' {a.Type} {a.DurationMinutes}min {a.TimeCategory}",
             PaymentReceived p => $"{p.RepId} cust={p.CustomerId} amount={p.Amount}",
-            TargetSet t => $"{t.Scope} {t.ScopeId} {RefCalendar.CodeOf(t.Period)} {t.Metric} {t.MustAchieve}/{t.Stretch}",
+            TargetSet t => $"{t.Scope} {t.ScopeId} {RefCalendar.CodeOf(t.Period)} {t.Metric} {ReferenceModel.DimensionOf(t)} {t.MustAchieve}/{t.Stretch}",
             ForecastSubmitted f => $"{f.Scope} {f.ScopeId} {RefCalendar.CodeOf(f.Period)} commit {f.Commit} best {f.BestCase}",
+            PlanningInputsRecorded i => $"{i.Scope} {i.ScopeId} {RefCalendar.CodeOf(i.Year)} {i.Metric} last={i.LastYearActual} plan={i.LongTermPlan} growth={i.IndustryGrowthBasisPoints}bp new={i.NewGrowthPoints}",
             _ => "",
         };
         return string.Create(CultureInfo.InvariantCulture, $"{e.GetType().Name} {id} {e.OccurredAt:yyyy-MM-dd HH:mm:ss.fff} {what}");

@@ -22,8 +22,13 @@ public sealed class RefDeal
     public required string Id { get; init; }
     public required string CustomerId { get; init; }
     public required DateTimeOffset OpenedAt { get; init; }
+    public string ProductLine { get; init; } = "";
+    public string Channel { get; init; } = "";
     public string Owner { get; set; } = "";
     public long Amount { get; set; }
+
+    /// <summary>The latest cost given (in stamp order), or null when none was.</summary>
+    public long? Cost { get; set; }
     public DateOnly ExpectedClose { get; set; }
 
     /// <summary>An open stage's id, or "won" / "lost".</summary>
@@ -153,7 +158,17 @@ public sealed record RefReport(
     long NewCustomerBookings,
     long RepeatBookings,
     RefPlan? Plan,
-    RefActivity? Activity = null);
+    long GrossMargin)
+{
+    /// <summary>Top-down against bottom-up, in metric then basis order.</summary>
+    public List<RefCoverage> Coverage { get; init; } = [];
+
+    /// <summary>The targets the recorded reference variables suggest, in metric order.</summary>
+    public List<RefSuggestion> Suggestions { get; init; } = [];
+
+    /// <summary>Activity direction and quality (docs/semantics.md, "Activity direction and quality").</summary>
+    public RefActivity? Activity { get; init; }
+}
 
 /// <summary>A scope's period figures over some local dates, summed from the deals and accepted events.</summary>
 public readonly record struct RefSums(long Bookings, long Won, long Collections, long NewCustomers, long NewBookings, long Proposals, long Visits, long Calls);
@@ -168,7 +183,7 @@ public sealed record RefYearOnYear(string Figure, long Actual, long LastYear, lo
 /// table's configured stages (ids, probabilities, categories) as data, and has its own calendar
 /// (<see cref="RefCalendar"/>), counters (<see cref="CounterKey"/>), formulas, rankings and comparisons.
 /// </summary>
-public sealed class ReferenceModel
+public sealed partial class ReferenceModel
 {
     public const string Company = "company";
     public const string Won = "won";
@@ -193,6 +208,10 @@ public sealed class ReferenceModel
         public const string NewCustomerBookings = "NewCustomerBookings";
         public const string CustomerActivityCount = "CustomerActivityCount";
         public const string CustomerActivityMinutes = "CustomerActivityMinutes";
+        public const string GrossMargin = "GrossMargin";
+
+        /// <summary>A dimension counter's name: the figure and the dimension value it is for.</summary>
+        public static string Of(string figure, DimensionKind kind, string value) => $"{figure}|{kind}={value}";
     }
 
     /// <summary>Customer groups of activity direction (docs/semantics.md, "Activity direction"), as the contract numbers them.</summary>
@@ -382,34 +401,89 @@ public sealed class ReferenceModel
             CustomerRegistered c => BadId(c.CustomerId) ? "customer_id" : BadName(c.Name) ? "name" : null,
             OpportunityOpened o => BadId(o.OpportunityId) ? "opportunity_id" : BadId(o.OwnerRepId) ? "owner_rep_id"
                 : BadId(o.CustomerId) ? "customer_id" : BadAmount(o.Amount) ? "amount" : BadDate(o.ExpectedClose) ? "expected_close"
-                : !IsOpenStage(o.StageId) ? "stage_id" : null,
+                : !IsOpenStage(o.StageId) ? "stage_id" : o.ProductLine.Length > 128 ? "product_line" : o.Channel.Length > 128 ? "channel"
+                : BadCost(o.Cost) ? "cost" : null,
             OpportunityStageChanged s => BadId(s.OpportunityId) ? "opportunity_id" : !IsOpenStage(s.StageId) ? "stage_id"
                 : s.ExpectedClose is { } close && BadDate(close) ? "expected_close" : null,
-            OpportunityAmountChanged a => BadId(a.OpportunityId) ? "opportunity_id" : BadAmount(a.Amount) ? "amount" : null,
+            OpportunityAmountChanged a => BadId(a.OpportunityId) ? "opportunity_id" : BadAmount(a.Amount) ? "amount" : BadCost(a.Cost) ? "cost" : null,
             OpportunityReassigned r => BadId(r.OpportunityId) ? "opportunity_id" : BadId(r.NewOwnerRepId) ? "new_owner_rep_id" : null,
-            OpportunityWon w => BadId(w.OpportunityId) ? "opportunity_id" : w.Amount != 0 && BadAmount(w.Amount) ? "amount" : null,
+            OpportunityWon w => BadId(w.OpportunityId) ? "opportunity_id" : w.Amount != 0 && BadAmount(w.Amount) ? "amount" : BadCost(w.Cost) ? "cost" : null,
             OpportunityLost l => BadId(l.OpportunityId) ? "opportunity_id" : null,
             ActivityLogged a => BadId(a.RepId) ? "rep_id" : a.CustomerId.Length > 128 ? "customer_id"
                 : (int)a.Type is < 0 or > 4 ? "type" : (int)a.TimeCategory is < 0 or > 4 ? "time_category"
                 : a.DurationMinutes is < 0 or > 1440 ? "duration_minutes" : null,
             PaymentReceived p => BadId(p.RepId) ? "rep_id" : BadId(p.CustomerId) ? "customer_id" : BadAmount(p.Amount) ? "amount" : null,
             TargetSet t => BadId(t.ScopeId) ? "scope_id" : (int)t.Scope is not (0 or 1) ? "scope"
-                : (int)t.Metric is < 0 or > 3 ? "metric"
-                : RefCalendar.CodeOf(t.Period).Length == 0 ? "period"
+                : (int)t.Metric is < 0 or > 4 ? "metric"
+                : RefCalendar.CodeOf(t.Period).Length == 0 || t.Period.Year is < 1900 or > 9000 ? "period"
+                : TargetDimensionField(t) is { } dimensionField ? dimensionField
                 : BadAmount(t.MustAchieve) ? "must_achieve" : t.Stretch < t.MustAchieve || BadAmount(t.Stretch) ? "stretch" : null,
             ForecastSubmitted f => BadId(f.ScopeId) ? "scope_id" : (int)f.Scope is not (0 or 1) ? "scope"
-                : RefCalendar.CodeOf(f.Period).Length == 0 || f.Period.Year is < 1900 or > 9000 ? "period"
+                : RefCalendar.CodeOf(f.Period).Length == 0 || RefCalendar.IsWeek(RefCalendar.CodeOf(f.Period)) || f.Period.Year is < 1900 or > 9000 ? "period"
                 : f.Commit is < 0 or > 1_000_000_000_000_000 ? "commit"
                 : f.BestCase < f.Commit || f.BestCase > 1_000_000_000_000_000 ? "best_case"
                 : f.SubmittedBy.Length > 256 ? "submitted_by" : f.Note.Length > 1024 ? "note" : null,
+            PlanningInputsRecorded i => BadId(i.ScopeId) ? "scope_id" : (int)i.Scope is not (0 or 1) ? "scope"
+                : RefCalendar.CodeOf(i.Year).Length != 4 || i.Year.Year is < 1900 or > 9000 ? "year"
+                : (int)i.Metric is < 0 or > 4 ? "metric"
+                : i.LastYearActual is < 0 or > 1_000_000_000_000_000 ? "last_year_actual"
+                : i.LongTermPlan is < 0 or > 1_000_000_000_000_000 ? "long_term_plan"
+                : i.IndustryGrowthBasisPoints is < -10_000 or > 100_000 ? "industry_growth_bp"
+                : i.NewGrowthPoints is < 0 or > 1_000_000_000_000_000 ? "new_growth_points" : null,
             _ => "event",
         };
     }
 
     private static bool BadId(string? id) => string.IsNullOrWhiteSpace(id) || id.Length > 128;
 
+    /// <summary>
+    /// The field naming what is wrong with a target's period kind or dimension (docs/semantics.md, "Targets by
+    /// dimension"): weeks are for activities only; an activity-type dimension for activities only, with a known type;
+    /// product line and channel for bookings and gross margin, customer for those and collections, with a value of at
+    /// most 128 characters, and customer targets for quarters and years only.
+    /// </summary>
+    private static string? TargetDimensionField(TargetSet t)
+    {
+        var code = RefCalendar.CodeOf(t.Period);
+        if (RefCalendar.IsWeek(code) && t.Metric != TargetMetric.Activities)
+        {
+            return "period";
+        }
+
+        var (kind, value) = (t.Dimension.Kind, t.Dimension.Value);
+        switch (kind)
+        {
+            case DimensionKind.None:
+                return null;
+            case DimensionKind.ActivityType:
+                return t.Metric != TargetMetric.Activities ? "dimension.kind"
+                    : new[] { "Call", "Visit", "Meeting", "Proposal", "Demo" }.Contains(value) ? null : "dimension.activity_type";
+            case DimensionKind.ProductLine or DimensionKind.Channel or DimensionKind.Customer:
+                break;
+            default:
+                return "dimension.kind";
+        }
+
+        if (string.IsNullOrWhiteSpace(value) || value.Length > 128)
+        {
+            return "dimension.value";
+        }
+
+        var allowed = t.Metric is TargetMetric.Bookings or TargetMetric.GrossMargin || (t.Metric == TargetMetric.Collections && kind == DimensionKind.Customer);
+        if (!allowed)
+        {
+            return "dimension.kind";
+        }
+
+        // A quarter ("2026-Q4") or a year ("2026") for a customer.
+        return kind == DimensionKind.Customer && !(code.Length == 4 || (code.Length == 7 && code[5] == 'Q')) ? "period" : null;
+    }
+
     /// <summary>Amounts are positive and at most 10^15 (docs/semantics.md, rule 1).</summary>
     private static bool BadAmount(long amount) => amount is <= 0 or > 1_000_000_000_000_000;
+
+    /// <summary>A cost, when given, is 0 to 10^15.</summary>
+    private static bool BadCost(long? cost) => cost is < 0 or > 1_000_000_000_000_000;
 
     private static bool BadName(string? name) => string.IsNullOrWhiteSpace(name) || name.Length > 256;
 
@@ -464,6 +538,8 @@ public sealed class ReferenceModel
         TargetSet t => ("rep", t.ScopeId),
         ForecastSubmitted { Scope: TargetScope.Region } f => ("region", f.ScopeId),
         ForecastSubmitted f => ("rep", f.ScopeId),
+        PlanningInputsRecorded { Scope: TargetScope.Region } i => ("region", i.ScopeId),
+        PlanningInputsRecorded i => ("rep", i.ScopeId),
         RepJoined j => ("rep", j.RepId),
         RepMoved m => ("rep", m.RepId),
         RepLeft l => ("rep", l.RepId),
@@ -618,6 +694,10 @@ public sealed class ReferenceModel
                 return JoinOf(f.ScopeId) is null ? (Verdict.NotFound, "scope_id") : Gone(f.ScopeId, f.OccurredAt) ? (Verdict.FailedPrecondition, "scope_id") : null;
             case ForecastSubmitted f:
                 return Exists("region", f.ScopeId) ? null : (Verdict.NotFound, "scope_id");
+            case PlanningInputsRecorded { Scope: TargetScope.Rep } i:
+                return JoinOf(i.ScopeId) is null ? (Verdict.NotFound, "scope_id") : Gone(i.ScopeId, i.OccurredAt) ? (Verdict.FailedPrecondition, "scope_id") : null;
+            case PlanningInputsRecorded i:
+                return Exists("region", i.ScopeId) ? null : (Verdict.NotFound, "scope_id");
             case CustomerRegistered c:
                 return Exists("customer", c.CustomerId) ? (Verdict.FailedPrecondition, "customer_id") : null;
             default:
@@ -734,7 +814,7 @@ public sealed class ReferenceModel
         foreach (var group in _accepted.Where(e => About(e).Kind == "opportunity").GroupBy(DealOf, StringComparer.Ordinal))
         {
             var open = group.OfType<OpportunityOpened>().Single();
-            var deal = new RefDeal { Id = group.Key, CustomerId = open.CustomerId, OpenedAt = open.OccurredAt };
+            var deal = new RefDeal { Id = group.Key, CustomerId = open.CustomerId, OpenedAt = open.OccurredAt, ProductLine = open.ProductLine, Channel = open.Channel };
             var ordered = group.ToList();
             ordered.Sort(Stamp);
             foreach (var e in ordered)
@@ -744,6 +824,7 @@ public sealed class ReferenceModel
                     case OpportunityOpened o:
                         deal.Owner = o.OwnerRepId;
                         deal.Amount = o.Amount;
+                        deal.Cost = o.Cost ?? deal.Cost;
                         SetClose(deal, o.ExpectedClose);
                         SetStage(deal, o.StageId, o.OccurredAt);
                         break;
@@ -757,6 +838,7 @@ public sealed class ReferenceModel
                         break;
                     case OpportunityAmountChanged a:
                         deal.Amount = a.Amount;
+                        deal.Cost = a.Cost ?? deal.Cost;
                         break;
                     case OpportunityReassigned r:
                         deal.Owner = r.NewOwnerRepId;
@@ -764,6 +846,7 @@ public sealed class ReferenceModel
                     case OpportunityWon w:
                         SetStage(deal, Won, w.OccurredAt);
                         deal.Amount = w.Amount > 0 ? w.Amount : deal.Amount;
+                        deal.Cost = w.Cost ?? deal.Cost;
                         break;
                     case OpportunityLost l:
                         SetStage(deal, Lost, l.OccurredAt);
@@ -838,13 +921,16 @@ public sealed class ReferenceModel
         return reps;
     }
 
-    /// <summary>Target in force per (scope, id, period code, metric): the one with the greatest (occurred_at, event id).</summary>
-    public Dictionary<(TargetScope Scope, string Id, string Period, TargetMetric Metric), TargetSet> Targets()
+    /// <summary>
+    /// Target in force per (scope, id, period code, metric, dimension): the one with the greatest (occurred_at, event id).
+    /// The dimension is "" for the whole metric, else "Kind=Value" (<see cref="DimensionOf"/>).
+    /// </summary>
+    public Dictionary<(TargetScope Scope, string Id, string Period, TargetMetric Metric, string Dimension), TargetSet> Targets()
     {
-        var result = new Dictionary<(TargetScope, string, string, TargetMetric), TargetSet>();
+        var result = new Dictionary<(TargetScope, string, string, TargetMetric, string), TargetSet>();
         foreach (var t in _accepted.OfType<TargetSet>())
         {
-            var key = (t.Scope, t.ScopeId, RefCalendar.CodeOf(t.Period), t.Metric);
+            var key = (t.Scope, t.ScopeId, RefCalendar.CodeOf(t.Period), t.Metric, DimensionOf(t));
             if (!result.TryGetValue(key, out var held) || Stamp(t, held) > 0)
             {
                 result[key] = t;
@@ -853,6 +939,9 @@ public sealed class ReferenceModel
 
         return result;
     }
+
+    /// <summary>A target's dimension as the reference names it: "" for none, else "Kind=Value".</summary>
+    public static string DimensionOf(TargetSet t) => t.Dimension.Kind == DimensionKind.None ? "" : $"{t.Dimension.Kind}={t.Dimension.Value}";
 
     /// <summary>
     /// Each customer's first order (docs/semantics.md, "New customers"): among its deals that stand won, the one won
@@ -909,6 +998,15 @@ public sealed class ReferenceModel
         void Historical(string repId, DateTimeOffset at, string figure, int a, int b, long value) =>
             Dated(repId, reps[repId].RegionAt(at), figure, _calendar.LocalDate(at), a, b, value);
 
+        // A dimension value's counters: month, quarter and year, but a customer's quarter and year only.
+        void ByDimension(string repId, DateTimeOffset at, string figure, DimensionKind kind, string value, long amount)
+        {
+            foreach (var period in RefCalendar.PeriodsOf(_calendar.LocalDate(at)).Where(p => kind != DimensionKind.Customer || p.Length != 7 || p[5] == 'Q'))
+            {
+                Add(repId, reps[repId].RegionAt(at), new CounterKey(Fig.Of(figure, kind, value), period, 0, 0), amount);
+            }
+        }
+
         foreach (var d in Deals().Values)
         {
             if (IsOpen(d.Stage))
@@ -923,6 +1021,22 @@ public sealed class ReferenceModel
                 Historical(d.Owner, d.StageAt, Fig.Bookings, 0, 0, d.Amount);
                 Historical(d.Owner, d.StageAt, Fig.WonCount, 0, 0, 1);
                 Historical(d.Owner, d.StageAt, Fig.CycleSeconds, 0, 0, CycleSeconds(d.OpenedAt, d.StageAt));
+                if (d.Cost is { } cost)
+                {
+                    Historical(d.Owner, d.StageAt, Fig.GrossMargin, 0, 0, d.Amount - cost);
+                }
+
+                foreach (var (kind, value) in new[] { (DimensionKind.ProductLine, d.ProductLine), (DimensionKind.Channel, d.Channel), (DimensionKind.Customer, d.CustomerId) })
+                {
+                    if (value.Length > 0)
+                    {
+                        ByDimension(d.Owner, d.StageAt, Fig.Bookings, kind, value, d.Amount);
+                        if (d.Cost is { } c)
+                        {
+                            ByDimension(d.Owner, d.StageAt, Fig.GrossMargin, kind, value, d.Amount - c);
+                        }
+                    }
+                }
             }
             else
             {
@@ -962,13 +1076,20 @@ public sealed class ReferenceModel
                         }
                     }
 
+                    // Activities are kept per ISO week too (docs/semantics.md, "Targets by dimension").
+                    var week = RefCalendar.WeekCode(_calendar.LocalDate(a.OccurredAt));
+                    var region = reps[a.RepId].RegionAt(a.OccurredAt);
+                    Add(a.RepId, region, new CounterKey(Fig.ActivityCount, week, (int)a.Type, (int)a.TimeCategory), 1);
+                    Add(a.RepId, region, new CounterKey(Fig.ActivityMinutes, week, 0, (int)a.TimeCategory), a.DurationMinutes);
                     break;
                 case PaymentReceived p:
                     Historical(p.RepId, p.OccurredAt, Fig.Collections, 0, 0, p.Amount);
+                    ByDimension(p.RepId, p.OccurredAt, Fig.Collections, DimensionKind.Customer, p.CustomerId, p.Amount);
                     break;
             }
         }
 
+        AddTargetCounters(reps, parents, Add, regionCounters);
         foreach (var set in repCounters.Values.Concat(regionCounters.Values))
         {
             foreach (var zero in set.Where(kv => kv.Value == 0).Select(kv => kv.Key).ToList())
@@ -1004,15 +1125,15 @@ public sealed class ReferenceModel
                     Fig.ActivityCount => "Activities",
                     _ => null,
                 };
-                if (metric is not null)
+                if (metric is not null && !RefCalendar.IsWeek(key.Period))
                 {
                     mine[(key.Period, metric)] = mine.GetValueOrDefault((key.Period, metric)) + value;
                 }
             }
 
-            foreach (var ((scope, id, period, metric), target) in targets)
+            foreach (var ((scope, id, period, metric, dimension), target) in targets)
             {
-                if (scope == TargetScope.Rep && id == repId && metric == TargetMetric.Bookings)
+                if (scope == TargetScope.Rep && id == repId && metric == TargetMetric.Bookings && dimension.Length == 0)
                 {
                     var bookings = counters.GetValueOrDefault(new CounterKey(Fig.Bookings, period, 0, 0));
                     mine[(period, "Attainment")] = Math.Round(bookings * 100.0 / target.MustAchieve, 4);
@@ -1085,12 +1206,14 @@ public sealed class ReferenceModel
             ? repId == scopeId
             : Chain(regionId, inputs.Parents).Contains(scopeId);
 
+        // A week keeps activities only (docs/semantics.md, "Targets by dimension"): its other period figures read 0.
+        var week = RefCalendar.IsWeek(period);
         var n = _open.Length;
         var stageCount = new long[n];
         var stageAmount = new long[n];
         var reached = new long[n + 1];
         decimal weighted = 0, forecastOpen = 0;
-        long bookings = 0, won = 0, lost = 0, lostAmount = 0, cycle = 0, commit = 0, bestCase = 0, pipeline = 0;
+        long bookings = 0, won = 0, lost = 0, lostAmount = 0, cycle = 0, commit = 0, bestCase = 0, pipeline = 0, grossMargin = 0;
         foreach (var d in inputs.Deals.Values)
         {
             if (InScope(d.Owner, inputs.Reps[d.Owner].CurrentRegion))
@@ -1106,7 +1229,7 @@ public sealed class ReferenceModel
                     stageCount[i]++;
                     stageAmount[i] += d.Amount;
                     weighted += d.Amount * _open[i].Probability / 100m;
-                    if (RefCalendar.Contains(period, d.ExpectedClose))
+                    if (!week && RefCalendar.Contains(period, d.ExpectedClose))
                     {
                         forecastOpen += d.Amount * _open[i].Probability / 100m;
                         switch (_open[i].Category)
@@ -1125,11 +1248,12 @@ public sealed class ReferenceModel
                 }
             }
 
-            if (!IsOpen(d.Stage) && InScope(d.Owner, inputs.Reps[d.Owner].RegionAt(d.StageAt)) && RefCalendar.Contains(period, _calendar.LocalDate(d.StageAt)))
+            if (!week && !IsOpen(d.Stage) && InScope(d.Owner, inputs.Reps[d.Owner].RegionAt(d.StageAt)) && RefCalendar.Contains(period, _calendar.LocalDate(d.StageAt)))
             {
                 if (d.Stage == Won)
                 {
                     bookings += d.Amount;
+                    grossMargin += d.Amount - (d.Cost ?? d.Amount);
                     won++;
                     cycle += CycleSeconds(d.OpenedAt, d.StageAt);
                 }
@@ -1144,7 +1268,7 @@ public sealed class ReferenceModel
         long newCustomers = 0, newCustomerBookings = 0;
         foreach (var order in FirstOrders(inputs.Deals).Values)
         {
-            if (InScope(order.Owner, inputs.Reps[order.Owner].RegionAt(order.StageAt)) && RefCalendar.Contains(period, _calendar.LocalDate(order.StageAt)))
+            if (!week && InScope(order.Owner, inputs.Reps[order.Owner].RegionAt(order.StageAt)) && RefCalendar.Contains(period, _calendar.LocalDate(order.StageAt)))
             {
                 newCustomers++;
                 newCustomerBookings += order.Amount;
@@ -1175,7 +1299,7 @@ public sealed class ReferenceModel
                 minutes[(int)a.TimeCategory] += a.DurationMinutes;
                 activities[((int)a.Type, (int)a.TimeCategory)] = activities.GetValueOrDefault(((int)a.Type, (int)a.TimeCategory)) + 1;
             }
-            else if (e is PaymentReceived p && RefCalendar.Contains(period, _calendar.LocalDate(p.OccurredAt)) && InScope(p.RepId, inputs.Reps[p.RepId].RegionAt(p.OccurredAt)))
+            else if (e is PaymentReceived p && !week && RefCalendar.Contains(period, _calendar.LocalDate(p.OccurredAt)) && InScope(p.RepId, inputs.Reps[p.RepId].RegionAt(p.OccurredAt)))
             {
                 collections += p.Amount;
             }
@@ -1185,31 +1309,33 @@ public sealed class ReferenceModel
 
         var targets = new List<RefTarget>();
         var elapsed = _calendar.ElapsedShare(period, now);
-        foreach (var metric in new[] { TargetMetric.Bookings, TargetMetric.Collections, TargetMetric.Activities, TargetMetric.NewCustomers })
+        var mine = inputs.Targets.Where(kv => kv.Key.Scope == scope && kv.Key.Id == scopeId && kv.Key.Period == period)
+            .OrderBy(kv => (int)kv.Key.Metric).ThenBy(kv => (int)kv.Value.Dimension.Kind).ThenBy(kv => kv.Value.Dimension.Value ?? "", StringComparer.Ordinal);
+        foreach (var ((_, _, _, metric, dimension), t) in mine)
         {
-            if (inputs.Targets.TryGetValue((scope, scopeId, period, metric), out var t))
-            {
-                var actual = metric switch
+            var actual = dimension.Length > 0
+                ? DimensionActual(t, InScope, inputs)
+                : metric switch
                 {
                     TargetMetric.Bookings => bookings,
                     TargetMetric.Collections => collections,
                     TargetMetric.NewCustomers => newCustomers,
+                    TargetMetric.GrossMargin => grossMargin,
                     _ => activityTotal,
                 };
-                var expected = t.MustAchieve * elapsed;
+            var expected = t.MustAchieve * elapsed;
 
-                // Pace is only meaningful while the period runs: before it, nothing is expected yet; after it, the
-                // target is met or missed, not behind (docs/semantics.md, "pace").
-                targets.Add(new RefTarget(
-                    metric.ToString(),
-                    actual,
-                    t.MustAchieve,
-                    t.Stretch,
-                    Ratio(actual, t.MustAchieve),
-                    Ratio(actual, t.Stretch),
-                    Ratio(actual, expected),
-                    elapsed is > 0 and < 1 && actual < Math.Floor(expected)));
-            }
+            // Pace is only meaningful while the period runs: before it, nothing is expected yet; after it, the
+            // target is met or missed, not behind (docs/semantics.md, "pace").
+            targets.Add(new RefTarget(
+                dimension.Length == 0 ? metric.ToString() : $"{metric}/{dimension}",
+                actual,
+                t.MustAchieve,
+                t.Stretch,
+                Ratio(actual, t.MustAchieve),
+                Ratio(actual, t.Stretch),
+                Ratio(actual, expected),
+                elapsed is > 0 and < 1 && actual < Math.Floor(expected)));
         }
 
         var conversion = new double[n];
@@ -1242,7 +1368,7 @@ public sealed class ReferenceModel
         }
 
         var yoy = new List<RefYearOnYear>();
-        foreach (var (name, actual, whole, i) in new[]
+        foreach (var (name, actual, whole, i) in week ? [] : new[]
         {
             ("Bookings", bookings, lastYear.Bookings, 0), ("Collections", collections, lastYear.Collections, 1), ("WonCount", won, lastYear.Won, 2),
             ("NewCustomers", newCustomers, lastYear.NewCustomers, 3),
@@ -1286,7 +1412,7 @@ public sealed class ReferenceModel
             newCustomerBookings,
             bookings - newCustomerBookings,
             RefPlanning.Plan(
-                inputs.Targets.GetValueOrDefault((scope, scopeId, period, TargetMetric.Bookings)),
+                inputs.Targets.GetValueOrDefault((scope, scopeId, period, TargetMetric.Bookings, "")),
                 period,
                 now,
                 _calendar,
@@ -1295,9 +1421,30 @@ public sealed class ReferenceModel
                 bookings,
                 forecastOpen,
                 Sums),
-            direction.Build(won));
+            grossMargin)
+        {
+            Coverage = Coverage(scope, scopeId, period, inputs),
+            Activity = direction.Build(won),
+            Suggestions = Suggestions(scope, scopeId, period, inputs, metric => metric switch
+            {
+                TargetMetric.Bookings => In(YearBefore(period)).Bookings,
+                TargetMetric.Collections => In(YearBefore(period)).Collections,
+                TargetMetric.NewCustomers => In(YearBefore(period)).NewCustomers,
+                TargetMetric.GrossMargin => GrossMarginIn(YearBefore(period)),
+                _ => ActivitiesIn(YearBefore(period)),
+            }),
+        };
 
         // The period figures of this scope for the local dates a predicate takes (last year's; the funnel's history).
+        // Gross margin of the scope's deals won in a period (last year's, for a suggested target).
+        long GrossMarginIn(string p) => inputs.Deals.Values
+            .Where(d => d.Stage == Won && d.Cost is not null && RefCalendar.Contains(p, _calendar.LocalDate(d.StageAt))
+                && InScope(d.Owner, inputs.Reps[d.Owner].RegionAt(d.StageAt)))
+            .Sum(d => d.Amount - d.Cost!.Value);
+
+        long ActivitiesIn(string p) => _accepted.OfType<ActivityLogged>()
+            .Count(a => RefCalendar.Contains(p, _calendar.LocalDate(a.OccurredAt)) && InScope(a.RepId, inputs.Reps[a.RepId].RegionAt(a.OccurredAt)));
+
         RefSums Sums(Func<DateOnly, bool> inPeriod)
         {
             long b = 0, w = 0, c = 0, n = 0, nb = 0, proposals = 0, visits = 0, calls = 0;
@@ -1335,6 +1482,37 @@ public sealed class ReferenceModel
 
             return new RefSums(b, w, c, n, nb, proposals, visits, calls);
         }
+    }
+
+    /// <summary>
+    /// The actual of a target for one dimension value, from scratch (docs/semantics.md, "Targets by dimension"): the
+    /// scope's activities of that type in the target's period, counted where the rep was when logging them.
+    /// </summary>
+    private long DimensionActual(TargetSet t, Func<string, string, bool> inScope, ReportInputs inputs)
+    {
+        var period = RefCalendar.CodeOf(t.Period);
+        return t.Dimension.Kind switch
+        {
+            DimensionKind.ActivityType => _accepted.OfType<ActivityLogged>().Count(a =>
+                a.Type.ToString() == t.Dimension.Value && RefCalendar.Contains(period, _calendar.LocalDate(a.OccurredAt))
+                && inScope(a.RepId, inputs.Reps[a.RepId].RegionAt(a.OccurredAt))),
+            _ when t.Metric == TargetMetric.Collections => _accepted.OfType<PaymentReceived>()
+                .Where(p => p.CustomerId == t.Dimension.Value && RefCalendar.Contains(period, _calendar.LocalDate(p.OccurredAt))
+                    && inScope(p.RepId, inputs.Reps[p.RepId].RegionAt(p.OccurredAt)))
+                .Sum(p => p.Amount),
+            _ => inputs.Deals.Values
+                .Where(d => d.Stage == Won && AttributeOf(d, t.Dimension.Kind) == t.Dimension.Value
+                    && RefCalendar.Contains(period, _calendar.LocalDate(d.StageAt)) && inScope(d.Owner, inputs.Reps[d.Owner].RegionAt(d.StageAt))
+                    && (t.Metric == TargetMetric.Bookings || d.Cost is not null))
+                .Sum(d => t.Metric == TargetMetric.Bookings ? d.Amount : d.Amount - d.Cost!.Value),
+        };
+
+        static string AttributeOf(RefDeal d, DimensionKind kind) => kind switch
+        {
+            DimensionKind.ProductLine => d.ProductLine,
+            DimensionKind.Channel => d.Channel,
+            _ => d.CustomerId,
+        };
     }
 
     // ---- forecasts ---------------------------------------------------------------------------------------
@@ -1410,4 +1588,4 @@ public sealed record ReportInputs(
     Dictionary<string, RefDeal> Deals,
     Dictionary<string, RefRep> Reps,
     Dictionary<string, string> Parents,
-    Dictionary<(TargetScope Scope, string Id, string Period, TargetMetric Metric), TargetSet> Targets);
+    Dictionary<(TargetScope Scope, string Id, string Period, TargetMetric Metric, string Dimension), TargetSet> Targets);

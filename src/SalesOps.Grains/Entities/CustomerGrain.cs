@@ -223,6 +223,8 @@ public sealed class CustomerGrain : DurableGrain<JournalEntry, CustomerGrainSnap
 
         public Outcome Visit(ForecastSubmitted e) => Foreign(e);
 
+        public Outcome Visit(PlanningInputsRecorded e) => Foreign(e);
+
         private static Outcome Foreign(SalesEvent e) => Outcome.Invalid("event", $"{e.GetType().Name} is not a customer event");
     }
 }

@@ -35,7 +35,7 @@ public sealed class QueryGrpcService(
             RegionId = s.RegionId,
             Role = ProtoMapper.ToWire((RepRole)s.Role),
             Style = ProtoMapper.ToWire((RepStyle)s.Style),
-            Figures = Report(s.Counters, s.Targets, TargetScope.Rep, period),
+            Figures = Report(s.Counters, s.Targets, s.Inputs, TargetScope.Rep, period),
         };
     }
 
@@ -49,7 +49,7 @@ public sealed class QueryGrpcService(
             throw RequestGuard.NotFound("region_id", $"region '{id}' is not defined");
         }
 
-        return new V1.GetRegionResponse { RegionId = s.RegionId, Name = s.Name, ParentRegionId = s.ParentId, Figures = Report(s.Counters, s.Targets, TargetScope.Region, period) };
+        return new V1.GetRegionResponse { RegionId = s.RegionId, Name = s.Name, ParentRegionId = s.ParentId, Figures = Report(s.Counters, s.Targets, s.Inputs, TargetScope.Region, period) };
     }
 
     public override async Task<V1.GetCustomerResponse> GetCustomer(V1.GetCustomerRequest request, ServerCallContext context)
@@ -269,8 +269,8 @@ public sealed class QueryGrpcService(
         return ActivityReportMapper.ToResponse(scope, id, report, company.Quality);
     }
 
-    private V1.Figures Report(Counter[] counters, TargetRow[] targets, TargetScope scope, Period period) =>
+    private V1.Figures Report(Counter[] counters, TargetRow[] targets, PlanningInputsRow[] inputs, TargetScope scope, Period period) =>
         ProtoMapper.ToFigures(
-            FigureReport.Build(Counter.ToSet(counters), TargetRow.ToBook(targets), settings, scope, period, clock.Now),
+            FigureReport.Build(Counter.ToSet(counters), TargetRow.ToBook(targets), settings, scope, period, clock.Now, PlanningInputsRow.ToBook(inputs)),
             settings.CurrencyCode);
 }

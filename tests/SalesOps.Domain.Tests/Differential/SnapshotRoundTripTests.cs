@@ -346,8 +346,8 @@ public sealed class SnapshotRoundTripTests
         static string Figures(FigureSet set) =>
             string.Join(" ", set.Values.Select(kv => FormattableString.Invariant($"{kv.Key.Figure}/{kv.Key.Period}/{kv.Key.A}/{kv.Key.B}={kv.Value}")));
         static string Targets(TargetBook book) =>
-            string.Join(" ", book.All.Select(t => FormattableString.Invariant($"{t.Period}/{t.Metric}={t.Levels.MustAchieve}/{t.Levels.Stretch}")));
-        static string Behind(PaceTracker pace) => string.Join(" ", pace.Behind.Select(b => FormattableString.Invariant($"{b.Item1}/{b.Item2}")));
+            string.Join(" ", book.All.Select(t => FormattableString.Invariant($"{t.Key}={t.Levels.MustAchieve}/{t.Levels.Stretch}")));
+        static string Behind(PaceTracker pace) => string.Join(" ", pace.Behind.Select(b => FormattableString.Invariant($"{b}")));
         static string Window(EventIdWindow window) => FormattableString.Invariant(
             $"horizon={window.Horizon:O} {string.Join(" ", window.Export().Ids.Select(i => FormattableString.Invariant($"{i.Key}@{i.Value}")))}");
 
