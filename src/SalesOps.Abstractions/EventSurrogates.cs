@@ -67,13 +67,15 @@ public struct RepLeftSurrogate
 public struct CustomerRegisteredSurrogate
 {
     public const string Name = "CustomerRegistered";
-    public const int Version = 1;
+
+    /// <summary>Version 2 added <see cref="KeyAccount"/>; a registration without it is still written as version 1 (<see cref="CustomerRegisteredV1"/>).</summary>
+    public const int Version = 2;
     [Id(0)] public string EventId;
     [Id(1)] public DateTimeOffset OccurredAt;
     [Id(2)] public string CustomerId;
     [Id(3)] public string CustomerName;
 
-    /// <summary>Absent in bytes written before key accounts (read as false).</summary>
+    /// <summary>Absent from version 1 (read as false).</summary>
     [Id(4)] public bool KeyAccount;
 }
 

@@ -78,3 +78,18 @@ public struct TargetSetV1
         MustAchieve = s.MustAchieve, Stretch = s.Stretch,
     };
 }
+
+/// <summary>Version 1 of <see cref="CustomerRegisteredSurrogate"/>: no key-account flag.</summary>
+[GenerateSerializer, Immutable]
+public struct CustomerRegisteredV1
+{
+    [Id(0)] public string EventId;
+    [Id(1)] public DateTimeOffset OccurredAt;
+    [Id(2)] public string CustomerId;
+    [Id(3)] public string CustomerName;
+
+    public static CustomerRegisteredV1 Of(in CustomerRegisteredSurrogate s) => new()
+    {
+        EventId = s.EventId, OccurredAt = s.OccurredAt, CustomerId = s.CustomerId, CustomerName = s.CustomerName,
+    };
+}

@@ -496,7 +496,7 @@ public sealed record AlertRecord(
 /// <summary>
 /// What a rep (through its book) tells a customer: a payment (de-duplicated there by event id) or an activity
 /// (<see cref="ContactAt"/> set: a contact, a maximum there, and with <see cref="RepId"/> set an activity the customer
-/// credits back by customer group, ADR 0019; an earlier build sent contacts without the rep, which credit nothing).
+/// credits back by customer group, ADR 0020; an earlier build sent contacts without the rep, which credit nothing).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("salesops.CustomerTouch")]
 public sealed record CustomerTouch(

@@ -257,7 +257,7 @@ public sealed partial class FigureSet
 
     /// <summary>
     /// Expands one credit item into the keys of the counters it adds its value to: a periodic figure goes to its
-    /// month, quarter and year, and an activity's count and minutes to its ISO week too (weeks are kept for activities only). Writes them to <paramref name="keys"/> (at least <see cref="MaxExpansion"/> long)
+    /// month, quarter and year, and an activity's count and minutes, and its direction by customer group, to its ISO week too (weeks are kept for activities only). Writes them to <paramref name="keys"/> (at least <see cref="MaxExpansion"/> long)
     /// and returns how many.
     /// </summary>
     public static int Expand(CreditItem item, CompanyCalendar calendar, Span<FigureKey> keys)
@@ -273,7 +273,7 @@ public sealed partial class FigureSet
         keys[0] = new FigureKey(item.Figure, m, item.A, item.B);
         keys[1] = new FigureKey(item.Figure, q, item.A, item.B);
         keys[2] = new FigureKey(item.Figure, y, item.A, item.B);
-        if (item.Figure is not (Figure.ActivityCount or Figure.ActivityMinutes))
+        if (item.Figure is not (Figure.ActivityCount or Figure.ActivityMinutes or Figure.CustomerActivityCount or Figure.CustomerActivityMinutes))
         {
             return 3;
         }

@@ -1073,6 +1073,11 @@ public sealed partial class ReferenceModel
                         {
                             Historical(a.RepId, a.OccurredAt, Fig.CustomerActivityCount, group, 0, 1);
                             Historical(a.RepId, a.OccurredAt, Fig.CustomerActivityMinutes, group, 0, a.DurationMinutes);
+
+                            // Activity figures are kept per ISO week too, direction included.
+                            var weekOf = RefCalendar.WeekCode(_calendar.LocalDate(a.OccurredAt));
+                            Add(a.RepId, reps[a.RepId].RegionAt(a.OccurredAt), new CounterKey(Fig.CustomerActivityCount, weekOf, group, 0), 1);
+                            Add(a.RepId, reps[a.RepId].RegionAt(a.OccurredAt), new CounterKey(Fig.CustomerActivityMinutes, weekOf, group, 0), a.DurationMinutes);
                         }
                     }
 

@@ -26,6 +26,7 @@ public sealed class JournalFormat : JournalCodec<JournalEntry>
         Event<RepJoinedSurrogate>(RepJoinedSurrogate.Name, RepJoinedSurrogate.Version, s => c.ConvertFromSurrogate(s));
         Event<RepMovedSurrogate>(RepMovedSurrogate.Name, RepMovedSurrogate.Version, s => c.ConvertFromSurrogate(s));
         Event<RepLeftSurrogate>(RepLeftSurrogate.Name, RepLeftSurrogate.Version, s => c.ConvertFromSurrogate(s));
+        Event<CustomerRegisteredSurrogate>(CustomerRegisteredSurrogate.Name, 1, s => c.ConvertFromSurrogate(s));
         Event<CustomerRegisteredSurrogate>(CustomerRegisteredSurrogate.Name, CustomerRegisteredSurrogate.Version, s => c.ConvertFromSurrogate(s));
         Event<OpportunityOpenedSurrogate>(OpportunityOpenedSurrogate.Name, 1, s => c.ConvertFromSurrogate(s));
         Event<OpportunityOpenedSurrogate>(OpportunityOpenedSurrogate.Name, OpportunityOpenedSurrogate.Version, s => c.ConvertFromSurrogate(s));
@@ -98,7 +99,9 @@ public sealed class JournalFormat : JournalCodec<JournalEntry>
 
         public byte[] Visit(RepLeft e) => format.Write(RepLeftSurrogate.Name, RepLeftSurrogate.Version, C.ConvertToSurrogate(e));
 
-        public byte[] Visit(CustomerRegistered e) => format.Write(CustomerRegisteredSurrogate.Name, CustomerRegisteredSurrogate.Version, C.ConvertToSurrogate(e));
+        public byte[] Visit(CustomerRegistered e) => e.KeyAccount
+            ? format.Write(CustomerRegisteredSurrogate.Name, CustomerRegisteredSurrogate.Version, C.ConvertToSurrogate(e))
+            : format.Write(CustomerRegisteredSurrogate.Name, 1, CustomerRegisteredV1.Of(C.ConvertToSurrogate(e)));
 
         public byte[] Visit(OpportunityOpened e) => e.Cost is null
             ? format.Write(OpportunityOpenedSurrogate.Name, 1, OpportunityOpenedV1.Of(C.ConvertToSurrogate(e)))

@@ -11,7 +11,7 @@ namespace SalesOps.Grains;
 /// orders from deal books and touches from rep books through numbered lanes, and sends the new-customer credit of its
 /// first order (and its retraction when another order becomes the first) to the owners' rep books through its own
 /// lanes, one per rep book (ADR 0018); through the same lanes, each activity that named it by customer group, re-credited
-/// when its first order's win instant changes (ADR 0019).
+/// when its first order's win instant changes (ADR 0020).
 /// </summary>
 public sealed class CustomerGrain : DurableGrain<JournalEntry, CustomerGrainSnapshot>, ICustomerGrain
 {

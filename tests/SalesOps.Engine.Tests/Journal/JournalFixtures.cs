@@ -77,8 +77,15 @@ internal static class JournalFixtures
         RollupReceived r => r.Rollup.Counters.Any(c => c.IsDimension) ? 2 : 1,
         EventAccepted { Event: OpportunityOpened { Cost: not null } or OpportunityAmountChanged { Cost: not null } or OpportunityWon { Cost: not null } } => 2,
         EventAccepted { Event: TargetSet { Dimension.IsNone: false } } => 2,
+        EventAccepted { Event: CustomerRegistered { KeyAccount: true } } => 2,
         _ => 1,
     };
+
+    /// <summary>Version 2 of <see cref="CustomerRegistered"/> (a key account, ADR 0020), after <see cref="Version2Others"/> in file order.</summary>
+    public static SalesEvent[] KeyAccounts(string p) =>
+    [
+        new CustomerRegistered(p + "e-cust2", At, p + "globex", "Globex", KeyAccount: true),
+    ];
 
     /// <summary>Events added after the version 2 fixtures, after <see cref="Version2"/> in file order.</summary>
     public static SalesEvent[] AddedLater(string p) =>
@@ -153,6 +160,11 @@ internal static class JournalFixtures
         foreach (var e in Version2Others(p))
         {
             yield return ($"{++n:00}-{e.GetType().Name}.bin", e);
+        }
+
+        foreach (var e in KeyAccounts(p))
+        {
+            yield return ($"{++n:00}-event-{e.GetType().Name}.bin", new EventAccepted(e));
         }
     }
 }
