@@ -40,6 +40,6 @@ public sealed class ActivityDirectionTests
 
         var report = ActivityReport.Build(ann, TestCompany.March);
         Assert.Equal((4L, 255L, 1L, 30L), (report.Count, report.Minutes, report.WithoutCustomerCount, report.WithoutCustomerMinutes));
-        Assert.Equal((1L, 1L, 1L, 1.0, 1.0, 0.0), (report.Quality.Calls, report.Quality.Visits, report.Quality.Proposals, report.Quality.CallsPerVisit, report.Quality.VisitsPerProposal, report.Quality.ProposalsPerOrder));
+        Assert.Equal((2L, 1L, 1L, 2.0, 1.0, 0.0), (report.Quality.Calls, report.Quality.Visits, report.Quality.Proposals, report.Quality.CallsPerVisit, report.Quality.VisitsPerProposal, report.Quality.ProposalsPerOrder));
     }
 }
