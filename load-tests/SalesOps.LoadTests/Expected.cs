@@ -14,6 +14,10 @@ public sealed class Expected(int reps, int customers)
     private readonly (long WonAt, int Rep, long Amount)?[] _firstWins = new (long, int, long)?[customers];
 
     public long[] Activities { get; } = new long[reps];
+
+    /// <summary>Activities (count, minutes) naming a key-account customer, and naming another customer.</summary>
+    public (long Count, long Minutes)[] KeyAccountActivities { get; } = new (long, long)[reps];
+    public (long Count, long Minutes)[] OtherAccountActivities { get; } = new (long, long)[reps];
     public long[] Bookings { get; } = new long[reps];
     public long[] Won { get; } = new long[reps];
     public long[] Lost { get; } = new long[reps];
@@ -46,6 +50,12 @@ public sealed class Expected(int reps, int customers)
         {
             case EffectKind.Activity:
                 Activities[r]++;
+                if (e.Customer >= 0)
+                {
+                    ref var group = ref (Company.IsKeyAccount(e.Customer) ? ref KeyAccountActivities[r] : ref OtherAccountActivities[r]);
+                    group = (group.Count + 1, group.Minutes + e.Amount);
+                }
+
                 break;
             case EffectKind.Opened:
                 OpenCount[r]++;

@@ -21,7 +21,7 @@ public static class Verifier
             .Select(region => new Check<Totals>($"region {region}", Want(expected, newCustomers, Enumerable.Range(0, company.RepIds.Length).Where(r => company.InScope(region, r))),
                 async () => Totals.Of((await query.GetRegionAsync(new V1.GetRegionRequest { RegionId = region, Period = period })).Figures)));
         var checks = repChecks.Concat<ICheck>(regionChecks).Concat(ForecastChecks(query, company, expected, period))
-            .Concat(PlanningChecks(query, company, expected, period)).ToList();
+            .Concat(PlanningChecks(query, company, expected, period)).Concat(DirectionChecks(query, company, expected, period)).ToList();
 
         var open = checks;
         while (true)
@@ -124,6 +124,29 @@ public static class Verifier
 
         return t;
     }
+
+    /// <summary>
+    /// Every rep's activity direction (docs/semantics.md, "Activity direction and quality"): activities naming key accounts
+    /// and other customers, count and minutes as acknowledged; new plus existing is the same activities (their split
+    /// depends on win instants across streams, which the client does not track).
+    /// </summary>
+    private static IEnumerable<ICheck> DirectionChecks(V1.QueryService.QueryServiceClient query, Company company, Expected expected, string period) =>
+        Enumerable.Range(0, company.RepIds.Length).Select(r => new Check<Direction>(
+            $"activity direction of {company.RepIds[r]}",
+            new Direction(
+                expected.KeyAccountActivities[r],
+                expected.OtherAccountActivities[r],
+                (expected.KeyAccountActivities[r].Count + expected.OtherAccountActivities[r].Count, expected.KeyAccountActivities[r].Minutes + expected.OtherAccountActivities[r].Minutes)),
+            async () =>
+            {
+                var report = (await query.GetActivityReportAsync(new V1.GetActivityReportRequest { Scope = V1.TargetScope.Rep, ScopeId = company.RepIds[r], Period = period })).Report;
+                (long, long) Of(params V1.CustomerGroup[] groups) =>
+                    (report.Groups.Where(g => groups.Contains(g.Group)).Sum(g => g.Count), report.Groups.Where(g => groups.Contains(g.Group)).Sum(g => g.Minutes));
+                return new Direction(
+                    Of(V1.CustomerGroup.KeyAccount), Of(V1.CustomerGroup.OtherAccount), Of(V1.CustomerGroup.NewCustomer, V1.CustomerGroup.ExistingCustomer));
+            }));
+
+    private sealed record Direction((long Count, long Minutes) KeyAccount, (long Count, long Minutes) OtherAccount, (long Count, long Minutes) NewAndExisting);
 
     private sealed record Totals(
         long Activities = 0, long Bookings = 0, long Won = 0, long Lost = 0, long LostAmount = 0, long Collections = 0, long OpenCount = 0, long OpenAmount = 0,

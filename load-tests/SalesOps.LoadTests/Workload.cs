@@ -35,6 +35,9 @@ public sealed class Company
     public string[] RepIds { get; }
     public string[] CustomerIds { get; }
 
+    /// <summary>Every tenth customer is registered as a key account (docs/semantics.md, "Activity direction and quality").</summary>
+    public static bool IsKeyAccount(int customer) => customer % 10 == 0;
+
     /// <summary>The index of a rep id of this run, or null for another run's rep.</summary>
     public int? RepIndex(string repId) =>
         repId.Length > Tag.Length + 1 && repId.StartsWith(Tag, StringComparison.Ordinal) && repId[Tag.Length] == 'r' &&
@@ -90,7 +93,7 @@ public sealed class Company
         }).Concat(CustomerIds.Select((c, i) => new V1.Event
         {
             EventId = Id(), OccurredAt = clock.Next(),
-            CustomerRegistered = new V1.CustomerRegistered { CustomerId = c, Name = $"Customer {i}" },
+            CustomerRegistered = new V1.CustomerRegistered { CustomerId = c, Name = $"Customer {i}", KeyAccount = IsKeyAccount(i) },
         }));
         foreach (var chunk in people.Chunk(MaxBatch))
         {
@@ -349,15 +352,17 @@ public sealed class StreamWorkload
     {
         var rep = _reps[_random.Next(_reps.Length)];
         var e = NewEvent();
+        var customer = _random.Next(2) == 0 ? _random.Next(_company.CustomerIds.Length) : -1;
+        var minutes = 5 + _random.Next(120);
         e.ActivityLogged = new V1.ActivityLogged
         {
             RepId = _company.RepIds[rep],
-            CustomerId = _random.Next(2) == 0 ? Customer() : "",
+            CustomerId = customer < 0 ? "" : _company.CustomerIds[customer],
             Type = (V1.ActivityType)(1 + _random.Next(5)),
-            DurationMinutes = 5 + _random.Next(120),
+            DurationMinutes = minutes,
             TimeCategory = (V1.TimeCategory)(1 + _random.Next(5)),
         };
-        return (e, new Effect(EffectKind.Activity, rep, 0, 0));
+        return (e, new Effect(EffectKind.Activity, rep, minutes, 0, Customer: customer));
     }
 
     private (V1.Event, Effect) Open(int rep)
