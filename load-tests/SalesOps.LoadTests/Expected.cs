@@ -14,6 +14,10 @@ public sealed class Expected(int reps, int customers)
     private readonly (long WonAt, int Rep, long Amount)?[] _firstWins = new (long, int, long)?[customers];
 
     public long[] Activities { get; } = new long[reps];
+
+    /// <summary>Activities (count, minutes) naming a key-account customer, and naming another customer.</summary>
+    public (long Count, long Minutes)[] KeyAccountActivities { get; } = new (long, long)[reps];
+    public (long Count, long Minutes)[] OtherAccountActivities { get; } = new (long, long)[reps];
     public long[] Bookings { get; } = new long[reps];
     public long[] Won { get; } = new long[reps];
     public long[] Lost { get; } = new long[reps];
@@ -22,9 +26,22 @@ public sealed class Expected(int reps, int customers)
     public long[] OpenCount { get; } = new long[reps];
     public long[] OpenAmount { get; } = new long[reps];
 
+    /// <summary>Gross margin of the rep's wins (of deals with a cost), and bookings of "software" deals.</summary>
+    public long[] GrossMargin { get; } = new long[reps];
+    public long[] SoftwareBookings { get; } = new long[reps];
+
+    /// <summary>Whether the rep's "software" bookings target was acknowledged (its actual is then checked).</summary>
+    public bool[] SoftwareTarget { get; } = new bool[reps];
+
     /// <summary>Forecast submissions acknowledged per rep, and the commit of the last one.</summary>
     public long[] Forecasts { get; } = new long[reps];
     public long[] LastCommit { get; } = new long[reps];
+
+    /// <summary>Each rep's bookings target for the month (the last acknowledged), 0 without one.</summary>
+    public long[] TargetMust { get; } = new long[reps];
+
+    /// <summary>Each rep's planning inputs for next year (the last acknowledged), null without any.</summary>
+    public RecordedInputs?[] Inputs { get; } = new RecordedInputs?[reps];
 
     public void Apply(in Effect e)
     {
@@ -33,6 +50,12 @@ public sealed class Expected(int reps, int customers)
         {
             case EffectKind.Activity:
                 Activities[r]++;
+                if (e.Customer >= 0)
+                {
+                    ref var group = ref (Company.IsKeyAccount(e.Customer) ? ref KeyAccountActivities[r] : ref OtherAccountActivities[r]);
+                    group = (group.Count + 1, group.Minutes + e.Amount);
+                }
+
                 break;
             case EffectKind.Opened:
                 OpenCount[r]++;
@@ -51,6 +74,8 @@ public sealed class Expected(int reps, int customers)
                 }
 
                 Bookings[r] += e.Amount;
+                GrossMargin[r] += e.Margin ?? 0;
+                SoftwareBookings[r] += e.Software ? e.Amount : 0;
                 Won[r]++;
                 OpenCount[r]--;
                 OpenAmount[r] += e.OpenAmountDelta;
@@ -64,9 +89,18 @@ public sealed class Expected(int reps, int customers)
             case EffectKind.Payment:
                 Collections[r] += e.Amount;
                 break;
+            case EffectKind.SoftwareTarget:
+                SoftwareTarget[r] = true;
+                break;
             case EffectKind.Forecast:
                 Forecasts[r]++;
                 LastCommit[r] = e.Amount;
+                break;
+            case EffectKind.Target:
+                TargetMust[r] = e.Amount;
+                break;
+            case EffectKind.Inputs:
+                Inputs[r] = e.Inputs;
                 break;
         }
     }

@@ -15,12 +15,13 @@ public static class Verifier
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         var newCustomers = expected.NewCustomers();
         var repChecks = Enumerable.Range(0, company.RepIds.Length)
-            .Select(r => new Check<Totals>($"rep {company.RepIds[r]}", Want(expected, newCustomers, [r]),
-                async () => Totals.Of((await query.GetRepAsync(new V1.GetRepRequest { RepId = company.RepIds[r], Period = period })).Figures)));
+            .Select(r => new Check<Totals>($"rep {company.RepIds[r]}", Want(expected, newCustomers, [r], rep: true),
+                async () => Totals.Of((await query.GetRepAsync(new V1.GetRepRequest { RepId = company.RepIds[r], Period = period })).Figures, expected.SoftwareTarget[r])));
         var regionChecks = new[] { company.RootRegion }.Concat(company.Areas)
             .Select(region => new Check<Totals>($"region {region}", Want(expected, newCustomers, Enumerable.Range(0, company.RepIds.Length).Where(r => company.InScope(region, r))),
                 async () => Totals.Of((await query.GetRegionAsync(new V1.GetRegionRequest { RegionId = region, Period = period })).Figures)));
-        var checks = repChecks.Concat<ICheck>(regionChecks).Concat(ForecastChecks(query, company, expected, period)).ToList();
+        var checks = repChecks.Concat<ICheck>(regionChecks).Concat(ForecastChecks(query, company, expected, period))
+            .Concat(PlanningChecks(query, company, expected, period)).Concat(DirectionChecks(query, company, expected, period)).ToList();
 
         var open = checks;
         while (true)
@@ -63,7 +64,44 @@ public static class Verifier
 
     private sealed record Submissions(long Count, long? LatestCommit);
 
-    private static Totals Want(Expected e, (long[] Count, long[] Amount) newCustomers, IEnumerable<int> reps)
+    /// <summary>
+    /// The run root's month target against its reps' (every rep has one: the coverage row counts them all and sums the
+    /// last acknowledged), and every rep with planning inputs: the suggested target of next year shows the last ones.
+    /// </summary>
+    private static IEnumerable<ICheck> PlanningChecks(V1.QueryService.QueryServiceClient query, Company company, Expected expected, string period)
+    {
+        var reps = Enumerable.Range(0, company.RepIds.Length).Where(r => expected.TargetMust[r] > 0).ToList();
+        yield return new Check<Coverage>(
+            $"coverage of {company.RootRegion}'s target by its reps'",
+            new Coverage(reps.Count, reps.Sum(r => expected.TargetMust[r])),
+            async () =>
+            {
+                var f = (await query.GetRegionAsync(new V1.GetRegionRequest { RegionId = company.RootRegion, Period = period })).Figures;
+                var row = f.TargetCoverage.SingleOrDefault(c => c.Basis == V1.CoverageBasis.Reps);
+                return new Coverage(row?.Parts ?? 0, row?.PartsMustAchieve ?? 0);
+            });
+        var nextYear = $"{int.Parse(period[..4], System.Globalization.CultureInfo.InvariantCulture) + 1:D4}";
+        foreach (var r in Enumerable.Range(0, company.RepIds.Length).Where(r => expected.Inputs[r] is not null))
+        {
+            var want = expected.Inputs[r]!;
+            yield return new Check<Suggestion?>(
+                $"suggested {nextYear} target of {company.RepIds[r]}",
+                new Suggestion(want.LastYear, want.Plan, want.GrowthBasisPoints, want.NewPoints, want.Suggested),
+                async () =>
+                {
+                    var f = (await query.GetRepAsync(new V1.GetRepRequest { RepId = company.RepIds[r], Period = nextYear })).Figures;
+                    return f.SuggestedTargets.SingleOrDefault(s => s.Metric == V1.TargetMetric.Bookings) is { } s
+                        ? new Suggestion(s.LastYearActual, s.LongTermPlan, s.IndustryGrowthBp, s.NewGrowthPoints, s.Suggested)
+                        : null;
+                });
+        }
+    }
+
+    private sealed record Coverage(int Reps, long MustAchieve);
+
+    private sealed record Suggestion(long LastYear, long Plan, int GrowthBasisPoints, long NewPoints, long Suggested);
+
+    private static Totals Want(Expected e, (long[] Count, long[] Amount) newCustomers, IEnumerable<int> reps, bool rep = false)
     {
         var t = new Totals();
         foreach (var r in reps)
@@ -74,18 +112,53 @@ public static class Verifier
                 LostAmount = t.LostAmount + e.LostAmount[r], Collections = t.Collections + e.Collections[r],
                 OpenCount = t.OpenCount + e.OpenCount[r], OpenAmount = t.OpenAmount + e.OpenAmount[r],
                 NewCustomers = t.NewCustomers + newCustomers.Count[r], NewCustomerBookings = t.NewCustomerBookings + newCustomers.Amount[r],
+                GrossMargin = t.GrossMargin + e.GrossMargin[r],
             };
+        }
+
+        // A rep's check also reads the actual of its "software" bookings target (a target by dimension).
+        if (rep && e.SoftwareTarget[reps.First()])
+        {
+            t = t with { SoftwareBookings = e.SoftwareBookings[reps.First()] };
         }
 
         return t;
     }
 
+    /// <summary>
+    /// Every rep's activity direction (docs/semantics.md, "Activity direction and quality"): activities naming key accounts
+    /// and other customers, count and minutes as acknowledged; new plus existing is the same activities (their split
+    /// depends on win instants across streams, which the client does not track).
+    /// </summary>
+    private static IEnumerable<ICheck> DirectionChecks(V1.QueryService.QueryServiceClient query, Company company, Expected expected, string period) =>
+        Enumerable.Range(0, company.RepIds.Length).Select(r => new Check<Direction>(
+            $"activity direction of {company.RepIds[r]}",
+            new Direction(
+                expected.KeyAccountActivities[r],
+                expected.OtherAccountActivities[r],
+                (expected.KeyAccountActivities[r].Count + expected.OtherAccountActivities[r].Count, expected.KeyAccountActivities[r].Minutes + expected.OtherAccountActivities[r].Minutes)),
+            async () =>
+            {
+                var report = (await query.GetActivityReportAsync(new V1.GetActivityReportRequest { Scope = V1.TargetScope.Rep, ScopeId = company.RepIds[r], Period = period })).Report;
+                (long, long) Of(params V1.CustomerGroup[] groups) =>
+                    (report.Groups.Where(g => groups.Contains(g.Group)).Sum(g => g.Count), report.Groups.Where(g => groups.Contains(g.Group)).Sum(g => g.Minutes));
+                return new Direction(
+                    Of(V1.CustomerGroup.KeyAccount), Of(V1.CustomerGroup.OtherAccount), Of(V1.CustomerGroup.NewCustomer, V1.CustomerGroup.ExistingCustomer));
+            }));
+
+    private sealed record Direction((long Count, long Minutes) KeyAccount, (long Count, long Minutes) OtherAccount, (long Count, long Minutes) NewAndExisting);
+
     private sealed record Totals(
         long Activities = 0, long Bookings = 0, long Won = 0, long Lost = 0, long LostAmount = 0, long Collections = 0, long OpenCount = 0, long OpenAmount = 0,
-        long NewCustomers = 0, long NewCustomerBookings = 0)
+        long NewCustomers = 0, long NewCustomerBookings = 0, long GrossMargin = 0, long? SoftwareBookings = null)
     {
-        public static Totals Of(V1.Figures f) =>
-            new(f.ActivityTotal, f.Bookings, f.WonCount, f.LostCount, f.LostAmount, f.Collections, f.OpenCount, f.OpenAmount, f.NewCustomers, f.NewCustomerBookings);
+        /// <param name="software">Read the actual of the rep's "software" product-line bookings target too.</param>
+        public static Totals Of(V1.Figures f, bool software = false) =>
+            new(f.ActivityTotal, f.Bookings, f.WonCount, f.LostCount, f.LostAmount, f.Collections, f.OpenCount, f.OpenAmount, f.NewCustomers, f.NewCustomerBookings,
+                f.GrossMargin,
+                software
+                    ? f.Targets.SingleOrDefault(t => t.Dimension is { Kind: V1.TargetDimensionKind.ProductLine, Value: "software" })?.Actual ?? -1
+                    : null);
     }
 
     private interface ICheck

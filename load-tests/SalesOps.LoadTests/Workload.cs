@@ -35,6 +35,9 @@ public sealed class Company
     public string[] RepIds { get; }
     public string[] CustomerIds { get; }
 
+    /// <summary>Every tenth customer is registered as a key account (docs/semantics.md, "Activity direction and quality").</summary>
+    public static bool IsKeyAccount(int customer) => customer % 10 == 0;
+
     /// <summary>The index of a rep id of this run, or null for another run's rep.</summary>
     public int? RepIndex(string repId) =>
         repId.Length > Tag.Length + 1 && repId.StartsWith(Tag, StringComparison.Ordinal) && repId[Tag.Length] == 'r' &&
@@ -90,7 +93,7 @@ public sealed class Company
         }).Concat(CustomerIds.Select((c, i) => new V1.Event
         {
             EventId = Id(), OccurredAt = clock.Next(),
-            CustomerRegistered = new V1.CustomerRegistered { CustomerId = c, Name = $"Customer {i}" },
+            CustomerRegistered = new V1.CustomerRegistered { CustomerId = c, Name = $"Customer {i}", KeyAccount = IsKeyAccount(i) },
         }));
         foreach (var chunk in people.Chunk(MaxBatch))
         {
@@ -121,18 +124,21 @@ public sealed record WorkloadSettings
 }
 
 /// <summary>The measured phase's event mix, in parts per thousand.</summary>
-public sealed record EventMix(int Activity, int Opened, int StageChanged, int AmountChanged, int Won, int Lost, int Payment, int Target, int Forecast)
+public sealed record EventMix(int Activity, int Opened, int StageChanged, int AmountChanged, int Won, int Lost, int Payment, int Target, int Forecast, int Inputs = 0)
 {
-    /// <summary>A forecast submission is a rep's weekly call: 2 per thousand events, taken from activities.</summary>
-    public static EventMix Standard { get; } = new(Activity: 558, Opened: 100, StageChanged: 150, AmountChanged: 30, Won: 60, Lost: 40, Payment: 59, Target: 1, Forecast: 2);
+    /// <summary>
+    /// A forecast submission is a rep's weekly call: 2 per thousand events, taken from activities; a planner's reference
+    /// variables for next year's target (PlanningInputsRecorded) are rarer still, 1 per thousand.
+    /// </summary>
+    public static EventMix Standard { get; } = new(Activity: 557, Opened: 100, StageChanged: 150, AmountChanged: 30, Won: 60, Lost: 40, Payment: 59, Target: 1, Forecast: 2, Inputs: 1);
 
     public static EventMix OpensOnly { get; } = new(0, 1000, 0, 0, 0, 0, 0, 0, 0);
 
-    public int Total => Activity + Opened + StageChanged + AmountChanged + Won + Lost + Payment + Target + Forecast;
+    public int Total => Activity + Opened + StageChanged + AmountChanged + Won + Lost + Payment + Target + Forecast + Inputs;
 
     public override string ToString() =>
         $"activities {Activity / 10.0}%, opened {Opened / 10.0}%, stage changes {StageChanged / 10.0}%, amount changes {AmountChanged / 10.0}%, " +
-        $"won {Won / 10.0}%, lost {Lost / 10.0}%, payments {Payment / 10.0}%, targets {Target / 10.0}%, forecasts {Forecast / 10.0}%";
+        $"won {Won / 10.0}%, lost {Lost / 10.0}%, payments {Payment / 10.0}%, targets {Target / 10.0}%, forecasts {Forecast / 10.0}%, planning inputs {Inputs / 10.0}%";
 }
 
 /// <summary>
@@ -163,7 +169,19 @@ public sealed class EventClock(DateTime baseUtc, int stream)
 /// <summary>What one accepted event changes in the figures the load test checks (see <see cref="Expected"/>).</summary>
 /// <param name="Customer">A win's customer (index into <see cref="Company.CustomerIds"/>); -1 otherwise.</param>
 /// <param name="WonAt">A win's <c>occurred_at</c> in ticks: unique across streams (<see cref="EventClock"/>).</param>
-public readonly record struct Effect(EffectKind Kind, int Rep, long Amount, long OpenAmountDelta, int Customer = -1, long WonAt = 0);
+/// <param name="Inputs">Recorded planning inputs (<see cref="EffectKind.Inputs"/>); null otherwise.</param>
+/// <param name="Margin">A win's gross margin (amount − cost), or null for a deal without a cost.</param>
+/// <param name="Software">A win of a deal of the "software" product line.</param>
+public readonly record struct Effect(
+    EffectKind Kind, int Rep, long Amount, long OpenAmountDelta, int Customer = -1, long WonAt = 0, RecordedInputs? Inputs = null, long? Margin = null,
+    bool Software = false);
+
+/// <summary>A rep's reference variables for next year's bookings target, as the load test records them.</summary>
+public sealed record RecordedInputs(long LastYear, long Plan, int GrowthBasisPoints, long NewPoints)
+{
+    /// <summary>The target they suggest (docs/semantics.md, "Suggested target"), computed here on its own.</summary>
+    public long Suggested => Math.Max((long)Math.Floor(LastYear * (10_000m + GrowthBasisPoints) / 10_000m), Plan) + NewPoints;
+}
 
 public enum EffectKind : byte
 {
@@ -175,6 +193,15 @@ public enum EffectKind : byte
     Lost,
     Payment,
     Forecast,
+
+    /// <summary>A rep's bookings target for the run's month (its must-achieve).</summary>
+    Target,
+
+    /// <summary>A rep's reference variables for next year's bookings target.</summary>
+    Inputs,
+
+    /// <summary>A rep's month target for bookings of the "software" product line (a target by dimension).</summary>
+    SoftwareTarget,
 }
 
 /// <summary>
@@ -219,6 +246,19 @@ public sealed class StreamWorkload
         foreach (var rep in _reps)
         {
             batch.Add(Target(rep));
+            batch.Add(SoftwareTarget(rep));
+        }
+
+        // The run root's own target for the month, so that its reps' targets are shown against it (target_coverage).
+        if (_stream == 0)
+        {
+            var root = NewEvent();
+            var must = 100_000L * 10 * _company.RepIds.Length;
+            root.TargetSet = new V1.TargetSet
+            {
+                Scope = V1.TargetScope.Region, ScopeId = _company.RootRegion, Period = _period, Metric = V1.TargetMetric.Bookings, MustAchieve = must, Stretch = must,
+            };
+            batch.Add((root, new Effect(EffectKind.None, 0, 0, 0)));
         }
 
         foreach (var rep in _reps)
@@ -296,6 +336,11 @@ public sealed class StreamWorkload
             return Target(_reps[_random.Next(_reps.Length)]);
         }
 
+        if ((roll -= _mix.Inputs) < 0)
+        {
+            return Inputs();
+        }
+
         return Forecast();
     }
 
@@ -307,21 +352,27 @@ public sealed class StreamWorkload
     {
         var rep = _reps[_random.Next(_reps.Length)];
         var e = NewEvent();
+        var customer = _random.Next(2) == 0 ? _random.Next(_company.CustomerIds.Length) : -1;
+        var minutes = 5 + _random.Next(120);
         e.ActivityLogged = new V1.ActivityLogged
         {
             RepId = _company.RepIds[rep],
-            CustomerId = _random.Next(2) == 0 ? Customer() : "",
+            CustomerId = customer < 0 ? "" : _company.CustomerIds[customer],
             Type = (V1.ActivityType)(1 + _random.Next(5)),
-            DurationMinutes = 5 + _random.Next(120),
+            DurationMinutes = minutes,
             TimeCategory = (V1.TimeCategory)(1 + _random.Next(5)),
         };
-        return (e, new Effect(EffectKind.Activity, rep, 0, 0));
+        return (e, new Effect(EffectKind.Activity, rep, minutes, 0, Customer: customer));
     }
 
     private (V1.Event, Effect) Open(int rep)
     {
         var amount = 1_000L * (1 + _random.Next(150));
-        var deal = new OpenDeal($"{_company.Tag}o{_stream}.{_deals++}", rep, amount, _random.Next(2));
+        var deal = new OpenDeal($"{_company.Tag}o{_stream}.{_deals++}", rep, amount, _random.Next(2))
+        {
+            // Three deals in four carry a cost from the start (gross margin = amount − cost).
+            Cost = _random.Next(4) == 0 ? null : amount * (40 + _random.Next(50)) / 100,
+        };
         _open.Add(deal);
         var e = NewEvent();
         var close = _base.AddDays(_random.Next(120));
@@ -331,7 +382,8 @@ public sealed class StreamWorkload
             OwnerRepId = _company.RepIds[rep],
             CustomerId = _company.CustomerIds[deal.Customer = _random.Next(_company.CustomerIds.Length)],
             Amount = Money(amount),
-            ProductLine = (_random.Next(3)) switch { 0 => "software", 1 => "services", _ => "hardware" },
+            ProductLine = deal.ProductLine = (_random.Next(3)) switch { 0 => "software", 1 => "services", _ => "hardware" },
+            Cost = deal.Cost is { } cost ? Money(cost) : null,
             Channel = _random.Next(4) == 0 ? "partner" : "direct",
             ExpectedClose = new Google.Type.Date { Year = close.Year, Month = close.Month, Day = close.Day },
             StageId = OpenStages[deal.Stage],
@@ -356,6 +408,12 @@ public sealed class StreamWorkload
         deal.Amount = amount;
         var e = NewEvent();
         e.OpportunityAmountChanged = new V1.OpportunityAmountChanged { OpportunityId = deal.Id, Amount = Money(amount) };
+        if (_random.Next(4) == 0)
+        {
+            deal.Cost = amount * 6 / 10; // a new cost with the new amount
+            e.OpportunityAmountChanged.Cost = Money(deal.Cost.Value);
+        }
+
         return (e, new Effect(EffectKind.AmountChanged, deal.Rep, amount, delta));
     }
 
@@ -370,7 +428,14 @@ public sealed class StreamWorkload
         {
             // A win without an amount keeps the deal's amount; half the wins say it explicitly.
             e.OpportunityWon = new V1.OpportunityWon { OpportunityId = deal.Id, Amount = _random.Next(2) == 0 ? null : Money(deal.Amount) };
-            return (e, new Effect(EffectKind.Won, deal.Rep, deal.Amount, -deal.Amount, deal.Customer, e.OccurredAt.ToDateTime().Ticks));
+            if (deal.Cost is null && _random.Next(3) == 0)
+            {
+                deal.Cost = deal.Amount / 2; // the cost first known at the win
+                e.OpportunityWon.Cost = Money(deal.Cost.Value);
+            }
+
+            return (e, new Effect(
+                EffectKind.Won, deal.Rep, deal.Amount, -deal.Amount, deal.Customer, e.OccurredAt.ToDateTime().Ticks, Margin: deal.Amount - deal.Cost, Software: deal.ProductLine == "software"));
         }
 
         e.OpportunityLost = new V1.OpportunityLost { OpportunityId = deal.Id, Reason = LossReasons[_random.Next(LossReasons.Length)] };
@@ -401,8 +466,39 @@ public sealed class StreamWorkload
             Scope = V1.TargetScope.Rep, ScopeId = _company.RepIds[rep], Period = _period,
             Metric = V1.TargetMetric.Bookings, MustAchieve = must, Stretch = must * 5 / 4,
         };
-        return (e, new Effect(EffectKind.None, rep, 0, 0));
+        return (e, new Effect(EffectKind.Target, rep, must, 0));
     }
+
+    /// <summary>A rep's bookings target for the "software" product line in the run's month (a target by dimension).</summary>
+    private (V1.Event, Effect) SoftwareTarget(int rep)
+    {
+        var must = 50_000L * (5 + _random.Next(20));
+        var e = NewEvent();
+        e.TargetSet = new V1.TargetSet
+        {
+            Scope = V1.TargetScope.Rep, ScopeId = _company.RepIds[rep], Period = _period,
+            Metric = V1.TargetMetric.Bookings, MustAchieve = must, Stretch = must,
+            Dimension = new V1.TargetDimension { Kind = V1.TargetDimensionKind.ProductLine, Value = "software" },
+        };
+        return (e, new Effect(EffectKind.SoftwareTarget, rep, 0, 0));
+    }
+
+    /// <summary>A rep's reference variables for next year's bookings target; the latest acknowledged is the one shown.</summary>
+    private (V1.Event, Effect) Inputs()
+    {
+        var rep = _reps[_random.Next(_reps.Length)];
+        var inputs = new RecordedInputs(100_000L * _random.Next(0, 200), 100_000L * _random.Next(0, 200), _random.Next(-2_000, 3_000), 10_000L * _random.Next(0, 100));
+        var e = NewEvent();
+        e.PlanningInputsRecorded = new V1.PlanningInputsRecorded
+        {
+            Scope = V1.TargetScope.Rep, ScopeId = _company.RepIds[rep], Year = NextYear, Metric = V1.TargetMetric.Bookings,
+            LastYearActual = inputs.LastYear, LongTermPlan = inputs.Plan, IndustryGrowthBp = inputs.GrowthBasisPoints, NewGrowthPoints = inputs.NewPoints,
+        };
+        return (e, new Effect(EffectKind.Inputs, rep, 0, 0, Inputs: inputs));
+    }
+
+    /// <summary>The year after the run's month: what the planning inputs are recorded for.</summary>
+    public string NextYear => $"{_base.Year + 1:D4}";
 
     /// <summary>
     /// A rep's forecast call for the run's month. A stream's events are dated in the order it sends them and a rep
@@ -430,5 +526,10 @@ public sealed class StreamWorkload
 
         /// <summary>The customer's index in <see cref="Company.CustomerIds"/>.</summary>
         public int Customer { get; set; }
+
+        public string ProductLine { get; set; } = "";
+
+        /// <summary>The deal's cost as last sent, or null while none was.</summary>
+        public long? Cost { get; set; }
     }
 }

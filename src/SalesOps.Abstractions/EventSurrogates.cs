@@ -67,11 +67,16 @@ public struct RepLeftSurrogate
 public struct CustomerRegisteredSurrogate
 {
     public const string Name = "CustomerRegistered";
-    public const int Version = 1;
+
+    /// <summary>Version 2 added <see cref="KeyAccount"/>; a registration without it is still written as version 1 (<see cref="CustomerRegisteredV1"/>).</summary>
+    public const int Version = 2;
     [Id(0)] public string EventId;
     [Id(1)] public DateTimeOffset OccurredAt;
     [Id(2)] public string CustomerId;
     [Id(3)] public string CustomerName;
+
+    /// <summary>Absent from version 1 (read as false).</summary>
+    [Id(4)] public bool KeyAccount;
 }
 
 /// <summary>Stored and wire form of <see cref="OpportunityOpened"/>.</summary>
@@ -79,7 +84,9 @@ public struct CustomerRegisteredSurrogate
 public struct OpportunityOpenedSurrogate
 {
     public const string Name = "OpportunityOpened";
-    public const int Version = 1;
+
+    /// <summary>Version 2 added optional fields; an entry without them is still written as version 1 (<see cref="OpportunityOpenedV1"/>).</summary>
+    public const int Version = 2;
     [Id(0)] public string EventId;
     [Id(1)] public DateTimeOffset OccurredAt;
     [Id(2)] public string OpportunityId;
@@ -90,6 +97,7 @@ public struct OpportunityOpenedSurrogate
     [Id(7)] public string Channel;
     [Id(8)] public DateOnly ExpectedClose;
     [Id(9)] public string StageId;
+    [Id(10)] public long? Cost;
 }
 
 /// <summary>Stored and wire form of <see cref="OpportunityStageChanged"/>.</summary>
@@ -110,11 +118,14 @@ public struct OpportunityStageChangedSurrogate
 public struct OpportunityAmountChangedSurrogate
 {
     public const string Name = "OpportunityAmountChanged";
-    public const int Version = 1;
+
+    /// <summary>Version 2 added optional fields; an entry without them is still written as version 1 (<see cref="OpportunityAmountChangedV1"/>).</summary>
+    public const int Version = 2;
     [Id(0)] public string EventId;
     [Id(1)] public DateTimeOffset OccurredAt;
     [Id(2)] public string OpportunityId;
     [Id(3)] public long Amount;
+    [Id(4)] public long? Cost;
 }
 
 /// <summary>Stored and wire form of <see cref="OpportunityReassigned"/>.</summary>
@@ -134,11 +145,14 @@ public struct OpportunityReassignedSurrogate
 public struct OpportunityWonSurrogate
 {
     public const string Name = "OpportunityWon";
-    public const int Version = 1;
+
+    /// <summary>Version 2 added optional fields; an entry without them is still written as version 1 (<see cref="OpportunityWonV1"/>).</summary>
+    public const int Version = 2;
     [Id(0)] public string EventId;
     [Id(1)] public DateTimeOffset OccurredAt;
     [Id(2)] public string OpportunityId;
     [Id(3)] public long Amount;
+    [Id(4)] public long? Cost;
 }
 
 /// <summary>Stored and wire form of <see cref="OpportunityLost"/>.</summary>
@@ -186,7 +200,9 @@ public struct PaymentReceivedSurrogate
 public struct TargetSetSurrogate
 {
     public const string Name = "TargetSet";
-    public const int Version = 1;
+
+    /// <summary>Version 2 added optional fields; an entry without them is still written as version 1 (<see cref="TargetSetV1"/>).</summary>
+    public const int Version = 2;
     [Id(0)] public string EventId;
     [Id(1)] public DateTimeOffset OccurredAt;
     [Id(2)] public TargetScope Scope;
@@ -195,6 +211,8 @@ public struct TargetSetSurrogate
     [Id(5)] public TargetMetric Metric;
     [Id(6)] public long MustAchieve;
     [Id(7)] public long Stretch;
+    [Id(8)] public DimensionKind DimensionKind;
+    [Id(9)] public string? DimensionValue;
 }
 
 /// <summary>Stored and wire form of <see cref="ForecastSubmitted"/>.</summary>
@@ -212,6 +230,24 @@ public struct ForecastSubmittedSurrogate
     [Id(6)] public long BestCase;
     [Id(7)] public string SubmittedBy;
     [Id(8)] public string Note;
+}
+
+/// <summary>Stored and wire form of <see cref="PlanningInputsRecorded"/>.</summary>
+[GenerateSerializer, Immutable]
+public struct PlanningInputsRecordedSurrogate
+{
+    public const string Name = "PlanningInputsRecorded";
+    public const int Version = 1;
+    [Id(0)] public string EventId;
+    [Id(1)] public DateTimeOffset OccurredAt;
+    [Id(2)] public TargetScope Scope;
+    [Id(3)] public string ScopeId;
+    [Id(4)] public int Year;
+    [Id(5)] public TargetMetric Metric;
+    [Id(6)] public long? LastYearActual;
+    [Id(7)] public long LongTermPlan;
+    [Id(8)] public int IndustryGrowthBasisPoints;
+    [Id(9)] public long NewGrowthPoints;
 }
 
 /// <summary>
@@ -235,7 +271,8 @@ public sealed class EventConverter :
     IConverter<ActivityLogged, ActivityLoggedSurrogate>,
     IConverter<PaymentReceived, PaymentReceivedSurrogate>,
     IConverter<TargetSet, TargetSetSurrogate>,
-    IConverter<ForecastSubmitted, ForecastSubmittedSurrogate>
+    IConverter<ForecastSubmitted, ForecastSubmittedSurrogate>,
+    IConverter<PlanningInputsRecorded, PlanningInputsRecordedSurrogate>
 {
     public RegionDefined ConvertFromSurrogate(in RegionDefinedSurrogate s) => new(s.EventId, s.OccurredAt, s.RegionId, s.RegionName, s.ParentRegionId);
 
@@ -265,20 +302,20 @@ public sealed class EventConverter :
         EventId = e.EventId, OccurredAt = e.OccurredAt, RepId = e.RepId, Reason = e.Reason,
     };
 
-    public CustomerRegistered ConvertFromSurrogate(in CustomerRegisteredSurrogate s) => new(s.EventId, s.OccurredAt, s.CustomerId, s.CustomerName);
+    public CustomerRegistered ConvertFromSurrogate(in CustomerRegisteredSurrogate s) => new(s.EventId, s.OccurredAt, s.CustomerId, s.CustomerName, s.KeyAccount);
 
     public CustomerRegisteredSurrogate ConvertToSurrogate(in CustomerRegistered e) => new()
     {
-        EventId = e.EventId, OccurredAt = e.OccurredAt, CustomerId = e.CustomerId, CustomerName = e.Name,
+        EventId = e.EventId, OccurredAt = e.OccurredAt, CustomerId = e.CustomerId, CustomerName = e.Name, KeyAccount = e.KeyAccount,
     };
 
     public OpportunityOpened ConvertFromSurrogate(in OpportunityOpenedSurrogate s) =>
-        new(s.EventId, s.OccurredAt, s.OpportunityId, s.OwnerRepId, s.CustomerId, s.Amount, s.ProductLine, s.Channel, s.ExpectedClose, s.StageId);
+        new(s.EventId, s.OccurredAt, s.OpportunityId, s.OwnerRepId, s.CustomerId, s.Amount, s.ProductLine, s.Channel, s.ExpectedClose, s.StageId) { Cost = s.Cost };
 
     public OpportunityOpenedSurrogate ConvertToSurrogate(in OpportunityOpened e) => new()
     {
         EventId = e.EventId, OccurredAt = e.OccurredAt, OpportunityId = e.OpportunityId, OwnerRepId = e.OwnerRepId, CustomerId = e.CustomerId,
-        Amount = e.Amount, ProductLine = e.ProductLine, Channel = e.Channel, ExpectedClose = e.ExpectedClose, StageId = e.StageId,
+        Amount = e.Amount, ProductLine = e.ProductLine, Channel = e.Channel, ExpectedClose = e.ExpectedClose, StageId = e.StageId, Cost = e.Cost,
     };
 
     public OpportunityStageChanged ConvertFromSurrogate(in OpportunityStageChangedSurrogate s) =>
@@ -289,11 +326,12 @@ public sealed class EventConverter :
         EventId = e.EventId, OccurredAt = e.OccurredAt, OpportunityId = e.OpportunityId, StageId = e.StageId, ExpectedClose = e.ExpectedClose,
     };
 
-    public OpportunityAmountChanged ConvertFromSurrogate(in OpportunityAmountChangedSurrogate s) => new(s.EventId, s.OccurredAt, s.OpportunityId, s.Amount);
+    public OpportunityAmountChanged ConvertFromSurrogate(in OpportunityAmountChangedSurrogate s) =>
+        new(s.EventId, s.OccurredAt, s.OpportunityId, s.Amount) { Cost = s.Cost };
 
     public OpportunityAmountChangedSurrogate ConvertToSurrogate(in OpportunityAmountChanged e) => new()
     {
-        EventId = e.EventId, OccurredAt = e.OccurredAt, OpportunityId = e.OpportunityId, Amount = e.Amount,
+        EventId = e.EventId, OccurredAt = e.OccurredAt, OpportunityId = e.OpportunityId, Amount = e.Amount, Cost = e.Cost,
     };
 
     public OpportunityReassigned ConvertFromSurrogate(in OpportunityReassignedSurrogate s) => new(s.EventId, s.OccurredAt, s.OpportunityId, s.NewOwnerRepId);
@@ -303,11 +341,11 @@ public sealed class EventConverter :
         EventId = e.EventId, OccurredAt = e.OccurredAt, OpportunityId = e.OpportunityId, NewOwnerRepId = e.NewOwnerRepId,
     };
 
-    public OpportunityWon ConvertFromSurrogate(in OpportunityWonSurrogate s) => new(s.EventId, s.OccurredAt, s.OpportunityId, s.Amount);
+    public OpportunityWon ConvertFromSurrogate(in OpportunityWonSurrogate s) => new(s.EventId, s.OccurredAt, s.OpportunityId, s.Amount) { Cost = s.Cost };
 
     public OpportunityWonSurrogate ConvertToSurrogate(in OpportunityWon e) => new()
     {
-        EventId = e.EventId, OccurredAt = e.OccurredAt, OpportunityId = e.OpportunityId, Amount = e.Amount,
+        EventId = e.EventId, OccurredAt = e.OccurredAt, OpportunityId = e.OpportunityId, Amount = e.Amount, Cost = e.Cost,
     };
 
     public OpportunityLost ConvertFromSurrogate(in OpportunityLostSurrogate s) => new(s.EventId, s.OccurredAt, s.OpportunityId, s.Reason);
@@ -334,12 +372,15 @@ public sealed class EventConverter :
     };
 
     public TargetSet ConvertFromSurrogate(in TargetSetSurrogate s) =>
-        new(s.EventId, s.OccurredAt, s.Scope, s.ScopeId, new Period(s.Period), s.Metric, s.MustAchieve, s.Stretch);
+        new(s.EventId, s.OccurredAt, s.Scope, s.ScopeId, new Period(s.Period), s.Metric, s.MustAchieve, s.Stretch)
+        {
+            Dimension = TargetDimension.Of(s.DimensionKind, s.DimensionValue),
+        };
 
     public TargetSetSurrogate ConvertToSurrogate(in TargetSet e) => new()
     {
         EventId = e.EventId, OccurredAt = e.OccurredAt, Scope = e.Scope, ScopeId = e.ScopeId, Period = e.Period.Code, Metric = e.Metric,
-        MustAchieve = e.MustAchieve, Stretch = e.Stretch,
+        MustAchieve = e.MustAchieve, Stretch = e.Stretch, DimensionKind = e.Dimension.Kind, DimensionValue = e.Dimension.IsNone ? null : e.Dimension.Value,
     };
 
     public ForecastSubmitted ConvertFromSurrogate(in ForecastSubmittedSurrogate s) =>
@@ -349,6 +390,16 @@ public sealed class EventConverter :
     {
         EventId = e.EventId, OccurredAt = e.OccurredAt, Scope = e.Scope, ScopeId = e.ScopeId, Period = e.Period.Code, Commit = e.Commit,
         BestCase = e.BestCase, SubmittedBy = e.SubmittedBy, Note = e.Note,
+    };
+
+    public PlanningInputsRecorded ConvertFromSurrogate(in PlanningInputsRecordedSurrogate s) =>
+        new(s.EventId, s.OccurredAt, s.Scope, s.ScopeId, new Period(s.Year), s.Metric, s.LastYearActual, s.LongTermPlan, s.IndustryGrowthBasisPoints, s.NewGrowthPoints);
+
+    public PlanningInputsRecordedSurrogate ConvertToSurrogate(in PlanningInputsRecorded e) => new()
+    {
+        EventId = e.EventId, OccurredAt = e.OccurredAt, Scope = e.Scope, ScopeId = e.ScopeId, Year = e.Year.Code, Metric = e.Metric,
+        LastYearActual = e.LastYearActual, LongTermPlan = e.LongTermPlan, IndustryGrowthBasisPoints = e.IndustryGrowthBasisPoints,
+        NewGrowthPoints = e.NewGrowthPoints,
     };
 }
 
@@ -363,7 +414,8 @@ public sealed class EventCopier :
     IDeepCopier<RegionDefined>,
     IDeepCopier<CustomerRegistered>,
     IDeepCopier<TargetSet>,
-    IDeepCopier<ForecastSubmitted>
+    IDeepCopier<ForecastSubmitted>,
+    IDeepCopier<PlanningInputsRecorded>
 {
     public bool IsShallowCopyable() => true;
 
@@ -381,6 +433,9 @@ public sealed class EventCopier :
 
     [return: NotNullIfNotNull(nameof(input))]
     public ForecastSubmitted? DeepCopy(ForecastSubmitted? input, CopyContext context) => input;
+
+    [return: NotNullIfNotNull(nameof(input))]
+    public PlanningInputsRecorded? DeepCopy(PlanningInputsRecorded? input, CopyContext context) => input;
 
     [return: NotNullIfNotNull(nameof(input))]
     object? IDeepCopier.DeepCopy(object? input, CopyContext context) => input;

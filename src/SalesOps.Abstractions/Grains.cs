@@ -22,6 +22,9 @@ public interface IRegionGrain : IGrainWithStringKey
     /// <summary>Keeps a forecast submitted for the region (or, for the root, the company).</summary>
     Task<EventOutcome> SubmitForecastAsync(ForecastSubmitted e);
 
+    /// <summary>Keeps the reference variables of one of the region's (or, for the root, the company's) year targets.</summary>
+    Task<EventOutcome> RecordPlanningInputsAsync(PlanningInputsRecorded e);
+
     /// <summary>
     /// Applies counter deltas and board changes from a rep book or child region (<paramref name="sender"/>), and passes
     /// them on to the parent. A merged roll-up carries the numbers <paramref name="firstSequence"/> to

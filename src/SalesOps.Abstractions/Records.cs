@@ -16,24 +16,48 @@ public sealed record EventOutcome([property: Id(0)] byte Code, [property: Id(1)]
     public Outcome ToOutcome() => new(OutcomeCode, Field, Message);
 }
 
-/// <summary>One counter value.</summary>
+/// <summary>One counter value; with a dimension kind and value, a dimension counter (<see cref="DimensionFigureKey"/>).</summary>
 [GenerateSerializer, Immutable, Alias("salesops.Counter")]
 public readonly record struct Counter(
     [property: Id(0)] byte Figure,
     [property: Id(1)] int Period,
     [property: Id(2)] short A,
     [property: Id(3)] short B,
-    [property: Id(4)] long Value)
+    [property: Id(4)] long Value,
+    [property: Id(5)] byte DimensionKind = 0,
+    [property: Id(6)] string? DimensionValue = null)
 {
     public FigureKey Key => new((Figure)Figure, new Period(Period), A, B);
 
+    public bool IsDimension => DimensionKind != 0;
+
+    public DimensionFigureKey DimensionKey => new((Figure)Figure, new Period(Period), (DimensionKind)DimensionKind, DimensionValue ?? "");
+
+    /// <summary>Adds this counter's value to the set, as a plain or a dimension counter.</summary>
+    public void AddTo(FigureSet set)
+    {
+        if (IsDimension)
+        {
+            set.Add(DimensionKey, Value);
+        }
+        else
+        {
+            set.Add(Key, Value);
+        }
+    }
+
     public static Counter[] From(FigureSet set)
     {
-        var counters = new Counter[set.Count];
+        var counters = new Counter[set.Count + set.DimensionCount];
         var i = 0;
         foreach (var (k, v) in set)
         {
             counters[i++] = new Counter((byte)k.Figure, k.Period.Code, k.A, k.B, v);
+        }
+
+        foreach (var (k, v) in set.Dimensions)
+        {
+            counters[i++] = new Counter((byte)k.Figure, k.Period.Code, 0, 0, v, (byte)k.Kind, k.Value);
         }
 
         return counters;
@@ -44,14 +68,14 @@ public readonly record struct Counter(
         var set = new FigureSet();
         foreach (var c in counters)
         {
-            set.Add(c.Key, c.Value);
+            c.AddTo(set);
         }
 
         return set;
     }
 }
 
-/// <summary>A credit item on the wire.</summary>
+/// <summary>A credit item on the wire; a dimension item carries its dimension's kind and value.</summary>
 [GenerateSerializer, Immutable, Alias("salesops.Credit")]
 public readonly record struct Credit(
     [property: Id(0)] byte Figure,
@@ -59,12 +83,15 @@ public readonly record struct Credit(
     [property: Id(2)] short B,
     [property: Id(3)] long Value,
     [property: Id(4)] DateTimeOffset? At,
-    [property: Id(5)] int? PeriodDay)
+    [property: Id(5)] int? PeriodDay,
+    [property: Id(6)] byte DimensionKind = 0,
+    [property: Id(7)] string? DimensionValue = null)
 {
-    public static Credit From(CreditItem i) => new((byte)i.Figure, i.A, i.B, i.Value, i.At, i.PeriodDate?.DayNumber);
+    public static Credit From(CreditItem i) =>
+        new((byte)i.Figure, i.A, i.B, i.Value, i.At, i.PeriodDate?.DayNumber, (byte)i.DimensionKind, i.DimensionValue);
 
     public CreditItem ToDomain() =>
-        new((Domain.Figure)Figure, A, B, Value, At, PeriodDay is { } d ? DateOnly.FromDayNumber(d) : null);
+        new((Domain.Figure)Figure, A, B, Value, At, PeriodDay is { } d ? DateOnly.FromDayNumber(d) : null, (DimensionKind)DimensionKind, DimensionValue);
 }
 
 /// <summary>Credit items for one rep, as an opportunity book sends them to the rep's book.</summary>
@@ -168,7 +195,7 @@ public sealed record Rollup([property: Id(0)] Counter[] Counters, [property: Id(
         {
             foreach (var c in rollup.Counters)
             {
-                counters.Add(c.Key, c.Value);
+                c.AddTo(counters);
             }
 
             foreach (var change in rollup.Boards)
@@ -200,17 +227,23 @@ public readonly record struct TargetRow(
     [property: Id(0)] int Period,
     [property: Id(1)] byte Metric,
     [property: Id(2)] long MustAchieve,
-    [property: Id(3)] long Stretch)
+    [property: Id(3)] long Stretch,
+    [property: Id(4)] byte DimensionKind = 0,
+    [property: Id(5)] string? DimensionValue = null)
 {
+    public TargetKey Key => new(new Period(Period), (TargetMetric)Metric, TargetDimension.Of((DimensionKind)DimensionKind, DimensionValue));
+
     public static TargetRow[] From(TargetBook book) =>
-        book.All.Select(t => new TargetRow(t.Period.Code, (byte)t.Metric, t.Levels.MustAchieve, t.Levels.Stretch)).ToArray();
+        book.All.Select(t => new TargetRow(
+            t.Key.Period.Code, (byte)t.Key.Metric, t.Levels.MustAchieve, t.Levels.Stretch, (byte)t.Key.Dimension.Kind,
+            t.Key.Dimension.IsNone ? null : t.Key.Dimension.Value)).ToArray();
 
     public static TargetBook ToBook(IEnumerable<TargetRow> rows)
     {
         var book = new TargetBook();
         foreach (var r in rows)
         {
-            book.Put(new Period(r.Period), (TargetMetric)r.Metric, new TargetLevels(r.MustAchieve, r.Stretch), default);
+            book.Put(r.Key, new TargetLevels(r.MustAchieve, r.Stretch), default);
         }
 
         return book;
@@ -243,6 +276,31 @@ public sealed record ForecastRow(
     }
 }
 
+/// <summary>The reference variables of one year and metric, as a grain answers them.</summary>
+[GenerateSerializer, Immutable, Alias("salesops.PlanningInputsRow")]
+public readonly record struct PlanningInputsRow(
+    [property: Id(0)] int Year,
+    [property: Id(1)] byte Metric,
+    [property: Id(2)] long? LastYearActual,
+    [property: Id(3)] long LongTermPlan,
+    [property: Id(4)] int IndustryGrowthBasisPoints,
+    [property: Id(5)] long NewGrowthPoints)
+{
+    public static PlanningInputsRow[] From(PlanningInputsBook book) =>
+        book.All.Select(i => new PlanningInputsRow(i.Year.Code, (byte)i.Metric, i.Inputs.LastYearActual, i.Inputs.LongTermPlan, i.Inputs.IndustryGrowthBasisPoints, i.Inputs.NewGrowthPoints)).ToArray();
+
+    public static PlanningInputsBook ToBook(IEnumerable<PlanningInputsRow> rows)
+    {
+        var book = new PlanningInputsBook();
+        foreach (var r in rows)
+        {
+            book.Put(new Period(r.Year), (TargetMetric)r.Metric, new PlanningInputs(r.LastYearActual, r.LongTermPlan, r.IndustryGrowthBasisPoints, r.NewGrowthPoints));
+        }
+
+        return book;
+    }
+}
+
 [GenerateSerializer, Immutable, Alias("salesops.RepSnapshot")]
 public sealed record RepSnapshot(
     [property: Id(0)] string RepId,
@@ -253,7 +311,12 @@ public sealed record RepSnapshot(
     [property: Id(5)] byte Style,
     [property: Id(6)] Counter[] Counters,
     [property: Id(7)] TargetRow[] Targets,
-    [property: Id(8)] ForecastRow[] Forecasts);
+    [property: Id(8)] ForecastRow[] Forecasts)
+{
+    /// <summary>The reference variables the rep's year targets were recorded with.</summary>
+    [Id(9)]
+    public PlanningInputsRow[] Inputs { get; init; } = [];
+}
 
 [GenerateSerializer, Immutable, Alias("salesops.RegionSnapshot")]
 public sealed record RegionSnapshot(
@@ -263,7 +326,12 @@ public sealed record RegionSnapshot(
     [property: Id(3)] string ParentId,
     [property: Id(4)] Counter[] Counters,
     [property: Id(5)] TargetRow[] Targets,
-    [property: Id(6)] ForecastRow[] Forecasts);
+    [property: Id(6)] ForecastRow[] Forecasts)
+{
+    /// <summary>The reference variables the region's year targets were recorded with.</summary>
+    [Id(7)]
+    public PlanningInputsRow[] Inputs { get; init; } = [];
+}
 
 [GenerateSerializer, Immutable, Alias("salesops.CustomerSnapshot")]
 public sealed record CustomerSnapshot(
@@ -404,6 +472,15 @@ public sealed record AlertRecord(
     [Id(15)]
     public int ExpectedCloseDay { get; init; }
 
+    /// <summary>A behind-pace alert's target dimension: its kind (0: none) and value.</summary>
+    [Id(16)]
+    public byte DimensionKind { get; init; }
+
+    [Id(17)]
+    public string? DimensionValue { get; init; }
+
+    public TargetDimension Dimension => TargetDimension.Of((DimensionKind)DimensionKind, DimensionValue);
+
     public static AlertRecord From(Alert a) =>
         new(0, (byte)a.Kind, a.SubjectId, a.ScopeId, a.OtherId, a.Period.Code, a.Metric, a.Actual, a.Expected, a.Message, a.At, Guid.Empty)
         {
@@ -411,16 +488,23 @@ public sealed record AlertRecord(
             CustomerId = a.CustomerId,
             Amount = a.Amount,
             ExpectedCloseDay = a.ExpectedClose?.DayNumber ?? 0,
+            DimensionKind = (byte)a.Dimension.Kind,
+            DimensionValue = a.Dimension.IsNone ? null : a.Dimension.Value,
         };
 }
 
-/// <summary>What a rep (through its book) tells a customer: a payment (de-duplicated there by event id) or a contact (a maximum).</summary>
+/// <summary>
+/// What a rep (through its book) tells a customer: a payment (de-duplicated there by event id) or an activity
+/// (<see cref="ContactAt"/> set: a contact, a maximum there, and with <see cref="RepId"/> set an activity the customer
+/// credits back by customer group, ADR 0020; an earlier build sent contacts without the rep, which credit nothing).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("salesops.CustomerTouch")]
 public sealed record CustomerTouch(
     [property: Id(0)] string RepId,
     [property: Id(1)] string PaymentEventId,
     [property: Id(2)] long Amount,
-    [property: Id(3)] DateTimeOffset? ContactAt)
+    [property: Id(3)] DateTimeOffset? ContactAt,
+    [property: Id(4)] long Minutes = 0)
 {
     /// <summary>Touches that queued behind a send go as one message: all of them, in order.</summary>
     public static CustomerTouch[] Merge(IReadOnlyList<CustomerTouch[]> messages) => messages.SelectMany(m => m).ToArray();

@@ -25,6 +25,12 @@ public enum AlertKind : byte
 
     /// <summary>A rep's or region's activity plan (the planning funnel) fell behind: what is needed per day exceeds what was done per day.</summary>
     ActivityPlanBehind = 7,
+
+    /// <summary>
+    /// A target's bottom-up split (its child regions', its reps', its quarters' or months' targets) became smaller than its
+    /// must-achieve; <see cref="Alert.OtherId"/> names the <see cref="CoverageBasis"/>.
+    /// </summary>
+    PlanUncovered = 8,
 }
 
 /// <summary>
@@ -35,7 +41,7 @@ public enum AlertKind : byte
 /// The region whose screens care (the rep's region, the region itself, the leaderboard's scope; for a won deal the
 /// owner's region, which the alert log fills in when it publishes).
 /// </param>
-/// <param name="OtherId">The rep overtaken, or the owner of a won deal.</param>
+/// <param name="OtherId">The rep overtaken, the owner of a won deal, or the basis of an uncovered plan.</param>
 public sealed record Alert(
     AlertKind Kind,
     string SubjectId,
@@ -59,6 +65,9 @@ public sealed record Alert(
 
     /// <summary>An at-risk deal's expected close date (null for other kinds).</summary>
     public DateOnly? ExpectedClose { get; init; }
+
+    /// <summary>A behind-pace alert's target dimension (none for a target of the whole metric and for other kinds).</summary>
+    public TargetDimension Dimension { get; init; }
 }
 
 /// <summary>
@@ -68,22 +77,24 @@ public sealed record Alert(
 /// </summary>
 public sealed class PaceTracker
 {
-    private readonly HashSet<(Period, TargetMetric)> _behind = new();
+    private readonly HashSet<TargetKey> _behind = new();
 
-    public IReadOnlyCollection<(Period, TargetMetric)> Behind => _behind;
+    public IReadOnlyCollection<TargetKey> Behind => _behind;
 
     /// <summary>The targets held as behind, in enumeration order; compacts the set (see <see cref="Snapshots"/>).</summary>
     internal List<PaceEntry> ToMemento() =>
-        Snapshots.Compact(_behind).Select(b => new PaceEntry(b.Item1.Code, b.Item2)).ToList();
+        Snapshots.Compact(_behind)
+            .Select(b => new PaceEntry(b.Period.Code, b.Metric, b.Dimension.Kind, b.Dimension.IsNone ? null : b.Dimension.Value))
+            .ToList();
 
     /// <summary>Restores the behind set of a snapshot into this empty tracker, in its order.</summary>
     internal void Restore(List<PaceEntry> entries)
     {
         foreach (var e in entries)
         {
-            if (!_behind.Add((new Period(e.Period), e.Metric)))
+            if (!_behind.Add(new TargetKey(new Period(e.Period), e.Metric, TargetDimension.Of(e.DimensionKind, e.DimensionValue))))
             {
-                throw new InvalidDataException($"Corrupt snapshot: pace entry {e.Metric} {e.Period} is listed twice.");
+                throw new InvalidDataException($"Corrupt snapshot: pace entry {e.Metric} {e.Period} {e.DimensionKind}={e.DimensionValue} is listed twice.");
             }
         }
     }
@@ -91,20 +102,21 @@ public sealed class PaceTracker
     public List<Alert> Check(string subjectId, string scopeId, bool isRegion, TargetBook targets, FigureSet figures, CompanyCalendar calendar, DateTimeOffset now)
     {
         var alerts = new List<Alert>();
-        foreach (var (period, metric, levels) in targets.All)
+        foreach (var (key, levels) in targets.All)
         {
+            var period = key.Period;
             var elapsed = calendar.ElapsedShare(period, now);
             if (elapsed <= 0 || elapsed >= 1)
             {
-                _behind.Remove((period, metric));
+                _behind.Remove(key);
                 continue;
             }
 
-            var actual = TargetBook.Actual(figures, period, metric);
+            var actual = TargetBook.Actual(figures, key);
             var expected = (long)Math.Floor(levels.MustAchieve * elapsed);
             if (actual < expected)
             {
-                if (_behind.Add((period, metric)))
+                if (_behind.Add(key))
                 {
                     var who = isRegion ? "Region" : "Rep";
                     alerts.Add(new Alert(
@@ -113,16 +125,16 @@ public sealed class PaceTracker
                         scopeId,
                         "",
                         period,
-                        metric.ToString(),
+                        key.Metric.ToString(),
                         actual,
                         expected,
-                        $"{who} {subjectId} is behind must-achieve pace for {metric} {period}: {actual} of {expected} expected by now",
-                        now) { AboutRegion = isRegion });
+                        $"{who} {subjectId} is behind must-achieve pace for {key}: {actual} of {expected} expected by now",
+                        now) { AboutRegion = isRegion, Dimension = key.Dimension });
                 }
             }
             else
             {
-                _behind.Remove((period, metric));
+                _behind.Remove(key);
             }
         }
 

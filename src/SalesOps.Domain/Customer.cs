@@ -5,12 +5,15 @@ namespace SalesOps.Domain;
 /// contact. Orders are upserted per opportunity, so a reopened or reassigned deal never counts twice; payments
 /// are de-duplicated by event id. The customer's first order (the earliest standing win; docs/semantics.md, "New
 /// customers") is credited to its owner as a new customer, and when another order becomes the first, that credit
-/// moves: <see cref="SetOrder"/> answers the retraction and the new credit.
+/// moves: <see cref="SetOrder"/> answers the retraction and the new credit. The activities that named the customer are
+/// credited to their reps by customer group (<see cref="LogActivity"/>), and re-credited when a new first order changes
+/// which of them came before the customer's first win (docs/semantics.md, "Activity direction").
 /// </summary>
 public sealed class CustomerState
 {
     private readonly Dictionary<string, CustomerOrder> _orders = new(StringComparer.Ordinal);
     private readonly HashSet<string> _payments = new(StringComparer.Ordinal);
+    private readonly CustomerActivities _activities = new();
 
     /// <summary>The opportunity of the first order; null without orders. Derived from the orders, so never stored.</summary>
     private string? _first;
@@ -22,6 +25,12 @@ public sealed class CustomerState
     public string RegisterEventId { get; private set; } = "";
     public string Name { get; private set; } = "";
     public DateTimeOffset RegisteredAt { get; private set; }
+
+    /// <summary>Registered as a key account: its activities count in <see cref="CustomerGroup.KeyAccount"/>.</summary>
+    public bool KeyAccount { get; private set; }
+
+    /// <summary>How many (rep, instant) entries of activities the customer keeps for re-classifying them.</summary>
+    public int ActivityEntries => _activities.Count;
     public int OrderCount => _orders.Count;
     public long LifetimeValue { get; private set; }
     public long Collections { get; private set; }
@@ -54,7 +63,9 @@ public sealed class CustomerState
                 Collections,
                 LastContact,
                 orders,
-                _payments.ToArray()),
+                _payments.ToArray(),
+                KeyAccount ? true : null,
+                _activities.ToMemento()),
             SnapshotJson.Default.CustomerMemento);
     }
 
@@ -72,7 +83,9 @@ public sealed class CustomerState
             LifetimeValue = m.LifetimeValue,
             Collections = m.Collections,
             LastContact = m.LastContact,
+            KeyAccount = m.KeyAccount ?? false,
         };
+        customer._activities.Restore(m.Activities);
         foreach (var (opportunity, order) in m.Orders)
         {
             customer._orders.Add(opportunity, new CustomerOrder(order.Amount, order.WonAt, order.Owner ?? ""));
@@ -100,6 +113,7 @@ public sealed class CustomerState
         RegisterEventId = e.EventId;
         Name = e.Name;
         RegisteredAt = e.OccurredAt;
+        KeyAccount = e.KeyAccount;
         return Outcome.Accepted;
     }
 
@@ -141,7 +155,7 @@ public sealed class CustomerState
             return [];
         }
 
-        var credits = new List<(string, CreditItem[])>(2);
+        var credits = _activities.Reclassify(before?.Order.WonAt, after?.Order.WonAt);
         if (before is { } b && NewCustomerCredit(b.Order, -1) is { } retracted)
         {
             credits.Add((b.Order.OwnerRepId, retracted));
@@ -203,6 +217,17 @@ public sealed class CustomerState
 
         Collections += amount;
         return true;
+    }
+
+    /// <summary>
+    /// Records an activity of <paramref name="repId"/> that named this customer and answers its credit to that rep: its
+    /// count and minutes in the customer's account group and in its age group at <paramref name="at"/> (new until the
+    /// first order's win, existing after it). Also records the contact.
+    /// </summary>
+    public CreditItem[] LogActivity(string repId, DateTimeOffset at, long minutes)
+    {
+        Contacted(at);
+        return _activities.Add(repId, at, minutes, KeyAccount, FirstOrder?.Order.WonAt);
     }
 
     /// <summary>Records a contact; the latest one wins whatever the arrival order.</summary>

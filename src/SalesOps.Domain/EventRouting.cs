@@ -63,6 +63,9 @@ public static class EventRouting
         public EntityRef Visit(ForecastSubmitted e) =>
             new(e.Scope == TargetScope.Rep ? EntityKind.Rep : EntityKind.Region, e.ScopeId, "scope_id");
 
+        public EntityRef Visit(PlanningInputsRecorded e) =>
+            new(e.Scope == TargetScope.Rep ? EntityKind.Rep : EntityKind.Region, e.ScopeId, "scope_id");
+
         private static EntityRef Opportunity(string id) => new(EntityKind.Opportunity, id, "opportunity_id");
     }
 
@@ -102,6 +105,8 @@ public static class EventRouting
         public IReadOnlyList<EntityRef> Visit(TargetSet e) => None;
 
         public IReadOnlyList<EntityRef> Visit(ForecastSubmitted e) => None;
+
+        public IReadOnlyList<EntityRef> Visit(PlanningInputsRecorded e) => None;
     }
 }
 

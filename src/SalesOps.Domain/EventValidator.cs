@@ -74,16 +74,17 @@ public static class EventValidator
 
         public Outcome? Visit(OpportunityOpened o) => Id(o.OpportunityId, "opportunity_id") ?? Id(o.OwnerRepId, "owner_rep_id")
             ?? Id(o.CustomerId, "customer_id") ?? Amount(o.Amount, "amount", allowZero: false)
-            ?? Date(o.ExpectedClose, "expected_close") ?? OpenStage(o.StageId, _stages);
+            ?? Date(o.ExpectedClose, "expected_close") ?? OpenStage(o.StageId, _stages)
+            ?? Longest(o.ProductLine, "product_line") ?? Longest(o.Channel, "channel") ?? Cost(o.Cost);
 
         public Outcome? Visit(OpportunityStageChanged s) => Id(s.OpportunityId, "opportunity_id") ?? OpenStage(s.StageId, _stages)
             ?? (s.ExpectedClose is { } d ? Date(d, "expected_close") : null);
 
-        public Outcome? Visit(OpportunityAmountChanged a) => Id(a.OpportunityId, "opportunity_id") ?? Amount(a.Amount, "amount", allowZero: false);
+        public Outcome? Visit(OpportunityAmountChanged a) => Id(a.OpportunityId, "opportunity_id") ?? Amount(a.Amount, "amount", allowZero: false) ?? Cost(a.Cost);
 
         public Outcome? Visit(OpportunityReassigned r) => Id(r.OpportunityId, "opportunity_id") ?? Id(r.NewOwnerRepId, "new_owner_rep_id");
 
-        public Outcome? Visit(OpportunityWon w) => Id(w.OpportunityId, "opportunity_id") ?? Amount(w.Amount, "amount", allowZero: true);
+        public Outcome? Visit(OpportunityWon w) => Id(w.OpportunityId, "opportunity_id") ?? Amount(w.Amount, "amount", allowZero: true) ?? Cost(w.Cost);
 
         public Outcome? Visit(OpportunityLost l) => Id(l.OpportunityId, "opportunity_id");
 
@@ -94,20 +95,46 @@ public static class EventValidator
         public Outcome? Visit(PaymentReceived p) => Id(p.RepId, "rep_id") ?? Id(p.CustomerId, "customer_id") ?? Amount(p.Amount, "amount", allowZero: false);
 
         public Outcome? Visit(TargetSet t) => Id(t.ScopeId, "scope_id") ?? Enum(t.Scope, "scope") ?? Enum(t.Metric, "metric")
-            ?? (t.Period.IsNone ? Outcome.Invalid("period", "period is required: 2026, 2026-Q4 or 2026-11") : null)
+            ?? (t.Period.IsNone ? Outcome.Invalid("period", "period is required: 2026, 2026-Q4, 2026-11 or 2026-W49") : null)
+            ?? (t.Period.Year is < MinYear or > MaxYear ? Outcome.Invalid("period", $"period must fall in the years {MinYear} to {MaxYear}") : null)
+            ?? TargetRules.Check(t.Metric, t.Period, t.Dimension)
             ?? Amount(t.MustAchieve, "must_achieve", allowZero: false)
             ?? (t.Stretch < t.MustAchieve ? Outcome.Invalid("stretch", "stretch must be at least must_achieve") : null)
             ?? Amount(t.Stretch, "stretch", allowZero: false);
 
         public Outcome? Visit(ForecastSubmitted f) => Id(f.ScopeId, "scope_id") ?? Enum(f.Scope, "scope")
             ?? (f.Period.IsNone ? Outcome.Invalid("period", "period is required: 2026, 2026-Q4 or 2026-11") : null)
+            ?? (f.Period.IsWeek ? Outcome.Invalid("period", "forecasts are for a year, quarter or month, not a week") : null)
             ?? (f.Period.Year is < MinYear or > MaxYear ? Outcome.Invalid("period", $"period must fall in the years {MinYear} to {MaxYear}") : null)
             ?? Amount(f.Commit, "commit", allowZero: true)
             ?? (f.BestCase < f.Commit ? Outcome.Invalid("best_case", "best_case must be at least commit") : null)
             ?? Amount(f.BestCase, "best_case", allowZero: true)
             ?? (f.SubmittedBy?.Length > 256 ? Outcome.Invalid("submitted_by", "submitted_by is longer than 256 characters") : null)
             ?? (f.Note?.Length > MaxNoteLength ? Outcome.Invalid("note", $"note is longer than {MaxNoteLength} characters") : null);
+
+        public Outcome? Visit(PlanningInputsRecorded p) => Id(p.ScopeId, "scope_id") ?? Enum(p.Scope, "scope")
+            ?? (p.Year.Kind != PeriodKind.Year || p.Year.Year is < MinYear or > MaxYear
+                ? Outcome.Invalid("year", $"year is required: a year such as 2027, between {MinYear} and {MaxYear}")
+                : null)
+            ?? Enum(p.Metric, "metric")
+            ?? TargetRules.Check(p.Metric, p.Year, default)
+            ?? (p.LastYearActual is { } last ? Amount(last, "last_year_actual", allowZero: true) : null)
+            ?? Amount(p.LongTermPlan, "long_term_plan", allowZero: true)
+            ?? (p.IndustryGrowthBasisPoints is < MinGrowthBasisPoints or > MaxGrowthBasisPoints
+                ? Outcome.Invalid("industry_growth_bp", $"industry_growth_bp must be between {MinGrowthBasisPoints} (-100%) and {MaxGrowthBasisPoints} (+1,000%)")
+                : null)
+            ?? Amount(p.NewGrowthPoints, "new_growth_points", allowZero: true);
     }
+
+    /// <summary>An optional deal cost: 0 to 10^15 (a cost above the amount is a deal sold at a loss, not an error).</summary>
+    private static Outcome? Cost(long? cost) => cost is { } c ? Amount(c, "cost", allowZero: true) : null;
+
+    /// <summary>A product line or channel: optional, but a dimension value, so no longer than an id.</summary>
+    private static Outcome? Longest(string? value, string field) =>
+        value?.Length > MaxIdLength ? Outcome.Invalid(field, $"{field} is longer than {MaxIdLength} characters") : null;
+
+    /// <summary>The industry growth rates a planner may record, in basis points: −100% (the industry vanishes) to +1,000%.</summary>
+    public const int MinGrowthBasisPoints = -10_000, MaxGrowthBasisPoints = 100_000;
 
     /// <summary>The longest note a forecast submission may carry.</summary>
     public const int MaxNoteLength = 1024;

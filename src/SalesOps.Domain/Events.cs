@@ -47,6 +47,9 @@ public enum TargetMetric : byte
 
     /// <summary>New customers: customers whose first won deal was won in the period (a count).</summary>
     NewCustomers = 3,
+
+    /// <summary>Gross margin of deals won in the period: Σ (amount − cost) over won deals that carry a cost.</summary>
+    GrossMargin = 4,
 }
 
 /// <summary>
@@ -96,6 +99,8 @@ public interface ISalesEventVisitor<out TResult>
     TResult Visit(TargetSet e);
 
     TResult Visit(ForecastSubmitted e);
+
+    TResult Visit(PlanningInputsRecorded e);
 }
 
 public sealed record RegionDefined(string EventId, DateTimeOffset OccurredAt, string RegionId, string Name, string ParentRegionId)
@@ -128,7 +133,8 @@ public sealed record RepLeft(string EventId, DateTimeOffset OccurredAt, string R
     public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
 }
 
-public sealed record CustomerRegistered(string EventId, DateTimeOffset OccurredAt, string CustomerId, string Name)
+/// <param name="KeyAccount">The customer is a key account: its activities count in that group (docs/semantics.md, "Activity direction").</param>
+public sealed record CustomerRegistered(string EventId, DateTimeOffset OccurredAt, string CustomerId, string Name, bool KeyAccount = false)
     : SalesEvent(EventId, OccurredAt)
 {
     public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
@@ -147,6 +153,9 @@ public sealed record OpportunityOpened(
     string StageId)
     : SalesEvent(EventId, OccurredAt)
 {
+    /// <summary>The deal's cost, if known (gross margin = amount − cost); null: none known yet.</summary>
+    public long? Cost { get; init; }
+
     public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
 }
 
@@ -160,6 +169,9 @@ public sealed record OpportunityStageChanged(string EventId, DateTimeOffset Occu
 public sealed record OpportunityAmountChanged(string EventId, DateTimeOffset OccurredAt, string OpportunityId, long Amount)
     : SalesEvent(EventId, OccurredAt)
 {
+    /// <summary>A new cost of the deal, or null to keep its cost.</summary>
+    public long? Cost { get; init; }
+
     public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
 }
 
@@ -173,6 +185,9 @@ public sealed record OpportunityReassigned(string EventId, DateTimeOffset Occurr
 public sealed record OpportunityWon(string EventId, DateTimeOffset OccurredAt, string OpportunityId, long Amount)
     : SalesEvent(EventId, OccurredAt)
 {
+    /// <summary>The final cost of the deal, or null to keep its cost.</summary>
+    public long? Cost { get; init; }
+
     public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
 }
 
@@ -203,6 +218,11 @@ public sealed record PaymentReceived(string EventId, DateTimeOffset OccurredAt, 
     public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
 }
 
+/// <summary>
+/// A must-achieve and stretch target of a scope (a rep, a region or the company) for a period and metric, optionally for
+/// one value of a dimension (<see cref="Dimension"/>: a product line, channel, customer or activity type). The one with
+/// the greatest (occurred_at, event id) per scope, period, metric and dimension is in force.
+/// </summary>
 public sealed record TargetSet(
     string EventId,
     DateTimeOffset OccurredAt,
@@ -214,6 +234,9 @@ public sealed record TargetSet(
     long Stretch)
     : SalesEvent(EventId, OccurredAt)
 {
+    /// <summary>The part of the metric the target is for; <see cref="TargetDimension.None"/> for the whole of it.</summary>
+    public TargetDimension Dimension { get; init; }
+
     public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
 }
 
@@ -237,6 +260,32 @@ public sealed record ForecastSubmitted(
     long BestCase,
     string SubmittedBy,
     string Note)
+    : SalesEvent(EventId, OccurredAt)
+{
+    public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
+}
+
+/// <summary>
+/// A planner records the four reference variables of a year's target for a rep, a region or the company (scope REGION,
+/// id <c>company</c>): docs/semantics.md, "Suggested target". Last-writer-wins per scope, year and metric; the
+/// suggested target they imply is shown beside the target set for that year.
+/// </summary>
+/// <param name="Year">The year the target is for (a year period).</param>
+/// <param name="LastYearActual">Last year's actual in the metric's unit, or null to take the engine's own figure.</param>
+/// <param name="LongTermPlan">What the long-term plan sets for the year (0: none).</param>
+/// <param name="IndustryGrowthBasisPoints">The industry growth rate in hundredths of a percent (−10,000 to 100,000).</param>
+/// <param name="NewGrowthPoints">What new growth points (products, markets, channels) are expected to add in the year.</param>
+public sealed record PlanningInputsRecorded(
+    string EventId,
+    DateTimeOffset OccurredAt,
+    TargetScope Scope,
+    string ScopeId,
+    Period Year,
+    TargetMetric Metric,
+    long? LastYearActual,
+    long LongTermPlan,
+    int IndustryGrowthBasisPoints,
+    long NewGrowthPoints)
     : SalesEvent(EventId, OccurredAt)
 {
     public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);

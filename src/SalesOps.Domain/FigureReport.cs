@@ -4,6 +4,7 @@ public sealed record StageFigure(string StageId, string Name, int ProbabilityPer
 
 public sealed record ActivityFigure(ActivityType Type, TimeCategory Category, long Count);
 
+/// <summary>A target in a report with its actual, attainment and pace; <see cref="Dimension"/> none for the whole metric.</summary>
 public sealed record TargetFigure(
     TargetMetric Metric,
     long Actual,
@@ -13,7 +14,10 @@ public sealed record TargetFigure(
     double StretchAttainment,
     double ElapsedShare,
     double Pace,
-    bool BehindPace);
+    bool BehindPace)
+{
+    public TargetDimension Dimension { get; init; }
+}
 
 /// <summary>
 /// The live figures of one scope (rep, region or company) for one period, derived from its counters. Formulas:
@@ -23,7 +27,10 @@ public sealed record TargetFigure(
 /// average cycle = Σ cycle seconds ÷ won ÷ 86,400; conversion(stage i) = reached(i+1) ÷ reached(i);
 /// attainment = actual ÷ target; pace = actual ÷ (must-achieve × elapsed share); same period last year: see
 /// <see cref="YearOnYearFigure"/>; new customers and new-customer bookings = the count and amount of first orders won in
-/// the period; repeat bookings = bookings − new-customer bookings; the planning funnel: see <see cref="PlanningFunnel"/>.
+/// the period; repeat bookings = bookings − new-customer bookings; the planning funnel: see <see cref="PlanningFunnel"/>;
+/// gross margin = Σ (amount − cost) over deals won in the period that carry a cost; targets by dimension: see
+/// <see cref="TargetRules"/>; top-down against bottom-up: see <see cref="TargetSums.Coverage"/>; suggested targets: see
+/// <see cref="SuggestedTarget"/>.
 /// </summary>
 public sealed record FigureReport(
     Period Period,
@@ -51,10 +58,15 @@ public sealed record FigureReport(
     long NewCustomers,
     long NewCustomerBookings,
     long RepeatBookings,
-    PlanningFunnel? Plan)
+    PlanningFunnel? Plan,
+    IReadOnlyList<TargetCoverage> Coverage,
+    IReadOnlyList<SuggestedTarget> Suggestions)
 {
-    /// <summary>The report of a rep's or a region's (<paramref name="scope"/>) counters and targets.</summary>
-    public static FigureReport Build(FigureSet f, TargetBook targets, EngineSettings settings, TargetScope scope, Period period, DateTimeOffset now)
+    /// <summary>Gross margin of deals won in the period (Σ amount − cost over won deals that carry a cost).</summary>
+    public long GrossMargin { get; init; }
+
+    /// <summary>The report of a rep's or a region's (<paramref name="scope"/>) counters, targets and recorded reference variables.</summary>
+    public static FigureReport Build(FigureSet f, TargetBook targets, EngineSettings settings, TargetScope scope, Period period, DateTimeOffset now, PlanningInputsBook? inputs = null)
     {
         var stages = settings.Stages;
         var calendar = settings.Calendar;
@@ -111,28 +123,7 @@ public sealed record FigureReport(
             minutes[t] = f.Get(Figure.ActivityMinutes, period, 0, t);
         }
 
-        var targetFigures = new List<TargetFigure>();
-        foreach (TargetMetric metric in Enum.GetValues<TargetMetric>())
-        {
-            if (targets.Get(period, metric) is not { } t)
-            {
-                continue;
-            }
-
-            var actual = TargetBook.Actual(f, period, metric);
-            var elapsed = calendar.ElapsedShare(period, now);
-            var expected = t.MustAchieve * elapsed;
-            targetFigures.Add(new TargetFigure(
-                metric,
-                actual,
-                t.MustAchieve,
-                t.Stretch,
-                Ratio(actual, t.MustAchieve),
-                Ratio(actual, t.Stretch),
-                elapsed,
-                expected <= 0 ? 0 : actual / expected,
-                elapsed is > 0 and < 1 && actual < Math.Floor(expected)));
-        }
+        var targetFigures = TargetFigures(f, targets, period, calendar.ElapsedShare(period, now));
 
         return new FigureReport(
             period,
@@ -160,7 +151,49 @@ public sealed record FigureReport(
             f.Get(Figure.NewCustomers, period),
             f.Get(Figure.NewCustomerBookings, period),
             bookings - f.Get(Figure.NewCustomerBookings, period),
-            PlanningFunnel.Build(f, targets, settings, period, now, scope == TargetScope.Rep));
+            PlanningFunnel.Build(f, targets, settings, period, now, scope == TargetScope.Rep),
+            TargetSums.Coverage(f, targets, period, scope == TargetScope.Region),
+            inputs is null ? [] : SuggestedTarget.For(inputs, f, targets, period))
+        {
+            GrossMargin = f.Get(Figure.GrossMargin, period),
+        };
+    }
+
+    /// <summary>
+    /// The targets of <paramref name="period"/> with their actuals, ordered by metric, then the whole metric before its
+    /// dimensions, then dimension kind and value (ordinal).
+    /// </summary>
+    public static List<TargetFigure> TargetFigures(FigureSet f, TargetBook targets, Period period, double elapsed)
+    {
+        var list = new List<TargetFigure>();
+        foreach (var (key, t) in targets.All)
+        {
+            if (key.Period != period)
+            {
+                continue;
+            }
+
+            var actual = TargetBook.Actual(f, key);
+            var expected = t.MustAchieve * elapsed;
+            list.Add(new TargetFigure(
+                key.Metric,
+                actual,
+                t.MustAchieve,
+                t.Stretch,
+                Ratio(actual, t.MustAchieve),
+                Ratio(actual, t.Stretch),
+                elapsed,
+                expected <= 0 ? 0 : actual / expected,
+                elapsed is > 0 and < 1 && actual < Math.Floor(expected)) { Dimension = key.Dimension });
+        }
+
+        list.Sort(static (a, b) =>
+        {
+            var c = a.Metric.CompareTo(b.Metric);
+            c = c != 0 ? c : a.Dimension.Kind.CompareTo(b.Dimension.Kind);
+            return c != 0 ? c : string.CompareOrdinal(a.Dimension.Value, b.Dimension.Value);
+        });
+        return list;
     }
 
     /// <summary>The system's own forecast of a period: bookings + Σ open amount expected to close in it × probability.</summary>

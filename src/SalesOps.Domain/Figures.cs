@@ -48,27 +48,60 @@ public enum Figure : byte
     NewCustomerBookings = 13,
 
     /// <summary>
+    /// Gross margin of deals won in the period: Σ (amount − cost) over won deals that carry a cost (docs/semantics.md,
+    /// "Gross margin"). Signed: a deal sold below cost lowers it.
+    /// </summary>
+    GrossMargin = 14,
+
+    /// <summary>
+    /// Σ of the targets of the reps counted in a scope (A = metric, B = slot: see <see cref="TargetSums"/>): a current
+    /// item of each rep, so a region holds its reps' and its sub-regions' reps'. Period = the target's period.
+    /// </summary>
+    RepTargets = 15,
+
+    /// <summary>
+    /// Σ of the own targets of a region's direct child regions (A = metric, B = slot: see <see cref="TargetSums"/>):
+    /// sent by a child to its parent only, never rolled further up.
+    /// </summary>
+    ChildRegionTargets = 16,
+
+    /// <summary>
+    /// A region's own targets as it counted them in its parent's <see cref="ChildRegionTargets"/> (same slots); kept so
+    /// that a change retracts exactly what was sent. Not rolled up.
+    /// </summary>
+    SentTargets = 17,
+
+    /// <summary>
+    /// Activities naming a customer, in the period, by <see cref="CustomerGroup"/> (A): each counts once in its account
+    /// group and once in its age group. Sent by the customer, which alone knows its key-account flag and first order.
+    /// </summary>
+    CustomerActivityCount = 24,
+
+    /// <summary>Minutes of those activities, by <see cref="CustomerGroup"/> (A).</summary>
+    CustomerActivityMinutes = 25,
+
+    /// <summary>
     /// Deals opened in the period (of their opening's local date), credited as a current item to the deal's owner
     /// now: the opportunity trend of the rep, and of the reps now in a region.
     /// </summary>
-    OpenedCount = 14,
+    OpenedCount = 26,
 
     /// <summary>
     /// Amount of one kind of pipeline movement (<see cref="PipelineMove"/>) on one local day, into or out of the pipeline
     /// closing in the period (month, quarter or year of the expected close); A and B encode the movement, the period's
     /// kind and the day (<see cref="PipelineMoves"/>). A current item, credited to the deal's owner at the movement.
     /// </summary>
-    PipelineMoveAmount = 15,
+    PipelineMoveAmount = 27,
 
     /// <summary>Number of those movements (deals entering or leaving, or amount changes).</summary>
-    PipelineMoveCount = 16,
+    PipelineMoveCount = 28,
 
     /// <summary>
     /// Change of the team's headcount at the end of the month (month periods only): +1 in the month a rep's
     /// membership of the region begins, -1 in the month it ends (a move or a leave); the headcount of a month is the
     /// sum over it and every earlier month (<see cref="TeamHeadcount"/>).
     /// </summary>
-    Headcount = 17,
+    Headcount = 29,
 }
 
 /// <summary>Key of one counter: which figure, which period, and up to two small dimensions (stage, type, category).</summary>
@@ -80,7 +113,17 @@ public readonly record struct FigureKey(Figure Figure, Period Period, short A, s
 /// region the rep belonged to then. <see cref="At"/> null: a current item (open pipeline), which counts in the
 /// rep's current region and, when <see cref="PeriodDate"/> is set, in the periods of that date.
 /// </summary>
-public readonly record struct CreditItem(Figure Figure, short A, short B, long Value, DateTimeOffset? At, DateOnly? PeriodDate)
+/// <param name="DimensionKind">Set for a dimension item: the counter of one product line, channel or customer.</param>
+/// <param name="DimensionValue">That dimension's value (non-empty for a dimension item).</param>
+public readonly record struct CreditItem(
+    Figure Figure,
+    short A,
+    short B,
+    long Value,
+    DateTimeOffset? At,
+    DateOnly? PeriodDate,
+    DimensionKind DimensionKind = DimensionKind.None,
+    string? DimensionValue = null)
 {
     /// <summary>
     /// Dated and counted where the rep was then. The pipeline-over-time figures carry a date too (the opening, the
@@ -92,11 +135,13 @@ public readonly record struct CreditItem(Figure Figure, short A, short B, long V
     /// <summary>Current items that carry an instant (<see cref="Figure.OpenedCount"/> and the pipeline movements).</summary>
     public static bool IsDatedCurrent(Figure f) => f is Figure.OpenedCount or Figure.PipelineMoveAmount or Figure.PipelineMoveCount;
 
+    public bool IsDimension => DimensionKind != DimensionKind.None;
+
     public CreditItem Negate() => this with { Value = -Value };
 }
 
 /// <summary>A sparse set of counters. Zero counters are removed so two sets compare equal by content.</summary>
-public sealed class FigureSet
+public sealed partial class FigureSet
 {
     private readonly Dictionary<FigureKey, long> _values;
 
@@ -137,6 +182,8 @@ public sealed class FigureSet
         {
             Add(k, sign * v);
         }
+
+        AddDimensions(other, sign);
     }
 
     public void AddAll(IEnumerable<KeyValuePair<FigureKey, long>> entries)
@@ -147,7 +194,11 @@ public sealed class FigureSet
         }
     }
 
-    public void Clear() => _values.Clear();
+    public void Clear()
+    {
+        _values.Clear();
+        _dimensions = null;
+    }
 
     public FigureSet Clone()
     {
@@ -158,7 +209,7 @@ public sealed class FigureSet
 
     public bool ContentEquals(FigureSet other)
     {
-        if (other._values.Count != _values.Count)
+        if (other._values.Count != _values.Count || !DimensionsEqual(other))
         {
             return false;
         }
@@ -184,6 +235,7 @@ public sealed class FigureSet
             list.Add(new FigureEntry(k.Figure, k.Period.Code, k.A, k.B, v));
         }
 
+        DimensionsToMemento(list);
         return list;
     }
 
@@ -193,6 +245,18 @@ public sealed class FigureSet
         _values.EnsureCapacity(entries.Count);
         foreach (var e in entries)
         {
+            if (e.K != DimensionKind.None)
+            {
+                var key = new DimensionFigureKey(e.F, new Period(e.P), e.K, e.S ?? "");
+                if (e.V == 0 || Get(key) != 0)
+                {
+                    throw new InvalidDataException($"Corrupt snapshot: figure {e.F} {e.P} {e.K}={e.S} is zero or listed twice.");
+                }
+
+                Add(key, e.V);
+                continue;
+            }
+
             if (e.V == 0 || !_values.TryAdd(new FigureKey(e.F, new Period(e.P), e.A, e.B), e.V))
             {
                 throw new InvalidDataException($"Corrupt snapshot: figure {e.F} {e.P} {e.A}/{e.B} is zero or listed twice.");
@@ -212,14 +276,19 @@ public sealed class FigureSet
                 yield return $"{k.Figure} {k.Period} {k.A}/{k.B}: {a} vs {b}";
             }
         }
+
+        foreach (var d in DimensionDifferences(other))
+        {
+            yield return d;
+        }
     }
 
-    /// <summary>The most counters one credit item expands into (<see cref="Expand"/>).</summary>
-    public const int MaxExpansion = 3;
+    /// <summary>The most counters one credit item expands into (<see cref="Expand"/>, <see cref="DimensionPeriods"/>).</summary>
+    public const int MaxExpansion = 4;
 
     /// <summary>
     /// Expands one credit item into the keys of the counters it adds its value to: a periodic figure goes to its
-    /// month, quarter and year. Writes them to <paramref name="keys"/> (at least <see cref="MaxExpansion"/> long)
+    /// month, quarter and year, and an activity's count and minutes, and its direction by customer group, to its ISO week too (weeks are kept for activities only). Writes them to <paramref name="keys"/> (at least <see cref="MaxExpansion"/> long)
     /// and returns how many.
     /// </summary>
     public static int Expand(CreditItem item, CompanyCalendar calendar, Span<FigureKey> keys)
@@ -241,6 +310,12 @@ public sealed class FigureSet
         keys[0] = new FigureKey(item.Figure, m, item.A, item.B);
         keys[1] = new FigureKey(item.Figure, q, item.A, item.B);
         keys[2] = new FigureKey(item.Figure, y, item.A, item.B);
-        return 3;
+        if (item.Figure is not (Figure.ActivityCount or Figure.ActivityMinutes or Figure.CustomerActivityCount or Figure.CustomerActivityMinutes))
+        {
+            return 3;
+        }
+
+        keys[3] = new FigureKey(item.Figure, Period.WeekOf(d), item.A, item.B);
+        return 4;
     }
 }

@@ -123,7 +123,9 @@ public sealed class InMemorySalesEngine
             var outcome = engine.Rep(e.RepId).LogActivity(e, engine.Settings.Calendar, Effects);
             if (outcome.IsAccepted && e.CustomerId.Length > 0)
             {
-                engine._customers[e.CustomerId].Contacted(e.OccurredAt);
+                // The customer credits the activity's direction behind the rep's own counters, as the grains deliver it.
+                var direction = engine._customers[e.CustomerId].LogActivity(e.RepId, e.OccurredAt, e.DurationMinutes);
+                engine._reps[e.RepId].Credit(direction, engine.Settings.Calendar, Effects);
             }
 
             return outcome;
@@ -143,13 +145,19 @@ public sealed class InMemorySalesEngine
         public Outcome Visit(TargetSet e) => e.Scope == TargetScope.Rep
             ? engine.Rep(e.ScopeId).SetTarget(e, Effects)
             : engine._regions.TryGetValue(e.ScopeId, out var region)
-                ? region.SetTarget(e)
+                ? engine.SetRegionTarget(region, e)
                 : Outcome.NotFound("scope_id", $"region '{e.ScopeId}' is not defined");
 
         public Outcome Visit(ForecastSubmitted e) => e.Scope == TargetScope.Rep
             ? engine.Rep(e.ScopeId).SubmitForecast(e, Effects)
             : engine._regions.TryGetValue(e.ScopeId, out var region)
                 ? region.SubmitForecast(e)
+                : Outcome.NotFound("scope_id", $"region '{e.ScopeId}' is not defined");
+
+        public Outcome Visit(PlanningInputsRecorded e) => e.Scope == TargetScope.Rep
+            ? engine.Rep(e.ScopeId).RecordPlanningInputs(e)
+            : engine._regions.TryGetValue(e.ScopeId, out var region)
+                ? region.RecordPlanningInputs(e)
                 : Outcome.NotFound("scope_id", $"region '{e.ScopeId}' is not defined");
 
         public Outcome Visit(OpportunityOpened e) => engine.ApplyToOpportunity(e, Effects);
@@ -163,6 +171,19 @@ public sealed class InMemorySalesEngine
         public Outcome Visit(OpportunityWon e) => engine.ApplyToOpportunity(e, Effects);
 
         public Outcome Visit(OpportunityLost e) => engine.ApplyToOpportunity(e, Effects);
+    }
+
+    /// <summary>A region's own target; the change of its child-region sum goes to its parent only, not further up.</summary>
+    private Outcome SetRegionTarget(RegionState region, TargetSet e)
+    {
+        var forParent = new FigureSet();
+        var outcome = region.SetTarget(e, forParent);
+        if (forParent.Count > 0)
+        {
+            _regions[region.ParentId].ApplyDelta(forParent);
+        }
+
+        return outcome;
     }
 
     private Outcome ApplyToOpportunity(SalesEvent e, RepEffects effects)
@@ -260,6 +281,7 @@ public sealed class InMemorySalesEngine
             Alerts.AddRange(rep.Pace.Check(rep.Id, rep.RegionId, false, rep.Targets, figures, Settings.Calendar, now));
             Alerts.AddRange(rep.Plan.Check(rep.Id, rep.RegionId, false, rep.Targets, figures, Settings, now));
             Alerts.AddRange(rep.LastYear.Check(rep.Id, rep.RegionId, false, rep.Historical, Settings.Calendar, now, Settings.BehindLastYearShare));
+            Alerts.AddRange(rep.Coverage.Check(rep.Id, rep.RegionId, false, rep.Targets, figures, now));
         }
 
         foreach (var region in _regions.Values.Where(r => r.IsDefined))
@@ -267,6 +289,7 @@ public sealed class InMemorySalesEngine
             Alerts.AddRange(region.Pace.Check(region.Id, region.Id, true, region.Targets, region.Figures, Settings.Calendar, now));
             Alerts.AddRange(region.Plan.Check(region.Id, region.Id, true, region.Targets, region.Figures, Settings, now));
             Alerts.AddRange(region.LastYear.Check(region.Id, region.Id, true, region.Figures, Settings.Calendar, now, Settings.BehindLastYearShare));
+            Alerts.AddRange(region.Coverage.Check(region.Id, region.Id, true, region.Targets, region.Figures, now));
         }
     }
 

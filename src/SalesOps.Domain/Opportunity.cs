@@ -31,11 +31,12 @@ public sealed record OpportunityChange(OpportunityContribution? Before, Opportun
 /// whatever order they arrived in. Won and lost are stages like the others: a later stage event reopens a
 /// closed deal. The highest stage ever reached feeds the conversion figures.
 /// </summary>
-public sealed class OpportunityState
+public sealed partial class OpportunityState
 {
     private readonly EventIdWindow _seen;
     private Lww<string> _owner;
     private Lww<long> _amount;
+    private Lww<long> _cost;
     private Lww<DateOnly> _expectedClose;
     private Lww<int> _stage;
     private CloseHistory _closes;
@@ -60,6 +61,9 @@ public sealed class OpportunityState
     public string Channel { get; private set; } = "";
     public string OwnerRepId => _owner.Value ?? "";
     public long Amount => _amount.Value;
+
+    /// <summary>The deal's cost, or null while no event has given one (docs/semantics.md, "Gross margin").</summary>
+    public long? Cost => _cost.HasValue ? _cost.Value : null;
     public DateOnly ExpectedClose => _expectedClose.Value;
     public int StageIndex => _stage.Value;
     public DateTimeOffset StageAt => _stage.Stamp.At;
@@ -172,6 +176,7 @@ public sealed class OpportunityState
             d._history.Add(new DealStep(Stamp, true, stage, o.Amount, o.OwnerRepId, o.ExpectedClose));
             d._owner.Offer(o.OwnerRepId, Stamp);
             d._amount.Offer(o.Amount, Stamp);
+            d.OfferCost(o.Cost, Stamp);
             d._closes.Offer(Stamp, o.ExpectedClose, d._expectedClose);
             d._expectedClose.Offer(o.ExpectedClose, Stamp);
             d.OfferStage(o.StageId, Stamp, Stages);
@@ -196,6 +201,7 @@ public sealed class OpportunityState
         {
             Deal._history.Add(new DealStep(Stamp, false, null, a.Amount, null, null));
             Deal._amount.Offer(a.Amount, Stamp);
+            Deal.OfferCost(a.Cost, Stamp);
             return true;
         }
 
@@ -215,6 +221,7 @@ public sealed class OpportunityState
                 Deal._amount.Offer(w.Amount, Stamp);
             }
 
+            Deal.OfferCost(w.Cost, Stamp);
             return true;
         }
 
@@ -242,6 +249,8 @@ public sealed class OpportunityState
         public bool Visit(TargetSet e) => false;
 
         public bool Visit(ForecastSubmitted e) => false;
+
+        public bool Visit(PlanningInputsRecorded e) => false;
     }
 
     /// <summary>
@@ -319,6 +328,16 @@ public sealed class OpportunityState
         public (string RepId, string Field)? Visit(TargetSet e) => null;
 
         public (string RepId, string Field)? Visit(ForecastSubmitted e) => null;
+
+        public (string RepId, string Field)? Visit(PlanningInputsRecorded e) => null;
+    }
+
+    private void OfferCost(long? cost, EventStamp stamp)
+    {
+        if (cost is { } c)
+        {
+            _cost.Offer(c, stamp);
+        }
     }
 
     private void OfferStage(string stageId, EventStamp stamp, StageTable stages)
@@ -332,7 +351,7 @@ public sealed class OpportunityState
     /// <summary>The opportunity's whole contribution as it stands.</summary>
     public OpportunityContribution Contribution(StageTable stages)
     {
-        var items = new List<CreditItem>(ReachedLevel + 7);
+        var items = new List<CreditItem>(ReachedLevel + 14);
         var stage = _stage.Value;
         var amount = _amount.Value;
         CustomerOrder? order = null;
@@ -350,6 +369,7 @@ public sealed class OpportunityState
             items.Add(new CreditItem(Figure.WonCount, 0, 0, 1, at, null));
             items.Add(new CreditItem(Figure.CycleSeconds, 0, 0, CycleSeconds(OpenedAt, at), at, null));
             order = new CustomerOrder(amount, at, OwnerRepId);
+            WonItems(items, amount, at);
         }
         else
         {
@@ -392,6 +412,7 @@ public sealed class OpportunityState
             Closes: _closes.ToMemento(_expectedClose),
             RiskAlerts: _riskAlerts.IsEmpty ? null : new RiskAlertMemento(
                 _riskAlerts.StalledFor?.At, _riskAlerts.StalledFor?.EventId, _riskAlerts.OverdueFor, _riskAlerts.Slipping),
+            Cost: _cost.HasValue ? LwwMemento<long>.Of(_cost) : null,
             History: IsOpened ? PipelineHistoryMemento.Of(_history) : null),
         SnapshotJson.Default.OpportunityMemento);
 
@@ -404,7 +425,7 @@ public sealed class OpportunityState
         var m = Snapshots.Read(snapshot, Snapshots.OpportunityKind, SnapshotJson.Default.OpportunityMemento);
 
         // Every deal event offers its stamp to a register (stage, amount, owner or close), which keeps the latest.
-        var newest = new[] { m.OpenedAt, m.Owner.At, m.Amount.At, m.ExpectedClose.At, m.Stage.At }.Max();
+        var newest = new[] { m.OpenedAt, m.Owner.At, m.Amount.At, m.ExpectedClose.At, m.Stage.At, m.Cost?.At ?? default }.Max();
         var opp = new OpportunityState(m.Id, Snapshots.RestoreWindow(dedup, m, m.Dedup, m.Seen, newest))
         {
             IsOpened = m.IsOpened,
@@ -418,6 +439,7 @@ public sealed class OpportunityState
             _amount = m.Amount.ToRegister(),
             _expectedClose = m.ExpectedClose.ToRegister(),
             _stage = m.Stage.ToRegister(),
+            _cost = m.Cost?.ToRegister() ?? default,
         };
 
         // A snapshot written before close histories were kept counts pushes from its current expected close on.

@@ -9,12 +9,16 @@ public enum PeriodKind : byte
     Year = 1,
     Quarter = 2,
     Month = 3,
+
+    /// <summary>An ISO 8601 week (Monday to Sunday), numbered within its ISO week-year: kept for activities only.</summary>
+    Week = 4,
 }
 
 /// <summary>
-/// A calendar period (year, quarter or month) packed into one integer so that figure keys stay small:
+/// A calendar period (year, quarter, month or ISO week) packed into one integer so that figure keys stay small:
 /// <c>kind * 1_000_000 + year * 100 + number</c>. <see cref="None"/> marks figures that belong to no period.
-/// Text forms: <c>2026</c>, <c>2026-Q4</c>, <c>2026-11</c>.
+/// Text forms: <c>2026</c>, <c>2026-Q4</c>, <c>2026-11</c>, <c>2026-W49</c>. A week's year is its ISO week-year
+/// (2026-12-31 falls in 2026-W53, 2027-01-01 in 2026-W53 too); weeks are kept for activities only (docs/semantics.md).
 /// </summary>
 public readonly record struct Period(int Code) : IComparable<Period>
 {
@@ -28,6 +32,16 @@ public readonly record struct Period(int Code) : IComparable<Period>
     public static Period OfYear(int year) => new((int)PeriodKind.Year * 1_000_000 + year * 100);
     public static Period OfQuarter(int year, int quarter) => new((int)PeriodKind.Quarter * 1_000_000 + year * 100 + quarter);
     public static Period OfMonth(int year, int month) => new((int)PeriodKind.Month * 1_000_000 + year * 100 + month);
+    public static Period OfWeek(int isoYear, int week) => new((int)PeriodKind.Week * 1_000_000 + isoYear * 100 + week);
+
+    /// <summary>The ISO 8601 week that contains a local date.</summary>
+    public static Period WeekOf(DateOnly date)
+    {
+        var day = date.ToDateTime(TimeOnly.MinValue);
+        return OfWeek(ISOWeek.GetYear(day), ISOWeek.GetWeekOfYear(day));
+    }
+
+    public bool IsWeek => Kind == PeriodKind.Week;
 
     /// <summary>The month, quarter and year that contain a local date, in that order.</summary>
     public static (Period Month, Period Quarter, Period Year) Containing(DateOnly date) =>
@@ -57,6 +71,7 @@ public readonly record struct Period(int Code) : IComparable<Period>
         PeriodKind.Year => new DateOnly(Year, 1, 1),
         PeriodKind.Quarter => new DateOnly(Year, (Number - 1) * 3 + 1, 1),
         PeriodKind.Month => new DateOnly(Year, Number, 1),
+        PeriodKind.Week => DateOnly.FromDateTime(ISOWeek.ToDateTime(Year, Number, DayOfWeek.Monday)),
         _ => throw new InvalidOperationException("A figure without a period has no days."),
     };
 
@@ -66,6 +81,7 @@ public readonly record struct Period(int Code) : IComparable<Period>
         PeriodKind.Year => FirstDay.AddYears(1),
         PeriodKind.Quarter => FirstDay.AddMonths(3),
         PeriodKind.Month => FirstDay.AddMonths(1),
+        PeriodKind.Week => FirstDay.AddDays(7),
         _ => throw new InvalidOperationException("A figure without a period has no days."),
     };
 
@@ -99,6 +115,14 @@ public readonly record struct Period(int Code) : IComparable<Period>
             }
         }
 
+        if (t.Length == 8 && t[4] == '-' && (t[5] == 'W' || t[5] == 'w')
+            && int.TryParse(t.AsSpan(0, 4), NumberStyles.None, CultureInfo.InvariantCulture, out y) && y >= 1
+            && int.TryParse(t.AsSpan(6, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var w) && w >= 1 && w <= ISOWeek.GetWeeksInYear(y))
+        {
+            period = OfWeek(y, w);
+            return true;
+        }
+
         return false;
     }
 
@@ -107,6 +131,7 @@ public readonly record struct Period(int Code) : IComparable<Period>
         PeriodKind.Year => Year.ToString("D4", CultureInfo.InvariantCulture),
         PeriodKind.Quarter => string.Create(CultureInfo.InvariantCulture, $"{Year:D4}-Q{Number}"),
         PeriodKind.Month => string.Create(CultureInfo.InvariantCulture, $"{Year:D4}-{Number:D2}"),
+        PeriodKind.Week => string.Create(CultureInfo.InvariantCulture, $"{Year:D4}-W{Number:D2}"),
         _ => "",
     };
 

@@ -57,6 +57,9 @@ public sealed record PlanningSettings
     /// <summary>Average new-customer order used until a scope has won <see cref="MinHistory"/> new customers (seed: 200,000).</summary>
     public long AverageOrder { get; init; } = 200_000;
 
+    /// <summary>The largest default ratio configuration accepts: a funnel step of more than a thousand to one is a typo.</summary>
+    public const decimal MaxRatio = 1000;
+
     /// <summary>Default proposals per order (seed: 3).</summary>
     public decimal ProposalsPerOrder { get; init; } = 3;
 
@@ -154,9 +157,11 @@ public sealed record PlanningFunnel(
         var perOrder = Ratio(proposals, won, plan.ProposalsPerOrder, plan.MinHistory);
         var perProposal = Ratio(visits, proposals, plan.VisitsPerProposal, plan.MinHistory);
         var perVisit = Ratio(calls, visits, plan.CallsPerVisit, plan.MinHistory);
-        // An own ratio multiplies before it divides, so 3 × 10/6 is exactly 5, never 5.0000…01 rounded up to 6.
-        static long Times(long n, PlanRatio ratio, long over, long under) =>
-            Whole(Math.Ceiling(ratio.Observed ? (decimal)n * over / under : n * ratio.Value));
+        // An own ratio multiplies before it divides, so 3 × 10/6 is exactly 5, never 5.0000…01 rounded up to 6; in
+        // 128-bit integers, where any two counts multiply without overflow (decimal would not hold them all).
+        static long Times(long n, PlanRatio ratio, long over, long under) => ratio.Observed
+            ? (long)Int128.Min(((Int128)n * over + under - 1) / under, long.MaxValue)
+            : Whole(Math.Ceiling(n * ratio.Value));
         var neededProposals = Times(orders, perOrder, proposals, won);
         var neededVisits = Times(neededProposals, perProposal, visits, proposals);
         var neededCalls = Times(neededVisits, perVisit, calls, visits);
@@ -233,7 +238,8 @@ public sealed record PlanningFunnel(
         return total;
     }
 
-    private static long Logged(FigureSet f, ActivityType type, Period[] periods)
+    /// <summary>Activities of <paramref name="type"/> logged in <paramref name="periods"/>, all time categories: also the activity report's counts.</summary>
+    internal static long Logged(FigureSet f, ActivityType type, Period[] periods)
     {
         long total = 0;
         foreach (var p in periods)
@@ -274,9 +280,9 @@ public sealed class PlanTracker
     public List<Alert> Check(string subjectId, string scopeId, bool isRegion, TargetBook targets, FigureSet figures, EngineSettings settings, DateTimeOffset now)
     {
         List<Alert>? alerts = null;
-        foreach (var (period, metric, _) in targets.All)
+        foreach (var ((period, metric, dimension), _) in targets.All)
         {
-            if (metric != TargetMetric.Bookings)
+            if (metric != TargetMetric.Bookings || !dimension.IsNone)
             {
                 continue;
             }

@@ -45,6 +45,12 @@ public sealed class RegionState
 
     /// <summary>Which periods' activity plans are behind (the alert's latch).</summary>
     public PlanTracker Plan { get; } = new();
+
+    /// <summary>The reference variables recorded for the region's (the company's) year targets.</summary>
+    public PlanningInputsBook Inputs { get; } = new();
+
+    /// <summary>Which targets' bottom-up splits are uncovered (the alert's latch).</summary>
+    public CoverageTracker Coverage { get; } = new();
     public IReadOnlyDictionary<BoardKey, Leaderboard> Boards => _boards;
     private readonly EventIdWindow _seenTargets;
 
@@ -96,9 +102,11 @@ public sealed class RegionState
                 boardReps.ToArray(),
                 boards,
                 TargetDedup: Snapshots.ToMemento(_seenTargets),
-                BehindLastYear: LastYear.Behind.Count == 0 ? null : LastYear.ToMemento(),
+                BehindLastYear: Snapshots.NullIfEmpty(LastYear.ToMemento()),
                 Forecasts: Forecasts.ToMemento(),
-                BehindPlan: Plan.Behind.Count == 0 ? null : Plan.ToMemento()),
+                BehindPlan: Snapshots.NullIfEmpty(Plan.ToMemento()),
+                Uncovered: Snapshots.NullIfEmpty(Coverage.ToMemento()),
+                Inputs: Inputs.ToMemento()),
             SnapshotJson.Default.RegionMemento);
     }
 
@@ -111,7 +119,7 @@ public sealed class RegionState
         var m = Snapshots.Read(snapshot, Snapshots.RegionKind, SnapshotJson.Default.RegionMemento);
 
         // Every target event offers its stamp to its (period, metric) register, which keeps the latest; every forecast is kept.
-        var newest = m.Targets.Select(t => t.At).Concat(m.Forecasts?.Select(f => f.At) ?? []).DefaultIfEmpty().Max();
+        var newest = m.Targets.Select(t => t.At).Concat(m.Forecasts?.Select(f => f.At) ?? []).Concat(m.Inputs?.Select(i => i.At) ?? []).DefaultIfEmpty().Max();
         var region = new RegionState(m.Id, Snapshots.RestoreWindow(dedup, m, m.TargetDedup, m.SeenTargets, newest))
         {
             IsDefined = m.IsDefined,
@@ -125,6 +133,8 @@ public sealed class RegionState
         region.LastYear.Restore(m.BehindLastYear);
         region.Forecasts.Restore(m.Forecasts);
         region.Plan.Restore(m.BehindPlan);
+        region.Coverage.Restore(m.Uncovered);
+        region.Inputs.Restore(m.Inputs);
         region._repSeq.EnsureCapacity(m.RepSeq.Count);
         foreach (var (rep, seq) in m.RepSeq)
         {
@@ -173,7 +183,8 @@ public sealed class RegionState
         return Outcome.Accepted;
     }
 
-    public Outcome SetTarget(TargetSet e)
+    /// <summary>Sets the region's own target; the change of what it counts in its parent's child-region sums goes to <paramref name="forParent"/>.</summary>
+    public Outcome SetTarget(TargetSet e, FigureSet forParent)
     {
         if (Take(e) is { } refused)
         {
@@ -181,6 +192,7 @@ public sealed class RegionState
         }
 
         Targets.Offer(e);
+        TargetSums.Follow(this, new TargetKey(e.Period, e.Metric, e.Dimension), forParent);
         return Outcome.Accepted;
     }
 
@@ -193,6 +205,18 @@ public sealed class RegionState
         }
 
         Forecasts.Add(e);
+        return Outcome.Accepted;
+    }
+
+    /// <summary>Keeps the reference variables of one of the region's year targets; de-duplicated in the window of its target events.</summary>
+    public Outcome RecordPlanningInputs(PlanningInputsRecorded e)
+    {
+        if (Take(e) is { } refused)
+        {
+            return refused;
+        }
+
+        Inputs.Offer(e);
         return Outcome.Accepted;
     }
 

@@ -16,7 +16,7 @@ public sealed class RepEffects
     public Dictionary<string, FigureSet> RegionDeltas { get; } = new(StringComparer.Ordinal);
     public List<(string RegionId, BoardUpdate Update)> Boards { get; } = new();
 
-    /// <summary>Room for an activity's counters (two items, each in its month, quarter and year) without regrowing.</summary>
+    /// <summary>Room for an activity's counters (two items, each in its week, month, quarter and year) without regrowing.</summary>
     private const int DeltaCapacity = 8;
 
     public bool IsEmpty => RegionDeltas.Count == 0 && Boards.Count == 0;
@@ -86,6 +86,12 @@ public sealed class RepState
     /// <summary>Which periods' activity plans are behind (the alert's latch).</summary>
     public PlanTracker Plan { get; } = new();
 
+    /// <summary>The reference variables recorded for the rep's year targets.</summary>
+    public PlanningInputsBook Inputs { get; } = new();
+
+    /// <summary>Which of the rep's year and quarter targets are uncovered by its own quarters or months (the alert's latch).</summary>
+    public CoverageTracker Coverage { get; } = new();
+
     /// <summary>The accepted <see cref="RepLeft"/>, or null while the rep is with the company.</summary>
     public Departure? Left { get; private set; }
 
@@ -123,10 +129,12 @@ public sealed class RepState
             Pace.ToMemento(),
             Dedup: Snapshots.ToMemento(_seen),
             Left: Left is { } left ? new DepartureEntry(left.At, left.On, left.EventId) : null,
-            BehindLastYear: LastYear.Behind.Count == 0 ? null : LastYear.ToMemento(),
+            BehindLastYear: Snapshots.NullIfEmpty(LastYear.ToMemento()),
             Forecasts: Forecasts.ToMemento(),
             ForecastsClosed: _closed.Count == 0 ? null : _closed.Select(c => new ForecastClosedEntry(c.Key.Code, c.Value)).ToList(),
-            BehindPlan: Plan.Behind.Count == 0 ? null : Plan.ToMemento()),
+            BehindPlan: Snapshots.NullIfEmpty(Plan.ToMemento()),
+            Uncovered: Snapshots.NullIfEmpty(Coverage.ToMemento()),
+            Inputs: Inputs.ToMemento()),
         SnapshotJson.Default.RepMemento);
 
     /// <summary>Restores a rep from <see cref="ToSnapshot"/>, or from a snapshot of the previous format (<see cref="Snapshots"/>).</summary>
@@ -139,7 +147,7 @@ public sealed class RepState
 
         // A rep's events are its join and moves (memberships), activities and payments (credited), targets and forecasts.
         var newest = m.Memberships.Select(e => e.At).Concat(m.Targets.Select(t => t.At)).Concat(m.Forecasts?.Select(f => f.At) ?? [])
-            .Append(m.MaxCreditedAt).Max();
+            .Concat(m.Inputs?.Select(i => i.At) ?? []).Append(m.MaxCreditedAt).Max();
         var rep = new RepState(m.Id, Snapshots.RestoreWindow(dedup, m, m.Dedup, m.Seen, newest))
         {
             Name = m.Name,
@@ -185,6 +193,8 @@ public sealed class RepState
         }
 
         rep.Plan.Restore(m.BehindPlan);
+        rep.Coverage.Restore(m.Uncovered);
+        rep.Inputs.Restore(m.Inputs);
         return rep;
     }
 
@@ -303,7 +313,13 @@ public sealed class RepState
             return rejected;
         }
 
-        Credit([new CreditItem(Figure.Collections, 0, 0, e.Amount, e.OccurredAt, null)], calendar, effects);
+        Credit(
+            [
+                new CreditItem(Figure.Collections, 0, 0, e.Amount, e.OccurredAt, null),
+                new CreditItem(Figure.Collections, 0, 0, e.Amount, e.OccurredAt, null, DimensionKind.Customer, e.CustomerId),
+            ],
+            calendar,
+            effects);
         return Outcome.Accepted;
     }
 
@@ -319,6 +335,19 @@ public sealed class RepState
             EmitScores([e.Period], BoardMask.All, effects);
         }
 
+        TargetSums.Follow(this, new TargetKey(e.Period, e.Metric, e.Dimension), effects);
+        return Outcome.Accepted;
+    }
+
+    /// <summary>Keeps the reference variables of one of the rep's year targets (last-writer-wins per year and metric).</summary>
+    public Outcome RecordPlanningInputs(PlanningInputsRecorded e)
+    {
+        if (Guard(e, "scope_id") is { } rejected)
+        {
+            return rejected;
+        }
+
+        Inputs.Offer(e);
         return Outcome.Accepted;
     }
 
@@ -416,6 +445,11 @@ public sealed class RepState
         TeamHeadcount.Apply(this, () => Left = new Departure(e.OccurredAt, calendar.LocalDate(e.OccurredAt), e.EventId), calendar, Historical, effects);
         var periods = _scores.Keys.Select(k => k.Period).Distinct().ToArray();
         EmitScores(periods, BoardMask.All, effects);
+        foreach (var (key, _) in Targets.All.ToList())
+        {
+            TargetSums.Follow(this, key, effects);
+        }
+
         return Outcome.Accepted;
     }
 
@@ -489,14 +523,20 @@ public sealed class RepState
             }
 
             var delta = effects.DeltaFor(region);
+            if (item.IsDimension)
+            {
+                CreditDimension(item, calendar, own, delta);
+                continue; // no board reads a dimension counter
+            }
+
             var scored = item.IsHistorical ? BoardsReading(item.Figure) : BoardMask.None;
             foreach (var key in keys[..FigureSet.Expand(item, calendar, keys)])
             {
                 own.Add(key, item.Value);
                 delta.Add(key, item.Value);
-                if (scored == BoardMask.None)
+                if (scored == BoardMask.None || key.Period.IsWeek)
                 {
-                    continue;
+                    continue; // leaderboards are for months, quarters and years
                 }
 
                 if (key.Figure == Figure.ActivityCount)
@@ -515,6 +555,17 @@ public sealed class RepState
         if (periods > 0)
         {
             EmitScores(touched[..periods], metrics, effects);
+        }
+    }
+
+    private static void CreditDimension(CreditItem item, CompanyCalendar calendar, FigureSet own, FigureSet delta)
+    {
+        Span<Period> periods = stackalloc Period[FigureSet.MaxExpansion];
+        foreach (var period in periods[..FigureSet.DimensionPeriods(item, calendar, periods)])
+        {
+            var key = new DimensionFigureKey(item.Figure, period, item.DimensionKind, item.DimensionValue!);
+            own.Add(key, item.Value);
+            delta.Add(key, item.Value);
         }
     }
 

@@ -118,6 +118,13 @@ internal static class Snapshots
         return entries;
     }
 
+    /// <summary>
+    /// A list, or null when it is empty (a field omitted from the snapshot). Trackers compact their sets in
+    /// <c>ToMemento</c> even when empty: a set emptied by removals keeps its free slots, which would order later additions
+    /// differently from the fresh set a restore starts with (found by the snapshot round-trip test).
+    /// </summary>
+    public static List<T>? NullIfEmpty<T>(List<T> list) => list.Count == 0 ? null : list;
+
     /// <inheritdoc cref="Compact{TKey, TValue}(Dictionary{TKey, TValue})"/>
     public static T[] Compact<T>(HashSet<T> set)
     {
@@ -197,11 +204,45 @@ internal sealed record LwwMemento<T>(T Value, DateTimeOffset At, string? EventId
     public Lww<T> ToRegister() => Snapshots.Register(Value, At, EventId, HasValue);
 }
 
-/// <summary>One counter of a <see cref="FigureSet"/>: figure, period code, dimensions, value.</summary>
-internal sealed record FigureEntry(Figure F, int P, short A, short B, long V);
+/// <summary>
+/// One counter of a <see cref="FigureSet"/>: figure, period code, dimensions, value; for a dimension counter also the
+/// dimension kind and value (left out of every other counter, and of snapshots written before they existed).
+/// </summary>
+internal sealed record FigureEntry(
+    Figure F,
+    int P,
+    short A,
+    short B,
+    long V,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] DimensionKind K = DimensionKind.None,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? S = null);
 
-/// <summary>One target of a <see cref="TargetBook"/> with its register stamp.</summary>
-internal sealed record TargetEntry(int Period, TargetMetric Metric, long MustAchieve, long Stretch, DateTimeOffset At, string? EventId, bool HasValue);
+/// <summary>
+/// One target of a <see cref="TargetBook"/> with its register stamp; the dimension is left out for a target of the whole
+/// metric (and absent from snapshots written before targets had dimensions).
+/// </summary>
+internal sealed record TargetEntry(
+    int Period,
+    TargetMetric Metric,
+    long MustAchieve,
+    long Stretch,
+    DateTimeOffset At,
+    string? EventId,
+    bool HasValue,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] DimensionKind DimensionKind = DimensionKind.None,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DimensionValue = null);
+
+/// <summary>The reference variables of one year and metric (<see cref="PlanningInputsBook"/>) with their register's stamp.</summary>
+internal sealed record PlanningInputsEntry(
+    int Year,
+    TargetMetric Metric,
+    long? LastYearActual,
+    long LongTermPlan,
+    int GrowthBasisPoints,
+    long NewGrowthPoints,
+    DateTimeOffset At,
+    string? EventId,
+    bool HasValue);
 
 /// <summary>One forecast submission of a <see cref="ForecastBook"/>, in the book's order.</summary>
 internal sealed record ForecastEntry(int Period, DateTimeOffset At, string EventId, long Commit, long BestCase, string SubmittedBy, string Note);
@@ -209,8 +250,12 @@ internal sealed record ForecastEntry(int Period, DateTimeOffset At, string Event
 /// <summary>A period whose end a rep has been told of, with the cut-off its accuracy is scored at.</summary>
 internal sealed record ForecastClosedEntry(int Period, DateTimeOffset Cutoff);
 
-/// <summary>A (period, metric) target a <see cref="PaceTracker"/> holds as behind pace.</summary>
-internal sealed record PaceEntry(int Period, TargetMetric Metric);
+/// <summary>A (period, metric, dimension) target a <see cref="PaceTracker"/> holds as behind pace.</summary>
+internal sealed record PaceEntry(
+    int Period,
+    TargetMetric Metric,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] DimensionKind DimensionKind = DimensionKind.None,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DimensionValue = null);
 
 /// <summary>A (period, figure) a <see cref="LastYearTracker"/> holds as behind the same period last year.</summary>
 internal sealed record LastYearEntry(int Period, ComparedFigure Figure);
@@ -326,39 +371,8 @@ internal sealed record OpportunityMemento(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DedupMemento? Dedup = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] CloseHistoryMemento? Closes = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] RiskAlertMemento? RiskAlerts = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LwwMemento<long>? Cost = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] PipelineHistoryMemento? History = null) : IMemento;
-
-/// <summary>
-/// A deal's pipeline history (<see cref="PipelineHistory"/>): its state at the de-dup horizon and the steps after it, in
-/// stamp order. Absent in snapshots written before it existed: the deal then counts movements from its state as restored.
-/// </summary>
-internal sealed record PipelineHistoryMemento(bool Exists, int Stage, long Amount, string? Owner, DateOnly Close, DealStepMemento[] Steps)
-{
-    public static PipelineHistoryMemento Of(PipelineHistory h)
-    {
-        var steps = new List<DealStepMemento>(h.StepsKept);
-        foreach (var s in h.Steps)
-        {
-            steps.Add(new DealStepMemento(s.Stamp.At, s.Stamp.EventId, s.Opens, s.Stage, s.Amount, s.Owner, s.Close));
-        }
-
-        return new(h.Base.Exists, h.Base.Stage, h.Base.Amount, h.Base.Owner, h.Base.Close, [.. steps]);
-    }
-
-    public PipelineHistory ToHistory() => PipelineHistory.Restore(
-        new DealPoint(Exists, Stage, Amount, Owner, Close),
-        Steps.Select(s => new DealStep(new EventStamp(s.At, s.EventId), s.Opens, s.Stage, s.Amount, s.Owner, s.Close)));
-}
-
-/// <summary>One step of a <see cref="PipelineHistoryMemento"/>: the registers one accepted event offered.</summary>
-internal sealed record DealStepMemento(
-    DateTimeOffset At,
-    string EventId,
-    bool Opens,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Stage = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Amount = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Owner = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateOnly? Close = null);
 
 /// <summary>
 /// A deal's push count and the expected-close settings it keeps (<see cref="CloseHistory"/>), in stamp order, as
@@ -390,7 +404,12 @@ internal sealed record RepMemento(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<LastYearEntry>? BehindLastYear = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<ForecastEntry>? Forecasts = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<ForecastClosedEntry>? ForecastsClosed = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<int>? BehindPlan = null) : IMemento;
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<int>? BehindPlan = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<CoverageEntry>? Uncovered = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<PlanningInputsEntry>? Inputs = null) : IMemento;
+
+/// <summary>A target whose bottom-up split is uncovered (the plan-uncovered alert's latch); absent when none and in earlier snapshots.</summary>
+internal sealed record CoverageEntry(int Period, TargetMetric Metric, CoverageBasis Basis);
 
 /// <summary>A rep's departure; absent (null) in snapshots of reps with the company and in those written before RepLeft existed.</summary>
 internal sealed record DepartureEntry(DateTimeOffset At, DateOnly On, string EventId);
@@ -413,7 +432,9 @@ internal sealed record RegionMemento(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DedupMemento? TargetDedup = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<LastYearEntry>? BehindLastYear = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<ForecastEntry>? Forecasts = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<int>? BehindPlan = null) : IMemento;
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<int>? BehindPlan = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<CoverageEntry>? Uncovered = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<PlanningInputsEntry>? Inputs = null) : IMemento;
 
 internal sealed record CustomerMemento(
     int FormatVersion,
@@ -427,7 +448,9 @@ internal sealed record CustomerMemento(
     long Collections,
     DateTimeOffset? LastContact,
     Dictionary<string, OrderEntry> Orders,
-    string[] Payments) : IMemento;
+    string[] Payments,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? KeyAccount = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<CustomerActivityEntry>? Activities = null) : IMemento;
 
 /// <summary>Source-generated (reflection-free) JSON metadata for the mementos.</summary>
 [JsonSourceGenerationOptions(

@@ -5,9 +5,10 @@ namespace SalesOps.Domain;
 /// </summary>
 /// <remarks>
 /// Every money figure of every rep, region, the company and every customer is a sum of the current amounts of some
-/// deals, or of some payments; every one of them is at most the sum over all deals, or over all payments. So the
+/// deals, or of their margins (amount − cost, each at most amount + cost in size), or of some payments; every one of
+/// them is at most the sum of amount + cost over all deals, or the sum over all payments. So the
 /// engine bounds those two totals, where an event is accepted: each deal book (1/<see cref="DealBooks"/> of the deals,
-/// by id) holds at most <see cref="BookAmounts"/> of deal amounts and <see cref="DealsPerBook"/> deals, and each rep
+/// by id) holds at most <see cref="BookAmounts"/> of deal amounts and costs and <see cref="DealsPerBook"/> deals, and each rep
 /// book (1/<see cref="RepBooks"/> of the reps) takes at most <see cref="BookPayments"/> of payments over its life.
 /// Then no money figure exceeds <see cref="Total"/> = 2^61, a quarter of the 64-bit range: the rest is headroom for
 /// roll-ups in flight, which can count a reassigned deal under its old and its new owner for a moment. Cycle seconds
@@ -56,14 +57,21 @@ public static class SumBound
                 $"the book this deal falls in (one of {DealBooks}, by id) already holds {DealsPerBook} deals, the engine's bound (docs/semantics.md, Limits)");
         }
 
-        var proposed = e.Accept(ProposedAmount.Instance);
-        var current = deal.IsOpened ? deal.Amount : 0;
+        var (amount, cost) = e.Accept(Proposed.Instance);
+        var current = deal.IsOpened ? Bounded(deal) : 0;
+
+        // What the deal would count for if the event's amount and cost were taken (an older one included).
+        var proposed = Math.Max(amount, deal.IsOpened ? deal.Amount : 0) + Math.Max(cost ?? 0, deal.Cost ?? 0);
+        var field = cost > (deal.Cost ?? 0) ? "cost" : "amount";
         return proposed > current && bookAmounts - current + proposed > BookAmounts
             ? Outcome.Conflict(
-                "amount",
-                $"amount {proposed} would take the deals of this deal's book (one of {DealBooks}, by id) past {BookAmounts} together, the bound that keeps every figure within 64 bits (docs/semantics.md, Limits)")
+                field,
+                $"{field} {(field == "cost" ? cost : amount)} would take the amounts and costs of this deal's book (one of {DealBooks}, by id) past {BookAmounts} together, the bound that keeps every figure within 64 bits (docs/semantics.md, Limits)")
             : null;
     }
+
+    /// <summary>What a deal counts for against its book's bound: its amount plus its cost.</summary>
+    public static long Bounded(OpportunityState deal) => deal.Amount + (deal.Cost ?? 0);
 
     /// <summary>Refuses a payment that would take its rep book's payments past <see cref="BookPayments"/>.</summary>
     /// <param name="bookPayments">All payments the book's reps have received.</param>
@@ -89,39 +97,41 @@ public static class SumBound
         return total;
     }
 
-    /// <summary>The deal amount an event proposes (0: it proposes none).</summary>
-    private sealed class ProposedAmount : ISalesEventVisitor<long>
+    /// <summary>The deal amount (0: none) and cost (null: none) an event proposes.</summary>
+    private sealed class Proposed : ISalesEventVisitor<(long Amount, long? Cost)>
     {
-        public static readonly ProposedAmount Instance = new();
+        public static readonly Proposed Instance = new();
 
-        public long Visit(OpportunityOpened e) => e.Amount;
+        public (long Amount, long? Cost) Visit(OpportunityOpened e) => (e.Amount, e.Cost);
 
-        public long Visit(OpportunityAmountChanged e) => e.Amount;
+        public (long Amount, long? Cost) Visit(OpportunityAmountChanged e) => (e.Amount, e.Cost);
 
-        public long Visit(OpportunityWon e) => e.Amount;
+        public (long Amount, long? Cost) Visit(OpportunityWon e) => (e.Amount, e.Cost);
 
-        public long Visit(OpportunityStageChanged e) => 0;
+        public (long Amount, long? Cost) Visit(OpportunityStageChanged e) => (0, null);
 
-        public long Visit(OpportunityReassigned e) => 0;
+        public (long Amount, long? Cost) Visit(OpportunityReassigned e) => (0, null);
 
-        public long Visit(OpportunityLost e) => 0;
+        public (long Amount, long? Cost) Visit(OpportunityLost e) => (0, null);
 
-        public long Visit(RegionDefined e) => 0;
+        public (long Amount, long? Cost) Visit(RegionDefined e) => (0, null);
 
-        public long Visit(RepJoined e) => 0;
+        public (long Amount, long? Cost) Visit(RepJoined e) => (0, null);
 
-        public long Visit(RepMoved e) => 0;
+        public (long Amount, long? Cost) Visit(RepMoved e) => (0, null);
 
-        public long Visit(RepLeft e) => 0;
+        public (long Amount, long? Cost) Visit(RepLeft e) => (0, null);
 
-        public long Visit(CustomerRegistered e) => 0;
+        public (long Amount, long? Cost) Visit(CustomerRegistered e) => (0, null);
 
-        public long Visit(ActivityLogged e) => 0;
+        public (long Amount, long? Cost) Visit(ActivityLogged e) => (0, null);
 
-        public long Visit(PaymentReceived e) => 0;
+        public (long Amount, long? Cost) Visit(PaymentReceived e) => (0, null);
 
-        public long Visit(TargetSet e) => 0;
+        public (long Amount, long? Cost) Visit(TargetSet e) => (0, null);
 
-        public long Visit(ForecastSubmitted e) => 0;
+        public (long Amount, long? Cost) Visit(ForecastSubmitted e) => (0, null);
+
+        public (long Amount, long? Cost) Visit(PlanningInputsRecorded e) => (0, null);
     }
 }

@@ -3,23 +3,32 @@ namespace SalesOps.Domain;
 /// <summary>Must-achieve (确保) and stretch (力争) levels of one target.</summary>
 public readonly record struct TargetLevels(long MustAchieve, long Stretch);
 
-/// <summary>Targets of one scope (a rep or a region), last-writer-wins per period and metric.</summary>
+/// <summary>What one target is for: a period, a metric and, optionally, one value of a dimension.</summary>
+public readonly record struct TargetKey(Period Period, TargetMetric Metric, TargetDimension Dimension = default)
+{
+    public override string ToString() => Dimension.IsNone ? $"{Metric} {Period}" : $"{Metric} {Period} {Dimension}";
+}
+
+/// <summary>Targets of one scope (a rep or a region), last-writer-wins per period, metric and dimension.</summary>
 public sealed class TargetBook
 {
-    private readonly Dictionary<(Period Period, TargetMetric Metric), Lww<TargetLevels>> _targets = new();
+    private readonly Dictionary<TargetKey, Lww<TargetLevels>> _targets = new();
 
     public int Count => _targets.Count;
 
-    public IEnumerable<(Period Period, TargetMetric Metric, TargetLevels Levels)> All =>
-        _targets.Select(kv => (kv.Key.Period, kv.Key.Metric, kv.Value.Value));
+    /// <summary>Every target in force, in enumeration order.</summary>
+    public IEnumerable<(TargetKey Key, TargetLevels Levels)> All =>
+        _targets.Select(kv => (kv.Key, kv.Value.Value));
 
-    public TargetLevels? Get(Period period, TargetMetric metric) =>
-        _targets.TryGetValue((period, metric), out var t) ? t.Value : null;
+    /// <summary>The target for the whole metric (no dimension) in a period, if set.</summary>
+    public TargetLevels? Get(Period period, TargetMetric metric) => Get(new TargetKey(period, metric));
+
+    public TargetLevels? Get(TargetKey key) => _targets.TryGetValue(key, out var t) ? t.Value : null;
 
     /// <summary>Offers a target; returns whether it is now the one in force.</summary>
     public bool Offer(TargetSet e)
     {
-        var key = (e.Period, e.Metric);
+        var key = new TargetKey(e.Period, e.Metric, e.Dimension);
         _targets.TryGetValue(key, out var reg);
         var taken = reg.Offer(new TargetLevels(e.MustAchieve, e.Stretch), new EventStamp(e.OccurredAt, e.EventId));
         _targets[key] = reg;
@@ -27,11 +36,11 @@ public sealed class TargetBook
     }
 
     /// <summary>Restores a target as it was (for snapshots and read models).</summary>
-    public void Put(Period period, TargetMetric metric, TargetLevels levels, EventStamp stamp)
+    public void Put(TargetKey key, TargetLevels levels, EventStamp stamp)
     {
         var reg = default(Lww<TargetLevels>);
         reg.Offer(levels, stamp);
-        _targets[(period, metric)] = reg;
+        _targets[key] = reg;
     }
 
     /// <summary>Every target with its register, in enumeration order (targets are never removed, so no compaction).</summary>
@@ -40,7 +49,9 @@ public sealed class TargetBook
         var list = new List<TargetEntry>(_targets.Count);
         foreach (var (key, reg) in _targets)
         {
-            list.Add(new TargetEntry(key.Period.Code, key.Metric, reg.Value.MustAchieve, reg.Value.Stretch, reg.Stamp.At, reg.Stamp.EventId, reg.HasValue));
+            list.Add(new TargetEntry(
+                key.Period.Code, key.Metric, reg.Value.MustAchieve, reg.Value.Stretch, reg.Stamp.At, reg.Stamp.EventId, reg.HasValue,
+                key.Dimension.Kind, key.Dimension.IsNone ? null : key.Dimension.Value));
         }
 
         return list;
@@ -52,22 +63,43 @@ public sealed class TargetBook
         foreach (var e in entries)
         {
             var reg = Snapshots.Register(new TargetLevels(e.MustAchieve, e.Stretch), e.At, e.EventId, e.HasValue);
-            if (!_targets.TryAdd((new Period(e.Period), e.Metric), reg))
+            var key = new TargetKey(new Period(e.Period), e.Metric, TargetDimension.Of(e.DimensionKind, e.DimensionValue));
+            if (!_targets.TryAdd(key, reg))
             {
-                throw new InvalidDataException($"Corrupt snapshot: target {e.Metric} {e.Period} is listed twice.");
+                throw new InvalidDataException($"Corrupt snapshot: target {key} is listed twice.");
             }
         }
     }
 
-    /// <summary>The actual figure a target metric is measured against.</summary>
-    public static long Actual(FigureSet figures, Period period, TargetMetric metric) => metric switch
+    /// <summary>The actual figure a target for the whole metric is measured against.</summary>
+    public static long Actual(FigureSet figures, Period period, TargetMetric metric) => Actual(figures, new TargetKey(period, metric));
+
+    /// <summary>The actual figure a target is measured against: the metric in the period, for the dimension's value only if it has one.</summary>
+    public static long Actual(FigureSet figures, TargetKey key)
     {
-        TargetMetric.Bookings => figures.Get(Figure.Bookings, period),
-        TargetMetric.Collections => figures.Get(Figure.Collections, period),
-        TargetMetric.Activities => ActivityTotal(figures, period),
-        TargetMetric.NewCustomers => figures.Get(Figure.NewCustomers, period),
-        _ => 0,
-    };
+        var period = key.Period;
+        if (key.Dimension.ActivityType is { } type)
+        {
+            return ActivityCount(figures, period, type);
+        }
+
+        if (key.Metric == TargetMetric.Activities)
+        {
+            return ActivityTotal(figures, period);
+        }
+
+        var figure = key.Metric switch
+        {
+            TargetMetric.Bookings => Figure.Bookings,
+            TargetMetric.Collections => Figure.Collections,
+            TargetMetric.NewCustomers => Figure.NewCustomers,
+            TargetMetric.GrossMargin => Figure.GrossMargin,
+            _ => throw new ArgumentOutOfRangeException(nameof(key), key.Metric, "Not a target metric."),
+        };
+        return key.Dimension.IsNone
+            ? figures.Get(figure, period)
+            : figures.Get(new DimensionFigureKey(figure, period, key.Dimension.Kind, key.Dimension.Value ?? ""));
+    }
 
     /// <summary>All activities of all types and time categories in a period.</summary>
     public static long ActivityTotal(FigureSet figures, Period period)
@@ -75,10 +107,19 @@ public sealed class TargetBook
         long total = 0;
         for (short t = 0; t < 5; t++)
         {
-            for (short c = 0; c < 5; c++)
-            {
-                total += figures.Get(Figure.ActivityCount, period, t, c);
-            }
+            total += ActivityCount(figures, period, (ActivityType)t);
+        }
+
+        return total;
+    }
+
+    /// <summary>Activities of one type, over all time categories, in a period.</summary>
+    public static long ActivityCount(FigureSet figures, Period period, ActivityType type)
+    {
+        long total = 0;
+        for (short c = 0; c < 5; c++)
+        {
+            total += figures.Get(Figure.ActivityCount, period, (short)type, c);
         }
 
         return total;

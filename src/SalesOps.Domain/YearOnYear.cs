@@ -46,6 +46,11 @@ public static class YearOnYear
     /// <summary>Every compared figure of <paramref name="period"/> at <paramref name="now"/>, in <see cref="Figures"/> order.</summary>
     public static List<YearOnYearFigure> Compare(FigureSet f, Period period, CompanyCalendar calendar, DateTimeOffset now, double behindShare)
     {
+        if (period.IsWeek)
+        {
+            return []; // only activities are kept per week (docs/semantics.md, "Targets by dimension")
+        }
+
         // The elapsed shares of the period and its months are the same for every figure: computed once.
         var elapsed = calendar.ElapsedShare(period, now);
         var months = new List<(Period LastYear, double Elapsed)>(12);

@@ -238,15 +238,16 @@ public sealed class PlanningOptions
 
     public PlanningSettings ToSettings()
     {
+        const string Ratio = "must be more than 0 and at most 1000";
         static T Check<T>(T value, bool ok, string name, string rule) =>
             ok ? value : throw new InvalidOperationException($"Engine:Planning:{name} {rule} (it is {value}).");
 
         return new PlanningSettings
         {
             AverageOrder = Check(AverageOrder, AverageOrder >= 1, nameof(AverageOrder), "must be at least 1 minor unit"),
-            ProposalsPerOrder = Check(ProposalsPerOrder, ProposalsPerOrder > 0, nameof(ProposalsPerOrder), "must be more than 0"),
-            VisitsPerProposal = Check(VisitsPerProposal, VisitsPerProposal > 0, nameof(VisitsPerProposal), "must be more than 0"),
-            CallsPerVisit = Check(CallsPerVisit, CallsPerVisit > 0, nameof(CallsPerVisit), "must be more than 0"),
+            ProposalsPerOrder = Check(ProposalsPerOrder, ProposalsPerOrder is > 0 and <= PlanningSettings.MaxRatio, nameof(ProposalsPerOrder), Ratio),
+            VisitsPerProposal = Check(VisitsPerProposal, VisitsPerProposal is > 0 and <= PlanningSettings.MaxRatio, nameof(VisitsPerProposal), Ratio),
+            CallsPerVisit = Check(CallsPerVisit, CallsPerVisit is > 0 and <= PlanningSettings.MaxRatio, nameof(CallsPerVisit), Ratio),
             MinHistory = Check(MinHistory, MinHistory >= 1, nameof(MinHistory), "must be at least 1"),
             Calendar = WorkingDays.Count == 0 && Holidays.Count == 0
                 ? WorkingCalendar.MondayToFriday

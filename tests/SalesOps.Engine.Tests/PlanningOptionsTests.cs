@@ -10,6 +10,7 @@ public sealed class PlanningOptionsTests
     [Theory]
     [InlineData("Engine:Planning:AverageOrder", "0")]
     [InlineData("Engine:Planning:CallsPerVisit", "0")]
+    [InlineData("Engine:Planning:ProposalsPerOrder", "1001")]
     [InlineData("Engine:Planning:MinHistory", "0")]
     [InlineData("Engine:Planning:MinutesPerDay", "2000")]
     [InlineData("Engine:Planning:MaxLoad", "1.5")]

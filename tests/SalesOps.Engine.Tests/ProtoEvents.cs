@@ -26,7 +26,7 @@ public static class ProtoEvents
                 p.RepLeft = new V1.RepLeft { RepId = r.RepId, Reason = r.Reason };
                 break;
             case CustomerRegistered c:
-                p.CustomerRegistered = new V1.CustomerRegistered { CustomerId = c.CustomerId, Name = c.Name };
+                p.CustomerRegistered = new V1.CustomerRegistered { CustomerId = c.CustomerId, Name = c.Name, KeyAccount = c.KeyAccount };
                 break;
             case OpportunityOpened o:
                 p.OpportunityOpened = new V1.OpportunityOpened
@@ -34,6 +34,7 @@ public static class ProtoEvents
                     OpportunityId = o.OpportunityId, OwnerRepId = o.OwnerRepId, CustomerId = o.CustomerId, Amount = Money(o.Amount),
                     ProductLine = o.ProductLine, Channel = o.Channel, StageId = o.StageId,
                     ExpectedClose = new Google.Type.Date { Year = o.ExpectedClose.Year, Month = o.ExpectedClose.Month, Day = o.ExpectedClose.Day },
+                    Cost = o.Cost is { } openCost ? Money(openCost) : null,
                 };
                 break;
             case OpportunityStageChanged s:
@@ -45,14 +46,20 @@ public static class ProtoEvents
 
                 break;
             case OpportunityAmountChanged a:
-                p.OpportunityAmountChanged = new V1.OpportunityAmountChanged { OpportunityId = a.OpportunityId, Amount = Money(a.Amount) };
+                p.OpportunityAmountChanged = new V1.OpportunityAmountChanged
+                {
+                    OpportunityId = a.OpportunityId, Amount = Money(a.Amount), Cost = a.Cost is { } changedCost ? Money(changedCost) : null,
+                };
                 break;
             case OpportunityReassigned r:
                 p.OpportunityReassigned = new V1.OpportunityReassigned { OpportunityId = r.OpportunityId, NewOwnerRepId = r.NewOwnerRepId };
                 break;
             case OpportunityWon w:
                 // The domain's 0 ("keep the amount") is an absent amount on the wire.
-                p.OpportunityWon = new V1.OpportunityWon { OpportunityId = w.OpportunityId, Amount = w.Amount == 0 ? null : Money(w.Amount) };
+                p.OpportunityWon = new V1.OpportunityWon
+                {
+                    OpportunityId = w.OpportunityId, Amount = w.Amount == 0 ? null : Money(w.Amount), Cost = w.Cost is { } wonCost ? Money(wonCost) : null,
+                };
                 break;
             case OpportunityLost l:
                 p.OpportunityLost = new V1.OpportunityLost { OpportunityId = l.OpportunityId, Reason = l.Reason };
@@ -71,7 +78,7 @@ public static class ProtoEvents
                 p.TargetSet = new V1.TargetSet
                 {
                     Scope = ProtoMapper.ToWire(t.Scope), ScopeId = t.ScopeId, Period = t.Period.ToString(),
-                    Metric = ProtoMapper.ToWire(t.Metric), MustAchieve = t.MustAchieve, Stretch = t.Stretch,
+                    Metric = ProtoMapper.ToWire(t.Metric), MustAchieve = t.MustAchieve, Stretch = t.Stretch, Dimension = ProtoMapper.ToWire(t.Dimension),
                 };
                 break;
             case ForecastSubmitted f:
@@ -80,6 +87,18 @@ public static class ProtoEvents
                     Scope = ProtoMapper.ToWire(f.Scope), ScopeId = f.ScopeId, Period = f.Period.ToString(),
                     Commit = Money(f.Commit), BestCase = Money(f.BestCase), SubmittedBy = f.SubmittedBy, Note = f.Note,
                 };
+                break;
+            case PlanningInputsRecorded i:
+                p.PlanningInputsRecorded = new V1.PlanningInputsRecorded
+                {
+                    Scope = ProtoMapper.ToWire(i.Scope), ScopeId = i.ScopeId, Year = i.Year.ToString(), Metric = ProtoMapper.ToWire(i.Metric),
+                    LongTermPlan = i.LongTermPlan, IndustryGrowthBp = i.IndustryGrowthBasisPoints, NewGrowthPoints = i.NewGrowthPoints,
+                };
+                if (i.LastYearActual is { } last)
+                {
+                    p.PlanningInputsRecorded.LastYearActual = last;
+                }
+
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(e));

@@ -199,6 +199,7 @@ public static class Comparison
         }
 
         Same("open count", got.OpenCount, want.OpenCount);
+        Same("gross margin", got.GrossMargin, want.GrossMargin);
         Same("open amount", got.OpenAmount, want.OpenAmount);
         Same("weighted pipeline", got.Weighted, want.Weighted);
         SameList("stage counts", got.StageCount, want.StageCount);
@@ -217,6 +218,11 @@ public static class Comparison
         Same("new customers", got.NewCustomers, want.NewCustomers);
         Same("new-customer bookings", got.NewCustomerBookings, want.NewCustomerBookings);
         Same("repeat bookings", got.RepeatBookings, want.RepeatBookings);
+        if (got.Activity is null || want.Activity is null || !got.Activity.SameAs(want.Activity))
+        {
+            diffs.Add($"activity report: {got.Activity?.ToString() ?? "none"} vs {want.Activity?.ToString() ?? "none"}");
+        }
+
         Near("win rate", got.WinRate, want.WinRate);
         Near("average deal", got.AverageDeal, want.AverageDeal);
         Near("average cycle days", got.AverageCycleDays, want.AverageCycleDays);
@@ -242,6 +248,8 @@ public static class Comparison
             Near($"{w.Figure} growth on last year", g.Growth, w.Growth);
         }
 
+        SameList("target coverage", got.Coverage, want.Coverage);
+        SameList("suggested targets", got.Suggestions, want.Suggestions);
         if (got.Plan is null != want.Plan is null)
         {
             diffs.Add($"plan: engine {(got.Plan is null ? "none" : "one")}, reference {(want.Plan is null ? "none" : "one")}");
@@ -313,7 +321,7 @@ public static class Comparison
             RepJoined j => $"{j.RepId} in {j.RegionId}",
             RepMoved m => $"{m.RepId} -> {m.RegionId}",
             RepLeft l => $"{l.RepId} left",
-            CustomerRegistered c => c.CustomerId,
+            CustomerRegistered c => c.KeyAccount ? $"{c.CustomerId} key account" : c.CustomerId,
             OpportunityOpened o => $"{o.OpportunityId} owner={o.OwnerRepId} cust={o.CustomerId} amount={o.Amount} stage={o.StageId} close={o.ExpectedClose}",
             OpportunityStageChanged s => $"{s.OpportunityId} stage={s.StageId} close={s.ExpectedClose}",
             OpportunityAmountChanged a => $"{a.OpportunityId} amount={a.Amount}",
@@ -322,8 +330,9 @@ public static class Comparison
             OpportunityLost l => l.OpportunityId,
             ActivityLogged a => $"{a.RepId} cust='{a.CustomerId}' {a.Type} {a.DurationMinutes}min {a.TimeCategory}",
             PaymentReceived p => $"{p.RepId} cust={p.CustomerId} amount={p.Amount}",
-            TargetSet t => $"{t.Scope} {t.ScopeId} {RefCalendar.CodeOf(t.Period)} {t.Metric} {t.MustAchieve}/{t.Stretch}",
+            TargetSet t => $"{t.Scope} {t.ScopeId} {RefCalendar.CodeOf(t.Period)} {t.Metric} {ReferenceModel.DimensionOf(t)} {t.MustAchieve}/{t.Stretch}",
             ForecastSubmitted f => $"{f.Scope} {f.ScopeId} {RefCalendar.CodeOf(f.Period)} commit {f.Commit} best {f.BestCase}",
+            PlanningInputsRecorded i => $"{i.Scope} {i.ScopeId} {RefCalendar.CodeOf(i.Year)} {i.Metric} last={i.LastYearActual} plan={i.LongTermPlan} growth={i.IndustryGrowthBasisPoints}bp new={i.NewGrowthPoints}",
             _ => "",
         };
         return string.Create(CultureInfo.InvariantCulture, $"{e.GetType().Name} {id} {e.OccurredAt:yyyy-MM-dd HH:mm:ss.fff} {what}");

@@ -40,17 +40,40 @@ public sealed class RefCalendar
 
     public static string YearCode(DateOnly d) => d.Year.ToString("D4", CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// The ISO 8601 week of a local day, "2026-W49": weeks start on Monday, and week 1 of a year is the one with that
+    /// year's first Thursday in it, so a week belongs to the year of its Thursday.
+    /// </summary>
+    public static string WeekCode(DateOnly d)
+    {
+        var thursday = d.AddDays(3 - ((int)d.DayOfWeek + 6) % 7);
+        var week = (thursday.DayOfYear - 1) / 7 + 1;
+        return string.Create(CultureInfo.InvariantCulture, $"{thursday.Year:D4}-W{week:D2}");
+    }
+
+    /// <summary>Whether a period code is an ISO week.</summary>
+    public static bool IsWeek(string period) => period.Length == 8 && period[5] == 'W';
+
     /// <summary>The three periods a local day belongs to.</summary>
     public static string[] PeriodsOf(DateOnly d) => [MonthCode(d), QuarterCode(d), YearCode(d)];
 
     public string[] PeriodsOf(DateTimeOffset at) => PeriodsOf(LocalDate(at));
 
-    public static bool Contains(string period, DateOnly d) => period == MonthCode(d) || period == QuarterCode(d) || period == YearCode(d);
+    public static bool Contains(string period, DateOnly d) =>
+        IsWeek(period) ? period == WeekCode(d) : period == MonthCode(d) || period == QuarterCode(d) || period == YearCode(d);
 
     /// <summary>First local day of a period and the first local day after it.</summary>
     public static (DateOnly First, DateOnly End) Days(string period)
     {
         var year = int.Parse(period.AsSpan(0, 4), NumberStyles.None, CultureInfo.InvariantCulture);
+        if (IsWeek(period))
+        {
+            // Week 1 holds January 4th; its Monday is the first day.
+            var jan4 = new DateOnly(year, 1, 4);
+            var monday = jan4.AddDays(-(((int)jan4.DayOfWeek + 6) % 7)).AddDays(7 * (int.Parse(period.AsSpan(6, 2), NumberStyles.None, CultureInfo.InvariantCulture) - 1));
+            return (monday, monday.AddDays(7));
+        }
+
         if (period.Length == 4)
         {
             return (new DateOnly(year, 1, 1), new DateOnly(year + 1, 1, 1));
@@ -110,6 +133,7 @@ public sealed class RefCalendar
         Domain.PeriodKind.Year => period.Year.ToString("D4", CultureInfo.InvariantCulture),
         Domain.PeriodKind.Quarter => string.Create(CultureInfo.InvariantCulture, $"{period.Year:D4}-Q{period.Number}"),
         Domain.PeriodKind.Month => string.Create(CultureInfo.InvariantCulture, $"{period.Year:D4}-{period.Number:D2}"),
+        Domain.PeriodKind.Week => string.Create(CultureInfo.InvariantCulture, $"{period.Year:D4}-W{period.Number:D2}"),
         _ => "",
     };
 }

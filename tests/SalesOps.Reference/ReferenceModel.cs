@@ -22,8 +22,13 @@ public sealed class RefDeal
     public required string Id { get; init; }
     public required string CustomerId { get; init; }
     public required DateTimeOffset OpenedAt { get; init; }
+    public string ProductLine { get; init; } = "";
+    public string Channel { get; init; } = "";
     public string Owner { get; set; } = "";
     public long Amount { get; set; }
+
+    /// <summary>The latest cost given (in stamp order), or null when none was.</summary>
+    public long? Cost { get; set; }
     public DateOnly ExpectedClose { get; set; }
 
     /// <summary>An open stage's id, or "won" / "lost".</summary>
@@ -152,7 +157,18 @@ public sealed record RefReport(
     long NewCustomers,
     long NewCustomerBookings,
     long RepeatBookings,
-    RefPlan? Plan);
+    RefPlan? Plan,
+    long GrossMargin)
+{
+    /// <summary>Top-down against bottom-up, in metric then basis order.</summary>
+    public List<RefCoverage> Coverage { get; init; } = [];
+
+    /// <summary>The targets the recorded reference variables suggest, in metric order.</summary>
+    public List<RefSuggestion> Suggestions { get; init; } = [];
+
+    /// <summary>Activity direction and quality (docs/semantics.md, "Activity direction and quality").</summary>
+    public RefActivity? Activity { get; init; }
+}
 
 /// <summary>A scope's period figures over some local dates, summed from the deals and accepted events.</summary>
 public readonly record struct RefSums(long Bookings, long Won, long Collections, long NewCustomers, long NewBookings, long Proposals, long Visits, long Calls);
@@ -190,7 +206,16 @@ public sealed partial class ReferenceModel
         public const string ActivityMinutes = "ActivityMinutes";
         public const string NewCustomers = "NewCustomers";
         public const string NewCustomerBookings = "NewCustomerBookings";
+        public const string CustomerActivityCount = "CustomerActivityCount";
+        public const string CustomerActivityMinutes = "CustomerActivityMinutes";
+        public const string GrossMargin = "GrossMargin";
+
+        /// <summary>A dimension counter's name: the figure and the dimension value it is for.</summary>
+        public static string Of(string figure, DimensionKind kind, string value) => $"{figure}|{kind}={value}";
     }
+
+    /// <summary>Customer groups of activity direction (docs/semantics.md, "Activity direction"), as the contract numbers them.</summary>
+    public const int KeyAccountGroup = 1, OtherAccountGroup = 2, NewCustomerGroup = 3, ExistingCustomerGroup = 4;
 
     /// <summary>Leaderboard metric names.</summary>
     public static readonly string[] BoardMetrics = ["Bookings", "Attainment", "Collections", "Activities"];
@@ -376,34 +401,89 @@ public sealed partial class ReferenceModel
             CustomerRegistered c => BadId(c.CustomerId) ? "customer_id" : BadName(c.Name) ? "name" : null,
             OpportunityOpened o => BadId(o.OpportunityId) ? "opportunity_id" : BadId(o.OwnerRepId) ? "owner_rep_id"
                 : BadId(o.CustomerId) ? "customer_id" : BadAmount(o.Amount) ? "amount" : BadDate(o.ExpectedClose) ? "expected_close"
-                : !IsOpenStage(o.StageId) ? "stage_id" : null,
+                : !IsOpenStage(o.StageId) ? "stage_id" : o.ProductLine.Length > 128 ? "product_line" : o.Channel.Length > 128 ? "channel"
+                : BadCost(o.Cost) ? "cost" : null,
             OpportunityStageChanged s => BadId(s.OpportunityId) ? "opportunity_id" : !IsOpenStage(s.StageId) ? "stage_id"
                 : s.ExpectedClose is { } close && BadDate(close) ? "expected_close" : null,
-            OpportunityAmountChanged a => BadId(a.OpportunityId) ? "opportunity_id" : BadAmount(a.Amount) ? "amount" : null,
+            OpportunityAmountChanged a => BadId(a.OpportunityId) ? "opportunity_id" : BadAmount(a.Amount) ? "amount" : BadCost(a.Cost) ? "cost" : null,
             OpportunityReassigned r => BadId(r.OpportunityId) ? "opportunity_id" : BadId(r.NewOwnerRepId) ? "new_owner_rep_id" : null,
-            OpportunityWon w => BadId(w.OpportunityId) ? "opportunity_id" : w.Amount != 0 && BadAmount(w.Amount) ? "amount" : null,
+            OpportunityWon w => BadId(w.OpportunityId) ? "opportunity_id" : w.Amount != 0 && BadAmount(w.Amount) ? "amount" : BadCost(w.Cost) ? "cost" : null,
             OpportunityLost l => BadId(l.OpportunityId) ? "opportunity_id" : null,
             ActivityLogged a => BadId(a.RepId) ? "rep_id" : a.CustomerId.Length > 128 ? "customer_id"
                 : (int)a.Type is < 0 or > 4 ? "type" : (int)a.TimeCategory is < 0 or > 4 ? "time_category"
                 : a.DurationMinutes is < 0 or > 1440 ? "duration_minutes" : null,
             PaymentReceived p => BadId(p.RepId) ? "rep_id" : BadId(p.CustomerId) ? "customer_id" : BadAmount(p.Amount) ? "amount" : null,
             TargetSet t => BadId(t.ScopeId) ? "scope_id" : (int)t.Scope is not (0 or 1) ? "scope"
-                : (int)t.Metric is < 0 or > 3 ? "metric"
-                : RefCalendar.CodeOf(t.Period).Length == 0 ? "period"
+                : (int)t.Metric is < 0 or > 4 ? "metric"
+                : RefCalendar.CodeOf(t.Period).Length == 0 || t.Period.Year is < 1900 or > 9000 ? "period"
+                : TargetDimensionField(t) is { } dimensionField ? dimensionField
                 : BadAmount(t.MustAchieve) ? "must_achieve" : t.Stretch < t.MustAchieve || BadAmount(t.Stretch) ? "stretch" : null,
             ForecastSubmitted f => BadId(f.ScopeId) ? "scope_id" : (int)f.Scope is not (0 or 1) ? "scope"
-                : RefCalendar.CodeOf(f.Period).Length == 0 || f.Period.Year is < 1900 or > 9000 ? "period"
+                : RefCalendar.CodeOf(f.Period).Length == 0 || RefCalendar.IsWeek(RefCalendar.CodeOf(f.Period)) || f.Period.Year is < 1900 or > 9000 ? "period"
                 : f.Commit is < 0 or > 1_000_000_000_000_000 ? "commit"
                 : f.BestCase < f.Commit || f.BestCase > 1_000_000_000_000_000 ? "best_case"
                 : f.SubmittedBy.Length > 256 ? "submitted_by" : f.Note.Length > 1024 ? "note" : null,
+            PlanningInputsRecorded i => BadId(i.ScopeId) ? "scope_id" : (int)i.Scope is not (0 or 1) ? "scope"
+                : RefCalendar.CodeOf(i.Year).Length != 4 || i.Year.Year is < 1900 or > 9000 ? "year"
+                : (int)i.Metric is < 0 or > 4 ? "metric"
+                : i.LastYearActual is < 0 or > 1_000_000_000_000_000 ? "last_year_actual"
+                : i.LongTermPlan is < 0 or > 1_000_000_000_000_000 ? "long_term_plan"
+                : i.IndustryGrowthBasisPoints is < -10_000 or > 100_000 ? "industry_growth_bp"
+                : i.NewGrowthPoints is < 0 or > 1_000_000_000_000_000 ? "new_growth_points" : null,
             _ => "event",
         };
     }
 
     private static bool BadId(string? id) => string.IsNullOrWhiteSpace(id) || id.Length > 128;
 
+    /// <summary>
+    /// The field naming what is wrong with a target's period kind or dimension (docs/semantics.md, "Targets by
+    /// dimension"): weeks are for activities only; an activity-type dimension for activities only, with a known type;
+    /// product line and channel for bookings and gross margin, customer for those and collections, with a value of at
+    /// most 128 characters, and customer targets for quarters and years only.
+    /// </summary>
+    private static string? TargetDimensionField(TargetSet t)
+    {
+        var code = RefCalendar.CodeOf(t.Period);
+        if (RefCalendar.IsWeek(code) && t.Metric != TargetMetric.Activities)
+        {
+            return "period";
+        }
+
+        var (kind, value) = (t.Dimension.Kind, t.Dimension.Value);
+        switch (kind)
+        {
+            case DimensionKind.None:
+                return null;
+            case DimensionKind.ActivityType:
+                return t.Metric != TargetMetric.Activities ? "dimension.kind"
+                    : new[] { "Call", "Visit", "Meeting", "Proposal", "Demo" }.Contains(value) ? null : "dimension.activity_type";
+            case DimensionKind.ProductLine or DimensionKind.Channel or DimensionKind.Customer:
+                break;
+            default:
+                return "dimension.kind";
+        }
+
+        if (string.IsNullOrWhiteSpace(value) || value.Length > 128)
+        {
+            return "dimension.value";
+        }
+
+        var allowed = t.Metric is TargetMetric.Bookings or TargetMetric.GrossMargin || (t.Metric == TargetMetric.Collections && kind == DimensionKind.Customer);
+        if (!allowed)
+        {
+            return "dimension.kind";
+        }
+
+        // A quarter ("2026-Q4") or a year ("2026") for a customer.
+        return kind == DimensionKind.Customer && !(code.Length == 4 || (code.Length == 7 && code[5] == 'Q')) ? "period" : null;
+    }
+
     /// <summary>Amounts are positive and at most 10^15 (docs/semantics.md, rule 1).</summary>
     private static bool BadAmount(long amount) => amount is <= 0 or > 1_000_000_000_000_000;
+
+    /// <summary>A cost, when given, is 0 to 10^15.</summary>
+    private static bool BadCost(long? cost) => cost is < 0 or > 1_000_000_000_000_000;
 
     private static bool BadName(string? name) => string.IsNullOrWhiteSpace(name) || name.Length > 256;
 
@@ -458,6 +538,8 @@ public sealed partial class ReferenceModel
         TargetSet t => ("rep", t.ScopeId),
         ForecastSubmitted { Scope: TargetScope.Region } f => ("region", f.ScopeId),
         ForecastSubmitted f => ("rep", f.ScopeId),
+        PlanningInputsRecorded { Scope: TargetScope.Region } i => ("region", i.ScopeId),
+        PlanningInputsRecorded i => ("rep", i.ScopeId),
         RepJoined j => ("rep", j.RepId),
         RepMoved m => ("rep", m.RepId),
         RepLeft l => ("rep", l.RepId),
@@ -612,6 +694,10 @@ public sealed partial class ReferenceModel
                 return JoinOf(f.ScopeId) is null ? (Verdict.NotFound, "scope_id") : Gone(f.ScopeId, f.OccurredAt) ? (Verdict.FailedPrecondition, "scope_id") : null;
             case ForecastSubmitted f:
                 return Exists("region", f.ScopeId) ? null : (Verdict.NotFound, "scope_id");
+            case PlanningInputsRecorded { Scope: TargetScope.Rep } i:
+                return JoinOf(i.ScopeId) is null ? (Verdict.NotFound, "scope_id") : Gone(i.ScopeId, i.OccurredAt) ? (Verdict.FailedPrecondition, "scope_id") : null;
+            case PlanningInputsRecorded i:
+                return Exists("region", i.ScopeId) ? null : (Verdict.NotFound, "scope_id");
             case CustomerRegistered c:
                 return Exists("customer", c.CustomerId) ? (Verdict.FailedPrecondition, "customer_id") : null;
             default:
@@ -728,7 +814,7 @@ public sealed partial class ReferenceModel
         foreach (var group in _accepted.Where(e => About(e).Kind == "opportunity").GroupBy(DealOf, StringComparer.Ordinal))
         {
             var open = group.OfType<OpportunityOpened>().Single();
-            var deal = new RefDeal { Id = group.Key, CustomerId = open.CustomerId, OpenedAt = open.OccurredAt };
+            var deal = new RefDeal { Id = group.Key, CustomerId = open.CustomerId, OpenedAt = open.OccurredAt, ProductLine = open.ProductLine, Channel = open.Channel };
             var ordered = group.ToList();
             ordered.Sort(Stamp);
             foreach (var e in ordered)
@@ -738,6 +824,7 @@ public sealed partial class ReferenceModel
                     case OpportunityOpened o:
                         deal.Owner = o.OwnerRepId;
                         deal.Amount = o.Amount;
+                        deal.Cost = o.Cost ?? deal.Cost;
                         SetClose(deal, o.ExpectedClose);
                         SetStage(deal, o.StageId, o.OccurredAt);
                         break;
@@ -751,6 +838,7 @@ public sealed partial class ReferenceModel
                         break;
                     case OpportunityAmountChanged a:
                         deal.Amount = a.Amount;
+                        deal.Cost = a.Cost ?? deal.Cost;
                         break;
                     case OpportunityReassigned r:
                         deal.Owner = r.NewOwnerRepId;
@@ -758,6 +846,7 @@ public sealed partial class ReferenceModel
                     case OpportunityWon w:
                         SetStage(deal, Won, w.OccurredAt);
                         deal.Amount = w.Amount > 0 ? w.Amount : deal.Amount;
+                        deal.Cost = w.Cost ?? deal.Cost;
                         break;
                     case OpportunityLost l:
                         SetStage(deal, Lost, l.OccurredAt);
@@ -832,13 +921,16 @@ public sealed partial class ReferenceModel
         return reps;
     }
 
-    /// <summary>Target in force per (scope, id, period code, metric): the one with the greatest (occurred_at, event id).</summary>
-    public Dictionary<(TargetScope Scope, string Id, string Period, TargetMetric Metric), TargetSet> Targets()
+    /// <summary>
+    /// Target in force per (scope, id, period code, metric, dimension): the one with the greatest (occurred_at, event id).
+    /// The dimension is "" for the whole metric, else "Kind=Value" (<see cref="DimensionOf"/>).
+    /// </summary>
+    public Dictionary<(TargetScope Scope, string Id, string Period, TargetMetric Metric, string Dimension), TargetSet> Targets()
     {
-        var result = new Dictionary<(TargetScope, string, string, TargetMetric), TargetSet>();
+        var result = new Dictionary<(TargetScope, string, string, TargetMetric, string), TargetSet>();
         foreach (var t in _accepted.OfType<TargetSet>())
         {
-            var key = (t.Scope, t.ScopeId, RefCalendar.CodeOf(t.Period), t.Metric);
+            var key = (t.Scope, t.ScopeId, RefCalendar.CodeOf(t.Period), t.Metric, DimensionOf(t));
             if (!result.TryGetValue(key, out var held) || Stamp(t, held) > 0)
             {
                 result[key] = t;
@@ -847,6 +939,9 @@ public sealed partial class ReferenceModel
 
         return result;
     }
+
+    /// <summary>A target's dimension as the reference names it: "" for none, else "Kind=Value".</summary>
+    public static string DimensionOf(TargetSet t) => t.Dimension.Kind == DimensionKind.None ? "" : $"{t.Dimension.Kind}={t.Dimension.Value}";
 
     /// <summary>
     /// Each customer's first order (docs/semantics.md, "New customers"): among its deals that stand won, the one won
@@ -903,6 +998,15 @@ public sealed partial class ReferenceModel
         void Historical(string repId, DateTimeOffset at, string figure, int a, int b, long value) =>
             Dated(repId, reps[repId].RegionAt(at), figure, _calendar.LocalDate(at), a, b, value);
 
+        // A dimension value's counters: month, quarter and year, but a customer's quarter and year only.
+        void ByDimension(string repId, DateTimeOffset at, string figure, DimensionKind kind, string value, long amount)
+        {
+            foreach (var period in RefCalendar.PeriodsOf(_calendar.LocalDate(at)).Where(p => kind != DimensionKind.Customer || p.Length != 7 || p[5] == 'Q'))
+            {
+                Add(repId, reps[repId].RegionAt(at), new CounterKey(Fig.Of(figure, kind, value), period, 0, 0), amount);
+            }
+        }
+
         foreach (var d in Deals().Values)
         {
             if (IsOpen(d.Stage))
@@ -917,6 +1021,22 @@ public sealed partial class ReferenceModel
                 Historical(d.Owner, d.StageAt, Fig.Bookings, 0, 0, d.Amount);
                 Historical(d.Owner, d.StageAt, Fig.WonCount, 0, 0, 1);
                 Historical(d.Owner, d.StageAt, Fig.CycleSeconds, 0, 0, CycleSeconds(d.OpenedAt, d.StageAt));
+                if (d.Cost is { } cost)
+                {
+                    Historical(d.Owner, d.StageAt, Fig.GrossMargin, 0, 0, d.Amount - cost);
+                }
+
+                foreach (var (kind, value) in new[] { (DimensionKind.ProductLine, d.ProductLine), (DimensionKind.Channel, d.Channel), (DimensionKind.Customer, d.CustomerId) })
+                {
+                    if (value.Length > 0)
+                    {
+                        ByDimension(d.Owner, d.StageAt, Fig.Bookings, kind, value, d.Amount);
+                        if (d.Cost is { } c)
+                        {
+                            ByDimension(d.Owner, d.StageAt, Fig.GrossMargin, kind, value, d.Amount - c);
+                        }
+                    }
+                }
             }
             else
             {
@@ -938,6 +1058,8 @@ public sealed partial class ReferenceModel
             Historical(first.Owner, first.StageAt, Fig.NewCustomerBookings, 0, 0, first.Amount);
         }
 
+        var firstOrders = FirstOrders(Deals());
+        var keyAccounts = _accepted.OfType<CustomerRegistered>().Where(c => c.KeyAccount).Select(c => c.CustomerId).ToHashSet(StringComparer.Ordinal);
         foreach (var e in _accepted)
         {
             switch (e)
@@ -945,13 +1067,36 @@ public sealed partial class ReferenceModel
                 case ActivityLogged a:
                     Historical(a.RepId, a.OccurredAt, Fig.ActivityCount, (int)a.Type, (int)a.TimeCategory, 1);
                     Historical(a.RepId, a.OccurredAt, Fig.ActivityMinutes, 0, (int)a.TimeCategory, a.DurationMinutes);
+                    if (a.CustomerId.Length > 0)
+                    {
+                        // Existing: the customer's earliest standing win is strictly before the activity (as the set of events stands now).
+                        var existing = firstOrders.TryGetValue(a.CustomerId, out var first) && first.StageAt.UtcTicks < a.OccurredAt.UtcTicks;
+                        foreach (var group in new[] { keyAccounts.Contains(a.CustomerId) ? KeyAccountGroup : OtherAccountGroup, existing ? ExistingCustomerGroup : NewCustomerGroup })
+                        {
+                            Historical(a.RepId, a.OccurredAt, Fig.CustomerActivityCount, group, 0, 1);
+                            Historical(a.RepId, a.OccurredAt, Fig.CustomerActivityMinutes, group, 0, a.DurationMinutes);
+
+                            // Activity figures are kept per ISO week too, direction included.
+                            var weekOf = RefCalendar.WeekCode(_calendar.LocalDate(a.OccurredAt));
+                            Add(a.RepId, reps[a.RepId].RegionAt(a.OccurredAt), new CounterKey(Fig.CustomerActivityCount, weekOf, group, 0), 1);
+                            Add(a.RepId, reps[a.RepId].RegionAt(a.OccurredAt), new CounterKey(Fig.CustomerActivityMinutes, weekOf, group, 0), a.DurationMinutes);
+                        }
+                    }
+
+                    // Activities are kept per ISO week too (docs/semantics.md, "Targets by dimension").
+                    var week = RefCalendar.WeekCode(_calendar.LocalDate(a.OccurredAt));
+                    var region = reps[a.RepId].RegionAt(a.OccurredAt);
+                    Add(a.RepId, region, new CounterKey(Fig.ActivityCount, week, (int)a.Type, (int)a.TimeCategory), 1);
+                    Add(a.RepId, region, new CounterKey(Fig.ActivityMinutes, week, 0, (int)a.TimeCategory), a.DurationMinutes);
                     break;
                 case PaymentReceived p:
                     Historical(p.RepId, p.OccurredAt, Fig.Collections, 0, 0, p.Amount);
+                    ByDimension(p.RepId, p.OccurredAt, Fig.Collections, DimensionKind.Customer, p.CustomerId, p.Amount);
                     break;
             }
         }
 
+        AddTargetCounters(reps, parents, Add, regionCounters);
         foreach (var set in repCounters.Values.Concat(regionCounters.Values))
         {
             foreach (var zero in set.Where(kv => kv.Value == 0).Select(kv => kv.Key).ToList())
@@ -987,15 +1132,15 @@ public sealed partial class ReferenceModel
                     Fig.ActivityCount => "Activities",
                     _ => null,
                 };
-                if (metric is not null)
+                if (metric is not null && !RefCalendar.IsWeek(key.Period))
                 {
                     mine[(key.Period, metric)] = mine.GetValueOrDefault((key.Period, metric)) + value;
                 }
             }
 
-            foreach (var ((scope, id, period, metric), target) in targets)
+            foreach (var ((scope, id, period, metric, dimension), target) in targets)
             {
-                if (scope == TargetScope.Rep && id == repId && metric == TargetMetric.Bookings)
+                if (scope == TargetScope.Rep && id == repId && metric == TargetMetric.Bookings && dimension.Length == 0)
                 {
                     var bookings = counters.GetValueOrDefault(new CounterKey(Fig.Bookings, period, 0, 0));
                     mine[(period, "Attainment")] = Math.Round(bookings * 100.0 / target.MustAchieve, 4);
@@ -1068,12 +1213,14 @@ public sealed partial class ReferenceModel
             ? repId == scopeId
             : Chain(regionId, inputs.Parents).Contains(scopeId);
 
+        // A week keeps activities only (docs/semantics.md, "Targets by dimension"): its other period figures read 0.
+        var week = RefCalendar.IsWeek(period);
         var n = _open.Length;
         var stageCount = new long[n];
         var stageAmount = new long[n];
         var reached = new long[n + 1];
         decimal weighted = 0, forecastOpen = 0;
-        long bookings = 0, won = 0, lost = 0, lostAmount = 0, cycle = 0, commit = 0, bestCase = 0, pipeline = 0;
+        long bookings = 0, won = 0, lost = 0, lostAmount = 0, cycle = 0, commit = 0, bestCase = 0, pipeline = 0, grossMargin = 0;
         foreach (var d in inputs.Deals.Values)
         {
             if (InScope(d.Owner, inputs.Reps[d.Owner].CurrentRegion))
@@ -1089,7 +1236,7 @@ public sealed partial class ReferenceModel
                     stageCount[i]++;
                     stageAmount[i] += d.Amount;
                     weighted += d.Amount * _open[i].Probability / 100m;
-                    if (RefCalendar.Contains(period, d.ExpectedClose))
+                    if (!week && RefCalendar.Contains(period, d.ExpectedClose))
                     {
                         forecastOpen += d.Amount * _open[i].Probability / 100m;
                         switch (_open[i].Category)
@@ -1108,11 +1255,12 @@ public sealed partial class ReferenceModel
                 }
             }
 
-            if (!IsOpen(d.Stage) && InScope(d.Owner, inputs.Reps[d.Owner].RegionAt(d.StageAt)) && RefCalendar.Contains(period, _calendar.LocalDate(d.StageAt)))
+            if (!week && !IsOpen(d.Stage) && InScope(d.Owner, inputs.Reps[d.Owner].RegionAt(d.StageAt)) && RefCalendar.Contains(period, _calendar.LocalDate(d.StageAt)))
             {
                 if (d.Stage == Won)
                 {
                     bookings += d.Amount;
+                    grossMargin += d.Amount - (d.Cost ?? d.Amount);
                     won++;
                     cycle += CycleSeconds(d.OpenedAt, d.StageAt);
                 }
@@ -1127,7 +1275,7 @@ public sealed partial class ReferenceModel
         long newCustomers = 0, newCustomerBookings = 0;
         foreach (var order in FirstOrders(inputs.Deals).Values)
         {
-            if (InScope(order.Owner, inputs.Reps[order.Owner].RegionAt(order.StageAt)) && RefCalendar.Contains(period, _calendar.LocalDate(order.StageAt)))
+            if (!week && InScope(order.Owner, inputs.Reps[order.Owner].RegionAt(order.StageAt)) && RefCalendar.Contains(period, _calendar.LocalDate(order.StageAt)))
             {
                 newCustomers++;
                 newCustomerBookings += order.Amount;
@@ -1137,15 +1285,28 @@ public sealed partial class ReferenceModel
         long collections = 0, activityTotal = 0;
         var minutes = new long[5];
         var activities = new SortedDictionary<(int, int), long>();
+        var direction = new RefActivity.Builder();
+        var firstOrders = FirstOrders(inputs.Deals);
+        var keyAccounts = _accepted.OfType<CustomerRegistered>().Where(c => c.KeyAccount).Select(c => c.CustomerId).ToHashSet(StringComparer.Ordinal);
         foreach (var e in _accepted)
         {
             if (e is ActivityLogged a && RefCalendar.Contains(period, _calendar.LocalDate(a.OccurredAt)) && InScope(a.RepId, inputs.Reps[a.RepId].RegionAt(a.OccurredAt)))
             {
+                direction.Add(
+                    a.Type,
+                    a.DurationMinutes,
+                    a.CustomerId.Length == 0
+                        ? []
+                        :
+                        [
+                            keyAccounts.Contains(a.CustomerId) ? KeyAccountGroup : OtherAccountGroup,
+                            firstOrders.TryGetValue(a.CustomerId, out var firstOrder) && firstOrder.StageAt.UtcTicks < a.OccurredAt.UtcTicks ? ExistingCustomerGroup : NewCustomerGroup,
+                        ]);
                 activityTotal++;
                 minutes[(int)a.TimeCategory] += a.DurationMinutes;
                 activities[((int)a.Type, (int)a.TimeCategory)] = activities.GetValueOrDefault(((int)a.Type, (int)a.TimeCategory)) + 1;
             }
-            else if (e is PaymentReceived p && RefCalendar.Contains(period, _calendar.LocalDate(p.OccurredAt)) && InScope(p.RepId, inputs.Reps[p.RepId].RegionAt(p.OccurredAt)))
+            else if (e is PaymentReceived p && !week && RefCalendar.Contains(period, _calendar.LocalDate(p.OccurredAt)) && InScope(p.RepId, inputs.Reps[p.RepId].RegionAt(p.OccurredAt)))
             {
                 collections += p.Amount;
             }
@@ -1155,31 +1316,33 @@ public sealed partial class ReferenceModel
 
         var targets = new List<RefTarget>();
         var elapsed = _calendar.ElapsedShare(period, now);
-        foreach (var metric in new[] { TargetMetric.Bookings, TargetMetric.Collections, TargetMetric.Activities, TargetMetric.NewCustomers })
+        var mine = inputs.Targets.Where(kv => kv.Key.Scope == scope && kv.Key.Id == scopeId && kv.Key.Period == period)
+            .OrderBy(kv => (int)kv.Key.Metric).ThenBy(kv => (int)kv.Value.Dimension.Kind).ThenBy(kv => kv.Value.Dimension.Value ?? "", StringComparer.Ordinal);
+        foreach (var ((_, _, _, metric, dimension), t) in mine)
         {
-            if (inputs.Targets.TryGetValue((scope, scopeId, period, metric), out var t))
-            {
-                var actual = metric switch
+            var actual = dimension.Length > 0
+                ? DimensionActual(t, InScope, inputs)
+                : metric switch
                 {
                     TargetMetric.Bookings => bookings,
                     TargetMetric.Collections => collections,
                     TargetMetric.NewCustomers => newCustomers,
+                    TargetMetric.GrossMargin => grossMargin,
                     _ => activityTotal,
                 };
-                var expected = t.MustAchieve * elapsed;
+            var expected = t.MustAchieve * elapsed;
 
-                // Pace is only meaningful while the period runs: before it, nothing is expected yet; after it, the
-                // target is met or missed, not behind (docs/semantics.md, "pace").
-                targets.Add(new RefTarget(
-                    metric.ToString(),
-                    actual,
-                    t.MustAchieve,
-                    t.Stretch,
-                    Ratio(actual, t.MustAchieve),
-                    Ratio(actual, t.Stretch),
-                    Ratio(actual, expected),
-                    elapsed is > 0 and < 1 && actual < Math.Floor(expected)));
-            }
+            // Pace is only meaningful while the period runs: before it, nothing is expected yet; after it, the
+            // target is met or missed, not behind (docs/semantics.md, "pace").
+            targets.Add(new RefTarget(
+                dimension.Length == 0 ? metric.ToString() : $"{metric}/{dimension}",
+                actual,
+                t.MustAchieve,
+                t.Stretch,
+                Ratio(actual, t.MustAchieve),
+                Ratio(actual, t.Stretch),
+                Ratio(actual, expected),
+                elapsed is > 0 and < 1 && actual < Math.Floor(expected)));
         }
 
         var conversion = new double[n];
@@ -1212,7 +1375,7 @@ public sealed partial class ReferenceModel
         }
 
         var yoy = new List<RefYearOnYear>();
-        foreach (var (name, actual, whole, i) in new[]
+        foreach (var (name, actual, whole, i) in week ? [] : new[]
         {
             ("Bookings", bookings, lastYear.Bookings, 0), ("Collections", collections, lastYear.Collections, 1), ("WonCount", won, lastYear.Won, 2),
             ("NewCustomers", newCustomers, lastYear.NewCustomers, 3),
@@ -1256,7 +1419,7 @@ public sealed partial class ReferenceModel
             newCustomerBookings,
             bookings - newCustomerBookings,
             RefPlanning.Plan(
-                inputs.Targets.GetValueOrDefault((scope, scopeId, period, TargetMetric.Bookings)),
+                inputs.Targets.GetValueOrDefault((scope, scopeId, period, TargetMetric.Bookings, "")),
                 period,
                 now,
                 _calendar,
@@ -1264,9 +1427,31 @@ public sealed partial class ReferenceModel
                 scope == TargetScope.Rep,
                 bookings,
                 forecastOpen,
-                Sums));
+                Sums),
+            grossMargin)
+        {
+            Coverage = Coverage(scope, scopeId, period, inputs),
+            Activity = direction.Build(won),
+            Suggestions = Suggestions(scope, scopeId, period, inputs, metric => metric switch
+            {
+                TargetMetric.Bookings => In(YearBefore(period)).Bookings,
+                TargetMetric.Collections => In(YearBefore(period)).Collections,
+                TargetMetric.NewCustomers => In(YearBefore(period)).NewCustomers,
+                TargetMetric.GrossMargin => GrossMarginIn(YearBefore(period)),
+                _ => ActivitiesIn(YearBefore(period)),
+            }),
+        };
 
         // The period figures of this scope for the local dates a predicate takes (last year's; the funnel's history).
+        // Gross margin of the scope's deals won in a period (last year's, for a suggested target).
+        long GrossMarginIn(string p) => inputs.Deals.Values
+            .Where(d => d.Stage == Won && d.Cost is not null && RefCalendar.Contains(p, _calendar.LocalDate(d.StageAt))
+                && InScope(d.Owner, inputs.Reps[d.Owner].RegionAt(d.StageAt)))
+            .Sum(d => d.Amount - d.Cost!.Value);
+
+        long ActivitiesIn(string p) => _accepted.OfType<ActivityLogged>()
+            .Count(a => RefCalendar.Contains(p, _calendar.LocalDate(a.OccurredAt)) && InScope(a.RepId, inputs.Reps[a.RepId].RegionAt(a.OccurredAt)));
+
         RefSums Sums(Func<DateOnly, bool> inPeriod)
         {
             long b = 0, w = 0, c = 0, n = 0, nb = 0, proposals = 0, visits = 0, calls = 0;
@@ -1304,6 +1489,37 @@ public sealed partial class ReferenceModel
 
             return new RefSums(b, w, c, n, nb, proposals, visits, calls);
         }
+    }
+
+    /// <summary>
+    /// The actual of a target for one dimension value, from scratch (docs/semantics.md, "Targets by dimension"): the
+    /// scope's activities of that type in the target's period, counted where the rep was when logging them.
+    /// </summary>
+    private long DimensionActual(TargetSet t, Func<string, string, bool> inScope, ReportInputs inputs)
+    {
+        var period = RefCalendar.CodeOf(t.Period);
+        return t.Dimension.Kind switch
+        {
+            DimensionKind.ActivityType => _accepted.OfType<ActivityLogged>().Count(a =>
+                a.Type.ToString() == t.Dimension.Value && RefCalendar.Contains(period, _calendar.LocalDate(a.OccurredAt))
+                && inScope(a.RepId, inputs.Reps[a.RepId].RegionAt(a.OccurredAt))),
+            _ when t.Metric == TargetMetric.Collections => _accepted.OfType<PaymentReceived>()
+                .Where(p => p.CustomerId == t.Dimension.Value && RefCalendar.Contains(period, _calendar.LocalDate(p.OccurredAt))
+                    && inScope(p.RepId, inputs.Reps[p.RepId].RegionAt(p.OccurredAt)))
+                .Sum(p => p.Amount),
+            _ => inputs.Deals.Values
+                .Where(d => d.Stage == Won && AttributeOf(d, t.Dimension.Kind) == t.Dimension.Value
+                    && RefCalendar.Contains(period, _calendar.LocalDate(d.StageAt)) && inScope(d.Owner, inputs.Reps[d.Owner].RegionAt(d.StageAt))
+                    && (t.Metric == TargetMetric.Bookings || d.Cost is not null))
+                .Sum(d => t.Metric == TargetMetric.Bookings ? d.Amount : d.Amount - d.Cost!.Value),
+        };
+
+        static string AttributeOf(RefDeal d, DimensionKind kind) => kind switch
+        {
+            DimensionKind.ProductLine => d.ProductLine,
+            DimensionKind.Channel => d.Channel,
+            _ => d.CustomerId,
+        };
     }
 
     // ---- forecasts ---------------------------------------------------------------------------------------
@@ -1379,4 +1595,4 @@ public sealed record ReportInputs(
     Dictionary<string, RefDeal> Deals,
     Dictionary<string, RefRep> Reps,
     Dictionary<string, string> Parents,
-    Dictionary<(TargetScope Scope, string Id, string Period, TargetMetric Metric), TargetSet> Targets);
+    Dictionary<(TargetScope Scope, string Id, string Period, TargetMetric Metric, string Dimension), TargetSet> Targets);

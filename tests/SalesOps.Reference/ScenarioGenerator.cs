@@ -159,7 +159,7 @@ public sealed class ScenarioGenerator
         {
             var id = $"cust{i}";
             customers.Add(id);
-            Add(new CustomerRegistered(NextId(), At(-0.2 + _rng.NextDouble() * 0.1), id, $"Customer {i}"));
+            Add(new CustomerRegistered(NextId(), At(-0.2 + _rng.NextDouble() * 0.1), id, $"Customer {i}", KeyAccount: _rng.Next(3) == 0));
         }
 
         var reps = new List<(string Id, DateTimeOffset JoinedAt, double JoinFrac)>();
@@ -211,13 +211,18 @@ public sealed class ScenarioGenerator
                 "product-" + _rng.Next(3),
                 "channel-" + _rng.Next(2),
                 calendar.LocalDate(openedAt).AddDays(_rng.Next(5, 130)),
-                openStages[_rng.Next((stages.OpenCount + 1) / 2)]);
+                openStages[_rng.Next((stages.OpenCount + 1) / 2)])
+            {
+                // A cost, mostly below the amount, sometimes above it (a deal sold at a loss), sometimes none.
+                Cost = _rng.Next(3) == 0 ? null : Amount() * _rng.Next(0, 13) / 10,
+            };
             opportunities.Add(open);
             Add(open);
             DealChanges(open, openStages, repIds, calendar);
         }
 
-        AddTargets(repIds, regionIds, calendar);
+        AddTargets(repIds, regionIds, customers, calendar);
+        AddPlanSplits(repIds, regions.Select(r => (r.Id, r.Parent)).ToList(), calendar);
         AddForecasts(repIds, regionIds, calendar, forecastCutoffDays);
         AddConflicts(regions, customers, reps.Select(r => (r.Id, r.JoinedAt)).ToList(), opportunities, regionIds);
 
@@ -283,7 +288,8 @@ public sealed class ScenarioGenerator
             InvalidFields = _invalid,
             HistoryCount = historyCount,
             // The same periods a year later too: they read this history as their same period last year.
-            ReportPeriods = PeriodsAround(calendar).SelectMany(p => new[] { p, new Period(p.Code + 100) }).Distinct().Select(RefCalendar.CodeOf).ToList(),
+            ReportPeriods = PeriodsAround(calendar).SelectMany(p => new[] { p, new Period(p.Code + 100) }).Concat(WeeksAround(calendar))
+                .Distinct().Select(RefCalendar.CodeOf).ToList(),
             Now = now,
             Risk = risk ?? Risk(seed, stages),
             RiskInstants = [now, end.AddDays(1), end.AddDays(25), end.AddDays(90)],
@@ -320,9 +326,9 @@ public sealed class ScenarioGenerator
                     open.OpportunityId,
                     openStages[_rng.Next(openStages.Count)],
                     _rng.Next(5) < 2 ? calendar.LocalDate(at).AddDays(_rng.Next(-10, 90)) : null),
-                < 50 => new OpportunityAmountChanged(NextId(), at, open.OpportunityId, Amount()),
+                < 50 => new OpportunityAmountChanged(NextId(), at, open.OpportunityId, Amount()) { Cost = _rng.Next(3) == 0 ? Amount() / 2 : null },
                 < 62 => new OpportunityReassigned(NextId(), at, open.OpportunityId, repIds[_rng.Next(repIds.Count)]),
-                < 88 => new OpportunityWon(NextId(), at, open.OpportunityId, _rng.Next(2) == 0 ? 0 : Amount()),
+                < 88 => new OpportunityWon(NextId(), at, open.OpportunityId, _rng.Next(2) == 0 ? 0 : Amount()) { Cost = _rng.Next(4) == 0 ? Amount() / 3 : null },
                 _ => new OpportunityLost(NextId(), at, open.OpportunityId, "price"),
             };
             lastWasWin = e is OpportunityWon;
@@ -384,7 +390,7 @@ public sealed class ScenarioGenerator
         }
     }
 
-    private void AddTargets(List<string> repIds, List<string> regionIds, RefCalendar calendar)
+    private void AddTargets(List<string> repIds, List<string> regionIds, List<string> customers, RefCalendar calendar)
     {
         var periods = PeriodsAround(calendar);
         var scopes = repIds.Select(r => (TargetScope.Rep, r))
@@ -400,7 +406,28 @@ public sealed class ScenarioGenerator
             for (var i = 0; i < count; i++)
             {
                 var period = periods[_rng.Next(periods.Count)];
-                var metric = (TargetMetric)_rng.Next(4);
+                var metric = (TargetMetric)_rng.Next(5);
+                var dimension = TargetDimension.None;
+                if (metric is TargetMetric.Bookings or TargetMetric.GrossMargin or TargetMetric.Collections && _rng.Next(3) == 0)
+                {
+                    // Targets by product line, channel or customer (docs/semantics.md, "Targets by dimension").
+                    var kind = metric == TargetMetric.Collections ? DimensionKind.Customer : (DimensionKind)_rng.Next(1, 4);
+                    dimension = TargetDimension.Of(kind, kind switch
+                    {
+                        DimensionKind.ProductLine => "product-" + _rng.Next(3),
+                        DimensionKind.Channel => "channel-" + _rng.Next(2),
+                        _ => customers[_rng.Next(customers.Count)],
+                    });
+                    period = kind == DimensionKind.Customer && period.Kind == PeriodKind.Month ? Period.OfQuarter(period.Year, (period.Number + 2) / 3) : period;
+                }
+
+                if (metric == TargetMetric.Activities)
+                {
+                    // Activity targets by week and by activity type (docs/semantics.md, "Targets by dimension").
+                    period = _rng.Next(3) == 0 ? WeeksAround(calendar)[_rng.Next(3)] : period;
+                    dimension = _rng.Next(3) == 0 ? TargetDimension.Of((ActivityType)_rng.Next(5)) : dimension;
+                }
+
                 var versions = _rng.Next(4) == 0 ? 2 : 1;
                 for (var v = 0; v < versions; v++)
                 {
@@ -411,9 +438,94 @@ public sealed class ScenarioGenerator
                         _ => _rng.Next(1, 60) * 10_000L,
                     };
                     var stretch = must + (_rng.Next(3) == 0 ? 0 : _rng.NextInt64(0, must + 1));
-                    Add(new TargetSet(NextId(), At(-0.1 + _rng.NextDouble()), scope, id, period, metric, must, stretch));
+                    Add(new TargetSet(NextId(), At(-0.1 + _rng.NextDouble()), scope, id, period, metric, must, stretch) { Dimension = dimension });
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Plans split top-down (docs/semantics.md, "Top-down against bottom-up"): in most scenarios one or two (period,
+    /// metric) pairs get a target at the company, at some regions, at some reps, and at some quarters and months of the
+    /// scope's year, so sums of child regions', reps', quarters' and months' targets meet the target above them, some
+    /// short of it, some beyond it; levels run up to 10^15 so that the sums' high parts are exercised; a level is
+    /// sometimes set twice (last-writer-wins).
+    /// </summary>
+    private void AddPlanSplits(List<string> repIds, List<(string Id, string Parent)> regions, RefCalendar calendar)
+    {
+        for (var split = _rng.Next(3); split > 0; split--)
+        {
+            var day = calendar.LocalDate(At(_rng.NextDouble()));
+            var (month, quarter, year) = Period.Containing(day);
+            var period = _rng.Next(3) switch
+            {
+                0 => year,
+                1 => quarter,
+                _ => month,
+            };
+            var metric = _rng.Next(3) == 0 ? (TargetMetric)_rng.Next(4) : TargetMetric.Bookings;
+            var scale = _rng.Next(4) switch
+            {
+                0 => 1L,
+                1 => 1_000_000L,
+                2 => 1_000_000_000L,
+                _ => 1_000_000_000_000L,
+            };
+
+            void Set(TargetScope scope, string id, Period p, int share)
+            {
+                for (var v = _rng.Next(5) == 0 ? 2 : 1; v > 0; v--)
+                {
+                    var must = Math.Min(1_000_000_000_000_000, Math.Max(1, share * scale * _rng.Next(80, 121) / 100));
+                    var stretch = Math.Min(1_000_000_000_000_000, must + (_rng.Next(3) == 0 ? 0 : must / _rng.Next(2, 10)));
+                    Add(new TargetSet(NextId(), At(-0.1 + _rng.NextDouble()), scope, id, p, metric, must, stretch));
+                }
+            }
+
+            var scopes = new List<(TargetScope, string)> { (TargetScope.Region, ReferenceModel.Company) };
+            scopes.AddRange(regions.Where(_ => _rng.Next(3) > 0).Select(r => (TargetScope.Region, r.Id)));
+            scopes.AddRange(repIds.Where(_ => _rng.Next(3) > 0).Select(r => (TargetScope.Rep, r)));
+            foreach (var (scope, id) in scopes)
+            {
+                Set(scope, id, period, scope == TargetScope.Rep ? 100 : id == ReferenceModel.Company ? 1_000 : 400);
+                if (_rng.Next(3) == 0)
+                {
+                    Inputs(scope, id, Period.OfYear(period.Year + _rng.Next(2)), metric, scale);
+                }
+
+                if (period.Kind != PeriodKind.Month && _rng.Next(3) == 0)
+                {
+                    var parts = (period.Kind == PeriodKind.Year && _rng.Next(2) == 0
+                        ? Enumerable.Range(1, 4).Select(q => Period.OfQuarter(period.Year, q))
+                        : period.Months).ToList();
+                    foreach (var part in parts.Where(_ => _rng.Next(4) > 0))
+                    {
+                        Set(scope, id, part, (scope == TargetScope.Rep ? 100 : id == ReferenceModel.Company ? 1_000 : 400) / parts.Count);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The reference variables of a year's target (docs/semantics.md, "Suggested target"), once or twice (last-writer-wins):
+    /// last year's actual recorded or left to the engine's figure, growth from −100% to +1,000%, a long-term plan
+    /// sometimes above and sometimes below the grown figure, levels up to 10^15.
+    /// </summary>
+    private void Inputs(TargetScope scope, string id, Period year, TargetMetric metric, long scale)
+    {
+        for (var v = _rng.Next(4) == 0 ? 2 : 1; v > 0; v--)
+        {
+            long Level() => Math.Min(1_000_000_000_000_000, scale * _rng.Next(0, 1_000));
+            var growth = _rng.Next(6) switch
+            {
+                0 => -10_000,
+                1 => 100_000,
+                _ => _rng.Next(-2_000, 3_000),
+            };
+            Add(new PlanningInputsRecorded(
+                NextId(), At(-0.1 + _rng.NextDouble()), scope, id, year, metric, _rng.Next(3) == 0 ? null : Level(), _rng.Next(2) == 0 ? 0 : Level(), growth,
+                _rng.Next(2) == 0 ? 0 : Level()));
         }
     }
 
@@ -504,8 +616,18 @@ public sealed class ScenarioGenerator
         var customer = customers[_rng.Next(customers.Count)];
         var opp = opportunities[_rng.Next(opportunities.Count)];
         var period = Period.OfMonth(at.Year, at.Month);
-        (SalesEvent Event, string Field) bad = _rng.Next(20) switch
+        var year = Period.OfYear(period.Year);
+        (SalesEvent Event, string Field) bad = _rng.Next(29) switch
         {
+            20 => (new PlanningInputsRecorded(NextId(), at, TargetScope.Rep, rep, period.Kind == PeriodKind.Year ? Period.OfMonth(period.Year, 1) : period, TargetMetric.Bookings, null, 0, 0, 0), "year"),
+            21 => (new PlanningInputsRecorded(NextId(), at, TargetScope.Region, ReferenceModel.Company, year, TargetMetric.Bookings, 10, 0, -10_001, 0), "industry_growth_bp"),
+            22 => (new PlanningInputsRecorded(NextId(), at, TargetScope.Rep, rep, year, TargetMetric.Collections, -1, 0, 100, 0), "last_year_actual"),
+            23 => (new PlanningInputsRecorded(NextId(), at, TargetScope.Rep, rep, year, (TargetMetric)9, null, 0, 100, 0), "metric"),
+            24 => (opp with { EventId = NextId(), OpportunityId = opp.OpportunityId + "-c", Cost = -1 }, "cost"),
+            25 => (new TargetSet(NextId(), at, TargetScope.Rep, rep, period, TargetMetric.Collections, 5, 10) { Dimension = TargetDimension.Of(DimensionKind.ProductLine, "product-1") }, "dimension.kind"),
+            26 => (new TargetSet(NextId(), at, TargetScope.Rep, rep, period, TargetMetric.Bookings, 5, 10) { Dimension = TargetDimension.Of(DimensionKind.Customer, customer) }, "period"),
+            27 => (opp with { EventId = NextId(), OpportunityId = opp.OpportunityId + "-p", ProductLine = new string('p', 129) }, "product_line"),
+            28 => (new TargetSet(NextId(), at, TargetScope.Region, ReferenceModel.Company, period, TargetMetric.GrossMargin, 5, 10) { Dimension = TargetDimension.Of(DimensionKind.Channel, " ") }, "dimension.value"),
             17 => (new ForecastSubmitted(NextId(), at, TargetScope.Rep, rep, period, 20_000, 10_000, "", ""), "best_case"),
             18 => (new ForecastSubmitted(NextId(), at, TargetScope.Region, ReferenceModel.Company, period, -1, 10_000, "", ""), "commit"),
             19 => (new ForecastSubmitted(NextId(), at, TargetScope.Rep, rep, period, 0, 0, "", new string('n', 1025)), "note"),
@@ -521,7 +643,12 @@ public sealed class ScenarioGenerator
             6 => (new ActivityLogged(NextId(), at, rep, "", ActivityType.Call, _rng.Next(2) == 0 ? -1 : 1441, TimeCategory.T1), "duration_minutes"),
             7 => (new TargetSet(NextId(), at, TargetScope.Rep, rep, period, TargetMetric.Bookings, 10_000, 9_999), "stretch"),
             8 => (new TargetSet(NextId(), at, TargetScope.Region, ReferenceModel.Company, period, TargetMetric.Collections, 0, 10), "must_achieve"),
-            9 => (new TargetSet(NextId(), at, TargetScope.Rep, rep, Period.None, TargetMetric.Activities, 5, 10), "period"),
+            9 => _rng.Next(3) switch
+            {
+                0 => (new TargetSet(NextId(), at, TargetScope.Rep, rep, Period.None, TargetMetric.Activities, 5, 10), "period"),
+                1 => (new TargetSet(NextId(), at, TargetScope.Rep, rep, Period.WeekOf(DateOnly.FromDateTime(at.UtcDateTime)), TargetMetric.Bookings, 5, 10), "period"),
+                _ => (new TargetSet(NextId(), at, TargetScope.Rep, rep, period, TargetMetric.Bookings, 5, 10) { Dimension = TargetDimension.Of(ActivityType.Visit) }, "dimension.kind"),
+            },
             10 => (new ActivityLogged(_rng.Next(2) == 0 ? "" : new string('e', 129), at, rep, customer, ActivityType.Demo, 30, TimeCategory.T2), "event_id"),
             11 => (new PaymentReceived(NextId(), default, rep, customer, 1_000), "occurred_at"),
             12 => (new ActivityLogged(NextId(), at, rep, customer, (ActivityType)9, 30, TimeCategory.T3), "type"),
@@ -574,6 +701,10 @@ public sealed class ScenarioGenerator
 
         return keyed.OrderBy(k => k.Key).Select(k => k.Event).ToList();
     }
+
+    /// <summary>Three ISO weeks inside the scenario's span: the periods of its week targets.</summary>
+    private List<Period> WeeksAround(RefCalendar calendar) =>
+        [.. new[] { 0.2, 0.5, 0.8 }.Select(f => Period.WeekOf(calendar.LocalDate(_start + _span * f)))];
 
     private List<Period> PeriodsAround(RefCalendar calendar)
     {

@@ -230,7 +230,7 @@ public static class SqlBaseline
                 var payment = e.PaymentReceived;
                 return Command("INSERT INTO bl_payments (rep_id, customer_id, amount, occurred_at) VALUES ($1, $2, $3, $4)",
                     Value(payment.RepId), Value(payment.CustomerId), Value(payment.Amount.MinorUnits), Value(at));
-            case V1.Event.KindOneofCase.TargetSet when e.TargetSet.Scope == V1.TargetScope.Rep:
+            case V1.Event.KindOneofCase.TargetSet when e.TargetSet.Scope == V1.TargetScope.Rep && e.TargetSet.Dimension is null:
                 var target = e.TargetSet;
                 return Command(
                     """
@@ -240,8 +240,8 @@ public static class SqlBaseline
                     Value(target.ScopeId), Value(target.Period), Value(target.Metric.ToString().ToLowerInvariant()),
                     Value(target.MustAchieve), Value(target.Stretch));
             default:
-                // Rep moves (history-preserving region membership), region targets and forecast submissions (0.2% of the
-                // mix, read by no query the baseline times) are not modelled.
+                // Rep moves (history-preserving region membership), region targets, targets by dimension and forecast
+                // submissions (read by no query the baseline times) are not modelled.
                 return null;
         }
     }

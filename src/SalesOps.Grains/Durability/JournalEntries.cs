@@ -29,7 +29,10 @@ public sealed record RepCreditsReceived([property: Id(0)] string Sender, [proper
 {
     internal const string Name = nameof(RepCreditsReceived);
 
-    internal override byte[] Write(JournalFormat format) => format.Write(Name, 1, this);
+    /// <summary>Version 2: a credit may be a dimension item (its kind and value); version 1 is read as having none.</summary>
+    internal const int Version = 2;
+
+    internal override byte[] Write(JournalFormat format) => format.Write(Name, Version, this);
 }
 
 /// <summary>A roll-up from a rep book or child region, applied to a region.</summary>
@@ -38,7 +41,10 @@ public sealed record RollupReceived([property: Id(0)] string Sender, [property: 
 {
     internal const string Name = nameof(RollupReceived);
 
-    internal override byte[] Write(JournalFormat format) => format.Write(Name, 1, this);
+    /// <summary>Version 2: a counter may be a dimension counter (its kind and value); version 1 is read as having none.</summary>
+    internal const int Version = 2;
+
+    internal override byte[] Write(JournalFormat format) => format.Write(Name, Version, this);
 }
 
 /// <summary>A region moved what it had accumulated into its outbox to the parent.</summary>

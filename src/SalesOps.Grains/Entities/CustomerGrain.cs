@@ -10,7 +10,8 @@ namespace SalesOps.Grains;
 /// A customer: orders, lifetime value, collections, last order and last contact; every change journaled. It receives
 /// orders from deal books and touches from rep books through numbered lanes, and sends the new-customer credit of its
 /// first order (and its retraction when another order becomes the first) to the owners' rep books through its own
-/// lanes, one per rep book (ADR 0018).
+/// lanes, one per rep book (ADR 0018); through the same lanes, each activity that named it by customer group, re-credited
+/// when its first order's win instant changes (ADR 0020).
 /// </summary>
 public sealed class CustomerGrain : DurableGrain<JournalEntry, CustomerGrainSnapshot>, ICustomerGrain
 {
@@ -82,11 +83,19 @@ public sealed class CustomerGrain : DurableGrain<JournalEntry, CustomerGrainSnap
     public async Task TouchAsync(string sender, long firstSequence, long sequence, CustomerTouch[] touches)
     {
         Journal.EnsureUsable();
-        if (Inbox.IsNew(sender, firstSequence))
+        if (!Inbox.IsNew(sender, firstSequence))
         {
-            Touch(sender, sequence, touches);
-            await CommitAsync(new TouchesReceived(sender, sequence, touches), null, Answer.AfterCommit);
+            await DeliverAsync(Answer.AfterCommit); // a re-send nudges credits a first delivery may have left queued
+            return;
         }
+
+        if (IsBackedUp)
+        {
+            throw Delivery.BackedUpMessage(Journal.Stream);
+        }
+
+        var credits = Touch(sender, sequence, touches);
+        await CommitAsync(new TouchesReceived(sender, sequence, touches), () => Queue(credits), Answer.AfterCommit);
     }
 
     public Task<CustomerSnapshot> GetSnapshotAsync()
@@ -110,7 +119,7 @@ public sealed class CustomerGrain : DurableGrain<JournalEntry, CustomerGrainSnap
                 Queue(SetOrder(o.OpportunityId, o.Sender, o.Sequence, o.Order, ""));
                 break;
             case TouchesReceived t:
-                Touch(t.Sender, t.Sequence, t.Touches);
+                Queue(Touch(t.Sender, t.Sequence, t.Touches));
                 break;
             case PaymentCounted p:
                 _state.AddPayment(p.RepId, p.EventId, p.Amount);
@@ -142,15 +151,20 @@ public sealed class CustomerGrain : DurableGrain<JournalEntry, CustomerGrainSnap
     /// <summary>
     /// Applies one touch message in order. The lane's numbers make it exactly-once; a payment is still counted once
     /// per (rep, event id), which keeps touches a snapshot of an earlier build held unsent (re-sent in a new lane) from
-    /// counting twice.
+    /// counting twice. Answers the activities' credits by customer group, to their reps.
     /// </summary>
-    private void Touch(string sender, long sequence, CustomerTouch[] touches)
+    private List<(string RepId, CreditItem[] Items)> Touch(string sender, long sequence, CustomerTouch[] touches)
     {
+        var credits = new List<(string RepId, CreditItem[] Items)>();
         foreach (var t in touches)
         {
             if (t.ContactAt is { } at)
             {
-                if (_state.LastContact is null || at > _state.LastContact)
+                if (t.RepId.Length > 0)
+                {
+                    credits.Add((t.RepId, _state.LogActivity(t.RepId, at, t.Minutes)));
+                }
+                else
                 {
                     _state.Contacted(at);
                 }
@@ -162,6 +176,7 @@ public sealed class CustomerGrain : DurableGrain<JournalEntry, CustomerGrainSnap
         }
 
         Inbox.Applied(sender, sequence);
+        return credits;
     }
 
     /// <summary>An unregistered customer holds nothing: let its activation go instead of keeping it forever.</summary>
@@ -207,6 +222,8 @@ public sealed class CustomerGrain : DurableGrain<JournalEntry, CustomerGrainSnap
         public Outcome Visit(TargetSet e) => Foreign(e);
 
         public Outcome Visit(ForecastSubmitted e) => Foreign(e);
+
+        public Outcome Visit(PlanningInputsRecorded e) => Foreign(e);
 
         private static Outcome Foreign(SalesEvent e) => Outcome.Invalid("event", $"{e.GetType().Name} is not a customer event");
     }

@@ -58,7 +58,7 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
         {
             var state = OpportunityState.FromSnapshot(deal, _settings.Dedup);
             _deals[state.Id] = state;
-            _amounts += state.Amount;
+            _amounts += SumBound.Bounded(state);
         }
 
         _credits.Import(snapshot.Credits);
@@ -264,14 +264,14 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
             return refused;
         }
 
-        var amountBefore = deal.Amount;
+        var amountBefore = SumBound.Bounded(deal);
         var outcome = deal.Apply(e, _settings.Stages, out change);
         if (change is null)
         {
             return outcome;
         }
 
-        _amounts += deal.Amount - amountBefore;
+        _amounts += SumBound.Bounded(deal) - amountBefore;
         _deals[id] = deal;
         return outcome;
     }

@@ -131,6 +131,8 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
 
     public Task<EventOutcome> SubmitForecastAsync(ForecastSubmitted e) => ApplyEventAsync(e, checkPace: false);
 
+    public Task<EventOutcome> RecordPlanningInputsAsync(PlanningInputsRecorded e) => ApplyEventAsync(e, checkPace: false);
+
     /// <summary>A region's own event (a target or forecast), committed before the answer; a target starts pace checks.</summary>
     private async Task<EventOutcome> ApplyEventAsync(SalesEvent e, bool checkPace)
     {
@@ -201,11 +203,12 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
         var forward = _state.ParentId.Length > 0;
         foreach (var counter in rollup.Counters)
         {
-            var key = counter.Key;
-            _state.Figures.Add(key, counter.Value);
-            if (forward)
+            counter.AddTo(_state.Figures);
+
+            // A child region's own targets count in this region's child-region sum only, not in its ancestors'.
+            if (forward && (counter.IsDimension || counter.Key.Figure != Figure.ChildRegionTargets))
             {
-                _forParent.Add(key, counter.Value);
+                _forParent.Add(counter);
             }
         }
 
@@ -234,7 +237,10 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
     public Task<RegionSnapshot> GetSnapshotAsync()
     {
         DefinedOrLeave();
-        return Task.FromResult(new RegionSnapshot(_state.Id, _state.IsDefined, _state.Name, _state.ParentId, Counter.From(_state.Figures), TargetRow.From(_state.Targets), ForecastRow.From(_state.Forecasts)));
+        return Task.FromResult(new RegionSnapshot(_state.Id, _state.IsDefined, _state.Name, _state.ParentId, Counter.From(_state.Figures), TargetRow.From(_state.Targets), ForecastRow.From(_state.Forecasts))
+        {
+            Inputs = PlanningInputsRow.From(_state.Inputs),
+        });
     }
 
     public Task<BoardSnapshot> GetLeaderboardAsync(int period, byte metric, int top, string aroundRepId, int around)
@@ -269,6 +275,7 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
         var alerts = _state.Pace.Check(_state.Id, _state.Id, true, _state.Targets, _state.Figures, _settings.Calendar, now);
         alerts.AddRange(_state.Plan.Check(_state.Id, _state.Id, true, _state.Targets, _state.Figures, _settings, now));
         alerts.AddRange(_state.LastYear.Check(_state.Id, _state.Id, true, _state.Figures, _settings.Calendar, now, _settings.BehindLastYearShare));
+        alerts.AddRange(_state.Coverage.Check(_state.Id, _state.Id, true, _state.Targets, _state.Figures, now));
         return alerts.Count == 0 ? Task.CompletedTask : Delivery.PublishAlertsAsync(_refs, alerts.Select(AlertRecord.From).ToArray(), _logger);
     }
 
@@ -341,9 +348,23 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
         public Outcome Visit(RegionDefined e) =>
             grain._state.Define(e, string.IsNullOrEmpty(e.ParentRegionId) ? RegionState.CompanyId : e.ParentRegionId);
 
-        public Outcome Visit(TargetSet e) => grain._state.SetTarget(e);
+        public Outcome Visit(TargetSet e)
+        {
+            // What the region's own target changes in its parent's child-region sums leaves with the next roll-up, live
+            // and in replay alike, so a replay cuts the same messages.
+            var forParent = new FigureSet();
+            var outcome = grain._state.SetTarget(e, forParent);
+            foreach (var (key, value) in forParent)
+            {
+                grain._forParent.Add(key, value);
+            }
+
+            return outcome;
+        }
 
         public Outcome Visit(ForecastSubmitted e) => grain._state.SubmitForecast(e);
+
+        public Outcome Visit(PlanningInputsRecorded e) => grain._state.RecordPlanningInputs(e);
 
         public Outcome Visit(RepJoined e) => Foreign(e);
 

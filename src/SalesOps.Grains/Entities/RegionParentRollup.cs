@@ -13,7 +13,9 @@ internal sealed class RegionParentRollup
     private readonly FigureSet _counters = new();
     private readonly Dictionary<string, List<BoardUpdate>> _boards = new(StringComparer.Ordinal);
 
-    public bool IsEmpty => _counters.Count == 0 && _boards.Count == 0;
+    public bool IsEmpty => _counters.IsEmpty && _boards.Count == 0;
+
+    public void Add(Counter counter) => counter.AddTo(_counters);
 
     public void Add(FigureKey key, long value) => _counters.Add(key, value);
 

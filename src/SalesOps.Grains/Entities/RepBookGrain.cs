@@ -217,7 +217,7 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
         var s = _reps.GetValueOrDefault(repId) ?? new RepState(repId, _settings.Dedup);
         return Task.FromResult(new RepSnapshot(
             s.Id, s.IsJoined, s.Name, s.RegionId, (byte)s.Role, (byte)s.Style, Counter.From(s.Figures()), TargetRow.From(s.Targets),
-            ForecastRow.From(s.Forecasts)));
+            ForecastRow.From(s.Forecasts)) { Inputs = PlanningInputsRow.From(s.Inputs) });
     }
 
     public Task<RepProfile[]> GetProfilesAsync(string[] repIds) =>
@@ -299,8 +299,8 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
                 var figures = rep.Figures();
                 raised.AddRange(rep.Pace.Check(rep.Id, rep.RegionId, false, rep.Targets, figures, _settings.Calendar, now));
                 raised.AddRange(rep.Plan.Check(rep.Id, rep.RegionId, false, rep.Targets, figures, _settings, now));
+                raised.AddRange(rep.Coverage.Check(rep.Id, rep.RegionId, false, rep.Targets, figures, now));
             }
-
 
             // Period figures are historical items: the last-year check needs no merged copy of the rep's counters.
             raised.AddRange(rep.LastYear.Check(rep.Id, rep.RegionId, false, rep.Historical, _settings.Calendar, now, _settings.BehindLastYearShare));
@@ -411,7 +411,7 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
             var outcome = _rep.LogActivity(e, settings.Calendar, _effects);
             if (outcome.IsAccepted && e.CustomerId.Length > 0)
             {
-                (Customer, Touch) = (e.CustomerId, new CustomerTouch("", "", 0, e.OccurredAt));
+                (Customer, Touch) = (e.CustomerId, new CustomerTouch(e.RepId, "", 0, e.OccurredAt, e.DurationMinutes));
             }
 
             return outcome;
@@ -431,6 +431,8 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
         public Outcome Visit(TargetSet e) => _rep.SetTarget(e, _effects);
 
         public Outcome Visit(ForecastSubmitted e) => _rep.SubmitForecast(e, _effects);
+
+        public Outcome Visit(PlanningInputsRecorded e) => _rep.RecordPlanningInputs(e);
 
         public Outcome Visit(RegionDefined e) => NotARepEvent(e);
 

@@ -277,6 +277,8 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
 
         public Task<EventOutcome> Visit(ForecastSubmitted e) => grains.Region(e.ScopeId).SubmitForecastAsync(e); // a region's: reps' go to the book
 
+        public Task<EventOutcome> Visit(PlanningInputsRecorded e) => grains.Region(e.ScopeId).RecordPlanningInputsAsync(e); // a region's: reps' go to the book
+
         public Task<EventOutcome> Visit(CustomerRegistered e) => grains.Customer(e.CustomerId).RegisterAsync(e);
 
         public Task<EventOutcome> Visit(RepJoined e) => Book(e);

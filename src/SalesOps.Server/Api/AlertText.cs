@@ -38,12 +38,13 @@ public static class AlertText
     public static string Of(AlertRecord a, AlertNames names, string currency)
     {
         var period = new Period(a.Period).ToString();
+        var money = a.Metric is nameof(TargetMetric.Bookings) or nameof(TargetMetric.Collections) or nameof(TargetMetric.GrossMargin);
+        string Amount(long v) => money ? Money(v, currency) : v.ToString("N0", CultureInfo.InvariantCulture);
         switch ((AlertKind)a.Kind)
         {
             case AlertKind.BehindPace:
-                var money = a.Metric is nameof(TargetMetric.Bookings) or nameof(TargetMetric.Collections);
-                string Amount(long v) => money ? Money(v, currency) : v.ToString("N0", CultureInfo.InvariantCulture);
-                return $"{names.Subject} is behind must-achieve pace on {Words(a.Metric)} for {period}: {Amount(a.Actual)} of {Amount(a.Expected)} expected by now";
+                var part = a.Dimension.IsNone ? "" : $" ({Words(a.Dimension.Kind.ToString())} {a.Dimension.Value})";
+                return $"{names.Subject} is behind must-achieve pace on {Words(a.Metric)}{part} for {period}: {Amount(a.Actual)} of {Amount(a.Expected)} expected by now";
             case AlertKind.BehindLastYear:
                 var counted = a.Metric is nameof(ComparedFigure.WonCount) or nameof(ComparedFigure.NewCustomers);
                 string Value(long v) => counted ? v.ToString("N0", CultureInfo.InvariantCulture) : Money(v, currency);
@@ -51,6 +52,8 @@ public static class AlertText
             case AlertKind.ActivityPlanBehind:
                 string Rate(long hundredths) => (hundredths / 100m).ToString("0.##", CultureInfo.InvariantCulture);
                 return $"{names.Subject} is behind the activity plan for {period}: {Rate(a.Actual)} {Plural(a.Metric)} a day logged, {Rate(a.Expected)} needed";
+            case AlertKind.PlanUncovered:
+                return TargetPlanMapper.Text(a, names, Amount);
             case AlertKind.BigDealWon:
                 return $"{names.Subject} won a {Money(a.Actual, currency)} deal";
             case AlertKind.DealStalled:
@@ -78,7 +81,7 @@ public static class AlertText
     private static string Plural(string activityType) => activityType.ToLowerInvariant() + "s";
 
     /// <summary>A metric's name as words: "NewCustomers" reads "new customers".</summary>
-    private static string Words(string metric)
+    public static string Words(string metric)
     {
         if (metric == nameof(ComparedFigure.WonCount))
         {

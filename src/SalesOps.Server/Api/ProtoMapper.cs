@@ -9,7 +9,7 @@ namespace SalesOps.Server.Api;
 /// Maps between the protobuf contract and the domain. No business rules here. Every wire enum is its domain enum
 /// plus one: 0 is the <c>*_UNSPECIFIED</c> value an omitted field reads as, refused wherever the field is required.
 /// </summary>
-public static class ProtoMapper
+public static partial class ProtoMapper
 {
     /// <summary>Maps a protobuf event; returns a rejection (InvalidArgument naming the field) when it cannot.</summary>
     public static SalesEvent? ToDomain(V1.Event e, string currency, out Outcome? error)
@@ -51,36 +51,47 @@ public static class ProtoMapper
             case V1.Event.KindOneofCase.RepLeft:
                 return new RepLeft(id, at, e.RepLeft.RepId, e.RepLeft.Reason);
             case V1.Event.KindOneofCase.CustomerRegistered:
-                return new CustomerRegistered(id, at, e.CustomerRegistered.CustomerId, e.CustomerRegistered.Name);
+                return new CustomerRegistered(id, at, e.CustomerRegistered.CustomerId, e.CustomerRegistered.Name, e.CustomerRegistered.KeyAccount);
             case V1.Event.KindOneofCase.OpportunityOpened:
                 var oo = e.OpportunityOpened;
                 if (ToAmount(oo.Amount, currency, out error) is not { } openAmount
-                    || ToDate(oo.ExpectedClose, "expected_close", required: true, out error) is not { } close)
+                    || ToDate(oo.ExpectedClose, "expected_close", required: true, out error) is not { } close
+                    || !TryCost(oo.Cost, currency, out var openCost, out error))
                 {
                     return null;
                 }
 
-                return new OpportunityOpened(id, at, oo.OpportunityId, oo.OwnerRepId, oo.CustomerId, openAmount, oo.ProductLine, oo.Channel, close, oo.StageId);
+                return new OpportunityOpened(id, at, oo.OpportunityId, oo.OwnerRepId, oo.CustomerId, openAmount, oo.ProductLine, oo.Channel, close, oo.StageId)
+                {
+                    Cost = openCost,
+                };
             case V1.Event.KindOneofCase.OpportunityStageChanged:
                 var sc = e.OpportunityStageChanged;
                 var newClose = ToDate(sc.ExpectedClose, "expected_close", required: false, out error);
                 return error is null ? new OpportunityStageChanged(id, at, sc.OpportunityId, sc.StageId, newClose) : null;
             case V1.Event.KindOneofCase.OpportunityAmountChanged:
                 var ac = e.OpportunityAmountChanged;
-                return ToAmount(ac.Amount, currency, out error) is { } changed
-                    ? new OpportunityAmountChanged(id, at, ac.OpportunityId, changed)
+                return ToAmount(ac.Amount, currency, out error) is { } changed && TryCost(ac.Cost, currency, out var changedCost, out error)
+                    ? new OpportunityAmountChanged(id, at, ac.OpportunityId, changed) { Cost = changedCost }
                     : null;
             case V1.Event.KindOneofCase.OpportunityReassigned:
                 return new OpportunityReassigned(id, at, e.OpportunityReassigned.OpportunityId, e.OpportunityReassigned.NewOwnerRepId);
             case V1.Event.KindOneofCase.OpportunityWon:
                 var won = e.OpportunityWon;
+                if (!TryCost(won.Cost, currency, out var wonCost, out error))
+                {
+                    return null;
+                }
+
                 if (won.Amount is null)
                 {
                     // The domain's "keep the opportunity's amount": absence on the wire, never a magic amount.
-                    return new OpportunityWon(id, at, won.OpportunityId, 0);
+                    return new OpportunityWon(id, at, won.OpportunityId, 0) { Cost = wonCost };
                 }
 
-                return ToAmount(won.Amount, currency, out error) is { } final ? OpportunityWonWithAmount(id, at, won.OpportunityId, final, out error) : null;
+                return ToAmount(won.Amount, currency, out error) is { } final
+                    ? OpportunityWonWithAmount(id, at, won.OpportunityId, final, out error) is { } withAmount ? withAmount with { Cost = wonCost } : null
+                    : null;
             case V1.Event.KindOneofCase.OpportunityLost:
                 return new OpportunityLost(id, at, e.OpportunityLost.OpportunityId, e.OpportunityLost.Reason);
             case V1.Event.KindOneofCase.ActivityLogged:
@@ -103,11 +114,16 @@ public static class ProtoMapper
 
                 if (!Period.TryParse(ts.Period, out var period))
                 {
-                    error = Outcome.Invalid("period", $"period {Echo.Quote(ts.Period)} is not a year (2026), quarter (2026-Q4) or month (2026-11)");
+                    error = Outcome.Invalid("period", $"period {Echo.Quote(ts.Period)} is not a year (2026), quarter (2026-Q4), month (2026-11) or ISO week (2026-W49)");
                     return null;
                 }
 
-                return new TargetSet(id, at, (TargetScope)scope, ts.ScopeId, period, (TargetMetric)metric, ts.MustAchieve, ts.Stretch);
+                if (ToDimension(ts.Dimension, out error) is not { } dimension)
+                {
+                    return null;
+                }
+
+                return new TargetSet(id, at, (TargetScope)scope, ts.ScopeId, period, (TargetMetric)metric, ts.MustAchieve, ts.Stretch) { Dimension = dimension };
             case V1.Event.KindOneofCase.ForecastSubmitted:
                 var fs = e.ForecastSubmitted;
                 if (Required(fs.Scope, "scope", out error) is not { } forecastScope)
@@ -128,6 +144,8 @@ public static class ProtoMapper
                 }
 
                 return new ForecastSubmitted(id, at, (TargetScope)forecastScope, fs.ScopeId, forecastPeriod, commit, bestCase, fs.SubmittedBy, fs.Note);
+            case V1.Event.KindOneofCase.PlanningInputsRecorded:
+                return TargetPlanMapper.ToDomain(e.PlanningInputsRecorded, id, at, out error);
             case V1.Event.KindOneofCase.None:
             default:
                 error = Outcome.Invalid("kind", "the event carries no kind (set one of region_defined, rep_joined, …)");
@@ -146,7 +164,7 @@ public static class ProtoMapper
     }
 
     /// <summary>A required wire enum as its domain value (wire − 1); refuses unspecified and unknown values naming the field.</summary>
-    private static byte? Required<TWire>(TWire wire, string field, out Outcome? error)
+    internal static byte? Required<TWire>(TWire wire, string field, out Outcome? error)
         where TWire : struct, System.Enum
     {
         var value = Convert.ToInt32(wire, System.Globalization.CultureInfo.InvariantCulture);
@@ -286,6 +304,7 @@ public static class ProtoMapper
             NewCustomers = r.NewCustomers,
             NewCustomerBookings = r.NewCustomerBookings,
             RepeatBookings = r.RepeatBookings,
+            GrossMargin = r.GrossMargin,
         };
         f.Stages.Add(r.Stages.Select(s => new V1.StageFigure
         {
@@ -315,7 +334,10 @@ public static class ProtoMapper
             ElapsedShare = t.ElapsedShare,
             Pace = t.Pace,
             BehindPace = t.BehindPace,
+            Dimension = ToWire(t.Dimension),
         }));
+        f.TargetCoverage.Add(TargetPlanMapper.ToWire(r.Coverage));
+        f.SuggestedTargets.Add(TargetPlanMapper.ToWire(r.Suggestions));
         f.SamePeriodLastYear.Add(r.SamePeriodLastYear.Select(y => new V1.YearOnYearFigure
         {
             Figure = ToWire(y.Figure),
@@ -417,6 +439,7 @@ public static class ProtoMapper
                     Scope = a.AboutRegion ? V1.TargetScope.Region : V1.TargetScope.Rep,
                     ScopeId = a.SubjectId,
                     Metric = System.Enum.TryParse<TargetMetric>(a.Metric, out var target) ? ToWire(target) : V1.TargetMetric.Unspecified,
+                    Dimension = ToWire(a.Dimension),
                     Actual = a.Actual,
                     Expected = a.Expected,
                     ScopeName = names.Subject,
@@ -485,6 +508,9 @@ public static class ProtoMapper
                     Actual = (int)Math.Min(int.MaxValue, a.Actual),
                     Limit = (int)Math.Min(int.MaxValue, a.Expected),
                 };
+                break;
+            case AlertKind.PlanUncovered:
+                m.PlanUncovered = TargetPlanMapper.ToAlert(a, names);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(a), a.Kind, "an alert kind this API does not know");

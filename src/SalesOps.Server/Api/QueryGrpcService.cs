@@ -35,7 +35,7 @@ public sealed class QueryGrpcService(
             RegionId = s.RegionId,
             Role = ProtoMapper.ToWire((RepRole)s.Role),
             Style = ProtoMapper.ToWire((RepStyle)s.Style),
-            Figures = Report(s.Counters, s.Targets, TargetScope.Rep, period),
+            Figures = Report(s.Counters, s.Targets, s.Inputs, TargetScope.Rep, period),
         };
     }
 
@@ -49,7 +49,7 @@ public sealed class QueryGrpcService(
             throw RequestGuard.NotFound("region_id", $"region '{id}' is not defined");
         }
 
-        return new V1.GetRegionResponse { RegionId = s.RegionId, Name = s.Name, ParentRegionId = s.ParentId, Figures = Report(s.Counters, s.Targets, TargetScope.Region, period) };
+        return new V1.GetRegionResponse { RegionId = s.RegionId, Name = s.Name, ParentRegionId = s.ParentId, Figures = Report(s.Counters, s.Targets, s.Inputs, TargetScope.Region, period) };
     }
 
     public override async Task<V1.GetCustomerResponse> GetCustomer(V1.GetCustomerRequest request, ServerCallContext context)
@@ -266,8 +266,32 @@ public sealed class QueryGrpcService(
         return region.Defined ? (region.Counters, region.Forecasts) : throw RequestGuard.NotFound("scope_id", $"region '{id}' is not defined");
     }
 
-    private V1.Figures Report(Counter[] counters, TargetRow[] targets, TargetScope scope, Period period) =>
+    public override async Task<V1.GetActivityReportResponse> GetActivityReport(V1.GetActivityReportRequest request, ServerCallContext context)
+    {
+        var scope = RequestGuard.Scope(request.Scope);
+        var id = scope == TargetScope.Region && string.IsNullOrEmpty(request.ScopeId) ? RegionState.CompanyId : RequestGuard.Id(request.ScopeId, "scope_id");
+        var period = RequestGuard.InCalendar(RequestGuard.PeriodOrCurrent(request.Period, settings, clock));
+        Counter[] counters;
+        if (scope == TargetScope.Rep)
+        {
+            var rep = await grains.RepBookOf(id).GetSnapshotAsync(id);
+            counters = rep.Joined ? rep.Counters : throw RequestGuard.NotFound("scope_id", $"rep '{id}' is not known");
+        }
+        else
+        {
+            var region = await grains.Region(id).GetSnapshotAsync();
+            counters = region.Defined ? region.Counters : throw RequestGuard.NotFound("scope_id", $"region '{id}' is not defined");
+        }
+
+        var report = ActivityReport.Build(Counter.ToSet(counters), period);
+        var company = id == RegionState.CompanyId && scope == TargetScope.Region
+            ? report
+            : ActivityReport.Build(Counter.ToSet((await grains.Region(RegionState.CompanyId).GetSnapshotAsync()).Counters), period);
+        return ActivityReportMapper.ToResponse(scope, id, report, company.Quality);
+    }
+
+    private V1.Figures Report(Counter[] counters, TargetRow[] targets, PlanningInputsRow[] inputs, TargetScope scope, Period period) =>
         ProtoMapper.ToFigures(
-            FigureReport.Build(Counter.ToSet(counters), TargetRow.ToBook(targets), settings, scope, period, clock.Now),
+            FigureReport.Build(Counter.ToSet(counters), TargetRow.ToBook(targets), settings, scope, period, clock.Now, PlanningInputsRow.ToBook(inputs)),
             settings.CurrencyCode);
 }

@@ -46,7 +46,7 @@ internal static class RequestGuard
 
         return Period.TryParse(text, out var p)
             ? p
-            : throw Invalid("period", $"period {Echo.Quote(text)} is not a year (2026), quarter (2026-Q4) or month (2026-11)");
+            : throw Invalid("period", $"period {Echo.Quote(text)} is not a year (2026), quarter (2026-Q4), month (2026-11) or ISO week (2026-W49)");
     }
 
     /// <summary>A required scope of a target or forecast; the wire's values are the domain's plus one (0 is unspecified).</summary>

@@ -267,7 +267,7 @@ public sealed class WatchGrpcService(
             repId.Length == 0 ? "" : (await reps.ProfilesAsync([repId]))[0] is { Name.Length: > 0 } p ? p.Name : repId;
         return (AlertKind)a.Kind switch
         {
-            AlertKind.BehindPace or AlertKind.BehindLastYear or AlertKind.ActivityPlanBehind =>
+            AlertKind.BehindPace or AlertKind.BehindLastYear or AlertKind.ActivityPlanBehind or AlertKind.PlanUncovered =>
                 new AlertNames(region, a.AboutRegion ? await regions.NameAsync(a.SubjectId) : await RepAsync(a.SubjectId), ""),
             AlertKind.BigDealWon => new AlertNames(region, await RepAsync(a.OtherId), ""),
             AlertKind.Overtake => new AlertNames(region, await RepAsync(a.SubjectId), await RepAsync(a.OtherId)),

@@ -105,6 +105,11 @@ public sealed partial class DemoWorkload(
         }
 
         batch.Add(new TargetSet(NextId(), now, TargetScope.Region, RegionState.CompanyId, month, TargetMetric.Bookings, reps.Length * 400_000L, reps.Length * 520_000L));
+
+        // Next year's reference variables for the company: last year's actual left to the engine, 6% industry growth,
+        // the long-term plan's figure and a new product line's expected bookings.
+        batch.Add(new PlanningInputsRecorded(
+            NextId(), now, TargetScope.Region, RegionState.CompanyId, Period.OfYear(year.Year + 1), TargetMetric.Bookings, null, reps.Length * 5_000_000L, 600, reps.Length * 300_000L));
         for (var i = 0; i < reps.Length * 4; i++)
         {
             batch.Add(OpenOpportunity(random, reps, customers, now));

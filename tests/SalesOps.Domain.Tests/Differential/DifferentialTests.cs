@@ -66,6 +66,8 @@ public sealed class DifferentialTests
                 "push dated before an earlier setting",
                 "last year's figure shown", "last year to date pro rata", "behind last year",
                 "plan", "plan with a buying platform", "plan with an own ratio", "plan with an own average order", "plan behind", "plan overloaded",
+                "target by product line or channel with an actual", "target by customer with an actual", "collections target by customer with an actual",
+                "activity target by type with an actual", "week target with an actual", "gross margin target with an actual", "negative gross margin",
             })
             {
                 Assert.True(totals.GetValueOrDefault(path) > 0, $"the generator never produced '{path}'");
@@ -272,7 +274,22 @@ public sealed class DifferentialTests
             }
         }
 
-        foreach (var (scope, id, period, _) in inputs.Targets.Keys.Where(k => k.Metric == TargetMetric.Bookings && sc.ReportPeriods.Contains(k.Period)))
+        foreach (var ((scope, id, period, metric, dimension), t) in inputs.Targets.Where(kv => sc.ReportPeriods.Contains(kv.Key.Period)))
+        {
+            var shown = reference.Report(scope, id, period, sc.Now, inputs).Targets
+                .Single(r => r.Metric == (dimension.Length == 0 ? metric.ToString() : $"{metric}/{dimension}"));
+            var actual = shown.Actual != 0 ? 1 : 0;
+            Add("target by product line or channel with an actual", t.Dimension.Kind is DimensionKind.ProductLine or DimensionKind.Channel ? actual : 0);
+            Add("target by customer with an actual", t.Dimension.Kind == DimensionKind.Customer ? actual : 0);
+            Add("collections target by customer with an actual", t.Dimension.Kind == DimensionKind.Customer && metric == TargetMetric.Collections ? actual : 0);
+            Add("activity target by type with an actual", t.Dimension.Kind == DimensionKind.ActivityType ? actual : 0);
+            Add("week target with an actual", t.Period.IsWeek ? actual : 0);
+            Add("gross margin target with an actual", metric == TargetMetric.GrossMargin ? actual : 0);
+        }
+
+        Add("negative gross margin", reference.Deals().Values.Count(d => d.Stage == ReferenceModel.Won && d.Cost > d.Amount));
+
+        foreach (var (scope, id, period, _, _) in inputs.Targets.Keys.Where(k => k.Metric == TargetMetric.Bookings && k.Dimension.Length == 0 && sc.ReportPeriods.Contains(k.Period)))
         {
             if (reference.Report(scope, id, period, sc.Now, inputs).Plan is { } plan)
             {

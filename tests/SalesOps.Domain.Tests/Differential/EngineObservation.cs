@@ -30,10 +30,16 @@ internal static class EngineObservation
         (r.Conditions & RiskConditions.Overdue) != 0,
         (r.Conditions & RiskConditions.Slipping) != 0);
 
+    /// <summary>A target's metric, and its dimension as the reference names it ("Kind=Value").</summary>
+    private static string Name(TargetFigure t, Func<string, string>? unkey) =>
+        t.Dimension.IsNone ? t.Metric.ToString()
+        : $"{t.Metric}/{t.Dimension.Kind}={(t.Dimension.Kind == DimensionKind.Customer && unkey is not null ? unkey(t.Dimension.Value ?? "") : t.Dimension.Value)}";
+
     public static List<Period> Periods(Scenario sc) =>
         sc.ReportPeriods.Select(p => Period.TryParse(p, out var period) ? period : throw new ArgumentException(p)).ToList();
 
-    public static Dictionary<CounterKey, long> Counters(FigureSet set)
+    /// <summary>Every counter in the reference's names; <paramref name="unkey"/> maps an engine id (a customer's) back.</summary>
+    public static Dictionary<CounterKey, long> Counters(FigureSet set, Func<string, string>? unkey = null)
     {
         var counters = new Dictionary<CounterKey, long>();
         foreach (var (key, value) in set)
@@ -43,6 +49,12 @@ internal static class EngineObservation
                 ? PipelineMoves.Decode(key) is var (move, day) ? ((int)move, day.DayNumber) : default
                 : (key.A, key.B);
             counters[new CounterKey(key.Figure.ToString(), key.Period.ToString(), a, b)] = value;
+        }
+
+        foreach (var (key, value) in set.Dimensions)
+        {
+            var id = key.Kind == DimensionKind.Customer && unkey is not null ? unkey(key.Value) : key.Value;
+            counters[new CounterKey(ReferenceModel.Fig.Of(key.Figure.ToString(), key.Kind, id), key.Period.ToString(), 0, 0)] = value;
         }
 
         return counters;
@@ -55,7 +67,25 @@ internal static class EngineObservation
 
     public static string Metric(LeaderboardMetric metric) => metric.ToString();
 
-    public static RefReport Report(FigureReport r) => new(
+    /// <summary>An engine's figure report and activity report (<paramref name="figures"/> for its period) in the reference's form.</summary>
+    public static RefReport Report(FigureReport r, FigureSet figures, Func<string, string>? unkey = null) => Report(r, unkey) with { Activity = Activity(ActivityReport.Build(figures, r.Period)) };
+
+    public static RefActivity Activity(ActivityReport a)
+    {
+        var count = new long[5];
+        var minutes = new long[5];
+        foreach (var g in a.Groups)
+        {
+            count[(int)g.Group] = g.Count;
+            minutes[(int)g.Group] = g.Minutes;
+        }
+
+        var q = a.Quality;
+        return new RefActivity(count, minutes, a.WithoutCustomerCount, a.WithoutCustomerMinutes, q.Calls, q.Visits, q.Proposals, q.CallsPerVisit, q.VisitsPerProposal, q.ProposalsPerOrder);
+    }
+
+    /// <summary>A report in the reference's terms; <paramref name="unkey"/> maps an engine id (a customer's) back.</summary>
+    public static RefReport Report(FigureReport r, Func<string, string>? unkey = null) => new(
         r.OpenCount,
         r.OpenAmount,
         r.WeightedPipeline,
@@ -78,7 +108,7 @@ internal static class EngineObservation
         r.ActivityTotal,
         new SortedDictionary<(int, int), long>(r.Activities.ToDictionary(a => ((int)a.Type, (int)a.Category), a => a.Count)),
         r.MinutesByTimeCategory.ToArray(),
-        r.Targets.Select(t => new RefTarget(t.Metric.ToString(), t.Actual, t.MustAchieve, t.Stretch, t.MustAttainment, t.StretchAttainment, t.Pace, t.BehindPace)).ToList(),
+        r.Targets.Select(t => new RefTarget(Name(t, unkey), t.Actual, t.MustAchieve, t.Stretch, t.MustAttainment, t.StretchAttainment, t.Pace, t.BehindPace)).ToList(),
         r.SamePeriodLastYear.Select(y => new RefYearOnYear(y.Figure.ToString(), y.Actual, y.LastYear, y.LastYearToDate, y.Growth, y.Behind)).ToList(),
         r.NewCustomers,
         r.NewCustomerBookings,
@@ -98,7 +128,14 @@ internal static class EngineObservation
             p.Activities.Select(a => new RefPlanActivity(a.Type.ToString(), a.Needed, a.Logged, a.NeededPerDay, a.NeededPerWeek, a.LoggedPerDay)).ToList(),
             p.Behind,
             p.Load,
-            p.Overloaded));
+            p.Overloaded),
+        r.GrossMargin)
+    {
+        Coverage = r.Coverage.Select(c => new RefCoverage(
+            c.Metric.ToString(), c.Basis.ToString(), c.MustAchieve, c.Stretch, c.Parts, c.PartsMustAchieve, c.PartsStretch, c.MustGap, c.StretchGap, c.Uncovered)).ToList(),
+        Suggestions = r.Suggestions.Select(s => new RefSuggestion(
+            s.Metric.ToString(), s.LastYearActual, s.LastYearRecorded, s.LongTermPlan, s.IndustryGrowthBasisPoints, s.NewGrowthPoints, s.Grown, s.Suggested, s.MustAchieve, s.Difference)).ToList(),
+    };
 
     public static RefForecast Forecast(ForecastView v) => new(
         v.Submissions.Select(s => new RefSubmission(s.EventId, s.At, s.Commit, s.BestCase, s.SubmittedBy, s.Note)).ToList(),
@@ -121,8 +158,8 @@ internal static class EngineObservation
             {
                 var p = Period.TryParse(period, out var parsed) ? parsed : throw new ArgumentException(period);
                 return isRep
-                    ? Report(FigureReport.Build(engine.Reps[id].Figures(), engine.Reps[id].Targets, engine.Settings, TargetScope.Rep, p, sc.Now))
-                    : Report(FigureReport.Build(engine.Regions[id].Figures, engine.Regions[id].Targets, engine.Settings, TargetScope.Region, p, sc.Now));
+                    ? Report(FigureReport.Build(engine.Reps[id].Figures(), engine.Reps[id].Targets, engine.Settings, TargetScope.Rep, p, sc.Now, engine.Reps[id].Inputs), engine.Reps[id].Figures())
+                    : Report(FigureReport.Build(engine.Regions[id].Figures, engine.Regions[id].Targets, engine.Settings, TargetScope.Region, p, sc.Now, engine.Regions[id].Inputs), engine.Regions[id].Figures);
             },
             AtRisk = now => engine.AtRiskOpportunities(now).Select(o => AtRisk(o.Deal.Id, o.Deal.OwnerRepId, StageId(stages, o.Deal.StageIndex), o.Risk)).ToList(),
             Forecast = (isRep, id, period) =>

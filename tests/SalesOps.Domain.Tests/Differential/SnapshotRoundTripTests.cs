@@ -277,6 +277,7 @@ public sealed class SnapshotRoundTripTests
         count("at cut forecast submissions", engine.Reps.Values.Sum(r => r.Forecasts.Periods.Sum(p => r.Forecasts.Of(p).Count))
             + engine.Regions.Values.Sum(r => r.Forecasts.Periods.Sum(p => r.Forecasts.Of(p).Count)));
         count("at cut customer orders", engine.Customers.Values.Sum(c => c.OrderCount));
+        count("at cut customer activity entries", engine.Customers.Values.Sum(c => c.ActivityEntries));
         count("at cut won deals", engine.Opportunities.Values.Count(o => o.IsOpened && o.Contribution(engine.Settings.Stages).Order is not null));
     }
 
@@ -345,8 +346,8 @@ public sealed class SnapshotRoundTripTests
         static string Figures(FigureSet set) =>
             string.Join(" ", set.Values.Select(kv => FormattableString.Invariant($"{kv.Key.Figure}/{kv.Key.Period}/{kv.Key.A}/{kv.Key.B}={kv.Value}")));
         static string Targets(TargetBook book) =>
-            string.Join(" ", book.All.Select(t => FormattableString.Invariant($"{t.Period}/{t.Metric}={t.Levels.MustAchieve}/{t.Levels.Stretch}")));
-        static string Behind(PaceTracker pace) => string.Join(" ", pace.Behind.Select(b => FormattableString.Invariant($"{b.Item1}/{b.Item2}")));
+            string.Join(" ", book.All.Select(t => FormattableString.Invariant($"{t.Key}={t.Levels.MustAchieve}/{t.Levels.Stretch}")));
+        static string Behind(PaceTracker pace) => string.Join(" ", pace.Behind.Select(b => FormattableString.Invariant($"{b}")));
         static string Window(EventIdWindow window) => FormattableString.Invariant(
             $"horizon={window.Horizon:O} {string.Join(" ", window.Export().Ids.Select(i => FormattableString.Invariant($"{i.Key}@{i.Value}")))}");
 
@@ -381,7 +382,7 @@ public sealed class SnapshotRoundTripTests
 
         foreach (var (id, c) in engine.Customers)
         {
-            Add($"customer {id}={c.Id} registered={c.IsRegistered} by={c.RegisterEventId} name={c.Name} at={c.RegisteredAt:O} orders={c.OrderCount} ltv={c.LifetimeValue} collections={c.Collections} contact={c.LastContact:O} last={c.LastOrder:O}");
+            Add($"customer {id}={c.Id} registered={c.IsRegistered} by={c.RegisterEventId} name={c.Name} at={c.RegisteredAt:O} orders={c.OrderCount} ltv={c.LifetimeValue} collections={c.Collections} contact={c.LastContact:O} last={c.LastOrder:O} key={c.KeyAccount} activities={c.ActivityEntries}");
             Add($"  orders {string.Join(" ", c.Orders.Select(o => FormattableString.Invariant($"{o.Key}={o.Value.Amount}@{o.Value.WonAt:O}")))}");
         }
 

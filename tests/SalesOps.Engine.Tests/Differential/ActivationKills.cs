@@ -22,11 +22,15 @@ namespace SalesOps.Engine.Tests.Differential;
 /// <remarks>
 /// Memory mode keeps state only in activations and never collects them (README, "Storage modes"): a killed activation
 /// loses its state by design, so kills are for postgres mode only. A call made to fail by a kill is tracked as the
-/// call faults track theirs — unresolved until the same sender's same call to the same target succeeds — so the
-/// harness's settle step waits for the retry instead of guessing.
+/// call faults track theirs — unresolved until the same sender's same call to the same target succeeds (for an answer
+/// lost, another send than the one whose answer was lost) — so the harness's settle step waits for the retry instead
+/// of guessing.
 /// </remarks>
 public sealed class ActivationKills(IFaultInjector inner, double rate) : IFaultInjector
 {
+    /// <summary>Request-context key of the failure number an "answer lost" send carries to its receiver.</summary>
+    private const string AttemptKey = "diff-kill-attempt";
+
     private readonly ConcurrentDictionary<(string Method, string Target, string Source), Lag> _unresolved = new();
     private readonly ConcurrentQueue<Lag> _lags = new();
     private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
@@ -87,7 +91,7 @@ public sealed class ActivationKills(IFaultInjector inner, double rate) : IFaultI
     {
         var (innerMark, own) = _marks[mark];
         return _unresolved.Where(kv => kv.Value.Mark <= own)
-            .Select(kv => $"{kv.Key.Method} on {kv.Key.Target} from {kv.Key.Source} (kill #{kv.Value.Mark})")
+            .Select(kv => $"{kv.Key.Method} on {kv.Key.Target} from {kv.Key.Source} (kill #{kv.Value.Mark}: {kv.Value.Kind}, {kv.Value.FailedAt:HH:mm:ss.fff})")
             .Concat(inner.Unresolved(innerMark));
     }
 
@@ -121,15 +125,28 @@ public sealed class ActivationKills(IFaultInjector inner, double rate) : IFaultI
         switch (kind)
         {
             case "kill sender, answer lost":
-                await context.Invoke();
-                Failed(call);
+                // Counted as failed before it goes out, not when its answer comes back: Orleans does not wait for a
+                // drain running behind an answer, so the grain's next activation may send the message again, and have
+                // it applied, while this answer is still on its way. That retry resolves it; this send's own arrival,
+                // which carries the failure's number, does not.
+                var attempt = Failed(call, kind);
+                RequestContext.Set(AttemptKey, attempt);
+                try
+                {
+                    await context.Invoke();
+                }
+                finally
+                {
+                    RequestContext.Remove(AttemptKey);
+                }
+
                 throw new TimeoutException($"injected: {sender.GrainId} killed while sending {method}; the answer is lost");
             case "kill sender, not sent":
-                Failed(call);
+                Failed(call, kind);
                 throw new TimeoutException($"injected: {sender.GrainId} killed before {method} went out");
             case "kill sender, sent late":
                 // In flight past the sender's end: the next activation may send the same numbers meanwhile.
-                Failed(call);
+                Failed(call, kind);
                 await Task.Delay(Random.Shared.Next(5, 80));
                 await context.Invoke();
                 break;
@@ -157,19 +174,20 @@ public sealed class ActivationKills(IFaultInjector inner, double rate) : IFaultI
         }
 
         var call = (method, context.TargetId.ToString(), context.SourceId?.ToString() ?? "client");
+        var attempt = RequestContext.Get(AttemptKey) as long?;
         var kind = Random.Shared.NextDouble() >= rate ? null : isMessage ? "kill receiver after apply" : "kill book after ingest";
         await context.Invoke();
         if (kind is null || !Kill(receiver, kind, method))
         {
             // Arrived and applied: the retry of a call a kill made to fail (senders that are not grains, such as the
             // silo's roll-up carrier, are seen only here).
-            Resolved(call);
+            Resolved(call, attempt);
             return;
         }
 
         if (isMessage)
         {
-            Failed(call);
+            Failed(call, kind);
             throw new TimeoutException($"injected: {receiver.GrainId} killed after it applied {method}; the answer is lost");
         }
 
@@ -206,18 +224,25 @@ public sealed class ActivationKills(IFaultInjector inner, double rate) : IFaultI
         }
     }
 
-    private void Failed((string, string, string) call)
+    /// <summary>Records a call made to fail until its sender sends it again; returns the failure's number.</summary>
+    private long Failed((string, string, string) call, string kind)
     {
-        var lag = new Lag(call.Item1, call.Item2, Interlocked.Increment(ref _injected), DateTime.UtcNow);
+        var lag = new Lag(call.Item1, call.Item2, Interlocked.Increment(ref _injected), DateTime.UtcNow, kind);
         if (_unresolved.TryAdd(call, lag))
         {
             _lags.Enqueue(lag);
         }
+
+        return lag.Mark;
     }
 
-    private void Resolved((string, string, string) call)
+    /// <summary>
+    /// The call arrived and applied: it resolves the failure recorded for it, unless it is the very send that failure
+    /// is about (<paramref name="attempt"/>, the number an "answer lost" send carries).
+    /// </summary>
+    private void Resolved((string, string, string) call, long? attempt = null)
     {
-        if (_unresolved.TryRemove(call, out var lag))
+        if (_unresolved.TryGetValue(call, out var lag) && lag.Mark != attempt && _unresolved.TryRemove(KeyValuePair.Create(call, lag)))
         {
             lag.ResolvedAt = DateTime.UtcNow;
         }

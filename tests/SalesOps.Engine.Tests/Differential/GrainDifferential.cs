@@ -502,8 +502,9 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             Report = (isRep, id, period) =>
             {
                 var p = Period.TryParse(period, out var parsed) ? parsed : throw new ArgumentException(period);
-                var (counters, targets) = isRep ? (reps[id].Counters, reps[id].Targets) : (regions[id].Counters, regions[id].Targets);
-                return EngineObservation.Report(FigureReport.Build(Counter.ToSet(counters), TargetRow.ToBook(targets), cluster.Settings, isRep ? TargetScope.Rep : TargetScope.Region, p, sc.Now));
+                var (counters, targets, inputs) = isRep ? (reps[id].Counters, reps[id].Targets, reps[id].Inputs) : (regions[id].Counters, regions[id].Targets, regions[id].Inputs);
+                var set = Counter.ToSet(counters);
+                return EngineObservation.Report(FigureReport.Build(set, TargetRow.ToBook(targets), cluster.Settings, isRep ? TargetScope.Rep : TargetScope.Region, p, sc.Now, PlanningInputsRow.ToBook(inputs)), set, keys.Unkey);
             },
             Forecast = (isRep, id, period) =>
             {
@@ -526,7 +527,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
         var repSnapshots = await Task.WhenAll(ids.Reps.Select(id => Grains.GetGrain<IRepBookGrain>(RepBooks.Of(keys.Key(id))).GetSnapshotAsync(keys.Key(id)).WaitAsync(CallTimeout)));
         foreach (var (id, r) in ids.Reps.Zip(repSnapshots))
         {
-            var counters = EngineObservation.Counters(Counter.ToSet(r.Counters));
+            var counters = EngineObservation.Counters(Counter.ToSet(r.Counters), keys.Unkey);
             if (r.Joined)
             {
                 reps[id] = r;
@@ -565,7 +566,17 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             }
 
             regions[id] = r;
-            var counters = EngineObservation.Counters(Counter.ToSet(r.Counters));
+            var counters = EngineObservation.Counters(Counter.ToSet(r.Counters), keys.Unkey);
+            if (id == ReferenceModel.Company)
+            {
+                // The sequence's root is a region under the real company, so it counts its own targets as sent up; the
+                // company it stands for has no parent and sends nothing.
+                foreach (var sent in counters.Keys.Where(k => k.Figure == nameof(Figure.SentTargets)).ToList())
+                {
+                    counters.Remove(sent);
+                }
+            }
+
             observed.Regions[id] = new ObservedRegion(id == ReferenceModel.Company ? "" : keys.Unkey(r.ParentId), counters);
 
             // Every board the reference has here, and every board of a period the region has scores in.
@@ -661,8 +672,13 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             OpportunityLost l => l with { OpportunityId = Key(l.OpportunityId) },
             ActivityLogged a => a with { RepId = Key(a.RepId), CustomerId = Key(a.CustomerId) },
             PaymentReceived p => p with { RepId = Key(p.RepId), CustomerId = Key(p.CustomerId) },
-            TargetSet t => t with { ScopeId = Key(t.ScopeId) },
+            TargetSet t => t with
+            {
+                ScopeId = Key(t.ScopeId),
+                Dimension = t.Dimension.Kind == DimensionKind.Customer ? t.Dimension with { Value = Key(t.Dimension.Value ?? "") } : t.Dimension,
+            },
             ForecastSubmitted f => f with { ScopeId = Key(f.ScopeId) },
+            PlanningInputsRecorded i => i with { ScopeId = Key(i.ScopeId) },
             _ => throw new ArgumentException($"no id mapping for {e.GetType().Name}", nameof(e)),
         };
     }

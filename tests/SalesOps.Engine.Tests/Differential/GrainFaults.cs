@@ -70,7 +70,7 @@ public sealed class CallFilterFaults : IFaultInjector
     };
 
     /// <summary>Calls the ingestor makes to apply events.</summary>
-    internal static readonly HashSet<string> Ingest = new(StringComparer.Ordinal) { "ApplyAsync", "DefineAsync", "RegisterAsync", "SetTargetAsync", "SubmitForecastAsync" };
+    internal static readonly HashSet<string> Ingest = new(StringComparer.Ordinal) { "ApplyAsync", "DefineAsync", "RegisterAsync", "SetTargetAsync", "SubmitForecastAsync", "RecordPlanningInputsAsync" };
 
     private readonly ConcurrentDictionary<(string Method, string Target, string Source), Lag> _unresolved = new();
     private readonly ConcurrentQueue<Lag> _lags = new();
@@ -235,8 +235,11 @@ public sealed class CallFilterFaults : IFaultInjector
 }
 
 /// <summary>A message made to fail, until its sender's retry succeeds.</summary>
-internal sealed class Lag(string method, string target, long mark, DateTime failedAt)
+internal sealed class Lag(string method, string target, long mark, DateTime failedAt, string kind = "")
 {
+    /// <summary>What made it fail, for failure messages.</summary>
+    public string Kind => kind;
+
     public string Method => method;
     public string Target => target;
     public long Mark => mark;

@@ -65,18 +65,25 @@ public sealed class StoredFormatReplayTests(DurableClusterFixture fixture)
         Assert.Equal((OutcomeCode.FailedPrecondition, "rep_id"), (later[0].ToOutcome().Code, later[0].ToOutcome().Field));
     }
 
-    /// <summary>Writes the fixture files as entries 1, 2, … of <paramref name="stream"/>, as the journal would have.</summary>
+    /// <summary>
+    /// Writes the fixture files as entries 1, 2, … of <paramref name="stream"/>, as the journal would have, in one
+    /// transaction: a recovery sweep (started by another test's silo kill) wakes every stored stream, and one that came
+    /// between two inserts activated the grain with the first entries only.
+    /// </summary>
     private async Task StoreAsync(string stream, string format, params string[] files)
     {
         await using var connection = new NpgsqlConnection(fixture.ConnectionString);
         await connection.OpenAsync().Within();
+        await using var transaction = await connection.BeginTransactionAsync().AsTask().Within();
         for (var i = 0; i < files.Length; i++)
         {
-            await using var insert = new NpgsqlCommand("INSERT INTO salesops_journal (stream, seq, entry) VALUES (@s, @q, @e)", connection);
+            await using var insert = new NpgsqlCommand("INSERT INTO salesops_journal (stream, seq, entry) VALUES (@s, @q, @e)", connection, transaction);
             insert.Parameters.AddWithValue("s", stream);
             insert.Parameters.AddWithValue("q", (long)(i + 1));
             insert.Parameters.AddWithValue("e", await File.ReadAllBytesAsync(Path.Combine(JournalFixtures.Folder(format), files[i])).Within());
             await insert.ExecuteNonQueryAsync().Within();
         }
+
+        await transaction.CommitAsync().Within();
     }
 }

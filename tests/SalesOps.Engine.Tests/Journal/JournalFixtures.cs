@@ -34,6 +34,8 @@ internal static class JournalFixtures
         new PaymentReceived(p + "e-pay", At, p + "ann", p + "acme", 120_000),
         new TargetSet(p + "e-target", At, TargetScope.Region, p + "east", new Period(202611), TargetMetric.Collections, 1_000_000, 1_500_000),
         .. Added(p),
+        .. Version2(p),
+        .. AddedLater(p),
     ];
 
     /// <summary>Events added after the legacy format: they have current-format fixtures only.</summary>
@@ -41,6 +43,54 @@ internal static class JournalFixtures
     [
         new RepLeft(p + "e-left", At.AddDays(30), p + "ann", "moved abroad"),
         new ForecastSubmitted(p + "e-forecast", At, TargetScope.Rep, p + "ann", Period.OfMonth(2026, 11), 400_000, 650_000, "ann", "two deals in legal"),
+    ];
+
+    /// <summary>Version 2 of four events (the fields it added set: a cost, a dimension), after <see cref="AddedOthers"/> in file order.</summary>
+    public static SalesEvent[] Version2(string p) =>
+    [
+        new OpportunityOpened(p + "e-open2", At, p + "o3", p + "ann", p + "acme", 250_000, "widgets", "direct", new DateOnly(2026, 12, 15), "qualify") { Cost = 140_000 },
+        new OpportunityAmountChanged(p + "e-amount2", At, p + "o3", 300_000) { Cost = 160_000 },
+        new OpportunityWon(p + "e-won2", At, p + "o3", 0) { Cost = 170_000 },
+        new TargetSet(p + "e-target2", At, TargetScope.Rep, p + "ann", Period.OfWeek(2026, 45), TargetMetric.Activities, 20, 25)
+        {
+            Dimension = TargetDimension.Of(ActivityType.Visit),
+        },
+    ];
+
+    /// <summary>Entries of a version 2 added after <see cref="AddedLater"/> in file order: a dimension credit and counter.</summary>
+    public static JournalEntry[] Version2Others(string p) =>
+    [
+        new RepCreditsReceived("oppbook/3", 8, [new RepCredits(p + "ann", [new Credit(4, 0, 0, 310_000, At, null, (byte)DimensionKind.ProductLine, "widgets")])]),
+        new RollupReceived("repbook/5", 10, new Rollup([new Counter(14, 202611, 0, 0, 140_000, (byte)DimensionKind.Customer, p + "acme")], [])),
+    ];
+
+    /// <summary>
+    /// An entry this build writes in a later version than its fixture's: the fixture stays, to prove that version still
+    /// reads, and the later version has a fixture of its own.
+    /// </summary>
+    public static bool IsSuperseded(JournalEntry entry) => entry is RepCreditsReceived or RollupReceived && VersionOf(entry) == 1;
+
+    /// <summary>The schema version an entry's fixture is written in: 2 when it uses a field version 2 added.</summary>
+    public static int VersionOf(JournalEntry entry) => entry switch
+    {
+        RepCreditsReceived r => r.Credits.Any(c => c.Credits.Any(i => i.DimensionKind != 0)) ? 2 : 1,
+        RollupReceived r => r.Rollup.Counters.Any(c => c.IsDimension) ? 2 : 1,
+        EventAccepted { Event: OpportunityOpened { Cost: not null } or OpportunityAmountChanged { Cost: not null } or OpportunityWon { Cost: not null } } => 2,
+        EventAccepted { Event: TargetSet { Dimension.IsNone: false } } => 2,
+        EventAccepted { Event: CustomerRegistered { KeyAccount: true } } => 2,
+        _ => 1,
+    };
+
+    /// <summary>Version 2 of <see cref="CustomerRegistered"/> (a key account, ADR 0020), after <see cref="Version2Others"/> in file order.</summary>
+    public static SalesEvent[] KeyAccounts(string p) =>
+    [
+        new CustomerRegistered(p + "e-cust2", At, p + "globex", "Globex", KeyAccount: true),
+    ];
+
+    /// <summary>Events added after the version 2 fixtures, after <see cref="Version2"/> in file order.</summary>
+    public static SalesEvent[] AddedLater(string p) =>
+    [
+        new PlanningInputsRecorded(p + "e-inputs", At, TargetScope.Region, p + "east", Period.OfYear(2027), TargetMetric.Bookings, 9_000_000, 10_000_000, 650, 400_000),
     ];
 
     /// <summary>Entries other than events added after the legacy format, after <see cref="Added"/> in file order.</summary>
@@ -70,7 +120,7 @@ internal static class JournalFixtures
     public static IEnumerable<(string File, JournalEntry Entry)> All(string p, bool legacy = false)
     {
         var n = 0;
-        var added = Added(p).Length;
+        var added = Added(p).Length + Version2(p).Length + AddedLater(p).Length;
         var events = Events(p);
         foreach (var e in events[..^added])
         {
@@ -87,7 +137,7 @@ internal static class JournalFixtures
             yield break;
         }
 
-        foreach (var e in events[^added..])
+        foreach (var e in Added(p))
         {
             yield return ($"{++n:00}-event-{e.GetType().Name}.bin", new EventAccepted(e));
         }
@@ -95,6 +145,26 @@ internal static class JournalFixtures
         foreach (var e in AddedOthers(p))
         {
             yield return ($"{++n:00}-{e.GetType().Name}.bin", e);
+        }
+
+        foreach (var e in Version2(p))
+        {
+            yield return ($"{++n:00}-event-{e.GetType().Name}.bin", new EventAccepted(e));
+        }
+
+        foreach (var e in AddedLater(p))
+        {
+            yield return ($"{++n:00}-event-{e.GetType().Name}.bin", new EventAccepted(e));
+        }
+
+        foreach (var e in Version2Others(p))
+        {
+            yield return ($"{++n:00}-{e.GetType().Name}.bin", e);
+        }
+
+        foreach (var e in KeyAccounts(p))
+        {
+            yield return ($"{++n:00}-event-{e.GetType().Name}.bin", new EventAccepted(e));
         }
     }
 }

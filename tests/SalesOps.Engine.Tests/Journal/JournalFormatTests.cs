@@ -48,6 +48,13 @@ public sealed class JournalFormatTests
                 continue;
             }
 
+            if (JournalFixtures.IsSuperseded(entry))
+            {
+                // Read by CurrentFormatFixtures_ReadBackAsTheEntriesTheyWereWrittenFrom; this build writes the later version.
+                Assert.True(JournalFormat.Describe(format.Write(entry)).Version > JournalFixtures.VersionOf(entry), $"{file}: superseded, yet written in its version");
+                continue;
+            }
+
             Assert.True(
                 File.ReadAllBytes(Path.Combine(JournalFixtures.Folder("v1"), file)).AsSpan().SequenceEqual(format.Write(entry)),
                 $"{file}: this build writes different bytes for the same entry");
@@ -61,7 +68,7 @@ public sealed class JournalFormatTests
         {
             var (name, version) = JournalFormat.Describe(File.ReadAllBytes(Path.Combine(JournalFixtures.Folder("v1"), file)));
             var expected = entry is EventAccepted e ? e.Event.GetType().Name : entry.GetType().Name;
-            Assert.Equal((expected, 1), (name, version));
+            Assert.Equal((expected, JournalFixtures.VersionOf(entry)), (name, version));
         }
     }
 

@@ -48,11 +48,18 @@ public sealed class SnapshotFormatTests
         var restored = RepState.FromSnapshot(Assert.Single(cp.Reps), DedupWindow.Default);
         var original = SnapshotFixtures.Company().Reps["fx-ann"];
 
-        // The fixture was written before new customers existed (ADR 0018): a rep restored from it lacks those counters,
-        // which nothing backfills; everything else is as the original's.
-        Assert.DoesNotContain(restored.Figures().Values.Keys, k => k.Figure is Figure.NewCustomers or Figure.NewCustomerBookings);
+        // The fixture was written before new customers existed (ADR 0018) and before activities were kept per ISO week
+        // and dimension counters existed (docs/semantics.md, "Targets by dimension"): a rep restored from it lacks those
+        // counters, which nothing backfills; everything else is as the original's.
+        // Nor activity direction by customer group (ADR 0020), which the customer credits.
+        static bool Later(FigureKey k) => k.Figure is Figure.NewCustomers or Figure.NewCustomerBookings or Figure.CustomerActivityCount or Figure.CustomerActivityMinutes || k.Period.IsWeek;
+        Assert.DoesNotContain(restored.Figures().Values.Keys, Later);
+        Assert.Contains(original.Figures().Values.Keys, k => k.Figure is Figure.CustomerActivityCount);
+        Assert.Equal(0, restored.Figures().DimensionCount);
+        Assert.NotEqual(0, original.Figures().DimensionCount);
         Assert.Contains(original.Figures().Values.Keys, k => k.Figure is Figure.NewCustomers);
-        Assert.Equal(Sorted(original).Where(c => c.Key.Figure is not (Figure.NewCustomers or Figure.NewCustomerBookings)), Sorted(restored));
+        Assert.Contains(original.Figures().Values.Keys, k => k.Period.IsWeek);
+        Assert.Equal(Sorted(original).Where(c => !Later(c.Key) && !c.IsDimension), Sorted(restored));
 
         // The restored rep remembers what it accepted and takes the next event like the original.
         var calendar = new EngineOptions().ToSettings().Calendar;
@@ -61,7 +68,12 @@ public sealed class SnapshotFormatTests
         var next = new PaymentReceived("fx-e-pay2", JournalFixtures.At.AddMinutes(9), "fx-ann", "fx-acme", 80_000);
         Assert.True(restored.ReceivePayment(next, calendar, new RepEffects()).IsAccepted);
         Assert.True(original.ReceivePayment(next, calendar, new RepEffects()).IsAccepted);
-        Assert.Equal(Sorted(original).Where(c => c.Key.Figure is not (Figure.NewCustomers or Figure.NewCustomerBookings)), Sorted(restored));
+
+        // The restored rep's customer counter holds the new payment only: what the fixture had is not backfilled.
+        Assert.Equal(80_000, restored.Historical.Get(new DimensionFigureKey(Figure.Collections, Period.OfYear(2026), DimensionKind.Customer, "fx-acme")));
+        Assert.Equal(
+            Sorted(original).Where(c => !Later(c.Key) && !c.IsDimension),
+            Sorted(restored).Where(c => !c.IsDimension));
     }
 
     [Fact]

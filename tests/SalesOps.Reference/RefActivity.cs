@@ -1,0 +1,62 @@
+namespace SalesOps.Reference;
+
+/// <summary>
+/// Activity direction and quality of a scope for a period (docs/semantics.md, "Activity direction and quality"): count
+/// and minutes per customer group (index 1 key account, 2 other account, 3 new, 4 existing customer; 0 unused), what named
+/// no customer, and the conversion ratios.
+/// </summary>
+public sealed record RefActivity(
+    long[] GroupCount,
+    long[] GroupMinutes,
+    long WithoutCustomerCount,
+    long WithoutCustomerMinutes,
+    long Calls,
+    long Visits,
+    long Proposals,
+    double CallsPerVisit,
+    double VisitsPerProposal,
+    double ProposalsPerOrder)
+{
+    public override string ToString() =>
+        $"groups [{string.Join(",", GroupCount)}] minutes [{string.Join(",", GroupMinutes)}] none {WithoutCustomerCount}/{WithoutCustomerMinutes} calls {Calls} visits {Visits} proposals {Proposals} ratios {CallsPerVisit:R}/{VisitsPerProposal:R}/{ProposalsPerOrder:R}";
+
+    public bool SameAs(RefActivity o) =>
+        GroupCount.SequenceEqual(o.GroupCount) && GroupMinutes.SequenceEqual(o.GroupMinutes)
+        && (WithoutCustomerCount, WithoutCustomerMinutes, Calls, Visits, Proposals) == (o.WithoutCustomerCount, o.WithoutCustomerMinutes, o.Calls, o.Visits, o.Proposals)
+        && Close(CallsPerVisit, o.CallsPerVisit) && Close(VisitsPerProposal, o.VisitsPerProposal) && Close(ProposalsPerOrder, o.ProposalsPerOrder);
+
+    private static bool Close(double a, double b) => Math.Abs(a - b) <= 1e-9 * Math.Max(1, Math.Abs(b));
+
+    /// <summary>Accumulates the activities of a scope and period one by one, then divides.</summary>
+    public sealed class Builder
+    {
+        private readonly long[] _count = new long[5];
+        private readonly long[] _minutes = new long[5];
+        private long _none, _noneMinutes, _calls, _visits, _proposals;
+
+        /// <param name="groups">The activity's account and age group; empty when it named no customer.</param>
+        public void Add(SalesOps.Domain.ActivityType type, long minutes, int[] groups)
+        {
+            _calls += type == SalesOps.Domain.ActivityType.Call ? 1 : 0;
+            _visits += type == SalesOps.Domain.ActivityType.Visit ? 1 : 0;
+            _proposals += type == SalesOps.Domain.ActivityType.Proposal ? 1 : 0;
+            if (groups.Length == 0)
+            {
+                _none++;
+                _noneMinutes += minutes;
+            }
+
+            foreach (var g in groups)
+            {
+                _count[g]++;
+                _minutes[g] += minutes;
+            }
+        }
+
+        public RefActivity Build(long won)
+        {
+            static double Over(long a, long b) => b == 0 ? 0 : a / (double)b;
+            return new RefActivity(_count, _minutes, _none, _noneMinutes, _calls, _visits, _proposals, Over(_calls, _visits), Over(_visits, _proposals), Over(_proposals, won));
+        }
+    }
+}
