@@ -15,16 +15,6 @@ public sealed record OpportunityContribution(string OwnerRepId, IReadOnlyList<Cr
 /// </param>
 public readonly record struct CustomerOrder(long Amount, DateTimeOffset WonAt, string OwnerRepId);
 
-/// <summary>The effect of one accepted opportunity event: contribution before and after.</summary>
-public sealed record OpportunityChange(OpportunityContribution? Before, OpportunityContribution After, bool BecameWon)
-{
-    /// <summary>
-    /// The pipeline movements the event added or took back (a late event re-dates the deal's history), each for the rep
-    /// it belongs to (<see cref="PipelineHistory"/>).
-    /// </summary>
-    public IReadOnlyList<(string RepId, CreditItem Item)> Moves { get; init; } = [];
-}
-
 /// <summary>
 /// One deal. Every attribute that events change (stage, amount, owner, expected close) is a last-writer-wins
 /// register ordered by <see cref="EventStamp"/>, so the state is a function of the set of accepted events,
@@ -41,7 +31,6 @@ public sealed partial class OpportunityState
     private Lww<int> _stage;
     private CloseHistory _closes;
     private RiskAlertState _riskAlerts;
-    private PipelineHistory _history;
 
     /// <param name="id">The opportunity id.</param>
     /// <param name="dedup">How many of the deal's event ids it remembers to recognise re-sends (docs/semantics.md, rule 3).</param>
@@ -73,9 +62,6 @@ public sealed partial class OpportunityState
 
     /// <summary>Expected-close settings kept to place late events, the current one included (bounded by the de-dup window).</summary>
     public int CloseSettingsKept => _closes.EarlierKept + (_expectedClose.HasValue ? 1 : 0);
-
-    /// <summary>The deal's history as far as new events can still change it (pipeline over time).</summary>
-    public PipelineHistory History => _history;
 
     /// <summary>Highest level ever reached: an open stage's index, or the open-stage count for won; -1 before any.</summary>
     public int ReachedLevel { get; private set; } = -1;
@@ -112,9 +98,7 @@ public sealed partial class OpportunityState
 
         var before = IsOpened ? Contribution(stages) : null;
         var wasWon = IsOpened && _stage.Value == stages.WonIndex;
-        var moves = t_moves ??= new();
-        moves.Clear();
-        _history.Moves(stages, -1, moves);
+        var moves = MovesBefore(stages);
         var stamp = new EventStamp(e.OccurredAt, e.EventId);
         var mutator = t_mutator ??= new Mutator();
         (mutator.Deal, mutator.Stamp, mutator.Stages) = (this, stamp, stages);
@@ -127,29 +111,10 @@ public sealed partial class OpportunityState
 
         _seen.Add(e.EventId, e.OccurredAt);
         _closes.Forget(_seen.Horizon, _expectedClose);
-        _history.Moves(stages, 1, moves);
-        _history.Forget(_seen.Horizon);
+        var net = MovesAfter(stages, moves);
         var isWon = _stage.Value == stages.WonIndex;
-        change = new OpportunityChange(before, Contribution(stages), isWon && !wasWon) { Moves = NetMoves(moves) };
+        change = new OpportunityChange(before, Contribution(stages), isWon && !wasWon) { Moves = net };
         return Outcome.Accepted;
-    }
-
-    /// <summary>Reused per thread: the movements before and after an event, netted (a deal book applies many events).</summary>
-    [ThreadStatic]
-    private static Dictionary<(string Rep, CreditItem Item), long>? t_moves;
-
-    private static List<(string RepId, CreditItem Item)> NetMoves(Dictionary<(string Rep, CreditItem Item), long> moves)
-    {
-        List<(string, CreditItem)>? net = null;
-        foreach (var ((rep, item), value) in moves)
-        {
-            if (value != 0)
-            {
-                (net ??= []).Add((rep, item with { Value = value }));
-            }
-        }
-
-        return net ?? [];
     }
 
     /// <summary>One per thread, so that applying an event allocates nothing for its dispatch (a deal book applies many).</summary>
@@ -446,11 +411,7 @@ public sealed partial class OpportunityState
         opp._closes = m.Closes is { } closes ? CloseHistory.FromMemento(closes, opp._expectedClose) : default;
         opp._closes.Forget(opp._seen.Horizon, opp._expectedClose);
 
-        // A snapshot written before pipeline histories were kept counts movements from the deal's state as restored.
-        opp._history = m.History is { } history
-            ? history.ToHistory()
-            : opp.IsOpened ? PipelineHistory.Restore(new DealPoint(true, opp._stage.Value, opp._amount.Value, opp.OwnerRepId, opp._expectedClose.Value), []) : default;
-        opp._history.Forget(opp._seen.Horizon);
+        opp.RestoreHistory(m.History);
         if (m.RiskAlerts is { } alerted)
         {
             opp._riskAlerts = new RiskAlertState
@@ -540,50 +501,6 @@ public sealed partial class OpportunityState
     /// <summary>Whole seconds from opened to won; zero when the win is dated before the opening.</summary>
     public static long CycleSeconds(DateTimeOffset openedAt, DateTimeOffset wonAt) =>
         Math.Max(0, (long)Math.Floor((wonAt - openedAt).TotalSeconds));
-
-    /// <summary>
-    /// Credit items to send: per rep, the items to add (negated "before" items are retractions).
-    /// </summary>
-    public static IReadOnlyList<(string RepId, List<CreditItem> Items)> Deltas(OpportunityChange change)
-    {
-        var result = new List<(string RepId, List<CreditItem> Items)>(2);
-        if (change.Before is { } before)
-        {
-            if (before.OwnerRepId == change.After.OwnerRepId)
-            {
-                var net = Net(before.Items, change.After.Items);
-                if (net.Count > 0)
-                {
-                    result.Add((before.OwnerRepId, net));
-                }
-
-                return WithMoves(result, change.Moves);
-            }
-
-            result.Add((before.OwnerRepId, before.Items.Select(i => i.Negate()).ToList()));
-        }
-
-        result.Add((change.After.OwnerRepId, change.After.Items.ToList()));
-        return WithMoves(result, change.Moves);
-    }
-
-    /// <summary>Adds the pipeline movements to the list of the rep each belongs to.</summary>
-    private static List<(string RepId, List<CreditItem> Items)> WithMoves(List<(string RepId, List<CreditItem> Items)> result, IReadOnlyList<(string RepId, CreditItem Item)> moves)
-    {
-        foreach (var (rep, item) in moves)
-        {
-            var at = result.FindIndex(r => r.RepId == rep);
-            if (at < 0)
-            {
-                result.Add((rep, []));
-                at = result.Count - 1;
-            }
-
-            result[at].Items.Add(item);
-        }
-
-        return result;
-    }
 
     /// <summary>
     /// "After" minus "before", per item apart from its value, in first-seen order, without the items that cancel.

@@ -57,19 +57,54 @@ public static class PipelineMoves
     public static bool IsExit(PipelineMove m) => m >= PipelineMove.PushedOut;
 
     /// <summary>
+    /// Days a pipeline's movements are counted per day before its period starts and after it ends; outside that window
+    /// they are counted per month (<see cref="CountedDay"/>), so a pipeline keeps at most this many days on each side
+    /// of its period plus one counter per month and kind, however long its deals stay open (ADR 0021).
+    /// </summary>
+    public const int DailyDays = 31;
+
+    /// <summary>
     /// The counter of a movement item (<see cref="CreditItem.A"/> = movement | period kind &lt;&lt; 4, <see cref="CreditItem.At"/> =
     /// the instant, <see cref="CreditItem.PeriodDate"/> = the expected close): the period of that kind containing the
-    /// close, and the movement, the kind and the local day of the instant packed into A and B (the day number's high
-    /// bits above bit 6 of A, its low 16 bits in B), so a day from year 1 to 9999 fits exactly.
+    /// close, and the movement, the kind and the day it is counted on (<see cref="CountedDay"/> of the instant's local
+    /// day) packed into A and B (the day number's high bits above bit 6 of A, its low 16 bits in B), so a day from
+    /// year 1 to 9999 fits exactly.
     /// </summary>
     public static FigureKey Key(CreditItem item, CompanyCalendar calendar)
     {
         var kind = (PeriodKind)((item.A >> 4) & 3);
-        var day = calendar.LocalDate(item.At!.Value).DayNumber;
         var (m, q, y) = Period.Containing(item.PeriodDate!.Value);
         var period = kind switch { PeriodKind.Month => m, PeriodKind.Quarter => q, _ => y };
+        var day = CountedDay(period, calendar.LocalDate(item.At!.Value)).DayNumber;
         return new FigureKey(item.Figure, period, (short)((item.A & 0x3F) | ((day >> 16) << 6)), unchecked((short)(ushort)(day & 0xFFFF)));
     }
+
+    /// <summary>
+    /// The day a movement on local day <paramref name="day"/> is counted on in the pipeline of <paramref name="period"/>:
+    /// the day itself from <see cref="DailyDays"/> days before the period's first day to <see cref="DailyDays"/> days
+    /// after its last; after that, the last day of the day's month; before it, the last day of the day's month or the
+    /// day before the window, whichever is earlier. Every day that is its own counted day (<see cref="IsExactDay"/>)
+    /// splits the movements exactly: those counted up to it are those that happened up to it.
+    /// </summary>
+    public static DateOnly CountedDay(Period period, DateOnly day)
+    {
+        var first = period.FirstDay.AddDays(-DailyDays);
+        var end = period.EndDay.AddDays(DailyDays);
+        if (day >= first && day < end)
+        {
+            return day;
+        }
+
+        var monthEnd = new DateOnly(day.Year, day.Month, DateTime.DaysInMonth(day.Year, day.Month));
+        var beforeWindow = first.AddDays(-1);
+        return day < first && beforeWindow < monthEnd ? beforeWindow : monthEnd;
+    }
+
+    /// <summary>
+    /// Whether a waterfall of <paramref name="period"/> can start or end at the end of <paramref name="day"/> exactly:
+    /// a day of the daily window, a month's last day, or the day before the window.
+    /// </summary>
+    public static bool IsExactDay(Period period, DateOnly day) => CountedDay(period, day) == day;
 
     /// <summary>The movement and the local day of a movement counter's key.</summary>
     public static (PipelineMove Move, DateOnly Day) Decode(FigureKey key) =>

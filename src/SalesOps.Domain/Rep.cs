@@ -506,9 +506,8 @@ public sealed class RepState
         {
             string region;
             FigureSet own;
-            if (item.IsHistorical)
+            if (item.IsHistorical && item.At is { } at)
             {
-                var at = item.At!.Value;
                 region = RegionAt(at);
                 own = Historical;
                 if (at > MaxCreditedAt)

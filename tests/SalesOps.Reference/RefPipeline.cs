@@ -137,6 +137,26 @@ public sealed partial class ReferenceModel
         return moves;
     }
 
+    /// <summary>Days before a pipeline's period and after it whose movements are kept per day (docs/semantics.md).</summary>
+    public const int PipelineDailyDays = 31;
+
+    /// <summary>
+    /// The day a movement is counted on: itself within <see cref="PipelineDailyDays"/> of the period; later, its month's
+    /// last day; earlier, its month's last day but never past the day before that window.
+    /// </summary>
+    public static DateOnly CountedDay(string period, DateOnly day)
+    {
+        var (first, end) = RefCalendar.Days(period);
+        var windowStart = first.AddDays(-PipelineDailyDays);
+        if (day >= windowStart && day < end.AddDays(PipelineDailyDays))
+        {
+            return day;
+        }
+
+        var lastOfMonth = new DateOnly(day.Year, day.Month, 1).AddMonths(1).AddDays(-1);
+        return day < windowStart ? (lastOfMonth < windowStart ? lastOfMonth : windowStart.AddDays(-1)) : lastOfMonth;
+    }
+
     /// <summary>The reps whose current items count in the scope: the rep itself, or those now in the region or below it.</summary>
     private HashSet<string> ScopeReps(bool isRep, string id)
     {
@@ -233,8 +253,9 @@ public sealed partial class ReferenceModel
         foreach (var m in PipelineMoves())
         {
             var move = Array.IndexOf(Moves, m.Move);
-            add(m.Rep, reps[m.Rep].CurrentRegion, new CounterKey("PipelineMoveAmount", m.Period, move, m.Day.DayNumber), m.Amount);
-            add(m.Rep, reps[m.Rep].CurrentRegion, new CounterKey("PipelineMoveCount", m.Period, move, m.Day.DayNumber), 1);
+            var day = CountedDay(m.Period, m.Day).DayNumber;
+            add(m.Rep, reps[m.Rep].CurrentRegion, new CounterKey("PipelineMoveAmount", m.Period, move, day), m.Amount);
+            add(m.Rep, reps[m.Rep].CurrentRegion, new CounterKey("PipelineMoveCount", m.Period, move, day), 1);
         }
 
         foreach (var d in deals.Values)

@@ -8,18 +8,25 @@ internal static class PipelineHistoryMapper
 {
     /// <summary>
     /// The two days, each required and a valid date (years 1900 to 9000), <c>to_date</c> after <c>from_date</c> and
-    /// not after <paramref name="today"/>: the end of a day still to come is not known yet.
+    /// not after <paramref name="today"/> (the end of a day still to come is not known yet), and each a day the
+    /// pipeline of <paramref name="period"/> splits exactly: within <see cref="PipelineMoves.DailyDays"/> days of the
+    /// period, or a month's last day (movements further away are kept per month).
     /// </summary>
-    public static (DateOnly From, DateOnly To) Days(V1.GetPipelineHistoryRequest request, DateOnly today)
+    public static (DateOnly From, DateOnly To) Days(V1.GetPipelineHistoryRequest request, Period period, DateOnly today)
     {
-        var from = Day(request.FromDate, "from_date");
-        var to = Day(request.ToDate, "to_date");
+        var from = Day(request.FromDate, "from_date", period);
+        var to = Day(request.ToDate, "to_date", period);
         return to <= from ? throw RequestGuard.Invalid("to_date", $"to_date {to:yyyy-MM-dd} must be after from_date {from:yyyy-MM-dd}")
             : to > today ? throw RequestGuard.Invalid("to_date", $"to_date {to:yyyy-MM-dd} is after today ({today:yyyy-MM-dd} in the company time zone)")
             : (from, to);
 
-        static DateOnly Day(Google.Type.Date? date, string field) =>
-            ProtoMapper.ToDate(date, field, required: true, out var error) is { } day ? day : throw RequestGuard.Invalid(field, error!.Message);
+        static DateOnly Day(Google.Type.Date? date, string field, Period period)
+        {
+            var day = ProtoMapper.ToDate(date, field, required: true, out var error) is { } d ? d : throw RequestGuard.Invalid(field, error!.Message);
+            return PipelineMoves.IsExactDay(period, day) ? day : throw RequestGuard.Invalid(
+                field,
+                $"{field} {day:yyyy-MM-dd} is more than {PipelineMoves.DailyDays} days from the period {period}, where its movements are kept per month: use a month's last day");
+        }
     }
 
     public static V1.GetPipelineHistoryResponse ToResponse(

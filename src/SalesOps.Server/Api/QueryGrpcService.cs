@@ -238,7 +238,12 @@ public sealed class QueryGrpcService(
         var scope = RequestGuard.Scope(request.Scope);
         var id = ScopeIdOf(scope, request.ScopeId);
         var period = RequestGuard.InCalendar(RequestGuard.PeriodOrCurrent(request.Period, settings, clock));
-        var (from, to) = PipelineHistoryMapper.Days(request, settings.Calendar.LocalDate(clock.Now));
+        if (period.IsWeek)
+        {
+            throw RequestGuard.Invalid("period", "a pipeline is kept for a year, quarter or month, not a week");
+        }
+
+        var (from, to) = PipelineHistoryMapper.Days(request, period, settings.Calendar.LocalDate(clock.Now));
         var (counters, _) = await ScopeAsync(scope, id);
         var figures = Counter.ToSet(counters);
         return PipelineHistoryMapper.ToResponse(
