@@ -157,33 +157,94 @@ public sealed partial class ReferenceModel
         return day < windowStart ? (lastOfMonth < windowStart ? lastOfMonth : windowStart.AddDays(-1)) : lastOfMonth;
     }
 
-    /// <summary>The reps whose current items count in the scope: the rep itself, or those now in the region or below it.</summary>
-    private HashSet<string> ScopeReps(bool isRep, string id)
-    {
-        if (isRep)
-        {
-            return [id];
-        }
-
-        var parents = RegionParents();
-        return Reps().Values.Where(r => Chain(r.CurrentRegion, parents).Contains(id)).Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
-    }
+    /// <summary>A reader of waterfalls and trends over the events accepted so far (it computes what they share once).</summary>
+    public PipelineReader Pipelines() => new(this);
 
     /// <summary>
-    /// The waterfall of a rep's or region's pipeline for <paramref name="period"/> from the end of <paramref name="from"/>
-    /// to the end of <paramref name="to"/>, and the trend of the twelve months ending with the month of <paramref name="to"/>.
-    /// Start and end are the pipeline as the deals stood then, not sums of movements, so the balance is checked too.
+    /// Waterfalls of rep's or region's pipelines and their trends, over one set of accepted events: the deals' events,
+    /// movements and states at the end of each day asked for are computed once and shared by every scope.
     /// </summary>
-    public RefPipelineView PipelineView(bool isRep, string id, string period, DateOnly from, DateOnly to, List<RefMove> moves, Dictionary<CounterKey, long> counters)
+    public sealed class PipelineReader
     {
-        var reps = ScopeReps(isRep, id);
-        (long Amount, long Count) PipelineAt(DateOnly day)
+        private readonly ReferenceModel _model;
+        private readonly List<(string Deal, List<SalesEvent> Events)> _deals;
+        private readonly List<RefMove> _moves;
+        private readonly Dictionary<DateOnly, List<DealAt>> _states = [];
+        private readonly Dictionary<string, RefRep> _reps;
+        private readonly Dictionary<string, string> _parents;
+        private readonly Dictionary<string, RefDeal> _current;
+
+        internal PipelineReader(ReferenceModel model)
         {
-            long amount = 0, count = 0;
-            foreach (var (_, events) in DealEvents())
+            _model = model;
+            _deals = model.DealEvents();
+            _moves = model.PipelineMoves();
+            _reps = model.Reps();
+            _parents = model.RegionParents();
+            _current = model.Deals();
+        }
+
+        /// <summary>
+        /// The deals' events span: a month, quarter and year in its middle, and for each four pairs of days a waterfall
+        /// may be asked for (docs/semantics.md: days within 31 days of the period, or months' last days, or the day
+        /// before that window): inside the period, across its end, from far before it, to far after it.
+        /// </summary>
+        public List<(string Period, DateOnly From, DateOnly To)> Windows()
+        {
+            var days = _deals.SelectMany(d => d.Events).Select(e => _model._calendar.LocalDate(e.OccurredAt)).ToList();
+            if (days.Count == 0)
             {
-                var d = StateOf(events, e => _calendar.LocalDate(e.OccurredAt) <= day);
-                if (d.Exists && IsOpen(d.Stage) && reps.Contains(d.Owner) && RefCalendar.Contains(period, d.Close))
+                return [];
+            }
+
+            var middle = DateOnly.FromDayNumber((days.Min().DayNumber + days.Max().DayNumber) / 2);
+            var windows = new List<(string, DateOnly, DateOnly)>();
+            foreach (var period in RefCalendar.PeriodsOf(middle))
+            {
+                var (first, end) = RefCalendar.Days(period);
+                var farBefore = first.AddDays(-100);
+                var farAfter = end.AddDays(100);
+                windows.Add((period, first.AddDays(-1), first.AddDays(14)));
+                windows.Add((period, first.AddDays(14), end.AddDays(PipelineDailyDays - 1)));
+                windows.Add((period, new DateOnly(farBefore.Year, farBefore.Month, 1).AddMonths(1).AddDays(-1), first.AddDays(-PipelineDailyDays - 1)));
+                windows.Add((period, first.AddDays(-PipelineDailyDays - 1), new DateOnly(farAfter.Year, farAfter.Month, 1).AddMonths(1).AddDays(-1)));
+            }
+
+            return windows;
+        }
+
+        /// <summary>
+        /// The waterfall of a rep's or region's pipeline for <paramref name="period"/> from the end of <paramref name="from"/>
+        /// to the end of <paramref name="to"/>, and the trend of the twelve months ending with the month of <paramref name="to"/>
+        /// (<paramref name="counters"/>: the scope's counters, for the months' bookings and wins). Start and end are the
+        /// pipeline as the deals stood then, not sums of movements, so the balance is checked too.
+        /// </summary>
+        public RefPipelineView View(bool isRep, string id, string period, DateOnly from, DateOnly to, Dictionary<CounterKey, long> counters)
+        {
+            var reps = isRep ? [id] : _reps.Values.Where(r => Chain(r.CurrentRegion, _parents).Contains(id)).Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+            var start = PipelineAt(from, reps, period);
+            var end = PipelineAt(to, reps, period);
+            var terms = Moves.Select(m =>
+            {
+                var of = _moves.Where(x => x.Move == m && x.Period == period && reps.Contains(x.Rep) && x.Day > from && x.Day <= to).ToList();
+                return new RefTerm(m, of.Sum(x => x.Amount), of.Count);
+            }).ToList();
+            var waterfall = new RefWaterfall(start.Amount, start.Count, terms, end.Amount, end.Count);
+            return new RefPipelineView(waterfall, Trend(reps, isRep, id, to, counters));
+        }
+
+        private (long Amount, long Count) PipelineAt(DateOnly day, HashSet<string> reps, string period)
+        {
+            if (!_states.TryGetValue(day, out var states))
+            {
+                states = _deals.Select(d => StateOf(d.Events, e => _model._calendar.LocalDate(e.OccurredAt) <= day)).ToList();
+                _states[day] = states;
+            }
+
+            long amount = 0, count = 0;
+            foreach (var d in states)
+            {
+                if (d.Exists && _model.IsOpen(d.Stage) && reps.Contains(d.Owner) && RefCalendar.Contains(period, d.Close))
                 {
                     amount += d.Amount;
                     count++;
@@ -193,57 +254,44 @@ public sealed partial class ReferenceModel
             return (amount, count);
         }
 
-        var start = PipelineAt(from);
-        var end = PipelineAt(to);
-        var terms = Moves.Select(m =>
+        private List<RefTrendMonth> Trend(HashSet<string> reps, bool isRep, string id, DateOnly to, Dictionary<CounterKey, long> counters)
         {
-            var of = moves.Where(x => x.Move == m && x.Period == period && reps.Contains(x.Rep) && x.Day > from && x.Day <= to).ToList();
-            return new RefTerm(m, of.Sum(x => x.Amount), of.Count);
-        }).ToList();
-        var waterfall = new RefWaterfall(start.Amount, start.Count, terms, end.Amount, end.Count);
-        return new RefPipelineView(waterfall, Trend(reps, isRep, id, to, counters));
-    }
-
-    private List<RefTrendMonth> Trend(HashSet<string> reps, bool isRep, string id, DateOnly to, Dictionary<CounterKey, long> counters)
-    {
-        var parents = RegionParents();
-        var all = Reps();
-        var deals = Deals();
-        var months = new List<RefTrendMonth>();
-        var last = new DateOnly(to.Year, to.Month, 1);
-        for (var i = 11; i >= 0; i--)
-        {
-            var first = last.AddMonths(-i);
-            var month = RefCalendar.MonthCode(first);
-            var end = _calendar.StartOf(first.AddMonths(1));
-            var opened = deals.Values.Count(d => reps.Contains(d.Owner) && RefCalendar.MonthCode(_calendar.LocalDate(d.OpenedAt)) == month);
-            var headcount = all.Values.Count(r =>
+            var months = new List<RefTrendMonth>();
+            var last = new DateOnly(to.Year, to.Month, 1);
+            for (var i = 11; i >= 0; i--)
             {
-                var leave = LeaveOf(r.Id);
-                if (r.Memberships[0].At >= end || (leave is not null && leave.OccurredAt < end))
+                var first = last.AddMonths(-i);
+                var month = RefCalendar.MonthCode(first);
+                var end = _model._calendar.StartOf(first.AddMonths(1));
+                var opened = _current.Values.Count(d => reps.Contains(d.Owner) && RefCalendar.MonthCode(_model._calendar.LocalDate(d.OpenedAt)) == month);
+                var headcount = _reps.Values.Count(r =>
                 {
-                    return false;
-                }
+                    var leave = _model.LeaveOf(r.Id);
+                    if (r.Memberships[0].At >= end || (leave is not null && leave.OccurredAt < end))
+                    {
+                        return false;
+                    }
 
-                if (isRep)
-                {
-                    return r.Id == id;
-                }
+                    if (isRep)
+                    {
+                        return r.Id == id;
+                    }
 
-                var standing = r.Memberships.Last(m => m.At < end).Region;
-                return Chain(standing, parents).Contains(id);
-            });
-            var bookings = counters.GetValueOrDefault(new CounterKey(Fig.Bookings, month, 0, 0));
-            months.Add(new RefTrendMonth(
-                month,
-                opened,
-                bookings,
-                counters.GetValueOrDefault(new CounterKey(Fig.WonCount, month, 0, 0)),
-                headcount,
-                headcount > 0 ? bookings / headcount : null));
+                    var standing = r.Memberships.Last(m => m.At < end).Region;
+                    return Chain(standing, _parents).Contains(id);
+                });
+                var bookings = counters.GetValueOrDefault(new CounterKey(Fig.Bookings, month, 0, 0));
+                months.Add(new RefTrendMonth(
+                    month,
+                    opened,
+                    bookings,
+                    counters.GetValueOrDefault(new CounterKey(Fig.WonCount, month, 0, 0)),
+                    headcount,
+                    headcount > 0 ? bookings / headcount : null));
+            }
+
+            return months;
         }
-
-        return months;
     }
 
     /// <summary>The counters of pipeline over time, as the engine keeps them (<see cref="Counters"/> adds them).</summary>
