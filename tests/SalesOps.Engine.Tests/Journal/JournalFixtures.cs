@@ -87,6 +87,12 @@ internal static class JournalFixtures
         new CustomerRegistered(p + "e-cust2", At, p + "globex", "Globex", KeyAccount: true),
     ];
 
+    /// <summary>Events added after the key-account registration (ADR 0022), after <see cref="KeyAccounts"/> in file order.</summary>
+    public static SalesEvent[] AddedAfterKeyAccounts(string p) =>
+    [
+        new CustomerKeyAccountChanged(p + "e-key", At.AddDays(1), p + "acme", KeyAccount: true),
+    ];
+
     /// <summary>Events added after the version 2 fixtures, after <see cref="Version2"/> in file order.</summary>
     public static SalesEvent[] AddedLater(string p) =>
     [
@@ -163,6 +169,11 @@ internal static class JournalFixtures
         }
 
         foreach (var e in KeyAccounts(p))
+        {
+            yield return ($"{++n:00}-event-{e.GetType().Name}.bin", new EventAccepted(e));
+        }
+
+        foreach (var e in AddedAfterKeyAccounts(p))
         {
             yield return ($"{++n:00}-event-{e.GetType().Name}.bin", new EventAccepted(e));
         }
