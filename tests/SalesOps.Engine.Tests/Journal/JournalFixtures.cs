@@ -36,6 +36,7 @@ internal static class JournalFixtures
         .. Added(p),
         .. Version2(p),
         .. AddedLater(p),
+        .. AddedAfterKeyAccounts(p),
     ];
 
     /// <summary>Events added after the legacy format: they have current-format fixtures only.</summary>
@@ -126,7 +127,7 @@ internal static class JournalFixtures
     public static IEnumerable<(string File, JournalEntry Entry)> All(string p, bool legacy = false)
     {
         var n = 0;
-        var added = Added(p).Length + Version2(p).Length + AddedLater(p).Length;
+        var added = Added(p).Length + Version2(p).Length + AddedLater(p).Length + AddedAfterKeyAccounts(p).Length;
         var events = Events(p);
         foreach (var e in events[..^added])
         {
