@@ -132,6 +132,12 @@ public abstract class DurableGrain<TEntry, TSnapshot>(
         }
 
         OnRecovered();
+        if (HasPending)
+        {
+            // What the previous activation left undelivered goes now: the call that woke this one (a query, a message
+            // that queues nothing) may deliver nothing, and the recovery sweep is minutes away.
+            _courier.Kick();
+        }
     }
 
     public sealed override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)

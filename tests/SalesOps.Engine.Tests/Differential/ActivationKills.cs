@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using SalesOps.Domain;
 
 namespace SalesOps.Engine.Tests.Differential;
 
@@ -32,6 +33,7 @@ public sealed class ActivationKills(IFaultInjector inner, double rate) : IFaultI
     private const string AttemptKey = "diff-kill-attempt";
 
     private readonly ConcurrentDictionary<(string Method, string Target, string Source), Lag> _unresolved = new();
+    private readonly ConcurrentDictionary<(string Method, string Target, string Source), Lag> _orphaned = new();
     private readonly ConcurrentQueue<Lag> _lags = new();
     private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<ActivationId, GrainId> _killed = new();
@@ -56,6 +58,8 @@ public sealed class ActivationKills(IFaultInjector inner, double rate) : IFaultI
     public Task<T> IngestAsync<T>(string sequence, IngestFaultMode mode, Func<Task<T>> ingest) => inner.IngestAsync(sequence, mode, ingest);
 
     public int IngestFaults(string sequence) => inner.IngestFaults(sequence);
+
+    public bool Explains(string sequence, SalesEvent e) => inner.Explains(sequence, e);
 
     public long Mark()
     {
@@ -122,6 +126,30 @@ public sealed class ActivationKills(IFaultInjector inner, double rate) : IFaultI
             kind = null;
         }
 
+        // A send of an activation already killed (this one, or one whose drain outlived its kill) is an orphan: if it
+        // fails, nothing retries it but the next activation, which re-sends from its journal only what it does not know
+        // to be delivered, and may have delivered it already. Whether it arrived at all is the state comparison's job.
+        var orphan = _killed.ContainsKey(sender.ActivationId);
+        if (orphan)
+        {
+            RequestContext.Set(CallFilterFaults.OrphanKey, true);
+        }
+
+        try
+        {
+            await SendAsync(context, sender, method, call, kind);
+        }
+        finally
+        {
+            if (orphan)
+            {
+                RequestContext.Remove(CallFilterFaults.OrphanKey);
+            }
+        }
+    }
+
+    private async Task SendAsync(IOutgoingGrainCallContext context, IGrainContext sender, string method, (string, string, string) call, string? kind)
+    {
         switch (kind)
         {
             case "kill sender, answer lost":
@@ -175,6 +203,10 @@ public sealed class ActivationKills(IFaultInjector inner, double rate) : IFaultI
 
         var call = (method, context.TargetId.ToString(), context.SourceId?.ToString() ?? "client");
         var attempt = RequestContext.Get(AttemptKey) as long?;
+        var orphan = RequestContext.Get(CallFilterFaults.OrphanKey) is true;
+        // The marks are the sender's: what the receiver sends while it handles this call is not the killed sender's.
+        RequestContext.Remove(AttemptKey);
+        RequestContext.Remove(CallFilterFaults.OrphanKey);
         var kind = Random.Shared.NextDouble() >= rate ? null : isMessage ? "kill receiver after apply" : "kill book after ingest";
         await context.Invoke();
         if (kind is null || !Kill(receiver, kind, method))
@@ -187,7 +219,9 @@ public sealed class ActivationKills(IFaultInjector inner, double rate) : IFaultI
 
         if (isMessage)
         {
-            Failed(call, kind);
+            // From a killed sender's activation, nothing retries it but the next activation, which may have delivered it
+            // already: the failure is recorded for Lagged only.
+            Failed(call, kind, owed: !orphan);
             throw new TimeoutException($"injected: {receiver.GrainId} killed after it applied {method}; the answer is lost");
         }
 
@@ -225,10 +259,10 @@ public sealed class ActivationKills(IFaultInjector inner, double rate) : IFaultI
     }
 
     /// <summary>Records a call made to fail until its sender sends it again; returns the failure's number.</summary>
-    private long Failed((string, string, string) call, string kind)
+    private long Failed((string, string, string) call, string kind, bool owed = true)
     {
         var lag = new Lag(call.Item1, call.Item2, Interlocked.Increment(ref _injected), DateTime.UtcNow, kind);
-        if (_unresolved.TryAdd(call, lag))
+        if ((owed ? _unresolved : _orphaned).TryAdd(call, lag))
         {
             _lags.Enqueue(lag);
         }
@@ -245,6 +279,11 @@ public sealed class ActivationKills(IFaultInjector inner, double rate) : IFaultI
         if (_unresolved.TryGetValue(call, out var lag) && lag.Mark != attempt && _unresolved.TryRemove(KeyValuePair.Create(call, lag)))
         {
             lag.ResolvedAt = DateTime.UtcNow;
+        }
+
+        if (_orphaned.TryRemove(call, out var orphan))
+        {
+            orphan.ResolvedAt = DateTime.UtcNow;
         }
     }
 

@@ -220,6 +220,27 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
                 var injected = cluster.Faults.IngestFaults(sequence) > faultsBefore;
                 var unanswered = new List<SalesEvent>();
                 var probed = cluster.SiloKills?.Overlaps(sentAt, DateTime.UtcNow) == true ? await ProbeAsync(batch, outcomes, keys) : null;
+
+                // An UNAVAILABLE that may or may not have been applied: the engine tells which by answering DUPLICATE to
+                // the same event again (or to a later copy of it in the batch) where the reference, without it, would
+                // not. Then the reference takes it in place; otherwise after the batch.
+                void Settle(int i, Outcome again, string why)
+                {
+                    var copy = Enumerable.Range(i + 1, batch.Count - i - 1)
+                        .FirstOrDefault(j => batch[j].EventId == batch[i].EventId && batch[j].GetType() == batch[i].GetType() && outcomes[j].Code != OutcomeCode.Unavailable, -1);
+                    var told = copy >= 0 ? outcomes[copy] : again;
+                    if (told.Code == OutcomeCode.Duplicate && reference.Peek(batch[i]).Code != Verdict.Duplicate)
+                    {
+                        var (code, field) = reference.Decide(batch[i]);
+                        log.Add($"#{log.Count} {Comparison.Describe(batch[i])} -> engine UNAVAILABLE ({why}; applied) | reference {code} {field}");
+                        Count($"unavailable {why}, applied");
+                    }
+                    else
+                    {
+                        Count($"unavailable {why}, not applied");
+                    }
+                }
+
                 for (var i = 0; i < batch.Count; i++)
                 {
                     if (outcomes[i].Code != OutcomeCode.Unavailable)
@@ -234,29 +255,23 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
 
                     if (probed?[i] is { } again)
                     {
-                        // A silo died under the call: the engine tells whether the event was applied where it stood by
-                        // answering DUPLICATE to the same event again (or to a later copy of it in the batch) where the
-                        // reference, without it, would not. Then the reference takes it in place; otherwise after the batch.
-                        var copy = Enumerable.Range(i + 1, batch.Count - i - 1)
-                            .FirstOrDefault(j => batch[j].EventId == batch[i].EventId && batch[j].GetType() == batch[i].GetType() && outcomes[j].Code != OutcomeCode.Unavailable, -1);
-                        var told = copy >= 0 ? outcomes[copy] : again;
-                        if (told.Code == OutcomeCode.Duplicate && reference.Peek(batch[i]).Code != Verdict.Duplicate)
-                        {
-                            var (code, field) = reference.Decide(batch[i]);
-                            log.Add($"#{log.Count} {Comparison.Describe(batch[i])} -> engine UNAVAILABLE (silo killed; applied) | reference {code} {field}");
-                            Count("unavailable after a silo kill, applied");
-                        }
-                        else
-                        {
-                            Count("unavailable after a silo kill, not applied");
-                        }
-
+                        Settle(i, again, "after a silo kill");
                         continue;
                     }
 
                     if (!injected)
                     {
                         return $"UNAVAILABLE with no fault injected in its batch: {outcomes[i].Message}\nevent: {batch[i]}";
+                    }
+
+                    if (!cluster.Faults.Explains(sequence, keys.Rekey(batch[i])))
+                    {
+                        // Not the injected fault (which hit another call of the batch): a call that timed out beside it,
+                        // applied or not. Re-sent at once, as after a silo kill; its answer is checked after the batch.
+                        probed ??= new Outcome?[batch.Count];
+                        probed[i] = await cluster.Ingestor.IngestAsync(keys.Rekey(batch[i])).WaitAsync(CallTimeout);
+                        Settle(i, probed[i]!, "beside an injected fault");
+                        continue;
                     }
 
                     if (mode == IngestFaultMode.FailAfter)
@@ -278,7 +293,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
                 // is the re-send's, checked after the batch as any re-send's.
                 for (var i = 0; i < batch.Count; i++)
                 {
-                    if (probed?[i] is { } again && Check(batch[i], again, resend, " (re-sent after a silo kill)", sentAt) is { } failure)
+                    if (probed?[i] is { } again && Check(batch[i], again, resend, " (re-sent at once after UNAVAILABLE)", sentAt) is { } failure)
                     {
                         return failure;
                     }
@@ -466,8 +481,9 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
         {
             await flush.WaitAsync(CallTimeout);
         }
-        catch (Exception ex) when (ex is TimeoutException or OrleansMessageRejectionException)
+        catch (Exception ex) when (ex is TimeoutException or OrleansMessageRejectionException or OperationCanceledException)
         {
+            // a flush the faults (or a loaded machine: "message expired before placement") cut short; the next round flushes again
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using SalesOps.Domain;
 
 namespace SalesOps.Engine.Tests.Differential;
 
@@ -28,6 +29,13 @@ public interface IFaultInjector
 
     /// <summary>How many ingest calls of <paramref name="sequence"/> were made to fail so far.</summary>
     int IngestFaults(string sequence);
+
+    /// <summary>
+    /// Whether an ingest call carrying <paramref name="e"/> was made to fail: its UNAVAILABLE is the injected one, applied
+    /// or not as the batch's mode says. Otherwise something else failed the call (a call timing out on a loaded machine
+    /// beside it), and it may or may not have been applied (docs/semantics.md).
+    /// </summary>
+    bool Explains(string sequence, SalesEvent e);
 
     /// <summary>A mark of every fault injected so far, for <see cref="WaitResolvedAsync"/>.</summary>
     long Mark();
@@ -61,6 +69,9 @@ public interface IFaultInjector
 public sealed class CallFilterFaults : IFaultInjector
 {
     internal const string SequenceKey = "diff-sequence";
+
+    /// <summary>Request-context key <see cref="ActivationKills"/> sets on a send of an activation it killed.</summary>
+    internal const string OrphanKey = "diff-orphan";
     private const string ModeKey = "diff-ingest-faults";
 
     /// <summary>Messages between grains: every one is the runtime's delivery, retried by the sender's outbox.</summary>
@@ -73,8 +84,10 @@ public sealed class CallFilterFaults : IFaultInjector
     internal static readonly HashSet<string> Ingest = new(StringComparer.Ordinal) { "ApplyAsync", "DefineAsync", "RegisterAsync", "SetTargetAsync", "SubmitForecastAsync", "RecordPlanningInputsAsync", "ChangeKeyAccountAsync" };
 
     private readonly ConcurrentDictionary<(string Method, string Target, string Source), Lag> _unresolved = new();
+    private readonly ConcurrentDictionary<(string Method, string Target, string Source), Lag> _orphaned = new();
     private readonly ConcurrentQueue<Lag> _lags = new();
     private readonly ConcurrentDictionary<string, int> _ingestFaults = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Sequence, Type Kind, string EventId), bool> _failedEvents = new();
     private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
     private long _injected;
 
@@ -108,12 +121,14 @@ public sealed class CallFilterFaults : IFaultInjector
     }
 
     public IEnumerable<string> Unresolved(long mark) =>
-        _unresolved.Where(kv => kv.Value.Mark <= mark).Select(kv => $"{kv.Key.Method} on {kv.Key.Target} from {kv.Key.Source} (fault #{kv.Value.Mark})");
+        _unresolved.Where(kv => kv.Value.Mark <= mark).Select(kv => $"{kv.Key.Method} on {kv.Key.Target} from {kv.Key.Source} (fault #{kv.Value.Mark}: {kv.Value.Kind}, {kv.Value.FailedAt:HH:mm:ss.fff})");
 
     public bool Lagged(string method, string target, DateTime since) =>
         _lags.Any(l => l.Method == method && l.Target == target && (l.ResolvedAt is not { } resolved || resolved >= since));
 
     public int IngestFaults(string sequence) => _ingestFaults.GetValueOrDefault(sequence);
+
+    public bool Explains(string sequence, SalesEvent e) => _failedEvents.ContainsKey((sequence, e.GetType(), e.EventId));
 
     public long Mark() => Interlocked.Read(ref _injected);
 
@@ -146,6 +161,7 @@ public sealed class CallFilterFaults : IFaultInjector
         }
 
         var call = (method, context.TargetId.ToString(), context.SourceId?.ToString() ?? "client");
+        var orphan = RequestContext.Get(OrphanKey) is true;
         var roll = Random.Shared.NextDouble();
         var fault = isMessage ? MessageFault(roll) : IngestFault(roll, mode!.Value);
         if (fault is not null)
@@ -157,14 +173,14 @@ public sealed class CallFilterFaults : IFaultInjector
         switch (fault)
         {
             case "fail before":
-                Failed(call, mode);
+                Failed(call, mode, fault, orphan, context);
                 throw new TimeoutException($"injected: {method} on {call.Item2} failed before it applied");
             case "reject":
-                Failed(call, mode);
+                Failed(call, mode, fault, orphan, context);
                 throw Rejection($"injected: {method} on {call.Item2} rejected");
             case "fail after":
                 await context.Invoke();
-                Failed(call, mode);
+                Failed(call, mode, fault, orphan, context);
                 throw new TimeoutException($"injected: {method} on {call.Item2} failed after it applied");
             case "duplicate":
                 // The same message arrives twice; the sender sees the first answer.
@@ -186,6 +202,11 @@ public sealed class CallFilterFaults : IFaultInjector
         {
             lag.ResolvedAt = DateTime.UtcNow;
         }
+
+        if (_orphaned.TryRemove(call, out var orphaned))
+        {
+            orphaned.ResolvedAt = DateTime.UtcNow;
+        }
     }
 
     private string? MessageFault(double roll) => (roll / MessageRate) switch
@@ -205,13 +226,25 @@ public sealed class CallFilterFaults : IFaultInjector
         _ => "reject",
     };
 
-    private void Failed((string, string, string) call, IngestFaultMode? mode)
+    private void Failed((string, string, string) call, IngestFaultMode? mode, string fault, bool orphan, IIncomingGrainCallContext context)
     {
-        if (mode is null)
+        if (mode is null && orphan)
+        {
+            // A killed activation's send: its outbox is gone, and the next activation may have delivered the message
+            // before this send arrived, so no retry is owed for it (a lost message would show in the state). Its
+            // effect may still be late at the target until that activation sends it.
+            _counts.AddOrUpdate("failed send of a killed activation", 1, (_, n) => n + 1);
+            var lag = new Lag(call.Item1, call.Item2, 0, DateTime.UtcNow, fault);
+            if (_orphaned.TryAdd(call, lag))
+            {
+                _lags.Enqueue(lag);
+            }
+        }
+        else if (mode is null)
         {
             // A message: its sender's outbox must send it again.
             var mark = Interlocked.Increment(ref _injected);
-            var lag = new Lag(call.Item1, call.Item2, mark, DateTime.UtcNow);
+            var lag = new Lag(call.Item1, call.Item2, mark, DateTime.UtcNow, fault);
             if (_unresolved.TryAdd(call, lag))
             {
                 _lags.Enqueue(lag);
@@ -221,6 +254,16 @@ public sealed class CallFilterFaults : IFaultInjector
         {
             // An ingest call: the harness sees UNAVAILABLE (or the ingestor calls again) and re-sends before going on.
             _ingestFaults.AddOrUpdate(sequence, 1, (_, n) => n + 1);
+            var carried = context.Request.GetArgument(0) switch
+            {
+                SalesEvent[] events => events,
+                SalesEvent one => [one],
+                _ => [],
+            };
+            foreach (var e in carried)
+            {
+                _failedEvents[(sequence, e.GetType(), e.EventId)] = true;
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 using SalesOps.Abstractions;
 using SalesOps.Domain;
 using SalesOps.Grains;
+using SalesOps.Runtime;
 
 namespace SalesOps.Engine.Tests.Durable;
 
@@ -69,6 +70,45 @@ public sealed class DurableClusterTests(DurableClusterFixture fixture)
             async () => Pipeline(await repBook.GetSnapshotAsync(s.Id("cy")).Within()) == 42_000,
             "the credit reached the rep without another call to the deal book",
             TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>
+    /// A deal book that deactivates with a credit undelivered and whose wake request fails delivers the credit as soon
+    /// as anything activates it again, a read included: the read delivers nothing by itself, and the next recovery
+    /// sweep is minutes away.
+    /// </summary>
+    [Fact]
+    public async Task DealBookWokenByARead_DeliversWhatItsLastActivationLeftQueued()
+    {
+        var s = new Scenario("read" + Guid.NewGuid().ToString("N")[..6]);
+        await IngestUntilAcknowledgedAsync([s.Region("r"), s.Rep("cy", "r"), s.Customer("c")], []);
+        var repBook = fixture.Cluster.Client.GetGrain<IRepBookGrain>(RepBooks.Of(s.Id("cy")));
+        var repBookKey = repBook.GetGrainId().Key.ToString()!;
+        var recoveryKey = fixture.Cluster.Client.GetGrain<IRecoveryGrain>(0).GetGrainId().Key.ToString()!;
+        var dealBook = fixture.Cluster.Client.GetGrain<IOpportunityBookGrain>(OpportunityBooks.Of(s.Id("d1")));
+        long Pipeline(RepSnapshot rep) => Enumerable.Range(0, 16).Sum(a => Counter.ToSet(rep.Counters).Get(Figure.PipelineAmount, default, (short)a));
+
+        BlockedCalls.Block(nameof(IRepBookGrain.CreditAsync), repBookKey);
+        BlockedCalls.Block(nameof(IRecoveryGrain.WakeSoonAsync), recoveryKey);
+        try
+        {
+            var outcome = await fixture.Ingestor.IngestAsync(s.Open("d1", "cy", "c", 42_000, h: 1)).Within(TimeSpan.FromSeconds(60));
+            Assert.True(outcome.IsAccepted, $"{outcome.Code} {outcome.Message}");
+            await fixture.Cluster.DeactivateAsync(dealBook).Within(TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            BlockedCalls.Release(nameof(IRepBookGrain.CreditAsync), repBookKey);
+            BlockedCalls.Release(nameof(IRecoveryGrain.WakeSoonAsync), recoveryKey);
+        }
+
+        Assert.Equal(0, Pipeline(await repBook.GetSnapshotAsync(s.Id("cy")).Within()));
+        var deal = await dealBook.GetSnapshotAsync(s.Id("d1")).Within();
+        Assert.True(deal.Opened);
+        await Wait.UntilAsync(
+            async () => Pipeline(await repBook.GetSnapshotAsync(s.Id("cy")).Within()) == 42_000,
+            "the credit reached the rep once a read woke the deal book",
+            TimeSpan.FromSeconds(20));
     }
 
     [Fact]
