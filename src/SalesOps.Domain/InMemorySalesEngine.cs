@@ -110,9 +110,9 @@ public sealed class InMemorySalesEngine
             return engine.Region(e.RegionId).Define(e, parent);
         }
 
-        public Outcome Visit(RepJoined e) => engine.Rep(e.RepId).Join(e);
+        public Outcome Visit(RepJoined e) => engine.Rep(e.RepId).Join(e, engine.Settings.Calendar, Effects);
 
-        public Outcome Visit(RepMoved e) => engine.Rep(e.RepId).Move(e, Effects);
+        public Outcome Visit(RepMoved e) => engine.Rep(e.RepId).Move(e, engine.Settings.Calendar, Effects);
 
         public Outcome Visit(RepLeft e) => engine.Rep(e.RepId).Leave(e, engine.Settings.Calendar, Effects);
 

@@ -371,7 +371,8 @@ internal sealed record OpportunityMemento(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DedupMemento? Dedup = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] CloseHistoryMemento? Closes = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] RiskAlertMemento? RiskAlerts = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LwwMemento<long>? Cost = null) : IMemento;
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LwwMemento<long>? Cost = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] PipelineHistoryMemento? History = null) : IMemento;
 
 /// <summary>
 /// A deal's push count and the expected-close settings it keeps (<see cref="CloseHistory"/>), in stamp order, as

@@ -1083,6 +1083,8 @@ public sealed partial class ReferenceModel
             }
         }
 
+        PipelineCounters(reps, Deals(), (rep, region, key, value) => Add(rep, region, key, value));
+
         foreach (var first in FirstOrders(Deals()).Values)
         {
             Historical(first.Owner, first.StageAt, Fig.NewCustomers, 0, 0, 1);

@@ -400,9 +400,9 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
             (Customer, Touch) = (null, null);
         }
 
-        public Outcome Visit(RepJoined e) => _rep.Join(e);
+        public Outcome Visit(RepJoined e) => _rep.Join(e, settings.Calendar, _effects);
 
-        public Outcome Visit(RepMoved e) => _rep.Move(e, _effects);
+        public Outcome Visit(RepMoved e) => _rep.Move(e, settings.Calendar, _effects);
 
         public Outcome Visit(RepLeft e) => _rep.Leave(e, settings.Calendar, _effects);
 

@@ -186,7 +186,7 @@ public static partial class ProtoMapper
         return error is null ? money!.MinorUnits : null;
     }
 
-    private static DateOnly? ToDate(Google.Type.Date? d, string field, bool required, out Outcome? error)
+    internal static DateOnly? ToDate(Google.Type.Date? d, string field, bool required, out Outcome? error)
     {
         error = null;
         if (d is null)
