@@ -118,6 +118,17 @@ public sealed class InMemorySalesEngine
 
         public Outcome Visit(CustomerRegistered e) => engine.Customer(e.CustomerId).Register(e);
 
+        public Outcome Visit(CustomerKeyAccountChanged e)
+        {
+            var outcome = engine.Customer(e.CustomerId).ChangeKeyAccount(e, engine.Settings.Dedup, out var moves);
+            foreach (var (repId, items) in moves)
+            {
+                engine._reps[repId].Credit(items, engine.Settings.Calendar, Effects);
+            }
+
+            return outcome;
+        }
+
         public Outcome Visit(ActivityLogged e)
         {
             var outcome = engine.Rep(e.RepId).LogActivity(e, engine.Settings.Calendar, Effects);

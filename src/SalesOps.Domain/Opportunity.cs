@@ -206,6 +206,7 @@ public sealed partial class OpportunityState
         public bool Visit(RepLeft e) => false;
 
         public bool Visit(CustomerRegistered e) => false;
+        public bool Visit(CustomerKeyAccountChanged e) => false;
 
         public bool Visit(ActivityLogged e) => false;
 
@@ -285,6 +286,7 @@ public sealed partial class OpportunityState
         public (string RepId, string Field)? Visit(RepLeft e) => null;
 
         public (string RepId, string Field)? Visit(CustomerRegistered e) => null;
+        public (string RepId, string Field)? Visit(CustomerKeyAccountChanged e) => null;
 
         public (string RepId, string Field)? Visit(ActivityLogged e) => null;
 

@@ -450,7 +450,8 @@ internal sealed record CustomerMemento(
     Dictionary<string, OrderEntry> Orders,
     string[] Payments,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? KeyAccount = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<CustomerActivityEntry>? Activities = null) : IMemento;
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<CustomerActivityEntry>? Activities = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] KeyAccountMemento? KeyAccountChanges = null) : IMemento;
 
 /// <summary>Source-generated (reflection-free) JSON metadata for the mementos.</summary>
 [JsonSourceGenerationOptions(

@@ -361,6 +361,7 @@ public static class Comparison
             RepMoved m => $"{m.RepId} -> {m.RegionId}",
             RepLeft l => $"{l.RepId} left",
             CustomerRegistered c => c.KeyAccount ? $"{c.CustomerId} key account" : c.CustomerId,
+            CustomerKeyAccountChanged k => $"{k.CustomerId} {(k.KeyAccount ? "to key account" : "to other account")}",
             OpportunityOpened o => $"{o.OpportunityId} owner={o.OwnerRepId} cust={o.CustomerId} amount={o.Amount} stage={o.StageId} close={o.ExpectedClose}",
             OpportunityStageChanged s => $"{s.OpportunityId} stage={s.StageId} close={s.ExpectedClose}",
             OpportunityAmountChanged a => $"{a.OpportunityId} amount={a.Amount}",

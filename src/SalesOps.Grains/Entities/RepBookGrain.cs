@@ -437,6 +437,7 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
         public Outcome Visit(RegionDefined e) => NotARepEvent(e);
 
         public Outcome Visit(CustomerRegistered e) => NotARepEvent(e);
+        public Outcome Visit(CustomerKeyAccountChanged e) => NotARepEvent(e);
 
         public Outcome Visit(OpportunityOpened e) => NotARepEvent(e);
 

@@ -682,6 +682,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             RepMoved m => m with { RepId = Key(m.RepId), RegionId = Key(m.RegionId) },
             RepLeft l => l with { RepId = Key(l.RepId) },
             CustomerRegistered c => c with { CustomerId = Key(c.CustomerId) },
+            CustomerKeyAccountChanged k => k with { CustomerId = Key(k.CustomerId) },
             OpportunityOpened o => o with { OpportunityId = Key(o.OpportunityId), OwnerRepId = Key(o.OwnerRepId), CustomerId = Key(o.CustomerId) },
             OpportunityStageChanged s => s with { OpportunityId = Key(s.OpportunityId) },
             OpportunityAmountChanged a => a with { OpportunityId = Key(a.OpportunityId) },
