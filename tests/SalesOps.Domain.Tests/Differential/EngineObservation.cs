@@ -81,7 +81,9 @@ internal static class EngineObservation
         }
 
         var q = a.Quality;
-        return new RefActivity(count, minutes, a.WithoutCustomerCount, a.WithoutCustomerMinutes, q.Calls, q.Visits, q.Proposals, q.CallsPerVisit, q.VisitsPerProposal, q.ProposalsPerOrder);
+        return new RefActivity(
+            count, minutes, a.WithoutCustomerCount, a.WithoutCustomerMinutes, q.Calls, q.Visits, q.Proposals, q.CallsPerVisit, q.VisitsPerProposal, q.ProposalsPerOrder,
+            q.ByLoad.Select(b => b.Won).ToArray(), q.ByLoad.Select(b => b.Lost).ToArray(), RefActivity.Builder.Lines(a.ProductLines.Select(p => (p.ProductLine, p.Count, p.Minutes))));
     }
 
     /// <summary>A report in the reference's terms; <paramref name="unkey"/> maps an engine id (a customer's) back.</summary>

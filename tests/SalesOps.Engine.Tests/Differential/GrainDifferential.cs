@@ -689,7 +689,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             OpportunityReassigned r => r with { OpportunityId = Key(r.OpportunityId), NewOwnerRepId = Key(r.NewOwnerRepId) },
             OpportunityWon w => w with { OpportunityId = Key(w.OpportunityId) },
             OpportunityLost l => l with { OpportunityId = Key(l.OpportunityId) },
-            ActivityLogged a => a with { RepId = Key(a.RepId), CustomerId = Key(a.CustomerId) },
+            ActivityLogged a => a with { RepId = Key(a.RepId), CustomerId = Key(a.CustomerId), OpportunityId = Key(a.OpportunityId) },
             PaymentReceived p => p with { RepId = Key(p.RepId), CustomerId = Key(p.CustomerId) },
             TargetSet t => t with
             {
