@@ -196,13 +196,16 @@ public sealed class DealActivities
         }
     }
 
-    /// <summary>Every entry, ordered by deal, rep and instant, so equal joins write equal snapshots.</summary>
+    /// <summary>
+    /// Every entry, in the order the join holds them (entries are never removed, so that is the order they were added):
+    /// a join restored from it enumerates, and so credits a deal's opening, in the same order as the original.
+    /// </summary>
     public List<DealActivityEntry> ToMemento()
     {
         var list = new List<DealActivityEntry>(Entries);
-        foreach (var (deal, log) in _byDeal.OrderBy(d => d.Key, StringComparer.Ordinal))
+        foreach (var (deal, log) in _byDeal)
         {
-            foreach (var ((repId, ticks), (count, minutes)) in log.OrderBy(e => e.Key.RepId, StringComparer.Ordinal).ThenBy(e => e.Key.Ticks))
+            foreach (var ((repId, ticks), (count, minutes)) in log)
             {
                 list.Add(new DealActivityEntry(deal, repId, new DateTimeOffset(ticks, TimeSpan.Zero), count, minutes));
             }
