@@ -354,11 +354,7 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
             // and in replay alike, so a replay cuts the same messages.
             var forParent = new FigureSet();
             var outcome = grain._state.SetTarget(e, forParent);
-            foreach (var (key, value) in forParent)
-            {
-                grain._forParent.Add(key, value);
-            }
-
+            grain._forParent.Add(forParent);
             return outcome;
         }
 
