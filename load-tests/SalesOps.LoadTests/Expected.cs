@@ -37,6 +37,12 @@ public sealed class Expected(int reps, int customers)
     public long[] Forecasts { get; } = new long[reps];
     public long[] LastCommit { get; } = new long[reps];
 
+    /// <summary>
+    /// Per rep, the pipeline of the run's month (open deals expected to close in it) as the acknowledged events leave
+    /// it, and the deals opened into it: the run's company is new, so its month's waterfall starts at zero.
+    /// </summary>
+    public (long Amount, long Count, long Created)[] MonthPipeline { get; } = new (long, long, long)[reps];
+
     /// <summary>Each rep's bookings target for the month (the last acknowledged), 0 without one.</summary>
     public long[] TargetMust { get; } = new long[reps];
 
@@ -46,6 +52,18 @@ public sealed class Expected(int reps, int customers)
     public void Apply(in Effect e)
     {
         var r = e.Rep;
+        if (e.InMonth)
+        {
+            ref var month = ref MonthPipeline[r];
+            month = e.Kind switch
+            {
+                EffectKind.Opened => (month.Amount + e.OpenAmountDelta, month.Count + 1, month.Created + 1),
+                EffectKind.AmountChanged => (month.Amount + e.OpenAmountDelta, month.Count, month.Created),
+                EffectKind.Won or EffectKind.Lost => (month.Amount + e.OpenAmountDelta, month.Count - 1, month.Created),
+                _ => month,
+            };
+        }
+
         switch (e.Kind)
         {
             case EffectKind.Activity:

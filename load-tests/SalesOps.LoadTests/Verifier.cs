@@ -21,7 +21,8 @@ public static class Verifier
             .Select(region => new Check<Totals>($"region {region}", Want(expected, newCustomers, Enumerable.Range(0, company.RepIds.Length).Where(r => company.InScope(region, r))),
                 async () => Totals.Of((await query.GetRegionAsync(new V1.GetRegionRequest { RegionId = region, Period = period })).Figures)));
         var checks = repChecks.Concat<ICheck>(regionChecks).Concat(ForecastChecks(query, company, expected, period))
-            .Concat(PlanningChecks(query, company, expected, period)).Concat(DirectionChecks(query, company, expected, period)).ToList();
+            .Concat(PlanningChecks(query, company, expected, period)).Concat(DirectionChecks(query, company, expected, period))
+            .Concat(PipelineChecks(query, company, expected, period)).ToList();
 
         var open = checks;
         while (true)
@@ -145,6 +146,43 @@ public static class Verifier
                 return new Direction(
                     Of(V1.CustomerGroup.KeyAccount), Of(V1.CustomerGroup.OtherAccount), Of(V1.CustomerGroup.NewCustomer, V1.CustomerGroup.ExistingCustomer));
             }));
+
+    /// <summary>
+    /// The month's pipeline over time of every rep and of the run root (GetPipelineHistory), from the day before the
+    /// month to today: it starts empty (the run's company is new), ends with the open deals closing in the month that
+    /// the acknowledged events leave, counts every deal opened into it as created, and balances.
+    /// </summary>
+    private static IEnumerable<ICheck> PipelineChecks(V1.QueryService.QueryServiceClient query, Company company, Expected expected, string period)
+    {
+        var first = DateOnly.ParseExact(period + "-01", "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        Check<Waterfall> Of(string subject, V1.TargetScope scope, string id, IEnumerable<int> reps)
+        {
+            var months = reps.Select(r => expected.MonthPipeline[r]).ToList();
+            return new Check<Waterfall>(
+                $"{subject} pipeline of {period}",
+                new Waterfall(0, 0, months.Sum(m => m.Created), months.Sum(m => m.Amount), months.Sum(m => m.Count), true),
+                async () =>
+                {
+                    // Today is read when asked: a check retried after midnight asks up to the new day.
+                    var today = DateOnly.FromDateTime(DateTime.UtcNow);
+                    var w = (await query.GetPipelineHistoryAsync(new V1.GetPipelineHistoryRequest
+                    {
+                        Scope = scope, ScopeId = id, Period = period,
+                        FromDate = Date(first.AddDays(-1)), ToDate = Date(today),
+                    })).Waterfall;
+                    var signed = w.Terms.Sum(t => t.Move is >= V1.PipelineMove.Created and <= V1.PipelineMove.Increased ? t.Amount : -t.Amount);
+                    var created = w.Terms.Single(t => t.Move == V1.PipelineMove.Created).Count;
+                    return new Waterfall(w.StartAmount, w.StartCount, created, w.EndAmount, w.EndCount, w.StartAmount + signed == w.EndAmount);
+                });
+        }
+
+        static Google.Type.Date Date(DateOnly d) => new() { Year = d.Year, Month = d.Month, Day = d.Day };
+        var all = Enumerable.Range(0, company.RepIds.Length).ToList();
+        return all.Select(r => Of($"rep {company.RepIds[r]}", V1.TargetScope.Rep, company.RepIds[r], [r]))
+            .Append(Of($"region {company.RootRegion}", V1.TargetScope.Region, company.RootRegion, all.Where(r => company.InScope(company.RootRegion, r))));
+    }
+
+    private sealed record Waterfall(long StartAmount, long StartCount, long Created, long EndAmount, long EndCount, bool Balances);
 
     private sealed record Direction((long Count, long Minutes) KeyAccount, (long Count, long Minutes) OtherAccount, (long Count, long Minutes) NewAndExisting);
 

@@ -172,9 +172,10 @@ public sealed class EventClock(DateTime baseUtc, int stream)
 /// <param name="Inputs">Recorded planning inputs (<see cref="EffectKind.Inputs"/>); null otherwise.</param>
 /// <param name="Margin">A win's gross margin (amount − cost), or null for a deal without a cost.</param>
 /// <param name="Software">A win of a deal of the "software" product line.</param>
+/// <param name="InMonth">A deal event of a deal expected to close in the run's month (its pipeline over time is checked).</param>
 public readonly record struct Effect(
     EffectKind Kind, int Rep, long Amount, long OpenAmountDelta, int Customer = -1, long WonAt = 0, RecordedInputs? Inputs = null, long? Margin = null,
-    bool Software = false);
+    bool Software = false, bool InMonth = false);
 
 /// <summary>A rep's reference variables for next year's bookings target, as the load test records them.</summary>
 public sealed record RecordedInputs(long LastYear, long Plan, int GrowthBasisPoints, long NewPoints)
@@ -376,6 +377,7 @@ public sealed class StreamWorkload
         _open.Add(deal);
         var e = NewEvent();
         var close = _base.AddDays(_random.Next(120));
+        deal.InMonth = close.Year == _base.Year && close.Month == _base.Month;
         e.OpportunityOpened = new V1.OpportunityOpened
         {
             OpportunityId = deal.Id,
@@ -388,7 +390,7 @@ public sealed class StreamWorkload
             ExpectedClose = new Google.Type.Date { Year = close.Year, Month = close.Month, Day = close.Day },
             StageId = OpenStages[deal.Stage],
         };
-        return (e, new Effect(EffectKind.Opened, rep, amount, amount));
+        return (e, new Effect(EffectKind.Opened, rep, amount, amount, InMonth: deal.InMonth));
     }
 
     private (V1.Event, Effect) StageChange()
@@ -414,7 +416,7 @@ public sealed class StreamWorkload
             e.OpportunityAmountChanged.Cost = Money(deal.Cost.Value);
         }
 
-        return (e, new Effect(EffectKind.AmountChanged, deal.Rep, amount, delta));
+        return (e, new Effect(EffectKind.AmountChanged, deal.Rep, amount, delta, InMonth: deal.InMonth));
     }
 
     private (V1.Event, Effect) Close(bool won)
@@ -435,11 +437,11 @@ public sealed class StreamWorkload
             }
 
             return (e, new Effect(
-                EffectKind.Won, deal.Rep, deal.Amount, -deal.Amount, deal.Customer, e.OccurredAt.ToDateTime().Ticks, Margin: deal.Amount - deal.Cost, Software: deal.ProductLine == "software"));
+                EffectKind.Won, deal.Rep, deal.Amount, -deal.Amount, deal.Customer, e.OccurredAt.ToDateTime().Ticks, Margin: deal.Amount - deal.Cost, Software: deal.ProductLine == "software", InMonth: deal.InMonth));
         }
 
         e.OpportunityLost = new V1.OpportunityLost { OpportunityId = deal.Id, Reason = LossReasons[_random.Next(LossReasons.Length)] };
-        return (e, new Effect(EffectKind.Lost, deal.Rep, deal.Amount, -deal.Amount));
+        return (e, new Effect(EffectKind.Lost, deal.Rep, deal.Amount, -deal.Amount, InMonth: deal.InMonth));
     }
 
     private (V1.Event, Effect) Payment()
@@ -531,5 +533,8 @@ public sealed class StreamWorkload
 
         /// <summary>The deal's cost as last sent, or null while none was.</summary>
         public long? Cost { get; set; }
+
+        /// <summary>Expected to close in the run's month (the expected close is never changed here).</summary>
+        public bool InMonth { get; set; }
     }
 }

@@ -79,6 +79,18 @@ public struct CustomerRegisteredSurrogate
     [Id(4)] public bool KeyAccount;
 }
 
+/// <summary>Stored and wire form of <see cref="CustomerKeyAccountChanged"/>.</summary>
+[GenerateSerializer, Immutable]
+public struct CustomerKeyAccountChangedSurrogate
+{
+    public const string Name = "CustomerKeyAccountChanged";
+    public const int Version = 1;
+    [Id(0)] public string EventId;
+    [Id(1)] public DateTimeOffset OccurredAt;
+    [Id(2)] public string CustomerId;
+    [Id(3)] public bool KeyAccount;
+}
+
 /// <summary>Stored and wire form of <see cref="OpportunityOpened"/>.</summary>
 [GenerateSerializer, Immutable]
 public struct OpportunityOpenedSurrogate
@@ -262,6 +274,7 @@ public sealed class EventConverter :
     IConverter<RepMoved, RepMovedSurrogate>,
     IConverter<RepLeft, RepLeftSurrogate>,
     IConverter<CustomerRegistered, CustomerRegisteredSurrogate>,
+    IConverter<CustomerKeyAccountChanged, CustomerKeyAccountChangedSurrogate>,
     IConverter<OpportunityOpened, OpportunityOpenedSurrogate>,
     IConverter<OpportunityStageChanged, OpportunityStageChangedSurrogate>,
     IConverter<OpportunityAmountChanged, OpportunityAmountChangedSurrogate>,
@@ -307,6 +320,13 @@ public sealed class EventConverter :
     public CustomerRegisteredSurrogate ConvertToSurrogate(in CustomerRegistered e) => new()
     {
         EventId = e.EventId, OccurredAt = e.OccurredAt, CustomerId = e.CustomerId, CustomerName = e.Name, KeyAccount = e.KeyAccount,
+    };
+
+    public CustomerKeyAccountChanged ConvertFromSurrogate(in CustomerKeyAccountChangedSurrogate s) => new(s.EventId, s.OccurredAt, s.CustomerId, s.KeyAccount);
+
+    public CustomerKeyAccountChangedSurrogate ConvertToSurrogate(in CustomerKeyAccountChanged e) => new()
+    {
+        EventId = e.EventId, OccurredAt = e.OccurredAt, CustomerId = e.CustomerId, KeyAccount = e.KeyAccount,
     };
 
     public OpportunityOpened ConvertFromSurrogate(in OpportunityOpenedSurrogate s) =>
@@ -413,6 +433,7 @@ public sealed class EventCopier :
     IDeepCopier<SalesEvent>, IDerivedTypeCopier, IOptionalDeepCopier,
     IDeepCopier<RegionDefined>,
     IDeepCopier<CustomerRegistered>,
+    IDeepCopier<CustomerKeyAccountChanged>,
     IDeepCopier<TargetSet>,
     IDeepCopier<ForecastSubmitted>,
     IDeepCopier<PlanningInputsRecorded>
@@ -427,6 +448,9 @@ public sealed class EventCopier :
 
     [return: NotNullIfNotNull(nameof(input))]
     public CustomerRegistered? DeepCopy(CustomerRegistered? input, CopyContext context) => input;
+
+    [return: NotNullIfNotNull(nameof(input))]
+    public CustomerKeyAccountChanged? DeepCopy(CustomerKeyAccountChanged? input, CopyContext context) => input;
 
     [return: NotNullIfNotNull(nameof(input))]
     public TargetSet? DeepCopy(TargetSet? input, CopyContext context) => input;

@@ -115,6 +115,9 @@ public interface ICustomerGrain : IGrainWithStringKey
 
     Task<EventOutcome> RegisterAsync(CustomerRegistered e);
 
+    /// <summary>Applies a key-account change; its activities' re-credit to their reps is delivered behind the answer.</summary>
+    Task<EventOutcome> ChangeKeyAccountAsync(CustomerKeyAccountChanged e);
+
     Task<bool> IsRegisteredAsync();
 
     /// <summary>

@@ -42,7 +42,7 @@ public sealed class CustomerActivities
     {
         ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_byRepAndInstant, (repId, at.UtcTicks), out _);
         slot = (slot.Count + 1, slot.Minutes + minutes);
-        var account = keyAccount ? CustomerGroup.KeyAccount : CustomerGroup.OtherAccount;
+        var account = AccountGroup(keyAccount);
         var age = AgeGroup(at.UtcTicks, firstWin);
         return [.. Items(account, 1, minutes, at), .. Items(age, 1, minutes, at)];
     }
@@ -73,6 +73,30 @@ public sealed class CustomerActivities
 
         return moves;
     }
+
+    /// <summary>
+    /// What a change of the key-account flag (<paramref name="wasKey"/> to <paramref name="isKey"/>) does: every activity
+    /// moves its count and minutes from the old account group to the new one, credited to its rep at its instant.
+    /// </summary>
+    public List<(string RepId, CreditItem[] Items)> Reaccount(bool wasKey, bool isKey)
+    {
+        var moves = new List<(string, CreditItem[])>();
+        if (wasKey == isKey)
+        {
+            return moves;
+        }
+
+        var (was, now) = (AccountGroup(wasKey), AccountGroup(isKey));
+        foreach (var ((repId, ticks), (count, minutes)) in _byRepAndInstant)
+        {
+            var at = new DateTimeOffset(ticks, TimeSpan.Zero);
+            moves.Add((repId, [.. Items(was, -count, -minutes, at), .. Items(now, count, minutes, at)]));
+        }
+
+        return moves;
+    }
+
+    private static CustomerGroup AccountGroup(bool keyAccount) => keyAccount ? CustomerGroup.KeyAccount : CustomerGroup.OtherAccount;
 
     private static CreditItem[] Items(CustomerGroup group, long count, long minutes, DateTimeOffset at) =>
     [

@@ -14,6 +14,7 @@ public sealed class CustomerState
     private readonly Dictionary<string, CustomerOrder> _orders = new(StringComparer.Ordinal);
     private readonly HashSet<string> _payments = new(StringComparer.Ordinal);
     private readonly CustomerActivities _activities = new();
+    private readonly KeyAccountRegister _keyAccount = new();
 
     /// <summary>The opportunity of the first order; null without orders. Derived from the orders, so never stored.</summary>
     private string? _first;
@@ -26,8 +27,14 @@ public sealed class CustomerState
     public string Name { get; private set; } = "";
     public DateTimeOffset RegisteredAt { get; private set; }
 
-    /// <summary>Registered as a key account: its activities count in <see cref="CustomerGroup.KeyAccount"/>.</summary>
-    public bool KeyAccount { get; private set; }
+    /// <summary>
+    /// A key account now (registration or the latest change, ADR 0022): its activities count in
+    /// <see cref="CustomerGroup.KeyAccount"/>.
+    /// </summary>
+    public bool KeyAccount => _keyAccount.Value;
+
+    /// <summary>Key-account changes the customer's window remembers.</summary>
+    public int KeyAccountChangesRemembered => _keyAccount.ChangesRemembered;
 
     /// <summary>How many (rep, instant) entries of activities the customer keeps for re-classifying them.</summary>
     public int ActivityEntries => _activities.Count;
@@ -65,13 +72,16 @@ public sealed class CustomerState
                 orders,
                 _payments.ToArray(),
                 KeyAccount ? true : null,
-                _activities.ToMemento()),
+                _activities.ToMemento(),
+                _keyAccount.ToMemento()),
             SnapshotJson.Default.CustomerMemento);
     }
 
     /// <summary>Restores a customer from <see cref="ToSnapshot"/>.</summary>
     /// <exception cref="InvalidDataException">Not a customer snapshot, an unknown format version, or corrupt.</exception>
-    public static CustomerState FromSnapshot(byte[] snapshot)
+    /// <param name="snapshot">The snapshot.</param>
+    /// <param name="dedup">The de-dup window in force now, for the customer's key-account changes (default: the documented one).</param>
+    public static CustomerState FromSnapshot(byte[] snapshot, DedupWindow? dedup = null)
     {
         var m = Snapshots.Read(snapshot, Snapshots.CustomerKind, SnapshotJson.Default.CustomerMemento);
         var customer = new CustomerState(m.Id)
@@ -83,8 +93,8 @@ public sealed class CustomerState
             LifetimeValue = m.LifetimeValue,
             Collections = m.Collections,
             LastContact = m.LastContact,
-            KeyAccount = m.KeyAccount ?? false,
         };
+        customer._keyAccount.Restore(m.KeyAccountChanges, m.KeyAccount ?? false, m.RegisteredAt, m.RegisterEventId, dedup ?? DedupWindow.Default);
         customer._activities.Restore(m.Activities);
         foreach (var (opportunity, order) in m.Orders)
         {
@@ -113,8 +123,31 @@ public sealed class CustomerState
         RegisterEventId = e.EventId;
         Name = e.Name;
         RegisteredAt = e.OccurredAt;
-        KeyAccount = e.KeyAccount;
+        _keyAccount.Registered(e);
         return Outcome.Accepted;
+    }
+
+    /// <summary>
+    /// Applies a key-account change (ADR 0022) and answers, in <paramref name="credits"/>, what it moves: when the flag in
+    /// force changes, every activity that named the customer moves from the old account group to the new one, credited
+    /// to its rep at its instant.
+    /// </summary>
+    public Outcome ChangeKeyAccount(CustomerKeyAccountChanged e, DedupWindow dedup, out List<(string RepId, CreditItem[] Items)> credits)
+    {
+        credits = [];
+        if (!IsRegistered)
+        {
+            return Outcome.NotFound("customer_id", $"customer '{Id}' is not registered");
+        }
+
+        var was = KeyAccount;
+        var outcome = _keyAccount.Change(e, dedup, Id, out var flipped);
+        if (flipped)
+        {
+            credits = _activities.Reaccount(was, KeyAccount);
+        }
+
+        return outcome;
     }
 
     /// <summary>The first order: the earliest win among the orders that stand, ties by opportunity id (ordinal).</summary>

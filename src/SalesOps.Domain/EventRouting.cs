@@ -41,6 +41,8 @@ public static class EventRouting
 
         public EntityRef Visit(CustomerRegistered e) => new(EntityKind.Customer, e.CustomerId, "customer_id");
 
+        public EntityRef Visit(CustomerKeyAccountChanged e) => new(EntityKind.Customer, e.CustomerId, "customer_id");
+
         public EntityRef Visit(OpportunityOpened e) => Opportunity(e.OpportunityId);
 
         public EntityRef Visit(OpportunityStageChanged e) => Opportunity(e.OpportunityId);
@@ -83,6 +85,8 @@ public static class EventRouting
         public IReadOnlyList<EntityRef> Visit(RepLeft e) => None;
 
         public IReadOnlyList<EntityRef> Visit(CustomerRegistered e) => None;
+
+        public IReadOnlyList<EntityRef> Visit(CustomerKeyAccountChanged e) => [new(EntityKind.Customer, e.CustomerId, "customer_id")];
 
         public IReadOnlyList<EntityRef> Visit(OpportunityOpened e) =>
             [new(EntityKind.Rep, e.OwnerRepId, "owner_rep_id"), new(EntityKind.Customer, e.CustomerId, "customer_id")];

@@ -72,6 +72,8 @@ public static class EventValidator
 
         public Outcome? Visit(CustomerRegistered c) => Id(c.CustomerId, "customer_id") ?? Text(c.Name, "name");
 
+        public Outcome? Visit(CustomerKeyAccountChanged c) => Id(c.CustomerId, "customer_id");
+
         public Outcome? Visit(OpportunityOpened o) => Id(o.OpportunityId, "opportunity_id") ?? Id(o.OwnerRepId, "owner_rep_id")
             ?? Id(o.CustomerId, "customer_id") ?? Amount(o.Amount, "amount", allowZero: false)
             ?? Date(o.ExpectedClose, "expected_close") ?? OpenStage(o.StageId, _stages)

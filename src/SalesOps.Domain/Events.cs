@@ -80,6 +80,8 @@ public interface ISalesEventVisitor<out TResult>
 
     TResult Visit(CustomerRegistered e);
 
+    TResult Visit(CustomerKeyAccountChanged e);
+
     TResult Visit(OpportunityOpened e);
 
     TResult Visit(OpportunityStageChanged e);
@@ -135,6 +137,17 @@ public sealed record RepLeft(string EventId, DateTimeOffset OccurredAt, string R
 
 /// <param name="KeyAccount">The customer is a key account: its activities count in that group (docs/semantics.md, "Activity direction").</param>
 public sealed record CustomerRegistered(string EventId, DateTimeOffset OccurredAt, string CustomerId, string Name, bool KeyAccount = false)
+    : SalesEvent(EventId, OccurredAt)
+{
+    public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
+}
+
+/// <summary>
+/// The customer becomes a key account, or stops being one (docs/semantics.md, "Activity direction and quality"). The
+/// flag of the latest (occurred_at, event id) among the registration and these changes is in force, and every activity
+/// that named the customer, earlier ones included, counts in the group it sets (ADR 0022).
+/// </summary>
+public sealed record CustomerKeyAccountChanged(string EventId, DateTimeOffset OccurredAt, string CustomerId, bool KeyAccount)
     : SalesEvent(EventId, OccurredAt)
 {
     public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);

@@ -79,6 +79,29 @@ public enum Figure : byte
 
     /// <summary>Minutes of those activities, by <see cref="CustomerGroup"/> (A).</summary>
     CustomerActivityMinutes = 25,
+
+    /// <summary>
+    /// Deals opened in the period (of their opening's local date), credited as a current item to the deal's owner
+    /// now: the opportunity trend of the rep, and of the reps now in a region.
+    /// </summary>
+    OpenedCount = 26,
+
+    /// <summary>
+    /// Amount of one kind of pipeline movement (<see cref="PipelineMove"/>) on one local day, into or out of the pipeline
+    /// closing in the period (month, quarter or year of the expected close); A and B encode the movement, the period's
+    /// kind and the day (<see cref="PipelineMoves"/>). A current item, credited to the deal's owner at the movement.
+    /// </summary>
+    PipelineMoveAmount = 27,
+
+    /// <summary>Number of those movements (deals entering or leaving, or amount changes).</summary>
+    PipelineMoveCount = 28,
+
+    /// <summary>
+    /// Change of the team's headcount at the end of the month (month periods only): +1 in the month a rep's
+    /// membership of the region begins, -1 in the month it ends (a move or a leave); the headcount of a month is the
+    /// sum over it and every earlier month (<see cref="TeamHeadcount"/>).
+    /// </summary>
+    Headcount = 29,
 }
 
 /// <summary>Key of one counter: which figure, which period, and up to two small dimensions (stage, type, category).</summary>
@@ -102,7 +125,15 @@ public readonly record struct CreditItem(
     DimensionKind DimensionKind = DimensionKind.None,
     string? DimensionValue = null)
 {
-    public bool IsHistorical => At.HasValue;
+    /// <summary>
+    /// Dated and counted where the rep was then. The pipeline-over-time figures carry a date too (the opening, the
+    /// movement) but are current items: they follow the deal's owner now, or the owner of the movement, wherever that
+    /// rep is (docs/semantics.md, "Pipeline over time").
+    /// </summary>
+    public bool IsHistorical => At.HasValue && !IsDatedCurrent(Figure);
+
+    /// <summary>Current items that carry an instant (<see cref="Figure.OpenedCount"/> and the pipeline movements).</summary>
+    public static bool IsDatedCurrent(Figure f) => f is Figure.OpenedCount or Figure.PipelineMoveAmount or Figure.PipelineMoveCount;
 
     public bool IsDimension => DimensionKind != DimensionKind.None;
 
@@ -262,6 +293,12 @@ public sealed partial class FigureSet
     /// </summary>
     public static int Expand(CreditItem item, CompanyCalendar calendar, Span<FigureKey> keys)
     {
+        if (item.Figure is Figure.PipelineMoveAmount or Figure.PipelineMoveCount)
+        {
+            keys[0] = PipelineMoves.Key(item, calendar);
+            return 1;
+        }
+
         DateOnly? date = item.At is { } at ? calendar.LocalDate(at) : item.PeriodDate;
         if (date is not { } d)
         {

@@ -110,13 +110,24 @@ public sealed class InMemorySalesEngine
             return engine.Region(e.RegionId).Define(e, parent);
         }
 
-        public Outcome Visit(RepJoined e) => engine.Rep(e.RepId).Join(e);
+        public Outcome Visit(RepJoined e) => engine.Rep(e.RepId).Join(e, engine.Settings.Calendar, Effects);
 
-        public Outcome Visit(RepMoved e) => engine.Rep(e.RepId).Move(e, Effects);
+        public Outcome Visit(RepMoved e) => engine.Rep(e.RepId).Move(e, engine.Settings.Calendar, Effects);
 
         public Outcome Visit(RepLeft e) => engine.Rep(e.RepId).Leave(e, engine.Settings.Calendar, Effects);
 
         public Outcome Visit(CustomerRegistered e) => engine.Customer(e.CustomerId).Register(e);
+
+        public Outcome Visit(CustomerKeyAccountChanged e)
+        {
+            var outcome = engine.Customer(e.CustomerId).ChangeKeyAccount(e, engine.Settings.Dedup, out var moves);
+            foreach (var (repId, items) in moves)
+            {
+                engine._reps[repId].Credit(items, engine.Settings.Calendar, Effects);
+            }
+
+            return outcome;
+        }
 
         public Outcome Visit(ActivityLogged e)
         {

@@ -15,9 +15,6 @@ public sealed record OpportunityContribution(string OwnerRepId, IReadOnlyList<Cr
 /// </param>
 public readonly record struct CustomerOrder(long Amount, DateTimeOffset WonAt, string OwnerRepId);
 
-/// <summary>The effect of one accepted opportunity event: contribution before and after.</summary>
-public sealed record OpportunityChange(OpportunityContribution? Before, OpportunityContribution After, bool BecameWon);
-
 /// <summary>
 /// One deal. Every attribute that events change (stage, amount, owner, expected close) is a last-writer-wins
 /// register ordered by <see cref="EventStamp"/>, so the state is a function of the set of accepted events,
@@ -101,6 +98,7 @@ public sealed partial class OpportunityState
 
         var before = IsOpened ? Contribution(stages) : null;
         var wasWon = IsOpened && _stage.Value == stages.WonIndex;
+        var moves = MovesBefore(stages);
         var stamp = new EventStamp(e.OccurredAt, e.EventId);
         var mutator = t_mutator ??= new Mutator();
         (mutator.Deal, mutator.Stamp, mutator.Stages) = (this, stamp, stages);
@@ -113,8 +111,9 @@ public sealed partial class OpportunityState
 
         _seen.Add(e.EventId, e.OccurredAt);
         _closes.Forget(_seen.Horizon, _expectedClose);
+        var net = MovesAfter(stages, moves);
         var isWon = _stage.Value == stages.WonIndex;
-        change = new OpportunityChange(before, Contribution(stages), isWon && !wasWon);
+        change = new OpportunityChange(before, Contribution(stages), isWon && !wasWon) { Moves = net };
         return Outcome.Accepted;
     }
 
@@ -138,6 +137,8 @@ public sealed partial class OpportunityState
             d.CustomerId = o.CustomerId;
             d.ProductLine = o.ProductLine;
             d.Channel = o.Channel;
+            Stages.TryIndexOf(o.StageId, out var stage);
+            d._history.Add(new DealStep(Stamp, true, stage, o.Amount, o.OwnerRepId, o.ExpectedClose));
             d._owner.Offer(o.OwnerRepId, Stamp);
             d._amount.Offer(o.Amount, Stamp);
             d.OfferCost(o.Cost, Stamp);
@@ -149,6 +150,8 @@ public sealed partial class OpportunityState
 
         public bool Visit(OpportunityStageChanged s)
         {
+            Stages.TryIndexOf(s.StageId, out var stage);
+            Deal._history.Add(new DealStep(Stamp, false, stage, null, null, s.ExpectedClose));
             Deal.OfferStage(s.StageId, Stamp, Stages);
             if (s.ExpectedClose is { } close)
             {
@@ -161,6 +164,7 @@ public sealed partial class OpportunityState
 
         public bool Visit(OpportunityAmountChanged a)
         {
+            Deal._history.Add(new DealStep(Stamp, false, null, a.Amount, null, null));
             Deal._amount.Offer(a.Amount, Stamp);
             Deal.OfferCost(a.Cost, Stamp);
             return true;
@@ -168,12 +172,14 @@ public sealed partial class OpportunityState
 
         public bool Visit(OpportunityReassigned r)
         {
+            Deal._history.Add(new DealStep(Stamp, false, null, null, r.NewOwnerRepId, null));
             Deal._owner.Offer(r.NewOwnerRepId, Stamp);
             return true;
         }
 
         public bool Visit(OpportunityWon w)
         {
+            Deal._history.Add(new DealStep(Stamp, false, Stages.WonIndex, w.Amount > 0 ? w.Amount : null, null, null));
             Deal.OfferStage(StageTable.WonId, Stamp, Stages);
             if (w.Amount > 0)
             {
@@ -186,6 +192,7 @@ public sealed partial class OpportunityState
 
         public bool Visit(OpportunityLost l)
         {
+            Deal._history.Add(new DealStep(Stamp, false, Stages.LostIndex, null, null, null));
             Deal.OfferStage(StageTable.LostId, Stamp, Stages);
             return true;
         }
@@ -199,6 +206,7 @@ public sealed partial class OpportunityState
         public bool Visit(RepLeft e) => false;
 
         public bool Visit(CustomerRegistered e) => false;
+        public bool Visit(CustomerKeyAccountChanged e) => false;
 
         public bool Visit(ActivityLogged e) => false;
 
@@ -278,6 +286,7 @@ public sealed partial class OpportunityState
         public (string RepId, string Field)? Visit(RepLeft e) => null;
 
         public (string RepId, string Field)? Visit(CustomerRegistered e) => null;
+        public (string RepId, string Field)? Visit(CustomerKeyAccountChanged e) => null;
 
         public (string RepId, string Field)? Visit(ActivityLogged e) => null;
 
@@ -309,7 +318,7 @@ public sealed partial class OpportunityState
     /// <summary>The opportunity's whole contribution as it stands.</summary>
     public OpportunityContribution Contribution(StageTable stages)
     {
-        var items = new List<CreditItem>(ReachedLevel + 13);
+        var items = new List<CreditItem>(ReachedLevel + 14);
         var stage = _stage.Value;
         var amount = _amount.Value;
         CustomerOrder? order = null;
@@ -341,6 +350,8 @@ public sealed partial class OpportunityState
             items.Add(new CreditItem(Figure.Reached, level, 0, 1, null, null));
         }
 
+        items.Add(new CreditItem(Figure.OpenedCount, 0, 0, 1, OpenedAt, null));
+
         return new OpportunityContribution(OwnerRepId, items, order);
     }
 
@@ -368,7 +379,8 @@ public sealed partial class OpportunityState
             Closes: _closes.ToMemento(_expectedClose),
             RiskAlerts: _riskAlerts.IsEmpty ? null : new RiskAlertMemento(
                 _riskAlerts.StalledFor?.At, _riskAlerts.StalledFor?.EventId, _riskAlerts.OverdueFor, _riskAlerts.Slipping),
-            Cost: _cost.HasValue ? LwwMemento<long>.Of(_cost) : null),
+            Cost: _cost.HasValue ? LwwMemento<long>.Of(_cost) : null,
+            History: IsOpened ? PipelineHistoryMemento.Of(_history) : null),
         SnapshotJson.Default.OpportunityMemento);
 
     /// <summary>Restores an opportunity from <see cref="ToSnapshot"/>.</summary>
@@ -400,6 +412,8 @@ public sealed partial class OpportunityState
         // A snapshot written before close histories were kept counts pushes from its current expected close on.
         opp._closes = m.Closes is { } closes ? CloseHistory.FromMemento(closes, opp._expectedClose) : default;
         opp._closes.Forget(opp._seen.Horizon, opp._expectedClose);
+
+        opp.RestoreHistory(m.History);
         if (m.RiskAlerts is { } alerted)
         {
             opp._riskAlerts = new RiskAlertState
@@ -489,32 +503,6 @@ public sealed partial class OpportunityState
     /// <summary>Whole seconds from opened to won; zero when the win is dated before the opening.</summary>
     public static long CycleSeconds(DateTimeOffset openedAt, DateTimeOffset wonAt) =>
         Math.Max(0, (long)Math.Floor((wonAt - openedAt).TotalSeconds));
-
-    /// <summary>
-    /// Credit items to send: per rep, the items to add (negated "before" items are retractions).
-    /// </summary>
-    public static IReadOnlyList<(string RepId, List<CreditItem> Items)> Deltas(OpportunityChange change)
-    {
-        var result = new List<(string, List<CreditItem>)>(2);
-        if (change.Before is { } before)
-        {
-            if (before.OwnerRepId == change.After.OwnerRepId)
-            {
-                var net = Net(before.Items, change.After.Items);
-                if (net.Count > 0)
-                {
-                    result.Add((before.OwnerRepId, net));
-                }
-
-                return result;
-            }
-
-            result.Add((before.OwnerRepId, before.Items.Select(i => i.Negate()).ToList()));
-        }
-
-        result.Add((change.After.OwnerRepId, change.After.Items.ToList()));
-        return result;
-    }
 
     /// <summary>
     /// "After" minus "before", per item apart from its value, in first-seen order, without the items that cancel.

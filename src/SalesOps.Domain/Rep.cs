@@ -222,7 +222,7 @@ public sealed class RepState
         return region;
     }
 
-    public Outcome Join(RepJoined e)
+    public Outcome Join(RepJoined e, CompanyCalendar calendar, RepEffects effects)
     {
         if (Dedup(e) is { } known)
         {
@@ -238,11 +238,11 @@ public sealed class RepState
         Name = e.Name;
         Role = e.Role;
         Style = e.Style;
-        _memberships.Add((new EventStamp(e.OccurredAt, e.EventId), e.RegionId));
+        TeamHeadcount.Apply(this, () => _memberships.Add((new EventStamp(e.OccurredAt, e.EventId), e.RegionId)), calendar, Historical, effects);
         return Outcome.Accepted;
     }
 
-    public Outcome Move(RepMoved e, RepEffects effects)
+    public Outcome Move(RepMoved e, CompanyCalendar calendar, RepEffects effects)
     {
         if (Dedup(e) is { } known)
         {
@@ -275,7 +275,7 @@ public sealed class RepState
         var oldRegion = RegionId;
         var stamp = new EventStamp(e.OccurredAt, e.EventId);
         var index = _memberships.FindIndex(m => m.Stamp > stamp);
-        _memberships.Insert(index < 0 ? _memberships.Count : index, (stamp, e.RegionId));
+        TeamHeadcount.Apply(this, () => _memberships.Insert(index < 0 ? _memberships.Count : index, (stamp, e.RegionId)), calendar, Historical, effects);
         var newRegion = RegionId;
         if (newRegion != oldRegion)
         {
@@ -442,7 +442,7 @@ public sealed class RepState
         }
 
         _seen.Add(e.EventId, e.OccurredAt);
-        Left = new Departure(e.OccurredAt, calendar.LocalDate(e.OccurredAt), e.EventId);
+        TeamHeadcount.Apply(this, () => Left = new Departure(e.OccurredAt, calendar.LocalDate(e.OccurredAt), e.EventId), calendar, Historical, effects);
         var periods = _scores.Keys.Select(k => k.Period).Distinct().ToArray();
         EmitScores(periods, BoardMask.All, effects);
         foreach (var (key, _) in Targets.All.ToList())
@@ -506,7 +506,7 @@ public sealed class RepState
         {
             string region;
             FigureSet own;
-            if (item.At is { } at)
+            if (item.IsHistorical && item.At is { } at)
             {
                 region = RegionAt(at);
                 own = Historical;
@@ -528,7 +528,7 @@ public sealed class RepState
                 continue; // no board reads a dimension counter
             }
 
-            var scored = item.At.HasValue ? BoardsReading(item.Figure) : BoardMask.None;
+            var scored = item.IsHistorical ? BoardsReading(item.Figure) : BoardMask.None;
             foreach (var key in keys[..FigureSet.Expand(item, calendar, keys)])
             {
                 own.Add(key, item.Value);

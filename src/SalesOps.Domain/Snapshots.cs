@@ -371,7 +371,8 @@ internal sealed record OpportunityMemento(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DedupMemento? Dedup = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] CloseHistoryMemento? Closes = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] RiskAlertMemento? RiskAlerts = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LwwMemento<long>? Cost = null) : IMemento;
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] LwwMemento<long>? Cost = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] PipelineHistoryMemento? History = null) : IMemento;
 
 /// <summary>
 /// A deal's push count and the expected-close settings it keeps (<see cref="CloseHistory"/>), in stamp order, as
@@ -454,7 +455,8 @@ internal sealed record CustomerMemento(
     Dictionary<string, OrderEntry> Orders,
     string[] Payments,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? KeyAccount = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<CustomerActivityEntry>? Activities = null) : IMemento;
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<CustomerActivityEntry>? Activities = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] KeyAccountMemento? KeyAccountChanges = null) : IMemento;
 
 /// <summary>Source-generated (reflection-free) JSON metadata for the mementos.</summary>
 [JsonSourceGenerationOptions(

@@ -124,6 +124,8 @@ public static class SumBound
 
         public (long Amount, long? Cost) Visit(CustomerRegistered e) => (0, null);
 
+        public (long Amount, long? Cost) Visit(CustomerKeyAccountChanged e) => (0, null);
+
         public (long Amount, long? Cost) Visit(ActivityLogged e) => (0, null);
 
         public (long Amount, long? Cost) Visit(PaymentReceived e) => (0, null);

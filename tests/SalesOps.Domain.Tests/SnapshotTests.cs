@@ -34,7 +34,7 @@ public sealed class SnapshotTests
         Assert.Equal(opp.Apply(open, Stages, out var change), opp2.Apply(open, Stages, out var change2));
         Assert.Equal(change!.After.Items, change2!.After.Items);
         var join = new RepJoined("e2", T0, "r1", "Rep", "west", RepRole.Direct, RepStyle.Hunter);
-        Assert.Equal(rep.Join(join), rep2.Join(join));
+        Assert.Equal(rep.Join(join, CompanyCalendar.Utc, new RepEffects()), rep2.Join(join, CompanyCalendar.Utc, new RepEffects()));
         var define = new RegionDefined("e3", T0, "west", "West", "");
         Assert.Equal(region.Define(define, RegionState.CompanyId), region2.Define(define, RegionState.CompanyId));
         var register = new CustomerRegistered("e4", T0, "c1", "Acme");
@@ -182,15 +182,15 @@ public sealed class SnapshotTests
     {
         var calendar = CompanyCalendar.Utc;
         var rep = new RepState("amy", DedupWindow.Default);
-        rep.Join(new RepJoined("j", T0.AddDays(-30), "amy", "Amy", "west", RepRole.Direct, RepStyle.Hunter));
+        rep.Join(new RepJoined("j", T0.AddDays(-30), "amy", "Amy", "west", RepRole.Direct, RepStyle.Hunter), CompanyCalendar.Utc, new RepEffects());
         rep.LogActivity(new ActivityLogged("a1", T0.AddDays(5), "amy", "", ActivityType.Call, 30, TimeCategory.T1), calendar, new RepEffects());
-        rep.Move(new RepMoved("m1", T0.AddDays(6), "amy", "east"), new RepEffects());
+        rep.Move(new RepMoved("m1", T0.AddDays(6), "amy", "east"), CompanyCalendar.Utc, new RepEffects());
         var copy = RepState.FromSnapshot(rep.ToSnapshot(), DedupWindow.Default);
         Assert.Equal((3L, "east", "west"), (copy.BoardSeq, copy.RegionId, copy.RegionAt(T0.AddDays(5))));
 
         foreach (var state in new[] { rep, copy })
         {
-            Assert.Equal(OutcomeCode.FailedPrecondition, state.Move(new RepMoved("m2", T0.AddDays(4), "amy", "north"), new RepEffects()).Code);
+            Assert.Equal(OutcomeCode.FailedPrecondition, state.Move(new RepMoved("m2", T0.AddDays(4), "amy", "north"), CompanyCalendar.Utc, new RepEffects()).Code);
             Assert.Equal(Outcome.Duplicate, state.LogActivity(new ActivityLogged("a1", T0.AddDays(7), "amy", "", ActivityType.Call, 30, TimeCategory.T1), calendar, new RepEffects()));
         }
 
@@ -313,10 +313,10 @@ public sealed class SnapshotTests
     /// derived from others (a rep's activity totals per period) is listed too, once FromSnapshot rebuilds it.
     /// </summary>
     [Theory]
-    [InlineData(typeof(OpportunityState), "_amount _closes _cost _expectedClose _owner _riskAlerts _seen _stage <Channel>k__BackingField <CustomerId>k__BackingField <Id>k__BackingField <IsOpened>k__BackingField <OpenEventId>k__BackingField <OpenedAt>k__BackingField <ProductLine>k__BackingField <ReachedLevel>k__BackingField")]
+    [InlineData(typeof(OpportunityState), "_amount _closes _cost _expectedClose _history _owner _riskAlerts _seen _stage <Channel>k__BackingField <CustomerId>k__BackingField <Id>k__BackingField <IsOpened>k__BackingField <OpenEventId>k__BackingField <OpenedAt>k__BackingField <ProductLine>k__BackingField <ReachedLevel>k__BackingField")]
     [InlineData(typeof(RepState), "_activityTotals _closed _memberships _scores _seen <BoardSeq>k__BackingField <Coverage>k__BackingField <Current>k__BackingField <Forecasts>k__BackingField <Historical>k__BackingField <Id>k__BackingField <Inputs>k__BackingField <LastYear>k__BackingField <Left>k__BackingField <MaxCreditedAt>k__BackingField <Name>k__BackingField <Pace>k__BackingField <Plan>k__BackingField <Role>k__BackingField <Style>k__BackingField <Targets>k__BackingField")]
     [InlineData(typeof(RegionState), "_boards _repSeq _seenTargets <Coverage>k__BackingField <DefineEventId>k__BackingField <Figures>k__BackingField <Forecasts>k__BackingField <Id>k__BackingField <Inputs>k__BackingField <IsDefined>k__BackingField <LastYear>k__BackingField <Name>k__BackingField <Pace>k__BackingField <ParentId>k__BackingField <Plan>k__BackingField <Targets>k__BackingField")]
-    [InlineData(typeof(CustomerState), "_activities _first _orders _payments <Collections>k__BackingField <Id>k__BackingField <IsRegistered>k__BackingField <KeyAccount>k__BackingField <LastContact>k__BackingField <LifetimeValue>k__BackingField <Name>k__BackingField <RegisterEventId>k__BackingField <RegisteredAt>k__BackingField")]
+    [InlineData(typeof(CustomerState), "_activities _first _keyAccount _orders _payments <Collections>k__BackingField <Id>k__BackingField <IsRegistered>k__BackingField <LastContact>k__BackingField <LifetimeValue>k__BackingField <Name>k__BackingField <RegisterEventId>k__BackingField <RegisteredAt>k__BackingField")]
     [InlineData(typeof(Leaderboard), "_free _names _scores _slots _sorted <Version>k__BackingField")]
     [InlineData(typeof(FigureSet), "_dimensions _values")]
     [InlineData(typeof(TargetBook), "_targets")]
@@ -328,6 +328,7 @@ public sealed class SnapshotTests
     [InlineData(typeof(PlanningInputsBook), "_inputs")]
     [InlineData(typeof(ForecastBook), "_byPeriod <Newest>k__BackingField")]
     [InlineData(typeof(CustomerActivities), "_byRepAndInstant")]
+    [InlineData(typeof(KeyAccountRegister), "_flag _seen")]
     public void AggregateFields_AreAllCoveredBySnapshots(Type type, string expected)
     {
         var fields = type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)

@@ -52,6 +52,31 @@ public sealed class ActivityReportApiTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task KeyAccountChange_MovesTheCustomersEarlierActivities_AndBadChangesAreRefusedNamingTheField()
+    {
+        var s = new Scenario("api-keychange");
+        await IngestAsync(
+            s.Region("r"), s.Rep("ann", "r"), s.Customer("acme"),
+            s.Activity("ann", 3, "acme", ActivityType.Call, 15), s.Activity("ann", 8, "acme", ActivityType.Visit, 90));
+        await Wait.UntilAsync(
+            async () => Group((await ReportAsync(TargetScope.Region, s.Id("r"))).Report, V1.CustomerGroup.OtherAccount) == (2, 105),
+            "two activities to an other account reached region r");
+
+        await IngestAsync(new CustomerKeyAccountChanged(s.NextEventId(), s.At(10), s.Id("acme"), KeyAccount: true));
+        await Wait.UntilAsync(
+            async () => Group((await ReportAsync(TargetScope.Region, s.Id("r"))).Report, V1.CustomerGroup.KeyAccount) == (2, 105),
+            "both activities moved to key accounts in region r");
+        var ann = (await ReportAsync(TargetScope.Rep, s.Id("ann"))).Report;
+        Assert.Equal(((0L, 0L), (2L, 105L)), (Group(ann, V1.CustomerGroup.OtherAccount), Group(ann, V1.CustomerGroup.NewCustomer)));
+
+        var empty = await Assert.ThrowsAsync<RpcException>(() => IngestAsync(new CustomerKeyAccountChanged(s.NextEventId(), s.At(11), "", KeyAccount: false)));
+        Assert.Equal((StatusCode.InvalidArgument, "customer_id"), (empty.StatusCode, StatusDetails.Named(empty).Field));
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => IngestAsync(new CustomerKeyAccountChanged(s.NextEventId(), s.At(11), s.Id("nobody"), KeyAccount: false)));
+        Assert.Equal((StatusCode.NotFound, "customer_id"), (unknown.StatusCode, StatusDetails.Named(unknown).Field));
+        Assert.Equal((2L, 105L), Group((await ReportAsync(TargetScope.Rep, s.Id("ann"))).Report, V1.CustomerGroup.KeyAccount));
+    }
+
+    [Fact]
     public async Task BadOrUnknownScope_IsRefusedNamingTheField()
     {
         var noScope = await Assert.ThrowsAsync<RpcException>(() => server.Query.GetActivityReportAsync(new V1.GetActivityReportRequest { ScopeId = "x" }, deadline: Due).ResponseAsync);

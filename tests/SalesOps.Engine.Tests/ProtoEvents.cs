@@ -28,6 +28,9 @@ public static class ProtoEvents
             case CustomerRegistered c:
                 p.CustomerRegistered = new V1.CustomerRegistered { CustomerId = c.CustomerId, Name = c.Name, KeyAccount = c.KeyAccount };
                 break;
+            case CustomerKeyAccountChanged k:
+                p.CustomerKeyAccountChanged = new V1.CustomerKeyAccountChanged { CustomerId = k.CustomerId, KeyAccount = k.KeyAccount };
+                break;
             case OpportunityOpened o:
                 p.OpportunityOpened = new V1.OpportunityOpened
                 {

@@ -142,6 +142,42 @@ public static class Comparison
     }
 
     /// <summary>
+    /// Every rep's and region's pipeline waterfall and trend for the reference's windows (<see cref="ReferenceModel.PipelineReader.Windows"/>:
+    /// a month, quarter and year in the middle of the history, from and to days inside, across and far outside them);
+    /// nothing when the observer does not read them.
+    /// </summary>
+    public static List<string> PipelineDifferences(ReferenceModel reference, ObservedState observed, Action<string, long>? count = null)
+    {
+        var problems = new List<string>();
+        if (observed.Pipeline is not { } read)
+        {
+            return problems;
+        }
+
+        var reader = reference.Pipelines();
+        var (repCounters, regionCounters) = reference.Counters();
+        var scopes = repCounters.Select(r => (IsRep: true, Id: r.Key, Counters: r.Value)).Concat(regionCounters.Select(r => (IsRep: false, Id: r.Key, Counters: r.Value)));
+        foreach (var (isRep, id, counters) in scopes)
+        {
+            foreach (var (period, from, to) in reader.Windows())
+            {
+                var want = reader.View(isRep, id, period, from, to, counters);
+                var got = read(isRep, id, period, from, to);
+                if (!got.SameAs(want))
+                {
+                    problems.Add($"pipeline of {(isRep ? "rep" : "region")} {id} {period} {from:yyyy-MM-dd}..{to:yyyy-MM-dd}: engine {got.Waterfall} trend [{string.Join(", ", got.Trend)}]; "
+                        + $"reference {want.Waterfall} trend [{string.Join(", ", want.Trend)}]");
+                }
+
+                count?.Invoke("pipeline waterfalls compared", 1);
+                count?.Invoke("pipeline terms not zero", want.Waterfall.Terms.Count(t => t.Count != 0));
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>
     /// Logs one delivery and says how the engine's answer (<paramref name="code"/> is the result's name) differs from
     /// the reference's verdict, or null when it agrees: the same result, and for a refusal that names a field for the
     /// sender to fix (invalid, not found, a back-dated move) the same field; an event made invalid on purpose must be
@@ -322,6 +358,7 @@ public static class Comparison
             RepMoved m => $"{m.RepId} -> {m.RegionId}",
             RepLeft l => $"{l.RepId} left",
             CustomerRegistered c => c.KeyAccount ? $"{c.CustomerId} key account" : c.CustomerId,
+            CustomerKeyAccountChanged k => $"{k.CustomerId} {(k.KeyAccount ? "to key account" : "to other account")}",
             OpportunityOpened o => $"{o.OpportunityId} owner={o.OwnerRepId} cust={o.CustomerId} amount={o.Amount} stage={o.StageId} close={o.ExpectedClose}",
             OpportunityStageChanged s => $"{s.OpportunityId} stage={s.StageId} close={s.ExpectedClose}",
             OpportunityAmountChanged a => $"{a.OpportunityId} amount={a.Amount}",

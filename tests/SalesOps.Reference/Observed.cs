@@ -34,4 +34,10 @@ public sealed class ObservedState
 
     /// <summary>A rep's (<c>isRep</c>) or region's forecast view for a period code, as the engine answers it.</summary>
     public required Func<bool, string, string, RefForecast> Forecast { get; init; }
+
+    /// <summary>
+    /// A rep's (<c>isRep</c>) or region's pipeline waterfall for a period code between the ends of two local days, and
+    /// its trend, as the engine answers it (what GetPipelineHistory answers); null when not read.
+    /// </summary>
+    public Func<bool, string, string, DateOnly, DateOnly, RefPipelineView>? Pipeline { get; init; }
 }

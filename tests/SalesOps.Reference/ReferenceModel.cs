@@ -399,6 +399,7 @@ public sealed partial class ReferenceModel
             RepMoved m => BadId(m.RepId) ? "rep_id" : BadId(m.RegionId) ? "region_id" : null,
             RepLeft l => BadId(l.RepId) ? "rep_id" : l.Reason.Length > 256 ? "reason" : null,
             CustomerRegistered c => BadId(c.CustomerId) ? "customer_id" : BadName(c.Name) ? "name" : null,
+            CustomerKeyAccountChanged k => BadId(k.CustomerId) ? "customer_id" : null,
             OpportunityOpened o => BadId(o.OpportunityId) ? "opportunity_id" : BadId(o.OwnerRepId) ? "owner_rep_id"
                 : BadId(o.CustomerId) ? "customer_id" : BadAmount(o.Amount) ? "amount" : BadDate(o.ExpectedClose) ? "expected_close"
                 : !IsOpenStage(o.StageId) ? "stage_id" : o.ProductLine.Length > 128 ? "product_line" : o.Channel.Length > 128 ? "channel"
@@ -519,7 +520,36 @@ public sealed partial class ReferenceModel
             case PaymentReceived p:
                 yield return ("customer", p.CustomerId, "customer_id");
                 break;
+            case CustomerKeyAccountChanged k:
+                yield return ("customer", k.CustomerId, "customer_id");
+                break;
         }
+    }
+
+    /// <summary>
+    /// The customers that are key accounts now: per customer, the flag of the latest (occurred_at, event id) among its
+    /// registration and its accepted key-account changes (ADR 0022). It classifies every activity naming the customer.
+    /// </summary>
+    private HashSet<string> KeyAccounts()
+    {
+        var latest = new Dictionary<string, (DateTimeOffset At, string EventId, bool Key)>(StringComparer.Ordinal);
+        foreach (var e in _accepted)
+        {
+            (string Customer, bool Key)? flag = e switch
+            {
+                CustomerRegistered c => (c.CustomerId, c.KeyAccount),
+                CustomerKeyAccountChanged k => (k.CustomerId, k.KeyAccount),
+                _ => null,
+            };
+            if (flag is { } f && (!latest.TryGetValue(f.Customer, out var held)
+                || e.OccurredAt.UtcTicks > held.At.UtcTicks
+                || (e.OccurredAt.UtcTicks == held.At.UtcTicks && string.CompareOrdinal(e.EventId, held.EventId) > 0)))
+            {
+                latest[f.Customer] = (e.OccurredAt, e.EventId, f.Key);
+            }
+        }
+
+        return latest.Where(p => p.Value.Key).Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
     }
 
     private bool Exists(string kind, string id) => kind switch
@@ -546,6 +576,7 @@ public sealed partial class ReferenceModel
         ActivityLogged a => ("rep", a.RepId),
         PaymentReceived p => ("rep", p.RepId),
         CustomerRegistered c => ("customer", c.CustomerId),
+        CustomerKeyAccountChanged k => ("customer", k.CustomerId),
         _ => ("opportunity", DealOf(e)),
     };
 
@@ -700,6 +731,8 @@ public sealed partial class ReferenceModel
                 return Exists("region", i.ScopeId) ? null : (Verdict.NotFound, "scope_id");
             case CustomerRegistered c:
                 return Exists("customer", c.CustomerId) ? (Verdict.FailedPrecondition, "customer_id") : null;
+            case CustomerKeyAccountChanged:
+                return null;
             default:
                 var dealId = DealOf(e);
                 var opened = _accepted.Any(a => a is OpportunityOpened o && o.OpportunityId == dealId);
@@ -1050,6 +1083,8 @@ public sealed partial class ReferenceModel
             }
         }
 
+        PipelineCounters(reps, Deals(), (rep, region, key, value) => Add(rep, region, key, value));
+
         foreach (var first in FirstOrders(Deals()).Values)
         {
             Historical(first.Owner, first.StageAt, Fig.NewCustomers, 0, 0, 1);
@@ -1057,7 +1092,7 @@ public sealed partial class ReferenceModel
         }
 
         var firstOrders = FirstOrders(Deals());
-        var keyAccounts = _accepted.OfType<CustomerRegistered>().Where(c => c.KeyAccount).Select(c => c.CustomerId).ToHashSet(StringComparer.Ordinal);
+        var keyAccounts = KeyAccounts();
         foreach (var e in _accepted)
         {
             switch (e)
@@ -1285,7 +1320,7 @@ public sealed partial class ReferenceModel
         var activities = new SortedDictionary<(int, int), long>();
         var direction = new RefActivity.Builder();
         var firstOrders = FirstOrders(inputs.Deals);
-        var keyAccounts = _accepted.OfType<CustomerRegistered>().Where(c => c.KeyAccount).Select(c => c.CustomerId).ToHashSet(StringComparer.Ordinal);
+        var keyAccounts = KeyAccounts();
         foreach (var e in _accepted)
         {
             if (e is ActivityLogged a && RefCalendar.Contains(period, _calendar.LocalDate(a.OccurredAt)) && InScope(a.RepId, inputs.Reps[a.RepId].RegionAt(a.OccurredAt)))

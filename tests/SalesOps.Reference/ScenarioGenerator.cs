@@ -264,6 +264,13 @@ public sealed class ScenarioGenerator
 
         AddLeaves(reps, opportunities, repIds);
 
+        // Key-account changes (ADR 0022): dated among the customer's activities, some before its registration (which then
+        // stays in force), some re-stating the flag it already has.
+        for (var i = _rng.Next(0, 4); i > 0; i--)
+        {
+            Add(new CustomerKeyAccountChanged(NextId(), At(-0.25 + _rng.NextDouble() * 1.2), customers[_rng.Next(customers.Count)], _rng.Next(2) == 0));
+        }
+
         var historyCount = _history.Count;
         var invalidCount = _rng.Next(1, 5);
         for (var i = 0; i < invalidCount; i++)
@@ -617,8 +624,9 @@ public sealed class ScenarioGenerator
         var opp = opportunities[_rng.Next(opportunities.Count)];
         var period = Period.OfMonth(at.Year, at.Month);
         var year = Period.OfYear(period.Year);
-        (SalesEvent Event, string Field) bad = _rng.Next(29) switch
+        (SalesEvent Event, string Field) bad = _rng.Next(30) switch
         {
+            29 => (new CustomerKeyAccountChanged(NextId(), at, _rng.Next(2) == 0 ? "" : new string('c', 129), true), "customer_id"),
             20 => (new PlanningInputsRecorded(NextId(), at, TargetScope.Rep, rep, period.Kind == PeriodKind.Year ? Period.OfMonth(period.Year, 1) : period, TargetMetric.Bookings, null, 0, 0, 0), "year"),
             21 => (new PlanningInputsRecorded(NextId(), at, TargetScope.Region, ReferenceModel.Company, year, TargetMetric.Bookings, 10, 0, -10_001, 0), "industry_growth_bp"),
             22 => (new PlanningInputsRecorded(NextId(), at, TargetScope.Rep, rep, year, TargetMetric.Collections, -1, 0, 100, 0), "last_year_actual"),

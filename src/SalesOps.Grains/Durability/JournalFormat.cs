@@ -28,6 +28,7 @@ public sealed class JournalFormat : JournalCodec<JournalEntry>
         Event<RepLeftSurrogate>(RepLeftSurrogate.Name, RepLeftSurrogate.Version, s => c.ConvertFromSurrogate(s));
         Event<CustomerRegisteredSurrogate>(CustomerRegisteredSurrogate.Name, 1, s => c.ConvertFromSurrogate(s));
         Event<CustomerRegisteredSurrogate>(CustomerRegisteredSurrogate.Name, CustomerRegisteredSurrogate.Version, s => c.ConvertFromSurrogate(s));
+        Event<CustomerKeyAccountChangedSurrogate>(CustomerKeyAccountChangedSurrogate.Name, CustomerKeyAccountChangedSurrogate.Version, s => c.ConvertFromSurrogate(s));
         Event<OpportunityOpenedSurrogate>(OpportunityOpenedSurrogate.Name, 1, s => c.ConvertFromSurrogate(s));
         Event<OpportunityOpenedSurrogate>(OpportunityOpenedSurrogate.Name, OpportunityOpenedSurrogate.Version, s => c.ConvertFromSurrogate(s));
         Event<OpportunityStageChangedSurrogate>(OpportunityStageChangedSurrogate.Name, OpportunityStageChangedSurrogate.Version, s => c.ConvertFromSurrogate(s));
@@ -102,6 +103,9 @@ public sealed class JournalFormat : JournalCodec<JournalEntry>
         public byte[] Visit(CustomerRegistered e) => e.KeyAccount
             ? format.Write(CustomerRegisteredSurrogate.Name, CustomerRegisteredSurrogate.Version, C.ConvertToSurrogate(e))
             : format.Write(CustomerRegisteredSurrogate.Name, 1, CustomerRegisteredV1.Of(C.ConvertToSurrogate(e)));
+
+        public byte[] Visit(CustomerKeyAccountChanged e) =>
+            format.Write(CustomerKeyAccountChangedSurrogate.Name, CustomerKeyAccountChangedSurrogate.Version, C.ConvertToSurrogate(e));
 
         public byte[] Visit(OpportunityOpened e) => e.Cost is null
             ? format.Write(OpportunityOpenedSurrogate.Name, 1, OpportunityOpenedV1.Of(C.ConvertToSurrogate(e)))

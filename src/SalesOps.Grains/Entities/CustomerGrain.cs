@@ -11,20 +11,25 @@ namespace SalesOps.Grains;
 /// orders from deal books and touches from rep books through numbered lanes, and sends the new-customer credit of its
 /// first order (and its retraction when another order becomes the first) to the owners' rep books through its own
 /// lanes, one per rep book (ADR 0018); through the same lanes, each activity that named it by customer group, re-credited
-/// when its first order's win instant changes (ADR 0020).
+/// when its first order's win instant changes (ADR 0020) or its key-account flag does (ADR 0022).
 /// </summary>
 public sealed class CustomerGrain : DurableGrain<JournalEntry, CustomerGrainSnapshot>, ICustomerGrain
 {
     private readonly Outbox<RepCredits[]> _credits;
+    private readonly EngineSettings _settings;
     private CustomerState _state = null!;
 
     public CustomerGrain(
+        EngineSettings settings,
         DurableServices<JournalEntry> services,
         GrainRefs refs,
         [PersistentState(StorageNames.CustomerState, StorageNames.Snapshots)] IPersistentState<CustomerGrainSnapshot> snapshot,
         ILogger<CustomerGrain> logger)
-        : base(services, snapshot, logger) =>
+        : base(services, snapshot, logger)
+    {
+        _settings = settings;
         _credits = AddOutbox(RepCreditLanes.Send(refs), RepCredits.Merge);
+    }
 
     protected override JournalStream Stream => StreamKinds.Customer.Of(this.GetPrimaryKeyString());
 
@@ -32,7 +37,7 @@ public sealed class CustomerGrain : DurableGrain<JournalEntry, CustomerGrainSnap
 
     protected override void Restore(CustomerGrainSnapshot snapshot)
     {
-        _state = CustomerState.FromSnapshot(snapshot.Domain);
+        _state = CustomerState.FromSnapshot(snapshot.Domain, _settings.Dedup);
         Inbox.Import(snapshot.Orders);
         _credits.Import(snapshot.Credits);
     }
@@ -43,10 +48,28 @@ public sealed class CustomerGrain : DurableGrain<JournalEntry, CustomerGrainSnap
     public async Task<EventOutcome> RegisterAsync(CustomerRegistered e)
     {
         Journal.EnsureUsable();
-        var outcome = e.Accept(new CustomerEvents(_state));
+        var outcome = e.Accept(new CustomerEvents(_state, _settings.Dedup));
         if (outcome.IsAccepted)
         {
             await CommitAsync(new EventAccepted(e), null, Answer.AfterCommit);
+        }
+
+        return EventOutcome.From(outcome);
+    }
+
+    public async Task<EventOutcome> ChangeKeyAccountAsync(CustomerKeyAccountChanged e)
+    {
+        Journal.EnsureUsable();
+        if (IsBackedUp)
+        {
+            return Delivery.BackedUp(1)[0];
+        }
+
+        var events = new CustomerEvents(_state, _settings.Dedup);
+        var outcome = e.Accept(events);
+        if (outcome.IsAccepted)
+        {
+            await CommitAsync(new EventAccepted(e), () => Queue(events.Moves), Answer.AfterCommit);
         }
 
         return EventOutcome.From(outcome);
@@ -110,7 +133,9 @@ public sealed class CustomerGrain : DurableGrain<JournalEntry, CustomerGrainSnap
         switch (entry)
         {
             case EventAccepted accepted:
-                accepted.Event.Accept(new CustomerEvents(_state));
+                var events = new CustomerEvents(_state, _settings.Dedup);
+                accepted.Event.Accept(events);
+                Queue(events.Moves);
                 break;
             case OwnedOrderReceived o:
                 Queue(SetOrder(o.OpportunityId, o.Sender, o.Sequence, o.Order, o.OwnerRepId));
@@ -191,9 +216,19 @@ public sealed class CustomerGrain : DurableGrain<JournalEntry, CustomerGrainSnap
     }
 
     /// <summary>What each event does to a customer, live and in replay; events about anything else are refused.</summary>
-    private sealed class CustomerEvents(CustomerState state) : ISalesEventVisitor<Outcome>
+    private sealed class CustomerEvents(CustomerState state, DedupWindow dedup) : ISalesEventVisitor<Outcome>
     {
+        /// <summary>What an accepted key-account change re-credits, to the activities' reps.</summary>
+        public IReadOnlyList<(string RepId, CreditItem[] Items)> Moves { get; private set; } = [];
+
         public Outcome Visit(CustomerRegistered e) => state.Register(e);
+
+        public Outcome Visit(CustomerKeyAccountChanged e)
+        {
+            var outcome = state.ChangeKeyAccount(e, dedup, out var moves);
+            Moves = moves;
+            return outcome;
+        }
 
         public Outcome Visit(RegionDefined e) => Foreign(e);
 

@@ -370,6 +370,8 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
 
         public Outcome Visit(CustomerRegistered e) => Foreign(e);
 
+        public Outcome Visit(CustomerKeyAccountChanged e) => Foreign(e);
+
         public Outcome Visit(OpportunityOpened e) => Foreign(e);
 
         public Outcome Visit(OpportunityStageChanged e) => Foreign(e);

@@ -400,9 +400,9 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
             (Customer, Touch) = (null, null);
         }
 
-        public Outcome Visit(RepJoined e) => _rep.Join(e);
+        public Outcome Visit(RepJoined e) => _rep.Join(e, settings.Calendar, _effects);
 
-        public Outcome Visit(RepMoved e) => _rep.Move(e, _effects);
+        public Outcome Visit(RepMoved e) => _rep.Move(e, settings.Calendar, _effects);
 
         public Outcome Visit(RepLeft e) => _rep.Leave(e, settings.Calendar, _effects);
 
@@ -437,6 +437,7 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
         public Outcome Visit(RegionDefined e) => NotARepEvent(e);
 
         public Outcome Visit(CustomerRegistered e) => NotARepEvent(e);
+        public Outcome Visit(CustomerKeyAccountChanged e) => NotARepEvent(e);
 
         public Outcome Visit(OpportunityOpened e) => NotARepEvent(e);
 

@@ -281,6 +281,8 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
 
         public Task<EventOutcome> Visit(CustomerRegistered e) => grains.Customer(e.CustomerId).RegisterAsync(e);
 
+        public Task<EventOutcome> Visit(CustomerKeyAccountChanged e) => grains.Customer(e.CustomerId).ChangeKeyAccountAsync(e);
+
         public Task<EventOutcome> Visit(RepJoined e) => Book(e);
 
         public Task<EventOutcome> Visit(RepMoved e) => Book(e);

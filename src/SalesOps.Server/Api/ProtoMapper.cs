@@ -52,6 +52,8 @@ public static partial class ProtoMapper
                 return new RepLeft(id, at, e.RepLeft.RepId, e.RepLeft.Reason);
             case V1.Event.KindOneofCase.CustomerRegistered:
                 return new CustomerRegistered(id, at, e.CustomerRegistered.CustomerId, e.CustomerRegistered.Name, e.CustomerRegistered.KeyAccount);
+            case V1.Event.KindOneofCase.CustomerKeyAccountChanged:
+                return new CustomerKeyAccountChanged(id, at, e.CustomerKeyAccountChanged.CustomerId, e.CustomerKeyAccountChanged.KeyAccount);
             case V1.Event.KindOneofCase.OpportunityOpened:
                 var oo = e.OpportunityOpened;
                 if (ToAmount(oo.Amount, currency, out error) is not { } openAmount
@@ -184,7 +186,7 @@ public static partial class ProtoMapper
         return error is null ? money!.MinorUnits : null;
     }
 
-    private static DateOnly? ToDate(Google.Type.Date? d, string field, bool required, out Outcome? error)
+    internal static DateOnly? ToDate(Google.Type.Date? d, string field, bool required, out Outcome? error)
     {
         error = null;
         if (d is null)

@@ -226,23 +226,49 @@ public sealed class QueryGrpcService(
         ServerCallContext context)
     {
         var scope = RequestGuard.Scope(request.Scope);
-        var id = scope == TargetScope.Region && string.IsNullOrEmpty(request.ScopeId) ? RegionState.CompanyId : RequestGuard.Id(request.ScopeId, "scope_id");
+        var id = ScopeIdOf(scope, request.ScopeId);
         var period = RequestGuard.InCalendar(RequestGuard.PeriodOrCurrent(request.Period, settings, clock));
-        Counter[] counters;
-        ForecastRow[] forecasts;
+        var (counters, forecasts) = await ScopeAsync(scope, id);
+        var view = ForecastView.Build(ForecastRow.ToBook(forecasts), Counter.ToSet(counters), settings.Stages, period, clock.Now, settings.Forecasts);
+        return ProtoMapper.ToForecast(view, scope, id, settings.CurrencyCode);
+    }
+
+    public override async Task<V1.GetPipelineHistoryResponse> GetPipelineHistory(V1.GetPipelineHistoryRequest request, ServerCallContext context)
+    {
+        var scope = RequestGuard.Scope(request.Scope);
+        var id = ScopeIdOf(scope, request.ScopeId);
+        var period = RequestGuard.InCalendar(RequestGuard.PeriodOrCurrent(request.Period, settings, clock));
+        if (period.IsWeek)
+        {
+            throw RequestGuard.Invalid("period", "a pipeline is kept for a year, quarter or month, not a week");
+        }
+
+        var (from, to) = PipelineHistoryMapper.Days(request, period, settings.Calendar.LocalDate(clock.Now));
+        var (counters, _) = await ScopeAsync(scope, id);
+        var figures = Counter.ToSet(counters);
+        return PipelineHistoryMapper.ToResponse(
+            scope,
+            id,
+            PipelineOverTime.Waterfall(figures, period, from, to),
+            PipelineOverTime.Trend(figures, Period.Containing(to).Month),
+            settings.CurrencyCode);
+    }
+
+    /// <summary>A rep's or region's id; empty with scope REGION is the company.</summary>
+    private static string ScopeIdOf(TargetScope scope, string? requested) =>
+        scope == TargetScope.Region && string.IsNullOrEmpty(requested) ? RegionState.CompanyId : RequestGuard.Id(requested, "scope_id");
+
+    /// <summary>The counters and forecast submissions of a rep or region; NOT_FOUND naming <c>scope_id</c> when it does not exist.</summary>
+    private async Task<(Counter[] Counters, ForecastRow[] Forecasts)> ScopeAsync(TargetScope scope, string id)
+    {
         if (scope == TargetScope.Rep)
         {
             var rep = await grains.RepBookOf(id).GetSnapshotAsync(id);
-            (counters, forecasts) = rep.Joined ? (rep.Counters, rep.Forecasts) : throw RequestGuard.NotFound("scope_id", $"rep '{id}' is not known");
-        }
-        else
-        {
-            var region = await grains.Region(id).GetSnapshotAsync();
-            (counters, forecasts) = region.Defined ? (region.Counters, region.Forecasts) : throw RequestGuard.NotFound("scope_id", $"region '{id}' is not defined");
+            return rep.Joined ? (rep.Counters, rep.Forecasts) : throw RequestGuard.NotFound("scope_id", $"rep '{id}' is not known");
         }
 
-        var view = ForecastView.Build(ForecastRow.ToBook(forecasts), Counter.ToSet(counters), settings.Stages, period, clock.Now, settings.Forecasts);
-        return ProtoMapper.ToForecast(view, scope, id, settings.CurrencyCode);
+        var region = await grains.Region(id).GetSnapshotAsync();
+        return region.Defined ? (region.Counters, region.Forecasts) : throw RequestGuard.NotFound("scope_id", $"region '{id}' is not defined");
     }
 
     public override async Task<V1.GetActivityReportResponse> GetActivityReport(V1.GetActivityReportRequest request, ServerCallContext context)

@@ -87,9 +87,11 @@ public sealed partial class DemoWorkload(
             batch.Add(new RepJoined(NextId(), now, reps[i], PersonName(i), leaves[i % leaves.Length], (RepRole)(i % 7 == 0 ? 1 : 0), (RepStyle)(i % 3 == 0 ? 1 : 0)));
         }
 
-        foreach (var c in customers)
+        // Every fifth customer a key account, so GetActivityReport shows both account groups (docs/semantics.md,
+        // "Activity direction and quality"); one of them is later downgraded, moving its activities to the other accounts.
+        for (var i = 0; i < customers.Length; i++)
         {
-            batch.Add(new CustomerRegistered(NextId(), now, c, $"Customer {c[5..]}"));
+            batch.Add(new CustomerRegistered(NextId(), now, customers[i], $"Customer {customers[i][5..]}", KeyAccount: i % 5 == 0));
         }
 
         foreach (var rep in reps)
@@ -167,6 +169,13 @@ public sealed partial class DemoWorkload(
         if (roll == 0 && random.Next(20) == 0)
         {
             return Turnover(random, reps, now);
+        }
+
+        if (roll == 1 && random.Next(50) == 0)
+        {
+            // A customer promoted to key account, or one no longer treated as one (ADR 0022).
+            var i = random.Next(customers.Length);
+            return new CustomerKeyAccountChanged(NextId(), now, customers[i], KeyAccount: i % 5 != 0);
         }
 
         if (roll < 60 || _open.Count == 0)

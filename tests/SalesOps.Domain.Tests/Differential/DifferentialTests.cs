@@ -225,6 +225,7 @@ public sealed class DifferentialTests
         var observed = EngineObservation.Observe(engine, sc);
         var problems = Comparison.Differences(reference, observed, sc.ReportPeriods, sc.Now);
         problems.AddRange(Comparison.AtRiskDifferences(reference, observed, sc.RiskInstants, sc.Risk));
+        problems.AddRange(Comparison.PipelineDifferences(reference, observed, (k, n) => stats[k] = stats.GetValueOrDefault(k) + n));
         RiskStats(reference, sc, stats);
         return problems.Count == 0
             ? null

@@ -44,7 +44,11 @@ internal static class EngineObservation
         var counters = new Dictionary<CounterKey, long>();
         foreach (var (key, value) in set)
         {
-            counters[new CounterKey(key.Figure.ToString(), key.Period.ToString(), key.A, key.B)] = value;
+            // A movement's key packs its kind and day into A and B; the reference names them apart.
+            var (a, b) = key.Figure is Figure.PipelineMoveAmount or Figure.PipelineMoveCount
+                ? PipelineMoves.Decode(key) is var (move, day) ? ((int)move, day.DayNumber) : default
+                : (key.A, key.B);
+            counters[new CounterKey(key.Figure.ToString(), key.Period.ToString(), a, b)] = value;
         }
 
         foreach (var (key, value) in set.Dimensions)
@@ -141,6 +145,18 @@ internal static class EngineObservation
         v.Score is { } score ? Accuracy(score) : null,
         v.History.Select(Accuracy).ToList());
 
+    /// <summary>A waterfall and trend in the reference's vocabulary: movements by their documented names.</summary>
+    public static RefPipelineView Pipeline(PipelineWaterfall w, IReadOnlyList<TrendMonth> trend) => new(
+        new RefWaterfall(w.StartAmount, w.StartCount, w.Terms.Select(t => new RefTerm(ReferenceModel.Moves[(int)t.Move], t.Amount, t.Count)).ToList(), w.EndAmount, w.EndCount),
+        trend.Select(m => new RefTrendMonth(m.Month.ToString(), m.Opened, m.Bookings, m.WonCount, m.Headcount, m.BookingsPerRep)).ToList());
+
+    /// <summary>What GetPipelineHistory computes from a scope's counters.</summary>
+    public static RefPipelineView Pipeline(FigureSet figures, string period, DateOnly from, DateOnly to)
+    {
+        var p = Period.TryParse(period, out var parsed) ? parsed : throw new ArgumentException(period);
+        return Pipeline(PipelineOverTime.Waterfall(figures, p, from, to), PipelineOverTime.Trend(figures, Period.Containing(to).Month));
+    }
+
     private static RefAccuracy Accuracy(ForecastScore s) => new(s.Period.ToString(), s.Counted.EventId, s.Counted.Commit, s.Actual, s.AccuracyPercent);
 
     /// <summary>The whole state of an in-process engine.</summary>
@@ -164,6 +180,7 @@ internal static class EngineObservation
                 var (book, figures) = isRep ? (engine.Reps[id].Forecasts, engine.Reps[id].Figures()) : (engine.Regions[id].Forecasts, engine.Regions[id].Figures);
                 return Forecast(ForecastView.Build(book, figures, stages, p, sc.Now, engine.Settings.Forecasts));
             },
+            Pipeline = (isRep, id, period, from, to) => Pipeline(isRep ? engine.Reps[id].Figures() : engine.Regions[id].Figures, period, from, to),
         };
         foreach (var o in engine.Opportunities.Values.Where(o => o.IsOpened))
         {

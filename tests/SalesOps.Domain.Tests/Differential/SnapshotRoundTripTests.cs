@@ -297,7 +297,7 @@ public sealed class SnapshotRoundTripTests
         settings,
         s.Regions.Select(r => RegionState.FromSnapshot(r.Bytes, settings.Dedup)),
         s.Reps.Select(r => RepState.FromSnapshot(r.Bytes, settings.Dedup)),
-        s.Customers.Select(c => CustomerState.FromSnapshot(c.Bytes)),
+        s.Customers.Select(c => CustomerState.FromSnapshot(c.Bytes, settings.Dedup)),
         s.Opportunities.Select(o => OpportunityState.FromSnapshot(o.Bytes, settings.Dedup)));
 
     private static string? SameSnapshots(EngineSnapshots a, EngineSnapshots b, string when)

@@ -390,6 +390,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             // Accuracy boards: the rep books score each period that ended by their clock, the machine's here.
             var problems = Comparison.Differences(reference, observed, sc.ReportPeriods, sc.Now, DateTimeOffset.UtcNow);
             problems.AddRange(Comparison.AtRiskDifferences(reference, observed, sc.RiskInstants, sc.Risk));
+            problems.AddRange(Comparison.PipelineDifferences(reference, observed));
             if (problems.Count == 0)
             {
                 stats["forecast accuracy on a board"] = observed.Boards.Where(b => b.Key.Metric == nameof(LeaderboardMetric.ForecastAccuracy)).Sum(b => (long)b.Value.Count);
@@ -528,6 +529,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
                 var (counters, forecasts) = isRep ? (reps[id].Counters, reps[id].Forecasts) : (regions[id].Counters, regions[id].Forecasts);
                 return EngineObservation.Forecast(ForecastView.Build(ForecastRow.ToBook(forecasts), Counter.ToSet(counters), stages, p, sc.Now, cluster.Settings.Forecasts));
             },
+            Pipeline = (isRep, id, period, from, to) => EngineObservation.Pipeline(Counter.ToSet(isRep ? reps[id].Counters : regions[id].Counters), period, from, to),
         };
 
         // Reads go out together: a sequence reads a few hundred things each round.
@@ -680,6 +682,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             RepMoved m => m with { RepId = Key(m.RepId), RegionId = Key(m.RegionId) },
             RepLeft l => l with { RepId = Key(l.RepId) },
             CustomerRegistered c => c with { CustomerId = Key(c.CustomerId) },
+            CustomerKeyAccountChanged k => k with { CustomerId = Key(k.CustomerId) },
             OpportunityOpened o => o with { OpportunityId = Key(o.OpportunityId), OwnerRepId = Key(o.OwnerRepId), CustomerId = Key(o.CustomerId) },
             OpportunityStageChanged s => s with { OpportunityId = Key(s.OpportunityId) },
             OpportunityAmountChanged a => a with { OpportunityId = Key(a.OpportunityId) },

@@ -81,7 +81,7 @@ public sealed class CallFilterFaults : IFaultInjector
     };
 
     /// <summary>Calls the ingestor makes to apply events.</summary>
-    internal static readonly HashSet<string> Ingest = new(StringComparer.Ordinal) { "ApplyAsync", "DefineAsync", "RegisterAsync", "SetTargetAsync", "SubmitForecastAsync", "RecordPlanningInputsAsync" };
+    internal static readonly HashSet<string> Ingest = new(StringComparer.Ordinal) { "ApplyAsync", "DefineAsync", "RegisterAsync", "SetTargetAsync", "SubmitForecastAsync", "RecordPlanningInputsAsync", "ChangeKeyAccountAsync" };
 
     private readonly ConcurrentDictionary<(string Method, string Target, string Source), Lag> _unresolved = new();
     private readonly ConcurrentDictionary<(string Method, string Target, string Source), Lag> _orphaned = new();

@@ -36,6 +36,7 @@ internal static class JournalFixtures
         .. Added(p),
         .. Version2(p),
         .. AddedLater(p),
+        .. AddedAfterKeyAccounts(p),
     ];
 
     /// <summary>Events added after the legacy format: they have current-format fixtures only.</summary>
@@ -87,6 +88,12 @@ internal static class JournalFixtures
         new CustomerRegistered(p + "e-cust2", At, p + "globex", "Globex", KeyAccount: true),
     ];
 
+    /// <summary>Events added after the key-account registration (ADR 0022), after <see cref="KeyAccounts"/> in file order.</summary>
+    public static SalesEvent[] AddedAfterKeyAccounts(string p) =>
+    [
+        new CustomerKeyAccountChanged(p + "e-key", At.AddDays(1), p + "acme", KeyAccount: true),
+    ];
+
     /// <summary>Events added after the version 2 fixtures, after <see cref="Version2"/> in file order.</summary>
     public static SalesEvent[] AddedLater(string p) =>
     [
@@ -120,7 +127,7 @@ internal static class JournalFixtures
     public static IEnumerable<(string File, JournalEntry Entry)> All(string p, bool legacy = false)
     {
         var n = 0;
-        var added = Added(p).Length + Version2(p).Length + AddedLater(p).Length;
+        var added = Added(p).Length + Version2(p).Length + AddedLater(p).Length + AddedAfterKeyAccounts(p).Length;
         var events = Events(p);
         foreach (var e in events[..^added])
         {
@@ -163,6 +170,11 @@ internal static class JournalFixtures
         }
 
         foreach (var e in KeyAccounts(p))
+        {
+            yield return ($"{++n:00}-event-{e.GetType().Name}.bin", new EventAccepted(e));
+        }
+
+        foreach (var e in AddedAfterKeyAccounts(p))
         {
             yield return ($"{++n:00}-event-{e.GetType().Name}.bin", new EventAccepted(e));
         }
