@@ -255,7 +255,7 @@ public sealed partial class FigureSet
         {
             if (e.K != DimensionKind.None)
             {
-                var key = new DimensionFigureKey(e.F, new Period(e.P), e.K, e.S ?? "");
+                var key = new DimensionFigureKey(e.F, new Period(e.P), e.K, e.S ?? "", e.A, e.B);
                 if (e.V == 0 || Get(key) != 0)
                 {
                     throw new InvalidDataException($"Corrupt snapshot: figure {e.F} {e.P} {e.K}={e.S} is zero or listed twice.");

@@ -199,7 +199,7 @@ public sealed class InMemorySalesEngine
     {
         var forParent = new FigureSet();
         var outcome = region.SetTarget(e, forParent);
-        if (forParent.Count > 0)
+        if (!forParent.IsEmpty)
         {
             _regions[region.ParentId].ApplyDelta(forParent);
         }

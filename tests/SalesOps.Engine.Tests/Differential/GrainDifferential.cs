@@ -589,7 +589,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             {
                 // The sequence's root is a region under the real company, so it counts its own targets as sent up; the
                 // company it stands for has no parent and sends nothing.
-                foreach (var sent in counters.Keys.Where(k => k.Figure == nameof(Figure.SentTargets)).ToList())
+                foreach (var sent in counters.Keys.Where(k => k.Figure == nameof(Figure.SentTargets) || k.Figure.StartsWith(nameof(Figure.SentTargets) + "|", StringComparison.Ordinal)).ToList())
                 {
                     counters.Remove(sent);
                 }
