@@ -18,6 +18,17 @@ public sealed class Expected(int reps, int customers)
     /// <summary>Activities (count, minutes) naming a key-account customer, and naming another customer.</summary>
     public (long Count, long Minutes)[] KeyAccountActivities { get; } = new (long, long)[reps];
     public (long Count, long Minutes)[] OtherAccountActivities { get; } = new (long, long)[reps];
+
+    /// <summary>Activities logged against deals, per rep and the deal's product line (count, minutes).</summary>
+    public Dictionary<string, (long Count, long Minutes)>[] ProductLineActivities { get; } =
+        Enumerable.Range(0, reps).Select(_ => new Dictionary<string, (long, long)>(StringComparer.Ordinal)).ToArray();
+
+    /// <summary>Deals the rep won and lost, per activity-load bucket (0, 1-2, 3-5, 6-10, 11+; docs/semantics.md).</summary>
+    public long[][] WonByLoad { get; } = Enumerable.Range(0, reps).Select(_ => new long[5]).ToArray();
+    public long[][] LostByLoad { get; } = Enumerable.Range(0, reps).Select(_ => new long[5]).ToArray();
+
+    /// <summary>The documented bucket of a deal closed with this many activities logged against it.</summary>
+    public static int LoadBucket(int activities) => activities switch { 0 => 0, <= 2 => 1, <= 5 => 2, <= 10 => 3, _ => 4 };
     public long[] Bookings { get; } = new long[reps];
     public long[] Won { get; } = new long[reps];
     public long[] Lost { get; } = new long[reps];
@@ -74,6 +85,12 @@ public sealed class Expected(int reps, int customers)
                     group = (group.Count + 1, group.Minutes + e.Amount);
                 }
 
+                if (e.ProductLine is { } line)
+                {
+                    var (count, minutes) = ProductLineActivities[r].GetValueOrDefault(line);
+                    ProductLineActivities[r][line] = (count + 1, minutes + e.Amount);
+                }
+
                 break;
             case EffectKind.Opened:
                 OpenCount[r]++;
@@ -92,6 +109,7 @@ public sealed class Expected(int reps, int customers)
                 }
 
                 Bookings[r] += e.Amount;
+                WonByLoad[r][LoadBucket(e.Load)]++;
                 GrossMargin[r] += e.Margin ?? 0;
                 SoftwareBookings[r] += e.Software ? e.Amount : 0;
                 Won[r]++;
@@ -100,6 +118,7 @@ public sealed class Expected(int reps, int customers)
                 break;
             case EffectKind.Lost:
                 Lost[r]++;
+                LostByLoad[r][LoadBucket(e.Load)]++;
                 LostAmount[r] += e.Amount;
                 OpenCount[r]--;
                 OpenAmount[r] += e.OpenAmountDelta;

@@ -22,6 +22,7 @@ public static class Verifier
                 async () => Totals.Of((await query.GetRegionAsync(new V1.GetRegionRequest { RegionId = region, Period = period })).Figures)));
         var checks = repChecks.Concat<ICheck>(regionChecks).Concat(ForecastChecks(query, company, expected, period))
             .Concat(PlanningChecks(query, company, expected, period)).Concat(DirectionChecks(query, company, expected, period))
+            .Concat(DealActivityChecks(query, company, expected, period))
             .Concat(PipelineChecks(query, company, expected, period)).ToList();
 
         var open = checks;
@@ -181,6 +182,29 @@ public static class Verifier
         return all.Select(r => Of($"rep {company.RepIds[r]}", V1.TargetScope.Rep, company.RepIds[r], [r]))
             .Append(Of($"region {company.RootRegion}", V1.TargetScope.Region, company.RootRegion, all.Where(r => company.InScope(company.RootRegion, r))));
     }
+
+    /// <summary>
+    /// Every rep's activities by product line and win rate by activity load (ADR 0023): the activities it logged against
+    /// deals, by the deal's product line, and the deals it won and lost by the activities logged against them.
+    /// </summary>
+    private static IEnumerable<ICheck> DealActivityChecks(V1.QueryService.QueryServiceClient query, Company company, Expected expected, string period) =>
+        Enumerable.Range(0, company.RepIds.Length).Select(r => new Check<string>(
+            $"activities by product line and win rate by activity load of {company.RepIds[r]}",
+            DealActivities(
+                expected.ProductLineActivities[r].OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (p.Key, p.Value.Count, p.Value.Minutes)),
+                expected.WonByLoad[r],
+                expected.LostByLoad[r]),
+            async () =>
+            {
+                var report = (await query.GetActivityReportAsync(new V1.GetActivityReportRequest { Scope = V1.TargetScope.Rep, ScopeId = company.RepIds[r], Period = period })).Report;
+                return DealActivities(
+                    report.ProductLines.Select(p => (p.ProductLine, p.Count, p.Minutes)),
+                    report.Quality.ByLoad.Select(b => b.Won).ToArray(),
+                    report.Quality.ByLoad.Select(b => b.Lost).ToArray());
+            }));
+
+    private static string DealActivities(IEnumerable<(string Line, long Count, long Minutes)> lines, long[] won, long[] lost) =>
+        $"lines {string.Join(";", lines.Select(l => $"{l.Line}:{l.Count}/{l.Minutes}"))} won [{string.Join(",", won)}] lost [{string.Join(",", lost)}]";
 
     private sealed record Waterfall(long StartAmount, long StartCount, long Created, long EndAmount, long EndCount, bool Balances);
 

@@ -173,9 +173,11 @@ public sealed class EventClock(DateTime baseUtc, int stream)
 /// <param name="Margin">A win's gross margin (amount − cost), or null for a deal without a cost.</param>
 /// <param name="Software">A win of a deal of the "software" product line.</param>
 /// <param name="InMonth">A deal event of a deal expected to close in the run's month (its pipeline over time is checked).</param>
+/// <param name="ProductLine">An activity logged against a deal: the deal's product line (ADR 0023).</param>
+/// <param name="Load">A close: the activities logged against the deal before it (every one is, stream clocks only go forward).</param>
 public readonly record struct Effect(
     EffectKind Kind, int Rep, long Amount, long OpenAmountDelta, int Customer = -1, long WonAt = 0, RecordedInputs? Inputs = null, long? Margin = null,
-    bool Software = false, bool InMonth = false);
+    bool Software = false, bool InMonth = false, string? ProductLine = null, int Load = 0);
 
 /// <summary>A rep's reference variables for next year's bookings target, as the load test records them.</summary>
 public sealed record RecordedInputs(long LastYear, long Plan, int GrowthBasisPoints, long NewPoints)
@@ -363,6 +365,17 @@ public sealed class StreamWorkload
             DurationMinutes = minutes,
             TimeCategory = (V1.TimeCategory)(1 + _random.Next(5)),
         };
+
+        // One activity in three is logged against an open deal of the stream (by any of its reps): it counts for the
+        // deal's product line and in the deal's activity load when it closes (ADR 0023).
+        if (_open.Count > 0 && _random.Next(3) == 0)
+        {
+            var deal = _open[_random.Next(_open.Count)];
+            e.ActivityLogged.OpportunityId = deal.Id;
+            deal.Activities++;
+            return (e, new Effect(EffectKind.Activity, rep, minutes, 0, Customer: customer, ProductLine: deal.ProductLine));
+        }
+
         return (e, new Effect(EffectKind.Activity, rep, minutes, 0, Customer: customer));
     }
 
@@ -437,11 +450,12 @@ public sealed class StreamWorkload
             }
 
             return (e, new Effect(
-                EffectKind.Won, deal.Rep, deal.Amount, -deal.Amount, deal.Customer, e.OccurredAt.ToDateTime().Ticks, Margin: deal.Amount - deal.Cost, Software: deal.ProductLine == "software", InMonth: deal.InMonth));
+                EffectKind.Won, deal.Rep, deal.Amount, -deal.Amount, deal.Customer, e.OccurredAt.ToDateTime().Ticks, Margin: deal.Amount - deal.Cost, Software: deal.ProductLine == "software", InMonth: deal.InMonth,
+                Load: deal.Activities));
         }
 
         e.OpportunityLost = new V1.OpportunityLost { OpportunityId = deal.Id, Reason = LossReasons[_random.Next(LossReasons.Length)] };
-        return (e, new Effect(EffectKind.Lost, deal.Rep, deal.Amount, -deal.Amount, InMonth: deal.InMonth));
+        return (e, new Effect(EffectKind.Lost, deal.Rep, deal.Amount, -deal.Amount, InMonth: deal.InMonth, Load: deal.Activities));
     }
 
     private (V1.Event, Effect) Payment()
@@ -536,5 +550,8 @@ public sealed class StreamWorkload
 
         /// <summary>Expected to close in the run's month (the expected close is never changed here).</summary>
         public bool InMonth { get; set; }
+
+        /// <summary>Activities logged against the deal so far.</summary>
+        public int Activities { get; set; }
     }
 }

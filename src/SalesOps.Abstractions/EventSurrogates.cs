@@ -184,7 +184,9 @@ public struct OpportunityLostSurrogate
 public struct ActivityLoggedSurrogate
 {
     public const string Name = "ActivityLogged";
-    public const int Version = 1;
+
+    /// <summary>Version 2 added <see cref="OpportunityId"/>; an activity without one is still written as version 1 (<see cref="ActivityLoggedV1"/>).</summary>
+    public const int Version = 2;
     [Id(0)] public string EventId;
     [Id(1)] public DateTimeOffset OccurredAt;
     [Id(2)] public string RepId;
@@ -192,6 +194,9 @@ public struct ActivityLoggedSurrogate
     [Id(4)] public ActivityType Type;
     [Id(5)] public int DurationMinutes;
     [Id(6)] public TimeCategory TimeCategory;
+
+    /// <summary>Absent from version 1 (read as none).</summary>
+    [Id(7)] public string? OpportunityId;
 }
 
 /// <summary>Stored and wire form of <see cref="PaymentReceived"/>.</summary>
@@ -376,12 +381,12 @@ public sealed class EventConverter :
     };
 
     public ActivityLogged ConvertFromSurrogate(in ActivityLoggedSurrogate s) =>
-        new(s.EventId, s.OccurredAt, s.RepId, s.CustomerId, s.Type, s.DurationMinutes, s.TimeCategory);
+        new(s.EventId, s.OccurredAt, s.RepId, s.CustomerId, s.Type, s.DurationMinutes, s.TimeCategory) { OpportunityId = s.OpportunityId ?? "" };
 
     public ActivityLoggedSurrogate ConvertToSurrogate(in ActivityLogged e) => new()
     {
         EventId = e.EventId, OccurredAt = e.OccurredAt, RepId = e.RepId, CustomerId = e.CustomerId, Type = e.Type,
-        DurationMinutes = e.DurationMinutes, TimeCategory = e.TimeCategory,
+        DurationMinutes = e.DurationMinutes, TimeCategory = e.TimeCategory, OpportunityId = e.OpportunityId,
     };
 
     public PaymentReceived ConvertFromSurrogate(in PaymentReceivedSurrogate s) => new(s.EventId, s.OccurredAt, s.RepId, s.CustomerId, s.Amount);

@@ -93,3 +93,22 @@ public struct CustomerRegisteredV1
         EventId = s.EventId, OccurredAt = s.OccurredAt, CustomerId = s.CustomerId, CustomerName = s.CustomerName,
     };
 }
+
+/// <summary>Version 1 of <see cref="ActivityLoggedSurrogate"/>: no opportunity.</summary>
+[GenerateSerializer, Immutable]
+public struct ActivityLoggedV1
+{
+    [Id(0)] public string EventId;
+    [Id(1)] public DateTimeOffset OccurredAt;
+    [Id(2)] public string RepId;
+    [Id(3)] public string CustomerId;
+    [Id(4)] public ActivityType Type;
+    [Id(5)] public int DurationMinutes;
+    [Id(6)] public TimeCategory TimeCategory;
+
+    public static ActivityLoggedV1 Of(in ActivityLoggedSurrogate s) => new()
+    {
+        EventId = s.EventId, OccurredAt = s.OccurredAt, RepId = s.RepId, CustomerId = s.CustomerId, Type = s.Type,
+        DurationMinutes = s.DurationMinutes, TimeCategory = s.TimeCategory,
+    };
+}

@@ -155,6 +155,12 @@ public interface IOpportunityBookGrain : IGrainWithIntegerKey
     /// </summary>
     Task<EventOutcome[]> ApplyAsync(SalesEvent[] events);
 
+    /// <summary>
+    /// Activities logged against deals of this book, from a rep book's lane (messages <paramref name="firstSequence"/> to
+    /// <paramref name="sequence"/>, applied once): joined with their deals (ADR 0023), their credits sent to the reps.
+    /// </summary>
+    Task TouchAsync(string sender, long firstSequence, long sequence, DealTouch[] touches);
+
     /// <summary>A deal of this book; <c>Opened</c> is false for one never opened.</summary>
     Task<OpportunitySnapshot> GetSnapshotAsync(string opportunityId);
 

@@ -31,7 +31,7 @@ public readonly record struct Counter(
 
     public bool IsDimension => DimensionKind != 0;
 
-    public DimensionFigureKey DimensionKey => new((Figure)Figure, new Period(Period), (DimensionKind)DimensionKind, DimensionValue ?? "");
+    public DimensionFigureKey DimensionKey => new((Figure)Figure, new Period(Period), (DimensionKind)DimensionKind, DimensionValue ?? "", A, B);
 
     /// <summary>Adds this counter's value to the set, as a plain or a dimension counter.</summary>
     public void AddTo(FigureSet set)
@@ -57,7 +57,7 @@ public readonly record struct Counter(
 
         foreach (var (k, v) in set.Dimensions)
         {
-            counters[i++] = new Counter((byte)k.Figure, k.Period.Code, 0, 0, v, (byte)k.Kind, k.Value);
+            counters[i++] = new Counter((byte)k.Figure, k.Period.Code, k.A, k.B, v, (byte)k.Kind, k.Value);
         }
 
         return counters;

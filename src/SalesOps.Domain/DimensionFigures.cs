@@ -2,10 +2,11 @@ namespace SalesOps.Domain;
 
 /// <summary>
 /// Key of a counter for one dimension value (docs/semantics.md, "Targets by dimension"): bookings, gross margin or
-/// collections of one product line, channel or customer in a period. Kept beside the plain counters, since a value is
-/// a string that does not fit in a <see cref="FigureKey"/>.
+/// collections of one product line, channel or customer in a period, or a slot of the target sums of a target by
+/// dimension (<see cref="A"/> and <see cref="B"/> as in <see cref="FigureKey"/>, else 0). Kept beside the plain
+/// counters, since a value is a string that does not fit in a <see cref="FigureKey"/>.
 /// </summary>
-public readonly record struct DimensionFigureKey(Figure Figure, Period Period, DimensionKind Kind, string Value);
+public readonly record struct DimensionFigureKey(Figure Figure, Period Period, DimensionKind Kind, string Value, short A = 0, short B = 0);
 
 /// <summary>The dimension counters of a <see cref="FigureSet"/>: a second, usually empty, map of the same additive kind.</summary>
 public sealed partial class FigureSet
@@ -114,7 +115,7 @@ public sealed partial class FigureSet
 
         foreach (var (k, v) in Snapshots.Compact(_dimensions))
         {
-            list.Add(new FigureEntry(k.Figure, k.Period.Code, 0, 0, v, k.Kind, k.Value));
+            list.Add(new FigureEntry(k.Figure, k.Period.Code, k.A, k.B, v, k.Kind, k.Value));
         }
     }
 }

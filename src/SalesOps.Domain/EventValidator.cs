@@ -92,7 +92,8 @@ public static class EventValidator
 
         public Outcome? Visit(ActivityLogged a) => Id(a.RepId, "rep_id") ?? OptionalId(a.CustomerId, "customer_id") ?? Enum(a.Type, "type")
             ?? Enum(a.TimeCategory, "time_category")
-            ?? (a.DurationMinutes is < 0 or > 24 * 60 ? Outcome.Invalid("duration_minutes", "duration_minutes must be between 0 and 1440") : null);
+            ?? (a.DurationMinutes is < 0 or > 24 * 60 ? Outcome.Invalid("duration_minutes", "duration_minutes must be between 0 and 1440") : null)
+            ?? OptionalId(a.OpportunityId, "opportunity_id");
 
         public Outcome? Visit(PaymentReceived p) => Id(p.RepId, "rep_id") ?? Id(p.CustomerId, "customer_id") ?? Amount(p.Amount, "amount", allowZero: false);
 

@@ -221,6 +221,12 @@ public sealed record ActivityLogged(
     TimeCategory TimeCategory)
     : SalesEvent(EventId, OccurredAt)
 {
+    /// <summary>
+    /// The deal the activity was for, or empty: it then counts for that deal's product line and in the deal's activity
+    /// load (ADR 0023). The deal need not be opened yet.
+    /// </summary>
+    public string OpportunityId { get; init; } = "";
+
     public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
 }
 

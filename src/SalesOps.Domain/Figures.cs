@@ -102,6 +102,14 @@ public enum Figure : byte
     /// sum over it and every earlier month (<see cref="TeamHeadcount"/>).
     /// </summary>
     Headcount = 29,
+
+    /// <summary>
+    /// Deals closed in the period with at least one activity logged against them dated at or before the close, by
+    /// activity-load bucket (A, <see cref="ActivityLoad"/>) and outcome (B: <see cref="ActivityLoad.Won"/> or
+    /// <see cref="ActivityLoad.Lost"/>), credited like the deal's won or lost count. Sent by the deal book, which alone
+    /// joins a deal's activities with its outcome (<see cref="DealActivities"/>).
+    /// </summary>
+    ClosedByActivityLoad = 30,
 }
 
 /// <summary>Key of one counter: which figure, which period, and up to two small dimensions (stage, type, category).</summary>
@@ -247,7 +255,7 @@ public sealed partial class FigureSet
         {
             if (e.K != DimensionKind.None)
             {
-                var key = new DimensionFigureKey(e.F, new Period(e.P), e.K, e.S ?? "");
+                var key = new DimensionFigureKey(e.F, new Period(e.P), e.K, e.S ?? "", e.A, e.B);
                 if (e.V == 0 || Get(key) != 0)
                 {
                     throw new InvalidDataException($"Corrupt snapshot: figure {e.F} {e.P} {e.K}={e.S} is zero or listed twice.");

@@ -13,12 +13,14 @@ public sealed class InMemorySalesEngine
     private readonly Dictionary<string, CustomerState> _customers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OpportunityState> _opportunities = new(StringComparer.Ordinal);
     private readonly HashSet<(string RegionId, BoardKey Board)> _watched = new();
+    private readonly DealActivities _join;
     private readonly Applier _applier;
 
     public InMemorySalesEngine(EngineSettings settings)
     {
         Settings = settings;
         _applier = new Applier(this);
+        _join = new DealActivities();
         var root = new RegionState(RegionState.CompanyId, settings.Dedup);
         root.DefineRoot(settings.CompanyName);
         _regions[root.Id] = root;
@@ -33,10 +35,12 @@ public sealed class InMemorySalesEngine
         IEnumerable<RegionState> regions,
         IEnumerable<RepState> reps,
         IEnumerable<CustomerState> customers,
-        IEnumerable<OpportunityState> opportunities)
+        IEnumerable<OpportunityState> opportunities,
+        DealActivities? join = null)
     {
         Settings = settings;
         _applier = new Applier(this);
+        _join = join ?? new DealActivities();
         foreach (var r in regions)
         {
             _regions.Add(r.Id, r);
@@ -72,6 +76,9 @@ public sealed class InMemorySalesEngine
     public IReadOnlyDictionary<string, RepState> Reps => _reps;
     public IReadOnlyDictionary<string, CustomerState> Customers => _customers;
     public IReadOnlyDictionary<string, OpportunityState> Opportunities => _opportunities;
+
+    /// <summary>The activities logged against deals, joined with them (ADR 0023).</summary>
+    public DealActivities DealActivities => _join;
 
     /// <summary>Marks a leaderboard as watched, so overtakes on it raise alerts.</summary>
     public void Watch(string regionId, BoardKey board) => _watched.Add((regionId, board));
@@ -121,11 +128,7 @@ public sealed class InMemorySalesEngine
         public Outcome Visit(CustomerKeyAccountChanged e)
         {
             var outcome = engine.Customer(e.CustomerId).ChangeKeyAccount(e, engine.Settings.Dedup, out var moves);
-            foreach (var (repId, items) in moves)
-            {
-                engine._reps[repId].Credit(items, engine.Settings.Calendar, Effects);
-            }
-
+            engine.CreditAll(moves, Effects);
             return outcome;
         }
 
@@ -137,6 +140,13 @@ public sealed class InMemorySalesEngine
                 // The customer credits the activity's direction behind the rep's own counters, as the grains deliver it.
                 var direction = engine._customers[e.CustomerId].LogActivity(e.RepId, e.OccurredAt, e.DurationMinutes);
                 engine._reps[e.RepId].Credit(direction, engine.Settings.Calendar, Effects);
+            }
+
+            if (outcome.IsAccepted && e.OpportunityId.Length > 0)
+            {
+                // The deal's book joins the activity with the deal behind the rep's own counters, as the grains deliver it.
+                var deal = engine._opportunities.TryGetValue(e.OpportunityId, out var d) ? DealView.Of(d, engine.Settings.Stages) : null;
+                engine.CreditAll(engine._join.Log(e.OpportunityId, e.RepId, e.OccurredAt, e.DurationMinutes, deal), Effects);
             }
 
             return outcome;
@@ -189,12 +199,20 @@ public sealed class InMemorySalesEngine
     {
         var forParent = new FigureSet();
         var outcome = region.SetTarget(e, forParent);
-        if (forParent.Count > 0)
+        if (!forParent.IsEmpty)
         {
             _regions[region.ParentId].ApplyDelta(forParent);
         }
 
         return outcome;
+    }
+
+    private void CreditAll(List<(string RepId, CreditItem[] Items)> credits, RepEffects effects)
+    {
+        foreach (var (repId, items) in credits)
+        {
+            _reps[repId].Credit(items, Settings.Calendar, effects);
+        }
     }
 
     private Outcome ApplyToOpportunity(SalesEvent e, RepEffects effects)
@@ -230,6 +248,8 @@ public sealed class InMemorySalesEngine
         {
             _reps[repId].Credit(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(items), Settings.Calendar, effects);
         }
+
+        CreditAll(_join.DealChanged(opp.Id, DealView.Of(change.Before, opp.ProductLine), DealView.Of(change.After, opp.ProductLine)), effects);
 
         // The customer credits its first order's owner after the deal credited the booking, as the grains deliver it.
         foreach (var (repId, items) in _customers[opp.CustomerId].SetOrder(opp.Id, change.After.Order))

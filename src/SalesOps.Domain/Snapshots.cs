@@ -409,7 +409,12 @@ internal sealed record RepMemento(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] List<PlanningInputsEntry>? Inputs = null) : IMemento;
 
 /// <summary>A target whose bottom-up split is uncovered (the plan-uncovered alert's latch); absent when none and in earlier snapshots.</summary>
-internal sealed record CoverageEntry(int Period, TargetMetric Metric, CoverageBasis Basis);
+internal sealed record CoverageEntry(
+    int Period,
+    TargetMetric Metric,
+    CoverageBasis Basis,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] DimensionKind DimensionKind = DimensionKind.None,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DimensionValue = null);
 
 /// <summary>A rep's departure; absent (null) in snapshots of reps with the company and in those written before RepLeft existed.</summary>
 internal sealed record DepartureEntry(DateTimeOffset At, DateOnly On, string EventId);

@@ -329,6 +329,7 @@ public sealed class SnapshotTests
     [InlineData(typeof(ForecastBook), "_byPeriod <Newest>k__BackingField")]
     [InlineData(typeof(CustomerActivities), "_byRepAndInstant")]
     [InlineData(typeof(KeyAccountRegister), "_flag _seen")]
+    [InlineData(typeof(DealActivities), "_byDeal")]
     public void AggregateFields_AreAllCoveredBySnapshots(Type type, string expected)
     {
         var fields = type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)

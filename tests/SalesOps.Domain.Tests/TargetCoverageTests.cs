@@ -115,24 +115,76 @@ public sealed class TargetCoverageTests
     }
 
     [Fact]
+    public void TargetsByDimension_ComparedWithTheSameDimensionValueOnly()
+    {
+        var c = Company();
+        var software = TargetDimension.Of(DimensionKind.ProductLine, "software");
+        var hardware = TargetDimension.Of(DimensionKind.ProductLine, "hardware");
+        TargetSet Set(TargetScope scope, string id, Period period, long must, TargetDimension d, TargetMetric metric = TargetMetric.Bookings) =>
+            c.Accept(new TargetSet(c.NextId(), TestCompany.T0, scope, id, period, metric, must, must + 10_000) { Dimension = d });
+
+        Set(TargetScope.Region, RegionState.CompanyId, TestCompany.Year, 500_000, software);
+        Set(TargetScope.Region, RegionState.CompanyId, TestCompany.Year, 800_000, TargetDimension.None);
+        Set(TargetScope.Region, "east", TestCompany.Year, 300_000, software);
+        Set(TargetScope.Region, "west", TestCompany.Year, 150_000, software);
+        Set(TargetScope.Region, "west", TestCompany.Year, 999_000, hardware); // another value: in no software sum
+        Set(TargetScope.Rep, "amy", TestCompany.Year, 120_000, software);
+        Set(TargetScope.Rep, "bob", TestCompany.Year, 200_000, software);
+        Set(TargetScope.Rep, "cat", TestCompany.Year, 100_000, software);
+        Set(TargetScope.Rep, "cat", TestCompany.Year, 700_000, TargetDimension.None);
+
+        // The whole metric first, then its dimensions by kind and value: hardware has no parts at the company's level
+        // but west's (a child region's) target, software has both sums.
+        var company = Coverage(c, RegionState.CompanyId, TestCompany.Year);
+        Assert.Equal(
+            [
+                (TargetDimension.None, CoverageBasis.Reps, 1, 700_000L, 100_000L, true),
+                (software, CoverageBasis.ChildRegions, 2, 450_000L, 50_000L, true),
+                (software, CoverageBasis.Reps, 3, 420_000L, 80_000L, true),
+            ],
+            company.Select(r => (r.Dimension, r.Basis, r.Parts, r.PartsMustAchieve, r.MustGap, r.Uncovered)));
+
+        // Bob moves to west: his software target goes with him, out of east and into west.
+        c.Accept(new RepMoved(c.NextId(), TestCompany.Day(10), "bob", "west"));
+        Assert.Equal(120_000, Coverage(c, "east", TestCompany.Year).Single(r => r.Basis == CoverageBasis.Reps).PartsMustAchieve);
+        var west = Coverage(c, "west", TestCompany.Year).Single(r => r.Dimension == software);
+        Assert.Equal((CoverageBasis.Reps, 2, 300_000L, -150_000L, false), (west.Basis, west.Parts, west.PartsMustAchieve, west.MustGap, west.Uncovered));
+
+        // A year by dimension against its quarters of the same value.
+        Set(TargetScope.Rep, "amy", Period.OfQuarter(2026, 1), 50_000, software);
+        Set(TargetScope.Rep, "amy", Period.OfQuarter(2026, 2), 40_000, hardware);
+        var rep = c.RepState("amy");
+        var amy = TargetSums.Coverage(rep.Figures(), rep.Targets, TestCompany.Year, isRegion: false).Single();
+        Assert.Equal((software, CoverageBasis.Quarters, 1, 50_000L), (amy.Dimension, amy.Basis, amy.Parts, amy.PartsMustAchieve));
+
+        // The alert names the dimension; the uncovered set survives a snapshot.
+        c.Engine.CheckPace(TestCompany.Day(11));
+        var alert = Assert.Single(c.Engine.Alerts, a => a.Kind == AlertKind.PlanUncovered && a.SubjectId == RegionState.CompanyId && a.OtherId == nameof(CoverageBasis.Reps) && !a.Dimension.IsNone);
+        Assert.Equal((software, 420_000L, 500_000L), (alert.Dimension, alert.Actual, alert.Expected));
+        var restored = RegionState.FromSnapshot(c.Engine.Regions[RegionState.CompanyId].ToSnapshot(), DedupWindow.Default);
+        Assert.True(restored.Coverage.Uncovered.ToHashSet().SetEquals(c.Engine.Regions[RegionState.CompanyId].Coverage.Uncovered));
+        Assert.Contains((new TargetKey(TestCompany.Year, TargetMetric.Bookings, software), CoverageBasis.Reps), restored.Coverage.Uncovered);
+    }
+
+    [Fact]
     public void SumsBeyondTheRangeOfALong_ReadAsItsMaximumNeverWrapped()
     {
         var f = new FigureSet();
         var max = new TargetLevels(1_000_000_000_000_000, 1_000_000_000_000_000);
         for (var i = 0; i < 9_300; i++)
         {
-            TargetSums.Change(f, Figure.RepTargets, TestCompany.Year, TargetMetric.Bookings, null, max);
+            TargetSums.Change(f, Figure.RepTargets, new TargetKey(TestCompany.Year, TargetMetric.Bookings), null, max);
         }
 
-        Assert.Equal((9_300, long.MaxValue, long.MaxValue), TargetSums.Read(f, Figure.RepTargets, TestCompany.Year, TargetMetric.Bookings));
+        Assert.Equal((9_300, long.MaxValue, long.MaxValue), TargetSums.Read(f, Figure.RepTargets, new TargetKey(TestCompany.Year, TargetMetric.Bookings)));
 
         // Exact below it: 9,000 × 10^15 + an odd level, and the change of one part retracts exactly what it added.
         for (var i = 0; i < 300; i++)
         {
-            TargetSums.Change(f, Figure.RepTargets, TestCompany.Year, TargetMetric.Bookings, max, null);
+            TargetSums.Change(f, Figure.RepTargets, new TargetKey(TestCompany.Year, TargetMetric.Bookings), max, null);
         }
 
-        TargetSums.Change(f, Figure.RepTargets, TestCompany.Year, TargetMetric.Bookings, null, new TargetLevels(16_777_217, 33_554_431));
-        Assert.Equal((9_001, 9_000_000_000_000_000_000 + 16_777_217, 9_000_000_000_000_000_000 + 33_554_431), TargetSums.Read(f, Figure.RepTargets, TestCompany.Year, TargetMetric.Bookings));
+        TargetSums.Change(f, Figure.RepTargets, new TargetKey(TestCompany.Year, TargetMetric.Bookings), null, new TargetLevels(16_777_217, 33_554_431));
+        Assert.Equal((9_001, 9_000_000_000_000_000_000 + 16_777_217, 9_000_000_000_000_000_000 + 33_554_431), TargetSums.Read(f, Figure.RepTargets, new TargetKey(TestCompany.Year, TargetMetric.Bookings)));
     }
 }

@@ -77,6 +77,34 @@ public sealed class ActivityReportApiTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task ActivitiesLoggedAgainstDeals_CountByProductLine_AndTheirDealsByActivityLoad_EvenWhenTheyArriveFirst()
+    {
+        var s = new Scenario("api-dealload");
+        ActivityLogged Against(string deal, double h, int minutes) => s.Activity("ann", h, "", ActivityType.Visit, minutes) with { OpportunityId = s.Id(deal) };
+        await IngestAsync(s.Region("r"), s.Rep("ann", "r"), s.Customer("acme"));
+
+        // Two visits for o1 arrive before o1 is opened, one for o2 after it; o1 is won after both, o2 lost.
+        await IngestAsync(Against("o1", 2, 40), Against("o1", 3, 20));
+        await IngestAsync(s.Open("o1", "ann", "acme", 10_000), s.Open("o2", "ann", "acme", 5_000), Against("o2", 4, 15));
+        await IngestAsync(s.Won("o1", 5), s.Lost("o2", 6));
+        await Wait.UntilAsync(
+            async () => (await ReportAsync(TargetScope.Region, s.Id("r"))).Report.ProductLines.SingleOrDefault()?.Count == 3
+                && (await ReportAsync(TargetScope.Region, s.Id("r"))).Report.Quality.ByLoad[1].Lost == 1,
+            "three visits for the platform line and both deals in the 1-2 bucket reached region r");
+
+        var ann = await ReportAsync(TargetScope.Rep, s.Id("ann"));
+        var line = Assert.Single(ann.Report.ProductLines);
+        Assert.Equal(("platform", 3L, 75L), (line.ProductLine, line.Count, line.Minutes));
+        var bucket = ann.Report.Quality.ByLoad[1];
+        Assert.Equal((1, 2, 1L, 1L, 0.5), (bucket.MinActivities, bucket.MaxActivities, bucket.Won, bucket.Lost, bucket.WinRate));
+        Assert.False(ann.Report.Quality.ByLoad[4].HasMaxActivities);
+        Assert.True(ann.CompanyQuality.ByLoad[1].Won >= 1, "the company's buckets include ann's win");
+
+        var blank = await Assert.ThrowsAsync<RpcException>(() => IngestAsync(s.Activity("ann", 7) with { OpportunityId = new string('o', 129) }));
+        Assert.Equal((StatusCode.InvalidArgument, "opportunity_id"), (blank.StatusCode, StatusDetails.Named(blank).Field));
+    }
+
+    [Fact]
     public async Task BadOrUnknownScope_IsRefusedNamingTheField()
     {
         var noScope = await Assert.ThrowsAsync<RpcException>(() => server.Query.GetActivityReportAsync(new V1.GetActivityReportRequest { ScopeId = "x" }, deadline: Due).ResponseAsync);

@@ -71,7 +71,7 @@ public static class ProtoEvents
                 p.ActivityLogged = new V1.ActivityLogged
                 {
                     RepId = a.RepId, CustomerId = a.CustomerId, Type = ProtoMapper.ToWire(a.Type),
-                    DurationMinutes = a.DurationMinutes, TimeCategory = ProtoMapper.ToWire(a.TimeCategory),
+                    DurationMinutes = a.DurationMinutes, TimeCategory = ProtoMapper.ToWire(a.TimeCategory), OpportunityId = a.OpportunityId,
                 };
                 break;
             case PaymentReceived pay:

@@ -80,4 +80,47 @@ public sealed class TargetCoverageApiTests(ServerFixture server)
         var quarters = Assert.Single(ann.TargetCoverage);
         Assert.Equal((V1.CoverageBasis.Quarters, 1, 100_000L, 200_000L), (quarters.Basis, quarters.Parts, quarters.PartsMustAchieve, quarters.MustGap));
     }
+    [Fact]
+    public async Task RegionTargetByProductLine_ComparedWithThePartsOfTheSameLine()
+    {
+        var s = new Scenario("api-coverage-line");
+        using var cts = new CancellationTokenSource(Deadline);
+        var software = TargetDimension.Of(DimensionKind.ProductLine, "software");
+        var hardware = TargetDimension.Of(DimensionKind.ProductLine, "hardware");
+        await IngestAsync(s.Region("r"), s.Region("r-east", "r"), s.Rep("ann", "r-east"), s.Rep("bob", "r"));
+        using var alerts = server.Watch.WatchAlerts(new V1.WatchAlertsRequest { ScopeRegionId = s.Id("r") }, cancellationToken: cts.Token);
+        await alerts.ResponseHeadersAsync.Within();
+
+        await IngestAsync(
+            s.RegionTarget("r", "2026", 800_000) with { Dimension = software },
+            s.RegionTarget("r-east", "2026", 500_000) with { Dimension = software },
+            s.RegionTarget("r-east", "2026", 900_000) with { Dimension = hardware },
+            s.RepTarget("ann", "2026", 300_000) with { Dimension = software },
+            s.RepTarget("bob", "2026", 250_000) with { Dimension = software },
+            s.RepTarget("bob", "2026", 400_000));
+
+        // Region r has a software target only: its rows carry the dimension and count software parts alone.
+        await Wait.UntilAsync(
+            async () => await RegionAsync(s.Id("r")) is var f && Row(f, V1.CoverageBasis.ChildRegions)?.Parts == 1 && Row(f, V1.CoverageBasis.Reps)?.Parts == 2,
+            "the software targets below r reached it");
+        var r = await RegionAsync(s.Id("r"));
+        Assert.All(r.TargetCoverage, c => Assert.Equal((V1.TargetDimensionKind.ProductLine, "software"), (c.Dimension.Kind, c.Dimension.Value)));
+        var children = Row(r, V1.CoverageBasis.ChildRegions)!;
+        Assert.Equal((500_000L, 300_000L, true), (children.PartsMustAchieve, children.MustGap, children.Uncovered));
+        Assert.Equal((550_000L, 250_000L), (Row(r, V1.CoverageBasis.Reps)!.PartsMustAchieve, Row(r, V1.CoverageBasis.Reps)!.MustGap));
+
+        // Setting it again checks it at once: the alert names the product line.
+        await IngestAsync(s.RegionTarget("r", "2026", 800_000, h: 1) with { Dimension = software });
+        while (true)
+        {
+            Assert.True(await alerts.ResponseStream.MoveNext(cts.Token));
+            if (alerts.ResponseStream.Current is { KindCase: V1.WatchAlertsResponse.KindOneofCase.PlanUncovered } a
+                && a.PlanUncovered.ScopeId == s.Id("r") && a.PlanUncovered.Basis == V1.CoverageBasis.Reps)
+            {
+                Assert.Equal((V1.TargetDimensionKind.ProductLine, "software", 550_000L, 800_000L), (a.PlanUncovered.Dimension.Kind, a.PlanUncovered.Dimension.Value, a.PlanUncovered.PartsMustAchieve, a.PlanUncovered.MustAchieve));
+                Assert.Equal("Region r's bookings (product line software) target for 2026 is not covered by its reps' targets: 5,500.00 USD of 8,000.00 USD must-achieve", a.Message);
+                break;
+            }
+        }
+    }
 }

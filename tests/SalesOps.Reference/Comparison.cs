@@ -368,7 +368,7 @@ public static class Comparison
             OpportunityReassigned r => $"{r.OpportunityId} -> {r.NewOwnerRepId}",
             OpportunityWon w => $"{w.OpportunityId} amount={w.Amount}",
             OpportunityLost l => l.OpportunityId,
-            ActivityLogged a => $"{a.RepId} cust='{a.CustomerId}' {a.Type} {a.DurationMinutes}min {a.TimeCategory}",
+            ActivityLogged a => $"{a.RepId} cust='{a.CustomerId}' {a.Type} {a.DurationMinutes}min {a.TimeCategory}{(a.OpportunityId.Length > 0 ? $" deal={a.OpportunityId}" : "")}",
             PaymentReceived p => $"{p.RepId} cust={p.CustomerId} amount={p.Amount}",
             TargetSet t => $"{t.Scope} {t.ScopeId} {RefCalendar.CodeOf(t.Period)} {t.Metric} {ReferenceModel.DimensionOf(t)} {t.MustAchieve}/{t.Stretch}",
             ForecastSubmitted f => $"{f.Scope} {f.ScopeId} {RefCalendar.CodeOf(f.Period)} commit {f.Commit} best {f.BestCase}",

@@ -4,6 +4,7 @@ using SalesOps.Domain;
 namespace SalesOps.Reference;
 
 /// <summary>A target beside the sum of the targets it was split into (docs/semantics.md, "Top-down against bottom-up").</summary>
+/// <param name="Metric">The metric, or "Metric/Kind=Value" for a target by dimension.</param>
 public sealed record RefCoverage(string Metric, string Basis, long Must, long Stretch, int Parts, long PartsMust, long PartsStretch, long MustGap, long StretchGap, bool Uncovered);
 
 /// <summary>A suggested target (docs/semantics.md, "Suggested target").</summary>
@@ -35,19 +36,23 @@ public sealed partial class ReferenceModel
             (2, t.Stretch >> SumShift), (3, t.Stretch & ((1L << SumShift) - 1)), (4, 1),
         ];
 
+        // A target by dimension is summed in the dimension counter of the same figure, named as every dimension counter.
+        string Named(string figure, TargetSet t) =>
+            t.Dimension.Kind == DimensionKind.None ? figure : Fig.Of(figure, t.Dimension.Kind, t.Dimension.Value ?? "");
+
         void AddTo(Dictionary<CounterKey, long> set, string figure, string period, TargetSet t)
         {
             foreach (var (b, v) in Slots(t))
             {
-                var key = new CounterKey(figure, period, (int)t.Metric, b);
+                var key = new CounterKey(Named(figure, t), period, (int)t.Metric, b);
                 set[key] = checked(set.GetValueOrDefault(key) + v);
             }
         }
 
-        foreach (var ((scope, id, period, _, dimension), t) in Targets())
+        foreach (var ((scope, id, period, _, _), t) in Targets())
         {
-            // Only targets for a whole metric, for a year, quarter or month, are summed.
-            if (dimension.Length > 0 || !(period.Length == 4 || period[5] == 'Q' || char.IsDigit(period[5])))
+            // Targets for a year, quarter or month are summed, by dimension or not; week targets are not.
+            if (!(period.Length == 4 || period[5] == 'Q' || char.IsDigit(period[5])))
             {
                 continue;
             }
@@ -58,7 +63,7 @@ public sealed partial class ReferenceModel
                 {
                     foreach (var (b, v) in Slots(t))
                     {
-                        addRepAndChain(id, rep.CurrentRegion, new CounterKey("RepTargets", period, (int)t.Metric, b), v);
+                        addRepAndChain(id, rep.CurrentRegion, new CounterKey(Named("RepTargets", t), period, (int)t.Metric, b), v);
                     }
                 }
             }
@@ -88,12 +93,19 @@ public sealed partial class ReferenceModel
             months.Add(RefCalendar.MonthCode(m));
         }
 
-        foreach (var metric in new[] { TargetMetric.Bookings, TargetMetric.Collections, TargetMetric.Activities, TargetMetric.NewCustomers, TargetMetric.GrossMargin })
+        // Metrics in the contract's order; the whole metric first, then its dimensions by kind and value (ordinal).
+        var tops = inputs.Targets
+            .Where(kv => kv.Key.Scope == scope && kv.Key.Id == scopeId && kv.Key.Period == period)
+            .Select(kv => kv.Value)
+            .OrderBy(t => t.Metric)
+            .ThenBy(t => t.Dimension.Kind)
+            .ThenBy(t => t.Dimension.Value ?? "", StringComparer.Ordinal)
+            .ToList();
+        foreach (var top in tops)
         {
-            if (!inputs.Targets.TryGetValue((scope, scopeId, period, metric, ""), out var top))
-            {
-                continue;
-            }
+            var metric = top.Metric;
+            var dimension = DimensionOf(top);
+            var name = dimension.Length == 0 ? metric.ToString() : $"{metric}/{dimension}";
 
             void Row(string basis, IEnumerable<TargetSet> parts)
             {
@@ -104,14 +116,14 @@ public sealed partial class ReferenceModel
                 }
 
                 long must = list.Sum(p => p.MustAchieve), stretch = list.Sum(p => p.Stretch);
-                rows.Add(new RefCoverage(metric.ToString(), basis, top.MustAchieve, top.Stretch, list.Count, must, stretch, top.MustAchieve - must, top.Stretch - stretch, must < top.MustAchieve));
+                rows.Add(new RefCoverage(name, basis, top.MustAchieve, top.Stretch, list.Count, must, stretch, top.MustAchieve - must, top.Stretch - stretch, must < top.MustAchieve));
             }
 
             IEnumerable<TargetSet> Held(TargetScope s, IEnumerable<string> ids, IEnumerable<string> periods) =>
                 from id in ids
                 from p in periods
-                where inputs.Targets.ContainsKey((s, id, p, metric, ""))
-                select inputs.Targets[(s, id, p, metric, "")];
+                where inputs.Targets.ContainsKey((s, id, p, metric, dimension))
+                select inputs.Targets[(s, id, p, metric, dimension)];
 
             if (scope == TargetScope.Region)
             {

@@ -209,6 +209,7 @@ public sealed partial class ReferenceModel
         public const string CustomerActivityCount = "CustomerActivityCount";
         public const string CustomerActivityMinutes = "CustomerActivityMinutes";
         public const string GrossMargin = "GrossMargin";
+        public const string ClosedByActivityLoad = "ClosedByActivityLoad";
 
         /// <summary>A dimension counter's name: the figure and the dimension value it is for.</summary>
         public static string Of(string figure, DimensionKind kind, string value) => $"{figure}|{kind}={value}";
@@ -412,7 +413,7 @@ public sealed partial class ReferenceModel
             OpportunityLost l => BadId(l.OpportunityId) ? "opportunity_id" : null,
             ActivityLogged a => BadId(a.RepId) ? "rep_id" : a.CustomerId.Length > 128 ? "customer_id"
                 : (int)a.Type is < 0 or > 4 ? "type" : (int)a.TimeCategory is < 0 or > 4 ? "time_category"
-                : a.DurationMinutes is < 0 or > 1440 ? "duration_minutes" : null,
+                : a.DurationMinutes is < 0 or > 1440 ? "duration_minutes" : a.OpportunityId.Length > 0 && BadId(a.OpportunityId) ? "opportunity_id" : null,
             PaymentReceived p => BadId(p.RepId) ? "rep_id" : BadId(p.CustomerId) ? "customer_id" : BadAmount(p.Amount) ? "amount" : null,
             TargetSet t => BadId(t.ScopeId) ? "scope_id" : (int)t.Scope is not (0 or 1) ? "scope"
                 : (int)t.Metric is < 0 or > 4 ? "metric"
@@ -551,6 +552,10 @@ public sealed partial class ReferenceModel
 
         return latest.Where(p => p.Value.Key).Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
     }
+
+    /// <summary>The activities logged against a closed deal dated at or before its close (docs/semantics.md, "win rate by activity load").</summary>
+    private long ActivitiesUpTo(RefDeal d) =>
+        _accepted.OfType<ActivityLogged>().LongCount(a => a.OpportunityId == d.Id && a.OccurredAt.UtcTicks <= d.StageAt.UtcTicks);
 
     private bool Exists(string kind, string id) => kind switch
     {
@@ -1085,13 +1090,23 @@ public sealed partial class ReferenceModel
 
         PipelineCounters(reps, Deals(), (rep, region, key, value) => Add(rep, region, key, value));
 
+        // A closed deal with activities logged against it by its close, in its load bucket (bucket 0 is derived, not counted).
+        foreach (var d in Deals().Values.Where(d => !IsOpen(d.Stage)))
+        {
+            if (ActivitiesUpTo(d) is var load and > 0)
+            {
+                Historical(d.Owner, d.StageAt, Fig.ClosedByActivityLoad, RefActivity.LoadBucket(load), d.Stage == Won ? 0 : 1, 1);
+            }
+        }
+
         foreach (var first in FirstOrders(Deals()).Values)
         {
             Historical(first.Owner, first.StageAt, Fig.NewCustomers, 0, 0, 1);
             Historical(first.Owner, first.StageAt, Fig.NewCustomerBookings, 0, 0, first.Amount);
         }
 
-        var firstOrders = FirstOrders(Deals());
+        var dealsNow = Deals();
+        var firstOrders = FirstOrders(dealsNow);
         var keyAccounts = KeyAccounts();
         foreach (var e in _accepted)
         {
@@ -1100,6 +1115,14 @@ public sealed partial class ReferenceModel
                 case ActivityLogged a:
                     Historical(a.RepId, a.OccurredAt, Fig.ActivityCount, (int)a.Type, (int)a.TimeCategory, 1);
                     Historical(a.RepId, a.OccurredAt, Fig.ActivityMinutes, 0, (int)a.TimeCategory, a.DurationMinutes);
+
+                    // Logged against a deal that is opened (whenever it arrived) with a product line: that line's activity.
+                    if (a.OpportunityId.Length > 0 && dealsNow.TryGetValue(a.OpportunityId, out var forDeal) && forDeal.ProductLine.Length > 0)
+                    {
+                        ByDimension(a.RepId, a.OccurredAt, Fig.ActivityCount, DimensionKind.ProductLine, forDeal.ProductLine, 1);
+                        ByDimension(a.RepId, a.OccurredAt, Fig.ActivityMinutes, DimensionKind.ProductLine, forDeal.ProductLine, a.DurationMinutes);
+                    }
+
                     if (a.CustomerId.Length > 0)
                     {
                         // Existing: the customer's earliest standing win is strictly before the activity (as the set of events stands now).
@@ -1254,6 +1277,7 @@ public sealed partial class ReferenceModel
         var reached = new long[n + 1];
         decimal weighted = 0, forecastOpen = 0;
         long bookings = 0, won = 0, lost = 0, lostAmount = 0, cycle = 0, commit = 0, bestCase = 0, pipeline = 0, grossMargin = 0;
+        var direction = new RefActivity.Builder();
         foreach (var d in inputs.Deals.Values)
         {
             if (InScope(d.Owner, inputs.Reps[d.Owner].CurrentRegion))
@@ -1290,6 +1314,7 @@ public sealed partial class ReferenceModel
 
             if (!week && !IsOpen(d.Stage) && InScope(d.Owner, inputs.Reps[d.Owner].RegionAt(d.StageAt)) && RefCalendar.Contains(period, _calendar.LocalDate(d.StageAt)))
             {
+                direction.Closed(d.Stage == Won, ActivitiesUpTo(d));
                 if (d.Stage == Won)
                 {
                     bookings += d.Amount;
@@ -1318,7 +1343,6 @@ public sealed partial class ReferenceModel
         long collections = 0, activityTotal = 0;
         var minutes = new long[5];
         var activities = new SortedDictionary<(int, int), long>();
-        var direction = new RefActivity.Builder();
         var firstOrders = FirstOrders(inputs.Deals);
         var keyAccounts = KeyAccounts();
         foreach (var e in _accepted)
@@ -1335,6 +1359,11 @@ public sealed partial class ReferenceModel
                             keyAccounts.Contains(a.CustomerId) ? KeyAccountGroup : OtherAccountGroup,
                             firstOrders.TryGetValue(a.CustomerId, out var firstOrder) && firstOrder.StageAt.UtcTicks < a.OccurredAt.UtcTicks ? ExistingCustomerGroup : NewCustomerGroup,
                         ]);
+                if (!week && a.OpportunityId.Length > 0 && inputs.Deals.TryGetValue(a.OpportunityId, out var forDeal) && forDeal.ProductLine.Length > 0)
+                {
+                    direction.ForProductLine(forDeal.ProductLine, a.DurationMinutes);
+                }
+
                 activityTotal++;
                 minutes[(int)a.TimeCategory] += a.DurationMinutes;
                 activities[((int)a.Type, (int)a.TimeCategory)] = activities.GetValueOrDefault(((int)a.Type, (int)a.TimeCategory)) + 1;

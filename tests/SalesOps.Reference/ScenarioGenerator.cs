@@ -243,7 +243,14 @@ public sealed class ScenarioGenerator
                     _ => _rng.Next(5, 240),
                 };
                 var customer = _rng.Next(2) == 0 ? "" : customers[_rng.Next(customers.Count)];
-                Add(new ActivityLogged(NextId(), At(AfterJoin(joinFrac, -0.05, 1)), rep, customer, (ActivityType)_rng.Next(5), minutes, (TimeCategory)_rng.Next(5)));
+                var activity = new ActivityLogged(NextId(), At(AfterJoin(joinFrac, -0.05, 1)), rep, customer, (ActivityType)_rng.Next(5), minutes, (TimeCategory)_rng.Next(5));
+
+                // One in three against a deal (ADR 0023): often dated before it opens or after it closes, now and then a
+                // deal that is never opened.
+                Add(_rng.Next(3) != 0 ? activity : activity with
+                {
+                    OpportunityId = _rng.Next(10) == 0 ? "opp-never" : opportunities[_rng.Next(opportunities.Count)].OpportunityId,
+                });
             }
         }
 
@@ -624,8 +631,9 @@ public sealed class ScenarioGenerator
         var opp = opportunities[_rng.Next(opportunities.Count)];
         var period = Period.OfMonth(at.Year, at.Month);
         var year = Period.OfYear(period.Year);
-        (SalesEvent Event, string Field) bad = _rng.Next(30) switch
+        (SalesEvent Event, string Field) bad = _rng.Next(31) switch
         {
+            30 => (new ActivityLogged(NextId(), at, rep, customer, ActivityType.Visit, 30, TimeCategory.T1) { OpportunityId = new string('o', 129) }, "opportunity_id"),
             29 => (new CustomerKeyAccountChanged(NextId(), at, _rng.Next(2) == 0 ? "" : new string('c', 129), true), "customer_id"),
             20 => (new PlanningInputsRecorded(NextId(), at, TargetScope.Rep, rep, period.Kind == PeriodKind.Year ? Period.OfMonth(period.Year, 1) : period, TargetMetric.Bookings, null, 0, 0, 0), "year"),
             21 => (new PlanningInputsRecorded(NextId(), at, TargetScope.Region, ReferenceModel.Company, year, TargetMetric.Bookings, 10, 0, -10_001, 0), "industry_growth_bp"),

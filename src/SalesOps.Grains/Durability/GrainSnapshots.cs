@@ -15,6 +15,12 @@ public sealed class OpportunityBookGrainSnapshot : IGrainSnapshot
     [Id(2)] public List<OutboxLane<RepCredits[]>> Credits { get; set; } = new();
     [Id(3)] public List<OutboxLane<DealOrder>> Orders { get; set; } = new();
 
+    /// <summary>The last activity message applied per rep book (absent from earlier builds' snapshots: none).</summary>
+    [Id(4)] public Dictionary<string, long> Inbox { get; set; } = new();
+
+    /// <summary>The activities logged against the book's deals (ADR 0023; absent from earlier builds' snapshots: none).</summary>
+    [Id(5)] public List<DealActivityRow> Activities { get; set; } = new();
+
     public bool HasPendingOutput => Credits.Any(l => l.Pending.Count > 0) || Orders.Any(l => l.Pending.Count > 0);
 }
 
@@ -38,7 +44,11 @@ public sealed class RepBookGrainSnapshot : IGrainSnapshot
     /// <summary>Contacts and payments for customers, one lane per customer.</summary>
     [Id(5)] public List<OutboxLane<CustomerTouch[]>> Touches { get; set; } = new();
 
-    public bool HasPendingOutput => Rollups.Any(l => l.Pending.Count > 0) || Customers.Count > 0 || Touches.Any(l => l.Pending.Count > 0);
+    /// <summary>Activities logged against deals, for their deal books, one lane per book (ADR 0023).</summary>
+    [Id(6)] public List<OutboxLane<DealTouch[]>> DealTouches { get; set; } = new();
+
+    public bool HasPendingOutput =>
+        Rollups.Any(l => l.Pending.Count > 0) || Customers.Count > 0 || Touches.Any(l => l.Pending.Count > 0) || DealTouches.Any(l => l.Pending.Count > 0);
 }
 
 [GenerateSerializer, Alias("salesops.cp.Region")]

@@ -86,6 +86,15 @@ public sealed record OwnedOrderReceived(
     internal override byte[] Write(JournalFormat format) => format.Write(Name, 1, this);
 }
 
+/// <summary>Activities logged against deals, from a rep book, applied to a deal book's join (one message of the sender, in order).</summary>
+[GenerateSerializer, Immutable, Alias("salesops.j.DealTouches")]
+public sealed record DealTouchesReceived([property: Id(0)] string Sender, [property: Id(1)] long Sequence, [property: Id(2)] DealTouch[] Touches) : JournalEntry
+{
+    internal const string Name = nameof(DealTouchesReceived);
+
+    internal override byte[] Write(JournalFormat format) => format.Write(Name, 1, this);
+}
+
 /// <summary>Contacts and payments from a rep book, applied to a customer (one message of the sender, in order).</summary>
 [GenerateSerializer, Immutable, Alias("salesops.j.Touches")]
 public sealed record TouchesReceived([property: Id(0)] string Sender, [property: Id(1)] long Sequence, [property: Id(2)] CustomerTouch[] Touches) : JournalEntry

@@ -38,6 +38,7 @@ public sealed class JournalFormat : JournalCodec<JournalEntry>
         Event<OpportunityWonSurrogate>(OpportunityWonSurrogate.Name, 1, s => c.ConvertFromSurrogate(s));
         Event<OpportunityWonSurrogate>(OpportunityWonSurrogate.Name, OpportunityWonSurrogate.Version, s => c.ConvertFromSurrogate(s));
         Event<OpportunityLostSurrogate>(OpportunityLostSurrogate.Name, OpportunityLostSurrogate.Version, s => c.ConvertFromSurrogate(s));
+        Event<ActivityLoggedSurrogate>(ActivityLoggedSurrogate.Name, 1, s => c.ConvertFromSurrogate(s));
         Event<ActivityLoggedSurrogate>(ActivityLoggedSurrogate.Name, ActivityLoggedSurrogate.Version, s => c.ConvertFromSurrogate(s));
         Event<PaymentReceivedSurrogate>(PaymentReceivedSurrogate.Name, PaymentReceivedSurrogate.Version, s => c.ConvertFromSurrogate(s));
         Event<TargetSetSurrogate>(TargetSetSurrogate.Name, 1, s => c.ConvertFromSurrogate(s));
@@ -55,6 +56,7 @@ public sealed class JournalFormat : JournalCodec<JournalEntry>
         AddEntry<PaymentCounted>(PaymentCounted.Name, 1);
         AddEntry<ContactReceived>(ContactReceived.Name, 1);
         AddEntry<TouchesReceived>(TouchesReceived.Name, 1);
+        AddEntry<DealTouchesReceived>(DealTouchesReceived.Name, 1);
         AddEntry<ForecastPeriodsClosed>(ForecastPeriodsClosed.Name, 1);
         AddUpcasters(upcasters);
     }
@@ -127,7 +129,9 @@ public sealed class JournalFormat : JournalCodec<JournalEntry>
 
         public byte[] Visit(OpportunityLost e) => format.Write(OpportunityLostSurrogate.Name, OpportunityLostSurrogate.Version, C.ConvertToSurrogate(e));
 
-        public byte[] Visit(ActivityLogged e) => format.Write(ActivityLoggedSurrogate.Name, ActivityLoggedSurrogate.Version, C.ConvertToSurrogate(e));
+        public byte[] Visit(ActivityLogged e) => e.OpportunityId.Length == 0
+            ? format.Write(ActivityLoggedSurrogate.Name, 1, ActivityLoggedV1.Of(C.ConvertToSurrogate(e)))
+            : format.Write(ActivityLoggedSurrogate.Name, ActivityLoggedSurrogate.Version, C.ConvertToSurrogate(e));
 
         public byte[] Visit(PaymentReceived e) => format.Write(PaymentReceivedSurrogate.Name, PaymentReceivedSurrogate.Version, C.ConvertToSurrogate(e));
 

@@ -28,6 +28,8 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
     private readonly Outbox<DealOrder> _orders;
     /// <summary>Departures the rep books reported (a departure is final, so it is kept; who is still here is asked each time).</summary>
     private readonly Dictionary<string, Departure> _departed = new(StringComparer.Ordinal);
+    /// <summary>The activities logged against the book's deals, joined with them (ADR 0023).</summary>
+    private DealActivities _join = new();
     private static readonly OpportunityState NoDeal = new("", DedupWindow.Default);
 
     public OpportunityBookGrain(
@@ -63,13 +65,66 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
 
         _credits.Import(snapshot.Credits);
         _orders.Import(snapshot.Orders);
+        Inbox.Import(snapshot.Inbox);
+        _join = DealActivityRow.ToDomain(snapshot.Activities);
     }
 
     protected override void Replay(JournalEntry entry)
     {
-        if (Apply(((EventAccepted)entry).Event, out var change, out var deal) is { IsAccepted: true } && change is not null)
+        switch (entry)
         {
-            Queue(deal!, change);
+            case EventAccepted accepted:
+                if (Apply(accepted.Event, out var change, out var deal) is { IsAccepted: true } && change is not null)
+                {
+                    Queue(deal!, change);
+                }
+
+                break;
+            case DealTouchesReceived t:
+                QueueCredits(Touch(t.Sender, t.Sequence, t.Touches));
+                break;
+            default:
+                throw new InvalidOperationException($"{Journal.Stream}: unexpected journal entry {entry.GetType().Name}");
+        }
+    }
+
+    public async Task TouchAsync(string sender, long firstSequence, long sequence, DealTouch[] touches)
+    {
+        Journal.EnsureUsable();
+        if (!Inbox.IsNew(sender, firstSequence))
+        {
+            await DeliverAsync(Answer.AfterCommit); // a re-send nudges credits a first delivery may have left queued
+            return;
+        }
+
+        if (IsBackedUp)
+        {
+            throw Delivery.BackedUpMessage(Journal.Stream);
+        }
+
+        var credits = Touch(sender, sequence, touches);
+        await CommitAsync(new DealTouchesReceived(sender, sequence, touches), () => QueueCredits(credits), Answer.AfterCommit);
+    }
+
+    /// <summary>Joins one message's activities with their deals, in order, and answers their credits to the reps.</summary>
+    private List<(string RepId, CreditItem[] Items)> Touch(string sender, long sequence, DealTouch[] touches)
+    {
+        var credits = new List<(string RepId, CreditItem[] Items)>();
+        foreach (var t in touches)
+        {
+            var deal = _deals.TryGetValue(t.OpportunityId, out var d) ? DealView.Of(d, _settings.Stages) : null;
+            credits.AddRange(_join.Log(t.OpportunityId, t.RepId, t.At, t.Minutes, deal));
+        }
+
+        Inbox.Applied(sender, sequence);
+        return credits;
+    }
+
+    private void QueueCredits(List<(string RepId, CreditItem[] Items)> credits)
+    {
+        foreach (var (repId, items) in credits)
+        {
+            _credits.Enqueue(RepCreditLanes.Of(repId), [new RepCredits(repId, Array.ConvertAll(items, Credit.From))]);
         }
     }
 
@@ -89,6 +144,8 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
         Deals = _deals.Values.Select(d => d.ToSnapshot()).ToList(),
         Credits = _credits.Export(),
         Orders = _orders.Export(),
+        Inbox = Inbox.Export(),
+        Activities = DealActivityRow.From(_join),
     };
 
     /// <summary>
@@ -284,6 +341,8 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
             _credits.Enqueue(RepCreditLanes.Of(repId), [new RepCredits(repId, items.Select(Credit.From).ToArray())]);
         }
 
+        // The join's credits follow the deal's own: its activities' product line once opened, its load once closed.
+        QueueCredits(_join.DealChanged(deal.Id, DealView.Of(change.Before, deal.ProductLine), DealView.Of(change.After, deal.ProductLine)));
         if (change.Before?.Order != change.After.Order)
         {
             _orders.Enqueue(deal.CustomerId, change.After.Order is { } o ? new DealOrder(deal.Id, OrderRow.From(o), o.OwnerRepId) : new DealOrder(deal.Id, null));

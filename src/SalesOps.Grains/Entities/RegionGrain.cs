@@ -206,7 +206,7 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
             counter.AddTo(_state.Figures);
 
             // A child region's own targets count in this region's child-region sum only, not in its ancestors'.
-            if (forward && (counter.IsDimension || counter.Key.Figure != Figure.ChildRegionTargets))
+            if (forward && counter.Key.Figure != Figure.ChildRegionTargets)
             {
                 _forParent.Add(counter);
             }
@@ -354,11 +354,7 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
             // and in replay alike, so a replay cuts the same messages.
             var forParent = new FigureSet();
             var outcome = grain._state.SetTarget(e, forParent);
-            foreach (var (key, value) in forParent)
-            {
-                grain._forParent.Add(key, value);
-            }
-
+            grain._forParent.Add(forParent);
             return outcome;
         }
 

@@ -17,7 +17,8 @@ internal sealed class RegionParentRollup
 
     public void Add(Counter counter) => counter.AddTo(_counters);
 
-    public void Add(FigureKey key, long value) => _counters.Add(key, value);
+    /// <summary>Adds every counter of <paramref name="set"/>, dimension counters included.</summary>
+    public void Add(FigureSet set) => _counters.AddAll(set);
 
     public void Add(BoardUpdate update)
     {

@@ -13,7 +13,7 @@ namespace SalesOps.Grains;
 /// A call returns once its inputs are applied and committed; delivery runs on behind it (<see cref="Courier"/>), and
 /// roll-ups that queue up behind a region's previous one go to it as one message (ADR 0008).
 /// </summary>
-public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapshot>, IRepBookGrain
+public sealed partial class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapshot>, IRepBookGrain
 {
     private readonly EngineSettings _settings;
     private readonly IOptions<EngineOptions> _options;
@@ -58,6 +58,7 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
         _touches = AddOutbox<CustomerTouch[]>(
             (customer, sender, first, last, touches) => refs.Customer(customer).TouchAsync(sender, first, last, touches),
             CustomerTouch.Merge);
+        _dealTouches = AddOutbox(DealTouchLanes.Send(refs), DealTouch.Merge);
     }
 
     protected override JournalStream Stream => StreamKinds.RepBook.Of(this.GetPrimaryKeyLong());
@@ -79,6 +80,7 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
         Inbox.Import(snapshot.Credits);
         _rollups.Import(snapshot.Rollups);
         _touches.Import(snapshot.Touches);
+        _dealTouches.Import(snapshot.DealTouches);
         foreach (var (customer, touch) in snapshot.Customers)
         {
             // Touches a snapshot of an earlier build held unsent, before they went through numbered lanes: sent now
@@ -102,6 +104,7 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
         Credits = Inbox.Export(),
         Rollups = _rollups.Export(),
         Touches = _touches.Export(),
+        DealTouches = _dealTouches.Export(),
     };
 
     /// <summary>
@@ -375,7 +378,7 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
             _nextForecastEnd = end;
         }
 
-        outgoing = new Outgoing(effects, _events.Customer, _events.Touch);
+        outgoing = new Outgoing(effects, _events.Customer, _events.Touch, _events.DealTouch);
         return outcome;
     }
 
@@ -394,10 +397,13 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
 
         public CustomerTouch? Touch { get; private set; }
 
+        /// <summary>The activity an accepted event logged against a deal, for the deal's book; null when none.</summary>
+        public DealTouch? DealTouch { get; private set; }
+
         public void Start(RepState rep, RepEffects effects)
         {
             (_rep, _effects) = (rep, effects);
-            (Customer, Touch) = (null, null);
+            (Customer, Touch, DealTouch) = (null, null, null);
         }
 
         public Outcome Visit(RepJoined e) => _rep.Join(e, settings.Calendar, _effects);
@@ -413,6 +419,8 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
             {
                 (Customer, Touch) = (e.CustomerId, new CustomerTouch(e.RepId, "", 0, e.OccurredAt, e.DurationMinutes));
             }
+
+            DealTouch = outcome.IsAccepted && e.OpportunityId.Length > 0 ? new DealTouch(e.OpportunityId, e.RepId, e.OccurredAt, e.DurationMinutes) : null;
 
             return outcome;
         }
@@ -452,19 +460,6 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
         public Outcome Visit(OpportunityLost e) => NotARepEvent(e);
 
         private static Outcome NotARepEvent(SalesEvent e) => Outcome.Invalid("event", $"{e.GetType().Name} is not a rep event");
-    }
-
-    private void Queue(in Outgoing outgoing)
-    {
-        if (outgoing.Effects is { } effects)
-        {
-            Enqueue(effects);
-        }
-
-        if (outgoing.Touch is { } touch)
-        {
-            _touches.Enqueue(outgoing.CustomerId!, [touch]);
-        }
     }
 
     /// <summary>
@@ -528,7 +523,4 @@ public sealed class RepBookGrain : DurableGrain<JournalEntry, RepBookGrainSnapsh
 
         return boards.ToArray();
     }
-
-    /// <summary>What an applied rep event sends: roll-ups for its regions and, for some, a touch for its customer.</summary>
-    private readonly record struct Outgoing(RepEffects? Effects, string? CustomerId, CustomerTouch? Touch);
 }

@@ -30,10 +30,32 @@ internal static class ActivityReportMapper
             m.Groups.Add(new V1.ActivityGroupFigure { Group = (V1.CustomerGroup)(int)g.Group, Count = g.Count, Minutes = g.Minutes });
         }
 
+        foreach (var p in r.ProductLines)
+        {
+            m.ProductLines.Add(new V1.ActivityProductLineFigure { ProductLine = p.ProductLine, Count = p.Count, Minutes = p.Minutes });
+        }
+
         return m;
     }
 
-    private static V1.ActivityQuality ToWire(ActivityQuality q) => new()
+    private static V1.ActivityQuality ToWire(ActivityQuality q)
+    {
+        var m = Ratios(q);
+        foreach (var b in q.ByLoad)
+        {
+            var bucket = new V1.ActivityLoadBucket { MinActivities = b.MinActivities, Won = b.Won, Lost = b.Lost, WinRate = b.WinRate };
+            if (b.MaxActivities is { } max)
+            {
+                bucket.MaxActivities = max;
+            }
+
+            m.ByLoad.Add(bucket);
+        }
+
+        return m;
+    }
+
+    private static V1.ActivityQuality Ratios(ActivityQuality q) => new()
     {
         Calls = q.Calls,
         Visits = q.Visits,

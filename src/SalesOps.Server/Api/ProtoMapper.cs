@@ -103,7 +103,7 @@ public static partial class ProtoMapper
                     return null;
                 }
 
-                return new ActivityLogged(id, at, al.RepId, al.CustomerId, (ActivityType)type, al.DurationMinutes, (TimeCategory)category);
+                return new ActivityLogged(id, at, al.RepId, al.CustomerId, (ActivityType)type, al.DurationMinutes, (TimeCategory)category) { OpportunityId = al.OpportunityId };
             case V1.Event.KindOneofCase.PaymentReceived:
                 var pr = e.PaymentReceived;
                 return ToAmount(pr.Amount, currency, out error) is { } paid ? new PaymentReceived(id, at, pr.RepId, pr.CustomerId, paid) : null;

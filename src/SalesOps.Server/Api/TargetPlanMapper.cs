@@ -63,6 +63,7 @@ public static class TargetPlanMapper
         MustGap = c.MustGap,
         StretchGap = c.StretchGap,
         Uncovered = c.Uncovered,
+        Dimension = ProtoMapper.ToWire(c.Dimension),
     });
 
     public static V1.CoverageBasis ToWire(CoverageBasis b) => (V1.CoverageBasis)((int)b + 1);
@@ -77,6 +78,7 @@ public static class TargetPlanMapper
         PartsMustAchieve = a.Actual,
         MustAchieve = a.Expected,
         ScopeName = names.Subject,
+        Dimension = ProtoMapper.ToWire(a.Dimension),
     };
 
     /// <summary>The alert's sentence for people.</summary>
@@ -89,6 +91,7 @@ public static class TargetPlanMapper
             CoverageBasis.Quarters => "its quarters' targets",
             _ => "its months' targets",
         } : "its parts' targets";
-        return $"{names.Subject}'s {AlertText.Words(a.Metric)} target for {new Period(a.Period)} is not covered by {parts}: {amount(a.Actual)} of {amount(a.Expected)} must-achieve";
+        var dimension = a.Dimension.IsNone ? "" : $" ({AlertText.Words(a.Dimension.Kind.ToString())} {a.Dimension.Value})";
+        return $"{names.Subject}'s {AlertText.Words(a.Metric)}{dimension} target for {new Period(a.Period)} is not covered by {parts}: {amount(a.Actual)} of {amount(a.Expected)} must-achieve";
     }
 }

@@ -181,7 +181,10 @@ public sealed partial class DemoWorkload(
         if (roll < 60 || _open.Count == 0)
         {
             var customer = random.Next(3) == 0 ? "" : customers[random.Next(customers.Length)];
-            return new ActivityLogged(NextId(), now, reps[random.Next(reps.Length)], customer, (ActivityType)random.Next(5), random.Next(5, 90), (TimeCategory)random.Next(4));
+            var activity = new ActivityLogged(NextId(), now, reps[random.Next(reps.Length)], customer, (ActivityType)random.Next(5), random.Next(5, 90), (TimeCategory)random.Next(4));
+
+            // One in three for an open deal: by product line and in the deal's activity load (ADR 0023).
+            return _open.Count > 0 && random.Next(3) == 0 ? activity with { OpportunityId = _open[random.Next(_open.Count)].Id } : activity;
         }
 
         if (roll < 72)

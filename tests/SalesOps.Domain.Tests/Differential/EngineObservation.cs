@@ -54,7 +54,7 @@ internal static class EngineObservation
         foreach (var (key, value) in set.Dimensions)
         {
             var id = key.Kind == DimensionKind.Customer && unkey is not null ? unkey(key.Value) : key.Value;
-            counters[new CounterKey(ReferenceModel.Fig.Of(key.Figure.ToString(), key.Kind, id), key.Period.ToString(), 0, 0)] = value;
+            counters[new CounterKey(ReferenceModel.Fig.Of(key.Figure.ToString(), key.Kind, id), key.Period.ToString(), key.A, key.B)] = value;
         }
 
         return counters;
@@ -81,7 +81,9 @@ internal static class EngineObservation
         }
 
         var q = a.Quality;
-        return new RefActivity(count, minutes, a.WithoutCustomerCount, a.WithoutCustomerMinutes, q.Calls, q.Visits, q.Proposals, q.CallsPerVisit, q.VisitsPerProposal, q.ProposalsPerOrder);
+        return new RefActivity(
+            count, minutes, a.WithoutCustomerCount, a.WithoutCustomerMinutes, q.Calls, q.Visits, q.Proposals, q.CallsPerVisit, q.VisitsPerProposal, q.ProposalsPerOrder,
+            q.ByLoad.Select(b => b.Won).ToArray(), q.ByLoad.Select(b => b.Lost).ToArray(), RefActivity.Builder.Lines(a.ProductLines.Select(p => (p.ProductLine, p.Count, p.Minutes))));
     }
 
     /// <summary>A report in the reference's terms; <paramref name="unkey"/> maps an engine id (a customer's) back.</summary>
@@ -132,7 +134,7 @@ internal static class EngineObservation
         r.GrossMargin)
     {
         Coverage = r.Coverage.Select(c => new RefCoverage(
-            c.Metric.ToString(), c.Basis.ToString(), c.MustAchieve, c.Stretch, c.Parts, c.PartsMustAchieve, c.PartsStretch, c.MustGap, c.StretchGap, c.Uncovered)).ToList(),
+            c.Dimension.IsNone ? c.Metric.ToString() : $"{c.Metric}/{c.Dimension.Kind}={(c.Dimension.Kind == DimensionKind.Customer && unkey is not null ? unkey(c.Dimension.Value ?? "") : c.Dimension.Value)}", c.Basis.ToString(), c.MustAchieve, c.Stretch, c.Parts, c.PartsMustAchieve, c.PartsStretch, c.MustGap, c.StretchGap, c.Uncovered)).ToList(),
         Suggestions = r.Suggestions.Select(s => new RefSuggestion(
             s.Metric.ToString(), s.LastYearActual, s.LastYearRecorded, s.LongTermPlan, s.IndustryGrowthBasisPoints, s.NewGrowthPoints, s.Grown, s.Suggested, s.MustAchieve, s.Difference)).ToList(),
     };

@@ -278,6 +278,7 @@ public sealed class SnapshotRoundTripTests
             + engine.Regions.Values.Sum(r => r.Forecasts.Periods.Sum(p => r.Forecasts.Of(p).Count)));
         count("at cut customer orders", engine.Customers.Values.Sum(c => c.OrderCount));
         count("at cut customer activity entries", engine.Customers.Values.Sum(c => c.ActivityEntries));
+        count("at cut deal activity entries", engine.DealActivities.Entries);
         count("at cut won deals", engine.Opportunities.Values.Count(o => o.IsOpened && o.Contribution(engine.Settings.Stages).Order is not null));
     }
 
@@ -285,23 +286,31 @@ public sealed class SnapshotRoundTripTests
         List<(string Id, byte[] Bytes)> Regions,
         List<(string Id, byte[] Bytes)> Reps,
         List<(string Id, byte[] Bytes)> Customers,
-        List<(string Id, byte[] Bytes)> Opportunities);
+        List<(string Id, byte[] Bytes)> Opportunities,
+        List<DealActivityEntry> Join);
 
     private static EngineSnapshots Snapshot(InMemorySalesEngine engine) => new(
         engine.Regions.Values.Select(r => (r.Id, r.ToSnapshot())).ToList(),
         engine.Reps.Values.Select(r => (r.Id, r.ToSnapshot())).ToList(),
         engine.Customers.Values.Select(c => (c.Id, c.ToSnapshot())).ToList(),
-        engine.Opportunities.Values.Select(o => (o.Id, o.ToSnapshot())).ToList());
+        engine.Opportunities.Values.Select(o => (o.Id, o.ToSnapshot())).ToList(),
+        engine.DealActivities.ToMemento());
 
     private static InMemorySalesEngine Restore(EngineSettings settings, EngineSnapshots s) => new(
         settings,
         s.Regions.Select(r => RegionState.FromSnapshot(r.Bytes, settings.Dedup)),
         s.Reps.Select(r => RepState.FromSnapshot(r.Bytes, settings.Dedup)),
         s.Customers.Select(c => CustomerState.FromSnapshot(c.Bytes, settings.Dedup)),
-        s.Opportunities.Select(o => OpportunityState.FromSnapshot(o.Bytes, settings.Dedup)));
+        s.Opportunities.Select(o => OpportunityState.FromSnapshot(o.Bytes, settings.Dedup)),
+        DealActivities.FromMemento(s.Join));
 
     private static string? SameSnapshots(EngineSnapshots a, EngineSnapshots b, string when)
     {
+        if (!a.Join.SequenceEqual(b.Join))
+        {
+            return $"{when}: the deal activity joins differ: {a.Join.Count} vs {b.Join.Count} entries";
+        }
+
         foreach (var (kind, x, y) in new[] { ("region", a.Regions, b.Regions), ("rep", a.Reps, b.Reps), ("customer", a.Customers, b.Customers), ("opportunity", a.Opportunities, b.Opportunities) })
         {
             if (!x.Select(i => i.Id).SequenceEqual(y.Select(i => i.Id)))

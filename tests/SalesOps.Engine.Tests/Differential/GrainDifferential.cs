@@ -589,7 +589,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             {
                 // The sequence's root is a region under the real company, so it counts its own targets as sent up; the
                 // company it stands for has no parent and sends nothing.
-                foreach (var sent in counters.Keys.Where(k => k.Figure == nameof(Figure.SentTargets)).ToList())
+                foreach (var sent in counters.Keys.Where(k => k.Figure == nameof(Figure.SentTargets) || k.Figure.StartsWith(nameof(Figure.SentTargets) + "|", StringComparison.Ordinal)).ToList())
                 {
                     counters.Remove(sent);
                 }
@@ -689,7 +689,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
             OpportunityReassigned r => r with { OpportunityId = Key(r.OpportunityId), NewOwnerRepId = Key(r.NewOwnerRepId) },
             OpportunityWon w => w with { OpportunityId = Key(w.OpportunityId) },
             OpportunityLost l => l with { OpportunityId = Key(l.OpportunityId) },
-            ActivityLogged a => a with { RepId = Key(a.RepId), CustomerId = Key(a.CustomerId) },
+            ActivityLogged a => a with { RepId = Key(a.RepId), CustomerId = Key(a.CustomerId), OpportunityId = Key(a.OpportunityId) },
             PaymentReceived p => p with { RepId = Key(p.RepId), CustomerId = Key(p.CustomerId) },
             TargetSet t => t with
             {

@@ -250,8 +250,31 @@ public sealed class DurableClusterTests(DurableClusterFixture fixture)
     }
 
     /// <summary>The company's figures before a test: the tests of this collection share the company region.</summary>
-    private async Task<FigureSet> CompanyFiguresAsync() =>
-        Counter.ToSet((await fixture.Cluster.Client.GetGrain<IRegionGrain>(RegionState.CompanyId).GetSnapshotAsync().Within()).Counters);
+    /// <summary>
+    /// The company's figures once quiet (the same in two reads half a second apart, for up to 30 s): the company is
+    /// shared by the collection's tests, and an earlier test's last roll-ups may still be on their way up.
+    /// </summary>
+    private async Task<FigureSet> CompanyFiguresAsync()
+    {
+        async Task<FigureSet> ReadAsync() =>
+            Counter.ToSet((await fixture.Cluster.Client.GetGrain<IRegionGrain>(RegionState.CompanyId).GetSnapshotAsync().Within()).Counters);
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var last = await ReadAsync();
+        while (DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(500);
+            var now = await ReadAsync();
+            if (now.ContentEquals(last))
+            {
+                return now;
+            }
+
+            last = now;
+        }
+
+        return last;
+    }
 
     /// <summary>
     /// Every rep, region, customer and deal of the workload as the reference has it; the company's figures are

@@ -79,6 +79,7 @@ internal static class JournalFixtures
         EventAccepted { Event: OpportunityOpened { Cost: not null } or OpportunityAmountChanged { Cost: not null } or OpportunityWon { Cost: not null } } => 2,
         EventAccepted { Event: TargetSet { Dimension.IsNone: false } } => 2,
         EventAccepted { Event: CustomerRegistered { KeyAccount: true } } => 2,
+        EventAccepted { Event: ActivityLogged { OpportunityId.Length: > 0 } } => 2,
         _ => 1,
     };
 
@@ -92,6 +93,16 @@ internal static class JournalFixtures
     public static SalesEvent[] AddedAfterKeyAccounts(string p) =>
     [
         new CustomerKeyAccountChanged(p + "e-key", At.AddDays(1), p + "acme", KeyAccount: true),
+    ];
+
+    /// <summary>
+    /// An activity logged against a deal (version 2 of <see cref="ActivityLogged"/>) and the deal book's entry for it
+    /// (ADR 0023), after <see cref="AddedAfterKeyAccounts"/> in file order.
+    /// </summary>
+    public static JournalEntry[] DealJoin(string p) =>
+    [
+        new EventAccepted(new ActivityLogged(p + "e-act2", At, p + "ann", p + "acme", ActivityType.Visit, 60, TimeCategory.T1) { OpportunityId = p + "o1" }),
+        new DealTouchesReceived("repbook/5", 3, [new DealTouch(p + "o1", p + "ann", At, 60)]),
     ];
 
     /// <summary>Events added after the version 2 fixtures, after <see cref="Version2"/> in file order.</summary>
@@ -177,6 +188,11 @@ internal static class JournalFixtures
         foreach (var e in AddedAfterKeyAccounts(p))
         {
             yield return ($"{++n:00}-event-{e.GetType().Name}.bin", new EventAccepted(e));
+        }
+
+        foreach (var e in DealJoin(p))
+        {
+            yield return (e is EventAccepted a ? $"{++n:00}-event-{a.Event.GetType().Name}.bin" : $"{++n:00}-{e.GetType().Name}.bin", e);
         }
     }
 }
