@@ -39,14 +39,13 @@ public sealed partial class OpportunityState
     }
 
     /// <summary>
-    /// The history from a snapshot; a snapshot written before pipeline histories were kept counts movements from the
-    /// deal's state as restored.
+    /// The history from a snapshot. A snapshot written before pipeline histories were kept restores none: the deal's
+    /// earlier movements were never counted, so it must make none later either (a win or a push would retract an entry
+    /// never made), and it stays out of every waterfall.
     /// </summary>
     private void RestoreHistory(PipelineHistoryMemento? memento)
     {
-        _history = memento is { } history
-            ? history.ToHistory()
-            : IsOpened ? PipelineHistory.Restore(new DealPoint(true, _stage.Value, _amount.Value, OwnerRepId, _expectedClose.Value), []) : default;
+        _history = memento is { } history ? history.ToHistory() : default;
         _history.Forget(_seen.Horizon);
     }
 

@@ -180,7 +180,7 @@ public record struct DealPoint(bool Exists, int Stage, long Amount, string? Owne
 /// A deal's history as far as a new event can still change it: the state at the de-dup window's horizon
 /// (<see cref="Base"/>) and every step dated after it, in stamp order. A new event must be dated after the horizon
 /// (docs/semantics.md, rule 3), so the movements at instants up to it are final and only the steps after it are kept:
-/// the history is bounded by the window, like the deal's event ids (ADR 0019).
+/// the history is bounded by the window, like the deal's event ids (ADR 0016).
 /// </summary>
 public struct PipelineHistory
 {

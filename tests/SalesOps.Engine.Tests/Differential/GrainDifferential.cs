@@ -266,8 +266,15 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
 
                     if (!cluster.Faults.Explains(sequence, keys.Rekey(batch[i])))
                     {
-                        // Not the injected fault (which hit another call of the batch): a call that timed out beside it,
-                        // applied or not. Re-sent at once, as after a silo kill; its answer is checked after the batch.
+                        // Not the injected fault (which hit another call of the batch): only a call of this batch that
+                        // timed out or was cancelled beside it may answer so (applied or not); anything else, such as
+                        // back-pressure, is a failure. Re-sent at once, as after a silo kill; checked after the batch.
+                        string[] causes = [nameof(TimeoutException), nameof(OperationCanceledException), nameof(TaskCanceledException), nameof(OrleansMessageRejectionException)];
+                        if (!causes.Any(c => outcomes[i].Message.Contains($"({c})", StringComparison.Ordinal)))
+                        {
+                            return $"UNAVAILABLE that no injected fault explains: {outcomes[i].Message}\nevent: {batch[i]}";
+                        }
+
                         probed ??= new Outcome?[batch.Count];
                         probed[i] = await cluster.Ingestor.IngestAsync(keys.Rekey(batch[i])).WaitAsync(CallTimeout);
                         Settle(i, probed[i]!, "beside an injected fault");
