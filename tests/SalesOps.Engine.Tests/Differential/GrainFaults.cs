@@ -87,7 +87,8 @@ public sealed class CallFilterFaults : IFaultInjector
     private readonly ConcurrentDictionary<(string Method, string Target, string Source), Lag> _orphaned = new();
     private readonly ConcurrentQueue<Lag> _lags = new();
     private readonly ConcurrentDictionary<string, int> _ingestFaults = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string Sequence, Type Kind, string EventId), bool> _failedEvents = new();
+    /// <summary>Per sequence, the events its current batch carried in calls made to fail (a sequence sends one batch at a time).</summary>
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<(Type Kind, string EventId), bool>> _failedEvents = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
     private long _injected;
 
@@ -107,6 +108,9 @@ public sealed class CallFilterFaults : IFaultInjector
     public async Task<T> IngestAsync<T>(string sequence, IngestFaultMode mode, Func<Task<T>> ingest)
     {
         // Request context flows from the client's call into the grain call and the filter reads it there.
+        // What failed in the sequence's previous batch explains nothing in this one (an event re-sent in a later batch
+        // may time out there after it applied).
+        _failedEvents.TryRemove(sequence, out _);
         RequestContext.Set(SequenceKey, sequence);
         RequestContext.Set(ModeKey, mode.ToString());
         try
@@ -128,7 +132,8 @@ public sealed class CallFilterFaults : IFaultInjector
 
     public int IngestFaults(string sequence) => _ingestFaults.GetValueOrDefault(sequence);
 
-    public bool Explains(string sequence, SalesEvent e) => _failedEvents.ContainsKey((sequence, e.GetType(), e.EventId));
+    public bool Explains(string sequence, SalesEvent e) =>
+        _failedEvents.TryGetValue(sequence, out var failed) && failed.ContainsKey((e.GetType(), e.EventId));
 
     public long Mark() => Interlocked.Read(ref _injected);
 
@@ -254,7 +259,8 @@ public sealed class CallFilterFaults : IFaultInjector
         {
             // An ingest call: the harness sees UNAVAILABLE (or the ingestor calls again) and re-sends before going on.
             _ingestFaults.AddOrUpdate(sequence, 1, (_, n) => n + 1);
-            var carried = context.Request.GetArgument(0) switch
+            // A rejected call is called again by the ingestor: only a timeout's UNAVAILABLE is the injected one.
+            var carried = fault == "reject" ? [] : context.Request.GetArgument(0) switch
             {
                 SalesEvent[] events => events,
                 SalesEvent one => [one],
@@ -262,7 +268,7 @@ public sealed class CallFilterFaults : IFaultInjector
             };
             foreach (var e in carried)
             {
-                _failedEvents[(sequence, e.GetType(), e.EventId)] = true;
+                _failedEvents.GetOrAdd(sequence, _ => new())[(e.GetType(), e.EventId)] = true;
             }
         }
     }
