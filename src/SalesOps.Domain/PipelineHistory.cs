@@ -114,8 +114,51 @@ public static class PipelineMoves
         new(figure, (short)((int)move | ((int)kind << 4)), 0, value, at, close);
 }
 
-/// <summary>What one accepted deal event set, for the pipeline history: the registers it offered (null: not offered).</summary>
-public readonly record struct DealStep(EventStamp Stamp, bool Opens, int? Stage, long? Amount, string? Owner, DateOnly? Close);
+/// <summary>
+/// What one accepted deal event set, for the pipeline history: the registers it offered (null: not offered). Packed
+/// to 40 bytes (a deal keeps one per event in its de-dup window; ADR 0021): the instant as UTC ticks, the stage and
+/// the close day offset by one so that 0 means not offered.
+/// </summary>
+public readonly struct DealStep
+{
+    private const byte OpensFlag = 1, AmountFlag = 2;
+
+    private readonly long _utcTicks;
+    private readonly string _eventId;
+    private readonly string? _owner;
+    private readonly long _amount;
+    private readonly int _closePlusOne;
+    private readonly short _stagePlusOne;
+    private readonly byte _flags;
+
+    public DealStep(EventStamp stamp, bool opens, int? stage, long? amount, string? owner, DateOnly? close)
+    {
+        _utcTicks = stamp.At.UtcTicks;
+        _eventId = stamp.EventId;
+        _owner = owner;
+        _amount = amount ?? 0;
+        _closePlusOne = close is { } c ? c.DayNumber + 1 : 0;
+        _stagePlusOne = stage is { } st ? checked((short)(st + 1)) : (short)0;
+        _flags = (byte)((opens ? OpensFlag : 0) | (amount.HasValue ? AmountFlag : 0));
+    }
+
+    /// <summary>The event's instant (in UTC) and id: the step's place in last-writer-wins order.</summary>
+    public EventStamp Stamp => new(new DateTimeOffset(_utcTicks, TimeSpan.Zero), _eventId);
+
+    /// <summary>The instant in UTC ticks (compared without building the stamp).</summary>
+    public long UtcTicks => _utcTicks;
+
+    /// <summary>The event opened the deal.</summary>
+    public bool Opens => (_flags & OpensFlag) != 0;
+
+    public int? Stage => _stagePlusOne == 0 ? null : _stagePlusOne - 1;
+
+    public long? Amount => (_flags & AmountFlag) != 0 ? _amount : null;
+
+    public string? Owner => _owner;
+
+    public DateOnly? Close => _closePlusOne == 0 ? null : DateOnly.FromDayNumber(_closePlusOne - 1);
+}
 
 /// <summary>A deal as the pipeline sees it at an instant: whether it exists yet, and its registers then.</summary>
 public record struct DealPoint(bool Exists, int Stage, long Amount, string? Owner, DateOnly Close)
@@ -174,14 +217,14 @@ public struct PipelineHistory
     /// <summary>Folds the steps dated at or before <paramref name="horizon"/> into <see cref="Base"/>: no event can be placed before them.</summary>
     public void Forget(DateTimeOffset? horizon)
     {
-        if (horizon is not { } h || _count == 0 || _steps![0].Stamp.At > h)
+        if (horizon is not { } h || _count == 0 || _steps![0].UtcTicks > h.UtcTicks)
         {
             return;
         }
 
         var state = Base;
         var folded = 0;
-        while (folded < _count && _steps[folded].Stamp.At <= h)
+        while (folded < _count && _steps[folded].UtcTicks <= h.UtcTicks)
         {
             state.Take(_steps[folded++]);
         }
@@ -219,14 +262,14 @@ public struct PipelineHistory
         var i = 0;
         while (i < _count)
         {
-            var at = _steps![i].Stamp.At;
+            var ticks = _steps![i].UtcTicks;
             var before = state;
-            while (i < _count && _steps[i].Stamp.At == at)
+            while (i < _count && _steps[i].UtcTicks == ticks)
             {
                 state.Take(_steps[i++]);
             }
 
-            Classify(before, state, at, stages, sign, into);
+            Classify(before, state, new DateTimeOffset(ticks, TimeSpan.Zero), stages, sign, into);
         }
     }
 

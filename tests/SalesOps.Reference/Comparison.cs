@@ -170,7 +170,10 @@ public static class Comparison
                 }
 
                 count?.Invoke("pipeline waterfalls compared", 1);
-                count?.Invoke("pipeline terms not zero", want.Waterfall.Terms.Count(t => t.Count != 0));
+                foreach (var term in want.Waterfall.Terms.Where(t => t.Count != 0))
+                {
+                    count?.Invoke($"pipeline {term.Move}", 1);
+                }
             }
         }
 

@@ -68,7 +68,7 @@ public sealed class DifferentialTests
                 "plan", "plan with a buying platform", "plan with an own ratio", "plan with an own average order", "plan behind", "plan overloaded",
                 "target by product line or channel with an actual", "target by customer with an actual", "collections target by customer with an actual",
                 "activity target by type with an actual", "week target with an actual", "gross margin target with an actual", "negative gross margin",
-            })
+            }.Concat(ReferenceModel.Moves.Select(m => $"pipeline {m}")))
             {
                 Assert.True(totals.GetValueOrDefault(path) > 0, $"the generator never produced '{path}'");
             }
