@@ -165,13 +165,7 @@ public sealed class CustomerGrain : DurableGrain<JournalEntry, CustomerGrainSnap
     }
 
     /// <summary>Queues what a committed order changed of the new-customer credit, to the owners' rep books.</summary>
-    private void Queue(IReadOnlyList<(string RepId, CreditItem[] Items)> credits)
-    {
-        foreach (var (repId, items) in credits)
-        {
-            _credits.Enqueue(RepCreditLanes.Of(repId), [new RepCredits(repId, Array.ConvertAll(items, Credit.From))]);
-        }
-    }
+    private void Queue(IReadOnlyList<(string RepId, CreditItem[] Items)> credits) => RepCreditLanes.Enqueue(_credits, credits);
 
     /// <summary>
     /// Applies one touch message in order. The lane's numbers make it exactly-once; a payment is still counted once

@@ -120,13 +120,7 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
         return credits;
     }
 
-    private void QueueCredits(List<(string RepId, CreditItem[] Items)> credits)
-    {
-        foreach (var (repId, items) in credits)
-        {
-            _credits.Enqueue(RepCreditLanes.Of(repId), [new RepCredits(repId, Array.ConvertAll(items, Credit.From))]);
-        }
-    }
+    private void QueueCredits(List<(string RepId, CreditItem[] Items)> credits) => RepCreditLanes.Enqueue(_credits, credits);
 
     protected override void OnRecovered() => StartRiskChecks();
 

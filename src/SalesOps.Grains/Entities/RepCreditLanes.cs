@@ -1,5 +1,6 @@
 using System.Globalization;
 using SalesOps.Abstractions;
+using SalesOps.Domain;
 using SalesOps.Runtime;
 
 namespace SalesOps.Grains;
@@ -16,6 +17,15 @@ internal static class RepCreditLanes
 
     /// <summary>The lane of the book that holds <paramref name="repId"/>.</summary>
     public static string Of(string repId) => Lanes[RepBooks.Of(repId)];
+
+    /// <summary>Queues credits, each to the lane of its rep's book (one message per rep, in order).</summary>
+    public static void Enqueue(Outbox<RepCredits[]> outbox, IEnumerable<(string RepId, CreditItem[] Items)> credits)
+    {
+        foreach (var (repId, items) in credits)
+        {
+            outbox.Enqueue(Of(repId), [new RepCredits(repId, Array.ConvertAll(items, Credit.From))]);
+        }
+    }
 
     /// <summary>Delivers one lane's message (or merged messages) to its rep book.</summary>
     public static DirectSend<RepCredits[]> Send(GrainRefs refs) =>
