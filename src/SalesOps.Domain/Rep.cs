@@ -2,37 +2,6 @@ using System.Runtime.InteropServices;
 
 namespace SalesOps.Domain;
 
-/// <summary>A rep's change to a leaderboard scope: set scores, or (<see cref="InScope"/> false) leave the scope.</summary>
-/// <param name="Seq">Per-rep sequence; a scope ignores an update older than the last it applied for the rep.</param>
-/// <param name="Full">The changes are all the rep's scores (sent on entering a scope).</param>
-public sealed record BoardUpdate(string RepId, long Seq, bool InScope, bool Full, IReadOnlyList<ScoreChange> Changes);
-
-/// <summary>A rep's score on one board; null removes the rep from that board.</summary>
-public readonly record struct ScoreChange(BoardKey Board, double? Score);
-
-/// <summary>What a rep sends on after a change: counter deltas per region, and board updates per region.</summary>
-public sealed class RepEffects
-{
-    public Dictionary<string, FigureSet> RegionDeltas { get; } = new(StringComparer.Ordinal);
-    public List<(string RegionId, BoardUpdate Update)> Boards { get; } = new();
-
-    /// <summary>Room for an activity's counters (two items, each in its week, month, quarter and year) without regrowing.</summary>
-    private const int DeltaCapacity = 8;
-
-    public bool IsEmpty => RegionDeltas.Count == 0 && Boards.Count == 0;
-
-    public FigureSet DeltaFor(string regionId)
-    {
-        if (!RegionDeltas.TryGetValue(regionId, out var set))
-        {
-            set = new FigureSet(DeltaCapacity);
-            RegionDeltas[regionId] = set;
-        }
-
-        return set;
-    }
-}
-
 /// <summary>
 /// A rep: region membership over time, counters credited to them, targets, and leaderboard scores.
 /// Historical items (bookings, activities, collections…) count in the region the rep belonged to at the item's
@@ -40,7 +9,7 @@ public sealed class RepEffects
 /// and move with the rep. A move dated at or before the latest item already credited to the rep is rejected, because
 /// accepting it would re-attribute history that was already rolled up.
 /// </summary>
-public sealed class RepState
+public sealed partial class RepState
 {
     private readonly EventIdWindow _seen;
     private readonly List<(EventStamp Stamp, string RegionId)> _memberships = new();
@@ -104,99 +73,6 @@ public sealed class RepState
 
     /// <summary>What the rep's de-dup window says of <paramref name="e"/>, changing nothing.</summary>
     public DedupVerdict Recognise(SalesEvent e) => _seen.Check(e.EventId, e.OccurredAt);
-
-    /// <summary>
-    /// Everything this rep holds, as bytes: name, role, style, memberships with their stamps, current and historical
-    /// counters, targets with their stamps, the pace and last-year trackers' behind sets, scores, the latest credited instant, the
-    /// board sequence and the de-dup window. <see cref="FromSnapshot"/> restores an exact copy.
-    /// Compacts the rep's maps (see <see cref="Snapshots"/>); call it where a mutating method may be called.
-    /// </summary>
-    public byte[] ToSnapshot() => Snapshots.Write(
-        new RepMemento(
-            Snapshots.FormatVersion,
-            Snapshots.RepKind,
-            Id,
-            Name,
-            Role,
-            Style,
-            _memberships.Select(m => new MembershipEntry(m.Stamp.At, m.Stamp.EventId, m.RegionId)).ToList(),
-            MaxCreditedAt,
-            BoardSeq,
-            Snapshots.Compact(_scores).Select(s => new ScoreEntry(s.Key.Period.Code, s.Key.Metric, s.Value)).ToList(),
-            Current.ToMemento(),
-            Historical.ToMemento(),
-            Targets.ToMemento(),
-            Pace.ToMemento(),
-            Dedup: Snapshots.ToMemento(_seen),
-            Left: Left is { } left ? new DepartureEntry(left.At, left.On, left.EventId) : null,
-            BehindLastYear: Snapshots.NullIfEmpty(LastYear.ToMemento()),
-            Forecasts: Forecasts.ToMemento(),
-            ForecastsClosed: _closed.Count == 0 ? null : _closed.Select(c => new ForecastClosedEntry(c.Key.Code, c.Value)).ToList(),
-            BehindPlan: Snapshots.NullIfEmpty(Plan.ToMemento()),
-            Uncovered: Snapshots.NullIfEmpty(Coverage.ToMemento()),
-            Inputs: Inputs.ToMemento()),
-        SnapshotJson.Default.RepMemento);
-
-    /// <summary>Restores a rep from <see cref="ToSnapshot"/>, or from a snapshot of the previous format (<see cref="Snapshots"/>).</summary>
-    /// <param name="snapshot">The snapshot.</param>
-    /// <param name="dedup">The de-dup window in force now; a snapshot taken under a larger one is cut to it.</param>
-    /// <exception cref="InvalidDataException">Not a rep snapshot, an unknown format version, or corrupt.</exception>
-    public static RepState FromSnapshot(byte[] snapshot, DedupWindow dedup)
-    {
-        var m = Snapshots.Read(snapshot, Snapshots.RepKind, SnapshotJson.Default.RepMemento);
-
-        // A rep's events are its join and moves (memberships), activities and payments (credited), targets and forecasts.
-        var newest = m.Memberships.Select(e => e.At).Concat(m.Targets.Select(t => t.At)).Concat(m.Forecasts?.Select(f => f.At) ?? [])
-            .Concat(m.Inputs?.Select(i => i.At) ?? []).Append(m.MaxCreditedAt).Max();
-        var rep = new RepState(m.Id, Snapshots.RestoreWindow(dedup, m, m.Dedup, m.Seen, newest))
-        {
-            Name = m.Name,
-            Role = m.Role,
-            Style = m.Style,
-            MaxCreditedAt = m.MaxCreditedAt,
-            BoardSeq = m.BoardSeq,
-            Left = m.Left is { } left ? new Departure(left.At, left.On, left.EventId) : null,
-        };
-        foreach (var e in m.Memberships)
-        {
-            rep._memberships.Add((new EventStamp(e.At, e.EventId!), e.RegionId));
-        }
-
-        foreach (var s in m.Scores)
-        {
-            if (!rep._scores.TryAdd(new BoardKey(new Period(s.Period), s.Metric), s.Score))
-            {
-                throw new InvalidDataException($"Corrupt snapshot: rep '{m.Id}' has two scores on board {s.Metric} {s.Period}.");
-            }
-        }
-
-        rep.Current.Restore(m.Current);
-        rep.Historical.Restore(m.Historical);
-        foreach (var (key, value) in rep.Historical)
-        {
-            if (key.Figure == Figure.ActivityCount)
-            {
-                CollectionsMarshal.GetValueRefOrAddDefault(rep._activityTotals, key.Period, out _) += value;
-            }
-        }
-
-        rep.Targets.Restore(m.Targets);
-        rep.Pace.Restore(m.Behind);
-        rep.LastYear.Restore(m.BehindLastYear);
-        rep.Forecasts.Restore(m.Forecasts);
-        foreach (var c in m.ForecastsClosed ?? [])
-        {
-            if (!rep._closed.TryAdd(new Period(c.Period), c.Cutoff))
-            {
-                throw new InvalidDataException($"Corrupt snapshot: rep '{m.Id}' lists the end of forecast period {c.Period} twice.");
-            }
-        }
-
-        rep.Plan.Restore(m.BehindPlan);
-        rep.Coverage.Restore(m.Uncovered);
-        rep.Inputs.Restore(m.Inputs);
-        return rep;
-    }
 
     /// <summary>Current and historical counters together: the rep's own figures.</summary>
     public FigureSet Figures()
@@ -567,104 +443,6 @@ public sealed class RepState
             delta.Add(key, item.Value);
         }
     }
-
-    /// <summary>The boards whose score a historical figure feeds (attainment reads bookings against the target).</summary>
-    private static BoardMask BoardsReading(Figure f) => f switch
-    {
-        Figure.Bookings => BoardMask.Bookings | BoardMask.Attainment | BoardMask.Accuracy,
-        Figure.Collections => BoardMask.Collections,
-        Figure.ActivityCount => BoardMask.Activities,
-        _ => BoardMask.None,
-    };
-
-    /// <summary>Leaderboard metrics as bits, one per <see cref="LeaderboardMetric"/>.</summary>
-    [Flags]
-    private enum BoardMask : byte
-    {
-        None = 0,
-        Bookings = 1 << LeaderboardMetric.Bookings,
-        Attainment = 1 << LeaderboardMetric.Attainment,
-        Collections = 1 << LeaderboardMetric.Collections,
-        Activities = 1 << LeaderboardMetric.Activities,
-        Accuracy = 1 << LeaderboardMetric.ForecastAccuracy,
-        All = Bookings | Attainment | Collections | Activities | Accuracy,
-    }
-
-    private static bool IsScored(Figure f) => f is Figure.Bookings or Figure.Collections or Figure.ActivityCount;
-
-    /// <summary>The score a rep has on a board, or null when not listed.</summary>
-    public double? ScoreFor(BoardKey board)
-    {
-        if (Left is { } left && board.Period.EndDay > left.On)
-        {
-            return null; // a departed rep stays only on the boards of periods that ended before the leave date
-        }
-
-        switch (board.Metric)
-        {
-            case LeaderboardMetric.Bookings:
-                return Listed(Historical.Get(Figure.Bookings, board.Period));
-            case LeaderboardMetric.Collections:
-                return Listed(Historical.Get(Figure.Collections, board.Period));
-            case LeaderboardMetric.Activities:
-                return Listed(_activityTotals.GetValueOrDefault(board.Period));
-            case LeaderboardMetric.Attainment:
-                var target = Targets.Get(board.Period, TargetMetric.Bookings);
-                return target is { } t ? AttainmentPercent(Historical.Get(Figure.Bookings, board.Period), t.MustAchieve) : null;
-            case LeaderboardMetric.ForecastAccuracy:
-                return _closed.TryGetValue(board.Period, out var cutoff) && Forecasts.CountedBefore(board.Period, cutoff) is { } counted
-                    ? ForecastAccuracy.Percent(Historical.Get(Figure.Bookings, board.Period), counted.Commit)
-                    : null;
-            default:
-                return null;
-        }
-    }
-
-    /// <summary>Attainment in percent, rounded to 1/10,000 of a percent so that every replica agrees on it.</summary>
-    public static double AttainmentPercent(long actual, long target) =>
-        target <= 0 ? 0 : Math.Round(actual * 100.0 / target, 4);
-
-    private static double? Listed(long value) => value == 0 ? null : value;
-
-    private void EmitScores(ReadOnlySpan<Period> periods, BoardMask metrics, RepEffects effects)
-    {
-        var changes = new List<ScoreChange>(periods.Length);
-        foreach (var period in periods)
-        {
-            foreach (var metric in BoardMetrics)
-            {
-                if ((metrics & (BoardMask)(1 << (int)metric)) == 0)
-                {
-                    continue;
-                }
-
-                var key = new BoardKey(period, metric);
-                var score = ScoreFor(key);
-                var had = _scores.TryGetValue(key, out var old);
-                if (score is { } s)
-                {
-                    if (!had || !old.Equals(s))
-                    {
-                        _scores[key] = s;
-                        changes.Add(new ScoreChange(key, s));
-                    }
-                }
-                else if (had)
-                {
-                    _scores.Remove(key);
-                    changes.Add(new ScoreChange(key, null));
-                }
-            }
-        }
-
-        if (changes.Count > 0)
-        {
-            effects.Boards.Add((RegionId, new BoardUpdate(Id, ++BoardSeq, InScope: true, Full: false, changes)));
-        }
-    }
-
-    public static readonly LeaderboardMetric[] BoardMetrics =
-        [LeaderboardMetric.Bookings, LeaderboardMetric.Attainment, LeaderboardMetric.Collections, LeaderboardMetric.Activities, LeaderboardMetric.ForecastAccuracy];
 }
 
 /// <summary>A rep's departure: the instant of the <see cref="RepLeft"/>, its local date in the company calendar, and its id.</summary>
