@@ -74,15 +74,60 @@ public abstract class DurableGrain<TEntry, TSnapshot>(
     }
 
     /// <summary>
+    /// Whether a message from <paramref name="sender"/> (a lane's sender name) must be refused: the grain is
+    /// <see cref="IsBackedUp"/> and owes that sender nothing. A grain over the bound still takes the messages of a grain
+    /// it has a backlog for: that grain may be over its own bound because of what this one refuses, and each refusing
+    /// the other would stall both for good (a rep book and a deal book exchange touches and credits, ADR 0023).
+    /// </summary>
+    protected bool IsBackedUpFor(string sender)
+    {
+        if (!IsBackedUp)
+        {
+            return false;
+        }
+
+        var name = sender.AsSpan();
+        var activation = name.IndexOf('#'); // memory mode: stream#activation
+        if (activation >= 0)
+        {
+            name = name[..activation];
+        }
+
+        var slash = name.IndexOf('/');
+        if (slash < 0)
+        {
+            return true;
+        }
+
+        var kind = name[..slash];
+        var key = name[(slash + 1)..].ToString();
+        foreach (var outbox in _outboxes)
+        {
+            if (outbox.Destinations is { } destinations && kind.SequenceEqual(destinations.Name) && outbox.Owes(key))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
     /// Declares an outbox: its messages go to each destination in order through <paramref name="direct"/> (a grain
     /// call taking the sender, the first and last number and the message), or in durable mode through
     /// <paramref name="carrier"/> when one is given. <paramref name="merge"/> merges messages that queue behind a send.
+    /// <paramref name="destinations"/> names the kind of grain its destinations are (a lane's destination is that
+    /// grain's key), when that kind also sends to this grain: see <see cref="IsBackedUpFor"/>.
     /// Call from the constructor, before activation.
     /// </summary>
-    protected Outbox<T> AddOutbox<T>(DirectSend<T> direct, Func<IReadOnlyList<T>, T>? merge = null, ICarrier<T>? carrier = null)
+    protected Outbox<T> AddOutbox<T>(
+        DirectSend<T> direct,
+        Func<IReadOnlyList<T>, T>? merge = null,
+        ICarrier<T>? carrier = null,
+        JournalStreamKind? destinations = null)
     {
         var outbox = new Outbox<T>(merge);
-        _outboxes.Add(new Registered<T>(this, outbox, direct, carrier));
+        _outboxes.Add(new Registered<T>(this, outbox, direct, carrier, destinations));
         return outbox;
     }
 
@@ -247,6 +292,10 @@ public abstract class DurableGrain<TEntry, TSnapshot>(
 
         int Undelivered { get; }
 
+        JournalStreamKind? Destinations { get; }
+
+        bool Owes(string destination);
+
         Task DrainAsync();
 
         void Stop();
@@ -254,7 +303,12 @@ public abstract class DurableGrain<TEntry, TSnapshot>(
         void MarkRecovered();
     }
 
-    private sealed class Registered<T>(DurableGrain<TEntry, TSnapshot> grain, Outbox<T> outbox, DirectSend<T> direct, ICarrier<T>? carrier) : IOutbox
+    private sealed class Registered<T>(
+        DurableGrain<TEntry, TSnapshot> grain,
+        Outbox<T> outbox,
+        DirectSend<T> direct,
+        ICarrier<T>? carrier,
+        JournalStreamKind? destinations) : IOutbox
     {
         private readonly Func<string, long, long, T, Task> _send = (destination, first, last, message) =>
             grain.IsDurable && carrier is not null
@@ -264,6 +318,10 @@ public abstract class DurableGrain<TEntry, TSnapshot>(
         public bool HasPending => outbox.HasPending;
 
         public int Undelivered => outbox.Undelivered;
+
+        public JournalStreamKind? Destinations => destinations;
+
+        public bool Owes(string destination) => outbox.Owes(destination);
 
         public Task DrainAsync() => outbox.DrainAsync(_send);
 

@@ -109,6 +109,37 @@ public sealed class BackPressureTests(BackPressureFixture fixture)
         throw new Xunit.Sdk.XunitException("no event was refused although the destination failed every call");
     }
 
+    /// <summary>
+    /// Like <see cref="IngestUntilRefusedAsync{T}"/>, but returns only once the refusal holds after the grain's other
+    /// messages (its roll-ups, still in flight at the first refusal) were delivered: the grain is then held at the bound
+    /// by its blocked destination alone.
+    /// </summary>
+    private async Task<(List<T> Accepted, T Refused)> IngestUntilHeldAsync<T>(Func<int, T> next)
+        where T : SalesEvent
+    {
+        var accepted = new List<T>();
+        for (var i = 0; i < 50; i++)
+        {
+            var e = next(i);
+            var outcome = await IngestAsync(e);
+            for (var retry = 0; retry < 5 && outcome.Code == OutcomeCode.Unavailable; retry++)
+            {
+                await Task.Delay(100);
+                outcome = await IngestAsync(e);
+            }
+
+            if (outcome.Code == OutcomeCode.Unavailable)
+            {
+                return (accepted, e);
+            }
+
+            Assert.True(outcome.IsAccepted, $"{e.EventId}: {outcome.Code} {outcome.Message}");
+            accepted.Add(e);
+        }
+
+        throw new Xunit.Sdk.XunitException("no event was refused for good although the destination failed every call");
+    }
+
     /// <summary>Re-sends a refused event until it is accepted: it was not applied, so it is never a duplicate.</summary>
     private async Task ResendUntilAcceptedAsync(SalesEvent e)
     {
@@ -120,7 +151,7 @@ public sealed class BackPressureTests(BackPressureFixture fixture)
                 Assert.NotEqual(OutcomeCode.Duplicate, last.Code);
                 return last.IsAccepted;
             },
-            $"{e.EventId} accepted after the release (last: {last.Code} {last.Message})",
+            () => $"{e.EventId} accepted after the release (last: {last.Code} {last.Message})",
             TimeSpan.FromSeconds(20));
     }
 
@@ -199,5 +230,62 @@ public sealed class BackPressureTests(BackPressureFixture fixture)
         var expected = accepted.Sum(o => o.Amount) + refused.Amount;
         var rep = Counter.ToSet((await repBook.GetSnapshotAsync(s.Id("bob")).Within()).Counters);
         Assert.Equal(expected, Enumerable.Range(0, 16).Sum(a => rep.Get(Figure.PipelineAmount, default, (short)a)));
+    }
+
+    /// <summary>
+    /// A rep book and a deal book, each over the bound with messages for the other (touches one way, credits the
+    /// other), take each other's messages once both answer again: refusing them, each would keep the other over its
+    /// bound and both would stall for good (ADR 0023). Every event refused meanwhile is accepted again, once.
+    /// </summary>
+    [Fact]
+    public async Task RepBookAndDealBookOverTheBoundForEachOther_TakeEachOthersMessagesAndDrain()
+    {
+        var s = new Scenario("bp-pair");
+        await AcceptedAsync(s.Region("east"), s.Rep("cat", "east"), s.Customer("acme"));
+        var repBook = Grains.GetGrain<IRepBookGrain>(RepBooks.Of(s.Id("cat")));
+        var repBookKey = repBook.GetGrainId().Key.ToString()!;
+        var book = OpportunityBooks.Of(s.Id("deal-0"));
+        var dealBook = Grains.GetGrain<IOpportunityBookGrain>(book);
+        var dealBookKey = dealBook.GetGrainId().Key.ToString()!;
+        var ids = Enumerable.Range(0, 100_000).Select(i => $"deal-{i}").Where(id => OpportunityBooks.Of(s.Id(id)) == book).Take(50).ToArray();
+        await repBook.FlushAsync().Within();
+
+        BlockedCalls.Block(nameof(IRepBookGrain.CreditAsync), repBookKey);
+        BlockedCalls.Block(nameof(IOpportunityBookGrain.TouchAsync), dealBookKey);
+        List<OpportunityOpened> opened;
+        OpportunityOpened refusedOpen;
+        List<ActivityLogged> logged;
+        ActivityLogged refusedActivity;
+        try
+        {
+            // The deal book queues credits for the rep book, the rep book touches for the deal book, until each refuses.
+            (opened, refusedOpen) = await IngestUntilHeldAsync(i => s.Open(ids[i], "cat", "acme", 10_000 + i, h: 1 + i * 0.01));
+            (logged, refusedActivity) = await IngestUntilHeldAsync(i =>
+                s.Activity("cat", 2 + i * 0.01) with { OpportunityId = s.Id(ids[i % opened.Count]) });
+        }
+        finally
+        {
+            BlockedCalls.Release(nameof(IRepBookGrain.CreditAsync), repBookKey);
+            BlockedCalls.Release(nameof(IOpportunityBookGrain.TouchAsync), dealBookKey);
+        }
+
+        // Both destinations answer again, and both grains are still over the bound: each must take the other's backlog.
+        await ResendUntilAcceptedAsync(refusedOpen);
+        await ResendUntilAcceptedAsync(refusedActivity);
+        // The deal book's credits reach the rep with every deal opened and every activity joined, once each.
+        var pipeline = opened.Sum(o => o.Amount) + refusedOpen.Amount;
+        var activities = logged.Count + 1L;
+        var last = "";
+        await Wait.UntilAsync(
+            async () =>
+            {
+                var rep = Counter.ToSet((await repBook.GetSnapshotAsync(s.Id("cat")).Within()).Counters);
+                var amount = Enumerable.Range(0, 16).Sum(a => rep.Get(Figure.PipelineAmount, default, (short)a));
+                var lines = ActivityReport.Build(rep, November).ProductLines;
+                last = $"pipeline {amount}, activities by product line {string.Join(", ", lines)}";
+                return amount == pipeline && lines is [{ ProductLine: "platform" } line] && line.Count == activities;
+            },
+            () => $"the rep's pipeline {pipeline} and {activities} platform activities (last: {last})",
+            TimeSpan.FromSeconds(20));
     }
 }

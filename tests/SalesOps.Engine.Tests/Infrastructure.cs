@@ -70,7 +70,10 @@ public static class Net
 public static class Wait
 {
     /// <summary>Polls until the condition holds; fails the test after <paramref name="timeout"/> (default 10 s).</summary>
-    public static async Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    public static Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null) => UntilAsync(condition, () => what, timeout);
+
+    /// <summary>As above, with the failure's text built when it fails (it may name the last value the condition saw).</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, Func<string> what, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
         while (true)
@@ -82,7 +85,7 @@ public static class Wait
 
             if (DateTime.UtcNow > deadline)
             {
-                Assert.Fail($"timed out waiting for: {what}");
+                Assert.Fail($"timed out waiting for: {what()}");
             }
 
             await Task.Delay(20);

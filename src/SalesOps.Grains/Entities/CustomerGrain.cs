@@ -28,7 +28,7 @@ public sealed class CustomerGrain : DurableGrain<JournalEntry, CustomerGrainSnap
         : base(services, snapshot, logger)
     {
         _settings = settings;
-        _credits = AddOutbox(RepCreditLanes.Send(refs), RepCredits.Merge);
+        _credits = AddOutbox(RepCreditLanes.Send(refs), RepCredits.Merge, destinations: StreamKinds.RepBook);
     }
 
     protected override JournalStream Stream => StreamKinds.Customer.Of(this.GetPrimaryKeyString());
@@ -94,7 +94,7 @@ public sealed class CustomerGrain : DurableGrain<JournalEntry, CustomerGrainSnap
             return;
         }
 
-        if (IsBackedUp)
+        if (IsBackedUpFor(sender))
         {
             throw Delivery.BackedUpMessage(Journal.Stream);
         }
@@ -112,7 +112,7 @@ public sealed class CustomerGrain : DurableGrain<JournalEntry, CustomerGrainSnap
             return;
         }
 
-        if (IsBackedUp)
+        if (IsBackedUpFor(sender))
         {
             throw Delivery.BackedUpMessage(Journal.Stream);
         }

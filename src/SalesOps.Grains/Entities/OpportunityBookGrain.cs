@@ -44,7 +44,7 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
     {
         (_settings, _options, _clock, _refs, _logger) = (settings, options, clock, refs, logger);
         _risk = new PaceTimer(this, options.Value.AtRiskCheckInterval, CheckRiskAsync);
-        _credits = AddOutbox(RepCreditLanes.Send(refs), RepCredits.Merge);
+        _credits = AddOutbox(RepCreditLanes.Send(refs), RepCredits.Merge, destinations: StreamKinds.RepBook);
         _orders = AddOutbox<DealOrder>((customer, sender, _, last, o) => refs.Customer(customer).SetOrderAsync(o.OpportunityId, sender, last, o.Order, o.OwnerRepId ?? ""));
     }
 
@@ -97,7 +97,7 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
             return;
         }
 
-        if (IsBackedUp)
+        if (IsBackedUpFor(sender))
         {
             throw Delivery.BackedUpMessage(Journal.Stream);
         }

@@ -31,6 +31,9 @@ public sealed class Outbox<TMessage>(Func<IReadOnlyList<TMessage>, TMessage>? me
     /// <summary>How many messages are not yet delivered: a merged message counts for each message it carries.</summary>
     public int Undelivered => _undelivered;
 
+    /// <summary>Whether messages to <paramref name="destination"/> are waiting or in flight.</summary>
+    public bool Owes(string destination) => _lanes.ContainsKey(destination);
+
     /// <summary>
     /// The owner is going away: a drain still running sends nothing more and merges nothing. A new activation may be
     /// sending the same messages one by one; merging them now could re-number some it already sent.
