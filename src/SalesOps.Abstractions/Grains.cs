@@ -41,6 +41,12 @@ public interface IRegionGrain : IGrainWithStringKey
 
     Task<RegionSnapshot> GetSnapshotAsync();
 
+    /// <summary>
+    /// The region's counters of one period, or null when the region is not defined: what a report of that period reads,
+    /// without copying every counter of every period (the company's are many).
+    /// </summary>
+    Task<Counter[]?> GetCountersAsync(int period);
+
     Task<BoardSnapshot> GetLeaderboardAsync(int period, byte metric, int top, string aroundRepId, int around);
 
     /// <summary>Marks a board as watched for <paramref name="lease"/>: its changes are pushed and overtakes alerted.</summary>
@@ -93,6 +99,9 @@ public interface IRepBookGrain : IGrainWithIntegerKey
 
     /// <summary>A rep of this book; <c>Joined</c> is false for one that never joined.</summary>
     Task<RepSnapshot> GetSnapshotAsync(string repId);
+
+    /// <summary>A rep's counters of one period, or null when the rep never joined.</summary>
+    Task<Counter[]?> GetCountersAsync(string repId, int period);
 
     /// <summary>
     /// Display name and current region of each rep, in order (for leaderboard rows and alerts). Interleaved: a screen

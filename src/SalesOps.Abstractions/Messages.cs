@@ -49,6 +49,29 @@ public readonly record struct Counter(
         return counters;
     }
 
+    /// <summary>The counters of one period only (a report of that period reads nothing else).</summary>
+    public static Counter[] Of(FigureSet set, Period period)
+    {
+        var counters = new List<Counter>();
+        foreach (var (k, v) in set)
+        {
+            if (k.Period == period)
+            {
+                counters.Add(new Counter((byte)k.Figure, k.Period.Code, k.A, k.B, v));
+            }
+        }
+
+        foreach (var (k, v) in set.Dimensions)
+        {
+            if (k.Period == period)
+            {
+                counters.Add(new Counter((byte)k.Figure, k.Period.Code, k.A, k.B, v, (byte)k.Kind, k.Value));
+            }
+        }
+
+        return counters.ToArray();
+    }
+
     public static FigureSet ToSet(IEnumerable<Counter> counters)
     {
         var set = new FigureSet();

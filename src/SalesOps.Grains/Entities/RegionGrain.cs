@@ -243,6 +243,9 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
         });
     }
 
+    public Task<Counter[]?> GetCountersAsync(int period) =>
+        Task.FromResult(DefinedOrLeave() ? Counter.Of(_state.Figures, new Period(period)) : null);
+
     public Task<BoardSnapshot> GetLeaderboardAsync(int period, byte metric, int top, string aroundRepId, int around)
     {
         var key = new BoardKey(new Period(period), (LeaderboardMetric)metric);

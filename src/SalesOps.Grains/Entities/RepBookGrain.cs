@@ -224,6 +224,9 @@ public sealed partial class RepBookGrain : DurableGrain<JournalEntry, RepBookGra
             ForecastRow.From(s.Forecasts)) { Inputs = PlanningInputsRow.From(s.Inputs) });
     }
 
+    public Task<Counter[]?> GetCountersAsync(string repId, int period) =>
+        Task.FromResult(_reps.TryGetValue(repId, out var rep) && rep.IsJoined ? Counter.Of(rep.Figures(), new Period(period)) : null);
+
     public Task<RepProfile[]> GetProfilesAsync(string[] repIds) =>
         Task.FromResult(Array.ConvertAll(repIds, id => _reps.GetValueOrDefault(id) is { IsJoined: true } s
             ? new RepProfile(id, s.Name, s.RegionId)

@@ -276,22 +276,14 @@ public sealed class QueryGrpcService(
         var scope = RequestGuard.Scope(request.Scope);
         var id = scope == TargetScope.Region && string.IsNullOrEmpty(request.ScopeId) ? RegionState.CompanyId : RequestGuard.Id(request.ScopeId, "scope_id");
         var period = RequestGuard.InCalendar(RequestGuard.PeriodOrCurrent(request.Period, settings, clock));
-        Counter[] counters;
-        if (scope == TargetScope.Rep)
-        {
-            var rep = await grains.RepBookOf(id).GetSnapshotAsync(id);
-            counters = rep.Joined ? rep.Counters : throw RequestGuard.NotFound("scope_id", $"rep '{id}' is not known");
-        }
-        else
-        {
-            var region = await grains.Region(id).GetSnapshotAsync();
-            counters = region.Defined ? region.Counters : throw RequestGuard.NotFound("scope_id", $"region '{id}' is not defined");
-        }
-
+        // One period's counters, not the whole snapshot: a rep's report also reads the company's, whose counters are many.
+        var counters = scope == TargetScope.Rep
+            ? await grains.RepBookOf(id).GetCountersAsync(id, period.Code) ?? throw RequestGuard.NotFound("scope_id", $"rep '{id}' is not known")
+            : await grains.Region(id).GetCountersAsync(period.Code) ?? throw RequestGuard.NotFound("scope_id", $"region '{id}' is not defined");
         var report = ActivityReport.Build(Counter.ToSet(counters), period);
         var company = id == RegionState.CompanyId && scope == TargetScope.Region
             ? report
-            : ActivityReport.Build(Counter.ToSet((await grains.Region(RegionState.CompanyId).GetSnapshotAsync()).Counters), period);
+            : ActivityReport.Build(Counter.ToSet(await grains.Region(RegionState.CompanyId).GetCountersAsync(period.Code) ?? []), period);
         return ActivityReportMapper.ToResponse(scope, id, report, company.Quality);
     }
 
