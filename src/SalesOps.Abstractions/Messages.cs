@@ -49,7 +49,10 @@ public readonly record struct Counter(
         return counters;
     }
 
-    /// <summary>The counters of one period only (a report of that period reads nothing else).</summary>
+    /// <summary>
+    /// The counters of one period only (a report of that period reads nothing else). Not <see cref="From"/> with a
+    /// filter: that one sizes its array exactly and runs on every roll-up.
+    /// </summary>
     public static Counter[] Of(FigureSet set, Period period)
     {
         var counters = new List<Counter>();

@@ -79,7 +79,7 @@ public abstract class DurableGrain<TEntry, TSnapshot>(
     /// it has a backlog for: that grain may be over its own bound because of what this one refuses, and each refusing
     /// the other would stall both for good (a rep book and a deal book exchange touches and credits, ADR 0023).
     /// </summary>
-    protected bool IsBackedUpFor(string sender)
+    private bool IsBackedUpFor(string sender)
     {
         if (!IsBackedUp)
         {
@@ -240,6 +240,31 @@ public abstract class DurableGrain<TEntry, TSnapshot>(
     /// answer (<see cref="Answer.AfterCommit"/>). A duplicate re-send uses this to nudge what a first delivery may have
     /// left queued before a crash.
     /// </summary>
+    /// <summary>
+    /// Takes one message of a lane this grain receives, answering once it is committed: a repeat (numbers already
+    /// applied) only nudges delivery of what the first one queued; at the bound the message is refused unless this grain
+    /// owes its sender (<see cref="IsBackedUpFor"/>), so the sender keeps it and retries; otherwise
+    /// <paramref name="apply"/> applies it (marking it applied in the <see cref="Inbox"/>) and returns its journal entry
+    /// and what queues its effects, run once the entry is committed.
+    /// </summary>
+    protected async Task ReceiveAsync(string sender, long firstSequence, Func<(TEntry Entry, Action Queue)> apply)
+    {
+        _journal.EnsureUsable();
+        if (!Inbox.IsNew(sender, firstSequence))
+        {
+            await DeliverAsync(Answer.AfterCommit);
+            return;
+        }
+
+        if (IsBackedUpFor(sender))
+        {
+            throw BackPressureException.MessageRefused(_journal.Stream);
+        }
+
+        var (entry, queue) = apply();
+        await CommitAsync(entry, queue, Answer.AfterCommit);
+    }
+
     protected Task DeliverAsync(Answer answer)
     {
         if (answer == Answer.AfterDelivery)

@@ -28,4 +28,8 @@ public sealed class BackPressureException : Exception
     public BackPressureException(string message, Exception innerException) : base(message, innerException)
     {
     }
+
+    /// <summary>A message refused by <paramref name="grain"/>: its sender keeps it and retries.</summary>
+    public static BackPressureException MessageRefused(string grain) =>
+        new($"{grain} is delivering a backlog; the message stays with its sender and is retried");
 }

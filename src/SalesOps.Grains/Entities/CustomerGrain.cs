@@ -85,41 +85,19 @@ public sealed class CustomerGrain : DurableGrain<JournalEntry, CustomerGrainSnap
         return Task.FromResult(RegisteredOrLeave());
     }
 
-    public async Task SetOrderAsync(string opportunityId, string sender, long sequence, OrderRow? order, string ownerRepId)
-    {
-        Journal.EnsureUsable();
-        if (!Inbox.IsNew(sender, sequence))
+    public Task SetOrderAsync(string opportunityId, string sender, long sequence, OrderRow? order, string ownerRepId) =>
+        ReceiveAsync(sender, sequence, () =>
         {
-            await DeliverAsync(Answer.AfterCommit); // a re-send nudges credits a first delivery may have left queued
-            return;
-        }
+            var credits = SetOrder(opportunityId, sender, sequence, order, ownerRepId);
+            return (new OwnedOrderReceived(opportunityId, sender, sequence, order, ownerRepId), () => Queue(credits));
+        });
 
-        if (IsBackedUpFor(sender))
+    public Task TouchAsync(string sender, long firstSequence, long sequence, CustomerTouch[] touches) =>
+        ReceiveAsync(sender, firstSequence, () =>
         {
-            throw Delivery.BackedUpMessage(Journal.Stream);
-        }
-
-        var credits = SetOrder(opportunityId, sender, sequence, order, ownerRepId);
-        await CommitAsync(new OwnedOrderReceived(opportunityId, sender, sequence, order, ownerRepId), () => Queue(credits), Answer.AfterCommit);
-    }
-
-    public async Task TouchAsync(string sender, long firstSequence, long sequence, CustomerTouch[] touches)
-    {
-        Journal.EnsureUsable();
-        if (!Inbox.IsNew(sender, firstSequence))
-        {
-            await DeliverAsync(Answer.AfterCommit); // a re-send nudges credits a first delivery may have left queued
-            return;
-        }
-
-        if (IsBackedUpFor(sender))
-        {
-            throw Delivery.BackedUpMessage(Journal.Stream);
-        }
-
-        var credits = Touch(sender, sequence, touches);
-        await CommitAsync(new TouchesReceived(sender, sequence, touches), () => Queue(credits), Answer.AfterCommit);
-    }
+            var credits = Touch(sender, sequence, touches);
+            return (new TouchesReceived(sender, sequence, touches), () => Queue(credits));
+        });
 
     public Task<CustomerSnapshot> GetSnapshotAsync()
     {

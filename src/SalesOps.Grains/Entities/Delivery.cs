@@ -37,10 +37,6 @@ internal static partial class Delivery
         return outcomes;
     }
 
-    /// <summary>A message refused because the receiver's outboxes are at their bound: the sender keeps it and retries.</summary>
-    public static Exception BackedUpMessage(string grain) =>
-        new BackPressureException($"{grain} is delivering a backlog; the message stays with its sender and is retried");
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish {Count} alerts")]
     public static partial void LogAlertLost(ILogger logger, int count, Exception ex);
 

@@ -88,23 +88,12 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
         }
     }
 
-    public async Task TouchAsync(string sender, long firstSequence, long sequence, DealTouch[] touches)
-    {
-        Journal.EnsureUsable();
-        if (!Inbox.IsNew(sender, firstSequence))
+    public Task TouchAsync(string sender, long firstSequence, long sequence, DealTouch[] touches) =>
+        ReceiveAsync(sender, firstSequence, () =>
         {
-            await DeliverAsync(Answer.AfterCommit); // a re-send nudges credits a first delivery may have left queued
-            return;
-        }
-
-        if (IsBackedUpFor(sender))
-        {
-            throw Delivery.BackedUpMessage(Journal.Stream);
-        }
-
-        var credits = Touch(sender, sequence, touches);
-        await CommitAsync(new DealTouchesReceived(sender, sequence, touches), () => QueueCredits(credits), Answer.AfterCommit);
-    }
+            var credits = Touch(sender, sequence, touches);
+            return (new DealTouchesReceived(sender, sequence, touches), () => QueueCredits(credits));
+        });
 
     /// <summary>Joins one message's activities with their deals, in order, and answers their credits to the reps.</summary>
     private List<(string RepId, CreditItem[] Items)> Touch(string sender, long sequence, DealTouch[] touches)

@@ -163,7 +163,7 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
 
         if (IsBackedUp)
         {
-            throw Delivery.BackedUpMessage(Journal.Stream);
+            throw BackPressureException.MessageRefused(Journal.Stream);
         }
 
         Apply(rollup);
@@ -176,7 +176,7 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
         Journal.EnsureUsable();
         if (IsBackedUp)
         {
-            throw Delivery.BackedUpMessage(Journal.Stream);
+            throw BackPressureException.MessageRefused(Journal.Stream);
         }
 
         List<JournalEntry>? entries = null;

@@ -189,23 +189,12 @@ public sealed partial class RepBookGrain : DurableGrain<JournalEntry, RepBookGra
     }
 
     /// <summary>A credit message answers once committed; its roll-ups are delivered behind the answer.</summary>
-    public async Task CreditAsync(string sender, long firstSequence, long sequence, RepCredits[] credits)
-    {
-        Journal.EnsureUsable();
-        if (!Inbox.IsNew(sender, firstSequence))
+    public Task CreditAsync(string sender, long firstSequence, long sequence, RepCredits[] credits) =>
+        ReceiveAsync(sender, firstSequence, () =>
         {
-            await DeliverAsync(Answer.AfterCommit);
-            return;
-        }
-
-        if (IsBackedUpFor(sender))
-        {
-            throw Delivery.BackedUpMessage(Journal.Stream);
-        }
-
-        var effects = Credit(sender, sequence, credits);
-        await CommitAsync(new RepCreditsReceived(sender, sequence, credits), () => Enqueue(effects), Answer.AfterCommit);
-    }
+            var effects = Credit(sender, sequence, credits);
+            return (new RepCreditsReceived(sender, sequence, credits), () => Enqueue(effects));
+        });
 
     public Task FlushAsync() => DeliverAsync(Answer.AfterDelivery);
 
