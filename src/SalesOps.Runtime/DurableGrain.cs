@@ -34,7 +34,7 @@ public abstract class DurableGrain<TEntry, TSnapshot>(
     private SnapshotWriter<TSnapshot, TEntry> _snapshots = null!;
 
     /// <summary>What the grain has applied of the lanes it receives: the last number per sender.</summary>
-    protected Inbox Inbox { get; } = new();
+    protected Inbox Inbox { get; } = new(activations: !services.Journals.IsDurable);
 
     /// <summary>The grain's journal (its stream, sequence, sender name, and whether it failed).</summary>
     protected GrainJournal<TEntry> Journal => _journal;
@@ -86,13 +86,7 @@ public abstract class DurableGrain<TEntry, TSnapshot>(
             return false;
         }
 
-        var name = sender.AsSpan();
-        var activation = name.IndexOf('#'); // memory mode: stream#activation
-        if (activation >= 0)
-        {
-            name = name[..activation];
-        }
-
+        var name = Inbox.SendingGrain(sender, activations: !IsDurable, out _);
         var slash = name.IndexOf('/');
         if (slash < 0)
         {
@@ -236,11 +230,6 @@ public abstract class DurableGrain<TEntry, TSnapshot>(
     }
 
     /// <summary>
-    /// Delivers what is queued: the call waits for it (<see cref="Answer.AfterDelivery"/>), or it runs behind the
-    /// answer (<see cref="Answer.AfterCommit"/>). A duplicate re-send uses this to nudge what a first delivery may have
-    /// left queued before a crash.
-    /// </summary>
-    /// <summary>
     /// Takes one message of a lane this grain receives, answering once it is committed: a repeat (numbers already
     /// applied) only nudges delivery of what the first one queued; at the bound the message is refused unless this grain
     /// owes its sender (<see cref="IsBackedUpFor"/>), so the sender keeps it and retries; otherwise
@@ -265,6 +254,11 @@ public abstract class DurableGrain<TEntry, TSnapshot>(
         await CommitAsync(entry, queue, Answer.AfterCommit);
     }
 
+    /// <summary>
+    /// Delivers what is queued: the call waits for it (<see cref="Answer.AfterDelivery"/>), or it runs behind the
+    /// answer (<see cref="Answer.AfterCommit"/>). A duplicate re-send uses this to nudge what a first delivery may have
+    /// left queued before a crash.
+    /// </summary>
     protected Task DeliverAsync(Answer answer)
     {
         if (answer == Answer.AfterDelivery)

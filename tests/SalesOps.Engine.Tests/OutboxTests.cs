@@ -184,6 +184,39 @@ public sealed class OutboxTests
     }
 
     [Fact]
+    public void Inbox_SendersWhoseIdsContainHash_AreTwoSenders_InBothModes()
+    {
+        // Entity ids may contain '#': customers "a#b" and "a#c" are two senders, not two activations of "a".
+        var durable = new Inbox(activations: false);
+        durable.Applied("customer/a#b", 3);
+        Assert.True(durable.IsNew("customer/a#c", 1));
+        durable.Applied("customer/a#c", 1);
+        Assert.True(durable.IsNew("customer/a#b", 4)); // before the fix: "b" taken for a superseded activation, dropped
+        Assert.False(durable.IsNew("customer/a#b", 3));
+        Assert.Equal(new Dictionary<string, long> { ["customer/a#b"] = 3, ["customer/a#c"] = 1 }, durable.Export());
+
+        // In memory mode the activation is what follows the last '#'.
+        var memory = new Inbox();
+        memory.Applied("customer/a#b#f00d", 3);
+        Assert.True(memory.IsNew("customer/a#c#f00d", 1));
+        memory.Applied("customer/a#c#f00d", 1);
+        Assert.True(memory.IsNew("customer/a#b#f00d", 4));
+        Assert.Equal(2, memory.Count);
+    }
+
+    [Theory]
+    [InlineData("repbook/17", false, "repbook/17", "")]
+    [InlineData("customer/a#b", false, "customer/a#b", "")]
+    [InlineData("customer/a/b", false, "customer/a/b", "")]
+    [InlineData("repbook/17#0f3a", true, "repbook/17", "0f3a")]
+    [InlineData("customer/a#b#0f3a", true, "customer/a#b", "0f3a")]
+    public void SendingGrain_IsTheWholeDurableName_OrAMemoryNameUpToItsLastHash(string sender, bool activations, string grain, string activation)
+    {
+        Assert.Equal(grain, Inbox.SendingGrain(sender, activations, out var a).ToString());
+        Assert.Equal(activation, a.ToString());
+    }
+
+    [Fact]
     public async Task LanesThatEmpty_AreDropped_AndTheNumbersEachDestinationSeesKeepGrowing()
     {
         var outbox = new Outbox<int>();

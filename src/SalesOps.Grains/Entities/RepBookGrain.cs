@@ -214,7 +214,9 @@ public sealed partial class RepBookGrain : DurableGrain<JournalEntry, RepBookGra
     }
 
     public Task<Counter[]?> GetCountersAsync(string repId, int period) =>
-        Task.FromResult(_reps.TryGetValue(repId, out var rep) && rep.IsJoined ? Counter.Of(rep.Figures(), new Period(period)) : null);
+        Task.FromResult<Counter[]?>(_reps.TryGetValue(repId, out var rep) && rep.IsJoined
+            ? Counter.From(Counter.ToSet([.. Counter.Of(rep.Historical, new Period(period)), .. Counter.Of(rep.Current, new Period(period))]))
+            : null);
 
     public Task<RepProfile[]> GetProfilesAsync(string[] repIds) =>
         Task.FromResult(Array.ConvertAll(repIds, id => _reps.GetValueOrDefault(id) is { IsJoined: true } s

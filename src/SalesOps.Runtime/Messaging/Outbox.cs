@@ -248,7 +248,11 @@ public sealed record OutboxLane<TMessage>(
 /// re-send of one already applied, and in memory mode what a lost activation had not yet delivered is lost with its
 /// state anyway.
 /// </remarks>
-public sealed class Inbox
+/// <param name="activations">
+/// True when the senders are memory-mode grains, named <c>stream#activation</c>; false when they are durable, named by
+/// their stream alone. An entity id may contain '#', so a durable name is never split.
+/// </param>
+public sealed class Inbox(bool activations = true)
 {
     /// <summary>Superseded activations remembered per sender grain.</summary>
     private const int SupersededKept = 4;
@@ -266,7 +270,7 @@ public sealed class Inbox
     public bool IsNew(string sender, long first)
     {
         ArgumentNullException.ThrowIfNull(sender);
-        var grain = Split(sender, out var activation);
+        var grain = SendingGrain(sender, activations, out var activation);
         if (!_senders.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(grain, out var known))
         {
             return true;
@@ -284,7 +288,7 @@ public sealed class Inbox
     public void Applied(string sender, long sequence)
     {
         ArgumentNullException.ThrowIfNull(sender);
-        var grain = Split(sender, out var activation);
+        var grain = SendingGrain(sender, activations, out var activation);
         if (!_senders.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(grain, out var known))
         {
             _senders[grain.ToString()] = new Sender(activation.ToString(), sequence);
@@ -323,10 +327,15 @@ public sealed class Inbox
         }
     }
 
-    /// <summary>The sending grain's stream name, and its activation after '#' (empty for a durable sender).</summary>
-    private static ReadOnlySpan<char> Split(string sender, out ReadOnlySpan<char> activation)
+    /// <summary>
+    /// The sending grain's stream name (<c>kind/key</c>), and its activation: for a memory-mode sender
+    /// (<paramref name="activations"/>) what follows the last '#' (a Guid, which has none; the key may have some), for a
+    /// durable one nothing.
+    /// </summary>
+    public static ReadOnlySpan<char> SendingGrain(string sender, bool activations, out ReadOnlySpan<char> activation)
     {
-        var hash = sender.IndexOf('#', StringComparison.Ordinal);
+        ArgumentNullException.ThrowIfNull(sender);
+        var hash = activations ? sender.LastIndexOf('#') : -1;
         activation = hash < 0 ? ReadOnlySpan<char>.Empty : sender.AsSpan(hash + 1);
         return hash < 0 ? sender.AsSpan() : sender.AsSpan(0, hash);
     }
