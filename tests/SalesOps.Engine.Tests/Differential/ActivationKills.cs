@@ -40,6 +40,7 @@ public sealed class ActivationKills(IFaultInjector inner, double rate) : IFaultI
     private readonly ConcurrentDictionary<GrainId, ActivationId> _awaitingReturn = new();
     private readonly ConcurrentDictionary<long, (long Inner, long Own)> _marks = new();
     private long _injected;
+    private long _kills;
     private long _lastMark;
 
     /// <summary>Chance that a message between grains, or an ingest call to a book, gets its activation killed.</summary>
@@ -57,7 +58,12 @@ public sealed class ActivationKills(IFaultInjector inner, double rate) : IFaultI
 
     public Task<T> IngestAsync<T>(string sequence, IngestFaultMode mode, Func<Task<T>> ingest) => inner.IngestAsync(sequence, mode, ingest);
 
-    public int IngestFaults(string sequence) => inner.IngestFaults(sequence);
+    /// <summary>
+    /// The call faults of the sequence, plus every kill so far: books and regions are shared by the sequences running at
+    /// once, so a kill anywhere may make an ingest call of any of them time out on an activation going away. The harness
+    /// then settles the event's UNAVAILABLE by re-sending it.
+    /// </summary>
+    public int IngestFaults(string sequence) => inner.IngestFaults(sequence) + (int)Interlocked.Read(ref _kills);
 
     public bool Explains(string sequence, SalesEvent e) => inner.Explains(sequence, e);
 
@@ -201,7 +207,7 @@ public sealed class ActivationKills(IFaultInjector inner, double rate) : IFaultI
             return;
         }
 
-        var call = (method, context.TargetId.ToString(), context.SourceId?.ToString() ?? "client");
+        var call = (method, context.TargetId.ToString(), CallFilterFaults.SourceOf(method, context.SourceId));
         var attempt = RequestContext.Get(AttemptKey) as long?;
         var orphan = RequestContext.Get(CallFilterFaults.OrphanKey) is true;
         // The marks are the sender's: what the receiver sends while it handles this call is not the killed sender's.
@@ -235,6 +241,7 @@ public sealed class ActivationKills(IFaultInjector inner, double rate) : IFaultI
             return false; // already going away
         }
 
+        Interlocked.Increment(ref _kills);
         var prompt = Random.Shared.Next(2) == 0;
         Count(kind);
         Count($"{kind} {method}");

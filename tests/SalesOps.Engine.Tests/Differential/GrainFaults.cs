@@ -81,6 +81,14 @@ public sealed class CallFilterFaults : IFaultInjector
     };
 
     /// <summary>Calls the ingestor makes to apply events.</summary>
+    /// <summary>
+    /// Who owes the retry of a failed call. A carrier's batch (roll-ups of many rep books) is sent again by the carrier of
+    /// whichever silo hosts its senders by then, after a kill possibly another silo's, so its source is "the carrier",
+    /// not the silo's client that sent the failed batch.
+    /// </summary>
+    internal static string SourceOf(string method, GrainId? source) =>
+        method == nameof(SalesOps.Abstractions.IRegionGrain.ApplyRollupsAsync) ? "carrier" : source?.ToString() ?? "client";
+
     internal static readonly HashSet<string> Ingest = new(StringComparer.Ordinal) { "ApplyAsync", "DefineAsync", "RegisterAsync", "SetTargetAsync", "SubmitForecastAsync", "RecordPlanningInputsAsync", "ChangeKeyAccountAsync" };
 
     private readonly ConcurrentDictionary<(string Method, string Target, string Source), Lag> _unresolved = new();
@@ -165,7 +173,7 @@ public sealed class CallFilterFaults : IFaultInjector
             return;
         }
 
-        var call = (method, context.TargetId.ToString(), context.SourceId?.ToString() ?? "client");
+        var call = (method, context.TargetId.ToString(), SourceOf(method, context.SourceId));
         var orphan = RequestContext.Get(OrphanKey) is true;
         var roll = Random.Shared.NextDouble();
         var fault = isMessage ? MessageFault(roll) : IngestFault(roll, mode!.Value);
