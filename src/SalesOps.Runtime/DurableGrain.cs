@@ -86,7 +86,7 @@ public abstract class DurableGrain<TEntry, TSnapshot>(
             return false;
         }
 
-        var name = Inbox.SendingGrain(sender, activations: !IsDurable, out _);
+        var name = Inbox.GrainOf(sender);
         var slash = name.IndexOf('/');
         if (slash < 0)
         {

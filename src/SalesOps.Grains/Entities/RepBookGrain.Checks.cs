@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using SalesOps.Abstractions;
 using SalesOps.Domain;
 using SalesOps.Grains.Durability;

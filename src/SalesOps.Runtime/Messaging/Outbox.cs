@@ -303,6 +303,9 @@ public sealed class Inbox(bool activations = true)
         known.Applied = sequence;
     }
 
+    /// <summary>The stream name (<c>kind/key</c>) of the grain that sent as <paramref name="sender"/>.</summary>
+    public ReadOnlySpan<char> GrainOf(string sender) => SendingGrain(sender, activations, out _);
+
     /// <summary>How many sending grains the inbox remembers.</summary>
     public int Count => _senders.Count;
 

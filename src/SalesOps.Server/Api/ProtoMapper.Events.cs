@@ -1,4 +1,3 @@
-using Google.Protobuf.WellKnownTypes;
 using SalesOps.Abstractions;
 using SalesOps.Domain;
 using V1 = SalesOps.Contracts.V1;
