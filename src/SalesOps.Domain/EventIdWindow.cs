@@ -94,6 +94,17 @@ public sealed class EventIdWindow
         return ticks <= _horizon || forgottenAtOnce ? DedupVerdict.BeyondWindow : DedupVerdict.New;
     }
 
+    /// <summary>
+    /// The answer to an event the window does not take: DUPLICATE for an id it remembers, the <see cref="Refusal"/> of
+    /// <paramref name="entity"/> for one dated beyond it; null for a new event (not remembered until <see cref="Add"/>).
+    /// </summary>
+    public Outcome? Refuse(string eventId, DateTimeOffset occurredAt, string entity) => Check(eventId, occurredAt) switch
+    {
+        DedupVerdict.Duplicate => Outcome.Duplicate,
+        DedupVerdict.BeyondWindow => Refusal(entity),
+        _ => null,
+    };
+
     /// <summary>Remembers an accepted event, and forgets what falls out of the window.</summary>
     public void Add(string eventId, DateTimeOffset occurredAt)
     {

@@ -29,12 +29,9 @@ public sealed class KeyAccountRegister
     {
         flipped = false;
         var seen = _seen ??= new EventIdWindow(dedup);
-        switch (seen.Check(e.EventId, e.OccurredAt))
+        if (seen.Refuse(e.EventId, e.OccurredAt, $"customer '{customer}'") is { } refused)
         {
-            case DedupVerdict.Duplicate:
-                return Outcome.Duplicate;
-            case DedupVerdict.BeyondWindow:
-                return seen.Refusal($"customer '{customer}'");
+            return refused;
         }
 
         seen.Add(e.EventId, e.OccurredAt);

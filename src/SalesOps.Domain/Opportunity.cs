@@ -76,12 +76,9 @@ public sealed partial class OpportunityState
     public Outcome Apply(SalesEvent e, StageTable stages, out OpportunityChange? change)
     {
         change = null;
-        switch (_seen.Check(e.EventId, e.OccurredAt))
+        if (_seen.Refuse(e.EventId, e.OccurredAt, $"opportunity '{Id}'") is { } refused)
         {
-            case DedupVerdict.Duplicate:
-                return Outcome.Duplicate;
-            case DedupVerdict.BeyondWindow:
-                return _seen.Refusal($"opportunity '{Id}'");
+            return refused;
         }
 
         if (e is OpportunityOpened open)

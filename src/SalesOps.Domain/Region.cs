@@ -231,12 +231,9 @@ public sealed class RegionState
             return Outcome.NotFound("scope_id", $"region '{Id}' is not defined");
         }
 
-        switch (_seenTargets.Check(e.EventId, e.OccurredAt))
+        if (_seenTargets.Refuse(e.EventId, e.OccurredAt, $"the targets and forecasts of region '{Id}'") is { } refused)
         {
-            case DedupVerdict.Duplicate:
-                return Outcome.Duplicate;
-            case DedupVerdict.BeyondWindow:
-                return _seenTargets.Refusal($"the targets and forecasts of region '{Id}'");
+            return refused;
         }
 
         _seenTargets.Add(e.EventId, e.OccurredAt);
