@@ -60,7 +60,7 @@ public sealed class AccessMatrixTests(AccessFixture server)
         ("IngestOne target west",        "Y  Y  n  n  n  n  n  Y"),
         ("IngestOne forecast ann",       "Y  Y  n  n  Y  Y  Y  n"),
         ("IngestOne forecast bob",       "Y  Y  n  n  n  n  n  Y"),
-        ("IngestOne customer",           "Y  Y  n  n  n  n  n  n"),
+        ("IngestOne customer new",       "Y  Y  n  n  n  n  n  n"),
         ("Ingest stream opens",          "Y  Y  Y  n  Y  Y  Y  Y"),
         ("ListApiKeys",                  "Y  n  n  n  n  n  n  n"),
         ("ListAuditRecords",             "Y  n  n  n  n  n  n  n"),
