@@ -11,44 +11,70 @@ namespace SalesOps.Server.Access;
 /// method. Unary and server-streaming requests are checked whole before the service sees them; an ingest stream is
 /// let open here and its events are checked one by one.
 /// </summary>
-public sealed class AccessInterceptor(AccessPolicy policy, IOptions<AccessOptions> options) : Interceptor
+public sealed class AccessInterceptor(AccessPolicy policy, CallerLimits limits, IOptions<AccessOptions> options) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        await AuthorizeAsync(context, request);
+        if (await AuthorizeAsync(context, request) is { } caller)
+        {
+            CheckSize(caller, request);
+        }
+
         return await continuation(request, context);
     }
 
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        await AuthorizeAsync(context, request);
+        var caller = await AuthorizeAsync(context, request);
+        if (caller is null)
+        {
+            await continuation(request, responseStream, context);
+            return;
+        }
+
+        CheckSize(caller, request);
+        using var watch = limits.OpenWatch(caller);
         await continuation(request, responseStream, context);
     }
 
     public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        await AuthorizeAsync(context, null);
-        return await continuation(requestStream, context);
+        var caller = await AuthorizeAsync(context, null);
+        return await continuation(caller is null ? requestStream : new SizeCheckedReader<TRequest>(requestStream, limits.MaxRequestBytes(caller), caller), context);
     }
 
     public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        await AuthorizeAsync(context, null);
-        await continuation(requestStream, responseStream, context);
+        var caller = await AuthorizeAsync(context, null);
+        await continuation(caller is null ? requestStream : new SizeCheckedReader<TRequest>(requestStream, limits.MaxRequestBytes(caller), caller), responseStream, context);
     }
 
-    private async Task AuthorizeAsync(ServerCallContext context, object? request)
+    /// <summary>The caller, once let through; null for a public method.</summary>
+    private async Task<Caller?> AuthorizeAsync(ServerCallContext context, object? request)
     {
         if (AccessPolicy.IsPublic(context.Method))
         {
-            return;
+            return null;
         }
 
         var http = context.GetHttpContext();
+        var presented = Credentials.Present(http.Request);
+        var address = http.Connection.RemoteIpAddress;
+        if (presented && limits.IsThrottled(address))
+        {
+            // Whatever it presents now: a guess that happens to be right is refused like the others.
+            throw limits.Throttled();
+        }
+
         var caller = AccessRegistration.CallerOf(http);
         if (caller is null)
         {
-            if (options.Value.Required || Credentials.Present(http.Request))
+            if (presented)
+            {
+                limits.FailedAuthentication(address);
+            }
+
+            if (options.Value.Required || presented)
             {
                 throw ApiErrors.Unauthenticated();
             }
@@ -58,6 +84,40 @@ public sealed class AccessInterceptor(AccessPolicy policy, IOptions<AccessOption
         }
 
         await policy.AuthorizeAsync(caller, context.Method, request);
+        return caller;
+    }
+
+    private void CheckSize(Caller caller, object? request)
+    {
+        var max = limits.MaxRequestBytes(caller);
+        if (max < int.MaxValue && request is Google.Protobuf.IMessage m && m.CalculateSize() > max)
+        {
+            throw SizeCheckedReader<object>.TooLarge(caller, max);
+        }
+    }
+
+    /// <summary>Refuses a streamed request message larger than the caller may send.</summary>
+    private sealed class SizeCheckedReader<T>(IAsyncStreamReader<T> inner, int max, Caller caller) : IAsyncStreamReader<T>
+    {
+        public T Current => inner.Current;
+
+        public static RpcException TooLarge(Caller caller, int max) =>
+            ApiErrors.Exhausted($"{caller.Describe()} may send requests of at most {max} bytes", TimeSpan.FromSeconds(1));
+
+        public async Task<bool> MoveNext(CancellationToken cancellationToken)
+        {
+            if (!await inner.MoveNext(cancellationToken))
+            {
+                return false;
+            }
+
+            if (max < int.MaxValue && inner.Current is Google.Protobuf.IMessage m && m.CalculateSize() > max)
+            {
+                throw TooLarge(caller, max);
+            }
+
+            return true;
+        }
     }
 }
 

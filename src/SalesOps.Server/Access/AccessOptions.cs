@@ -31,6 +31,30 @@ public sealed class AccessOptions
     public int AuditMemoryCapacity { get; set; } = 100_000;
 
     public JwtOptions Jwt { get; set; } = new();
+
+    public LimitOptions Limits { get; set; } = new();
+}
+
+/// <summary>
+/// What one identity may take, and the server's own caps. Section <c>Auth:Limits</c>; a key's own limits
+/// (<c>KeyLimits</c>) replace the per-identity defaults. The development identity has no per-identity limits.
+/// </summary>
+public sealed class LimitOptions
+{
+    /// <summary>Events a second one identity may ingest; a burst of one second's worth, or of one full batch, passes at once.</summary>
+    public int EventsPerSecond { get; set; } = 20_000;
+
+    /// <summary>Watch streams one identity may hold open at once.</summary>
+    public int WatchStreams { get; set; } = 50;
+
+    /// <summary>Largest request of one identity, in bytes (never above the server's 16 MB).</summary>
+    public int MaxRequestBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Watch streams this server holds open at once, all identities together.</summary>
+    public int MaxWatchers { get; set; } = 10_000;
+
+    /// <summary>Calls with bad credentials one address may make a minute; beyond, its calls are refused until the minute ends.</summary>
+    public int FailedAuthenticationsPerMinute { get; set; } = 30;
 }
 
 /// <summary>Bearer JWTs for people and front-end apps. Section <c>Auth:Jwt</c>; configured when it names signing keys.</summary>

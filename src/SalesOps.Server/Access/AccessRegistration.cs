@@ -60,6 +60,7 @@ public static partial class AccessRegistration
         builder.Services.AddSingleton<ApiKeyValidator>();
         builder.Services.AddSingleton<AccessPolicy>();
         builder.Services.AddSingleton<AccessInterceptor>();
+        builder.Services.AddSingleton<CallerLimits>();
         var auth = builder.Services.AddAuthentication(Scheme)
             .AddPolicyScheme(Scheme, "API key or bearer token", o => o.ForwardDefaultSelector = context =>
                 options.Jwt.IsConfigured && Credentials.IsJwt(context.Request) ? JwtBearerDefaults.AuthenticationScheme : ApiKeyAuthenticationHandler.SchemeName)

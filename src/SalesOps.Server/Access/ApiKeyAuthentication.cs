@@ -116,7 +116,8 @@ public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    ApiKeyValidator validator) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    ApiKeyValidator validator,
+    CallerLimits limits) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
 
@@ -125,6 +126,12 @@ public sealed class ApiKeyAuthenticationHandler(
         if (Credentials.ApiKeyOf(Request) is not { } presented)
         {
             return AuthenticateResult.NoResult();
+        }
+
+        if (limits.IsThrottled(Context.Connection.RemoteIpAddress))
+        {
+            // Not even looked up: an address that keeps guessing costs the key store nothing.
+            return AuthenticateResult.Fail("the address is throttled");
         }
 
         var caller = await validator.ValidateAsync(presented, Context.RequestAborted);

@@ -66,6 +66,17 @@ public static class ApiErrors
     /// <summary>PERMISSION_DENIED naming what was refused (a field, or none when the method itself is not allowed).</summary>
     public static RpcException Denied(string field, string message) => Build(StatusCode.PermissionDenied, field, message, NotPermitted).ToRpcException();
 
+    /// <summary>A caller over one of its limits, or the server over its own.</summary>
+    public const string LimitExceeded = "LIMIT_EXCEEDED";
+
+    /// <summary>RESOURCE_EXHAUSTED (<see cref="LimitExceeded"/>) with a <see cref="RetryInfo"/> saying when to try again.</summary>
+    public static RpcException Exhausted(string message, TimeSpan retryAfter)
+    {
+        var status = Build(StatusCode.ResourceExhausted, "", message, LimitExceeded);
+        status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(retryAfter < TimeSpan.FromMilliseconds(100) ? TimeSpan.FromMilliseconds(100) : retryAfter) }));
+        return status.ToRpcException();
+    }
+
     /// <summary>The status of an event refused before the engine saw it (a batch result).</summary>
     public static RpcStatus Of(StatusCode code, string field, string message) => Build(code, field, message, ReasonOf(code));
 

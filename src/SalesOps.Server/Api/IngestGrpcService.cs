@@ -15,6 +15,7 @@ public sealed partial class IngestGrpcService(
     EventIngestor ingestor,
     EngineSettings settings,
     AccessPolicy access,
+    CallerLimits limits,
     IAuditLog audit,
     TimeProvider time,
     ILogger<IngestGrpcService> logger) : V1.IngestService.IngestServiceBase
@@ -28,6 +29,11 @@ public sealed partial class IngestGrpcService(
             if (batch.Events.Count > MaxBatch)
             {
                 throw RequestGuard.Invalid("events", $"batch {Echo.Quote(batch.BatchId)} has {batch.Events.Count} events; at most {MaxBatch} are allowed");
+            }
+
+            if (limits.TakeIngest(context.Caller(), batch.Events.Count) is { } overLimit)
+            {
+                throw overLimit;
             }
 
             var results = await AuditAsync(context, "Ingest", batch.BatchId, batch.Events)
@@ -60,6 +66,11 @@ public sealed partial class IngestGrpcService(
         if (request.Event is not { } ev)
         {
             throw RequestGuard.Invalid("event", "event is required");
+        }
+
+        if (limits.TakeIngest(context.Caller(), 1) is { } overLimit)
+        {
+            throw overLimit;
         }
 
         if (!await AuditAsync(context, "IngestOne", "", [ev]))

@@ -33,6 +33,8 @@ public sealed class AccessFixture : ServerFixture
             ["Auth:Jwt:Audiences:0"] = Audience,
             ["Auth:Jwt:JwksFile"] = KeySetFile,
             ["Auth:KeyCacheTtl"] = "00:00:01",
+            // The bad-credential tests all come from loopback; the throttle has its own server (AccessLimitTests).
+            ["Auth:Limits:FailedAuthenticationsPerMinute"] = "1000",
         })
     {
     }
@@ -120,9 +122,9 @@ public sealed class ApiClients : IDisposable
 {
     private readonly GrpcChannel _channel;
 
-    public ApiClients(string address, string? credential)
+    public ApiClients(string address, string? credential, HttpMessageHandler? handler = null)
     {
-        var options = new GrpcChannelOptions();
+        var options = new GrpcChannelOptions { HttpHandler = handler };
         if (credential is not null)
         {
             var header = credential.Count(c => c == '.') == 2 ? ("authorization", "Bearer " + credential) : ("x-api-key", credential);
