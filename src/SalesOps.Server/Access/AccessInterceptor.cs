@@ -11,7 +11,7 @@ namespace SalesOps.Server.Access;
 /// method. Unary and server-streaming requests are checked whole before the service sees them; an ingest stream is
 /// let open here and its events are checked one by one.
 /// </summary>
-public sealed class AccessInterceptor(AccessPolicy policy, CallerLimits limits, IOptions<AccessOptions> options) : Interceptor
+public sealed class AccessInterceptor(AccessPolicy policy, CallerLimits limits, ApiKeyValidator keys, IOptions<AccessOptions> options) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
@@ -34,7 +34,44 @@ public sealed class AccessInterceptor(AccessPolicy policy, CallerLimits limits, 
 
         CheckSize(caller, request);
         using var watch = limits.OpenWatch(caller);
-        await continuation(request, responseStream, context);
+        using var ended = new CancellationTokenSource();
+        var http = context.GetHttpContext();
+        var revocation = caller.Kind == CallerKind.ApiKey && Credentials.ApiKeyOf(http.Request) is { } key
+            ? CutWhenRevokedAsync(key, http, ended.Token)
+            : Task.CompletedTask;
+        try
+        {
+            await continuation(request, responseStream, context);
+        }
+        finally
+        {
+            await ended.CancelAsync();
+            await revocation;
+        }
+    }
+
+    /// <summary>A watch stream lives no longer than its key: once the key is revoked or expires, the stream is reset.</summary>
+    private async Task CutWhenRevokedAsync(string key, HttpContext http, CancellationToken ended)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(options.Value.KeyCacheTtl, ended);
+                if (await keys.ValidateAsync(key, ended) is null)
+                {
+                    http.Abort();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ended.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+        {
+            // The key store is out of reach: the stream keeps going; the next call will find out.
+        }
     }
 
     public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)

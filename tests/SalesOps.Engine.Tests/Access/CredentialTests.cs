@@ -84,6 +84,22 @@ public sealed class CredentialTests(AccessFixture server)
     }
 
     [Fact]
+    public async Task RevokingAKey_EndsItsOpenWatchStreams()
+    {
+        using var admin = server.Clients(AccessFixture.AdminKey);
+        var created = await admin.Admin.CreateApiKeyAsync(new V1.CreateApiKeyRequest { Role = V1.Role.Screen, Label = "a TV switched off", RegionId = server.S.Id("east") }, deadline: Due);
+        using var tv = server.Clients(created.ApiKey);
+        using var board = tv.Watch.WatchLeaderboard(new V1.WatchLeaderboardRequest { ScopeRegionId = server.S.Id("east"), Metric = V1.LeaderboardMetric.Bookings });
+        Assert.True(await board.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(15)));
+
+        await admin.Admin.RevokeApiKeyAsync(new V1.RevokeApiKeyRequest { KeyId = created.Key.KeyId }, deadline: Due);
+
+        // The fixture trusts what it read of a key for 1 s (Auth:KeyCacheTtl): the stream ends within a few.
+        var ended = await Assert.ThrowsAsync<RpcException>(() => board.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.NotEqual(StatusCode.OK, ended.StatusCode);
+    }
+
+    [Fact]
     public async Task AKeyPastItsExpiry_IsRefused()
     {
         using var admin = server.Clients(AccessFixture.AdminKey);
