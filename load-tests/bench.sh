@@ -6,7 +6,9 @@
 #
 # Writes load-tests/results/latest-<storage>.json (a --smoke run writes smoke-<storage>.json: a few seconds with a
 # small company; it checks correctness, not speed). Logs go to .bench/ (kept after a failure).
-# Environment: BENCH_PORT_BASE (default: random free range) to pin the ports.
+# Environment: BENCH_PORT_BASE (default: random free range) to pin the ports; BENCH_AUTH=0 runs the server with its
+# development identity and no credentials on the calls (to measure what authentication costs; default: the server
+# requires credentials and the load test calls with API keys, as real clients do).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -78,6 +80,13 @@ server_args=(--grpc-port "$grpc_port" --silo-port "$silo_port" --gateway-port "$
 if [ "$storage" = postgres ]; then
   server_args+=(--connection-string "$connection;Database=salesops" --migrate)
 fi
+auth_args=()
+if [ "${BENCH_AUTH:-1}" != 0 ]; then
+  # Credentials required, as in production: the load test makes its keys with this bootstrap admin key.
+  (umask 077; head -c 32 /dev/urandom | base64 > "$work/admin-key")
+  server_args+=(--Auth:Required true --Auth:BootstrapAdminKeyFile "$work/admin-key")
+  auth_args=(--admin-key-file "$work/admin-key")
+fi
 echo "== SalesOps server ($storage) on 127.0.0.1:$grpc_port"
 dotnet "$server_dll" "${server_args[@]}" > "$work/server.log" 2>&1 &
 server_pid=$!
@@ -102,4 +111,4 @@ fi
 echo "== load test"
 dotnet load-tests/SalesOps.LoadTests/bin/Release/net10.0/SalesOps.LoadTests.dll \
   --server "http://127.0.0.1:$grpc_port" --server-pid "$server_pid" --storage "$storage" \
-  --sql "$connection;Database=baseline" "${redis_args[@]}" --report "$report" "${profile[@]}" "${extra[@]}"
+  --sql "$connection;Database=baseline" "${redis_args[@]}" --report "$report" "${auth_args[@]}" "${profile[@]}" "${extra[@]}"

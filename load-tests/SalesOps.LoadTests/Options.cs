@@ -34,6 +34,7 @@ public sealed record Options
     public string Tag { get; init; } = NewTag();
     public long BigDeal { get; init; } = 100_000;
     public double SettleTimeout { get; init; } = 120;
+    public string? AdminKeyFile { get; init; }
 
     public const string Usage = """
         SalesOps load test: drives a running server over gRPC like CRM connectors and office screens do.
@@ -58,6 +59,9 @@ public sealed record Options
           --sql-checkpoints N       SQL read measurements as the data grows (4)
           --report PATH             write the JSON report here
           --seed N, --tag TAG       workload seed (42) and id prefix (random), --big-deal AMOUNT (100000)
+          --admin-key-file PATH     authenticate like real clients: with this admin key, create a connector key
+                                    (ingest), a screen key (watchers) and a manager key (queries), and use them
+                                    (without it, no credentials: the server's development identity)
           --settle-timeout S        how long figures and screens may take to converge after the load (120)
 
         Exit code 0 when every acknowledged event shows in the server's figures and nothing failed, 1 otherwise,
@@ -87,6 +91,7 @@ public sealed record Options
             {
                 "--server" => o with { Server = value },
                 "--server-pid" => o with { ServerPid = Int(name, value, 1) },
+                "--admin-key-file" => o with { AdminKeyFile = value.Length == 0 ? null : value },
                 "--storage" => o with { Storage = value is "memory" or "postgres" ? value : throw new ArgumentException("--storage must be memory or postgres") },
                 "--reps" => o with { Reps = Int(name, value, 1) },
                 "--reps-per-region" => o with { RepsPerRegion = Int(name, value, 1) },

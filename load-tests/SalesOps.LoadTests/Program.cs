@@ -87,15 +87,13 @@ public sealed class LoadRun(Options o)
     public async Task<Report> RunAsync(CancellationToken ct)
     {
         var startedAt = DateTime.UtcNow;
-        using var channel = GrpcChannel.ForAddress(o.Server, new GrpcChannelOptions
-        {
-            // Hundreds of watch streams: more than one HTTP/2 connection's 100 concurrent streams.
-            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
-            MaxReceiveMessageSize = 64 * 1024 * 1024,
-        });
-        var ingest = new V1.IngestService.IngestServiceClient(channel);
-        var query = new V1.QueryService.QueryServiceClient(channel);
-        var watch = new V1.WatchService.WatchServiceClient(channel);
+        var identities = await Identities.CreateAsync(o, ct);
+        using var ingestChannel = Channel(identities.Connector);
+        using var queryChannel = Channel(identities.Manager);
+        using var watchChannel = Channel(identities.Screen);
+        var ingest = new V1.IngestService.IngestServiceClient(ingestChannel);
+        var query = new V1.QueryService.QueryServiceClient(queryChannel);
+        var watch = new V1.WatchService.WatchServiceClient(watchChannel);
         await WaitForServerAsync(query, ct);
         var capacity = o.CapacityReps > 0 ? await CapacityAsync(ingest, query, startedAt, ct) : null;
 
@@ -351,6 +349,16 @@ public sealed class LoadRun(Options o)
 
         Log($"server quiet after {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s; timing reads");
     }
+
+    /// <summary>A channel that sends <paramref name="apiKey"/> (none when null) with every call.</summary>
+    private GrpcChannel Channel(string? apiKey) => GrpcChannel.ForAddress(o.Server, new GrpcChannelOptions
+    {
+        // Hundreds of watch streams: more than one HTTP/2 connection's 100 concurrent streams.
+        HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+        MaxReceiveMessageSize = 64 * 1024 * 1024,
+        Credentials = apiKey is null ? null : Identities.Credentials(apiKey),
+        UnsafeUseInsecureChannelCallCredentials = apiKey is not null,
+    });
 
     private static async Task WaitForServerAsync(V1.QueryService.QueryServiceClient query, CancellationToken ct)
     {
