@@ -30,19 +30,25 @@ public interface IAuditLog
     Task<IReadOnlyList<AuditEntry>> ListAsync(DateTimeOffset from, DateTimeOffset to, string? eventId, int limit, CancellationToken cancellationToken = default);
 }
 
-/// <summary>The audit log of a memory-mode server: the newest <c>capacity</c> entries, lost on restart.</summary>
-public sealed class MemoryAuditLog(int capacity) : IAuditLog
+/// <summary>
+/// The audit log of a memory-mode server: the newest entries holding at most <c>maxEventIds</c> event ids in all
+/// (an entry of a 5,000-event batch holds 5,000), lost on restart.
+/// </summary>
+public sealed class MemoryAuditLog(int maxEventIds) : IAuditLog
 {
     private readonly Lock _lock = new();
     private readonly LinkedList<AuditEntry> _entries = new();
+    private long _eventIds;
 
     public Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
     {
         lock (_lock)
         {
             _entries.AddLast(entry);
-            while (_entries.Count > capacity)
+            _eventIds += entry.EventIds.Count;
+            while (_eventIds > maxEventIds && _entries.Count > 1)
             {
+                _eventIds -= _entries.First!.Value.EventIds.Count;
                 _entries.RemoveFirst();
             }
         }

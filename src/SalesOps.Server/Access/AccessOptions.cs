@@ -27,8 +27,8 @@ public sealed class AccessOptions
     /// <summary>Company-wide leaderboards are visible to every role that reads boards, whatever its region.</summary>
     public bool CompanyBoardsVisibleToAll { get; set; }
 
-    /// <summary>Audit entries a memory-mode server keeps (postgres mode keeps them all).</summary>
-    public int AuditMemoryCapacity { get; set; } = 100_000;
+    /// <summary>Event ids a memory-mode server's audit log keeps, newest first (postgres mode keeps them all): ~60 bytes each.</summary>
+    public int AuditMemoryEventIds { get; set; } = 500_000;
 
     public JwtOptions Jwt { get; set; } = new();
 

@@ -148,26 +148,25 @@ public sealed class AccessPolicy(RegionTree regions, RepDirectory reps, GrainRef
     {
         if (caller.Role == Role.Admin || ev.KindCase == V1.Event.KindOneofCase.None)
         {
-            batch.Note(ev);
             return null;
         }
 
-        var kind = KindName(ev.KindCase);
         var allowed = caller.Role switch
         {
-            Role.Connector => caller.EventKinds is null || caller.EventKinds.Contains(kind),
+            Role.Connector => caller.EventKinds is null || caller.EventKinds.Contains(KindName(ev.KindCase)),
             Role.Manager => PlanningKinds.Contains(ev.KindCase),
             Role.Rep => ev.ForecastSubmitted is { Scope: V1.TargetScope.Rep } f && f.ScopeId == caller.RepId,
             _ => false,
         };
         if (!allowed)
         {
+            var kind = KindName(ev.KindCase);
             return Refused(kind, $"{caller.Describe()} may not send {kind} events" + (caller.Role == Role.Rep ? " (a rep submits only their own forecasts)" : ""));
         }
 
         if (caller.IsCompanyWide || caller.Role == Role.Rep)
         {
-            batch.Note(ev);
+            // Nothing of the batch needs to be remembered: no later event is checked against a region.
             return null;
         }
 

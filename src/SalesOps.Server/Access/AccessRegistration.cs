@@ -54,7 +54,7 @@ public static partial class AccessRegistration
         else
         {
             builder.Services.AddSingleton<IApiKeyStore, MemoryApiKeyStore>();
-            builder.Services.AddSingleton<IAuditLog>(_ => new MemoryAuditLog(Math.Max(1, options.AuditMemoryCapacity)));
+            builder.Services.AddSingleton<IAuditLog>(_ => new MemoryAuditLog(Math.Max(1, options.AuditMemoryEventIds)));
         }
 
         builder.Services.AddSingleton<ApiKeyValidator>();
