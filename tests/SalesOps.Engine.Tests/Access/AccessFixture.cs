@@ -107,13 +107,60 @@ public sealed class AccessFixture : ServerFixture
 
     private static string B64(string json) => Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(json));
 
-    private static string WriteKeySet()
+    /// <summary>The published key set, as an identity provider serves it.</summary>
+    public static string KeySetJson()
     {
         var p = SigningKey.ExportParameters(false);
-        var json = $$"""{"keys":[{"kty":"RSA","use":"sig","alg":"RS256","kid":"k1","n":"{{Base64UrlEncoder.Encode(p.Modulus)}}","e":"{{Base64UrlEncoder.Encode(p.Exponent)}}"}]}""";
+        return $$"""{"keys":[{"kty":"RSA","use":"sig","alg":"RS256","kid":"k1","n":"{{Base64UrlEncoder.Encode(p.Modulus)}}","e":"{{Base64UrlEncoder.Encode(p.Exponent)}}"}]}""";
+    }
+
+    private static string WriteKeySet()
+    {
         var path = Path.Combine(Path.GetTempPath(), $"salesops-jwks-{Guid.NewGuid():N}.json");
-        File.WriteAllText(path, json);
+        File.WriteAllText(path, KeySetJson());
         return path;
+    }
+}
+
+/// <summary>The key set served over HTTP on loopback, as an identity provider's JWKS URL; counts the reads.</summary>
+public sealed class KeySetServer : IDisposable
+{
+    private readonly System.Net.HttpListener _listener = new();
+    private int _reads;
+
+    public KeySetServer()
+    {
+        var port = Net.FreePort();
+        Url = $"http://127.0.0.1:{port}/.well-known/jwks.json";
+        _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        _listener.Start();
+        _ = ServeAsync();
+    }
+
+    public string Url { get; }
+
+    public int Reads => Volatile.Read(ref _reads);
+
+    public void Dispose() => _listener.Close();
+
+    private async Task ServeAsync()
+    {
+        var body = Encoding.UTF8.GetBytes(AccessFixture.KeySetJson());
+        while (_listener.IsListening)
+        {
+            try
+            {
+                var context = await _listener.GetContextAsync();
+                Interlocked.Increment(ref _reads);
+                context.Response.ContentType = "application/json";
+                await context.Response.OutputStream.WriteAsync(body);
+                context.Response.Close();
+            }
+            catch (Exception e) when (e is System.Net.HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+        }
     }
 }
 

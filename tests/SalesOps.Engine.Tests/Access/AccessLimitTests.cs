@@ -20,9 +20,15 @@ public sealed class LimitsFixture : ServerFixture
             ["Auth:Limits:WatchStreams"] = "3",
             ["Auth:Limits:MaxWatchers"] = "6",
             ["Auth:Limits:FailedAuthenticationsPerMinute"] = "5",
+            // Tokens checked against a key set read from a URL (the access fixture reads a file).
+            ["Auth:Jwt:Issuers:0"] = AccessFixture.Issuer,
+            ["Auth:Jwt:Audiences:0"] = AccessFixture.Audience,
+            ["Auth:Jwt:JwksUrl"] = KeySet.Url,
         })
     {
     }
+
+    public static KeySetServer KeySet { get; } = new();
 
     public Scenario S { get; } = new("lim");
 
@@ -113,6 +119,20 @@ public sealed class AccessLimitTests(LimitsFixture server)
         using var admin = server.Clients(AccessFixture.AdminKey);
         var ann = await admin.Query.GetRepAsync(new V1.GetRepRequest { RepId = s.Id("ann"), Period = s.At(2).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture) }, deadline: Due);
         Assert.Equal(Interlocked.Read(ref accepted), ann.Figures.ActivityTotal);
+    }
+
+    [Fact]
+    public async Task TokensAreCheckedAgainstTheKeySetOfAUrl()
+    {
+        using var manager = server.Clients(AccessFixture.Token(new() { ["sub"] = "mia", ["salesops_role"] = "manager", ["salesops_region"] = server.S.Id("r") }));
+        using var forged = server.Clients(AccessFixture.Token(new() { ["sub"] = "eve", ["salesops_role"] = "admin" }, signWith: System.Security.Cryptography.RSA.Create(2048)));
+
+        var region = await manager.Query.GetRegionAsync(new V1.GetRegionRequest(), deadline: Due);
+        var refused = await Assert.ThrowsAsync<RpcException>(async () => await forged.Query.GetStageTableAsync(new V1.GetStageTableRequest(), deadline: Due));
+
+        Assert.Equal(server.S.Id("r"), region.RegionId);
+        Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
+        Assert.True(LimitsFixture.KeySet.Reads >= 1);
     }
 
     [Fact]

@@ -116,6 +116,54 @@ public sealed class AccessMatrixTests(AccessFixture server)
     }
 
     [Fact]
+    public async Task AlertStreams_CarryOnlyAlertsOfTheCallersRegionSubtree()
+    {
+        var s = server.S;
+        using var admin = Admin();
+        foreach (var e in new SalesEvent[]
+        {
+            s.Open("big-bob", "bob", "acme", 700_000, h: 7), s.Won("big-bob", 8),
+            s.Open("big-cid", "cid", "acme", 800_000, h: 7), s.Won("big-cid", 8),
+        })
+        {
+            await admin.Ingest.IngestOneAsync(e.ToOne(), deadline: Due);
+        }
+
+        // The whole retained log, replayed (after_sequence 0) to a screen of east (empty scope: its own) and a manager of west.
+        var east = await ReplayAsync(server.Keys["screen-east"], s.Id("big-cid"));
+        var west = await ReplayAsync(server.Keys["manager-west"], s.Id("big-bob"));
+
+        Assert.Contains(east, a => a.BigDealWon?.OpportunityId == s.Id("big-cid"));
+        Assert.All(east, a => Assert.Contains(a.RegionId, new[] { s.Id("east"), s.Id("east-north") }));
+        Assert.Contains(west, a => a.BigDealWon?.OpportunityId == s.Id("big-bob"));
+        Assert.All(west, a => Assert.Equal(s.Id("west"), a.RegionId));
+    }
+
+    /// <summary>The alerts a caller's stream replays until <paramref name="until"/>'s big-deal alert (or 10 s).</summary>
+    private async Task<List<V1.WatchAlertsResponse>> ReplayAsync(string credential, string until)
+    {
+        using var clients = server.Clients(credential);
+        using var stream = clients.Watch.WatchAlerts(new V1.WatchAlertsRequest { AfterSequence = 0 }, deadline: DateTime.UtcNow.AddSeconds(10));
+        var seen = new List<V1.WatchAlertsResponse>();
+        try
+        {
+            while (await stream.ResponseStream.MoveNext(CancellationToken.None))
+            {
+                seen.Add(stream.ResponseStream.Current);
+                if (stream.ResponseStream.Current.BigDealWon?.OpportunityId == until)
+                {
+                    break;
+                }
+            }
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.DeadlineExceeded)
+        {
+        }
+
+        return seen;
+    }
+
+    [Fact]
     public async Task AConnectorsBatch_IsCheckedEventByEvent_AndRefusedEventsChangeNothing()
     {
         using var connector = server.Clients(server.Keys["connector-east"]);
