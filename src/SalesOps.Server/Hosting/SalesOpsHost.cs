@@ -145,8 +145,9 @@ public static class SalesOpsHost
         {
             o.EnableDetailedErrors = builder.Environment.IsDevelopment();
             o.MaxReceiveMessageSize = MaxMessageBytes;
-            o.Interceptors.Add<AccessInterceptor>();
+            // Outermost first: a cluster fault while the policy looks up a rep or deal is UNAVAILABLE too.
             o.Interceptors.Add<ClusterFaultInterceptor>();
+            o.Interceptors.Add<AccessInterceptor>();
         });
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks().AddCheck<SiloHealthCheck>("silo");
