@@ -64,7 +64,7 @@ public static class ClusterTls
     /// Whether a peer belongs to the cluster. Silos dial each other by IP address, so the host name is not checked:
     /// the peer is identified by its certificate, which is this silo's own (no CA file) or chains to the CA file.
     /// </summary>
-    internal static bool IsClusterPeer(X509Certificate2 peer, X509Chain? presented, X509Certificate2 own, X509Certificate2Collection? authorities)
+    public static bool IsClusterPeer(X509Certificate2 peer, X509Chain? presented, X509Certificate2 own, X509Certificate2Collection? authorities)
     {
         if (authorities is null)
         {
