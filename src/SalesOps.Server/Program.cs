@@ -6,6 +6,8 @@ switch (args)
         return await SalesOpsHost.MigrateAsync(args[1..]);
     case ["healthcheck", ..]:
         return await SalesOpsHost.HealthCheckAsync(args[1..]);
+    case ["keys", ..]:
+        return await SalesOps.Server.Access.KeysCommand.RunAsync(args[1..]);
 }
 
 var app = SalesOpsHost.Build(args);

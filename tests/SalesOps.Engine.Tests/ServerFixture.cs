@@ -44,7 +44,7 @@ public class ServerFixture : IAsyncLifetime
         }
     }
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         var grpcPort = Net.FreePort();
         string[] args =

@@ -13,6 +13,7 @@ public sealed class SchemaMigratorTests(DatabaseServerFixture fixture)
         "0003_orleans_reminders.sql",
         "0004_salesops_journal.sql",
         "0005_salesops_journal_append.sql",
+        "0006_salesops_access.sql",
     ];
 
     /// <summary>Every query key the 10.4.2 clustering, grain storage and reminder providers read.</summary>
@@ -58,7 +59,7 @@ public sealed class SchemaMigratorTests(DatabaseServerFixture fixture)
             connectionString,
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name");
         Assert.Equal(
-            ["orleansmembershiptable", "orleansmembershipversiontable", "orleansquery", "orleansreminderstable", "orleansstorage", "salesops_journal", "salesops_schema_version"],
+            ["orleansmembershiptable", "orleansmembershipversiontable", "orleansquery", "orleansreminderstable", "orleansstorage", "salesops_api_keys", "salesops_audit", "salesops_journal", "salesops_schema_version"],
             tables.Select(r => (string)r[0]!));
     }
 

@@ -53,6 +53,33 @@ public static class ApiErrors
     /// <summary>A request message is larger than the server takes.</summary>
     public const string RequestTooLarge = "REQUEST_TOO_LARGE";
 
+    /// <summary>The call carries no credentials, or credentials that are not valid (which, is not said).</summary>
+    public const string NotAuthenticated = "NOT_AUTHENTICATED";
+
+    /// <summary>The caller's role or region scope does not allow what was asked.</summary>
+    public const string NotPermitted = "NOT_PERMITTED";
+
+    /// <summary>UNAUTHENTICATED, with the same message whatever was wrong with the credentials.</summary>
+    public static RpcException Unauthenticated() =>
+        Build(StatusCode.Unauthenticated, "", "credentials are missing or not valid: send an API key (x-api-key) or a bearer token (authorization)", NotAuthenticated).ToRpcException();
+
+    /// <summary>PERMISSION_DENIED naming what was refused (a field, or none when the method itself is not allowed).</summary>
+    public static RpcException Denied(string field, string message) => Build(StatusCode.PermissionDenied, field, message, NotPermitted).ToRpcException();
+
+    /// <summary>A caller over one of its limits, or the server over its own.</summary>
+    public const string LimitExceeded = "LIMIT_EXCEEDED";
+
+    /// <summary>RESOURCE_EXHAUSTED (<see cref="LimitExceeded"/>) with a <see cref="RetryInfo"/> saying when to try again.</summary>
+    public static RpcException Exhausted(string message, TimeSpan retryAfter)
+    {
+        var status = Build(StatusCode.ResourceExhausted, "", message, LimitExceeded);
+        status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(retryAfter < TimeSpan.FromMilliseconds(100) ? TimeSpan.FromMilliseconds(100) : retryAfter) }));
+        return status.ToRpcException();
+    }
+
+    /// <summary>The status of an event refused before the engine saw it (a batch result).</summary>
+    public static RpcStatus Of(StatusCode code, string field, string message) => Build(code, field, message, ReasonOf(code));
+
     /// <summary>The status of a rejected or failed event outcome (never for accepted or duplicate ones).</summary>
     public static RpcStatus Of(Outcome o) => Build(ToStatusCode(o.Code), o.Field, o.Message, ReasonOf(o.Code));
 
@@ -98,6 +125,8 @@ public static class ApiErrors
         StatusCode.NotFound => UnknownReference,
         StatusCode.FailedPrecondition => Conflict,
         StatusCode.Unavailable => EngineUnavailable,
+        StatusCode.PermissionDenied => NotPermitted,
+        StatusCode.Unauthenticated => NotAuthenticated,
         _ => EngineFault,
     };
 

@@ -1,12 +1,24 @@
 using Grpc.Core;
+using SalesOps.Access;
 using SalesOps.Domain;
 using SalesOps.Grains;
+using SalesOps.Server.Access;
 using V1 = SalesOps.Contracts.V1;
 
 namespace SalesOps.Server.Api;
 
-/// <summary>gRPC ingest: maps events and hands them to the <see cref="EventIngestor"/>.</summary>
-public sealed class IngestGrpcService(EventIngestor ingestor, EngineSettings settings) : V1.IngestService.IngestServiceBase
+/// <summary>
+/// gRPC ingest: records who sent what (the audit log, before anything is applied), lets through the events the
+/// caller may send (<see cref="AccessPolicy"/>), maps them and hands them to the <see cref="EventIngestor"/>.
+/// </summary>
+public sealed partial class IngestGrpcService(
+    EventIngestor ingestor,
+    EngineSettings settings,
+    AccessPolicy access,
+    CallerLimits limits,
+    IAuditLog audit,
+    TimeProvider time,
+    ILogger<IngestGrpcService> logger) : V1.IngestService.IngestServiceBase
 {
     public const int MaxBatch = 5_000;
 
@@ -19,7 +31,14 @@ public sealed class IngestGrpcService(EventIngestor ingestor, EngineSettings set
                 throw RequestGuard.Invalid("events", $"batch {Echo.Quote(batch.BatchId)} has {batch.Events.Count} events; at most {MaxBatch} are allowed");
             }
 
-            var results = await IngestBatchAsync(batch.Events);
+            if (limits.TakeIngest(context.Caller(), batch.Events.Count) is { } overLimit)
+            {
+                throw overLimit;
+            }
+
+            var results = await AuditAsync(context, "Ingest", batch.BatchId, batch.Events)
+                ? await IngestBatchAsync(context.Caller(), batch.Events)
+                : batch.Events.Select(e => ProtoMapper.ToResult(e.EventId, new Outcome(OutcomeCode.Unavailable, "", AuditUnavailable))).ToArray();
             var ack = new V1.IngestResponse { BatchId = batch.BatchId };
             ack.Results.Add(results);
             foreach (var r in results)
@@ -49,6 +68,21 @@ public sealed class IngestGrpcService(EventIngestor ingestor, EngineSettings set
             throw RequestGuard.Invalid("event", "event is required");
         }
 
+        if (limits.TakeIngest(context.Caller(), 1) is { } overLimit)
+        {
+            throw overLimit;
+        }
+
+        if (!await AuditAsync(context, "IngestOne", "", [ev]))
+        {
+            throw ApiErrors.Unavailable(AuditUnavailable);
+        }
+
+        if (await access.CheckEventAsync(context.Caller(), ev, new BatchReferences()) is { } refusal)
+        {
+            throw ApiErrors.Of(refusal.Code, refusal.Field, refusal.Message).ToRpcException();
+        }
+
         var e = ProtoMapper.ToDomain(ev, settings.CurrencyCode, out var error);
         var outcome = error ?? await ingestor.IngestAsync(e!);
         if (outcome.Code is OutcomeCode.Accepted or OutcomeCode.Duplicate)
@@ -59,13 +93,44 @@ public sealed class IngestGrpcService(EventIngestor ingestor, EngineSettings set
         throw ApiErrors.Of(outcome).ToRpcException();
     }
 
-    private async Task<V1.EventResult[]> IngestBatchAsync(Google.Protobuf.Collections.RepeatedField<V1.Event> events)
+    private const string AuditUnavailable = "the audit log cannot be written now, so nothing was applied; retry";
+
+    /// <summary>
+    /// Records the call in the audit log before any of its events is applied; false when it cannot be recorded (then
+    /// nothing is applied and the events are answered UNAVAILABLE).
+    /// </summary>
+    private async Task<bool> AuditAsync(ServerCallContext context, string method, string batchId, IList<V1.Event> events)
+    {
+        var caller = context.Caller();
+        var entry = new AuditEntry(
+            time.GetUtcNow(), caller.KindName, caller.Id, caller.Role, context.Peer, method, batchId,
+            events.Select(e => e.EventId).ToArray(), Environment.MachineName);
+        try
+        {
+            await audit.AppendAsync(entry, context.CancellationToken);
+            return true;
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            LogAuditFailed(logger, method, caller.Id, ex.Message);
+            return false;
+        }
+    }
+
+    private async Task<V1.EventResult[]> IngestBatchAsync(Caller caller, Google.Protobuf.Collections.RepeatedField<V1.Event> events)
     {
         var results = new V1.EventResult[events.Count];
         var mapped = new List<SalesEvent>(events.Count);
         var positions = new List<int>(events.Count);
+        var references = new BatchReferences();
         for (var i = 0; i < events.Count; i++)
         {
+            if (await access.CheckEventAsync(caller, events[i], references) is { } refusal)
+            {
+                results[i] = ProtoMapper.ToResult(events[i].EventId, refusal.Code, ApiErrors.Of(refusal.Code, refusal.Field, refusal.Message));
+                continue;
+            }
+
             var e = ProtoMapper.ToDomain(events[i], settings.CurrencyCode, out var error);
             if (e is null)
             {
@@ -85,4 +150,7 @@ public sealed class IngestGrpcService(EventIngestor ingestor, EngineSettings set
 
         return results;
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The audit log could not record an {Method} call of {Caller}; its events were answered UNAVAILABLE: {Error}")]
+    private static partial void LogAuditFailed(ILogger logger, string method, string caller, string error);
 }

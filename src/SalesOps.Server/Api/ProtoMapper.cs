@@ -12,6 +12,19 @@ namespace SalesOps.Server.Api;
 public static partial class ProtoMapper
 {
     /// <summary>One event's result; a rejection carries the status a unary call would fail with.</summary>
+    /// <summary>The result of an event refused before the engine saw it (access control).</summary>
+    public static V1.EventResult ToResult(string eventId, Grpc.Core.StatusCode code, Google.Rpc.Status error) => new()
+    {
+        EventId = eventId ?? "",
+        Status = code switch
+        {
+            Grpc.Core.StatusCode.PermissionDenied => V1.EventStatus.PermissionDenied,
+            Grpc.Core.StatusCode.NotFound => V1.EventStatus.NotFound,
+            _ => throw new ArgumentOutOfRangeException(nameof(code), code, "not a status an event is refused with before the engine"),
+        },
+        Error = error,
+    };
+
     public static V1.EventResult ToResult(string eventId, Outcome o)
     {
         var result = new V1.EventResult

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using SalesOps.Grains;
+using SalesOps.Server.Access;
 using SalesOps.Server.Api;
 using SalesOps.Server.Demo;
 using SalesOps.Server.Push;
@@ -140,10 +141,12 @@ public static class SalesOpsHost
         }
 
         builder.Services.AddSalesOpsEngine(builder.Configuration);
+        builder.AddSalesOpsAccess(server, storage);
         builder.Services.AddGrpc(o =>
         {
             o.EnableDetailedErrors = builder.Environment.IsDevelopment();
             o.MaxReceiveMessageSize = MaxMessageBytes;
+            o.Interceptors.Add<AccessInterceptor>();
             o.Interceptors.Add<ClusterFaultInterceptor>();
         });
         builder.Services.AddGrpcReflection();
@@ -162,10 +165,13 @@ public static class SalesOpsHost
 
         // Fail at start, with a message naming the setting, if the engine or storage configuration is wrong.
         _ = app.Services.GetRequiredService<SalesOps.Domain.EngineSettings>();
+        app.LogAccessMode();
         app.UseStrictGrpcRequests(MaxMessageBytes);
+        app.UseAuthentication();
         app.MapGrpcService<IngestGrpcService>();
         app.MapGrpcService<QueryGrpcService>();
         app.MapGrpcService<WatchGrpcService>();
+        app.MapGrpcService<AdminGrpcService>();
         app.MapGrpcReflectionIfEnabled(server); // Server:Reflection, by default on loopback only
         app.MapGrpcHealthChecksService();
         return app;

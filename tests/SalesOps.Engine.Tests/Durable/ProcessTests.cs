@@ -47,6 +47,19 @@ public sealed class ProcessTests(PostgresFixture postgres)
         await client.SettleUnknownAsync(restarted, TimeSpan.FromSeconds(60));
         await AssertRememberedAsync(restarted, acknowledgedBeforeCrash);
         await ServerState.AssertMatchesAsync(restarted, Reference(client), workload);
+        await AssertAuditedAsync(restarted, acknowledgedBeforeCrash);
+    }
+
+    /// <summary>Every acknowledged event is attributable after the crash: the audit log, written before any event is applied, kept it.</summary>
+    private static async Task AssertAuditedAsync(ServerProcess server, List<SalesEvent> acknowledged)
+    {
+        var admin = new V1.AdminService.AdminServiceClient(server.Channel);
+        var sample = acknowledged.Where((_, i) => i % Math.Max(1, acknowledged.Count / 25) == 0).Append(acknowledged[^1]).Select(e => e.EventId);
+        foreach (var id in sample)
+        {
+            var records = await admin.ListAuditRecordsAsync(new V1.ListAuditRecordsRequest { EventId = id }, deadline: DateTime.UtcNow.AddSeconds(15));
+            Assert.Contains(records.Records, r => r.Method == "Ingest" && r.IdentityKind == "development" && r.EventIds.Contains(id));
+        }
     }
 
     [Fact]
