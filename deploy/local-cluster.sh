@@ -5,8 +5,9 @@
 #   deploy/local-cluster.sh check    both silos serve gRPC health and the membership table shows two active silos
 #   deploy/local-cluster.sh down     stop the silos and PostgreSQL (data stays in .local-cluster/; rm it to start over)
 #
-# Ports (loopback only): gRPC 7070 (silo1) and 7071 (silo2); silo-to-silo 11111/11112; gateways 30000/30001;
-# PostgreSQL 55432. Override with SALESOPS_PG_PORT, SALESOPS_GRPC_PORTS="7070 7071".
+# Ports (loopback only, which `check` verifies): gRPC 7070 (silo1) and 7071 (silo2); silo-to-silo 11111/11112;
+# gateways 30000/30001; PostgreSQL 55432 (trust authentication, so it must never listen wider). Override with
+# SALESOPS_PG_PORT, SALESOPS_GRPC_PORTS="7070 7071". On loopback the silos need no API key (development identity).
 # To use an existing PostgreSQL instead, set SALESOPS_CONNECTION (a Npgsql connection string); the database is
 # created if missing.
 set -euo pipefail
@@ -56,6 +57,16 @@ up() {
   done
 }
 
+# loopback_only PORT...: fails if anything listens on one of these TCP ports on an address other than loopback.
+loopback_only() {
+  command -v ss >/dev/null 2>&1 || { echo "ss not found: listening addresses not checked" >&2; return 0; }
+  local port wide
+  for port in "$@"; do
+    wide=$(ss -Hltn "sport = :$port" | awk '{print $4}' | grep -Ev '^(127\.[0-9.]+|\[::1\]|\[::ffff:127\.[0-9.]+\]):[0-9]+$' || true)
+    [ -z "$wide" ] || { echo "port $port listens beyond loopback: $wide" >&2; return 1; }
+  done
+}
+
 check() {
   for i in 0 1; do
     health "${grpc_ports[$i]}" || { echo "silo$((i + 1)) on ${grpc_ports[$i]} is not serving" >&2; exit 1; }
@@ -66,7 +77,10 @@ check() {
       "SELECT count(*) FROM orleansmembershiptable WHERE deploymentid = 'local' AND status = 3")
     [ "$active" = 2 ] || { echo "expected 2 active silos in the membership table, found $active" >&2; exit 1; }
   fi
-  echo "both silos serving; 2 active members"
+  local ports=("${grpc_ports[@]}" "${silo_ports[@]}" "${gateway_ports[@]}")
+  [ -n "${SALESOPS_CONNECTION:-}" ] || ports+=("$pg_port")
+  loopback_only "${ports[@]}" || exit 1
+  echo "both silos serving; 2 active members; nothing listens beyond loopback"
 }
 
 down() {

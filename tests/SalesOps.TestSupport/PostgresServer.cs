@@ -7,6 +7,12 @@ using Npgsql;
 namespace SalesOps.TestSupport;
 
 /// <summary>
+/// SSL for a <see cref="PostgresServer"/>: the server's certificate and key (PEM), and whether every TCP connection
+/// must use SSL (<c>hostssl</c>-only <c>pg_hba.conf</c>, so <c>SSL Mode=Disable</c> is refused).
+/// </summary>
+public sealed record PostgresSsl(string CertificatePem, string KeyPem, bool Required);
+
+/// <summary>
 /// A throwaway PostgreSQL server for tests: a fresh data directory under the temp folder, a free loopback
 /// port, trust authentication for the <c>postgres</c> role. It can be stopped and started again on the same
 /// directory and port (to simulate an outage) and is deleted on dispose.
@@ -31,10 +37,12 @@ public sealed class PostgresServer : IAsyncDisposable
     private readonly bool _runAsServiceUser;
     private readonly string _rootDirectory;
     private readonly string _logFile;
+    private readonly PostgresSsl? _ssl;
     private int _disposed;
 
-    private PostgresServer(string binDirectory, bool runAsServiceUser, string rootDirectory, int port)
+    private PostgresServer(string binDirectory, bool runAsServiceUser, string rootDirectory, int port, PostgresSsl? ssl)
     {
+        _ssl = ssl;
         _binDirectory = binDirectory;
         _runAsServiceUser = runAsServiceUser;
         _rootDirectory = rootDirectory;
@@ -89,7 +97,10 @@ public sealed class PostgresServer : IAsyncDisposable
     /// Creates a fresh data directory, starts the server on a free loopback port and waits until it accepts
     /// connections.
     /// </summary>
-    public static async Task<PostgresServer> StartAsync(CancellationToken ct = default)
+    public static Task<PostgresServer> StartAsync(CancellationToken ct = default) => StartAsync(null, ct);
+
+    /// <summary>As <see cref="StartAsync(CancellationToken)"/>, with SSL on when <paramref name="ssl"/> is given.</summary>
+    public static async Task<PostgresServer> StartAsync(PostgresSsl? ssl, CancellationToken ct = default)
     {
         var binDirectory = FindBinDirectory();
         var runAsServiceUser = string.Equals(Environment.UserName, "root", StringComparison.Ordinal);
@@ -117,11 +128,12 @@ public sealed class PostgresServer : IAsyncDisposable
             Exception? lastFailure = null;
             for (var attempt = 0; attempt < 3; attempt++)
             {
-                server = new PostgresServer(binDirectory, runAsServiceUser, rootDirectory, FreeLoopbackPort());
+                server = new PostgresServer(binDirectory, runAsServiceUser, rootDirectory, FreeLoopbackPort(), ssl);
                 Live.TryAdd(server, 0);
                 if (attempt == 0)
                 {
                     await server.InitDbAsync(ct).ConfigureAwait(false);
+                    await server.WriteSslFilesAsync(ct).ConfigureAwait(false);
                 }
 
                 try
@@ -206,6 +218,46 @@ public sealed class PostgresServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Puts the certificate and key in the data directory, owned by the server's user, the key mode 0600 (PostgreSQL
+    /// refuses a key others can read), and with <see cref="PostgresSsl.Required"/> replaces <c>pg_hba.conf</c> by
+    /// <c>hostssl</c> lines only.
+    /// </summary>
+    private async Task WriteSslFilesAsync(CancellationToken ct)
+    {
+        if (_ssl is null)
+        {
+            return;
+        }
+
+        var certificate = Path.Combine(DataDirectory, "server.crt");
+        var key = Path.Combine(DataDirectory, "server.key");
+        await File.WriteAllTextAsync(certificate, _ssl.CertificatePem, ct).ConfigureAwait(false);
+        await File.WriteAllTextAsync(key, _ssl.KeyPem, ct).ConfigureAwait(false);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        if (_ssl.Required)
+        {
+            // Existing file: rewriting it keeps its owner and mode.
+            await File.WriteAllTextAsync(
+                Path.Combine(DataDirectory, "pg_hba.conf"),
+                "local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostssl all all ::1/128 trust\n",
+                ct).ConfigureAwait(false);
+        }
+
+        if (_runAsServiceUser)
+        {
+            var chown = await ExternalProcess.RunAsync("chown", [$"{ServiceUser}:{ServiceUser}", certificate, key], ControlTimeout, _rootDirectory, ct).ConfigureAwait(false);
+            if (chown.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"could not hand the SSL files to '{ServiceUser}': {chown.Output}");
+            }
+        }
+    }
+
     private async Task StartCoreAsync(CancellationToken ct)
     {
         WriteSettings();
@@ -265,6 +317,7 @@ public sealed class PostgresServer : IAsyncDisposable
             "fsync = on",
             "synchronous_commit = on",
             "log_min_messages = warning",
+            _ssl is null ? "ssl = off" : "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'",
             "");
         File.WriteAllText(Path.Combine(DataDirectory, "postgresql.auto.conf"), settings);
     }

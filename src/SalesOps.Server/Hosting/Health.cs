@@ -19,23 +19,68 @@ public sealed class SiloHealthCheck(IClusterMembershipService membership, ILocal
     }
 }
 
-/// <summary>The <c>healthcheck</c> command: asks a server on this machine for its gRPC health; exit code 0 when serving.</summary>
+/// <summary>
+/// The <c>healthcheck</c> command: asks the server on this machine for its gRPC health; exit code 0 when serving. It
+/// reads the server's own settings: with <c>Server:Tls</c> it speaks TLS and accepts exactly the certificate the server
+/// is configured with (it probes the local server, whatever name the certificate is for).
+/// </summary>
 public static class HealthProbe
 {
     public static async Task<int> RunAsync(IConfiguration configuration)
     {
-        var port = configuration.GetValue("Server:GrpcPort", 7070);
+        var server = configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
+        PemCertificate? certificate;
         try
         {
-            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
+            certificate = Endpoints.LoadPem(TransportOptions.From(configuration).Tls, "Server:Tls");
+        }
+        catch (InvalidOperationException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message);
+            return 1;
+        }
+
+        var target = $"{ProbeHost(server.GrpcHost)}:{server.GrpcPort}";
+        using var handler = new SocketsHttpHandler();
+        if (certificate is not null)
+        {
+            var expected = certificate.Leaf.RawData;
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, _) =>
+                presented is not null && presented.GetRawCertData().AsSpan().SequenceEqual(expected);
+        }
+
+        try
+        {
+            using var channel = GrpcChannel.ForAddress(
+                $"{(certificate is null ? "http" : "https")}://{target}",
+                new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = false });
             var reply = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(5));
-            Console.WriteLine($"127.0.0.1:{port} {reply.Status}");
+            Console.WriteLine($"{target} {reply.Status}");
             return reply.Status == HealthCheckResponse.Types.ServingStatus.Serving ? 0 : 1;
         }
         catch (Grpc.Core.RpcException ex)
         {
-            Console.Error.WriteLine($"127.0.0.1:{port} unreachable: {ex.Status.Detail}");
+            await Console.Error.WriteLineAsync($"{target} unreachable: {ex.Status.Detail}");
             return 1;
         }
+    }
+
+    /// <summary>Where the local server answers: its own address, or loopback when it listens on every interface.</summary>
+    internal static string ProbeHost(string grpcHost)
+    {
+        var host = grpcHost.Trim();
+        if (host is "" or "0.0.0.0" || string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return "127.0.0.1";
+        }
+
+        if (host is "::" or "[::]")
+        {
+            return "[::1]";
+        }
+
+        return System.Net.IPAddress.TryParse(host, out var address) && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? $"[{address}]"
+            : host;
     }
 }

@@ -44,6 +44,8 @@ public static class SalesOpsHost
         ["--cluster-id"] = "Server:ClusterId",
         ["--service-id"] = "Server:ServiceId",
         ["--advertised-host"] = "Server:AdvertisedHost",
+        ["--tls-cert"] = "Server:Tls:CertificateFile",
+        ["--tls-key"] = "Server:Tls:KeyFile",
         ["--storage"] = "Storage:Mode",
         ["--connection-string"] = "ConnectionStrings:" + StorageOptions.ConnectionStringName,
         ["--time-zone"] = "Engine:TimeZone",
@@ -118,8 +120,7 @@ public static class SalesOpsHost
         var server = builder.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
         var storage = StorageOptions.From(builder.Configuration);
 
-        builder.WebHost.ConfigureKestrel(k =>
-            k.Listen(IPAddress.Parse(server.GrpcHost), server.GrpcPort, o => o.Protocols = HttpProtocols.Http2));
+        builder.ListenForGrpc(server); // Endpoints.cs: h2c, or TLS from Server:Tls
 
         builder.UseOrleans(silo =>
         {
@@ -172,7 +173,7 @@ public static class SalesOpsHost
         app.MapGrpcService<QueryGrpcService>();
         app.MapGrpcService<WatchGrpcService>();
         app.MapGrpcService<AdminGrpcService>();
-        app.MapGrpcReflectionService();
+        app.MapGrpcReflectionIfEnabled(server); // Server:Reflection, by default on loopback only
         app.MapGrpcHealthChecksService();
         return app;
     }

@@ -64,7 +64,21 @@ public static class StorageRegistration
             o.ClusterId = server.ClusterId;
             o.ServiceId = server.ServiceId;
         });
-        silo.ConfigureEndpoints(Advertised(server.AdvertisedHost), server.SiloPort, server.GatewayPort, listenOnAnyHostAddress: true);
+        // Bind the silo and gateway ports to the advertised address (loopback by default, the container's own address in
+        // compose), never to every interface; Server:SiloListenHost binds them elsewhere when behind NAT.
+        var advertised = Advertised(server.AdvertisedHost);
+        silo.ConfigureEndpoints(advertised, server.SiloPort, server.GatewayPort, listenOnAnyHostAddress: false);
+        if (TransportOptions.From(configuration).SiloListenHost is { } listenHost && !string.IsNullOrWhiteSpace(listenHost))
+        {
+            var listen = Endpoints.ParseAddress(listenHost, "Server:SiloListenHost");
+            silo.Configure<EndpointOptions>(o =>
+            {
+                o.SiloListeningEndpoint = new IPEndPoint(listen, server.SiloPort);
+                o.GatewayListeningEndpoint = new IPEndPoint(listen, server.GatewayPort);
+            });
+        }
+
+        silo.UseClusterTls(configuration);
         silo.UsePostgresStorage(storage.ConnectionString);
         return silo;
     }
