@@ -1,4 +1,3 @@
-using System.Net;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -28,7 +27,7 @@ public static partial class AccessRegistration
         var section = builder.Configuration.GetSection(AccessOptions.Section);
         var options = section.Get<AccessOptions>() ?? new AccessOptions();
         var bootstrap = ApiKeyValidator.BootstrapKey(options);
-        if (!options.Required && !IsLoopback(server.GrpcHost))
+        if (!options.Required && !Endpoints.IsLoopback(server.GrpcHost))
         {
             throw new InvalidOperationException(
                 $"Server:GrpcHost '{server.GrpcHost}' is reachable beyond this machine, and no credentials are required: set Auth:Required=true " +
@@ -86,10 +85,6 @@ public static partial class AccessRegistration
             LogRequired(logger, bootstrap, options.Jwt.IsConfigured);
         }
     }
-
-    /// <summary>True for 127.0.0.0/8, ::1 and <c>localhost</c>.</summary>
-    public static bool IsLoopback(string host) =>
-        string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
 
     /// <summary>The call's caller as the authentication handlers left it; null when it presented no valid credentials.</summary>
     public static Caller? CallerOf(HttpContext context) => context.Items.TryGetValue(CallerKey, out var c) ? c as Caller : null;

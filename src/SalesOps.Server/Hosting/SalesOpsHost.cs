@@ -1,5 +1,3 @@
-using System.Net;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using SalesOps.Grains;
 using SalesOps.Server.Access;
 using SalesOps.Server.Api;
