@@ -13,19 +13,19 @@ CREATE TABLE IF NOT EXISTS salesops_api_keys (
   events_per_second integer NULL,
   watch_streams integer NULL,
   max_request_bytes integer NULL,
-  created_by varchar(300) NOT NULL);
+  created_by text NOT NULL);
 
 CREATE TABLE IF NOT EXISTS salesops_audit (
   id bigserial PRIMARY KEY,
   received_at timestamptz NOT NULL,
   identity_kind varchar(20) NOT NULL,
-  identity varchar(300) NOT NULL,
+  identity text NOT NULL,
   role smallint NOT NULL,
-  peer varchar(100) NOT NULL,
+  peer text NOT NULL,
   method varchar(50) NOT NULL,
-  batch_id varchar(300) NOT NULL,
+  batch_id text NOT NULL,
   event_ids text[] NOT NULL,
-  server varchar(300) NOT NULL);
+  server text NOT NULL);
 
 CREATE INDEX IF NOT EXISTS salesops_audit_received_at ON salesops_audit (received_at);
 CREATE INDEX IF NOT EXISTS salesops_audit_event_ids ON salesops_audit USING gin (event_ids);

@@ -34,43 +34,58 @@ public sealed class AccessInterceptor(AccessPolicy policy, CallerLimits limits, 
 
         CheckSize(caller, request);
         using var watch = limits.OpenWatch(caller);
-        using var ended = new CancellationTokenSource();
+        await WhileCredentialsHoldAsync(caller, context, () => continuation(request, responseStream, context));
+    }
+
+    /// <summary>
+    /// Runs a stream for no longer than its credentials hold: once its API key is revoked or expires, or its token
+    /// expires, the stream is reset (checked every <see cref="AccessOptions.KeyCacheTtl"/>).
+    /// </summary>
+    private async Task WhileCredentialsHoldAsync(Caller caller, ServerCallContext context, Func<Task> stream)
+    {
         var http = context.GetHttpContext();
-        var revocation = caller.Kind == CallerKind.ApiKey && Credentials.ApiKeyOf(http.Request) is { } key
-            ? CutWhenRevokedAsync(key, http, ended.Token)
-            : Task.CompletedTask;
+        var key = caller.Kind == CallerKind.ApiKey ? Credentials.ApiKeyOf(http.Request) : null;
+        if (key is null && caller.ExpiresAt is null)
+        {
+            await stream();
+            return;
+        }
+
+        using var ended = new CancellationTokenSource();
+        var watch = CutWhenCredentialsLapseAsync(key, caller.ExpiresAt, http, ended.Token);
         try
         {
-            await continuation(request, responseStream, context);
+            await stream();
         }
         finally
         {
             await ended.CancelAsync();
-            await revocation;
+            await watch;
         }
     }
 
-    /// <summary>A watch stream lives no longer than its key: once the key is revoked or expires, the stream is reset.</summary>
-    private async Task CutWhenRevokedAsync(string key, HttpContext http, CancellationToken ended)
+    private async Task CutWhenCredentialsLapseAsync(string? key, DateTimeOffset? expiresAt, HttpContext http, CancellationToken ended)
     {
-        try
+        while (!ended.IsCancellationRequested)
         {
-            while (true)
+            try
             {
                 await Task.Delay(options.Value.KeyCacheTtl, ended);
-                if (await keys.ValidateAsync(key, ended) is null)
+                var lapsed = expiresAt <= DateTimeOffset.UtcNow || (key is not null && await keys.ValidateAsync(key, ended) is null);
+                if (lapsed)
                 {
                     http.Abort();
                     return;
                 }
             }
-        }
-        catch (OperationCanceledException) when (ended.IsCancellationRequested)
-        {
-        }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
-        {
-            // The key store is out of reach: the stream keeps going; the next call will find out.
+            catch (OperationCanceledException) when (ended.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The key store is out of reach for now: the stream goes on, and is checked again next time.
+            }
         }
     }
 
@@ -83,7 +98,14 @@ public sealed class AccessInterceptor(AccessPolicy policy, CallerLimits limits, 
     public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {
         var caller = await AuthorizeAsync(context, null);
-        await continuation(caller is null ? requestStream : new SizeCheckedReader<TRequest>(requestStream, limits.MaxRequestBytes(caller), caller), responseStream, context);
+        if (caller is null)
+        {
+            await continuation(requestStream, responseStream, context);
+            return;
+        }
+
+        var reader = new SizeCheckedReader<TRequest>(requestStream, limits.MaxRequestBytes(caller), caller);
+        await WhileCredentialsHoldAsync(caller, context, () => continuation(reader, responseStream, context));
     }
 
     /// <summary>The caller, once let through; null for a public method.</summary>
@@ -111,7 +133,8 @@ public sealed class AccessInterceptor(AccessPolicy policy, CallerLimits limits, 
                 limits.FailedAuthentication(address);
             }
 
-            if (options.Value.Required || presented)
+            // The development identity is for callers on this machine only (a local proxy forwarding others is not).
+            if (options.Value.Required || presented || address is null || !System.Net.IPAddress.IsLoopback(address))
             {
                 throw ApiErrors.Unauthenticated();
             }

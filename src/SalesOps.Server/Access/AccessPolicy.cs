@@ -52,6 +52,9 @@ public sealed class AccessPolicy(RegionTree regions, RepDirectory reps, GrainRef
         Rep,
         Opportunity,
         Customer,
+
+        /// <summary>A deal that must be in scope if it exists (an activity may name one not opened yet).</summary>
+        OptionalDeal,
     }
 
     /// <summary>An event refused before the engine sees it: PERMISSION_DENIED, or NOT_FOUND for a reference not known yet.</summary>
@@ -175,6 +178,11 @@ public sealed class AccessPolicy(RegionTree regions, RepDirectory reps, GrainRef
             var region = await RegionOfAsync(touch, batch);
             if (region is null)
             {
+                if (touch.Kind == TouchKind.OptionalDeal)
+                {
+                    continue;
+                }
+
                 return new Refusal(StatusCode.NotFound, touch.Field, $"{Echo.Quote(touch.Id)} is not known");
             }
 
@@ -184,7 +192,18 @@ public sealed class AccessPolicy(RegionTree regions, RepDirectory reps, GrainRef
             }
         }
 
-        batch.Note(ev);
+        // A join or an opening defines something only when it is new: one naming an existing rep or deal (which the
+        // engine will refuse) must not make a later event of the batch look like it is inside the scope.
+        if (ev.KindCase switch
+            {
+                V1.Event.KindOneofCase.RepJoined => await RepRegionAsync(ev.RepJoined.RepId) is null,
+                V1.Event.KindOneofCase.OpportunityOpened => await OwnerOfAsync(ev.OpportunityOpened.OpportunityId) is null,
+                _ => true,
+            })
+        {
+            batch.Note(ev);
+        }
+
         return null;
     }
 
@@ -275,7 +294,7 @@ public sealed class AccessPolicy(RegionTree regions, RepDirectory reps, GrainRef
                 return RegionState.CompanyId;
             case TouchKind.Rep:
                 return batch?.RegionOf(touch.Id) ?? await RepRegionAsync(touch.Id);
-            case TouchKind.Opportunity:
+            case TouchKind.Opportunity or TouchKind.OptionalDeal:
                 var owner = batch?.OwnerOf(touch.Id) ?? await OwnerOfAsync(touch.Id);
                 return owner is null ? null : batch?.RegionOf(owner) ?? await RepRegionAsync(owner);
             default:
@@ -290,7 +309,7 @@ public sealed class AccessPolicy(RegionTree regions, RepDirectory reps, GrainRef
             return null;
         }
 
-        var region = (await reps.ProfilesAsync([repId]))[0].RegionId;
+        var region = (await reps.CurrentAsync(repId)).RegionId;
         return string.IsNullOrEmpty(region) ? null : region;
     }
 
@@ -351,6 +370,12 @@ public sealed class AccessPolicy(RegionTree regions, RepDirectory reps, GrainRef
                 break;
             case V1.Event.KindOneofCase.ActivityLogged:
                 yield return Rep(ev.ActivityLogged.RepId, "rep_id");
+                if (ev.ActivityLogged.OpportunityId.Length > 0)
+                {
+                    // A deal of another region must not take the activity; one not opened yet is checked by its owner then.
+                    yield return new Touch(TouchKind.OptionalDeal, ev.ActivityLogged.OpportunityId, "opportunity_id");
+                }
+
                 break;
             case V1.Event.KindOneofCase.PaymentReceived:
                 yield return Rep(ev.PaymentReceived.RepId, "rep_id");
@@ -381,7 +406,8 @@ public sealed class AccessPolicy(RegionTree regions, RepDirectory reps, GrainRef
     {
         V1.TargetScope.Rep => Rep(id, "scope_id"),
         V1.TargetScope.Region => Region(id.Length == 0 ? RegionState.CompanyId : id, "scope_id"),
-        _ => new Touch(TouchKind.Nothing, "", "scope"),
+        V1.TargetScope.Unspecified => new Touch(TouchKind.Nothing, "", "scope"),
+        _ => new Touch(TouchKind.Customer, "", "scope"), // a scope this policy does not know: company-wide callers only
     };
 
     private static Touch[] AtRisk(object? request, Caller caller)
@@ -389,8 +415,13 @@ public sealed class AccessPolicy(RegionTree regions, RepDirectory reps, GrainRef
         var r = (V1.ListAtRiskOpportunitiesRequest)request!;
         if (caller.Role == Role.Rep)
         {
-            // A rep lists their own deals only; the region is then theirs by construction.
-            return [r.HasRepId ? Rep(r.RepId, "rep_id") : Rep("", "rep_id")];
+            // A rep lists their own deals only (no rep_id: theirs), with no region named (a region is not theirs to read).
+            if (!r.HasRepId)
+            {
+                r.RepId = caller.RepId;
+            }
+
+            return r.ScopeRegionId.Length == 0 ? [Rep(r.RepId, "rep_id")] : [Rep(r.RepId, "rep_id"), Region(r.ScopeRegionId, "scope_region_id")];
         }
 
         var region = Own(r, caller);

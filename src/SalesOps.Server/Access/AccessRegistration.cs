@@ -143,7 +143,7 @@ public static partial class AccessRegistration
                 }
                 else
                 {
-                    context.Fail("the token names no valid role, region or rep");
+                    context.Fail("the token names no subject, or no valid role, region or rep");
                 }
 
                 return Task.CompletedTask;
@@ -165,16 +165,23 @@ public static partial class AccessRegistration
             return null;
         }
 
-        var subject = principal.FindFirst("sub")?.Value ?? token.Id;
+        // The subject names the caller in refusals, limits and the audit: a token without one is not taken.
+        var subject = principal.FindFirst("sub")?.Value ?? "";
+        if (subject.Length is 0 or > 300)
+        {
+            return null;
+        }
+
         var region = principal.FindFirst(jwt.RegionClaim)?.Value?.Trim() ?? "";
         var rep = principal.FindFirst(jwt.RepClaim)?.Value?.Trim() ?? "";
-        return role switch
+        var caller = role switch
         {
             Role.Admin => new Caller(CallerKind.Jwt, subject, role, Domain.RegionState.CompanyId, "", null, KeyLimits.Defaults),
             Role.Rep when rep.Length > 0 => new Caller(CallerKind.Jwt, subject, role, "", rep, null, KeyLimits.Defaults),
             Role.Connector or Role.Screen or Role.Manager when region.Length > 0 => new Caller(CallerKind.Jwt, subject, role, region, "", null, KeyLimits.Defaults),
             _ => null,
         };
+        return caller is null ? null : caller with { ExpiresAt = token.ValidTo == DateTime.MinValue ? null : new DateTimeOffset(token.ValidTo, TimeSpan.Zero) };
     }
 
     /// <summary>Reads a JSON Web Key Set (a file or a URL) as the configuration the JWT handler validates against.</summary>

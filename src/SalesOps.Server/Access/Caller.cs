@@ -19,6 +19,9 @@ public enum CallerKind
 /// <param name="EventKinds">The event kinds a connector key may send (fields of <c>Event.kind</c>); null for all.</param>
 public sealed record Caller(CallerKind Kind, string Id, Role Role, string RegionId, string RepId, IReadOnlySet<string>? EventKinds, KeyLimits Limits)
 {
+    /// <summary>When the credentials stop being valid (a token's <c>exp</c>); null when they do not lapse by time.</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+
     public static readonly Caller Development = new(CallerKind.Development, "local-development", Role.Admin, Domain.RegionState.CompanyId, "", null, KeyLimits.Defaults);
 
     public bool IsCompanyWide => Role == Role.Admin || (Role != Role.Rep && RegionId == Domain.RegionState.CompanyId);

@@ -36,8 +36,9 @@ public sealed class CallerLimits : IDisposable
             return RateLimitPartition.GetTokenBucketLimiter(caller.KindName + ":" + caller.Id, _ => new TokenBucketRateLimiterOptions
             {
                 TokenLimit = Math.Max(perSecond, IngestGrpcService.MaxBatch),
+                // About ten refills a second, each of whole tokens, at exactly perSecond a second.
                 TokensPerPeriod = Math.Max(1, perSecond / 10),
-                ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
+                ReplenishmentPeriod = TimeSpan.FromSeconds((double)Math.Max(1, perSecond / 10) / perSecond),
                 QueueLimit = 0,
                 AutoReplenishment = true,
             });

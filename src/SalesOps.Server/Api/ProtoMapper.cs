@@ -11,7 +11,6 @@ namespace SalesOps.Server.Api;
 /// </summary>
 public static partial class ProtoMapper
 {
-    /// <summary>One event's result; a rejection carries the status a unary call would fail with.</summary>
     /// <summary>The result of an event refused before the engine saw it (access control).</summary>
     public static V1.EventResult ToResult(string eventId, Grpc.Core.StatusCode code, Google.Rpc.Status error) => new()
     {
@@ -25,6 +24,7 @@ public static partial class ProtoMapper
         Error = error,
     };
 
+    /// <summary>One event's result; a rejection carries the status a unary call would fail with.</summary>
     public static V1.EventResult ToResult(string eventId, Outcome o)
     {
         var result = new V1.EventResult

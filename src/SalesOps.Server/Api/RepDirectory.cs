@@ -79,6 +79,23 @@ public sealed class RepDirectory(GrainRefs grains)
         return result;
     }
 
+    /// <summary>
+    /// The rep's profile no older than <see cref="MaxAge"/>, waiting for a read when the cached one is older: what
+    /// access checks use, where a region a rep left must not be trusted beyond that.
+    /// </summary>
+    public async ValueTask<RepProfile> CurrentAsync(string repId)
+    {
+        if (_profiles.TryGetValue(repId, out var cached) && Environment.TickCount64 - cached.ReadAt < (long)MaxAge.TotalMilliseconds)
+        {
+            return cached.Profile;
+        }
+
+        var now = Environment.TickCount64;
+        var profile = (await grains.RepBook(RepBooks.Of(repId)).GetProfilesAsync([repId]))[0];
+        _profiles[repId] = (profile, now);
+        return profile;
+    }
+
     /// <summary>Reads profiles again; a failure keeps the old ones (they are read again after <see cref="MaxAge"/>).</summary>
     private async Task RefreshAsync(List<string> repIds)
     {

@@ -16,7 +16,7 @@ public sealed class CredentialTests(AccessFixture server)
     [
         "none", "empty key", "malformed key", "random text", "wrong secret", "bootstrap key with a typo",
         "token signed by another key", "alg none", "expired token", "token not yet valid", "wrong issuer", "wrong audience",
-        "token without a role", "token with an unknown role", "manager token without a region", "garbage bearer token",
+        "token without a role", "token with an unknown role", "manager token without a region", "token without a subject", "garbage bearer token",
     ];
 
     [Theory]
@@ -40,6 +40,7 @@ public sealed class CredentialTests(AccessFixture server)
             "token without a role" => AccessFixture.Token(new() { ["sub"] = "mia", ["salesops_region"] = "company" }),
             "token with an unknown role" => AccessFixture.Token(new() { ["sub"] = "mia", ["salesops_role"] = "root", ["salesops_region"] = "company" }),
             "manager token without a region" => AccessFixture.Token(new() { ["sub"] = "mia", ["salesops_role"] = "manager" }),
+            "token without a subject" => AccessFixture.Token(new() { ["salesops_role"] = "admin" }),
             "garbage bearer token" => "a.b.c",
             _ => throw new ArgumentException(kind),
         };
@@ -97,6 +98,40 @@ public sealed class CredentialTests(AccessFixture server)
         // The fixture trusts what it read of a key for 1 s (Auth:KeyCacheTtl): the stream ends within a few.
         var ended = await Assert.ThrowsAsync<RpcException>(() => board.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.NotEqual(StatusCode.OK, ended.StatusCode);
+    }
+
+    [Fact]
+    public async Task RevokingAKey_EndsItsOpenIngestStream()
+    {
+        using var admin = server.Clients(AccessFixture.AdminKey);
+        var created = await admin.Admin.CreateApiKeyAsync(new V1.CreateApiKeyRequest { Role = V1.Role.Connector, Label = "a leaked connector key" }, deadline: Due);
+        using var connector = server.Clients(created.ApiKey);
+        using var call = connector.Ingest.Ingest(deadline: DateTime.UtcNow.AddSeconds(30));
+        var first = new V1.IngestRequest { BatchId = "before" };
+        first.Events.Add(server.S.Activity("ann", 10).ToProto());
+        await call.RequestStream.WriteAsync(first);
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(1, call.ResponseStream.Current.Accepted);
+
+        await admin.Admin.RevokeApiKeyAsync(new V1.RevokeApiKeyRequest { KeyId = created.Key.KeyId }, deadline: Due);
+
+        // Reset within a few times the fixture's 1 s Auth:KeyCacheTtl; no later batch is answered.
+        var ended = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                var next = new V1.IngestRequest { BatchId = $"after-{i}" };
+                next.Events.Add(server.S.Activity("ann", 10).ToProto());
+                await call.RequestStream.WriteAsync(next);
+                if (!await call.ResponseStream.MoveNext(CancellationToken.None))
+                {
+                    throw new InvalidOperationException("the stream ended without an error");
+                }
+
+                await Task.Delay(100);
+            }
+        });
+        Assert.IsNotType<InvalidOperationException>(ended);
     }
 
     [Fact]
