@@ -145,12 +145,10 @@ public static class KeysCommand
     {
         public async Task<V1.CreateApiKeyResponse> CreateAsync(V1.CreateApiKeyRequest request)
         {
-            var record = ApiKeyRequests.Validate(request, DateTimeOffset.UtcNow, "keys command (" + Environment.UserName + ")");
-            var (keyId, apiKey, hash) = ApiKeySecret.Generate();
-            record = record with { KeyId = keyId, SecretHash = hash };
+            var (record, response) = ApiKeyRequests.Issue(request, DateTimeOffset.UtcNow, "keys command (" + Environment.UserName + ")");
             await using var store = new Persistence.PostgresAccess(connectionString);
             await store.AddAsync(record);
-            return new V1.CreateApiKeyResponse { Key = AdminGrpcService.ToWire(record), ApiKey = apiKey };
+            return response;
         }
 
         public async Task<IReadOnlyList<V1.ApiKey>> ListAsync(bool all)

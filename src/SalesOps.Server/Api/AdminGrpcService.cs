@@ -13,12 +13,9 @@ public sealed class AdminGrpcService(IApiKeyStore keys, IAuditLog audit, ApiKeyV
 
     public override async Task<V1.CreateApiKeyResponse> CreateApiKey(V1.CreateApiKeyRequest request, ServerCallContext context)
     {
-        var now = time.GetUtcNow();
-        var record = ApiKeyRequests.Validate(request, now, context.Caller().Id);
-        var (keyId, apiKey, hash) = ApiKeySecret.Generate();
-        record = record with { KeyId = keyId, SecretHash = hash };
+        var (record, response) = ApiKeyRequests.Issue(request, time.GetUtcNow(), context.Caller().Id);
         await keys.AddAsync(record, context.CancellationToken);
-        return new V1.CreateApiKeyResponse { Key = ToWire(record), ApiKey = apiKey };
+        return response;
     }
 
     public override async Task<V1.ListApiKeysResponse> ListApiKeys(V1.ListApiKeysRequest request, ServerCallContext context)
@@ -109,6 +106,14 @@ public sealed class AdminGrpcService(IApiKeyStore keys, IAuditLog audit, ApiKeyV
 /// <summary>Checks a key request field by field; the record it gives has no id or hash yet.</summary>
 public static class ApiKeyRequests
 {
+    /// <summary>A new key for a checked request: the record to keep (secret hashed) and the answer that shows the key once.</summary>
+    public static (ApiKeyRecord Record, V1.CreateApiKeyResponse Response) Issue(V1.CreateApiKeyRequest request, DateTimeOffset now, string createdBy)
+    {
+        var (keyId, apiKey, hash) = ApiKeySecret.Generate();
+        var record = Validate(request, now, createdBy) with { KeyId = keyId, SecretHash = hash };
+        return (record, new V1.CreateApiKeyResponse { Key = AdminGrpcService.ToWire(record), ApiKey = apiKey });
+    }
+
     public static ApiKeyRecord Validate(V1.CreateApiKeyRequest r, DateTimeOffset now, string createdBy)
     {
         if (r.Role == V1.Role.Unspecified || !Enum.IsDefined((Role)r.Role))
