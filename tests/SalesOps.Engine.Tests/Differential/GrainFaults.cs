@@ -268,15 +268,29 @@ public sealed class CallFilterFaults : IFaultInjector
             // An ingest call: the harness sees UNAVAILABLE (or the ingestor calls again) and re-sends before going on.
             _ingestFaults.AddOrUpdate(sequence, 1, (_, n) => n + 1);
             // A rejected call is called again by the ingestor: only a timeout's UNAVAILABLE is the injected one.
-            var carried = fault == "reject" ? [] : context.Request.GetArgument(0) switch
+            SalesEvent[] carried = fault == "reject" ? [] : context.Request.GetArgument(0) switch
             {
                 SalesEvent[] events => events,
                 SalesEvent one => [one],
                 _ => [],
             };
-            foreach (var e in carried)
+            // After it applied, an event the grain itself answered UNAVAILABLE (a backlog behind it) was not applied:
+            // its UNAVAILABLE is not the injected one, and the harness learns its fate by re-sending it.
+            var answers = fault == "fail after" ? context.Result switch
             {
-                _failedEvents.GetOrAdd(sequence, _ => new())[(e.GetType(), e.EventId)] = true;
+                Abstractions.EventOutcome[] many => many,
+                Abstractions.EventOutcome one => [one],
+                _ => null,
+            } : null;
+            for (var k = 0; k < carried.Length; k++)
+            {
+                if (answers is not null && k < answers.Length && answers[k].OutcomeCode == OutcomeCode.Unavailable)
+                {
+                    _counts.AddOrUpdate("fail after a call that answered UNAVAILABLE", 1, (_, n) => n + 1);
+                    continue;
+                }
+
+                _failedEvents.GetOrAdd(sequence, _ => new())[(carried[k].GetType(), carried[k].EventId)] = true;
             }
         }
     }
