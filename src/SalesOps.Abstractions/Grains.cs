@@ -272,3 +272,23 @@ public interface IPushNotifierGrain : IGrainWithIntegerKey
     [OneWay]
     Task PublishBoardsAsync(BoardSnapshot[] boards);
 }
+
+/// <summary>
+/// The office screens' channels (key 0): each stored as the contract's <c>Channel</c> message in its binary form, by
+/// name, so the contract stays their one representation. Rarely written, read when a screen connects and polled by
+/// open screens.
+/// </summary>
+public interface IScreenChannelsGrain : IGrainWithIntegerKey
+{
+    /// <summary>Every stored channel, by name, with the version of the set (bumped by every change).</summary>
+    Task<StoredChannels> GetAllAsync();
+
+    Task PutAsync(string name, byte[] channel);
+
+    /// <summary>False when no channel of that name was stored.</summary>
+    Task<bool> DeleteAsync(string name);
+}
+
+/// <summary>The stored channels and a version that changes whenever any of them does.</summary>
+[GenerateSerializer, Immutable, Alias("salesops.StoredChannels")]
+public sealed record StoredChannels([property: Id(0)] long Version, [property: Id(1)] Dictionary<string, byte[]> Channels);

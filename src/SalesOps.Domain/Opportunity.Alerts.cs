@@ -20,6 +20,9 @@ public sealed partial class OpportunityState
                 0,
                 $"{OwnerRepId} won {Id} for {Amount}",
                 StageAt)
+            {
+                CustomerId = CustomerId,
+            }
             : null;
 
     /// <summary>The deal's at-risk figures at <paramref name="at"/>; null unless it is open.</summary>

@@ -34,6 +34,8 @@ public sealed class GrainRefs(IGrainFactory grains)
 
     public IAlertLogGrain AlertLog => _alerts ??= grains.GetGrain<IAlertLogGrain>(0);
 
+    public IScreenChannelsGrain ScreenChannels => grains.GetGrain<IScreenChannelsGrain>(0);
+
     public IPushNotifierGrain PushNotifier => _notifier ??= grains.GetGrain<IPushNotifierGrain>(0);
 
     private T Get<T>(ConcurrentDictionary<string, T> cache, string id)

@@ -316,7 +316,8 @@ public sealed class ApiTests(ServerFixture server)
 
             // What a screen shows reads as a sentence about people, not ids.
             Assert.Equal(("Rep ann", "Region r"), (alert.BigDealWon.OwnerRepName, alert.RegionName));
-            Assert.Equal("Rep ann won a 6,000.00 USD deal", alert.Message);
+            Assert.Equal((s.Id("acme"), "Customer acme"), (alert.BigDealWon.CustomerId, alert.BigDealWon.CustomerName));
+            Assert.Equal("Rep ann won a 6,000.00 USD deal with Customer acme", alert.Message);
             last = alert.Sequence;
         }
 

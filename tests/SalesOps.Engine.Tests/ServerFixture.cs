@@ -30,6 +30,11 @@ public class ServerFixture : IAsyncLifetime
 
     public FakeTimeProvider Time { get; } = new(TestClock.Start);
     public string Address { get; private set; } = "";
+
+    /// <summary>The web port (HTTP/1.1: the screen page, gRPC-Web, JSON).</summary>
+    public int WebPort { get; private set; }
+
+    public string WebAddress => $"http://127.0.0.1:{WebPort}";
     public GrpcChannel Channel { get; private set; } = null!;
     public V1.IngestService.IngestServiceClient Ingest { get; private set; } = null!;
     public V1.QueryService.QueryServiceClient Query { get; private set; } = null!;
@@ -47,9 +52,11 @@ public class ServerFixture : IAsyncLifetime
     public virtual async Task InitializeAsync()
     {
         var grpcPort = Net.FreePort();
+        WebPort = Net.FreePort();
         string[] args =
         [
             "--grpc-port", grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--web-port", WebPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--silo-port", Net.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--gateway-port", Net.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
         ];

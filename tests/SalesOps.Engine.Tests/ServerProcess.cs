@@ -19,14 +19,15 @@ public sealed class ServerProcess : IAsyncDisposable
     private Process? _process;
 
     public ServerProcess(string connectionString, string clusterId, params string[] extra)
-        : this(connectionString, clusterId, Net.FreePort(), Net.FreePort(), Net.FreePort(), extra)
+        : this(connectionString, clusterId, Net.FreePort(), Net.FreePort(), Net.FreePort(), Net.FreePort(), extra)
     {
     }
 
-    private ServerProcess(string connectionString, string clusterId, int grpcPort, int siloPort, int gatewayPort, string[] extra)
+    private ServerProcess(string connectionString, string clusterId, int grpcPort, int siloPort, int gatewayPort, int webPort, string[] extra)
     {
-        _restart = () => new ServerProcess(connectionString, clusterId, grpcPort, siloPort, gatewayPort, extra);
+        _restart = () => new ServerProcess(connectionString, clusterId, grpcPort, siloPort, gatewayPort, webPort, extra);
         GrpcPort = grpcPort;
+        WebPort = webPort;
         SiloPort = siloPort;
         GatewayPort = gatewayPort;
         _arguments =
@@ -38,6 +39,7 @@ public sealed class ServerProcess : IAsyncDisposable
             "--grpc-port", GrpcPort.ToString(CultureInfo.InvariantCulture),
             "--silo-port", SiloPort.ToString(CultureInfo.InvariantCulture),
             "--gateway-port", GatewayPort.ToString(CultureInfo.InvariantCulture),
+            "--web-port", WebPort.ToString(CultureInfo.InvariantCulture),
             // Find a killed silo within seconds, not the production default of tens of seconds.
             "--Membership:ProbeTimeout", "00:00:01",
             "--Membership:NumMissedProbesLimit", "2",
@@ -56,6 +58,7 @@ public sealed class ServerProcess : IAsyncDisposable
     public ServerProcess Again() => _restart();
 
     public int GrpcPort { get; }
+    public int WebPort { get; }
     public int SiloPort { get; }
     public int GatewayPort { get; }
     public GrpcChannel Channel { get; }

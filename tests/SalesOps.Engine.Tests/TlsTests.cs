@@ -29,6 +29,7 @@ public sealed class TlsServerFixture : IAsyncLifetime
         _app = SalesOpsHost.Build(
             [
                 "--grpc-port", GrpcPort.ToString(CultureInfo.InvariantCulture),
+                "--web-port", Net.FreePort().ToString(CultureInfo.InvariantCulture),
                 "--silo-port", Net.FreePort().ToString(CultureInfo.InvariantCulture),
                 "--gateway-port", Net.FreePort().ToString(CultureInfo.InvariantCulture),
                 "--tls-cert", Files.CertificateFile,

@@ -24,6 +24,9 @@ public static class StorageNames
 
     /// <summary>The state name of an opportunity book's snapshot.</summary>
     public const string OpportunityBookState = "oppbook";
+
+    /// <summary>The state name of the office screens' channels.</summary>
+    public const string ScreenChannelsState = "screens";
 }
 
 /// <summary>

@@ -55,7 +55,9 @@ public static class AlertText
             case AlertKind.PlanUncovered:
                 return TargetPlanMapper.Text(a, names, Amount);
             case AlertKind.BigDealWon:
-                return $"{names.Subject} won a {Money(a.Actual, currency)} deal";
+                return names.Customer.Length > 0
+                    ? $"{names.Subject} won a {Money(a.Actual, currency)} deal with {names.Customer}"
+                    : $"{names.Subject} won a {Money(a.Actual, currency)} deal";
             case AlertKind.DealStalled:
                 return $"{Deal(a, names, currency)} has not moved from {names.Stage} for {Days(a.Actual)} (stall limit {Days(a.Expected)})";
             case AlertKind.DealOverdue:

@@ -292,6 +292,8 @@ public static partial class ProtoMapper
                     OwnerRepId = a.OtherId,
                     Amount = ToMoney(a.Actual, currency),
                     OwnerRepName = names.Subject,
+                    CustomerId = a.CustomerId,
+                    CustomerName = names.Customer,
                 };
                 break;
             case AlertKind.Overtake:

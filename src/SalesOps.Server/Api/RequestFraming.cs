@@ -33,7 +33,12 @@ public static class RequestFraming
     public static IApplicationBuilder UseStrictGrpcRequests(this IApplicationBuilder app, int maxMessageBytes) =>
         app.Use(next => context =>
         {
-            if (context.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>() is not { } grpc)
+            // JSON (transcoded) and gRPC-Web calls on the web port have their own paths and framing; their bodies
+            // are parsed by those layers, which answer malformed input themselves.
+            if (context.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>() is not { } grpc
+                || context.Request.ContentType is not { } type
+                || !type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase)
+                || type.StartsWith("application/grpc-web", StringComparison.OrdinalIgnoreCase))
             {
                 return next(context);
             }

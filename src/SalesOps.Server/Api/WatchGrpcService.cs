@@ -269,17 +269,20 @@ public sealed class WatchGrpcService(
         {
             AlertKind.BehindPace or AlertKind.BehindLastYear or AlertKind.ActivityPlanBehind or AlertKind.PlanUncovered =>
                 new AlertNames(region, a.AboutRegion ? await regions.NameAsync(a.SubjectId) : await RepAsync(a.SubjectId), ""),
-            AlertKind.BigDealWon => new AlertNames(region, await RepAsync(a.OtherId), ""),
+            AlertKind.BigDealWon => new AlertNames(region, await RepAsync(a.OtherId), "", await CustomerNameAsync(a.CustomerId)),
             AlertKind.Overtake => new AlertNames(region, await RepAsync(a.SubjectId), await RepAsync(a.OtherId)),
             AlertKind.DealStalled or AlertKind.DealOverdue or AlertKind.DealSlipping => new AlertNames(
                 region,
                 await RepAsync(a.OtherId),
                 "",
-                (await grains.Customer(a.CustomerId).GetSnapshotAsync()) is { Name.Length: > 0 } c ? c.Name : a.CustomerId,
+                await CustomerNameAsync(a.CustomerId),
                 settings.Stages.TryIndexOf(a.Metric, out var stage) ? settings.Stages.Stages[stage].Name : a.Metric),
             _ => new AlertNames(region, a.SubjectId, a.OtherId),
         };
     }
+
+    private async Task<string> CustomerNameAsync(string customerId) =>
+        customerId.Length == 0 ? "" : (await grains.Customer(customerId).GetSnapshotAsync()) is { Name.Length: > 0 } c ? c.Name : customerId;
 
     private async Task AddEntriesAsync(V1.WatchLeaderboardResponse update, IReadOnlyList<BoardRow> rows)
     {

@@ -82,16 +82,39 @@ public static class Endpoints
             });
         }
 
+        // The web port: what a browser speaks (it cannot speak h2c), TLS too when gRPC has it.
+        void ConfigureWeb(ListenOptions listen)
+        {
+            listen.Protocols = certificate is null ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2;
+            if (certificate is not null)
+            {
+                listen.UseHttps(https =>
+                {
+                    https.ServerCertificate = certificate.Leaf;
+                    https.ServerCertificateChain = certificate.Chain;
+                });
+            }
+        }
+
         var host = server.GrpcHost.Trim();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase))
+            void Listen(int port, Action<ListenOptions> configure)
             {
-                kestrel.ListenLocalhost(server.GrpcPort, Configure);
+                if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase))
+                {
+                    kestrel.ListenLocalhost(port, configure);
+                }
+                else
+                {
+                    kestrel.Listen(ParseAddress(host, "Server:GrpcHost (--grpc-host)"), port, configure);
+                }
             }
-            else
+
+            Listen(server.GrpcPort, Configure);
+            if (server.EffectiveWebPort is { } web)
             {
-                kestrel.Listen(ParseAddress(host, "Server:GrpcHost (--grpc-host)"), server.GrpcPort, Configure);
+                Listen(web, ConfigureWeb);
             }
         });
         return builder;

@@ -3,6 +3,7 @@ using SalesOps.Server.Access;
 using SalesOps.Server.Api;
 using SalesOps.Server.Demo;
 using SalesOps.Server.Push;
+using SalesOps.Server.Screens;
 
 namespace SalesOps.Server.Hosting;
 
@@ -25,6 +26,20 @@ public sealed class ServerOptions
     /// table): an IP or a host name that resolves to one. 127.0.0.1 by default, for processes on one machine.
     /// </summary>
     public string AdvertisedHost { get; set; } = "127.0.0.1";
+
+    /// <summary>
+    /// The web port on <see cref="GrpcHost"/>: HTTP/1.1 (and HTTP/2 under TLS) for browsers — the office screen page,
+    /// gRPC-Web and JSON. Unset: the gRPC port + 10 (7080 by default; any free port when the gRPC port is 0); -1: none.
+    /// </summary>
+    public int? WebPort { get; set; }
+
+    /// <summary>The web port in effect; null when there is none.</summary>
+    public int? EffectiveWebPort => WebPort switch
+    {
+        -1 => null,
+        { } port => port,
+        null => GrpcPort == 0 ? 0 : GrpcPort + 10,
+    };
 }
 
 /// <summary>Builds the single-process server: an Orleans silo and the gRPC API, with the push hub and the optional demo.</summary>
@@ -37,6 +52,7 @@ public static class SalesOpsHost
     {
         ["--grpc-host"] = "Server:GrpcHost",
         ["--grpc-port"] = "Server:GrpcPort",
+        ["--web-port"] = "Server:WebPort",
         ["--silo-port"] = "Server:SiloPort",
         ["--gateway-port"] = "Server:GatewayPort",
         ["--cluster-id"] = "Server:ClusterId",
@@ -148,6 +164,9 @@ public static class SalesOpsHost
             o.Interceptors.Add<ClusterFaultInterceptor>();
             o.Interceptors.Add<AccessInterceptor>();
         });
+        // screens.proto's google.api.http rules, on the web port; errors carry the same google.rpc details as gRPC.
+        builder.Services.AddGrpc().AddJsonTranscoding(o => o.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(
+            Google.Rpc.BadRequest.Descriptor, Google.Rpc.ErrorInfo.Descriptor, Google.Rpc.RetryInfo.Descriptor));
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks().AddCheck<SiloHealthCheck>("silo");
         builder.Services.AddStrictRequestMarshalling(); // after every AddGrpc* call: each may register the default binder
@@ -167,10 +186,13 @@ public static class SalesOpsHost
         app.LogAccessMode();
         app.UseStrictGrpcRequests(MaxMessageBytes);
         app.UseAuthentication();
+        app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true }); // browsers on the web port (HTTP/1.1)
+        app.MapScreenPages();
         app.MapGrpcService<IngestGrpcService>();
         app.MapGrpcService<QueryGrpcService>();
         app.MapGrpcService<WatchGrpcService>();
         app.MapGrpcService<AdminGrpcService>();
+        app.MapGrpcService<ScreenGrpcService>();
         app.MapGrpcReflectionIfEnabled(server); // Server:Reflection, by default on loopback only
         app.MapGrpcHealthChecksService();
         return app;

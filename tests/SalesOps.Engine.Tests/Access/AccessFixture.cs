@@ -188,12 +188,14 @@ public sealed class ApiClients : IDisposable
         Query = new V1.QueryService.QueryServiceClient(_channel);
         Watch = new V1.WatchService.WatchServiceClient(_channel);
         Admin = new V1.AdminService.AdminServiceClient(_channel);
+        Screens = new V1.ScreenService.ScreenServiceClient(_channel);
     }
 
     public V1.IngestService.IngestServiceClient Ingest { get; }
     public V1.QueryService.QueryServiceClient Query { get; }
     public V1.WatchService.WatchServiceClient Watch { get; }
     public V1.AdminService.AdminServiceClient Admin { get; }
+    public V1.ScreenService.ScreenServiceClient Screens { get; }
 
     public void Dispose() => _channel.Dispose();
 }

@@ -67,6 +67,13 @@ public sealed class AccessMatrixTests(AccessFixture server)
         ("ListAuditRecords",             "Y  n  n  n  n  n  n  n"),
         ("CreateApiKey",                 "Y  n  n  n  n  n  n  n"),
         ("RevokeApiKey",                 "Y  n  n  n  n  n  n  n"),
+        ("WatchScreen default",          "Y  n  n  Y  Y  Y  Y  Y"),
+        ("WatchScreen east",             "Y  n  n  Y  Y  Y  Y  n"),
+        ("WatchScreen west",             "Y  n  n  n  n  n  n  Y"),
+        ("GetChannel",                   "Y  n  n  Y  Y  Y  Y  Y"),
+        ("ListChannels",                 "Y  n  n  Y  Y  Y  Y  Y"),
+        ("PutChannel",                   "Y  n  n  n  n  n  n  n"),
+        ("DeleteChannel",                "Y  n  n  n  n  n  n  n"),
     ];
 
     public static TheoryData<string, string, string> Cases()
@@ -97,7 +104,7 @@ public sealed class AccessMatrixTests(AccessFixture server)
     [Fact]
     public void EveryMethodOfTheContract_HasARule()
     {
-        var methods = new[] { V1.IngestService.Descriptor, V1.QueryService.Descriptor, V1.WatchService.Descriptor, V1.AdminService.Descriptor }
+        var methods = new[] { V1.IngestService.Descriptor, V1.QueryService.Descriptor, V1.WatchService.Descriptor, V1.AdminService.Descriptor, V1.ScreenService.Descriptor }
             .SelectMany(s => s.Methods.Select(m => $"/{s.FullName}/{m.Name}"));
         Assert.All(methods, m => Assert.Contains(m, AccessPolicy.KnownMethods));
     }
@@ -236,6 +243,21 @@ public sealed class AccessMatrixTests(AccessFixture server)
 
     private ApiClients Admin() => server.Clients(AccessFixture.AdminKey);
 
+    private V1.Channel BoardChannel(string name, string region) => new()
+    {
+        Name = name,
+        Slides = { new V1.Slide { Board = new V1.BoardSlide { ScopeRegionId = server.S.Id(region), Metric = V1.LeaderboardMetric.Bookings } } },
+    };
+
+    /// <summary>A channel (put by the admin) with one board of <paramref name="region"/>.</summary>
+    private async Task<string> BoardChannelAsync(string region)
+    {
+        var name = "matrix-" + region;
+        using var admin = Admin();
+        await admin.Screens.PutChannelAsync(new V1.PutChannelRequest { Channel = BoardChannel(name, region) }, deadline: Due);
+        return name;
+    }
+
     private async Task<StatusCode> RunAsync(ApiClients c, string call)
     {
         var s = server.S;
@@ -327,6 +349,34 @@ public sealed class AccessMatrixTests(AccessFixture server)
                 case "RevokeApiKey":
                     var victim = await AccessFixture.CreateKeyAsync(Admin(), new V1.CreateApiKeyRequest { Role = V1.Role.Screen, Label = "to revoke" });
                     await c.Admin.RevokeApiKeyAsync(new V1.RevokeApiKeyRequest { KeyId = victim.Split('_')[1] }, deadline: due);
+                    break;
+                case "WatchScreen":
+                    // "default" shows the caller's own region; "east"/"west" a channel whose board is that region's.
+                    var name = parts[1] == "default" ? "default" : await BoardChannelAsync(parts[1]);
+                    using (var screen = c.Screens.WatchScreen(new V1.WatchScreenRequest { Name = name }, deadline: due))
+                    {
+                        Assert.True(await screen.ResponseStream.MoveNext(CancellationToken.None));
+                        Assert.NotNull(screen.ResponseStream.Current.Channel);
+                    }
+
+                    break;
+                case "GetChannel":
+                    await c.Screens.GetChannelAsync(new V1.GetChannelRequest { Name = "default" }, deadline: due);
+                    break;
+                case "ListChannels":
+                    await c.Screens.ListChannelsAsync(new V1.ListChannelsRequest(), deadline: due);
+                    break;
+                case "PutChannel":
+                    await c.Screens.PutChannelAsync(new V1.PutChannelRequest { Channel = BoardChannel("matrix-put", "east") }, deadline: due);
+                    break;
+                case "DeleteChannel":
+                    var doomed = "matrix-delete-" + Guid.NewGuid().ToString("N")[..8];
+                    using (var admin = Admin())
+                    {
+                        await admin.Screens.PutChannelAsync(new V1.PutChannelRequest { Channel = BoardChannel(doomed, "east") }, deadline: due);
+                    }
+
+                    await c.Screens.DeleteChannelAsync(new V1.DeleteChannelRequest { Name = doomed }, deadline: due);
                     break;
                 default:
                     throw new ArgumentException(call);

@@ -1,0 +1,282 @@
+using System.Threading.Channels;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using SalesOps.Domain;
+using SalesOps.Grains;
+using SalesOps.Server.Access;
+using SalesOps.Server.Api;
+using SalesOps.Server.Push;
+using V1 = SalesOps.Contracts.V1;
+
+namespace SalesOps.Server.Screens;
+
+/// <summary>
+/// Channels of office screens, and the one stream a screen holds (screens.proto). The stream is the watch RPCs'
+/// own loops — a board per slide, the alerts of the viewer's region — multiplexed onto one call, so a browser on
+/// HTTP/1.1 (six connections per host) needs one connection per screen; every board is authorized by the same
+/// <see cref="AccessPolicy"/> rule as <c>WatchLeaderboard</c>, for the caller of the screen.
+/// </summary>
+public sealed class ScreenGrpcService(
+    GrainRefs grains,
+    KnownEntities known,
+    AccessPolicy policy,
+    RegionTree regions,
+    EngineSettings settings,
+    EngineClock clock,
+    IServiceProvider services)
+    : V1.ScreenService.ScreenServiceBase
+{
+    /// <summary>How often an open screen looks for a changed channel.</summary>
+    public static readonly TimeSpan ChannelPoll = TimeSpan.FromSeconds(5);
+
+    /// <summary>A message at least this often, so a screen tells a quiet office from a dead connection.</summary>
+    public static readonly TimeSpan HeartbeatEvery = TimeSpan.FromSeconds(15);
+
+    private static readonly string WatchLeaderboardMethod = $"/{V1.WatchService.Descriptor.FullName}/WatchLeaderboard";
+    private static readonly string WatchAlertsMethod = $"/{V1.WatchService.Descriptor.FullName}/WatchAlerts";
+
+    public override async Task<V1.PutChannelResponse> PutChannel(V1.PutChannelRequest request, ServerCallContext context)
+    {
+        var channel = ChannelRules.Normalize(request.Channel);
+        channel.UpdatedAt = Timestamp.FromDateTimeOffset(clock.Now);
+        await grains.ScreenChannels.PutAsync(channel.Name, channel.ToByteArray());
+        return new V1.PutChannelResponse { Channel = channel };
+    }
+
+    public override async Task<V1.GetChannelResponse> GetChannel(V1.GetChannelRequest request, ServerCallContext context)
+    {
+        var name = ChannelRules.Name(request.Name);
+        return new V1.GetChannelResponse { Channel = (await LoadAsync(name)).Channel };
+    }
+
+    public override async Task<V1.ListChannelsResponse> ListChannels(V1.ListChannelsRequest request, ServerCallContext context)
+    {
+        var stored = await grains.ScreenChannels.GetAllAsync();
+        var all = stored.Channels.Values.Select(V1.Channel.Parser.ParseFrom).ToList();
+        if (!stored.Channels.ContainsKey(ChannelRules.DefaultName))
+        {
+            all.Add(ChannelRules.BuiltInDefault());
+        }
+
+        var response = new V1.ListChannelsResponse();
+        response.Channels.Add(all.OrderBy(c => c.Name, StringComparer.Ordinal));
+        return response;
+    }
+
+    public override async Task<V1.DeleteChannelResponse> DeleteChannel(V1.DeleteChannelRequest request, ServerCallContext context)
+    {
+        var name = ChannelRules.Name(request.Name);
+        var removed = await grains.ScreenChannels.DeleteAsync(name);
+        if (!removed && name != ChannelRules.DefaultName)
+        {
+            throw RequestGuard.NotFound("name", $"there is no channel {Echo.Quote(name)}");
+        }
+
+        return new V1.DeleteChannelResponse { DefaultRestored = name == ChannelRules.DefaultName };
+    }
+
+    public override async Task WatchScreen(V1.WatchScreenRequest request, IServerStreamWriter<V1.WatchScreenResponse> responseStream, ServerCallContext context)
+    {
+        var name = ChannelRules.Name(request.Name);
+        if (request.HasAfterSequence && request.AfterSequence < 0)
+        {
+            throw RequestGuard.Invalid("after_sequence", "after_sequence must not be negative");
+        }
+
+        var caller = AccessRegistration.CallerOf(context.GetHttpContext()) ?? throw ApiErrors.Unauthenticated();
+        var (channel, version) = await LoadAsync(name);
+        var view = await ViewAsync(caller, channel);
+
+        // Headers first: the parts below start writing only once the screen knows its stream is live.
+        await context.WriteResponseHeadersAsync([]);
+        var outbox = Channel.CreateBounded<V1.WatchScreenResponse>(new BoundedChannelOptions(64) { SingleReader = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        var watch = ActivatorUtilities.CreateInstance<WatchGrpcService>(services);
+        var parts = new List<Task>();
+
+        // A part that fails ends the screen's stream with its status (a resume point for alerts, a cut-off); the
+        // writer below is given a little while to pass it on before everything stops.
+        async Task RunAsync(Func<CancellationToken, Task> part, CancellationToken token)
+        {
+            try
+            {
+                await part(token);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+            }
+            catch (Exception ex)
+            {
+                outbox.Writer.TryComplete(ex);
+                stop.CancelAfter(TimeSpan.FromSeconds(5));
+            }
+        }
+
+        (CancellationTokenSource Stop, List<Task> Running) StartBoards(ScreenView v)
+        {
+            var boards = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
+            var running = new List<Task>();
+            for (var i = 0; i < v.Boards.Count; i++)
+            {
+                var slide = i;
+                var board = v.Boards[i];
+                if (board is null)
+                {
+                    continue;
+                }
+
+                var writer = new ForwardingWriter<V1.WatchLeaderboardResponse, V1.WatchScreenResponse>(
+                    outbox.Writer, u => new V1.WatchScreenResponse { Board = new V1.ScreenBoardUpdate { Slide = slide, Update = u } });
+                running.Add(RunAsync(t => watch.WatchLeaderboard(board.Clone(), writer, new PartContext(context, t)), boards.Token));
+            }
+
+            return (boards, running);
+        }
+
+        await outbox.Writer.WriteAsync(new V1.WatchScreenResponse { Channel = view.Screen }, stop.Token);
+        var alertRequest = new V1.WatchAlertsRequest { ScopeRegionId = view.AlertScope };
+        if (request.HasAfterSequence)
+        {
+            alertRequest.AfterSequence = request.AfterSequence;
+        }
+
+        var alertWriter = new ForwardingWriter<V1.WatchAlertsResponse, V1.WatchScreenResponse>(outbox.Writer, a => new V1.WatchScreenResponse { Alert = a });
+        parts.Add(RunAsync(t => watch.WatchAlerts(alertRequest, alertWriter, new PartContext(context, t)), stop.Token));
+        var current = StartBoards(view);
+
+        // Looks for a changed channel, and keeps the connection visibly alive.
+        parts.Add(RunAsync(
+            async t =>
+            {
+                var sinceBeat = TimeSpan.Zero;
+                while (true)
+                {
+                    await Task.Delay(ChannelPoll, t);
+                    sinceBeat += ChannelPoll;
+                    var (latest, latestVersion) = await LoadAsync(name);
+                    if (latestVersion != version)
+                    {
+                        version = latestVersion;
+                        var next = await ViewAsync(caller, latest);
+                        await current.Stop.CancelAsync();
+                        await Task.WhenAll(current.Running);
+                        current.Stop.Dispose();
+                        await outbox.Writer.WriteAsync(new V1.WatchScreenResponse { Channel = next.Screen }, t);
+                        current = StartBoards(next);
+                    }
+
+                    if (sinceBeat >= HeartbeatEvery)
+                    {
+                        sinceBeat = TimeSpan.Zero;
+                        await outbox.Writer.WriteAsync(new V1.WatchScreenResponse { Heartbeat = new V1.ScreenHeartbeat { SentAt = Timestamp.FromDateTimeOffset(clock.Now) } }, t);
+                    }
+                }
+            },
+            stop.Token));
+
+        try
+        {
+            await foreach (var message in outbox.Reader.ReadAllAsync(stop.Token))
+            {
+                await responseStream.WriteAsync(message, stop.Token);
+            }
+        }
+        catch (ChannelClosedException closed) when (closed.InnerException is { } inner)
+        {
+            throw inner;
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            // The screen went away.
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(parts);
+            await Task.WhenAll(current.Running);
+            current.Stop.Dispose();
+        }
+    }
+
+    /// <summary>A channel by name: the stored one, the built-in default, or NOT_FOUND; with the version of the stored set.</summary>
+    private async Task<(V1.Channel Channel, long Version)> LoadAsync(string name)
+    {
+        var stored = await grains.ScreenChannels.GetAllAsync();
+        if (stored.Channels.TryGetValue(name, out var bytes))
+        {
+            return (V1.Channel.Parser.ParseFrom(bytes), stored.Version);
+        }
+
+        return name == ChannelRules.DefaultName
+            ? (ChannelRules.BuiltInDefault(), stored.Version)
+            : throw RequestGuard.NotFound("name", $"there is no channel {Echo.Quote(name)}; an administrator defines channels with ScreenService.PutChannel (PUT /v1/channels/<name> on the web port), and \"default\" always exists");
+    }
+
+    /// <summary>A channel as a viewer sees it, every board authorized for them.</summary>
+    private sealed record ScreenView(V1.ScreenChannel Screen, List<V1.WatchLeaderboardRequest?> Boards, string AlertScope);
+
+    private async Task<ScreenView> ViewAsync(Caller caller, V1.Channel stored)
+    {
+        var channel = stored.Clone();
+        var boards = new List<V1.WatchLeaderboardRequest?>(channel.Slides.Count);
+        for (var i = 0; i < channel.Slides.Count; i++)
+        {
+            var slide = channel.Slides[i];
+            if (slide.KindCase != V1.Slide.KindOneofCase.Board)
+            {
+                boards.Add(null);
+                continue;
+            }
+
+            var field = $"slides[{i}].board.scope_region_id";
+            var board = new V1.WatchLeaderboardRequest
+            {
+                ScopeRegionId = slide.Board.ScopeRegionId,
+                Period = slide.Board.Period,
+                Metric = slide.Board.Metric,
+                Top = slide.Board.Top,
+            };
+            try
+            {
+                await policy.AuthorizeAsync(caller, WatchLeaderboardMethod, board);
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.PermissionDenied)
+            {
+                throw ApiErrors.Denied(field, $"channel {Echo.Quote(stored.Name)}, slide {i + 1}: {e.Status.Detail}");
+            }
+
+            board.ScopeRegionId = RequestGuard.ScopeId(board.ScopeRegionId);
+            if (!await known.ExistsAsync(new EntityRef(EntityKind.Region, board.ScopeRegionId, field)))
+            {
+                throw RequestGuard.NotFound(field, $"channel {Echo.Quote(stored.Name)}, slide {i + 1}: region {Echo.Quote(board.ScopeRegionId)} is not defined");
+            }
+
+            var period = RequestGuard.PeriodOrCurrent(board.Period, settings, clock);
+            board.Period = period.ToString();
+            slide.Board.ScopeRegionId = board.ScopeRegionId;
+            slide.Board.Period = board.Period;
+            slide.Title = ChannelRules.TitleOf(slide, board.Period);
+            boards.Add(board);
+        }
+
+        var alerts = new V1.WatchAlertsRequest();
+        await policy.AuthorizeAsync(caller, WatchAlertsMethod, alerts);
+        var region = RequestGuard.ScopeId(alerts.ScopeRegionId);
+        var screen = new V1.ScreenChannel
+        {
+            Channel = channel,
+            RegionId = region,
+            RegionName = await regions.NameAsync(region),
+            CurrencyCode = settings.CurrencyCode,
+            CompanyName = await regions.NameAsync(RegionState.CompanyId),
+            CelebrateFromMinorUnits = Math.Max(channel.CelebrateFromMinorUnits, settings.BigDealThreshold),
+        };
+        if (channel.Title.Length == 0)
+        {
+            channel.Title = screen.RegionName;
+        }
+
+        return new ScreenView(screen, boards, region == RegionState.CompanyId ? "" : region);
+    }
+}
