@@ -5,7 +5,8 @@
 #   deploy/local-cluster.sh check    both silos serve gRPC health and the membership table shows two active silos
 #   deploy/local-cluster.sh down     stop the silos and PostgreSQL (data stays in .local-cluster/; rm it to start over)
 #
-# Ports (loopback only, which `check` verifies): gRPC 7070 (silo1) and 7071 (silo2); silo-to-silo 11111/11112;
+# Ports (loopback only, which `check` verifies): gRPC 7070 (silo1) and 7071 (silo2), their web ports (office
+# screens, JSON) 7080 and 7081 (gRPC + 10); silo-to-silo 11111/11112;
 # gateways 30000/30001; PostgreSQL 55432 (trust authentication, so it must never listen wider). Override with
 # SALESOPS_PG_PORT, SALESOPS_GRPC_PORTS="7070 7071". On loopback the silos need no API key (development identity).
 # To use an existing PostgreSQL instead, set SALESOPS_CONNECTION (a Npgsql connection string); the database is
@@ -77,7 +78,7 @@ check() {
       "SELECT count(*) FROM orleansmembershiptable WHERE deploymentid = 'local' AND status = 3")
     [ "$active" = 2 ] || { echo "expected 2 active silos in the membership table, found $active" >&2; exit 1; }
   fi
-  local ports=("${grpc_ports[@]}" "${silo_ports[@]}" "${gateway_ports[@]}")
+  local ports=("${grpc_ports[@]}" "${silo_ports[@]}" "${gateway_ports[@]}" $((grpc_ports[0] + 10)) $((grpc_ports[1] + 10)))
   [ -n "${SALESOPS_CONNECTION:-}" ] || ports+=("$pg_port")
   loopback_only "${ports[@]}" || exit 1
   echo "both silos serving; 2 active members; nothing listens beyond loopback"

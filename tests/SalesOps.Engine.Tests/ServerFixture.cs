@@ -16,6 +16,7 @@ public class ServerFixture : IAsyncLifetime
 {
     private readonly IReadOnlyDictionary<string, string> _settings;
     private WebApplication _app = null!;
+    private string[] _args = [];
 
     public ServerFixture()
         : this(new Dictionary<string, string>())
@@ -53,14 +54,40 @@ public class ServerFixture : IAsyncLifetime
     {
         var grpcPort = Net.FreePort();
         WebPort = Net.FreePort();
-        string[] args =
+        _args =
         [
             "--grpc-port", grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--web-port", WebPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--silo-port", Net.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--gateway-port", Net.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
         ];
-        _app = SalesOpsHost.Build(args, builder =>
+        await StartAsync();
+        Address = $"http://127.0.0.1:{grpcPort}";
+        Channel = GrpcChannel.ForAddress(Address);
+        Ingest = new V1.IngestService.IngestServiceClient(Channel);
+        Query = new V1.QueryService.QueryServiceClient(Channel);
+        Watch = new V1.WatchService.WatchServiceClient(Channel);
+    }
+
+    /// <summary>
+    /// Stops the server and starts a new one on the same ports, as an operator restarts it: in memory mode it starts
+    /// empty. <paramref name="whileDown"/> runs while nothing listens.
+    /// </summary>
+    public async Task RestartAsync(Func<Task>? whileDown = null)
+    {
+        await _app.StopAsync().Within(TimeSpan.FromSeconds(30));
+        await _app.DisposeAsync();
+        if (whileDown is not null)
+        {
+            await whileDown();
+        }
+
+        await StartAsync();
+    }
+
+    private async Task StartAsync()
+    {
+        _app = SalesOpsHost.Build(_args, builder =>
         {
             builder.Services.AddSingleton(new EngineClock(Time));
             builder.Configuration["Engine:BigDealThreshold"] = "500000";
@@ -73,11 +100,6 @@ public class ServerFixture : IAsyncLifetime
             }
         });
         await _app.StartAsync().Within(TimeSpan.FromSeconds(60));
-        Address = $"http://127.0.0.1:{grpcPort}";
-        Channel = GrpcChannel.ForAddress(Address);
-        Ingest = new V1.IngestService.IngestServiceClient(Channel);
-        Query = new V1.QueryService.QueryServiceClient(Channel);
-        Watch = new V1.WatchService.WatchServiceClient(Channel);
     }
 
     /// <summary>Sends one batch on an ingest stream and returns its one acknowledgement.</summary>
@@ -94,7 +116,7 @@ public class ServerFixture : IAsyncLifetime
         return ack;
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Channel.Dispose();
         await _app.StopAsync().Within(TimeSpan.FromSeconds(30));

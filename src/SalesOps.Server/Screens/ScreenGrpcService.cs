@@ -24,6 +24,7 @@ public sealed class ScreenGrpcService(
     RegionTree regions,
     EngineSettings settings,
     EngineClock clock,
+    IHostApplicationLifetime lifetime,
     IServiceProvider services)
     : V1.ScreenService.ScreenServiceBase
 {
@@ -91,7 +92,8 @@ public sealed class ScreenGrpcService(
         // Headers first: the parts below start writing only once the screen knows its stream is live.
         await context.WriteResponseHeadersAsync([]);
         var outbox = Channel.CreateBounded<V1.WatchScreenResponse>(new BoundedChannelOptions(64) { SingleReader = true });
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        // A server shutting down ends the stream (OK), so screens reconnect to it, or to another server, at once.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         var watch = ActivatorUtilities.CreateInstance<WatchGrpcService>(services);
         var parts = new List<Task>();
 
@@ -186,9 +188,9 @@ public sealed class ScreenGrpcService(
         {
             throw inner;
         }
-        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested || lifetime.ApplicationStopping.IsCancellationRequested)
         {
-            // The screen went away.
+            // The screen went away, or the server is stopping.
         }
         finally
         {
