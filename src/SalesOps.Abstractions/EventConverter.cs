@@ -36,11 +36,13 @@ public sealed class EventConverter :
         EventId = e.EventId, OccurredAt = e.OccurredAt, RegionId = e.RegionId, RegionName = e.Name, ParentRegionId = e.ParentRegionId,
     };
 
-    public RepJoined ConvertFromSurrogate(in RepJoinedSurrogate s) => new(s.EventId, s.OccurredAt, s.RepId, s.RepName, s.RegionId, s.Role, s.Style);
+    public RepJoined ConvertFromSurrogate(in RepJoinedSurrogate s) =>
+        new(s.EventId, s.OccurredAt, s.RepId, s.RepName, s.RegionId, s.Role, s.Style) { PhotoUrl = s.PhotoUrl ?? "" };
 
     public RepJoinedSurrogate ConvertToSurrogate(in RepJoined e) => new()
     {
         EventId = e.EventId, OccurredAt = e.OccurredAt, RepId = e.RepId, RepName = e.Name, RegionId = e.RegionId, Role = e.Role, Style = e.Style,
+        PhotoUrl = e.PhotoUrl.Length == 0 ? null : e.PhotoUrl,
     };
 
     public RepMoved ConvertFromSurrogate(in RepMovedSurrogate s) => new(s.EventId, s.OccurredAt, s.RepId, s.RegionId);

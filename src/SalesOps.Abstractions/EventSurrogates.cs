@@ -28,7 +28,9 @@ public struct RegionDefinedSurrogate
 public struct RepJoinedSurrogate
 {
     public const string Name = "RepJoined";
-    public const int Version = 1;
+
+    /// <summary>2 added <see cref="PhotoUrl"/> (absent, so empty, in version 1).</summary>
+    public const int Version = 2;
     [Id(0)] public string EventId;
     [Id(1)] public DateTimeOffset OccurredAt;
     [Id(2)] public string RepId;
@@ -36,6 +38,7 @@ public struct RepJoinedSurrogate
     [Id(4)] public string RegionId;
     [Id(5)] public RepRole Role;
     [Id(6)] public RepStyle Style;
+    [Id(7)] public string? PhotoUrl;
 }
 
 /// <summary>Stored and wire form of <see cref="RepMoved"/>.</summary>

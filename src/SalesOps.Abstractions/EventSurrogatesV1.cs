@@ -94,6 +94,24 @@ public struct CustomerRegisteredV1
     };
 }
 
+/// <summary>Version 1 of <see cref="RepJoinedSurrogate"/>: no photo.</summary>
+[GenerateSerializer, Immutable]
+public struct RepJoinedV1
+{
+    [Id(0)] public string EventId;
+    [Id(1)] public DateTimeOffset OccurredAt;
+    [Id(2)] public string RepId;
+    [Id(3)] public string RepName;
+    [Id(4)] public string RegionId;
+    [Id(5)] public RepRole Role;
+    [Id(6)] public RepStyle Style;
+
+    public static RepJoinedV1 Of(in RepJoinedSurrogate s) => new()
+    {
+        EventId = s.EventId, OccurredAt = s.OccurredAt, RepId = s.RepId, RepName = s.RepName, RegionId = s.RegionId, Role = s.Role, Style = s.Style,
+    };
+}
+
 /// <summary>Version 1 of <see cref="ActivityLoggedSurrogate"/>: no opportunity.</summary>
 [GenerateSerializer, Immutable]
 public struct ActivityLoggedV1

@@ -169,7 +169,12 @@ public readonly record struct BoardRow([property: Id(0)] int Rank, [property: Id
 
 /// <summary>What a screen shows for a rep: the display name and current region (empty for a rep not joined).</summary>
 [GenerateSerializer, Immutable, Alias("salesops.RepProfile")]
-public readonly record struct RepProfile([property: Id(0)] string RepId, [property: Id(1)] string Name, [property: Id(2)] string RegionId);
+public readonly record struct RepProfile([property: Id(0)] string RepId, [property: Id(1)] string Name, [property: Id(2)] string RegionId)
+{
+    /// <summary>The rep's photo URL; null or empty for none.</summary>
+    [Id(3)]
+    public string? PhotoUrl { get; init; }
+}
 
 /// <summary>A rep who left the company: who, the region they were in, and the accepted <c>RepLeft</c>.</summary>
 /// <param name="LeftOnDay">The leave's local date in the company calendar, as <see cref="DateOnly.DayNumber"/>.</param>

@@ -63,7 +63,7 @@ public static class EventValidator
             ?? (r.ParentRegionId.Length > MaxIdLength ? Outcome.Invalid("parent_region_id", $"parent_region_id is longer than {MaxIdLength}") : null);
 
         public Outcome? Visit(RepJoined r) => Id(r.RepId, "rep_id") ?? Text(r.Name, "name") ?? Id(r.RegionId, "region_id")
-            ?? Enum(r.Role, "role") ?? Enum(r.Style, "style");
+            ?? Enum(r.Role, "role") ?? Enum(r.Style, "style") ?? PhotoUrl(r.PhotoUrl, "photo_url");
 
         public Outcome? Visit(RepMoved r) => Id(r.RepId, "rep_id") ?? Id(r.RegionId, "region_id");
 
@@ -154,6 +154,18 @@ public static class EventValidator
 
     private static Outcome? OptionalId(string? value, string field) =>
         string.IsNullOrEmpty(value) ? null : Id(value, field);
+
+    /// <summary>Longest photo URL: enough for a signed CDN address or a small inline picture.</summary>
+    public const int MaxPhotoUrlLength = 4096;
+
+    /// <summary>Empty, an absolute https URL, or a data:image URL (what a screen may load: its content policy allows no other).</summary>
+    private static Outcome? PhotoUrl(string value, string field) =>
+        value.Length == 0 ? null
+        : value.Length > MaxPhotoUrlLength ? Outcome.Invalid(field, $"{field} is longer than {MaxPhotoUrlLength} characters")
+        : value.StartsWith("data:image/", StringComparison.OrdinalIgnoreCase)
+            || (Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps && uri.Host.Length > 0)
+            ? null
+            : Outcome.Invalid(field, $"{field} must be an absolute https URL or a data:image URL");
 
     private static Outcome? Text(string? value, string field) =>
         string.IsNullOrWhiteSpace(value) ? Outcome.Invalid(field, $"{field} is required")

@@ -114,6 +114,9 @@ public sealed record RegionDefined(string EventId, DateTimeOffset OccurredAt, st
 public sealed record RepJoined(string EventId, DateTimeOffset OccurredAt, string RepId, string Name, string RegionId, RepRole Role, RepStyle Style)
     : SalesEvent(EventId, OccurredAt)
 {
+    /// <summary>The rep's photo for screens: an https URL or a data:image URL; empty for none.</summary>
+    public string PhotoUrl { get; init; } = "";
+
     public override TResult Accept<TResult>(ISalesEventVisitor<TResult> visitor) => visitor.Visit(this);
 }
 

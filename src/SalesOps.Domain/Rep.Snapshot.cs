@@ -34,7 +34,8 @@ public sealed partial class RepState
             ForecastsClosed: _closed.Count == 0 ? null : _closed.Select(c => new ForecastClosedEntry(c.Key.Code, c.Value)).ToList(),
             BehindPlan: Snapshots.NullIfEmpty(Plan.ToMemento()),
             Uncovered: Snapshots.NullIfEmpty(Coverage.ToMemento()),
-            Inputs: Inputs.ToMemento()),
+            Inputs: Inputs.ToMemento(),
+            PhotoUrl: PhotoUrl.Length == 0 ? null : PhotoUrl),
         SnapshotJson.Default.RepMemento);
 
     /// <summary>Restores a rep from <see cref="ToSnapshot"/>, or from a snapshot of the previous format (<see cref="Snapshots"/>).</summary>
@@ -51,6 +52,7 @@ public sealed partial class RepState
         var rep = new RepState(m.Id, Snapshots.RestoreWindow(dedup, m, m.Dedup, m.Seen, newest))
         {
             Name = m.Name,
+            PhotoUrl = m.PhotoUrl ?? "",
             Role = m.Role,
             Style = m.Style,
             MaxCreditedAt = m.MaxCreditedAt,

@@ -31,6 +31,9 @@ public sealed partial class RepState
     public string Id { get; }
     public bool IsJoined => _memberships.Count > 0;
     public string Name { get; private set; } = "";
+
+    /// <summary>The photo URL the rep joined with; empty for none.</summary>
+    public string PhotoUrl { get; private set; } = "";
     public RepRole Role { get; private set; }
     public RepStyle Style { get; private set; }
     public string RegionId => _memberships.Count == 0 ? "" : _memberships[^1].RegionId;
@@ -112,6 +115,7 @@ public sealed partial class RepState
 
         _seen.Add(e.EventId, e.OccurredAt);
         Name = e.Name;
+        PhotoUrl = e.PhotoUrl;
         Role = e.Role;
         Style = e.Style;
         TeamHeadcount.Apply(this, () => _memberships.Add((new EventStamp(e.OccurredAt, e.EventId), e.RegionId)), calendar, Historical, effects);

@@ -13,6 +13,9 @@ public sealed class EventValidatorTests
         ["empty region id"] = new RegionDefined("e1", At, "", "East", ""),
         ["region its own parent"] = new RegionDefined("e1", At, "east", "East", "east"),
         ["unknown rep role"] = new RepJoined("e1", At, "ann", "Ann", "east", (RepRole)9, RepStyle.Hunter),
+        ["photo over plain http"] = new RepJoined("e1", At, "ann", "Ann", "east", RepRole.Direct, RepStyle.Hunter) { PhotoUrl = "http://photos.example.com/ann.jpg" },
+        ["photo that is no URL"] = new RepJoined("e1", At, "ann", "Ann", "east", RepRole.Direct, RepStyle.Hunter) { PhotoUrl = "ann.jpg" },
+        ["photo URL of 4097 characters"] = new RepJoined("e1", At, "ann", "Ann", "east", RepRole.Direct, RepStyle.Hunter) { PhotoUrl = "https://p.example.com/" + new string('a', 4075) },
         ["opened with zero amount"] = new OpportunityOpened("e1", At, "o1", "ann", "acme", 0, "p", "c", new DateOnly(2026, 4, 1), "lead"),
         ["opened at won stage"] = new OpportunityOpened("e1", At, "o1", "ann", "acme", 10, "p", "c", new DateOnly(2026, 4, 1), "won"),
         ["opened without owner"] = new OpportunityOpened("e1", At, "o1", "", "acme", 10, "p", "c", new DateOnly(2026, 4, 1), "lead"),
@@ -38,6 +41,9 @@ public sealed class EventValidatorTests
     [InlineData("no occurred_at", "occurred_at")]
     [InlineData("empty region id", "region_id")]
     [InlineData("region its own parent", "parent_region_id")]
+    [InlineData("photo over plain http", "photo_url")]
+    [InlineData("photo that is no URL", "photo_url")]
+    [InlineData("photo URL of 4097 characters", "photo_url")]
     [InlineData("unknown rep role", "role")]
     [InlineData("opened with zero amount", "amount")]
     [InlineData("opened at won stage", "stage_id")]
@@ -75,6 +81,8 @@ public sealed class EventValidatorTests
             new ActivityLogged("e1", At, "ann", "", ActivityType.Demo, 1440, TimeCategory.T5),
             new TargetSet("e1", At, TargetScope.Region, "east", March, TargetMetric.Activities, 5, 5),
             new OpportunityLost(new string('x', 128), At, "o1", ""),
+            new RepJoined("e1", At, "ann", "Ann", "east", RepRole.Direct, RepStyle.Hunter) { PhotoUrl = "https://p.example.com/" + new string('a', 4074) },
+            new RepJoined("e1", At, "ann", "Ann", "east", RepRole.Direct, RepStyle.Hunter) { PhotoUrl = "data:image/png;base64,iVBORw0KGgo=" },
         ];
 
         Assert.All(valid, e => Assert.Null(EventValidator.Validate(e, StageTable.Default)));

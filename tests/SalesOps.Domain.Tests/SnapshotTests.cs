@@ -182,11 +182,12 @@ public sealed class SnapshotTests
     {
         var calendar = CompanyCalendar.Utc;
         var rep = new RepState("amy", DedupWindow.Default);
-        rep.Join(new RepJoined("j", T0.AddDays(-30), "amy", "Amy", "west", RepRole.Direct, RepStyle.Hunter), CompanyCalendar.Utc, new RepEffects());
+        rep.Join(new RepJoined("j", T0.AddDays(-30), "amy", "Amy", "west", RepRole.Direct, RepStyle.Hunter) { PhotoUrl = "https://photos.example.com/amy.jpg" }, CompanyCalendar.Utc, new RepEffects());
         rep.LogActivity(new ActivityLogged("a1", T0.AddDays(5), "amy", "", ActivityType.Call, 30, TimeCategory.T1), calendar, new RepEffects());
         rep.Move(new RepMoved("m1", T0.AddDays(6), "amy", "east"), CompanyCalendar.Utc, new RepEffects());
         var copy = RepState.FromSnapshot(rep.ToSnapshot(), DedupWindow.Default);
         Assert.Equal((3L, "east", "west"), (copy.BoardSeq, copy.RegionId, copy.RegionAt(T0.AddDays(5))));
+        Assert.Equal("https://photos.example.com/amy.jpg", copy.PhotoUrl);
 
         foreach (var state in new[] { rep, copy })
         {
@@ -314,7 +315,7 @@ public sealed class SnapshotTests
     /// </summary>
     [Theory]
     [InlineData(typeof(OpportunityState), "_amount _closes _cost _expectedClose _history _owner _riskAlerts _seen _stage <Channel>k__BackingField <CustomerId>k__BackingField <Id>k__BackingField <IsOpened>k__BackingField <OpenEventId>k__BackingField <OpenedAt>k__BackingField <ProductLine>k__BackingField <ReachedLevel>k__BackingField")]
-    [InlineData(typeof(RepState), "_activityTotals _closed _memberships _scores _seen <BoardSeq>k__BackingField <Coverage>k__BackingField <Current>k__BackingField <Forecasts>k__BackingField <Historical>k__BackingField <Id>k__BackingField <Inputs>k__BackingField <LastYear>k__BackingField <Left>k__BackingField <MaxCreditedAt>k__BackingField <Name>k__BackingField <Pace>k__BackingField <Plan>k__BackingField <Role>k__BackingField <Style>k__BackingField <Targets>k__BackingField")]
+    [InlineData(typeof(RepState), "_activityTotals _closed _memberships _scores _seen <BoardSeq>k__BackingField <Coverage>k__BackingField <Current>k__BackingField <Forecasts>k__BackingField <Historical>k__BackingField <Id>k__BackingField <Inputs>k__BackingField <LastYear>k__BackingField <Left>k__BackingField <MaxCreditedAt>k__BackingField <Name>k__BackingField <Pace>k__BackingField <PhotoUrl>k__BackingField <Plan>k__BackingField <Role>k__BackingField <Style>k__BackingField <Targets>k__BackingField")]
     [InlineData(typeof(RegionState), "_boards _repSeq _seenTargets <Coverage>k__BackingField <DefineEventId>k__BackingField <Figures>k__BackingField <Forecasts>k__BackingField <Id>k__BackingField <Inputs>k__BackingField <IsDefined>k__BackingField <LastYear>k__BackingField <Name>k__BackingField <Pace>k__BackingField <ParentId>k__BackingField <Plan>k__BackingField <Targets>k__BackingField")]
     [InlineData(typeof(CustomerState), "_activities _first _keyAccount _orders _payments <Collections>k__BackingField <Id>k__BackingField <IsRegistered>k__BackingField <LastContact>k__BackingField <LifetimeValue>k__BackingField <Name>k__BackingField <RegisterEventId>k__BackingField <RegisteredAt>k__BackingField")]
     [InlineData(typeof(Leaderboard), "_free _names _scores _slots _sorted <Version>k__BackingField")]

@@ -17,7 +17,7 @@ public static class ProtoEvents
                 p.RegionDefined = new V1.RegionDefined { RegionId = r.RegionId, Name = r.Name, ParentRegionId = r.ParentRegionId };
                 break;
             case RepJoined r:
-                p.RepJoined = new V1.RepJoined { RepId = r.RepId, Name = r.Name, RegionId = r.RegionId, Role = ProtoMapper.ToWire(r.Role), Style = ProtoMapper.ToWire(r.Style) };
+                p.RepJoined = new V1.RepJoined { RepId = r.RepId, Name = r.Name, RegionId = r.RegionId, Role = ProtoMapper.ToWire(r.Role), Style = ProtoMapper.ToWire(r.Style), PhotoUrl = r.PhotoUrl };
                 break;
             case RepMoved r:
                 p.RepMoved = new V1.RepMoved { RepId = r.RepId, RegionId = r.RegionId };

@@ -23,6 +23,7 @@ public sealed class JournalFormat : JournalCodec<JournalEntry>
         _events = new EventWriter(this);
         var c = new EventConverter();
         Event<RegionDefinedSurrogate>(RegionDefinedSurrogate.Name, RegionDefinedSurrogate.Version, s => c.ConvertFromSurrogate(s));
+        Event<RepJoinedSurrogate>(RepJoinedSurrogate.Name, 1, s => c.ConvertFromSurrogate(s));
         Event<RepJoinedSurrogate>(RepJoinedSurrogate.Name, RepJoinedSurrogate.Version, s => c.ConvertFromSurrogate(s));
         Event<RepMovedSurrogate>(RepMovedSurrogate.Name, RepMovedSurrogate.Version, s => c.ConvertFromSurrogate(s));
         Event<RepLeftSurrogate>(RepLeftSurrogate.Name, RepLeftSurrogate.Version, s => c.ConvertFromSurrogate(s));
@@ -96,7 +97,9 @@ public sealed class JournalFormat : JournalCodec<JournalEntry>
 
         public byte[] Visit(RegionDefined e) => format.Write(RegionDefinedSurrogate.Name, RegionDefinedSurrogate.Version, C.ConvertToSurrogate(e));
 
-        public byte[] Visit(RepJoined e) => format.Write(RepJoinedSurrogate.Name, RepJoinedSurrogate.Version, C.ConvertToSurrogate(e));
+        public byte[] Visit(RepJoined e) => e.PhotoUrl.Length == 0
+            ? format.Write(RepJoinedSurrogate.Name, 1, RepJoinedV1.Of(C.ConvertToSurrogate(e)))
+            : format.Write(RepJoinedSurrogate.Name, RepJoinedSurrogate.Version, C.ConvertToSurrogate(e));
 
         public byte[] Visit(RepMoved e) => format.Write(RepMovedSurrogate.Name, RepMovedSurrogate.Version, C.ConvertToSurrogate(e));
 

@@ -220,7 +220,7 @@ public sealed partial class RepBookGrain : DurableGrain<JournalEntry, RepBookGra
 
     public Task<RepProfile[]> GetProfilesAsync(string[] repIds) =>
         Task.FromResult(Array.ConvertAll(repIds, id => _reps.GetValueOrDefault(id) is { IsJoined: true } s
-            ? new RepProfile(id, s.Name, s.RegionId)
+            ? new RepProfile(id, s.Name, s.RegionId) { PhotoUrl = s.PhotoUrl }
             : new RepProfile(id, "", "")));
 
     protected override void Replay(JournalEntry entry)

@@ -41,7 +41,7 @@ public static partial class ProtoMapper
                     return null;
                 }
 
-                return new RepJoined(id, at, rj.RepId, rj.Name, rj.RegionId, (RepRole)role, (RepStyle)style);
+                return new RepJoined(id, at, rj.RepId, rj.Name, rj.RegionId, (RepRole)role, (RepStyle)style) { PhotoUrl = rj.PhotoUrl };
             case V1.Event.KindOneofCase.RepMoved:
                 return new RepMoved(id, at, e.RepMoved.RepId, e.RepMoved.RegionId);
             case V1.Event.KindOneofCase.RepLeft:

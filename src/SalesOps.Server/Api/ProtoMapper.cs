@@ -235,6 +235,7 @@ public static partial class ProtoMapper
         RepName = profile.Name,
         RegionId = profile.RegionId,
         RegionName = regionName,
+        PhotoUrl = profile.PhotoUrl ?? "",
     };
 
     /// <summary>An alert typed by its kind. The domain's alert record reuses its fields per kind (see <see cref="Alert"/>).</summary>

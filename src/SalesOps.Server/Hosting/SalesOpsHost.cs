@@ -173,6 +173,7 @@ public static class SalesOpsHost
         builder.Services.AddSingleton<PushHub>();
         builder.Services.AddSingleton<RepDirectory>();
         builder.Services.AddSingleton<RegionTree>();
+        builder.Services.AddSingleton<RepTargets>();
         builder.Services.AddSingleton<HubRegistration>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HubRegistration>());
         builder.Services.Configure<WatchOptions>(builder.Configuration.GetSection(WatchOptions.Section));

@@ -25,6 +25,7 @@ public sealed class ScreenGrpcService(
     EngineSettings settings,
     EngineClock clock,
     IHostApplicationLifetime lifetime,
+    RepTargets targets,
     IServiceProvider services)
     : V1.ScreenService.ScreenServiceBase
 {
@@ -128,8 +129,7 @@ public sealed class ScreenGrpcService(
                     continue;
                 }
 
-                var writer = new ForwardingWriter<V1.WatchLeaderboardResponse, V1.WatchScreenResponse>(
-                    outbox.Writer, u => new V1.WatchScreenResponse { Board = new V1.ScreenBoardUpdate { Slide = slide, Update = u } });
+                var writer = new ForwardingWriter<V1.WatchLeaderboardResponse, V1.WatchScreenResponse>(outbox.Writer, u => BoardUpdateAsync(slide, board, u));
                 running.Add(RunAsync(t => watch.WatchLeaderboard(board.Clone(), writer, new PartContext(context, t)), boards.Token));
             }
 
@@ -143,7 +143,7 @@ public sealed class ScreenGrpcService(
             alertRequest.AfterSequence = request.AfterSequence;
         }
 
-        var alertWriter = new ForwardingWriter<V1.WatchAlertsResponse, V1.WatchScreenResponse>(outbox.Writer, a => new V1.WatchScreenResponse { Alert = a });
+        var alertWriter = new ForwardingWriter<V1.WatchAlertsResponse, V1.WatchScreenResponse>(outbox.Writer, a => ValueTask.FromResult(new V1.WatchScreenResponse { Alert = a }));
         parts.Add(RunAsync(t => watch.WatchAlerts(alertRequest, alertWriter, new PartContext(context, t)), stop.Token));
         var current = StartBoards(view);
 
@@ -199,6 +199,25 @@ public sealed class ScreenGrpcService(
             await Task.WhenAll(current.Running);
             current.Stop.Dispose();
         }
+    }
+
+    /// <summary>A board's update as a screen gets it: with where the pace marker stands and the targets of its changed rows.</summary>
+    private async ValueTask<V1.WatchScreenResponse> BoardUpdateAsync(int slide, V1.WatchLeaderboardRequest board, V1.WatchLeaderboardResponse update)
+    {
+        var period = Period.TryParse(board.Period, out var p) ? p : RequestGuard.PeriodOrCurrent(board.Period, settings, clock);
+        var message = new V1.ScreenBoardUpdate { Slide = slide, Update = update, ElapsedShare = settings.Calendar.ElapsedShare(period, clock.Now) };
+        if (RepTargets.MetricOf(RequestGuard.Metric(board.Metric)) is { } metric)
+        {
+            foreach (var row in update.Entries)
+            {
+                if (await targets.MustAchieveAsync(row.RepId, period, metric) is { } must)
+                {
+                    message.Targets.Add(new V1.ScreenRowTarget { RepId = row.RepId, MustAchieve = must, MustAttainment = row.Score / must });
+                }
+            }
+        }
+
+        return new V1.WatchScreenResponse { Board = message };
     }
 
     /// <summary>A channel by name: the stored one, the built-in default, or NOT_FOUND; with the version of the stored set.</summary>

@@ -8,13 +8,14 @@ namespace SalesOps.Server.Screens;
 /// loops (snapshots, coalescing, cut-off of a reader that stopped) feed a multiplexed stream unchanged. A full
 /// buffer makes the writer wait, so a screen that stops reading is cut off by those loops' write timeout.
 /// </summary>
-internal sealed class ForwardingWriter<T, TOut>(ChannelWriter<TOut> target, Func<T, TOut> wrap) : IServerStreamWriter<T>
+internal sealed class ForwardingWriter<T, TOut>(ChannelWriter<TOut> target, Func<T, ValueTask<TOut>> wrap) : IServerStreamWriter<T>
 {
     public WriteOptions? WriteOptions { get; set; }
 
-    public Task WriteAsync(T message) => target.WriteAsync(wrap(message)).AsTask();
+    public Task WriteAsync(T message) => WriteAsync(message, CancellationToken.None);
 
-    public Task WriteAsync(T message, CancellationToken cancellationToken) => target.WriteAsync(wrap(message), cancellationToken).AsTask();
+    public async Task WriteAsync(T message, CancellationToken cancellationToken) =>
+        await target.WriteAsync(await wrap(message), cancellationToken);
 }
 
 /// <summary>

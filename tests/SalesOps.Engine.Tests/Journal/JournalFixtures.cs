@@ -80,6 +80,7 @@ internal static class JournalFixtures
         EventAccepted { Event: TargetSet { Dimension.IsNone: false } } => 2,
         EventAccepted { Event: CustomerRegistered { KeyAccount: true } } => 2,
         EventAccepted { Event: ActivityLogged { OpportunityId.Length: > 0 } } => 2,
+        EventAccepted { Event: RepJoined { PhotoUrl.Length: > 0 } } => 2,
         _ => 1,
     };
 
@@ -194,5 +195,16 @@ internal static class JournalFixtures
         {
             yield return (e is EventAccepted a ? $"{++n:00}-event-{a.Event.GetType().Name}.bin" : $"{++n:00}-{e.GetType().Name}.bin", e);
         }
+
+        foreach (var e in Photos(p))
+        {
+            yield return ($"{++n:00}-event-{e.GetType().Name}.bin", new EventAccepted(e));
+        }
     }
+
+    /// <summary>A rep who joined with a photo (version 2 of <see cref="RepJoined"/>, issue 15), after <see cref="DealJoin"/> in file order.</summary>
+    public static SalesEvent[] Photos(string p) =>
+    [
+        new RepJoined(p + "e-join2", At, p + "mei", "王美", p + "east", RepRole.Direct, RepStyle.Hunter) { PhotoUrl = "https://photos.example.com/mei.jpg" },
+    ];
 }
