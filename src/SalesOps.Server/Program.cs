@@ -8,6 +8,8 @@ switch (args)
         return await SalesOpsHost.HealthCheckAsync(args[1..]);
     case ["keys", ..]:
         return await SalesOps.Server.Access.KeysCommand.RunAsync(args[1..]);
+    case ["channels", ..]:
+        return await SalesOps.Server.Screens.ChannelsCommand.RunAsync(args[1..]);
 }
 
 var app = SalesOpsHost.Build(args);

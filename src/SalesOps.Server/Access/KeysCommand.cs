@@ -94,7 +94,7 @@ public static class KeysCommand
     private static V1.Role ParseRole(string? text) =>
         Caller.ParseRole(text) is { } role ? (V1.Role)role : throw new FormatException("--role must be connector, screen, rep, manager or admin");
 
-    private static Dictionary<string, string> Options(string[] args, out List<string> positional)
+    internal static Dictionary<string, string> Options(string[] args, out List<string> positional)
     {
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
         positional = [];

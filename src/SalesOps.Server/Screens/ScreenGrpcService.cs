@@ -295,7 +295,8 @@ public sealed class ScreenGrpcService(
         };
         if (channel.Title.Length == 0)
         {
-            channel.Title = screen.RegionName;
+            var shown = boards.OfType<V1.WatchLeaderboardRequest>().Select(b => b.ScopeRegionId).Distinct().ToList();
+            channel.Title = shown.Count == 1 ? await regions.NameAsync(shown[0]) : screen.RegionName;
         }
 
         return new ScreenView(screen, boards, region == RegionState.CompanyId ? "" : region);

@@ -1,0 +1,187 @@
+using System.Net;
+using System.Text.Json;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Grpc.Net.Client.Web;
+using SalesOps.Server.Screens;
+using V1 = SalesOps.Contracts.V1;
+
+namespace SalesOps.Engine.Tests;
+
+/// <summary>
+/// Office screen channels and the screen stream through the real server: gRPC, its JSON form and gRPC-Web over
+/// HTTP/1.1 on the web port, and the <c>channels</c> command.
+/// </summary>
+[Collection(ServerCollection.Name)]
+public sealed class ScreenApiTests(ServerFixture server)
+{
+    private static DateTime Due => DateTime.UtcNow.AddSeconds(20);
+
+    private V1.ScreenService.ScreenServiceClient Screens => new(server.Channel);
+
+    [Fact]
+    public async Task Channels_AreStored_Listed_Replaced_AndDeleted_AndTheDefaultAlwaysExists()
+    {
+        var put = await Screens.PutChannelAsync(new V1.PutChannelRequest { Channel = Channel("api-lobby", V1.LeaderboardMetric.Bookings) }, deadline: Due);
+        Assert.Equal(("api-lobby", 15L, 10), (put.Channel.Name, put.Channel.Slides[0].Duration.Seconds, put.Channel.Slides[0].Board.Top)); // defaults filled in
+        Assert.NotNull(put.Channel.UpdatedAt);
+        Assert.Equal(put.Channel, (await Screens.GetChannelAsync(new V1.GetChannelRequest { Name = "api-lobby" }, deadline: Due)).Channel);
+
+        var listed = (await Screens.ListChannelsAsync(new V1.ListChannelsRequest(), deadline: Due)).Channels.Select(c => c.Name).ToList();
+        Assert.Contains("api-lobby", listed);
+        Assert.Contains(ChannelRules.DefaultName, listed);
+        Assert.Equal(listed.Order(StringComparer.Ordinal), listed);
+
+        var builtIn = (await Screens.GetChannelAsync(new V1.GetChannelRequest { Name = "default" }, deadline: Due)).Channel;
+        Assert.Equal(3, builtIn.Slides.Count);
+        Assert.False((await Screens.DeleteChannelAsync(new V1.DeleteChannelRequest { Name = "api-lobby" }, deadline: Due)).DefaultRestored);
+        var gone = await Assert.ThrowsAsync<RpcException>(() => Screens.GetChannelAsync(new V1.GetChannelRequest { Name = "api-lobby" }, deadline: Due).ResponseAsync);
+        Assert.Equal((StatusCode.NotFound, "name"), (gone.StatusCode, Field(gone)));
+        Assert.True((await Screens.DeleteChannelAsync(new V1.DeleteChannelRequest { Name = "default" }, deadline: Due)).DefaultRestored);
+    }
+
+    [Theory]
+    [InlineData("Upper", "channel.name")]
+    [InlineData("no-slides", "channel.slides")]
+    [InlineData("short-slide", "channel.slides[0].duration")]
+    [InlineData("no-metric", "channel.slides[0].board.metric")]
+    [InlineData("too-many-rows", "channel.slides[0].board.top")]
+    [InlineData("bad-period", "channel.slides[0].board.period")]
+    [InlineData("no-kind", "channel.slides[0]")]
+    public async Task ABadChannel_IsRefusedNamingTheField_AndChangesNothing(string name, string field)
+    {
+        var channel = Channel(name, V1.LeaderboardMetric.Bookings);
+        var board = channel.Slides[0].Board;
+        switch (name)
+        {
+            case "no-slides": channel.Slides.Clear(); break;
+            case "short-slide": channel.Slides[0].Duration = Duration.FromTimeSpan(TimeSpan.FromSeconds(2)); break;
+            case "no-metric": board.Metric = V1.LeaderboardMetric.Unspecified; break;
+            case "too-many-rows": board.Top = 21; break;
+            case "bad-period": board.Period = "2026-13"; break;
+            case "no-kind": channel.Slides[0].ClearKind(); break;
+        }
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => Screens.PutChannelAsync(new V1.PutChannelRequest { Channel = channel }, deadline: Due).ResponseAsync);
+        Assert.Equal((StatusCode.InvalidArgument, field), (e.StatusCode, Field(e)));
+        Assert.DoesNotContain((await Screens.ListChannelsAsync(new V1.ListChannelsRequest(), deadline: Due)).Channels, c => c.Name == name);
+    }
+
+    [Fact]
+    public async Task TheScreenStream_CarriesTheChannel_EachBoardWithNames_ThenAlerts_AndAChangedChannel()
+    {
+        var s = new Scenario("api-scr");
+        await server.SendBatchAsync("setup", s.Region("r"), s.Customer("acme"), s.Rep("ann", "r"), s.Rep("bob", "r"),
+            s.Open("o1", "ann", "acme", 30_000), s.Won("o1", 2), s.Activity("bob", 3), s.Activity("bob", 4));
+        await Screens.PutChannelAsync(new V1.PutChannelRequest { Channel = Channel("api-r", V1.LeaderboardMetric.Bookings, V1.LeaderboardMetric.Activities, s.Id("r")) }, deadline: Due);
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var call = Screens.WatchScreen(new V1.WatchScreenRequest { Name = "api-r" }, cancellationToken: cts.Token);
+        var stream = call.ResponseStream;
+        Assert.True(await stream.MoveNext(cts.Token));
+        var first = stream.Current.Channel;
+        Assert.Equal(("Region r", "USD", "2026-11", "Bookings 2026-11"), (first.Channel.Title, first.CurrencyCode, first.Channel.Slides[0].Board.Period, first.Channel.Slides[0].Title));
+
+        var boards = new Dictionary<int, V1.WatchLeaderboardResponse>();
+        while (boards.Count < 2)
+        {
+            Assert.True(await stream.MoveNext(cts.Token));
+            if (stream.Current.Board is { Update.Snapshot: true } b)
+            {
+                boards[b.Slide] = b.Update;
+            }
+        }
+
+        Assert.Equal(("Rep ann", "Region r", 30_000d), (boards[0].Entries[0].RepName, boards[0].Entries[0].RegionName, boards[0].Entries[0].Score));
+        Assert.Equal(("Rep bob", 2d), (boards[1].Entries[0].RepName, boards[1].Entries[0].Score));
+
+        // A big win reaches the screen as an alert, and as a board change.
+        await server.SendBatchAsync("win", s.Open("big", "bob", "acme", 900_000, h: 5), s.Won("big", 6));
+        V1.WatchAlertsResponse? alert = null;
+        while (alert is null)
+        {
+            Assert.True(await stream.MoveNext(cts.Token));
+            alert = stream.Current.Alert is { BigDealWon.OpportunityId: var id } a && id == s.Id("big") ? a : null;
+        }
+
+        Assert.Equal(("Rep bob", "Customer acme"), (alert.BigDealWon.OwnerRepName, alert.BigDealWon.CustomerName));
+
+        // An administrator changes the channel: the open screen gets it.
+        await Screens.PutChannelAsync(new V1.PutChannelRequest { Channel = Channel("api-r", V1.LeaderboardMetric.Collections, null, s.Id("r")) }, deadline: Due);
+        V1.ScreenChannel? changed = null;
+        while (changed is null)
+        {
+            Assert.True(await stream.MoveNext(cts.Token));
+            changed = stream.Current.Channel;
+        }
+
+        Assert.Equal(V1.LeaderboardMetric.Collections, Assert.Single(changed.Channel.Slides).Board.Metric);
+    }
+
+    [Fact]
+    public async Task TheWebPort_ServesTheScreenStreamAsJsonLines_AndErrorsAsJson_OverHttp11()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(server.WebAddress), DefaultRequestVersion = HttpVersion.Version11 };
+        using (var response = await http.GetAsync("/v1/channels/default:watch", HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal((HttpStatusCode.OK, new Version(1, 1)), (response.StatusCode, response.Version));
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+            using var line = JsonDocument.Parse((await reader.ReadLineAsync())!);
+            var channel = line.RootElement.GetProperty("channel");
+            Assert.Equal("default", channel.GetProperty("channel").GetProperty("name").GetString());
+            Assert.Equal("USD", channel.GetProperty("currencyCode").GetString());
+        }
+
+        using var missing = await http.GetAsync("/v1/channels/no-such-channel:watch");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        using var error = JsonDocument.Parse(await missing.Content.ReadAsStringAsync());
+        Assert.Equal(5, error.RootElement.GetProperty("code").GetInt32());
+        Assert.Contains("no-such-channel", error.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        using var page = await http.GetAsync("/screen/default");
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("script-src 'self'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheWebPort_ServesGrpcWeb_OverHttp11()
+    {
+        using var channel = GrpcChannel.ForAddress(server.WebAddress, new GrpcChannelOptions
+        {
+            HttpHandler = new GrpcWebHandler(GrpcWebMode.GrpcWebText, new HttpClientHandler()),
+            HttpVersion = HttpVersion.Version11,
+            HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        });
+        var screens = new V1.ScreenService.ScreenServiceClient(channel);
+        Assert.Equal("default", (await screens.GetChannelAsync(new V1.GetChannelRequest { Name = "default" }, deadline: Due)).Channel.Name);
+        var query = new V1.QueryService.QueryServiceClient(channel);
+        Assert.False(string.IsNullOrEmpty((await query.GetStageTableAsync(new V1.GetStageTableRequest(), deadline: Due)).CurrencyCode));
+    }
+
+    [Fact]
+    public async Task TheChannelsCommand_PutsListsAndDeletesThroughTheServer()
+    {
+        Assert.Equal(0, await ChannelsCommand.RunAsync(["put", "api-cli", "--boards", "bookings,activities", "--duration", "20s", "--title", "Lobby", "--server", server.Address]));
+        var stored = (await Screens.GetChannelAsync(new V1.GetChannelRequest { Name = "api-cli" }, deadline: Due)).Channel;
+        Assert.Equal(("Lobby", 2, 20L), (stored.Title, stored.Slides.Count, stored.Slides[1].Duration.Seconds));
+        Assert.Equal(0, await ChannelsCommand.RunAsync(["list", "--server", server.Address]));
+        Assert.Equal(2, await ChannelsCommand.RunAsync(["put", "api-cli", "--boards", "nope", "--server", server.Address]));
+        Assert.Equal(0, await ChannelsCommand.RunAsync(["delete", "api-cli", "--server", server.Address]));
+        Assert.Equal(1, await ChannelsCommand.RunAsync(["delete", "api-cli", "--server", server.Address]));
+    }
+
+    private static V1.Channel Channel(string name, V1.LeaderboardMetric first, V1.LeaderboardMetric? second = null, string region = "")
+    {
+        var channel = new V1.Channel { Name = name };
+        channel.Slides.Add(new V1.Slide { Board = new V1.BoardSlide { Metric = first, ScopeRegionId = region } });
+        if (second is { } metric)
+        {
+            channel.Slides.Add(new V1.Slide { Board = new V1.BoardSlide { Metric = metric, ScopeRegionId = region } });
+        }
+
+        return channel;
+    }
+
+    private static string? Field(RpcException e) => e.GetRpcStatus()?.GetDetail<Google.Rpc.BadRequest>()?.FieldViolations.FirstOrDefault()?.Field;
+}
