@@ -98,7 +98,7 @@ done
 
 if [ "$smoke" = true ]; then
   report=load-tests/results/smoke-$storage.json
-  profile=(--reps 200 --customers 500 --streams 4 --batch 200 --open-per-rep 2 --watchers 12 --alert-watchers 2
+  profile=(--reps 200 --customers 500 --streams 4 --batch 200 --open-per-rep 2 --watchers 12 --alert-watchers 2 --browser-screens 8
     --warmup 1 --duration 3 --open-rates half --open-duration 3 --read-samples 50 --sql-checkpoints 2 --settle-timeout 60)
 else
   report=load-tests/results/latest-$storage.json

@@ -37,7 +37,7 @@ public sealed record Identities(string? Connector, string? Screen, string? Manag
                 }, deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: ct);
                 var screen = await admin.CreateApiKeyAsync(new V1.CreateApiKeyRequest
                 {
-                    Role = V1.Role.Screen, Label = $"load test {o.Tag}: office screens", Limits = new V1.KeyLimits { WatchStreams = o.Watchers + o.AlertWatchers + 10 },
+                    Role = V1.Role.Screen, Label = $"load test {o.Tag}: office screens", Limits = new V1.KeyLimits { WatchStreams = o.Watchers + o.AlertWatchers + o.BrowserScreens + 10 },
                 }, deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: ct);
                 var manager = await admin.CreateApiKeyAsync(new V1.CreateApiKeyRequest
                 {

@@ -17,6 +17,8 @@ public sealed record Options
     public int InFlight { get; init; } = 2;
     public int Watchers { get; init; } = 200;
     public int AlertWatchers { get; init; } = 10;
+    public int BrowserScreens { get; init; }
+    public string? Web { get; init; }
     public int Top { get; init; } = 10;
     public double Warmup { get; init; } = 10;
     public double Duration { get; init; } = 30;
@@ -47,6 +49,9 @@ public sealed record Options
           --streams M               concurrent ingest streams, the CRM connectors (8)
           --batch N                 events per batch (500), --in-flight N batches per stream, closed loop (2)
           --watchers K              leaderboard watchers (200), --alert-watchers N (10), --top N rows (10)
+          --browser-screens N       office screens shaped as browsers run them (0): each an HTTP/1.1 connection
+                                    reading WatchScreen's JSON lines from the web port (--web URL, default the
+                                    gRPC port + 10), on one channel per territory
           --warmup S                closed-loop warm-up before the measured phases (JIT, caches), seconds (10)
           --duration S              closed-loop (maximum throughput) phase, seconds (30; 0 skips it)
           --open-rates LIST         open-loop phases at these offered events/s; "half" = half the closed-loop rate
@@ -102,6 +107,8 @@ public sealed record Options
                 "--in-flight" => o with { InFlight = Int(name, value, 1) },
                 "--watchers" => o with { Watchers = Int(name, value, 0) },
                 "--alert-watchers" => o with { AlertWatchers = Int(name, value, 0) },
+                "--browser-screens" => o with { BrowserScreens = Int(name, value, 0) },
+                "--web" => o with { Web = value.Length == 0 ? null : value },
                 "--top" => o with { Top = Int(name, value, 1, 100) },
                 "--warmup" => o with { Warmup = Num(name, value) },
                 "--duration" => o with { Duration = Num(name, value) },

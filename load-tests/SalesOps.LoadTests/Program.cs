@@ -112,6 +112,14 @@ public sealed class LoadRun(Options o)
         using var screens = new Screens(company, run.Period, o.Watchers, o.AlertWatchers, o.Top, bigDeals);
         await screens.StartAsync(watch, clock, TimeSpan.FromSeconds(60));
         Log($"{o.Watchers} leaderboard and {o.AlertWatchers} alert watchers attached");
+        using var browsers = new BrowserScreens(o, identities.Screen);
+        if (o.BrowserScreens > 0)
+        {
+            var adminKey = o.AdminKeyFile is null ? null : (await File.ReadAllTextAsync(o.AdminKeyFile, ct)).Trim();
+            await browsers.StartAsync(company, adminKey, TimeSpan.FromSeconds(120), ct);
+            Log($"{o.BrowserScreens} browser-shaped screens attached over HTTP/1.1 ({browsers.Report().ConnectedAfterMs:N0} ms to connect them all)");
+        }
+
 
         if (o.Warmup > 0)
         {
@@ -186,13 +194,18 @@ public sealed class LoadRun(Options o)
             _failures.Add($"{errors} events were not accepted: {string.Join("; ", _errorSamples.Take(5))}");
         }
 
+        var browserReport = browsers.Report();
+        await browsers.StopAsync();
         return new Report(
             "SalesOps.LoadTests", startedAt, o.Storage, o.Server, o.Tag, o.Reps, company.Settings.Streams, o.BatchSize, o.Watchers, o.AlertWatchers,
             company.Settings.Mix.ToString(), Math.Round(headline.EventsPerSecond), headline.AckLatencyMs, pushPhase.PushLatencyMs, lag,
             screens.Stats.Alerts, screens.Stats.Resumes, screens.Stats.Gaps, screens.Stats.Missed, errors,
             _probe.Memory()?.Peak, headline.ServerCpuCores, headline.ServerCpuUsPerEvent, headline.MachineStealPercent, reads, _phases, capacity,
             new PeerBaselines(sql, redis, Compare(headline, reads, sql, redis)),
-            new Verification(_failures.Count == 0, checks + (capacity is null ? 0 : _capacityChecks), _failures));
+            new Verification(_failures.Count == 0, checks + (capacity is null ? 0 : _capacityChecks), _failures))
+        {
+            BrowserScreens = o.BrowserScreens > 0 ? browserReport : null,
+        };
     }
 
     private readonly List<string> _errorSamples = new();

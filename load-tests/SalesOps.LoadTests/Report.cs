@@ -92,6 +92,9 @@ public sealed record Report(
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
+    /// <summary>The browser-shaped screens (<c>--browser-screens</c>); null when none ran.</summary>
+    public BrowserScreensReport? BrowserScreens { get; init; }
+
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     /// <summary>The human summary printed at the end.</summary>
@@ -124,6 +127,12 @@ public sealed record Report(
         w.WriteLine($"  watchers converged {(WatcherLagMs is { } lag ? $"{lag:N0} ms" : "never")} after the last ack; {AlertsReceived:N0} alerts received, " +
                     $"{AlertResumes} alert-stream resumes after RESOURCE_EXHAUSTED, {AlertGaps} gaps past the server's retention ({AlertsMissed:N0} alerts missed); " +
                     $"server peak RSS {Mb(ServerPeakRssMb)}");
+        if (BrowserScreens is { } browsers)
+        {
+            w.WriteLine($"  browser-shaped screens: {browsers.Screens:N0} over HTTP/1.1 on {browsers.Channels} channels, connected in {browsers.ConnectedAfterMs:N0} ms; " +
+                        $"{browsers.Messages:N0} JSON lines ({browsers.Bytes / 1e6:N1} MB), {browsers.Alerts:N0} alerts, {browsers.Reconnects} reconnects, {browsers.Failures} failed requests");
+        }
+
         if (Capacity is { } c)
         {
             w.WriteLine($"  capacity: {c.Reps:N0} reps, {c.OpenOpportunities:N0} open deals loaded in {c.LoadSeconds:0} s ({c.LoadEventsPerSecond:N0} events/s); server RSS {Mb(c.ServerRssMb)} (before: {Mb(c.ServerRssBeforeMb)}), peak {Mb(c.ServerPeakRssMb)}");
