@@ -234,6 +234,12 @@ public sealed partial class DemoWorkload(
         return new RepLeft(NextId(), now, leaver, "resigned");
     }
 
+    /// <summary>The demo's big-deal threshold unless one is configured: exactly its big deals (<see cref="BigDealOdds"/>) are celebrated.</summary>
+    public const long BigDealThreshold = 500_000;
+
+    /// <summary>One opened deal in this many is big (5,000–25,000 in the currency); the others are 100–1,950.</summary>
+    private const int BigDealOdds = 400;
+
     private OpportunityOpened OpenOpportunity(Random random, string[] reps, string[] customers, DateTimeOffset now)
     {
         var id = $"opp-{++_nextOpportunity:D6}";
@@ -242,7 +248,8 @@ public sealed partial class DemoWorkload(
         _open.Add((id, owner, stage));
         var close = settings.Calendar.LocalDate(now).AddDays(random.Next(5, 80));
         return new OpportunityOpened(
-            NextId(), now, id, owner, customers[random.Next(customers.Length)], random.Next(2, 40) * 5_000L,
+            NextId(), now, id, owner, customers[random.Next(customers.Length)],
+            random.Next(BigDealOdds) == 0 ? random.Next(5, 26) * 100_000L : random.Next(2, 40) * 5_000L,
             Products[random.Next(Products.Length)], Channels[random.Next(Channels.Length)], close, settings.Stages.Stages[stage].Id);
     }
 

@@ -122,6 +122,10 @@ public static class SalesOpsHost
         if (demo)
         {
             builder.Configuration["Demo:Enabled"] = "true";
+
+            // The demo's deals are mostly small, with a rare big one: only those are celebrated on its screens, unless
+            // a threshold is configured.
+            builder.Configuration["Engine:BigDealThreshold"] ??= DemoWorkload.BigDealThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         if (migrate)
