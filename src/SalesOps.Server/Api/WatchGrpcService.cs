@@ -91,8 +91,10 @@ public sealed class WatchGrpcService(
         await registration.RegisterAsync();
         var range = await log.RangeAsync();
         // Absent: live only. Present: everything retained after it; 0 replays the whole retained log from its start.
+        // A resume point counted in another log (before a restart) replays all this one retains.
+        var otherLog = request.AlertLogId.Length > 0 && request.AlertLogId != LogId(range.Epoch);
         var last = !request.HasAfterSequence ? range.Newest
-            : request.AfterSequence == 0 ? Math.Max(0, range.Oldest - 1)
+            : request.AfterSequence == 0 || otherLog ? Math.Max(0, range.Oldest - 1)
             : request.AfterSequence;
         if (last > range.Newest)
         {
@@ -137,7 +139,9 @@ public sealed class WatchGrpcService(
                 // Not the overflow token: cancelling a write midway resets the HTTP/2 stream, and the client would see
                 // CANCELLED instead of the RESOURCE_EXHAUSTED that tells it where to resume.
                 responseStream.WriteOptions = moreWaiting && scope.Length == 0 ? Buffered : null;
-                await WriteAsync(responseStream, ProtoMapper.ToAlert(a, await NamesAsync(a), settings.CurrencyCode), a.Sequence, subscription, context.CancellationToken);
+                var message = ProtoMapper.ToAlert(a, await NamesAsync(a), settings.CurrencyCode);
+                message.AlertLogId = LogId(a.Epoch);
+                await WriteAsync(responseStream, message, a.Sequence, subscription, context.CancellationToken);
             }
 
             last = a.Sequence;
@@ -210,6 +214,9 @@ public sealed class WatchGrpcService(
     }
 
     private static readonly WriteOptions Buffered = new(WriteFlags.BufferHint);
+
+    /// <summary>The alert log's id on the wire (alert_log_id).</summary>
+    public static string LogId(Guid epoch) => epoch.ToString("N");
 
     /// <summary>
     /// Writes one message. A client that has not taken it within the write timeout has stopped reading: it is sent

@@ -137,7 +137,7 @@ public sealed class ScreenGrpcService(
         }
 
         await outbox.Writer.WriteAsync(new V1.WatchScreenResponse { Channel = view.Screen }, stop.Token);
-        var alertRequest = new V1.WatchAlertsRequest { ScopeRegionId = view.AlertScope };
+        var alertRequest = new V1.WatchAlertsRequest { ScopeRegionId = view.AlertScope, AlertLogId = request.AlertLogId };
         if (request.HasAfterSequence)
         {
             alertRequest.AfterSequence = request.AfterSequence;
@@ -292,6 +292,7 @@ public sealed class ScreenGrpcService(
             CurrencyCode = settings.CurrencyCode,
             CompanyName = await regions.NameAsync(RegionState.CompanyId),
             CelebrateFromMinorUnits = Math.Max(channel.CelebrateFromMinorUnits, settings.BigDealThreshold),
+            AlertLogId = WatchGrpcService.LogId((await grains.AlertLog.RangeAsync()).Epoch),
         };
         if (channel.Title.Length == 0)
         {

@@ -45,6 +45,12 @@ public sealed class ScreenBrowserTests(ScreenFixture server, ITestOutputHelper o
         var fonts = await page.FontsAsync($".board-row[data-rep-id=\"{server.S.Id("wang")}\"] .name");
         Assert.Contains(fonts, f => f.FamilyName.Contains("CJK", StringComparison.OrdinalIgnoreCase) && f.GlyphCount >= 2);
 
+        // Emily's photo as her avatar, initials for the others; Wang's bar at 75 % of her must-achieve.
+        Assert.True(await page.WaitForAsync<bool>($"(() => {{ const img = document.querySelector('.board-row[data-rep-id=\"{server.S.Id("emily")}\"] .avatar img'); return !!img && img.complete && img.naturalWidth > 0; }})()", Patience));
+        Assert.Equal("王芳", await page.EvalAsync<string>($"document.querySelector('.board-row[data-rep-id=\"{server.S.Id("wang")}\"] .avatar .initials').textContent.trim()"));
+        Assert.Equal("75%", await page.WaitForAsync<string>($"document.querySelector('.board-row[data-rep-id=\"{server.S.Id("wang")}\"] .target-label')?.textContent.trim()", Patience));
+        Assert.True(await page.EvalAsync<bool>($"!document.querySelector('.board-row[data-rep-id=\"{server.S.Id("wang")}\"] .target-pace').classList.contains('hidden')"));
+
         // Readable from across the room: a name is at least 4% of the screen's height at 1080p and at 4K alike.
         foreach (var (width, height, label) in new[] { (1920, 1080, "1080p"), (3840, 2160, "4k") })
         {
@@ -133,9 +139,10 @@ public sealed class ScreenBrowserTests(ScreenFixture server, ITestOutputHelper o
         Assert.Equal(0, await page.EvalAsync<int>("document.querySelectorAll('.board-row').length"));
         Assert.DoesNotContain("West Rep", await page.EvalAsync<string>("document.body.innerText"));
 
-        // West's own screen shows it.
-        await page.GotoAsync(server.ScreenUrl("west-office", server.ScreenWestKey, "rotate=0"));
-        Assert.Equal(["West Rep"], await page.WaitForAsync<string[]>(RowNames, Patience));
+        // West's own screen (another TV) shows it.
+        await using var west = await server.Browser.OpenPageAsync(1920, 1080);
+        await west.GotoAsync(server.ScreenUrl("west-office", server.ScreenWestKey, "rotate=0"));
+        Assert.Equal(["West Rep"], await west.WaitForAsync<string[]>(RowNames, Patience));
     }
 
     [Fact]

@@ -28,6 +28,9 @@ public sealed class ScreenFixture(IMessageSink diagnostics) : ServerFixture(new 
         ("omar", "Omar Haddad", 300_000),
     ];
 
+    /// <summary>Emily's photo: a small picture inline (an https URL works alike; the test machine reaches no web).</summary>
+    public const string Photo = "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHdpZHRoPSI2NCIgaGVpZ2h0PSI2NCI+PHJlY3Qgd2lkdGg9IjY0IiBoZWlnaHQ9IjY0IiBmaWxsPSIjMmE3ZmZmIi8+PGNpcmNsZSBjeD0iMzIiIGN5PSIyNiIgcj0iMTIiIGZpbGw9IiNmZmYiLz48L3N2Zz4=";
+
     public Scenario S { get; } = new("scr");
 
     public BrowserSession Browser { get; private set; } = null!;
@@ -43,8 +46,13 @@ public sealed class ScreenFixture(IMessageSink diagnostics) : ServerFixture(new 
         await base.InitializeAsync();
         Admin = new ApiClients(Address, AccessFixture.AdminKey);
         var events = new List<SalesEvent> { S.Region("east"), S.Region("west"), S.Customer("acme") };
-        events.AddRange(East.Select(r => (SalesEvent)new RepJoined(S.NextEventId(), S.At(0), S.Id(r.Id), r.Name, S.Id("east"), RepRole.Direct, RepStyle.Hunter)));
+        events.AddRange(East.Select(r => (SalesEvent)new RepJoined(S.NextEventId(), S.At(0), S.Id(r.Id), r.Name, S.Id("east"), RepRole.Direct, RepStyle.Hunter)
+        {
+            PhotoUrl = r.Id == "emily" ? Photo : "",
+        }));
         events.Add(new RepJoined(S.NextEventId(), S.At(0), S.Id("west1"), "West Rep", S.Id("west"), RepRole.Direct, RepStyle.Hunter));
+        // Wang has a target for the month: 900,000 of 1,200,000 (75 %).
+        events.Add(S.RepTarget("wang", "2026-11", 1_200_000));
         foreach (var (id, _, won) in East)
         {
             events.Add(S.Open("deal-" + id, id, "acme", won, h: 1));
@@ -75,7 +83,7 @@ public sealed class ScreenFixture(IMessageSink diagnostics) : ServerFixture(new 
 
     /// <summary>The page of <paramref name="channel"/>, opened with <paramref name="key"/> in the fragment (as an installer would).</summary>
     public string ScreenUrl(string channel, string? key, string query = "") =>
-        $"{WebAddress}/screen/{channel}{(query.Length > 0 ? "?" + query : "")}{(key is null ? "" : "#key=" + key)}";
+        $"{WebAddress}/screen/{channel}{(query.Length > 0 ? "?" + query : "")}{(key is null ? "" : "#key=" + Uri.EscapeDataString(key))}";
 
     public override async Task DisposeAsync()
     {

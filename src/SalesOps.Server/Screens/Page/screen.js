@@ -33,8 +33,8 @@
   var TICKER_SIZE = 20;
   var TICKER_SPEED_VW_PER_S = 6.5;        // ~125 px/s at 1080p: readable from across the room
   var MAX_ROWS = 20;
-  var BOARD_RENDER_GAP_MS = 2000;         // a busy board re-renders at most this often: rows finish a move and rest
-  var ROW_MOVE_MS = 700;
+  var BOARD_RENDER_GAP_MS = 500;          // a busy board re-renders at most this often (a win shows within a second)
+  var ROW_MOVE_MS = 450;
 
   var METRIC_NAMES = ['LEADERBOARD_METRIC_UNSPECIFIED', 'LEADERBOARD_METRIC_BOOKINGS', 'LEADERBOARD_METRIC_ATTAINMENT',
     'LEADERBOARD_METRIC_COLLECTIONS', 'LEADERBOARD_METRIC_ACTIVITIES', 'LEADERBOARD_METRIC_FORECAST_ACCURACY'];
@@ -59,9 +59,11 @@
    */
   function takeApiKey(channel) {
     var storageKey = 'salesops.screen.key:' + channel;
-    var fragment = new URLSearchParams(location.hash.replace(/^#/, ''));
-    if (fragment.has('key')) {
-      var key = fragment.get('key').trim();
+    // Not URLSearchParams: it reads '+' as a space, and a key may hold '+' (a bootstrap key in base64).
+    var match = /(?:^#|&)key=([^&]*)/.exec(location.hash);
+    if (match) {
+      var key;
+      try { key = decodeURIComponent(match[1]).trim(); } catch (e) { key = match[1].trim(); }
       try {
         if (key) localStorage.setItem(storageKey, key); else localStorage.removeItem(storageKey);
       } catch (e) { /* storage unavailable (private mode): the key lives as long as the page */ }
@@ -70,6 +72,12 @@
     }
     try { return localStorage.getItem(storageKey); } catch (e) { return null; }
   }
+
+  // A new key typed into the address of an open screen (only the fragment changes, so the page is not reloaded):
+  // start over with it.
+  window.addEventListener('hashchange', function () {
+    if (/(^#|&)key=/.test(location.hash)) location.reload();
+  });
 
   // ---------------------------------------------------------------------------------------------------------------
   // Test hook: the browser tests read exactly these names.
@@ -268,7 +276,8 @@
     slides: [],
     slidesKey: null,        // the slides as JSON: a changed channel restarts the rotation
     boards: [],             // per slide: {rows: Map(repId -> entry), sorted: [], total, received}
-    photos: {}              // repId -> photoUrl, for the celebration's avatar
+    photos: {},             // repId -> photoUrl, for the celebration's avatar
+    alertLogId: null        // the alert log the sequences seen belong to (a restarted server has another)
   };
 
   function currency() { return model.screen ? model.screen.currencyCode || '' : ''; }
@@ -380,16 +389,24 @@
       regionId: e.regionId || '',
       regionName: e.regionName || '',
       photoUrl: e.photoUrl || null,
-      target: e.target || null
+      target: null
     };
+  }
+
+  /** A row's must-achieve bar: its score against the rep's target (sent with the row's changes), the pace marker at the period's elapsed share. */
+  function targetOf(board, entry) {
+    var must = board.targets.get(entry.repId);
+    return must > 0 ? { mustAttainment: entry.score / must, elapsedShare: board.elapsedShare } : null;
   }
 
   function onBoard(message) {
     var index = num(message.slide);
     var update = message.update || {};
     var board = model.boards[index];
-    if (!board) board = model.boards[index] = { rows: new Map(), sorted: [], total: 0, received: false };
+    if (!board) board = model.boards[index] = { rows: new Map(), targets: new Map(), elapsedShare: NaN, sorted: [], total: 0, received: false };
     if (update.snapshot) board.rows.clear();
+    if (message.elapsedShare !== undefined && message.elapsedShare !== null) board.elapsedShare = Number(message.elapsedShare);
+    (message.targets || []).forEach(function (t) { if (t.repId) board.targets.set(t.repId, num(t.mustAchieve)); });
     (update.entries || []).forEach(function (raw) {
       var entry = normalizeEntry(raw);
       if (!entry.repId) return;
@@ -399,6 +416,7 @@
     (update.removedRepIds || []).forEach(function (id) { board.rows.delete(id); });
     board.total = num(update.total);
     board.received = true;
+    board.rows.forEach(function (entry) { entry.target = targetOf(board, entry); });
     board.sorted = Array.from(board.rows.values()).sort(byRank);
     hook.boards[index] = board.sorted.map(function (e) {
       return { rank: e.rank, repId: e.repId, repName: e.repName, regionName: e.regionName, score: e.score };
@@ -680,6 +698,14 @@
   function onChannel(message) {
     var first = model.screen === null;
     model.screen = message;
+    if (message.alertLogId) {
+      // Another alert log (the server restarted): its sequences start from 1 again, nothing of it was seen yet.
+      if (model.alertLogId && model.alertLogId !== message.alertLogId) {
+        alerts.seenUpTo = 0;
+        celebration.remembered.clear();
+      }
+      model.alertLogId = message.alertLogId;
+    }
     var channel = message.channel || {};
     var slides = channel.slides || [];
     var key = JSON.stringify(slides);
@@ -1015,7 +1041,9 @@
 
   function streamUrl() {
     var url = '/v1/channels/' + encodeURIComponent(channelName) + ':watch';
-    return hook.lastSequence !== null ? url + '?after_sequence=' + hook.lastSequence : url;
+    if (hook.lastSequence === null) return url;
+    url += '?after_sequence=' + hook.lastSequence;
+    return model.alertLogId ? url + '&alert_log_id=' + encodeURIComponent(model.alertLogId) : url;
   }
 
   /** The google.rpc.Status of an error body or line: its text, resume point and retry delay. */
