@@ -124,7 +124,7 @@ public static class SalesOpsHost
             builder.Configuration["Demo:Enabled"] = "true";
 
             // The demo's deals are mostly small, with a rare big one: only those are celebrated on its screens, unless
-            // a threshold is configured.
+            // a threshold is configured (appsettings.json leaves it to EngineOptions' default for that reason).
             builder.Configuration["Engine:BigDealThreshold"] ??= DemoWorkload.BigDealThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
