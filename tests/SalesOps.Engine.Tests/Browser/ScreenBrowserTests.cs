@@ -104,7 +104,7 @@ public sealed class ScreenBrowserTests(ScreenFixture server, ITestOutputHelper o
         await server.PutChannelAsync(Channel(
             "south-office", "South", Board(s.Id("south"), V1.LeaderboardMetric.Bookings), Board(s.Id("south"), V1.LeaderboardMetric.Activities)));
         await using var page = await server.Browser.OpenPageAsync(1920, 1080);
-        await page.GotoAsync(server.ScreenUrl("south-office", Access.AccessFixture.AdminKey));
+        await page.GotoAsync(server.ScreenUrl("south-office", Access.AccessFixture.AdminKey, "celebration=3"));
         await page.WaitForAsync<bool>("window.salesopsScreen?.state === 'live'", Patience);
 
         await server.IngestAsync([s.Won("d1", 3), s.Won("d2", 3.5), s.Won("d3", 4)]);

@@ -45,6 +45,9 @@
   if (pinnedSlide !== null && !(pinnedSlide >= 0)) pinnedSlide = null;
   var rotating = pinnedSlide === null && params.get('rotate') !== '0';
   var soundOn = params.get('sound') === '1';
+  // ?celebration=<seconds> (2–60): how long each celebration holds the screen.
+  var celebrationSeconds = Number(params.get('celebration'));
+  if (celebrationSeconds >= 2 && celebrationSeconds <= 60) CELEBRATION_MS = celebrationSeconds * 1000;
   var apiKey = takeApiKey(channelName);
 
   function channelFromPath(path) {
