@@ -99,11 +99,12 @@ public sealed class BrowserScreens : IDisposable
     private async Task RunAsync(string channel, TaskCompletionSource connected, CancellationToken ct)
     {
         long? last = null;
+        string? log = null;
         while (!ct.IsCancellationRequested)
         {
             try
             {
-                using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/channels/{channel}:watch{(last is { } l ? $"?after_sequence={l}" : "")}");
+                using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/channels/{channel}:watch{(last is { } l ? $"?after_sequence={l}&alert_log_id={log}" : "")}");
                 if (_screenKey is not null)
                 {
                     request.Headers.Add("x-api-key", _screenKey);
@@ -124,6 +125,11 @@ public sealed class BrowserScreens : IDisposable
                     Interlocked.Add(ref _bytes, line.Length + 1);
                     if (line.StartsWith("{\"channel\"", StringComparison.Ordinal))
                     {
+                        // As the page: where this stream's alerts start, and which log they are numbered in.
+                        using var json = JsonDocument.Parse(line);
+                        var screen = json.RootElement.GetProperty("channel");
+                        log = screen.TryGetProperty("alertLogId", out var id) ? id.GetString() : log;
+                        last ??= screen.TryGetProperty("alertsAfterSequence", out var after) ? after.GetInt64() : null;
                         connected.TrySetResult();
                     }
                     else if (line.StartsWith("{\"alert\"", StringComparison.Ordinal))

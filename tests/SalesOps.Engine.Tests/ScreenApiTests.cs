@@ -160,6 +160,52 @@ public sealed class ScreenApiTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task ThePagesOfOtherSites_NeverActAsTheDevelopmentIdentity()
+    {
+        // Without credentials on loopback a call is the development identity (an admin) — but not one a browser was
+        // made to send by another site, nor one addressed to another host name (DNS rebinding).
+        using var http = new HttpClient { BaseAddress = new Uri(server.WebAddress) };
+        var body = """{"slides":[{"board":{"metric":"LEADERBOARD_METRIC_BOOKINGS"}}]}""";
+        foreach (var (header, value) in new[] { ("Origin", "https://evil.example"), ("Sec-Fetch-Site", "cross-site"), ("Host", "evil.example") })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Put, "/v1/channels/api-evil") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+            if (header == "Host")
+            {
+                request.Headers.Host = value;
+            }
+            else
+            {
+                request.Headers.Add(header, value);
+            }
+
+            using var response = await http.SendAsync(request);
+            Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{header}: {value} → {response.StatusCode}");
+        }
+
+        Assert.DoesNotContain((await Screens.ListChannelsAsync(new V1.ListChannelsRequest(), deadline: Due)).Channels, c => c.Name == "api-evil");
+
+        // Its own page may (same origin).
+        using var own = new HttpRequestMessage(HttpMethod.Get, "/v1/channels/default");
+        own.Headers.Add("Origin", server.WebAddress);
+        own.Headers.Add("Sec-Fetch-Site", "same-origin");
+        Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(own)).StatusCode);
+    }
+
+    [Fact]
+    public async Task GrpcWeb_ServesTheReadServicesOnly()
+    {
+        using var channel = GrpcChannel.ForAddress(server.WebAddress, new GrpcChannelOptions
+        {
+            HttpHandler = new GrpcWebHandler(GrpcWebMode.GrpcWeb, new HttpClientHandler()),
+            HttpVersion = HttpVersion.Version11,
+            HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        });
+        var admin = new V1.AdminService.AdminServiceClient(channel);
+        var e = await Assert.ThrowsAnyAsync<RpcException>(() => admin.ListApiKeysAsync(new V1.ListApiKeysRequest(), deadline: Due).ResponseAsync);
+        Assert.NotEqual(StatusCode.OK, e.StatusCode);
+    }
+
+    [Fact]
     public async Task TheChannelsCommand_PutsListsAndDeletesThroughTheServer()
     {
         Assert.Equal(0, await ChannelsCommand.RunAsync(["put", "api-cli", "--boards", "bookings,activities", "--duration", "20s", "--title", "Lobby", "--server", server.Address]));

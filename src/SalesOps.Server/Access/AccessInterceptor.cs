@@ -133,8 +133,10 @@ public sealed class AccessInterceptor(AccessPolicy policy, CallerLimits limits, 
                 limits.FailedAuthentication(address);
             }
 
-            // The development identity is for callers on this machine only (a local proxy forwarding others is not).
-            if (options.Value.Required || presented || address is null || !System.Net.IPAddress.IsLoopback(address))
+            // The development identity is for callers on this machine only (a local proxy forwarding others is not),
+            // and never for a page of another site in a browser here: a cross-site request, or one addressed to a
+            // host name that is not this machine's (DNS rebinding), must present credentials.
+            if (options.Value.Required || presented || address is null || !System.Net.IPAddress.IsLoopback(address) || !FromThisMachine(http.Request))
             {
                 throw ApiErrors.Unauthenticated();
             }
@@ -145,6 +147,28 @@ public sealed class AccessInterceptor(AccessPolicy policy, CallerLimits limits, 
 
         await policy.AuthorizeAsync(caller, context.Method, request);
         return caller;
+    }
+
+    /// <summary>
+    /// A request a browser could have been made to send by another site fails this: its Host is not a loopback
+    /// address or <c>localhost</c>, or its Origin (or Sec-Fetch-Site) says another site sent it.
+    /// </summary>
+    internal static bool FromThisMachine(HttpRequest request)
+    {
+        var host = request.Host.Host;
+        if (host.Length > 0 && !Hosting.Endpoints.IsLoopback(host))
+        {
+            return false;
+        }
+
+        if (request.Headers["Sec-Fetch-Site"].ToString() is { Length: > 0 } site && site is not ("same-origin" or "none"))
+        {
+            return false;
+        }
+
+        var origin = request.Headers.Origin.ToString();
+        return origin.Length == 0
+            || (Uri.TryCreate(origin, UriKind.Absolute, out var uri) && Hosting.Endpoints.IsLoopback(uri.Host) && uri.Port == (request.Host.Port ?? uri.Port));
     }
 
     private void CheckSize(Caller caller, object? request)

@@ -33,12 +33,11 @@ public static class RequestFraming
     public static IApplicationBuilder UseStrictGrpcRequests(this IApplicationBuilder app, int maxMessageBytes) =>
         app.Use(next => context =>
         {
-            // JSON (transcoded) and gRPC-Web calls on the web port have their own paths and framing; their bodies
-            // are parsed by those layers, which answer malformed input themselves.
+            // JSON (transcoded) calls on the web port have paths of their own and are parsed by transcoding, which
+            // answers malformed input itself.
             if (context.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>() is not { } grpc
                 || context.Request.ContentType is not { } type
-                || !type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase)
-                || type.StartsWith("application/grpc-web", StringComparison.OrdinalIgnoreCase))
+                || !type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase))
             {
                 return next(context);
             }
@@ -46,6 +45,12 @@ public static class RequestFraming
             if (!string.Equals(context.Request.Path.Value, grpc.Method.FullName, StringComparison.Ordinal))
             {
                 return UnimplementedAsync(context);
+            }
+
+            if (type.StartsWith("application/grpc-web", StringComparison.OrdinalIgnoreCase))
+            {
+                // gRPC-Web (the read services only): its middleware, after this one, translates the body.
+                return next(context);
             }
 
             var body = context.Features.Get<IRequestBodyPipeFeature>();

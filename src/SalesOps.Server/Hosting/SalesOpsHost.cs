@@ -178,6 +178,7 @@ public static class SalesOpsHost
         builder.Services.AddSingleton<RepDirectory>();
         builder.Services.AddSingleton<RegionTree>();
         builder.Services.AddSingleton<RepTargets>();
+        builder.Services.AddSingleton<ChannelDirectory>();
         builder.Services.AddSingleton<HubRegistration>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HubRegistration>());
         builder.Services.Configure<WatchOptions>(builder.Configuration.GetSection(WatchOptions.Section));
@@ -191,13 +192,13 @@ public static class SalesOpsHost
         app.LogAccessMode();
         app.UseStrictGrpcRequests(MaxMessageBytes);
         app.UseAuthentication();
-        app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true }); // browsers on the web port (HTTP/1.1)
+        app.UseGrpcWeb(); // browsers on the web port (HTTP/1.1): the read services only (below)
         app.MapScreenPages();
         app.MapGrpcService<IngestGrpcService>();
-        app.MapGrpcService<QueryGrpcService>();
-        app.MapGrpcService<WatchGrpcService>();
+        app.MapGrpcService<QueryGrpcService>().EnableGrpcWeb();
+        app.MapGrpcService<WatchGrpcService>().EnableGrpcWeb();
         app.MapGrpcService<AdminGrpcService>();
-        app.MapGrpcService<ScreenGrpcService>();
+        app.MapGrpcService<ScreenGrpcService>().EnableGrpcWeb();
         app.MapGrpcReflectionIfEnabled(server); // Server:Reflection, by default on loopback only
         app.MapGrpcHealthChecksService();
         return app;

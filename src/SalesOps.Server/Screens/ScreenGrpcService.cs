@@ -19,6 +19,7 @@ namespace SalesOps.Server.Screens;
 /// </summary>
 public sealed class ScreenGrpcService(
     GrainRefs grains,
+    ChannelDirectory directory,
     KnownEntities known,
     AccessPolicy policy,
     RegionTree regions,
@@ -42,19 +43,19 @@ public sealed class ScreenGrpcService(
     {
         var channel = ChannelRules.Normalize(request.Channel);
         channel.UpdatedAt = Timestamp.FromDateTimeOffset(clock.Now);
-        await grains.ScreenChannels.PutAsync(channel.Name, channel.ToByteArray());
+        await directory.PutAsync(channel.Name, channel.ToByteArray());
         return new V1.PutChannelResponse { Channel = channel };
     }
 
     public override async Task<V1.GetChannelResponse> GetChannel(V1.GetChannelRequest request, ServerCallContext context)
     {
         var name = ChannelRules.Name(request.Name);
-        return new V1.GetChannelResponse { Channel = (await LoadAsync(name)).Channel };
+        return new V1.GetChannelResponse { Channel = await LoadAsync(name) };
     }
 
     public override async Task<V1.ListChannelsResponse> ListChannels(V1.ListChannelsRequest request, ServerCallContext context)
     {
-        var stored = await grains.ScreenChannels.GetAllAsync();
+        var stored = await directory.GetAsync();
         var all = stored.Channels.Values.Select(V1.Channel.Parser.ParseFrom).ToList();
         if (!stored.Channels.ContainsKey(ChannelRules.DefaultName))
         {
@@ -69,7 +70,7 @@ public sealed class ScreenGrpcService(
     public override async Task<V1.DeleteChannelResponse> DeleteChannel(V1.DeleteChannelRequest request, ServerCallContext context)
     {
         var name = ChannelRules.Name(request.Name);
-        var removed = await grains.ScreenChannels.DeleteAsync(name);
+        var removed = await directory.DeleteAsync(name);
         if (!removed && name != ChannelRules.DefaultName)
         {
             throw RequestGuard.NotFound("name", $"there is no channel {Echo.Quote(name)}");
@@ -87,7 +88,7 @@ public sealed class ScreenGrpcService(
         }
 
         var caller = AccessRegistration.CallerOf(context.GetHttpContext()) ?? throw ApiErrors.Unauthenticated();
-        var (channel, version) = await LoadAsync(name);
+        var channel = await LoadAsync(name);
         var view = await ViewAsync(caller, channel);
 
         // Headers first: the parts below start writing only once the screen knows its stream is live.
@@ -136,18 +137,19 @@ public sealed class ScreenGrpcService(
             return (boards, running);
         }
 
-        await outbox.Writer.WriteAsync(new V1.WatchScreenResponse { Channel = view.Screen }, stop.Token);
+        // Where the alerts start is told to the screen, so that even one that sees no alert before a drop resumes
+        // from there (a screen asking for new alerts only starts after the latest one now).
         var alertRequest = new V1.WatchAlertsRequest { ScopeRegionId = view.AlertScope, AlertLogId = request.AlertLogId };
-        if (request.HasAfterSequence)
-        {
-            alertRequest.AfterSequence = request.AfterSequence;
-        }
+        alertRequest.AfterSequence = request.HasAfterSequence ? request.AfterSequence : view.LatestAlert;
+        view.Screen.AlertsAfterSequence = request.HasAfterSequence ? request.AfterSequence : view.LatestAlert;
+        await outbox.Writer.WriteAsync(new V1.WatchScreenResponse { Channel = view.Screen }, stop.Token);
 
         var alertWriter = new ForwardingWriter<V1.WatchAlertsResponse, V1.WatchScreenResponse>(outbox.Writer, a => ValueTask.FromResult(new V1.WatchScreenResponse { Alert = a }));
         parts.Add(RunAsync(t => watch.WatchAlerts(alertRequest, alertWriter, new PartContext(context, t)), stop.Token));
         var current = StartBoards(view);
 
-        // Looks for a changed channel, and keeps the connection visibly alive.
+        // Looks for a changed channel (or a month that turned, for slides of the current one), and keeps the connection
+        // visibly alive. A failed look is tried again next time: it ends no screen.
         parts.Add(RunAsync(
             async t =>
             {
@@ -156,16 +158,25 @@ public sealed class ScreenGrpcService(
                 {
                     await Task.Delay(ChannelPoll, t);
                     sinceBeat += ChannelPoll;
-                    var (latest, latestVersion) = await LoadAsync(name);
-                    if (latestVersion != version)
+                    V1.Channel latest;
+                    try
                     {
-                        version = latestVersion;
-                        var next = await ViewAsync(caller, latest);
+                        latest = await LoadAsync(name);
+                    }
+                    catch (Exception ex) when (ex is not RpcException && !t.IsCancellationRequested)
+                    {
+                        continue;
+                    }
+
+                    if (!latest.Equals(channel) || view.CurrentPeriod != CurrentPeriod())
+                    {
+                        channel = latest;
+                        view = await ViewAsync(caller, latest);
                         await current.Stop.CancelAsync();
                         await Task.WhenAll(current.Running);
                         current.Stop.Dispose();
-                        await outbox.Writer.WriteAsync(new V1.WatchScreenResponse { Channel = next.Screen }, t);
-                        current = StartBoards(next);
+                        await outbox.Writer.WriteAsync(new V1.WatchScreenResponse { Channel = view.Screen }, t);
+                        current = StartBoards(view);
                     }
 
                     if (sinceBeat >= HeartbeatEvery)
@@ -183,10 +194,6 @@ public sealed class ScreenGrpcService(
             {
                 await responseStream.WriteAsync(message, stop.Token);
             }
-        }
-        catch (ChannelClosedException closed) when (closed.InnerException is { } inner)
-        {
-            throw inner;
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested || lifetime.ApplicationStopping.IsCancellationRequested)
         {
@@ -220,22 +227,26 @@ public sealed class ScreenGrpcService(
         return new V1.WatchScreenResponse { Board = message };
     }
 
-    /// <summary>A channel by name: the stored one, the built-in default, or NOT_FOUND; with the version of the stored set.</summary>
-    private async Task<(V1.Channel Channel, long Version)> LoadAsync(string name)
+    /// <summary>A channel by name: the stored one, the built-in default, or NOT_FOUND.</summary>
+    private async Task<V1.Channel> LoadAsync(string name)
     {
-        var stored = await grains.ScreenChannels.GetAllAsync();
+        var stored = await directory.GetAsync();
         if (stored.Channels.TryGetValue(name, out var bytes))
         {
-            return (V1.Channel.Parser.ParseFrom(bytes), stored.Version);
+            return V1.Channel.Parser.ParseFrom(bytes);
         }
 
         return name == ChannelRules.DefaultName
-            ? (ChannelRules.BuiltInDefault(), stored.Version)
+            ? ChannelRules.BuiltInDefault()
             : throw RequestGuard.NotFound("name", $"there is no channel {Echo.Quote(name)}; an administrator defines channels with ScreenService.PutChannel (PUT /v1/channels/<name> on the web port), and \"default\" always exists");
     }
 
     /// <summary>A channel as a viewer sees it, every board authorized for them.</summary>
-    private sealed record ScreenView(V1.ScreenChannel Screen, List<V1.WatchLeaderboardRequest?> Boards, string AlertScope);
+    /// <param name="CurrentPeriod">The current month when the view was made: slides of "the current month" show it.</param>
+    /// <param name="LatestAlert">The alert log's latest sequence when the view was made.</param>
+    private sealed record ScreenView(V1.ScreenChannel Screen, List<V1.WatchLeaderboardRequest?> Boards, string AlertScope, string CurrentPeriod, long LatestAlert);
+
+    private string CurrentPeriod() => RequestGuard.PeriodOrCurrent("", settings, clock).ToString();
 
     private async Task<ScreenView> ViewAsync(Caller caller, V1.Channel stored)
     {
@@ -281,7 +292,10 @@ public sealed class ScreenGrpcService(
             boards.Add(board);
         }
 
-        var alerts = new V1.WatchAlertsRequest();
+        // The screen's region: the one region all its boards show (an office's screen shows that office's alerts,
+        // whoever's key opened it), else the viewer's own; its alerts are authorized as WatchAlerts of it.
+        var shown = boards.OfType<V1.WatchLeaderboardRequest>().Select(b => b.ScopeRegionId).Distinct().ToList();
+        var alerts = new V1.WatchAlertsRequest { ScopeRegionId = shown.Count == 1 ? shown[0] : "" };
         await policy.AuthorizeAsync(caller, WatchAlertsMethod, alerts);
         var region = RequestGuard.ScopeId(alerts.ScopeRegionId);
         var screen = new V1.ScreenChannel
@@ -292,14 +306,14 @@ public sealed class ScreenGrpcService(
             CurrencyCode = settings.CurrencyCode,
             CompanyName = await regions.NameAsync(RegionState.CompanyId),
             CelebrateFromMinorUnits = Math.Max(channel.CelebrateFromMinorUnits, settings.BigDealThreshold),
-            AlertLogId = WatchGrpcService.LogId((await grains.AlertLog.RangeAsync()).Epoch),
         };
+        var range = await grains.AlertLog.RangeAsync();
+        screen.AlertLogId = WatchGrpcService.LogId(range.Epoch);
         if (channel.Title.Length == 0)
         {
-            var shown = boards.OfType<V1.WatchLeaderboardRequest>().Select(b => b.ScopeRegionId).Distinct().ToList();
-            channel.Title = shown.Count == 1 ? await regions.NameAsync(shown[0]) : screen.RegionName;
+            channel.Title = screen.RegionName;
         }
 
-        return new ScreenView(screen, boards, region == RegionState.CompanyId ? "" : region);
+        return new ScreenView(screen, boards, region == RegionState.CompanyId ? "" : region, CurrentPeriod(), range.Newest);
     }
 }

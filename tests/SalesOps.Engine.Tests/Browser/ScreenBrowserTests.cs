@@ -159,9 +159,9 @@ public sealed class ScreenBrowserTests(ScreenFixture server, ITestOutputHelper o
             await plain.IngestEachAsync(TimeSpan.FromSeconds(15), office);
             await using var page = await server.Browser.OpenPageAsync(1920, 1080);
             await page.GotoAsync($"{plain.WebAddress}/screen/default?rotate=0");
+            // A quiet office: the screen has seen no alert before the server goes away.
             await page.WaitForAsync<bool>("window.salesopsScreen?.state === 'live'", Patience);
-            await plain.IngestEachAsync(TimeSpan.FromSeconds(15), s.Open("o1", "ann", "acme", 800_000), s.Won("o1", 2));
-            await page.WaitForAsync<bool>("window.salesopsScreen.lastSequence > 0", Patience);
+            Assert.Empty(await page.EvalAsync<string[]>("window.salesopsScreen.tickerMessages") ?? []);
 
             await plain.RestartAsync(async () =>
                 await page.WaitForAsync<bool>("window.salesopsScreen.state === 'reconnecting' && document.querySelector('#status').classList.contains('visible') && /Reconnecting/.test(document.querySelector('#status').textContent)", Patience));
@@ -171,7 +171,7 @@ public sealed class ScreenBrowserTests(ScreenFixture server, ITestOutputHelper o
             await page.WaitForAsync<bool>("window.salesopsScreen.state === 'live' && !document.querySelector('#status').classList.contains('visible')", TimeSpan.FromSeconds(40));
             await plain.IngestEachAsync(TimeSpan.FromSeconds(15), [s.Open("o4", "bob", "acme", 900_000), s.Won("o4", 5)]);
             var ticker = await page.WaitForAsync<string[]>(
-                "(() => { const t = window.salesopsScreen.tickerMessages; return t.filter(m => m.includes('won a')).length >= 4 ? t : null; })()", Patience);
+                "(() => { const t = window.salesopsScreen.tickerMessages; return t.filter(m => m.includes('won a')).length >= 3 ? t : null; })()", Patience);
             Assert.Contains(ticker, m => m.Contains("Rep bob won a 6,000.00", StringComparison.Ordinal));
             Assert.Contains(ticker, m => m.Contains("Rep ann won a 7,000.00", StringComparison.Ordinal));
             Assert.Contains(ticker, m => m.Contains("Rep bob won a 9,000.00", StringComparison.Ordinal));

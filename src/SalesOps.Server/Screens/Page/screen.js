@@ -706,9 +706,12 @@
       if (model.alertLogId && model.alertLogId !== message.alertLogId) {
         alerts.seenUpTo = 0;
         celebration.remembered.clear();
+        hook.lastSequence = 0; // a later reconnect replays this log from its start, not from a sequence of the old one
       }
       model.alertLogId = message.alertLogId;
     }
+    // A screen that has seen no alert yet resumes from where its stream's alerts started.
+    if (hook.lastSequence === null && message.alertsAfterSequence !== undefined) hook.lastSequence = num(message.alertsAfterSequence);
     var channel = message.channel || {};
     var slides = channel.slides || [];
     var key = JSON.stringify(slides);
@@ -1216,17 +1219,27 @@
     });
   }
 
+  /** A delay spread by up to a third, so the screens of an office that lost the server do not come back in step. */
+  function jittered(ms) {
+    return Math.round(ms * (1 + Math.random() / 3));
+  }
+
   function connectForever() {
     var failures = 0;
+    var refusals = 0;
     function attempt() {
       return runStream().then(function (result) {
         if (result.refused) {
           setState('refused');
           showRefused(result.status, result.message);
-          return sleep(REFUSED_RETRY_MS).then(attempt);
+          // A key that stays refused is tried ever more rarely (up to 5 min): the office's other screens share its
+          // address, and the server throttles an address that keeps failing to authenticate.
+          refusals++;
+          return sleep(jittered(Math.min(REFUSED_RETRY_MS * refusals, 300000))).then(attempt);
         }
+        refusals = 0;
         if (result.liveMs >= STABLE_STREAM_MS) failures = 0;
-        var delay = Math.max(BACKOFF_MS[Math.min(failures, BACKOFF_MS.length - 1)], result.retryMs || 0);
+        var delay = jittered(Math.max(BACKOFF_MS[Math.min(failures, BACKOFF_MS.length - 1)], result.retryMs || 0));
         failures++;
         setState('reconnecting');
         return sleep(delay).then(attempt);
