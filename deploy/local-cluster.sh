@@ -20,7 +20,9 @@ read -r -a grpc_ports <<< "${SALESOPS_GRPC_PORTS:-7070 7071}"
 silo_ports=(11111 11112)
 gateway_ports=(30000 30001)
 connection=${SALESOPS_CONNECTION:-"Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=salesops"}
-server_dll=src/SalesOps.Server/bin/Release/net10.0/SalesOps.Server.dll
+# SALESOPS_CONFIGURATION=Debug uses the tests' build (CI's smoke check); Release otherwise.
+configuration=${SALESOPS_CONFIGURATION:-Release}
+server_dll=src/SalesOps.Server/bin/$configuration/net10.0/SalesOps.Server.dll
 
 # shellcheck source=deploy/lib/postgres.sh
 . deploy/lib/postgres.sh
@@ -40,7 +42,7 @@ stop_postgres() {
 health() { dotnet "$server_dll" healthcheck --grpc-port "$1" >/dev/null 2>&1; }
 
 up() {
-  dotnet build -c Release src/SalesOps.Server -v quiet -nologo
+  dotnet build -c "$configuration" src/SalesOps.Server -v quiet -nologo
   start_postgres
   dotnet "$server_dll" migrate --connection-string "$connection"
   for i in 0 1; do

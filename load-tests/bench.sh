@@ -11,6 +11,8 @@
 # requires credentials and the load test calls with API keys, as real clients do).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# BENCH_CONFIGURATION=Debug runs the tests' own build (CI's smoke runs, which time nothing); figures come from Release.
+configuration=${BENCH_CONFIGURATION:-Release}
 
 storage=memory
 smoke=false
@@ -46,9 +48,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== building (Release)"
-dotnet build -c Release src/SalesOps.Server -v quiet -nologo
-dotnet build -c Release load-tests/SalesOps.LoadTests -v quiet -nologo
+echo "== building ($configuration)"
+dotnet build -c "$configuration" src/SalesOps.Server -v quiet -nologo
+dotnet build -c "$configuration" load-tests/SalesOps.LoadTests -v quiet -nologo
 
 echo "== PostgreSQL on 127.0.0.1:$pg_port"
 pg_start "$work/pg" "$pg_port"
@@ -75,7 +77,7 @@ else
   echo "== redis-server not available (apt-get install -y redis-server): the Redis baseline is skipped" >&2
 fi
 
-server_dll=src/SalesOps.Server/bin/Release/net10.0/SalesOps.Server.dll
+server_dll=src/SalesOps.Server/bin/$configuration/net10.0/SalesOps.Server.dll
 server_args=(--grpc-port "$grpc_port" --silo-port "$silo_port" --gateway-port "$gateway_port" --storage "$storage")
 if [ "$storage" = postgres ]; then
   server_args+=(--connection-string "$connection;Database=salesops" --migrate)
@@ -109,6 +111,6 @@ else
 fi
 
 echo "== load test"
-dotnet load-tests/SalesOps.LoadTests/bin/Release/net10.0/SalesOps.LoadTests.dll \
+dotnet "load-tests/SalesOps.LoadTests/bin/$configuration/net10.0/SalesOps.LoadTests.dll" \
   --server "http://127.0.0.1:$grpc_port" --server-pid "$server_pid" --storage "$storage" \
   --sql "$connection;Database=baseline" "${redis_args[@]}" --report "$report" "${auth_args[@]}" "${profile[@]}" "${extra[@]}"

@@ -147,12 +147,7 @@ public sealed class ScreenApiTests(ServerFixture server)
     [Fact]
     public async Task TheWebPort_ServesGrpcWeb_OverHttp11()
     {
-        using var channel = GrpcChannel.ForAddress(server.WebAddress, new GrpcChannelOptions
-        {
-            HttpHandler = new GrpcWebHandler(GrpcWebMode.GrpcWebText, new HttpClientHandler()),
-            HttpVersion = HttpVersion.Version11,
-            HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        });
+        using var channel = GrpcWeb(GrpcWebMode.GrpcWebText);
         var screens = new V1.ScreenService.ScreenServiceClient(channel);
         Assert.Equal("default", (await screens.GetChannelAsync(new V1.GetChannelRequest { Name = "default" }, deadline: Due)).Channel.Name);
         var query = new V1.QueryService.QueryServiceClient(channel);
@@ -194,12 +189,7 @@ public sealed class ScreenApiTests(ServerFixture server)
     [Fact]
     public async Task GrpcWeb_ServesTheReadServicesOnly()
     {
-        using var channel = GrpcChannel.ForAddress(server.WebAddress, new GrpcChannelOptions
-        {
-            HttpHandler = new GrpcWebHandler(GrpcWebMode.GrpcWeb, new HttpClientHandler()),
-            HttpVersion = HttpVersion.Version11,
-            HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        });
+        using var channel = GrpcWeb(GrpcWebMode.GrpcWeb);
         var admin = new V1.AdminService.AdminServiceClient(channel);
         var e = await Assert.ThrowsAnyAsync<RpcException>(() => admin.ListApiKeysAsync(new V1.ListApiKeysRequest(), deadline: Due).ResponseAsync);
         Assert.NotEqual(StatusCode.OK, e.StatusCode);
@@ -216,6 +206,14 @@ public sealed class ScreenApiTests(ServerFixture server)
         Assert.Equal(0, await ChannelsCommand.RunAsync(["delete", "api-cli", "--server", server.Address]));
         Assert.Equal(1, await ChannelsCommand.RunAsync(["delete", "api-cli", "--server", server.Address]));
     }
+
+    /// <summary>A gRPC-Web channel to the web port over HTTP/1.1, as a browser's client library makes one.</summary>
+    private GrpcChannel GrpcWeb(GrpcWebMode mode) => GrpcChannel.ForAddress(server.WebAddress, new GrpcChannelOptions
+    {
+        HttpHandler = new GrpcWebHandler(mode, new HttpClientHandler()),
+        HttpVersion = HttpVersion.Version11,
+        HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+    });
 
     private static V1.Channel Channel(string name, V1.LeaderboardMetric first, V1.LeaderboardMetric? second = null, string region = "")
     {

@@ -171,7 +171,15 @@ public sealed class ScreenGrpcService(
                     if (!latest.Equals(channel) || view.CurrentPeriod != CurrentPeriod())
                     {
                         channel = latest;
-                        view = await ViewAsync(caller, latest);
+                        var next = await ViewAsync(caller, latest);
+                        if (next.AlertScope != view.AlertScope)
+                        {
+                            // Another region's alerts: the screen reconnects (at once) for them, where it left off.
+                            outbox.Writer.TryComplete();
+                            return;
+                        }
+
+                        view = next;
                         await current.Stop.CancelAsync();
                         await Task.WhenAll(current.Running);
                         current.Stop.Dispose();
