@@ -94,6 +94,15 @@ public static class KeysCommand
     private static V1.Role ParseRole(string? text) =>
         Caller.ParseRole(text) is { } role ? (V1.Role)role : throw new FormatException("--role must be connector, screen, rep, manager or admin");
 
+    /// <summary>The server a command calls: <c>--server</c>, the local one by default.</summary>
+    internal static string ServerOf(Dictionary<string, string> options) => options.GetValueOrDefault("server") ?? "http://127.0.0.1:7070";
+
+    /// <summary>The caller's key as call metadata: <c>--api-key</c> or <c>SALESOPS_API_KEY</c>; none against a local development server.</summary>
+    internal static Metadata CallerHeaders(Dictionary<string, string> options) =>
+        (options.GetValueOrDefault("api-key") ?? Environment.GetEnvironmentVariable("SALESOPS_API_KEY")) is { Length: > 0 } key
+            ? [new Metadata.Entry(Credentials.ApiKeyHeader, key)]
+            : [];
+
     internal static Dictionary<string, string> Options(string[] args, out List<string> positional)
     {
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -125,8 +134,8 @@ public static class KeysCommand
     /// <summary>Through the admin RPC of a running server.</summary>
     private sealed class ServerAdmin(Dictionary<string, string> options) : IAdmin
     {
-        private readonly V1.AdminService.AdminServiceClient _client = new(GrpcChannel.ForAddress(options.GetValueOrDefault("server") ?? "http://127.0.0.1:7070"));
-        private readonly Metadata _headers = Headers(options.GetValueOrDefault("api-key") ?? Environment.GetEnvironmentVariable("SALESOPS_API_KEY"));
+        private readonly V1.AdminService.AdminServiceClient _client = new(GrpcChannel.ForAddress(ServerOf(options)));
+        private readonly Metadata _headers = CallerHeaders(options);
 
         private static DateTime Due => DateTime.UtcNow.AddSeconds(30);
 
@@ -136,8 +145,6 @@ public static class KeysCommand
             (await _client.ListApiKeysAsync(new V1.ListApiKeysRequest { IncludeInactive = all }, _headers, Due)).Keys;
 
         public async Task<V1.ApiKey> RevokeAsync(string keyId) => (await _client.RevokeApiKeyAsync(new V1.RevokeApiKeyRequest { KeyId = keyId }, _headers, Due)).Key;
-
-        private static Metadata Headers(string? key) => key is null or "" ? [] : [new Metadata.Entry(Credentials.ApiKeyHeader, key)];
     }
 
     /// <summary>Straight into the database of a postgres deployment, with the same checks the RPC makes.</summary>

@@ -40,10 +40,9 @@ public static class ChannelsCommand
             return 2;
         }
 
-        using var channel = GrpcChannel.ForAddress(options.GetValueOrDefault("server") ?? "http://127.0.0.1:7070");
+        using var channel = GrpcChannel.ForAddress(KeysCommand.ServerOf(options));
         var client = new V1.ScreenService.ScreenServiceClient(channel);
-        var key = options.GetValueOrDefault("api-key") ?? Environment.GetEnvironmentVariable("SALESOPS_API_KEY");
-        Metadata headers = key is null or "" ? [] : [new Metadata.Entry(Credentials.ApiKeyHeader, key)];
+        var headers = KeysCommand.CallerHeaders(options);
         var due = DateTime.UtcNow.AddSeconds(30);
         try
         {
