@@ -173,18 +173,7 @@ public sealed record FigureReport(
                 continue;
             }
 
-            var actual = TargetBook.Actual(f, key);
-            var expected = t.MustAchieve * elapsed;
-            list.Add(new TargetFigure(
-                key.Metric,
-                actual,
-                t.MustAchieve,
-                t.Stretch,
-                Ratio(actual, t.MustAchieve),
-                Ratio(actual, t.Stretch),
-                elapsed,
-                expected <= 0 ? 0 : actual / expected,
-                elapsed is > 0 and < 1 && actual < Math.Floor(expected)) { Dimension = key.Dimension });
+            list.Add(Standing(key.Metric, TargetBook.Actual(f, key), t, elapsed) with { Dimension = key.Dimension });
         }
 
         list.Sort(static (a, b) =>
@@ -194,6 +183,28 @@ public sealed record FigureReport(
             return c != 0 ? c : string.CompareOrdinal(a.Dimension.Value, b.Dimension.Value);
         });
         return list;
+    }
+
+    /// <summary>
+    /// The whole metric's figure in the period against the scope's target for it (an office screen's progress bar);
+    /// must-achieve, stretch, attainments and pace are 0 when no target is set.
+    /// </summary>
+    public static TargetFigure Progress(FigureSet f, TargetBook targets, Period period, TargetMetric metric, double elapsed) =>
+        Standing(metric, TargetBook.Actual(f, period, metric), targets.Get(period, metric) ?? default, elapsed);
+
+    private static TargetFigure Standing(TargetMetric metric, long actual, TargetLevels t, double elapsed)
+    {
+        var expected = t.MustAchieve * elapsed;
+        return new TargetFigure(
+            metric,
+            actual,
+            t.MustAchieve,
+            t.Stretch,
+            Ratio(actual, t.MustAchieve),
+            Ratio(actual, t.Stretch),
+            elapsed,
+            expected <= 0 ? 0 : actual / expected,
+            elapsed is > 0 and < 1 && actual < Math.Floor(expected));
     }
 
     /// <summary>The system's own forecast of a period: bookings + Σ open amount expected to close in it × probability.</summary>

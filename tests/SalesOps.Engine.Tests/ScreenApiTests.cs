@@ -34,7 +34,7 @@ public sealed class ScreenApiTests(ServerFixture server)
         Assert.Equal(listed.Order(StringComparer.Ordinal), listed);
 
         var builtIn = (await Screens.GetChannelAsync(new V1.GetChannelRequest { Name = "default" }, deadline: Due)).Channel;
-        Assert.Equal(3, builtIn.Slides.Count);
+        Assert.Equal(4, builtIn.Slides.Count);
         Assert.False((await Screens.DeleteChannelAsync(new V1.DeleteChannelRequest { Name = "api-lobby" }, deadline: Due)).DefaultRestored);
         var gone = await Assert.ThrowsAsync<RpcException>(() => Screens.GetChannelAsync(new V1.GetChannelRequest { Name = "api-lobby" }, deadline: Due).ResponseAsync);
         Assert.Equal((StatusCode.NotFound, "name"), (gone.StatusCode, Field(gone)));

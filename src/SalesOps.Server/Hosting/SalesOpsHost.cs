@@ -178,6 +178,7 @@ public static class SalesOpsHost
         builder.Services.AddSingleton<RepDirectory>();
         builder.Services.AddSingleton<RegionTree>();
         builder.Services.AddSingleton<RepTargets>();
+        builder.Services.AddSingleton<RegionFigures>();
         builder.Services.AddSingleton<ChannelDirectory>();
         builder.Services.AddSingleton<HubRegistration>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HubRegistration>());

@@ -14,6 +14,9 @@ public static partial class ChannelRules
     public const int MaxTop = 20;
     public const int DefaultTop = 10;
     public const int MaxTitle = 128;
+    public const int MaxProgressMetrics = 5;
+    public const int MinTeams = 2;
+    public const int MaxTeams = 8;
     public static readonly TimeSpan DefaultDuration = TimeSpan.FromSeconds(15);
     public static readonly TimeSpan MinDuration = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan MaxDuration = TimeSpan.FromMinutes(10);
@@ -77,15 +80,24 @@ public static partial class ChannelRules
                 case V1.Slide.KindOneofCase.Board:
                     Board(slide.Board, field + ".board");
                     break;
+                case V1.Slide.KindOneofCase.TargetProgress:
+                    Progress(slide.TargetProgress, field + ".target_progress");
+                    break;
+                case V1.Slide.KindOneofCase.Team:
+                    Team(slide.Team, field + ".team");
+                    break;
                 default:
-                    throw RequestGuard.Invalid(field, $"{field} must say what it shows (board)");
+                    throw RequestGuard.Invalid(field, $"{field} must say what it shows (board, target_progress or team)");
             }
         }
 
         return c;
     }
 
-    /// <summary>The channel named "default" until an administrator puts one: this month's boards of the viewer's region.</summary>
+    /// <summary>
+    /// The channel named "default" until an administrator puts one: this month's boards of the viewer's region, and its
+    /// progress to this month's targets.
+    /// </summary>
     public static V1.Channel BuiltInDefault() => new()
     {
         Name = DefaultName,
@@ -94,6 +106,9 @@ public static partial class ChannelRules
             BoardSlide("Bookings this month", V1.LeaderboardMetric.Bookings),
             BoardSlide("Activities this month", V1.LeaderboardMetric.Activities),
             BoardSlide("Collections this month", V1.LeaderboardMetric.Collections),
+
+            // Passed over by a screen while the region has no target this month.
+            new V1.Slide { Title = "Targets this month", Duration = Duration.FromTimeSpan(DefaultDuration), TargetProgress = new V1.TargetProgressSlide() },
         },
     };
 
@@ -101,8 +116,23 @@ public static partial class ChannelRules
     public static string TitleOf(V1.Slide slide, string period) => slide.Title.Length > 0 ? slide.Title : slide.KindCase switch
     {
         V1.Slide.KindOneofCase.Board => $"{MetricName(slide.Board.Metric)} {period}",
+        V1.Slide.KindOneofCase.TargetProgress => $"Targets {period}",
+        V1.Slide.KindOneofCase.Team => $"{MetricName(slide.Team.Metric)} {period}: team against team",
         _ => period,
     };
+
+    public static string MetricName(V1.TargetMetric metric) => metric switch
+    {
+        V1.TargetMetric.Bookings => "Bookings",
+        V1.TargetMetric.Collections => "Collections",
+        V1.TargetMetric.Activities => "Activities",
+        V1.TargetMetric.NewCustomers => "New customers",
+        V1.TargetMetric.GrossMargin => "Gross margin",
+        _ => "Figure",
+    };
+
+    /// <summary>The domain's metric of a checked wire one.</summary>
+    public static TargetMetric Metric(V1.TargetMetric metric) => (TargetMetric)((int)metric - 1);
 
     public static string MetricName(V1.LeaderboardMetric metric) => metric switch
     {
@@ -128,15 +158,8 @@ public static partial class ChannelRules
             throw RequestGuard.Invalid(field + ".metric", $"{field}.metric is required (bookings, attainment, collections, activities or forecast accuracy)");
         }
 
-        if (board.ScopeRegionId.Length > 0)
-        {
-            RequestGuard.Id(board.ScopeRegionId, field + ".scope_region_id");
-        }
-
-        if (board.Period.Length > 0 && !Period.TryParse(board.Period, out _))
-        {
-            throw RequestGuard.Invalid(field + ".period", $"{field}.period must be a month (2026-11), a quarter (2026-Q4), a year (2026) or empty for the current month; got {Echo.Quote(board.Period)}");
-        }
+        Scope(board.ScopeRegionId, field + ".scope_region_id");
+        PeriodOf(board.Period, field + ".period");
 
         if (board.Top is < 0 or > MaxTop)
         {
@@ -146,6 +169,69 @@ public static partial class ChannelRules
         if (board.Top == 0)
         {
             board.Top = DefaultTop;
+        }
+    }
+
+    private static void Progress(V1.TargetProgressSlide progress, string field)
+    {
+        Scope(progress.ScopeRegionId, field + ".scope_region_id");
+        PeriodOf(progress.Period, field + ".period");
+        if (progress.Metrics.Count > MaxProgressMetrics)
+        {
+            throw RequestGuard.Invalid(field + ".metrics", $"{field}.metrics names at most {MaxProgressMetrics} metrics; got {progress.Metrics.Count}");
+        }
+
+        for (var i = 0; i < progress.Metrics.Count; i++)
+        {
+            TargetMetricOf(progress.Metrics[i], $"{field}.metrics[{i}]");
+            if (progress.Metrics.IndexOf(progress.Metrics[i]) < i)
+            {
+                throw RequestGuard.Invalid($"{field}.metrics[{i}]", $"{field}.metrics names {MetricName(progress.Metrics[i]).ToLowerInvariant()} twice");
+            }
+        }
+    }
+
+    private static void Team(V1.TeamSlide team, string field)
+    {
+        if (team.RegionIds.Count is < MinTeams or > MaxTeams)
+        {
+            throw RequestGuard.Invalid(field + ".region_ids", $"{field}.region_ids names {MinTeams} to {MaxTeams} competing regions; got {team.RegionIds.Count}");
+        }
+
+        for (var i = 0; i < team.RegionIds.Count; i++)
+        {
+            var id = RequestGuard.Id(team.RegionIds[i], $"{field}.region_ids[{i}]");
+            if (team.RegionIds.IndexOf(id) < i)
+            {
+                throw RequestGuard.Invalid($"{field}.region_ids[{i}]", $"{field}.region_ids names {Echo.Quote(id)} twice");
+            }
+        }
+
+        PeriodOf(team.Period, field + ".period");
+        TargetMetricOf(team.Metric, field + ".metric");
+    }
+
+    private static void TargetMetricOf(V1.TargetMetric metric, string field)
+    {
+        if (metric == V1.TargetMetric.Unspecified || !System.Enum.IsDefined(metric))
+        {
+            throw RequestGuard.Invalid(field, $"{field} must be a target metric (bookings, collections, activities, new customers or gross margin); got {metric}");
+        }
+    }
+
+    private static void Scope(string scope, string field)
+    {
+        if (scope.Length > 0)
+        {
+            RequestGuard.Id(scope, field);
+        }
+    }
+
+    private static void PeriodOf(string period, string field)
+    {
+        if (period.Length > 0 && !Period.TryParse(period, out _))
+        {
+            throw RequestGuard.Invalid(field, $"{field} must be a month (2026-11), a quarter (2026-Q4), a year (2026) or empty for the current month; got {Echo.Quote(period)}");
         }
     }
 

@@ -27,6 +27,7 @@ public sealed class ScreenGrpcService(
     EngineClock clock,
     IHostApplicationLifetime lifetime,
     RepTargets targets,
+    RegionFigures figures,
     IServiceProvider services)
     : V1.ScreenService.ScreenServiceBase
 {
@@ -35,6 +36,12 @@ public sealed class ScreenGrpcService(
 
     /// <summary>A message at least this often, so a screen tells a quiet office from a dead connection.</summary>
     public static readonly TimeSpan HeartbeatEvery = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often a screen's target-progress and team slides look at their regions' figures.</summary>
+    public static readonly TimeSpan FiguresPoll = TimeSpan.FromSeconds(1);
+
+    /// <summary>Figure slides are sent again at least this many looks apart, so their pace markers move with time.</summary>
+    private const int FiguresRefreshPolls = 60;
 
     private static readonly string WatchLeaderboardMethod = $"/{V1.WatchService.Descriptor.FullName}/WatchLeaderboard";
     private static readonly string WatchAlertsMethod = $"/{V1.WatchService.Descriptor.FullName}/WatchAlerts";
@@ -117,7 +124,7 @@ public sealed class ScreenGrpcService(
             }
         }
 
-        (CancellationTokenSource Stop, List<Task> Running) StartBoards(ScreenView v)
+        (CancellationTokenSource Stop, List<Task> Running) StartSlides(ScreenView v)
         {
             var boards = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
             var running = new List<Task>();
@@ -134,6 +141,11 @@ public sealed class ScreenGrpcService(
                 running.Add(RunAsync(t => watch.WatchLeaderboard(board.Clone(), writer, new PartContext(context, t)), boards.Token));
             }
 
+            if (v.Figures.Count > 0)
+            {
+                running.Add(RunAsync(t => FiguresAsync(v.Figures, outbox.Writer, t), boards.Token));
+            }
+
             return (boards, running);
         }
 
@@ -146,7 +158,7 @@ public sealed class ScreenGrpcService(
 
         var alertWriter = new ForwardingWriter<V1.WatchAlertsResponse, V1.WatchScreenResponse>(outbox.Writer, a => ValueTask.FromResult(new V1.WatchScreenResponse { Alert = a }));
         parts.Add(RunAsync(t => watch.WatchAlerts(alertRequest, alertWriter, new PartContext(context, t)), stop.Token));
-        var current = StartBoards(view);
+        var current = StartSlides(view);
 
         // Looks for a changed channel (or a month that turned, for slides of the current one), and keeps the connection
         // visibly alive. A failed look is tried again next time: it ends no screen.
@@ -184,7 +196,7 @@ public sealed class ScreenGrpcService(
                         await Task.WhenAll(current.Running);
                         current.Stop.Dispose();
                         await outbox.Writer.WriteAsync(new V1.WatchScreenResponse { Channel = view.Screen }, t);
-                        current = StartBoards(view);
+                        current = StartSlides(view);
                     }
 
                     if (sinceBeat >= HeartbeatEvery)
@@ -213,6 +225,42 @@ public sealed class ScreenGrpcService(
             await Task.WhenAll(parts);
             await Task.WhenAll(current.Running);
             current.Stop.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Keeps a screen's target-progress and team slides current: each is sent at once, then when a figure changes, and
+    /// now and then for the pace markers. A failed look is tried again next time: it ends no screen.
+    /// </summary>
+    private async Task FiguresAsync(List<FigureSlide> slides, ChannelWriter<V1.WatchScreenResponse> outbox, CancellationToken cancellation)
+    {
+        var sent = new V1.ScreenFiguresUpdate?[slides.Count];
+        var age = new int[slides.Count];
+        while (true)
+        {
+            for (var i = 0; i < slides.Count; i++)
+            {
+                V1.ScreenFiguresUpdate update;
+                try
+                {
+                    update = await figures.UpdateAsync(slides[i], clock.Now);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    continue;
+                }
+
+                if (sent[i] is { } last && RegionFigures.SameFigures(last, update) && ++age[i] < FiguresRefreshPolls)
+                {
+                    continue;
+                }
+
+                await outbox.WriteAsync(new V1.WatchScreenResponse { Figures = update }, cancellation);
+                sent[i] = update;
+                age[i] = 0;
+            }
+
+            await Task.Delay(FiguresPoll, cancellation);
         }
     }
 
@@ -252,7 +300,7 @@ public sealed class ScreenGrpcService(
     /// <summary>A channel as a viewer sees it, every board authorized for them.</summary>
     /// <param name="CurrentPeriod">The current month when the view was made: slides of "the current month" show it.</param>
     /// <param name="LatestAlert">The alert log's latest sequence when the view was made.</param>
-    private sealed record ScreenView(V1.ScreenChannel Screen, List<V1.WatchLeaderboardRequest?> Boards, string AlertScope, string CurrentPeriod, long LatestAlert);
+    private sealed record ScreenView(V1.ScreenChannel Screen, List<V1.WatchLeaderboardRequest?> Boards, List<FigureSlide> Figures, string AlertScope, string CurrentPeriod, long LatestAlert);
 
     private string CurrentPeriod() => RequestGuard.PeriodOrCurrent("", settings, clock).ToString();
 
@@ -260,50 +308,88 @@ public sealed class ScreenGrpcService(
     {
         var channel = stored.Clone();
         var boards = new List<V1.WatchLeaderboardRequest?>(channel.Slides.Count);
-        for (var i = 0; i < channel.Slides.Count; i++)
-        {
-            var slide = channel.Slides[i];
-            if (slide.KindCase != V1.Slide.KindOneofCase.Board)
-            {
-                boards.Add(null);
-                continue;
-            }
+        var figureSlides = new List<FigureSlide>();
+        var shown = new HashSet<string>(StringComparer.Ordinal);
 
-            var field = $"slides[{i}].board.scope_region_id";
-            var board = new V1.WatchLeaderboardRequest
-            {
-                ScopeRegionId = slide.Board.ScopeRegionId,
-                Period = slide.Board.Period,
-                Metric = slide.Board.Metric,
-                Top = slide.Board.Top,
-            };
+        // A region a slide shows, as the viewer may see it: authorized as a board of it, and defined.
+        async Task<string> RegionAsync(int slide, string scope, string field, V1.WatchLeaderboardRequest? board = null)
+        {
+            board ??= new V1.WatchLeaderboardRequest { ScopeRegionId = scope, Metric = V1.LeaderboardMetric.Bookings };
             try
             {
                 await policy.AuthorizeAsync(caller, WatchLeaderboardMethod, board);
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.PermissionDenied)
             {
-                throw ApiErrors.Denied(field, $"channel {Echo.Quote(stored.Name)}, slide {i + 1}: {e.Status.Detail}");
+                throw ApiErrors.Denied(field, $"channel {Echo.Quote(stored.Name)}, slide {slide + 1}: {e.Status.Detail}");
             }
 
-            board.ScopeRegionId = RequestGuard.ScopeId(board.ScopeRegionId);
-            if (!await known.ExistsAsync(new EntityRef(EntityKind.Region, board.ScopeRegionId, field)))
+            var id = RequestGuard.ScopeId(board.ScopeRegionId);
+            if (!await known.ExistsAsync(new EntityRef(EntityKind.Region, id, field)))
             {
-                throw RequestGuard.NotFound(field, $"channel {Echo.Quote(stored.Name)}, slide {i + 1}: region {Echo.Quote(board.ScopeRegionId)} is not defined");
+                throw RequestGuard.NotFound(field, $"channel {Echo.Quote(stored.Name)}, slide {slide + 1}: region {Echo.Quote(id)} is not defined");
             }
 
-            var period = RequestGuard.PeriodOrCurrent(board.Period, settings, clock);
-            board.Period = period.ToString();
-            slide.Board.ScopeRegionId = board.ScopeRegionId;
-            slide.Board.Period = board.Period;
-            slide.Title = ChannelRules.TitleOf(slide, board.Period);
-            boards.Add(board);
+            shown.Add(id);
+            return id;
         }
 
-        // The screen's region: the one region all its boards show (an office's screen shows that office's alerts,
+        for (var i = 0; i < channel.Slides.Count; i++)
+        {
+            var slide = channel.Slides[i];
+            boards.Add(null);
+            switch (slide.KindCase)
+            {
+                case V1.Slide.KindOneofCase.Board:
+                {
+                    var board = new V1.WatchLeaderboardRequest
+                    {
+                        ScopeRegionId = slide.Board.ScopeRegionId,
+                        Period = slide.Board.Period,
+                        Metric = slide.Board.Metric,
+                        Top = slide.Board.Top,
+                    };
+                    board.ScopeRegionId = await RegionAsync(i, board.ScopeRegionId, $"slides[{i}].board.scope_region_id", board);
+                    board.Period = RequestGuard.PeriodOrCurrent(board.Period, settings, clock).ToString();
+                    slide.Board.ScopeRegionId = board.ScopeRegionId;
+                    slide.Board.Period = board.Period;
+                    slide.Title = ChannelRules.TitleOf(slide, board.Period);
+                    boards[i] = board;
+                    break;
+                }
+
+                case V1.Slide.KindOneofCase.TargetProgress:
+                {
+                    var progress = slide.TargetProgress;
+                    progress.ScopeRegionId = await RegionAsync(i, progress.ScopeRegionId, $"slides[{i}].target_progress.scope_region_id");
+                    var period = RequestGuard.PeriodOrCurrent(progress.Period, settings, clock);
+                    progress.Period = period.ToString();
+                    slide.Title = ChannelRules.TitleOf(slide, progress.Period);
+                    figureSlides.Add(new FigureSlide(i, slide.KindCase, [progress.ScopeRegionId], period, [.. progress.Metrics.Select(ChannelRules.Metric)], false));
+                    break;
+                }
+
+                case V1.Slide.KindOneofCase.Team:
+                {
+                    var team = slide.Team;
+                    for (var j = 0; j < team.RegionIds.Count; j++)
+                    {
+                        // An empty id would mean the viewer's own region; a team is always named.
+                        team.RegionIds[j] = await RegionAsync(i, RequestGuard.Id(team.RegionIds[j], $"slides[{i}].team.region_ids[{j}]"), $"slides[{i}].team.region_ids[{j}]");
+                    }
+
+                    var period = RequestGuard.PeriodOrCurrent(team.Period, settings, clock);
+                    team.Period = period.ToString();
+                    slide.Title = ChannelRules.TitleOf(slide, team.Period);
+                    figureSlides.Add(new FigureSlide(i, slide.KindCase, [.. team.RegionIds], period, [ChannelRules.Metric(team.Metric)], team.RankByAttainment));
+                    break;
+                }
+            }
+        }
+
+        // The screen's region: the one region all its slides show (an office's screen shows that office's alerts,
         // whoever's key opened it), else the viewer's own; its alerts are authorized as WatchAlerts of it.
-        var shown = boards.OfType<V1.WatchLeaderboardRequest>().Select(b => b.ScopeRegionId).Distinct().ToList();
-        var alerts = new V1.WatchAlertsRequest { ScopeRegionId = shown.Count == 1 ? shown[0] : "" };
+        var alerts = new V1.WatchAlertsRequest { ScopeRegionId = shown.Count == 1 ? shown.First() : "" };
         await policy.AuthorizeAsync(caller, WatchAlertsMethod, alerts);
         var region = RequestGuard.ScopeId(alerts.ScopeRegionId);
         var screen = new V1.ScreenChannel
@@ -322,6 +408,6 @@ public sealed class ScreenGrpcService(
             channel.Title = screen.RegionName;
         }
 
-        return new ScreenView(screen, boards, region == RegionState.CompanyId ? "" : region, CurrentPeriod(), range.Newest);
+        return new ScreenView(screen, boards, figureSlides, region == RegionState.CompanyId ? "" : region, CurrentPeriod(), range.Newest);
     }
 }
