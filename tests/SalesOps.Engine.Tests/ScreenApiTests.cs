@@ -49,6 +49,13 @@ public sealed class ScreenApiTests(ServerFixture server)
     [InlineData("too-many-rows", "channel.slides[0].board.top")]
     [InlineData("bad-period", "channel.slides[0].board.period")]
     [InlineData("no-kind", "channel.slides[0]")]
+    [InlineData("one-team", "channel.slides[0].team.region_ids")]
+    [InlineData("same-team", "channel.slides[0].team.region_ids[1]")]
+    [InlineData("team-no-metric", "channel.slides[0].team.metric")]
+    [InlineData("bad-team-id", "channel.slides[0].team.region_ids[0]")]
+    [InlineData("progress-twice", "channel.slides[0].target_progress.metrics[1]")]
+    [InlineData("progress-bad-metric", "channel.slides[0].target_progress.metrics[0]")]
+    [InlineData("progress-period", "channel.slides[0].target_progress.period")]
     public async Task ABadChannel_IsRefusedNamingTheField_AndChangesNothing(string name, string field)
     {
         var channel = Channel(name, V1.LeaderboardMetric.Bookings);
@@ -61,6 +68,13 @@ public sealed class ScreenApiTests(ServerFixture server)
             case "too-many-rows": board.Top = 21; break;
             case "bad-period": board.Period = "2026-13"; break;
             case "no-kind": channel.Slides[0].ClearKind(); break;
+            case "one-team": channel.Slides[0].Team = new V1.TeamSlide { RegionIds = { "east" }, Metric = V1.TargetMetric.Bookings }; break;
+            case "same-team": channel.Slides[0].Team = new V1.TeamSlide { RegionIds = { "east", "east" }, Metric = V1.TargetMetric.Bookings }; break;
+            case "team-no-metric": channel.Slides[0].Team = new V1.TeamSlide { RegionIds = { "east", "west" } }; break;
+            case "bad-team-id": channel.Slides[0].Team = new V1.TeamSlide { RegionIds = { "", "west" }, Metric = V1.TargetMetric.Bookings }; break;
+            case "progress-twice": channel.Slides[0].TargetProgress = new V1.TargetProgressSlide { Metrics = { V1.TargetMetric.Bookings, V1.TargetMetric.Bookings } }; break;
+            case "progress-bad-metric": channel.Slides[0].TargetProgress = new V1.TargetProgressSlide { Metrics = { (V1.TargetMetric)99 } }; break;
+            case "progress-period": channel.Slides[0].TargetProgress = new V1.TargetProgressSlide { Period = "Q4" }; break;
         }
 
         var e = await Assert.ThrowsAsync<RpcException>(() => Screens.PutChannelAsync(new V1.PutChannelRequest { Channel = channel }, deadline: Due).ResponseAsync);
@@ -117,6 +131,85 @@ public sealed class ScreenApiTests(ServerFixture server)
         }
 
         Assert.Equal(V1.LeaderboardMetric.Collections, Assert.Single(changed.Channel.Slides).Board.Metric);
+    }
+
+    [Fact]
+    public async Task TargetProgressAndTeamSlides_ShowTheRegionsOwnFigures_AndFollowAWin()
+    {
+        var s = new Scenario("api-fig");
+        await server.SendBatchAsync("setup", s.Region("t"), s.Region("a", "t"), s.Region("b", "t"), s.Customer("acme"), s.Rep("ann", "a"), s.Rep("bob", "b"),
+            s.RegionTarget("a", "2026-11", 100_000), s.RegionTarget("b", "2026-11", 20_000),
+            s.Open("o1", "ann", "acme", 60_000), s.Won("o1", 2), s.Open("o2", "bob", "acme", 15_000), s.Won("o2", 2));
+        var channel = new V1.Channel
+        {
+            Name = "api-figures",
+            Slides =
+            {
+                new V1.Slide { TargetProgress = new V1.TargetProgressSlide { ScopeRegionId = s.Id("a"), Metrics = { V1.TargetMetric.Bookings, V1.TargetMetric.Activities } } },
+                new V1.Slide { Team = new V1.TeamSlide { RegionIds = { s.Id("b"), s.Id("a") }, Metric = V1.TargetMetric.Bookings } },
+                new V1.Slide { Team = new V1.TeamSlide { RegionIds = { s.Id("a"), s.Id("b") }, Metric = V1.TargetMetric.Bookings, RankByAttainment = true } },
+                new V1.Slide { TargetProgress = new V1.TargetProgressSlide { ScopeRegionId = s.Id("t") } },
+            },
+        };
+        await Screens.PutChannelAsync(new V1.PutChannelRequest { Channel = channel }, deadline: Due);
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var call = Screens.WatchScreen(new V1.WatchScreenRequest { Name = "api-figures" }, cancellationToken: cts.Token);
+        var stream = call.ResponseStream;
+        Assert.True(await stream.MoveNext(cts.Token));
+        var first = stream.Current.Channel.Channel;
+        Assert.Equal(("2026-11", "Targets 2026-11", "Bookings 2026-11: team against team"), (first.Slides[0].TargetProgress.Period, first.Slides[0].Title, first.Slides[1].Title));
+
+        async Task<V1.ScreenFiguresUpdate> NextFiguresAsync(int slide, Func<V1.ScreenFiguresUpdate, bool>? until = null)
+        {
+            while (true)
+            {
+                Assert.True(await stream.MoveNext(cts.Token));
+                if (stream.Current.Figures is { } f && f.Slide == slide && (until is null || until(f)))
+                {
+                    return f;
+                }
+            }
+        }
+
+        var figures = new Dictionary<int, V1.ScreenFiguresUpdate>();
+        while (figures.Count < 4)
+        {
+            Assert.True(await stream.MoveNext(cts.Token));
+            if (stream.Current.Figures is { } f)
+            {
+                figures.TryAdd(f.Slide, f);
+            }
+        }
+
+        // The region's figures as GetRegion gives them: what the slides must show.
+        var query = new V1.QueryService.QueryServiceClient(server.Channel);
+        async Task<V1.TargetFigure> BookingsOfAsync(string region) =>
+            (await query.GetRegionAsync(new V1.GetRegionRequest { RegionId = s.Id(region), Period = "2026-11" }, deadline: Due)).Figures.Targets
+            .Single(t => t.Metric == V1.TargetMetric.Bookings && t.Dimension is null);
+        var a = await BookingsOfAsync("a");
+        var b = await BookingsOfAsync("b");
+
+        var progress = figures[0];
+        Assert.Equal(a.ElapsedShare, progress.ElapsedShare, 3);
+        Assert.Equal(
+            [(V1.TargetMetric.Bookings, a.Actual, a.MustAchieve, a.MustAttainment), (V1.TargetMetric.Activities, 0L, 0L, 0d)],
+            progress.Rows.Select(r => (r.Metric, r.Actual, r.MustAchieve, r.MustAttainment)));
+        Assert.Equal(("Region a", 60_000L, 0.6), (progress.Rows[0].RegionName, progress.Rows[0].Actual, progress.Rows[0].MustAttainment));
+        Assert.Equal(a.Pace, progress.Rows[0].Pace, 3);
+
+        // By the figure: a (60,000) leads b (15,000); by share of their own targets b (75%) leads a (60%).
+        Assert.Equal([(s.Id("a"), a.Actual, 1), (s.Id("b"), b.Actual, 2)], figures[1].Rows.Select(r => (r.RegionId, r.Actual, r.Rank)));
+        Assert.Equal([(s.Id("b"), 0.75, 1), (s.Id("a"), 0.6, 2)], figures[2].Rows.Select(r => (r.RegionId, r.MustAttainment, r.Rank)));
+
+        // A region without targets, its metrics not named: nothing to show (a screen passes over the slide).
+        Assert.Empty(figures[3].Rows);
+
+        // A win overtakes: the team slide follows within the poll, without a new channel.
+        await server.SendBatchAsync("overtake", s.Open("o3", "bob", "acme", 50_000, h: 3), s.Won("o3", 4));
+        var after = await NextFiguresAsync(1, f => f.Rows[0].RegionId == s.Id("b"));
+        Assert.Equal([(s.Id("b"), 65_000L, 1), (s.Id("a"), 60_000L, 2)], after.Rows.Select(r => (r.RegionId, r.Actual, r.Rank)));
+        Assert.Equal((await BookingsOfAsync("b")).Actual, after.Rows[0].Actual);
     }
 
     [Fact]

@@ -70,6 +70,9 @@ public sealed class AccessMatrixTests(AccessFixture server)
         ("WatchScreen default",          "Y  n  n  Y  Y  Y  Y  Y"),
         ("WatchScreen east",             "Y  n  n  Y  Y  Y  Y  n"),
         ("WatchScreen west",             "Y  n  n  n  n  n  n  Y"),
+        ("WatchScreen teams east,east-north", "Y  n  n  Y  Y  Y  Y  n"),
+        ("WatchScreen teams east,west",  "Y  n  n  n  n  n  n  n"),
+        ("WatchScreen targets west",     "Y  n  n  n  n  n  n  Y"),
         ("GetChannel",                   "Y  n  n  Y  Y  Y  Y  Y"),
         ("ListChannels",                 "Y  n  n  Y  Y  Y  Y  Y"),
         ("PutChannel",                   "Y  n  n  n  n  n  n  n"),
@@ -258,6 +261,18 @@ public sealed class AccessMatrixTests(AccessFixture server)
         return name;
     }
 
+    /// <summary>A channel (put by the admin) with a team slide of <paramref name="regions"/>, or the target progress of the one region.</summary>
+    private async Task<string> FigureChannelAsync(string kind, string[] regions)
+    {
+        var name = $"matrix-{kind}-{string.Join('-', regions)}";
+        var slide = kind == "teams"
+            ? new V1.Slide { Team = new V1.TeamSlide { RegionIds = { regions.Select(server.S.Id) }, Metric = V1.TargetMetric.Bookings } }
+            : new V1.Slide { TargetProgress = new V1.TargetProgressSlide { ScopeRegionId = server.S.Id(regions[0]) } };
+        using var admin = Admin();
+        await admin.Screens.PutChannelAsync(new V1.PutChannelRequest { Channel = new V1.Channel { Name = name, Slides = { slide } } }, deadline: Due);
+        return name;
+    }
+
     private async Task<StatusCode> RunAsync(ApiClients c, string call)
     {
         var s = server.S;
@@ -351,8 +366,14 @@ public sealed class AccessMatrixTests(AccessFixture server)
                     await c.Admin.RevokeApiKeyAsync(new V1.RevokeApiKeyRequest { KeyId = victim.Split('_')[1] }, deadline: due);
                     break;
                 case "WatchScreen":
-                    // "default" shows the caller's own region; "east"/"west" a channel whose board is that region's.
-                    var name = parts[1] == "default" ? "default" : await BoardChannelAsync(parts[1]);
+                    // "default" shows the caller's own region; "east"/"west" a channel whose board is that region's;
+                    // "teams a,b" a team slide of those regions; "targets r" the target progress of r.
+                    var name = parts[1] switch
+                    {
+                        "default" => "default",
+                        "teams" or "targets" => await FigureChannelAsync(parts[1], parts[2].Split(',')),
+                        _ => await BoardChannelAsync(parts[1]),
+                    };
                     using (var screen = c.Screens.WatchScreen(new V1.WatchScreenRequest { Name = name }, deadline: due))
                     {
                         Assert.True(await screen.ResponseStream.MoveNext(CancellationToken.None));
