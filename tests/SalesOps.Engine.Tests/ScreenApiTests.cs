@@ -296,6 +296,14 @@ public sealed class ScreenApiTests(ServerFixture server)
         Assert.Equal(("Lobby", 2, 20L), (stored.Title, stored.Slides.Count, stored.Slides[1].Duration.Seconds));
         Assert.Equal(0, await ChannelsCommand.RunAsync(["list", "--server", server.Address]));
         Assert.Equal(2, await ChannelsCommand.RunAsync(["put", "api-cli", "--boards", "nope", "--server", server.Address]));
+
+        // A target progress and a team slide, after the boards.
+        Assert.Equal(0, await ChannelsCommand.RunAsync(["put", "api-cli", "--boards", "bookings", "--targets", "bookings,new-customers", "--teams", "east,west", "--team-metric", "collections", "--rank", "attainment", "--server", server.Address]));
+        stored = (await Screens.GetChannelAsync(new V1.GetChannelRequest { Name = "api-cli" }, deadline: Due)).Channel;
+        Assert.Equal([V1.Slide.KindOneofCase.Board, V1.Slide.KindOneofCase.TargetProgress, V1.Slide.KindOneofCase.Team], stored.Slides.Select(x => x.KindCase));
+        Assert.Equal([V1.TargetMetric.Bookings, V1.TargetMetric.NewCustomers], stored.Slides[1].TargetProgress.Metrics);
+        Assert.Equal(("east,west", V1.TargetMetric.Collections, true), (string.Join(",", stored.Slides[2].Team.RegionIds), stored.Slides[2].Team.Metric, stored.Slides[2].Team.RankByAttainment));
+        Assert.Equal(2, await ChannelsCommand.RunAsync(["put", "api-cli", "--teams", "east,west", "--server", server.Address]));
         Assert.Equal(0, await ChannelsCommand.RunAsync(["delete", "api-cli", "--server", server.Address]));
         Assert.Equal(1, await ChannelsCommand.RunAsync(["delete", "api-cli", "--server", server.Address]));
     }

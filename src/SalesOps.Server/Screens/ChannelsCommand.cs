@@ -10,7 +10,8 @@ namespace SalesOps.Server.Screens;
 /// The <c>channels</c> command: list, show, put and delete office screen channels through a running server's
 /// <c>ScreenService</c> (<c>--server</c>, default the local one; an admin key from <c>--api-key</c> or
 /// <c>SALESOPS_API_KEY</c> to change them, none needed against a local development server). A channel is given as the
-/// JSON of the contract's <c>Channel</c> (<c>--file</c>, <c>-</c> for standard input) or, for boards only, by options.
+/// JSON of the contract's <c>Channel</c> (<c>--file</c>, <c>-</c> for standard input) or by options: boards, a target
+/// progress and a team slide, in that order.
 /// </summary>
 public static class ChannelsCommand
 {
@@ -18,10 +19,13 @@ public static class ChannelsCommand
         "usage: channels list\n" +
         "       channels get <name>\n" +
         "       channels put <name> --file channel.json        (the JSON of salesops.v1.Channel; - reads standard input)\n" +
-        "       channels put <name> --boards bookings,activities [--region <id>] [--period 2026-Q4] [--duration 15s] [--top 10] [--title \"...\"]\n" +
+        "       channels put <name> [--boards bookings,activities] [--targets bookings,collections|all] [--teams east,north --team-metric bookings [--rank figure|attainment]]\n" +
+        "                           [--region <id>] [--period 2026-Q4] [--duration 15s] [--top 10] [--title \"...\"]\n" +
         "       channels delete <name>\n" +
         "   against a server: [--server http://127.0.0.1:7070] [--api-key <key> | env SALESOPS_API_KEY]\n" +
-        "   boards: bookings, attainment, collections, activities, forecast-accuracy";
+        "   boards: bookings, attainment, collections, activities, forecast-accuracy\n" +
+        "   targets (the region's progress to its targets; all = every metric it has a target for) and team metrics:\n" +
+        "     bookings, collections, activities, new-customers, gross-margin";
 
     private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithIndentation());
 
@@ -90,34 +94,58 @@ public static class ChannelsCommand
             var text = file == "-" ? await Console.In.ReadToEndAsync() : await File.ReadAllTextAsync(file);
             channel = JsonParser.Default.Parse<V1.Channel>(text);
         }
-        else if (options.TryGetValue("boards", out var boards))
+        else if (options.ContainsKey("boards") || options.ContainsKey("targets") || options.ContainsKey("teams"))
         {
             channel = new V1.Channel { Title = options.GetValueOrDefault("title") ?? "" };
             var duration = options.TryGetValue("duration", out var d) ? Google.Protobuf.WellKnownTypes.Duration.Parser.ParseJson($"\"{d}\"") : null;
             var top = options.TryGetValue("top", out var t) ? int.Parse(t, System.Globalization.CultureInfo.InvariantCulture) : 0;
-            foreach (var board in boards.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            var region = options.GetValueOrDefault("region") ?? "";
+            var period = options.GetValueOrDefault("period") ?? "";
+            foreach (var board in List(options.GetValueOrDefault("boards")))
             {
-                channel.Slides.Add(new V1.Slide
+                channel.Slides.Add(new V1.Slide { Duration = duration, Board = new V1.BoardSlide { Metric = MetricOf(board), ScopeRegionId = region, Period = period, Top = top } });
+            }
+
+            if (options.TryGetValue("targets", out var targets))
+            {
+                var progress = new V1.TargetProgressSlide { ScopeRegionId = region, Period = period };
+                progress.Metrics.Add(targets is "all" or "true" ? [] : List(targets).Select(TargetMetricOf));
+                channel.Slides.Add(new V1.Slide { Duration = duration, TargetProgress = progress });
+            }
+
+            if (options.TryGetValue("teams", out var teams))
+            {
+                var rank = options.GetValueOrDefault("rank") ?? "figure";
+                var team = new V1.TeamSlide
                 {
-                    Duration = duration,
-                    Board = new V1.BoardSlide
-                    {
-                        Metric = MetricOf(board),
-                        ScopeRegionId = options.GetValueOrDefault("region") ?? "",
-                        Period = options.GetValueOrDefault("period") ?? "",
-                        Top = top,
-                    },
-                });
+                    Period = period,
+                    Metric = TargetMetricOf(options.GetValueOrDefault("team-metric") ?? throw new FormatException("--teams needs --team-metric (bookings, collections, activities, new-customers or gross-margin)")),
+                    RankByAttainment = rank == "attainment" ? true : rank == "figure" ? false : throw new FormatException($"--rank is figure or attainment; got '{rank}'"),
+                };
+                team.RegionIds.Add(List(teams));
+                channel.Slides.Add(new V1.Slide { Duration = duration, Team = team });
             }
         }
         else
         {
-            throw new FormatException("channels put needs --file <channel.json> or --boards <metric,...>");
+            throw new FormatException("channels put needs --file <channel.json>, or --boards, --targets or --teams");
         }
 
         channel.Name = name;
         return channel;
     }
+
+    private static string[] List(string? text) => text?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+
+    private static V1.TargetMetric TargetMetricOf(string name) => name switch
+    {
+        "bookings" => V1.TargetMetric.Bookings,
+        "collections" => V1.TargetMetric.Collections,
+        "activities" => V1.TargetMetric.Activities,
+        "new-customers" => V1.TargetMetric.NewCustomers,
+        "gross-margin" => V1.TargetMetric.GrossMargin,
+        _ => throw new FormatException($"unknown metric '{name}': bookings, collections, activities, new-customers or gross-margin"),
+    };
 
     private static V1.LeaderboardMetric MetricOf(string name) => name switch
     {
