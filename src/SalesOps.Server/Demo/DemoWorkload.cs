@@ -108,6 +108,16 @@ public sealed partial class DemoWorkload(
 
         batch.Add(new TargetSet(NextId(), now, TargetScope.Region, RegionState.CompanyId, month, TargetMetric.Bookings, reps.Length * 400_000L, reps.Length * 520_000L));
 
+        // Every region's month target in step with its reps, so team slides can rank regions by their share of it.
+        foreach (var (id, _, _) in Regions)
+        {
+            var members = Enumerable.Range(0, reps.Length).Count(i => leaves[i % leaves.Length] == id || Regions.Any(r => r.Id == leaves[i % leaves.Length] && r.Parent == id));
+            if (members > 0)
+            {
+                batch.Add(new TargetSet(NextId(), now, TargetScope.Region, id, month, TargetMetric.Bookings, members * 400_000L, members * 520_000L));
+            }
+        }
+
         // Next year's reference variables for the company: last year's actual left to the engine, 6% industry growth,
         // the long-term plan's figure and a new product line's expected bookings.
         batch.Add(new PlanningInputsRecorded(
