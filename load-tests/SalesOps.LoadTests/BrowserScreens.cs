@@ -12,8 +12,8 @@ public sealed record BrowserScreensReport(int Screens, int Channels, long Messag
 /// <summary>
 /// Office screens as a browser runs them: each holds one HTTP/1.1 connection of its own to the web port and reads
 /// <c>ScreenService.WatchScreen</c> as JSON lines — the screen page's whole traffic — reconnecting with its last alert
-/// sequence when the stream ends, as the page does. One channel per territory (its bookings and activities boards);
-/// screens are spread over them.
+/// sequence when the stream ends, as the page does. One channel per territory (its bookings and activities boards, its
+/// target progress, and a contest of it and the next territories); screens are spread over them.
 /// </summary>
 public sealed class BrowserScreens : IDisposable
 {
@@ -73,6 +73,17 @@ public sealed class BrowserScreens : IDisposable
                         Duration = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromSeconds(15)),
                         Board = new V1.BoardSlide { ScopeRegionId = leaf, Metric = metric, Top = 10 },
                     });
+                }
+
+                // Its progress to its targets, and a contest of it and the next leaves, as offices show them.
+                var progress = new V1.TargetProgressSlide { ScopeRegionId = leaf, Metrics = { V1.TargetMetric.Bookings, V1.TargetMetric.Activities } };
+                put.Slides.Add(new V1.Slide { Duration = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromSeconds(15)), TargetProgress = progress });
+                var teams = company.Leaves.Skip(i).Concat(company.Leaves.Take(i)).Take(4).Distinct().ToList();
+                if (teams.Count >= 2)
+                {
+                    var team = new V1.TeamSlide { Metric = V1.TargetMetric.Bookings };
+                    team.RegionIds.Add(teams);
+                    put.Slides.Add(new V1.Slide { Duration = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromSeconds(15)), Team = team });
                 }
 
                 await screens.PutChannelAsync(new V1.PutChannelRequest { Channel = put }, headers, DateTime.UtcNow.AddSeconds(30), ct);
