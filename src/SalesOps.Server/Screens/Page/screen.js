@@ -321,7 +321,11 @@
     var period = periodOf(slide);
     // A derived title names the period as "2026-12": show it as "December 2026" there instead of twice.
     var periodInTitle = period && title.indexOf(period) >= 0;
-    setName($('slide-title'), periodInTitle ? title.replace(period, formatPeriod(period)) : title);
+    var shownTitle = periodInTitle ? title.replace(period, formatPeriod(period)) : title;
+    setName($('slide-title'), shownTitle);
+    // Longer than about 30 Latin letters (a CJK character is as wide as two): a smaller size rather than cut off.
+    var width = Array.from(shownTitle).reduce(function (sum, ch) { return sum + (CJK.test(ch) ? 2 : 1); }, 0);
+    $('slide-title').classList.toggle('long', width > 30);
     $('slide-period').textContent = periodInTitle ? '' : formatPeriod(period);
     var shown = board ? Math.min(board.sorted.length, limitOf(slide)) : 0;
     var total = board && board.total > shown ? 'Top ' + shown + ' of ' + board.total : '';
@@ -874,7 +878,7 @@
     var reached = r.actual >= r.mustAchieve;
     row.querySelector('.of').textContent = 'of ' + formatFigure(r.mustAchieve, r.metric);
     row.querySelector('.percent').textContent = formatPercent(attainment);
-    status.textContent = reached ? 'Target reached' : behind ? 'Behind pace' : 'Ahead of pace';
+    status.textContent = reached ? 'Target met' : behind ? 'Behind pace' : 'Ahead of pace';
     status.className = 'pace-status ' + (reached ? 'ahead reached' : behind ? 'behind' : 'ahead');
     row.classList.toggle('behind', behind);
     row.classList.toggle('reached', reached);
@@ -923,7 +927,7 @@
       var gap = width * 0.012;
       var clash = placed.some(function (p) { return left < p.right + gap && left + w + gap > p.left; });
       if (clash) { label.classList.add('hidden'); return; }
-      label.style.left = left + 'px';
+      label.style.left = (left / width * 100).toFixed(3) + '%'; // a share: it holds when the screen is resized
       placed.push({ left: left, right: left + w });
     });
   }
@@ -1723,6 +1727,11 @@
     ticker.frame(now);
     requestAnimationFrame(frame);
   }
+
+  // Labels under target bars are placed by measuring them: again when the screen's size changes.
+  window.addEventListener('resize', function () {
+    Array.prototype.forEach.call(document.querySelectorAll('#figures .figure-row'), placeBarLabels);
+  });
 
   document.body.classList.toggle('pinned', !rotating);
   tickClock();
