@@ -12,8 +12,9 @@ namespace SalesOps.Engine.Tests.Browser;
 
 /// <summary>
 /// The office screen in a real headless Chromium against the real server: what it shows, how soon, celebrations,
-/// access, and recovery. The page's test hooks (<c>window.salesopsScreen</c>, <c>.board-row</c>, <c>#celebration</c>,
-/// <c>#status</c>, <c>#ticker</c>) are described in Screens/Page/screen.js. Screenshots go to artifacts/screenshots.
+/// access, and recovery; target-progress and team slides. The page's test hooks (<c>window.salesopsScreen</c>,
+/// <c>.board-row</c>, <c>.figure-row</c>, <c>.team-row</c>, <c>#celebration</c>, <c>#status</c>, <c>#ticker</c>) are
+/// described in Screens/Page/screen.js. Screenshots go to artifacts/screenshots.
 /// </summary>
 [Collection(ScreenCollection.Name)]
 public sealed class ScreenBrowserTests(ScreenFixture server, ITestOutputHelper output)

@@ -2,15 +2,17 @@
  * SalesOps office screen: the live leaderboard a TV in a sales office shows, at /screen/<channel>.
  *
  * One stream (ScreenService.WatchScreen as newline-delimited JSON on the web port) carries everything: the channel
- * (its slides), each board slide's rows (a snapshot, then changed rows), the alerts of the screen's region, and a
- * heartbeat. The page rotates through the slides, celebrates big won deals full screen, runs the alerts in a ticker,
- * and reconnects by itself, resuming the alerts where it left off.
+ * (its slides), each board slide's rows (a snapshot, then changed rows), each target-progress and team slide's
+ * figures (all its rows each time), the alerts of the screen's region, and a heartbeat. The page rotates through the
+ * slides (passing over a target-progress slide without rows), celebrates big won deals full screen, runs the alerts in
+ * a ticker, and reconnects by itself, resuming the alerts where it left off.
  *
  * Plain script, no build step, no dependencies; served with a strict CSP (no inline script or style: every dynamic
  * style is set through the CSSOM). The only global is window.salesopsScreen, the state the browser tests read.
  *
  * Sections: constants and page parameters · test hook · formatting · avatars · header and clock · boards (state,
- * rendering with FLIP) · rotation · celebrations · ticker · connection · start.
+ * rendering with FLIP) · figures (target progress, team against team) · rotation · celebrations · ticker · connection ·
+ * start.
  */
 (function () {
   'use strict';
@@ -95,7 +97,9 @@
   });
 
   // ---------------------------------------------------------------------------------------------------------------
-  // Test hook: the browser tests read exactly these names.
+  // Test hook: the browser tests read exactly these names. In the DOM they read .board-row[data-rep-id] (.rank, .name,
+  // .region, .score, .target-label), .figure-row[data-region-id][data-metric] (.name, .value, .percent, .pace-status)
+  // and .team-row[data-region-id] (.rank, .name, .value, .percent).
   // ---------------------------------------------------------------------------------------------------------------
 
   var hook = {
