@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
 using Google.Protobuf.WellKnownTypes;
 using SalesOps.Domain;
 using SalesOps.TestSupport;
@@ -10,8 +12,9 @@ namespace SalesOps.Engine.Tests.Browser;
 
 /// <summary>
 /// The office screen in a real headless Chromium against the real server: what it shows, how soon, celebrations,
-/// access, and recovery. The page's test hooks (<c>window.salesopsScreen</c>, <c>.board-row</c>, <c>#celebration</c>,
-/// <c>#status</c>, <c>#ticker</c>) are described in Screens/Page/screen.js. Screenshots go to artifacts/screenshots.
+/// access, and recovery; target-progress and team slides. The page's test hooks (<c>window.salesopsScreen</c>,
+/// <c>.board-row</c>, <c>.figure-row</c>, <c>.team-row</c>, <c>#celebration</c>, <c>#status</c>, <c>#ticker</c>) are
+/// described in Screens/Page/screen.js. Screenshots go to artifacts/screenshots.
 /// </summary>
 [Collection(ScreenCollection.Name)]
 public sealed class ScreenBrowserTests(ScreenFixture server, ITestOutputHelper output)
@@ -183,6 +186,138 @@ public sealed class ScreenBrowserTests(ScreenFixture server, ITestOutputHelper o
         }
     }
 
+    [Fact]
+    public async Task TheTeamAndTargetSlides_ShowTheServersFiguresBestFirst_AndReorderWhenAWinChangesTheLead()
+    {
+        var s = new Scenario("scr-fig");
+        var month = Month();
+        string[] teams = [s.Id("sh"), s.Id("bj"), s.Id("syd")];
+        await server.IngestAsync(
+        [
+            s.Region("apac"),
+            new RegionDefined(s.NextEventId(), s.At(0), s.Id("sh"), "上海队", s.Id("apac")),
+            new RegionDefined(s.NextEventId(), s.At(0), s.Id("bj"), "北京队", s.Id("apac")),
+            new RegionDefined(s.NextEventId(), s.At(0), s.Id("syd"), "Sydney Sharks", s.Id("apac")),
+            s.Customer("acme"), s.Rep("sh1", "sh"), s.Rep("bj1", "bj"), s.Rep("syd1", "syd"),
+            RegionTarget(s, "sh", month, TargetMetric.Bookings, 1_000_000, 1_300_000),
+            RegionTarget(s, "sh", month, TargetMetric.Collections, 500_000, 600_000),
+            RegionTarget(s, "bj", month, TargetMetric.Bookings, 600_000, 700_000),
+            RegionTarget(s, "syd", month, TargetMetric.Bookings, 1_500_000, 1_500_000),
+            s.Open("sh-a", "sh1", "acme", 850_000), s.Won("sh-a", 2),
+            s.Open("bj-a", "bj1", "acme", 450_000), s.Won("bj-a", 2),
+            s.Open("syd-a", "syd1", "acme", 400_000), s.Won("syd-a", 2),
+            s.Open("syd-big", "syd1", "acme", 1_000_000, h: 3),
+            s.Payment("sh1", "acme", 150_000, 3), s.Activity("sh1", 3, "acme"), s.Activity("sh1", 4, "acme"), s.Activity("sh1", 5, "acme"),
+        ]);
+        var channel = new V1.Channel { Name = "apac-teams", Title = "APAC" };
+        channel.Slides.Add(new V1.Slide
+        {
+            Duration = Duration.FromTimeSpan(TimeSpan.FromSeconds(5)),
+            TargetProgress = new V1.TargetProgressSlide
+            {
+                ScopeRegionId = s.Id("sh"),
+                Metrics = { V1.TargetMetric.Bookings, V1.TargetMetric.Collections, V1.TargetMetric.Activities },
+            },
+        });
+        channel.Slides.Add(new V1.Slide
+        {
+            Duration = Duration.FromTimeSpan(TimeSpan.FromSeconds(5)),
+            Team = new V1.TeamSlide { RegionIds = { teams }, Metric = V1.TargetMetric.Bookings },
+        });
+        await server.PutChannelAsync(channel);
+
+        // The teams, best first by bookings, as the server's own figures have them.
+        var standings = await StandingsAsync(teams, month);
+        Assert.Equal(["上海队", "北京队", "Sydney Sharks"], standings.Select(t => t.Name));
+        await using var page = await server.Browser.OpenPageAsync(1920, 1080);
+        await page.GotoAsync(server.ScreenUrl("apac-teams", Access.AccessFixture.AdminKey, "rotate=0&slide=1"));
+        var shown = await WaitForTeamsAsync(page, standings, Patience);
+        var digits = await page.EvalAsync<int>($"new Intl.NumberFormat('en', {{ style: 'currency', currency: '{standings[0].CurrencyCode}' }}).resolvedOptions().maximumFractionDigits");
+        for (var i = 0; i < standings.Length; i++)
+        {
+            Assert.Equal((standings[i].Id, standings[i].Name, $"{i + 1}"), (shown[i].Id, shown[i].Name, shown[i].Rank));
+            Assert.Equal(Units(standings[i].Actual, digits), Digits(shown[i].Value));
+            Assert.Equal(Percent(standings[i].Actual, standings[i].Must), shown[i].Percent);
+        }
+
+        var figures = await page.EvalAsync<Figure[]>("window.salesopsScreen.figures[1]");
+        Assert.Equal(standings.Select((t, i) => (t.Id, t.Actual, t.Must, i + 1)), figures!.Select(f => (f.RegionId, f.Actual, f.MustAchieve, f.Rank)));
+        Assert.True(await page.EvalAsync<bool>($"(() => {{ const r = document.querySelector('.team-row'); return r.dataset.regionId === '{s.Id("sh")}' && r.classList.contains('leader') && getComputedStyle(r.querySelector('.crown')).display !== 'none'; }})()"));
+        var fonts = await page.FontsAsync($".team-row[data-region-id=\"{s.Id("sh")}\"] .name");
+        Assert.Contains(fonts, f => f.FamilyName.Contains("CJK", StringComparison.OrdinalIgnoreCase) && f.GlyphCount >= 2);
+        await ScreenshotsAsync(page, "screen-teams", ".team-row .name");
+
+        // Sydney wins big: the screen puts it first within a few seconds (figures are looked at every second).
+        var clock = Stopwatch.StartNew();
+        await server.IngestAsync([s.Won("syd-big", 4)]);
+        standings = await StandingsAsync(teams, month);
+        Assert.Equal(["Sydney Sharks", "上海队", "北京队"], standings.Select(t => t.Name));
+        await page.SetViewportAsync(1920, 1080);
+        shown = await WaitForTeamsAsync(page, standings, Patience);
+        output.WriteLine($"the new order showed {clock.Elapsed.TotalMilliseconds:F0} ms after the win was sent");
+        Assert.True(clock.Elapsed <= TimeSpan.FromSeconds(5), $"the new order showed after {clock.Elapsed.TotalSeconds:F1} s");
+        Assert.Equal(["1", "2", "3"], shown.Select(t => t.Rank));
+        Assert.Equal(Percent(standings[0].Actual, standings[0].Must), shown[0].Percent);
+        Assert.Equal(Units(standings[0].Actual, digits), Digits(shown[0].Value));
+
+        // Shanghai's progress to its targets: bookings ahead of pace, collections behind, activities without a target.
+        await page.GotoAsync(server.ScreenUrl("apac-teams", Access.AccessFixture.AdminKey, "rotate=0&slide=0"));
+        var region = await server.Admin.Query.GetRegionAsync(new V1.GetRegionRequest { RegionId = s.Id("sh"), Period = month }, deadline: DateTime.UtcNow.AddSeconds(15));
+        var rows = await page.WaitForAsync<ProgressRow[]>(
+            $$"""
+            (() => {
+              const rows = [...document.querySelectorAll('.figure-row[data-region-id="{{s.Id("sh")}}"]')].map(r => ({
+                metric: r.dataset.metric, value: r.querySelector('.value').textContent.trim(), percent: r.querySelector('.percent').textContent.trim(),
+                pace: r.querySelector('.pace-status').textContent.trim() }));
+              return rows.length === 3 && rows[0].value.length > 0 ? rows : null;
+            })()
+            """, Patience);
+        Assert.Equal(["TARGET_METRIC_BOOKINGS", "TARGET_METRIC_COLLECTIONS", "TARGET_METRIC_ACTIVITIES"], rows.Select(r => r.Metric));
+        foreach (var (row, metric) in rows.Zip(new[] { V1.TargetMetric.Bookings, V1.TargetMetric.Collections }))
+        {
+            var target = region.Figures.Targets.Single(t => t.Metric == metric && t.Dimension is null);
+            Assert.Equal(Percent(target.Actual, target.MustAchieve), row.Percent);
+            Assert.Equal(Units(target.Actual, digits), Digits(row.Value));
+            Assert.Equal(target.Actual < target.MustAchieve * target.ElapsedShare ? "Behind pace" : "Ahead of pace", row.Pace);
+        }
+
+        Assert.Equal(["Ahead of pace", "Behind pace"], rows.Take(2).Select(r => r.Pace));
+        Assert.Equal(("3", "", "No target"), (rows[2].Value, rows[2].Percent, rows[2].Pace));
+        Assert.Equal("上海队", await page.EvalAsync<string>("document.querySelector('#slide-region').textContent.trim()"));
+        await ScreenshotsAsync(page, "screen-targets", ".figure-row .value");
+    }
+
+    [Fact]
+    public async Task ATargetSlideOfARegionWithoutTargets_IsPassedOverInTheRotation_UntilItHasOne()
+    {
+        // The built-in default's fourth slide is this month's targets of the screen's region: east has none.
+        await using var page = await server.Browser.OpenPageAsync(1920, 1080);
+        await page.GotoAsync(server.ScreenUrl("default", server.ScreenEastKey, "rotate=0"));
+        Assert.True(await page.WaitForAsync<bool>("(() => { const h = window.salesopsScreen; return !!h && Array.isArray(h.figures[3]) && h.figures[3].length === 0 && h.passedOver.includes(3); })()", Patience));
+        Assert.True(await page.EvalAsync<bool>("document.querySelectorAll('#slide-dots .slide-dot')[3].classList.contains('hidden')"));
+        Assert.Equal(ScreenFixture.East.Length, await page.WaitForAsync<int>($"document.querySelectorAll('.board-row').length >= {ScreenFixture.East.Length} ? document.querySelectorAll('.board-row').length : 0", Patience));
+
+        // A channel of 5 s slides rotates past the empty one, and shows it once its region has a target.
+        var s = new Scenario("scr-pass");
+        await server.IngestAsync([s.Region("lone"), s.Customer("acme"), s.Rep("ann", "lone"), s.Open("a", "ann", "acme", 300_000), s.Won("a", 2)]);
+        var channel = Channel("lone-office", "Lone", Board(s.Id("lone"), V1.LeaderboardMetric.Bookings), Board(s.Id("lone"), V1.LeaderboardMetric.Activities));
+        channel.Slides.Insert(1, new V1.Slide { Duration = Duration.FromTimeSpan(TimeSpan.FromSeconds(5)), TargetProgress = new V1.TargetProgressSlide { ScopeRegionId = s.Id("lone") } });
+        await server.PutChannelAsync(channel);
+
+        await page.GotoAsync(server.ScreenUrl("lone-office", Access.AccessFixture.AdminKey));
+        await page.WaitForAsync<bool>("window.salesopsScreen?.state === 'live'", Patience);
+        await page.EvalAsync<bool>("(() => { window.visited = []; setInterval(() => { const s = window.salesopsScreen.slide; if (window.visited[window.visited.length - 1] !== s) window.visited.push(s); }, 50); return true; })()");
+        var visited = await page.WaitForAsync<int[]>("window.visited.length >= 3 ? window.visited : null", TimeSpan.FromSeconds(30));
+        Assert.Equal([0, 2, 0], visited.Take(3));
+        var passedOver = await page.EvalAsync<int[]>("window.salesopsScreen.passedOver");
+        Assert.Equal([1], passedOver ?? []);
+
+        await server.IngestAsync([s.RegionTarget("lone", Month(), 1_000_000)]);
+        await page.WaitForAsync<bool>("window.visited.includes(1)", TimeSpan.FromSeconds(45));
+        Assert.Empty(await page.EvalAsync<int[]>("window.salesopsScreen.passedOver") ?? [1]);
+        Assert.Equal("30%", await page.WaitForAsync<string>($"document.querySelector('.figure-row[data-region-id=\"{s.Id("lone")}\"][data-metric=\"TARGET_METRIC_BOOKINGS\"] .percent')?.textContent.trim()", Patience));
+    }
+
     private static V1.Channel Channel(string name, string title, params V1.BoardSlide[] boards)
     {
         var channel = new V1.Channel { Name = name, Title = title };
@@ -192,5 +327,68 @@ public sealed class ScreenBrowserTests(ScreenFixture server, ITestOutputHelper o
 
     private static V1.BoardSlide Board(string region, V1.LeaderboardMetric metric) => new() { ScopeRegionId = region, Metric = metric, Top = 10 };
 
+    /// <summary>The current month of the server's (fake) clock, as slides of "this month" show it.</summary>
+    private string Month() => server.Time.GetUtcNow().ToString("yyyy-MM", CultureInfo.InvariantCulture);
+
+    private static TargetSet RegionTarget(Scenario s, string region, string period, TargetMetric metric, long must, long stretch) =>
+        new(s.NextEventId(), s.At(0), TargetScope.Region, s.Id(region), Period.TryParse(period, out var p) ? p : throw new ArgumentException(period), metric, must, stretch);
+
+    /// <summary>The teams' bookings and must-achieve as the server's GetRegion has them, best first.</summary>
+    private async Task<Standing[]> StandingsAsync(IEnumerable<string> regions, string period)
+    {
+        var standings = new List<Standing>();
+        foreach (var id in regions)
+        {
+            var region = await server.Admin.Query.GetRegionAsync(new V1.GetRegionRequest { RegionId = id, Period = period }, deadline: DateTime.UtcNow.AddSeconds(15));
+            var target = region.Figures.Targets.Single(t => t.Metric == V1.TargetMetric.Bookings && t.Dimension is null);
+            standings.Add(new Standing(id, region.Name, target.Actual, target.MustAchieve, region.Figures.CurrencyCode));
+        }
+
+        return [.. standings.OrderByDescending(t => t.Actual)];
+    }
+
+    /// <summary>The team slide's rows in the order shown, once it shows <paramref name="expected"/>'s teams in their order.</summary>
+    private static Task<TeamShown[]> WaitForTeamsAsync(BrowserPage page, Standing[] expected, TimeSpan timeout) =>
+        page.WaitForAsync<TeamShown[]>(
+            $$"""
+            (() => {
+              const rows = [...document.querySelectorAll('.team-row')].map(r => ({
+                id: r.dataset.regionId, name: r.querySelector('.name').textContent.trim(), rank: r.querySelector('.rank').textContent.trim(),
+                value: r.querySelector('.value').textContent.trim(), percent: r.querySelector('.percent').textContent.trim() }));
+              return rows.map(r => r.id).join('|') === {{JsonSerializer.Serialize(string.Join('|', expected.Select(t => t.Id)))}} ? rows : null;
+            })()
+            """, timeout);
+
+    /// <summary>Screenshots at 1080p and 4K, once the slide stands still, after checking <paramref name="selector"/> is big enough to read across the room.</summary>
+    private async Task ScreenshotsAsync(BrowserPage page, string name, string selector)
+    {
+        foreach (var (width, height, label) in new[] { (1920, 1080, "1080p"), (3840, 2160, "4k") })
+        {
+            await page.SetViewportAsync(width, height);
+            var share = await page.WaitForAsync<double>(
+                $"(() => {{ const h = parseFloat(getComputedStyle(document.querySelector('{selector}')).fontSize) / innerHeight; return innerWidth === {width} && h > 0 ? h : 0; }})()", Patience);
+            output.WriteLine($"{name} {label}: '{selector}' is {share:P1} of the screen's height");
+            Assert.True(share >= 0.04, $"{name} {label}: '{selector}' is {share:P1} of the screen's height");
+            await page.WaitForAsync<bool>("document.getAnimations().every(a => a.effect && a.effect.getComputedTiming().iterations === Infinity)", Patience);
+            var file = Path.Combine(ArtifactPaths.Screenshots, $"{name}-{label}.png");
+            await page.ScreenshotAsync(file);
+            Assert.True(new FileInfo(file).Length > 20_000, $"{file} is too small to be the slide");
+        }
+    }
+
+    private static string Units(long minor, int digits) => (minor / (long)Math.Pow(10, digits)).ToString(CultureInfo.InvariantCulture);
+
+    private static string Digits(string text) => new([.. text.Where(char.IsAsciiDigit)]);
+
+    private static string Percent(long actual, long must) => $"{Math.Round(100.0 * actual / must, MidpointRounding.AwayFromZero).ToString(CultureInfo.InvariantCulture)}%";
+
     private sealed record Celebration(string RepName, long AmountMinor, string CustomerName, long Sequence);
+
+    private sealed record Standing(string Id, string Name, long Actual, long Must, string CurrencyCode);
+
+    private sealed record TeamShown(string Id, string Name, string Rank, string Value, string Percent);
+
+    private sealed record Figure(string RegionId, string RegionName, string Metric, long Actual, long MustAchieve, double MustAttainment, int Rank);
+
+    private sealed record ProgressRow(string Metric, string Value, string Percent, string Pace);
 }

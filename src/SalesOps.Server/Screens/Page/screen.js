@@ -2,15 +2,17 @@
  * SalesOps office screen: the live leaderboard a TV in a sales office shows, at /screen/<channel>.
  *
  * One stream (ScreenService.WatchScreen as newline-delimited JSON on the web port) carries everything: the channel
- * (its slides), each board slide's rows (a snapshot, then changed rows), the alerts of the screen's region, and a
- * heartbeat. The page rotates through the slides, celebrates big won deals full screen, runs the alerts in a ticker,
- * and reconnects by itself, resuming the alerts where it left off.
+ * (its slides), each board slide's rows (a snapshot, then changed rows), each target-progress and team slide's
+ * figures (all its rows each time), the alerts of the screen's region, and a heartbeat. The page rotates through the
+ * slides (passing over a target-progress slide without rows), celebrates big won deals full screen, runs the alerts in
+ * a ticker, and reconnects by itself, resuming the alerts where it left off.
  *
  * Plain script, no build step, no dependencies; served with a strict CSP (no inline script or style: every dynamic
  * style is set through the CSSOM). The only global is window.salesopsScreen, the state the browser tests read.
  *
  * Sections: constants and page parameters · test hook · formatting · avatars · header and clock · boards (state,
- * rendering with FLIP) · rotation · celebrations · ticker · connection · start.
+ * rendering with FLIP) · figures (target progress, team against team) · rotation · celebrations · ticker · connection ·
+ * start.
  */
 (function () {
   'use strict';
@@ -36,8 +38,20 @@
   var BOARD_RENDER_GAP_MS = 500;          // a busy board re-renders at most this often (a win shows within a second)
   var ROW_MOVE_MS = 450;
 
+  var FIGURE_RENDER_GAP_MS = 250;        // figures come at most once a second per slide; a burst still renders once
+  var PROGRESS_SCALE_MAX = 1.5;           // a target bar reaches to at most 150 % of must-achieve; beyond, it shows overflow
+
   var METRIC_NAMES = ['LEADERBOARD_METRIC_UNSPECIFIED', 'LEADERBOARD_METRIC_BOOKINGS', 'LEADERBOARD_METRIC_ATTAINMENT',
     'LEADERBOARD_METRIC_COLLECTIONS', 'LEADERBOARD_METRIC_ACTIVITIES', 'LEADERBOARD_METRIC_FORECAST_ACCURACY'];
+  var TARGET_METRIC_NAMES = ['TARGET_METRIC_UNSPECIFIED', 'TARGET_METRIC_BOOKINGS', 'TARGET_METRIC_COLLECTIONS',
+    'TARGET_METRIC_ACTIVITIES', 'TARGET_METRIC_NEW_CUSTOMERS', 'TARGET_METRIC_GROSS_MARGIN'];
+  var TARGET_METRIC_LABELS = {
+    TARGET_METRIC_BOOKINGS: 'Bookings',
+    TARGET_METRIC_COLLECTIONS: 'Collections',
+    TARGET_METRIC_ACTIVITIES: 'Activities',
+    TARGET_METRIC_NEW_CUSTOMERS: 'New customers',
+    TARGET_METRIC_GROSS_MARGIN: 'Gross margin'
+  };
 
   var params = new URLSearchParams(location.search);
   var channelName = channelFromPath(location.pathname);
@@ -83,7 +97,9 @@
   });
 
   // ---------------------------------------------------------------------------------------------------------------
-  // Test hook: the browser tests read exactly these names.
+  // Test hook: the browser tests read exactly these names. In the DOM they read .board-row[data-rep-id] (.rank, .name,
+  // .region, .score, .target-label), .figure-row[data-region-id][data-metric] (.name, .value, .percent, .pace-status)
+  // and .team-row[data-region-id] (.rank, .name, .value, .percent).
   // ---------------------------------------------------------------------------------------------------------------
 
   var hook = {
@@ -96,6 +112,9 @@
     celebrated: [],             // sequences celebrated, oldest first
     tickerMessages: [],         // newest first
     boards: {},                 // slide index -> [{rank, repId, repName, regionName, score}] by rank
+    figures: {},                // target-progress and team slides: slide index -> [{regionId, regionName, metric,
+                                //   actual, mustAchieve, stretch, mustAttainment, pace, rank}] as last received
+    passedOver: [],             // indices of target-progress slides without rows, left out of the rotation
     connects: 0,                // streams opened successfully
     error: null                 // the last error's text
   };
@@ -279,6 +298,7 @@
     slides: [],
     slidesKey: null,        // the slides as JSON: a changed channel restarts the rotation
     boards: [],             // per slide: {rows: Map(repId -> entry), sorted: [], total, received}
+    figures: [],            // per target-progress or team slide: {rows: [], elapsedShare, received}
     photos: {},             // repId -> photoUrl, for the celebration's avatar
     alertLogId: null        // the alert log the sequences seen belong to (a restarted server has another)
   };
@@ -302,20 +322,33 @@
     var slide = model.slides[rotation.index];
     var board = model.boards[rotation.index];
     var title = slide ? slide.title || '' : '';
-    var period = slide && slide.board ? slide.board.period || '' : '';
+    var period = periodOf(slide);
     // A derived title names the period as "2026-12": show it as "December 2026" there instead of twice.
     var periodInTitle = period && title.indexOf(period) >= 0;
-    setName($('slide-title'), periodInTitle ? title.replace(period, formatPeriod(period)) : title);
+    var shownTitle = periodInTitle ? title.replace(period, formatPeriod(period)) : title;
+    setName($('slide-title'), shownTitle);
+    // Longer than about 30 Latin letters (a CJK character is as wide as two): a smaller size rather than cut off.
+    var width = Array.from(shownTitle).reduce(function (sum, ch) { return sum + (CJK.test(ch) ? 2 : 1); }, 0);
+    $('slide-title').classList.toggle('long', width > 30);
     $('slide-period').textContent = periodInTitle ? '' : formatPeriod(period);
     var shown = board ? Math.min(board.sorted.length, limitOf(slide)) : 0;
-    $('slide-total').textContent = board && board.total > shown ? 'Top ' + shown + ' of ' + board.total : '';
+    var total = board && board.total > shown ? 'Top ' + shown + ' of ' + board.total : '';
+    if (slide && slide.team) {
+      total = (slide.team.regionIds || []).length + ' teams' + (slide.team.rankByAttainment ? ', ranked by share of target' : '');
+    }
+    $('slide-total').textContent = total;
+    setName($('slide-region'), slide && slide.targetProgress ? progressRegionName(rotation.index) : '');
     var dots = $('slide-dots');
     if (dots.children.length !== model.slides.length) {
       dots.textContent = '';
       for (var i = 0; i < model.slides.length; i++) dots.appendChild(el('span', 'slide-dot'));
     }
-    for (var j = 0; j < dots.children.length; j++) dots.children[j].classList.toggle('current', j === rotation.index);
-    dots.classList.toggle('hidden', model.slides.length < 2);
+    for (var j = 0; j < dots.children.length; j++) {
+      dots.children[j].classList.toggle('current', j === rotation.index);
+      // A slide passed over in the rotation has no dot, unless it is the one shown (pinned, or every slide is empty).
+      dots.children[j].classList.toggle('hidden', j !== rotation.index && isPassedOver(j));
+    }
+    dots.classList.toggle('hidden', shownSlideCount() < 2);
   }
 
   function tickClock() {
@@ -447,6 +480,16 @@
     boardRender.last = Date.now();
     var boardEl = $('board');
     var slide = model.slides[rotation.index];
+    // Target-progress and team slides draw into #figures; the board stays empty meanwhile.
+    var figures = isFigureSlide(slide);
+    boardEl.classList.toggle('hidden', figures);
+    $('figures').classList.toggle('hidden', !figures);
+    if (figures) {
+      boardEl.textContent = '';
+      renderFigures(animate);
+      return;
+    }
+    $('figures').textContent = '';
     var board = model.boards[rotation.index];
     var metric = slide && slide.board ? slide.board.metric : null;
     var entries = board ? board.sorted.slice(0, limitOf(slide)) : [];
@@ -518,6 +561,10 @@
       text = hook.state === 'refused' ? '' : 'Connecting to channel “' + channelName + '”…';
     } else if (!slide) {
       text = 'This channel has no slides.';
+    } else if (isFigureSlide(slide)) {
+      var figures = model.figures[rotation.index];
+      if (!figures || !figures.received) text = 'Loading the figures…';
+      else if (count === 0) text = 'No figures yet for ' + (formatPeriod(periodOf(slide)) || 'this period') + '.';
     } else if (!slide.board) {
       text = 'This slide cannot be shown on this screen.';
     } else if (!board || !board.received) {
@@ -626,6 +673,366 @@
   }
 
   // ---------------------------------------------------------------------------------------------------------------
+  // Figures: target-progress and team slides (ScreenFiguresUpdate: the slide's rows, each time in full)
+  // ---------------------------------------------------------------------------------------------------------------
+
+  function isFigureSlide(slide) { return !!(slide && (slide.targetProgress || slide.team)); }
+
+  /** The period a slide shows ("2026-11"), whatever its kind. */
+  function periodOf(slide) {
+    var kind = slide ? slide.board || slide.targetProgress || slide.team : null;
+    return kind ? kind.period || '' : '';
+  }
+
+  function targetMetricName(metric) {
+    return typeof metric === 'number' ? (TARGET_METRIC_NAMES[metric] || TARGET_METRIC_NAMES[0]) : (metric || TARGET_METRIC_NAMES[0]);
+  }
+
+  function isMoneyMetric(metric) {
+    return metric === 'TARGET_METRIC_BOOKINGS' || metric === 'TARGET_METRIC_COLLECTIONS' || metric === 'TARGET_METRIC_GROSS_MARGIN';
+  }
+
+  /** A figure in its metric's unit: money in whole units of the company currency, else a count. */
+  function formatFigure(value, metric) {
+    return isMoneyMetric(metric)
+      ? formatMoney(value, currency(), false)
+      : formatter('count', { maximumFractionDigits: 0 }).format(value);
+  }
+
+  function formatPercent(share) {
+    return formatter('pct0', { style: 'percent', maximumFractionDigits: 0 }).format(share);
+  }
+
+  /** The region a target-progress slide shows: its rows' name once they came, else its id. */
+  function progressRegionName(index) {
+    var figures = model.figures[index];
+    if (figures && figures.rows.length > 0) return figures.rows[0].regionName;
+    var slide = model.slides[index];
+    return slide && slide.targetProgress ? slide.targetProgress.scopeRegionId || '' : '';
+  }
+
+  function normalizeFigure(r) {
+    var must = num(r.mustAchieve);
+    var actual = num(r.actual);
+    return {
+      regionId: r.regionId || '',
+      regionName: r.regionName || r.regionId || '',
+      metric: targetMetricName(r.metric),
+      actual: actual,
+      mustAchieve: must,
+      stretch: num(r.stretch),
+      mustAttainment: r.mustAttainment !== undefined ? Number(r.mustAttainment) || 0 : (must > 0 ? actual / must : 0),
+      pace: Number(r.pace) || 0,
+      rank: num(r.rank)
+    };
+  }
+
+  function onFigures(message) {
+    var index = num(message.slide);
+    var wasPassedOver = isPassedOver(index);
+    var figures = model.figures[index] = {
+      rows: (message.rows || []).map(normalizeFigure),
+      elapsedShare: message.elapsedShare !== undefined && message.elapsedShare !== null ? Number(message.elapsedShare) : 0,
+      received: true
+    };
+    hook.figures[index] = figures.rows.map(function (r) {
+      return {
+        regionId: r.regionId, regionName: r.regionName, metric: r.metric, actual: r.actual, mustAchieve: r.mustAchieve,
+        stretch: r.stretch, mustAttainment: r.mustAttainment, pace: r.pace, rank: r.rank
+      };
+    });
+    if (wasPassedOver !== isPassedOver(index)) {
+      onPassedOverChanged();
+      // Rows came for a slide that was passed over while the one shown has none: show it now.
+      if (wasPassedOver && rotating && !rotation.paused && isPassedOver(rotation.index)) showSlide(index);
+    }
+    if (index === rotation.index) scheduleFiguresRender();
+  }
+
+  function scheduleFiguresRender() {
+    if (boardRender.timer) return;
+    var wait = Math.max(0, boardRender.last + FIGURE_RENDER_GAP_MS - Date.now());
+    boardRender.timer = setTimeout(function () {
+      boardRender.timer = null;
+      renderBoard(true);
+    }, wait);
+  }
+
+  /** The shown target-progress or team slide: built anew on a new slide, updated in place (with motion) when live. */
+  function renderFigures(animate) {
+    var root = $('figures');
+    var slide = model.slides[rotation.index];
+    var figures = model.figures[rotation.index];
+    var rows = figures ? figures.rows : [];
+    var kind = slide.targetProgress ? 'progress' : 'team';
+    renderBoardMessage(slide, null, rows.length);
+    renderSlideHead();
+    if (root.dataset.kind !== kind || root.children.length === 0) animate = false;
+    if (!animate) root.textContent = '';
+    root.dataset.kind = kind;
+    root.className = 'figures ' + kind + '-slide';
+    root.style.setProperty('--count', String(Math.max(1, rows.length)));
+    if (kind === 'progress') renderProgressRows(root, rows, figures ? figures.elapsedShare : 0, animate);
+    else renderTeamRows(root, slide.team, rows, figures ? figures.elapsedShare : 0, animate);
+  }
+
+  /** Rows keyed by `key`: existing ones kept (for their transitions), new ones made, gone ones removed, in order. */
+  function syncRows(root, items, keyOf, create, update, animate) {
+    var existing = new Map();
+    Array.prototype.forEach.call(root.children, function (node) { existing.set(node.dataset.key, node); });
+    items.forEach(function (item, i) {
+      var key = keyOf(item);
+      var node = existing.get(key);
+      var fresh = !node;
+      if (fresh) {
+        node = create(item);
+        node.dataset.key = key;
+        node.addEventListener('animationend', function (event) {
+          if (event.animationName === 'row-enter') { node.classList.remove('entering'); node.style.animationDelay = ''; }
+          if (event.animationName === 'row-glow') node.classList.remove('flash');
+        });
+      }
+      existing.delete(key);
+      update(node, item, animate && !fresh);
+      if (root.children[i] !== node) root.insertBefore(node, root.children[i] || null);
+      if (fresh) {
+        node.classList.add('entering');
+        node.style.animationDelay = (animate ? 0 : i * 70) + 'ms';
+      }
+    });
+    existing.forEach(function (node) { node.remove(); });
+  }
+
+  /** Flashes a row whose figure changed (live updates only). */
+  function flashIfChanged(node, value, flashOnChange) {
+    var previous = node.dataset.value;
+    node.dataset.value = String(value);
+    if (!flashOnChange || previous === undefined || Number(previous) === value) return;
+    node.classList.remove('flash', 'entering');
+    node.style.animationDelay = '';
+    void node.offsetWidth; // restart the animation
+    node.classList.add('flash');
+  }
+
+  // ----- Target progress: a bar per metric ------------------------------------------------------------------------
+
+  function renderProgressRows(root, rows, elapsed, animate) {
+    // One scale for every bar of the slide: to 100 % of must-achieve, or further when a stretch target or a figure
+    // goes beyond (at most 150 %; beyond that the bar shows its overflow).
+    var scale = 1;
+    rows.forEach(function (r) {
+      if (r.mustAchieve > 0) scale = Math.max(scale, r.stretch / r.mustAchieve, r.mustAttainment);
+    });
+    scale = Math.min(PROGRESS_SCALE_MAX, Math.ceil(scale * 20) / 20);
+    syncRows(root, rows, function (r) { return r.metric; }, createProgressRow, function (node, r, live) {
+      updateProgressRow(node, r, elapsed, scale, live);
+    }, animate);
+    Array.prototype.forEach.call(root.children, placeBarLabels);
+  }
+
+  function createProgressRow(r) {
+    var row = el('div', 'figure-row');
+    row.dataset.regionId = r.regionId;
+    row.dataset.metric = r.metric;
+    var line = el('div', 'figure-line');
+    line.appendChild(el('div', 'name'));
+    var numbers = el('div', 'figure-numbers');
+    numbers.appendChild(el('span', 'value'));
+    numbers.appendChild(el('span', 'of'));
+    line.appendChild(numbers);
+    line.appendChild(el('div', 'percent'));
+    line.appendChild(el('div', 'pace-status'));
+    row.appendChild(line);
+    var bar = el('div', 'figure-bar');
+    var track = el('div', 'bar-track');
+    track.appendChild(el('div', 'bar-fill'));
+    track.appendChild(el('div', 'bar-marker bar-goal'));
+    track.appendChild(el('div', 'bar-marker bar-stretch'));
+    track.appendChild(el('div', 'bar-marker bar-pace'));
+    bar.appendChild(track);
+    var labels = el('div', 'bar-labels');
+    labels.appendChild(el('span', 'bar-label pace-label'));
+    labels.appendChild(el('span', 'bar-label goal-label', '100%'));
+    labels.appendChild(el('span', 'bar-label stretch-label'));
+    bar.appendChild(labels);
+    row.appendChild(bar);
+    return row;
+  }
+
+  function updateProgressRow(row, r, elapsed, scale, live) {
+    row.dataset.regionId = r.regionId;
+    var name = TARGET_METRIC_LABELS[r.metric] || r.metric;
+    row.querySelector('.name').textContent = name;
+    row.querySelector('.value').textContent = formatFigure(r.actual, r.metric);
+    flashIfChanged(row, r.actual, live);
+
+    var hasTarget = r.mustAchieve > 0;
+    row.classList.toggle('no-target', !hasTarget);
+    var status = row.querySelector('.pace-status');
+    if (!hasTarget) {
+      row.querySelector('.of').textContent = '';
+      row.querySelector('.percent').textContent = '';
+      status.textContent = 'No target';
+      status.className = 'pace-status none';
+      return;
+    }
+    var attainment = r.mustAttainment;
+    var paceFigure = r.mustAchieve * elapsed;
+    var behind = r.actual < paceFigure;
+    var reached = r.actual >= r.mustAchieve;
+    row.querySelector('.of').textContent = 'of ' + formatFigure(r.mustAchieve, r.metric);
+    row.querySelector('.percent').textContent = formatPercent(attainment);
+    status.textContent = reached ? 'Target met' : behind ? 'Behind pace' : 'Ahead of pace';
+    status.className = 'pace-status ' + (reached ? 'ahead reached' : behind ? 'behind' : 'ahead');
+    row.classList.toggle('behind', behind);
+    row.classList.toggle('reached', reached);
+    row.classList.toggle('overflow', attainment > scale);
+
+    var fill = row.querySelector('.bar-fill');
+    fill.style.transform = 'scaleX(' + Math.max(0, Math.min(1, attainment / scale)).toFixed(4) + ')';
+    var goal = row.querySelector('.bar-goal');
+    goal.style.left = (100 / scale) + '%';
+    var pace = row.querySelector('.bar-pace');
+    var paceAt = Math.max(0, Math.min(1, elapsed)) / scale;
+    pace.style.left = (paceAt * 100) + '%';
+    var stretchShare = r.stretch > r.mustAchieve ? r.stretch / r.mustAchieve : 0;
+    var stretch = row.querySelector('.bar-stretch');
+    stretch.classList.toggle('hidden', !stretchShare);
+    if (stretchShare) stretch.style.left = (Math.min(1, stretchShare / scale) * 100) + '%';
+
+    var labels = row.querySelector('.bar-labels');
+    var paceLabel = labels.querySelector('.pace-label');
+    paceLabel.textContent = 'Pace ' + formatFigure(Math.round(paceFigure), r.metric);
+    paceLabel.dataset.at = String(paceAt);
+    var goalLabel = labels.querySelector('.goal-label');
+    goalLabel.dataset.at = String(1 / scale);
+    var stretchLabel = labels.querySelector('.stretch-label');
+    stretchLabel.textContent = stretchShare ? 'Stretch ' + formatFigure(r.stretch, r.metric) : '';
+    stretchLabel.dataset.at = stretchShare ? String(Math.min(1, stretchShare / scale)) : '';
+  }
+
+  /**
+   * The labels under a bar, each centred under its marker (kept inside the bar's width); one that would overlap a
+   * more important one is left out: the pace first, then the stretch target, then 100 %.
+   */
+  function placeBarLabels(row) {
+    if (row.classList.contains('no-target')) return;
+    var box = row.querySelector('.bar-labels');
+    var width = box.clientWidth;
+    if (!width) return;
+    var placed = [];
+    ['.pace-label', '.stretch-label', '.goal-label'].forEach(function (selector) {
+      var label = box.querySelector(selector);
+      var at = label.dataset.at;
+      label.classList.remove('hidden');
+      if (!at || !label.textContent) { label.classList.add('hidden'); return; }
+      var w = label.offsetWidth;
+      var left = Math.max(0, Math.min(width - w, Number(at) * width - w / 2));
+      var gap = width * 0.012;
+      var clash = placed.some(function (p) { return left < p.right + gap && left + w + gap > p.left; });
+      if (clash) { label.classList.add('hidden'); return; }
+      label.style.left = (left / width * 100).toFixed(3) + '%'; // a share: it holds when the screen is resized
+      placed.push({ left: left, right: left + w });
+    });
+  }
+
+  // ----- Team against team ----------------------------------------------------------------------------------------
+
+  function renderTeamRows(root, team, rows, elapsed, animate) {
+    var byAttainment = !!(team && team.rankByAttainment);
+    // The long bar shows what the teams are ranked by, against the best of them.
+    var best = 0;
+    rows.forEach(function (r) { best = Math.max(best, byAttainment ? r.mustAttainment : r.actual); });
+
+    // First (FLIP): where each row is now, including a move still under way.
+    var before = new Map();
+    if (animate) Array.prototype.forEach.call(root.children, function (node) { before.set(node, node.getBoundingClientRect()); });
+
+    syncRows(root, rows, function (r) { return r.regionId; }, createTeamRow, function (node, r, live) {
+      updateTeamRow(node, r, elapsed, best > 0 ? (byAttainment ? r.mustAttainment : r.actual) / best : 0, live);
+    }, animate);
+
+    // Last, Invert, Play: a team that changed place glides there.
+    var moved = [];
+    before.forEach(function (first, node) {
+      if (!node.parentNode) return;
+      var last = node.getBoundingClientRect();
+      var dy = first.top - last.top;
+      if (Math.abs(dy) < 0.5) return;
+      node.style.transition = 'none';
+      node.style.transform = 'translate(0, ' + dy + 'px)';
+      node.classList.toggle('rising', dy > 0);
+      moved.push(node);
+    });
+    if (moved.length > 0) {
+      void root.offsetHeight; // commit the inverted positions before transitioning back
+      moved.forEach(function (node) {
+        node.style.transition = 'transform ' + (ROW_MOVE_MS + 250) + 'ms cubic-bezier(0.2, 0.8, 0.2, 1)';
+        node.style.transform = '';
+      });
+    }
+  }
+
+  function createTeamRow(r) {
+    var row = el('div', 'team-row');
+    row.dataset.regionId = r.regionId;
+    var rank = el('div', 'rank');
+    rank.appendChild(el('span', 'crown'));
+    rank.appendChild(el('span', 'rank-number'));
+    row.appendChild(rank);
+    var who = el('div', 'who');
+    who.appendChild(el('div', 'name'));
+    var target = el('div', 'team-target');
+    var bar = el('div', 'target-bar');
+    bar.appendChild(el('div', 'target-fill'));
+    bar.appendChild(el('div', 'target-pace'));
+    target.appendChild(bar);
+    target.appendChild(el('div', 'percent'));
+    target.appendChild(el('div', 'percent-of', 'of target'));
+    who.appendChild(target);
+    row.appendChild(who);
+    var race = el('div', 'race');
+    var track = el('div', 'race-bar');
+    track.appendChild(el('div', 'race-fill'));
+    race.appendChild(track);
+    race.appendChild(el('div', 'value'));
+    row.appendChild(race);
+    row.addEventListener('transitionend', function (event) {
+      if (event.propertyName === 'transform' && event.target === row) row.classList.remove('rising');
+    });
+    return row;
+  }
+
+  function updateTeamRow(row, r, elapsed, share, live) {
+    var rank = r.rank;
+    row.querySelector('.rank-number').textContent = String(rank);
+    row.classList.toggle('leader', rank === 1);
+    row.classList.toggle('top1', rank === 1);
+    row.classList.toggle('top2', rank === 2);
+    row.classList.toggle('top3', rank === 3);
+    row.classList.toggle('podium', rank >= 1 && rank <= 3);
+    var name = row.querySelector('.name');
+    if (name.textContent !== r.regionName) setName(name, r.regionName);
+    row.querySelector('.value').textContent = formatFigure(r.actual, r.metric);
+    flashIfChanged(row, r.actual, live);
+    row.querySelector('.race-fill').style.transform = 'scaleX(' + Math.max(0, Math.min(1, share)).toFixed(4) + ')';
+
+    var target = row.querySelector('.team-target');
+    var percent = row.querySelector('.percent');
+    var hasTarget = r.mustAchieve > 0;
+    target.classList.toggle('absent', !hasTarget);
+    if (!hasTarget) {
+      percent.textContent = 'No target';
+      return;
+    }
+    percent.textContent = formatPercent(r.mustAttainment);
+    row.querySelector('.target-fill').style.transform = 'scaleX(' + Math.max(0, Math.min(1, r.mustAttainment)).toFixed(4) + ')';
+    row.querySelector('.target-pace').style.left = (Math.max(0, Math.min(1, elapsed)) * 100) + '%';
+    target.classList.toggle('behind', r.actual < r.mustAchieve * elapsed);
+    target.classList.toggle('done', r.mustAttainment >= 1);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
   // Rotation: each slide for its duration; paused while a celebration shows, then resumed where it was
   // ---------------------------------------------------------------------------------------------------------------
 
@@ -639,7 +1046,56 @@
   function startRotation() {
     var count = model.slides.length;
     var index = pinnedSlide !== null && count > 0 ? pinnedSlide % count : 0;
+    if (pinnedSlide === null && isPassedOver(index)) index = nextShownSlide(index);
     showSlide(index);
+  }
+
+  /**
+   * A target-progress slide whose region has no target (no rows) is passed over as if it were not in the channel,
+   * until rows arrive. A pinned slide is shown whatever it holds; when every slide is empty the one shown stays, with
+   * the empty message.
+   */
+  function isPassedOver(index) {
+    var slide = model.slides[index];
+    var figures = model.figures[index];
+    return !!(slide && slide.targetProgress && figures && figures.received && figures.rows.length === 0);
+  }
+
+  /** The next slide after `from` in the rotation that is not passed over; `from` itself when there is none. */
+  function nextShownSlide(from) {
+    var count = model.slides.length;
+    for (var step = 1; step <= count; step++) {
+      var index = (from + step) % count;
+      if (!isPassedOver(index)) return index;
+    }
+    return from;
+  }
+
+  function shownSlideCount() {
+    var shown = 0;
+    for (var i = 0; i < model.slides.length; i++) if (!isPassedOver(i)) shown++;
+    return shown;
+  }
+
+  /** After a slide became empty or got rows again: the dots, the progress bar, and the slide shown if it must change. */
+  function onPassedOverChanged() {
+    var passed = [];
+    for (var i = 0; i < model.slides.length; i++) if (isPassedOver(i)) passed.push(i);
+    hook.passedOver = passed;
+    $('progress').classList.toggle('static', !rotating || shownSlideCount() < 2);
+    if (rotating && !rotation.paused && isPassedOver(rotation.index)) {
+      var next = nextShownSlide(rotation.index);
+      if (next !== rotation.index) {
+        showSlide(next);
+        return;
+      }
+    }
+    // The rotation idles on one slide while it is the only one to show: it goes on once another one has rows.
+    if (rotating && !rotation.paused && !rotation.timer && model.slides.length >= 2) {
+      rotation.remaining = rotation.duration;
+      scheduleAdvance();
+    }
+    renderSlideHead();
   }
 
   function showSlide(index) {
@@ -661,7 +1117,7 @@
     rotation.duration = slideDuration(index);
     rotation.remaining = rotation.duration;
     var progress = $('progress');
-    progress.classList.toggle('static', !rotating || model.slides.length < 2);
+    progress.classList.toggle('static', !rotating || shownSlideCount() < 2);
     if (rotation.paused) return;
     scheduleAdvance();
   }
@@ -671,7 +1127,14 @@
     rotation.deadline = performance.now() + rotation.remaining;
     rotation.timer = setTimeout(function () {
       rotation.timer = null;
-      showSlide((rotation.index + 1) % model.slides.length);
+      var next = nextShownSlide(rotation.index);
+      if (next !== rotation.index) {
+        showSlide(next);
+        return;
+      }
+      // Nothing else to show for now (the others are passed over): this slide stays, without starting over.
+      rotation.remaining = rotation.duration;
+      scheduleAdvance();
     }, rotation.remaining);
   }
 
@@ -722,6 +1185,9 @@
       model.slides = slides;
       model.boards = [];
       hook.boards = {};
+      model.figures = [];
+      hook.figures = {};
+      hook.passedOver = [];
       startRotation();
     } else if (first) {
       startRotation();
@@ -1089,6 +1555,7 @@
     catch (e) { return null; /* a torn or foreign line: skip it */ }
     if (message.channel) onChannel(message.channel);
     else if (message.board) onBoard(message.board);
+    else if (message.figures) onFigures(message.figures);
     else if (message.alert) onAlert(message.alert);
     else if (message.heartbeat) { /* only proves the connection lives */ }
     else if (message.code !== undefined) return statusOf(message, 'the stream ended');
@@ -1264,6 +1731,11 @@
     ticker.frame(now);
     requestAnimationFrame(frame);
   }
+
+  // Labels under target bars are placed by measuring them: again when the screen's size changes.
+  window.addEventListener('resize', function () {
+    Array.prototype.forEach.call(document.querySelectorAll('#figures .figure-row'), placeBarLabels);
+  });
 
   document.body.classList.toggle('pinned', !rotating);
   tickClock();
