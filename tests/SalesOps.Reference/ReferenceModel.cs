@@ -75,12 +75,17 @@ public sealed partial class ReferenceModel
     /// <param name="forecastCutoffDays">How many days before a period's end its forecast cut-off falls.</param>
     /// <param name="planMinHistory">The planning funnel's history threshold for a scope's own ratios.</param>
     public ReferenceModel(StageTable stages, RefCalendar calendar, RefDedup dedup, DateTimeOffset? latestOccurredAt = null, int forecastCutoffDays = 7, int planMinHistory = 5)
+        : this(stages.Stages.Take(stages.OpenCount).Select(s => (s.Id, s.ProbabilityPercent, s.Category)).ToArray(), calendar, dedup, latestOccurredAt, forecastCutoffDays, planMinHistory)
+    {
+    }
+
+    private ReferenceModel((string Id, int Probability, ForecastCategory Category)[] open, RefCalendar calendar, RefDedup dedup, DateTimeOffset? latestOccurredAt, int forecastCutoffDays, int planMinHistory)
     {
         _planMinHistory = planMinHistory;
         _cutoffDays = forecastCutoffDays;
         _latestOccurredAt = latestOccurredAt;
         _dedup = dedup;
-        _open = stages.Stages.Take(stages.OpenCount).Select(s => (s.Id, s.ProbabilityPercent, s.Category)).ToArray();
+        _open = open;
         _calendar = calendar;
     }
 
@@ -183,6 +188,33 @@ public sealed partial class ReferenceModel
     /// established that reason.
     /// </summary>
     public void AcceptAnyway(SalesEvent e) => Take(e);
+
+    /// <summary>
+    /// A copy of this model that also took <paramref name="extra"/>, each at its position among the accepted events:
+    /// for an event the engine may or may not have applied (its answer lost, its re-send refused as beyond the de-dup
+    /// window, which is all the engine can say then: docs/semantics.md, rule 3).
+    /// </summary>
+    public ReferenceModel WithAlso(IReadOnlyList<(int Position, SalesEvent Event)> extra)
+    {
+        var copy = new ReferenceModel(_open, _calendar, _dedup, _latestOccurredAt, _cutoffDays, _planMinHistory);
+        for (var i = 0; i <= _accepted.Count; i++)
+        {
+            foreach (var (position, e) in extra)
+            {
+                if (position == i)
+                {
+                    copy.Take(e);
+                }
+            }
+
+            if (i < _accepted.Count)
+            {
+                copy.Take(_accepted[i]);
+            }
+        }
+
+        return copy;
+    }
 
     private void Take(SalesEvent e)
     {
