@@ -13,7 +13,8 @@ public sealed record BrowserScreensReport(int Screens, int Channels, long Messag
 /// Office screens as a browser runs them: each holds one HTTP/1.1 connection of its own to the web port and reads
 /// <c>ScreenService.WatchScreen</c> as JSON lines — the screen page's whole traffic — reconnecting with its last alert
 /// sequence when the stream ends, as the page does. One channel per territory (its bookings and activities boards, its
-/// target progress, and a contest of it and the next territories); screens are spread over them.
+/// target progress, and a contest of it and its area's next territories; the territory's alerts); screens are spread
+/// over them.
 /// </summary>
 public sealed class BrowserScreens : IDisposable
 {
@@ -75,10 +76,13 @@ public sealed class BrowserScreens : IDisposable
                     });
                 }
 
-                // Its progress to its targets, and a contest of it and the next leaves, as offices show them.
+                // Its progress to its targets, and a contest of it and its area's next territories, as offices show
+                // them; the ticker and celebrations stay the territory's own (alert_region_id).
+                put.AlertRegionId = leaf;
                 var progress = new V1.TargetProgressSlide { ScopeRegionId = leaf, Metrics = { V1.TargetMetric.Bookings, V1.TargetMetric.Activities } };
                 put.Slides.Add(new V1.Slide { Duration = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromSeconds(15)), TargetProgress = progress });
-                var teams = company.Leaves.Skip(i).Concat(company.Leaves.Take(i)).Take(4).Distinct().ToList();
+                var teams = Enumerable.Range(0, company.Leaves.Length).Select(j => (i + j) % company.Leaves.Length)
+                    .Where(j => company.LeafArea[j] == company.LeafArea[i]).Take(4).Select(j => company.Leaves[j]).ToList();
                 if (teams.Count >= 2)
                 {
                     var team = new V1.TeamSlide { Metric = V1.TargetMetric.Bookings };

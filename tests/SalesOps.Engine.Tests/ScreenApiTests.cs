@@ -159,6 +159,8 @@ public sealed class ScreenApiTests(ServerFixture server)
         Assert.True(await stream.MoveNext(cts.Token));
         var first = stream.Current.Channel.Channel;
         Assert.Equal(("2026-11", "Targets 2026-11", "Bookings 2026-11: team against team"), (first.Slides[0].TargetProgress.Period, first.Slides[0].Title, first.Slides[1].Title));
+        // Its alerts: those of the smallest region holding every region it shows (a, b and t: t).
+        Assert.Equal((s.Id("t"), "Region t"), (stream.Current.Channel.RegionId, stream.Current.Channel.RegionName));
 
         async Task<V1.ScreenFiguresUpdate> NextFiguresAsync(int slide, Func<V1.ScreenFiguresUpdate, bool>? until = null)
         {
@@ -210,6 +212,32 @@ public sealed class ScreenApiTests(ServerFixture server)
         var after = await NextFiguresAsync(1, f => f.Rows[0].RegionId == s.Id("b"));
         Assert.Equal([(s.Id("b"), 65_000L, 1), (s.Id("a"), 60_000L, 2)], after.Rows.Select(r => (r.RegionId, r.Actual, r.Rank)));
         Assert.Equal((await BookingsOfAsync("b")).Actual, after.Rows[0].Actual);
+    }
+
+    [Fact]
+    public async Task AChannelsAlertRegion_IsTheScreensRegion_AndAnUnknownOneIsNotFound()
+    {
+        var s = new Scenario("api-alr");
+        await server.SendBatchAsync("setup", s.Region("t"), s.Region("a", "t"), s.Region("b", "t"));
+        var channel = new V1.Channel
+        {
+            Name = "api-alerts-of-a",
+            AlertRegionId = s.Id("a"),
+            Slides = { new V1.Slide { Team = new V1.TeamSlide { RegionIds = { s.Id("a"), s.Id("b") }, Metric = V1.TargetMetric.Activities } } },
+        };
+        await Screens.PutChannelAsync(new V1.PutChannelRequest { Channel = channel }, deadline: Due);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using (var call = Screens.WatchScreen(new V1.WatchScreenRequest { Name = channel.Name }, cancellationToken: cts.Token))
+        {
+            Assert.True(await call.ResponseStream.MoveNext(cts.Token));
+            Assert.Equal((s.Id("a"), "Region a"), (call.ResponseStream.Current.Channel.RegionId, call.ResponseStream.Current.Channel.RegionName));
+        }
+
+        channel.AlertRegionId = s.Id("nowhere");
+        await Screens.PutChannelAsync(new V1.PutChannelRequest { Channel = channel }, deadline: Due);
+        using var unknown = Screens.WatchScreen(new V1.WatchScreenRequest { Name = channel.Name }, cancellationToken: cts.Token);
+        var e = await Assert.ThrowsAsync<RpcException>(() => unknown.ResponseStream.MoveNext(cts.Token));
+        Assert.Equal((StatusCode.NotFound, "alert_region_id"), (e.StatusCode, Field(e)));
     }
 
     [Fact]

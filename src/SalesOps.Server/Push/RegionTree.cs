@@ -46,6 +46,37 @@ public sealed class RegionTree(GrainRefs grains)
         return false;
     }
 
+    /// <summary>
+    /// The smallest region whose subtree holds every one of <paramref name="regionIds"/> (the company when they share no
+    /// other); the one region itself for a single one.
+    /// </summary>
+    public async ValueTask<string> CommonAncestorAsync(IReadOnlyCollection<string> regionIds)
+    {
+        var first = regionIds.First();
+        var candidate = first;
+        for (var depth = 0; depth < MaxDepth && candidate.Length > 0; depth++)
+        {
+            var holdsAll = true;
+            foreach (var id in regionIds)
+            {
+                if (!await IsWithinAsync(id, candidate))
+                {
+                    holdsAll = false;
+                    break;
+                }
+            }
+
+            if (holdsAll)
+            {
+                return candidate;
+            }
+
+            candidate = candidate == RegionState.CompanyId ? "" : (await ReadAsync(candidate)).Parent;
+        }
+
+        return RegionState.CompanyId;
+    }
+
     /// <summary>The region's name; the id itself for a region not (yet) defined, so a reader still sees something.</summary>
     public async ValueTask<string> NameAsync(string regionId)
     {

@@ -50,6 +50,11 @@ public static partial class ChannelRules
             throw RequestGuard.Invalid("channel.slides", $"a channel has 1 to {MaxSlides} slides; got {c.Slides.Count}");
         }
 
+        if (c.AlertRegionId.Length > 0)
+        {
+            RequestGuard.Id(c.AlertRegionId, "channel.alert_region_id");
+        }
+
         if (c.CelebrateFromMinorUnits < 0)
         {
             throw RequestGuard.Invalid("channel.celebrate_from_minor_units", "celebrate_from_minor_units must not be negative");

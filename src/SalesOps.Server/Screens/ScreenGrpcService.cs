@@ -387,10 +387,42 @@ public sealed class ScreenGrpcService(
             }
         }
 
-        // The screen's region: the one region all its slides show (an office's screen shows that office's alerts,
-        // whoever's key opened it), else the viewer's own; its alerts are authorized as WatchAlerts of it.
-        var alerts = new V1.WatchAlertsRequest { ScopeRegionId = shown.Count == 1 ? shown.First() : "" };
-        await policy.AuthorizeAsync(caller, WatchAlertsMethod, alerts);
+        // The screen's region: the channel's alert region, else the smallest region holding every region its slides
+        // show (an office's screen shows that office's alerts, whoever's key opened it), else the viewer's own; its
+        // alerts are authorized as WatchAlerts of it.
+        V1.WatchAlertsRequest alerts;
+        if (channel.AlertRegionId.Length > 0)
+        {
+            alerts = new V1.WatchAlertsRequest { ScopeRegionId = channel.AlertRegionId };
+            try
+            {
+                await policy.AuthorizeAsync(caller, WatchAlertsMethod, alerts);
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.PermissionDenied)
+            {
+                throw ApiErrors.Denied("alert_region_id", $"channel {Echo.Quote(stored.Name)}: {e.Status.Detail}");
+            }
+
+            if (!await known.ExistsAsync(new EntityRef(EntityKind.Region, channel.AlertRegionId, "alert_region_id")))
+            {
+                throw RequestGuard.NotFound("alert_region_id", $"channel {Echo.Quote(stored.Name)}: region {Echo.Quote(channel.AlertRegionId)} is not defined");
+            }
+        }
+        else
+        {
+            alerts = new V1.WatchAlertsRequest { ScopeRegionId = shown.Count > 0 ? await regions.CommonAncestorAsync(shown) : "" };
+            try
+            {
+                await policy.AuthorizeAsync(caller, WatchAlertsMethod, alerts);
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.PermissionDenied && alerts.ScopeRegionId.Length > 0)
+            {
+                // Slides of regions apart (a company board beside the office's own): the viewer's own alerts.
+                alerts = new V1.WatchAlertsRequest();
+                await policy.AuthorizeAsync(caller, WatchAlertsMethod, alerts);
+            }
+        }
+
         var region = RequestGuard.ScopeId(alerts.ScopeRegionId);
         var screen = new V1.ScreenChannel
         {
