@@ -190,26 +190,27 @@ public sealed partial class ReferenceModel
     public void AcceptAnyway(SalesEvent e) => Take(e);
 
     /// <summary>
-    /// A copy of this model that also took <paramref name="extra"/>, each at its position among the accepted events:
-    /// for an event the engine may or may not have applied (its answer lost, its re-send refused as beyond the de-dup
-    /// window, which is all the engine can say then: docs/semantics.md, rule 3).
+    /// This model's history decided again with <paramref name="extra"/> delivered too, each at its position among the
+    /// accepted events: for an event the engine may or may not have applied (its answer lost, its re-send refused as
+    /// beyond the de-dup window, which is all the engine can say then: docs/semantics.md, rule 3). Null when the rules
+    /// would not have accepted an extra event there, or would then refuse an event this model accepted.
     /// </summary>
-    public ReferenceModel WithAlso(IReadOnlyList<(int Position, SalesEvent Event)> extra)
+    public ReferenceModel? WithAlso(IReadOnlyList<(int Position, SalesEvent Event)> extra)
     {
         var copy = new ReferenceModel(_open, _calendar, _dedup, _latestOccurredAt, _cutoffDays, _planMinHistory);
         for (var i = 0; i <= _accepted.Count; i++)
         {
             foreach (var (position, e) in extra)
             {
-                if (position == i)
+                if (position == i && copy.Decide(e).Code != Verdict.Accepted)
                 {
-                    copy.Take(e);
+                    return null;
                 }
             }
 
-            if (i < _accepted.Count)
+            if (i < _accepted.Count && copy.Decide(_accepted[i]).Code != Verdict.Accepted)
             {
-                copy.Take(_accepted[i]);
+                return null;
             }
         }
 

@@ -90,7 +90,8 @@ public sealed partial class AccessPolicy(RegionTree regions, RepDirectory reps, 
         [Method(V1.QueryService.Descriptor, "GetPipelineHistory")] = new(Kind.Figures, (r, c) => [Scoped(((V1.GetPipelineHistoryRequest)r!).Scope, Own((V1.GetPipelineHistoryRequest)r!, c))]),
         [Method(V1.WatchService.Descriptor, "WatchLeaderboard")] = new(Kind.Boards, (r, c) => [Region(Own((V1.WatchLeaderboardRequest)r!, c), "scope_region_id")]),
         [Method(V1.WatchService.Descriptor, "WatchAlerts")] = new(Kind.Alerts, (r, c) => [Region(Own((V1.WatchAlertsRequest)r!, c), "scope_region_id")]),
-        // A screen's boards are each authorized as WatchLeaderboard when the screen opens (ScreenGrpcService).
+        // What a screen shows is authorized when it opens (ScreenGrpcService): each board as WatchLeaderboard of its scope,
+        // each region of a target-progress or team slide and its alert region as WatchAlerts of it.
         [Method(V1.ScreenService.Descriptor, "WatchScreen")] = new(Kind.Boards, (_, _) => NoTouch),
         [Method(V1.ScreenService.Descriptor, "GetChannel")] = new(Kind.Boards, (_, _) => NoTouch),
         [Method(V1.ScreenService.Descriptor, "ListChannels")] = new(Kind.Boards, (_, _) => NoTouch),

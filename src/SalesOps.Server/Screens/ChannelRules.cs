@@ -180,7 +180,7 @@ public static partial class ChannelRules
     private static void Progress(V1.TargetProgressSlide progress, string field)
     {
         Scope(progress.ScopeRegionId, field + ".scope_region_id");
-        PeriodOf(progress.Period, field + ".period");
+        TargetPeriodOf(progress.Period, field + ".period");
         if (progress.Metrics.Count > MaxProgressMetrics)
         {
             throw RequestGuard.Invalid(field + ".metrics", $"{field}.metrics names at most {MaxProgressMetrics} metrics; got {progress.Metrics.Count}");
@@ -212,7 +212,7 @@ public static partial class ChannelRules
             }
         }
 
-        PeriodOf(team.Period, field + ".period");
+        TargetPeriodOf(team.Period, field + ".period");
         TargetMetricOf(team.Metric, field + ".metric");
     }
 
@@ -235,6 +235,15 @@ public static partial class ChannelRules
     private static void PeriodOf(string period, string field)
     {
         if (period.Length > 0 && !Period.TryParse(period, out _))
+        {
+            throw RequestGuard.Invalid(field, $"{field} must be a month (2026-11), a quarter (2026-Q4), a year (2026) or empty for the current month; got {Echo.Quote(period)}");
+        }
+    }
+
+    /// <summary>A target's period: a month, quarter or year (targets and their figures are not kept per week).</summary>
+    private static void TargetPeriodOf(string period, string field)
+    {
+        if (period.Length > 0 && (!Period.TryParse(period, out var p) || p.IsWeek))
         {
             throw RequestGuard.Invalid(field, $"{field} must be a month (2026-11), a quarter (2026-Q4), a year (2026) or empty for the current month; got {Echo.Quote(period)}");
         }

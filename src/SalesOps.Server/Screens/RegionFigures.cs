@@ -78,7 +78,7 @@ public sealed class RegionFigures(GrainRefs grains, EngineSettings settings)
         a.Rows.Count == b.Rows.Count && a.Rows.Zip(b.Rows).All(p =>
             p.First.RegionId == p.Second.RegionId && p.First.RegionName == p.Second.RegionName && p.First.Metric == p.Second.Metric
             && p.First.Actual == p.Second.Actual && p.First.MustAchieve == p.Second.MustAchieve && p.First.Stretch == p.Second.Stretch
-            && p.First.Rank == p.Second.Rank);
+            && p.First.Rank == p.Second.Rank && p.First.BehindPace == p.Second.BehindPace);
 
     private static V1.ScreenFigureRow Row(string regionId, string name, TargetFigure figure, int rank) => new()
     {
@@ -91,6 +91,7 @@ public sealed class RegionFigures(GrainRefs grains, EngineSettings settings)
         MustAttainment = figure.MustAttainment,
         Pace = figure.Pace,
         Rank = rank,
+        BehindPace = figure.MustAchieve > 0 && figure.BehindPace,
     };
 
     /// <summary>The region's name, targets and counters of the period; null for a region not defined.</summary>

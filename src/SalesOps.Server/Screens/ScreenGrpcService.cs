@@ -243,9 +243,9 @@ public sealed class ScreenGrpcService(
                 V1.ScreenFiguresUpdate update;
                 try
                 {
-                    update = await figures.UpdateAsync(slides[i], clock.Now);
+                    update = await figures.UpdateAsync(slides[i], clock.Now).WaitAsync(cancellation);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception) when (!cancellation.IsCancellationRequested)
                 {
                     continue;
                 }
@@ -297,7 +297,7 @@ public sealed class ScreenGrpcService(
             : throw RequestGuard.NotFound("name", $"there is no channel {Echo.Quote(name)}; an administrator defines channels with ScreenService.PutChannel (PUT /v1/channels/<name> on the web port), and \"default\" always exists");
     }
 
-    /// <summary>A channel as a viewer sees it, every board authorized for them.</summary>
+    /// <summary>A channel as a viewer sees it, every region its slides show authorized for them.</summary>
     /// <param name="CurrentPeriod">The current month when the view was made: slides of "the current month" show it.</param>
     /// <param name="LatestAlert">The alert log's latest sequence when the view was made.</param>
     private sealed record ScreenView(V1.ScreenChannel Screen, List<V1.WatchLeaderboardRequest?> Boards, List<FigureSlide> Figures, string AlertScope, string CurrentPeriod, long LatestAlert);
@@ -311,20 +311,32 @@ public sealed class ScreenGrpcService(
         var figureSlides = new List<FigureSlide>();
         var shown = new HashSet<string>(StringComparer.Ordinal);
 
-        // A region a slide shows, as the viewer may see it: authorized as a board of it, and defined.
+        // A region a slide shows, as the viewer may see it, and defined: a board's scope as WatchLeaderboard of it; a
+        // target progress's region and each team as WatchAlerts of it — the same roles and subtrees, but company boards
+        // being readable by all (Auth:CompanyBoardsVisibleToAll) does not open the company's totals and targets.
         async Task<string> RegionAsync(int slide, string scope, string field, V1.WatchLeaderboardRequest? board = null)
         {
-            board ??= new V1.WatchLeaderboardRequest { ScopeRegionId = scope, Metric = V1.LeaderboardMetric.Bookings };
+            string requested;
             try
             {
-                await policy.AuthorizeAsync(caller, WatchLeaderboardMethod, board);
+                if (board is not null)
+                {
+                    await policy.AuthorizeAsync(caller, WatchLeaderboardMethod, board);
+                    requested = board.ScopeRegionId;
+                }
+                else
+                {
+                    var figures = new V1.WatchAlertsRequest { ScopeRegionId = scope };
+                    await policy.AuthorizeAsync(caller, WatchAlertsMethod, figures);
+                    requested = figures.ScopeRegionId;
+                }
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.PermissionDenied)
             {
                 throw ApiErrors.Denied(field, $"channel {Echo.Quote(stored.Name)}, slide {slide + 1}: {e.Status.Detail}");
             }
 
-            var id = RequestGuard.ScopeId(board.ScopeRegionId);
+            var id = RequestGuard.ScopeId(requested);
             if (!await known.ExistsAsync(new EntityRef(EntityKind.Region, id, field)))
             {
                 throw RequestGuard.NotFound(field, $"channel {Echo.Quote(stored.Name)}, slide {slide + 1}: region {Echo.Quote(id)} is not defined");

@@ -73,6 +73,7 @@ public sealed class AccessMatrixTests(AccessFixture server)
         ("WatchScreen teams east,east-north", "Y  n  n  Y  Y  Y  Y  n"),
         ("WatchScreen teams east,west",  "Y  n  n  n  n  n  n  n"),
         ("WatchScreen targets west",     "Y  n  n  n  n  n  n  Y"),
+        ("WatchScreen alerts-of west",   "Y  n  n  n  n  n  n  n"),
         ("GetChannel",                   "Y  n  n  Y  Y  Y  Y  Y"),
         ("ListChannels",                 "Y  n  n  Y  Y  Y  Y  Y"),
         ("PutChannel",                   "Y  n  n  n  n  n  n  n"),
@@ -273,6 +274,16 @@ public sealed class AccessMatrixTests(AccessFixture server)
         return name;
     }
 
+    /// <summary>A channel (put by the admin) with east's board and the alerts of <paramref name="region"/>.</summary>
+    private async Task<string> AlertsOfChannelAsync(string region)
+    {
+        var channel = BoardChannel("matrix-alerts-of-" + region, "east");
+        channel.AlertRegionId = server.S.Id(region);
+        using var admin = Admin();
+        await admin.Screens.PutChannelAsync(new V1.PutChannelRequest { Channel = channel }, deadline: Due);
+        return channel.Name;
+    }
+
     private async Task<StatusCode> RunAsync(ApiClients c, string call)
     {
         var s = server.S;
@@ -367,11 +378,13 @@ public sealed class AccessMatrixTests(AccessFixture server)
                     break;
                 case "WatchScreen":
                     // "default" shows the caller's own region; "east"/"west" a channel whose board is that region's;
-                    // "teams a,b" a team slide of those regions; "targets r" the target progress of r.
+                    // "teams a,b" a team slide of those regions; "targets r" the target progress of r; "alerts-of r"
+                    // east's board with the alerts of r.
                     var name = parts[1] switch
                     {
                         "default" => "default",
                         "teams" or "targets" => await FigureChannelAsync(parts[1], parts[2].Split(',')),
+                        "alerts-of" => await AlertsOfChannelAsync(parts[2]),
                         _ => await BoardChannelAsync(parts[1]),
                     };
                     using (var screen = c.Screens.WatchScreen(new V1.WatchScreenRequest { Name = name }, deadline: due))

@@ -17,6 +17,7 @@ public sealed class LoopbackCable : IAsyncDisposable
     private readonly ConcurrentDictionary<Socket, byte> _open = new();
     private readonly Task _accepting;
     private volatile bool _plugged = true;
+    private int _connections;
 
     private LoopbackCable(int target)
     {
@@ -29,7 +30,7 @@ public sealed class LoopbackCable : IAsyncDisposable
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
     /// <summary>Connections relayed so far (a client that reconnects shows here).</summary>
-    public int Connections { get; private set; }
+    public int Connections => Volatile.Read(ref _connections);
 
     public static LoopbackCable To(int targetPort) => new(targetPort);
 
@@ -72,7 +73,7 @@ public sealed class LoopbackCable : IAsyncDisposable
                 continue;
             }
 
-            Connections++;
+            Interlocked.Increment(ref _connections);
             _ = RelayAsync(client);
         }
     }
@@ -84,6 +85,12 @@ public sealed class LoopbackCable : IAsyncDisposable
         _open[server] = 0;
         try
         {
+            if (!_plugged)
+            {
+                // Unplugged between the accept and the line above: its reset may have missed this one.
+                return;
+            }
+
             await server.ConnectAsync(IPAddress.Loopback, _target, _stop.Token);
             await Task.WhenAny(PumpAsync(client, server), PumpAsync(server, client));
         }

@@ -723,7 +723,8 @@
       stretch: num(r.stretch),
       mustAttainment: r.mustAttainment !== undefined ? Number(r.mustAttainment) || 0 : (must > 0 ? actual / must : 0),
       pace: Number(r.pace) || 0,
-      rank: num(r.rank)
+      rank: num(r.rank),
+      behindPace: r.behindPace === true      // the engine's own verdict (GetRegion's behind_pace)
     };
   }
 
@@ -738,7 +739,7 @@
     hook.figures[index] = figures.rows.map(function (r) {
       return {
         regionId: r.regionId, regionName: r.regionName, metric: r.metric, actual: r.actual, mustAchieve: r.mustAchieve,
-        stretch: r.stretch, mustAttainment: r.mustAttainment, pace: r.pace, rank: r.rank
+        stretch: r.stretch, mustAttainment: r.mustAttainment, pace: r.pace, rank: r.rank, behindPace: r.behindPace
       };
     });
     if (wasPassedOver !== isPassedOver(index)) {
@@ -874,11 +875,12 @@
       row.querySelector('.percent').textContent = '';
       status.textContent = 'No target';
       status.className = 'pace-status none';
+      row.classList.remove('behind', 'reached', 'overflow');
       return;
     }
     var attainment = r.mustAttainment;
     var paceFigure = r.mustAchieve * elapsed;
-    var behind = r.actual < paceFigure;
+    var behind = r.behindPace;
     var reached = r.actual >= r.mustAchieve;
     row.querySelector('.of').textContent = 'of ' + formatFigure(r.mustAchieve, r.metric);
     row.querySelector('.percent').textContent = formatPercent(attainment);
@@ -1028,7 +1030,7 @@
     percent.textContent = formatPercent(r.mustAttainment);
     row.querySelector('.target-fill').style.transform = 'scaleX(' + Math.max(0, Math.min(1, r.mustAttainment)).toFixed(4) + ')';
     row.querySelector('.target-pace').style.left = (Math.max(0, Math.min(1, elapsed)) * 100) + '%';
-    target.classList.toggle('behind', r.actual < r.mustAchieve * elapsed);
+    target.classList.toggle('behind', r.behindPace);
     target.classList.toggle('done', r.mustAttainment >= 1);
   }
 
