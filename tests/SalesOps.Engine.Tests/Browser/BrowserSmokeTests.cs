@@ -148,9 +148,11 @@ public sealed class BrowserSmokeTests(BrowserSmokeFixture fixture)
     {
         await using var page = await fixture.Browser.OpenPageAsync(800, 600);
         await page.GotoAsync(fixture.BaseUrl);
-        await page.EvalAsync<object>("window.rows = 0; console.error('board stream closed'); setTimeout(() => { throw new Error('render failed'); })");
+        await page.EvalAsync<object>("window.rows = 0; console.error('board stream closed'); setTimeout(() => { window.thrown = true; throw new Error('render failed'); })");
+        await page.WaitForAsync<bool>("window.thrown === true", TimeSpan.FromSeconds(10));
 
-        var timeout = await Assert.ThrowsAsync<TimeoutException>(() => page.WaitForAsync<bool>("window.rows", TimeSpan.FromMilliseconds(500)));
+        // Long enough for the page's error to reach the bridge on a busy machine (it comes as an event of its own).
+        var timeout = await Assert.ThrowsAsync<TimeoutException>(() => page.WaitForAsync<bool>("window.rows", TimeSpan.FromSeconds(3)));
 
         Assert.Contains("last value 0", timeout.Message, StringComparison.Ordinal);
         Assert.Contains("[error] board stream closed", timeout.Message, StringComparison.Ordinal);

@@ -462,9 +462,10 @@
 
   var boardRender = { timer: null, last: 0 };
 
-  function scheduleBoardRender() {
+  /** Renders the shown slide at most once per `gapMs` (a board's by default): a burst of updates renders once. */
+  function scheduleBoardRender(gapMs) {
     if (boardRender.timer) return;
-    var wait = Math.max(0, boardRender.last + BOARD_RENDER_GAP_MS - Date.now());
+    var wait = Math.max(0, boardRender.last + (gapMs || BOARD_RENDER_GAP_MS) - Date.now());
     boardRender.timer = setTimeout(function () {
       boardRender.timer = null;
       renderBoard(true);
@@ -747,16 +748,7 @@
       // Rows came for a slide that was passed over while the one shown has none: show it now.
       if (wasPassedOver && rotating && !rotation.paused && isPassedOver(rotation.index)) showSlide(index);
     }
-    if (index === rotation.index) scheduleFiguresRender();
-  }
-
-  function scheduleFiguresRender() {
-    if (boardRender.timer) return;
-    var wait = Math.max(0, boardRender.last + FIGURE_RENDER_GAP_MS - Date.now());
-    boardRender.timer = setTimeout(function () {
-      boardRender.timer = null;
-      renderBoard(true);
-    }, wait);
+    if (index === rotation.index) scheduleBoardRender(FIGURE_RENDER_GAP_MS);
   }
 
   /** The shown target-progress or team slide: built anew on a new slide, updated in place (with motion) when live. */
