@@ -708,8 +708,10 @@
   function progressRegionName(index) {
     var figures = model.figures[index];
     if (figures && figures.rows.length > 0) return figures.rows[0].regionName;
+    // Before they came: the screen's own region's name when it is that one; never an id a person would read.
     var slide = model.slides[index];
-    return slide && slide.targetProgress ? slide.targetProgress.scopeRegionId || '' : '';
+    var scope = slide && slide.targetProgress ? slide.targetProgress.scopeRegionId || '' : '';
+    return model.screen && scope === model.screen.regionId ? model.screen.regionName || '' : '';
   }
 
   function normalizeFigure(r) {
