@@ -179,6 +179,9 @@ public static partial class ProtoMapper
 
     public static V1.TargetMetric ToWire(TargetMetric m) => (V1.TargetMetric)((int)m + 1);
 
+    /// <summary>The domain's metric of a wire one already checked to be set and defined.</summary>
+    public static TargetMetric FromWire(V1.TargetMetric m) => (TargetMetric)((int)m - 1);
+
     public static V1.TargetScope ToWire(TargetScope s) => (V1.TargetScope)((int)s + 1);
 
     public static V1.ComparedFigure ToWire(ComparedFigure f) => (V1.ComparedFigure)((int)f + 1);

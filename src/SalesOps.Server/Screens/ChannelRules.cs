@@ -136,9 +136,6 @@ public static partial class ChannelRules
         _ => "Figure",
     };
 
-    /// <summary>The domain's metric of a checked wire one.</summary>
-    public static TargetMetric Metric(V1.TargetMetric metric) => (TargetMetric)((int)metric - 1);
-
     public static string MetricName(V1.LeaderboardMetric metric) => metric switch
     {
         V1.LeaderboardMetric.Bookings => "Bookings",

@@ -577,6 +577,14 @@
     $('board-message').classList.toggle('visible', text.length > 0);
   }
 
+  /** The small share-of-target bar of a rep's or a team's row: its fill and the pace marker. */
+  function targetBar() {
+    var bar = el('div', 'target-bar');
+    bar.appendChild(el('div', 'target-fill'));
+    bar.appendChild(el('div', 'target-pace'));
+    return bar;
+  }
+
   function createRow(repId) {
     var row = el('div', 'board-row');
     row.dataset.repId = repId;
@@ -590,10 +598,7 @@
     var meta = el('div', 'meta');
     meta.appendChild(el('div', 'region'));
     var target = el('div', 'target absent');
-    var bar = el('div', 'target-bar');
-    bar.appendChild(el('div', 'target-fill'));
-    bar.appendChild(el('div', 'target-pace'));
-    target.appendChild(bar);
+    target.appendChild(targetBar());
     target.appendChild(el('div', 'target-label'));
     meta.appendChild(target);
     who.appendChild(meta);
@@ -979,10 +984,7 @@
     var who = el('div', 'who');
     who.appendChild(el('div', 'name'));
     var target = el('div', 'team-target');
-    var bar = el('div', 'target-bar');
-    bar.appendChild(el('div', 'target-fill'));
-    bar.appendChild(el('div', 'target-pace'));
-    target.appendChild(bar);
+    target.appendChild(targetBar());
     target.appendChild(el('div', 'percent'));
     target.appendChild(el('div', 'percent-of', 'of target'));
     who.appendChild(target);
