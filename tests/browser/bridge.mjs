@@ -75,7 +75,7 @@ function describe(value) {
 function withTimeout(promise, ms, what) {
   let timer;
   const expired = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(Object.assign(new Error(`${what} did not finish within ${ms} ms`), { expired: true })), ms);
   });
   return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
 }
@@ -97,8 +97,9 @@ async function waitFor({ page }, expression, timeoutMs) {
       if (value) return value;
       last = `last value ${describe(value)}`;
     } catch (error) {
-      // A navigation destroys the context under a running evaluation: try again in the next one.
-      last = `last error ${error.message}`;
+      // A navigation destroys the context under a running evaluation: try again in the next one. An evaluation cut
+      // short by the deadline (on a busy machine) says nothing about the page: the value it really had stays the last.
+      if (!error.expired || last === 'not evaluated yet') last = `last error ${error.message}`;
     }
     if (Date.now() + pollMs > deadline) {
       throw Object.assign(new Error(`waitFor timed out after ${timeoutMs} ms: ${expression}; ${last}`), { timedOut: true });

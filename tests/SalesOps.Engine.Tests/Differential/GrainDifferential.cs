@@ -233,20 +233,22 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
                     var copy = Enumerable.Range(i + 1, batch.Count - i - 1)
                         .FirstOrDefault(j => batch[j].EventId == batch[i].EventId && batch[j].GetType() == batch[i].GetType() && outcomes[j].Code != OutcomeCode.Unavailable, -1);
                     var told = copy >= 0 ? outcomes[copy] : again;
+                    var source = copy >= 0 ? $"its copy {copy - i} later in the batch answered {told.Code} {told.Field}" : $"its re-send answered {told.Code} {told.Field}";
                     if (told is { Code: OutcomeCode.FailedPrecondition, Field: "occurred_at" } && reference.Peek(batch[i]).Code == Verdict.Accepted)
                     {
                         uncertain.Add((reference.Accepted.Count, batch[i]));
-                        log.Add($"#{log.Count} {Comparison.Describe(batch[i])} -> engine UNAVAILABLE ({why}; re-send beyond the de-dup window: applied or not, the figures tell)");
+                        log.Add($"#{log.Count} {Comparison.Describe(batch[i])} -> engine UNAVAILABLE ({why}; {source}: beyond the de-dup window, applied or not, the figures tell)");
                         Count($"unavailable {why}, fate unknown");
                     }
                     else if (told.Code == OutcomeCode.Duplicate && reference.Peek(batch[i]).Code != Verdict.Duplicate)
                     {
                         var (code, field) = reference.Decide(batch[i]);
-                        log.Add($"#{log.Count} {Comparison.Describe(batch[i])} -> engine UNAVAILABLE ({why}; applied) | reference {code} {field}");
+                        log.Add($"#{log.Count} {Comparison.Describe(batch[i])} -> engine UNAVAILABLE ({why}; {source}: applied) | reference {code} {field}");
                         Count($"unavailable {why}, applied");
                     }
                     else
                     {
+                        log.Add($"#{log.Count} {Comparison.Describe(batch[i])} -> engine UNAVAILABLE ({why}; {source}: not applied)");
                         Count($"unavailable {why}, not applied");
                     }
                 }
