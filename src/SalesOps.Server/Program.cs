@@ -12,6 +12,17 @@ switch (args)
         return await SalesOps.Server.Screens.ChannelsCommand.RunAsync(args[1..]);
 }
 
-var app = SalesOpsHost.Build(args);
+WebApplication app;
+try
+{
+    app = SalesOpsHost.Build(args);
+}
+catch (InvalidOperationException ex)
+{
+    // A setting that cannot work (a port, a folder, a key): say which, without a stack trace.
+    await Console.Error.WriteLineAsync($"salesops: {ex.Message}");
+    return 2;
+}
+
 await app.RunAsync();
 return 0;

@@ -25,7 +25,7 @@ public sealed class AtRiskOptionsTests
     public void BadSetting_ServerRefusesToStartNamingIt(string key, string value, string setting)
     {
         var error = Assert.Throws<InvalidOperationException>(() => SalesOpsHost.Build(
-            [key, value, "--grpc-port", "0", "--silo-port", "0", "--gateway-port", "0"],
+            [key, value, "--storage", "memory", "--grpc-port", "0", "--silo-port", "0", "--gateway-port", "0"],
             _ => { }));
 
         Assert.Contains(setting, error.Message, StringComparison.Ordinal);
@@ -35,7 +35,7 @@ public sealed class AtRiskOptionsTests
     public async Task StageOverride_FromConfiguration_ReachesTheRules()
     {
         await using var app = SalesOpsHost.Build(
-            ["--Engine:StallDaysByStage:quote_sent", "14", "--Engine:PushLimit", "0", "--grpc-port", "0", "--silo-port", "0", "--gateway-port", "0"],
+            ["--Engine:StallDaysByStage:quote_sent", "14", "--Engine:PushLimit", "0", "--storage", "memory", "--grpc-port", "0", "--silo-port", "0", "--gateway-port", "0"],
             _ => { });
         var rules = app.Services.GetService(typeof(EngineSettings)) is EngineSettings s ? s.AtRisk : throw new InvalidOperationException("no settings");
 

@@ -22,7 +22,7 @@ public sealed class DedupWindowOptionsTests
     public void WindowOutOfRange_ServerRefusesToStartNamingTheSetting(string days, string count, string setting)
     {
         var error = Assert.Throws<InvalidOperationException>(() => SalesOpsHost.Build(
-            ["--Engine:DedupWindowDays", days, "--Engine:DedupWindowCount", count, "--grpc-port", "0", "--silo-port", "0", "--gateway-port", "0"],
+            ["--Engine:DedupWindowDays", days, "--Engine:DedupWindowCount", count, "--storage", "memory", "--grpc-port", "0", "--silo-port", "0", "--gateway-port", "0"],
             _ => { }));
 
         Assert.Contains(setting, error.Message, StringComparison.Ordinal);

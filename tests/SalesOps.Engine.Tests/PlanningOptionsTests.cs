@@ -18,7 +18,7 @@ public sealed class PlanningOptionsTests
     public void SettingOutOfRange_ServerRefusesToStartNamingIt(string setting, string value)
     {
         var error = Assert.Throws<InvalidOperationException>(() => SalesOpsHost.Build(
-            ["--" + setting, value, "--grpc-port", "0", "--silo-port", "0", "--gateway-port", "0"],
+            ["--" + setting, value, "--storage", "memory", "--grpc-port", "0", "--silo-port", "0", "--gateway-port", "0"],
             _ => { }));
 
         Assert.Contains(setting, error.Message, StringComparison.Ordinal);

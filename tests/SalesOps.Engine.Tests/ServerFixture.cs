@@ -90,6 +90,7 @@ public class ServerFixture : IAsyncLifetime
         _app = SalesOpsHost.Build(_args, builder =>
         {
             builder.Services.AddSingleton(new EngineClock(Time));
+            builder.Configuration["Storage:Mode"] ??= "memory"; // the server's default is the embedded store; fixtures choose
             builder.Configuration["Engine:BigDealThreshold"] = "500000";
             builder.Configuration["Engine:RollupInterval"] = "00:00:00.010";
             builder.Configuration["Watch:WriteTimeout"] = WriteTimeout.ToString();

@@ -8,7 +8,7 @@ using V1 = SalesOps.Contracts.V1;
 namespace SalesOps.Engine.Tests;
 
 /// <summary>
-/// A real server process (<c>dotnet SalesOps.Server.dll</c>, built with the tests) in postgres mode on loopback
+/// A real server process (<c>dotnet SalesOps.Server.dll</c>, built with the tests) in postgres mode (or with the embedded store) on loopback
 /// ports, reached over a real gRPC channel. Kill sends SIGKILL: no shutdown code runs.
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
@@ -19,13 +19,13 @@ public sealed class ServerProcess : IAsyncDisposable
     private Process? _process;
 
     public ServerProcess(string connectionString, string clusterId, params string[] extra)
-        : this(connectionString, clusterId, Net.FreePort(), Net.FreePort(), Net.FreePort(), Net.FreePort(), extra)
+        : this(["--storage", "postgres", "--connection-string", connectionString, "--cluster-id", clusterId], Net.FreePort(), Net.FreePort(), Net.FreePort(), Net.FreePort(), extra)
     {
     }
 
-    private ServerProcess(string connectionString, string clusterId, int grpcPort, int siloPort, int gatewayPort, int webPort, string[] extra)
+    private ServerProcess(string[] storage, int grpcPort, int siloPort, int gatewayPort, int webPort, string[] extra)
     {
-        _restart = () => new ServerProcess(connectionString, clusterId, grpcPort, siloPort, gatewayPort, webPort, extra);
+        _restart = () => new ServerProcess(storage, grpcPort, siloPort, gatewayPort, webPort, extra);
         GrpcPort = grpcPort;
         WebPort = webPort;
         SiloPort = siloPort;
@@ -33,9 +33,7 @@ public sealed class ServerProcess : IAsyncDisposable
         _arguments =
         [
             ServerDll,
-            "--storage", "postgres",
-            "--connection-string", connectionString,
-            "--cluster-id", clusterId,
+            .. storage,
             "--grpc-port", GrpcPort.ToString(CultureInfo.InvariantCulture),
             "--silo-port", SiloPort.ToString(CultureInfo.InvariantCulture),
             "--gateway-port", GatewayPort.ToString(CultureInfo.InvariantCulture),
@@ -53,6 +51,10 @@ public sealed class ServerProcess : IAsyncDisposable
         Query = new V1.QueryService.QueryServiceClient(Channel);
         Watch = new V1.WatchService.WatchServiceClient(Channel);
     }
+
+    /// <summary>A server in the default storage mode: the embedded SQLite store in <paramref name="dataDirectory"/>.</summary>
+    public static ServerProcess Embedded(string dataDirectory, params string[] extra) =>
+        new(["--storage", "sqlite", "--data-dir", dataDirectory], Net.FreePort(), Net.FreePort(), Net.FreePort(), Net.FreePort(), extra);
 
     /// <summary>A new process like this one (same ports, database and cluster), as an operator restarts a server.</summary>
     public ServerProcess Again() => _restart();

@@ -28,6 +28,7 @@ public sealed class TlsServerFixture : IAsyncLifetime
         Files = TestCertificates.WritePem(Certificate, Directory, "server");
         _app = SalesOpsHost.Build(
             [
+                "--storage", "memory",
                 "--grpc-port", GrpcPort.ToString(CultureInfo.InvariantCulture),
                 "--web-port", Net.FreePort().ToString(CultureInfo.InvariantCulture),
                 "--silo-port", Net.FreePort().ToString(CultureInfo.InvariantCulture),
@@ -230,5 +231,5 @@ public sealed class TlsOptionsTests : IDisposable
     }
 
     private static WebApplication Build(params string[] tls) =>
-        SalesOpsHost.Build(["--grpc-port", "0", "--silo-port", "0", "--gateway-port", "0", .. tls], _ => { });
+        SalesOpsHost.Build(["--storage", "memory", "--grpc-port", "0", "--silo-port", "0", "--gateway-port", "0", .. tls], _ => { });
 }

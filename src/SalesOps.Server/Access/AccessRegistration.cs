@@ -36,15 +36,20 @@ public static partial class AccessRegistration
                 "README, \"Access\". Or bind to 127.0.0.1 for local development.");
         }
 
-        if (options.Required && bootstrap is null && !options.Jwt.IsConfigured && !storage.IsDurable)
+        if (options.Required && bootstrap is null && !options.Jwt.IsConfigured && !storage.IsPostgres)
         {
             throw new InvalidOperationException(
-                "Auth:Required=true, but nobody could ever authenticate: in memory mode keys start empty, so configure a first admin key " +
+                $"Auth:Required=true, but nobody could ever authenticate: in {storage.Mode} mode no key can be made before the server runs, so configure a first admin key " +
                 "(Auth:BootstrapAdminKeyFile or Auth:BootstrapAdminKey) or bearer tokens (Auth:Jwt:*)");
         }
 
         builder.Services.Configure<AccessOptions>(section);
-        if (storage.IsDurable)
+        if (storage.IsSqlite)
+        {
+            builder.Services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<Persistence.SqliteAccess>());
+            builder.Services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<Persistence.SqliteAccess>());
+        }
+        else if (storage.IsPostgres)
         {
             builder.Services.AddSingleton(_ => new Persistence.PostgresAccess(storage.ConnectionString));
             builder.Services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<Persistence.PostgresAccess>());

@@ -1,3 +1,4 @@
+using SalesOps.Persistence;
 using SalesOps.Grains;
 using SalesOps.Server.Access;
 using SalesOps.Server.Api;
@@ -61,6 +62,7 @@ public static class SalesOpsHost
         ["--tls-cert"] = "Server:Tls:CertificateFile",
         ["--tls-key"] = "Server:Tls:KeyFile",
         ["--storage"] = "Storage:Mode",
+        ["--data-dir"] = "Storage:DataDirectory",
         ["--connection-string"] = "ConnectionStrings:" + StorageOptions.ConnectionStringName,
         ["--time-zone"] = "Engine:TimeZone",
         ["--demo-reps"] = "Demo:Reps",
@@ -142,20 +144,30 @@ public static class SalesOpsHost
 
         builder.UseOrleans(silo =>
         {
-            if (storage.IsDurable)
+            if (storage.IsPostgres)
             {
                 silo.UseDurableStorage(server, storage, builder.Configuration);
+                return;
+            }
+
+            silo.UseLocalhostClustering(server.SiloPort, server.GatewayPort, serviceId: server.ServiceId, clusterId: server.ClusterId);
+            if (storage.IsSqlite)
+            {
+                silo.UseSqliteStorage();
             }
             else
             {
-                silo.UseLocalhostClustering(server.SiloPort, server.GatewayPort, serviceId: server.ServiceId, clusterId: server.ClusterId);
                 silo.KeepStateInMemory();
             }
         });
 
-        if (storage.IsDurable)
+        if (storage.IsPostgres)
         {
             builder.Services.AddDurableStorage(storage);
+        }
+        else if (storage.IsSqlite)
+        {
+            builder.Services.AddSqliteJournal(storage.DataDirectory);
         }
 
         builder.Services.AddSalesOpsEngine(builder.Configuration);
@@ -190,6 +202,7 @@ public static class SalesOpsHost
 
         // Fail at start, with a message naming the setting, if the engine or storage configuration is wrong.
         _ = app.Services.GetRequiredService<SalesOps.Domain.EngineSettings>();
+        app.LogStorage(storage);
         app.LogAccessMode();
         app.UseStrictGrpcRequests(MaxMessageBytes);
         app.UseAuthentication();

@@ -14,8 +14,14 @@ public sealed class StorageOptions
     public const string Section = "Storage";
     public const string ConnectionStringName = "SalesOps";
 
-    /// <summary><c>memory</c> (default: nothing to set up, state lost on restart) or <c>postgres</c> (durable, clusterable).</summary>
-    public string Mode { get; set; } = "memory";
+    /// <summary>
+    /// <c>sqlite</c> (default: durable in a file under <see cref="DataDirectory"/>, nothing to set up, one server),
+    /// <c>memory</c> (a throwaway run: state lost on restart) or <c>postgres</c> (durable, clusterable).
+    /// </summary>
+    public string Mode { get; set; } = "sqlite";
+
+    /// <summary>The embedded store's folder (sqlite mode), relative to the working directory unless absolute.</summary>
+    public string DataDirectory { get; set; } = "data";
 
     /// <summary>Apply the schema (idempotent) before the silo starts.</summary>
     public bool MigrateOnStart { get; set; }
@@ -25,7 +31,12 @@ public sealed class StorageOptions
 
     public string ConnectionString { get; set; } = "";
 
-    public bool IsDurable => Mode == "postgres";
+    public bool IsPostgres => Mode == "postgres";
+
+    public bool IsSqlite => Mode == "sqlite";
+
+    /// <summary>State survives a restart (sqlite or postgres).</summary>
+    public bool IsDurable => Mode != "memory";
 
     /// <summary>Reads and checks the storage settings; a mistake fails start-up with a message naming the setting.</summary>
     public static StorageOptions From(IConfiguration configuration)
@@ -33,16 +44,21 @@ public sealed class StorageOptions
         var options = configuration.GetSection(Section).Get<StorageOptions>() ?? new StorageOptions();
         options.Mode = options.Mode.Trim().ToLowerInvariant();
         options.ConnectionString = configuration.GetConnectionString(ConnectionStringName) ?? "";
-        if (options.Mode is not ("memory" or "postgres"))
+        if (options.Mode is not ("sqlite" or "memory" or "postgres"))
         {
-            throw new InvalidOperationException($"Storage:Mode (--storage) must be 'memory' or 'postgres', not '{options.Mode}'");
+            throw new InvalidOperationException($"Storage:Mode (--storage) must be 'sqlite', 'memory' or 'postgres', not '{options.Mode}'");
         }
 
-        if (options.IsDurable && string.IsNullOrWhiteSpace(options.ConnectionString))
+        if (options.IsPostgres && string.IsNullOrWhiteSpace(options.ConnectionString))
         {
             throw new InvalidOperationException(
                 $"--storage postgres needs a connection string: --connection-string \"Host=...;Database=salesops;Username=...;Password=...\" " +
                 $"or the environment variable ConnectionStrings__{ConnectionStringName}");
+        }
+
+        if (options.IsSqlite && string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            throw new InvalidOperationException("--storage sqlite needs a folder: Storage:DataDirectory (--data-dir), 'data' by default");
         }
 
         return options;
@@ -50,8 +66,38 @@ public sealed class StorageOptions
 }
 
 /// <summary>Durable mode: membership, snapshots and reminders through the Orleans ADO.NET providers, events in the journal.</summary>
-public static class StorageRegistration
+public static partial class StorageRegistration
 {
+    /// <summary>
+    /// Says at start-up where state lives, so a newcomer knows what a restart keeps; in sqlite mode this opens (and
+    /// locks) the store, so a folder that cannot be used fails the start with a message naming it.
+    /// </summary>
+    public static void LogStorage(this WebApplication app, StorageOptions storage)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SalesOps.Storage");
+        if (storage.IsSqlite)
+        {
+            LogSqlite(logger, app.Services.GetRequiredService<SqliteDatabase>().Path);
+        }
+        else if (storage.IsPostgres)
+        {
+            LogPostgres(logger);
+        }
+        else
+        {
+            LogMemory(logger);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "State is kept in {Path} (SQLite): a restart keeps every acknowledged event; --storage memory for a throwaway run, --data-dir for another folder")]
+    private static partial void LogSqlite(ILogger logger, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "State is kept in PostgreSQL (clusterable)")]
+    private static partial void LogPostgres(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "State is kept in memory only (--storage memory): a restart starts empty")]
+    private static partial void LogMemory(ILogger logger);
+
     /// <remarks>
     /// Failure detection can be tuned under the <c>Membership</c> section (Orleans' <c>ClusterMembershipOptions</c>:
     /// <c>ProbeTimeout</c>, <c>NumMissedProbesLimit</c>, ...); the defaults declare a dead silo within about 30 s.

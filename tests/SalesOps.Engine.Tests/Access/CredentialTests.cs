@@ -215,7 +215,7 @@ public sealed class AccessStartupTests
     [Fact]
     public void BoundBeyondLoopback_WithoutCredentialsRequired_RefusesToStart_SayingWhatToSet()
     {
-        var e = Assert.Throws<InvalidOperationException>(() => SalesOpsHost.Build(["--grpc-host", "0.0.0.0", "--grpc-port", Net.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture)]));
+        var e = Assert.Throws<InvalidOperationException>(() => SalesOpsHost.Build(["--storage", "memory", "--grpc-host", "0.0.0.0", "--grpc-port", Net.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture)]));
         Assert.Contains("Auth:Required=true", e.Message, StringComparison.Ordinal);
         Assert.Contains("Auth:BootstrapAdminKeyFile", e.Message, StringComparison.Ordinal);
     }
@@ -223,14 +223,14 @@ public sealed class AccessStartupTests
     [Fact]
     public void CredentialsRequired_InMemoryMode_WithNoWayToAuthenticate_RefusesToStart()
     {
-        var e = Assert.Throws<InvalidOperationException>(() => SalesOpsHost.Build(["--Auth:Required", "true"]));
+        var e = Assert.Throws<InvalidOperationException>(() => SalesOpsHost.Build(["--storage", "memory", "--Auth:Required", "true"]));
         Assert.Contains("nobody could ever authenticate", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void AShortBootstrapKey_RefusesToStart_NamingTheSetting()
     {
-        var e = Assert.Throws<InvalidOperationException>(() => SalesOpsHost.Build(["--Auth:Required", "true", "--Auth:BootstrapAdminKey", "short"]));
+        var e = Assert.Throws<InvalidOperationException>(() => SalesOpsHost.Build(["--storage", "memory", "--Auth:Required", "true", "--Auth:BootstrapAdminKey", "short"]));
         Assert.Contains("Auth:BootstrapAdminKey", e.Message, StringComparison.Ordinal);
     }
 }

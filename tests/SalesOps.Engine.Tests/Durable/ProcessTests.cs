@@ -20,9 +20,17 @@ public sealed class ProcessTests(PostgresFixture postgres)
     public async Task ServerKilledUnderLoad_KeepsEveryAcknowledgedEventExactlyOnce()
     {
         var connectionString = await postgres.DatabaseAsync("crash");
-        var workload = new DurableWorkload("crash", seed: 11);
+        await KillUnderLoadThenRestartAsync(new ServerProcess(connectionString, "crash"), new DurableWorkload("crash", seed: 11));
+    }
+
+    /// <summary>
+    /// Feeds <paramref name="server"/> until 4,000 events are acknowledged, kills it with SIGKILL while batches are in
+    /// flight, starts it again on the same store, and checks that every acknowledged event answers DUPLICATE, every
+    /// figure equals a from-scratch reference over the events sent, and the audit log kept every acknowledged event.
+    /// </summary>
+    internal static async Task KillUnderLoadThenRestartAsync(ServerProcess server, DurableWorkload workload)
+    {
         var client = new IngestClient();
-        var server = new ServerProcess(connectionString, "crash");
         await using (server)
         {
             await server.StartAsync();

@@ -1,0 +1,278 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace SalesOps.Persistence;
+
+/// <summary>
+/// The embedded store of a single server: one SQLite file (<c>salesops.db</c>) in a data folder, holding the journal,
+/// the grain snapshots, the API keys and the audit log. Nothing to install or set up: the folder and the tables are
+/// made on first use.
+/// </summary>
+/// <remarks>
+/// <para>
+/// SQLite takes one writer at a time, so every write of the server goes through one writer loop that takes whatever
+/// queued while the previous commit ran and commits it as one transaction (group commit, as the PostgreSQL journal
+/// does): a commit waits for one fsync however many events it carries. The file is in WAL mode with
+/// <c>synchronous=FULL</c>, so a committed transaction survives a crash of the process and of the machine.
+/// </para>
+/// <para>
+/// Microsoft.Data.Sqlite's async methods run synchronously; reads and writes therefore run on the thread pool, never on
+/// the caller's (an Orleans grain's) thread. Readers are bounded (<see cref="Readers"/>); WAL lets them read while the
+/// writer writes.
+/// </para>
+/// <para>
+/// One server per folder: a lock file (<c>salesops.lock</c>, held open and locked while the server runs) refuses a
+/// second server at start-up with a message naming the folder. Clusters use PostgreSQL.
+/// </para>
+/// </remarks>
+public sealed partial class SqliteDatabase : IAsyncDisposable
+{
+    public const string FileName = "salesops.db";
+    public const string LockFileName = "salesops.lock";
+
+    /// <summary>Read connections in use at once.</summary>
+    public const int Readers = 4;
+
+    private const int MaxBatch = 4096;
+
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS salesops_journal (
+          stream TEXT NOT NULL,
+          seq INTEGER NOT NULL,
+          entry BLOB NOT NULL,
+          PRIMARY KEY (stream, seq)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS salesops_snapshots (
+          state_name TEXT NOT NULL,
+          grain_id TEXT NOT NULL,
+          version INTEGER NOT NULL,
+          payload BLOB NOT NULL,
+          PRIMARY KEY (state_name, grain_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS salesops_api_keys (
+          key_id TEXT PRIMARY KEY,
+          secret_hash BLOB NOT NULL,
+          role INTEGER NOT NULL,
+          region_id TEXT NOT NULL,
+          rep_id TEXT NOT NULL,
+          event_kinds TEXT NOT NULL,
+          label TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          expires_at INTEGER,
+          revoked_at INTEGER,
+          events_per_second INTEGER,
+          watch_streams INTEGER,
+          max_request_bytes INTEGER,
+          created_by TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS salesops_audit (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          received_at INTEGER NOT NULL,
+          identity_kind TEXT NOT NULL,
+          identity TEXT NOT NULL,
+          role INTEGER NOT NULL,
+          peer TEXT NOT NULL,
+          method TEXT NOT NULL,
+          batch_id TEXT NOT NULL,
+          event_ids TEXT NOT NULL,
+          server TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS salesops_audit_received ON salesops_audit (received_at);
+        CREATE TABLE IF NOT EXISTS salesops_audit_events (
+          event_id TEXT NOT NULL,
+          audit_id INTEGER NOT NULL,
+          PRIMARY KEY (event_id, audit_id)
+        ) WITHOUT ROWID;
+        """;
+
+    private readonly string _connectionString;
+    private readonly FileStream _lock;
+    private readonly Channel<Write> _writes = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SemaphoreSlim _readers = new(Readers, Readers);
+    private readonly ILogger _logger;
+    private readonly Task _writer;
+
+    private SqliteDatabase(string folder, FileStream lockFile, ILogger logger)
+    {
+        Folder = folder;
+        Path = System.IO.Path.Combine(folder, FileName);
+        _lock = lockFile;
+        _logger = logger;
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = Path, Pooling = true, DefaultTimeout = 30 }.ToString();
+        using (var connection = Open())
+        {
+            Execute(connection, "PRAGMA journal_mode=WAL;");
+            Execute(connection, Schema);
+        }
+
+        _writer = Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    /// <summary>The data folder, as an absolute path.</summary>
+    public string Folder { get; }
+
+    /// <summary>The database file.</summary>
+    public string Path { get; }
+
+    /// <summary>
+    /// Opens (creating them when missing) the data folder and its database, and locks the folder for this process;
+    /// fails with a message naming the folder when it cannot be made or another server holds it.
+    /// </summary>
+    public static SqliteDatabase Open(string folder, ILogger logger)
+    {
+        var full = System.IO.Path.GetFullPath(folder);
+        try
+        {
+            Directory.CreateDirectory(full);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException($"Storage:DataDirectory (--data-dir) '{full}' cannot be created: {ex.Message}", ex);
+        }
+
+        FileStream lockFile;
+        try
+        {
+            // FileShare.None takes an advisory lock (flock) on Unix that a second process cannot take while this one lives.
+            lockFile = new FileStream(System.IO.Path.Combine(full, LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException(
+                $"Storage:DataDirectory (--data-dir) '{full}' is in use by another SalesOps server (or cannot be locked: {ex.Message}); " +
+                "stop it, or give this one another folder with --data-dir", ex);
+        }
+
+        try
+        {
+            return new SqliteDatabase(full, lockFile, logger);
+        }
+        catch
+        {
+            lockFile.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="write"/> inside the next group commit; completes once that transaction is committed, or
+    /// fails (nothing of the transaction stored) when it is not.
+    /// </summary>
+    public Task<T> WriteAsync<T>(Func<SqliteConnection, T> write)
+    {
+        var w = new Write<T>(write);
+        return _writes.Writer.TryWrite(w) ? w.Done.Task : Task.FromException<T>(new ObjectDisposedException(nameof(SqliteDatabase), "the store is closing"));
+    }
+
+    /// <summary>Runs <paramref name="read"/> on a read connection, off the caller's thread.</summary>
+    public async Task<T> ReadAsync<T>(Func<SqliteConnection, T> read, CancellationToken cancellationToken = default)
+    {
+        await _readers.WaitAsync(cancellationToken);
+        try
+        {
+            return await Task.Run(
+                () =>
+                {
+                    using var connection = Open();
+                    return read(connection);
+                },
+                cancellationToken);
+        }
+        finally
+        {
+            _readers.Release();
+        }
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        // Per connection: FULL makes a WAL commit durable at once (NORMAL may lose the last commits on power loss).
+        Execute(connection, "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;");
+        return connection;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>The one writer: each transaction takes everything queued (up to a bound), so it grows with the load.</summary>
+    private async Task WriteLoop()
+    {
+        using var connection = Open();
+        var batch = new List<Write>(MaxBatch);
+        while (await _writes.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var w))
+            {
+                batch.Add(w);
+            }
+
+            try
+            {
+                using (var transaction = connection.BeginTransaction(deferred: false))
+                {
+                    foreach (var w in batch)
+                    {
+                        w.Run(connection);
+                    }
+
+                    transaction.Commit();
+                }
+
+                foreach (var w in batch)
+                {
+                    w.Complete();
+                }
+            }
+            catch (Exception ex)
+            {
+                LogCommitFailed(_logger, batch.Count, ex);
+                foreach (var w in batch)
+                {
+                    w.Fail(ex);
+                }
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _writes.Writer.TryComplete();
+        await _writer.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        SqliteConnection.ClearAllPools();
+        _readers.Dispose();
+        await _lock.DisposeAsync();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SQLite commit of {Count} writes failed; none of them was stored")]
+    private static partial void LogCommitFailed(ILogger logger, int count, Exception ex);
+
+    private abstract class Write
+    {
+        public abstract void Run(SqliteConnection connection);
+
+        public abstract void Complete();
+
+        public abstract void Fail(Exception ex);
+    }
+
+    private sealed class Write<T>(Func<SqliteConnection, T> write) : Write
+    {
+        private T _result = default!;
+
+        public TaskCompletionSource<T> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override void Run(SqliteConnection connection) => _result = write(connection);
+
+        public override void Complete() => Done.TrySetResult(_result);
+
+        public override void Fail(Exception ex) => Done.TrySetException(ex);
+    }
+}
