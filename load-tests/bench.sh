@@ -2,7 +2,7 @@
 # The standard benchmark: builds in Release, starts on loopback what it needs (PostgreSQL for the SQL baseline and
 # durable mode, redis-server for the Redis baseline, the SalesOps server), runs the load test, stops all it started.
 #
-#   load-tests/bench.sh [memory|postgres] [--smoke] [-- extra load-test options]
+#   load-tests/bench.sh [memory|sqlite|postgres] [--smoke] [-- extra load-test options]
 #
 # Writes load-tests/results/latest-<storage>.json (a --smoke run writes smoke-<storage>.json: a few seconds with a
 # small company; it checks correctness, not speed). Logs go to .bench/ (kept after a failure).
@@ -19,11 +19,11 @@ smoke=false
 extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    memory|postgres) storage=$1 ;;
+    memory|sqlite|postgres) storage=$1 ;;
     --smoke) smoke=true ;;
     --) shift; extra=("$@"); break ;;
     -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
-    *) echo "bench.sh: unknown argument '$1' (expected memory, postgres, --smoke or -- options)" >&2; exit 2 ;;
+    *) echo "bench.sh: unknown argument '$1' (expected memory, sqlite, postgres, --smoke or -- options)" >&2; exit 2 ;;
   esac
   shift
 done
@@ -67,7 +67,7 @@ fi
 if command -v redis-server >/dev/null 2>&1; then
   # Durable runs compare with Redis appending every write to its log (fsync once a second); memory runs with none.
   persistence=(--save '' --appendonly no)
-  [ "$storage" = postgres ] && persistence=(--save '' --appendonly yes --appendfsync everysec)
+  [ "$storage" != memory ] && persistence=(--save '' --appendonly yes --appendfsync everysec)
   redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work" --daemonize yes --logfile "$work/redis.log" "${persistence[@]}"
   redis_started=true
   for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
@@ -81,6 +81,8 @@ server_dll=src/SalesOps.Server/bin/$configuration/net10.0/SalesOps.Server.dll
 server_args=(--grpc-port "$grpc_port" --silo-port "$silo_port" --gateway-port "$gateway_port" --storage "$storage")
 if [ "$storage" = postgres ]; then
   server_args+=(--connection-string "$connection;Database=salesops" --migrate)
+elif [ "$storage" = sqlite ]; then
+  server_args+=(--data-dir "$work/data")
 fi
 auth_args=()
 if [ "${BENCH_AUTH:-1}" != 0 ]; then

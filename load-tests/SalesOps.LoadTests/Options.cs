@@ -43,7 +43,7 @@ public sealed record Options
 
           --server URL              gRPC endpoint (http://127.0.0.1:7070)
           --server-pid PID          server process, for its CPU and memory figures (Linux /proc)
-          --storage NAME            label for the report: memory | postgres (memory)
+          --storage NAME            label for the report: memory | sqlite | postgres (memory)
           --reps N                  simulated reps (5000), --reps-per-region N (50), --customers N (20000)
           --open-per-rep N          deals each rep opens before the measured phase (4)
           --streams M               concurrent ingest streams, the CRM connectors (8)
@@ -97,7 +97,7 @@ public sealed record Options
                 "--server" => o with { Server = value },
                 "--server-pid" => o with { ServerPid = Int(name, value, 1) },
                 "--admin-key-file" => o with { AdminKeyFile = value.Length == 0 ? null : value },
-                "--storage" => o with { Storage = value is "memory" or "postgres" ? value : throw new ArgumentException("--storage must be memory or postgres") },
+                "--storage" => o with { Storage = value is "memory" or "sqlite" or "postgres" ? value : throw new ArgumentException("--storage must be memory, sqlite or postgres") },
                 "--reps" => o with { Reps = Int(name, value, 1) },
                 "--reps-per-region" => o with { RepsPerRegion = Int(name, value, 1) },
                 "--customers" => o with { Customers = Int(name, value, 1) },

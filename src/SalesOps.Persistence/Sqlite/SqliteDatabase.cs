@@ -214,6 +214,7 @@ public sealed partial class SqliteDatabase : IAsyncDisposable
                 batch.Add(w);
             }
 
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 using (var transaction = connection.BeginTransaction(deferred: false))
@@ -226,6 +227,11 @@ public sealed partial class SqliteDatabase : IAsyncDisposable
                     transaction.Commit();
                 }
 
+                if (_logger.IsEnabled(LogLevel.Debug))
+                {
+                    var milliseconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    LogCommitted(_logger, batch.Count, milliseconds);
+                }
                 foreach (var w in batch)
                 {
                     w.Complete();
@@ -250,6 +256,9 @@ public sealed partial class SqliteDatabase : IAsyncDisposable
         _readers.Dispose();
         await _lock.DisposeAsync();
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "SQLite commit of {Count} writes in {Milliseconds:F1} ms")]
+    private static partial void LogCommitted(ILogger logger, int count, double milliseconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SQLite commit of {Count} writes failed; none of them was stored")]
     private static partial void LogCommitFailed(ILogger logger, int count, Exception ex);
