@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Google.Protobuf;
 using Grpc.Core;
+using Microsoft.Extensions.Configuration;
 using SalesOps.Domain;
 using V1 = SalesOps.Contracts.V1;
 
@@ -230,5 +231,25 @@ public sealed class RestApiTests(ServerFixture server)
         var actual = Parser.Parse<TResponse>(json);
         Assert.True(expected.Equals(actual), $"GET {path}\n  JSON: {JsonFormatter.Default.Format(actual)}\n  gRPC: {JsonFormatter.Default.Format(expected)}");
         return actual;
+    }
+}
+
+/// <summary>The OpenAPI document is a setting (<c>Server:OpenApi</c>): like reflection, on by default on loopback only.</summary>
+public sealed class OpenApiSettingTests
+{
+    [Theory]
+    [InlineData("127.0.0.1", null, true)]
+    [InlineData("localhost", null, true)]
+    [InlineData("0.0.0.0", null, false)]
+    [InlineData("192.0.2.7", null, false)]
+    [InlineData("0.0.0.0", "true", true)]
+    [InlineData("127.0.0.1", "false", false)]
+    public void OpenApi_DefaultsToOnlyOnLoopback(string grpcHost, string? setting, bool expected)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Server:OpenApi"] = setting })
+            .Build();
+
+        Assert.Equal(expected, SalesOps.Server.Hosting.OpenApi.Enabled(configuration, new SalesOps.Server.Hosting.ServerOptions { GrpcHost = grpcHost }));
     }
 }
