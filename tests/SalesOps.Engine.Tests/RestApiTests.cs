@@ -85,6 +85,18 @@ public sealed class RestApiTests(ServerFixture server)
         using var region = JsonDocument.Parse(await GetStringAsync(http, $"/v1/regions/{s.Id("east")}?period=2026-11"));
         var bookings = region.RootElement.GetProperty("figures").GetProperty("bookings");
         Assert.Equal((JsonValueKind.String, "65000"), (bookings.ValueKind, bookings.GetString()));
+
+        // A watch is one JSON object per line: its first is the snapshot the gRPC stream starts with.
+        using var watch = server.Watch.WatchLeaderboard(
+            new V1.WatchLeaderboardRequest { ScopeRegionId = s.Id("east"), Metric = V1.LeaderboardMetric.Bookings, Period = "2026-11" }, deadline: Due);
+        Assert.True(await watch.ResponseStream.MoveNext(CancellationToken.None).Within());
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/leaderboards/{s.Id("east")}:watch?metric=LEADERBOARD_METRIC_BOOKINGS&period=2026-11");
+        using var lines = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).Within();
+        Assert.Equal(HttpStatusCode.OK, lines.StatusCode);
+        using var reader = new StreamReader(await lines.Content.ReadAsStreamAsync().Within());
+        var snapshot = Parser.Parse<V1.WatchLeaderboardResponse>((await reader.ReadLineAsync().Within())!);
+        Assert.True(snapshot.Snapshot);
+        Assert.Equal(watch.ResponseStream.Current, snapshot);
     }
 
     [Fact]
