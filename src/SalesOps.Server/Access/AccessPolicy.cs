@@ -77,6 +77,7 @@ public sealed partial class AccessPolicy(RegionTree regions, RepDirectory reps, 
     {
         [Method(V1.IngestService.Descriptor, "Ingest")] = new(Kind.Ingest, (_, _) => NoTouch),
         [Method(V1.IngestService.Descriptor, "IngestOne")] = new(Kind.Ingest, (_, _) => NoTouch),
+        [Method(V1.IngestService.Descriptor, "BatchIngest")] = new(Kind.Ingest, (_, _) => NoTouch),
         [Method(V1.QueryService.Descriptor, "GetRep")] = new(Kind.Figures, (r, _) => [Rep(((V1.GetRepRequest)r!).RepId, "rep_id")]),
         [Method(V1.QueryService.Descriptor, "GetRegion")] = new(Kind.Figures, (r, c) => [Region(Own((V1.GetRegionRequest)r!, c), "region_id")]),
         [Method(V1.QueryService.Descriptor, "GetCustomer")] = new(Kind.Figures, (r, _) => [new(TouchKind.Customer, ((V1.GetCustomerRequest)r!).CustomerId, "customer_id")]),

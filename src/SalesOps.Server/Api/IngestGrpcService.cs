@@ -26,39 +26,41 @@ public sealed partial class IngestGrpcService(
     {
         await foreach (var batch in requestStream.ReadAllAsync(context.CancellationToken))
         {
-            if (batch.Events.Count > MaxBatch)
-            {
-                throw RequestGuard.Invalid("events", $"batch {Echo.Quote(batch.BatchId)} has {batch.Events.Count} events; at most {MaxBatch} are allowed");
-            }
-
-            if (limits.TakeIngest(context.Caller(), batch.Events.Count) is { } overLimit)
-            {
-                throw overLimit;
-            }
-
-            var results = await AuditAsync(context, "Ingest", batch.BatchId, batch.Events)
-                ? await IngestBatchAsync(context.Caller(), batch.Events)
-                : batch.Events.Select(e => ProtoMapper.ToResult(e.EventId, new Outcome(OutcomeCode.Unavailable, "", AuditUnavailable))).ToArray();
-            var ack = new V1.IngestResponse { BatchId = batch.BatchId };
+            var (results, accepted, duplicates, rejected) = await IngestBatchAsync(context, "Ingest", batch.BatchId, batch.Events);
+            var ack = new V1.IngestResponse { BatchId = batch.BatchId, Accepted = accepted, Duplicates = duplicates, Rejected = rejected };
             ack.Results.Add(results);
-            foreach (var r in results)
-            {
-                switch (r.Status)
-                {
-                    case V1.EventStatus.Accepted:
-                        ack.Accepted++;
-                        break;
-                    case V1.EventStatus.Duplicate:
-                        ack.Duplicates++;
-                        break;
-                    default:
-                        ack.Rejected++;
-                        break;
-                }
-            }
-
             await responseStream.WriteAsync(ack, context.CancellationToken);
         }
+    }
+
+    public override async Task<V1.BatchIngestResponse> BatchIngest(V1.BatchIngestRequest request, ServerCallContext context)
+    {
+        var (results, accepted, duplicates, rejected) = await IngestBatchAsync(context, "BatchIngest", request.BatchId, request.Events);
+        var response = new V1.BatchIngestResponse { BatchId = request.BatchId, Accepted = accepted, Duplicates = duplicates, Rejected = rejected };
+        response.Results.Add(results);
+        return response;
+    }
+
+    /// <summary>One batch, of the stream or of <c>BatchIngest</c>: checked against the caller's limits, audited, then applied.</summary>
+    private async Task<(V1.EventResult[] Results, int Accepted, int Duplicates, int Rejected)> IngestBatchAsync(
+        ServerCallContext context, string method, string batchId, Google.Protobuf.Collections.RepeatedField<V1.Event> events)
+    {
+        if (events.Count > MaxBatch)
+        {
+            throw RequestGuard.Invalid("events", $"batch {Echo.Quote(batchId)} has {events.Count} events; at most {MaxBatch} are allowed");
+        }
+
+        if (limits.TakeIngest(context.Caller(), events.Count) is { } overLimit)
+        {
+            throw overLimit;
+        }
+
+        var results = await AuditAsync(context, method, batchId, events)
+            ? await ApplyBatchAsync(context.Caller(), events)
+            : events.Select(e => ProtoMapper.ToResult(e.EventId, new Outcome(OutcomeCode.Unavailable, "", AuditUnavailable))).ToArray();
+        var accepted = results.Count(r => r.Status == V1.EventStatus.Accepted);
+        var duplicates = results.Count(r => r.Status == V1.EventStatus.Duplicate);
+        return (results, accepted, duplicates, results.Length - accepted - duplicates);
     }
 
     public override async Task<V1.IngestOneResponse> IngestOne(V1.IngestOneRequest request, ServerCallContext context)
@@ -117,7 +119,7 @@ public sealed partial class IngestGrpcService(
         }
     }
 
-    private async Task<V1.EventResult[]> IngestBatchAsync(Caller caller, Google.Protobuf.Collections.RepeatedField<V1.Event> events)
+    private async Task<V1.EventResult[]> ApplyBatchAsync(Caller caller, Google.Protobuf.Collections.RepeatedField<V1.Event> events)
     {
         var results = new V1.EventResult[events.Count];
         var mapped = new List<SalesEvent>(events.Count);

@@ -30,6 +30,12 @@ public sealed class TransportOptions
     public bool? Reflection { get; set; }
 
     /// <summary>
+    /// The OpenAPI document and Swagger UI of the JSON form (<see cref="OpenApi"/>); unset means on when
+    /// <see cref="ServerOptions.GrpcHost"/> is loopback, off otherwise.
+    /// </summary>
+    public bool? OpenApi { get; set; }
+
+    /// <summary>
     /// postgres mode: the address the silo and gateway ports bind to, when it differs from the advertised one (behind
     /// NAT, the advertised address is not on this machine). Unset: they bind to the advertised address.
     /// </summary>

@@ -180,9 +180,15 @@ public static class SalesOpsHost
             o.Interceptors.Add<ClusterFaultInterceptor>();
             o.Interceptors.Add<AccessInterceptor>();
         });
-        // screens.proto's google.api.http rules, on the web port; errors carry the same google.rpc details as gRPC.
-        builder.Services.AddGrpc().AddJsonTranscoding(o => o.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(
-            Google.Rpc.BadRequest.Descriptor, Google.Rpc.ErrorInfo.Descriptor, Google.Rpc.RetryInfo.Descriptor));
+        // The protos' google.api.http rules, on the web port (ADR 0030): proto3 JSON (64-bit integers as strings), errors
+        // with the same google.rpc details as gRPC.
+        builder.Services.AddGrpc().AddJsonTranscoding(o =>
+        {
+            o.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(
+                Google.Rpc.BadRequest.Descriptor, Google.Rpc.ErrorInfo.Descriptor, Google.Rpc.RetryInfo.Descriptor);
+            o.JsonSettings.WriteInt64sAsStrings = true;
+        });
+        builder.Services.AddSalesOpsOpenApi();
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks().AddCheck<SiloHealthCheck>("silo");
         builder.Services.AddStrictRequestMarshalling(); // after every AddGrpc* call: each may register the default binder
@@ -208,6 +214,7 @@ public static class SalesOpsHost
         app.UseAuthentication();
         app.UseGrpcWeb(); // browsers on the web port (HTTP/1.1): the read services only (below)
         app.MapScreenPages();
+        app.MapSalesOpsOpenApi(server); // Server:OpenApi, by default on loopback only
         app.MapGrpcService<IngestGrpcService>();
         app.MapGrpcService<QueryGrpcService>().EnableGrpcWeb();
         app.MapGrpcService<WatchGrpcService>().EnableGrpcWeb();
