@@ -57,10 +57,22 @@ public sealed class ApiKeyValidator
             return null;
         }
 
-        return new Caller(
-            CallerKind.ApiKey, key.KeyId, key.Role, key.RegionId, key.RepId,
-            key.EventKinds.Count == 0 ? null : key.EventKinds.ToHashSet(StringComparer.Ordinal), key.Limits);
+        return CallerOf(key);
     }
+
+    /// <summary>
+    /// The caller a stored key stands for, without its secret (a webhook connector acts as its configured key); null
+    /// when there is no such key or it is revoked or expired.
+    /// </summary>
+    public async ValueTask<Caller?> CallerOfKeyAsync(string keyId, CancellationToken cancellationToken = default)
+    {
+        var key = await FindAsync(keyId, cancellationToken);
+        return key is not null && key.IsActiveAt(_time.GetUtcNow()) ? CallerOf(key) : null;
+    }
+
+    private static Caller CallerOf(ApiKeyRecord key) => new(
+        CallerKind.ApiKey, key.KeyId, key.Role, key.RegionId, key.RepId,
+        key.EventKinds.Count == 0 ? null : key.EventKinds.ToHashSet(StringComparer.Ordinal), key.Limits);
 
     /// <summary>Forgets what was read of a key (this server revoked it: no need to wait for the cache).</summary>
     public void Forget(string keyId) => _cache.TryRemove(keyId, out _);

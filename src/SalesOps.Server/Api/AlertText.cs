@@ -27,10 +27,13 @@ public static class AlertText
         ["CLF"] = 4, ["UYW"] = 4,
     };
 
+    /// <summary>How many decimals the currency's minor unit has (2 for most, 0 for JPY, 3 for KWD).</summary>
+    public static int DecimalsOf(string currency) => Decimals.GetValueOrDefault(currency, 2);
+
     /// <summary>An amount of minor units as people write it: "1,250,000.00 USD".</summary>
     public static string Money(long minorUnits, string currency)
     {
-        var decimals = Decimals.GetValueOrDefault(currency, 2);
+        var decimals = DecimalsOf(currency);
         var value = minorUnits / (decimal)Math.Pow(10, decimals);
         return value.ToString("N" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) + " " + currency;
     }

@@ -8,17 +8,15 @@ using V1 = SalesOps.Contracts.V1;
 namespace SalesOps.Server.Api;
 
 /// <summary>
-/// gRPC ingest: records who sent what (the audit log, before anything is applied), lets through the events the
-/// caller may send (<see cref="AccessPolicy"/>), maps them and hands them to the <see cref="EventIngestor"/>.
+/// gRPC ingest: checks the batch against the caller's limits and hands it to the <see cref="IngestPipeline"/> (audit,
+/// access, mapping, the <see cref="EventIngestor"/>).
 /// </summary>
-public sealed partial class IngestGrpcService(
+public sealed class IngestGrpcService(
     EventIngestor ingestor,
     EngineSettings settings,
     AccessPolicy access,
     CallerLimits limits,
-    IAuditLog audit,
-    TimeProvider time,
-    ILogger<IngestGrpcService> logger) : V1.IngestService.IngestServiceBase
+    IngestPipeline pipeline) : V1.IngestService.IngestServiceBase
 {
     public const int MaxBatch = 5_000;
 
@@ -55,9 +53,7 @@ public sealed partial class IngestGrpcService(
             throw overLimit;
         }
 
-        var results = await AuditAsync(context, method, batchId, events)
-            ? await ApplyBatchAsync(context.Caller(), events)
-            : events.Select(e => ProtoMapper.ToResult(e.EventId, new Outcome(OutcomeCode.Unavailable, "", AuditUnavailable))).ToArray();
+        var results = await pipeline.RunAsync(context.Caller(), context.Peer, method, batchId, events, context.CancellationToken);
         var accepted = results.Count(r => r.Status == V1.EventStatus.Accepted);
         var duplicates = results.Count(r => r.Status == V1.EventStatus.Duplicate);
         return (results, accepted, duplicates, results.Length - accepted - duplicates);
@@ -75,9 +71,9 @@ public sealed partial class IngestGrpcService(
             throw overLimit;
         }
 
-        if (!await AuditAsync(context, "IngestOne", "", [ev]))
+        if (!await pipeline.AuditAsync(context.Caller(), context.Peer, "IngestOne", "", [ev], context.CancellationToken))
         {
-            throw ApiErrors.Unavailable(AuditUnavailable);
+            throw ApiErrors.Unavailable(IngestPipeline.AuditUnavailable);
         }
 
         if (await access.CheckEventAsync(context.Caller(), ev, new BatchReferences()) is { } refusal)
@@ -94,65 +90,4 @@ public sealed partial class IngestGrpcService(
 
         throw ApiErrors.Of(outcome).ToRpcException();
     }
-
-    private const string AuditUnavailable = "the audit log cannot be written now, so nothing was applied; retry";
-
-    /// <summary>
-    /// Records the call in the audit log before any of its events is applied; false when it cannot be recorded (then
-    /// nothing is applied and the events are answered UNAVAILABLE).
-    /// </summary>
-    private async Task<bool> AuditAsync(ServerCallContext context, string method, string batchId, IList<V1.Event> events)
-    {
-        var caller = context.Caller();
-        var entry = new AuditEntry(
-            time.GetUtcNow(), caller.KindName, caller.Id, caller.Role, context.Peer, method, batchId,
-            events.Select(e => e.EventId).ToArray(), Environment.MachineName);
-        try
-        {
-            await audit.AppendAsync(entry, context.CancellationToken);
-            return true;
-        }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException)
-        {
-            LogAuditFailed(logger, method, caller.Id, ex.Message);
-            return false;
-        }
-    }
-
-    private async Task<V1.EventResult[]> ApplyBatchAsync(Caller caller, Google.Protobuf.Collections.RepeatedField<V1.Event> events)
-    {
-        var results = new V1.EventResult[events.Count];
-        var mapped = new List<SalesEvent>(events.Count);
-        var positions = new List<int>(events.Count);
-        var references = new BatchReferences();
-        for (var i = 0; i < events.Count; i++)
-        {
-            if (await access.CheckEventAsync(caller, events[i], references) is { } refusal)
-            {
-                results[i] = ProtoMapper.ToResult(events[i].EventId, refusal.Code, ApiErrors.Of(refusal.Code, refusal.Field, refusal.Message));
-                continue;
-            }
-
-            var e = ProtoMapper.ToDomain(events[i], settings.CurrencyCode, out var error);
-            if (e is null)
-            {
-                results[i] = ProtoMapper.ToResult(events[i].EventId, error!);
-                continue;
-            }
-
-            mapped.Add(e);
-            positions.Add(i);
-        }
-
-        var outcomes = await ingestor.IngestBatchAsync(mapped);
-        for (var k = 0; k < outcomes.Length; k++)
-        {
-            results[positions[k]] = ProtoMapper.ToResult(mapped[k].EventId, outcomes[k]);
-        }
-
-        return results;
-    }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "The audit log could not record an {Method} call of {Caller}; its events were answered UNAVAILABLE: {Error}")]
-    private static partial void LogAuditFailed(ILogger logger, string method, string caller, string error);
 }

@@ -5,6 +5,7 @@ using SalesOps.Server.Api;
 using SalesOps.Server.Demo;
 using SalesOps.Server.Push;
 using SalesOps.Server.Screens;
+using SalesOps.Server.Webhooks;
 
 namespace SalesOps.Server.Hosting;
 
@@ -193,6 +194,10 @@ public static class SalesOpsHost
         builder.Services.AddGrpcHealthChecks().AddCheck<SiloHealthCheck>("silo");
         builder.Services.AddStrictRequestMarshalling(); // after every AddGrpc* call: each may register the default binder
         builder.Services.AddSingleton<PushHub>();
+        builder.Services.AddSingleton<IngestPipeline>();
+        builder.Services.Configure<Webhooks.WebhookOptions>(builder.Configuration.GetSection(Webhooks.WebhookOptions.Section));
+        builder.Services.AddSingleton(sp => new Webhooks.WebhookSignatures(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Webhooks.WebhookOptions>>().Value));
+        builder.Services.AddSingleton<Webhooks.HubSpotMapping>();
         builder.Services.AddSingleton<RepDirectory>();
         builder.Services.AddSingleton<RegionTree>();
         builder.Services.AddSingleton<RepTargets>();
@@ -209,11 +214,15 @@ public static class SalesOpsHost
         // Fail at start, with a message naming the setting, if the engine or storage configuration is wrong.
         _ = app.Services.GetRequiredService<SalesOps.Domain.EngineSettings>();
         app.LogStorage(storage);
+        Webhooks.WebhookEndpoint.Validate(
+            app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Webhooks.WebhookOptions>>().Value,
+            app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AccessOptions>>().Value.Required);
         app.LogAccessMode();
         app.UseStrictGrpcRequests(MaxMessageBytes);
         app.UseAuthentication();
         app.UseGrpcWeb(); // browsers on the web port (HTTP/1.1): the read services only (below)
         app.MapScreenPages();
+        app.MapWebhooks(); // POST /webhooks/{connector}: CRMs' signed deliveries
         app.MapSalesOpsOpenApi(server); // Server:OpenApi, by default on loopback only
         app.MapGrpcService<IngestGrpcService>();
         app.MapGrpcService<QueryGrpcService>().EnableGrpcWeb();
