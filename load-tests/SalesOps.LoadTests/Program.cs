@@ -19,6 +19,11 @@ public static class Program
             return 0;
         }
 
+        if (args.Length > 0 && args[0] == "webhooks")
+        {
+            return await WebhookDriver.RunAsync(args[1..], CancellationToken.None);
+        }
+
         Options options;
         try
         {
