@@ -189,6 +189,16 @@ public sealed record RollupItem(
 public sealed record Rollup([property: Id(0)] Counter[] Counters, [property: Id(1)] BoardChange[] Boards)
 {
     /// <summary>
+    /// When the earliest event behind it was accepted (wall-clock UTC ticks), carried to the push for the push-latency
+    /// metric; 0: not known (an earlier build's, or nothing accepted behind it).
+    /// </summary>
+    [Id(2)]
+    public long AcceptedAt { get; init; }
+
+    /// <summary>The earlier of two <see cref="AcceptedAt"/> stamps, 0 meaning none.</summary>
+    public static long Earliest(long a, long b) => a == 0 ? b : b == 0 ? a : Math.Min(a, b);
+
+    /// <summary>
     /// One roll-up with the effect of <paramref name="rollups"/> applied in order: counter deltas summed, and each
     /// rep's board changes merged into one (<see cref="RegionState.Merge"/>).
     /// </summary>
@@ -201,10 +211,12 @@ public sealed record Rollup([property: Id(0)] Counter[] Counters, [property: Id(
         }
 
         var counters = new FigureSet(most);
+        long acceptedAt = 0;
         var perRep = new Dictionary<string, List<BoardUpdate>>(StringComparer.Ordinal);
         var order = new List<string>();
         foreach (var rollup in rollups)
         {
+            acceptedAt = Earliest(acceptedAt, rollup.AcceptedAt);
             foreach (var c in rollup.Counters)
             {
                 c.AddTo(counters);
@@ -230,7 +242,7 @@ public sealed record Rollup([property: Id(0)] Counter[] Counters, [property: Id(
             boards[i] = BoardChange.From(updates.Count == 1 ? updates[0] : RegionState.Merge(updates));
         }
 
-        return new Rollup(Counter.From(counters), boards);
+        return new Rollup(Counter.From(counters), boards) { AcceptedAt = acceptedAt };
     }
 }
 

@@ -92,7 +92,7 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
                 accepted.Event.Accept(_events);
                 break;
             case RollupReceived r:
-                Apply(r.Rollup);
+                Apply(r.Rollup, replay: true);
                 Inbox.Applied(r.Sender, r.Sequence);
                 break;
             case RollupQueued:
@@ -166,7 +166,7 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
             throw BackPressureException.MessageRefused(Journal.Stream);
         }
 
-        Apply(rollup);
+        Apply(rollup, replay: false);
         Inbox.Applied(sender, sequence);
         return CommitAsync(new RollupReceived(sender, sequence, rollup), null, Answer.AfterCommit);
     }
@@ -187,7 +187,7 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
                 continue;
             }
 
-            Apply(item.Rollup);
+            Apply(item.Rollup, replay: false);
             Inbox.Applied(item.Sender, item.Sequence);
             if (IsDurable)
             {
@@ -198,8 +198,10 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
         return entries is null ? Task.CompletedTask : CommitAsync(entries, null, Answer.AfterCommit);
     }
 
-    private void Apply(Rollup rollup)
+    /// <param name="replay">Applied again from the journal: its acceptance time is history, not a latency to report.</param>
+    private void Apply(Rollup rollup, bool replay)
     {
+        var acceptedAt = replay ? 0 : rollup.AcceptedAt;
         var forward = _state.ParentId.Length > 0;
         foreach (var counter in rollup.Counters)
         {
@@ -224,12 +226,12 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
 
             if (forward)
             {
-                _forParent.Add(update);
+                _forParent.Add(update, acceptedAt);
             }
 
             if (_watch.Any && changes.Count > 0)
             {
-                _watch.Changed(changes, now ??= _watch.Now);
+                _watch.Changed(changes, now ??= _watch.Now, acceptedAt);
             }
         }
     }
@@ -325,7 +327,8 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
         calls.Add(_forParent.IsEmpty ? DeliverAsync(answer) : CommitAsync(new RollupQueued(), QueueForParent, answer));
         if (_watch.TakeDirty() is { Length: > 0 } dirty)
         {
-            calls.Add(_refs.PushNotifier.PublishBoardsAsync(Array.ConvertAll(dirty, k => Snapshot(k, RegionBoardWatch.PushedRows, "", 0))));
+            calls.Add(_refs.PushNotifier.PublishBoardsAsync(Array.ConvertAll(
+                dirty, d => Snapshot(d.Board, RegionBoardWatch.PushedRows, "", 0) with { AcceptedAt = d.AcceptedAt })));
         }
 
         var moves = _watch.TakeMoves((board, repId) => _state.Board(board)?.RankOf(repId) ?? 0);

@@ -12,6 +12,7 @@ internal sealed class RegionParentRollup
 {
     private readonly FigureSet _counters = new();
     private readonly Dictionary<string, List<BoardUpdate>> _boards = new(StringComparer.Ordinal);
+    private long _acceptedAt;
 
     public bool IsEmpty => _counters.IsEmpty && _boards.Count == 0;
 
@@ -20,8 +21,10 @@ internal sealed class RegionParentRollup
     /// <summary>Adds every counter of <paramref name="set"/>, dimension counters included.</summary>
     public void Add(FigureSet set) => _counters.AddAll(set);
 
-    public void Add(BoardUpdate update)
+    /// <summary>Adds a board update whose earliest event was accepted at <paramref name="acceptedAt"/> (0: not known).</summary>
+    public void Add(BoardUpdate update, long acceptedAt)
     {
+        _acceptedAt = Rollup.Earliest(_acceptedAt, acceptedAt);
         if (!_boards.TryGetValue(update.RepId, out var list))
         {
             list = new List<BoardUpdate>(1);
@@ -35,9 +38,10 @@ internal sealed class RegionParentRollup
     public Rollup Take()
     {
         var boards = _boards.Values.Select(list => BoardChange.From(list.Count == 1 ? list[0] : RegionState.Merge(list))).ToArray();
-        var rollup = new Rollup(Counter.From(_counters), boards);
+        var rollup = new Rollup(Counter.From(_counters), boards) { AcceptedAt = _acceptedAt };
         _counters.Clear();
         _boards.Clear();
+        _acceptedAt = 0;
         return rollup;
     }
 

@@ -26,6 +26,12 @@ public sealed partial class RepBookGrain : DurableGrain<JournalEntry, RepBookGra
     /// <summary>All payments the book's reps have received: checked against <see cref="SumBound"/>.</summary>
     private long _payments;
     private readonly Outbox<Rollup> _rollups;
+
+    /// <summary>
+    /// When the call being handled took its events (wall-clock UTC ticks), stamped on the roll-ups it queues so that
+    /// a push can tell how long after acceptance it was written; 0 in replay and for pace checks.
+    /// </summary>
+    private long _acceptedAt;
     private readonly Outbox<CustomerTouch[]> _touches;
     private readonly RepEvents _events;
     private readonly PaceTimer _pace;
@@ -115,6 +121,7 @@ public sealed partial class RepBookGrain : DurableGrain<JournalEntry, RepBookGra
     public async Task<EventOutcome[]> ApplyAsync(SalesEvent[] events)
     {
         Journal.EnsureUsable();
+        _acceptedAt = DateTime.UtcNow.Ticks; // once per call, for the push-latency metric
         if (IsBackedUp)
         {
             return Delivery.BackedUp(events.Length);
@@ -192,6 +199,7 @@ public sealed partial class RepBookGrain : DurableGrain<JournalEntry, RepBookGra
     public Task CreditAsync(string sender, long firstSequence, long sequence, RepCredits[] credits) =>
         ReceiveAsync(sender, firstSequence, () =>
         {
+            _acceptedAt = DateTime.UtcNow.Ticks; // the credit's arrival: the deal book's hop before it is not seen
             var effects = Credit(sender, sequence, credits);
             return (new RepCreditsReceived(sender, sequence, credits), () => Enqueue(effects));
         });
@@ -225,6 +233,7 @@ public sealed partial class RepBookGrain : DurableGrain<JournalEntry, RepBookGra
 
     protected override void Replay(JournalEntry entry)
     {
+        _acceptedAt = 0; // history: no latency to report
         switch (entry)
         {
             case EventAccepted accepted:
@@ -412,7 +421,7 @@ public sealed partial class RepBookGrain : DurableGrain<JournalEntry, RepBookGra
 
         foreach (var (region, delta) in effects.RegionDeltas)
         {
-            _rollups.Enqueue(region, new Rollup(Counter.From(delta), BoardsFor(effects, region)));
+            _rollups.Enqueue(region, new Rollup(Counter.From(delta), BoardsFor(effects, region)) { AcceptedAt = _acceptedAt });
         }
     }
 

@@ -2,6 +2,7 @@ using Grpc.Core;
 using SalesOps.Access;
 using SalesOps.Domain;
 using SalesOps.Grains;
+using SalesOps.Runtime.Telemetry;
 using SalesOps.Server.Access;
 using V1 = SalesOps.Contracts.V1;
 
@@ -22,10 +23,14 @@ public sealed partial class IngestGrpcService(
 {
     public const int MaxBatch = 5_000;
 
+    private static readonly KeyValuePair<string, object?> IngestMethod = new(EngineMetrics.MethodTag, "Ingest");
+    private static readonly KeyValuePair<string, object?> IngestOneMethod = new(EngineMetrics.MethodTag, "IngestOne");
+
     public override async Task Ingest(IAsyncStreamReader<V1.IngestRequest> requestStream, IServerStreamWriter<V1.IngestResponse> responseStream, ServerCallContext context)
     {
         await foreach (var batch in requestStream.ReadAllAsync(context.CancellationToken))
         {
+            var read = System.Diagnostics.Stopwatch.GetTimestamp();
             if (batch.Events.Count > MaxBatch)
             {
                 throw RequestGuard.Invalid("events", $"batch {Echo.Quote(batch.BatchId)} has {batch.Events.Count} events; at most {MaxBatch} are allowed");
@@ -36,9 +41,17 @@ public sealed partial class IngestGrpcService(
                 throw overLimit;
             }
 
-            var results = await AuditAsync(context, "Ingest", batch.BatchId, batch.Events)
-                ? await IngestBatchAsync(context.Caller(), batch.Events)
-                : batch.Events.Select(e => ProtoMapper.ToResult(e.EventId, new Outcome(OutcomeCode.Unavailable, "", AuditUnavailable))).ToArray();
+            V1.EventResult[] results;
+            if (await AuditAsync(context, "Ingest", batch.BatchId, batch.Events))
+            {
+                results = await IngestBatchAsync(context.Caller(), batch.Events);
+            }
+            else
+            {
+                results = batch.Events.Select(e => ProtoMapper.ToResult(e.EventId, new Outcome(OutcomeCode.Unavailable, "", AuditUnavailable))).ToArray();
+                EngineMetrics.EventsIngested.Add(results.Length, IngestMetrics.Tag(OutcomeCode.Unavailable));
+            }
+
             var ack = new V1.IngestResponse { BatchId = batch.BatchId };
             ack.Results.Add(results);
             foreach (var r in results)
@@ -58,10 +71,24 @@ public sealed partial class IngestGrpcService(
             }
 
             await responseStream.WriteAsync(ack, context.CancellationToken);
+            EngineMetrics.AckDuration.RecordSince(read, IngestMethod);
         }
     }
 
     public override async Task<V1.IngestOneResponse> IngestOne(V1.IngestOneRequest request, ServerCallContext context)
+    {
+        var read = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            return await IngestOneAsync(request, context);
+        }
+        finally
+        {
+            EngineMetrics.AckDuration.RecordSince(read, IngestOneMethod);
+        }
+    }
+
+    private async Task<V1.IngestOneResponse> IngestOneAsync(V1.IngestOneRequest request, ServerCallContext context)
     {
         if (request.Event is not { } ev)
         {
@@ -75,15 +102,22 @@ public sealed partial class IngestGrpcService(
 
         if (!await AuditAsync(context, "IngestOne", "", [ev]))
         {
+            IngestMetrics.Count(OutcomeCode.Unavailable);
             throw ApiErrors.Unavailable(AuditUnavailable);
         }
 
         if (await access.CheckEventAsync(context.Caller(), ev, new BatchReferences()) is { } refusal)
         {
+            CountRefusal(refusal.Code);
             throw ApiErrors.Of(refusal.Code, refusal.Field, refusal.Message).ToRpcException();
         }
 
         var e = ProtoMapper.ToDomain(ev, settings.CurrencyCode, out var error);
+        if (error is not null)
+        {
+            IngestMetrics.Count(error.Code); // the engine counts the events it is given
+        }
+
         var outcome = error ?? await ingestor.IngestAsync(e!);
         if (outcome.Code is OutcomeCode.Accepted or OutcomeCode.Duplicate)
         {
@@ -128,6 +162,7 @@ public sealed partial class IngestGrpcService(
             if (await access.CheckEventAsync(caller, events[i], references) is { } refusal)
             {
                 results[i] = ProtoMapper.ToResult(events[i].EventId, refusal.Code, ApiErrors.Of(refusal.Code, refusal.Field, refusal.Message));
+                CountRefusal(refusal.Code);
                 continue;
             }
 
@@ -135,6 +170,7 @@ public sealed partial class IngestGrpcService(
             if (e is null)
             {
                 results[i] = ProtoMapper.ToResult(events[i].EventId, error!);
+                IngestMetrics.Count(error!.Code);
                 continue;
             }
 
@@ -150,6 +186,10 @@ public sealed partial class IngestGrpcService(
 
         return results;
     }
+
+    /// <summary>Counts an event the access policy refused before the engine saw it (the engine counts the rest).</summary>
+    private static void CountRefusal(StatusCode code) =>
+        EngineMetrics.EventsIngested.Add(1, code == StatusCode.NotFound ? IngestMetrics.Tag(OutcomeCode.NotFound) : IngestMetrics.PermissionDenied);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The audit log could not record an {Method} call of {Caller}; its events were answered UNAVAILABLE: {Error}")]
     private static partial void LogAuditFailed(ILogger logger, string method, string caller, string error);
