@@ -142,6 +142,8 @@ public static class SalesOpsHost
 
         builder.UseOrleans(silo =>
         {
+            silo.AddActivityPropagation(); // a trace goes on through grain calls (Telemetry.cs)
+            builder.AddAdminPages(silo, server); // the Orleans dashboard, for admins
             if (storage.IsDurable)
             {
                 silo.UseDurableStorage(server, storage, builder.Configuration);
@@ -159,6 +161,7 @@ public static class SalesOpsHost
         }
 
         builder.Services.AddSalesOpsEngine(builder.Configuration);
+        builder.AddSalesOpsTelemetry(server); // metrics (Prometheus on the web port, OTLP when configured) and traces
         builder.AddSalesOpsAccess(server, storage);
         builder.Services.AddGrpc(o =>
         {
@@ -191,10 +194,13 @@ public static class SalesOpsHost
         // Fail at start, with a message naming the setting, if the engine or storage configuration is wrong.
         _ = app.Services.GetRequiredService<SalesOps.Domain.EngineSettings>();
         app.LogAccessMode();
+        app.UseSalesOpsMetrics(server); // /metrics on the web port, before anything that would ask who is calling
         app.UseStrictGrpcRequests(MaxMessageBytes);
         app.UseAuthentication();
+        app.UseAuthorization(); // admin pages only: gRPC calls are authorized by AccessInterceptor
         app.UseGrpcWeb(); // browsers on the web port (HTTP/1.1): the read services only (below)
         app.MapScreenPages();
+        app.MapAdminPages(server);
         app.MapGrpcService<IngestGrpcService>();
         app.MapGrpcService<QueryGrpcService>().EnableGrpcWeb();
         app.MapGrpcService<WatchGrpcService>().EnableGrpcWeb();
