@@ -72,8 +72,10 @@ public sealed class TelemetryApiTests(ServerFixture server)
         {
             Assert.True(await call.ResponseStream.MoveNext(cts.Token).Within());
             Assert.True(call.ResponseStream.Current.Snapshot);
-            var watching = await MetricsScrape.OfAsync(server.WebAddress);
-            Assert.True(watching.Sum("salesops_watchers", ("kind", "board")) >= 1, "the open board watcher is counted");
+            // Polled: the exporter answers scrapes within 300 ms of each other from one collection.
+            await Wait.UntilAsync(
+                async () => (await MetricsScrape.OfAsync(server.WebAddress)).Sum("salesops_watchers", ("kind", "board")) >= 1,
+                "the open board watcher to be counted");
 
             Assert.Equal(0, (await server.SendBatchAsync("win", s.Open("o1", "ann", "acme", 25_000, h: 1), s.Won("o1", 2))).Rejected);
             Assert.True(await call.ResponseStream.MoveNext(cts.Token).Within());
