@@ -182,22 +182,21 @@ public sealed record RollupItem(
     [property: Id(0)] string Sender,
     [property: Id(1)] long Sequence,
     [property: Id(2)] Rollup Rollup,
-    [property: Id(3)] long FirstSequence);
+    [property: Id(3)] long FirstSequence)
+{
+    /// <summary>
+    /// When the earliest event behind the roll-up was accepted (wall-clock UTC ticks; 0: not known), for the
+    /// push-latency metric. Here, on the carrier's item, because a <see cref="Rollup"/> is journaled and stored:
+    /// a telemetry stamp is no part of the stored format.
+    /// </summary>
+    [Id(4)]
+    public long AcceptedAt { get; init; }
+}
 
 /// <summary>What a region receives from a rep or a child region: counter deltas and board changes, in order.</summary>
 [GenerateSerializer, Immutable, Alias("salesops.Rollup")]
 public sealed record Rollup([property: Id(0)] Counter[] Counters, [property: Id(1)] BoardChange[] Boards)
 {
-    /// <summary>
-    /// When the earliest event behind it was accepted (wall-clock UTC ticks), carried to the push for the push-latency
-    /// metric; 0: not known (an earlier build's, or nothing accepted behind it).
-    /// </summary>
-    [Id(2)]
-    public long AcceptedAt { get; init; }
-
-    /// <summary>The earlier of two <see cref="AcceptedAt"/> stamps, 0 meaning none.</summary>
-    public static long Earliest(long a, long b) => a == 0 ? b : b == 0 ? a : Math.Min(a, b);
-
     /// <summary>
     /// One roll-up with the effect of <paramref name="rollups"/> applied in order: counter deltas summed, and each
     /// rep's board changes merged into one (<see cref="RegionState.Merge"/>).
@@ -211,12 +210,10 @@ public sealed record Rollup([property: Id(0)] Counter[] Counters, [property: Id(
         }
 
         var counters = new FigureSet(most);
-        long acceptedAt = 0;
         var perRep = new Dictionary<string, List<BoardUpdate>>(StringComparer.Ordinal);
         var order = new List<string>();
         foreach (var rollup in rollups)
         {
-            acceptedAt = Earliest(acceptedAt, rollup.AcceptedAt);
             foreach (var c in rollup.Counters)
             {
                 c.AddTo(counters);
@@ -242,7 +239,7 @@ public sealed record Rollup([property: Id(0)] Counter[] Counters, [property: Id(
             boards[i] = BoardChange.From(updates.Count == 1 ? updates[0] : RegionState.Merge(updates));
         }
 
-        return new Rollup(Counter.From(counters), boards) { AcceptedAt = acceptedAt };
+        return new Rollup(Counter.From(counters), boards);
     }
 }
 

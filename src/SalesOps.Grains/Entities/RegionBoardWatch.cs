@@ -34,7 +34,7 @@ internal sealed class RegionBoardWatch(TimeProvider time)
         {
             if (_watchedUntil.TryGetValue(c.Board, out var until) && until > now)
             {
-                _dirty[c.Board] = Rollup.Earliest(_dirty.GetValueOrDefault(c.Board), acceptedAt);
+                _dirty[c.Board] = AcceptanceStamps.Earliest(_dirty.GetValueOrDefault(c.Board), acceptedAt);
                 _ranksAtTickStart.TryAdd((c.Board, c.RepId), c.OldRank);
             }
         }

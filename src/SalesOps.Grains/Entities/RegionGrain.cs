@@ -22,6 +22,9 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
     private readonly ILogger<RegionGrain> _logger;
     private readonly Outbox<Rollup> _toParent;
     private readonly RegionParentRollup _forParent = new();
+
+    /// <summary>The earliest acceptance behind what waits for the parent (<see cref="AcceptanceStamps"/>; 0: none).</summary>
+    private long _parentSince;
     private readonly RegionBoardWatch _watch;
     private readonly PaceTimer _pace;
     private readonly RegionEvents _events;
@@ -43,7 +46,10 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
         _events = new RegionEvents(this);
         _watch = new RegionBoardWatch(systemTime);
         _pace = new PaceTimer(this, options.Value.PaceCheckInterval, CheckPaceAsync);
-        _toParent = AddOutbox<Rollup>((parent, sender, first, last, rollup) => refs.Region(parent).ApplyRollupAsync(sender, first, last, rollup), Rollup.Merge);
+        _toParent = AddOutbox<Rollup>(
+            (parent, sender, first, last, rollup) => AcceptanceStamps.Carrying(
+                TakeParentStamp(), () => refs.Region(parent).ApplyRollupAsync(sender, first, last, rollup)),
+            Rollup.Merge);
     }
 
     protected override JournalStream Stream => StreamKinds.Region.Of(this.GetPrimaryKeyString());
@@ -92,7 +98,7 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
                 accepted.Event.Accept(_events);
                 break;
             case RollupReceived r:
-                Apply(r.Rollup, replay: true);
+                Apply(r.Rollup, 0); // history: no latency to report
                 Inbox.Applied(r.Sender, r.Sequence);
                 break;
             case RollupQueued:
@@ -166,7 +172,7 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
             throw BackPressureException.MessageRefused(Journal.Stream);
         }
 
-        Apply(rollup, replay: false);
+        Apply(rollup, AcceptanceStamps.TakeFromCurrentCall());
         Inbox.Applied(sender, sequence);
         return CommitAsync(new RollupReceived(sender, sequence, rollup), null, Answer.AfterCommit);
     }
@@ -187,7 +193,7 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
                 continue;
             }
 
-            Apply(item.Rollup, replay: false);
+            Apply(item.Rollup, item.AcceptedAt);
             Inbox.Applied(item.Sender, item.Sequence);
             if (IsDurable)
             {
@@ -198,10 +204,9 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
         return entries is null ? Task.CompletedTask : CommitAsync(entries, null, Answer.AfterCommit);
     }
 
-    /// <param name="replay">Applied again from the journal: its acceptance time is history, not a latency to report.</param>
-    private void Apply(Rollup rollup, bool replay)
+    /// <param name="acceptedAt">When the earliest event behind it was accepted (<see cref="AcceptanceStamps"/>; 0: not known).</param>
+    private void Apply(Rollup rollup, long acceptedAt)
     {
-        var acceptedAt = replay ? 0 : rollup.AcceptedAt;
         var forward = _state.ParentId.Length > 0;
         foreach (var counter in rollup.Counters)
         {
@@ -344,6 +349,7 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
     {
         if (!_forParent.IsEmpty)
         {
+            _parentSince = AcceptanceStamps.Earliest(_parentSince, _forParent.AcceptedAt);
             _toParent.Enqueue(_state.ParentId, _forParent.Take());
         }
     }
@@ -395,6 +401,13 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
         public Outcome Visit(PaymentReceived e) => Foreign(e);
 
         private static Outcome Foreign(SalesEvent e) => Outcome.Invalid("event", $"{e.GetType().Name} is not a region event");
+    }
+
+    private long TakeParentStamp()
+    {
+        var stamp = _parentSince;
+        _parentSince = 0;
+        return stamp;
     }
 
     private BoardSnapshot Snapshot(BoardKey key, int top, string aroundRepId, int around)

@@ -21,10 +21,13 @@ internal sealed class RegionParentRollup
     /// <summary>Adds every counter of <paramref name="set"/>, dimension counters included.</summary>
     public void Add(FigureSet set) => _counters.AddAll(set);
 
+    /// <summary>When the earliest event behind the board updates added since the last <see cref="Take"/> was accepted (0: not known).</summary>
+    public long AcceptedAt => _acceptedAt;
+
     /// <summary>Adds a board update whose earliest event was accepted at <paramref name="acceptedAt"/> (0: not known).</summary>
     public void Add(BoardUpdate update, long acceptedAt)
     {
-        _acceptedAt = Rollup.Earliest(_acceptedAt, acceptedAt);
+        _acceptedAt = AcceptanceStamps.Earliest(_acceptedAt, acceptedAt);
         if (!_boards.TryGetValue(update.RepId, out var list))
         {
             list = new List<BoardUpdate>(1);
@@ -38,7 +41,7 @@ internal sealed class RegionParentRollup
     public Rollup Take()
     {
         var boards = _boards.Values.Select(list => BoardChange.From(list.Count == 1 ? list[0] : RegionState.Merge(list))).ToArray();
-        var rollup = new Rollup(Counter.From(_counters), boards) { AcceptedAt = _acceptedAt };
+        var rollup = new Rollup(Counter.From(_counters), boards);
         _counters.Clear();
         _boards.Clear();
         _acceptedAt = 0;
