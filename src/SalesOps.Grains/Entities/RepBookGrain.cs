@@ -203,7 +203,8 @@ public sealed partial class RepBookGrain : DurableGrain<JournalEntry, RepBookGra
     public Task CreditAsync(string sender, long firstSequence, long sequence, RepCredits[] credits) =>
         ReceiveAsync(sender, firstSequence, () =>
         {
-            _acceptedAt = DateTime.UtcNow.Ticks; // the credit's arrival: the deal book's hop before it is not seen
+            // The deal book's acceptance when the credit carries it (AcceptanceStamps), else the credit's arrival.
+            _acceptedAt = AcceptanceStamps.TakeFromCurrentCall() is > 0 and var stamp ? stamp : DateTime.UtcNow.Ticks;
             var effects = Credit(sender, sequence, credits);
             return (new RepCreditsReceived(sender, sequence, credits), () => Enqueue(effects));
         });
