@@ -53,7 +53,7 @@ public static class AdminPages
     {
         public ServerOptions Server { get; } = server;
 
-        internal sealed class Handler(IOptions<AccessOptions> options) : AuthorizationHandler<AdminRequirement>
+        internal sealed class Handler(IOptions<AccessOptions> options, CallerLimits limits) : AuthorizationHandler<AdminRequirement>
         {
             protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, AdminRequirement requirement)
             {
@@ -72,10 +72,17 @@ public static class AdminPages
                     return caller.Role == Role.Admin;
                 }
 
+                var address = http.Connection.RemoteIpAddress;
+                if (Credentials.Present(http.Request))
+                {
+                    // Bad credentials count against the address as on the gRPC gate: guessing keys here is throttled too.
+                    limits.FailedAuthentication(address);
+                    return false;
+                }
+
                 // The development identity, on the terms the gRPC gate gives it: no credentials required, none sent,
                 // a loopback peer, and a request no other site could have made a browser here send.
-                var address = http.Connection.RemoteIpAddress;
-                return !options.Value.Required && !Credentials.Present(http.Request)
+                return !options.Value.Required
                     && address is not null && System.Net.IPAddress.IsLoopback(address)
                     && AccessInterceptor.FromThisMachine(http.Request);
             }
