@@ -56,6 +56,9 @@ public sealed class TelemetryApiTests(ServerFixture server)
         Assert.True(scrape.Any(l => l.Contains("otel_scope_name=\"Microsoft.Orleans\"", StringComparison.Ordinal)), "a metric of the Microsoft.Orleans meter");
         Assert.True(scrape.Sum("orleans_catalog_activations") > 0, "grain activations (Orleans' catalog)");
         Assert.True(scrape.Any(l => l.StartsWith("dotnet_gc_", StringComparison.Ordinal)), "runtime metrics");
+        Assert.All(
+            new[] { "board", "alerts", "screen" },
+            kind => Assert.True(scrape.Any(l => l.StartsWith("salesops_watchers{", StringComparison.Ordinal) && l.Contains($"kind=\"{kind}\"", StringComparison.Ordinal)), $"watchers of kind {kind}, even when none"));
     }
 
     [Fact]

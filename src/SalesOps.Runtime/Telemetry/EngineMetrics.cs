@@ -36,6 +36,14 @@ public static class EngineMetrics
     private static readonly double[] SecondsBuckets =
         [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
+    private static readonly KeyValuePair<string, object?>[][] KindTags =
+    [
+        [new(KindTag, "board")],  // WatcherKind.Board
+        [new(KindTag, "alerts")], // WatcherKind.Alerts
+        [new(KindTag, "screen")], // WatcherKind.Screen
+    ];
+
+    private static readonly long[] s_watchers = new long[KindTags.Length];
     private static long s_outboxDepth;
 
     /// <summary>Events that reached the engine, by status (accepted, duplicate, invalid_argument, not_found, …).</summary>
@@ -52,9 +60,9 @@ public static class EngineMetrics
         "salesops.push.latency", "s", "Time from an event's acceptance to a push it caused being written to a watcher",
         tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
 
-    /// <summary>Open watch streams on this process, by kind.</summary>
-    public static readonly UpDownCounter<long> Watchers = Meter.CreateUpDownCounter<long>(
-        "salesops.watchers", "{watcher}", "Open watch streams on this process, by kind");
+    /// <summary>Open watch streams on this process, by kind (every kind reported, 0 included).</summary>
+    public static readonly ObservableUpDownCounter<long> Watchers = Meter.CreateObservableUpDownCounter(
+        "salesops.watchers", ObserveWatchers, "{watcher}", "Open watch streams on this process, by kind");
 
     /// <summary>PostgreSQL mode: from a journal append being queued to its group commit answered.</summary>
     public static readonly Histogram<double> JournalCommitDuration = Meter.CreateHistogram(
@@ -66,13 +74,6 @@ public static class EngineMetrics
         "salesops.outbox.depth", () => Volatile.Read(ref s_outboxDepth), "{message}",
         "Messages the grains active on this process have queued for other grains and not yet delivered");
 
-    /// <summary>The watcher kinds' tags.</summary>
-    public static class Kind
-    {
-        public static readonly KeyValuePair<string, object?> Board = new(KindTag, "board");
-        public static readonly KeyValuePair<string, object?> Alerts = new(KindTag, "alerts");
-        public static readonly KeyValuePair<string, object?> Screen = new(KindTag, "screen");
-    }
 
     /// <summary>Changes the outbox depth by <paramref name="delta"/> messages (queued: positive; delivered or let go: negative).</summary>
     public static void AddOutboxDepth(long delta) => Interlocked.Add(ref s_outboxDepth, delta);
@@ -91,31 +92,54 @@ public static class EngineMetrics
     /// Records the time since <paramref name="utcTicks"/> (wall-clock UTC ticks, stamped where the event was accepted,
     /// possibly on another machine) as a push latency; 0 means not stamped (a lease renewal's re-push), not recorded.
     /// </summary>
-    public static void RecordPush(long utcTicks, KeyValuePair<string, object?> kind)
+    public static void RecordPush(long utcTicks, WatcherKind kind)
     {
         if (utcTicks > 0 && PushLatency.Enabled)
         {
             // Clocks of two machines may disagree: a negative span (skew) is recorded as zero rather than dropped.
-            PushLatency.Record(Math.Max(0, TimeSpan.FromTicks(DateTime.UtcNow.Ticks - utcTicks).TotalSeconds), kind);
+            PushLatency.Record(Math.Max(0, TimeSpan.FromTicks(DateTime.UtcNow.Ticks - utcTicks).TotalSeconds), KindTags[(int)kind][0]);
         }
     }
 
     /// <summary>Counts a watch stream open until the returned handle is disposed.</summary>
-    public static OpenWatcher OpenWatcher(KeyValuePair<string, object?> kind)
+    public static OpenWatcher OpenWatcher(WatcherKind kind)
     {
-        Watchers.Add(1, kind);
-        return new OpenWatcher(kind);
+        Interlocked.Increment(ref s_watchers[(int)kind]);
+        return new OpenWatcher(kind, counted: true);
+    }
+
+    internal static void CloseWatcher(WatcherKind kind) => Interlocked.Decrement(ref s_watchers[(int)kind]);
+
+    private static IEnumerable<Measurement<long>> ObserveWatchers()
+    {
+        for (var kind = 0; kind < KindTags.Length; kind++)
+        {
+            yield return new Measurement<long>(Volatile.Read(ref s_watchers[kind]), KindTags[kind]);
+        }
     }
 }
 
+/// <summary>The kinds of watch stream (<see cref="EngineMetrics.KindTag"/>).</summary>
+public enum WatcherKind
+{
+    /// <summary><c>WatchLeaderboard</c>.</summary>
+    Board,
+
+    /// <summary><c>WatchAlerts</c>.</summary>
+    Alerts,
+
+    /// <summary><c>WatchScreen</c> (the board and alert watches a screen runs inside are not counted apart).</summary>
+    Screen,
+}
+
 /// <summary>A watch stream counted in <see cref="EngineMetrics.Watchers"/> until disposed; <c>default</c> counts nothing.</summary>
-public readonly struct OpenWatcher(KeyValuePair<string, object?> kind) : IDisposable
+public readonly struct OpenWatcher(WatcherKind kind, bool counted) : IDisposable
 {
     public void Dispose()
     {
-        if (kind.Key is not null)
+        if (counted)
         {
-            EngineMetrics.Watchers.Add(-1, kind);
+            EngineMetrics.CloseWatcher(kind);
         }
     }
 }
