@@ -50,6 +50,10 @@ public sealed record AlertRecord(
 
     public TargetDimension Dimension => TargetDimension.Of((DimensionKind)DimensionKind, DimensionValue);
 
+    /// <summary>When the alert was raised (wall-clock UTC ticks, not the engine clock), for the push-latency metric; 0: unknown.</summary>
+    [Id(18)]
+    public long RaisedAt { get; init; }
+
     public static AlertRecord From(Alert a) =>
         new(0, (byte)a.Kind, a.SubjectId, a.ScopeId, a.OtherId, a.Period.Code, a.Metric, a.Actual, a.Expected, a.Message, a.At, Guid.Empty)
         {
@@ -59,5 +63,6 @@ public sealed record AlertRecord(
             ExpectedCloseDay = a.ExpectedClose?.DayNumber ?? 0,
             DimensionKind = (byte)a.Dimension.Kind,
             DimensionValue = a.Dimension.IsNone ? null : a.Dimension.Value,
+            RaisedAt = DateTime.UtcNow.Ticks,
         };
 }

@@ -182,7 +182,16 @@ public sealed record RollupItem(
     [property: Id(0)] string Sender,
     [property: Id(1)] long Sequence,
     [property: Id(2)] Rollup Rollup,
-    [property: Id(3)] long FirstSequence);
+    [property: Id(3)] long FirstSequence)
+{
+    /// <summary>
+    /// When the earliest event behind the roll-up was accepted (wall-clock UTC ticks; 0: not known), for the
+    /// push-latency metric. Here, on the carrier's item, because a <see cref="Rollup"/> is journaled and stored:
+    /// a telemetry stamp is no part of the stored format.
+    /// </summary>
+    [Id(4)]
+    public long AcceptedAt { get; init; }
+}
 
 /// <summary>What a region receives from a rep or a child region: counter deltas and board changes, in order.</summary>
 [GenerateSerializer, Immutable, Alias("salesops.Rollup")]

@@ -230,4 +230,11 @@ public sealed record BoardSnapshot(
     [property: Id(6)] BoardRow[] Around)
 {
     public BoardKey Key => new(new Period(Period), (LeaderboardMetric)Metric);
+
+    /// <summary>
+    /// When the earliest event behind this push's changes was accepted (wall-clock UTC ticks), for the push-latency
+    /// metric; 0 for a push that carries no new change (a lease renewal's re-push, a read).
+    /// </summary>
+    [Id(7)]
+    public long AcceptedAt { get; init; }
 }

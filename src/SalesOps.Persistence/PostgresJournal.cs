@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
 using SalesOps.Runtime;
+using SalesOps.Runtime.Telemetry;
 
 namespace SalesOps.Persistence;
 
@@ -38,6 +39,9 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
     // Schema script 0005: inserts the appends, takes out again the entries of any that did not go in whole, and
     // returns the appends not stored, all in one statement (one implicit transaction, one round trip).
     private const string AppendSql = "SELECT salesops_journal_append(@streams, @seqs, @entries, @appends)";
+
+    private static readonly KeyValuePair<string, object?> CommitOk = new(EngineMetrics.OutcomeTag, "ok");
+    private static readonly KeyValuePair<string, object?> CommitFailed = new(EngineMetrics.OutcomeTag, "failed");
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly JournalOptions _options;
@@ -210,6 +214,8 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
                 {
                     append.Done.TrySetResult();
                 }
+
+                EngineMetrics.JournalCommitDuration.RecordSince(append.QueuedAt, failed[a] ? CommitFailed : CommitOk);
             }
         }
         catch (Exception ex)
@@ -219,6 +225,7 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
             foreach (var append in batch)
             {
                 append.Done.TrySetException(failure);
+                EngineMetrics.JournalCommitDuration.RecordSince(append.QueuedAt, CommitFailed);
             }
         }
     }
@@ -347,5 +354,8 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
         public long FirstSequence { get; } = firstSequence;
         public IReadOnlyList<byte[]> Entries { get; } = entries;
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>When it was queued (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>), for the commit-latency metric.</summary>
+        public long QueuedAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
     }
 }

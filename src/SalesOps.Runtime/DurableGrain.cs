@@ -181,11 +181,21 @@ public abstract class DurableGrain<TEntry, TSnapshot>(
 
     public sealed override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        await _courier.CloseAsync(cancellationToken);
-        await _snapshots.SaveAsync();
-        if (IsDurable && HasPending)
+        try
         {
-            await AskToBeWokenAsync();
+            await _courier.CloseAsync(cancellationToken);
+            await _snapshots.SaveAsync();
+            if (IsDurable && HasPending)
+            {
+                await AskToBeWokenAsync();
+            }
+        }
+        finally
+        {
+            foreach (var outbox in _outboxes)
+            {
+                outbox.Release(); // the outbox depth metric counts live activations' messages only
+            }
         }
     }
 
@@ -320,6 +330,8 @@ public abstract class DurableGrain<TEntry, TSnapshot>(
         void Stop();
 
         void MarkRecovered();
+
+        void Release();
     }
 
     private sealed class Registered<T>(
@@ -347,6 +359,8 @@ public abstract class DurableGrain<TEntry, TSnapshot>(
         public void Stop() => outbox.Stop();
 
         public void MarkRecovered() => outbox.MarkRecovered();
+
+        public void Release() => outbox.Release();
     }
 }
 

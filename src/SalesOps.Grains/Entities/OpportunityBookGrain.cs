@@ -26,6 +26,14 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
     /// <summary>Credits for the reps, one lane per rep book (keyed by its number); waiting messages go as one.</summary>
     private readonly Outbox<RepCredits[]> _credits;
     private readonly Outbox<DealOrder> _orders;
+
+    /// <summary>
+    /// When the events the current call committed were taken (wall-clock UTC ticks; 0 outside such a call), and per rep
+    /// book the earliest of those behind credits not yet sent: carried beside the credits for the push-latency metric
+    /// (<see cref="AcceptanceStamps"/>).
+    /// </summary>
+    private long _acceptedAt;
+    private readonly Dictionary<string, long> _creditsSince = new(StringComparer.Ordinal);
     /// <summary>Departures the rep books reported (a departure is final, so it is kept; who is still here is asked each time).</summary>
     private readonly Dictionary<string, Departure> _departed = new(StringComparer.Ordinal);
     /// <summary>The activities logged against the book's deals, joined with them (ADR 0023).</summary>
@@ -44,7 +52,12 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
     {
         (_settings, _options, _clock, _refs, _logger) = (settings, options, clock, refs, logger);
         _risk = new PaceTimer(this, options.Value.AtRiskCheckInterval, CheckRiskAsync);
-        _credits = AddOutbox(RepCreditLanes.Send(refs), RepCredits.Merge, destinations: StreamKinds.RepBook);
+        var sendCredits = RepCreditLanes.Send(refs);
+        _credits = AddOutbox<RepCredits[]>(
+            (book, sender, first, last, credits) => AcceptanceStamps.Carrying(
+                AcceptanceStamps.Take(_creditsSince, book), () => sendCredits(book, sender, first, last, credits)),
+            RepCredits.Merge,
+            destinations: StreamKinds.RepBook);
         _orders = AddOutbox<DealOrder>((customer, sender, _, last, o) => refs.Customer(customer).SetOrderAsync(o.OpportunityId, sender, last, o.Order, o.OwnerRepId ?? ""));
     }
 
@@ -175,7 +188,16 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
             return outcomes;
         }
 
-        await CommitAsync(batch.Entries, () => batch.Effects.ForEach(c => Queue(c.Deal, c.Change)), Answer.AfterDelivery);
+        _acceptedAt = DateTime.UtcNow.Ticks; // once per call
+        try
+        {
+            await CommitAsync(batch.Entries, () => batch.Effects.ForEach(c => Queue(c.Deal, c.Change)), Answer.AfterDelivery);
+        }
+        finally
+        {
+            _acceptedAt = 0;
+        }
+
         StartRiskChecks();
         var celebrations = new List<AlertRecord>();
         foreach (var (_, _, celebration) in batch.Effects)
@@ -321,7 +343,9 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
     {
         foreach (var (repId, items) in OpportunityState.Deltas(change))
         {
-            _credits.Enqueue(RepCreditLanes.Of(repId), [new RepCredits(repId, items.Select(Credit.From).ToArray())]);
+            var lane = RepCreditLanes.Of(repId);
+            _credits.Enqueue(lane, [new RepCredits(repId, items.Select(Credit.From).ToArray())]);
+            AcceptanceStamps.Note(_creditsSince, lane, _acceptedAt);
         }
 
         // The join's credits follow the deal's own: its activities' product line once opened, its load once closed.

@@ -13,7 +13,9 @@ internal sealed class RegionBoardWatch(TimeProvider time)
     /// <summary>Rows of a board sent in a push.</summary>
     public const int PushedRows = 100;
 
-    private readonly HashSet<BoardKey> _dirty = new();
+    // Each board to push on the next tick, with the acceptance time of the earliest event behind its changes (0: none,
+    // a lease renewal's re-push).
+    private readonly Dictionary<BoardKey, long> _dirty = new();
     private readonly Dictionary<BoardKey, DateTimeOffset> _watchedUntil = new();
     private readonly Dictionary<(BoardKey Board, string RepId), int> _ranksAtTickStart = new();
 
@@ -22,14 +24,17 @@ internal sealed class RegionBoardWatch(TimeProvider time)
 
     public DateTimeOffset Now => time.GetUtcNow();
 
-    /// <summary>Takes note of rank changes on watched boards (<paramref name="now"/> read once per roll-up).</summary>
-    public void Changed(List<RankChange> changes, DateTimeOffset now)
+    /// <summary>
+    /// Takes note of rank changes on watched boards (<paramref name="now"/> read once per roll-up), made by events the
+    /// earliest of which was accepted at <paramref name="acceptedAt"/> (UTC ticks; 0: not known).
+    /// </summary>
+    public void Changed(List<RankChange> changes, DateTimeOffset now, long acceptedAt)
     {
         foreach (var c in changes)
         {
             if (_watchedUntil.TryGetValue(c.Board, out var until) && until > now)
             {
-                _dirty.Add(c.Board);
+                _dirty[c.Board] = AcceptanceStamps.Earliest(_dirty.GetValueOrDefault(c.Board), acceptedAt);
                 _ranksAtTickStart.TryAdd((c.Board, c.RepId), c.OldRank);
             }
         }
@@ -48,18 +53,18 @@ internal sealed class RegionBoardWatch(TimeProvider time)
             _watchedUntil[key] = until;
         }
 
-        _dirty.Add(key);
+        _dirty.TryAdd(key, 0);
     }
 
-    /// <summary>The boards to push on this tick; none are left marked.</summary>
-    public BoardKey[] TakeDirty()
+    /// <summary>The boards to push on this tick, each with its earliest acceptance time; none are left marked.</summary>
+    public (BoardKey Board, long AcceptedAt)[] TakeDirty()
     {
         if (_dirty.Count == 0)
         {
             return [];
         }
 
-        var dirty = _dirty.ToArray();
+        var dirty = _dirty.Select(d => (d.Key, d.Value)).ToArray();
         _dirty.Clear();
         return dirty;
     }

@@ -22,6 +22,9 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
     private readonly ILogger<RegionGrain> _logger;
     private readonly Outbox<Rollup> _toParent;
     private readonly RegionParentRollup _forParent = new();
+
+    /// <summary>The earliest acceptance behind what waits for the parent (<see cref="AcceptanceStamps"/>; 0: none).</summary>
+    private long _parentSince;
     private readonly RegionBoardWatch _watch;
     private readonly PaceTimer _pace;
     private readonly RegionEvents _events;
@@ -43,7 +46,10 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
         _events = new RegionEvents(this);
         _watch = new RegionBoardWatch(systemTime);
         _pace = new PaceTimer(this, options.Value.PaceCheckInterval, CheckPaceAsync);
-        _toParent = AddOutbox<Rollup>((parent, sender, first, last, rollup) => refs.Region(parent).ApplyRollupAsync(sender, first, last, rollup), Rollup.Merge);
+        _toParent = AddOutbox<Rollup>(
+            (parent, sender, first, last, rollup) => AcceptanceStamps.Carrying(
+                TakeParentStamp(), () => refs.Region(parent).ApplyRollupAsync(sender, first, last, rollup)),
+            Rollup.Merge);
     }
 
     protected override JournalStream Stream => StreamKinds.Region.Of(this.GetPrimaryKeyString());
@@ -92,7 +98,7 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
                 accepted.Event.Accept(_events);
                 break;
             case RollupReceived r:
-                Apply(r.Rollup);
+                Apply(r.Rollup, 0); // history: no latency to report
                 Inbox.Applied(r.Sender, r.Sequence);
                 break;
             case RollupQueued:
@@ -166,7 +172,7 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
             throw BackPressureException.MessageRefused(Journal.Stream);
         }
 
-        Apply(rollup);
+        Apply(rollup, AcceptanceStamps.TakeFromCurrentCall());
         Inbox.Applied(sender, sequence);
         return CommitAsync(new RollupReceived(sender, sequence, rollup), null, Answer.AfterCommit);
     }
@@ -187,7 +193,7 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
                 continue;
             }
 
-            Apply(item.Rollup);
+            Apply(item.Rollup, item.AcceptedAt);
             Inbox.Applied(item.Sender, item.Sequence);
             if (IsDurable)
             {
@@ -198,7 +204,8 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
         return entries is null ? Task.CompletedTask : CommitAsync(entries, null, Answer.AfterCommit);
     }
 
-    private void Apply(Rollup rollup)
+    /// <param name="acceptedAt">When the earliest event behind it was accepted (<see cref="AcceptanceStamps"/>; 0: not known).</param>
+    private void Apply(Rollup rollup, long acceptedAt)
     {
         var forward = _state.ParentId.Length > 0;
         foreach (var counter in rollup.Counters)
@@ -224,12 +231,12 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
 
             if (forward)
             {
-                _forParent.Add(update);
+                _forParent.Add(update, acceptedAt);
             }
 
             if (_watch.Any && changes.Count > 0)
             {
-                _watch.Changed(changes, now ??= _watch.Now);
+                _watch.Changed(changes, now ??= _watch.Now, acceptedAt);
             }
         }
     }
@@ -325,7 +332,8 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
         calls.Add(_forParent.IsEmpty ? DeliverAsync(answer) : CommitAsync(new RollupQueued(), QueueForParent, answer));
         if (_watch.TakeDirty() is { Length: > 0 } dirty)
         {
-            calls.Add(_refs.PushNotifier.PublishBoardsAsync(Array.ConvertAll(dirty, k => Snapshot(k, RegionBoardWatch.PushedRows, "", 0))));
+            calls.Add(_refs.PushNotifier.PublishBoardsAsync(Array.ConvertAll(
+                dirty, d => Snapshot(d.Board, RegionBoardWatch.PushedRows, "", 0) with { AcceptedAt = d.AcceptedAt })));
         }
 
         var moves = _watch.TakeMoves((board, repId) => _state.Board(board)?.RankOf(repId) ?? 0);
@@ -341,6 +349,7 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
     {
         if (!_forParent.IsEmpty)
         {
+            _parentSince = AcceptanceStamps.Earliest(_parentSince, _forParent.AcceptedAt);
             _toParent.Enqueue(_state.ParentId, _forParent.Take());
         }
     }
@@ -392,6 +401,13 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
         public Outcome Visit(PaymentReceived e) => Foreign(e);
 
         private static Outcome Foreign(SalesEvent e) => Outcome.Invalid("event", $"{e.GetType().Name} is not a region event");
+    }
+
+    private long TakeParentStamp()
+    {
+        var stamp = _parentSince;
+        _parentSince = 0;
+        return stamp;
     }
 
     private BoardSnapshot Snapshot(BoardKey key, int top, string aroundRepId, int around)

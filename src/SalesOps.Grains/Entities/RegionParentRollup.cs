@@ -12,6 +12,7 @@ internal sealed class RegionParentRollup
 {
     private readonly FigureSet _counters = new();
     private readonly Dictionary<string, List<BoardUpdate>> _boards = new(StringComparer.Ordinal);
+    private long _acceptedAt;
 
     public bool IsEmpty => _counters.IsEmpty && _boards.Count == 0;
 
@@ -20,8 +21,13 @@ internal sealed class RegionParentRollup
     /// <summary>Adds every counter of <paramref name="set"/>, dimension counters included.</summary>
     public void Add(FigureSet set) => _counters.AddAll(set);
 
-    public void Add(BoardUpdate update)
+    /// <summary>When the earliest event behind the board updates added since the last <see cref="Take"/> was accepted (0: not known).</summary>
+    public long AcceptedAt => _acceptedAt;
+
+    /// <summary>Adds a board update whose earliest event was accepted at <paramref name="acceptedAt"/> (0: not known).</summary>
+    public void Add(BoardUpdate update, long acceptedAt)
     {
+        _acceptedAt = AcceptanceStamps.Earliest(_acceptedAt, acceptedAt);
         if (!_boards.TryGetValue(update.RepId, out var list))
         {
             list = new List<BoardUpdate>(1);
@@ -38,6 +44,7 @@ internal sealed class RegionParentRollup
         var rollup = new Rollup(Counter.From(_counters), boards);
         _counters.Clear();
         _boards.Clear();
+        _acceptedAt = 0;
         return rollup;
     }
 

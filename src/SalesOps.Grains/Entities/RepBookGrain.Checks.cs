@@ -26,6 +26,7 @@ public sealed partial class RepBookGrain
         }
 
         var effects = CloseForecastPeriods(now);
+        _acceptedAt = 0;
         await CommitAsync(new ForecastPeriodsClosed(now), () => Enqueue(effects), Answer.AfterCommit);
     }
 

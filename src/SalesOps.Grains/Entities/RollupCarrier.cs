@@ -14,4 +14,13 @@ public sealed class RollupCarrier(GrainRefs grains)
     /// <summary>Queues a roll-up for the region; completes when the region has applied it, or fails with the call.</summary>
     public Task SendAsync(string destination, string sender, long firstSequence, long lastSequence, Rollup message) =>
         SendAsync(destination, new RollupItem(sender, lastSequence, message, firstSequence));
+
+    /// <summary>This carrier, with each roll-up's acceptance stamp (<see cref="AcceptanceStamps"/>) taken from <paramref name="stampOf"/> by region.</summary>
+    internal ICarrier<Rollup> Stamped(Func<string, long> stampOf) => new StampedCarrier(this, stampOf);
+
+    private sealed class StampedCarrier(RollupCarrier carrier, Func<string, long> stampOf) : ICarrier<Rollup>
+    {
+        public Task SendAsync(string destination, string sender, long firstSequence, long lastSequence, Rollup message) =>
+            carrier.SendAsync(destination, new RollupItem(sender, lastSequence, message, firstSequence) { AcceptedAt = stampOf(destination) });
+    }
 }

@@ -57,6 +57,7 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
             await RunWaveAsync(events, routes, wave, results);
         }
 
+        IngestMetrics.Count(results);
         return results;
     }
 

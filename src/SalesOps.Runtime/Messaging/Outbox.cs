@@ -1,3 +1,5 @@
+using SalesOps.Runtime.Telemetry;
+
 namespace SalesOps.Runtime;
 
 /// <summary>
@@ -23,6 +25,7 @@ public sealed class Outbox<TMessage>(Func<IReadOnlyList<TMessage>, TMessage>? me
     private readonly Dictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
     private long _lastSequence;
     private bool _stopped;
+    private bool _released;
     private int _undelivered;
 
     /// <summary>Messages waiting or in flight (those in flight included until their call succeeds).</summary>
@@ -51,6 +54,7 @@ public sealed class Outbox<TMessage>(Func<IReadOnlyList<TMessage>, TMessage>? me
         ++_lastSequence;
         lane.Pending.Enqueue(new Waiting(_lastSequence, _lastSequence, 1, message));
         _undelivered++;
+        CountDepth(1);
     }
 
     /// <summary>
@@ -119,6 +123,7 @@ public sealed class Outbox<TMessage>(Func<IReadOnlyList<TMessage>, TMessage>? me
             lane.Pending.Dequeue();
             lane.HeadSent = false;
             _undelivered -= head.Count;
+            CountDepth(-head.Count);
             if (lane.Recovered > 0)
             {
                 lane.Recovered--;
@@ -201,9 +206,31 @@ public sealed class Outbox<TMessage>(Func<IReadOnlyList<TMessage>, TMessage>? me
                 var first = l.MergedFirsts is { } firsts && firsts.TryGetValue(sequence, out var f) ? f : sequence;
                 lane.Pending.Enqueue(new Waiting(first, sequence, 1, message)); // a merged one counts once: what it carried is not known
                 _undelivered++;
+                CountDepth(1);
             }
 
             _lanes[l.Destination] = lane;
+        }
+    }
+
+    /// <summary>
+    /// The owner's activation is gone: what it still holds leaves this process's outbox depth (a new activation that
+    /// restores it counts it again). Nothing is counted after this.
+    /// </summary>
+    public void Release()
+    {
+        if (!_released)
+        {
+            CountDepth(-_undelivered);
+            _released = true;
+        }
+    }
+
+    private void CountDepth(long delta)
+    {
+        if (!_released)
+        {
+            EngineMetrics.AddOutboxDepth(delta);
         }
     }
 

@@ -1,6 +1,8 @@
 using SalesOps.Access;
 using SalesOps.Domain;
+using Grpc.Core;
 using SalesOps.Grains;
+using SalesOps.Runtime.Telemetry;
 using SalesOps.Server.Access;
 using V1 = SalesOps.Contracts.V1;
 
@@ -24,10 +26,18 @@ public sealed partial class IngestPipeline(
     /// <summary>Audits, then applies the events the caller may send; all UNAVAILABLE when the audit cannot be written.</summary>
     public async Task<V1.EventResult[]> RunAsync(Caller caller, string peer, string method, string batchId, IList<V1.Event> events, CancellationToken cancellationToken)
     {
-        return await AuditAsync(caller, peer, method, batchId, events, cancellationToken)
-            ? await ApplyBatchAsync(caller, events)
-            : events.Select(e => ProtoMapper.ToResult(e.EventId, new Outcome(OutcomeCode.Unavailable, "", AuditUnavailable))).ToArray();
+        if (await AuditAsync(caller, peer, method, batchId, events, cancellationToken))
+        {
+            return await ApplyBatchAsync(caller, events);
+        }
+
+        EngineMetrics.EventsIngested.Add(events.Count, IngestMetrics.Tag(OutcomeCode.Unavailable));
+        return events.Select(e => ProtoMapper.ToResult(e.EventId, new Outcome(OutcomeCode.Unavailable, "", AuditUnavailable))).ToArray();
     }
+
+    /// <summary>Counts an event the access policy refused before the engine saw it (the engine counts the rest).</summary>
+    public static void CountRefusal(StatusCode code) =>
+        EngineMetrics.EventsIngested.Add(1, code == StatusCode.NotFound ? IngestMetrics.Tag(OutcomeCode.NotFound) : IngestMetrics.PermissionDenied);
 
     /// <summary>
     /// Records the call in the audit log before any of its events is applied; false when it cannot be recorded (then
@@ -61,6 +71,7 @@ public sealed partial class IngestPipeline(
             if (await access.CheckEventAsync(caller, events[i], references) is { } refusal)
             {
                 results[i] = ProtoMapper.ToResult(events[i].EventId, refusal.Code, ApiErrors.Of(refusal.Code, refusal.Field, refusal.Message));
+                CountRefusal(refusal.Code);
                 continue;
             }
 
@@ -68,6 +79,7 @@ public sealed partial class IngestPipeline(
             if (e is null)
             {
                 results[i] = ProtoMapper.ToResult(events[i].EventId, error!);
+                IngestMetrics.Count(error!.Code);
                 continue;
             }
 

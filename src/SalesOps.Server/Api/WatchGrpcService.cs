@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using SalesOps.Abstractions;
 using SalesOps.Domain;
 using SalesOps.Grains;
+using SalesOps.Runtime.Telemetry;
 using SalesOps.Server.Push;
 using V1 = SalesOps.Contracts.V1;
 
@@ -37,6 +38,9 @@ public sealed class WatchGrpcService(
         var top = RequestGuard.Bounded(request.Top, 10, 100, "top");
         var key = new BoardKey(period, metric);
         var ct = context.CancellationToken;
+        // A screen's board slides are watches of their own (Screens.PartContext): counted once, as the screen.
+        var part = context is Screens.PartContext;
+        using var watcher = part ? default : EngineMetrics.OpenWatcher(WatcherKind.Board);
         using var subscription = hub.SubscribeBoard(scope, key);
         await registration.RegisterAsync();
         await registration.LeaseAsync(scope, key);
@@ -73,6 +77,7 @@ public sealed class WatchGrpcService(
             sent = rows.ToDictionary(r => r.RepId);
             total = next.Total;
             await WriteAsync(responseStream, update, null, subscription, ct);
+            EngineMetrics.RecordPush(next.AcceptedAt, part ? WatcherKind.Screen : WatcherKind.Board);
         }
     }
 
@@ -85,6 +90,8 @@ public sealed class WatchGrpcService(
 
         var scope = string.IsNullOrEmpty(request.ScopeRegionId) ? "" : await ScopeAsync(request.ScopeRegionId);
         var log = grains.AlertLog;
+        var part = context is Screens.PartContext;
+        using var watcher = part ? default : EngineMetrics.OpenWatcher(WatcherKind.Alerts);
         using var subscription = hub.SubscribeAlerts();
         using var cut = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, subscription.Overflow);
         var ct = cut.Token;
@@ -142,6 +149,7 @@ public sealed class WatchGrpcService(
                 var message = ProtoMapper.ToAlert(a, await NamesAsync(a), settings.CurrencyCode);
                 message.AlertLogId = LogId(a.Epoch);
                 await WriteAsync(responseStream, message, a.Sequence, subscription, context.CancellationToken);
+                EngineMetrics.RecordPush(a.RaisedAt, part ? WatcherKind.Screen : WatcherKind.Alerts);
             }
 
             last = a.Sequence;

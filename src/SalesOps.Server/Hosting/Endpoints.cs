@@ -126,6 +126,22 @@ public static class Endpoints
         return builder;
     }
 
+    /// <summary>
+    /// True for a request that came in on the web port (HTTP/1.1 for browsers, scrapers and the dashboard), not the gRPC
+    /// port. With a port picked by the system (0) it is told apart from the gRPC port instead.
+    /// </summary>
+    public static bool IsWebConnection(HttpContext context, ServerOptions server)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(server);
+        return server.EffectiveWebPort switch
+        {
+            null => false,
+            > 0 and var web => context.Connection.LocalPort == web,
+            _ => server.GrpcPort == 0 || context.Connection.LocalPort != server.GrpcPort,
+        };
+    }
+
     /// <summary>Whether gRPC server reflection is served: <c>Server:Reflection</c>, by default only on a loopback gRPC host.</summary>
     public static bool ReflectionEnabled(IConfiguration configuration, ServerOptions server)
     {

@@ -145,6 +145,8 @@ public static class SalesOpsHost
 
         builder.UseOrleans(silo =>
         {
+            silo.AddActivityPropagation(); // a trace goes on through grain calls (Telemetry.cs)
+            builder.AddAdminPages(silo, server); // the Orleans dashboard, for admins
             if (storage.IsPostgres)
             {
                 silo.UseDurableStorage(server, storage, builder.Configuration);
@@ -172,6 +174,7 @@ public static class SalesOpsHost
         }
 
         builder.Services.AddSalesOpsEngine(builder.Configuration);
+        builder.AddSalesOpsTelemetry(server); // metrics (Prometheus on the web port, OTLP when configured) and traces
         builder.AddSalesOpsAccess(server, storage);
         builder.Services.AddGrpc(o =>
         {
@@ -218,12 +221,15 @@ public static class SalesOpsHost
             app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Webhooks.WebhookOptions>>().Value,
             app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AccessOptions>>().Value.Required);
         app.LogAccessMode();
+        app.UseSalesOpsMetrics(server); // /metrics on the web port, before anything that would ask who is calling
         app.UseStrictGrpcRequests(MaxMessageBytes);
         app.UseAuthentication();
+        app.UseAuthorization(); // admin pages only: gRPC calls are authorized by AccessInterceptor
         app.UseGrpcWeb(); // browsers on the web port (HTTP/1.1): the read services only (below)
         app.MapScreenPages();
         app.MapWebhooks(); // POST /webhooks/{connector}: CRMs' signed deliveries
         app.MapSalesOpsOpenApi(server); // Server:OpenApi, by default on loopback only
+        app.MapAdminPages(server);
         app.MapGrpcService<IngestGrpcService>();
         app.MapGrpcService<QueryGrpcService>().EnableGrpcWeb();
         app.MapGrpcService<WatchGrpcService>().EnableGrpcWeb();

@@ -95,6 +95,7 @@ public sealed partial class ScreenGrpcService(
         }
 
         var caller = AccessRegistration.CallerOf(context.GetHttpContext()) ?? throw ApiErrors.Unauthenticated();
+        using var watcher = Runtime.Telemetry.EngineMetrics.OpenWatcher(Runtime.Telemetry.WatcherKind.Screen);
         var channel = await LoadAsync(name);
         var view = await ViewAsync(caller, channel);
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using SalesOps.Runtime.Telemetry;
 using SalesOps.Server.Access;
 using SalesOps.Server.Api;
 using V1 = SalesOps.Contracts.V1;
@@ -24,6 +25,8 @@ namespace SalesOps.Server.Webhooks;
 /// </summary>
 public static class WebhookEndpoint
 {
+    private static readonly KeyValuePair<string, object?> WebhookMethod = new(EngineMetrics.MethodTag, "Webhook");
+
     public static WebApplication MapWebhooks(this WebApplication app)
     {
         app.MapPost("/webhooks/{connector}", HandleAsync);
@@ -120,7 +123,9 @@ public static class WebhookEndpoint
 
         var batchId = http.Request.Headers["webhook-id"].ToString();
         var peer = http.Connection.RemoteIpAddress?.ToString() ?? "";
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var results = await pipeline.RunAsync(caller, peer, $"Webhook {connector}", batchId, events, http.RequestAborted);
+        EngineMetrics.AckDuration.RecordSince(started, WebhookMethod);
         var status = StatusOf(results);
         if (status == StatusCodes.Status200OK)
         {
