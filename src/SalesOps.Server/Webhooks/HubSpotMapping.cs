@@ -26,16 +26,7 @@ public sealed class HubSpotMapping(EngineSettings settings)
 
     public List<V1.Event> Map(byte[] body, WebhookConnector connector)
     {
-        JsonElement root;
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            root = document.RootElement.Clone();
-        }
-        catch (JsonException ex)
-        {
-            throw new DeliveryFormatException("body", $"not JSON: {ex.Message}");
-        }
+        var root = StandardDelivery.Json(body);
 
         if (root.ValueKind != JsonValueKind.Array)
         {

@@ -36,16 +36,7 @@ public static class StandardDelivery
 
     public static List<V1.Event> Parse(byte[] body, string? contentType)
     {
-        JsonElement root;
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            root = document.RootElement.Clone();
-        }
-        catch (JsonException ex)
-        {
-            throw new DeliveryFormatException("body", $"not JSON: {ex.Message}");
-        }
+        var root = Json(body);
 
         var cloud = (contentType ?? "").StartsWith("application/cloudevents", StringComparison.OrdinalIgnoreCase)
             || IsCloudEvent(root) || (root.ValueKind == JsonValueKind.Array && root.GetArrayLength() > 0 && IsCloudEvent(root[0]));
@@ -60,6 +51,20 @@ public static class StandardDelivery
             JsonValueKind.Array => root.EnumerateArray().Select((e, i) => ParseEvent(e, $"[{i}]")).ToList(),
             _ => throw new DeliveryFormatException("body", "expected an event object, an array of events, or CloudEvents"),
         };
+    }
+
+    /// <summary>A delivery's body as JSON, or the 400 saying it is not.</summary>
+    internal static JsonElement Json(byte[] body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException ex)
+        {
+            throw new DeliveryFormatException("body", $"not JSON: {ex.Message}");
+        }
     }
 
     private static bool IsCloudEvent(JsonElement e) => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("specversion", out _);
