@@ -111,6 +111,10 @@ public sealed class BrowserScreens : IDisposable
         _connectedAfterMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
     }
 
+    /// <summary>A 64-bit integer of proto3 JSON: a string, as the server writes it (ADR 0030), or a number.</summary>
+    private static long Int64(JsonElement value) =>
+        value.ValueKind == JsonValueKind.String ? long.Parse(value.GetString()!, System.Globalization.CultureInfo.InvariantCulture) : value.GetInt64();
+
     private async Task RunAsync(string channel, TaskCompletionSource connected, CancellationToken ct)
     {
         long? last = null;
@@ -144,14 +148,14 @@ public sealed class BrowserScreens : IDisposable
                         using var json = JsonDocument.Parse(line);
                         var screen = json.RootElement.GetProperty("channel");
                         log = screen.TryGetProperty("alertLogId", out var id) ? id.GetString() : log;
-                        last ??= screen.TryGetProperty("alertsAfterSequence", out var after) ? after.GetInt64() : null;
+                        last ??= screen.TryGetProperty("alertsAfterSequence", out var after) ? Int64(after) : null;
                         connected.TrySetResult();
                     }
                     else if (line.StartsWith("{\"alert\"", StringComparison.Ordinal))
                     {
                         Interlocked.Increment(ref _alerts);
                         using var json = JsonDocument.Parse(line);
-                        last = json.RootElement.GetProperty("alert").GetProperty("sequence").GetInt64();
+                        last = Int64(json.RootElement.GetProperty("alert").GetProperty("sequence"));
                     }
                     else if (line.StartsWith("{\"code\"", StringComparison.Ordinal))
                     {
