@@ -15,6 +15,9 @@ namespace SalesOps.Server.Access;
 /// </summary>
 public static class KeysCommand
 {
+    /// <summary>Runs <c>keys</c> with <paramref name="args"/> as the command line does (tests call it in-process).</summary>
+    public static Task<int> RunAsync(string[] args) => Cli.SalesOpsCommandLine.InvokeAsync(["keys", .. args]);
+
     /// <summary>The <c>keys</c> command and its subcommands.</summary>
     public static Command Create()
     {

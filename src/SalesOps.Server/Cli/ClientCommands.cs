@@ -91,7 +91,8 @@ public static class GetCommand
                         break;
                     default:
                         var c = await query.GetCustomerAsync(new V1.GetCustomerRequest { CustomerId = key }, headers, due, cancel);
-                        var table = new Table().Title($"{Markup.Escape(c.Name)} ({Markup.Escape(c.CustomerId)})").AddColumn("figure").AddColumn(new TableColumn("value").RightAligned());
+                        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(c.Name)}[/] ({Markup.Escape(c.CustomerId)})");
+                        var table = new Table().AddColumn("figure").AddColumn(new TableColumn("value").RightAligned());
                         table.AddRow("orders", c.Orders.ToString(CultureInfo.InvariantCulture));
                         table.AddRow("lifetime value", Markup.Escape(ClientOutput.Money(c.LifetimeValue?.MinorUnits ?? 0, c.LifetimeValue?.CurrencyCode ?? "")));
                         table.AddRow("collections", Markup.Escape(ClientOutput.Money(c.Collections?.MinorUnits ?? 0, c.Collections?.CurrencyCode ?? "")));
@@ -127,7 +128,8 @@ public static class GetCommand
     private static void Render(string title, V1.Figures f)
     {
         var currency = f.CurrencyCode;
-        var table = new Table().Title($"{Markup.Escape(title)} — {Markup.Escape(f.Period)}").AddColumn("figure").AddColumn(new TableColumn("value").RightAligned());
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(title)}[/] — {Markup.Escape(f.Period)}");
+        var table = new Table().AddColumn("figure").AddColumn(new TableColumn("value").RightAligned());
         table.AddRow("bookings", Markup.Escape(ClientOutput.Money(f.Bookings, currency)));
         table.AddRow("won / lost deals", $"{f.WonCount} / {f.LostCount}");
         table.AddRow("win rate", ClientOutput.Percent(f.WinRate));
@@ -192,13 +194,13 @@ public static class TopCommand
             var header = "";
             if (ClientOutput.Interactive)
             {
-                var table = Table(board, header);
+                var table = Table(board, header, request.Metric);
                 await AnsiConsole.Live(table).StartAsync(async live =>
                 {
                     while (await call.ResponseStream.MoveNext(cancel))
                     {
                         header = Apply(board, call.ResponseStream.Current);
-                        live.UpdateTarget(Table(board, header));
+                        live.UpdateTarget(Table(board, header, request.Metric));
                     }
                 });
             }
@@ -211,7 +213,7 @@ public static class TopCommand
                     Console.WriteLine(header);
                     foreach (var e in update.Entries.OrderBy(e => e.Rank))
                     {
-                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {e.Rank,3}. {e.RepName} ({e.RepId}, {e.RegionName}) {e.Score:N2}{(e.Movement > 0 ? $" ↑{e.Movement}" : e.Movement < 0 ? $" ↓{-e.Movement}" : "")}"));
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {e.Rank,3}. {e.RepName} ({e.RepId}, {e.RegionName}) {Score(update.Metric, e.Score)}{(e.Movement > 0 ? $" ↑{e.Movement}" : e.Movement < 0 ? $" ↓{-e.Movement}" : "")}"));
                     }
 
                     foreach (var gone in update.RemovedRepIds)
@@ -246,7 +248,15 @@ public static class TopCommand
         return string.Create(CultureInfo.InvariantCulture, $"{update.Metric.ToString().ToLowerInvariant()} · {update.ScopeRegionId} · {update.Period} · {update.Total} reps · version {update.Version}");
     }
 
-    private static Table Table(Dictionary<string, V1.LeaderboardEntry> board, string header)
+    /// <summary>A board's score in its unit: money in the company currency's major units, a percentage, or a count.</summary>
+    private static string Score(V1.LeaderboardMetric metric, double score) => metric switch
+    {
+        V1.LeaderboardMetric.Bookings or V1.LeaderboardMetric.Collections => (score / 100).ToString("N2", CultureInfo.InvariantCulture),
+        V1.LeaderboardMetric.Attainment or V1.LeaderboardMetric.ForecastAccuracy => score.ToString("0.#", CultureInfo.InvariantCulture) + "%",
+        _ => score.ToString("N0", CultureInfo.InvariantCulture),
+    };
+
+    private static Table Table(Dictionary<string, V1.LeaderboardEntry> board, string header, V1.LeaderboardMetric metric)
     {
         var table = new Table().Title(Markup.Escape(header.Length > 0 ? header : "waiting for the board…"))
             .AddColumn(new TableColumn("#").RightAligned()).AddColumn("rep").AddColumn("region").AddColumn(new TableColumn("score").RightAligned()).AddColumn("");
@@ -256,7 +266,7 @@ public static class TopCommand
                 e.Rank.ToString(CultureInfo.InvariantCulture),
                 Markup.Escape(e.RepName.Length > 0 ? e.RepName : e.RepId),
                 Markup.Escape(e.RegionName),
-                e.Score.ToString("N2", CultureInfo.InvariantCulture),
+                Score(metric, e.Score),
                 e.Movement > 0 ? $"[green]↑{e.Movement}[/]" : e.Movement < 0 ? $"[red]↓{-e.Movement}[/]" : "");
         }
 

@@ -116,7 +116,10 @@ public sealed class ImportMapper(ImportKind kind, string fileName, string curren
 {
     internal const string UnreadableMarker = "\u0000unreadable";
 
-    /// <summary>When a definition row (region, rep, customer, target) gives no occurred_at.</summary>
+    /// <summary>
+    /// When a region, rep or customer row gives no occurred_at: early, so that history imported after it (activities,
+    /// deals, payments of any date) finds the rep already joined. A target row without one is dated at the import.
+    /// </summary>
     public static readonly DateTimeOffset DefaultDefinitionTime = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     public ImportKind Kind { get; } = kind;
@@ -192,7 +195,7 @@ public sealed class ImportMapper(ImportKind kind, string fileName, string curren
                 })];
 
             default:
-                return [Event(RowId("targets", row, null), At(row, "occurred_at", DefaultDefinitionTime), e => e.TargetSet = new V1.TargetSet
+                return [Event(RowId("targets", row, null), At(row, "occurred_at", DateTimeOffset.UtcNow), e => e.TargetSet = new V1.TargetSet
                 {
                     Scope = Choice(row, "scope", null, new Dictionary<string, V1.TargetScope> { ["rep"] = V1.TargetScope.Rep, ["region"] = V1.TargetScope.Region }),
                     ScopeId = Required(row, "scope_id"),

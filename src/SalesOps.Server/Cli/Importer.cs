@@ -32,13 +32,19 @@ public sealed record ImportOptions(string File, ImportKind Kind)
     /// <summary>Where plain progress lines and the summary go; null: standard output.</summary>
     public TextWriter? Log { get; init; }
 
+    /// <summary>Ignore the resume point a previous run of this file left, and send every row again.</summary>
+    public bool Restart { get; init; }
+
     /// <summary>Called after each acknowledged batch (tests use it to interrupt an import part-way).</summary>
     public Action<ImportProgress>? OnBatch { get; init; }
 }
 
-/// <summary>How an import stands: rows read, events accepted or already there, rows refused or unreadable.</summary>
+/// <summary>How an import stands: rows read, events accepted or already there (a won or lost deal row is two events), rows refused or unreadable.</summary>
 public sealed record ImportProgress(long Rows, long Accepted, long Duplicates, long Rejected, long Batches, TimeSpan Elapsed)
 {
+    /// <summary>The row this run started after: where a previous run of the file stopped (0 for a run from the start).</summary>
+    public long ResumedAfter { get; init; }
+
     /// <summary>0 when every row was taken or was already there; 1 when some were rejected.</summary>
     public int ExitCode => Rejected == 0 ? 0 : 1;
 
@@ -68,6 +74,7 @@ public sealed class Importer : IAsyncDisposable
     private CsvWriter? _rejects;
     private StreamWriter? _rejectsFile;
     private long _rows, _accepted, _duplicates, _rejected, _batches;
+    private long _lastRejectedRow = -1;
 
     private Importer(ImportOptions options)
     {
@@ -77,7 +84,7 @@ public sealed class Importer : IAsyncDisposable
         _log = options.Log ?? Console.Out;
     }
 
-    public ImportProgress Progress => new(_rows, _accepted, _duplicates, _rejected, _batches, _clock.Elapsed);
+    public ImportProgress Progress => new(_rows, _accepted, _duplicates, _rejected, _batches, _clock.Elapsed) { ResumedAfter = ResumedAfter };
 
     /// <summary>Imports <paramref name="options"/>' file; cancelling stops after the batch in flight (run again to resume).</summary>
     public static async Task<ImportProgress> RunAsync(ImportOptions options, CancellationToken cancellationToken)
@@ -127,37 +134,52 @@ public sealed class Importer : IAsyncDisposable
             currency = table.CurrencyCode;
         }
 
-        if (_options.RejectsFile is not null)
+        var state = ImportState.For(_options);
+        var resumeAfter = _options.Restart ? 0 : await state.RowsDoneAsync(cancellationToken);
+        ResumedAfter = resumeAfter;
+        if (resumeAfter > 0)
         {
-            OpenRejects(); // an explicit rejects file always reflects this run
+            await _log.WriteLineAsync($"import: resuming after row {resumeAfter:N0} ({state.Path}; --restart sends every row again)");
+        }
+
+        if (_options.RejectsFile is not null || resumeAfter > 0)
+        {
+            OpenRejects(append: resumeAfter > 0); // a new run starts the rejects afresh; a resumed one adds to them
         }
 
         var mapper = new ImportMapper(_options.Kind, _options.File, currency);
         var batch = new List<(long Row, V1.Event Event)>(_options.BatchSize);
         var lastLine = Stopwatch.StartNew();
+        long lastRow = resumeAfter;
         await foreach (var row in ImportRowReader.ReadAsync(_options.File, jsonLines, cancellationToken))
         {
+            if (row.Number <= resumeAfter)
+            {
+                continue;
+            }
+
             _rows++;
+            IReadOnlyList<V1.Event> events;
             try
             {
-                foreach (var e in mapper.Map(row))
-                {
-                    batch.Add((row.Number, e));
-                }
+                events = mapper.Map(row);
             }
             catch (RowException ex)
             {
                 Reject(row.Number, "", ex.Field, ex.Reason);
+                events = [];
             }
 
-            if (batch.Count >= _options.BatchSize)
+            // A row's events travel in one batch, so a batch answered means its rows are done (the resume point).
+            if (batch.Count > 0 && batch.Count + events.Count > _options.BatchSize)
             {
                 await SendAsync(batch, cancellationToken);
                 batch.Clear();
+                await state.SaveAsync(lastRow, cancellationToken);
                 if (bar is not null)
                 {
                     bar.Description = $"{_rows:N0} rows, {_accepted:N0} accepted, {_duplicates:N0} duplicates, {_rejected:N0} rejected";
-                    bar.Value = Math.Min(bar.MaxValue, _rows);
+                    bar.Value = Math.Min(bar.MaxValue, _rows + resumeAfter);
                 }
                 else if (_options.OnBatch is null && lastLine.Elapsed > TimeSpan.FromSeconds(2))
                 {
@@ -165,6 +187,9 @@ public sealed class Importer : IAsyncDisposable
                     lastLine.Restart();
                 }
             }
+
+            batch.AddRange(events.Select(e => (row.Number, e)));
+            lastRow = row.Number;
         }
 
         if (batch.Count > 0)
@@ -172,11 +197,15 @@ public sealed class Importer : IAsyncDisposable
             await SendAsync(batch, cancellationToken);
         }
 
+        await state.SaveAsync(lastRow, cancellationToken);
         if (_stream is not null)
         {
             await _stream.RequestStream.CompleteAsync();
         }
     }
+
+    /// <summary>The row a resumed run started after (0 for a run from the start).</summary>
+    public long ResumedAfter { get; private set; }
 
     /// <summary>Sends one batch until every event is answered: accepted, duplicate or refused.</summary>
     private async Task SendAsync(List<(long Row, V1.Event Event)> batch, CancellationToken cancellationToken)
@@ -199,6 +228,10 @@ public sealed class Importer : IAsyncDisposable
             try
             {
                 response = await SendOnStreamAsync(pending, cancellationToken);
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException("the import was cancelled", ex, cancellationToken);
             }
             catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.ResourceExhausted or StatusCode.Internal or StatusCode.DeadlineExceeded)
             {
@@ -292,21 +325,31 @@ public sealed class Importer : IAsyncDisposable
         }
     }
 
-    private void OpenRejects()
+    private void OpenRejects(bool append = false)
     {
         if (_rejects is not null)
         {
             return;
         }
 
-        _rejectsFile = new StreamWriter(RejectsPath, append: false);
+        var header = !append || !File.Exists(RejectsPath) || new FileInfo(RejectsPath).Length == 0;
+        _rejectsFile = new StreamWriter(RejectsPath, append);
         _rejects = CsvWriter.Create(_rejectsFile, null, leaveOpen: true);
-        _rejects.WriteRecord(["row", "field", "reason", "event_id"]);
+        if (header)
+        {
+            _rejects.WriteRecord(["row", "field", "reason", "event_id"]);
+        }
     }
 
+    /// <summary>Writes a refused or unreadable row; a deal row whose two events are both refused counts once.</summary>
     private void Reject(long row, string eventId, string field, string reason)
     {
-        _rejected++;
+        if (row != _lastRejectedRow)
+        {
+            _rejected++;
+            _lastRejectedRow = row;
+        }
+
         OpenRejects();
         _rejects!.WriteRecord([row.ToString(CultureInfo.InvariantCulture), field, reason, eventId]);
     }
@@ -328,6 +371,53 @@ public sealed class Importer : IAsyncDisposable
     }
 }
 
+/// <summary>
+/// Where an import of a file stands: <c>&lt;file&gt;.import-state</c> holds the last row whose batch the server answered,
+/// for the file as it was (its kind, length and modification time). A run again resumes after it. Sending those rows
+/// again would count nothing twice either (their event ids are the same), but an entity's de-duplication window is
+/// bounded (docs/semantics.md, "De-duplication"): a re-sent event older than the window is refused as ambiguous
+/// instead of answered DUPLICATE, so resuming where the server's answers stopped is what keeps a re-run clean.
+/// </summary>
+internal sealed class ImportState
+{
+    private readonly string _identity;
+
+    private ImportState(string path, string identity)
+    {
+        Path = path;
+        _identity = identity;
+    }
+
+    public string Path { get; }
+
+    public static ImportState For(ImportOptions options)
+    {
+        var file = new FileInfo(options.File);
+        var identity = string.Create(CultureInfo.InvariantCulture, $"{options.Kind} {file.Length} {file.LastWriteTimeUtc:O}");
+        return new ImportState(file.FullName + ".import-state", identity);
+    }
+
+    /// <summary>The rows a previous run of this very file finished; 0 when none did, or the file has changed since.</summary>
+    public async Task<long> RowsDoneAsync(CancellationToken cancellationToken)
+    {
+        if (!File.Exists(Path))
+        {
+            return 0;
+        }
+
+        var lines = await File.ReadAllLinesAsync(Path, cancellationToken);
+        return lines.Length == 2 && lines[0] == _identity && long.TryParse(lines[1], NumberStyles.None, CultureInfo.InvariantCulture, out var done) ? done : 0;
+    }
+
+    public async Task SaveAsync(long rowsDone, CancellationToken cancellationToken)
+    {
+        var temporary = Path + ".tmp";
+        await File.WriteAllLinesAsync(temporary, [_identity, rowsDone.ToString(CultureInfo.InvariantCulture)], CancellationToken.None);
+        File.Move(temporary, Path, overwrite: true);
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+}
+
 /// <summary>The <c>import</c> command: System.CommandLine's face of <see cref="Importer"/>.</summary>
 public static class ImportCommand
 {
@@ -346,7 +436,8 @@ public static class ImportCommand
                 r.AddError("--batch must be 1 to 5000");
             }
         });
-        var command = new Command("import", "Send a file's rows to a running server as events; run again after an interruption to resume.") { file, kind, format, rejects, batch };
+        var restart = new Option<bool>("--restart") { Description = "send every row again, ignoring where a previous run of the file stopped" };
+        var command = new Command("import", "Send a file's rows to a running server as events; run again after an interruption to resume.") { file, kind, format, rejects, batch, restart };
         var client = new ClientOptions().AddTo(command);
         command.SetAction(async (parse, cancel) =>
         {
@@ -355,6 +446,7 @@ public static class ImportCommand
                 Format = parse.GetValue(format),
                 RejectsFile = parse.GetValue(rejects),
                 BatchSize = parse.GetValue(batch),
+                Restart = parse.GetValue(restart),
                 Server = client.ServerOf(parse),
                 ApiKey = client.KeyOf(parse),
             };

@@ -17,6 +17,9 @@ public static class ChannelsCommand
 {
     private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithIndentation());
 
+    /// <summary>Runs <c>channels</c> with <paramref name="args"/> as the command line does (tests call it in-process).</summary>
+    public static Task<int> RunAsync(string[] args) => Cli.SalesOpsCommandLine.InvokeAsync(["channels", .. args]);
+
     /// <summary>The <c>channels</c> command and its subcommands.</summary>
     public static Command Create()
     {
