@@ -108,12 +108,14 @@ public static class ImportRowReader
 
 /// <summary>
 /// Turns a row of an import file into the events it stands for (README, "Import", lists the columns of each kind).
-/// Event ids are deterministic — the kind and the row's own id column, or, for kinds without one, the file's name, the
-/// row's number and its content — so an import run again sends the same ids and the server answers DUPLICATE for what
-/// it already holds.
+/// Event ids are deterministic — the kind and the row's own id column, or, for rows without one, the row's content
+/// and how many identical rows came before it — so an import run again sends the same ids and the server answers
+/// DUPLICATE for what it already holds.
 /// </summary>
-public sealed class ImportMapper(ImportKind kind, string fileName, string currencyCode)
+public sealed class ImportMapper(ImportKind kind, string currencyCode)
 {
+    private readonly Dictionary<string, int> _identicalRows = new(StringComparer.Ordinal);
+
     internal const string UnreadableMarker = "\u0000unreadable";
 
     /// <summary>
@@ -275,11 +277,40 @@ public sealed class ImportMapper(ImportKind kind, string fileName, string curren
         return id.Length <= 128 ? id : $"import:{kind}:#{Hash(own)}";
     }
 
-    /// <summary>The row's id column when it has one, else the file's name, the row's number and its content.</summary>
-    private string RowId(string kind, ImportRow row, string? idColumn) =>
-        idColumn is not null && Optional(row, idColumn) is { Length: > 0 } own
-            ? IdOf(kind, own)
-            : $"import:{kind}:{Hash($"{Path.GetFileName(fileName)}\u001f{row.Number.ToString(CultureInfo.InvariantCulture)}\u001f{row.Canonical()}")}";
+    /// <summary>
+    /// The row's id column when it has one; else a hash of the kind and the row's content, with the number of identical
+    /// rows before it in the file: the same for the same record whatever the file is called or where the row sits in it,
+    /// so a file renamed, re-exported with rows inserted, or cut short and sent again sends the same ids.
+    /// </summary>
+    private string RowId(string kind, ImportRow row, string? idColumn)
+    {
+        if (idColumn is not null && Optional(row, idColumn) is { Length: > 0 } own)
+        {
+            return IdOf(kind, own);
+        }
+
+        var content = Hash(kind + "\u001f" + row.Canonical());
+        ref var before = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_identicalRows, content, out _);
+        var id = before == 0 ? $"import:{kind}:{content}" : $"import:{kind}:{content}-{before.ToString(CultureInfo.InvariantCulture)}";
+        before++;
+        return id;
+    }
+
+    /// <summary>A row a resumed run does not send: counted still, so that identical rows after it keep their ids.</summary>
+    public void Skip(ImportRow row)
+    {
+        var idColumn = Kind switch
+        {
+            ImportKind.Activities => "activity_id",
+            ImportKind.Payments => "payment_id",
+            ImportKind.Targets => "",
+            _ => null,
+        };
+        if (idColumn is not null && (idColumn.Length == 0 || Optional(row, idColumn).Length == 0))
+        {
+            _ = RowId(Kind.ToString().ToLowerInvariant(), row, null);
+        }
+    }
 
     private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 16));
 

@@ -147,7 +147,7 @@ public sealed class Importer : IAsyncDisposable
             OpenRejects(append: resumeAfter > 0); // a new run starts the rejects afresh; a resumed one adds to them
         }
 
-        var mapper = new ImportMapper(_options.Kind, _options.File, currency);
+        var mapper = new ImportMapper(_options.Kind, currency);
         var batch = new List<(long Row, V1.Event Event)>(_options.BatchSize);
         var lastLine = Stopwatch.StartNew();
         long lastRow = resumeAfter;
@@ -155,6 +155,7 @@ public sealed class Importer : IAsyncDisposable
         {
             if (row.Number <= resumeAfter)
             {
+                mapper.Skip(row);
                 continue;
             }
 

@@ -71,7 +71,8 @@ public static class SalesOpsCommandLine
     {
         output ??= Console.Out;
         error ??= Console.Error;
-        var parse = Create(runServer).Parse(args);
+        // No response files: a value starting with '@' (a password, a connection string) is taken as it is.
+        var parse = Create(runServer).Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parse.Action is not HelpAction)
         {
             var problems = parse.Errors.Select(e => e.Message).ToList();
