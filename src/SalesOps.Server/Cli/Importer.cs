@@ -111,6 +111,12 @@ public sealed class Importer : IAsyncDisposable
         }
 
         var done = importer.Progress;
+        if (done.Rows == 0 && done.ResumedAfter > 0)
+        {
+            await importer._log.WriteLineAsync($"import {options.Kind.ToString().ToLowerInvariant()} {options.File}: nothing to send, a previous run sent all {done.ResumedAfter:N0} rows (--restart sends them again)");
+            return done;
+        }
+
         await importer._log.WriteLineAsync($"import {options.Kind.ToString().ToLowerInvariant()} {options.File}: {done}");
         if (done.Rejected > 0)
         {
@@ -283,7 +289,16 @@ public sealed class Importer : IAsyncDisposable
         _stream ??= new V1.IngestService.IngestServiceClient(_channel).Ingest(_headers, cancellationToken: cancellationToken);
         var request = new V1.IngestRequest { BatchId = (_batches + 1).ToString(CultureInfo.InvariantCulture) };
         request.Events.Add(events.Select(e => e.Event));
-        await _stream.RequestStream.WriteAsync(request, cancellationToken);
+        try
+        {
+            await _stream.RequestStream.WriteAsync(request, cancellationToken);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The call ended (the server closed it) before this write: a new stream takes the batch.
+            throw new RpcException(new Grpc.Core.Status(StatusCode.Unavailable, "the ingest stream was closed", ex));
+        }
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(60));
         try
@@ -374,7 +389,7 @@ public sealed class Importer : IAsyncDisposable
 
 /// <summary>
 /// Where an import of a file stands: <c>&lt;file&gt;.import-state</c> holds the last row whose batch the server answered,
-/// for the file as it was (its kind, length and modification time). A run again resumes after it. Sending those rows
+/// for the file as it was (its kind, length and modification time) and the server it went to. A run again resumes after it. Sending those rows
 /// again would count nothing twice either (their event ids are the same), but an entity's de-duplication window is
 /// bounded (docs/semantics.md, "De-duplication"): a re-sent event older than the window is refused as ambiguous
 /// instead of answered DUPLICATE, so resuming where the server's answers stopped is what keeps a re-run clean.
@@ -394,7 +409,7 @@ internal sealed class ImportState
     public static ImportState For(ImportOptions options)
     {
         var file = new FileInfo(options.File);
-        var identity = string.Create(CultureInfo.InvariantCulture, $"{options.Kind} {file.Length} {file.LastWriteTimeUtc:O}");
+        var identity = string.Create(CultureInfo.InvariantCulture, $"{options.Kind} {options.Server} {file.Length} {file.LastWriteTimeUtc:O}");
         return new ImportState(file.FullName + ".import-state", identity);
     }
 
