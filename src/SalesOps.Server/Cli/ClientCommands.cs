@@ -38,21 +38,17 @@ internal static class ClientOutput
 
     public static string Percent(double share) => (share * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%";
 
-    public static LeaderboardMetricChoice Metrics { get; } = new();
+    /// <summary>The leaderboard metrics by their command-line names.</summary>
+    public static readonly IReadOnlyDictionary<string, V1.LeaderboardMetric> Metrics = new Dictionary<string, V1.LeaderboardMetric>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["bookings"] = V1.LeaderboardMetric.Bookings,
+        ["attainment"] = V1.LeaderboardMetric.Attainment,
+        ["collections"] = V1.LeaderboardMetric.Collections,
+        ["activities"] = V1.LeaderboardMetric.Activities,
+        ["forecast-accuracy"] = V1.LeaderboardMetric.ForecastAccuracy,
+    };
 
     public static bool Interactive => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
-
-    internal sealed class LeaderboardMetricChoice
-    {
-        public readonly Dictionary<string, V1.LeaderboardMetric> ByName = new(StringComparer.OrdinalIgnoreCase)
-        {
-            ["bookings"] = V1.LeaderboardMetric.Bookings,
-            ["attainment"] = V1.LeaderboardMetric.Attainment,
-            ["collections"] = V1.LeaderboardMetric.Collections,
-            ["activities"] = V1.LeaderboardMetric.Activities,
-            ["forecast-accuracy"] = V1.LeaderboardMetric.ForecastAccuracy,
-        };
-    }
 }
 
 /// <summary>The <c>get</c> command: a rep's, region's or customer's figures as a table, names beside ids.</summary>
@@ -167,7 +163,7 @@ public static class TopCommand
         var region = new Option<string>("--region") { Description = "the board's region", DefaultValueFactory = _ => "company", HelpName = "id" };
         var period = new Option<string>("--period") { Description = "2026-11, 2026-Q4, 2026 … or month for the current month", DefaultValueFactory = _ => "month", HelpName = "period" };
         var metric = new Option<string>("--metric") { Description = "bookings, attainment, collections, activities or forecast-accuracy", DefaultValueFactory = _ => "bookings", HelpName = "metric" };
-        metric.AcceptOnlyFromAmong([.. ClientOutput.Metrics.ByName.Keys]);
+        metric.AcceptOnlyFromAmong([.. ClientOutput.Metrics.Keys]);
         var rows = new Option<int>("--rows") { Description = "rows, 1 to 100", DefaultValueFactory = _ => 10, HelpName = "number" };
         rows.Validators.Add(r =>
         {
@@ -186,7 +182,7 @@ public static class TopCommand
             {
                 ScopeRegionId = parse.GetValue(region) ?? "company",
                 Period = parse.GetValue(period) is "month" or null ? "" : parse.GetValue(period)!,
-                Metric = ClientOutput.Metrics.ByName[parse.GetValue(metric) ?? "bookings"],
+                Metric = ClientOutput.Metrics[parse.GetValue(metric) ?? "bookings"],
                 Top = parse.GetValue(rows),
             };
             using var call = watch.WatchLeaderboard(request, ClientOptions.Headers(client.KeyOf(parse)), cancellationToken: cancel);

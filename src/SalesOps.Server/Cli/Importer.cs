@@ -243,7 +243,7 @@ public sealed class Importer : IAsyncDisposable
             catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.ResourceExhausted or StatusCode.Internal or StatusCode.DeadlineExceeded)
             {
                 // The stream is gone: whatever this batch did is unknown; a re-send answers DUPLICATE for what it did.
-                await ResetStreamAsync();
+                ResetStream();
                 if (ex.GetRpcStatus()?.GetDetail<RetryInfo>()?.RetryDelay is { } delay)
                 {
                     await Task.Delay(delay.ToTimeSpan(), cancellationToken);
@@ -316,11 +316,10 @@ public sealed class Importer : IAsyncDisposable
         return _stream.ResponseStream.Current;
     }
 
-    private async Task ResetStreamAsync()
+    private void ResetStream()
     {
         _stream?.Dispose();
         _stream = null;
-        await Task.CompletedTask;
     }
 
     private static TimeSpan Backoff(int attempt) =>
