@@ -42,6 +42,9 @@ public sealed record ImportOptions(string File, ImportKind Kind)
 /// <summary>How an import stands: rows read, events accepted or already there (a won or lost deal row is two events), rows refused or unreadable.</summary>
 public sealed record ImportProgress(long Rows, long Accepted, long Duplicates, long Rejected, long Batches, TimeSpan Elapsed)
 {
+    /// <summary>Batches (or their unavailable events) sent again: after a broken stream, UNAVAILABLE or RESOURCE_EXHAUSTED.</summary>
+    public long Retries { get; init; }
+
     /// <summary>The row this run started after: where a previous run of the file stopped (0 for a run from the start).</summary>
     public long ResumedAfter { get; init; }
 
@@ -75,6 +78,7 @@ public sealed class Importer : IAsyncDisposable
     private StreamWriter? _rejectsFile;
     private long _rows, _accepted, _duplicates, _rejected, _batches;
     private long _lastRejectedRow = -1;
+    private long _retries;
 
     private Importer(ImportOptions options)
     {
@@ -84,7 +88,7 @@ public sealed class Importer : IAsyncDisposable
         _log = options.Log ?? Console.Out;
     }
 
-    public ImportProgress Progress => new(_rows, _accepted, _duplicates, _rejected, _batches, _clock.Elapsed) { ResumedAfter = ResumedAfter };
+    public ImportProgress Progress => new(_rows, _accepted, _duplicates, _rejected, _batches, _clock.Elapsed) { ResumedAfter = ResumedAfter, Retries = _retries };
 
     /// <summary>Imports <paramref name="options"/>' file; cancelling stops after the batch in flight (run again to resume).</summary>
     public static async Task<ImportProgress> RunAsync(ImportOptions options, CancellationToken cancellationToken)
@@ -228,6 +232,7 @@ public sealed class Importer : IAsyncDisposable
 
             if (attempt > 0)
             {
+                _retries++;
                 await Task.Delay(Backoff(attempt), cancellationToken);
             }
 
