@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Grpc.Core;
 using Grpc.Net.Client;
 using SalesOps.Access;
@@ -14,71 +15,86 @@ namespace SalesOps.Server.Access;
 /// </summary>
 public static class KeysCommand
 {
-    public const string Usage =
-        "usage: keys create --role connector|screen|rep|manager|admin --label \"...\" [--region <id>] [--rep <id>] [--kinds a,b] [--expires 2027-06-30T00:00:00Z]\n" +
-        "       keys list [--all]\n" +
-        "       keys revoke <key id>\n" +
-        "   against a server: [--server http://127.0.0.1:7070] [--api-key <admin key> | env SALESOPS_API_KEY]\n" +
-        "   or the database of a postgres deployment: --connection-string \"Host=...;Database=salesops;...\"";
+    /// <summary>Runs <c>keys</c> with <paramref name="args"/> as the command line does (tests call it in-process).</summary>
+    public static Task<int> RunAsync(string[] args) => Cli.SalesOpsCommandLine.InvokeAsync(["keys", .. args]);
 
-    public static async Task<int> RunAsync(string[] args)
+    /// <summary>The <c>keys</c> command and its subcommands.</summary>
+    public static Command Create()
     {
-        if (args.Length == 0 || args[0] is not ("create" or "list" or "revoke"))
+        var keys = new Command("keys", "Create, list and revoke API keys, through a running server or straight into a postgres deployment's database.");
+        var client = new Cli.ClientOptions().AddTo(keys);
+        var connectionString = new Option<string>("--connection-string")
         {
-            await Console.Error.WriteLineAsync(Usage);
-            return 2;
-        }
+            Description = "the database of a postgres deployment, instead of a server (how a cluster's first admin key is made)",
+            Recursive = true,
+            HelpName = "text",
+        };
+        keys.Options.Add(connectionString);
+        IAdmin Admin(ParseResult parse) => parse.GetValue(connectionString) is { } cs
+            ? new DatabaseAdmin(cs)
+            : new ServerAdmin(client.ServerOf(parse), Cli.ClientOptions.Headers(client.KeyOf(parse)));
 
-        var options = Options(args.Skip(1).ToArray(), out var positional);
+        var role = new Option<string>("--role") { Description = "connector, screen, rep, manager or admin", Required = true };
+        role.AcceptOnlyFromAmong("connector", "screen", "rep", "manager", "admin");
+        var label = new Option<string>("--label") { Description = "what the key is for", Required = true };
+        var region = new Option<string>("--region") { Description = "the region subtree the key is limited to", HelpName = "id" };
+        var rep = new Option<string>("--rep") { Description = "the rep a rep key is for", HelpName = "id" };
+        var kinds = new Option<string>("--kinds") { Description = "event kinds a connector key may send, comma-separated", HelpName = "a,b" };
+        var expires = new Option<DateTimeOffset?>("--expires") { Description = "expiry, e.g. 2027-06-30T00:00:00Z", HelpName = "time" };
+        var create = new Command("create", "Create a key; its secret is shown once.") { role, label, region, rep, kinds, expires };
+        create.SetAction((parse, _) => RunAsync("create", async () =>
+        {
+            var request = new V1.CreateApiKeyRequest
+            {
+                Role = ParseRole(parse.GetValue(role)),
+                Label = parse.GetValue(label) ?? "",
+                RegionId = parse.GetValue(region) ?? "",
+                RepId = parse.GetValue(rep) ?? "",
+                ExpiresAt = parse.GetValue(expires) is { } e ? Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(e) : null,
+            };
+            request.EventKinds.Add((parse.GetValue(kinds) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            var created = await Admin(parse).CreateAsync(request);
+            Console.WriteLine(Describe(created.Key));
+            Console.WriteLine();
+            Console.WriteLine("API key (shown this once; the server keeps only a hash):");
+            Console.WriteLine(created.ApiKey);
+        }));
+
+        var all = new Option<bool>("--all") { Description = "revoked and expired keys too" };
+        var list = new Command("list", "List the active keys.") { all };
+        list.SetAction((parse, _) => RunAsync("list", async () =>
+        {
+            foreach (var k in await Admin(parse).ListAsync(parse.GetValue(all)))
+            {
+                Console.WriteLine(Describe(k));
+            }
+        }));
+
+        var keyId = new Argument<string>("key-id") { Description = "the key's id (keys list shows them)" };
+        var revoke = new Command("revoke", "Revoke a key at once.") { keyId };
+        revoke.SetAction((parse, _) => RunAsync("revoke", async () => Console.WriteLine(Describe(await Admin(parse).RevokeAsync(parse.GetRequiredValue(keyId))))));
+
+        keys.Subcommands.Add(create);
+        keys.Subcommands.Add(list);
+        keys.Subcommands.Add(revoke);
+        return keys;
+    }
+
+    private static async Task<int> RunAsync(string verb, Func<Task> run)
+    {
         try
         {
-            var admin = options.TryGetValue("connection-string", out var cs) ? (IAdmin)new DatabaseAdmin(cs) : new ServerAdmin(options);
-            switch (args[0])
-            {
-                case "create":
-                    var request = new V1.CreateApiKeyRequest
-                    {
-                        Role = ParseRole(options.GetValueOrDefault("role")),
-                        Label = options.GetValueOrDefault("label") ?? "",
-                        RegionId = options.GetValueOrDefault("region") ?? "",
-                        RepId = options.GetValueOrDefault("rep") ?? "",
-                        ExpiresAt = options.TryGetValue("expires", out var e)
-                            ? Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.Parse(e, System.Globalization.CultureInfo.InvariantCulture))
-                            : null,
-                    };
-                    request.EventKinds.Add((options.GetValueOrDefault("kinds") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-                    var created = await admin.CreateAsync(request);
-                    Console.WriteLine(Describe(created.Key));
-                    Console.WriteLine();
-                    Console.WriteLine("API key (shown this once; the server keeps only a hash):");
-                    Console.WriteLine(created.ApiKey);
-                    return 0;
-                case "list":
-                    foreach (var k in await admin.ListAsync(options.ContainsKey("all")))
-                    {
-                        Console.WriteLine(Describe(k));
-                    }
-
-                    return 0;
-                default:
-                    if (positional.Count != 1)
-                    {
-                        await Console.Error.WriteLineAsync("keys revoke needs the key id (keys list shows them)");
-                        return 2;
-                    }
-
-                    Console.WriteLine(Describe(await admin.RevokeAsync(positional[0])));
-                    return 0;
-            }
+            await run();
+            return 0;
         }
         catch (RpcException ex)
         {
-            await Console.Error.WriteLineAsync($"keys {args[0]} failed: {ex.StatusCode}: {ex.Status.Detail}");
+            await Console.Error.WriteLineAsync($"keys {verb} failed: {ex.StatusCode}: {ex.Status.Detail}");
             return 1;
         }
         catch (Exception ex) when (ex is FormatException or Npgsql.NpgsqlException or InvalidOperationException)
         {
-            await Console.Error.WriteLineAsync($"keys {args[0]} failed: {ex.Message}");
+            await Console.Error.WriteLineAsync($"keys {verb} failed: {ex.Message}");
             return 1;
         }
     }
@@ -94,34 +110,6 @@ public static class KeysCommand
     private static V1.Role ParseRole(string? text) =>
         Caller.ParseRole(text) is { } role ? (V1.Role)role : throw new FormatException("--role must be connector, screen, rep, manager or admin");
 
-    /// <summary>The server a command calls: <c>--server</c>, the local one by default.</summary>
-    internal static string ServerOf(Dictionary<string, string> options) => options.GetValueOrDefault("server") ?? "http://127.0.0.1:7070";
-
-    /// <summary>The caller's key as call metadata: <c>--api-key</c> or <c>SALESOPS_API_KEY</c>; none against a local development server.</summary>
-    internal static Metadata CallerHeaders(Dictionary<string, string> options) =>
-        (options.GetValueOrDefault("api-key") ?? Environment.GetEnvironmentVariable("SALESOPS_API_KEY")) is { Length: > 0 } key
-            ? [new Metadata.Entry(Credentials.ApiKeyHeader, key)]
-            : [];
-
-    internal static Dictionary<string, string> Options(string[] args, out List<string> positional)
-    {
-        var options = new Dictionary<string, string>(StringComparer.Ordinal);
-        positional = [];
-        for (var i = 0; i < args.Length; i++)
-        {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal))
-            {
-                positional.Add(args[i]);
-                continue;
-            }
-
-            var name = args[i][2..];
-            options[name] = i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : "true";
-        }
-
-        return options;
-    }
-
     private interface IAdmin
     {
         Task<V1.CreateApiKeyResponse> CreateAsync(V1.CreateApiKeyRequest request);
@@ -132,10 +120,10 @@ public static class KeysCommand
     }
 
     /// <summary>Through the admin RPC of a running server.</summary>
-    private sealed class ServerAdmin(Dictionary<string, string> options) : IAdmin
+    private sealed class ServerAdmin(string server, Metadata headers) : IAdmin
     {
-        private readonly V1.AdminService.AdminServiceClient _client = new(GrpcChannel.ForAddress(ServerOf(options)));
-        private readonly Metadata _headers = CallerHeaders(options);
+        private readonly V1.AdminService.AdminServiceClient _client = new(GrpcChannel.ForAddress(server));
+        private readonly Metadata _headers = headers;
 
         private static DateTime Due => DateTime.UtcNow.AddSeconds(30);
 

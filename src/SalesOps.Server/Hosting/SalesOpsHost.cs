@@ -44,31 +44,40 @@ public sealed class ServerOptions
     };
 }
 
+/// <summary>A server switch: its name, the configuration key it sets, its value's type and its help.</summary>
+public sealed record ServerSwitch(string Name, string ConfigurationKey, Type ValueType, string Description);
+
 /// <summary>Builds the single-process server: an Orleans silo and the gRPC API, with the push hub and the optional demo.</summary>
 public static class SalesOpsHost
 {
     /// <summary>Largest request accepted: a full batch of 5,000 events with long ids fits well within it.</summary>
     public const int MaxMessageBytes = 16 * 1024 * 1024;
 
-    private static readonly Dictionary<string, string> Switches = new(StringComparer.Ordinal)
-    {
-        ["--grpc-host"] = "Server:GrpcHost",
-        ["--grpc-port"] = "Server:GrpcPort",
-        ["--web-port"] = "Server:WebPort",
-        ["--silo-port"] = "Server:SiloPort",
-        ["--gateway-port"] = "Server:GatewayPort",
-        ["--cluster-id"] = "Server:ClusterId",
-        ["--service-id"] = "Server:ServiceId",
-        ["--advertised-host"] = "Server:AdvertisedHost",
-        ["--tls-cert"] = "Server:Tls:CertificateFile",
-        ["--tls-key"] = "Server:Tls:KeyFile",
-        ["--storage"] = "Storage:Mode",
-        ["--data-dir"] = "Storage:DataDirectory",
-        ["--connection-string"] = "ConnectionStrings:" + StorageOptions.ConnectionStringName,
-        ["--time-zone"] = "Engine:TimeZone",
-        ["--demo-reps"] = "Demo:Reps",
-        ["--demo-rate"] = "Demo:EventsPerSecond",
-    };
+    /// <summary>
+    /// The server's switches: each sets one configuration key (the command line declares them as options with this
+    /// help; <see cref="Build"/> maps them the same way, beside any <c>--Section:Key value</c> override).
+    /// </summary>
+    public static readonly IReadOnlyList<ServerSwitch> ServerSwitches =
+    [
+        new("--grpc-port", "Server:GrpcPort", typeof(int), "gRPC (h2c, or TLS with --tls-cert) port [default: 7070]"),
+        new("--web-port", "Server:WebPort", typeof(int), "web port (screens, gRPC-Web, JSON); -1 for none [default: gRPC port + 10]"),
+        new("--grpc-host", "Server:GrpcHost", typeof(string), "address to listen on [default: 127.0.0.1]"),
+        new("--silo-port", "Server:SiloPort", typeof(int), "Orleans silo port [default: 11111]"),
+        new("--gateway-port", "Server:GatewayPort", typeof(int), "Orleans gateway port [default: 30000]"),
+        new("--cluster-id", "Server:ClusterId", typeof(string), "Orleans cluster id [default: salesops-local]"),
+        new("--service-id", "Server:ServiceId", typeof(string), "Orleans service id [default: salesops]"),
+        new("--advertised-host", "Server:AdvertisedHost", typeof(string), "address other silos reach this one at (postgres mode) [default: 127.0.0.1]"),
+        new("--tls-cert", "Server:Tls:CertificateFile", typeof(string), "PEM certificate (chain) for TLS on every port"),
+        new("--tls-key", "Server:Tls:KeyFile", typeof(string), "PEM private key of --tls-cert"),
+        new("--storage", "Storage:Mode", typeof(string), "sqlite (the embedded store), memory (throwaway) or postgres (a cluster) [default: sqlite]"),
+        new("--data-dir", "Storage:DataDirectory", typeof(string), "the embedded store's folder [default: data]"),
+        new("--connection-string", "ConnectionStrings:" + StorageOptions.ConnectionStringName, typeof(string), "PostgreSQL connection string (postgres mode, migrate)"),
+        new("--time-zone", "Engine:TimeZone", typeof(string), "time zone that decides an event's period, e.g. Asia/Shanghai"),
+        new("--demo-reps", "Demo:Reps", typeof(int), "reps of the demo company [default: 300]"),
+        new("--demo-rate", "Demo:EventsPerSecond", typeof(int), "demo events a second [default: 200]"),
+    ];
+
+    private static readonly Dictionary<string, string> Switches = ServerSwitches.ToDictionary(s => s.Name, s => s.ConfigurationKey, StringComparer.Ordinal);
 
     /// <summary>
     /// The <c>migrate</c> command: applies the PostgreSQL schema (creating the database if needed) and exits; safe to

@@ -1,7 +1,7 @@
+using System.CommandLine;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
-using SalesOps.Server.Access;
 using V1 = SalesOps.Contracts.V1;
 
 namespace SalesOps.Server.Screens;
@@ -15,124 +15,154 @@ namespace SalesOps.Server.Screens;
 /// </summary>
 public static class ChannelsCommand
 {
-    public const string Usage =
-        "usage: channels list\n" +
-        "       channels get <name>\n" +
-        "       channels put <name> --file channel.json        (the JSON of salesops.v1.Channel; - reads standard input)\n" +
-        "       channels put <name> [--boards bookings,activities] [--targets bookings,collections|all] [--teams east,north --team-metric bookings [--rank figure|attainment]]\n" +
-        "                           [--region <id>] [--period 2026-Q4] [--duration 15s] [--top 10] [--title \"...\"]\n" +
-        "       channels delete <name>\n" +
-        "   against a server: [--server http://127.0.0.1:7070] [--api-key <key> | env SALESOPS_API_KEY]\n" +
-        "   boards: bookings, attainment, collections, activities, forecast-accuracy\n" +
-        "   targets (the region's progress to its targets; all = every metric it has a target for) and team metrics:\n" +
-        "     bookings, collections, activities, new-customers, gross-margin";
-
     private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithIndentation());
 
-    public static async Task<int> RunAsync(string[] args)
+    /// <summary>Runs <c>channels</c> with <paramref name="args"/> as the command line does (tests call it in-process).</summary>
+    public static Task<int> RunAsync(string[] args) => Cli.SalesOpsCommandLine.InvokeAsync(["channels", .. args]);
+
+    /// <summary>The <c>channels</c> command and its subcommands.</summary>
+    public static Command Create()
     {
-        if (args.Length == 0 || args[0] is not ("list" or "get" or "put" or "delete"))
-        {
-            await Console.Error.WriteLineAsync(Usage);
-            return 2;
-        }
+        var channels = new Command("channels", "List, show, put and delete office screen channels on a running server.");
+        var client = new Cli.ClientOptions().AddTo(channels);
 
-        var options = KeysCommand.Options(args.Skip(1).ToArray(), out var positional);
-        if (args[0] != "list" && positional.Count != 1)
+        var list = new Command("list", "List the channels.");
+        list.SetAction((parse, _) => RunAsync(client, parse, "list", async (c, headers, due) =>
         {
-            await Console.Error.WriteLineAsync($"channels {args[0]} needs the channel's name\n{Usage}");
-            return 2;
-        }
+            foreach (var ch in (await c.ListChannelsAsync(new V1.ListChannelsRequest(), headers, due)).Channels)
+            {
+                Console.WriteLine($"{ch.Name,-24} {ch.Slides.Count} slide(s), {ch.Slides.Sum(s => (s.Duration?.ToTimeSpan() ?? ChannelRules.DefaultDuration).TotalSeconds):0} s a rotation{(ch.Title.Length > 0 ? $"  \"{ch.Title}\"" : "")}");
+            }
+        }));
 
-        using var channel = GrpcChannel.ForAddress(KeysCommand.ServerOf(options));
-        var client = new V1.ScreenService.ScreenServiceClient(channel);
-        var headers = KeysCommand.CallerHeaders(options);
-        var due = DateTime.UtcNow.AddSeconds(30);
+        var getName = NameArgument();
+        var get = new Command("get", "Show a channel as the JSON of salesops.v1.Channel.") { getName };
+        get.SetAction((parse, _) => RunAsync(client, parse, "get", async (c, headers, due) =>
+            Console.WriteLine(Json.Format((await c.GetChannelAsync(new V1.GetChannelRequest { Name = parse.GetRequiredValue(getName) }, headers, due)).Channel))));
+
+        var putName = NameArgument();
+        var put = new Command("put", "Create or replace a channel: from --file, or boards, a target progress and a team slide, in that order.") { putName };
+        var slides = new PutOptions(put);
+        put.SetAction((parse, _) => RunAsync(client, parse, "put", async (c, headers, due) =>
+        {
+            var channel = await slides.ReadChannelAsync(parse, parse.GetRequiredValue(putName));
+            var stored = await c.PutChannelAsync(new V1.PutChannelRequest { Channel = channel }, headers, due);
+            Console.WriteLine(Json.Format(stored.Channel));
+            Console.WriteLine($"\nopen it at http(s)://<server>:<web port>/screen/{stored.Channel.Name} (with #key=<screen key> where keys are required)");
+        }));
+
+        var deleteName = NameArgument();
+        var delete = new Command("delete", "Delete a channel (deleting the default one restores the built-in default).") { deleteName };
+        delete.SetAction((parse, _) => RunAsync(client, parse, "delete", async (c, headers, due) =>
+        {
+            var name = parse.GetRequiredValue(deleteName);
+            var deleted = await c.DeleteChannelAsync(new V1.DeleteChannelRequest { Name = name }, headers, due);
+            Console.WriteLine(deleted.DefaultRestored ? "deleted; the built-in default channel is back" : $"deleted channel {name}");
+        }));
+
+        channels.Subcommands.Add(list);
+        channels.Subcommands.Add(get);
+        channels.Subcommands.Add(put);
+        channels.Subcommands.Add(delete);
+        return channels;
+    }
+
+    private static Argument<string> NameArgument() => new("name") { Description = "the channel's name" };
+
+    private static async Task<int> RunAsync(
+        Cli.ClientOptions client, ParseResult parse, string verb, Func<V1.ScreenService.ScreenServiceClient, Metadata, DateTime, Task> run)
+    {
+        using var channel = GrpcChannel.ForAddress(client.ServerOf(parse));
         try
         {
-            switch (args[0])
-            {
-                case "list":
-                    foreach (var c in (await client.ListChannelsAsync(new V1.ListChannelsRequest(), headers, due)).Channels)
-                    {
-                        Console.WriteLine($"{c.Name,-24} {c.Slides.Count} slide(s), {c.Slides.Sum(s => (s.Duration?.ToTimeSpan() ?? ChannelRules.DefaultDuration).TotalSeconds):0} s a rotation{(c.Title.Length > 0 ? $"  \"{c.Title}\"" : "")}");
-                    }
-
-                    return 0;
-                case "get":
-                    Console.WriteLine(Json.Format((await client.GetChannelAsync(new V1.GetChannelRequest { Name = positional[0] }, headers, due)).Channel));
-                    return 0;
-                case "put":
-                    var put = await ReadChannelAsync(positional[0], options);
-                    var stored = await client.PutChannelAsync(new V1.PutChannelRequest { Channel = put }, headers, due);
-                    Console.WriteLine(Json.Format(stored.Channel));
-                    Console.WriteLine($"\nopen it at http(s)://<server>:<web port>/screen/{stored.Channel.Name} (with #key=<screen key> where keys are required)");
-                    return 0;
-                default:
-                    var deleted = await client.DeleteChannelAsync(new V1.DeleteChannelRequest { Name = positional[0] }, headers, due);
-                    Console.WriteLine(deleted.DefaultRestored ? "deleted; the built-in default channel is back" : $"deleted channel {positional[0]}");
-                    return 0;
-            }
+            await run(new V1.ScreenService.ScreenServiceClient(channel), Cli.ClientOptions.Headers(client.KeyOf(parse)), DateTime.UtcNow.AddSeconds(30));
+            return 0;
         }
         catch (RpcException ex)
         {
-            await Console.Error.WriteLineAsync($"channels {args[0]} failed: {ex.StatusCode}: {ex.Status.Detail}");
+            await Console.Error.WriteLineAsync($"channels {verb} failed: {ex.StatusCode}: {ex.Status.Detail}");
             return 1;
         }
         catch (Exception ex) when (ex is InvalidProtocolBufferException or InvalidJsonException or FormatException or IOException)
         {
-            await Console.Error.WriteLineAsync($"channels {args[0]}: {ex.Message}");
+            await Console.Error.WriteLineAsync($"channels {verb}: {ex.Message}");
             return 2;
         }
     }
 
-    private static async Task<V1.Channel> ReadChannelAsync(string name, Dictionary<string, string> options)
+    /// <summary>The options of <c>channels put</c>.</summary>
+    private sealed class PutOptions
     {
-        V1.Channel channel;
-        if (options.TryGetValue("file", out var file))
+        private readonly Option<string> _file = new("--file") { Description = "the JSON of salesops.v1.Channel; - reads standard input", HelpName = "channel.json" };
+        private readonly Option<string> _boards = new("--boards") { Description = "board slides: bookings, attainment, collections, activities, forecast-accuracy", HelpName = "a,b" };
+        private readonly Option<string> _targets = new("--targets") { Description = "a target progress slide of these metrics (all = every metric with a target)", HelpName = "a,b|all", Arity = ArgumentArity.ZeroOrOne };
+        private readonly Option<string> _teams = new("--teams") { Description = "a team slide of these regions", HelpName = "ids" };
+        private readonly Option<string> _teamMetric = new("--team-metric") { Description = "bookings, collections, activities, new-customers or gross-margin", HelpName = "metric" };
+        private readonly Option<string> _rank = new("--rank") { Description = "rank teams by figure or attainment [default: figure]", HelpName = "figure|attainment" };
+        private readonly Option<string> _region = new("--region") { Description = "the slides' region", HelpName = "id" };
+        private readonly Option<string> _period = new("--period") { Description = "the slides' period, e.g. 2026-Q4", HelpName = "period" };
+        private readonly Option<string> _duration = new("--duration") { Description = "each slide's time on screen, e.g. 15s", HelpName = "duration" };
+        private readonly Option<int?> _top = new("--top") { Description = "rows of a board", HelpName = "number" };
+        private readonly Option<string> _title = new("--title") { Description = "the channel's title", HelpName = "text" };
+
+        public PutOptions(Command put)
         {
-            var text = file == "-" ? await Console.In.ReadToEndAsync() : await File.ReadAllTextAsync(file);
-            channel = JsonParser.Default.Parse<V1.Channel>(text);
+            foreach (var option in new Option[] { _file, _boards, _targets, _teams, _teamMetric, _rank, _region, _period, _duration, _top, _title })
+            {
+                put.Options.Add(option);
+            }
         }
-        else if (options.ContainsKey("boards") || options.ContainsKey("targets") || options.ContainsKey("teams"))
+
+        public async Task<V1.Channel> ReadChannelAsync(ParseResult parse, string name)
         {
-            channel = new V1.Channel { Title = options.GetValueOrDefault("title") ?? "" };
-            var duration = options.TryGetValue("duration", out var d) ? Google.Protobuf.WellKnownTypes.Duration.Parser.ParseJson($"\"{d}\"") : null;
-            var top = options.TryGetValue("top", out var t) ? int.Parse(t, System.Globalization.CultureInfo.InvariantCulture) : 0;
-            var region = options.GetValueOrDefault("region") ?? "";
-            var period = options.GetValueOrDefault("period") ?? "";
-            foreach (var board in List(options.GetValueOrDefault("boards")))
+            V1.Channel channel;
+            var targetsGiven = parse.GetResult(_targets) is { Implicit: false };
+            if (parse.GetValue(_file) is { } file)
             {
-                channel.Slides.Add(new V1.Slide { Duration = duration, Board = new V1.BoardSlide { Metric = MetricOf(board), ScopeRegionId = region, Period = period, Top = top } });
+                var text = file == "-" ? await Console.In.ReadToEndAsync() : await File.ReadAllTextAsync(file);
+                channel = JsonParser.Default.Parse<V1.Channel>(text);
             }
-
-            if (options.TryGetValue("targets", out var targets))
+            else if (parse.GetValue(_boards) is not null || targetsGiven || parse.GetValue(_teams) is not null)
             {
-                var progress = new V1.TargetProgressSlide { ScopeRegionId = region, Period = period };
-                progress.Metrics.Add(targets is "all" or "true" ? [] : List(targets).Select(TargetMetricOf));
-                channel.Slides.Add(new V1.Slide { Duration = duration, TargetProgress = progress });
-            }
-
-            if (options.TryGetValue("teams", out var teams))
-            {
-                var rank = options.GetValueOrDefault("rank") ?? "figure";
-                var team = new V1.TeamSlide
+                channel = new V1.Channel { Title = parse.GetValue(_title) ?? "" };
+                var duration = parse.GetValue(_duration) is { } d ? Google.Protobuf.WellKnownTypes.Duration.Parser.ParseJson($"\"{d}\"") : null;
+                var top = parse.GetValue(_top) ?? 0;
+                var region = parse.GetValue(_region) ?? "";
+                var period = parse.GetValue(_period) ?? "";
+                foreach (var board in List(parse.GetValue(_boards)))
                 {
-                    Period = period,
-                    Metric = TargetMetricOf(options.GetValueOrDefault("team-metric") ?? throw new FormatException("--teams needs --team-metric (bookings, collections, activities, new-customers or gross-margin)")),
-                    RankByAttainment = rank == "attainment" ? true : rank == "figure" ? false : throw new FormatException($"--rank is figure or attainment; got '{rank}'"),
-                };
-                team.RegionIds.Add(List(teams));
-                channel.Slides.Add(new V1.Slide { Duration = duration, Team = team });
-            }
-        }
-        else
-        {
-            throw new FormatException("channels put needs --file <channel.json>, or --boards, --targets or --teams");
-        }
+                    channel.Slides.Add(new V1.Slide { Duration = duration, Board = new V1.BoardSlide { Metric = MetricOf(board), ScopeRegionId = region, Period = period, Top = top } });
+                }
 
-        channel.Name = name;
-        return channel;
+                if (targetsGiven)
+                {
+                    var targets = parse.GetValue(_targets);
+                    var progress = new V1.TargetProgressSlide { ScopeRegionId = region, Period = period };
+                    progress.Metrics.Add(targets is null or "all" ? [] : List(targets).Select(TargetMetricOf));
+                    channel.Slides.Add(new V1.Slide { Duration = duration, TargetProgress = progress });
+                }
+
+                if (parse.GetValue(_teams) is { } teams)
+                {
+                    var rank = parse.GetValue(_rank) ?? "figure";
+                    var team = new V1.TeamSlide
+                    {
+                        Period = period,
+                        Metric = TargetMetricOf(parse.GetValue(_teamMetric) ?? throw new FormatException("--teams needs --team-metric (bookings, collections, activities, new-customers or gross-margin)")),
+                        RankByAttainment = rank == "attainment" ? true : rank == "figure" ? false : throw new FormatException($"--rank is figure or attainment; got '{rank}'"),
+                    };
+                    team.RegionIds.Add(List(teams));
+                    channel.Slides.Add(new V1.Slide { Duration = duration, Team = team });
+                }
+            }
+            else
+            {
+                throw new FormatException("channels put needs --file <channel.json>, or --boards, --targets or --teams");
+            }
+
+            channel.Name = name;
+            return channel;
+        }
     }
 
     private static string[] List(string? text) => text?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
