@@ -182,6 +182,31 @@ public sealed class WebhookTests(WebhookFixture server) : IClassFixture<WebhookF
     }
 
     [Fact]
+    public async Task ADeliveryMixingAKnownAndAnUnknownReference_Is503WithWhatItTook_AndItsRetryTakesTheRestCountingNothingTwice()
+    {
+        var s = new Scenario("wh-mixed");
+        using var http = Http();
+        Assert.Equal(HttpStatusCode.OK, (await PostStandardAsync(http, "crm", Array(s.Region("west"), s.Rep("ann", "west"), s.Customer("acme")), "msg-mixed-setup")).Status);
+        var mixed = Array(s.Open("m1", "ann", "acme", 11_000, h: 1), s.Won("m1", 2), s.Won("m2", 3));
+
+        var first = await PostStandardAsync(http, "crm", mixed, "msg-mixed");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, first.Status);
+        Assert.Equal(
+            ["Accepted", "Accepted", "NotFound"],
+            first.Json.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("status").GetString()));
+
+        Assert.Equal(HttpStatusCode.OK, (await PostStandardAsync(http, "crm", Array(s.Open("m2", "ann", "acme", 4_000, h: 1)), "msg-mixed-open")).Status);
+        var retry = await PostStandardAsync(http, "crm", mixed, "msg-mixed", signedAt: DateTimeOffset.UtcNow.AddSeconds(1));
+        Assert.Equal(HttpStatusCode.OK, retry.Status);
+        Assert.Equal(
+            ["Duplicate", "Duplicate", "Accepted"],
+            retry.Json.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("status").GetString()));
+        await Wait.UntilAsync(
+            async () => (await server.Query.GetRepAsync(new V1.GetRepRequest { RepId = s.Id("ann"), Period = "2026-11" }, deadline: Due)).Figures is { Bookings: 15_000, WonCount: 2 },
+            "ann's two wins, 15,000 in all, each counted once");
+    }
+
+    [Fact]
     public async Task CloudEvents_TakeSourceAndIdAsTheEventId_InStructuredAndBatchMode()
     {
         var s = new Scenario("wh-ce");
@@ -230,7 +255,8 @@ public sealed class WebhookTests(WebhookFixture server) : IClassFixture<WebhookF
         Assert.Equal(HttpStatusCode.ServiceUnavailable, kept.Status);
         Assert.True(kept.RetryAfter > TimeSpan.Zero);
 
-        var won = await PostHubSpotAsync(http, $"[{Change(deal + 6, "dealstage", "closedwon", at + 4000)}]");
+        // A cleared owner beside the win: nothing of ours for the one, the other taken.
+        var won = await PostHubSpotAsync(http, $"[{Change(deal + 7, "hubspot_owner_id", "", at + 3500)},{Change(deal + 6, "dealstage", "closedwon", at + 4000)}]");
         Assert.Equal(HttpStatusCode.OK, won.Status);
         var o = await server.Query.GetOpportunityAsync(new V1.GetOpportunityRequest { OpportunityId = $"hs-{deal}" }, deadline: Due);
         Assert.Equal((s.Id("bob"), 1_250_050L, "won"), (o.OwnerRepId, o.Amount.MinorUnits, o.StageId));

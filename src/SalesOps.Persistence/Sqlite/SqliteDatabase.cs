@@ -17,9 +17,9 @@ namespace SalesOps.Persistence;
 /// <c>synchronous=FULL</c>, so a committed transaction survives a crash of the process and of the machine.
 /// </para>
 /// <para>
-/// Microsoft.Data.Sqlite's async methods run synchronously; reads and writes therefore run on the thread pool, never on
-/// the caller's (an Orleans grain's) thread. Readers are bounded (<see cref="Readers"/>); WAL lets them read while the
-/// writer writes.
+/// Microsoft.Data.Sqlite's async methods run synchronously, so nothing runs on the caller's (an Orleans grain's) thread:
+/// the writer has a thread of its own, and reads run on the thread pool, at most <see cref="Readers"/> at once; WAL
+/// lets them read while the writer writes.
 /// </para>
 /// <para>
 /// One server per folder: a lock file (<c>salesops.lock</c>, held open and locked while the server runs) refuses a
@@ -91,7 +91,8 @@ public sealed partial class SqliteDatabase : IAsyncDisposable
     private readonly Channel<Write> _writes = Channel.CreateUnbounded<Write>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SemaphoreSlim _readers = new(Readers, Readers);
     private readonly ILogger _logger;
-    private readonly Task _writer;
+    private readonly Thread _writer;
+    private readonly TaskCompletionSource _writerStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private SqliteDatabase(string folder, FileStream lockFile, ILogger logger)
     {
@@ -106,7 +107,10 @@ public sealed partial class SqliteDatabase : IAsyncDisposable
             Execute(connection, Schema);
         }
 
-        _writer = Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        // A thread of its own: its commits block on fsync, which must not hold a thread-pool worker that Orleans and
+        // Kestrel share.
+        _writer = new Thread(WriteLoop) { IsBackground = true, Name = "SalesOps SQLite writer" };
+        _writer.Start();
     }
 
     /// <summary>The data folder, as an absolute path.</summary>
@@ -201,60 +205,130 @@ public sealed partial class SqliteDatabase : IAsyncDisposable
         command.ExecuteNonQuery();
     }
 
-    /// <summary>The one writer: each transaction takes everything queued (up to a bound), so it grows with the load.</summary>
-    private async Task WriteLoop()
+    /// <summary>
+    /// The one writer: each transaction takes everything queued (up to a bound), so it grows with the load. Each write
+    /// runs inside a savepoint of its own: one that throws is undone and fails alone, the others commit. Only a failed
+    /// BEGIN or COMMIT fails the whole group; a writer that cannot go on fails what is queued and everything after.
+    /// </summary>
+    private void WriteLoop()
     {
-        using var connection = Open();
         var batch = new List<Write>(MaxBatch);
-        while (await _writes.Reader.WaitToReadAsync())
+        try
         {
-            batch.Clear();
-            while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var w))
+            using var connection = Open();
+            while (_writes.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
             {
-                batch.Add(w);
+                batch.Clear();
+                while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var w))
+                {
+                    batch.Add(w);
+                }
+
+                Commit(connection, batch);
+            }
+        }
+        catch (Exception ex)
+        {
+            LogWriterStopped(_logger, ex);
+            _writes.Writer.TryComplete(ex);
+            var failure = new ObjectDisposedException(nameof(SqliteDatabase), $"the store's writer stopped ({ex.GetType().Name}: {ex.Message})");
+            foreach (var w in batch)
+            {
+                w.Fail(failure);
             }
 
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            try
+            while (_writes.Reader.TryRead(out var left))
             {
-                using (var transaction = connection.BeginTransaction(deferred: false))
+                left.Fail(failure);
+            }
+        }
+        finally
+        {
+            _writerStopped.TrySetResult();
+        }
+    }
+
+    private void Commit(SqliteConnection connection, List<Write> batch)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var failed = new Exception?[batch.Count];
+        try
+        {
+            using (var transaction = connection.BeginTransaction(deferred: false))
+            {
+                for (var i = 0; i < batch.Count; i++)
                 {
-                    foreach (var w in batch)
+                    Execute(connection, "SAVEPOINT w");
+                    try
                     {
-                        w.Run(connection);
+                        batch[i].Run(connection);
+                        Execute(connection, "RELEASE w");
                     }
-
-                    transaction.Commit();
+                    catch (Exception ex)
+                    {
+                        Execute(connection, "ROLLBACK TO w");
+                        Execute(connection, "RELEASE w");
+                        failed[i] = ex;
+                    }
                 }
 
-                if (_logger.IsEnabled(LogLevel.Debug))
-                {
-                    var milliseconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                    LogCommitted(_logger, batch.Count, milliseconds);
-                }
-                foreach (var w in batch)
-                {
-                    w.Complete();
-                }
+                transaction.Commit();
             }
-            catch (Exception ex)
+        }
+        catch (SqliteException ex)
+        {
+            LogCommitFailed(_logger, batch.Count, ex);
+            foreach (var w in batch)
             {
-                LogCommitFailed(_logger, batch.Count, ex);
-                foreach (var w in batch)
-                {
-                    w.Fail(ex);
-                }
+                w.Fail(ex);
+            }
+
+            return;
+        }
+
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            var milliseconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            LogCommitted(_logger, batch.Count, milliseconds);
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (failed[i] is { } ex)
+            {
+                LogWriteFailed(_logger, ex);
+                batch[i].Fail(ex);
+            }
+            else
+            {
+                batch[i].Complete();
             }
         }
     }
 
+    /// <summary>
+    /// Lets the writer finish what is queued (30 s at most), fails what is left, and only then releases the folder's
+    /// lock, so a next server never opens the file while this one still writes.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         _writes.Writer.TryComplete();
-        await _writer.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        SqliteConnection.ClearAllPools();
-        _readers.Dispose();
-        await _lock.DisposeAsync();
+        await _writerStopped.Task.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var closing = new ObjectDisposedException(nameof(SqliteDatabase), "the store is closing");
+        while (_writes.Reader.TryRead(out var left))
+        {
+            left.Fail(closing);
+        }
+
+        if (_writerStopped.Task.IsCompleted)
+        {
+            using (var connection = new SqliteConnection(_connectionString))
+            {
+                SqliteConnection.ClearPool(connection);
+            }
+
+            await _lock.DisposeAsync();
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "SQLite commit of {Count} writes in {Milliseconds:F1} ms")]
@@ -262,6 +336,12 @@ public sealed partial class SqliteDatabase : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SQLite commit of {Count} writes failed; none of them was stored")]
     private static partial void LogCommitFailed(ILogger logger, int count, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A write to the SQLite store failed and was undone; the others of its commit were stored")]
+    private static partial void LogWriteFailed(ILogger logger, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The SQLite store's writer stopped; every write fails until the server restarts")]
+    private static partial void LogWriterStopped(ILogger logger, Exception ex);
 
     private abstract class Write
     {

@@ -61,13 +61,13 @@ public sealed class ApiKeyValidator
     }
 
     /// <summary>
-    /// The caller a stored key stands for, without its secret (a webhook connector acts as its configured key); null
-    /// when there is no such key or it is revoked or expired.
+    /// The caller a stored key stands for, without its secret (a webhook connector acts as its configured key): null
+    /// with <c>Known</c> false when there is no such key (yet), null with <c>Known</c> true when it is revoked or expired.
     /// </summary>
-    public async ValueTask<Caller?> CallerOfKeyAsync(string keyId, CancellationToken cancellationToken = default)
+    public async ValueTask<(Caller? Caller, bool Known)> CallerOfKeyAsync(string keyId, CancellationToken cancellationToken = default)
     {
         var key = await FindAsync(keyId, cancellationToken);
-        return key is not null && key.IsActiveAt(_time.GetUtcNow()) ? CallerOf(key) : null;
+        return key is null ? (null, false) : (key.IsActiveAt(_time.GetUtcNow()) ? CallerOf(key) : null, true);
     }
 
     private static Caller CallerOf(ApiKeyRecord key) => new(

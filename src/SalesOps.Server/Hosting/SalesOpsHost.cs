@@ -210,6 +210,7 @@ public static class SalesOpsHost
         builder.Services.Configure<Webhooks.WebhookOptions>(builder.Configuration.GetSection(Webhooks.WebhookOptions.Section));
         builder.Services.AddSingleton(sp => new Webhooks.WebhookSignatures(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Webhooks.WebhookOptions>>().Value));
         builder.Services.AddSingleton<Webhooks.HubSpotMapping>();
+        builder.Services.AddSingleton<WebhookConnectors>();
         builder.Services.AddSingleton<RepDirectory>();
         builder.Services.AddSingleton<RegionTree>();
         builder.Services.AddSingleton<RepTargets>();
@@ -226,9 +227,7 @@ public static class SalesOpsHost
         // Fail at start, with a message naming the setting, if the engine or storage configuration is wrong.
         _ = app.Services.GetRequiredService<SalesOps.Domain.EngineSettings>();
         app.LogStorage(storage);
-        Webhooks.WebhookEndpoint.Validate(
-            app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Webhooks.WebhookOptions>>().Value,
-            app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AccessOptions>>().Value.Required);
+        _ = app.Services.GetRequiredService<WebhookConnectors>(); // every connector's secret read and checked
         app.LogAccessMode();
         app.UseSalesOpsMetrics(server); // /metrics on the web port, before anything that would ask who is calling
         app.UseStrictGrpcRequests(MaxMessageBytes);

@@ -17,14 +17,19 @@ namespace SalesOps.Server.Webhooks;
 /// <item>of <c>hubspot_owner_id</c>: a reassignment to the mapped rep (<see cref="WebhookConnector.Owners"/>);</item>
 /// <item>anything else (other properties, creations, deletions, contacts): nothing to count, so taken and ignored.</item>
 /// </list>
-/// A stage or owner with no mapping is answered 503 (retry), not 400: once the mapping is configured, HubSpot's next
-/// retry is taken, so nothing is lost to a configuration gap.
+/// Each item is mapped on its own: one that cannot be is refused alone (<see cref="Item.Refusal"/>) and the others go
+/// on. A stage or owner with no mapping is retryable (503), not final: once the mapping is configured, HubSpot's next
+/// retry is taken, so nothing is lost to a configuration gap. A cleared amount or owner (an empty value) has no event of
+/// ours and is ignored.
 /// </summary>
 public sealed class HubSpotMapping(EngineSettings settings)
 {
     public const string DealPrefix = "hs-";
 
-    public List<V1.Event> Map(byte[] body, WebhookConnector connector)
+    /// <summary>One item of a delivery: the event it maps to, or why it cannot be taken.</summary>
+    public sealed record Item(V1.Event? Event, DeliveryFormatException? Refusal, string Place);
+
+    public List<Item> Map(byte[] body, WebhookConnector connector)
     {
         var root = StandardDelivery.Json(body);
 
@@ -33,17 +38,25 @@ public sealed class HubSpotMapping(EngineSettings settings)
             throw new DeliveryFormatException("body", "a HubSpot delivery is a JSON array of events");
         }
 
-        var events = new List<V1.Event>();
+        var items = new List<Item>();
         var i = 0;
         foreach (var item in root.EnumerateArray())
         {
-            if (Map(item, $"[{i++}]", connector) is { } e)
+            var place = $"[{i++}]";
+            try
             {
-                events.Add(e);
+                if (Map(item, place, connector) is { } e)
+                {
+                    items.Add(new Item(e, null, place));
+                }
+            }
+            catch (DeliveryFormatException refused)
+            {
+                items.Add(new Item(null, refused, place));
             }
         }
 
-        return events;
+        return items;
     }
 
     private V1.Event? Map(JsonElement item, string place, WebhookConnector connector)
@@ -62,10 +75,21 @@ public sealed class HubSpotMapping(EngineSettings settings)
 
         var deal = DealPrefix + Scalar(item, "objectId", place);
         var value = item.TryGetProperty("propertyValue", out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
+        if (value.Length == 0 && property is "amount" or "hubspot_owner_id")
+        {
+            return null; // cleared: nothing of ours says "no amount" or "no owner"
+        }
+
+        var occurredAt = Number(item, "occurredAt", place);
+        if (occurredAt is < 0 or > 253_402_300_799_999)
+        {
+            throw new DeliveryFormatException($"{place}.occurredAt", $"occurredAt {occurredAt} is not a time");
+        }
+
         var e = new V1.Event
         {
             EventId = $"hubspot-{Scalar(item, "portalId", place)}-{Scalar(item, "eventId", place)}",
-            OccurredAt = Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(Number(item, "occurredAt", place))),
+            OccurredAt = Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(occurredAt)),
         };
         switch (property)
         {

@@ -15,8 +15,8 @@ public sealed class WebhookOptions
     /// <summary>What a retryable answer (503) tells the sender to wait, in its <c>Retry-After</c>.</summary>
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Largest body taken, in bytes.</summary>
-    public int MaxBodyBytes { get; set; } = 4 * 1024 * 1024;
+    /// <summary>Largest body taken, in bytes (HubSpot sends at most 100 events a delivery; a batch of 5,000 of ours fits).</summary>
+    public int MaxBodyBytes { get; set; } = 2 * 1024 * 1024;
 }
 
 /// <summary>One connector: how its deliveries are signed and whose rights its events carry.</summary>
@@ -40,6 +40,12 @@ public sealed class WebhookConnector
 
     /// <summary><c>standard</c> (our events as proto JSON, or CloudEvents carrying them) or <c>hubspot</c> (its v3 webhooks).</summary>
     public string Format { get; set; } = "standard";
+
+    /// <summary>
+    /// HubSpot: the URL HubSpot calls (e.g. <c>https://salesops.example.com/webhooks/hubspot</c>), which its signature
+    /// covers; needed behind a proxy that ends TLS, where the request this server sees has another scheme or host.
+    /// </summary>
+    public string PublicUrl { get; set; } = "";
 
     /// <summary>HubSpot: its pipeline stage ids to our stage table's names (e.g. <c>appointmentscheduled</c> → <c>qualification</c>).</summary>
     public Dictionary<string, string> Stages { get; set; } = new(StringComparer.Ordinal);

@@ -8,6 +8,9 @@ namespace SalesOps.Server.Webhooks;
 /// <summary>Why a delivery's signature was refused: said in the 401 body, so whoever sets the webhook up can fix it.</summary>
 public sealed record SignatureRefusal(string Header, string Reason);
 
+/// <summary>What a delivery's headers claim, checked before its body is read; the body's HMAC is then computed over it.</summary>
+public sealed record SignedDelivery(string DeliveryKey, byte[] Prefix, byte[] Suffix, string[] Signatures);
+
 /// <summary>
 /// The two signature schemes a delivery may carry, both HMAC-SHA256 over the raw body compared in constant time,
 /// with the signed timestamp inside a window either side of now:
@@ -15,10 +18,13 @@ public sealed record SignatureRefusal(string Header, string Reason);
 /// <item>Standard Webhooks: <c>webhook-id</c>, <c>webhook-timestamp</c> (Unix seconds), <c>webhook-signature</c> (space-separated
 /// <c>v1,&lt;base64&gt;</c>, any one may match) over <c>{id}.{timestamp}.{body}</c>, keyed by the base64 after <c>whsec_</c>;</item>
 /// <item>HubSpot v3: <c>X-HubSpot-Signature-v3</c> = base64 HMAC over method + URI + body + <c>X-HubSpot-Request-Timestamp</c>
-/// (Unix milliseconds), keyed by the app secret's UTF-8 bytes.</item>
+/// (Unix milliseconds), keyed by the app secret's UTF-8 bytes; the URI is the connector's <c>PublicUrl</c> when set
+/// (behind a proxy that ends TLS), else the request's own.</item>
 /// </list>
-/// A delivery whose signature was already taken with a 2xx answer is a replay and is refused; the sender's own retries
-/// are signed afresh (a new timestamp), and a retry of an answer that was not 2xx is taken.
+/// The headers are checked first (<see cref="CheckStandard"/>, <see cref="CheckHubSpot"/>), so a caller without a
+/// plausible signature never gets the body read. A delivery whose signature was already taken with a 2xx answer is a
+/// replay and is refused; senders sign each retry afresh (a new timestamp), and an unchanged re-send of a delivery that
+/// was not answered 2xx is taken.
 /// </summary>
 /// <remarks>
 /// Written here rather than taken from the StandardWebhooks package: the scheme is a dozen lines of the framework's
@@ -28,10 +34,11 @@ public sealed record SignatureRefusal(string Header, string Reason);
 public sealed class WebhookSignatures(TimeProvider time, WebhookOptions options)
 {
     private readonly ConcurrentDictionary<string, DateTimeOffset> _taken = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<(string Key, DateTimeOffset At)> _takenOrder = new();
 
-    public SignatureRefusal? VerifyStandard(IHeaderDictionary headers, byte[] body, string secret, out string deliveryKey)
+    public SignatureRefusal? CheckStandard(IHeaderDictionary headers, out SignedDelivery? delivery)
     {
-        deliveryKey = "";
+        delivery = null;
         string id = headers["webhook-id"].ToString(), stamp = headers["webhook-timestamp"].ToString(), signatures = headers["webhook-signature"].ToString();
         if (id.Length == 0)
         {
@@ -53,37 +60,20 @@ public sealed class WebhookSignatures(TimeProvider time, WebhookOptions options)
             return new("webhook-timestamp", stale);
         }
 
-        var key = secret.StartsWith("whsec_", StringComparison.Ordinal) ? secret[6..] : secret;
-        byte[] keyBytes;
-        try
+        var candidates = signatures.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Where(c => c.StartsWith("v1,", StringComparison.Ordinal)).Select(c => c[3..]).Take(8).ToArray();
+        if (candidates.Length == 0)
         {
-            keyBytes = Convert.FromBase64String(key);
-        }
-        catch (FormatException)
-        {
-            keyBytes = Encoding.UTF8.GetBytes(key);
+            return new("webhook-signature", "no v1 signature");
         }
 
-        byte[] signed = [.. Encoding.UTF8.GetBytes($"{id}.{stamp}."), .. body];
-        var expected = HMACSHA256.HashData(keyBytes, signed);
-        var matched = false;
-        foreach (var candidate in signatures.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-        {
-            matched |= candidate.StartsWith("v1,", StringComparison.Ordinal) && SameBase64(candidate[3..], expected);
-        }
-
-        if (!matched)
-        {
-            return new("webhook-signature", "no v1 signature matches the body with this connector's secret");
-        }
-
-        deliveryKey = $"sw:{id}:{stamp}";
-        return Replayed(deliveryKey);
+        delivery = new SignedDelivery($"sw:{id}:{stamp}", Encoding.UTF8.GetBytes($"{id}.{stamp}."), [], candidates);
+        return Replayed(delivery.DeliveryKey);
     }
 
-    public SignatureRefusal? VerifyHubSpot(HttpRequest request, byte[] body, string secret, out string deliveryKey)
+    public SignatureRefusal? CheckHubSpot(HttpRequest request, string publicUrl, out SignedDelivery? delivery)
     {
-        deliveryKey = "";
+        delivery = null;
         string signature = request.Headers["X-HubSpot-Signature-v3"].ToString(), stamp = request.Headers["X-HubSpot-Request-Timestamp"].ToString();
         if (signature.Length == 0)
         {
@@ -100,33 +90,43 @@ public sealed class WebhookSignatures(TimeProvider time, WebhookOptions options)
             return new("X-HubSpot-Request-Timestamp", stale);
         }
 
-        // The URI as HubSpot called it: scheme, host, path and query, percent-decoded as its documentation asks.
-        var uri = Uri.UnescapeDataString($"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}{request.QueryString}");
-        byte[] signed = [.. Encoding.UTF8.GetBytes(request.Method + uri), .. body, .. Encoding.UTF8.GetBytes(stamp)];
-        var expected = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), signed);
-        if (!SameBase64(signature, expected))
+        // The URI as HubSpot called it: the connector's public URL (query included) when set, else this request's.
+        var uri = publicUrl.Length > 0
+            ? publicUrl + request.QueryString
+            : $"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}{request.QueryString}";
+        delivery = new SignedDelivery($"hs:{stamp}:{signature}", Encoding.UTF8.GetBytes(request.Method + Uri.UnescapeDataString(uri)), Encoding.UTF8.GetBytes(stamp), [signature]);
+        return Replayed(delivery.DeliveryKey);
+    }
+
+    /// <summary>The body's HMAC, prefix and suffix around it, against the signatures the headers carried.</summary>
+    public static bool Matches(SignedDelivery delivery, byte[] key, byte[] body)
+    {
+        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+        hmac.AppendData(delivery.Prefix);
+        hmac.AppendData(body);
+        hmac.AppendData(delivery.Suffix);
+        var expected = hmac.GetHashAndReset();
+        var matched = false;
+        foreach (var candidate in delivery.Signatures)
         {
-            return new("X-HubSpot-Signature-v3", "does not match the body with this connector's app secret");
+            matched |= SameBase64(candidate, expected);
         }
 
-        deliveryKey = $"hs:{stamp}:{signature}";
-        return Replayed(deliveryKey);
+        return matched;
     }
 
     /// <summary>Remembers a delivery answered 2xx, until its timestamp leaves the window (a replay after that is stale).</summary>
     public void Taken(string deliveryKey)
     {
         var now = time.GetUtcNow();
-        _taken[deliveryKey] = now;
-        if (_taken.Count > 10_000)
+        if (_taken.TryAdd(deliveryKey, now))
         {
-            foreach (var (k, at) in _taken)
-            {
-                if (now - at > options.Tolerance * 2)
-                {
-                    _taken.TryRemove(k, out _);
-                }
-            }
+            _takenOrder.Enqueue((deliveryKey, now));
+        }
+
+        while (_takenOrder.TryPeek(out var oldest) && now - oldest.At > options.Tolerance * 2 && _takenOrder.TryDequeue(out oldest))
+        {
+            _taken.TryRemove(oldest.Key, out _);
         }
     }
 
@@ -144,7 +144,8 @@ public sealed class WebhookSignatures(TimeProvider time, WebhookOptions options)
     private static bool SameBase64(string presented, byte[] expected)
     {
         Span<byte> bytes = stackalloc byte[64];
-        return Convert.TryFromBase64String(presented.Trim(), bytes, out var written)
+        return presented.Length <= 88
+            && Convert.TryFromBase64String(presented.Trim(), bytes, out var written)
             && CryptographicOperations.FixedTimeEquals(bytes[..written], expected);
     }
 }

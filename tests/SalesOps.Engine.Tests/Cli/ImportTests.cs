@@ -114,7 +114,11 @@ public sealed class ImportTests(ServerFixture server) : IDisposable
         var again = await Importer.RunAsync(Options(file, ImportKind.Activities), CancellationToken.None).Within(TimeSpan.FromSeconds(60));
         Assert.Equal(done - 1_000, again.ResumedAfter);
         Assert.Equal(rows, again.ResumedAfter + again.Rows);
-        Assert.Equal((0L, 1_000L, rows - done), (again.Rejected, again.Duplicates, again.Accepted));
+        // The 1,000 rows answered before the cut are duplicates; so is the batch that was in flight at the cut when the
+        // server had applied it (its answer lost), and then the resume point had not moved past it.
+        Assert.Equal(0L, again.Rejected);
+        Assert.True(again.Duplicates is 1_000 or 2_000, $"{again.Duplicates} duplicates: 1,000, plus the 1,000 in flight at the cut if they were applied");
+        Assert.Equal(rows - (done - 1_000), again.Accepted + again.Duplicates);
         Console.WriteLine($"clean run: {cleanRun}; interrupted at {cut}; resumed: {again}");
 
         // Figures: the same as the clean run's, rep by rep and for the region; 100,000 activities, none twice.
