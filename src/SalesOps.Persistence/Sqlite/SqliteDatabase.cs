@@ -189,12 +189,11 @@ public sealed partial class SqliteDatabase : IAsyncDisposable
         }
     }
 
+    /// <summary>A pooled connection; a busy database is waited for up to the connection string's 30 s timeout.</summary>
     private SqliteConnection Open()
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
-        // Per connection: FULL makes a WAL commit durable at once (NORMAL may lose the last commits on power loss).
-        Execute(connection, "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;");
         return connection;
     }
 
@@ -216,6 +215,8 @@ public sealed partial class SqliteDatabase : IAsyncDisposable
         try
         {
             using var connection = Open();
+            // The writer's own: FULL makes a WAL commit durable at once (NORMAL may lose the last commits on power loss).
+            Execute(connection, "PRAGMA synchronous=FULL;");
             while (_writes.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
             {
                 batch.Clear();

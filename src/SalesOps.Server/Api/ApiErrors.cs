@@ -14,6 +14,9 @@ namespace SalesOps.Server.Api;
 /// </summary>
 public static class ApiErrors
 {
+    /// <summary>The field a refusal names (its <see cref="BadRequest"/>), or "" when it names none.</summary>
+    public static string FieldOf(RpcStatus? status) => status?.GetDetail<BadRequest>()?.FieldViolations.FirstOrDefault()?.Field ?? "";
+
     /// <summary>The <see cref="ErrorInfo.Domain"/> of every error this API raises.</summary>
     public const string Domain = "salesops.v1";
 

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using CsvHelper;
@@ -8,55 +7,6 @@ using Spectre.Console;
 using V1 = SalesOps.Contracts.V1;
 
 namespace SalesOps.Server.Cli;
-
-/// <summary>What to import and where to.</summary>
-public sealed record ImportOptions(string File, ImportKind Kind)
-{
-    /// <summary>"csv" or "jsonl"; null decides by the file's extension (.jsonl, .ndjson, .json: JSON lines).</summary>
-    public string? Format { get; init; }
-
-    /// <summary>Where refused and unreadable rows go; null: beside the file, as &lt;name&gt;.rejects.csv, made only when needed.</summary>
-    public string? RejectsFile { get; init; }
-
-    /// <summary>Events a batch (at most 5,000, the server's limit).</summary>
-    public int BatchSize { get; init; } = 500;
-
-    public string Server { get; init; } = ClientOptions.DefaultServer;
-
-    /// <summary>The caller's key; null reads <c>SALESOPS_API_KEY</c>.</summary>
-    public string? ApiKey { get; init; }
-
-    /// <summary>A progress bar (true), plain progress lines (false), or by whether standard output is a terminal (null).</summary>
-    public bool? ProgressBar { get; init; }
-
-    /// <summary>Where plain progress lines and the summary go; null: standard output.</summary>
-    public TextWriter? Log { get; init; }
-
-    /// <summary>Ignore the resume point a previous run of this file left, and send every row again.</summary>
-    public bool Restart { get; init; }
-
-    /// <summary>Called after each acknowledged batch (tests use it to interrupt an import part-way).</summary>
-    public Action<ImportProgress>? OnBatch { get; init; }
-}
-
-/// <summary>How an import stands: rows read, events accepted or already there (a won or lost deal row is two events), rows refused or unreadable.</summary>
-public sealed record ImportProgress(long Rows, long Accepted, long Duplicates, long Rejected, long Batches, TimeSpan Elapsed)
-{
-    /// <summary>Batches (or their unavailable events) sent again: after a broken stream, UNAVAILABLE or RESOURCE_EXHAUSTED.</summary>
-    public long Retries { get; init; }
-
-    /// <summary>The row this run started after: where a previous run of the file stopped (0 for a run from the start).</summary>
-    public long ResumedAfter { get; init; }
-
-    /// <summary>0 when every row was taken or was already there; 1 when some were rejected.</summary>
-    public int ExitCode => Rejected == 0 ? 0 : 1;
-
-    public double RowsPerSecond => Elapsed.TotalSeconds > 0 ? Rows / Elapsed.TotalSeconds : 0;
-
-    public override string ToString() => string.Create(
-        CultureInfo.InvariantCulture,
-        $"{Rows:N0} rows read, {Accepted:N0} accepted, {Duplicates:N0} duplicates, {Rejected:N0} rejected in {Elapsed.TotalSeconds:0.0} s ({RowsPerSecond:N0} rows/s)");
-}
 
 /// <summary>
 /// The <c>import</c> command's work, callable in-process: reads a file's rows, maps them to events, sends them in
@@ -273,7 +223,7 @@ public sealed class Importer : IAsyncDisposable
                         again.Add(pending[i]);
                         break;
                     default:
-                        var field = result.Error?.GetDetail<BadRequest>()?.FieldViolations.FirstOrDefault()?.Field ?? "";
+                        var field = Api.ApiErrors.FieldOf(result.Error);
                         var reason = result.Error?.GetDetail<ErrorInfo>()?.Reason;
                         Reject(pending[i].Row, pending[i].Event.EventId, field, $"{result.Status}: {result.Error?.Message}{(reason is null ? "" : $" ({reason})")}");
                         break;
@@ -388,109 +338,5 @@ public sealed class Importer : IAsyncDisposable
         }
 
         _channel.Dispose();
-    }
-}
-
-/// <summary>
-/// Where an import of a file stands: <c>&lt;file&gt;.import-state</c> holds the last row whose batch the server answered,
-/// for the file as it was (its kind, length and modification time) and the server it went to. A run again resumes after it. Sending those rows
-/// again would count nothing twice either (their event ids are the same), but an entity's de-duplication window is
-/// bounded (docs/semantics.md, "De-duplication"): a re-sent event older than the window is refused as ambiguous
-/// instead of answered DUPLICATE, so resuming where the server's answers stopped is what keeps a re-run clean.
-/// </summary>
-internal sealed class ImportState
-{
-    private readonly string _identity;
-
-    private ImportState(string path, string identity)
-    {
-        Path = path;
-        _identity = identity;
-    }
-
-    public string Path { get; }
-
-    public static ImportState For(ImportOptions options)
-    {
-        var file = new FileInfo(options.File);
-        var identity = string.Create(CultureInfo.InvariantCulture, $"{options.Kind} {options.Server} {file.Length} {file.LastWriteTimeUtc:O}");
-        return new ImportState(file.FullName + ".import-state", identity);
-    }
-
-    /// <summary>The rows a previous run of this very file finished; 0 when none did, or the file has changed since.</summary>
-    public async Task<long> RowsDoneAsync(CancellationToken cancellationToken)
-    {
-        if (!File.Exists(Path))
-        {
-            return 0;
-        }
-
-        var lines = await File.ReadAllLinesAsync(Path, cancellationToken);
-        return lines.Length == 2 && lines[0] == _identity && long.TryParse(lines[1], NumberStyles.None, CultureInfo.InvariantCulture, out var done) ? done : 0;
-    }
-
-    public async Task SaveAsync(long rowsDone, CancellationToken cancellationToken)
-    {
-        var temporary = Path + ".tmp";
-        await File.WriteAllLinesAsync(temporary, [_identity, rowsDone.ToString(CultureInfo.InvariantCulture)], CancellationToken.None);
-        File.Move(temporary, Path, overwrite: true);
-        cancellationToken.ThrowIfCancellationRequested();
-    }
-}
-
-/// <summary>The <c>import</c> command: System.CommandLine's face of <see cref="Importer"/>.</summary>
-public static class ImportCommand
-{
-    public static Command Create()
-    {
-        var file = new Argument<string>("file") { Description = "a CSV file with a header row, or JSON lines (README, \"Import\", lists the columns)" };
-        var kind = new Option<ImportKind>("--kind") { Description = "what the rows are", Required = true, HelpName = "regions|reps|customers|deals|activities|payments|targets" };
-        var format = new Option<string>("--format") { Description = "csv or jsonl [default: by the file's extension]", HelpName = "csv|jsonl" };
-        format.AcceptOnlyFromAmong("csv", "jsonl");
-        var rejects = new Option<string>("--rejects") { Description = "where refused and unreadable rows go [default: <file>.rejects.csv, when any]", HelpName = "rejects.csv" };
-        var batch = new Option<int>("--batch") { Description = "events a batch, 1 to 5000", DefaultValueFactory = _ => 500, HelpName = "number" };
-        batch.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() is < 1 or > 5_000)
-            {
-                r.AddError("--batch must be 1 to 5000");
-            }
-        });
-        var restart = new Option<bool>("--restart") { Description = "send every row again, ignoring where a previous run of the file stopped" };
-        var command = new Command("import", "Send a file's rows to a running server as events; run again after an interruption to resume.") { file, kind, format, rejects, batch, restart };
-        var client = new ClientOptions().AddTo(command);
-        command.SetAction(async (parse, cancel) =>
-        {
-            var options = new ImportOptions(parse.GetRequiredValue(file), parse.GetValue(kind))
-            {
-                Format = parse.GetValue(format),
-                RejectsFile = parse.GetValue(rejects),
-                BatchSize = parse.GetValue(batch),
-                Restart = parse.GetValue(restart),
-                Server = client.ServerOf(parse),
-                ApiKey = client.KeyOf(parse),
-            };
-            if (!File.Exists(options.File))
-            {
-                await Console.Error.WriteLineAsync($"import: no file '{options.File}'");
-                return SalesOpsCommandLine.UsageError;
-            }
-
-            try
-            {
-                return (await Importer.RunAsync(options, cancel)).ExitCode;
-            }
-            catch (RpcException ex)
-            {
-                await Console.Error.WriteLineAsync($"import failed: {ex.StatusCode}: {ex.Status.Detail} (run it again to resume)");
-                return 1;
-            }
-            catch (OperationCanceledException)
-            {
-                await Console.Error.WriteLineAsync("import interrupted (run it again to resume: what the server has answers DUPLICATE)");
-                return 130;
-            }
-        });
-        return command;
     }
 }

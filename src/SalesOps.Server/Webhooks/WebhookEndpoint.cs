@@ -170,7 +170,7 @@ public static class WebhookEndpoint
     /// <summary>One item's answer in the body: an event's result, or why an item of the delivery was not an event.</summary>
     public sealed record ItemResult(string EventId, string Status, string Field, string Message, bool Retryable)
     {
-        public static ItemResult Of(V1.EventResult r) => new(r.EventId, r.Status.ToString(), FieldOf(r), r.Error?.Message ?? "", WebhookEndpoint.Retryable(r.Status));
+        public static ItemResult Of(V1.EventResult r) => new(r.EventId, r.Status.ToString(), ApiErrors.FieldOf(r.Error), r.Error?.Message ?? "", WebhookEndpoint.Retryable(r.Status));
     }
 
     /// <summary>The delivery's status from its items' results (the precedence above: retryable, then refused, then taken).</summary>
@@ -183,9 +183,6 @@ public static class WebhookEndpoint
     /// <summary>A reference not yet known may arrive; an engine that could not answer may answer later.</summary>
     public static bool Retryable(V1.EventStatus status) =>
         status is V1.EventStatus.NotFound or V1.EventStatus.Unavailable or V1.EventStatus.Internal;
-
-    private static string FieldOf(V1.EventResult r) =>
-        r.Error?.Details.Where(d => d.Is(Google.Rpc.BadRequest.Descriptor)).Select(d => d.Unpack<Google.Rpc.BadRequest>().FieldViolations.FirstOrDefault()?.Field).FirstOrDefault() ?? "";
 
     private static void RetryAfter(HttpContext http, TimeSpan wait) =>
         http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
