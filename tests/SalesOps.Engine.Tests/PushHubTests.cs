@@ -71,4 +71,64 @@ public sealed class PushHubTests
         var next = watcher.NextAsync(CancellationToken.None);
         Assert.NotSame(next, await Task.WhenAny(next, Task.Delay(200)));
     }
+    [Fact]
+    public async Task WatchersAtTheSamePoint_ShareOneMessage_MadeOnce()
+    {
+        var shared = new SharedPushes();
+        var makes = 0;
+        var gate = new TaskCompletionSource();
+        var step = new BoardStep("r", Board, 10, 4, 7);
+        async Task<WatcherBoardChange> Make()
+        {
+            Interlocked.Increment(ref makes);
+            await gate.Task;
+            return new WatcherBoardChange(new Contracts.V1.WatchLeaderboardResponse { Version = 7 }, new Dictionary<string, BoardRow>(), 1);
+        }
+
+        var watchers = Enumerable.Range(0, 50).Select(_ => Task.Run(() => shared.BoardAsync(step, Make))).ToList();
+        gate.SetResult();
+        var changes = await Task.WhenAll(watchers).Within();
+
+        Assert.Equal(1, makes);
+        Assert.All(changes, c => Assert.Same(changes[0].Update, c.Update));
+        // Another size or another starting version is another message.
+        await shared.BoardAsync(step with { Top = 20 }, Make).Within();
+        await shared.BoardAsync(step with { From = 5 }, Make).Within();
+        Assert.Equal(3, makes);
+    }
+
+    [Fact]
+    public async Task AMessageThatFailedToBeMade_IsMadeAgainByTheNextWatcher()
+    {
+        var shared = new SharedPushes();
+        var alert = Alert(9);
+        await Assert.ThrowsAsync<TimeoutException>(() => shared.AlertAsync(alert, () => Task.FromException<Contracts.V1.WatchAlertsResponse>(new TimeoutException())).Within());
+
+        var made = await shared.AlertAsync(alert, () => Task.FromResult(new Contracts.V1.WatchAlertsResponse { Sequence = 9 })).Within();
+
+        Assert.Equal(9, made.Sequence);
+    }
+
+    [Fact]
+    public async Task BeyondItsCapacity_TheOldestMessagesAreForgotten()
+    {
+        var shared = new SharedPushes();
+        var makes = 0;
+        Task<Contracts.V1.WatchAlertsResponse> Make(long sequence)
+        {
+            makes++;
+            return Task.FromResult(new Contracts.V1.WatchAlertsResponse { Sequence = sequence });
+        }
+
+        for (var sequence = 1; sequence <= SharedPushes.Capacity + 1; sequence++)
+        {
+            var s = sequence;
+            await shared.AlertAsync(Alert(s), () => Make(s));
+        }
+
+        await shared.AlertAsync(Alert(SharedPushes.Capacity + 1), () => Make(0));
+        await shared.AlertAsync(Alert(1), () => Make(1));
+
+        Assert.Equal(SharedPushes.Capacity + 2, makes);
+    }
 }

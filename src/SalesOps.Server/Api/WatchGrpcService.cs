@@ -18,6 +18,7 @@ public sealed class WatchGrpcService(
     GrainRefs grains,
     KnownEntities known,
     PushHub hub,
+    SharedPushes shared,
     HubRegistration registration,
     RepDirectory reps,
     RegionTree regions,
@@ -50,7 +51,7 @@ public sealed class WatchGrpcService(
         first.Snapshot = true;
         await AddEntriesAsync(first, snapshot.Top);
         await WriteAsync(responseStream, first, null, subscription, ct);
-        var sent = snapshot.Top.ToDictionary(r => r.RepId);
+        IReadOnlyDictionary<string, BoardRow> sent = snapshot.Top.ToDictionary(r => r.RepId);
         var version = snapshot.Version;
         var total = snapshot.Total;
 
@@ -62,23 +63,34 @@ public sealed class WatchGrpcService(
                 continue;
             }
 
+            // Every watcher of this board and size that showed the same version takes the same change (SharedPushes).
+            var (shown, shownTotal) = (sent, total);
+            var change = await shared.BoardAsync(
+                new BoardStep(scope, key, top, version, next.Version),
+                () => ChangeAsync(metric, scope, period, top, shown, shownTotal, next));
             version = next.Version;
-            var rows = next.Top.Take(top).ToList();
-            var update = Update(metric, scope, period, next);
-            await AddEntriesAsync(update, rows.Where(row => !sent.TryGetValue(row.RepId, out var old) || old != row).ToList());
-
-            var now = rows.Select(r => r.RepId).ToHashSet();
-            update.RemovedRepIds.Add(sent.Keys.Where(id => !now.Contains(id)));
-            if (update.Entries.Count == 0 && update.RemovedRepIds.Count == 0 && next.Total == total)
+            (sent, total) = (change.Rows, change.Total);
+            if (change.Update is { } update)
             {
-                continue;
+                await WriteAsync(responseStream, update, null, subscription, ct);
+                EngineMetrics.RecordPush(next.AcceptedAt, part ? WatcherKind.Screen : WatcherKind.Board);
             }
-
-            sent = rows.ToDictionary(r => r.RepId);
-            total = next.Total;
-            await WriteAsync(responseStream, update, null, subscription, ct);
-            EngineMetrics.RecordPush(next.AcceptedAt, part ? WatcherKind.Screen : WatcherKind.Board);
         }
+    }
+
+    /// <summary>What a watcher showing <paramref name="sent"/> (and <paramref name="total"/>) is sent for <paramref name="next"/>: the rows that changed and those gone.</summary>
+    private async Task<WatcherBoardChange> ChangeAsync(
+        LeaderboardMetric metric, string scope, Period period, int top, IReadOnlyDictionary<string, BoardRow> sent, int total, BoardSnapshot next)
+    {
+        var rows = next.Top.Take(top).ToList();
+        var update = Update(metric, scope, period, next);
+        await AddEntriesAsync(update, rows.Where(row => !sent.TryGetValue(row.RepId, out var old) || old != row).ToList());
+
+        var now = rows.Select(r => r.RepId).ToHashSet();
+        update.RemovedRepIds.Add(sent.Keys.Where(id => !now.Contains(id)));
+        return update.Entries.Count == 0 && update.RemovedRepIds.Count == 0 && next.Total == total
+            ? new WatcherBoardChange(null, sent, total)
+            : new WatcherBoardChange(update, rows.ToDictionary(r => r.RepId), next.Total);
     }
 
     public override async Task WatchAlerts(V1.WatchAlertsRequest request, IServerStreamWriter<V1.WatchAlertsResponse> responseStream, ServerCallContext context)
@@ -146,8 +158,12 @@ public sealed class WatchGrpcService(
                 // Not the overflow token: cancelling a write midway resets the HTTP/2 stream, and the client would see
                 // CANCELLED instead of the RESOURCE_EXHAUSTED that tells it where to resume.
                 responseStream.WriteOptions = moreWaiting && scope.Length == 0 ? Buffered : null;
-                var message = ProtoMapper.ToAlert(a, await NamesAsync(a), settings.CurrencyCode);
-                message.AlertLogId = LogId(a.Epoch);
+                var message = await shared.AlertAsync(a, async () =>
+                {
+                    var made = ProtoMapper.ToAlert(a, await NamesAsync(a), settings.CurrencyCode);
+                    made.AlertLogId = LogId(a.Epoch);
+                    return made;
+                });
                 await WriteAsync(responseStream, message, a.Sequence, subscription, context.CancellationToken);
                 EngineMetrics.RecordPush(a.RaisedAt, part ? WatcherKind.Screen : WatcherKind.Alerts);
             }

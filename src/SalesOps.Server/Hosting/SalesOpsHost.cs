@@ -206,6 +206,7 @@ public static class SalesOpsHost
         builder.Services.AddGrpcHealthChecks().AddCheck<SiloHealthCheck>("silo");
         builder.Services.AddStrictRequestMarshalling(); // after every AddGrpc* call: each may register the default binder
         builder.Services.AddSingleton<PushHub>();
+        builder.Services.AddSingleton<SharedPushes>();
         builder.Services.AddSingleton<IngestPipeline>();
         builder.Services.Configure<Webhooks.WebhookOptions>(builder.Configuration.GetSection(Webhooks.WebhookOptions.Section));
         builder.Services.AddSingleton(sp => new Webhooks.WebhookSignatures(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Webhooks.WebhookOptions>>().Value));
