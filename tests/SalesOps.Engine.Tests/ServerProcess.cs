@@ -56,6 +56,23 @@ public sealed class ServerProcess : IAsyncDisposable
     public static ServerProcess Embedded(string dataDirectory, params string[] extra) =>
         new(["--storage", "sqlite", "--data-dir", dataDirectory], Net.FreePort(), Net.FreePort(), Net.FreePort(), Net.FreePort(), extra);
 
+    /// <summary>Runs one of the server binary's commands (e.g. <c>keys create …</c>) to its end: its exit code and what it printed.</summary>
+    public static async Task<(int Code, string Output)> RunCommandAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(ServerDll);
+        foreach (var argument in args)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return (process.ExitCode, await output + await error);
+    }
+
     /// <summary>A new process like this one (same ports, database and cluster), as an operator restarts a server.</summary>
     public ServerProcess Again() => _restart();
 
@@ -128,6 +145,10 @@ public sealed class ServerProcess : IAsyncDisposable
             {
                 await Query.GetStageTableAsync(new V1.GetStageTableRequest(), deadline: DateTime.UtcNow.AddSeconds(2));
                 return;
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Unauthenticated)
+            {
+                return; // a server requiring credentials answers, refusing the anonymous probe
             }
             catch (RpcException) when (DateTime.UtcNow < deadline)
             {

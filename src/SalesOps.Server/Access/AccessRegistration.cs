@@ -36,7 +36,7 @@ public static partial class AccessRegistration
                 "README, \"Access\". Or bind to 127.0.0.1 for local development.");
         }
 
-        if (options.Required && bootstrap is null && !options.Jwt.IsConfigured && !storage.IsPostgres)
+        if (options.Required && bootstrap is null && !options.Jwt.IsConfigured && !storage.IsDurable)
         {
             throw new InvalidOperationException(
                 $"Auth:Required=true, but nobody could ever authenticate: in {storage.Mode} mode no key can be made before the server runs, so configure a first admin key " +
@@ -76,6 +76,30 @@ public static partial class AccessRegistration
     }
 
     /// <summary>Says at start what the access mode is; loudly when calls without credentials act as an admin.</summary>
+    /// <summary>
+    /// With credentials required in sqlite mode and neither a bootstrap key nor tokens configured, the store must already
+    /// hold an active admin key (made with <c>keys create --data-dir</c> before the server ran): otherwise nobody could
+    /// ever authenticate, and start-up fails saying how to make one.
+    /// </summary>
+    public static void EnsureSomeoneCanAuthenticate(this WebApplication app, StorageOptions storage)
+    {
+        var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AccessOptions>>().Value;
+        if (!options.Required || !storage.IsSqlite || ApiKeyValidator.BootstrapKey(options) is not null || options.Jwt.IsConfigured)
+        {
+            return;
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var keys = app.Services.GetRequiredService<IApiKeyStore>().ListAsync().GetAwaiter().GetResult();
+        if (!keys.Any(k => k.Role == Role.Admin && k.IsActiveAt(now)))
+        {
+            var folder = Path.GetFullPath(storage.DataDirectory);
+            throw new InvalidOperationException(
+                $"Auth:Required=true, but the store in '{folder}' holds no active admin key, so nobody could ever authenticate: with no server running, create one with " +
+                $"`keys create --role admin --label \"first admin\" --data-dir {folder}`, or configure Auth:BootstrapAdminKeyFile or bearer tokens (Auth:Jwt:*)");
+        }
+    }
+
     public static void LogAccessMode(this WebApplication app)
     {
         var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AccessOptions>>().Value;

@@ -10,8 +10,9 @@ namespace SalesOps.Server.Access;
 /// <summary>
 /// The <c>keys</c> command: <c>create</c>, <c>list</c> and <c>revoke</c> API keys, through a running server's admin RPC
 /// (<c>--server</c>, default the local one; the caller's key from <c>--api-key</c> or <c>SALESOPS_API_KEY</c>, none
-/// needed against a local development server), or straight into the database of a postgres-mode deployment
-/// (<c>--connection-string</c>: how the first admin key of a cluster can be made before any server runs).
+/// needed against a local development server), or straight into the store of a deployment whose server is not running:
+/// the database of a postgres-mode cluster (<c>--connection-string</c>) or the embedded store's folder
+/// (<c>--data-dir</c>) — how the first admin key is made before any server runs.
 /// </summary>
 public static class KeysCommand
 {
@@ -21,7 +22,7 @@ public static class KeysCommand
     /// <summary>The <c>keys</c> command and its subcommands.</summary>
     public static Command Create()
     {
-        var keys = new Command("keys", "Create, list and revoke API keys, through a running server or straight into a postgres deployment's database.");
+        var keys = new Command("keys", "Create, list and revoke API keys, through a running server, or straight into a postgres deployment's database or a stopped server's embedded store.");
         var client = new Cli.ClientOptions().AddTo(keys);
         var connectionString = new Option<string>("--connection-string")
         {
@@ -29,9 +30,18 @@ public static class KeysCommand
             Recursive = true,
             HelpName = "text",
         };
+        var dataDir = new Option<string>("--data-dir")
+        {
+            Description = "the embedded store's folder of a server that is not running, instead of a server (how its first admin key is made)",
+            Recursive = true,
+            HelpName = "folder",
+        };
         keys.Options.Add(connectionString);
+        keys.Options.Add(dataDir);
         IAdmin Admin(ParseResult parse) => parse.GetValue(connectionString) is { } cs
-            ? new DatabaseAdmin(cs)
+            ? new StoreAdmin(() => new PostgresStore(new Persistence.PostgresAccess(cs)))
+            : parse.GetValue(dataDir) is { } folder
+            ? new StoreAdmin(() => new SqliteStore(Persistence.SqliteDatabase.Open(folder, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance)))
             : new ServerAdmin(client.ServerOf(parse), Cli.ClientOptions.Headers(client.KeyOf(parse)));
 
         var role = new Option<string>("--role") { Description = "connector, screen, rep, manager or admin", Required = true };
@@ -135,28 +145,49 @@ public static class KeysCommand
         public async Task<V1.ApiKey> RevokeAsync(string keyId) => (await _client.RevokeApiKeyAsync(new V1.RevokeApiKeyRequest { KeyId = keyId }, _headers, Due)).Key;
     }
 
-    /// <summary>Straight into the database of a postgres deployment, with the same checks the RPC makes.</summary>
-    private sealed class DatabaseAdmin(string connectionString) : IAdmin
+    /// <summary>A key store the command opened, and closes when done.</summary>
+    private interface IOwnedStore : IAsyncDisposable
+    {
+        IApiKeyStore Keys { get; }
+    }
+
+    private sealed class PostgresStore(Persistence.PostgresAccess access) : IOwnedStore
+    {
+        public IApiKeyStore Keys => access;
+
+        public ValueTask DisposeAsync() => access.DisposeAsync();
+    }
+
+    /// <summary>The embedded store, locked for the command's run: refused while a server holds the folder.</summary>
+    private sealed class SqliteStore(Persistence.SqliteDatabase database) : IOwnedStore
+    {
+        public IApiKeyStore Keys { get; } = new Persistence.SqliteAccess(database);
+
+        public ValueTask DisposeAsync() => database.DisposeAsync();
+    }
+
+    /// <summary>Straight into a deployment's store, with the same checks the RPC makes.</summary>
+    private sealed class StoreAdmin(Func<IOwnedStore> open) : IAdmin
     {
         public async Task<V1.CreateApiKeyResponse> CreateAsync(V1.CreateApiKeyRequest request)
         {
             var (record, response) = ApiKeyRequests.Issue(request, DateTimeOffset.UtcNow, "keys command (" + Environment.UserName + ")");
-            await using var store = new Persistence.PostgresAccess(connectionString);
-            await store.AddAsync(record);
+            await using var store = open();
+            await store.Keys.AddAsync(record);
             return response;
         }
 
         public async Task<IReadOnlyList<V1.ApiKey>> ListAsync(bool all)
         {
             var now = DateTimeOffset.UtcNow;
-            await using var store = new Persistence.PostgresAccess(connectionString);
-            return (await store.ListAsync()).Where(k => all || k.IsActiveAt(now)).Select(AdminGrpcService.ToWire).ToArray();
+            await using var store = open();
+            return (await store.Keys.ListAsync()).Where(k => all || k.IsActiveAt(now)).Select(AdminGrpcService.ToWire).ToArray();
         }
 
         public async Task<V1.ApiKey> RevokeAsync(string keyId)
         {
-            await using var store = new Persistence.PostgresAccess(connectionString);
-            return AdminGrpcService.ToWire(await store.RevokeAsync(keyId, DateTimeOffset.UtcNow) ?? throw new InvalidOperationException($"no key has id '{keyId}'"));
+            await using var store = open();
+            return AdminGrpcService.ToWire(await store.Keys.RevokeAsync(keyId, DateTimeOffset.UtcNow) ?? throw new InvalidOperationException($"no key has id '{keyId}'"));
         }
     }
 }

@@ -229,6 +229,7 @@ public static class SalesOpsHost
         _ = app.Services.GetRequiredService<SalesOps.Domain.EngineSettings>();
         app.LogStorage(storage);
         _ = app.Services.GetRequiredService<WebhookConnectors>(); // every connector's secret read and checked
+        app.EnsureSomeoneCanAuthenticate(storage);
         app.LogAccessMode();
         app.UseSalesOpsMetrics(server); // /metrics on the web port, before anything that would ask who is calling
         app.UseStrictGrpcRequests(MaxMessageBytes);
