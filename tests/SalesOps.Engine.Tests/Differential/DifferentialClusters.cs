@@ -19,8 +19,11 @@ public abstract class DifferentialCluster : IAsyncLifetime
     /// <summary>Chance that a message between grains goes wrong; <c>SALESOPS_GRAIN_DIFF_FAULTS</c> overrides it.</summary>
     private const double DefaultMessageFaultRate = 0.05;
 
-    /// <summary>Chance that an ingest call goes wrong in the way its batch allows.</summary>
-    private const double IngestFaultRate = 0.2;
+    /// <summary>
+    /// Chance that an ingest call goes wrong in the way its batch allows; <c>SALESOPS_GRAIN_DIFF_INGEST_FAULTS</c>
+    /// overrides it (0.6 makes a call rejected more often than the ingestor retries, about one in five, common).
+    /// </summary>
+    private const double DefaultIngestFaultRate = 0.2;
 
     /// <param name="dedup">The de-dup window every sequence of the cluster runs under.</param>
     /// <param name="killRate">
@@ -37,7 +40,7 @@ public abstract class DifferentialCluster : IAsyncLifetime
         // A silo kill loses the calls its silo's roll-up carrier had made to fail, and the carrier that retries them
         // is another silo's: the call faults could not see those retries arrive. The kill is the fault there.
         var rate = siloKills is null ? Rate("SALESOPS_GRAIN_DIFF_FAULTS", DefaultMessageFaultRate) : 0;
-        CallFaults = new CallFilterFaults(rate, rate == 0 ? 0 : IngestFaultRate);
+        CallFaults = new CallFilterFaults(rate, rate == 0 ? 0 : Rate("SALESOPS_GRAIN_DIFF_INGEST_FAULTS", DefaultIngestFaultRate));
         Kills = killRate > 0 && Rate("SALESOPS_GRAIN_DIFF_KILLS", killRate) is > 0 and var kills ? new ActivationKills(CallFaults, kills) : null;
         Faults = Kills ?? (IFaultInjector)CallFaults;
         Settings = Options(new EngineOptions()).ToSettings();

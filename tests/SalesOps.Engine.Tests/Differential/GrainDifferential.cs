@@ -226,30 +226,32 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
                 var probed = cluster.SiloKills?.Overlaps(sentAt, DateTime.UtcNow) == true ? await ProbeAsync(batch, outcomes, keys) : null;
 
                 // An UNAVAILABLE that may or may not have been applied: the engine tells which by answering DUPLICATE to
-                // the same event again (or to a later copy of it in the batch) where the reference, without it, would
-                // not. Then the reference takes it in place; otherwise after the batch.
-                void Settle(int i, Outcome again, string why)
+                // a later copy of it in the batch, or else to its re-send, where the reference, without it, would not
+                // (only the first re-send of copies that all failed tells: UnavailableFate). Then the reference takes it
+                // in place; otherwise after the batch.
+                void Settle(int i, string why)
                 {
-                    var copy = Enumerable.Range(i + 1, batch.Count - i - 1)
-                        .FirstOrDefault(j => batch[j].EventId == batch[i].EventId && batch[j].GetType() == batch[i].GetType() && outcomes[j].Code != OutcomeCode.Unavailable, -1);
-                    var told = copy >= 0 ? outcomes[copy] : again;
-                    var source = copy >= 0 ? $"its copy {copy - i} later in the batch answered {told.Code} {told.Field}" : $"its re-send answered {told.Code} {told.Field}";
-                    if (told is { Code: OutcomeCode.FailedPrecondition, Field: "occurred_at" } && reference.Peek(batch[i]).Code == Verdict.Accepted)
+                    var (fate, source) = UnavailableFate.Judge(batch, outcomes, probed!, i, reference.Peek(batch[i]).Code);
+                    switch (fate)
                     {
-                        uncertain.Add((reference.Accepted.Count, batch[i]));
-                        log.Add($"#{log.Count} {Comparison.Describe(batch[i])} -> engine UNAVAILABLE ({why}; {source}: beyond the de-dup window, applied or not, the figures tell)");
-                        Count($"unavailable {why}, fate unknown");
-                    }
-                    else if (told.Code == OutcomeCode.Duplicate && reference.Peek(batch[i]).Code != Verdict.Duplicate)
-                    {
-                        var (code, field) = reference.Decide(batch[i]);
-                        log.Add($"#{log.Count} {Comparison.Describe(batch[i])} -> engine UNAVAILABLE ({why}; {source}: applied) | reference {code} {field}");
-                        Count($"unavailable {why}, applied");
-                    }
-                    else
-                    {
-                        log.Add($"#{log.Count} {Comparison.Describe(batch[i])} -> engine UNAVAILABLE ({why}; {source}: not applied)");
-                        Count($"unavailable {why}, not applied");
+                        case Fate.Unknown:
+                            uncertain.Add((reference.Accepted.Count, batch[i]));
+                            log.Add($"#{log.Count} {Comparison.Describe(batch[i])} -> engine UNAVAILABLE ({why}; {source}: beyond the de-dup window, applied or not, the figures tell)");
+                            Count($"unavailable {why}, fate unknown");
+                            break;
+                        case Fate.Applied:
+                            var (code, field) = reference.Decide(batch[i]);
+                            log.Add($"#{log.Count} {Comparison.Describe(batch[i])} -> engine UNAVAILABLE ({why}; {source}: applied) | reference {code} {field}");
+                            Count($"unavailable {why}, applied");
+                            break;
+                        case Fate.ToldByEarlierCopy:
+                            log.Add($"#{log.Count} {Comparison.Describe(batch[i])} -> engine UNAVAILABLE ({why}; {source}: settled with it)");
+                            Count($"unavailable {why}, settled with an earlier copy");
+                            break;
+                        default:
+                            log.Add($"#{log.Count} {Comparison.Describe(batch[i])} -> engine UNAVAILABLE ({why}; {source}: not applied)");
+                            Count($"unavailable {why}, not applied");
+                            break;
                     }
                 }
 
@@ -265,9 +267,9 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
                         continue;
                     }
 
-                    if (probed?[i] is { } again)
+                    if (probed?[i] is not null)
                     {
-                        Settle(i, again, "after a silo kill");
+                        Settle(i, "after a silo kill");
                         continue;
                     }
 
@@ -289,7 +291,7 @@ public sealed class GrainDifferential(DifferentialCluster cluster, ITestOutputHe
 
                         probed ??= new Outcome?[batch.Count];
                         probed[i] = await cluster.Ingestor.IngestAsync(keys.Rekey(batch[i])).WaitAsync(CallTimeout);
-                        Settle(i, probed[i]!, "beside an injected fault");
+                        Settle(i, "beside an injected fault");
                         continue;
                     }
 

@@ -6,6 +6,8 @@ namespace SalesOps.Engine.Tests.Differential;
 /// The grains in memory mode against the from-scratch reference, with faults injected (see <see cref="GrainDifferential"/>).
 /// Reproduce one seed: <c>SALESOPS_GRAIN_DIFF_SEED=17 dotnet test tests/SalesOps.Engine.Tests --filter FullyQualifiedName~MemoryGrainDifferentialTests</c>;
 /// run more: <c>SALESOPS_GRAIN_DIFF_COUNT=2000</c>; fault rate: <c>SALESOPS_GRAIN_DIFF_FAULTS=0.1</c> (0 turns faults off);
+/// ingest calls' fault rate: <c>SALESOPS_GRAIN_DIFF_INGEST_FAULTS=0.6</c> (calls rejected more often than the ingestor
+/// retries, and settled by re-sending, become common);
 /// sequences at a time: <c>SALESOPS_GRAIN_DIFF_PARALLEL</c>. A seed fixes the history and its batches; which calls fail
 /// is drawn afresh each run (sequences share books, so a fault cannot be tied to one), so re-run a failing seed a few times.
 /// </summary>
