@@ -5,7 +5,9 @@
 #   load-tests/bench.sh [memory|sqlite|postgres] [--smoke] [-- extra load-test options]
 #
 # Writes load-tests/results/latest-<storage>.json (a --smoke run writes smoke-<storage>.json: a few seconds with a
-# small company; it checks correctness, not speed). Logs go to .bench/ (kept after a failure).
+# small company; it checks correctness, not speed). Logs go to .bench/ (kept after a failure). PostgreSQL's data and
+# socket live in a fresh folder under /tmp owned by the postgres user (removed on exit; its log is copied to .bench/
+# after a failure), so the benchmark runs from any checkout, even one under a folder that user cannot enter.
 # Environment: BENCH_PORT_BASE (default: random free range) to pin the ports; BENCH_AUTH=0 runs the server with its
 # development identity and no credentials on the calls (to measure what authentication costs; default: the server
 # requires credentials and the load test calls with API keys, as real clients do).
@@ -39,12 +41,26 @@ base=${BENCH_PORT_BASE:-$((20000 + (RANDOM % 400) * 100))}
 pg_port=$base grpc_port=$((base + 1)) silo_port=$((base + 2)) gateway_port=$((base + 3)) redis_port=$((base + 4))
 server_pid='' redis_started=false pg_started=false
 
+# PostgreSQL runs as the postgres user when we are root: its data (and the socket, kept in it) must be where that user
+# can reach, which a checkout under /root or a home folder is not. The tools run from inside that folder too, since
+# they change back to the working directory they were started in.
+pg_root=$(mktemp -d "${TMPDIR:-/tmp}/salesops-bench-pg.XXXXXX")
+[ "$(id -u)" = 0 ] && chown postgres "$pg_root"
+pg_data=$pg_root/data
+in_pg_root() { (cd "$pg_root" && "$@"); }
+
 cleanup() {
   local status=$?
   [ -n "$server_pid" ] && { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
   [ "$redis_started" = true ] && { redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true; }
-  [ "$pg_started" = true ] && pg_stop "$work/pg"
-  if [ "$status" -eq 0 ]; then rm -rf "$work"; else echo "bench.sh: failed; logs kept in $work" >&2; fi
+  [ "$pg_started" = true ] && in_pg_root pg_stop "$pg_data"
+  if [ "$status" -eq 0 ]; then
+    rm -rf "$work"
+  else
+    cp "$pg_data/server.log" "$work/postgres.log" 2>/dev/null || true
+    echo "bench.sh: failed; logs kept in $work" >&2
+  fi
+  rm -rf "$pg_root"
 }
 trap cleanup EXIT
 
@@ -53,10 +69,11 @@ dotnet build -c "$configuration" src/SalesOps.Server -v quiet -nologo
 dotnet build -c "$configuration" load-tests/SalesOps.LoadTests -v quiet -nologo
 
 echo "== PostgreSQL on 127.0.0.1:$pg_port"
-pg_start "$work/pg" "$pg_port"
 pg_started=true
+in_pg_root pg_start "$pg_data" "$pg_port"
+
 connection="Host=127.0.0.1;Port=$pg_port;Username=postgres"
-as_pg "$(pg_bin)/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -qc "CREATE DATABASE baseline" >/dev/null
+in_pg_root as_pg "$(pg_bin)/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -qc "CREATE DATABASE baseline" >/dev/null
 
 redis_args=()
 if ! command -v redis-server >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
