@@ -55,6 +55,12 @@ public sealed record CeilingReport(
 /// <summary>The ceilings of a run (<c>ceilings</c> subcommand), and the engine as a ratio of each (filled in by the load run).</summary>
 public sealed record CeilingsReport(DateTime MeasuredAt, string Workload, string Gc, CeilingReport? Domain, CeilingReport? Transport)
 {
+    /// <summary>A grain call carrying a batch to a grain that does nothing (<c>--orleans-hop</c>); null when not measured.</summary>
+    public CeilingReport? OrleansHop { get; init; }
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IEnumerable<CeilingReport> All => new[] { Domain, Transport, OrleansHop }.OfType<CeilingReport>();
+
     /// <summary>The engine's closed-loop figures over each ceiling's (set by the load run that includes this report).</summary>
     public IReadOnlyList<CeilingRatio> Ratios { get; init; } = [];
 
@@ -64,7 +70,7 @@ public sealed record CeilingsReport(DateTime MeasuredAt, string Workload, string
     public string Summary()
     {
         var w = new StringWriter();
-        foreach (var c in new[] { Domain, Transport }.OfType<CeilingReport>())
+        foreach (var c in All)
         {
             w.WriteLine($"  ceiling {c.Name,-9} {c.Events:N0} events in {c.Seconds:0.0} s = {c.EventsPerSecond:N0} events/s; {c.CpuUsPerEvent:0.##} µs CPU per event " +
                         $"({c.CpuCores:0.00} cores), {c.AllocatedBytesPerEvent:N0} B allocated per event; {c.Threads}; errors {c.Errors}" +
@@ -93,7 +99,7 @@ public sealed record CeilingRatio(string Ceiling, double EngineEventsPerSecond, 
     double? EngineCpuUsPerEvent, double CeilingCpuUsPerEvent, double? CpuPerEventRatio)
 {
     public static IReadOnlyList<CeilingRatio> Of(CeilingsReport ceilings, double engineEventsPerSecond, double? engineCpuUsPerEvent) =>
-        new[] { ceilings.Domain, ceilings.Transport }.OfType<CeilingReport>().Where(c => c.EventsPerSecond > 0).Select(c => new CeilingRatio(
+        ceilings.All.Where(c => c.EventsPerSecond > 0).Select(c => new CeilingRatio(
             c.Name, engineEventsPerSecond, c.EventsPerSecond, Math.Round(engineEventsPerSecond / c.EventsPerSecond, 3),
             engineCpuUsPerEvent, c.CpuUsPerEvent, engineCpuUsPerEvent is { } e && c.CpuUsPerEvent > 0 ? Math.Round(e / c.CpuUsPerEvent, 2) : null)).ToList();
 }
@@ -107,14 +113,18 @@ public static class Ceilings
     /// <summary>Events generated and mapped ahead of each timed stretch of the domain ceiling.</summary>
     private const int DomainChunkBatches = 20;
 
-    public static async Task<CeilingsReport> RunAsync(Options o, bool domain, bool transport, CancellationToken ct)
+    public static async Task<CeilingsReport> RunAsync(Options o, bool domain, bool transport, bool orleansHop, CancellationToken ct)
     {
         var settings = o.Workload("ceil", o.Reps, o.OpenPerRep);
         var d = domain ? RunDomain(o, ct) : null;
         var t = transport ? await RunTransportAsync(o, ct) : null;
+        var h = orleansHop ? await LoadTests.OrleansHop.RunAsync(o, ct) : null;
         return new CeilingsReport(DateTime.UtcNow, $"{settings.Reps:N0} reps, {settings.Customers:N0} customers, {settings.Streams} streams × {settings.BatchSize}-event batches, " +
             $"{o.InFlight} in flight, {o.Watchers} watched boards; mix: {settings.Mix}",
-            System.Runtime.GCSettings.IsServerGC ? "server" : "workstation" + (System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.Batch ? "" : ", concurrent"), d, t);
+            System.Runtime.GCSettings.IsServerGC ? "server" : "workstation" + (System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.Batch ? "" : ", concurrent"), d, t)
+        {
+            OrleansHop = h,
+        };
     }
 
     /// <summary>

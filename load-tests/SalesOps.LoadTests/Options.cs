@@ -25,6 +25,7 @@ public sealed record Options
     public string? Ceilings { get; init; }
     public double CeilingDuration { get; init; } = 10;
     public double CeilingWarmupMax { get; init; } = 30;
+    public bool OrleansHop { get; init; }
     public double Duration { get; init; } = 30;
     public IReadOnlyList<string> OpenRates { get; init; } = ["half", "50000"];
     public double OpenDuration { get; init; } = 20;
@@ -81,6 +82,8 @@ public sealed record Options
           SalesOps.LoadTests ceilings [options]            the domain and the transport ceilings
           SalesOps.LoadTests domain-ceiling [options]      InMemorySalesEngine alone, one thread, the same event mix
           SalesOps.LoadTests transport-ceiling [options]   a null Ingest server in this process, the same driver
+          SalesOps.LoadTests orleans-hop-ceiling [options] a grain call carrying a batch to a grain doing nothing
+          --orleans-hop true        the ceilings subcommand measures the Orleans hop too (false)
           --ceiling-duration S      measured seconds of each ceiling (10), after a warm-up that ends once this
                                     process's JIT has settled, at most --ceiling-warmup-max S (30)
           --report PATH             write the ceilings' JSON report here
@@ -131,6 +134,7 @@ public sealed record Options
                 "--ceilings" => o with { Ceilings = value.Length == 0 ? null : value },
                 "--ceiling-duration" => o with { CeilingDuration = Num(name, value) },
                 "--ceiling-warmup-max" => o with { CeilingWarmupMax = Num(name, value) },
+                "--orleans-hop" => o with { OrleansHop = bool.TryParse(value, out var hop) ? hop : throw new ArgumentException("--orleans-hop takes true or false") },
                 "--duration" => o with { Duration = Num(name, value) },
                 "--open-rates" => o with { OpenRates = Rates(value) },
                 "--open-duration" => o with { OpenDuration = Num(name, value) },

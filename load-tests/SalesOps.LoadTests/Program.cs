@@ -24,7 +24,7 @@ public static class Program
             return await WebhookDriver.RunAsync(args[1..], CancellationToken.None);
         }
 
-        var command = args.Length > 0 && args[0] is "ceilings" or "domain-ceiling" or "transport-ceiling" ? args[0] : null;
+        var command = args.Length > 0 && args[0] is "ceilings" or "domain-ceiling" or "transport-ceiling" or "orleans-hop-ceiling" ? args[0] : null;
         Options options;
         try
         {
@@ -83,7 +83,8 @@ public static class Program
         try
         {
             var started = Stopwatch.GetTimestamp();
-            var ceilings = await Ceilings.RunAsync(options, command != "transport-ceiling", command != "domain-ceiling", cancel.Token);
+            var ceilings = await Ceilings.RunAsync(options, command is "ceilings" or "domain-ceiling", command is "ceilings" or "transport-ceiling",
+                command == "orleans-hop-ceiling" || (command == "ceilings" && options.OrleansHop), cancel.Token);
             Console.WriteLine($"== ceilings ({ceilings.Workload}; {ceilings.Gc} GC), {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s in all");
             Console.Write(ceilings.Summary());
             if (options.Report is { } path)
@@ -93,7 +94,7 @@ public static class Program
                 Console.WriteLine($"ceilings written to {path}");
             }
 
-            var errors = new[] { ceilings.Domain, ceilings.Transport }.OfType<CeilingReport>().Where(c => c.Errors > 0).ToList();
+            var errors = ceilings.All.Where(c => c.Errors > 0).ToList();
             foreach (var c in errors)
             {
                 Console.Error.WriteLine($"ceiling {c.Name}: {c.Errors} events not accepted: {string.Join("; ", c.ErrorSamples)}");

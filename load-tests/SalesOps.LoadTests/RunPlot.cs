@@ -75,7 +75,7 @@ public static class RunPlot
         return bars;
     }
 
-    private static IEnumerable<CeilingReport> Ceilings(Report r) => new[] { r.Ceilings?.Domain, r.Ceilings?.Transport }.OfType<CeilingReport>();
+    private static IEnumerable<CeilingReport> Ceilings(Report r) => r.Ceilings?.All ?? [];
 
     private static string Ratio(double engine, double other) => other > 0 ? string.Create(Inv, $"engine = {engine / other:0.00}×") : "";
 
