@@ -72,7 +72,7 @@ public sealed record CeilingsReport(DateTime MeasuredAt, string Workload, string
         var w = new StringWriter();
         foreach (var c in All)
         {
-            w.WriteLine($"  ceiling {c.Name,-9} {c.Events:N0} events in {c.Seconds:0.0} s = {c.EventsPerSecond:N0} events/s; {c.CpuUsPerEvent:0.##} µs CPU per event " +
+            w.WriteLine($"  ceiling {c.Name,-9} {c.Events:N0} events in {c.Seconds:0.0} s = {c.EventsPerSecond:N0} events/s; {RunPlot.Figure(c.CpuUsPerEvent)} µs CPU per event " +
                         $"({c.CpuCores:0.00} cores), {c.AllocatedBytesPerEvent:N0} B allocated per event; {c.Threads}; errors {c.Errors}" +
                         (c.MapCpuUsPerEvent is { } map ? $"; proto→domain mapping {map:0.##} µs per event (apart)" : "") +
                         (c.GenerateCpuUsPerEvent is { } gen ? $"; of which generating the events {gen:0.##} µs per event (measured apart)" : "") +
@@ -83,8 +83,8 @@ public sealed record CeilingsReport(DateTime MeasuredAt, string Workload, string
 
         foreach (var r in Ratios)
         {
-            w.WriteLine($"  engine = {r.EventsPerSecondRatio:0.00} × {r.Ceiling} ceiling in events/s ({r.EngineEventsPerSecond:N0} vs {r.CeilingEventsPerSecond:N0})" +
-                        (r.CpuPerEventRatio is { } cpu ? $"; engine = {cpu:0.0} × {r.Ceiling} ceiling in CPU per event ({r.EngineCpuUsPerEvent:0.#} vs {r.CeilingCpuUsPerEvent:0.##} µs)" : ""));
+            w.WriteLine($"  engine = {RunPlot.Figure(r.EventsPerSecondRatio)} × {r.Ceiling} ceiling in events/s ({r.EngineEventsPerSecond:N0} vs {r.CeilingEventsPerSecond:N0})" +
+                        (r.CpuPerEventRatio is { } cpu ? $"; engine = {RunPlot.Figure(cpu)} × {r.Ceiling} ceiling in CPU per event ({r.EngineCpuUsPerEvent:0.#} vs {RunPlot.Figure(r.CeilingCpuUsPerEvent)} µs)" : ""));
         }
 
         return w.ToString();
@@ -100,7 +100,7 @@ public sealed record CeilingRatio(string Ceiling, double EngineEventsPerSecond, 
 {
     public static IReadOnlyList<CeilingRatio> Of(CeilingsReport ceilings, double engineEventsPerSecond, double? engineCpuUsPerEvent) =>
         ceilings.All.Where(c => c.EventsPerSecond > 0).Select(c => new CeilingRatio(
-            c.Name, engineEventsPerSecond, c.EventsPerSecond, Math.Round(engineEventsPerSecond / c.EventsPerSecond, 3),
+            c.Name, engineEventsPerSecond, c.EventsPerSecond, Math.Round(engineEventsPerSecond / c.EventsPerSecond, 6),
             engineCpuUsPerEvent, c.CpuUsPerEvent, engineCpuUsPerEvent is { } e && c.CpuUsPerEvent > 0 ? Math.Round(e / c.CpuUsPerEvent, 2) : null)).ToList();
 }
 

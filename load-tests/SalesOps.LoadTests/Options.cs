@@ -88,6 +88,8 @@ public sealed record Options
                                     process's JIT has settled, at most --ceiling-warmup-max S (30)
           --report PATH             write the ceilings' JSON report here
 
+        SalesOps.LoadTests plot REPORT.json [OUT.svg] draws a report's plot again (beside it by default).
+
         Exit code 0 when every acknowledged event shows in the server's figures and nothing failed, 1 otherwise,
         2 for bad arguments.
         """;

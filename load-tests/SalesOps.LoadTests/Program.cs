@@ -24,6 +24,16 @@ public static class Program
             return await WebhookDriver.RunAsync(args[1..], CancellationToken.None);
         }
 
+        if (args.Length is 2 or 3 && args[0] == "plot")
+        {
+            // Draws a report's plot again (an older report, or after the plot changed): plot REPORT.json [OUT.svg].
+            var report = System.Text.Json.JsonSerializer.Deserialize<Report>(await File.ReadAllTextAsync(args[1]), Report.Json)!;
+            var svg = args.Length == 3 ? args[2] : Path.ChangeExtension(args[1], ".svg");
+            await File.WriteAllTextAsync(svg, RunPlot.Svg(report));
+            Console.WriteLine($"plot written to {svg}");
+            return 0;
+        }
+
         var command = args.Length > 0 && args[0] is "ceilings" or "domain-ceiling" or "transport-ceiling" or "orleans-hop-ceiling" ? args[0] : null;
         Options options;
         try
@@ -403,9 +413,9 @@ public sealed class LoadRun(Options o)
 
         await task;
         var end = _probe.Mark();
-        if (Stopwatch.GetElapsedTime(last.Timestamp, end.Timestamp) >= TimeSpan.FromMilliseconds(250))
+        if (Stopwatch.GetElapsedTime(last.Timestamp, end.Timestamp) >= TimeSpan.FromMilliseconds(500))
         {
-            Sample(end, stats.Events); // the phase's last part-second
+            Sample(end, stats.Events); // the phase's last part-second (a shorter one is mostly the drain of the batches in flight)
         }
 
         var (serverCores, generatorCores) = end.CoresSince(mark);

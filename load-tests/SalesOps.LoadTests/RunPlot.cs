@@ -21,7 +21,7 @@ public static class RunPlot
     public static string Svg(Report report)
     {
         var svg = new StringBuilder();
-        const int height = 960;
+        const int height = 970;
         svg.Append(Inv, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{height}\" viewBox=\"0 0 {Width} {height}\" font-family=\"DejaVu Sans, Arial, sans-serif\" font-size=\"12\">\n");
         svg.Append(Inv, $"<rect width=\"{Width}\" height=\"{height}\" fill=\"white\"/>\n");
         Text(svg, Left, 28, $"SalesOps load test {report.Tag}: {report.Storage} storage, {report.Reps:N0} reps, {report.Streams} streams × {report.BatchSize}-event batches, " +
@@ -35,7 +35,7 @@ public static class RunPlot
         Latencies(svg, report, timeline, tMax, top: 380, bottom: 620);
         Bars(svg, "Closed-loop events/s against the peers and the ceilings (log scale)", Left, 680, 540, RateBars(report), log: true, unit: "events/s");
         Bars(svg, "CPU µs per event (lower is cheaper)", 660, 680, 500, CpuBars(report), log: false, unit: "µs");
-        Notes(svg, report, 900);
+        Notes(svg, report, 915);
         svg.Append("</svg>\n");
         return svg.ToString();
     }
@@ -69,7 +69,7 @@ public static class RunPlot
         foreach (var c in Ceilings(r))
         {
             bars.Add(new Bar(c.Name == "transport" ? "transport (client+server)" : $"{c.Name} ceiling", c.CpuUsPerEvent, "#2ca02c",
-                r.ServerCpuUsPerEvent is { } e && c.CpuUsPerEvent > 0 ? string.Create(Inv, $"engine = {e / c.CpuUsPerEvent:0.0}×") : ""));
+                r.ServerCpuUsPerEvent is { } e && c.CpuUsPerEvent > 0 ? $"engine = {Figure(e / c.CpuUsPerEvent)}×" : ""));
         }
 
         return bars;
@@ -77,7 +77,17 @@ public static class RunPlot
 
     private static IEnumerable<CeilingReport> Ceilings(Report r) => r.Ceilings?.All ?? [];
 
-    private static string Ratio(double engine, double other) => other > 0 ? string.Create(Inv, $"engine = {engine / other:0.00}×") : "";
+    private static string Ratio(double engine, double other) => other > 0 ? $"engine = {Figure(engine / other)}×" : "";
+
+    /// <summary>A figure with the digits that matter: 6,114 · 71.9 · 3.3 · 0.54 · 0.0002.</summary>
+    public static string Figure(double v) => Math.Abs(v) switch
+    {
+        >= 100 => v.ToString("N0", Inv),
+        >= 10 => v.ToString("0.#", Inv),
+        >= 0.1 => v.ToString("0.##", Inv),
+        0 => "0",
+        _ => v.ToString("G2", Inv),
+    };
 
     private static void Throughput(StringBuilder svg, Report report, IReadOnlyList<TimelineSample> timeline, double tMax, int top, int bottom)
     {
@@ -137,8 +147,8 @@ public static class RunPlot
         }
 
         const int labelWidth = 170;
-        const int barHeight = 26;
-        const int gap = 12;
+        const int barHeight = 22;
+        const int gap = 10;
         var plotLeft = x + labelWidth;
         var plotWidth = width - labelWidth - 150;
         var max = bars.Max(b => b.Value);
@@ -170,14 +180,14 @@ public static class RunPlot
         {
             var b = bars[i];
             var y = top + (i * (barHeight + gap));
-            Text(svg, plotLeft - 8, y + 17, b.Label, 12, anchor: "end");
+            Text(svg, plotLeft - 8, y + 15, b.Label, 12, anchor: "end");
             var w = Math.Max(1, X(b.Value) - plotLeft);
             svg.Append(Inv, $"<rect x=\"{plotLeft}\" y=\"{y}\" width=\"{w:0.#}\" height=\"{barHeight}\" fill=\"{b.Color}\"/>\n");
-            var value = unit == "µs" ? string.Create(Inv, $"{b.Value:0.##} µs") : string.Create(Inv, $"{b.Value:N0}/s");
-            Text(svg, plotLeft + w + 6, y + 12, value, 11, "bold");
+            var value = unit == "µs" ? $"{Figure(b.Value)} µs" : string.Create(Inv, $"{b.Value:N0}/s");
+            Text(svg, plotLeft + w + 6, y + 10, value, 11, "bold");
             if (b.Note.Length > 0)
             {
-                Text(svg, plotLeft + w + 6, y + 25, b.Note, 10, fill: "#555");
+                Text(svg, plotLeft + w + 6, y + 21, b.Note, 10, fill: "#555");
             }
         }
     }
