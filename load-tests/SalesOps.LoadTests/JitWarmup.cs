@@ -9,7 +9,11 @@ namespace SalesOps.LoadTests;
 /// <param name="JitMethods">Methods compiled when it ended (JIT compilations, tier-0 and tier-1 counted apart).</param>
 /// <param name="JitMethodsDuringWarmup">Of those, compiled during the warm-up.</param>
 /// <param name="Source">Where the count came from.</param>
-public sealed record WarmupReport(double Seconds, bool? JitSettled, long? JitMethods, long? JitMethodsDuringWarmup, string Source);
+public sealed record WarmupReport(double Seconds, bool? JitSettled, long? JitMethods, long? JitMethodsDuringWarmup, string Source)
+{
+    /// <summary>Methods compiled in each second of the warm-up, in order (how the JIT came to rest, or did not).</summary>
+    public IReadOnlyList<long> JitMethodsPerSecond { get; init; } = [];
+}
 
 /// <summary>
 /// A warm-up that ends when the JIT has settled rather than after a fixed time: the count of compiled methods (every
@@ -27,6 +31,7 @@ public static class JitWarmup
         var started = Stopwatch.GetTimestamp();
         var first = await count();
         var last = first;
+        var perSecond = new List<long>();
         while (true)
         {
             await Task.Delay(1000, ct);
@@ -44,10 +49,11 @@ public static class JitWarmup
             }
 
             var settled = now == last;
+            perSecond.Add(now.Value - (last ?? now.Value));
             last = now;
             if ((settled && elapsed >= min) || elapsed >= max)
             {
-                return new WarmupReport(Math.Round(elapsed.TotalSeconds, 1), settled, now, now - first, source);
+                return new WarmupReport(Math.Round(elapsed.TotalSeconds, 1), settled, now, now - first, source) { JitMethodsPerSecond = perSecond };
             }
         }
     }

@@ -21,7 +21,7 @@ public sealed record Options
     public string? Web { get; init; }
     public int Top { get; init; } = 10;
     public double Warmup { get; init; } = 10;
-    public double WarmupMax { get; init; } = 60;
+    public double WarmupMax { get; init; } = 90;
     public string? Ceilings { get; init; }
     public double CeilingDuration { get; init; } = 10;
     public double CeilingWarmupMax { get; init; } = 30;
@@ -59,7 +59,7 @@ public sealed record Options
                                     gRPC port + 10), on one channel per territory
           --warmup S                closed-loop warm-up before the measured phases (JIT, caches), seconds (10);
                                     it goes on until the server's JIT has settled (its Prometheus scrape on the web
-                                    port shows no method compiled for a whole second), at most --warmup-max S (60)
+                                    port shows no method compiled for a whole second), at most --warmup-max S (90)
           --ceilings PATH           a report of the ceilings subcommand: included in this run's report, and the
                                     engine's closed-loop figures given as a ratio of each ceiling
           --duration S              closed-loop (maximum throughput) phase, seconds (30; 0 skips it)

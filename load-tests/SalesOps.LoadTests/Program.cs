@@ -203,7 +203,7 @@ public sealed class LoadRun(Options o)
                 }
             });
             Log($"warm-up ended after {warmup!.Seconds:0.#} s: server JIT {(warmup.JitSettled switch { true => "settled", false => "still compiling at --warmup-max", null => "count not readable" })}" +
-                (warmup.JitMethods is { } m ? $" ({m:N0} methods compiled, {warmup.JitMethodsDuringWarmup:N0} during the warm-up)" : ""));
+                (warmup.JitMethods is { } m ? $" ({m:N0} methods compiled, {warmup.JitMethodsDuringWarmup:N0} during the warm-up; per second: {string.Join(' ', warmup.JitMethodsPerSecond)})" : ""));
         }
 
         double closedRate = 0;
