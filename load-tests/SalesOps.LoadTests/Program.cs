@@ -413,9 +413,11 @@ public sealed class LoadRun(Options o)
 
         await task;
         var end = _probe.Mark();
-        if (Stopwatch.GetElapsedTime(last.Timestamp, end.Timestamp) >= TimeSpan.FromMilliseconds(500))
+        if (tick == 0)
         {
-            Sample(end, stats.Events); // the phase's last part-second (a shorter one is mostly the drain of the batches in flight)
+            // A phase shorter than a second gets one sample. A longer one's last part-second is left out: it is mostly the
+            // drain of the batches in flight (acknowledged, none sent), a rate no second of the phase had.
+            Sample(end, stats.Events);
         }
 
         var (serverCores, generatorCores) = end.CoresSince(mark);
