@@ -99,10 +99,16 @@ public sealed class IngestDriver
     public Task ClosedLoopAsync(PhaseStats stats, TimeSpan duration, int window, long maxBatchesPerStream, CancellationToken ct)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        return ClosedLoopAsync(stats, () => Stopwatch.GetTimestamp() >= deadline, window, maxBatchesPerStream, ct);
+    }
+
+    /// <summary>Maximum throughput until <paramref name="done"/> says so (a warm-up that ends when the JIT has settled).</summary>
+    public Task ClosedLoopAsync(PhaseStats stats, Func<bool> done, int window, long maxBatchesPerStream, CancellationToken ct)
+    {
         return RunAllAsync(stats, s =>
         {
             var sent = 0L;
-            return StreamAsync(s, () => Stopwatch.GetTimestamp() < deadline && sent++ < maxBatchesPerStream ? Measured(s) : null, null, window, stats, ct);
+            return StreamAsync(s, () => !done() && sent++ < maxBatchesPerStream ? Measured(s) : null, null, window, stats, ct);
         });
     }
 

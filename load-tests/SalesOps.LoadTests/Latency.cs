@@ -5,11 +5,13 @@ namespace SalesOps.LoadTests;
 
 /// <summary>
 /// A latency distribution (HdrHistogram, microsecond resolution, up to ten minutes), safe to record into and summarise
-/// from any thread (a lock: HdrHistogram's concurrent variant cannot be read while it is written).
+/// from any thread (a lock: HdrHistogram's concurrent variant cannot be read while it is written). A second histogram
+/// holds what was recorded since the last <see cref="TakeInterval"/>: the per-second samples of the run's timeline.
 /// </summary>
 public sealed class Latency
 {
     private readonly LongHistogram _histogram = new(1, TimeSpan.FromMinutes(10).Ticks / 10, 3);
+    private readonly LongHistogram _interval = new(1, TimeSpan.FromMinutes(10).Ticks / 10, 3);
     private readonly Lock _lock = new();
 
     /// <summary>
@@ -51,9 +53,22 @@ public sealed class Latency
 
     private void RecordMicroseconds(long us)
     {
+        var value = Math.Clamp(us, 1, _histogram.HighestTrackableValue);
         lock (_lock)
         {
-            _histogram.RecordValue(Math.Clamp(us, 1, _histogram.HighestTrackableValue));
+            _histogram.RecordValue(value);
+            _interval.RecordValue(value);
+        }
+    }
+
+    /// <summary>The percentiles of what was recorded since the previous call (or since the start), then starts anew.</summary>
+    public Percentiles TakeInterval()
+    {
+        lock (_lock)
+        {
+            var summary = Summarise(_interval);
+            _interval.Reset();
+            return summary;
         }
     }
 
@@ -61,19 +76,19 @@ public sealed class Latency
     {
         lock (_lock)
         {
-            return SummaryLocked();
+            return Summarise(_histogram);
         }
     }
 
-    private Percentiles SummaryLocked()
+    private static Percentiles Summarise(LongHistogram histogram)
     {
-        if (_histogram.TotalCount == 0)
+        if (histogram.TotalCount == 0)
         {
             return Percentiles.Empty;
         }
 
-        double At(double p) => Math.Round(_histogram.GetValueAtPercentile(p) / 1000.0, 3);
-        return new Percentiles(_histogram.TotalCount, At(50), At(95), At(99), At(99.9), Math.Round(_histogram.GetMaxValue() / 1000.0, 3));
+        double At(double p) => Math.Round(histogram.GetValueAtPercentile(p) / 1000.0, 3);
+        return new Percentiles(histogram.TotalCount, At(50), At(95), At(99), At(99.9), Math.Round(histogram.GetMaxValue() / 1000.0, 3));
     }
 }
 

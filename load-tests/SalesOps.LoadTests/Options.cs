@@ -21,6 +21,11 @@ public sealed record Options
     public string? Web { get; init; }
     public int Top { get; init; } = 10;
     public double Warmup { get; init; } = 10;
+    public double WarmupMax { get; init; } = 90;
+    public string? Ceilings { get; init; }
+    public double CeilingDuration { get; init; } = 10;
+    public double CeilingWarmupMax { get; init; } = 30;
+    public bool OrleansHop { get; init; }
     public double Duration { get; init; } = 30;
     public IReadOnlyList<string> OpenRates { get; init; } = ["half", "50000"];
     public double OpenDuration { get; init; } = 20;
@@ -52,7 +57,11 @@ public sealed record Options
           --browser-screens N       office screens shaped as browsers run them (0): each an HTTP/1.1 connection
                                     reading WatchScreen's JSON lines from the web port (--web URL, default the
                                     gRPC port + 10), on one channel per territory
-          --warmup S                closed-loop warm-up before the measured phases (JIT, caches), seconds (10)
+          --warmup S                closed-loop warm-up before the measured phases (JIT, caches), seconds (10);
+                                    it goes on until the server's JIT has settled (its Prometheus scrape on the web
+                                    port shows no method compiled for a whole second), at most --warmup-max S (90)
+          --ceilings PATH           a report of the ceilings subcommand: included in this run's report, and the
+                                    engine's closed-loop figures given as a ratio of each ceiling
           --duration S              closed-loop (maximum throughput) phase, seconds (30; 0 skips it)
           --open-rates LIST         open-loop phases at these offered events/s; "half" = half the closed-loop rate
                                     ("half,50000"; "" skips them), --open-duration S each (20)
@@ -68,6 +77,18 @@ public sealed record Options
                                     (ingest), a screen key (watchers) and a manager key (queries), and use them
                                     (without it, no credentials: the server's development identity)
           --settle-timeout S        how long figures and screens may take to converge after the load (120)
+
+        Ceilings (before the engine phases, in a process of their own; the workload options above apply):
+          SalesOps.LoadTests ceilings [options]            the domain and the transport ceilings
+          SalesOps.LoadTests domain-ceiling [options]      InMemorySalesEngine alone, one thread, the same event mix
+          SalesOps.LoadTests transport-ceiling [options]   a null Ingest server in this process, the same driver
+          SalesOps.LoadTests orleans-hop-ceiling [options] a grain call carrying a batch to a grain doing nothing
+          --orleans-hop true        the ceilings subcommand measures the Orleans hop too (false)
+          --ceiling-duration S      measured seconds of each ceiling (10), after a warm-up that ends once this
+                                    process's JIT has settled, at most --ceiling-warmup-max S (30)
+          --report PATH             write the ceilings' JSON report here
+
+        SalesOps.LoadTests plot REPORT.json [OUT.svg] draws a report's plot again (beside it by default).
 
         Exit code 0 when every acknowledged event shows in the server's figures and nothing failed, 1 otherwise,
         2 for bad arguments.
@@ -111,6 +132,11 @@ public sealed record Options
                 "--web" => o with { Web = value.Length == 0 ? null : value },
                 "--top" => o with { Top = Int(name, value, 1, 100) },
                 "--warmup" => o with { Warmup = Num(name, value) },
+                "--warmup-max" => o with { WarmupMax = Num(name, value) },
+                "--ceilings" => o with { Ceilings = value.Length == 0 ? null : value },
+                "--ceiling-duration" => o with { CeilingDuration = Num(name, value) },
+                "--ceiling-warmup-max" => o with { CeilingWarmupMax = Num(name, value) },
+                "--orleans-hop" => o with { OrleansHop = bool.TryParse(value, out var hop) ? hop : throw new ArgumentException("--orleans-hop takes true or false") },
                 "--duration" => o with { Duration = Num(name, value) },
                 "--open-rates" => o with { OpenRates = Rates(value) },
                 "--open-duration" => o with { OpenDuration = Num(name, value) },

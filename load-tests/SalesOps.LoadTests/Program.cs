@@ -24,10 +24,21 @@ public static class Program
             return await WebhookDriver.RunAsync(args[1..], CancellationToken.None);
         }
 
+        if (args.Length is 2 or 3 && args[0] == "plot")
+        {
+            // Draws a report's plot again (an older report, or after the plot changed): plot REPORT.json [OUT.svg].
+            var report = System.Text.Json.JsonSerializer.Deserialize<Report>(await File.ReadAllTextAsync(args[1]), Report.Json)!;
+            var svg = args.Length == 3 ? args[2] : Path.ChangeExtension(args[1], ".svg");
+            await File.WriteAllTextAsync(svg, RunPlot.Svg(report));
+            Console.WriteLine($"plot written to {svg}");
+            return 0;
+        }
+
+        var command = args.Length > 0 && args[0] is "ceilings" or "domain-ceiling" or "transport-ceiling" or "orleans-hop-ceiling" ? args[0] : null;
         Options options;
         try
         {
-            options = Options.Parse(args);
+            options = Options.Parse(command is null ? args : args[1..]);
         }
         catch (ArgumentException ex)
         {
@@ -43,6 +54,11 @@ public static class Program
             cancel.Cancel();
         };
 
+        if (command is not null)
+        {
+            return await CeilingsAsync(command, options, cancel);
+        }
+
         try
         {
             var report = await new LoadRun(options).RunAsync(cancel.Token);
@@ -52,6 +68,9 @@ public static class Program
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
                 await File.WriteAllTextAsync(path, report.ToJson());
                 Console.WriteLine($"report written to {path}");
+                var plot = Path.ChangeExtension(path, ".svg");
+                await File.WriteAllTextAsync(plot, RunPlot.Svg(report));
+                Console.WriteLine($"plot written to {plot}");
             }
 
             return report.Verification.Passed ? 0 : 1;
@@ -64,6 +83,38 @@ public static class Program
         catch (Exception ex) when (ex is RpcException or TimeoutException or HttpRequestException)
         {
             Console.Error.WriteLine($"load test: {ex.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary>The ceilings subcommands: what the domain alone and the transport alone do with the same events.</summary>
+    private static async Task<int> CeilingsAsync(string command, Options options, CancellationTokenSource cancel)
+    {
+        try
+        {
+            var started = Stopwatch.GetTimestamp();
+            var ceilings = await Ceilings.RunAsync(options, command is "ceilings" or "domain-ceiling", command is "ceilings" or "transport-ceiling",
+                command == "orleans-hop-ceiling" || (command == "ceilings" && options.OrleansHop), cancel.Token);
+            Console.WriteLine($"== ceilings ({ceilings.Workload}; {ceilings.Gc} GC), {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s in all");
+            Console.Write(ceilings.Summary());
+            if (options.Report is { } path)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+                await File.WriteAllTextAsync(path, System.Text.Json.JsonSerializer.Serialize(ceilings, Report.Json));
+                Console.WriteLine($"ceilings written to {path}");
+            }
+
+            var errors = ceilings.All.Where(c => c.Errors > 0).ToList();
+            foreach (var c in errors)
+            {
+                Console.Error.WriteLine($"ceiling {c.Name}: {c.Errors} events not accepted: {string.Join("; ", c.ErrorSamples)}");
+            }
+
+            return errors.Count == 0 ? 0 : 1;
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("ceilings: cancelled");
             return 1;
         }
     }
@@ -88,6 +139,8 @@ public sealed class LoadRun(Options o)
     private readonly ServerProbe _probe = new(o.ServerPid);
     private readonly List<string> _failures = new();
     private readonly List<PhaseReport> _phases = new();
+    private readonly List<TimelineSample> _timeline = new();
+    private readonly long _runStarted = Stopwatch.GetTimestamp();
 
     public async Task<Report> RunAsync(CancellationToken ct)
     {
@@ -126,10 +179,31 @@ public sealed class LoadRun(Options o)
         }
 
 
+        WarmupReport? warmup = null;
         if (o.Warmup > 0)
         {
-            // Reported as a phase of its own, never as the headline: the server's JIT tiers up and its caches fill.
-            await PhaseAsync("warm-up", "closed", null, null, s => driver.ClosedLoopAsync(s, TimeSpan.FromSeconds(o.Warmup), o.InFlight, long.MaxValue, ct));
+            // Reported as a phase of its own, never as the headline: the server's JIT tiers up and its caches fill. It
+            // ends once the server's JIT has settled (no method compiled for a whole second), at least --warmup and at
+            // most --warmup-max seconds (docs/adr/0035).
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+            var metrics = new Uri(WebBase(), "/metrics");
+            await PhaseAsync("warm-up", "closed", null, null, async s =>
+            {
+                var done = 0;
+                var load = driver.ClosedLoopAsync(s, () => Volatile.Read(ref done) != 0, o.InFlight, long.MaxValue, ct);
+                try
+                {
+                    warmup = await JitWarmup.UntilSettledAsync(JitWarmup.FromPrometheus(http, metrics), $"the server's {metrics} ({JitWarmup.PrometheusJitMetric})",
+                        TimeSpan.FromSeconds(o.Warmup), TimeSpan.FromSeconds(Math.Max(o.Warmup, o.WarmupMax)), ct);
+                }
+                finally
+                {
+                    Volatile.Write(ref done, 1);
+                    await load;
+                }
+            });
+            Log($"warm-up ended after {warmup!.Seconds:0.#} s: server JIT {(warmup.JitSettled switch { true => "settled", false => "still compiling at --warmup-max", null => "count not readable" })}" +
+                (warmup.JitMethods is { } m ? $" ({m:N0} methods compiled, {warmup.JitMethodsDuringWarmup:N0} during the warm-up; per second: {string.Join(' ', warmup.JitMethodsPerSecond)})" : ""));
         }
 
         double closedRate = 0;
@@ -201,6 +275,12 @@ public sealed class LoadRun(Options o)
 
         var browserReport = browsers.Report();
         await browsers.StopAsync();
+        var ceilings = o.Ceilings is { } ceilingsPath ? CeilingsReport.Read(ceilingsPath) : null;
+        if (ceilings is not null)
+        {
+            ceilings = ceilings with { Ratios = CeilingRatio.Of(ceilings, headline.EventsPerSecond, headline.ServerCpuUsPerEvent) };
+        }
+
         return new Report(
             "SalesOps.LoadTests", startedAt, o.Storage, o.Server, o.Tag, o.Reps, company.Settings.Streams, o.BatchSize, o.Watchers, o.AlertWatchers,
             company.Settings.Mix.ToString(), Math.Round(headline.EventsPerSecond), headline.AckLatencyMs, pushPhase.PushLatencyMs, lag,
@@ -210,6 +290,9 @@ public sealed class LoadRun(Options o)
             new Verification(_failures.Count == 0, checks + (capacity is null ? 0 : _capacityChecks), _failures))
         {
             BrowserScreens = o.BrowserScreens > 0 ? browserReport : null,
+            Warmup = warmup,
+            Ceilings = ceilings,
+            Timeline = _timeline,
         };
     }
 
@@ -293,14 +376,33 @@ public sealed class LoadRun(Options o)
         var stats = new PhaseStats(name);
         var task = run(stats);
         var lastEvents = 0L;
-        var lastAt = started;
-        while (await Task.WhenAny(task, Task.Delay(2000)) != task)
+        var last = mark;
+        var tick = 0;
+
+        // A sample a second for the run's timeline (and its plot); a progress line every two.
+        void Sample(CpuMark point, long events)
         {
-            var now = Stopwatch.GetTimestamp();
-            var events = stats.Events;
-            var rate = (events - lastEvents) / Stopwatch.GetElapsedTime(lastAt, now).TotalSeconds;
-            (lastEvents, lastAt) = (events, now);
+            var rate = (events - lastEvents) / Stopwatch.GetElapsedTime(last.Timestamp, point.Timestamp).TotalSeconds;
+            var (secondServer, secondGenerator) = point.CoresSince(last);
+            var ack = stats.Ack.TakeInterval();
+            var push = measured ? screens!.Stats.Push.TakeInterval() : Percentiles.Empty;
+            _timeline.Add(new TimelineSample(
+                RunSeconds(point.Timestamp), name, Math.Round(rate),
+                ack.Count > 0 ? ack.P50 : null, ack.Count > 0 ? ack.P99 : null, push.Count > 0 ? push.P99 : null, secondServer, secondGenerator));
+            (lastEvents, last) = (events, point);
+        }
+
+        while (await Task.WhenAny(task, Task.Delay(1000)) != task)
+        {
             var point = _probe.Mark();
+            var events = stats.Events;
+            var rate = (events - lastEvents) / Stopwatch.GetElapsedTime(last.Timestamp, point.Timestamp).TotalSeconds;
+            Sample(point, events);
+            if (++tick % 2 != 0)
+            {
+                continue;
+            }
+
             var cpu = point.CoresSince(mark);
             Log($"[{name} {Stopwatch.GetElapsedTime(started).TotalSeconds,5:0}s] {events,11:N0} events acked, {rate,9:N0}/s now, errors {stats.Errors}, " +
                 $"ack p99 {stats.Ack.Summary().P99:0.#} ms" +
@@ -311,6 +413,13 @@ public sealed class LoadRun(Options o)
 
         await task;
         var end = _probe.Mark();
+        if (tick == 0)
+        {
+            // A phase shorter than a second gets one sample. A longer one's last part-second is left out: it is mostly the
+            // drain of the batches in flight (acknowledged, none sent), a rate no second of the phase had.
+            Sample(end, stats.Events);
+        }
+
         var (serverCores, generatorCores) = end.CoresSince(mark);
         foreach (var sample in stats.ErrorSamples)
         {
@@ -323,7 +432,11 @@ public sealed class LoadRun(Options o)
         var report = new PhaseReport(name, model, offered, Math.Round(stats.Seconds, 2), stats.Events, Math.Round(stats.EventsPerSecond), stats.Errors, stats.BatchesNotSent,
             stats.Ack.Summary(), measured ? screens!.Stats.Push.Summary() : Percentiles.Empty, measured ? screens!.Stats.Alert.Summary() : Percentiles.Empty,
             measured ? screens!.Stats.Updates : 0, serverCores, PhaseReport.CpuUsPerEvent(serverCores, stats.EventsPerSecond), generatorCores,
-            end.StealPercentSince(mark), _probe.Memory()?.Rss);
+            end.StealPercentSince(mark), _probe.Memory()?.Rss)
+        {
+            StartS = RunSeconds(started),
+            EndS = RunSeconds(end.Timestamp),
+        };
         _phases.Add(report);
         Log($"{name}: {stats.Events:N0} events in {stats.Seconds:0.0} s = {stats.EventsPerSecond:N0} events/s, errors {stats.Errors}; ack {stats.Ack.Summary()}" +
             (measured ? $"; push {report.PushLatencyMs}" : ""));
@@ -366,6 +479,21 @@ public sealed class LoadRun(Options o)
         }
 
         Log($"server quiet after {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s; timing reads");
+    }
+
+    /// <summary>Seconds from the run's start to <paramref name="timestamp"/> (the timeline's clock).</summary>
+    private double RunSeconds(long timestamp) => Math.Round(Stopwatch.GetElapsedTime(_runStarted, timestamp).TotalSeconds, 2);
+
+    /// <summary>The server's web port (--web, or the gRPC port + 10 as the server defaults it).</summary>
+    private Uri WebBase()
+    {
+        if (o.Web is { } web)
+        {
+            return new Uri(web);
+        }
+
+        var grpc = new Uri(o.Server);
+        return new UriBuilder(grpc) { Port = grpc.Port + 10 }.Uri;
     }
 
     /// <summary>A channel that sends <paramref name="apiKey"/> (none when null) with every call.</summary>

@@ -31,7 +31,19 @@ public sealed record PhaseReport(
     /// </summary>
     public static double? CpuUsPerEvent(double? serverCores, double eventsPerSecond) =>
         serverCores is { } c && eventsPerSecond > 0 ? Math.Round(c / eventsPerSecond * 1e6, 1) : null;
+
+    /// <summary>When the phase started and ended, in seconds from the run's start (the timeline's clock).</summary>
+    public double StartS { get; init; }
+
+    public double EndS { get; init; }
 }
+
+/// <summary>
+/// One second of a phase: events acknowledged per second, the ack latency percentiles of the batches acknowledged in
+/// that second, the push p99 of the updates received in it, and the cores used. <see cref="T"/> counts from the run's start.
+/// </summary>
+public sealed record TimelineSample(double T, string Phase, double EventsPerSecond, double? AckP50Ms, double? AckP99Ms, double? PushP99Ms,
+    double? ServerCpuCores, double GeneratorCpuCores);
 
 /// <summary>The capacity phase: a second company holding many open deals.</summary>
 public sealed record CapacityReport(
@@ -95,6 +107,15 @@ public sealed record Report(
     /// <summary>The browser-shaped screens (<c>--browser-screens</c>); null when none ran.</summary>
     public BrowserScreensReport? BrowserScreens { get; init; }
 
+    /// <summary>How the warm-up ended (the server's JIT settled, or the bound); null without a warm-up.</summary>
+    public WarmupReport? Warmup { get; init; }
+
+    /// <summary>The ceilings measured before the run (<c>--ceilings</c>), with the engine as a ratio of each; null when none.</summary>
+    public CeilingsReport? Ceilings { get; init; }
+
+    /// <summary>A sample a second of every phase: the run's throughput and latency over time (the plot's lines).</summary>
+    public IReadOnlyList<TimelineSample> Timeline { get; init; } = [];
+
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     /// <summary>The human summary printed at the end.</summary>
@@ -155,6 +176,11 @@ public sealed record Report(
         foreach (var cmp in Baselines.Comparisons)
         {
             w.WriteLine($"  {cmp.Figure}: SalesOps {cmp.SalesOps:N3} {cmp.Unit} vs {cmp.Peer} {cmp.PeerValue:N3} {cmp.Unit} → {cmp.Ratio:0.##}×");
+        }
+
+        if (Ceilings is { } ceilings)
+        {
+            w.Write(ceilings.Summary());
         }
 
         w.WriteLine(Verification.Passed
