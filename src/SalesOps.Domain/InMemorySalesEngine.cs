@@ -80,8 +80,15 @@ public sealed class InMemorySalesEngine
     /// <summary>The activities logged against deals, joined with them (ADR 0023).</summary>
     public DealActivities DealActivities => _join;
 
-    /// <summary>Marks a leaderboard as watched, so overtakes on it raise alerts.</summary>
-    public void Watch(string regionId, BoardKey board) => _watched.Add((regionId, board));
+    /// <summary>Marks a leaderboard as watched, so overtakes on it raise alerts (its rank changes are tracked).</summary>
+    public void Watch(string regionId, BoardKey board)
+    {
+        _watched.Add((regionId, board));
+        if (_regions.TryGetValue(regionId, out var region))
+        {
+            region.Track(board);
+        }
+    }
 
     public Outcome Apply(SalesEvent e)
     {
@@ -356,8 +363,14 @@ public sealed class InMemorySalesEngine
         {
             for (var r = _regions[regionId]; ; r = _regions[r.ParentId])
             {
-                var changes = r.ApplyBoardUpdate(update) ?? [];
-                Alerts.AddRange(r.Overtakes(changes.Where(c => _watched.Contains((r.Id, c.Board))), Settings.OvertakeDepth, now));
+                // Unwatched boards only stage the change (ranked when read); a watched one ranks it now, per update.
+                foreach (var board in r.ApplyBoardUpdate(update) ?? [])
+                {
+                    if (_watched.Contains((r.Id, board)))
+                    {
+                        Alerts.AddRange(r.Overtakes(r.TakeRankChanges(board), Settings.OvertakeDepth, now));
+                    }
+                }
                 if (r.ParentId.Length == 0)
                 {
                     break;
@@ -374,7 +387,22 @@ public sealed class InMemorySalesEngine
         _ => _opportunities.TryGetValue(r.Id, out var o) && o.IsOpened,
     };
 
-    private RegionState Region(string id) => _regions.TryGetValue(id, out var r) ? r : _regions[id] = new RegionState(id, Settings.Dedup);
+    private RegionState Region(string id)
+    {
+        if (!_regions.TryGetValue(id, out var r))
+        {
+            _regions[id] = r = new RegionState(id, Settings.Dedup);
+            foreach (var (regionId, board) in _watched)
+            {
+                if (regionId == id)
+                {
+                    r.Track(board);
+                }
+            }
+        }
+
+        return r;
+    }
 
     private RepState Rep(string id) => _reps.TryGetValue(id, out var r) ? r : _reps[id] = new RepState(id, Settings.Dedup);
 

@@ -16,6 +16,11 @@ public sealed class RegionState
     private readonly Dictionary<BoardKey, Leaderboard> _boards = new();
     private readonly Dictionary<string, long> _repSeq = new(StringComparer.Ordinal);
 
+    // The tie-break keys its boards share (derived: FromSnapshot rebuilds it from the boards' reps), and the boards
+    // whose rank changes are kept for overtakes (what watchers ask for, not state: re-established by Track).
+    private RepOrder _order = new();
+    private readonly HashSet<BoardKey> _tracked = new();
+
     /// <param name="id">The region id.</param>
     /// <param name="dedup">How many of the region's target event ids it remembers to recognise re-sends (docs/semantics.md, rule 3).</param>
     public RegionState(string id, DedupWindow dedup)
@@ -141,9 +146,10 @@ public sealed class RegionState
             region._repSeq.Add(rep, seq);
         }
 
+        region._order = new RepOrder(m.BoardReps);
         foreach (var b in m.Boards)
         {
-            if (!region._boards.TryAdd(new BoardKey(new Period(b.Period), b.Metric), Leaderboard.FromMemento(b, m.BoardReps)))
+            if (!region._boards.TryAdd(new BoardKey(new Period(b.Period), b.Metric), Leaderboard.FromMemento(b, m.BoardReps, region._order)))
             {
                 throw new InvalidDataException($"Corrupt snapshot: region '{m.Id}' lists board {b.Metric} {b.Period} twice.");
             }
@@ -246,11 +252,11 @@ public sealed class RegionState
 
     /// <summary>
     /// Applies a rep's board update unless a newer one from that rep was already applied (updates reach a common
-    /// ancestor along two paths after a move). Returns null when the update was stale and ignored; otherwise every
-    /// board entry it changed (score or rank; <see cref="RankChange.OldRank"/> = <see cref="RankChange.NewRank"/> for
-    /// a score change that kept the rank).
+    /// ancestor along two paths after a move). Returns null when the update was stale and ignored; otherwise the boards
+    /// whose entries it changed. The changes are staged (ADR 0034): each board ranks them when it is next read, and a
+    /// tracked board keeps the ranks they change for <see cref="TakeRankChanges"/>.
     /// </summary>
-    public List<RankChange>? ApplyBoardUpdate(BoardUpdate update)
+    public List<BoardKey>? ApplyBoardUpdate(BoardUpdate update)
     {
         if (_repSeq.TryGetValue(update.RepId, out var last) && update.Seq <= last)
         {
@@ -258,23 +264,22 @@ public sealed class RegionState
         }
 
         _repSeq[update.RepId] = update.Seq;
-        var changes = new List<RankChange>(update.Changes.Count);
+        var changed = new List<BoardKey>(update.Changes.Count);
         if (!update.InScope || update.Full)
         {
             var listed = update.Changes.Where(c => c.Score.HasValue).Select(c => c.Board).ToHashSet();
             foreach (var (key, board) in _boards)
             {
-                if (!listed.Contains(key) && board.ScoreOf(update.RepId).HasValue)
+                if (!listed.Contains(key) && board.Stage(update.RepId, null))
                 {
-                    var (o, n) = board.Set(update.RepId, null);
-                    changes.Add(new RankChange(key, update.RepId, o, n));
+                    changed.Add(key);
                 }
             }
         }
 
         if (!update.InScope)
         {
-            return changes;
+            return changed;
         }
 
         foreach (var change in update.Changes)
@@ -286,19 +291,67 @@ public sealed class RegionState
                     continue;
                 }
 
-                board = new Leaderboard();
+                board = new Leaderboard(_order);
+                if (_tracked.Contains(change.Board))
+                {
+                    board.Track();
+                }
+
                 _boards[change.Board] = board;
             }
 
-            var version = board.Version;
-            var (oldRank, newRank) = board.Set(update.RepId, change.Score);
-            if (board.Version != version)
+            if (board.Stage(update.RepId, change.Score))
             {
-                changes.Add(new RankChange(change.Board, update.RepId, oldRank, newRank));
+                changed.Add(change.Board);
             }
         }
 
+        return changed;
+    }
+
+    /// <summary>
+    /// Keeps the rank changes of a board (now, or once it exists) for <see cref="TakeRankChanges"/>: the boards watched
+    /// for overtakes. Changes staged before are ranked first and not kept.
+    /// </summary>
+    public void Track(BoardKey key)
+    {
+        if (_tracked.Add(key) && _boards.TryGetValue(key, out var board))
+        {
+            board.Track();
+        }
+    }
+
+    /// <summary>
+    /// The reps whose entries on a tracked board changed since the last call, each with its rank before its first
+    /// change and now (ranking the board's staged changes); empty for a board not tracked or not there.
+    /// </summary>
+    public List<RankChange> TakeRankChanges(BoardKey key)
+    {
+        if (!_boards.TryGetValue(key, out var board))
+        {
+            return [];
+        }
+
+        var moves = board.TakeRankChanges();
+        var changes = new List<RankChange>(moves.Count);
+        foreach (var m in moves)
+        {
+            changes.Add(new RankChange(key, m.RepId, m.OldRank, m.NewRank));
+        }
+
         return changes;
+    }
+
+    /// <summary>Drops the ranked rows of the boards nobody read since the previous call (<see cref="Leaderboard.Cool"/>); returns how many.</summary>
+    public int CoolBoards()
+    {
+        var cooled = 0;
+        foreach (var board in _boards.Values)
+        {
+            cooled += board.Cool() ? 1 : 0;
+        }
+
+        return cooled;
     }
 
     /// <summary>

@@ -219,6 +219,7 @@ public sealed class SnapshotTests
         region.ApplyBoardUpdate(new BoardUpdate("amy", 1, true, false, [new ScoreChange(board, 300)]));
         region.ApplyBoardUpdate(new BoardUpdate("bob", 1, true, false, [new ScoreChange(board, 200)]));
         region.ApplyBoardUpdate(new BoardUpdate("cai", 1, true, false, [new ScoreChange(board, 100)]));
+        Assert.Equal(3, region.Board(board)!.RankOf("cai")); // a read ranks the entries: cai's rise below is a ranking of its own
         region.ApplyBoardUpdate(new BoardUpdate("cai", 2, true, false, [new ScoreChange(board, 250)]));
         var copy = RegionState.FromSnapshot(region.ToSnapshot(), DedupWindow.Default);
 
@@ -232,8 +233,12 @@ public sealed class SnapshotTests
         }
 
         var overtake = new BoardUpdate("bob", 2, true, false, [new ScoreChange(board, 400)]);
-        var changes = region.ApplyBoardUpdate(overtake)!;
-        var changesCopy = copy.ApplyBoardUpdate(overtake)!;
+        region.Track(board);
+        copy.Track(board);
+        Assert.Equal([board], region.ApplyBoardUpdate(overtake)!);
+        Assert.Equal([board], copy.ApplyBoardUpdate(overtake)!);
+        var changes = region.TakeRankChanges(board);
+        var changesCopy = copy.TakeRankChanges(board);
 
         Assert.Equal([new RankChange(board, "bob", 3, 1)], changesCopy);
         Assert.Equal(changes, changesCopy);
@@ -316,9 +321,9 @@ public sealed class SnapshotTests
     [Theory]
     [InlineData(typeof(OpportunityState), "_amount _closes _cost _expectedClose _history _owner _riskAlerts _seen _stage <Channel>k__BackingField <CustomerId>k__BackingField <Id>k__BackingField <IsOpened>k__BackingField <OpenEventId>k__BackingField <OpenedAt>k__BackingField <ProductLine>k__BackingField <ReachedLevel>k__BackingField")]
     [InlineData(typeof(RepState), "_activityTotals _closed _memberships _scores _seen <BoardSeq>k__BackingField <Coverage>k__BackingField <Current>k__BackingField <Forecasts>k__BackingField <Historical>k__BackingField <Id>k__BackingField <Inputs>k__BackingField <LastYear>k__BackingField <Left>k__BackingField <MaxCreditedAt>k__BackingField <Name>k__BackingField <Pace>k__BackingField <PhotoUrl>k__BackingField <Plan>k__BackingField <Role>k__BackingField <Style>k__BackingField <Targets>k__BackingField")]
-    [InlineData(typeof(RegionState), "_boards _repSeq _seenTargets <Coverage>k__BackingField <DefineEventId>k__BackingField <Figures>k__BackingField <Forecasts>k__BackingField <Id>k__BackingField <Inputs>k__BackingField <IsDefined>k__BackingField <LastYear>k__BackingField <Name>k__BackingField <Pace>k__BackingField <ParentId>k__BackingField <Plan>k__BackingField <Targets>k__BackingField")]
+    [InlineData(typeof(RegionState), "_boards _order _repSeq _seenTargets _tracked <Coverage>k__BackingField <DefineEventId>k__BackingField <Figures>k__BackingField <Forecasts>k__BackingField <Id>k__BackingField <Inputs>k__BackingField <IsDefined>k__BackingField <LastYear>k__BackingField <Name>k__BackingField <Pace>k__BackingField <ParentId>k__BackingField <Plan>k__BackingField <Targets>k__BackingField")]
     [InlineData(typeof(CustomerState), "_activities _first _keyAccount _orders _payments <Collections>k__BackingField <Id>k__BackingField <IsRegistered>k__BackingField <LastContact>k__BackingField <LifetimeValue>k__BackingField <Name>k__BackingField <RegisterEventId>k__BackingField <RegisteredAt>k__BackingField")]
-    [InlineData(typeof(Leaderboard), "_free _names _scores _slots _sorted <Version>k__BackingField")]
+    [InlineData(typeof(Leaderboard), "_count _order _orderEpoch _pending _pendingCount _rankedCount _read _repCount _reported _reps _rows _scratch _slots _spare <Version>k__BackingField")]
     [InlineData(typeof(FigureSet), "_dimensions _values")]
     [InlineData(typeof(TargetBook), "_targets")]
     [InlineData(typeof(PaceTracker), "_behind")]

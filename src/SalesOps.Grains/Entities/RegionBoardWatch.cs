@@ -5,8 +5,9 @@ namespace SalesOps.Grains;
 
 /// <summary>
 /// A region's watched boards: the watch leases hosts renew, the boards that changed since the last tick (pushed on
-/// it), and each moved rep's rank when the tick began (for net overtakes). Nothing here is stored: a new activation
-/// learns its watchers from their next lease renewal, which also re-pushes the board.
+/// it), and those whose ranks changed (for net overtakes: the region's boards keep each moved rep's rank before its
+/// first change, see <see cref="RegionState.TakeRankChanges"/>). Nothing here is stored: a new activation learns its
+/// watchers from their next lease renewal, which also re-pushes the board.
 /// </summary>
 internal sealed class RegionBoardWatch(TimeProvider time)
 {
@@ -17,7 +18,7 @@ internal sealed class RegionBoardWatch(TimeProvider time)
     // a lease renewal's re-push).
     private readonly Dictionary<BoardKey, long> _dirty = new();
     private readonly Dictionary<BoardKey, DateTimeOffset> _watchedUntil = new();
-    private readonly Dictionary<(BoardKey Board, string RepId), int> _ranksAtTickStart = new();
+    private readonly HashSet<BoardKey> _moved = new();
 
     /// <summary>False in the common case: nobody watches this region's boards.</summary>
     public bool Any => _watchedUntil.Count > 0;
@@ -25,17 +26,17 @@ internal sealed class RegionBoardWatch(TimeProvider time)
     public DateTimeOffset Now => time.GetUtcNow();
 
     /// <summary>
-    /// Takes note of rank changes on watched boards (<paramref name="now"/> read once per roll-up), made by events the
-    /// earliest of which was accepted at <paramref name="acceptedAt"/> (UTC ticks; 0: not known).
+    /// Takes note of changed boards that are watched (<paramref name="now"/> read once per roll-up), changed by events
+    /// the earliest of which was accepted at <paramref name="acceptedAt"/> (UTC ticks; 0: not known).
     /// </summary>
-    public void Changed(List<RankChange> changes, DateTimeOffset now, long acceptedAt)
+    public void Changed(List<BoardKey> boards, DateTimeOffset now, long acceptedAt)
     {
-        foreach (var c in changes)
+        foreach (var board in boards)
         {
-            if (_watchedUntil.TryGetValue(c.Board, out var until) && until > now)
+            if (_watchedUntil.TryGetValue(board, out var until) && until > now)
             {
-                _dirty[c.Board] = AcceptanceStamps.Earliest(_dirty.GetValueOrDefault(c.Board), acceptedAt);
-                _ranksAtTickStart.TryAdd((c.Board, c.RepId), c.OldRank);
+                _dirty[board] = AcceptanceStamps.Earliest(_dirty.GetValueOrDefault(board), acceptedAt);
+                _moved.Add(board);
             }
         }
     }
@@ -70,24 +71,25 @@ internal sealed class RegionBoardWatch(TimeProvider time)
     }
 
     /// <summary>
-    /// Each rep whose rank moved on a watched board since the tick began, with its rank then and now: a rep that rose
-    /// and fell back within one tick raises nothing, and one that passed several reps raises one alert, not one per
-    /// update (on busy activity boards the top ranks change hundreds of times a second).
+    /// Each rep whose entry changed on a watched board since the tick began, with its rank then and now
+    /// (<paramref name="rankChanges"/>: the region's tracked ranks): a rep that rose and fell back within one tick raises
+    /// nothing, and one that passed several reps raises one alert, not one per update (on busy activity boards the top
+    /// ranks change hundreds of times a second).
     /// </summary>
-    public List<RankChange> TakeMoves(Func<BoardKey, string, int> rankNow)
+    public List<RankChange> TakeMoves(Func<BoardKey, List<RankChange>> rankChanges)
     {
-        if (_ranksAtTickStart.Count == 0)
+        if (_moved.Count == 0)
         {
             return [];
         }
 
-        var moves = new List<RankChange>(_ranksAtTickStart.Count);
-        foreach (var ((board, repId), startRank) in _ranksAtTickStart)
+        var moves = new List<RankChange>();
+        foreach (var board in _moved)
         {
-            moves.Add(new RankChange(board, repId, startRank, rankNow(board, repId)));
+            moves.AddRange(rankChanges(board));
         }
 
-        _ranksAtTickStart.Clear();
+        _moved.Clear();
         return moves;
     }
 }

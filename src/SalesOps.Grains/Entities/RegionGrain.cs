@@ -31,6 +31,10 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
     private RegionState _state = null!;
     private IGrainTimer? _tick;
 
+    /// <summary>A board not read for between one and two of these is held cold (scores only) until its next read.</summary>
+    private static readonly TimeSpan BoardCoolInterval = TimeSpan.FromMinutes(1);
+    private DateTimeOffset _coolAt;
+
     public RegionGrain(
         EngineSettings settings,
         IOptions<EngineOptions> options,
@@ -261,7 +265,9 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
 
     public Task WatchBoardAsync(int period, byte metric, TimeSpan lease)
     {
-        _watch.Watch(new BoardKey(new Period(period), (LeaderboardMetric)metric), lease);
+        var key = new BoardKey(new Period(period), (LeaderboardMetric)metric);
+        _state.Track(key);
+        _watch.Watch(key, lease);
         return Task.CompletedTask;
     }
 
@@ -336,10 +342,17 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
                 dirty, d => Snapshot(d.Board, RegionBoardWatch.PushedRows, "", 0) with { AcceptedAt = d.AcceptedAt })));
         }
 
-        var moves = _watch.TakeMoves((board, repId) => _state.Board(board)?.RankOf(repId) ?? 0);
+        var moves = _watch.TakeMoves(_state.TakeRankChanges);
         if (moves.Count > 0 && _state.Overtakes(moves, _settings.OvertakeDepth, _clock.Now).Select(AlertRecord.From).ToArray() is { Length: > 0 } alerts)
         {
             calls.Add(Delivery.PublishAlertsAsync(_refs, alerts, _logger));
+        }
+
+        if (_watch.Now >= _coolAt)
+        {
+            // Boards nobody read for a while drop their ranked rows; their scores stay (ADR 0034).
+            _state.CoolBoards();
+            _coolAt = _watch.Now + BoardCoolInterval;
         }
 
         await Task.WhenAll(calls);
