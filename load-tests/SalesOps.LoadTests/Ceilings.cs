@@ -50,6 +50,12 @@ public sealed record CeilingReport(
 
     /// <summary>Domain only: the alerts the engine raised per event (overtakes on the watched boards, big wins).</summary>
     public double? AlertsPerEvent { get; init; }
+
+    /// <summary>Domain only: the run's boards, whether the engine watched them and whether and how often they were read.</summary>
+    public string? Boards { get; init; }
+
+    /// <summary>Domain only: leaderboard rows read in the measured stretches (the same in two builds that rank alike).</summary>
+    public long? BoardRowsRead { get; init; }
 }
 
 /// <summary>The ceilings of a run (<c>ceilings</c> subcommand), and the engine as a ratio of each (filled in by the load run).</summary>
@@ -77,6 +83,11 @@ public sealed record CeilingsReport(DateTime MeasuredAt, string Workload, string
                         (c.MapCpuUsPerEvent is { } map ? $"; proto→domain mapping {map:0.##} µs per event (apart)" : "") +
                         (c.GenerateCpuUsPerEvent is { } gen ? $"; of which generating the events {gen:0.##} µs per event (measured apart)" : "") +
                         (c.AlertsPerEvent is { } alerts ? $"; {alerts:0.##} alerts per event" : ""));
+            if (c.Boards is { } boards)
+            {
+                w.WriteLine($"  {"",-17} boards: {boards}; {c.BoardRowsRead:N0} rows read");
+            }
+
             w.WriteLine($"  {"",-17} warm-up {c.Warmup.Seconds:0.#} s, JIT {(c.Warmup.JitSettled switch { true => "settled", false => "still compiling at the bound", null => "not readable" })}" +
                         (c.Warmup.JitMethods is { } m ? $" ({m:N0} methods, {c.Warmup.JitMethodsDuringWarmup:N0} during the warm-up)" : ""));
         }
@@ -113,6 +124,9 @@ public static class Ceilings
     /// <summary>Events generated and mapped ahead of each timed stretch of the domain ceiling.</summary>
     private const int DomainChunkBatches = 20;
 
+    /// <summary>Rows of a board read at a tick (<c>--domain-reads ticks</c>), as an office screen's push reads them.</summary>
+    public const int BoardReadRows = 100;
+
     public static async Task<CeilingsReport> RunAsync(Options o, bool domain, bool transport, bool orleansHop, CancellationToken ct)
     {
         var settings = o.Workload("ceil", o.Reps, o.OpenPerRep);
@@ -130,7 +144,9 @@ public static class Ceilings
     /// <summary>
     /// The domain ceiling: the company's structure and setup applied untimed, then the measured mix stream after stream,
     /// on one thread. Generation and mapping happen between the timed stretches; the engine's alerts are dropped between
-    /// them (what the server hands to the alert screens).
+    /// them (what the server hands to the alert screens). The run's boards (the ones its screens watch) are watched by
+    /// the engine (<see cref="Options.DomainWatch"/>) and read every <see cref="Options.DomainReadEvery"/> events
+    /// (<see cref="Options.DomainTickReads"/>) as asked, the reads inside the timed stretches.
     /// </summary>
     public static CeilingReport RunDomain(Options o, CancellationToken ct)
     {
@@ -153,7 +169,9 @@ public static class Ceilings
             return mapped;
         }
 
-        void Apply(SalesEvent[] events)
+        (string Region, BoardKey Key)[] boards = [];
+        long applied = 0, rowsRead = 0;
+        void Apply(SalesEvent[] events, bool tickReads)
         {
             foreach (var e in events)
             {
@@ -166,12 +184,20 @@ public static class Ceilings
                         errors.Add($"{e.EventId}: {outcome}");
                     }
                 }
+
+                if (tickReads && ++applied % o.DomainReadEvery == 0)
+                {
+                    foreach (var (region, key) in boards)
+                    {
+                        rowsRead += engine.Regions.GetValueOrDefault(region)?.Board(key)?.Top(BoardReadRows).Count ?? 0;
+                    }
+                }
             }
         }
 
         foreach (var batch in run.Structure())
         {
-            Apply(Map(batch));
+            Apply(Map(batch), tickReads: false);
         }
 
         var streams = Enumerable.Range(0, company.Settings.Streams).Select(run.Stream).ToArray();
@@ -179,26 +205,31 @@ public static class Ceilings
         {
             foreach (var (setup, _) in stream.SetupBatches())
             {
-                Apply(Map(setup));
+                Apply(Map(setup), tickReads: false);
             }
         }
 
-        // The boards the load run's screens watch: overtakes on them raise alerts, as on the server.
+        // The boards the load run's screens watch: watched, overtakes on them raise alerts, as on the server.
         if (!Period.TryParse(run.Period, out var period))
         {
             throw new InvalidOperationException($"the run's period '{run.Period}' does not parse");
         }
 
-        var scopes = new[] { company.RootRegion }.Concat(company.Areas).Concat(company.Leaves).ToArray();
-        for (var i = 0; i < o.Watchers; i++)
+        boards = company.ScreenBoards(o.Watchers)
+            .Select(b => (b.Region, new BoardKey(period, b.Bookings ? LeaderboardMetric.Bookings : LeaderboardMetric.Activities)))
+            .Distinct().ToArray();
+        if (o.DomainWatch)
         {
-            engine.Watch(scopes[i % scopes.Length], new BoardKey(period, i % 4 == 3 ? LeaderboardMetric.Bookings : LeaderboardMetric.Activities));
+            foreach (var (region, key) in boards)
+            {
+                engine.Watch(region, key);
+            }
         }
 
         engine.Alerts.Clear();
         var next = 0;
         var cpu = Process.GetCurrentProcess();
-        long events = 0, alerts = 0, allocated = 0, wallTicks = 0;
+        long events = 0, alerts = 0, allocated = 0, wallTicks = 0, measuredRows = 0;
         double cpuSeconds = 0, mapCpuSeconds = 0;
         var measuring = false;
 
@@ -212,12 +243,13 @@ public static class Ceilings
                 next = (next + 1) % streams.Length;
             }
 
+            var r0 = rowsRead;
             var c0 = CpuSeconds(cpu);
             var a0 = GC.GetAllocatedBytesForCurrentThread();
             var t0 = Stopwatch.GetTimestamp();
             foreach (var batch in chunk)
             {
-                Apply(batch);
+                Apply(batch, o.DomainTickReads);
             }
 
             var t1 = Stopwatch.GetTimestamp();
@@ -231,6 +263,7 @@ public static class Ceilings
                 wallTicks += t1 - t0;
                 cpuSeconds += c1 - c0;
                 mapCpuSeconds += c0 - m0;
+                measuredRows += rowsRead - r0;
             }
 
             engine.Alerts.Clear();
@@ -265,13 +298,18 @@ public static class Ceilings
         while (Stopwatch.GetTimestamp() < end);
 
         var seconds = (double)wallTicks / Stopwatch.Frequency;
+        var boardsRead = o.DomainTickReads ? $"read every {o.DomainReadEvery:N0} events (top {BoardReadRows} rows)" : "never read";
         return new CeilingReport(
-            "domain", "InMemorySalesEngine.Apply of the load test's event mix (already mapped), the run's boards watched", "one thread", warm,
+            "domain", "InMemorySalesEngine.Apply of the load test's event mix (already mapped), the run's boards " +
+            (o.DomainWatch ? "watched by the engine" : "not watched") + $" and {boardsRead}", "one thread", warm,
             Math.Round(seconds, 2), events, Math.Round(events / seconds), Math.Round(cpuSeconds / events * 1e6, 2), Math.Round(cpuSeconds / seconds, 2),
             Math.Round((double)allocated / events), errorCount, errors)
         {
             MapCpuUsPerEvent = Math.Round(mapCpuSeconds / events * 1e6, 2),
             AlertsPerEvent = Math.Round((double)alerts / events, 3),
+            Boards = $"the {o.Watchers} the run's screens watch ({boards.Length} distinct), " +
+                     (o.DomainWatch ? "watched by the engine (overtakes ranked per update)" : "not watched") + $", {boardsRead}",
+            BoardRowsRead = measuredRows,
         };
     }
 

@@ -26,6 +26,16 @@ public sealed record Options
     public double CeilingDuration { get; init; } = 10;
     public double CeilingWarmupMax { get; init; } = 30;
     public bool OrleansHop { get; init; }
+
+    /// <summary>Domain ceiling: the engine watches the run's <see cref="Watchers"/> boards (overtakes ranked per update, raised as alerts).</summary>
+    public bool DomainWatch { get; init; } = true;
+
+    /// <summary>Domain ceiling: those boards are read (top <see cref="Ceilings.BoardReadRows"/> rows) every <see cref="DomainReadEvery"/> events.</summary>
+    public bool DomainTickReads { get; init; }
+
+    public int DomainReadEvery { get; init; } = 2_000;
+    public int FirstReadRows { get; init; } = 5_000;
+    public int FirstReadBoards { get; init; } = 400;
     public double Duration { get; init; } = 30;
     public IReadOnlyList<string> OpenRates { get; init; } = ["half", "50000"];
     public double OpenDuration { get; init; } = 20;
@@ -86,7 +96,17 @@ public sealed record Options
           --orleans-hop true        the ceilings subcommand measures the Orleans hop too (false)
           --ceiling-duration S      measured seconds of each ceiling (10), after a warm-up that ends once this
                                     process's JIT has settled, at most --ceiling-warmup-max S (30)
+          --domain-watch BOOL       the domain's engine watches the run's --watchers boards: overtakes on them
+                                    ranked per update and raised as alerts, as on the server (true)
+          --domain-reads MODE       none: nobody reads those boards (none); ticks: they are read, top 100 rows,
+                                    every --domain-read-every N events (2000: a 20 ms tick at 100,000 events/s)
           --report PATH             write the ceilings' JSON report here
+
+        A cold leaderboard's cost (docs/adr/0034, "Cold boards"), the domain alone, no workload:
+          SalesOps.LoadTests first-read [options]          the first read of a cold board, a merge of a third of
+                                    its reps into it ranked, and a read after it cooled with a third changed:
+                                    median wall µs of --first-read-boards N boards (400) of --first-read-rows N
+                                    reps (5000), scores drawn from --seed; --report PATH writes the JSON
 
         SalesOps.LoadTests plot REPORT.json [OUT.svg] draws a report's plot again (beside it by default).
 
@@ -136,7 +156,12 @@ public sealed record Options
                 "--ceilings" => o with { Ceilings = value.Length == 0 ? null : value },
                 "--ceiling-duration" => o with { CeilingDuration = Num(name, value) },
                 "--ceiling-warmup-max" => o with { CeilingWarmupMax = Num(name, value) },
-                "--orleans-hop" => o with { OrleansHop = bool.TryParse(value, out var hop) ? hop : throw new ArgumentException("--orleans-hop takes true or false") },
+                "--orleans-hop" => o with { OrleansHop = Bool(name, value) },
+                "--domain-watch" => o with { DomainWatch = Bool(name, value) },
+                "--domain-reads" => o with { DomainTickReads = value switch { "none" => false, "ticks" => true, _ => throw new ArgumentException("--domain-reads takes none or ticks") } },
+                "--domain-read-every" => o with { DomainReadEvery = Int(name, value, 1) },
+                "--first-read-rows" => o with { FirstReadRows = Int(name, value, 1) },
+                "--first-read-boards" => o with { FirstReadBoards = Int(name, value, 1) },
                 "--duration" => o with { Duration = Num(name, value) },
                 "--open-rates" => o with { OpenRates = Rates(value) },
                 "--open-duration" => o with { OpenDuration = Num(name, value) },
@@ -180,6 +205,9 @@ public sealed record Options
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
             ? n
             : throw new ArgumentException($"{name} takes a whole number from {min} to {max}, got '{value}'");
+
+    private static bool Bool(string name, string value) =>
+        bool.TryParse(value, out var b) ? b : throw new ArgumentException($"{name} takes true or false, got '{value}'");
 
     private static double Num(string name, string value) =>
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n >= 0

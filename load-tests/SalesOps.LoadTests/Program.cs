@@ -34,7 +34,13 @@ public static class Program
             return 0;
         }
 
-        var command = args.Length > 0 && args[0] is "ceilings" or "domain-ceiling" or "transport-ceiling" or "orleans-hop-ceiling" ? args[0] : null;
+        var command = args.Length > 0 && args[0] is "ceilings" or "domain-ceiling" or "transport-ceiling" or "orleans-hop-ceiling" or "first-read" ? args[0] : null;
+        if (command is not null && args.Length > 1 && args[1] is "-h" or "--help")
+        {
+            Console.WriteLine(Options.Usage);
+            return 0;
+        }
+
         Options options;
         try
         {
@@ -53,6 +59,15 @@ public static class Program
             e.Cancel = true;
             cancel.Cancel();
         };
+
+        if (command == "first-read")
+        {
+            var firstRead = FirstRead.Run(options);
+            Console.WriteLine($"== first read of cold boards ({firstRead.Boards:N0} boards of {firstRead.Rows:N0} reps)");
+            Console.WriteLine(firstRead.Summary());
+            await WriteJsonAsync(options.Report, firstRead, "first read");
+            return 0;
+        }
 
         if (command is not null)
         {
@@ -97,12 +112,7 @@ public static class Program
                 command == "orleans-hop-ceiling" || (command == "ceilings" && options.OrleansHop), cancel.Token);
             Console.WriteLine($"== ceilings ({ceilings.Workload}; {ceilings.Gc} GC), {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s in all");
             Console.Write(ceilings.Summary());
-            if (options.Report is { } path)
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-                await File.WriteAllTextAsync(path, System.Text.Json.JsonSerializer.Serialize(ceilings, Report.Json));
-                Console.WriteLine($"ceilings written to {path}");
-            }
+            await WriteJsonAsync(options.Report, ceilings, "ceilings");
 
             var errors = ceilings.All.Where(c => c.Errors > 0).ToList();
             foreach (var c in errors)
@@ -117,6 +127,19 @@ public static class Program
             Console.Error.WriteLine("ceilings: cancelled");
             return 1;
         }
+    }
+
+    /// <summary>Writes a subcommand's report as JSON when <c>--report</c> asked for one.</summary>
+    private static async Task WriteJsonAsync<T>(string? path, T report, string what)
+    {
+        if (path is null)
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        await File.WriteAllTextAsync(path, System.Text.Json.JsonSerializer.Serialize(report, Report.Json));
+        Console.WriteLine($"{what} written to {path}");
     }
 }
 

@@ -234,11 +234,8 @@ public sealed class Screens : IDisposable
 
     public Screens(Company company, string period, int boards, int alertScreens, int top, ConcurrentDictionary<string, long> bigDeals)
     {
-        // Mostly activity boards (the busiest, and the ones latency is measured on), a quarter bookings boards,
-        // spread over the run root, the areas and the leaves.
-        var scopes = new[] { company.RootRegion }.Concat(company.Areas).Concat(company.Leaves).ToArray();
-        Boards = Enumerable.Range(0, boards).Select(i => new BoardWatcher(
-            company, scopes[i % scopes.Length], i % 4 == 3 ? V1.LeaderboardMetric.Bookings : V1.LeaderboardMetric.Activities, top, period)).ToList();
+        Boards = company.ScreenBoards(boards).Select(b => new BoardWatcher(
+            company, b.Region, b.Bookings ? V1.LeaderboardMetric.Bookings : V1.LeaderboardMetric.Activities, top, period)).ToList();
         AlertScreens = Enumerable.Range(0, alertScreens).Select(_ => new AlertWatcher(bigDeals)).ToList();
     }
 

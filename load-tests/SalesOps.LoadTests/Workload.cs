@@ -35,6 +35,17 @@ public sealed class Company
     public string[] RepIds { get; }
     public string[] CustomerIds { get; }
 
+    /// <summary>
+    /// The boards the run's screens watch, one per screen: mostly activity boards (the busiest, and the ones latency is
+    /// measured on), every fourth a bookings board, spread over the run root, the areas and the leaves in turn (so a
+    /// board repeats once there are more screens than regions).
+    /// </summary>
+    public IEnumerable<(string Region, bool Bookings)> ScreenBoards(int screens)
+    {
+        var scopes = new[] { RootRegion }.Concat(Areas).Concat(Leaves).ToArray();
+        return Enumerable.Range(0, screens).Select(i => (scopes[i % scopes.Length], i % 4 == 3));
+    }
+
     /// <summary>Every tenth customer is registered as a key account (docs/semantics.md, "Activity direction and quality").</summary>
     public static bool IsKeyAccount(int customer) => customer % 10 == 0;
 
