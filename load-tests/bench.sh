@@ -45,9 +45,8 @@ server_pid='' redis_started=false pg_started=false
 # PostgreSQL runs as the postgres user when we are root: its data (and the socket, kept in it) must be where that user
 # can reach, which a checkout under /root or a home folder is not. The tools run from inside that folder too, since
 # they change back to the working directory they were started in.
-pg_root=$(mktemp -d "${TMPDIR:-/tmp}/salesops-bench-pg.XXXXXX")
-[ "$(id -u)" = 0 ] && chown postgres "$pg_root"
-pg_data=$pg_root/data
+pg_root=''
+pg_data=''
 in_pg_root() { (cd "$pg_root" && "$@"); }
 
 cleanup() {
@@ -61,9 +60,13 @@ cleanup() {
     cp "$pg_data/server.log" "$work/postgres.log" 2>/dev/null || true
     echo "bench.sh: failed; logs kept in $work" >&2
   fi
-  rm -rf "$pg_root"
+  [ -n "$pg_root" ] && rm -rf "$pg_root"
 }
 trap cleanup EXIT
+pg_root=$(mktemp -d "${TMPDIR:-/tmp}/salesops-bench-pg.XXXXXX")
+pg_data=$pg_root/data
+# Without a postgres user (no PostgreSQL installed) there is nobody to hand it to; pg_bin says what is missing.
+if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1; then chown postgres "$pg_root"; fi
 
 echo "== building ($configuration)"
 dotnet build -c "$configuration" src/SalesOps.Server -v quiet -nologo

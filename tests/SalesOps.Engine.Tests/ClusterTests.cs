@@ -263,6 +263,42 @@ public sealed class ClusterTests(ClusterFixture fixture)
         Assert.Equal(1, alert.Actual);
     }
 
+    [Fact]
+    public async Task ABoardWatchedAgain_DoesNotAnnounceTheOvertakesOfWhileNobodyWatched()
+    {
+        var s = new Scenario("rewatch");
+        var log = Grains.GetGrain<IAlertLogGrain>(0);
+        var region = Grains.GetGrain<IRegionGrain>(s.Id("r"));
+        var nov = Period.OfMonth(2026, 11);
+        async Task SettleAsync()
+        {
+            await Task.WhenAll(RepBook(s.Id("ann")).FlushAsync().Within(), RepBook(s.Id("bob")).FlushAsync().Within(), RepBook(s.Id("cat")).FlushAsync().Within());
+            await region.FlushAsync().Within();
+        }
+
+        AllAccepted(await IngestAsync(
+            s.Region("r"), s.Rep("ann", "r"), s.Rep("bob", "r"), s.Rep("cat", "r"), s.Customer("c"),
+            s.Open("a1", "ann", "c", 50_000, h: 1), s.Won("a1", 2), s.Open("b1", "bob", "c", 30_000, h: 1), s.Won("b1", 2),
+            s.Open("c1", "cat", "c", 1_000, h: 1), s.Won("c1", 2)));
+        await SettleAsync();
+
+        // Watched for a second: nothing moves. Then, unwatched, Bob passes Ann.
+        await region.WatchBoardAsync(nov.Code, (byte)LeaderboardMetric.Bookings, TimeSpan.FromSeconds(1)).Within();
+        await SettleAsync();
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        AllAccepted(await IngestAsync(s.Open("b2", "bob", "c", 40_000, h: 3), s.Won("b2", 4)));
+        await SettleAsync();
+        var before = (await log.ReadAfterAsync(0, 100_000)).LastOrDefault()?.Sequence ?? 0;
+
+        // Watched again, and the board changes (Cat's win moves nobody past anybody): no overtake of last night's moves.
+        await region.WatchBoardAsync(nov.Code, (byte)LeaderboardMetric.Bookings, TimeSpan.FromMinutes(5)).Within();
+        AllAccepted(await IngestAsync(s.Open("c2", "cat", "c", 500, h: 5), s.Won("c2", 6)));
+        await SettleAsync();
+
+        Assert.DoesNotContain((await log.ReadAfterAsync(before, 100_000)), a => a.Kind == (byte)AlertKind.Overtake && a.ScopeId == s.Id("r"));
+        Assert.Equal(2, (await region.GetLeaderboardAsync(nov.Code, (byte)LeaderboardMetric.Bookings, 10, "", 0)).Top.Single(r => r.RepId == s.Id("ann")).Rank);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -69,7 +69,16 @@ public sealed class ServerProcess : IAsyncDisposable
         using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true); // a hung command must not keep holding what it opened (a store's lock)
+            throw;
+        }
+
         return (process.ExitCode, await output + await error);
     }
 

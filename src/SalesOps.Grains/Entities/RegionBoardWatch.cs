@@ -44,17 +44,21 @@ internal sealed class RegionBoardWatch(TimeProvider time)
     /// <summary>
     /// Extends the board's lease, and marks it to be pushed as it stands on the next tick: every lease (hosts renew
     /// every few seconds) is anti-entropy for screens that missed a push because this grain or the hub directory moved
-    /// to another silo, or a host was briefly unreachable. Watchers skip versions they already have.
+    /// to another silo, or a host was briefly unreachable. Watchers skip versions they already have. True when the board
+    /// was not watched until now (no lease, or one that had run out): its watch starts.
     /// </summary>
-    public void Watch(BoardKey key, TimeSpan lease)
+    public bool Watch(BoardKey key, TimeSpan lease)
     {
-        var until = time.GetUtcNow() + lease;
-        if (!_watchedUntil.TryGetValue(key, out var current) || current < until)
+        var now = time.GetUtcNow();
+        var until = now + lease;
+        var current = _watchedUntil.TryGetValue(key, out var held) ? held : (DateTimeOffset?)null;
+        if (current is null || current < until)
         {
             _watchedUntil[key] = until;
         }
 
         _dirty.TryAdd(key, 0);
+        return current is not { } was || was <= now;
     }
 
     /// <summary>The boards to push on this tick, each with its earliest acceptance time; none are left marked.</summary>

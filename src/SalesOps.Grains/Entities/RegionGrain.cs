@@ -77,6 +77,7 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
 
     protected override void OnRecovered()
     {
+        _coolAt = _watch.Now + BoardCoolInterval; // boards rebuilt from a snapshot are cooled only if unread for a whole interval
         if (_state.IsDefined)
         {
             StartTicking();
@@ -267,7 +268,13 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
     {
         var key = new BoardKey(new Period(period), (LeaderboardMetric)metric);
         _state.Track(key);
-        _watch.Watch(key, lease);
+        if (_watch.Watch(key, lease))
+        {
+            // A watch that starts (again): what the board recorded while nobody watched it is history, not overtakes to
+            // announce on the next tick.
+            _ = _state.TakeRankChanges(key);
+        }
+
         return Task.CompletedTask;
     }
 

@@ -75,7 +75,6 @@ public static partial class AccessRegistration
         }
     }
 
-    /// <summary>Says at start what the access mode is; loudly when calls without credentials act as an admin.</summary>
     /// <summary>
     /// With credentials required in sqlite mode and neither a bootstrap key nor tokens configured, the store must already
     /// hold an active admin key (made with <c>keys create --data-dir</c> before the server ran): otherwise nobody could
@@ -96,10 +95,11 @@ public static partial class AccessRegistration
             var folder = Path.GetFullPath(storage.DataDirectory);
             throw new InvalidOperationException(
                 $"Auth:Required=true, but the store in '{folder}' holds no active admin key, so nobody could ever authenticate: with no server running, create one with " +
-                $"`keys create --role admin --label \"first admin\" --data-dir {folder}`, or configure Auth:BootstrapAdminKeyFile or bearer tokens (Auth:Jwt:*)");
+                $"`keys create --role admin --label \"first admin\" --data-dir '{folder}'`, or configure Auth:BootstrapAdminKeyFile or bearer tokens (Auth:Jwt:*)");
         }
     }
 
+    /// <summary>Says at start what the access mode is; loudly when calls without credentials act as an admin.</summary>
     public static void LogAccessMode(this WebApplication app)
     {
         var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AccessOptions>>().Value;

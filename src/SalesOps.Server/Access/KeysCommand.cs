@@ -38,11 +38,15 @@ public static class KeysCommand
         };
         keys.Options.Add(connectionString);
         keys.Options.Add(dataDir);
-        IAdmin Admin(ParseResult parse) => parse.GetValue(connectionString) is { } cs
-            ? new StoreAdmin(() => new PostgresStore(new Persistence.PostgresAccess(cs)))
-            : parse.GetValue(dataDir) is { } folder
-            ? new StoreAdmin(() => new SqliteStore(Persistence.SqliteDatabase.Open(folder, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance)))
-            : new ServerAdmin(client.ServerOf(parse), Cli.ClientOptions.Headers(client.KeyOf(parse)));
+        IAdmin Admin(ParseResult parse, bool creates = false) => (parse.GetValue(connectionString), parse.GetValue(dataDir)) switch
+        {
+            ({ }, { }) => throw new InvalidOperationException("--connection-string and --data-dir name two stores: give one"),
+            ({ } cs, null) => new StoreAdmin(() => new PostgresStore(new Persistence.PostgresAccess(cs))),
+            (null, { } folder) when !creates && !File.Exists(Path.Combine(folder, Persistence.SqliteDatabase.FileName)) =>
+                throw new InvalidOperationException($"--data-dir '{Path.GetFullPath(folder)}' holds no store ({Persistence.SqliteDatabase.FileName})"),
+            (null, { } folder) => new StoreAdmin(() => new SqliteStore(Persistence.SqliteDatabase.Open(folder, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance))),
+            _ => new ServerAdmin(client.ServerOf(parse), Cli.ClientOptions.Headers(client.KeyOf(parse))),
+        };
 
         var role = new Option<string>("--role") { Description = "connector, screen, rep, manager or admin", Required = true };
         role.AcceptOnlyFromAmong("connector", "screen", "rep", "manager", "admin");
@@ -63,7 +67,7 @@ public static class KeysCommand
                 ExpiresAt = parse.GetValue(expires) is { } e ? Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(e) : null,
             };
             request.EventKinds.Add((parse.GetValue(kinds) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-            var created = await Admin(parse).CreateAsync(request);
+            var created = await Admin(parse, creates: true).CreateAsync(request); // a new deployment's first key makes its store
             Console.WriteLine(Describe(created.Key));
             Console.WriteLine();
             Console.WriteLine("API key (shown this once; the server keeps only a hash):");

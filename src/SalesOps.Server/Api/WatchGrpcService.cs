@@ -63,11 +63,11 @@ public sealed class WatchGrpcService(
                 continue;
             }
 
-            // Every watcher of this board and size that showed the same version takes the same change (SharedPushes).
+            // Every watcher of this board and size showing the same rows at the same version takes the same change (SharedPushes).
             var (shown, shownTotal) = (sent, total);
             var change = await shared.BoardAsync(
-                new BoardStep(scope, key, top, version, next.Version),
-                () => ChangeAsync(metric, scope, period, top, shown, shownTotal, next));
+                new BoardStep(scope, key, top, version, next.Version, BoardStep.Fingerprint(shown, shownTotal)),
+                () => ChangeAsync(metric, scope, period, top, shown, shownTotal, next)).WaitAsync(ct);
             version = next.Version;
             (sent, total) = (change.Rows, change.Total);
             if (change.Update is { } update)
@@ -163,7 +163,7 @@ public sealed class WatchGrpcService(
                     var made = ProtoMapper.ToAlert(a, await NamesAsync(a), settings.CurrencyCode);
                     made.AlertLogId = LogId(a.Epoch);
                     return made;
-                });
+                }).WaitAsync(ct);
                 await WriteAsync(responseStream, message, a.Sequence, subscription, context.CancellationToken);
                 EngineMetrics.RecordPush(a.RaisedAt, part ? WatcherKind.Screen : WatcherKind.Alerts);
             }

@@ -44,7 +44,7 @@ public sealed class SharedPushes
                 return found.Value;
             }
 
-            var mine = new Lazy<Task<TValue>>(make, LazyThreadSafetyMode.ExecutionAndPublication);
+            var mine = new Lazy<Task<TValue>>(() => MakeAsync(make), LazyThreadSafetyMode.ExecutionAndPublication);
             var entry = _entries.GetOrAdd(key, mine);
             if (!ReferenceEquals(entry, mine))
             {
@@ -70,11 +70,32 @@ public sealed class SharedPushes
 
             return task;
         }
+
+        /// <summary>A maker that throws before its first await fails its task, like one that throws later.</summary>
+        private static async Task<TValue> MakeAsync(Func<Task<TValue>> make) => await make();
     }
 }
 
-/// <summary>A board watched with <paramref name="Top"/> rows, going from version <paramref name="From"/> to <paramref name="To"/>.</summary>
-public readonly record struct BoardStep(string RegionId, BoardKey Board, int Top, long From, long To);
+/// <summary>
+/// A board watched with <paramref name="Top"/> rows, going from version <paramref name="From"/> to <paramref name="To"/>,
+/// from what the watcher shows (<paramref name="Shown"/>: <see cref="Fingerprint"/>). The version alone does not pin the
+/// rows a watcher shows: movement depends on when the board was ranked (ADR 0034), so a watcher that joined after the
+/// region grain was rebuilt may show other arrows at the same version than one that watched throughout.
+/// </summary>
+public readonly record struct BoardStep(string RegionId, BoardKey Board, int Top, long From, long To, ulong Shown)
+{
+    /// <summary>An order-independent fingerprint of the rows a watcher shows and the board's count.</summary>
+    public static ulong Fingerprint(IReadOnlyDictionary<string, BoardRow> rows, int total)
+    {
+        var print = (ulong)(uint)total * 0x9E3779B97F4A7C15UL;
+        foreach (var row in rows.Values)
+        {
+            print += ((ulong)(uint)row.GetHashCode() + 1) * 0xBF58476D1CE4E5B9UL;
+        }
+
+        return print;
+    }
+}
 
 /// <summary>
 /// A board watcher's next message (null when nothing it shows changed), and the rows and total it then shows.

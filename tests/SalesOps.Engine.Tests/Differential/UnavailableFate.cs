@@ -72,7 +72,7 @@ public static class UnavailableFate
         // this one's re-send tells nothing of the batch.
         for (var k = 0; k < index; k++)
         {
-            if (SameDelivery(batch[k], e) && resent[k] is { } first)
+            if (SameDelivery(batch[k], e) && resent[k] is { Code: not OutcomeCode.Unavailable } first)
             {
                 return (Fate.ToldByEarlierCopy, $"its copy {index - k} earlier in the batch was re-sent first and answered {first.Code} {first.Field}, for both");
             }

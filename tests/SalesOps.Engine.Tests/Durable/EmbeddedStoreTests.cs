@@ -36,7 +36,7 @@ public sealed class EmbeddedStoreTests : IDisposable
         {
             var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => keyless.StartAsync(TimeSpan.FromSeconds(60)));
             Assert.Contains("holds no active admin key", refused.Message, StringComparison.Ordinal);
-            Assert.Contains($"keys create --role admin --label \"first admin\" --data-dir {_folder}", refused.Message, StringComparison.Ordinal);
+            Assert.Contains($"keys create --role admin --label \"first admin\" --data-dir '{_folder}'", refused.Message, StringComparison.Ordinal);
             Assert.Contains("server exited with 2", refused.Message, StringComparison.Ordinal);
         }
 
