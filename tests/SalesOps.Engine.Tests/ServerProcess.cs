@@ -59,14 +59,7 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>Runs one of the server binary's commands (e.g. <c>keys create …</c>) to its end: its exit code and what it printed.</summary>
     public static async Task<(int Code, string Output)> RunCommandAsync(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(ServerDll);
-        foreach (var argument in args)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+        using var process = Process.Start(Dotnet([ServerDll, .. args])) ?? throw new InvalidOperationException("dotnet did not start");
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         try
@@ -80,6 +73,18 @@ public sealed class ServerProcess : IAsyncDisposable
         }
 
         return (process.ExitCode, await output + await error);
+    }
+
+    /// <summary><c>dotnet</c> with <paramref name="arguments"/>, its output and errors read by the test.</summary>
+    private static ProcessStartInfo Dotnet(IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return start;
     }
 
     /// <summary>A new process like this one (same ports, database and cluster), as an operator restarts a server.</summary>
@@ -127,12 +132,7 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>Starts the process and waits until it answers gRPC.</summary>
     public async Task StartAsync(TimeSpan? timeout = null)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in _arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
+        var start = Dotnet(_arguments);
         start.WorkingDirectory = Path.GetDirectoryName(ServerDll)!;
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         _process = new Process { StartInfo = start };
