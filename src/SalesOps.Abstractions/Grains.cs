@@ -29,9 +29,10 @@ public interface IRegionGrain : IGrainWithStringKey
     /// Applies counter deltas and board changes from a rep book or child region (<paramref name="sender"/>), and passes
     /// them on to the parent. A merged roll-up carries the numbers <paramref name="firstSequence"/> to
     /// <paramref name="sequence"/> (equal when it is one message); it is ignored if any of them was already applied for
-    /// that sender.
+    /// that sender. <paramref name="acceptedAt"/> is when the earliest event behind it was accepted (UTC ticks, 0: not
+    /// known), for the event-to-push latency metric only: never applied, journaled or stored.
     /// </summary>
-    Task ApplyRollupAsync(string sender, long firstSequence, long sequence, Rollup rollup);
+    Task ApplyRollupAsync(string sender, long firstSequence, long sequence, Rollup rollup, long acceptedAt);
 
     /// <summary>
     /// Applies roll-ups of many senders (rep books) at once, each checked against its sender's last applied number, and
@@ -81,9 +82,10 @@ public interface IRepBookGrain : IGrainWithIntegerKey
     /// <summary>
     /// Credits (or, negative, retracts) opportunities' contributions to reps of this book, in order. A merged message
     /// carries the numbers <paramref name="firstSequence"/> to <paramref name="sequence"/>; it is ignored if any of them
-    /// was already applied for <paramref name="sender"/> (an opportunity book).
+    /// was already applied for <paramref name="sender"/> (an opportunity book). <paramref name="acceptedAt"/> is when the
+    /// earliest event behind it was accepted (UTC ticks, 0: not known), telemetry carried on to the roll-ups.
     /// </summary>
-    Task CreditAsync(string sender, long firstSequence, long sequence, RepCredits[] credits);
+    Task CreditAsync(string sender, long firstSequence, long sequence, RepCredits[] credits, long acceptedAt);
 
     /// <summary>Delivers what the book has queued for regions and customers; returns when it is sent (or failed and will be retried).</summary>
     Task FlushAsync();

@@ -52,10 +52,8 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
     {
         (_settings, _options, _clock, _refs, _logger) = (settings, options, clock, refs, logger);
         _risk = new PaceTimer(this, options.Value.AtRiskCheckInterval, CheckRiskAsync);
-        var sendCredits = RepCreditLanes.Send(refs);
-        _credits = AddOutbox<RepCredits[]>(
-            (book, sender, first, last, credits) => AcceptanceStamps.Carrying(
-                AcceptanceStamps.Take(_creditsSince, book), () => sendCredits(book, sender, first, last, credits)),
+        _credits = AddOutbox(
+            RepCreditLanes.Send(refs, book => AcceptanceStamps.Take(_creditsSince, book)),
             RepCredits.Merge,
             destinations: StreamKinds.RepBook);
         _orders = AddOutbox<DealOrder>((customer, sender, _, last, o) => refs.Customer(customer).SetOrderAsync(o.OpportunityId, sender, last, o.Order, o.OwnerRepId ?? ""));

@@ -51,8 +51,7 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
         _watch = new RegionBoardWatch(systemTime);
         _pace = new PaceTimer(this, options.Value.PaceCheckInterval, CheckPaceAsync);
         _toParent = AddOutbox<Rollup>(
-            (parent, sender, first, last, rollup) => AcceptanceStamps.Carrying(
-                TakeParentStamp(), () => refs.Region(parent).ApplyRollupAsync(sender, first, last, rollup)),
+            (parent, sender, first, last, rollup) => refs.Region(parent).ApplyRollupAsync(sender, first, last, rollup, TakeParentStamp()),
             Rollup.Merge);
     }
 
@@ -164,7 +163,7 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
     }
 
     /// <summary>A roll-up answers once applied and committed; what it adds for the parent goes on the next tick.</summary>
-    public Task ApplyRollupAsync(string sender, long firstSequence, long sequence, Rollup rollup)
+    public Task ApplyRollupAsync(string sender, long firstSequence, long sequence, Rollup rollup, long acceptedAt)
     {
         Journal.EnsureUsable();
         if (!Inbox.IsNew(sender, firstSequence))
@@ -177,7 +176,7 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
             throw BackPressureException.MessageRefused(Journal.Stream);
         }
 
-        Apply(rollup, AcceptanceStamps.TakeFromCurrentCall());
+        Apply(rollup, acceptedAt);
         Inbox.Applied(sender, sequence);
         return CommitAsync(new RollupReceived(sender, sequence, rollup), null, Answer.AfterCommit);
     }

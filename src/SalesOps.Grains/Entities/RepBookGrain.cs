@@ -61,8 +61,8 @@ public sealed partial class RepBookGrain : DurableGrain<JournalEntry, RepBookGra
         // throughput: board pushes 0.8 s behind instead of 2.3 s, docs/perf.md). In memory a region applies a roll-up
         // in microseconds and the carrier measured no gain, so the runtime calls the region directly there.
         _rollups = AddOutbox<Rollup>(
-            (region, sender, first, last, rollup) => AcceptanceStamps.Carrying(
-                AcceptanceStamps.Take(_rollupsSince, region), () => refs.Region(region).ApplyRollupAsync(sender, first, last, rollup)),
+            (region, sender, first, last, rollup) =>
+                refs.Region(region).ApplyRollupAsync(sender, first, last, rollup, AcceptanceStamps.Take(_rollupsSince, region)),
             Rollup.Merge,
             carrier.Stamped(region => AcceptanceStamps.Take(_rollupsSince, region)));
         _touches = AddOutbox<CustomerTouch[]>(
@@ -200,11 +200,11 @@ public sealed partial class RepBookGrain : DurableGrain<JournalEntry, RepBookGra
     }
 
     /// <summary>A credit message answers once committed; its roll-ups are delivered behind the answer.</summary>
-    public Task CreditAsync(string sender, long firstSequence, long sequence, RepCredits[] credits) =>
+    public Task CreditAsync(string sender, long firstSequence, long sequence, RepCredits[] credits, long acceptedAt) =>
         ReceiveAsync(sender, firstSequence, () =>
         {
-            // The deal book's acceptance when the credit carries it (AcceptanceStamps), else the credit's arrival.
-            _acceptedAt = AcceptanceStamps.TakeFromCurrentCall() is > 0 and var stamp ? stamp : DateTime.UtcNow.Ticks;
+            // The deal book's acceptance when the credit carries it, else the credit's arrival.
+            _acceptedAt = acceptedAt > 0 ? acceptedAt : DateTime.UtcNow.Ticks;
             var effects = Credit(sender, sequence, credits);
             return (new RepCreditsReceived(sender, sequence, credits), () => Enqueue(effects));
         });

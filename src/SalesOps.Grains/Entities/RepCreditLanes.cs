@@ -27,7 +27,11 @@ internal static class RepCreditLanes
         }
     }
 
-    /// <summary>Delivers one lane's message (or merged messages) to its rep book.</summary>
-    public static DirectSend<RepCredits[]> Send(GrainRefs refs) =>
-        (book, sender, first, last, credits) => refs.RepBook(long.Parse(book, CultureInfo.InvariantCulture)).CreditAsync(sender, first, last, credits);
+    /// <summary>
+    /// Delivers one lane's message (or merged messages) to its rep book, with the acceptance stamp
+    /// <paramref name="stampFor"/> gives for the lane (none: 0).
+    /// </summary>
+    public static DirectSend<RepCredits[]> Send(GrainRefs refs, Func<string, long>? stampFor = null) =>
+        (book, sender, first, last, credits) =>
+            refs.RepBook(long.Parse(book, CultureInfo.InvariantCulture)).CreditAsync(sender, first, last, credits, stampFor?.Invoke(book) ?? 0);
 }
