@@ -80,13 +80,26 @@ public sealed class InMemorySalesEngine
     /// <summary>The activities logged against deals, joined with them (ADR 0023).</summary>
     public DealActivities DealActivities => _join;
 
-    /// <summary>Marks a leaderboard as watched, so overtakes on it raise alerts (its rank changes are tracked).</summary>
+    /// <summary>
+    /// Marks a leaderboard as watched, so overtakes on it raise alerts (its rank changes are tracked; each rep's best
+    /// rank starts from where it stands now). Watching a board already watched changes nothing.
+    /// </summary>
     public void Watch(string regionId, BoardKey board)
     {
         _watched.Add((regionId, board));
         if (_regions.TryGetValue(regionId, out var region))
         {
-            region.Track(board);
+            region.Track(board, Settings.OvertakeDepth);
+        }
+    }
+
+    /// <summary>Ends a leaderboard's watch: its reps' best ranks are dropped, so a later <see cref="Watch"/> starts them again.</summary>
+    public void Unwatch(string regionId, BoardKey board)
+    {
+        _watched.Remove((regionId, board));
+        if (_regions.TryGetValue(regionId, out var region))
+        {
+            region.Untrack(board);
         }
     }
 
@@ -368,7 +381,7 @@ public sealed class InMemorySalesEngine
                 {
                     if (_watched.Contains((r.Id, board)))
                     {
-                        Alerts.AddRange(r.Overtakes(r.TakeRankChanges(board), Settings.OvertakeDepth, now));
+                        Alerts.AddRange(r.Overtakes(r.TakeRankChanges(board), now));
                     }
                 }
                 if (r.ParentId.Length == 0)
@@ -396,7 +409,7 @@ public sealed class InMemorySalesEngine
             {
                 if (regionId == id)
                 {
-                    r.Track(board);
+                    r.Track(board, Settings.OvertakeDepth);
                 }
             }
         }

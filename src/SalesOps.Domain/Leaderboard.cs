@@ -207,6 +207,22 @@ public sealed partial class Leaderboard
         }
     }
 
+    /// <summary>Stops keeping former ranks; those kept are dropped.</summary>
+    public void Untrack()
+    {
+        if (_reported is null)
+        {
+            return;
+        }
+
+        foreach (var slot in _reported)
+        {
+            _reps[slot].ReportedRank = -1;
+        }
+
+        _reported = null;
+    }
+
     /// <summary>
     /// Ranks the staged changes and returns each rep whose entry changed since the last call (or since
     /// <see cref="Track"/>), with its rank before its first change and now; empty when the board is not tracked.

@@ -17,9 +17,10 @@ public sealed class RegionState
     private readonly Dictionary<string, long> _repSeq = new(StringComparer.Ordinal);
 
     // The tie-break keys its boards share (derived: FromSnapshot rebuilds it from the boards' reps), and the boards
-    // whose rank changes are kept for overtakes (what watchers ask for, not state: re-established by Track).
+    // whose rank changes are kept for overtakes, each with its reps' best ranks (what watchers ask for, not state:
+    // re-established by Track, the bests from the ranking then).
     private RepOrder _order = new();
-    private readonly HashSet<BoardKey> _tracked = new();
+    private readonly Dictionary<BoardKey, BestRanks> _tracked = new();
 
     /// <param name="id">The region id.</param>
     /// <param name="dedup">How many of the region's target event ids it remembers to recognise re-sends (docs/semantics.md, rule 3).</param>
@@ -292,7 +293,7 @@ public sealed class RegionState
                 }
 
                 board = new Leaderboard(_order);
-                if (_tracked.Contains(change.Board))
+                if (_tracked.ContainsKey(change.Board))
                 {
                     board.Track();
                 }
@@ -310,16 +311,39 @@ public sealed class RegionState
     }
 
     /// <summary>
-    /// Keeps the rank changes of a board (now, or once it exists) for <see cref="TakeRankChanges"/>: the boards watched
-    /// for overtakes. Changes staged before are ranked first and not kept.
+    /// Keeps the rank changes of a board (now, or once it exists) for <see cref="TakeRankChanges"/>, and its reps' best
+    /// ranks for <see cref="Overtakes"/>: the boards watched for overtakes. Changes staged before are ranked first and
+    /// not kept; each rep within <paramref name="depth"/> now starts with its current rank as its best, so being where
+    /// it already is raises nothing. A board already tracked is left as it is (<see cref="Untrack"/> first to start again).
     /// </summary>
-    public void Track(BoardKey key)
+    /// <param name="depth">Overtakes are alerted for ranks this good or better (<see cref="EngineSettings.OvertakeDepth"/>).</param>
+    public void Track(BoardKey key, int depth)
     {
-        if (_tracked.Add(key) && _boards.TryGetValue(key, out var board))
+        if (_tracked.ContainsKey(key))
+        {
+            return;
+        }
+
+        var bests = new BestRanks(depth);
+        _tracked.Add(key, bests);
+        if (_boards.TryGetValue(key, out var board))
         {
             board.Track();
+            bests.Start(board);
         }
     }
+
+    /// <summary>Stops tracking a board: its kept rank changes and its reps' best ranks are dropped.</summary>
+    public void Untrack(BoardKey key)
+    {
+        if (_tracked.Remove(key) && _boards.TryGetValue(key, out var board))
+        {
+            board.Untrack();
+        }
+    }
+
+    /// <summary>The best ranks of a tracked board's reps since it was last tracked; null for a board not tracked.</summary>
+    public BestRanks? BestRanksOf(BoardKey key) => _tracked.GetValueOrDefault(key);
 
     /// <summary>
     /// The reps whose entries on a tracked board changed since the last call, each with its rank before its first
@@ -387,14 +411,17 @@ public sealed class RegionState
     }
 
     /// <summary>
-    /// Overtake alerts for rank changes on a board: a rep that rose to <paramref name="depth"/> or better raises one
-    /// alert naming the rep now right behind them, who was ahead before.
+    /// Overtake alerts for rank changes on tracked boards (docs/semantics.md, "Overtake"; ADR 0036): a rep already on
+    /// the board that rose to a rank within the depth better than any it held since the board was tracked (a new
+    /// personal best, <see cref="BestRanks"/>) raises one alert naming the rep now right behind it. Records the
+    /// changes into the bests, so each change is to be given once; changes on boards not tracked raise nothing.
     /// </summary>
-    public IEnumerable<Alert> Overtakes(IEnumerable<RankChange> changes, int depth, DateTimeOffset now)
+    public IReadOnlyList<Alert> Overtakes(IEnumerable<RankChange> changes, DateTimeOffset now)
     {
+        List<Alert>? alerts = null;
         foreach (var c in changes)
         {
-            if (c.OldRank == 0 || c.NewRank == 0 || c.NewRank >= c.OldRank || c.NewRank > depth)
+            if (!_tracked.TryGetValue(c.Board, out var bests) || !bests.Record(c.RepId, c.OldRank, c.NewRank))
             {
                 continue;
             }
@@ -402,11 +429,11 @@ public sealed class RegionState
             var board = _boards[c.Board];
             if (c.NewRank >= board.Count)
             {
-                continue;
+                continue; // nobody behind it (the board shrank): a new best, but nobody overtaken
             }
 
             var passed = board.EntryAt(c.NewRank + 1);
-            yield return new Alert(
+            (alerts ??= []).Add(new Alert(
                 AlertKind.Overtake,
                 c.RepId,
                 Id,
@@ -416,7 +443,14 @@ public sealed class RegionState
                 c.NewRank,
                 c.OldRank,
                 $"{c.RepId} overtook {passed.RepId} on the {c.Board.Metric} board of {Name} for {c.Board.Period}: now #{c.NewRank}",
-                now);
+                now));
         }
+
+        if (alerts is null)
+        {
+            return [];
+        }
+
+        return alerts;
     }
 }

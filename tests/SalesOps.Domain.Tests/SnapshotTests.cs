@@ -233,8 +233,8 @@ public sealed class SnapshotTests
         }
 
         var overtake = new BoardUpdate("bob", 2, true, false, [new ScoreChange(board, 400)]);
-        region.Track(board);
-        copy.Track(board);
+        region.Track(board, 10);
+        copy.Track(board, 10);
         Assert.Equal([board], region.ApplyBoardUpdate(overtake)!);
         Assert.Equal([board], copy.ApplyBoardUpdate(overtake)!);
         var changes = region.TakeRankChanges(board);
@@ -242,7 +242,9 @@ public sealed class SnapshotTests
 
         Assert.Equal([new RankChange(board, "bob", 3, 1)], changesCopy);
         Assert.Equal(changes, changesCopy);
-        Assert.Equal(region.Overtakes(changes, 10, T0), copy.Overtakes(changesCopy, 10, T0));
+        var overtakes = region.Overtakes(changes, T0);
+        Assert.Equal(overtakes, copy.Overtakes(changesCopy, T0));
+        Assert.Equal(("bob", "amy", 1L, 3L), (Assert.Single(overtakes).SubjectId, overtakes[0].OtherId, overtakes[0].Actual, overtakes[0].Expected));
         Assert.Equal(region.Board(board)!.Top(10), copy.Board(board)!.Top(10));
         Assert.Equal(region.ToSnapshot(), copy.ToSnapshot());
     }

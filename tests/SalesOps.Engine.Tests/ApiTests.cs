@@ -213,6 +213,67 @@ public sealed class ApiTests(ServerFixture server)
     }
 
     [Fact]
+    public async Task WatchAlerts_TwoRepsSwappingTheLeadOnAWatchedBoard_OnlyTheFirstNewBestIsAnOvertake()
+    {
+        var s = new Scenario("api-swap");
+        await SetUpAsync(s, s.Rep("cat", "r"), s.Open("a0", "ann", "acme", 50_000, h: 1), s.Won("a0", 2), s.Open("b0", "bob", "acme", 30_000, h: 1), s.Won("b0", 2));
+        await Wait.UntilAsync(async () => (await server.Query.GetLeaderboardAsync(new V1.GetLeaderboardRequest { ScopeRegionId = s.Id("r"), Period = "2026-11", Metric = V1.LeaderboardMetric.Bookings })).Total == 2, "both reps ranked");
+
+        using var cts = new CancellationTokenSource(Deadline);
+        using var board = server.Watch.WatchLeaderboard(
+            new V1.WatchLeaderboardRequest { ScopeRegionId = s.Id("r"), Period = "2026-11", Metric = V1.LeaderboardMetric.Bookings, Top = 10 }, cancellationToken: cts.Token);
+        Assert.True(await board.ResponseStream.MoveNext(cts.Token));
+        Assert.Equal([s.Id("ann"), s.Id("bob")], board.ResponseStream.Current.Entries.Select(e => e.RepId)); // the watch begins: Ann's best #1, Bob's #2
+        using var alerts = server.Watch.WatchAlerts(new V1.WatchAlertsRequest { ScopeRegionId = s.Id("r") }, cancellationToken: cts.Token);
+        await alerts.ResponseHeadersAsync.Within();
+
+        async Task ShownAsync(string rep, int rank)
+        {
+            do
+            {
+                Assert.True(await board.ResponseStream.MoveNext(cts.Token));
+            }
+            while (!board.ResponseStream.Current.Entries.Any(e => e.RepId == s.Id(rep) && e.Rank == rank));
+        }
+
+        // Six swaps of the lead, each pushed (so each in a roll-up interval of its own) before the next: Bob takes #1
+        // (60k), Ann takes it back (70k), Bob (80k), Ann (90k), Bob (100k), Ann (110k).
+        for (var i = 1; i <= 6; i++)
+        {
+            var (rep, deal) = (i % 2 == 1 ? "bob" : "ann", $"swap{i}");
+            Assert.Equal(0, (await SendBatchAsync(deal, s.Open(deal, rep, "acme", i == 1 ? 30_000 : 20_000, h: 2 + i), s.Won(deal, 2.5 + i))).Rejected);
+            await ShownAsync(rep, 1);
+        }
+
+        // Cat enters in a later interval (a region's ticks run one after another, so the last swap's overtakes are in
+        // the alert log once it is pushed); then Ann's big win, which moves nobody, marks the end of what to read.
+        Assert.Equal(0, (await SendBatchAsync("cat", s.Open("c0", "cat", "acme", 1_000, h: 10), s.Won("c0", 10.5))).Rejected);
+        await ShownAsync("cat", 3);
+        Assert.Equal(0, (await SendBatchAsync("big", s.Open("big", "ann", "acme", 600_000, h: 11), s.Won("big", 11.5))).Rejected);
+        var overtakes = new List<V1.WatchAlertsResponse>();
+        while (true)
+        {
+            Assert.True(await alerts.ResponseStream.MoveNext(cts.Token));
+            var alert = alerts.ResponseStream.Current;
+            if (alert.BigDealWon?.OpportunityId == s.Id("big"))
+            {
+                break;
+            }
+
+            if (alert.KindCase == V1.WatchAlertsResponse.KindOneofCase.Overtake)
+            {
+                overtakes.Add(alert);
+            }
+        }
+
+        // Six rises to #1 passing the other (one overtake each under a rule of one per rank change); only Bob's first is
+        // better than any rank he held since the watch began, and Ann never beats the #1 she held when it began.
+        var overtake = Assert.Single(overtakes);
+        Assert.Equal((s.Id("bob"), s.Id("ann"), 1, 2), (overtake.Overtake.RepId, overtake.Overtake.OvertakenRepId, overtake.Overtake.NewRank, overtake.Overtake.OldRank));
+        Assert.Equal("Rep bob overtook Rep ann on the bookings board of Region r for 2026-11: now #1", overtake.Message);
+    }
+
+    [Fact]
     public async Task SamePeriodLastYearAndActivityPlan_ShownBesideThePeriodAndAlertedWhenBehind()
     {
         var s = new Scenario("api-yoy");

@@ -264,7 +264,7 @@ public sealed class ClusterTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task ABoardWatchedAgain_DoesNotAnnounceTheOvertakesOfWhileNobodyWatched()
+    public async Task ABoardWatchedAgain_DoesNotAnnounceTheOvertakesOfWhileNobodyWatched_AndStartsBestRanksAgain()
     {
         var s = new Scenario("rewatch");
         var log = Grains.GetGrain<IAlertLogGrain>(0);
@@ -297,6 +297,18 @@ public sealed class ClusterTests(ClusterFixture fixture)
 
         Assert.DoesNotContain((await log.ReadAfterAsync(before, 100_000)), a => a.Kind == (byte)AlertKind.Overtake && a.ScopeId == s.Id("r"));
         Assert.Equal(2, (await region.GetLeaderboardAsync(nov.Code, (byte)LeaderboardMetric.Bookings, 10, "", 0)).Top.Single(r => r.RepId == s.Id("ann")).Rank);
+
+        // The reps' best ranks start again with the new watch (ADR 0036): Ann was #2 when it began, so retaking #1 is a
+        // new best of this watch and is announced, though she held #1 when the board was first watched; Bob, #1 when
+        // it began, taking #1 back is not.
+        AllAccepted(await IngestAsync(s.Open("a2", "ann", "c", 100_000, h: 7), s.Won("a2", 8)));
+        await SettleAsync();
+        Assert.Equal(1, (await region.GetLeaderboardAsync(nov.Code, (byte)LeaderboardMetric.Bookings, 10, "", 0)).Top.Single(r => r.RepId == s.Id("ann")).Rank);
+        AllAccepted(await IngestAsync(s.Open("b3", "bob", "c", 100_000, h: 9), s.Won("b3", 10)));
+        await SettleAsync();
+        Assert.Equal(1, (await region.GetLeaderboardAsync(nov.Code, (byte)LeaderboardMetric.Bookings, 10, "", 0)).Top.Single(r => r.RepId == s.Id("bob")).Rank);
+        var overtake = Assert.Single(await log.ReadAfterAsync(before, 100_000), a => a.Kind == (byte)AlertKind.Overtake && a.ScopeId == s.Id("r"));
+        Assert.Equal((s.Id("ann"), s.Id("bob"), 1L, 2L), (overtake.SubjectId, overtake.OtherId, overtake.Actual, overtake.Expected));
     }
 
     [Theory]

@@ -77,8 +77,9 @@ internal sealed class RegionBoardWatch(TimeProvider time)
     /// <summary>
     /// Each rep whose entry changed on a watched board since the tick began, with its rank then and now
     /// (<paramref name="rankChanges"/>: the region's tracked ranks): a rep that rose and fell back within one tick raises
-    /// nothing, and one that passed several reps raises one alert, not one per update (on busy activity boards the top
-    /// ranks change hundreds of times a second).
+    /// nothing, and one that passed several reps raises at most one alert, not one per update (on busy activity boards
+    /// the top ranks change hundreds of times a second); its rank at the tick's end is what is compared with its best
+    /// rank (<see cref="RegionState.Overtakes"/>, ADR 0036).
     /// </summary>
     public List<RankChange> TakeMoves(Func<BoardKey, List<RankChange>> rankChanges)
     {

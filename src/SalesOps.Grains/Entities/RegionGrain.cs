@@ -266,12 +266,13 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
     public Task WatchBoardAsync(int period, byte metric, TimeSpan lease)
     {
         var key = new BoardKey(new Period(period), (LeaderboardMetric)metric);
-        _state.Track(key);
         if (_watch.Watch(key, lease))
         {
-            // A watch that starts (again): what the board recorded while nobody watched it is history, not overtakes to
-            // announce on the next tick.
-            _ = _state.TakeRankChanges(key);
+            // A watch that starts (the first in this activation, or again after its lease ran out): what the board
+            // recorded while nobody watched it is history, not overtakes to announce on the next tick, and each rep's
+            // best rank starts from where it stands now (ADR 0036).
+            _state.Untrack(key);
+            _state.Track(key, _settings.OvertakeDepth);
         }
 
         return Task.CompletedTask;
@@ -349,7 +350,7 @@ public sealed class RegionGrain : DurableGrain<JournalEntry, RegionGrainSnapshot
         }
 
         var moves = _watch.TakeMoves(_state.TakeRankChanges);
-        if (moves.Count > 0 && _state.Overtakes(moves, _settings.OvertakeDepth, _clock.Now).Select(AlertRecord.From).ToArray() is { Length: > 0 } alerts)
+        if (moves.Count > 0 && _state.Overtakes(moves, _clock.Now).Select(AlertRecord.From).ToArray() is { Length: > 0 } alerts)
         {
             calls.Add(Delivery.PublishAlertsAsync(_refs, alerts, _logger));
         }
