@@ -252,9 +252,11 @@ public sealed class AlertTests
 
         var entry = board.Set("new", 1150);  // enters at #2
         var same = board.Set("new", 1160);   // still #2
+        var fall = board.Set("new", 850);    // 2 -> 5
+        var back = board.Set("new", 1150);   // 5 -> 2: a rise past three reps, but to its entry rank (the old rule alerted)
         var rise = board.Set("new", 1250);   // 2 -> 1
 
-        Assert.Empty(entry.Concat(same));
+        Assert.Empty(entry.Concat(same).Concat(fall).Concat(back));
         Assert.Equal([("new", "r01", 1L, 2L)], Summary(rise));
     }
 

@@ -203,14 +203,14 @@ public sealed class ClusterTests(ClusterFixture fixture)
     {
         var s = new Scenario("pace") { T0 = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero) };
         var log = Grains.GetGrain<IAlertLogGrain>(0);
-        var before = (await log.ReadAfterAsync(0, 100_000)).LastOrDefault()?.Sequence ?? 0;
+        var before = (await log.ReadAfterAsync(0, 100_000).Within()).LastOrDefault()?.Sequence ?? 0;
 
         // Now is mid-November: half the month is gone with nothing booked against 300,000.
         AllAccepted(await IngestAsync(s.Region("r"), s.Rep("dee", "r"), s.RepTarget("dee", "2026-11", 300_000, 400_000)));
         await RepBook(s.Id("dee")).CheckPaceAsync().Within();
 
         // The same check finds the rep's activity plan behind too (its own alert kind).
-        var alerts = (await log.ReadAfterAsync(before, 100_000)).Where(a => a.SubjectId == s.Id("dee") && a.Kind != (byte)AlertKind.ActivityPlanBehind).ToList();
+        var alerts = (await log.ReadAfterAsync(before, 100_000).Within()).Where(a => a.SubjectId == s.Id("dee") && a.Kind != (byte)AlertKind.ActivityPlanBehind).ToList();
         var alert = Assert.Single(alerts);
         Assert.Equal((byte)AlertKind.BehindPace, alert.Kind);
         Assert.Equal(Period.OfMonth(2026, 11).Code, alert.Period);
@@ -222,13 +222,13 @@ public sealed class ClusterTests(ClusterFixture fixture)
     {
         var s = new Scenario("bigdeal");
         var log = Grains.GetGrain<IAlertLogGrain>(0);
-        var before = (await log.ReadAfterAsync(0, 100_000)).LastOrDefault()?.Sequence ?? 0;
+        var before = (await log.ReadAfterAsync(0, 100_000).Within()).LastOrDefault()?.Sequence ?? 0;
         AllAccepted(await IngestAsync(
             s.Region("r"), s.Rep("eve", "r"), s.Customer("c"),
             s.Open("small", "eve", "c", 1_000, h: 1), s.Won("small", 2),
             s.Open("big", "eve", "c", 750_000, h: 1), s.Won("big", 3)));
 
-        var alerts = (await log.ReadAfterAsync(before, 100_000)).Where(a => a.OtherId == s.Id("eve")).ToList();
+        var alerts = (await log.ReadAfterAsync(before, 100_000).Within()).Where(a => a.OtherId == s.Id("eve")).ToList();
         var alert = Assert.Single(alerts);
         Assert.Equal((byte)AlertKind.BigDealWon, alert.Kind);
         Assert.Equal(s.Id("big"), alert.SubjectId);
@@ -240,7 +240,7 @@ public sealed class ClusterTests(ClusterFixture fixture)
     {
         var s = new Scenario("overtake");
         var log = Grains.GetGrain<IAlertLogGrain>(0);
-        var before = (await log.ReadAfterAsync(0, 100_000)).LastOrDefault()?.Sequence ?? 0;
+        var before = (await log.ReadAfterAsync(0, 100_000).Within()).LastOrDefault()?.Sequence ?? 0;
         var nov = Period.OfMonth(2026, 11);
         AllAccepted(await IngestAsync(
             s.Region("r"), s.Rep("ann", "r"), s.Rep("bob", "r"), s.Customer("c"),
@@ -257,7 +257,7 @@ public sealed class ClusterTests(ClusterFixture fixture)
         await Task.WhenAll(RepBook(s.Id("ann")).FlushAsync().Within(), RepBook(s.Id("bob")).FlushAsync().Within());
         await Grains.GetGrain<IRegionGrain>(s.Id("r")).FlushAsync().Within();
 
-        var alerts = (await log.ReadAfterAsync(before, 100_000)).Where(a => a.Kind == (byte)AlertKind.Overtake && a.ScopeId == s.Id("r")).ToList();
+        var alerts = (await log.ReadAfterAsync(before, 100_000).Within()).Where(a => a.Kind == (byte)AlertKind.Overtake && a.ScopeId == s.Id("r")).ToList();
         var alert = Assert.Single(alerts);
         Assert.Equal((s.Id("bob"), s.Id("ann"), nameof(LeaderboardMetric.Bookings)), (alert.SubjectId, alert.OtherId, alert.Metric));
         Assert.Equal(1, alert.Actual);
@@ -288,26 +288,26 @@ public sealed class ClusterTests(ClusterFixture fixture)
         await Task.Delay(TimeSpan.FromSeconds(1.5));
         AllAccepted(await IngestAsync(s.Open("b2", "bob", "c", 40_000, h: 3), s.Won("b2", 4)));
         await SettleAsync();
-        var before = (await log.ReadAfterAsync(0, 100_000)).LastOrDefault()?.Sequence ?? 0;
+        var before = (await log.ReadAfterAsync(0, 100_000).Within()).LastOrDefault()?.Sequence ?? 0;
 
         // Watched again, and the board changes (Cat's win moves nobody past anybody): no overtake of last night's moves.
         await region.WatchBoardAsync(nov.Code, (byte)LeaderboardMetric.Bookings, TimeSpan.FromMinutes(5)).Within();
         AllAccepted(await IngestAsync(s.Open("c2", "cat", "c", 500, h: 5), s.Won("c2", 6)));
         await SettleAsync();
 
-        Assert.DoesNotContain((await log.ReadAfterAsync(before, 100_000)), a => a.Kind == (byte)AlertKind.Overtake && a.ScopeId == s.Id("r"));
-        Assert.Equal(2, (await region.GetLeaderboardAsync(nov.Code, (byte)LeaderboardMetric.Bookings, 10, "", 0)).Top.Single(r => r.RepId == s.Id("ann")).Rank);
+        Assert.DoesNotContain((await log.ReadAfterAsync(before, 100_000).Within()), a => a.Kind == (byte)AlertKind.Overtake && a.ScopeId == s.Id("r"));
+        Assert.Equal(2, (await region.GetLeaderboardAsync(nov.Code, (byte)LeaderboardMetric.Bookings, 10, "", 0).Within()).Top.Single(r => r.RepId == s.Id("ann")).Rank);
 
         // The reps' best ranks start again with the new watch (ADR 0036): Ann was #2 when it began, so retaking #1 is a
         // new best of this watch and is announced, though she held #1 when the board was first watched; Bob, #1 when
         // it began, taking #1 back is not.
         AllAccepted(await IngestAsync(s.Open("a2", "ann", "c", 100_000, h: 7), s.Won("a2", 8)));
         await SettleAsync();
-        Assert.Equal(1, (await region.GetLeaderboardAsync(nov.Code, (byte)LeaderboardMetric.Bookings, 10, "", 0)).Top.Single(r => r.RepId == s.Id("ann")).Rank);
+        Assert.Equal(1, (await region.GetLeaderboardAsync(nov.Code, (byte)LeaderboardMetric.Bookings, 10, "", 0).Within()).Top.Single(r => r.RepId == s.Id("ann")).Rank);
         AllAccepted(await IngestAsync(s.Open("b3", "bob", "c", 100_000, h: 9), s.Won("b3", 10)));
         await SettleAsync();
-        Assert.Equal(1, (await region.GetLeaderboardAsync(nov.Code, (byte)LeaderboardMetric.Bookings, 10, "", 0)).Top.Single(r => r.RepId == s.Id("bob")).Rank);
-        var overtake = Assert.Single(await log.ReadAfterAsync(before, 100_000), a => a.Kind == (byte)AlertKind.Overtake && a.ScopeId == s.Id("r"));
+        Assert.Equal(1, (await region.GetLeaderboardAsync(nov.Code, (byte)LeaderboardMetric.Bookings, 10, "", 0).Within()).Top.Single(r => r.RepId == s.Id("bob")).Rank);
+        var overtake = Assert.Single(await log.ReadAfterAsync(before, 100_000).Within(), a => a.Kind == (byte)AlertKind.Overtake && a.ScopeId == s.Id("r"));
         Assert.Equal((s.Id("ann"), s.Id("bob"), 1L, 2L), (overtake.SubjectId, overtake.OtherId, overtake.Actual, overtake.Expected));
     }
 

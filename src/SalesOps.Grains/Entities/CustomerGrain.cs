@@ -28,7 +28,9 @@ public sealed class CustomerGrain : DurableGrain<JournalEntry, CustomerGrainSnap
         : base(services, snapshot, logger)
     {
         _settings = settings;
-        _credits = AddOutbox(RepCreditLanes.Send(refs), RepCredits.Merge, destinations: StreamKinds.RepBook);
+        // No acceptance stamp: a customer's credits (a first order) are timed from their arrival at the rep book
+        // (docs/telemetry.md).
+        _credits = AddOutbox(RepCreditLanes.Send(refs, _ => 0), RepCredits.Merge, destinations: StreamKinds.RepBook);
     }
 
     protected override JournalStream Stream => StreamKinds.Customer.Of(this.GetPrimaryKeyString());

@@ -29,9 +29,9 @@ internal static class RepCreditLanes
 
     /// <summary>
     /// Delivers one lane's message (or merged messages) to its rep book, with the acceptance stamp
-    /// <paramref name="stampFor"/> gives for the lane (none: 0).
+    /// <paramref name="stampFor"/> gives for the lane (0: none, and the rep book stamps the credit's arrival).
     /// </summary>
-    public static DirectSend<RepCredits[]> Send(GrainRefs refs, Func<string, long>? stampFor = null) =>
+    public static DirectSend<RepCredits[]> Send(GrainRefs refs, Func<string, long> stampFor) =>
         (book, sender, first, last, credits) =>
-            refs.RepBook(long.Parse(book, CultureInfo.InvariantCulture)).CreditAsync(sender, first, last, credits, stampFor?.Invoke(book) ?? 0);
+            refs.RepBook(long.Parse(book, CultureInfo.InvariantCulture)).CreditAsync(sender, first, last, credits, stampFor(book));
 }
