@@ -59,12 +59,8 @@ public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
 
 public static class Net
 {
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary>A loopback port for a server the test starts (outside the ephemeral range: <see cref="SalesOps.TestSupport.Net.LoopbackPorts"/>).</summary>
+    public static int FreePort() => SalesOps.TestSupport.Net.LoopbackPorts.Free();
 }
 
 public static class Wait

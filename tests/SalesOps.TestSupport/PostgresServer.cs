@@ -422,14 +422,7 @@ public sealed class PostgresServer : IAsyncDisposable
     private static Version? ParseVersion(string name) =>
         Version.TryParse(name.Contains('.', StringComparison.Ordinal) ? name : name + ".0", out var version) ? version : null;
 
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    private static int FreeLoopbackPort() => Net.LoopbackPorts.Free();
 
     private static void TryDeleteDirectory(string directory)
     {
