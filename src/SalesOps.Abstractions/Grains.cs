@@ -80,12 +80,13 @@ public interface IRepBookGrain : IGrainWithIntegerKey
     Task<EventOutcome[]> ApplyAsync(SalesEvent[] events);
 
     /// <summary>
-    /// Credits (or, negative, retracts) opportunities' contributions to reps of this book, in order. A merged message
-    /// carries the numbers <paramref name="firstSequence"/> to <paramref name="sequence"/>; it is ignored if any of them
-    /// was already applied for <paramref name="sender"/> (an opportunity book). <paramref name="acceptedAt"/> is when the
-    /// earliest event behind it was accepted (UTC ticks, 0: not known), telemetry carried on to the roll-ups.
+    /// Credits (or, negative, retracts) opportunities' contributions to reps of this book: many senders' messages at
+    /// once (deal books and customers, through their silo's carrier), each applied rep by rep in order, checked against
+    /// its sender's last applied number (a message any of whose numbers was applied is ignored), and committed together.
+    /// Answers the places of the items refused because the book is over its back-pressure bound (their senders keep them
+    /// and retry); the rest are applied and durable.
     /// </summary>
-    Task CreditAsync(string sender, long firstSequence, long sequence, RepCredits[] credits, long acceptedAt);
+    Task<int[]> CreditAsync(CreditsItem[] items);
 
     /// <summary>Delivers what the book has queued for regions and customers; returns when it is sent (or failed and will be retried).</summary>
     Task FlushAsync();

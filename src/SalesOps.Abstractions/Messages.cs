@@ -193,6 +193,20 @@ public sealed record RollupItem(
     public long AcceptedAt { get; init; }
 }
 
+/// <summary>
+/// One sender's numbered credit message, as carried to a rep book together with other senders' (<c>CreditAsync</c>):
+/// a merged message has the numbers <see cref="FirstSequence"/> to <see cref="Sequence"/>. <see cref="AcceptedAt"/> is
+/// when the earliest event behind it was accepted (wall-clock UTC ticks; 0: not known), telemetry carried on to the
+/// roll-ups, never journaled or stored.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("salesops.CreditsItem")]
+public sealed record CreditsItem(
+    [property: Id(0)] string Sender,
+    [property: Id(1)] long FirstSequence,
+    [property: Id(2)] long Sequence,
+    [property: Id(3)] RepCredits[] Credits,
+    [property: Id(4)] long AcceptedAt);
+
 /// <summary>What a region receives from a rep or a child region: counter deltas and board changes, in order.</summary>
 [GenerateSerializer, Immutable, Alias("salesops.Rollup")]
 public sealed record Rollup([property: Id(0)] Counter[] Counters, [property: Id(1)] BoardChange[] Boards)

@@ -33,6 +33,7 @@ public static class EngineRegistration
         services.TryAddSingleton(new EngineClock(TimeProvider.System));
         services.TryAddSingleton<GrainRefs>();
         services.TryAddSingleton<RollupCarrier>();
+        services.TryAddSingleton<CreditCarrier>();
         services.TryAddSingleton<KnownEntities>();
         services.TryAddSingleton<EventIngestor>();
         services.TryAddSingleton<OrphanedDeals>();

@@ -265,6 +265,52 @@ public abstract class DurableGrain<TEntry, TSnapshot>(
     }
 
     /// <summary>
+    /// Takes many senders' messages at once (a carrier's call, <see cref="BatchCarrier{TItem}"/>), as
+    /// <see cref="ReceiveAsync"/> takes one: a repeat is skipped; a message this grain must refuse at its bound is left
+    /// unapplied and its place answered (its sender keeps it and retries); the rest are applied in order and committed
+    /// in one journal write, their effects queued in the same order once it is written.
+    /// </summary>
+    protected async Task<int[]> ReceiveAllAsync<TItem>(
+        IReadOnlyList<TItem> items,
+        Func<TItem, (string Sender, long FirstSequence)> lane,
+        Func<TItem, (TEntry Entry, Action Queue)> apply)
+    {
+        _journal.EnsureUsable();
+        List<int>? refused = null;
+        List<TEntry>? entries = null;
+        List<Action>? queues = null;
+        for (var i = 0; i < items.Count; i++)
+        {
+            var (sender, first) = lane(items[i]);
+            if (!Inbox.IsNew(sender, first))
+            {
+                continue;
+            }
+
+            if (IsBackedUpFor(sender))
+            {
+                (refused ??= new List<int>()).Add(i);
+                continue;
+            }
+
+            var (entry, queue) = apply(items[i]);
+            (entries ??= new List<TEntry>(items.Count)).Add(entry);
+            (queues ??= new List<Action>(items.Count)).Add(queue);
+        }
+
+        if (entries is null)
+        {
+            await DeliverAsync(Answer.AfterCommit); // repeats only: nudge what their first delivery queued
+        }
+        else
+        {
+            await CommitAsync(entries, () => queues!.ForEach(q => q()), Answer.AfterCommit);
+        }
+
+        return refused?.ToArray() ?? [];
+    }
+
+    /// <summary>
     /// Delivers what is queued: the call waits for it (<see cref="Answer.AfterDelivery"/>), or it runs behind the
     /// answer (<see cref="Answer.AfterCommit"/>). A duplicate re-send uses this to nudge what a first delivery may have
     /// left queued before a crash.
@@ -377,7 +423,7 @@ public enum Answer
 /// <summary>A lane's call to its destination: sender, first and last number, message.</summary>
 public delegate Task DirectSend<in T>(string destination, string sender, long firstSequence, long lastSequence, T message);
 
-/// <summary>A per-silo carrier that batches many senders' messages to one destination into one call (durable mode).</summary>
+/// <summary>A per-silo carrier that batches many senders' messages to one destination into one call (durable mode, ADR 0039).</summary>
 public interface ICarrier<in T>
 {
     Task SendAsync(string destination, string sender, long firstSequence, long lastSequence, T message);

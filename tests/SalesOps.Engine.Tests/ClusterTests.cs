@@ -368,6 +368,40 @@ public sealed class ClusterTests(ClusterFixture fixture)
     }
 
     /// <summary>
+    /// The carrier durable deal books and customers send credits through (ADR 0039): many senders' credits reach the rep
+    /// book in one call, each applied once; a repeat is ignored; a failed call fails every credit it carried, and
+    /// sending them again applies each once.
+    /// </summary>
+    [Fact]
+    public async Task CreditCarrier_AppliesEachSendersCreditOnce_AcrossBatchesRepeatsAndAFailedCall()
+    {
+        var s = new Scenario("credit-carrier");
+        AllAccepted(await IngestAsync(s.Region("r"), s.Rep("ivy", "r")));
+        var carrier = new CreditCarrier(new GrainRefs(Grains));
+        var nov = Period.OfMonth(2026, 11);
+        var book = RepBooks.Of(s.Id("ivy")).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        CreditsItem Item(int sender, long sequence, long value) => new(
+            $"{s.Id("deals")}{sender}",
+            sequence,
+            sequence,
+            [new RepCredits(s.Id("ivy"), [Credit.From(new CreditItem(Figure.Bookings, 0, 0, value, s.At(2), null))])],
+            AcceptedAt: 0);
+        async Task<long> BookedAsync() => (await RepFiguresAsync(s.Id("ivy"))).Get(Figure.Bookings, nov);
+
+        await Task.WhenAll(Enumerable.Range(1, 40).Select(i => carrier.SendAsync(book, Item(i, 1, i))).ToArray()).Within();
+        Assert.Equal(820, await BookedAsync());
+
+        await carrier.SendAsync(book, Item(7, 1, 7)).Within();
+        Assert.Equal(820, await BookedAsync());
+
+        FaultInjection.FailNext(nameof(IRepBookGrain.CreditAsync), RepBookKey(s.Id("ivy")), afterApplying: true);
+        var failed = Enumerable.Range(1, 3).Select(i => carrier.SendAsync(book, Item(i, 2, 1_000))).ToArray();
+        await Assert.ThrowsAnyAsync<Exception>(() => Task.WhenAll(failed).Within());
+        await Task.WhenAll(Enumerable.Range(1, 3).Select(i => carrier.SendAsync(book, Item(i, 2, 1_000))).ToArray()).Within();
+        Assert.Equal(3_820, await BookedAsync());
+    }
+
+    /// <summary>
     /// Orleans rejects a message for an activation that is going away; ingest calls again rather than answering
     /// UNAVAILABLE (twice at most), so the event is accepted and counted once; a third rejection in a row is answered
     /// UNAVAILABLE and changes nothing.

@@ -51,7 +51,9 @@ public sealed class TelemetryApiTests(ServerFixture server)
     [Fact]
     public async Task MetricsScrape_Always_IncludesOrleansMeterAndTheRuntime()
     {
-        // Orleans' instruments report once the silo has done something (a fresh server may be scraped before that).
+        // Orleans' instruments report once the silo has done something: a fresh server may not have yet.
+        var s = new Scenario("otel-always");
+        Assert.Equal(0, (await server.SendBatchAsync("setup", s.Region("r"))).Rejected);
         var scrape = await MetricsScrape.OfAsync(server.WebAddress);
         await Wait.UntilAsync(
             async () =>

@@ -23,6 +23,7 @@ public sealed class CustomerGrain : DurableGrain<JournalEntry, CustomerGrainSnap
         EngineSettings settings,
         DurableServices<JournalEntry> services,
         GrainRefs refs,
+        CreditCarrier credits,
         [PersistentState(StorageNames.CustomerState, StorageNames.Snapshots)] IPersistentState<CustomerGrainSnapshot> snapshot,
         ILogger<CustomerGrain> logger)
         : base(services, snapshot, logger)
@@ -30,7 +31,11 @@ public sealed class CustomerGrain : DurableGrain<JournalEntry, CustomerGrainSnap
         _settings = settings;
         // No acceptance stamp: a customer's credits (a first order) are timed from their arrival at the rep book
         // (docs/telemetry.md).
-        _credits = AddOutbox(RepCreditLanes.Send(refs, _ => 0), RepCredits.Merge, destinations: StreamKinds.RepBook);
+        _credits = AddOutbox(
+            RepCreditLanes.Direct(refs, _ => 0),
+            RepCredits.Merge,
+            RepCreditLanes.Carried(credits, _ => 0),
+            destinations: StreamKinds.RepBook);
     }
 
     protected override JournalStream Stream => StreamKinds.Customer.Of(this.GetPrimaryKeyString());

@@ -46,15 +46,18 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
         EngineClock clock,
         DurableServices<JournalEntry> services,
         GrainRefs refs,
+        CreditCarrier carrier,
         [PersistentState(StorageNames.OpportunityBookState, StorageNames.Snapshots)] IPersistentState<OpportunityBookGrainSnapshot> snapshot,
         ILogger<OpportunityBookGrain> logger)
         : base(services, snapshot, logger)
     {
         (_settings, _options, _clock, _refs, _logger) = (settings, options, clock, refs, logger);
         _risk = new PaceTimer(this, options.Value.AtRiskCheckInterval, CheckRiskAsync);
+        Func<string, long> stamp = book => AcceptanceStamps.Take(_creditsSince, book);
         _credits = AddOutbox(
-            RepCreditLanes.Send(refs, book => AcceptanceStamps.Take(_creditsSince, book)),
+            RepCreditLanes.Direct(refs, stamp),
             RepCredits.Merge,
+            RepCreditLanes.Carried(carrier, stamp),
             destinations: StreamKinds.RepBook);
         _orders = AddOutbox<DealOrder>((customer, sender, _, last, o) => refs.Customer(customer).SetOrderAsync(o.OpportunityId, sender, last, o.Order, o.OwnerRepId ?? ""));
     }

@@ -199,14 +199,18 @@ public sealed partial class RepBookGrain : DurableGrain<JournalEntry, RepBookGra
         return Task.FromResult(_reps.TryGetValue(repId, out var rep) && rep.IsJoined);
     }
 
-    /// <summary>A credit message answers once committed; its roll-ups are delivered behind the answer.</summary>
-    public Task CreditAsync(string sender, long firstSequence, long sequence, RepCredits[] credits, long acceptedAt) =>
-        ReceiveAsync(sender, firstSequence, () =>
+    /// <summary>Credit messages answer once committed; their roll-ups are delivered behind the answer.</summary>
+    public Task<int[]> CreditAsync(CreditsItem[] items) =>
+        ReceiveAllAsync(items, item => (item.Sender, item.FirstSequence), item =>
         {
             // The deal book's acceptance when the credit carries it, else the credit's arrival.
-            _acceptedAt = acceptedAt > 0 ? acceptedAt : DateTime.UtcNow.Ticks;
-            var effects = Credit(sender, sequence, credits);
-            return (new RepCreditsReceived(sender, sequence, credits), () => Enqueue(effects));
+            var acceptedAt = item.AcceptedAt > 0 ? item.AcceptedAt : DateTime.UtcNow.Ticks;
+            var effects = Credit(item.Sender, item.Sequence, item.Credits);
+            return (new RepCreditsReceived(item.Sender, item.Sequence, item.Credits), () =>
+            {
+                _acceptedAt = acceptedAt;
+                Enqueue(effects);
+            });
         });
 
     public Task FlushAsync() => DeliverAsync(Answer.AfterDelivery);

@@ -7,7 +7,7 @@ namespace SalesOps.Grains;
 
 /// <summary>
 /// Credits for reps travel in one lane per rep book (ADR 0009), from deal books (their deals' contributions) and from
-/// customers (their first order as a new customer, ADR 0018): the lane names and the call that delivers them.
+/// customers (their first order as a new customer, ADR 0018): the lane names and how they are delivered.
 /// </summary>
 internal static class RepCreditLanes
 {
@@ -28,10 +28,26 @@ internal static class RepCreditLanes
     }
 
     /// <summary>
-    /// Delivers one lane's message (or merged messages) to its rep book, with the acceptance stamp
-    /// <paramref name="stampFor"/> gives for the lane (0: none, and the rep book stamps the credit's arrival).
+    /// Delivers one lane's message (or merged messages) to its rep book in a call of its own (memory mode), with the
+    /// acceptance stamp <paramref name="stampFor"/> gives for the lane (0: none, and the rep book stamps the credit's arrival).
     /// </summary>
-    public static DirectSend<RepCredits[]> Send(GrainRefs refs, Func<string, long> stampFor) =>
-        (book, sender, first, last, credits) =>
-            refs.RepBook(long.Parse(book, CultureInfo.InvariantCulture)).CreditAsync(sender, first, last, credits, stampFor(book));
+    public static DirectSend<RepCredits[]> Direct(GrainRefs refs, Func<string, long> stampFor) =>
+        async (book, sender, first, last, credits) =>
+        {
+            var refused = await refs.RepBook(long.Parse(book, CultureInfo.InvariantCulture))
+                .CreditAsync([new CreditsItem(sender, first, last, credits, stampFor(book))]);
+            if (refused.Length > 0)
+            {
+                throw BackPressureException.MessageRefused($"rep book {book}");
+            }
+        };
+
+    /// <summary>As <see cref="Direct"/>, through the silo's carrier with other senders' messages (durable mode, ADR 0039).</summary>
+    public static ICarrier<RepCredits[]> Carried(CreditCarrier carrier, Func<string, long> stampFor) => new Carrier(carrier, stampFor);
+
+    private sealed class Carrier(CreditCarrier carrier, Func<string, long> stampFor) : ICarrier<RepCredits[]>
+    {
+        public Task SendAsync(string destination, string sender, long firstSequence, long lastSequence, RepCredits[] message) =>
+            carrier.SendAsync(destination, new CreditsItem(sender, firstSequence, lastSequence, message, stampFor(destination)));
+    }
 }

@@ -9,7 +9,14 @@ namespace SalesOps.Grains;
 /// (<see cref="IRegionGrain.ApplyRollupsAsync"/>).
 /// </summary>
 public sealed class RollupCarrier(GrainRefs grains)
-    : BatchCarrier<RollupItem>((region, items) => grains.Region(region).ApplyRollupsAsync(items)), ICarrier<Rollup>
+    : BatchCarrier<RollupItem>(
+        async (region, items) =>
+        {
+            await grains.Region(region).ApplyRollupsAsync(items);
+            return []; // a region over its bound refuses the whole call
+        },
+        region => $"region {region}"),
+      ICarrier<Rollup>
 {
     /// <summary>Queues a roll-up for the region; completes when the region has applied it, or fails with the call.</summary>
     public Task SendAsync(string destination, string sender, long firstSequence, long lastSequence, Rollup message) =>

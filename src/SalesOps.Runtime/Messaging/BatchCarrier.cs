@@ -11,9 +11,13 @@ namespace SalesOps.Runtime;
 /// <remarks>
 /// Each sender's numbering and retries are unchanged: a lane has one message in flight at a time, its task completes
 /// when the batch that carried it is applied (and committed), and fails if that call fails, so the sender keeps the
-/// message and sends it again; the destination's inbox ignores a number it already has.
+/// message and sends it again; the destination's inbox ignores a number it already has. A destination over its
+/// back-pressure bound may refuse some of a batch's items and take the rest (it answers the refused items' places):
+/// those items' tasks fail with <see cref="BackPressureException"/>, so their senders keep them and retry.
 /// </remarks>
-public class BatchCarrier<TItem>(Func<string, TItem[], Task> send)
+/// <param name="send">The call that carries a batch to a destination; answers the places of the items it refused.</param>
+/// <param name="name">The destination's name, for a refused item's exception.</param>
+public class BatchCarrier<TItem>(Func<string, TItem[], Task<int[]>> send, Func<string, string> name)
 {
     /// <summary>The most items one call carries; more wait for the next call.</summary>
     public const int MaxBatch = 512;
@@ -75,10 +79,14 @@ public class BatchCarrier<TItem>(Func<string, TItem[], Task> send)
 
             try
             {
-                await send(destination, items);
+                foreach (var i in await send(destination, items))
+                {
+                    batch[i].Done.TrySetException(BackPressureException.MessageRefused(name(destination)));
+                }
+
                 foreach (var w in batch)
                 {
-                    w.Done.TrySetResult();
+                    w.Done.TrySetResult(); // a refused item's task has failed already: its first outcome stands
                 }
             }
             catch (Exception ex)

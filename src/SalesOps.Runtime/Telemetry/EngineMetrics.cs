@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 
 namespace SalesOps.Runtime.Telemetry;
 
@@ -74,6 +75,12 @@ public static class EngineMetrics
         "salesops.outbox.depth", () => Volatile.Read(ref s_outboxDepth), "{message}",
         "Messages the grains active on this process have queued for other grains and not yet delivered");
 
+
+    /// <summary>
+    /// Creates the instruments now (the class's fields are otherwise created on first use), so that a scrape of a
+    /// server that has done nothing yet still lists every observable one: watchers of every kind at 0, outbox depth.
+    /// </summary>
+    public static void CreateInstruments() => RuntimeHelpers.RunClassConstructor(typeof(EngineMetrics).TypeHandle);
 
     /// <summary>Changes the outbox depth by <paramref name="delta"/> messages (queued: positive; delivered or let go: negative).</summary>
     public static void AddOutboxDepth(long delta) => Interlocked.Add(ref s_outboxDepth, delta);

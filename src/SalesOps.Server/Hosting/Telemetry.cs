@@ -75,6 +75,7 @@ public static class Telemetry
             throw new InvalidOperationException($"Telemetry:TraceSampleRatio must be between 0 and 1, not {options.TraceSampleRatio}");
         }
 
+        EngineMetrics.CreateInstruments();
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("salesops", serviceInstanceId: $"{Environment.MachineName}:{server.SiloPort}"))
             .WithMetrics(metrics =>
