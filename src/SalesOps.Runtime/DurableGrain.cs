@@ -326,8 +326,16 @@ public abstract class DurableGrain<TEntry, TSnapshot>(
         return Task.CompletedTask;
     }
 
-    /// <summary>Wakes the grain after a restart or silo loss and delivers what its replay queued.</summary>
-    public Task RecoverAsync() => _courier.DeliverAsync();
+    /// <summary>
+    /// Wakes the grain after a restart or silo loss; what its replay queued is delivered behind the answer. A wake that
+    /// waited for its delivery would hold the grain's calls meanwhile, and two grains woken together that each owe the
+    /// other (a deal book's credits, a rep book's deal touches) would each wait for the other until a call timed out.
+    /// </summary>
+    public Task RecoverAsync()
+    {
+        _courier.Kick();
+        return Task.CompletedTask;
+    }
 
     private bool HasPending
     {

@@ -21,7 +21,7 @@ internal static class AcceptanceStamps
     {
         if (stamp != 0)
         {
-            pending.TryAdd(destination, stamp);
+            pending[destination] = pending.TryGetValue(destination, out var noted) ? Math.Min(noted, stamp) : stamp;
         }
     }
 }

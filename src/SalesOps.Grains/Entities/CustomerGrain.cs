@@ -23,7 +23,7 @@ public sealed class CustomerGrain : DurableGrain<JournalEntry, CustomerGrainSnap
         EngineSettings settings,
         DurableServices<JournalEntry> services,
         GrainRefs refs,
-        CreditCarrier credits,
+        CreditCarrier carrier,
         [PersistentState(StorageNames.CustomerState, StorageNames.Snapshots)] IPersistentState<CustomerGrainSnapshot> snapshot,
         ILogger<CustomerGrain> logger)
         : base(services, snapshot, logger)
@@ -34,7 +34,7 @@ public sealed class CustomerGrain : DurableGrain<JournalEntry, CustomerGrainSnap
         _credits = AddOutbox(
             RepCreditLanes.Direct(refs, _ => 0),
             RepCredits.Merge,
-            RepCreditLanes.Carried(credits, _ => 0),
+            RepCreditLanes.Carried(carrier, _ => 0),
             destinations: StreamKinds.RepBook);
     }
 

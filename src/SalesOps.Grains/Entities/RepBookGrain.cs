@@ -147,7 +147,10 @@ public sealed partial class RepBookGrain : DurableGrain<JournalEntry, RepBookGra
         {
             if (batch.HadDuplicate)
             {
-                await DeliverAsync(Answer.AfterDelivery); // a re-send after a crash nudges what the first delivery left queued
+                // A re-send after a crash nudges what the first delivery left queued, behind the answer as any rep
+                // book's delivery: waiting for it would hold the book's calls, among them credits from the deal books
+                // its deal touches go to, which wait for their credits before they answer.
+                await DeliverAsync(Answer.AfterCommit);
             }
 
             return outcomes;

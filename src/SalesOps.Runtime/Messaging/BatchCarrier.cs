@@ -39,8 +39,12 @@ public class BatchCarrier<TItem>(Func<string, TItem[], Task<int[]>> send, Func<s
 
         if (start)
         {
-            // Off the calling grain's scheduler: the loop serves every sender of the silo, not the one that started it.
-            _ = Task.Run(() => RunAsync(destination, route));
+            // Off the calling grain's scheduler and its execution context: the loop serves every sender of the silo, not
+            // the one that started it (whose trace would otherwise take in every later batch of the route).
+            using (ExecutionContext.SuppressFlow())
+            {
+                _ = Task.Run(() => RunAsync(destination, route));
+            }
         }
 
         return waiting.Done.Task;
