@@ -202,20 +202,6 @@ public sealed partial class RepBookGrain : DurableGrain<JournalEntry, RepBookGra
         return Task.FromResult(_reps.TryGetValue(repId, out var rep) && rep.IsJoined);
     }
 
-    /// <summary>Credit messages answer once committed; their roll-ups are delivered behind the answer.</summary>
-    public Task<int[]> CreditAsync(CreditsItem[] items) =>
-        ReceiveAllAsync(items, item => (item.Sender, item.FirstSequence), item =>
-        {
-            // The deal book's acceptance when the credit carries it, else the credit's arrival.
-            var acceptedAt = item.AcceptedAt > 0 ? item.AcceptedAt : DateTime.UtcNow.Ticks;
-            var effects = Credit(item.Sender, item.Sequence, item.Credits);
-            return (new RepCreditsReceived(item.Sender, item.Sequence, item.Credits), () =>
-            {
-                _acceptedAt = acceptedAt;
-                Enqueue(effects);
-            });
-        });
-
     public Task FlushAsync() => DeliverAsync(Answer.AfterDelivery);
 
     public Task<RepDeparture[]> GetDeparturesAsync()
@@ -388,30 +374,6 @@ public sealed partial class RepBookGrain : DurableGrain<JournalEntry, RepBookGra
         public Outcome Visit(OpportunityLost e) => NotARepEvent(e);
 
         private static Outcome NotARepEvent(SalesEvent e) => Outcome.Invalid("event", $"{e.GetType().Name} is not a rep event");
-    }
-
-    /// <summary>
-    /// Applies one credit message, rep by rep in order, and records it in the inbox. Its effects on every rep go in
-    /// one set, so each region gets one roll-up for the message, live and on replay alike.
-    /// </summary>
-    private RepEffects Credit(string sender, long sequence, RepCredits[] credits)
-    {
-        var effects = new RepEffects();
-        foreach (var c in credits)
-        {
-            if (!_reps.TryGetValue(c.RepId, out var rep) || !rep.IsJoined)
-            {
-                // Never expected: ingest takes a deal event only once its reps have joined. Crediting a rep with no
-                // region would throw, and retrying the message would credit the reps before it again.
-                Delivery.LogCreditToUnknownRep(_logger, Journal.Stream, sender, c.RepId);
-                continue;
-            }
-
-            rep.Credit(Array.ConvertAll(c.Credits, i => i.ToDomain()), _settings.Calendar, effects);
-        }
-
-        Inbox.Applied(sender, sequence);
-        return effects;
     }
 
     /// <summary>
