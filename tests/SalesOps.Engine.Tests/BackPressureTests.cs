@@ -211,6 +211,62 @@ public sealed class BackPressureTests(BackPressureFixture fixture)
     }
 
     /// <summary>
+    /// Credits carried for many senders at once (durable mode's carrier, ADR 0039) to a rep book held at the bound: the
+    /// credit of a sender the book owes messages to is taken, a stranger's is refused alone (its sender keeps it), and
+    /// taken once the book drains.
+    /// </summary>
+    [Fact]
+    public async Task CarriedCreditsToARepBookAtTheBound_AreRefusedOnlyForSendersItOwesNothing()
+    {
+        var s = new Scenario("bp-carried");
+        await AcceptedAsync(s.Region("east"), s.Rep("dan", "east"), s.Customer("acme"));
+        var book = Grains.GetGrain<IRepBookGrain>(RepBooks.Of(s.Id("dan")));
+        await book.FlushAsync().Within();
+        var carrier = new CreditCarrier(new GrainRefs(Grains));
+        var lane = RepBooks.Of(s.Id("dan")).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        CreditsItem Item(string sender, long value) => new(
+            sender, 1, 1, [new RepCredits(s.Id("dan"), [Credit.From(new CreditItem(Figure.Bookings, 0, 0, value, s.At(2), null))])], AcceptedAt: 0);
+        async Task<long> BookedAsync() => Counter.ToSet((await book.GetSnapshotAsync(s.Id("dan")).Within()).Counters).Get(Figure.Bookings, November);
+
+        // The book holds touches for the customer (blocked), so it owes the customer: the customer's credits are taken.
+        var owed = Item($"customer/{s.Id("acme")}#carried", 700);
+        var stranger = Item($"customer/{s.Id("nobody")}#carried", 50);
+        BlockedCalls.Block(nameof(IRegionGrain.ApplyRollupAsync), s.Id("east"));
+        BlockedCalls.Block(nameof(ICustomerGrain.TouchAsync), s.Id("acme"));
+        try
+        {
+            await IngestUntilRefusedAsync(i => s.Payment("dan", "acme", 1_000 + i, h: 1 + i * 0.1), held: true);
+            var sends = new[] { carrier.SendAsync(lane, stranger), carrier.SendAsync(lane, owed) };
+            await Assert.ThrowsAsync<SalesOps.Runtime.BackPressureException>(() => sends[0].Within());
+            await sends[1].Within();
+            Assert.Equal(700, await BookedAsync());
+        }
+        finally
+        {
+            BlockedCalls.Release(nameof(IRegionGrain.ApplyRollupAsync), s.Id("east"));
+            BlockedCalls.Release(nameof(ICustomerGrain.TouchAsync), s.Id("acme"));
+        }
+
+        await Wait.UntilAsync(
+            async () =>
+            {
+                try
+                {
+                    await carrier.SendAsync(lane, stranger).Within();
+                    return true;
+                }
+                catch (SalesOps.Runtime.BackPressureException)
+                {
+                    return false;
+                }
+            },
+            "the stranger's credit taken once the book drained",
+            TimeSpan.FromSeconds(20));
+        await carrier.SendAsync(lane, owed).Within(); // a repeat: ignored
+        Assert.Equal(750, await BookedAsync());
+    }
+
+    /// <summary>
     /// A rep book and a deal book, each over the bound with messages for the other (touches one way, credits the
     /// other), take each other's messages once both answer again: refusing them, each would keep the other over its
     /// bound and both would stall for good (ADR 0023). Every event refused meanwhile is accepted again, once.
