@@ -41,4 +41,7 @@ public sealed class MetricsScrape
 
     /// <summary>True when any sample's name starts with <paramref name="prefix"/>, or its labels hold <paramref name="prefix"/>.</summary>
     public bool Any(Func<string, bool> sample) => _lines.Any(l => !l.StartsWith('#') && sample(l));
+
+    /// <summary>How many samples <paramref name="sample"/> holds for (for a failure's message).</summary>
+    public int Count(Func<string, bool> sample) => _lines.Count(l => !l.StartsWith('#') && sample(l));
 }
