@@ -49,23 +49,12 @@ public sealed class TelemetryApiTests(ServerFixture server)
     }
 
     [Fact]
-    public async Task MetricsScrape_Always_IncludesOrleansMeterAndTheRuntime()
+    public async Task MetricsScrape_Always_IncludesTheRuntimeAndEveryWatcherKind()
     {
-        // Orleans' instruments report once the silo has done something: a fresh server may not have yet.
-        var s = new Scenario("otel-always");
-        Assert.Equal(0, (await server.SendBatchAsync("setup", s.Region("r"))).Rejected);
+        // Orleans' own meter is checked against a server process (DurableTelemetryTests): in this process every host's
+        // "Microsoft.Orleans" instruments share one OpenTelemetry stream each, and a host disposed by another collection
+        // retires the stream this server's instruments write to.
         var scrape = await MetricsScrape.OfAsync(server.WebAddress);
-        await Wait.UntilAsync(
-            async () =>
-            {
-                scrape = await MetricsScrape.OfAsync(server.WebAddress);
-                return scrape.Any(l => l.Contains("otel_scope_name=\"Microsoft.Orleans\"", StringComparison.Ordinal)) && scrape.Sum("orleans_catalog_activation_created_total") > 0;
-            },
-            () => $"a metric of the Microsoft.Orleans meter, grain activations among them (last scrape: {scrape.Count(l => l.Contains("Microsoft.Orleans", StringComparison.Ordinal))} Orleans lines, "
-                + $"{scrape.Count(l => l.StartsWith("orleans_catalog", StringComparison.Ordinal))} of its catalog, {scrape.Count(_ => true)} in all)",
-            TimeSpan.FromSeconds(60));
-        // Activations created, a counter: Orleans' gauge of live activations is first reported tens of seconds after start.
-        Assert.True(scrape.Sum("orleans_catalog_activation_created_total") > 0, "grain activations (Orleans' catalog)");
         Assert.True(scrape.Any(l => l.StartsWith("dotnet_gc_", StringComparison.Ordinal)), "runtime metrics");
         Assert.All(
             new[] { "board", "alerts", "screen" },

@@ -4,14 +4,15 @@ using V1 = SalesOps.Contracts.V1;
 namespace SalesOps.Engine.Tests.Durable;
 
 /// <summary>
-/// Metrics of a server process in postgres mode: journal commits are timed, and a push written to a board watcher is
-/// timed from the event's acceptance through the roll-up carrier (the path durable mode takes).
+/// Metrics of a server process in postgres mode: journal commits are timed, a push written to a board watcher is
+/// timed from the event's acceptance through the roll-up carrier (the path durable mode takes), and Orleans' meter and
+/// the runtime's are in the same scrape.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class DurableTelemetryTests(PostgresFixture postgres)
 {
     [Fact]
-    public async Task PostgresMode_EventsIngestedWhileABoardIsWatched_TimesJournalCommitsAndTheEventToItsPush()
+    public async Task PostgresMode_EventsIngestedWhileABoardIsWatched_TimesJournalCommitsAndTheEventToItsPush_BesideOrleansMeter()
     {
         var s = new Scenario("otel-durable");
         await using var server = new ServerProcess(await postgres.DatabaseAsync("telemetry"), "telemetry", "--migrate");
@@ -52,5 +53,13 @@ public sealed class DurableTelemetryTests(PostgresFixture postgres)
         Assert.True(scrape.Sum("salesops_journal_commit_duration_seconds_count", ("outcome", "ok")) >= 5, "every ingest call's journal append is timed");
         Assert.True(scrape.Sum("salesops_ingest_events_total", ("status", "accepted")) >= 5, "the accepted events are counted");
         Assert.True(scrape.Any(l => l.StartsWith("salesops_outbox_depth", StringComparison.Ordinal)), "the outbox depth gauge");
+        Assert.True(scrape.Any(l => l.StartsWith("dotnet_gc_", StringComparison.Ordinal)), "runtime metrics");
+
+        // Orleans' meter, in a process that hosts one silo as production does. Its activations-created counter, not its
+        // live-activations gauge: Orleans first reports that gauge tens of seconds after start.
+        await Wait.UntilAsync(
+            async () => (scrape = await MetricsScrape.OfAsync(web)).Sum("orleans_catalog_activation_created_total") > 0,
+            () => $"grain activations counted by Orleans' meter (last scrape: {scrape.Count(l => l.Contains("otel_scope_name=\"Microsoft.Orleans\"", StringComparison.Ordinal))} of its lines, {scrape.Count(_ => true)} in all)",
+            TimeSpan.FromSeconds(30));
     }
 }
