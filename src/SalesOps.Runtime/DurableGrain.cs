@@ -260,7 +260,7 @@ public abstract class DurableGrain<TEntry, TSnapshot>(
             throw BackPressureException.MessageRefused(_journal.Stream);
         }
 
-        var (entry, queue) = apply();
+        var (entry, queue) = ApplyOrAbandon(static a => a(), apply);
         await CommitAsync(entry, queue, Answer.AfterCommit);
     }
 
@@ -293,7 +293,7 @@ public abstract class DurableGrain<TEntry, TSnapshot>(
                 continue;
             }
 
-            var (entry, queue) = apply(items[i]);
+            var (entry, queue) = ApplyOrAbandon(apply, items[i]);
             (entries ??= new List<TEntry>(items.Count)).Add(entry);
             (queues ??= new List<Action>(items.Count)).Add(queue);
         }
@@ -308,6 +308,24 @@ public abstract class DurableGrain<TEntry, TSnapshot>(
         }
 
         return refused?.ToArray() ?? [];
+    }
+
+    /// <summary>
+    /// Applies one received message. Applying is not expected to throw (ingest checks what it takes); if it does, part
+    /// of the message (and, in a batch, the messages before it) is applied but not journaled, so a durable activation
+    /// reloads from its journal and every sender of the call retries.
+    /// </summary>
+    private (TEntry Entry, Action Queue) ApplyOrAbandon<TArg>(Func<TArg, (TEntry Entry, Action Queue)> apply, TArg message)
+    {
+        try
+        {
+            return apply(message);
+        }
+        catch
+        {
+            _journal.Abandon();
+            throw;
+        }
     }
 
     /// <summary>

@@ -34,7 +34,7 @@ public sealed class CustomerGrain : DurableGrain<JournalEntry, CustomerGrainSnap
         _credits = AddOutbox(
             RepCreditLanes.Direct(refs, _ => 0),
             RepCredits.Merge,
-            RepCreditLanes.Carried(carrier, _ => 0),
+            carrier.Stamped(_ => 0),
             destinations: StreamKinds.RepBook);
     }
 

@@ -57,7 +57,7 @@ public sealed class OpportunityBookGrain : DurableGrain<JournalEntry, Opportunit
         _credits = AddOutbox(
             RepCreditLanes.Direct(refs, stamp),
             RepCredits.Merge,
-            RepCreditLanes.Carried(carrier, stamp),
+            carrier.Stamped(stamp),
             destinations: StreamKinds.RepBook);
         _orders = AddOutbox<DealOrder>((customer, sender, _, last, o) => refs.Customer(customer).SetOrderAsync(o.OpportunityId, sender, last, o.Order, o.OwnerRepId ?? ""));
     }

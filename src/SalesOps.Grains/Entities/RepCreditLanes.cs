@@ -41,13 +41,4 @@ internal static class RepCreditLanes
                 throw BackPressureException.MessageRefused($"rep book {book}");
             }
         };
-
-    /// <summary>As <see cref="Direct"/>, through the silo's carrier with other senders' messages (durable mode, ADR 0039).</summary>
-    public static ICarrier<RepCredits[]> Carried(CreditCarrier carrier, Func<string, long> stampFor) => new Carrier(carrier, stampFor);
-
-    private sealed class Carrier(CreditCarrier carrier, Func<string, long> stampFor) : ICarrier<RepCredits[]>
-    {
-        public Task SendAsync(string destination, string sender, long firstSequence, long lastSequence, RepCredits[] message) =>
-            carrier.SendAsync(destination, new CreditsItem(sender, firstSequence, lastSequence, message, stampFor(destination)));
-    }
 }

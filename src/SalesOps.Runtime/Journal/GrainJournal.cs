@@ -82,6 +82,19 @@ public sealed class GrainJournal<TEntry>(IGrainBase grain, IEventJournal store, 
         return WaitAsync(store.AppendAsync(stream, first, bytes));
     }
 
+    /// <summary>
+    /// A call failed part-way through applying its inputs: in durable mode the activation's state may now be ahead of
+    /// the journal, so it stops taking calls and reloads (as after a failed write). Memory mode has nothing to reload from.
+    /// </summary>
+    public void Abandon()
+    {
+        if (store.IsDurable)
+        {
+            Failed = true;
+            grain.DeactivateOnIdle();
+        }
+    }
+
     private async Task WaitAsync(Task append)
     {
         try
