@@ -146,7 +146,13 @@ for _ in $(seq 1 120); do
   sleep 1
 done
 
+database_args=()
+if [ "$storage" = postgres ]; then
+  # The database's CPU is the other half of a durable event's cost (its backends are the postmaster's children).
+  database_args=(--database-pid "$(head -1 "$pg_data/postmaster.pid")")
+fi
+
 echo "== load test"
 dotnet "$tool" \
-  --server "http://127.0.0.1:$grpc_port" --server-pid "$server_pid" --storage "$storage" \
+  --server "http://127.0.0.1:$grpc_port" --server-pid "$server_pid" "${database_args[@]}" --storage "$storage" \
   --sql "$connection;Database=baseline" "${redis_args[@]}" --report "$report" "${auth_args[@]}" "${ceiling_args[@]}" "${profile[@]}" "${extra[@]}"

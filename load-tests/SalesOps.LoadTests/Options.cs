@@ -7,6 +7,7 @@ public sealed record Options
 {
     public string Server { get; init; } = "http://127.0.0.1:7070";
     public int? ServerPid { get; init; }
+    public int? DatabasePid { get; init; }
     public string Storage { get; init; } = "memory";
     public int Reps { get; init; } = 5_000;
     public int RepsPerRegion { get; init; } = 50;
@@ -58,6 +59,8 @@ public sealed record Options
 
           --server URL              gRPC endpoint (http://127.0.0.1:7070)
           --server-pid PID          server process, for its CPU and memory figures (Linux /proc)
+          --database-pid PID        the database's main process (PostgreSQL's postmaster), for the CPU it and its
+                                    children use: in postgres mode the engine's cost per event is the two together
           --storage NAME            label for the report: memory | sqlite | postgres (memory)
           --reps N                  simulated reps (5000), --reps-per-region N (50), --customers N (20000)
           --open-per-rep N          deals each rep opens before the measured phase (4)
@@ -137,6 +140,7 @@ public sealed record Options
             {
                 "--server" => o with { Server = value },
                 "--server-pid" => o with { ServerPid = Int(name, value, 1) },
+                "--database-pid" => o with { DatabasePid = Int(name, value, 1) },
                 "--admin-key-file" => o with { AdminKeyFile = value.Length == 0 ? null : value },
                 "--storage" => o with { Storage = value is "memory" or "sqlite" or "postgres" ? value : throw new ArgumentException("--storage must be memory, sqlite or postgres") },
                 "--reps" => o with { Reps = Int(name, value, 1) },

@@ -159,7 +159,7 @@ public sealed class LoadRun(Options o)
     /// <summary>The closed-loop phase of the main company: the headline events/s.</summary>
     private const string MaxThroughput = "max-throughput";
 
-    private readonly ServerProbe _probe = new(o.ServerPid);
+    private readonly ServerProbe _probe = new(o.ServerPid, o.DatabasePid);
     private readonly List<string> _failures = new();
     private readonly List<PhaseReport> _phases = new();
     private readonly List<TimelineSample> _timeline = new();
@@ -431,6 +431,8 @@ public sealed class LoadRun(Options o)
                 $"ack p99 {stats.Ack.Summary().P99:0.#} ms" +
                 (measured ? $", push p99 {screens!.Stats.Push.Summary().P99:0.#} ms ({screens.Stats.Push.Count:N0})" : "") +
                 $", server {(cpu.Server is { } c ? $"{c:0.0} cores" : "n/a")}, {(_probe.Memory() is { } m ? $"{m.Rss:N0} MB" : "")}" +
+                (point.DatabaseCoresSince(mark) is { } database ? $", database {database:0.0} cores" : "") +
+                (point.MachineBusyCoresSince(mark) is { } busy ? $", machine {busy:0.0} of {Environment.ProcessorCount} busy" : "") +
                 (point.StealPercentSince(mark) is { } steal ? $", {steal:0}% stolen" : ""));
         }
 
@@ -459,6 +461,9 @@ public sealed class LoadRun(Options o)
         {
             StartS = RunSeconds(started),
             EndS = RunSeconds(end.Timestamp),
+            DatabaseCpuCores = end.DatabaseCoresSince(mark),
+            DatabaseCpuUsPerEvent = PhaseReport.CpuUsPerEvent(end.DatabaseCoresSince(mark), stats.EventsPerSecond),
+            MachineBusyCores = end.MachineBusyCoresSince(mark),
         };
         _phases.Add(report);
         Log($"{name}: {stats.Events:N0} events in {stats.Seconds:0.0} s = {stats.EventsPerSecond:N0} events/s, errors {stats.Errors}; ack {stats.Ack.Summary()}" +

@@ -32,6 +32,17 @@ public sealed record PhaseReport(
     public static double? CpuUsPerEvent(double? serverCores, double eventsPerSecond) =>
         serverCores is { } c && eventsPerSecond > 0 ? Math.Round(c / eventsPerSecond * 1e6, 1) : null;
 
+    /// <summary>
+    /// The database's CPU (postgres mode: PostgreSQL's processes), in cores and per acknowledged event: with the
+    /// server's, what a durable event costs the machine.
+    /// </summary>
+    public double? DatabaseCpuCores { get; init; }
+
+    public double? DatabaseCpuUsPerEvent { get; init; }
+
+    /// <summary>The machine's cores busy during the phase (all processes), of the cores it has.</summary>
+    public double? MachineBusyCores { get; init; }
+
     /// <summary>When the phase started and ended, in seconds from the run's start (the timeline's clock).</summary>
     public double StartS { get; init; }
 
@@ -141,7 +152,9 @@ public sealed record Report(
             }
 
             w.WriteLine($"  {"",-14} cpu   server {Cores(p.ServerCpuCores)}{(p.ServerCpuUsPerEvent is { } us ? $" ({us:0.#} µs per event)" : "")}, " +
-                        $"load generator {p.GeneratorCpuCores:0.00} cores; machine CPU stolen {Percent(p.MachineStealPercent)}; server RSS {Mb(p.ServerRssMb)}");
+                        (p.DatabaseCpuCores is { } db ? $"database {db:0.00} cores{(p.DatabaseCpuUsPerEvent is { } dbus ? $" ({dbus:0.#} µs per event)" : "")}, " : "") +
+                        $"load generator {p.GeneratorCpuCores:0.00} cores; machine busy {Cores(p.MachineBusyCores)} of {Environment.ProcessorCount}, " +
+                        $"CPU stolen {Percent(p.MachineStealPercent)}; server RSS {Mb(p.ServerRssMb)}");
         }
 
         w.WriteLine($"  leaderboard read (gRPC GetLeaderboard, top 10): {LeaderboardReadMs}");
