@@ -89,6 +89,20 @@ public sealed class CallFilterFaults : IFaultInjector
     internal static string SourceOf(string method, GrainId? source) =>
         method == nameof(SalesOps.Abstractions.IRegionGrain.ApplyRollupsAsync) ? "carrier" : source?.ToString() ?? "client";
 
+    /// <summary>
+    /// The senders a call's retry is owed by. A carrier's call (durable mode: roll-ups to a region, credits to a rep
+    /// book) carries many senders' messages, and each sender sends its own again, in whichever later batch: one fault
+    /// per sender, resolved when a call carrying that sender's message succeeds, so another sender's batch does not
+    /// settle it. Any other call has one sender (<see cref="SourceOf"/>).
+    /// </summary>
+    internal static IEnumerable<(string Method, string Target, string Source)> CallsOf(string method, string target, GrainId? source, object? argument) =>
+        argument switch
+        {
+            Abstractions.RollupItem[] { Length: > 0 } rollups => rollups.Select(r => (method, target, "carried from " + r.Sender)),
+            Abstractions.CreditsItem[] { Length: > 0 } credits when source is null => credits.Select(c => (method, target, "carried from " + c.Sender)),
+            _ => [(method, target, SourceOf(method, source))],
+        };
+
     internal static readonly HashSet<string> Ingest = new(StringComparer.Ordinal) { "ApplyAsync", "DefineAsync", "RegisterAsync", "SetTargetAsync", "SubmitForecastAsync", "RecordPlanningInputsAsync", "ChangeKeyAccountAsync" };
 
     private readonly ConcurrentDictionary<(string Method, string Target, string Source), Lag> _unresolved = new();
@@ -173,7 +187,10 @@ public sealed class CallFilterFaults : IFaultInjector
             return;
         }
 
-        var call = (method, context.TargetId.ToString(), SourceOf(method, context.SourceId));
+        var calls = CallsOf(method, context.TargetId.ToString(), context.SourceId, context.Request.GetArgumentCount() > 0 ? context.Request.GetArgument(0) : null)
+            .Distinct()
+            .ToArray();
+        var call = calls[0];
         var orphan = RequestContext.Get(OrphanKey) is true;
         var roll = Random.Shared.NextDouble();
         var fault = isMessage ? MessageFault(roll) : IngestFault(roll, mode!.Value);
@@ -186,14 +203,14 @@ public sealed class CallFilterFaults : IFaultInjector
         switch (fault)
         {
             case "fail before":
-                Failed(call, mode, fault, orphan, context);
+                Failed(calls, mode, fault, orphan, context);
                 throw new TimeoutException($"injected: {method} on {call.Item2} failed before it applied");
             case "reject":
-                Failed(call, mode, fault, orphan, context);
+                Failed(calls, mode, fault, orphan, context);
                 throw Rejection($"injected: {method} on {call.Item2} rejected");
             case "fail after":
                 await context.Invoke();
-                Failed(call, mode, fault, orphan, context);
+                Failed(calls, mode, fault, orphan, context);
                 throw new TimeoutException($"injected: {method} on {call.Item2} failed after it applied");
             case "duplicate":
                 // The same message arrives twice; the sender sees the first answer.
@@ -211,14 +228,26 @@ public sealed class CallFilterFaults : IFaultInjector
                 break;
         }
 
-        if (_unresolved.TryRemove(call, out var lag))
+        // A rep book at its bound refuses some of a carried batch's credits (their places answered): their senders still owe them.
+        var refused = context.Result is int[] { Length: > 0 } places && context.Request.GetArgument(0) is Abstractions.CreditsItem[] items
+            ? places.Select(i => (method, call.Item2, "carried from " + items[i].Sender)).ToHashSet()
+            : null;
+        foreach (var settled in calls)
         {
-            lag.ResolvedAt = DateTime.UtcNow;
-        }
+            if (refused?.Contains(settled) == true)
+            {
+                continue;
+            }
 
-        if (_orphaned.TryRemove(call, out var orphaned))
-        {
-            orphaned.ResolvedAt = DateTime.UtcNow;
+            if (_unresolved.TryRemove(settled, out var lag))
+            {
+                lag.ResolvedAt = DateTime.UtcNow;
+            }
+
+            if (_orphaned.TryRemove(settled, out var orphaned))
+            {
+                orphaned.ResolvedAt = DateTime.UtcNow;
+            }
         }
     }
 
@@ -239,7 +268,7 @@ public sealed class CallFilterFaults : IFaultInjector
         _ => "reject",
     };
 
-    private void Failed((string, string, string) call, IngestFaultMode? mode, string fault, bool orphan, IIncomingGrainCallContext context)
+    private void Failed((string, string, string)[] calls, IngestFaultMode? mode, string fault, bool orphan, IIncomingGrainCallContext context)
     {
         if (mode is null && orphan)
         {
@@ -247,20 +276,26 @@ public sealed class CallFilterFaults : IFaultInjector
             // before this send arrived, so no retry is owed for it (a lost message would show in the state). Its
             // effect may still be late at the target until that activation sends it.
             _counts.AddOrUpdate("failed send of a killed activation", 1, (_, n) => n + 1);
-            var lag = new Lag(call.Item1, call.Item2, 0, DateTime.UtcNow, fault);
-            if (_orphaned.TryAdd(call, lag))
+            foreach (var call in calls)
             {
-                _lags.Enqueue(lag);
+                var lag = new Lag(call.Item1, call.Item2, 0, DateTime.UtcNow, fault);
+                if (_orphaned.TryAdd(call, lag))
+                {
+                    _lags.Enqueue(lag);
+                }
             }
         }
         else if (mode is null)
         {
-            // A message: its sender's outbox must send it again.
+            // A message: each of its senders' outboxes must send its part again.
             var mark = Interlocked.Increment(ref _injected);
-            var lag = new Lag(call.Item1, call.Item2, mark, DateTime.UtcNow, fault);
-            if (_unresolved.TryAdd(call, lag))
+            foreach (var call in calls)
             {
-                _lags.Enqueue(lag);
+                var lag = new Lag(call.Item1, call.Item2, mark, DateTime.UtcNow, fault);
+                if (_unresolved.TryAdd(call, lag))
+                {
+                    _lags.Enqueue(lag);
+                }
             }
         }
         else if (RequestContext.Get(SequenceKey) is string sequence)
