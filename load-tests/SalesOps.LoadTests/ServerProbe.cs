@@ -104,6 +104,7 @@ public sealed class ServerProbe(int? pid, int? databasePid = null)
 
         try
         {
+            // A backend that ends between this read and the scan below is missed for this mark (milliseconds' worth).
             var mainFields = StatFields(main);
             var ticks = Field(mainFields, 11) + Field(mainFields, 12) + Field(mainFields, 13) + Field(mainFields, 14);
             foreach (var directory in Directory.EnumerateDirectories("/proc"))

@@ -225,7 +225,7 @@ public abstract class DurableGrain<TEntry, TSnapshot>(
     protected async Task CommitAsync(IReadOnlyList<TEntry> entries, Action? queue, Answer answer)
     {
         await _journal.WriteAllAsync(entries);
-        queue?.Invoke();
+        QueueOrAbandon(queue);
         await DeliverAsync(answer);
         await _snapshots.MaybeSaveAsync();
     }
@@ -234,7 +234,7 @@ public abstract class DurableGrain<TEntry, TSnapshot>(
     protected async Task CommitAsync(TEntry entry, Action? queue, Answer answer)
     {
         await _journal.WriteAsync(entry);
-        queue?.Invoke();
+        QueueOrAbandon(queue);
         await DeliverAsync(answer);
         await _snapshots.MaybeSaveAsync();
     }
@@ -321,8 +321,27 @@ public abstract class DurableGrain<TEntry, TSnapshot>(
         {
             return apply(message);
         }
-        catch
+        catch (Exception ex)
         {
+            Courier.LogApplyFailed(logger, Stream.Name, ex);
+            _journal.Abandon();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Queues the effects of committed inputs. If that throws, some effects are committed but not queued: a durable
+    /// activation reloads, and its replay queues them all.
+    /// </summary>
+    private void QueueOrAbandon(Action? queue)
+    {
+        try
+        {
+            queue?.Invoke();
+        }
+        catch (Exception ex)
+        {
+            Courier.LogApplyFailed(logger, Stream.Name, ex);
             _journal.Abandon();
             throw;
         }

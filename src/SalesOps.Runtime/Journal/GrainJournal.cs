@@ -84,7 +84,8 @@ public sealed class GrainJournal<TEntry>(IGrainBase grain, IEventJournal store, 
 
     /// <summary>
     /// A call failed part-way through applying its inputs: in durable mode the activation's state may now be ahead of
-    /// the journal, so it stops taking calls and reloads (as after a failed write). Memory mode has nothing to reload from.
+    /// the journal, so it stops taking calls and reloads (as after a failed write). Memory mode has nothing to reload
+    /// from: the part applied stays, and a retry applies it again.
     /// </summary>
     public void Abandon()
     {

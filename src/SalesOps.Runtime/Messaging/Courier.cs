@@ -131,4 +131,7 @@ public sealed partial class Courier(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Grain} deactivated with undelivered messages and could not ask to be woken; the recovery reminder sends them")]
     internal static partial void LogWakeRequestFailed(ILogger logger, string grain, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Grain} failed part-way through applying or queueing what a call brought; a durable activation reloads from its journal, and the call's senders send it again")]
+    internal static partial void LogApplyFailed(ILogger logger, string grain, Exception ex);
 }

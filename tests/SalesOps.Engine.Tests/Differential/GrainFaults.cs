@@ -99,7 +99,10 @@ public sealed class CallFilterFaults : IFaultInjector
         argument switch
         {
             Abstractions.RollupItem[] { Length: > 0 } rollups => rollups.Select(r => (method, target, "carried from " + r.Sender)),
-            Abstractions.CreditsItem[] { Length: > 0 } credits when source is null => credits.Select(c => (method, target, "carried from " + c.Sender)),
+            // Carried credits come from the silo's hosted client (the carrier's loop runs outside any grain); a grain's
+            // own call with an array of one is memory mode's direct send.
+            Abstractions.CreditsItem[] { Length: > 0 } credits when source is not { } from || GrainTypePrefix.IsClient(from) =>
+                credits.Select(c => (method, target, "carried from " + c.Sender)),
             _ => [(method, target, SourceOf(method, source))],
         };
 
@@ -198,6 +201,11 @@ public sealed class CallFilterFaults : IFaultInjector
         {
             _counts.AddOrUpdate(fault, 1, (_, n) => n + 1);
             _counts.AddOrUpdate($"{fault} {method}", 1, (_, n) => n + 1);
+            if (call.Item3.StartsWith("carried from ", StringComparison.Ordinal))
+            {
+                _counts.AddOrUpdate($"{fault} {method}, carried", 1, (_, n) => n + 1);
+                _counts.AddOrUpdate($"senders of carried {method} faults", calls.Length, (_, n) => n + calls.Length);
+            }
         }
 
         switch (fault)
@@ -230,7 +238,7 @@ public sealed class CallFilterFaults : IFaultInjector
 
         // A rep book at its bound refuses some of a carried batch's credits (their places answered): their senders still owe them.
         var refused = context.Result is int[] { Length: > 0 } places && context.Request.GetArgument(0) is Abstractions.CreditsItem[] items
-            ? places.Select(i => (method, call.Item2, "carried from " + items[i].Sender)).ToHashSet()
+            ? places.SelectMany(i => CallsOf(method, call.Item2, context.SourceId, new[] { items[i] })).ToHashSet()
             : null;
         foreach (var settled in calls)
         {

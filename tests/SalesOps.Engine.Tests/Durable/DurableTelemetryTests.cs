@@ -59,7 +59,7 @@ public sealed class DurableTelemetryTests(PostgresFixture postgres)
         // live-activations gauge: Orleans first reports that gauge tens of seconds after start.
         await Wait.UntilAsync(
             async () => (scrape = await MetricsScrape.OfAsync(web)).Sum("orleans_catalog_activation_created_total") > 0,
-            () => $"grain activations counted by Orleans' meter (last scrape: {scrape.Count(l => l.Contains("otel_scope_name=\"Microsoft.Orleans\"", StringComparison.Ordinal))} of its lines, {scrape.Count(_ => true)} in all)",
+            () => $"grain activations counted by Orleans' meter (last scrape: {scrape.Count(l => l.Contains("otel_scope_name=\"Microsoft.Orleans\"", StringComparison.Ordinal))} of its lines, {scrape.Count(_ => true)} in all): " + server.Log,
             TimeSpan.FromSeconds(30));
     }
 }
