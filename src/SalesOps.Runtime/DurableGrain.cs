@@ -22,7 +22,7 @@ namespace SalesOps.Runtime;
 /// lane's direct call; durable mode sends through the lane's carrier when it has one (<see cref="AddOutbox{T}"/>).
 /// </para>
 /// </remarks>
-public abstract class DurableGrain<TEntry, TSnapshot>(
+public abstract partial class DurableGrain<TEntry, TSnapshot>(
     DurableServices<TEntry> services,
     IPersistentState<TSnapshot> storage,
     ILogger logger) : Grain
@@ -225,7 +225,7 @@ public abstract class DurableGrain<TEntry, TSnapshot>(
     protected async Task CommitAsync(IReadOnlyList<TEntry> entries, Action? queue, Answer answer)
     {
         await _journal.WriteAllAsync(entries);
-        QueueOrAbandon(queue);
+        Queue(queue);
         await DeliverAsync(answer);
         await _snapshots.MaybeSaveAsync();
     }
@@ -234,106 +234,16 @@ public abstract class DurableGrain<TEntry, TSnapshot>(
     protected async Task CommitAsync(TEntry entry, Action? queue, Answer answer)
     {
         await _journal.WriteAsync(entry);
-        QueueOrAbandon(queue);
+        Queue(queue);
         await DeliverAsync(answer);
         await _snapshots.MaybeSaveAsync();
-    }
-
-    /// <summary>
-    /// Takes one message of a lane this grain receives, answering once it is committed: a repeat (numbers already
-    /// applied) only nudges delivery of what the first one queued; at the bound the message is refused unless this grain
-    /// owes its sender (<see cref="IsBackedUpFor"/>), so the sender keeps it and retries; otherwise
-    /// <paramref name="apply"/> applies it (marking it applied in the <see cref="Inbox"/>) and returns its journal entry
-    /// and what queues its effects, run once the entry is committed.
-    /// </summary>
-    protected async Task ReceiveAsync(string sender, long firstSequence, Func<(TEntry Entry, Action Queue)> apply)
-    {
-        _journal.EnsureUsable();
-        if (!Inbox.IsNew(sender, firstSequence))
-        {
-            await DeliverAsync(Answer.AfterCommit);
-            return;
-        }
-
-        if (IsBackedUpFor(sender))
-        {
-            throw BackPressureException.MessageRefused(_journal.Stream);
-        }
-
-        var (entry, queue) = ApplyOrAbandon(static a => a(), apply);
-        await CommitAsync(entry, queue, Answer.AfterCommit);
-    }
-
-    /// <summary>
-    /// Takes many senders' messages at once (a carrier's call, <see cref="BatchCarrier{TItem}"/>), as
-    /// <see cref="ReceiveAsync"/> takes one: a repeat is skipped; a message this grain must refuse at its bound is left
-    /// unapplied and its place answered (its sender keeps it and retries); the rest are applied in order and committed
-    /// in one journal write, their effects queued in the same order once it is written.
-    /// </summary>
-    protected async Task<int[]> ReceiveAllAsync<TItem>(
-        IReadOnlyList<TItem> items,
-        Func<TItem, (string Sender, long FirstSequence)> lane,
-        Func<TItem, (TEntry Entry, Action Queue)> apply)
-    {
-        _journal.EnsureUsable();
-        List<int>? refused = null;
-        List<TEntry>? entries = null;
-        List<Action>? queues = null;
-        for (var i = 0; i < items.Count; i++)
-        {
-            var (sender, first) = lane(items[i]);
-            if (!Inbox.IsNew(sender, first))
-            {
-                continue;
-            }
-
-            if (IsBackedUpFor(sender))
-            {
-                (refused ??= new List<int>()).Add(i);
-                continue;
-            }
-
-            var (entry, queue) = ApplyOrAbandon(apply, items[i]);
-            (entries ??= new List<TEntry>(items.Count)).Add(entry);
-            (queues ??= new List<Action>(items.Count)).Add(queue);
-        }
-
-        if (entries is null)
-        {
-            await DeliverAsync(Answer.AfterCommit); // repeats only: nudge what their first delivery queued
-        }
-        else
-        {
-            await CommitAsync(entries, () => queues!.ForEach(q => q()), Answer.AfterCommit);
-        }
-
-        return refused?.ToArray() ?? [];
-    }
-
-    /// <summary>
-    /// Applies one received message. Applying is not expected to throw (ingest checks what it takes); if it does, part
-    /// of the message (and, in a batch, the messages before it) is applied but not journaled, so a durable activation
-    /// reloads from its journal and every sender of the call retries.
-    /// </summary>
-    private (TEntry Entry, Action Queue) ApplyOrAbandon<TArg>(Func<TArg, (TEntry Entry, Action Queue)> apply, TArg message)
-    {
-        try
-        {
-            return apply(message);
-        }
-        catch (Exception ex)
-        {
-            Courier.LogApplyFailed(logger, Stream.Name, ex);
-            _journal.Abandon();
-            throw;
-        }
     }
 
     /// <summary>
     /// Queues the effects of committed inputs. If that throws, some effects are committed but not queued: a durable
     /// activation reloads, and its replay queues them all.
     /// </summary>
-    private void QueueOrAbandon(Action? queue)
+    private void Queue(Action? queue)
     {
         try
         {
@@ -341,10 +251,20 @@ public abstract class DurableGrain<TEntry, TSnapshot>(
         }
         catch (Exception ex)
         {
-            Courier.LogApplyFailed(logger, Stream.Name, ex);
-            _journal.Abandon();
+            Abandon(ex);
             throw;
         }
+    }
+
+    /// <summary>
+    /// A call failed part-way through applying or queueing what it brought (not expected: ingest checks what it takes):
+    /// part of it, and in a batch the messages before it, is applied but not journaled, so a durable activation reloads
+    /// from its journal and every sender of the call retries.
+    /// </summary>
+    private void Abandon(Exception ex)
+    {
+        Courier.LogApplyFailed(logger, Stream.Name, ex);
+        _journal.Abandon();
     }
 
     /// <summary>
@@ -453,31 +373,4 @@ public abstract class DurableGrain<TEntry, TSnapshot>(
 
         public void Release() => outbox.Release();
     }
-}
-
-/// <summary>Whether a call answers once its inputs are committed, or once their effects are delivered too.</summary>
-public enum Answer
-{
-    /// <summary>Answer once committed; delivery runs behind the answer (ADR 0008).</summary>
-    AfterCommit,
-
-    /// <summary>Answer once the effects are delivered (or their delivery failed and is being retried).</summary>
-    AfterDelivery,
-}
-
-/// <summary>A lane's call to its destination: sender, first and last number, message.</summary>
-public delegate Task DirectSend<in T>(string destination, string sender, long firstSequence, long lastSequence, T message);
-
-/// <summary>A per-silo carrier that batches many senders' messages to one destination into one call (durable mode, ADR 0039).</summary>
-public interface ICarrier<in T>
-{
-    Task SendAsync(string destination, string sender, long firstSequence, long lastSequence, T message);
-}
-
-/// <summary>What every durable grain is given: the journal factory and the runtime's options.</summary>
-public sealed class DurableServices<TEntry>(JournalFactory<TEntry> journals, Microsoft.Extensions.Options.IOptions<RuntimeOptions> options)
-{
-    public JournalFactory<TEntry> Journals { get; } = journals;
-
-    public RuntimeOptions Options { get; } = options.Value;
 }

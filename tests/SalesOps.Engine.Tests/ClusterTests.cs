@@ -363,16 +363,16 @@ public sealed class ClusterTests(ClusterFixture fixture)
 
         async Task<long> CollectedAsync() => (await RegionFiguresAsync(s.Id("r"))).Get(Figure.Collections, nov);
 
-        await Task.WhenAll(Enumerable.Range(1, 40).Select(i => carrier.SendAsync(s.Id("r"), $"{s.Id("sender")}{i}", 1, 1, Amount(i))).ToArray()).Within();
+        await Task.WhenAll(Enumerable.Range(1, 40).Select(i => carrier.SendAsync(s.Id("r"), new RollupItem($"{s.Id("sender")}{i}", 1, Amount(i), 1))).ToArray()).Within();
         Assert.Equal(820, await CollectedAsync());
 
-        await carrier.SendAsync(s.Id("r"), $"{s.Id("sender")}7", 1, 1, Amount(7)).Within();
+        await carrier.SendAsync(s.Id("r"), new RollupItem($"{s.Id("sender")}7", 1, Amount(7), 1)).Within();
         Assert.Equal(820, await CollectedAsync());
 
         FaultInjection.FailNext(nameof(IRegionGrain.ApplyRollupsAsync), s.Id("r"), afterApplying: true);
-        var failed = Enumerable.Range(1, 3).Select(i => carrier.SendAsync(s.Id("r"), $"{s.Id("sender")}{i}", 2, 2, Amount(1_000))).ToArray();
+        var failed = Enumerable.Range(1, 3).Select(i => carrier.SendAsync(s.Id("r"), new RollupItem($"{s.Id("sender")}{i}", 2, Amount(1_000), 2))).ToArray();
         await Assert.ThrowsAnyAsync<Exception>(() => Task.WhenAll(failed).Within());
-        await Task.WhenAll(Enumerable.Range(1, 3).Select(i => carrier.SendAsync(s.Id("r"), $"{s.Id("sender")}{i}", 2, 2, Amount(1_000))).ToArray()).Within();
+        await Task.WhenAll(Enumerable.Range(1, 3).Select(i => carrier.SendAsync(s.Id("r"), new RollupItem($"{s.Id("sender")}{i}", 2, Amount(1_000), 2))).ToArray()).Within();
         Assert.Equal(3_820, await CollectedAsync());
     }
 

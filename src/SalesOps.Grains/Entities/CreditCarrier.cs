@@ -19,11 +19,6 @@ public sealed class CreditCarrier(GrainRefs grains)
     /// This carrier as a lane's carrier, each credit stamped with the acceptance <paramref name="stampFor"/> gives for
     /// its rep book (0: none, and the rep book stamps the credit's arrival), as <see cref="RollupCarrier"/> stamps roll-ups.
     /// </summary>
-    internal ICarrier<RepCredits[]> Stamped(Func<string, long> stampFor) => new StampedCarrier(this, stampFor);
-
-    private sealed class StampedCarrier(CreditCarrier carrier, Func<string, long> stampFor) : ICarrier<RepCredits[]>
-    {
-        public Task SendAsync(string destination, string sender, long firstSequence, long lastSequence, RepCredits[] message) =>
-            carrier.SendAsync(destination, new CreditsItem(sender, firstSequence, lastSequence, message, stampFor(destination)));
-    }
+    internal ICarrier<RepCredits[]> Stamped(Func<string, long> stampFor) =>
+        For<RepCredits[]>((book, sender, first, last, credits) => new CreditsItem(sender, first, last, credits, stampFor(book)));
 }

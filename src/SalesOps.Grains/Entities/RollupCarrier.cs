@@ -15,19 +15,9 @@ public sealed class RollupCarrier(GrainRefs grains)
             await grains.Region(region).ApplyRollupsAsync(items);
             return []; // a region over its bound refuses the whole call
         },
-        region => $"region {region}"),
-      ICarrier<Rollup>
+        region => $"region {region}")
 {
-    /// <summary>Queues a roll-up for the region; completes when the region has applied it, or fails with the call.</summary>
-    public Task SendAsync(string destination, string sender, long firstSequence, long lastSequence, Rollup message) =>
-        SendAsync(destination, new RollupItem(sender, lastSequence, message, firstSequence));
-
     /// <summary>This carrier, with each roll-up's acceptance stamp (<see cref="AcceptanceStamps"/>) taken from <paramref name="stampOf"/> by region.</summary>
-    internal ICarrier<Rollup> Stamped(Func<string, long> stampOf) => new StampedCarrier(this, stampOf);
-
-    private sealed class StampedCarrier(RollupCarrier carrier, Func<string, long> stampOf) : ICarrier<Rollup>
-    {
-        public Task SendAsync(string destination, string sender, long firstSequence, long lastSequence, Rollup message) =>
-            carrier.SendAsync(destination, new RollupItem(sender, lastSequence, message, firstSequence) { AcceptedAt = stampOf(destination) });
-    }
+    internal ICarrier<Rollup> Stamped(Func<string, long> stampOf) =>
+        For<Rollup>((region, sender, first, last, rollup) => new RollupItem(sender, last, rollup, first) { AcceptedAt = stampOf(region) });
 }

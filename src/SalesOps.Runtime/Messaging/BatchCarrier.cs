@@ -50,6 +50,12 @@ public class BatchCarrier<TItem>(Func<string, TItem[], Task<int[]>> send, Func<s
         return waiting.Done.Task;
     }
 
+    /// <summary>
+    /// This carrier as the carrier of a grain's lanes (<see cref="ICarrier{T}"/>): each lane message goes as the item
+    /// <paramref name="item"/> makes of it (destination, sender, first and last number, message).
+    /// </summary>
+    public ICarrier<TMessage> For<TMessage>(Func<string, string, long, long, TMessage, TItem> item) => new LaneCarrier<TMessage>(this, item);
+
     private async Task RunAsync(string destination, Route route)
     {
         while (true)
@@ -101,6 +107,12 @@ public class BatchCarrier<TItem>(Func<string, TItem[], Task<int[]>> send, Func<s
                 }
             }
         }
+    }
+
+    private sealed class LaneCarrier<TMessage>(BatchCarrier<TItem> carrier, Func<string, string, long, long, TMessage, TItem> item) : ICarrier<TMessage>
+    {
+        public Task SendAsync(string destination, string sender, long firstSequence, long lastSequence, TMessage message) =>
+            carrier.SendAsync(destination, item(destination, sender, firstSequence, lastSequence, message));
     }
 
     private sealed class Route
