@@ -77,6 +77,11 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
 
     public Task AppendAsync(string stream, long firstSequence, IReadOnlyList<byte[]> entries)
     {
+        if (entries.Count == 0)
+        {
+            return Task.CompletedTask; // nothing to store, and a row needs an entry
+        }
+
         var append = new Append(stream, firstSequence, entries);
         if (!_queue.Writer.TryWrite(append))
         {
