@@ -35,6 +35,7 @@ public static class EngineRegistration
         services.TryAddSingleton<RollupCarrier>();
         services.TryAddSingleton<CreditCarrier>();
         services.TryAddSingleton<KnownEntities>();
+        services.TryAddSingleton(sp => new BookCalls(sp.GetRequiredService<GrainRefs>(), sp.GetRequiredService<IEventJournal>().IsDurable));
         services.TryAddSingleton<EventIngestor>();
         services.TryAddSingleton<OrphanedDeals>();
         services.TryAddSingleton<AtRiskDeals>();

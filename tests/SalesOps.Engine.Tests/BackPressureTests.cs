@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.TestingHost;
 using SalesOps.Abstractions;
@@ -7,21 +8,53 @@ using SalesOps.Grains;
 
 namespace SalesOps.Engine.Tests;
 
-/// <summary>A real incoming-call filter that fails every call of a method on a grain until the test releases it.</summary>
+/// <summary>
+/// A real incoming-call filter that fails every call of a method on a grain until the test releases it, or holds such
+/// calls until the test lets them go (<see cref="Hold"/>), and counts the calls it holds.
+/// </summary>
 public sealed class BlockedCalls : IIncomingGrainCallFilter
 {
     private static readonly ConcurrentDictionary<(string Method, string Key), bool> Blocked = new();
+    private static readonly ConcurrentDictionary<(string Method, string Key), (TaskCompletionSource Gate, StrongBox<int> Calls)> Held = new();
 
     public static void Block(string method, string key) => Blocked[(method, key)] = true;
 
     public static void Release(string method, string key) => Blocked.TryRemove((method, key), out _);
 
-    public Task Invoke(IIncomingGrainCallContext context)
+    /// <summary>Holds the calls of <paramref name="method"/> on the grain until <see cref="LetGo"/>.</summary>
+    public static void Hold(string method, string key) =>
+        Held[(method, key)] = (new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), new StrongBox<int>());
+
+    /// <summary>Lets the held calls (and later ones) run, and stops counting; answers how many calls came meanwhile.</summary>
+    public static int LetGo(string method, string key)
+    {
+        if (!Held.TryRemove((method, key), out var held))
+        {
+            return 0;
+        }
+
+        held.Gate.TrySetResult();
+        return Volatile.Read(ref held.Calls.Value);
+    }
+
+    /// <summary>How many calls of the held method came so far.</summary>
+    public static int HeldCalls(string method, string key) => Held.TryGetValue((method, key), out var held) ? Volatile.Read(ref held.Calls.Value) : 0;
+
+    public async Task Invoke(IIncomingGrainCallContext context)
     {
         var target = (context.InterfaceMethod?.Name ?? "", context.TargetId.Key.ToString() ?? "");
-        return Blocked.ContainsKey(target)
-            ? throw new TimeoutException($"{target.Item1} on {target.Item2} is blocked by the test")
-            : context.Invoke();
+        if (Blocked.ContainsKey(target))
+        {
+            throw new TimeoutException($"{target.Item1} on {target.Item2} is blocked by the test");
+        }
+
+        if (Held.TryGetValue(target, out var held))
+        {
+            Interlocked.Increment(ref held.Calls.Value);
+            await held.Gate.Task;
+        }
+
+        await context.Invoke();
     }
 }
 
@@ -51,7 +84,7 @@ public sealed class BackPressureFixture : IAsyncLifetime
         await Cluster.DeployAsync().WaitAsync(TimeSpan.FromSeconds(120));
         var refs = new GrainRefs(Cluster.Client);
         var settings = new EngineOptions().ToSettings();
-        Ingestor = new EventIngestor(refs, new KnownEntities(refs), settings, new EngineClock(TimeProvider.System), NullLogger<EventIngestor>.Instance);
+        Ingestor = new EventIngestor(refs, new BookCalls(refs, merge: false), new KnownEntities(refs), settings, new EngineClock(TimeProvider.System), NullLogger<EventIngestor>.Instance);
     }
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));

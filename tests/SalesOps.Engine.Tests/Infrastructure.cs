@@ -43,7 +43,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         Cluster = builder.Build();
         await Cluster.DeployAsync();
         var refs = new GrainRefs(Cluster.Client);
-        Ingestor = new EventIngestor(refs, new KnownEntities(refs), Settings, new EngineClock(Time), Microsoft.Extensions.Logging.Abstractions.NullLogger<EventIngestor>.Instance);
+        Ingestor = new EventIngestor(refs, new BookCalls(refs, merge: false), new KnownEntities(refs), Settings, new EngineClock(Time), Microsoft.Extensions.Logging.Abstractions.NullLogger<EventIngestor>.Instance);
     }
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();

@@ -11,7 +11,7 @@ namespace SalesOps.Grains;
 /// A batch runs in dependency waves (<see cref="PlanWaves"/>): each wave concurrently, waves in order, so an event
 /// that depends on an earlier one in the batch sees it applied.
 /// </summary>
-public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known, EngineSettings settings, EngineClock clock, ILogger<EventIngestor> logger)
+public sealed partial class EventIngestor(GrainRefs grains, BookCalls books, KnownEntities known, EngineSettings settings, EngineClock clock, ILogger<EventIngestor> logger)
 {
     private readonly SingleCall _single = new(grains);
 
@@ -175,11 +175,7 @@ public sealed partial class EventIngestor(GrainRefs grains, KnownEntities known,
 
         try
         {
-            var outcomes = await RejectedCalls.CallAsync(
-                (grains, kind, book, batch),
-                static s => s.kind == EntityKind.Opportunity
-                    ? s.grains.Book(s.book).ApplyAsync(s.batch)
-                    : s.grains.RepBook(s.book).ApplyAsync(s.batch));
+            var outcomes = await RejectedCalls.CallAsync((books, kind, book, batch), static s => s.books.ApplyAsync(s.kind, s.book, s.batch));
             for (var k = 0; k < members.Count; k++)
             {
                 results[members[k]] = outcomes[k].ToOutcome();

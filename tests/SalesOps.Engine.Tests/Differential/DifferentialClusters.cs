@@ -119,7 +119,8 @@ public abstract class DifferentialCluster : IAsyncLifetime
         Cluster = builder.Build();
         await Cluster.DeployAsync().WaitAsync(TimeSpan.FromSeconds(120));
         var refs = new GrainRefs(Cluster.Client);
-        Ingestor = new EventIngestor(refs, new KnownEntities(refs), Settings, new EngineClock(TimeProvider.System), NullLogger<EventIngestor>.Instance);
+        // Durable mode merges concurrent calls to a book (BookCalls), as the server does.
+        Ingestor = new EventIngestor(refs, new BookCalls(refs, merge: Mode != "memory"), new KnownEntities(refs), Settings, new EngineClock(TimeProvider.System), NullLogger<EventIngestor>.Instance);
     }
 
     private static double Rate(string variable, double fallback) =>

@@ -23,6 +23,9 @@ public sealed class DurableClusterFixture : IAsyncLifetime
     public InProcessTestCluster Cluster { get; private set; } = null!;
     public EventIngestor Ingestor { get; private set; } = null!;
 
+    /// <summary>The ingestor's calls to the books, merged as in a durable server.</summary>
+    public BookCalls BookCalls { get; private set; } = null!;
+
     /// <summary>The engine's database, for tests that put stored data in place before a grain reads it.</summary>
     public string ConnectionString { get; private set; } = "";
 
@@ -58,7 +61,8 @@ public sealed class DurableClusterFixture : IAsyncLifetime
         Cluster = builder.Build();
         await Cluster.DeployAsync().WaitAsync(TimeSpan.FromSeconds(120));
         var refs = new GrainRefs(Cluster.Client);
-        Ingestor = new EventIngestor(refs, new KnownEntities(refs), new EngineOptions().ToSettings(), new EngineClock(TimeProvider.System), NullLogger<EventIngestor>.Instance);
+        BookCalls = new BookCalls(refs, merge: true);
+        Ingestor = new EventIngestor(refs, BookCalls, new KnownEntities(refs), new EngineOptions().ToSettings(), new EngineClock(TimeProvider.System), NullLogger<EventIngestor>.Instance);
     }
 
     public async Task DisposeAsync()

@@ -218,6 +218,52 @@ public sealed class DurableClusterTests(DurableClusterFixture fixture)
         await AssertGrainsMatchAsync(Reference(sent), workload, company, "after the kill and more events");
     }
 
+    /// <summary>
+    /// Ingest calls that reach one deal book while its call is in flight go to it as one call, each answered with its
+    /// own events' outcomes; a call with a deal already in that merged call waits for the next, so the deal's events
+    /// stay in order; the credits are counted once each.
+    /// </summary>
+    [Fact]
+    public async Task ConcurrentIngestCallsToOneDealBook_GoAsOneCall_EachAnsweredForItsOwnEvents()
+    {
+        var s = new Scenario("merge" + Guid.NewGuid().ToString("N")[..6]);
+        await IngestUntilAcknowledgedAsync([s.Region("r"), s.Rep("ann", "r"), s.Customer("c")], []);
+        var book = OpportunityBooks.Of(s.Id("d0"));
+        var deals = Enumerable.Range(0, 40_000).Select(n => "d" + n).Where(d => OpportunityBooks.Of(s.Id(d)) == book).Take(8).ToArray();
+        Assert.Equal(8, deals.Length);
+        var opens = deals.Select((d, i) => s.Open(d, "ann", "c", 1_000 * (i + 1))).ToArray();
+        var key = fixture.Cluster.Client.GetGrain<IOpportunityBookGrain>(book).GetGrainId().Key.ToString()!;
+        const string apply = nameof(IOpportunityBookGrain.ApplyAsync);
+
+        BlockedCalls.Hold(apply, key);
+        int calls;
+        Outcome[] answers;
+        try
+        {
+            var first = fixture.Ingestor.IngestAsync(opens[0]);
+            await Wait.UntilAsync(() => BlockedCalls.HeldCalls(apply, key) == 1, "the first call reached the book");
+            var others = opens.Skip(1).Select(fixture.Ingestor.IngestAsync).ToList();
+            await Wait.UntilAsync(() => fixture.BookCalls.Queued(EntityKind.Opportunity, book) == 7, "the other calls queued for the book");
+            var again = fixture.Ingestor.IngestAsync(opens[1]); // a deal already in the merged call: it waits for the next
+            await Wait.UntilAsync(() => fixture.BookCalls.Queued(EntityKind.Opportunity, book) == 8, "the re-send queued for the book");
+            calls = BlockedCalls.LetGo(apply, key);
+            answers = await Task.WhenAll([first, .. others, again]).Within(TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            BlockedCalls.LetGo(apply, key);
+        }
+
+        Assert.Equal(1, calls); // the others were not called while the first was held
+        Assert.All(answers[..8], a => Assert.True(a.IsAccepted, $"{a.Code} {a.Message}"));
+        Assert.Equal(OutcomeCode.Duplicate, answers[8].Code);
+        var rep = fixture.Cluster.Client.GetGrain<IRepBookGrain>(RepBooks.Of(s.Id("ann")));
+        long Pipeline(RepSnapshot snapshot) => Enumerable.Range(0, 16).Sum(a => Counter.ToSet(snapshot.Counters).Get(Figure.PipelineAmount, default, (short)a));
+        await Wait.UntilAsync(
+            async () => Pipeline(await rep.GetSnapshotAsync(s.Id("ann")).Within()) == 36_000,
+            "the eight deals' pipeline reached the rep, each once");
+    }
+
     /// <summary>Ingests a batch, re-sending what answers UNAVAILABLE (a silo was just lost) until all is acknowledged.</summary>
     private async Task IngestUntilAcknowledgedAsync(List<SalesEvent> batch, List<SalesEvent> sent)
     {

@@ -1,0 +1,163 @@
+using System.Collections.Concurrent;
+
+namespace SalesOps.Runtime;
+
+/// <summary>
+/// Merges concurrent calls to one destination, per silo: one call in flight per destination, and the requests that
+/// arrive meanwhile, from any caller, go together in the next call, each answered with its own slice of the results.
+/// A destination that commits once per call (a durable grain) then commits once per merged call instead of once per
+/// request, and the merge grows with the load by itself: no timer, no added wait when idle.
+/// </summary>
+/// <remarks>
+/// A merged call carries at most <see cref="MaxItems"/> items (more wait for the next call), never splits a request,
+/// takes requests in the order they came, and answers every request in it with the call's failure if it fails. It
+/// holds at most one item per entity (<paramref name="entityOf"/>): a request with an entity already in the call waits
+/// for the next one, so each call is what a single request is, items of distinct entities, and two requests' items of
+/// one entity are applied in two calls, in the order they came.
+/// </remarks>
+/// <param name="call">The call that carries the items to a destination; answers one result per item, in order.</param>
+/// <param name="entityOf">The entity an item changes.</param>
+public sealed class CallMerger<TKey, TItem, TResult>(Func<TKey, TItem[], Task<TResult[]>> call, Func<TItem, string> entityOf)
+    where TKey : notnull
+{
+    /// <summary>The most items one merged call carries, unless one request alone has more.</summary>
+    public const int MaxItems = 2_048;
+
+    private readonly ConcurrentDictionary<TKey, Route> _routes = new();
+
+    /// <summary>Calls <paramref name="destination"/> with <paramref name="items"/>, merged with other requests queued for it.</summary>
+    public Task<TResult[]> CallAsync(TKey destination, TItem[] items)
+    {
+        var route = _routes.GetOrAdd(destination, static _ => new Route());
+        var request = new Request(items);
+        bool start;
+        lock (route)
+        {
+            route.Queue.Enqueue(request);
+            start = !route.Running;
+            route.Running = true;
+        }
+
+        if (start)
+        {
+            // Off the caller's execution context: the loop serves every caller of the silo, not the one that started it.
+            using (ExecutionContext.SuppressFlow())
+            {
+                _ = Task.Run(() => RunAsync(destination, route));
+            }
+        }
+
+        return request.Done.Task;
+    }
+
+    /// <summary>How many requests wait for <paramref name="destination"/> behind the call in flight.</summary>
+    public int Queued(TKey destination)
+    {
+        if (!_routes.TryGetValue(destination, out var route))
+        {
+            return 0;
+        }
+
+        lock (route)
+        {
+            return route.Queue.Count;
+        }
+    }
+
+    private async Task RunAsync(TKey destination, Route route)
+    {
+        var merged = new List<Request>();
+        var entities = new HashSet<string>(StringComparer.Ordinal);
+        while (true)
+        {
+            merged.Clear();
+            entities.Clear();
+            var count = 0;
+            lock (route)
+            {
+                while (route.Queue.TryPeek(out var next) && (merged.Count == 0 || (count + next.Items.Length <= MaxItems && Disjoint(next, entities))))
+                {
+                    merged.Add(route.Queue.Dequeue());
+                    count += next.Items.Length;
+                    foreach (var item in next.Items)
+                    {
+                        entities.Add(entityOf(item));
+                    }
+                }
+
+                if (merged.Count == 0)
+                {
+                    route.Running = false;
+                    return;
+                }
+            }
+
+            await CallMergedAsync(destination, merged, count);
+        }
+    }
+
+    private bool Disjoint(Request request, HashSet<string> entities)
+    {
+        foreach (var item in request.Items)
+        {
+            if (entities.Contains(entityOf(item)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private async Task CallMergedAsync(TKey destination, List<Request> merged, int count)
+    {
+        try
+        {
+            if (merged.Count == 1)
+            {
+                merged[0].Done.TrySetResult(await call(destination, merged[0].Items));
+                return;
+            }
+
+            var items = new TItem[count];
+            var at = 0;
+            foreach (var request in merged)
+            {
+                request.Items.CopyTo(items, at);
+                at += request.Items.Length;
+            }
+
+            var results = await call(destination, items);
+            if (results.Length != count)
+            {
+                throw new InvalidOperationException($"{destination} answered {results.Length} results for {count} items");
+            }
+
+            at = 0;
+            foreach (var request in merged)
+            {
+                request.Done.TrySetResult(results[at..(at + request.Items.Length)]);
+                at += request.Items.Length;
+            }
+        }
+        catch (Exception ex)
+        {
+            foreach (var request in merged)
+            {
+                request.Done.TrySetException(ex);
+            }
+        }
+    }
+
+    private sealed class Route
+    {
+        public readonly Queue<Request> Queue = new();
+        public bool Running;
+    }
+
+    private sealed class Request(TItem[] items)
+    {
+        public TItem[] Items { get; } = items;
+        public TaskCompletionSource<TResult[]> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
