@@ -10,10 +10,10 @@ namespace SalesOps.Runtime;
 /// </summary>
 /// <remarks>
 /// A merged call carries at most <see cref="MaxItems"/> items (more wait for the next call), never splits a request,
-/// takes requests in the order they came, and answers every request in it with the call's failure if it fails. It
-/// holds at most one item per entity (<paramref name="entityOf"/>): a request with an entity already in the call waits
-/// for the next one, so each call is what a single request is, items of distinct entities, and two requests' items of
-/// one entity are applied in two calls, in the order they came.
+/// takes requests in the order they came, and answers every request in it with the call's failure if it fails. A
+/// request with an entity (<paramref name="entityOf"/>) already in the call waits for the next one, with the requests
+/// behind it: two requests' items of one entity are applied in two calls, in the order they came, and a call of
+/// requests whose items are of distinct entities (a wave of ingest) has items of distinct entities.
 /// </remarks>
 /// <param name="call">The call that carries the items to a destination; answers one result per item, in order.</param>
 /// <param name="entityOf">The entity an item changes.</param>
@@ -28,8 +28,14 @@ public sealed class CallMerger<TKey, TItem, TResult>(Func<TKey, TItem[], Task<TR
     /// <summary>Calls <paramref name="destination"/> with <paramref name="items"/>, merged with other requests queued for it.</summary>
     public Task<TResult[]> CallAsync(TKey destination, TItem[] items)
     {
+        var keys = new string[items.Length]; // taken here, so a failure to name an entity is the caller's, not the loop's
+        for (var i = 0; i < items.Length; i++)
+        {
+            keys[i] = entityOf(items[i]);
+        }
+
         var route = _routes.GetOrAdd(destination, static _ => new Route());
-        var request = new Request(items);
+        var request = new Request(items, keys);
         bool start;
         lock (route)
         {
@@ -79,10 +85,7 @@ public sealed class CallMerger<TKey, TItem, TResult>(Func<TKey, TItem[], Task<TR
                 {
                     merged.Add(route.Queue.Dequeue());
                     count += next.Items.Length;
-                    foreach (var item in next.Items)
-                    {
-                        entities.Add(entityOf(item));
-                    }
+                    entities.UnionWith(next.Entities);
                 }
 
                 if (merged.Count == 0)
@@ -96,11 +99,11 @@ public sealed class CallMerger<TKey, TItem, TResult>(Func<TKey, TItem[], Task<TR
         }
     }
 
-    private bool Disjoint(Request request, HashSet<string> entities)
+    private static bool Disjoint(Request request, HashSet<string> entities)
     {
-        foreach (var item in request.Items)
+        foreach (var entity in request.Entities)
         {
-            if (entities.Contains(entityOf(item)))
+            if (entities.Contains(entity))
             {
                 return false;
             }
@@ -155,9 +158,12 @@ public sealed class CallMerger<TKey, TItem, TResult>(Func<TKey, TItem[], Task<TR
         public bool Running;
     }
 
-    private sealed class Request(TItem[] items)
+    private sealed class Request(TItem[] items, string[] entities)
     {
         public TItem[] Items { get; } = items;
+
+        /// <summary>The entity of each item.</summary>
+        public string[] Entities { get; } = entities;
         public TaskCompletionSource<TResult[]> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
