@@ -71,6 +71,42 @@ public sealed class CallMergerTests
         Assert.Equal([["x.0"], ["a.1", "b.1"], ["a.2", "c.1"]], destination.Calls);
     }
 
+    private static readonly AsyncLocal<string?> Caller = new();
+
+    [Fact]
+    public async Task CallOfOneRequest_RunsInItsCallersContext_AMergedCallInNone()
+    {
+        var seen = new List<string?>();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var calls = 0;
+        var merger = new CallMerger<int, string, string>(
+            async (_, items) =>
+            {
+                lock (seen)
+                {
+                    seen.Add(Caller.Value);
+                }
+
+                Interlocked.Increment(ref calls);
+                await gate.Task;
+                return items;
+            },
+            EntityOf);
+
+        Caller.Value = "first";
+        var first = merger.CallAsync(1, ["a.1"]);
+        await Wait.UntilAsync(() => Volatile.Read(ref calls) == 1, "the first call reached the destination");
+        Caller.Value = "second";
+        var second = merger.CallAsync(1, ["b.1"]);
+        Caller.Value = "third";
+        var third = merger.CallAsync(1, ["c.1"]);
+        Caller.Value = null;
+        gate.SetResult();
+        await Task.WhenAll(first, second, third).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(["first", null], seen); // the trace of a request is its own call's, and a merged call is in no one's
+    }
+
     [Fact]
     public async Task MergedCallFails_EveryRequestInItFails_AndTheNextCallRuns()
     {

@@ -46,7 +46,8 @@ public sealed class CallMerger<TKey, TItem, TResult>(Func<TKey, TItem[], Task<TR
 
         if (start)
         {
-            // Off the caller's execution context: the loop serves every caller of the silo, not the one that started it.
+            // Off the caller's execution context: the loop serves every caller of the silo, not the one that started it. A
+            // call of several requests belongs to none of their traces; a call of one is made in its own (InContextOf).
             using (ExecutionContext.SuppressFlow())
             {
                 _ = Task.Run(() => RunAsync(destination, route));
@@ -118,7 +119,9 @@ public sealed class CallMerger<TKey, TItem, TResult>(Func<TKey, TItem[], Task<TR
         {
             if (merged.Count == 1)
             {
-                merged[0].Done.TrySetResult(await call(destination, merged[0].Items));
+                // A call of one request is made in that request's execution context, so it stays part of the request's
+                // trace (and carries its request context), as a direct call would.
+                merged[0].Done.TrySetResult(await InContextOf(merged[0], destination));
                 return;
             }
 
@@ -152,6 +155,18 @@ public sealed class CallMerger<TKey, TItem, TResult>(Func<TKey, TItem[], Task<TR
         }
     }
 
+    private Task<TResult[]> InContextOf(Request request, TKey destination)
+    {
+        if (request.Context is not { } context)
+        {
+            return call(destination, request.Items);
+        }
+
+        Task<TResult[]>? started = null;
+        ExecutionContext.Run(context, _ => started = call(destination, request.Items), null);
+        return started!;
+    }
+
     private sealed class Route
     {
         public readonly Queue<Request> Queue = new();
@@ -164,6 +179,9 @@ public sealed class CallMerger<TKey, TItem, TResult>(Func<TKey, TItem[], Task<TR
 
         /// <summary>The entity of each item.</summary>
         public string[] Entities { get; } = entities;
+
+        /// <summary>The caller's execution context (its trace), for a call that carries this request alone.</summary>
+        public ExecutionContext? Context { get; } = ExecutionContext.Capture();
         public TaskCompletionSource<TResult[]> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
