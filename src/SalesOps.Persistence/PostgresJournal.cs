@@ -30,16 +30,15 @@ public sealed class JournalOptions
 /// The journal on PostgreSQL (table <c>salesops_journal</c>), with group commit: appends from all grains of the
 /// silo queue up, and each writer takes everything queued (up to <see cref="JournalOptions.MaxBatch"/>) into one
 /// INSERT and one commit, so the commit rate, not the event rate, is what the database sees. Under light load a
-/// commit carries one entry and adds one round trip; under heavy load it carries thousands. An append is one row,
-/// however many entries it has (<see cref="JournalRows"/>). Reads are batched the
+/// commit carries one entry and adds one round trip; under heavy load it carries thousands. Reads are batched the
 /// same way — thousands of grains activating at once (a restart, a burst of new deals) cost a few queries, not one
 /// connection each — so the journal holds a handful of connections however busy it is.
 /// </summary>
 public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
 {
-    // Schema script 0007: inserts one row per append unless a stored row covers one of its numbers, and returns the
-    // appends not stored, in one statement (one implicit transaction, one round trip).
-    private const string AppendSql = "SELECT salesops_journal_append_rows(@streams, @seqs, @lasts, @entries, @appends)";
+    // Schema script 0005: inserts the appends, takes out again the entries of any that did not go in whole, and
+    // returns the appends not stored, all in one statement (one implicit transaction, one round trip).
+    private const string AppendSql = "SELECT salesops_journal_append(@streams, @seqs, @entries, @appends)";
 
     private static readonly KeyValuePair<string, object?> CommitOk = new(EngineMetrics.OutcomeTag, "ok");
     private static readonly KeyValuePair<string, object?> CommitFailed = new(EngineMetrics.OutcomeTag, "failed");
@@ -47,14 +46,9 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
     private readonly NpgsqlDataSource _dataSource;
     private readonly JournalOptions _options;
     private readonly ILogger<PostgresJournal> _logger;
-    // A row holds entries seq to last_seq (NULL: just seq); one that ends after the point asked for is read whole.
     private const string ReadSql =
-        "SELECT j.stream, j.seq, j.last_seq, j.entry FROM unnest(@streams, @afters) AS r(stream, after) " +
-        "JOIN salesops_journal j ON j.stream = r.stream AND coalesce(j.last_seq, j.seq) > r.after ORDER BY j.stream, j.seq";
-
-    // A row is dropped only when the snapshot covers all of its entries.
-    private const string TruncateSql =
-        "DELETE FROM salesops_journal WHERE stream = @stream AND seq <= @upto AND coalesce(last_seq, seq) <= @upto";
+        "SELECT j.stream, j.seq, j.entry FROM unnest(@streams, @afters) AS r(stream, after) " +
+        "JOIN salesops_journal j ON j.stream = r.stream AND j.seq > r.after ORDER BY j.stream, j.seq";
 
     private readonly Channel<Append> _queue = Channel.CreateUnbounded<Append>(new UnboundedChannelOptions { SingleReader = false });
     private readonly Channel<Read> _reads = Channel.CreateUnbounded<Read>(new UnboundedChannelOptions { SingleReader = false });
@@ -77,11 +71,6 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
 
     public Task AppendAsync(string stream, long firstSequence, IReadOnlyList<byte[]> entries)
     {
-        if (entries.Count == 0)
-        {
-            return Task.CompletedTask; // nothing to store, and a row needs an entry
-        }
-
         var append = new Append(stream, firstSequence, entries);
         if (!_queue.Writer.TryWrite(append))
         {
@@ -126,8 +115,7 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
             {
                 while (await reader.ReadAsync(timeout.Token))
                 {
-                    var last = reader.IsDBNull(2) ? (long?)null : reader.GetInt64(2);
-                    JournalRows.Unpack(reader.GetInt64(1), last, reader.GetFieldValue<byte[]>(3), byStream[reader.GetString(0)]);
+                    byStream[reader.GetString(0)].Add(new JournalRecord(reader.GetInt64(1), reader.GetFieldValue<byte[]>(2)));
                 }
             }
 
@@ -148,7 +136,7 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
 
     public async Task TruncateAsync(string stream, long sequence)
     {
-        await using var command = _dataSource.CreateCommand(TruncateSql);
+        await using var command = _dataSource.CreateCommand("DELETE FROM salesops_journal WHERE stream = @stream AND seq <= @upto");
         command.Parameters.AddWithValue("stream", stream);
         command.Parameters.AddWithValue("upto", sequence);
         await command.ExecuteNonQueryAsync();
@@ -196,10 +184,11 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
     }
 
     /// <summary>
-    /// The whole batch in one statement, so in one transaction (<c>salesops_journal_append_rows</c>, schema script
-    /// 0007). Each append is one row, so it is stored whole or not at all: an append is never left half stored, which
-    /// is the gap ADR 0005 promises cannot exist. Every append learns its outcome only after the commit, so a failure
-    /// anywhere stores nothing of the batch and fails every append in it.
+    /// The whole batch in one statement, so in one transaction: the insert, and the removal of the entries of any append
+    /// that did not go in whole (another activation of the grain took one of its numbers between the check and the
+    /// insert), both in <c>salesops_journal_append</c> (schema script 0005). Every append learns its outcome only after
+    /// the commit, so a failure anywhere stores nothing of the batch and fails every append in it: an append is never
+    /// left half stored, which is the gap ADR 0005 promises cannot exist.
     /// </summary>
     private async Task CommitAsync(List<Append> batch)
     {
@@ -244,11 +233,15 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
     /// <summary>Stores the batch's appends (all but <paramref name="skip"/>); answers those that were not stored.</summary>
     private async Task<List<int>> InsertAsync(List<Append> batch, bool[] skip, CancellationToken cancellationToken)
     {
-        // One row per append (JournalRows): its entries are stored together or not at all.
-        var rows = skip.Count(s => !s);
+        // One row per entry; an append's entries are always in the same batch, so they commit together.
+        var rows = 0;
+        for (var a = 0; a < batch.Count; a++)
+        {
+            rows += skip[a] ? 0 : batch[a].Entries.Count;
+        }
+
         var streams = new string[rows];
         var seqs = new long[rows];
-        var lasts = new long[rows];
         var entries = new byte[rows][];
         var appends = new int[rows];
         var row = 0;
@@ -260,18 +253,18 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
                 continue;
             }
 
-            streams[row] = append.Stream;
-            seqs[row] = append.FirstSequence;
-            lasts[row] = append.FirstSequence + append.Entries.Count - 1;
-            entries[row] = JournalRows.Pack(append.Entries);
-            appends[row] = a;
-            row++;
+            for (var k = 0; k < append.Entries.Count; k++, row++)
+            {
+                streams[row] = append.Stream;
+                seqs[row] = append.FirstSequence + k;
+                entries[row] = append.Entries[k];
+                appends[row] = a;
+            }
         }
 
         await using var command = _dataSource.CreateCommand(AppendSql);
         command.Parameters.Add(new NpgsqlParameter<string[]>("streams", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = streams });
         command.Parameters.Add(new NpgsqlParameter<long[]>("seqs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = seqs });
-        command.Parameters.Add(new NpgsqlParameter<long[]>("lasts", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = lasts });
         command.Parameters.Add(new NpgsqlParameter<byte[][]>("entries", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { TypedValue = entries });
         command.Parameters.Add(new NpgsqlParameter<int[]>("appends", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = appends });
         var notStored = new List<int>();

@@ -14,7 +14,6 @@ public sealed class SchemaMigratorTests(DatabaseServerFixture fixture)
         "0004_salesops_journal.sql",
         "0005_salesops_journal_append.sql",
         "0006_salesops_access.sql",
-        "0007_salesops_journal_rows.sql",
     ];
 
     /// <summary>Every query key the 10.4.2 clustering, grain storage and reminder providers read.</summary>
