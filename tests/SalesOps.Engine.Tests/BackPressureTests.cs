@@ -10,7 +10,7 @@ namespace SalesOps.Engine.Tests;
 
 /// <summary>
 /// A real incoming-call filter that fails every call of a method on a grain until the test releases it, or holds such
-/// calls until the test lets them go (<see cref="Hold"/>), and counts the calls it holds.
+/// calls until the test lets them go (<see cref="Hold"/>), counting them until the test forgets them.
 /// </summary>
 public sealed class BlockedCalls : IIncomingGrainCallFilter
 {
@@ -25,8 +25,21 @@ public sealed class BlockedCalls : IIncomingGrainCallFilter
     public static void Hold(string method, string key) =>
         Held[(method, key)] = (new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), new StrongBox<int>());
 
-    /// <summary>Lets the held calls (and later ones) run, and stops counting; answers how many calls came meanwhile.</summary>
+    /// <summary>Lets the held calls (and later ones) run, still counting them; answers how many came while held.</summary>
     public static int LetGo(string method, string key)
+    {
+        if (!Held.TryGetValue((method, key), out var held))
+        {
+            return 0;
+        }
+
+        var calls = Volatile.Read(ref held.Calls.Value);
+        held.Gate.TrySetResult();
+        return calls;
+    }
+
+    /// <summary>Stops holding and counting; answers how many calls came since <see cref="Hold"/>.</summary>
+    public static int Forget(string method, string key)
     {
         if (!Held.TryRemove((method, key), out var held))
         {

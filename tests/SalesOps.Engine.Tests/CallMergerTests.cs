@@ -124,6 +124,31 @@ public sealed class CallMergerTests
         await Assert.ThrowsAsync<TimeoutException>(() => third.WaitAsync(TimeSpan.FromSeconds(10)));
         destination.Failure = null;
         Assert.Equal(["1:c.1"], await merger.CallAsync(1, ["c.1"]).WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal([["x.0"], ["a.1", "b.1"], ["c.1"]], destination.Calls);
+    }
+
+    [Fact]
+    public async Task CallThatThrowsBeforeItStarts_FailsItsRequests_AndTheRouteGoesOn()
+    {
+        var throws = true;
+        var merger = new CallMerger<int, string, string>(
+            (_, items) => throws ? throw new InvalidOperationException("no grain reference") : Task.FromResult(items),
+            EntityOf);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => merger.CallAsync(1, ["a.1"]).WaitAsync(TimeSpan.FromSeconds(10)));
+        throws = false;
+
+        Assert.Equal(["a.2"], await merger.CallAsync(1, ["a.2"]).WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task DestinationAnsweringTheWrongNumberOfResults_FailsTheRequest()
+    {
+        var merger = new CallMerger<int, string, string>((_, _) => Task.FromResult(new[] { "one" }), EntityOf);
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => merger.CallAsync(1, ["a.1", "b.1"]).WaitAsync(TimeSpan.FromSeconds(10)));
+
+        Assert.Contains("answered 1 results for 2 items", failure.Message);
     }
 
     [Fact]

@@ -46,12 +46,10 @@ public sealed class CallMerger<TKey, TItem, TResult>(Func<TKey, TItem[], Task<TR
 
         if (start)
         {
-            // Off the caller's execution context: the loop serves every caller of the silo, not the one that started it. A
-            // call of several requests belongs to none of their traces; a call of one is made in its own (InContextOf).
-            using (ExecutionContext.SuppressFlow())
-            {
-                _ = Task.Run(() => RunAsync(destination, route));
-            }
+            // Off the caller's execution context (never flowed by this queueing): the loop serves every caller of the
+            // silo, not the one that started it. A call of several requests belongs to none of their traces; a call of
+            // one is made in its own (InContextOf).
+            ThreadPool.UnsafeQueueUserWorkItem(static s => _ = s.Merger.RunAsync(s.Destination, s.Route), (Merger: this, Destination: destination, Route: route), preferLocal: false);
         }
 
         return request.Done.Task;
@@ -121,7 +119,13 @@ public sealed class CallMerger<TKey, TItem, TResult>(Func<TKey, TItem[], Task<TR
             {
                 // A call of one request is made in that request's execution context, so it stays part of the request's
                 // trace (and carries its request context), as a direct call would.
-                merged[0].Done.TrySetResult(await InContextOf(merged[0], destination));
+                var answered = await InContextOf(merged[0], destination);
+                if (answered.Length != count)
+                {
+                    throw new InvalidOperationException($"{destination} answered {answered.Length} results for {count} items");
+                }
+
+                merged[0].Done.TrySetResult(answered);
                 return;
             }
 
