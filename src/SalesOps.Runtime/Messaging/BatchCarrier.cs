@@ -39,12 +39,10 @@ public class BatchCarrier<TItem>(Func<string, TItem[], Task<int[]>> send, Func<s
 
         if (start)
         {
-            // Off the calling grain's scheduler and its execution context: the loop serves every sender of the silo, not
-            // the one that started it (whose trace would otherwise take in every later batch of the route).
-            using (ExecutionContext.SuppressFlow())
-            {
-                _ = Task.Run(() => RunAsync(destination, route));
-            }
+            // Off the calling grain's scheduler and its execution context (never flowed by this queueing, so a sender whose
+            // flow is already suppressed cannot leave the route marked running with no loop): the loop serves every sender
+            // of the silo, not the one that started it (whose trace would otherwise take in every later batch of the route).
+            ThreadPool.UnsafeQueueUserWorkItem(static s => _ = s.Carrier.RunAsync(s.Destination, s.Route), (Carrier: this, Destination: destination, Route: route), preferLocal: false);
         }
 
         return waiting.Done.Task;

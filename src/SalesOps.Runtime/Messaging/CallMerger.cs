@@ -115,38 +115,18 @@ public sealed class CallMerger<TKey, TItem, TResult>(Func<TKey, TItem[], Task<TR
     {
         try
         {
-            if (merged.Count == 1)
-            {
-                // A call of one request is made in that request's execution context, so it stays part of the request's
-                // trace (and carries its request context), as a direct call would.
-                var answered = await InContextOf(merged[0], destination);
-                if (answered.Length != count)
-                {
-                    throw new InvalidOperationException($"{destination} answered {answered.Length} results for {count} items");
-                }
-
-                merged[0].Done.TrySetResult(answered);
-                return;
-            }
-
-            var items = new TItem[count];
-            var at = 0;
-            foreach (var request in merged)
-            {
-                request.Items.CopyTo(items, at);
-                at += request.Items.Length;
-            }
-
-            var results = await call(destination, items);
+            // A call of one request is made in that request's execution context, so it stays part of the request's trace
+            // (and carries its request context), as a direct call would.
+            var results = await (merged.Count == 1 ? InContextOf(merged[0], destination) : call(destination, Concatenated(merged, count)));
             if (results.Length != count)
             {
                 throw new InvalidOperationException($"{destination} answered {results.Length} results for {count} items");
             }
 
-            at = 0;
+            var at = 0;
             foreach (var request in merged)
             {
-                request.Done.TrySetResult(results[at..(at + request.Items.Length)]);
+                request.Done.TrySetResult(merged.Count == 1 ? results : results[at..(at + request.Items.Length)]);
                 at += request.Items.Length;
             }
         }
@@ -157,6 +137,19 @@ public sealed class CallMerger<TKey, TItem, TResult>(Func<TKey, TItem[], Task<TR
                 request.Done.TrySetException(ex);
             }
         }
+    }
+
+    private static TItem[] Concatenated(List<Request> merged, int count)
+    {
+        var items = new TItem[count];
+        var at = 0;
+        foreach (var request in merged)
+        {
+            request.Items.CopyTo(items, at);
+            at += request.Items.Length;
+        }
+
+        return items;
     }
 
     private Task<TResult[]> InContextOf(Request request, TKey destination)
