@@ -36,8 +36,12 @@ public sealed class JournalOptions
 /// </summary>
 public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
 {
-    // Schema script 0005: inserts the appends, takes out again the entries of any that did not go in whole, and
-    // returns the appends not stored, all in one statement (one implicit transaction, one round trip).
+    /// <summary>Why an append was refused (after its stream and numbers); the SQLite journal says the same.</summary>
+    internal const string NotStoredReason =
+        "do not follow the last entry stored in the stream: another activation of the grain wrote there first; none was stored";
+
+    // Schema script 0007: moves each stream's head past the appends that continue it, inserts their entries, and returns
+    // the appends not stored, all in one statement (one implicit transaction, one round trip; ADR 0042).
     private const string AppendSql = "SELECT salesops_journal_append(@streams, @seqs, @entries, @appends)";
 
     private static readonly KeyValuePair<string, object?> CommitOk = new(EngineMetrics.OutcomeTag, "ok");
@@ -184,18 +188,19 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
     }
 
     /// <summary>
-    /// The whole batch in one statement, so in one transaction: the insert, and the removal of the entries of any append
-    /// that did not go in whole (another activation of the grain took one of its numbers between the check and the
-    /// insert), both in <c>salesops_journal_append</c> (schema script 0005). Every append learns its outcome only after
-    /// the commit, so a failure anywhere stores nothing of the batch and fails every append in it: an append is never
-    /// left half stored, which is the gap ADR 0005 promises cannot exist.
+    /// The whole batch in one statement, so in one transaction: <c>salesops_journal_append</c> (schema script 0007)
+    /// moves the head of each stream in the batch, but only where the stream's appends continue it, and inserts the
+    /// entries of those streams. The head is never truncated, so an append from an activation that no longer holds the
+    /// stream is refused even after another activation's snapshot dropped the entries it would collide with (ADR 0042).
+    /// Every append learns its outcome only after the commit, so a failure anywhere stores nothing of the batch and
+    /// fails every append in it: an append is never left half stored, which is the gap ADR 0005 promises cannot exist.
     /// </summary>
     private async Task CommitAsync(List<Append> batch)
     {
         try
         {
             using var timeout = new CancellationTokenSource(_options.CommitTimeout);
-            var failed = OverlapEarlierAppends(batch);
+            var failed = BreakTheirStreams(batch);
             foreach (var notStored in await InsertAsync(batch, failed, timeout.Token))
             {
                 failed[notStored] = true;
@@ -208,7 +213,7 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
                 {
                     append.Done.TrySetException(new JournalUnavailableException(
                         $"{append.Stream}: entries {append.FirstSequence}–{append.FirstSequence + append.Entries.Count - 1} " +
-                        "overlap entries another activation of the grain already wrote; none was stored"));
+                        NotStoredReason));
                 }
                 else
                 {
@@ -278,37 +283,32 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
     }
 
     /// <summary>
-    /// Appends that claim an entry an earlier append of the same batch claims (two activations of one grain writing
-    /// at once). They are refused before the insert: the rows the insert returns do not say which append wrote them,
-    /// so the later append would otherwise count the earlier one's entry as its own.
+    /// Appends that do not continue the append before them of the same stream in the batch (two activations of one
+    /// grain writing at once). They are refused before the insert, so each stream's entries in the statement are one
+    /// unbroken run, which is what the head check takes them for.
     /// </summary>
-    private static bool[] OverlapEarlierAppends(List<Append> batch)
+    private static bool[] BreakTheirStreams(List<Append> batch)
     {
-        var overlaps = new bool[batch.Count];
+        var broken = new bool[batch.Count];
         if (batch.Count == 1)
         {
-            return overlaps;
+            return broken;
         }
 
-        var claimed = new HashSet<(string, long)>();
+        var next = new Dictionary<string, long>(StringComparer.Ordinal);
         for (var a = 0; a < batch.Count; a++)
         {
             var append = batch[a];
-            for (var k = 0; k < append.Entries.Count && !overlaps[a]; k++)
+            if (next.TryGetValue(append.Stream, out var expected) && append.FirstSequence != expected)
             {
-                overlaps[a] = claimed.Contains((append.Stream, append.FirstSequence + k));
+                broken[a] = true;
+                continue;
             }
 
-            if (!overlaps[a])
-            {
-                for (var k = 0; k < append.Entries.Count; k++)
-                {
-                    claimed.Add((append.Stream, append.FirstSequence + k));
-                }
-            }
+            next[append.Stream] = append.FirstSequence + append.Entries.Count;
         }
 
-        return overlaps;
+        return broken;
     }
 
     public async ValueTask DisposeAsync()

@@ -36,7 +36,7 @@ public sealed class JournalTests(OrleansPostgresFixture fixture)
         var failure = await Assert.ThrowsAsync<JournalUnavailableException>(
             () => journal.AppendAsync(stream, 1, [Entry("x"), Entry("y"), Entry("z")]).WaitAsync(Limits.Call));
 
-        Assert.Contains("entries 1–3 overlap entries another activation of the grain already wrote", failure.Message);
+        Assert.Contains("entries 1–3 do not follow the last entry stored in the stream", failure.Message);
         var records = await journal.ReadAsync(stream, 0).WaitAsync(Limits.Call);
         Assert.Equal([2L], records.Select(r => r.Sequence)); // none of the failed append's entries
         Assert.Equal("written by another activation", System.Text.Encoding.UTF8.GetString(records[0].Entry));
@@ -45,28 +45,32 @@ public sealed class JournalTests(OrleansPostgresFixture fixture)
     [Fact]
     public async Task ManyConcurrentMultiEntryAppends_StoreEveryEntryOnceInOrder()
     {
-        // Two writers, small batches: appends of one stream are spread over many commits, each append whole.
+        // Two writers, small batches: twenty streams append at once, each stream one append after another as a grain
+        // does, so appends of one stream are spread over many commits, each append whole.
         await using var dataSource = NpgsqlDataSource.Create(fixture.ConnectionString);
         await using var journal = new PostgresJournal(dataSource, new JournalOptions { Writers = 2, MaxBatch = 7 }, NullLogger<PostgresJournal>.Instance);
         var prefix = "journal-test/" + Guid.NewGuid().ToString("N") + "/";
         var streams = Enumerable.Range(0, 20).Select(i => prefix + i).ToArray();
-        var next = streams.ToDictionary(s => s, _ => 1L);
-        var appends = new List<Task>();
-        for (var round = 0; round < 10; round++)
+
+        async Task<long> WriteAsync(string stream)
         {
-            foreach (var stream in streams)
+            var next = 1L;
+            for (var round = 0; round < 10; round++)
             {
                 var count = 1 + ((round + stream.Length) % 5);
-                appends.Add(journal.AppendAsync(stream, next[stream], Enumerable.Range(0, count).Select(k => Entry($"{round}.{k}")).ToArray()));
-                next[stream] += count;
+                await journal.AppendAsync(stream, next, Enumerable.Range(0, count).Select(k => Entry($"{round}.{k}")).ToArray());
+                next += count;
             }
+
+            return next;
         }
 
-        await Task.WhenAll(appends).WaitAsync(Limits.Call);
-        foreach (var stream in streams)
+        var written = await Task.WhenAll(streams.Select(WriteAsync)).WaitAsync(Limits.Call);
+        for (var s = 0; s < streams.Length; s++)
         {
-            var records = await journal.ReadAsync(stream, 0).WaitAsync(Limits.Call);
-            Assert.Equal(Enumerable.Range(1, (int)next[stream] - 1).Select(i => (long)i), records.Select(r => r.Sequence));
+            var records = await journal.ReadAsync(streams[s], 0).WaitAsync(Limits.Call);
+            Assert.Equal(Enumerable.Range(1, (int)written[s] - 1).Select(i => (long)i), records.Select(r => r.Sequence));
+            Assert.Equal(written[s] - 1, await HeadAsync(streams[s]));
         }
     }
 
@@ -86,56 +90,161 @@ public sealed class JournalTests(OrleansPostgresFixture fixture)
     }
 
     [Fact]
-    public async Task RemovalOfAStrayEntryFails_NothingOfTheAppendIsStored()
+    public async Task ChainedAppendsOfOneStreamInOneCommit_AreStoredBoth_AndOneLeavingAGapIsRefused()
     {
-        // Another activation writes entry 3 while the append of entries 2–3 is being inserted: entry 2 goes in and must
-        // come out again. Its removal is made to fail; insert and removal are one transaction, so entry 2 is not left
-        // behind (a stray entry would be a gap no replay can cross, ADR 0005).
         var stream = "journal-test/" + Guid.NewGuid().ToString("N");
-        var trigger = "refuse_delete_" + Guid.NewGuid().ToString("N");
-        await Sql.ExecuteAsync(fixture.ConnectionString, """
-            CREATE OR REPLACE FUNCTION salesops_test_refuse_delete() RETURNS trigger LANGUAGE plpgsql AS
-            $$ BEGIN RAISE EXCEPTION 'deletes refused by the test'; END $$
-            """);
-        await Sql.ExecuteAsync(
-            fixture.ConnectionString,
-            $"CREATE TRIGGER {trigger} BEFORE DELETE ON salesops_journal FOR EACH ROW WHEN (OLD.stream = '{stream}') EXECUTE FUNCTION salesops_test_refuse_delete()");
-        try
-        {
-            await using var dataSource = NpgsqlDataSource.Create(fixture.ConnectionString);
-            await using var journal = new PostgresJournal(dataSource, new JournalOptions { Writers = 1 }, NullLogger<PostgresJournal>.Instance);
-            await using var other = new NpgsqlConnection(fixture.ConnectionString);
-            await other.OpenAsync().WaitAsync(Limits.Call);
-            await using var otherTransaction = await other.BeginTransactionAsync().AsTask().WaitAsync(Limits.Call);
-            await using (var insert = new NpgsqlCommand("INSERT INTO salesops_journal (stream, seq, entry) VALUES (@stream, 3, @entry)", other, otherTransaction))
-            {
-                insert.Parameters.AddWithValue("stream", stream);
-                insert.Parameters.AddWithValue("entry", Entry("written by another activation"));
-                await insert.ExecuteNonQueryAsync().WaitAsync(Limits.Call);
-            }
+        await using var dataSource = NpgsqlDataSource.Create(fixture.ConnectionString);
+        await using var journal = new PostgresJournal(dataSource, new JournalOptions { Writers = 1 }, NullLogger<PostgresJournal>.Instance);
 
-            var append = journal.AppendAsync(stream, 2, [Entry("b2"), Entry("b3")]);
-            await WaitUntilAsync(async () => await Sql.ScalarAsync<long>(
-                fixture.ConnectionString,
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted") > 0);
-            await otherTransaction.CommitAsync().WaitAsync(Limits.Call);
+        var (first, second) = await AppendTwoInOneCommitAsync(journal, stream, [Entry("a1")], [Entry("a2"), Entry("a3")]);
+        await Task.WhenAll(first, second).WaitAsync(Limits.Call);
+        var (third, gap) = await AppendTwoInOneCommitAsync(journal, stream, 4, [Entry("a4")], 6, [Entry("a6")]);
+        await third.WaitAsync(Limits.Call);
+        await Assert.ThrowsAsync<JournalUnavailableException>(() => gap.WaitAsync(Limits.Call));
 
-            var failure = await Assert.ThrowsAsync<JournalUnavailableException>(() => append.WaitAsync(Limits.Call));
-            Assert.Contains("could not commit", failure.Message);
-            var records = await journal.ReadAsync(stream, 0).WaitAsync(Limits.Call);
-            Assert.Equal([3L], records.Select(r => r.Sequence));
-        }
-        finally
-        {
-            await Sql.ExecuteAsync(fixture.ConnectionString, $"DROP TRIGGER {trigger} ON salesops_journal");
-        }
+        var records = await journal.ReadAsync(stream, 0).WaitAsync(Limits.Call);
+        Assert.Equal(["a1", "a2", "a3", "a4"], records.Select(r => System.Text.Encoding.UTF8.GetString(r.Entry)));
+        Assert.Equal(4L, await HeadAsync(stream));
     }
 
+    [Fact]
+    public async Task AppendOfAStaleActivation_AfterAnotherTruncatedPastIt_IsRefused()
+    {
+        // The stale activation's view ends at entry 1. Another activation wrote 2–3, saved a snapshot and dropped the
+        // entries it covers, so entry 2 is free again in the table. Stored, the stale entry 2 would be skipped by every
+        // replay (the snapshot covers it): an acknowledged input lost. The head, which truncation leaves, refuses it.
+        var stream = "journal-test/" + Guid.NewGuid().ToString("N");
+        await using var dataSource = NpgsqlDataSource.Create(fixture.ConnectionString);
+        await using var journal = new PostgresJournal(dataSource, new JournalOptions(), NullLogger<PostgresJournal>.Instance);
+        await journal.AppendAsync(stream, 1, [Entry("a")]).WaitAsync(Limits.Call);
+        await journal.AppendAsync(stream, 2, [Entry("b"), Entry("c")]).WaitAsync(Limits.Call);
+        await journal.TruncateAsync(stream, 3).WaitAsync(Limits.Call);
+
+        var failure = await Assert.ThrowsAsync<JournalUnavailableException>(() => journal.AppendAsync(stream, 2, [Entry("stale")]).WaitAsync(Limits.Call));
+        Assert.Contains("entries 2–2 do not follow the last entry stored in the stream", failure.Message);
+        await journal.AppendAsync(stream, 4, [Entry("d")]).WaitAsync(Limits.Call);
+
+        var records = await journal.ReadAsync(stream, 0).WaitAsync(Limits.Call);
+        Assert.Equal(["d"], records.Select(r => System.Text.Encoding.UTF8.GetString(r.Entry)));
+        Assert.Equal(4L, await HeadAsync(stream));
+    }
+
+    [Fact]
+    public async Task StreamWrittenBeforeTheHeadsExisted_StartsItsHeadOnlyPastItsLastEntry()
+    {
+        // Entries stored before schema script 0007 have no head row: the first append starts one, but only if no entry
+        // at or after its first number is there.
+        var stream = "journal-test/" + Guid.NewGuid().ToString("N");
+        await Sql.ExecuteAsync(
+            fixture.ConnectionString,
+            $"INSERT INTO salesops_journal (stream, seq, entry) VALUES ('{stream}', 1, 'a'::bytea), ('{stream}', 2, 'b'::bytea)");
+        await using var dataSource = NpgsqlDataSource.Create(fixture.ConnectionString);
+        await using var journal = new PostgresJournal(dataSource, new JournalOptions(), NullLogger<PostgresJournal>.Instance);
+
+        await Assert.ThrowsAsync<JournalUnavailableException>(() => journal.AppendAsync(stream, 2, [Entry("taken")]).WaitAsync(Limits.Call));
+        Assert.Null(await HeadAsync(stream));
+        await journal.AppendAsync(stream, 3, [Entry("c")]).WaitAsync(Limits.Call);
+
+        var records = await journal.ReadAsync(stream, 0).WaitAsync(Limits.Call);
+        Assert.Equal(["a", "b", "c"], records.Select(r => System.Text.Encoding.UTF8.GetString(r.Entry)));
+        Assert.Equal(3L, await HeadAsync(stream));
+    }
+
+    [Theory]
+    [InlineData(false, true)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    [InlineData(true, false)]
+    public async Task TwoWritersOfOneNumberAtOnce_OnlyOneIsStored(bool newStream, bool otherCommits)
+    {
+        // Another activation's commit holds the stream's head (it takes entry 2, or entry 1 of a new stream) while this
+        // journal's append of the same number and the next runs. The append waits for it, then finds the head moved and
+        // is refused; had the other rolled back, the append goes in.
+        var stream = "journal-test/" + Guid.NewGuid().ToString("N");
+        await using var dataSource = NpgsqlDataSource.Create(fixture.ConnectionString);
+        await using var journal = new PostgresJournal(dataSource, new JournalOptions { Writers = 1 }, NullLogger<PostgresJournal>.Instance);
+        long first = 1;
+        if (!newStream)
+        {
+            await journal.AppendAsync(stream, 1, [Entry("a")]).WaitAsync(Limits.Call);
+            first = 2;
+        }
+
+        await using var other = new NpgsqlConnection(fixture.ConnectionString);
+        await other.OpenAsync().WaitAsync(Limits.Call);
+        await using var otherTransaction = await other.BeginTransactionAsync().AsTask().WaitAsync(Limits.Call);
+        await using (var append = new NpgsqlCommand("SELECT count(*) FROM salesops_journal_append(ARRAY[@stream], ARRAY[@seq], ARRAY[@entry], ARRAY[0])", other, otherTransaction))
+        {
+            append.Parameters.AddWithValue("stream", stream);
+            append.Parameters.AddWithValue("seq", first);
+            append.Parameters.AddWithValue("entry", Entry("other"));
+            Assert.Equal(0L, await append.ExecuteScalarAsync().WaitAsync(Limits.Call)); // the other writer's append went in
+        }
+
+        var ours = journal.AppendAsync(stream, first, [Entry("ours"), Entry("ours, next")]);
+        await WaitUntilAsync(async () => await Sql.ScalarAsync<long>(
+            fixture.ConnectionString,
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted") > 0);
+        if (otherCommits)
+        {
+            await otherTransaction.CommitAsync().WaitAsync(Limits.Call);
+            await Assert.ThrowsAsync<JournalUnavailableException>(() => ours.WaitAsync(Limits.Call));
+        }
+        else
+        {
+            await otherTransaction.RollbackAsync().WaitAsync(Limits.Call);
+            await ours.WaitAsync(Limits.Call);
+        }
+
+        var expected = (newStream ? Array.Empty<string>() : ["a"]).Concat(otherCommits ? ["other"] : ["ours", "ours, next"]);
+        var records = await journal.ReadAsync(stream, 0).WaitAsync(Limits.Call);
+        Assert.Equal(expected, records.Select(r => System.Text.Encoding.UTF8.GetString(r.Entry)));
+        Assert.Equal(records[^1].Sequence, await HeadAsync(stream));
+    }
+
+    [Fact]
+    public async Task AnEntryStoredBehindTheHeadsBack_FailsTheWholeCommit()
+    {
+        // Only a writer that bypasses salesops_journal_append can take a number without moving the head. Then the append
+        // that collides with it stores nothing, head included, and neither does anything else of its commit.
+        var stream = "journal-test/" + Guid.NewGuid().ToString("N");
+        await using var dataSource = NpgsqlDataSource.Create(fixture.ConnectionString);
+        await using var journal = new PostgresJournal(dataSource, new JournalOptions { Writers = 1 }, NullLogger<PostgresJournal>.Instance);
+        await using var other = new NpgsqlConnection(fixture.ConnectionString);
+        await other.OpenAsync().WaitAsync(Limits.Call);
+        await using var otherTransaction = await other.BeginTransactionAsync().AsTask().WaitAsync(Limits.Call);
+        await using (var insert = new NpgsqlCommand("INSERT INTO salesops_journal (stream, seq, entry) VALUES (@stream, 3, @entry)", other, otherTransaction))
+        {
+            insert.Parameters.AddWithValue("stream", stream);
+            insert.Parameters.AddWithValue("entry", Entry("written behind the head"));
+            await insert.ExecuteNonQueryAsync().WaitAsync(Limits.Call);
+        }
+
+        var append = journal.AppendAsync(stream, 2, [Entry("b2"), Entry("b3")]);
+        await WaitUntilAsync(async () => await Sql.ScalarAsync<long>(
+            fixture.ConnectionString,
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted") > 0);
+        await otherTransaction.CommitAsync().WaitAsync(Limits.Call);
+
+        var failure = await Assert.ThrowsAsync<JournalUnavailableException>(() => append.WaitAsync(Limits.Call));
+        Assert.Contains("already stored behind the head of their stream", failure.Message);
+        var records = await journal.ReadAsync(stream, 0).WaitAsync(Limits.Call);
+        Assert.Equal([3L], records.Select(r => r.Sequence));
+        Assert.Null(await HeadAsync(stream));
+    }
+
+    private Task<long?> HeadAsync(string stream) =>
+        Sql.ScalarAsync<long?>(fixture.ConnectionString, "SELECT last_seq FROM salesops_journal_head WHERE stream = @stream", ("stream", stream));
+
     /// <summary>
-    /// Queues two appends of <paramref name="stream"/> (from entry 1 and from entry 2, so they overlap) while the
-    /// journal's only writer waits on a table lock with an unrelated append, so both go into its next commit.
+    /// Queues two appends of <paramref name="stream"/> (from entry 1 and from entry 2) while the journal's only writer
+    /// waits on a table lock with an unrelated append, so both go into its next commit.
     /// </summary>
-    private async Task<(Task First, Task Second)> AppendTwoInOneCommitAsync(PostgresJournal journal, string stream, byte[][] first, byte[][] second)
+    private Task<(Task First, Task Second)> AppendTwoInOneCommitAsync(PostgresJournal journal, string stream, byte[][] first, byte[][] second) =>
+        AppendTwoInOneCommitAsync(journal, stream, 1, first, 2, second);
+
+    private async Task<(Task First, Task Second)> AppendTwoInOneCommitAsync(
+        PostgresJournal journal, string stream, long firstFrom, byte[][] first, long secondFrom, byte[][] second)
     {
         await using var locker = new NpgsqlConnection(fixture.ConnectionString);
         await locker.OpenAsync().WaitAsync(Limits.Call);
@@ -145,12 +254,12 @@ public sealed class JournalTests(OrleansPostgresFixture fixture)
             await lockTable.ExecuteNonQueryAsync().WaitAsync(Limits.Call);
         }
 
-        var blocker = journal.AppendAsync(stream + "/blocker", 1, [Entry("blocker")]);
+        var blocker = journal.AppendAsync(stream + "/blocker/" + firstFrom, 1, [Entry("blocker")]);
         await WaitUntilAsync(async () => await Sql.ScalarAsync<long>(
             fixture.ConnectionString,
             "SELECT count(*) FROM pg_locks WHERE relation = 'salesops_journal'::regclass AND NOT granted") > 0);
 
-        var queued = (journal.AppendAsync(stream, 1, first), journal.AppendAsync(stream, 2, second));
+        var queued = (journal.AppendAsync(stream, firstFrom, first), journal.AppendAsync(stream, secondFrom, second));
         await transaction.CommitAsync().WaitAsync(Limits.Call);
         await blocker.WaitAsync(Limits.Call);
         return queued;

@@ -68,7 +68,7 @@ public sealed class SqliteStoreTests : IAsyncLifetime
 
         var failure = await Assert.ThrowsAsync<JournalUnavailableException>(() => journal.AppendAsync("s", 1, [Entry("x"), Entry("y"), Entry("z")]).WaitAsync(Limits.Call));
 
-        Assert.Contains("entries 1–3 overlap entries another activation of the grain already wrote", failure.Message);
+        Assert.Contains("entries 1–3 do not follow the last entry stored in the stream", failure.Message);
         var records = await journal.ReadAsync("s", 0).WaitAsync(Limits.Call);
         Assert.Equal([2L], records.Select(r => r.Sequence));
         Assert.Equal("written by another activation", Text(records[0]));
@@ -107,6 +107,22 @@ public sealed class SqliteStoreTests : IAsyncLifetime
             Assert.Equal(Enumerable.Range(1, (int)next[stream] - 1).Select(i => (long)i), records.Select(r => r.Sequence));
             Assert.DoesNotContain(records, r => Text(r) is "overlap" or "stray");
         }
+    }
+
+    [Fact]
+    public async Task AppendOfAStaleActivation_AfterAnotherTruncatedPastIt_IsRefused()
+    {
+        // The stale activation's view ends at entry 1; another activation wrote 2–3, snapshotted them and dropped them.
+        // Entry 2 is free again in the table, but the stream's head says 3: the stale append must not go in (ADR 0042).
+        var journal = new SqliteJournal(_database);
+        await journal.AppendAsync("s", 1, [Entry("a")]).WaitAsync(Limits.Call);
+        await journal.AppendAsync("s", 2, [Entry("b"), Entry("c")]).WaitAsync(Limits.Call);
+        await journal.TruncateAsync("s", 3).WaitAsync(Limits.Call);
+
+        await Assert.ThrowsAsync<JournalUnavailableException>(() => journal.AppendAsync("s", 2, [Entry("stale")]).WaitAsync(Limits.Call));
+        await journal.AppendAsync("s", 4, [Entry("d")]).WaitAsync(Limits.Call);
+
+        Assert.Equal(["d"], (await journal.ReadAsync("s", 0).WaitAsync(Limits.Call)).Select(Text));
     }
 
     [Fact]

@@ -43,6 +43,11 @@ public sealed partial class SqliteDatabase : IAsyncDisposable
           entry BLOB NOT NULL,
           PRIMARY KEY (stream, seq)
         ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS salesops_journal_head (
+          stream TEXT PRIMARY KEY,
+          last_seq INTEGER NOT NULL,
+          first_seq INTEGER NOT NULL
+        ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS salesops_snapshots (
           state_name TEXT NOT NULL,
           grain_id TEXT NOT NULL,

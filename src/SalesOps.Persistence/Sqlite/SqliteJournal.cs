@@ -26,26 +26,43 @@ public sealed class SqliteJournal(SqliteDatabase database) : IEventJournal
         if (!stored)
         {
             throw new JournalUnavailableException(
-                $"{stream}: entries {firstSequence}–{firstSequence + entries.Count - 1} overlap entries another activation of the grain already wrote; none was stored");
+                $"{stream}: entries {firstSequence}–{firstSequence + entries.Count - 1} {PostgresJournal.NotStoredReason}");
         }
     }
 
     /// <summary>
-    /// Inside the group's transaction: stores the entries unless one of their numbers is taken (by an earlier append of
-    /// the same transaction too, which it sees), in which case it stores none and answers false.
+    /// Inside the group's transaction: stores the entries if they continue the stream's head (table
+    /// <c>salesops_journal_head</c>, the last number ever stored, which truncation leaves alone; ADR 0042) and no entry
+    /// at or after their first number is stored, and moves the head to their last number; a stream without a head
+    /// starts one. Otherwise it stores none and answers false. Earlier appends of the same transaction are seen, as in PostgreSQL.
     /// </summary>
     private static bool Insert(SqliteConnection connection, string stream, long firstSequence, IReadOnlyList<byte[]> entries)
     {
-        using (var taken = connection.CreateCommand())
+        var last = firstSequence + entries.Count - 1;
+        using (var check = connection.CreateCommand())
         {
-            taken.CommandText = "SELECT EXISTS (SELECT 1 FROM salesops_journal WHERE stream = $stream AND seq BETWEEN $first AND $last)";
-            taken.Parameters.AddWithValue("$stream", stream);
-            taken.Parameters.AddWithValue("$first", firstSequence);
-            taken.Parameters.AddWithValue("$last", firstSequence + entries.Count - 1);
-            if (Convert.ToInt64(taken.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) != 0)
+            check.CommandText = """
+                SELECT NOT EXISTS (SELECT 1 FROM salesops_journal_head WHERE stream = $stream AND last_seq <> $first - 1)
+                  AND NOT EXISTS (SELECT 1 FROM salesops_journal WHERE stream = $stream AND seq >= $first)
+                """;
+            check.Parameters.AddWithValue("$stream", stream);
+            check.Parameters.AddWithValue("$first", firstSequence);
+            if (Convert.ToInt64(check.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
             {
                 return false;
             }
+        }
+
+        using (var head = connection.CreateCommand())
+        {
+            head.CommandText = """
+                INSERT INTO salesops_journal_head (stream, last_seq, first_seq) VALUES ($stream, $last, $first)
+                ON CONFLICT (stream) DO UPDATE SET last_seq = excluded.last_seq, first_seq = excluded.first_seq
+                """;
+            head.Parameters.AddWithValue("$stream", stream);
+            head.Parameters.AddWithValue("$first", firstSequence);
+            head.Parameters.AddWithValue("$last", last);
+            head.ExecuteNonQuery();
         }
 
         using var insert = connection.CreateCommand();

@@ -13,8 +13,10 @@ public interface IEventJournal
     /// <summary>
     /// Appends <paramref name="entries"/> to <paramref name="stream"/> as entries <paramref name="firstSequence"/>,
     /// <paramref name="firstSequence"/> + 1, …, all in one commit: all are stored or none. Completes when they are
-    /// committed; throws <see cref="JournalUnavailableException"/> when the store cannot commit them (or when a
-    /// sequence is taken, which means another activation of the same grain wrote first).
+    /// committed; throws <see cref="JournalUnavailableException"/> when the store cannot commit them, or when they do
+    /// not follow the last entry ever stored in the stream (another activation of the same grain wrote first; entries
+    /// dropped by <see cref="TruncateAsync"/> still count, ADR 0042). The caller issues a stream's next append once
+    /// the previous one has completed, as a grain does; appends of different streams run at once.
     /// </summary>
     /// <remarks>
     /// All or none, because a grain writes a call's inputs together: were they split over two commits, the later could
