@@ -53,6 +53,8 @@ public sealed class OrleansPostgresFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.UsePostgresStorage(connectionString);
+            silo.Services.AddPostgresJournal(connectionString); // the journal probe's store
+            silo.Services.AddDurableRuntime<ProbeEntry, ProbeEntryCodec>(JournalProbeGrain.Kind);
             // A second provider on the same table that deletes rows on clear, to exercise DeleteStorageKey.
             silo.AddAdoNetGrainStorage(DeletingStorageName, o =>
             {
