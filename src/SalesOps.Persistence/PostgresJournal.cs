@@ -40,8 +40,9 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
     internal const string NotStoredReason =
         "do not follow the last entry stored in the stream: another activation of the grain wrote there first; none was stored";
 
-    // Schema script 0007: moves each stream's head past the appends that continue it, inserts their entries, and returns
-    // the appends not stored, all in one statement (one implicit transaction, one round trip; ADR 0042).
+    // Schema script 0008: refuses the appends that a stored entry at or after their first number rules out, inserts the
+    // rest, takes out again the entries of any that did not go in whole, and returns the appends not stored, all in one
+    // statement (one implicit transaction, one round trip; ADR 0042).
     private const string AppendSql = "SELECT salesops_journal_append(@streams, @seqs, @entries, @appends)";
 
     private static readonly KeyValuePair<string, object?> CommitOk = new(EngineMetrics.OutcomeTag, "ok");
@@ -52,7 +53,7 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
     private readonly ILogger<PostgresJournal> _logger;
     private const string ReadSql =
         "SELECT j.stream, j.seq, j.entry FROM unnest(@streams, @afters) AS r(stream, after) " +
-        "JOIN salesops_journal j ON j.stream = r.stream AND j.seq > r.after ORDER BY j.stream, j.seq";
+        "JOIN salesops_journal j ON j.stream = r.stream AND j.seq > r.after AND NOT j.covered ORDER BY j.stream, j.seq";
 
     private readonly Channel<Append> _queue = Channel.CreateUnbounded<Append>(new UnboundedChannelOptions { SingleReader = false });
     private readonly Channel<Read> _reads = Channel.CreateUnbounded<Read>(new UnboundedChannelOptions { SingleReader = false });
@@ -138,9 +139,15 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Deletes the entries before <paramref name="sequence"/> and marks that one covered: a stream keeps its highest
+    /// entry, so an append of a stale activation is refused even after a snapshot (ADR 0042).
+    /// </summary>
     public async Task TruncateAsync(string stream, long sequence)
     {
-        await using var command = _dataSource.CreateCommand("DELETE FROM salesops_journal WHERE stream = @stream AND seq <= @upto");
+        await using var command = _dataSource.CreateCommand(
+            "WITH dropped AS (DELETE FROM salesops_journal WHERE stream = @stream AND seq < @upto) " +
+            "UPDATE salesops_journal SET covered = true WHERE stream = @stream AND seq = @upto AND NOT covered");
         command.Parameters.AddWithValue("stream", stream);
         command.Parameters.AddWithValue("upto", sequence);
         await command.ExecuteNonQueryAsync();
@@ -148,7 +155,7 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
 
     public async Task<IReadOnlyList<string>> StreamsAsync(CancellationToken cancellationToken = default)
     {
-        await using var command = _dataSource.CreateCommand("SELECT DISTINCT stream FROM salesops_journal");
+        await using var command = _dataSource.CreateCommand("SELECT DISTINCT stream FROM salesops_journal WHERE NOT covered");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var streams = new List<string>();
         while (await reader.ReadAsync(cancellationToken))
@@ -188,12 +195,13 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
     }
 
     /// <summary>
-    /// The whole batch in one statement, so in one transaction: <c>salesops_journal_append</c> (schema script 0007)
-    /// moves the head of each stream in the batch, but only where the stream's appends continue it, and inserts the
-    /// entries of those streams. The head is never truncated, so an append from an activation that no longer holds the
-    /// stream is refused even after another activation's snapshot dropped the entries it would collide with (ADR 0042).
-    /// Every append learns its outcome only after the commit, so a failure anywhere stores nothing of the batch and
-    /// fails every append in it: an append is never left half stored, which is the gap ADR 0005 promises cannot exist.
+    /// The whole batch in one statement, so in one transaction: <c>salesops_journal_append</c> (schema script 0008)
+    /// refuses an append when an entry at or after its first number is stored, inserts the rest, and takes out again
+    /// the entries of any append that did not go in whole (another activation of the grain took one of its numbers
+    /// between the check and the insert). Truncation keeps each stream's highest entry, so an append from an activation
+    /// that no longer holds the stream is refused even after another activation's snapshot (ADR 0042). Every append
+    /// learns its outcome only after the commit, so a failure anywhere stores nothing of the batch and fails every
+    /// append in it: an append is never left half stored, which is the gap ADR 0005 promises cannot exist.
     /// </summary>
     private async Task CommitAsync(List<Append> batch)
     {
@@ -284,8 +292,8 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
 
     /// <summary>
     /// Appends that do not continue the append before them of the same stream in the batch (two activations of one
-    /// grain writing at once). They are refused before the insert, so each stream's entries in the statement are one
-    /// unbroken run, which is what the head check takes them for.
+    /// grain writing at once). They are refused before the insert: the statement checks each append against the stored
+    /// entries only, not against the others of its batch, and the rows it inserts do not say which append wrote them.
     /// </summary>
     private static bool[] BreakTheirStreams(List<Append> batch)
     {

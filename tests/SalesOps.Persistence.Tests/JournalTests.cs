@@ -70,7 +70,6 @@ public sealed class JournalTests(OrleansPostgresFixture fixture)
         {
             var records = await journal.ReadAsync(streams[s], 0).WaitAsync(Limits.Call);
             Assert.Equal(Enumerable.Range(1, (int)written[s] - 1).Select(i => (long)i), records.Select(r => r.Sequence));
-            Assert.Equal(written[s] - 1, await HeadAsync(streams[s]));
         }
     }
 
@@ -104,15 +103,14 @@ public sealed class JournalTests(OrleansPostgresFixture fixture)
 
         var records = await journal.ReadAsync(stream, 0).WaitAsync(Limits.Call);
         Assert.Equal(["a1", "a2", "a3", "a4"], records.Select(r => System.Text.Encoding.UTF8.GetString(r.Entry)));
-        Assert.Equal(4L, await HeadAsync(stream));
     }
 
     [Fact]
     public async Task AppendOfAStaleActivation_AfterAnotherTruncatedPastIt_IsRefused()
     {
-        // The stale activation's view ends at entry 1. Another activation wrote 2–3, saved a snapshot and dropped the
-        // entries it covers, so entry 2 is free again in the table. Stored, the stale entry 2 would be skipped by every
-        // replay (the snapshot covers it): an acknowledged input lost. The head, which truncation leaves, refuses it.
+        // The stale activation's view ends at entry 1. Another activation wrote 2–3, saved a snapshot and truncated the
+        // entries it covers. Stored, the stale entry 2 would be skipped by every replay (the snapshot covers it): an
+        // acknowledged input lost. Truncation keeps entry 3, marked covered, and it refuses the stale append.
         var stream = "journal-test/" + Guid.NewGuid().ToString("N");
         await using var dataSource = NpgsqlDataSource.Create(fixture.ConnectionString);
         await using var journal = new PostgresJournal(dataSource, new JournalOptions(), NullLogger<PostgresJournal>.Instance);
@@ -120,34 +118,23 @@ public sealed class JournalTests(OrleansPostgresFixture fixture)
         await journal.AppendAsync(stream, 2, [Entry("b"), Entry("c")]).WaitAsync(Limits.Call);
         await journal.TruncateAsync(stream, 3).WaitAsync(Limits.Call);
 
+        Assert.Equal([(3L, true)], await RowsAsync(stream));
+        Assert.Empty(await journal.ReadAsync(stream, 0).WaitAsync(Limits.Call)); // a covered entry is not read
+        Assert.DoesNotContain(stream, await journal.StreamsAsync().WaitAsync(Limits.Call)); // nor left to recover
         var failure = await Assert.ThrowsAsync<JournalUnavailableException>(() => journal.AppendAsync(stream, 2, [Entry("stale")]).WaitAsync(Limits.Call));
         Assert.Contains("entries 2–2 do not follow the last entry stored in the stream", failure.Message);
-        await journal.AppendAsync(stream, 4, [Entry("d")]).WaitAsync(Limits.Call);
+        await Assert.ThrowsAsync<JournalUnavailableException>(() => journal.AppendAsync(stream, 3, [Entry("stale too")]).WaitAsync(Limits.Call));
 
+        await journal.AppendAsync(stream, 4, [Entry("d")]).WaitAsync(Limits.Call);
         var records = await journal.ReadAsync(stream, 0).WaitAsync(Limits.Call);
         Assert.Equal(["d"], records.Select(r => System.Text.Encoding.UTF8.GetString(r.Entry)));
-        Assert.Equal(4L, await HeadAsync(stream));
-    }
+        Assert.Contains(stream, await journal.StreamsAsync().WaitAsync(Limits.Call));
 
-    [Fact]
-    public async Task StreamWrittenBeforeTheHeadsExisted_StartsItsHeadOnlyPastItsLastEntry()
-    {
-        // Entries stored before schema script 0007 have no head row: the first append starts one, but only if no entry
-        // at or after its first number is there.
-        var stream = "journal-test/" + Guid.NewGuid().ToString("N");
-        await Sql.ExecuteAsync(
-            fixture.ConnectionString,
-            $"INSERT INTO salesops_journal (stream, seq, entry) VALUES ('{stream}', 1, 'a'::bytea), ('{stream}', 2, 'b'::bytea)");
-        await using var dataSource = NpgsqlDataSource.Create(fixture.ConnectionString);
-        await using var journal = new PostgresJournal(dataSource, new JournalOptions(), NullLogger<PostgresJournal>.Instance);
-
-        await Assert.ThrowsAsync<JournalUnavailableException>(() => journal.AppendAsync(stream, 2, [Entry("taken")]).WaitAsync(Limits.Call));
-        Assert.Null(await HeadAsync(stream));
-        await journal.AppendAsync(stream, 3, [Entry("c")]).WaitAsync(Limits.Call);
-
-        var records = await journal.ReadAsync(stream, 0).WaitAsync(Limits.Call);
-        Assert.Equal(["a", "b", "c"], records.Select(r => System.Text.Encoding.UTF8.GetString(r.Entry)));
-        Assert.Equal(3L, await HeadAsync(stream));
+        // Truncations may land out of order (they run behind the snapshot): a later one for an earlier snapshot does not
+        // bring back what a newer one dropped, nor drop the highest entry.
+        await journal.TruncateAsync(stream, 4).WaitAsync(Limits.Call);
+        await journal.TruncateAsync(stream, 3).WaitAsync(Limits.Call);
+        Assert.Equal([(4L, true)], await RowsAsync(stream));
     }
 
     [Theory]
@@ -157,9 +144,9 @@ public sealed class JournalTests(OrleansPostgresFixture fixture)
     [InlineData(true, false)]
     public async Task TwoWritersOfOneNumberAtOnce_OnlyOneIsStored(bool newStream, bool otherCommits)
     {
-        // Another activation's commit holds the stream's head (it takes entry 2, or entry 1 of a new stream) while this
-        // journal's append of the same number and the next runs. The append waits for it, then finds the head moved and
-        // is refused; had the other rolled back, the append goes in.
+        // Another activation's commit holds entry 2 (or entry 1 of a new stream) while this journal's append of the same
+        // number and the next runs. The append waits for it, then finds the number taken and is refused whole (the next
+        // number, which it did insert, comes out again); had the other rolled back, the append goes in.
         var stream = "journal-test/" + Guid.NewGuid().ToString("N");
         await using var dataSource = NpgsqlDataSource.Create(fixture.ConnectionString);
         await using var journal = new PostgresJournal(dataSource, new JournalOptions { Writers = 1 }, NullLogger<PostgresJournal>.Instance);
@@ -199,42 +186,58 @@ public sealed class JournalTests(OrleansPostgresFixture fixture)
         var expected = (newStream ? Array.Empty<string>() : ["a"]).Concat(otherCommits ? ["other"] : ["ours", "ours, next"]);
         var records = await journal.ReadAsync(stream, 0).WaitAsync(Limits.Call);
         Assert.Equal(expected, records.Select(r => System.Text.Encoding.UTF8.GetString(r.Entry)));
-        Assert.Equal(records[^1].Sequence, await HeadAsync(stream));
     }
 
     [Fact]
-    public async Task AnEntryStoredBehindTheHeadsBack_FailsTheWholeCommit()
+    public async Task RemovalOfAStrayEntryFails_NothingOfTheAppendIsStored()
     {
-        // Only a writer that bypasses salesops_journal_append can take a number without moving the head. Then the append
-        // that collides with it stores nothing, head included, and neither does anything else of its commit.
+        // Another activation writes entry 3 while the append of entries 2–3 is being inserted: entry 2 goes in and must
+        // come out again. Its removal is made to fail; insert and removal are one transaction, so entry 2 is not left
+        // behind (a stray entry would be a gap no replay can cross, ADR 0005).
         var stream = "journal-test/" + Guid.NewGuid().ToString("N");
-        await using var dataSource = NpgsqlDataSource.Create(fixture.ConnectionString);
-        await using var journal = new PostgresJournal(dataSource, new JournalOptions { Writers = 1 }, NullLogger<PostgresJournal>.Instance);
-        await using var other = new NpgsqlConnection(fixture.ConnectionString);
-        await other.OpenAsync().WaitAsync(Limits.Call);
-        await using var otherTransaction = await other.BeginTransactionAsync().AsTask().WaitAsync(Limits.Call);
-        await using (var insert = new NpgsqlCommand("INSERT INTO salesops_journal (stream, seq, entry) VALUES (@stream, 3, @entry)", other, otherTransaction))
-        {
-            insert.Parameters.AddWithValue("stream", stream);
-            insert.Parameters.AddWithValue("entry", Entry("written behind the head"));
-            await insert.ExecuteNonQueryAsync().WaitAsync(Limits.Call);
-        }
-
-        var append = journal.AppendAsync(stream, 2, [Entry("b2"), Entry("b3")]);
-        await WaitUntilAsync(async () => await Sql.ScalarAsync<long>(
+        var trigger = "refuse_delete_" + Guid.NewGuid().ToString("N");
+        await Sql.ExecuteAsync(fixture.ConnectionString, """
+            CREATE OR REPLACE FUNCTION salesops_test_refuse_delete() RETURNS trigger LANGUAGE plpgsql AS
+            $$ BEGIN RAISE EXCEPTION 'deletes refused by the test'; END $$
+            """);
+        await Sql.ExecuteAsync(
             fixture.ConnectionString,
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted") > 0);
-        await otherTransaction.CommitAsync().WaitAsync(Limits.Call);
+            $"CREATE TRIGGER {trigger} BEFORE DELETE ON salesops_journal FOR EACH ROW WHEN (OLD.stream = '{stream}') EXECUTE FUNCTION salesops_test_refuse_delete()");
+        try
+        {
+            await using var dataSource = NpgsqlDataSource.Create(fixture.ConnectionString);
+            await using var journal = new PostgresJournal(dataSource, new JournalOptions { Writers = 1 }, NullLogger<PostgresJournal>.Instance);
+            await using var other = new NpgsqlConnection(fixture.ConnectionString);
+            await other.OpenAsync().WaitAsync(Limits.Call);
+            await using var otherTransaction = await other.BeginTransactionAsync().AsTask().WaitAsync(Limits.Call);
+            await using (var insert = new NpgsqlCommand("INSERT INTO salesops_journal (stream, seq, entry) VALUES (@stream, 3, @entry)", other, otherTransaction))
+            {
+                insert.Parameters.AddWithValue("stream", stream);
+                insert.Parameters.AddWithValue("entry", Entry("written by another activation"));
+                await insert.ExecuteNonQueryAsync().WaitAsync(Limits.Call);
+            }
 
-        var failure = await Assert.ThrowsAsync<JournalUnavailableException>(() => append.WaitAsync(Limits.Call));
-        Assert.Contains("already stored behind the head of their stream", failure.Message);
-        var records = await journal.ReadAsync(stream, 0).WaitAsync(Limits.Call);
-        Assert.Equal([3L], records.Select(r => r.Sequence));
-        Assert.Null(await HeadAsync(stream));
+            var append = journal.AppendAsync(stream, 2, [Entry("b2"), Entry("b3")]);
+            await WaitUntilAsync(async () => await Sql.ScalarAsync<long>(
+                fixture.ConnectionString,
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted") > 0);
+            await otherTransaction.CommitAsync().WaitAsync(Limits.Call);
+
+            var failure = await Assert.ThrowsAsync<JournalUnavailableException>(() => append.WaitAsync(Limits.Call));
+            Assert.Contains("could not commit", failure.Message);
+            var records = await journal.ReadAsync(stream, 0).WaitAsync(Limits.Call);
+            Assert.Equal([3L], records.Select(r => r.Sequence));
+        }
+        finally
+        {
+            await Sql.ExecuteAsync(fixture.ConnectionString, $"DROP TRIGGER {trigger} ON salesops_journal");
+        }
     }
 
-    private Task<long?> HeadAsync(string stream) =>
-        Sql.ScalarAsync<long?>(fixture.ConnectionString, "SELECT last_seq FROM salesops_journal_head WHERE stream = @stream", ("stream", stream));
+    /// <summary>The stream's stored rows, covered ones included, as (number, covered).</summary>
+    private async Task<(long Seq, bool Covered)[]> RowsAsync(string stream) =>
+        [.. (await Sql.RowsAsync(fixture.ConnectionString, "SELECT seq, covered FROM salesops_journal WHERE stream = @stream ORDER BY seq", ("stream", stream)))
+            .Select(r => ((long)r[0]!, (bool)r[1]!))];
 
     /// <summary>
     /// Queues two appends of <paramref name="stream"/> (from entry 1 and from entry 2) while the journal's only writer

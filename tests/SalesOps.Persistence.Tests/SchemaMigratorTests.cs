@@ -15,6 +15,7 @@ public sealed class SchemaMigratorTests(DatabaseServerFixture fixture)
         "0005_salesops_journal_append.sql",
         "0006_salesops_access.sql",
         "0007_salesops_journal_head.sql",
+        "0008_salesops_journal_covered.sql",
     ];
 
     /// <summary>Every query key the 10.4.2 clustering, grain storage and reminder providers read.</summary>
@@ -60,7 +61,7 @@ public sealed class SchemaMigratorTests(DatabaseServerFixture fixture)
             connectionString,
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name");
         Assert.Equal(
-            ["orleansmembershiptable", "orleansmembershipversiontable", "orleansquery", "orleansreminderstable", "orleansstorage", "salesops_api_keys", "salesops_audit", "salesops_journal", "salesops_journal_head", "salesops_schema_version"],
+            ["orleansmembershiptable", "orleansmembershipversiontable", "orleansquery", "orleansreminderstable", "orleansstorage", "salesops_api_keys", "salesops_audit", "salesops_journal", "salesops_schema_version"],
             tables.Select(r => (string)r[0]!));
     }
 

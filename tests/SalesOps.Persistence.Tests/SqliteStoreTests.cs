@@ -126,6 +126,43 @@ public sealed class SqliteStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StoreOfAnEarlierBuild_GetsTheCoveredMark_AndKeepsItsEntries()
+    {
+        // A journal table without the covered mark, and the head table a build of 2026-12-07 kept, as such a store has them.
+        await _database.DisposeAsync();
+        var file = Path.Combine(_folder, SqliteDatabase.FileName);
+        await using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={file};Pooling=False"))
+        {
+            await old.OpenAsync().WaitAsync(Limits.Call);
+            await using var command = old.CreateCommand();
+            command.CommandText = """
+                DROP TABLE salesops_journal;
+                CREATE TABLE salesops_journal (stream TEXT NOT NULL, seq INTEGER NOT NULL, entry BLOB NOT NULL, PRIMARY KEY (stream, seq)) WITHOUT ROWID;
+                INSERT INTO salesops_journal VALUES ('s', 1, X'61');
+                CREATE TABLE salesops_journal_head (stream TEXT PRIMARY KEY, last_seq INTEGER NOT NULL, first_seq INTEGER NOT NULL) WITHOUT ROWID;
+                """;
+            await command.ExecuteNonQueryAsync().WaitAsync(Limits.Call);
+        }
+
+        _database = SqliteDatabase.Open(_folder, NullLogger.Instance);
+        var journal = new SqliteJournal(_database);
+        await journal.AppendAsync("s", 2, [Entry("b")]).WaitAsync(Limits.Call);
+        Assert.Equal(["a", "b"], (await journal.ReadAsync("s", 0).WaitAsync(Limits.Call)).Select(Text));
+        await journal.TruncateAsync("s", 2).WaitAsync(Limits.Call);
+        await Assert.ThrowsAsync<JournalUnavailableException>(() => journal.AppendAsync("s", 2, [Entry("stale")]).WaitAsync(Limits.Call));
+        Assert.Empty(await journal.StreamsAsync().WaitAsync(Limits.Call));
+        var tables = await _database.ReadAsync<long>(
+            connection =>
+            {
+                using var count = connection.CreateCommand();
+                count.CommandText = "SELECT count(*) FROM sqlite_master WHERE name = 'salesops_journal_head'";
+                return (long)count.ExecuteScalar()!;
+            },
+            CancellationToken.None);
+        Assert.Equal(0, tables);
+    }
+
+    [Fact]
     public async Task Truncate_RemovesEntriesUpToTheSnapshot_AndStreamsListsWhatIsLeft()
     {
         var journal = new SqliteJournal(_database);

@@ -41,12 +41,8 @@ public sealed partial class SqliteDatabase : IAsyncDisposable
           stream TEXT NOT NULL,
           seq INTEGER NOT NULL,
           entry BLOB NOT NULL,
+          covered INTEGER NOT NULL DEFAULT 0,
           PRIMARY KEY (stream, seq)
-        ) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS salesops_journal_head (
-          stream TEXT PRIMARY KEY,
-          last_seq INTEGER NOT NULL,
-          first_seq INTEGER NOT NULL
         ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS salesops_snapshots (
           state_name TEXT NOT NULL,
@@ -110,12 +106,31 @@ public sealed partial class SqliteDatabase : IAsyncDisposable
         {
             Execute(connection, "PRAGMA journal_mode=WAL;");
             Execute(connection, Schema);
+            Upgrade(connection);
         }
 
         // A thread of its own: its commits block on fsync, which must not hold a thread-pool worker that Orleans and
         // Kestrel share.
         _writer = new Thread(WriteLoop) { IsBackground = true, Name = "SalesOps SQLite writer" };
         _writer.Start();
+    }
+
+    /// <summary>
+    /// Brings a store made by an earlier build up to the schema above: the journal's <c>covered</c> mark (ADR 0042),
+    /// and no head table (a build of 2026-12-07 kept one per stream).
+    /// </summary>
+    private static void Upgrade(SqliteConnection connection)
+    {
+        using (var probe = connection.CreateCommand())
+        {
+            probe.CommandText = "SELECT count(*) FROM pragma_table_info('salesops_journal') WHERE name = 'covered'";
+            if (Convert.ToInt64(probe.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            {
+                Execute(connection, "ALTER TABLE salesops_journal ADD COLUMN covered INTEGER NOT NULL DEFAULT 0;");
+            }
+        }
+
+        Execute(connection, "DROP TABLE IF EXISTS salesops_journal_head;");
     }
 
     /// <summary>The data folder, as an absolute path.</summary>

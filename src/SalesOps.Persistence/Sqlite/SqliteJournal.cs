@@ -31,38 +31,22 @@ public sealed class SqliteJournal(SqliteDatabase database) : IEventJournal
     }
 
     /// <summary>
-    /// Inside the group's transaction: stores the entries if they continue the stream's head (table
-    /// <c>salesops_journal_head</c>, the last number ever stored, which truncation leaves alone; ADR 0042) and no entry
-    /// at or after their first number is stored, and moves the head to their last number; a stream without a head
-    /// starts one. Otherwise it stores none and answers false. Earlier appends of the same transaction are seen, as in PostgreSQL.
+    /// Inside the group's transaction: stores the entries unless an entry at or after their first number is stored (by
+    /// an earlier append of the same transaction too, which it sees), in which case it stores none and answers false.
+    /// Truncation keeps each stream's highest entry, so this refuses a stale activation's append after a snapshot too
+    /// (ADR 0042).
     /// </summary>
     private static bool Insert(SqliteConnection connection, string stream, long firstSequence, IReadOnlyList<byte[]> entries)
     {
-        var last = firstSequence + entries.Count - 1;
-        using (var check = connection.CreateCommand())
+        using (var taken = connection.CreateCommand())
         {
-            check.CommandText = """
-                SELECT NOT EXISTS (SELECT 1 FROM salesops_journal_head WHERE stream = $stream AND last_seq <> $first - 1)
-                  AND NOT EXISTS (SELECT 1 FROM salesops_journal WHERE stream = $stream AND seq >= $first)
-                """;
-            check.Parameters.AddWithValue("$stream", stream);
-            check.Parameters.AddWithValue("$first", firstSequence);
-            if (Convert.ToInt64(check.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            taken.CommandText = "SELECT EXISTS (SELECT 1 FROM salesops_journal WHERE stream = $stream AND seq >= $first)";
+            taken.Parameters.AddWithValue("$stream", stream);
+            taken.Parameters.AddWithValue("$first", firstSequence);
+            if (Convert.ToInt64(taken.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) != 0)
             {
                 return false;
             }
-        }
-
-        using (var head = connection.CreateCommand())
-        {
-            head.CommandText = """
-                INSERT INTO salesops_journal_head (stream, last_seq, first_seq) VALUES ($stream, $last, $first)
-                ON CONFLICT (stream) DO UPDATE SET last_seq = excluded.last_seq, first_seq = excluded.first_seq
-                """;
-            head.Parameters.AddWithValue("$stream", stream);
-            head.Parameters.AddWithValue("$first", firstSequence);
-            head.Parameters.AddWithValue("$last", last);
-            head.ExecuteNonQuery();
         }
 
         using var insert = connection.CreateCommand();
@@ -89,7 +73,7 @@ public sealed class SqliteJournal(SqliteDatabase database) : IEventJournal
                 connection =>
                 {
                     using var command = connection.CreateCommand();
-                    command.CommandText = "SELECT seq, entry FROM salesops_journal WHERE stream = $stream AND seq > $after ORDER BY seq";
+                    command.CommandText = "SELECT seq, entry FROM salesops_journal WHERE stream = $stream AND seq > $after AND NOT covered ORDER BY seq";
                     command.Parameters.AddWithValue("$stream", stream);
                     command.Parameters.AddWithValue("$after", afterSequence);
                     using var reader = command.ExecuteReader();
@@ -109,11 +93,18 @@ public sealed class SqliteJournal(SqliteDatabase database) : IEventJournal
         }
     }
 
+    /// <summary>
+    /// Deletes the entries before <paramref name="sequence"/> and marks that one covered: a stream keeps its highest
+    /// entry, so an append of a stale activation is refused even after a snapshot (ADR 0042).
+    /// </summary>
     public Task TruncateAsync(string stream, long sequence) =>
         database.WriteAsync(connection =>
         {
             using var command = connection.CreateCommand();
-            command.CommandText = "DELETE FROM salesops_journal WHERE stream = $stream AND seq <= $upto";
+            command.CommandText = """
+                DELETE FROM salesops_journal WHERE stream = $stream AND seq < $upto;
+                UPDATE salesops_journal SET covered = 1 WHERE stream = $stream AND seq = $upto AND NOT covered;
+                """;
             command.Parameters.AddWithValue("$stream", stream);
             command.Parameters.AddWithValue("$upto", sequence);
             return command.ExecuteNonQuery();
@@ -124,7 +115,7 @@ public sealed class SqliteJournal(SqliteDatabase database) : IEventJournal
             connection =>
             {
                 using var command = connection.CreateCommand();
-                command.CommandText = "SELECT DISTINCT stream FROM salesops_journal";
+                command.CommandText = "SELECT DISTINCT stream FROM salesops_journal WHERE NOT covered";
                 using var reader = command.ExecuteReader();
                 var streams = new List<string>();
                 while (reader.Read())
