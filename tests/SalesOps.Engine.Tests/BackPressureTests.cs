@@ -5,6 +5,7 @@ using Orleans.TestingHost;
 using SalesOps.Abstractions;
 using SalesOps.Domain;
 using SalesOps.Grains;
+using SalesOps.Persistence;
 
 namespace SalesOps.Engine.Tests;
 
@@ -72,16 +73,22 @@ public sealed class BlockedCalls : IIncomingGrainCallFilter
 }
 
 /// <summary>
-/// A one-silo memory-mode cluster whose grains may hold only <see cref="Bound"/> undelivered messages, so the tests
-/// reach the bound in a few events. Its own collection: the bound counts a whole book's outboxes, so no other test
+/// A one-silo cluster whose grains may hold only <see cref="Bound"/> undelivered messages, so the tests reach the bound
+/// in a few events. Its own collection per storage mode: the bound counts a whole book's outboxes, so no other test
 /// may share its books.
 /// </summary>
-public sealed class BackPressureFixture : IAsyncLifetime
+public abstract class BackPressureFixture : IAsyncLifetime
 {
     public const int Bound = 3;
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
     public EventIngestor Ingestor { get; private set; } = null!;
+
+    /// <summary>Where grains keep their state: memory, or a durable store.</summary>
+    protected abstract void UseStorage(ISiloBuilder silo);
+
+    /// <summary>Durable mode: grains journal, send through carriers, and ingest merges its book calls, as a server does.</summary>
+    public abstract bool Durable { get; }
 
     public async Task InitializeAsync()
     {
@@ -89,41 +96,157 @@ public sealed class BackPressureFixture : IAsyncLifetime
         builder.Options.ConfigureFileLogging = false;
         builder.ConfigureSilo((_, silo) =>
         {
+            UseStorage(silo);
             silo.Services.AddSalesOpsEngine(configure: o => o.MaxUndeliveredMessages = Bound);
-            silo.KeepStateInMemory();
             silo.AddIncomingGrainCallFilter<BlockedCalls>();
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync().WaitAsync(TimeSpan.FromSeconds(120));
         var refs = new GrainRefs(Cluster.Client);
         var settings = new EngineOptions().ToSettings();
-        Ingestor = new EventIngestor(refs, new BookCalls(refs, merge: false), new KnownEntities(refs), settings, new EngineClock(TimeProvider.System), NullLogger<EventIngestor>.Instance);
+        Ingestor = new EventIngestor(refs, new BookCalls(refs, merge: Durable), new KnownEntities(refs), settings, new EngineClock(TimeProvider.System), NullLogger<EventIngestor>.Instance);
     }
 
-    public async Task DisposeAsync() => await Cluster.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));
+    public virtual async Task DisposeAsync() => await Cluster.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(60));
 }
 
-[CollectionDefinition(Name)]
-public sealed class BackPressureCollection : ICollectionFixture<BackPressureFixture>
+/// <summary>Memory mode: grains keep their state in memory and send by direct calls.</summary>
+public sealed class MemoryBackPressureFixture : BackPressureFixture
+{
+    public override bool Durable => false;
+
+    protected override void UseStorage(ISiloBuilder silo) => silo.KeepStateInMemory();
+}
+
+/// <summary>
+/// Durable mode on the embedded store (a SQLite file in a folder of its own): grains journal what they take, snapshot,
+/// and send through the carriers (ADR 0039), so the bound is checked on the path a durable server runs.
+/// </summary>
+public sealed class DurableBackPressureFixture : BackPressureFixture
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "salesops-back-pressure-" + Guid.NewGuid().ToString("N"));
+
+    public override bool Durable => true;
+
+    protected override void UseStorage(ISiloBuilder silo)
+    {
+        silo.UseSqliteStorage();
+        silo.Services.AddSqliteJournal(_folder);
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Directory.Delete(_folder, recursive: true);
+    }
+}
+
+/// <summary>
+/// Not run beside other collections: <see cref="BlockedCalls"/> is one static registry keyed by method and grain key,
+/// and another cluster's book of the same number (the other mode's, or the durable cluster's) would be blocked or
+/// released with this one's.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MemoryBackPressureCollection : ICollectionFixture<MemoryBackPressureFixture>
 {
     public const string Name = "back-pressure";
+}
+
+/// <summary>Not run beside other collections, as <see cref="MemoryBackPressureCollection"/>.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class DurableBackPressureCollection : ICollectionFixture<DurableBackPressureFixture>
+{
+    public const string Name = "back-pressure (durable)";
+}
+
+[Collection(MemoryBackPressureCollection.Name)]
+public sealed class MemoryBackPressureTests(MemoryBackPressureFixture fixture) : BackPressureTests(fixture);
+
+/// <summary>The same promises in durable mode, and one only it can keep: a backlog at the bound survives a deactivation.</summary>
+[Collection(DurableBackPressureCollection.Name)]
+public sealed class DurableBackPressureTests(DurableBackPressureFixture fixture) : BackPressureTests(fixture)
+{
+    /// <summary>
+    /// A deal book held at the bound by a rep book that fails every call goes away with its backlog: the backlog is in its
+    /// snapshot and journal, the refused event was never journaled, and once the rep book answers again every accepted
+    /// deal reaches the rep once, and the refused one when it is sent again.
+    /// </summary>
+    [Fact]
+    public async Task DealBookDeactivatedAtTheBound_KeepsItsBacklog_AndTheRepGetsEveryDealOnce()
+    {
+        var s = new Scenario("bp-durable");
+        await AcceptedAsync(s.Region("east"), s.Rep("eve", "east"), s.Customer("acme"));
+        var repBook = Grains.GetGrain<IRepBookGrain>(RepBooks.Of(s.Id("eve")));
+        var repBookKey = repBook.GetGrainId().Key.ToString()!;
+        var book = OpportunityBooks.Of(s.Id("deal-0"));
+        var dealBook = Grains.GetGrain<IOpportunityBookGrain>(book);
+
+        BlockedCalls.Block(nameof(IRepBookGrain.CreditAsync), repBookKey);
+        List<OpportunityOpened> accepted;
+        OpportunityOpened refused;
+        try
+        {
+            var ids = Enumerable.Range(0, 100_000).Select(i => $"deal-{i}").Where(id => OpportunityBooks.Of(s.Id(id)) == book).Take(50).ToArray();
+            (accepted, refused) = await IngestUntilRefusedAsync(i => s.Open(ids[i], "eve", "acme", 10_000 + i, h: 1 + i * 0.1));
+            await Cluster.DeactivateAsync(dealBook).Within(TimeSpan.FromSeconds(30));
+
+            // Rebuilt from its snapshot and journal, the book is still at the bound: the backlog came back with it.
+            Assert.Equal(OutcomeCode.Unavailable, (await IngestAsync(refused)).Code);
+            Assert.False((await dealBook.GetSnapshotAsync(refused.OpportunityId).Within()).Opened);
+            Assert.True((await dealBook.GetSnapshotAsync(accepted[^1].OpportunityId).Within()).Opened);
+        }
+        finally
+        {
+            BlockedCalls.Release(nameof(IRepBookGrain.CreditAsync), repBookKey);
+        }
+
+        await ResendUntilAcceptedAsync(refused);
+        var expected = accepted.Sum(o => o.Amount) + refused.Amount;
+        long amount = 0;
+        await Wait.UntilAsync(
+            async () =>
+            {
+                var rep = Counter.ToSet((await repBook.GetSnapshotAsync(s.Id("eve")).Within()).Counters);
+                amount = Enumerable.Range(0, 16).Sum(a => rep.Get(Figure.PipelineAmount, default, (short)a));
+                return amount >= expected;
+            },
+            () => $"the rep's pipeline {expected} (last: {amount})",
+            TimeSpan.FromSeconds(30));
+        await repBook.FlushAsync().Within();
+        var settled = Counter.ToSet((await repBook.GetSnapshotAsync(s.Id("eve")).Within()).Counters);
+        Assert.Equal(expected, Enumerable.Range(0, 16).Sum(a => settled.Get(Figure.PipelineAmount, default, (short)a))); // once each
+    }
 }
 
 /// <summary>
 /// Outboxes are bounded (ADR 0015): a grain whose destination fails every call refuses new events once it holds the
 /// bound of undelivered messages, unapplied and answered UNAVAILABLE; once the destination answers again the backlog
-/// is delivered and events are taken again; nothing is lost or counted twice.
+/// is delivered and events are taken again; nothing is lost or counted twice. Run in both storage modes.
 /// </summary>
-[Collection(BackPressureCollection.Name)]
-public sealed class BackPressureTests(BackPressureFixture fixture)
+public abstract class BackPressureTests(BackPressureFixture fixture)
 {
     private static readonly Period November = Period.OfMonth(2026, 11);
 
-    private IGrainFactory Grains => fixture.Cluster.Client;
+    protected IGrainFactory Grains => fixture.Cluster.Client;
 
-    private Task<Outcome> IngestAsync(SalesEvent e) => fixture.Ingestor.IngestAsync(e).Within();
+    protected InProcessTestCluster Cluster => fixture.Cluster;
 
-    private async Task AcceptedAsync(params SalesEvent[] events)
+    /// <summary>Fails every roll-up to the region: one by one (memory mode) and carried (durable mode, ADR 0039).</summary>
+    private static void BlockRollups(string region)
+    {
+        BlockedCalls.Block(nameof(IRegionGrain.ApplyRollupAsync), region);
+        BlockedCalls.Block(nameof(IRegionGrain.ApplyRollupsAsync), region);
+    }
+
+    private static void ReleaseRollups(string region)
+    {
+        BlockedCalls.Release(nameof(IRegionGrain.ApplyRollupAsync), region);
+        BlockedCalls.Release(nameof(IRegionGrain.ApplyRollupsAsync), region);
+    }
+
+    protected Task<Outcome> IngestAsync(SalesEvent e) => fixture.Ingestor.IngestAsync(e).Within();
+
+    protected async Task AcceptedAsync(params SalesEvent[] events)
     {
         foreach (var e in events)
         {
@@ -138,7 +261,7 @@ public sealed class BackPressureTests(BackPressureFixture fixture)
     /// the grain's other messages (its roll-ups, still in flight at a first refusal) were delivered: the grain is then
     /// held at the bound by its blocked destination alone.
     /// </summary>
-    private async Task<(List<T> Accepted, T Refused)> IngestUntilRefusedAsync<T>(Func<int, T> next, bool held = false)
+    protected async Task<(List<T> Accepted, T Refused)> IngestUntilRefusedAsync<T>(Func<int, T> next, bool held = false)
         where T : SalesEvent
     {
         var accepted = new List<T>();
@@ -165,7 +288,7 @@ public sealed class BackPressureTests(BackPressureFixture fixture)
     }
 
     /// <summary>Re-sends a refused event until it is accepted: it was not applied, so it is never a duplicate.</summary>
-    private async Task ResendUntilAcceptedAsync(SalesEvent e)
+    protected async Task ResendUntilAcceptedAsync(SalesEvent e)
     {
         var last = Outcome.Accepted;
         await Wait.UntilAsync(
@@ -189,7 +312,7 @@ public sealed class BackPressureTests(BackPressureFixture fixture)
 
         // The customer's touches are blocked too: delivered meanwhile, they would lower the count of undelivered
         // messages between the refusal and the re-send, and the re-send could be taken while the region is still down.
-        BlockedCalls.Block(nameof(IRegionGrain.ApplyRollupAsync), s.Id("east"));
+        BlockRollups(s.Id("east"));
         BlockedCalls.Block(nameof(ICustomerGrain.TouchAsync), s.Id("acme"));
         List<PaymentReceived> accepted;
         PaymentReceived refused;
@@ -205,7 +328,7 @@ public sealed class BackPressureTests(BackPressureFixture fixture)
         }
         finally
         {
-            BlockedCalls.Release(nameof(IRegionGrain.ApplyRollupAsync), s.Id("east"));
+            ReleaseRollups(s.Id("east"));
             BlockedCalls.Release(nameof(ICustomerGrain.TouchAsync), s.Id("acme"));
         }
 
@@ -275,9 +398,11 @@ public sealed class BackPressureTests(BackPressureFixture fixture)
         async Task<long> BookedAsync() => Counter.ToSet((await book.GetSnapshotAsync(s.Id("dan")).Within()).Counters).Get(Figure.Bookings, November);
 
         // The book holds touches for the customer (blocked), so it owes the customer: the customer's credits are taken.
-        var owed = Item($"customer/{s.Id("acme")}#carried", 700);
-        var stranger = Item($"customer/{s.Id("nobody")}#carried", 50);
-        BlockedCalls.Block(nameof(IRegionGrain.ApplyRollupAsync), s.Id("east"));
+        // A sender is named by its stream, and in memory mode by its activation too.
+        string Sender(string grain) => fixture.Durable ? grain : grain + "#carried";
+        var owed = Item(Sender($"customer/{s.Id("acme")}"), 700);
+        var stranger = Item(Sender($"customer/{s.Id("nobody")}"), 50);
+        BlockRollups(s.Id("east"));
         BlockedCalls.Block(nameof(ICustomerGrain.TouchAsync), s.Id("acme"));
         try
         {
@@ -289,7 +414,7 @@ public sealed class BackPressureTests(BackPressureFixture fixture)
         }
         finally
         {
-            BlockedCalls.Release(nameof(IRegionGrain.ApplyRollupAsync), s.Id("east"));
+            ReleaseRollups(s.Id("east"));
             BlockedCalls.Release(nameof(ICustomerGrain.TouchAsync), s.Id("acme"));
         }
 
