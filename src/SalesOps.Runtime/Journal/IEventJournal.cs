@@ -13,10 +13,10 @@ public interface IEventJournal
     /// <summary>
     /// Appends <paramref name="entries"/> to <paramref name="stream"/> as entries <paramref name="firstSequence"/>,
     /// <paramref name="firstSequence"/> + 1, …, all in one commit: all are stored or none. Completes when they are
-    /// committed; throws <see cref="JournalUnavailableException"/> when the store cannot commit them, or when they do
-    /// not follow the last entry ever stored in the stream (another activation of the same grain wrote first; entries
-    /// dropped by <see cref="TruncateAsync"/> still count, ADR 0042). The caller issues a stream's next append once
-    /// the previous one has completed, as a grain does; appends of different streams run at once.
+    /// committed; throws <see cref="JournalUnavailableException"/> when the store cannot commit them, or when an entry
+    /// at or after <paramref name="firstSequence"/> is stored (another activation of the same grain wrote first;
+    /// <see cref="TruncateAsync"/> keeps the stream's highest entry for this, ADR 0042). The caller issues a stream's
+    /// next append once the previous one has completed, as a grain does; appends of different streams run at once.
     /// </summary>
     /// <remarks>
     /// All or none, because a grain writes a call's inputs together: were they split over two commits, the later could
@@ -24,10 +24,13 @@ public interface IEventJournal
     /// </remarks>
     Task AppendAsync(string stream, long firstSequence, IReadOnlyList<byte[]> entries);
 
-    /// <summary>The entries of <paramref name="stream"/> after <paramref name="afterSequence"/>, in order.</summary>
+    /// <summary>The entries of <paramref name="stream"/> after <paramref name="afterSequence"/> that no snapshot covers, in order.</summary>
     Task<IReadOnlyList<JournalRecord>> ReadAsync(string stream, long afterSequence, CancellationToken cancellationToken = default);
 
-    /// <summary>Drops entries up to <paramref name="sequence"/> once a snapshot covers them.</summary>
+    /// <summary>
+    /// Drops entries up to <paramref name="sequence"/> once a snapshot covers them: those before it are deleted, and
+    /// entry <paramref name="sequence"/> is kept, marked covered, so that it still refuses a stale append (ADR 0042).
+    /// </summary>
     Task TruncateAsync(string stream, long sequence);
 
     /// <summary>The streams with entries not yet covered by a snapshot: the grains that may have work to finish.</summary>
