@@ -40,9 +40,10 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
     internal const string NotStoredReason =
         "do not follow the last entry stored in the stream: another activation of the grain wrote there first; none was stored";
 
-    // Schema script 0008: refuses the appends that a stored entry at or after their first number rules out, inserts the
-    // rest, takes out again the entries of any that did not go in whole, and returns the appends not stored, all in one
-    // statement (one implicit transaction, one round trip; ADR 0042).
+    // Schema script 0009: refuses the appends that a stored entry at or after their first number rules out, inserts the
+    // rest, checks again in a later statement for entries committed past them meanwhile, takes out again the entries of
+    // any append refused or not stored whole, and returns the appends not stored, all in one call (one implicit
+    // transaction, one round trip; ADR 0042).
     private const string AppendSql = "SELECT salesops_journal_append(@streams, @seqs, @entries, @appends)";
 
     private static readonly KeyValuePair<string, object?> CommitOk = new(EngineMetrics.OutcomeTag, "ok");
@@ -145,8 +146,10 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
     /// </summary>
     public async Task TruncateAsync(string stream, long sequence)
     {
+        // Two statements, the delete first: as one statement the update would run before the delete and lock the kept
+        // entry first, and two truncations of one stream at once could then wait on each other.
         await using var command = _dataSource.CreateCommand(
-            "WITH dropped AS (DELETE FROM salesops_journal WHERE stream = @stream AND seq < @upto) " +
+            "DELETE FROM salesops_journal WHERE stream = @stream AND seq < @upto; " +
             "UPDATE salesops_journal SET covered = true WHERE stream = @stream AND seq = @upto AND NOT covered");
         command.Parameters.AddWithValue("stream", stream);
         command.Parameters.AddWithValue("upto", sequence);
@@ -195,10 +198,10 @@ public sealed partial class PostgresJournal : IEventJournal, IAsyncDisposable
     }
 
     /// <summary>
-    /// The whole batch in one statement, so in one transaction: <c>salesops_journal_append</c> (schema script 0008)
+    /// The whole batch in one call, so in one transaction: <c>salesops_journal_append</c> (schema script 0009)
     /// refuses an append when an entry at or after its first number is stored, inserts the rest, and takes out again
-    /// the entries of any append that did not go in whole (another activation of the grain took one of its numbers
-    /// between the check and the insert). Truncation keeps each stream's highest entry, so an append from an activation
+    /// the entries of any append that did not go in whole or past which another activation committed an entry
+    /// meanwhile (it took one of the append's numbers, or wrote past them, between the check and the insert). Truncation keeps each stream's highest entry, so an append from an activation
     /// that no longer holds the stream is refused even after another activation's snapshot (ADR 0042). Every append
     /// learns its outcome only after the commit, so a failure anywhere stores nothing of the batch and fails every
     /// append in it: an append is never left half stored, which is the gap ADR 0005 promises cannot exist.

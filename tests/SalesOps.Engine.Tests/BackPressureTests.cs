@@ -143,8 +143,8 @@ public sealed class DurableBackPressureFixture : BackPressureFixture
 
 /// <summary>
 /// Not run beside other collections: <see cref="BlockedCalls"/> is one static registry keyed by method and grain key,
-/// and another cluster's book of the same number (the other mode's, or the durable cluster's) would be blocked or
-/// released with this one's.
+/// and a book of the same number in another cluster (the other mode's back-pressure cluster, or the two-silo durable
+/// cluster) would be blocked or released with this one's.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class MemoryBackPressureCollection : ICollectionFixture<MemoryBackPressureFixture>

@@ -137,6 +137,73 @@ public sealed class JournalTests(OrleansPostgresFixture fixture)
         Assert.Equal([(4L, true)], await RowsAsync(stream));
     }
 
+    [Fact]
+    public async Task AppendWhoseNumbersAnotherActivationWritesAndTruncatesWhileItRuns_IsRefused()
+    {
+        // The stale append's statement has started (its first check passed: nothing at or after entry 2) and is held
+        // before its insert by a test trigger waiting on a lock the test holds, while another activation appends 2–3
+        // and truncates to 3, dropping entry 2. The insert then meets no conflict at entry 2; the check after the
+        // insert, a later statement, sees entry 3.
+        var stream = "journal-test/" + Guid.NewGuid().ToString("N");
+        var trigger = "hold_insert_" + Guid.NewGuid().ToString("N");
+        var key = Random.Shared.NextInt64();
+        await Sql.ExecuteAsync(fixture.ConnectionString, """
+            CREATE OR REPLACE FUNCTION salesops_test_hold() RETURNS trigger LANGUAGE plpgsql AS
+            $$ BEGIN PERFORM pg_advisory_xact_lock(TG_ARGV[0]::bigint); RETURN NEW; END $$
+            """);
+        await Sql.ExecuteAsync(
+            fixture.ConnectionString,
+            $"CREATE TRIGGER {trigger} BEFORE INSERT ON salesops_journal FOR EACH ROW " +
+            $"WHEN (NEW.stream = '{stream}' AND NEW.entry = 'stale'::bytea) EXECUTE FUNCTION salesops_test_hold('{key}')");
+        try
+        {
+            await using var dataSource = NpgsqlDataSource.Create(fixture.ConnectionString);
+            await using var stale = new PostgresJournal(dataSource, new JournalOptions { Writers = 1 }, NullLogger<PostgresJournal>.Instance);
+            await using var current = new PostgresJournal(dataSource, new JournalOptions { Writers = 1 }, NullLogger<PostgresJournal>.Instance);
+            await stale.AppendAsync(stream, 1, [Entry("a")]).WaitAsync(Limits.Call);
+            await using var holder = new NpgsqlConnection(fixture.ConnectionString);
+            await holder.OpenAsync().WaitAsync(Limits.Call);
+            await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({key})", holder))
+            {
+                await take.ExecuteNonQueryAsync().WaitAsync(Limits.Call);
+            }
+
+            var append = stale.AppendAsync(stream, 2, [Entry("stale")]);
+            await WaitUntilBlockedByAsync(holder);
+            await current.AppendAsync(stream, 2, [Entry("b"), Entry("c")]).WaitAsync(Limits.Call);
+            await current.TruncateAsync(stream, 3).WaitAsync(Limits.Call);
+            await using (var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({key})", holder))
+            {
+                await release.ExecuteNonQueryAsync().WaitAsync(Limits.Call);
+            }
+
+            var failure = await Assert.ThrowsAsync<JournalUnavailableException>(() => append.WaitAsync(Limits.Call));
+            Assert.Contains("entries 2–2 do not follow the last entry stored in the stream", failure.Message);
+            Assert.Equal([(3L, true)], await RowsAsync(stream));
+        }
+        finally
+        {
+            await Sql.ExecuteAsync(fixture.ConnectionString, $"DROP TRIGGER {trigger} ON salesops_journal");
+        }
+    }
+
+    [Fact]
+    public async Task AppendsOfOneStreamInOneCommit_AreRefusedTogether_WhenTheFirstIs()
+    {
+        // Entry 1 is another activation's. An append of 1 and its continuation of 2 in the same commit: the first is
+        // refused, and the second, which continues it, must not go in on top of the other activation's entry 1.
+        var stream = "journal-test/" + Guid.NewGuid().ToString("N");
+        await using var dataSource = NpgsqlDataSource.Create(fixture.ConnectionString);
+        await using var journal = new PostgresJournal(dataSource, new JournalOptions { Writers = 1 }, NullLogger<PostgresJournal>.Instance);
+        await journal.AppendAsync(stream, 1, [Entry("other")]).WaitAsync(Limits.Call);
+
+        var (first, second) = await AppendTwoInOneCommitAsync(journal, stream, [Entry("x1")], [Entry("x2")]);
+
+        await Assert.ThrowsAsync<JournalUnavailableException>(() => first.WaitAsync(Limits.Call));
+        await Assert.ThrowsAsync<JournalUnavailableException>(() => second.WaitAsync(Limits.Call));
+        Assert.Equal([(1L, false)], await RowsAsync(stream));
+    }
+
     [Theory]
     [InlineData(false, true)]
     [InlineData(false, false)]
@@ -169,9 +236,7 @@ public sealed class JournalTests(OrleansPostgresFixture fixture)
         }
 
         var ours = journal.AppendAsync(stream, first, [Entry("ours"), Entry("ours, next")]);
-        await WaitUntilAsync(async () => await Sql.ScalarAsync<long>(
-            fixture.ConnectionString,
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted") > 0);
+        await WaitUntilBlockedByAsync(other);
         if (otherCommits)
         {
             await otherTransaction.CommitAsync().WaitAsync(Limits.Call);
@@ -218,9 +283,7 @@ public sealed class JournalTests(OrleansPostgresFixture fixture)
             }
 
             var append = journal.AppendAsync(stream, 2, [Entry("b2"), Entry("b3")]);
-            await WaitUntilAsync(async () => await Sql.ScalarAsync<long>(
-                fixture.ConnectionString,
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted") > 0);
+            await WaitUntilBlockedByAsync(other);
             await otherTransaction.CommitAsync().WaitAsync(Limits.Call);
 
             var failure = await Assert.ThrowsAsync<JournalUnavailableException>(() => append.WaitAsync(Limits.Call));
@@ -258,9 +321,7 @@ public sealed class JournalTests(OrleansPostgresFixture fixture)
         }
 
         var blocker = journal.AppendAsync(stream + "/blocker/" + firstFrom, 1, [Entry("blocker")]);
-        await WaitUntilAsync(async () => await Sql.ScalarAsync<long>(
-            fixture.ConnectionString,
-            "SELECT count(*) FROM pg_locks WHERE relation = 'salesops_journal'::regclass AND NOT granted") > 0);
+        await WaitUntilBlockedByAsync(locker);
 
         var queued = (journal.AppendAsync(stream, firstFrom, first), journal.AppendAsync(stream, secondFrom, second));
         await transaction.CommitAsync().WaitAsync(Limits.Call);
@@ -268,12 +329,16 @@ public sealed class JournalTests(OrleansPostgresFixture fixture)
         return queued;
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    /// <summary>Waits until some backend waits for a lock <paramref name="holder"/>'s backend holds (the journal's writer).</summary>
+    private async Task WaitUntilBlockedByAsync(NpgsqlConnection holder)
     {
         var deadline = DateTime.UtcNow + Limits.Call;
-        while (!await condition())
+        while (await Sql.ScalarAsync<long>(
+            fixture.ConnectionString,
+            "SELECT count(*) FROM pg_stat_activity WHERE @holder = ANY (pg_blocking_pids(pid))",
+            ("holder", holder.ProcessID)) == 0)
         {
-            Assert.True(DateTime.UtcNow < deadline, "the journal's writer never waited on the lock");
+            Assert.True(DateTime.UtcNow < deadline, $"nothing waited on a lock of backend {holder.ProcessID}");
             await Task.Delay(20);
         }
     }

@@ -16,6 +16,7 @@ public sealed class SchemaMigratorTests(DatabaseServerFixture fixture)
         "0006_salesops_access.sql",
         "0007_salesops_journal_head.sql",
         "0008_salesops_journal_covered.sql",
+        "0009_salesops_journal_late_check.sql",
     ];
 
     /// <summary>Every query key the 10.4.2 clustering, grain storage and reminder providers read.</summary>

@@ -113,7 +113,8 @@ public sealed class SqliteStoreTests : IAsyncLifetime
     public async Task AppendOfAStaleActivation_AfterAnotherTruncatedPastIt_IsRefused()
     {
         // The stale activation's view ends at entry 1; another activation wrote 2–3, snapshotted them and dropped them.
-        // Entry 2 is free again in the table, but the stream's head says 3: the stale append must not go in (ADR 0042).
+        // Entry 2 is free again in the table, but entry 3 is kept, marked covered: the stale append must not go in
+        // (ADR 0042).
         var journal = new SqliteJournal(_database);
         await journal.AppendAsync("s", 1, [Entry("a")]).WaitAsync(Limits.Call);
         await journal.AppendAsync("s", 2, [Entry("b"), Entry("c")]).WaitAsync(Limits.Call);
