@@ -186,7 +186,7 @@ public sealed class DurableBackPressureTests(DurableBackPressureFixture fixture)
         OpportunityOpened refused;
         try
         {
-            var ids = Enumerable.Range(0, 100_000).Select(i => $"deal-{i}").Where(id => OpportunityBooks.Of(s.Id(id)) == book).Take(50).ToArray();
+            var ids = DealsOfOneBook(s, book);
             (accepted, refused) = await IngestUntilRefusedAsync(i => s.Open(ids[i], "eve", "acme", 10_000 + i, h: 1 + i * 0.1));
             await Cluster.DeactivateAsync(dealBook).Within(TimeSpan.FromSeconds(30));
 
@@ -230,6 +230,10 @@ public abstract class BackPressureTests(BackPressureFixture fixture)
     protected IGrainFactory Grains => fixture.Cluster.Client;
 
     protected InProcessTestCluster Cluster => fixture.Cluster;
+
+    /// <summary>Fifty deal names of the scenario whose deals all fall in <paramref name="book"/>, so they share its bound.</summary>
+    protected static string[] DealsOfOneBook(Scenario s, long book) =>
+        Enumerable.Range(0, 100_000).Select(i => $"deal-{i}").Where(id => OpportunityBooks.Of(s.Id(id)) == book).Take(50).ToArray();
 
     /// <summary>Fails every roll-up to the region: one by one (memory mode) and carried (durable mode, ADR 0039).</summary>
     private static void BlockRollups(string region)
@@ -360,7 +364,7 @@ public abstract class BackPressureTests(BackPressureFixture fixture)
         {
             // Each deal in a book of its own would never reach a bound: the deals share one book by construction.
             var book = OpportunityBooks.Of(s.Id("deal-0"));
-            var ids = Enumerable.Range(0, 100_000).Select(i => $"deal-{i}").Where(id => OpportunityBooks.Of(s.Id(id)) == book).Take(50).ToArray();
+            var ids = DealsOfOneBook(s, book);
             (accepted, refused) = await IngestUntilRefusedAsync(i => s.Open(ids[i], "bob", "acme", 10_000 + i, h: 1 + i * 0.1));
             Assert.InRange(accepted.Count, 1, BackPressureFixture.Bound + 1);
             Assert.Equal(OutcomeCode.Unavailable, (await IngestAsync(refused)).Code);
@@ -452,7 +456,7 @@ public abstract class BackPressureTests(BackPressureFixture fixture)
         var book = OpportunityBooks.Of(s.Id("deal-0"));
         var dealBook = Grains.GetGrain<IOpportunityBookGrain>(book);
         var dealBookKey = dealBook.GetGrainId().Key.ToString()!;
-        var ids = Enumerable.Range(0, 100_000).Select(i => $"deal-{i}").Where(id => OpportunityBooks.Of(s.Id(id)) == book).Take(50).ToArray();
+        var ids = DealsOfOneBook(s, book);
         await repBook.FlushAsync().Within();
 
         BlockedCalls.Block(nameof(IRepBookGrain.CreditAsync), repBookKey);
